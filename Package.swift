@@ -1,0 +1,80 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tollguard",
+    platforms: [.macOS(.v15)],  // Linux is the target; this only keeps macOS contributors building.
+    products: [
+        .executable(name: "tollguard", targets: ["TollGuardCLI"]),
+        .executable(name: "tollguard-bench", targets: ["TollGuardBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // MARK: System libraries
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
+        // MARK: Core library
+        .target(
+            name: "TollGuardCore",
+            dependencies: [
+                "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "TollGuardCLI",
+            dependencies: [
+                "TollGuardCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "TollGuardBench",
+            dependencies: [
+                "TollGuardCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Test support and tests
+        .target(
+            name: "TollGuardTestSupport",
+            dependencies: ["TollGuardCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TollGuardCoreTests",
+            dependencies: ["TollGuardCore", "TollGuardTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TollGuardCLITests",
+            dependencies: ["TollGuardCore", "TollGuardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

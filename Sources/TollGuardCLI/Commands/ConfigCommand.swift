@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import TollGuardCore
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Check or print the configuration.",
+        subcommands: [Check.self, Dump.self]
+    )
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the configuration file; exits non-zero when it cannot be used.")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let loaded: LoadedConfiguration
+            do {
+                loaded = try ConfigurationLoader.load(explicitPath: global.config)
+            } catch {
+                print("error: \(error)")
+                throw ExitCode(1)
+            }
+            let source = loaded.path ?? "no file (built-in defaults)"
+            for key in loaded.unknownKeys { print("warning: \(source): unknown setting \(key) is ignored") }
+            let errors = loaded.configuration.validationErrors()
+            for error in errors { print("error: \(source): \(error)") }
+            guard errors.isEmpty else { throw ExitCode(1) }
+            print("ok: \(source) (configuration version \(loaded.configuration.version))")
+            print("database: \(global.databasePath(loaded.configuration))")
+            print("site time zone: \(loaded.configuration.siteTimeZone?.identifier ?? "?")")
+        }
+    }
+
+    struct Dump: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the effective configuration as TOML (defaults filled in, secrets redacted).")
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            var configuration = try global.loadConfiguration().configuration
+            configuration.database.path = global.databasePath(configuration)
+            print(try ConfigurationLoader.dump(configuration))
+        }
+    }
+}

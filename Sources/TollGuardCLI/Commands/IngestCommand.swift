@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TollGuardCore
+
+extension CDRFormat: ExpressibleByArgument {}
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Load CDR files (FreeSWITCH mod_cdr_csv, Asterisk Master.csv, generic CSV) into the store.",
+        discussion: """
+            Files may be gzip-compressed; '-' reads standard input. Loading is idempotent: a file or an
+            overlapping rotated file adds each call once, and a run that was killed resumes where it stopped.
+            Bad rows are stored in rejected_rows with their file, line and reason; the rows around them load.
+
+            Formats: \(CDRFormat.allCases.map(\.rawValue).joined(separator: ", ")).
+            Exit status: 0 on success, 1 when a file could not be read, 3 with --strict when rows were rejected.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "CDR format (default: [ingest] format, auto).")
+    var format: CDRFormat?
+
+    @Option(name: .long, help: "Time zone of times without an offset, e.g. Europe/Berlin (default: [site] timezone).")
+    var timezone: String?
+
+    @Flag(name: .long, help: "Exit with status 3 when any row was rejected.")
+    var strict = false
+
+    @Flag(name: .long, help: "Print the summary as JSON.")
+    var json = false
+
+    @Argument(help: "CDR files to load ('-' for standard input).")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("name at least one CDR file, or '-' for standard input") }
+        if let timezone, TollGuardConfiguration.timeZone(named: timezone) == nil {
+            throw ValidationError("--timezone \(timezone) is not a time zone (use an IANA name like Europe/Berlin)")
+        }
+    }
+
+    func run() throws {
+        let loaded = try global.loadConfiguration()
+        let configuration = loaded.configuration
+        let zone = timezone.flatMap(TollGuardConfiguration.timeZone(named:)) ?? configuration.siteTimeZone ?? .current
+        var options = configuration.ingestOptions(timeZone: zone)
+        if let format { options.format = format }
+        let database = try global.openDatabase(configuration)
+        let ingester = CDRFileIngester(database: database, options: options)
+
+        let started = Date()
+        var results: [FileIngestSummary] = []
+        var failures: [String] = []
+        for file in files {
+            let bar = ProgressBar()
+            do {
+                let summary = try ingester.ingest(path: file) { bar.update($0) }
+                bar.finish()
+                results.append(summary)
+                if !json { printSummary(summary) }
+            } catch {
+                bar.finish()
+                failures.append("\(error)")
+                FileHandle.standardError.write(Data("tollguard ingest: \(error)\n".utf8))
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let total = IngestTotals(results: results, failures: failures, seconds: seconds)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(total), as: UTF8.self))
+        } else {
+            let rate = seconds > 0 ? Int(Double(total.rowsRead) / seconds) : 0
+            print(
+                "Total: \(total.files) file(s), \(total.rowsRead) rows read, \(total.inserted) inserted, "
+                    + "\(total.duplicates) duplicates, \(total.rejected) rejected in "
+                    + String(format: "%.2f s (%d rows/s)", seconds, rate))
+        }
+        if !failures.isEmpty { throw ExitCode(1) }
+        if strict, total.rejected > 0 { throw ExitCode(3) }
+    }
+
+    private func printSummary(_ summary: FileIngestSummary) {
+        var header = "\(summary.path): \(summary.format.rawValue), \(summary.formatSource)"
+        if let line = summary.resumedAfterLine { header += ", resumed after line \(line)" }
+        print(header)
+        print(
+            "  \(summary.rowsRead) rows read, \(summary.inserted) inserted, \(summary.duplicates) duplicates, "
+                + "\(summary.rejected) rejected")
+        for problem in summary.problems { print("  rejected \(problem)") }
+        if summary.rejected > summary.problems.count {
+            print("  … \(summary.rejected - summary.problems.count) more in the rejected_rows table")
+        }
+    }
+}
+
+/// The `--json` summary of an ingest run.
+struct IngestTotals: Encodable {
+    var files: Int
+    var rowsRead: Int
+    var inserted: Int
+    var duplicates: Int
+    var rejected: Int
+    var seconds: Double
+    var results: [FileIngestSummary]
+    var errors: [String]
+
+    init(results: [FileIngestSummary], failures: [String], seconds: Double) {
+        files = results.count
+        rowsRead = results.reduce(0) { $0 + $1.rowsRead }
+        inserted = results.reduce(0) { $0 + $1.inserted }
+        duplicates = results.reduce(0) { $0 + $1.duplicates }
+        rejected = results.reduce(0) { $0 + $1.rejected }
+        self.seconds = (seconds * 1000).rounded() / 1000
+        self.results = results
+        errors = failures
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case files, inserted, duplicates, rejected, seconds, results, errors
+        case rowsRead = "rows_read"
+    }
+}

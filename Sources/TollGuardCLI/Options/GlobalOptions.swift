@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import TollGuardCore
+
+/// Options every command takes: where the configuration and the store are.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $TOLLGUARD_CONFIG, ./tollguard.toml, /etc/tollguard/tollguard.toml).")
+    var config: String?
+
+    @Option(name: .long, help: "SQLite database file (default: $TOLLGUARD_DB, then [database] path).")
+    var db: String?
+
+    /// The loaded configuration; a broken file is a validation error naming it.
+    func loadConfiguration() throws -> LoadedConfiguration {
+        do {
+            let loaded = try ConfigurationLoader.load(explicitPath: config)
+            let errors = loaded.configuration.validationErrors()
+            guard errors.isEmpty else {
+                throw ValidationError((loaded.path.map { "\($0): " } ?? "") + errors.joined(separator: "; "))
+            }
+            return loaded
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The store path: `--db`, then `TOLLGUARD_DB`, then the configuration.
+    func databasePath(_ configuration: TollGuardConfiguration) -> String {
+        if let db { return db }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["TOLLGUARD_DB"], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return configuration.database.path
+    }
+
+    /// Opens (and migrates) the store.
+    func openDatabase(_ configuration: TollGuardConfiguration) throws -> TollGuardDatabase {
+        let path = databasePath(configuration)
+        do {
+            return try TollGuardDatabase.open(
+                path: path, busyTimeout: .milliseconds(configuration.database.busyTimeoutMilliseconds))
+        } catch {
+            throw ValidationError("cannot open the database \(path): \(error)")
+        }
+    }
+}

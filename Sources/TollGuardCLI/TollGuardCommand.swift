@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TollGuardCore
+
+@main
+struct TollGuardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tollguard",
+        abstract: "Toll-fraud detection for FreeSWITCH and Asterisk PBXes.",
+        discussion: """
+            TollGuard loads CDRs into a SQLite store and watches them for toll fraud.
+            Settings come from tollguard.toml (--config or TOLLGUARD_CONFIG); the store from --db or TOLLGUARD_DB.
+            """,
+        version: "0.1.0",
+        subcommands: [DemoCommand.self, IngestCommand.self, ConfigCommand.self, DatabaseCommand.self]
+    )
+
+    static func main() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            let level = ProcessInfo.processInfo.environment["TOLLGUARD_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            handler.logLevel = level ?? .warning
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import GRDB
+
+extension TollGuardDatabase {
+    /// The schema's history. A shipped migration is never edited; changes are new migrations.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-calls-ingest") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ingested_files (
+                        id INTEGER PRIMARY KEY,
+                        fingerprint TEXT NOT NULL UNIQUE,
+                        path TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        compressed INTEGER NOT NULL DEFAULT 0,
+                        committed_offset INTEGER NOT NULL DEFAULT 0,
+                        committed_line INTEGER NOT NULL DEFAULT 0,
+                        checkpoint_tail_hash TEXT,
+                        checkpoint_tail_length INTEGER NOT NULL DEFAULT 0,
+                        rows_read INTEGER NOT NULL DEFAULT 0,
+                        inserted INTEGER NOT NULL DEFAULT 0,
+                        duplicates INTEGER NOT NULL DEFAULT 0,
+                        rejected INTEGER NOT NULL DEFAULT 0,
+                        first_ingested_utc TEXT NOT NULL,
+                        last_ingested_utc TEXT NOT NULL,
+                        completed_utc TEXT
+                    );
+                    CREATE TABLE calls (
+                        id INTEGER PRIMARY KEY,
+                        dedup_key TEXT NOT NULL UNIQUE,
+                        call_id TEXT NOT NULL,
+                        account TEXT NOT NULL,
+                        caller_number TEXT NOT NULL,
+                        caller_name TEXT NOT NULL,
+                        destination TEXT NOT NULL,
+                        context TEXT NOT NULL,
+                        source_ip TEXT,
+                        trunk TEXT,
+                        start_utc TEXT NOT NULL,
+                        answer_utc TEXT,
+                        end_utc TEXT NOT NULL,
+                        duration INTEGER NOT NULL,
+                        billsec INTEGER NOT NULL,
+                        disposition TEXT NOT NULL,
+                        hangup_cause TEXT NOT NULL,
+                        user_agent TEXT,
+                        source_format TEXT NOT NULL,
+                        file_id INTEGER REFERENCES ingested_files(id),
+                        line INTEGER
+                    );
+                    CREATE INDEX calls_by_start ON calls(start_utc);
+                    CREATE TABLE rejected_rows (
+                        id INTEGER PRIMARY KEY,
+                        file_id INTEGER NOT NULL REFERENCES ingested_files(id),
+                        path TEXT NOT NULL,
+                        line INTEGER NOT NULL,
+                        reason_code TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        column_number INTEGER,
+                        raw_row BLOB NOT NULL,
+                        truncated INTEGER NOT NULL DEFAULT 0,
+                        rejected_utc TEXT NOT NULL,
+                        UNIQUE(file_id, line)
+                    );
+                    CREATE VIEW daily_calls_per_account AS
+                        SELECT account, substr(start_utc, 1, 10) AS day_utc,
+                               count(*) AS calls,
+                               sum(disposition = 'answered') AS answered,
+                               sum(billsec) AS billsec
+                        FROM calls GROUP BY account, day_utc;
+                    CREATE VIEW ingest_status AS
+                        SELECT id, path, format, rows_read, inserted, duplicates, rejected,
+                               committed_line, committed_offset, completed_utc IS NOT NULL AS completed,
+                               last_ingested_utc
+                        FROM ingested_files;
+                    """)
+        }
+        return migrator
+    }
+}

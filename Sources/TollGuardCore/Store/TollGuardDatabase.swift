@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+
+/// The TollGuard store: a `Sendable` handle around a GRDB writer, migrated on open.
+///
+/// On disk it is a `DatabasePool` (WAL, `synchronous=NORMAL`), so the daemon and CLI
+/// commands can share the file; tests use an in-memory queue with the same schema.
+package struct TollGuardDatabase: Sendable {
+    /// The GRDB writer; reads may use it as a reader too.
+    package let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    package static func open(path: String, busyTimeout: Duration = .seconds(5)) throws -> TollGuardDatabase {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let pool = try DatabasePool(path: path, configuration: makeConfiguration(busyTimeout: busyTimeout))
+        return try TollGuardDatabase(writer: pool)
+    }
+
+    /// A fresh in-memory database, for tests.
+    package static func inMemory() throws -> TollGuardDatabase {
+        try TollGuardDatabase(writer: DatabaseQueue(configuration: makeConfiguration(busyTimeout: .seconds(1))))
+    }
+
+    /// Wraps `writer` and applies the migrations.
+    package init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The one place connections are configured.
+    package static func makeConfiguration(busyTimeout: Duration) -> Configuration {
+        var configuration = Configuration()
+        let seconds = Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18
+        configuration.busyMode = .timeout(seconds)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            // A 64 MiB page cache keeps the dedup index of a large import in memory.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        return configuration
+    }
+
+    /// Identifiers of the migrations applied to this database.
+    package func appliedMigrations() throws -> [String] {
+        try writer.read { db in try Self.migrator.appliedIdentifiers(db).sorted() }
+    }
+}
