@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TollGuardCLITests",
-            dependencies: ["TollGuardCore", "TollGuardTestSupport"],
+            dependencies: ["TollGuardCLI", "TollGuardCore", "TollGuardTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

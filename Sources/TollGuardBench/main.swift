@@ -1,1 +1,100 @@
-print("benchmarks come next")
+import ArgumentParser
+import Foundation
+import TollGuardCore
+
+/// Benchmarks that print TollGuard's figure beside a baseline measured in the same run.
+@main
+struct TollGuardBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tollguard-bench",
+        abstract: "TollGuard benchmarks: each prints its figures beside a baseline from the same run.",
+        subcommands: [IngestBenchmark.self]
+    )
+}
+
+/// A child process's wall time, peak memory and exit status.
+struct Measurement {
+    var seconds: Double
+    var maxRSSKilobytes: Int
+    var status: Int32
+}
+
+/// Runs `arguments` (no shell) and measures it with wait4's resource usage.
+func measure(_ arguments: [String], quiet: Bool = true) throws -> Measurement {
+    var pid: pid_t = 0
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    if quiet { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+    let argv = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let started = Date()
+    let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+    guard spawned == 0 else { throw ValidationError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    var usage = rusage()
+    _ = wait4(pid, &status, 0, &usage)
+    let seconds = Date().timeIntervalSince(started)
+    return Measurement(seconds: seconds, maxRSSKilobytes: Int(usage.ru_maxrss), status: (status >> 8) & 0xff)
+}
+
+func siblingExecutable(_ name: String) -> String {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+}
+
+struct IngestBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "tollguard ingest vs sqlite3 .import of the same FreeSWITCH example-template file.")
+
+    @Option(help: "Rows in the timed file.")
+    var rows = 1_000_000
+
+    @Option(help: "Rows in the peak-memory file (0 skips it).")
+    var rssRows = 0
+
+    @Option(help: "Scratch folder (emptied files are left for inspection).")
+    var directory = NSTemporaryDirectory() + "tollguard-bench"
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tollguard = siblingExecutable("tollguard")
+        let file = directory + "/Master-\(rows).csv"
+        if !FileManager.default.fileExists(atPath: file) {
+            print("generating \(rows) rows into \(file)")
+            try ExampleCDRWriter.writeFile(path: file, rows: rows, seed: 7)
+        }
+
+        let sqliteDatabase = directory + "/sqlite-import.sqlite"
+        let tollguardDatabase = directory + "/tollguard.sqlite"
+        for path in [sqliteDatabase, tollguardDatabase] {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let columns = (1...15).map { "c\($0) TEXT" }.joined(separator: ", ")
+        _ = try measure(["sqlite3", sqliteDatabase, "CREATE TABLE cdr (\(columns));"])
+        let baseline = try measure(["sqlite3", "-cmd", ".mode csv", sqliteDatabase, ".import \(file) cdr"])
+        let ours = try measure([tollguard, "ingest", "--db", tollguardDatabase, "--timezone", "UTC", file])
+        guard baseline.status == 0, ours.status == 0 else {
+            throw ValidationError("a run failed: sqlite3 exit \(baseline.status), tollguard exit \(ours.status)")
+        }
+        let stored = try TollGuardDatabase.open(path: tollguardDatabase).callCount()
+        print("ingest of \(rows) FreeSWITCH example-template rows (release build, fresh database, dedup on)")
+        print(String(format: "  sqlite3 .import (no index)  %7.2f s  %9.0f rows/s", baseline.seconds, Double(rows) / baseline.seconds))
+        print(String(format: "  tollguard ingest            %7.2f s  %9.0f rows/s  peak RSS %d MB  (%d calls stored)",
+            ours.seconds, Double(rows) / ours.seconds, ours.maxRSSKilobytes / 1024, stored))
+        print(String(format: "  ratio (sqlite3 time / tollguard time): %.2fx", baseline.seconds / ours.seconds))
+
+        if rssRows > 0 {
+            let bigFile = directory + "/Master-\(rssRows).csv"
+            if !FileManager.default.fileExists(atPath: bigFile) {
+                print("generating \(rssRows) rows into \(bigFile)")
+                try ExampleCDRWriter.writeFile(path: bigFile, rows: rssRows, seed: 11)
+            }
+            let bigDatabase = directory + "/tollguard-rss.sqlite"
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: bigDatabase + suffix) }
+            let big = try measure([tollguard, "ingest", "--db", bigDatabase, "--timezone", "UTC", bigFile])
+            print(String(format: "  %d rows: %.1f s, %.0f rows/s, peak RSS %d MB (exit %d)", rssRows, big.seconds,
+                Double(rssRows) / big.seconds, big.maxRSSKilobytes / 1024, big.status))
+        }
+    }
+}

@@ -20,17 +20,17 @@ package enum GenericCSVField: String, CaseIterable, Sendable, Codable {
     /// Header names recognized without configuration (compared case-insensitively).
     package var aliases: [String] {
         switch self {
-        case .callID: ["call_id", "callid", "uuid", "uniqueid", "unique_id", "call_uuid"]
-        case .account: ["account", "accountcode", "account_code"]
+        case .callID: ["call_id", "callid", "uuid", "uniqueid", "unique_id", "call_uuid", "calluuid"]
+        case .account: ["account", "accountcode", "account_code", "ext", "extension"]
         case .callerNumber: ["caller_number", "src", "caller_id_number", "callerid_number", "ani", "cli", "from"]
         case .callerName: ["caller_name", "caller_id_name", "callerid_name", "clid_name"]
         case .destination: ["destination", "dst", "destination_number", "dialed", "dialed_number", "called_number", "to"]
         case .context: ["context", "dcontext", "destination_context"]
-        case .sourceIP: ["source_ip", "src_ip", "network_addr", "sip_network_ip", "ip"]
+        case .sourceIP: ["source_ip", "src_ip", "srcip", "network_addr", "sip_network_ip", "ip"]
         case .trunk: ["trunk", "gateway", "sip_gateway_name", "carrier"]
-        case .start: ["start", "start_stamp", "start_time", "started_at", "calldate", "call_start"]
-        case .answer: ["answer", "answer_stamp", "answer_time", "answered_at"]
-        case .end: ["end", "end_stamp", "end_time", "ended_at", "call_end"]
+        case .start: ["start", "start_stamp", "start_time", "started", "started_at", "calldate", "call_start"]
+        case .answer: ["answer", "answer_stamp", "answer_time", "answered", "answered_at"]
+        case .end: ["end", "end_stamp", "end_time", "ended", "ended_at", "call_end"]
         case .duration: ["duration"]
         case .billsec: ["billsec", "billable_seconds", "bill_seconds", "billable"]
         case .disposition: ["disposition", "hangup_cause", "status", "result"]

@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+import Testing
+import TollGuardCore
+import TollGuardTestSupport
+
+/// End-to-end tests that run the built `tollguard` executable.
+@Suite struct CLITests {
+    static var buildDirectory: URL {
+        // The test bundle lives in .build/<config>/; the executable sits beside it.
+        var url = Bundle.main.bundleURL
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("tollguard").path), url.path != "/" {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Output {
+        let process = Process()
+        process.executableURL = buildDirectory.appendingPathComponent("tollguard")
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "TOLLGUARD_DB")
+        env.removeValue(forKey: "TOLLGUARD_CONFIG")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(
+            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    @Test func ingestJSONSummaryAndReingest() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.path("Master.csv")
+        try ExampleCDRWriter.writeFile(path: file, rows: 3000, seed: 21)
+        let db = directory.path("t.sqlite")
+        let first = try Self.run(["ingest", "--db", db, "--timezone", "UTC", "--json", file])
+        #expect(first.status == 0)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        #expect(json["files"] as? Int == 1)
+        #expect(json["rows_read"] as? Int == 3000)
+        #expect(json["inserted"] as? Int == 3000)
+        #expect(json["duplicates"] as? Int == 0)
+        #expect(json["rejected"] as? Int == 0)
+        #expect(json["seconds"] is Double)
+        let again = try Self.run(["ingest", "--db", db, "--timezone", "UTC", "--json", file])
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        #expect(second["inserted"] as? Int == 0)
+        // No progress bar when stderr is not a terminal.
+        #expect(first.stderr.isEmpty)
+    }
+
+    @Test func standardInputAndStrict() throws {
+        let directory = try TemporaryDirectory()
+        let db = directory.path("t.sqlite")
+        var writer = ExampleCDRWriter(seed: 2)
+        var bytes: [UInt8] = []
+        writer.appendRows(10, to: &bytes)
+        bytes += Array("\"broken\n".utf8)
+        let result = try Self.run(["ingest", "--db", db, "--strict", "--format", "fs-example", "-"], stdin: Data(bytes))
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("10 inserted"))
+        #expect(result.stdout.contains("rejected line 11"))
+        #expect(try TollGuardDatabase.open(path: db).callCount() == 10)
+    }
+
+    @Test func environmentNamesTheDatabaseAndConfig() throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write("tollguard.toml", text: "[site]\ntimezone = \"Europe/Berlin\"\n[ingest]\nbatch_size = 5\n")
+        let db = directory.path("env.sqlite")
+        let check = try Self.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config, "TOLLGUARD_DB": db])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("Europe/Berlin"))
+        #expect(check.stdout.contains(db))
+        let dump = try Self.run(["config", "dump"], environment: ["TOLLGUARD_CONFIG": config])
+        #expect(dump.stdout.contains("batch_size = 5"))
+        let bad = try directory.write("bad.toml", text: "[site]\ntimezone = \"Nowhere/Land\"\n")
+        let failed = try Self.run(["config", "check", "--config", bad])
+        #expect(failed.status != 0)
+        #expect(failed.stdout.contains("Nowhere/Land"))
+    }
+
+    @Test func missingFileIsAClearErrorAndOthersStillLoad() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.path("Master.csv")
+        try ExampleCDRWriter.writeFile(path: file, rows: 10, seed: 8)
+        let result = try Self.run(["ingest", "--db", directory.path("t.sqlite"), directory.path("nope.csv"), file])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nope.csv: No such file or directory"))
+        #expect(result.stdout.contains("10 inserted"))
+    }
+
+    /// kill -9 in the middle of a file, then the same command: every row exactly once.
+    @Test func killedIngestResumesWithoutLossOrDuplicates() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.path("Master.csv")
+        let rows = 200_000
+        try ExampleCDRWriter.writeFile(path: file, rows: rows, seed: 33)
+        let config = try directory.write("tollguard.toml", text: "[ingest]\nbatch_size = 2000\n")
+        let db = directory.path("t.sqlite")
+
+        let process = Process()
+        process.executableURL = Self.buildDirectory.appendingPathComponent("tollguard")
+        process.arguments = ["ingest", "--config", config, "--db", db, "--timezone", "UTC", file]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until some batches are committed, then kill without warning.
+        let deadline = Date().addingTimeInterval(60)
+        var committed = 0
+        while Date() < deadline, process.isRunning {
+            if FileManager.default.fileExists(atPath: db),
+                let database = try? DatabaseQueue(path: db),
+                let line = try? database.read({ try Int.fetchOne($0, sql: "SELECT max(committed_line) FROM ingested_files") }),
+                line > 0
+            {
+                committed = line
+                break
+            }
+            usleep(2000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try #require(committed > 0, "no batch was committed before the kill")
+        let partial = try TollGuardDatabase.open(path: db).callCount()
+        #expect(partial < rows, "the kill came too late to test a resume")
+
+        let rerun = try Self.run(["ingest", "--config", config, "--db", db, "--timezone", "UTC", "--json", file])
+        #expect(rerun.status == 0)
+        #expect(try TollGuardDatabase.open(path: db).callCount() == rows)
+        let distinct = try DatabaseQueue(path: db).read {
+            try Int.fetchOne($0, sql: "SELECT count(DISTINCT call_id) FROM calls")
+        }
+        #expect(distinct == rows)
+    }
+
+    @Test func demoRunsInItsOwnFolder() throws {
+        let directory = try TemporaryDirectory()
+        let folder = directory.path("demo")
+        let result = try Self.run(["demo", "--directory", folder, "--calls", "2000"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("2000 inserted"))
+        #expect(result.stdout.contains("Ingested again: 0 inserted"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/tollguard.sqlite"))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TollGuardCore
+
+@Suite struct ConfigurationTests {
+    @Test func emptyFileGivesDefaults() throws {
+        let loaded = try ConfigurationLoader.decode("")
+        #expect(loaded.configuration == TollGuardConfiguration())
+        #expect(loaded.configuration.ingest.batchSize == 20_000)
+        #expect(loaded.configuration.site.timezone == "local")
+    }
+
+    @Test func settingsAndUnknownKeys() throws {
+        let loaded = try ConfigurationLoader.decode(
+            """
+            version = 1
+            [site]
+            timezone = "Europe/Berlin"
+            [ingest]
+            batch_size = 500
+            batchsize = 9
+            [ingest.csv.columns]
+            destination = "dialed"
+            """)
+        #expect(loaded.configuration.site.timezone == "Europe/Berlin")
+        #expect(loaded.configuration.siteTimeZone?.identifier == "Europe/Berlin")
+        #expect(loaded.configuration.ingest.batchSize == 500)
+        #expect(loaded.configuration.ingest.csv.columns == ["destination": "dialed"])
+        #expect(loaded.unknownKeys == ["ingest.batchsize"])
+        #expect(loaded.configuration.validationErrors().isEmpty)
+    }
+
+    @Test func invalidValuesAreNamed() throws {
+        let loaded = try ConfigurationLoader.decode(
+            """
+            version = 7
+            [site]
+            timezone = "Mars/Olympus"
+            [ingest.csv.columns]
+            dialled = "x"
+            """)
+        let errors = loaded.configuration.validationErrors().joined(separator: "\n")
+        #expect(errors.contains("version = 7"))
+        #expect(errors.contains("Mars/Olympus"))
+        #expect(errors.contains("ingest.csv.columns.dialled"))
+    }
+
+    @Test func syntaxAndTypeErrorsNameTheProblem() {
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.decode("[site\ntimezone = 1") }
+        do {
+            _ = try ConfigurationLoader.decode("[ingest]\nbatch_size = \"many\"", path: "x.toml")
+            Issue.record("a string batch size must not decode")
+        } catch {
+            #expect(error.description.contains("x.toml"))
+            #expect(error.description.contains("batch_size"))
+        }
+    }
+
+    @Test func dumpRoundTrips() throws {
+        var configuration = TollGuardConfiguration()
+        configuration.site.timezone = "America/Chicago"
+        configuration.ingest.csv.columns = ["account": "ext"]
+        let text = try ConfigurationLoader.dump(configuration)
+        #expect(try ConfigurationLoader.decode(text).configuration == configuration)
+    }
+}
