@@ -27,11 +27,17 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
 
+        .target(
+            name: "CSQLiteTuning",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+
         // MARK: Core library
         .target(
             name: "TollGuardCore",
             dependencies: [
                 "CZlib",
+                "CSQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

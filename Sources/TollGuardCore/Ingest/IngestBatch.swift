@@ -20,6 +20,11 @@ package struct IngestBatch: Sendable {
     package struct PendingCall: Sendable {
         package var record: CallRecord
         package var line: Int
+
+        package init(record: CallRecord, line: Int) {
+            self.record = record
+            self.line = line
+        }
     }
 
     package var calls: [PendingCall] = []

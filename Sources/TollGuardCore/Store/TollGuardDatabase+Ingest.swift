@@ -137,86 +137,135 @@ extension TollGuardDatabase {
     }
 }
 
-/// The prepared `INSERT … ON CONFLICT DO NOTHING` of the ingest hot path.
+/// The prepared statements of the ingest hot path.
 ///
-/// Binds through the SQLite C API on GRDB's statement: no `StatementArguments` array and no
+/// Dedup goes through `key_hash`, a 64-bit hash of the dedup key under a unique integer index:
+/// far smaller and faster to maintain than a unique index on the text key. It stays exact: when
+/// the hash is taken, the stored key is compared, and a call whose hash collides with a different
+/// key is stored with a NULL `key_hash` (found again through a small partial index).
+/// Binds through the SQLite C API on GRDB's statements: no `StatementArguments` array and no
 /// `DatabaseValue` boxing per field. GRDB still owns the connection, transaction and statement cache.
 struct CallInsertStatement {
-    private let statement: Statement
+    private let insert: Statement
+    private let keyForHash: Statement
+    private let collided: Statement
     private let db: Database
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     init(_ db: Database) throws {
         self.db = db
-        statement = try db.cachedStatement(
+        insert = try db.cachedStatement(
             sql: """
-                INSERT INTO calls (dedup_key, call_id, account, caller_number, caller_name, destination, context,
-                    source_ip, trunk, start_utc, answer_utc, end_utc, duration, billsec, disposition, hangup_cause,
-                    user_agent, source_format, file_id, line)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(dedup_key) DO NOTHING
+                INSERT INTO calls (key_hash, dedup_key, call_id, account, caller_number, caller_name, destination,
+                    context, source_ip, trunk, start_utc, answer_utc, end_utc, duration, billsec, disposition,
+                    hangup_cause, user_agent, source_format, file_id, line)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(key_hash) DO NOTHING
                 """)
+        keyForHash = try db.cachedStatement(sql: "SELECT dedup_key FROM calls WHERE key_hash = ?")
+        collided = try db.cachedStatement(sql: "SELECT 1 FROM calls WHERE key_hash IS NULL AND dedup_key = ?")
+    }
+
+    /// The 64-bit hash of a dedup key as stored in `key_hash`.
+    static func keyHash(_ key: String) -> Int64 {
+        var key = key
+        let (high, _) = key.withUTF8 { RowHasher.hash(UnsafeRawBufferPointer($0), seed: 0x6b65_7973) }
+        return Int64(bitPattern: high)
     }
 
     /// Inserts `call`; false when a call with its dedup key is already stored.
     func insert(_ call: CallRecord, format: CDRFormat, fileID: Int64?, line: Int?) throws -> Bool {
+        let hash = Self.keyHash(call.dedupKey)
+        if try step(call, keyHash: hash, format: format, fileID: fileID, line: line) { return true }
+        // The hash is taken: the same call, or (rarely) another key with the same hash.
+        if try textResult(keyForHash, hash: hash) == call.dedupKey { return false }
+        if try exists(collided, key: call.dedupKey) { return false }
+        return try step(call, keyHash: nil, format: format, fileID: fileID, line: line)
+    }
+
+    private func step(_ call: CallRecord, keyHash: Int64?, format: CDRFormat, fileID: Int64?, line: Int?) throws -> Bool {
+        let handle = insert.sqliteStatement
+        sqlite3_reset(handle)
+        if let keyHash { sqlite3_bind_int64(handle, 1, keyHash) } else { sqlite3_bind_null(handle, 1) }
+        bind(handle, call.dedupKey, 2)
+        bind(handle, call.callID, 3)
+        bind(handle, call.account, 4)
+        bind(handle, call.callerNumber, 5)
+        bind(handle, call.callerName, 6)
+        bind(handle, call.destination, 7)
+        bind(handle, call.context, 8)
+        bind(handle, call.sourceIP, 9)
+        bind(handle, call.trunk, 10)
+        bind(handle, call.startedAt, 11)
+        bind(handle, call.answeredAt, 12)
+        bind(handle, call.endedAt, 13)
+        sqlite3_bind_int64(handle, 14, Int64(call.duration))
+        sqlite3_bind_int64(handle, 15, Int64(call.billsec))
+        bind(handle, call.disposition.rawValue, 16)
+        bind(handle, call.hangupCause, 17)
+        bind(handle, call.userAgent, 18)
+        bind(handle, format.rawValue, 19)
+        if let fileID { sqlite3_bind_int64(handle, 20, fileID) } else { sqlite3_bind_null(handle, 20) }
+        if let line { sqlite3_bind_int64(handle, 21, Int64(line)) } else { sqlite3_bind_null(handle, 21) }
+        try check(sqlite3_step(handle), handle, expected: SQLITE_DONE)
+        return sqlite3_changes(db.sqliteConnection) > 0
+    }
+
+    private func textResult(_ statement: Statement, hash: Int64) throws -> String? {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
-        bind(call.dedupKey, 1)
-        bind(call.callID, 2)
-        bind(call.account, 3)
-        bind(call.callerNumber, 4)
-        bind(call.callerName, 5)
-        bind(call.destination, 6)
-        bind(call.context, 7)
-        bind(call.sourceIP, 8)
-        bind(call.trunk, 9)
-        bind(call.startedAt, 10)
-        bind(call.answeredAt, 11)
-        bind(call.endedAt, 12)
-        sqlite3_bind_int64(handle, 13, Int64(call.duration))
-        sqlite3_bind_int64(handle, 14, Int64(call.billsec))
-        bind(call.disposition.rawValue, 15)
-        bind(call.hangupCause, 16)
-        bind(call.userAgent, 17)
-        bind(format.rawValue, 18)
-        if let fileID { sqlite3_bind_int64(handle, 19, fileID) } else { sqlite3_bind_null(handle, 19) }
-        if let line { sqlite3_bind_int64(handle, 20, Int64(line)) } else { sqlite3_bind_null(handle, 20) }
+        sqlite3_bind_int64(handle, 1, hash)
         let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
+        defer { sqlite3_reset(handle) }
+        if code == SQLITE_DONE { return nil }
+        try check(code, handle, expected: SQLITE_ROW)
+        return sqlite3_column_text(handle, 0).map { String(cString: $0) }
+    }
+
+    private func exists(_ statement: Statement, key: String) throws -> Bool {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        bind(handle, key, 1)
+        let code = sqlite3_step(handle)
+        defer { sqlite3_reset(handle) }
+        if code == SQLITE_DONE { return false }
+        try check(code, handle, expected: SQLITE_ROW)
+        return true
+    }
+
+    private func check(_ code: Int32, _ handle: OpaquePointer, expected: Int32) throws {
+        guard code == expected else {
             let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
             sqlite3_reset(handle)
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
         }
-        return sqlite3_changes(db.sqliteConnection) > 0
     }
 
-    private func bind(_ text: String?, _ index: Int32) {
+    private func bind(_ handle: OpaquePointer, _ text: String?, _ index: Int32) {
         guard var text else {
-            sqlite3_bind_null(statement.sqliteStatement, index)
+            sqlite3_bind_null(handle, index)
             return
         }
         text.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { chars in
                 if let base = chars.baseAddress {
-                    _ = sqlite3_bind_text(statement.sqliteStatement, index, base, Int32(chars.count), Self.transient)
+                    _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), Self.transient)
                 } else {
-                    _ = sqlite3_bind_text(statement.sqliteStatement, index, "", 0, Self.transient)
+                    _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
                 }
             }
         }
     }
 
-    private func bind(_ date: Date?, _ index: Int32) {
+    private func bind(_ handle: OpaquePointer, _ date: Date?, _ index: Int32) {
         guard let date else {
-            sqlite3_bind_null(statement.sqliteStatement, index)
+            sqlite3_bind_null(handle, index)
             return
         }
-        var bytes = [UInt8](repeating: 0, count: 19)
-        CivilTime.writeUTC(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)), into: &bytes)
-        bytes.withUnsafeBufferPointer { buffer in
-            _ = buffer.withMemoryRebound(to: CChar.self) { chars in
-                sqlite3_bind_text(statement.sqliteStatement, index, chars.baseAddress, 19, Self.transient)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 19) { buffer in
+            CivilTime.writeUTC(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)), into: buffer)
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                _ = sqlite3_bind_text(handle, index, chars.baseAddress, 19, Self.transient)
             }
         }
     }

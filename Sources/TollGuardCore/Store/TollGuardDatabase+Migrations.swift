@@ -27,7 +27,8 @@ extension TollGuardDatabase {
                     );
                     CREATE TABLE calls (
                         id INTEGER PRIMARY KEY,
-                        dedup_key TEXT NOT NULL UNIQUE,
+                        key_hash INTEGER UNIQUE,
+                        dedup_key TEXT NOT NULL,
                         call_id TEXT NOT NULL,
                         account TEXT NOT NULL,
                         caller_number TEXT NOT NULL,
@@ -49,6 +50,7 @@ extension TollGuardDatabase {
                         line INTEGER
                     );
                     CREATE INDEX calls_by_start ON calls(start_utc);
+                    CREATE INDEX calls_with_colliding_hash ON calls(dedup_key) WHERE key_hash IS NULL;
                     CREATE TABLE rejected_rows (
                         id INTEGER PRIMARY KEY,
                         file_id INTEGER NOT NULL REFERENCES ingested_files(id),

@@ -41,6 +41,11 @@ package enum CivilTime {
 
     /// Writes the 19 bytes of `YYYY-MM-DD HH:MM:SS` for `epochSeconds` into `bytes[0..<19]`.
     package static func writeUTC(epochSeconds: Int64, into bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBufferPointer { writeUTC(epochSeconds: epochSeconds, into: $0) }
+    }
+
+    /// Writes the 19 bytes of `YYYY-MM-DD HH:MM:SS` for `epochSeconds` into `bytes[0..<19]`.
+    package static func writeUTC(epochSeconds: Int64, into bytes: UnsafeMutableBufferPointer<UInt8>) {
         let seconds = Int(epochSeconds)
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
