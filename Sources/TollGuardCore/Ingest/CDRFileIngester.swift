@@ -117,7 +117,7 @@ package struct CDRFileIngester: Sendable {
         reader: ByteLineReader, decoder: CDRRowDecoder, pending: [SampleLine], fileID: Int64, format: CDRFormat,
         summary: inout FileIngestSummary, progress: (@Sendable (IngestProgress) -> Void)?
     ) throws {
-        let queue = BlockingQueue<Result<IngestBatch, IngestError>>(capacity: 3)
+        let queue = BlockingQueue<Result<IngestBatch, IngestError>>(capacity: 1)
         let producer = BatchProducer(
             reader: reader, decoder: decoder, pending: pending, batchSize: options.batchSize, queue: queue)
         let thread = Thread { producer.run() }
