@@ -178,8 +178,12 @@ struct CallInsertStatement {
         let hash = Self.keyHash(call.dedupKey)
         if try step(call, keyHash: hash, format: format, fileID: fileID, line: line) { return true }
         // The hash is taken: the same call, or (rarely) another key with the same hash.
-        if try textResult(keyForHash, hash: hash) == call.dedupKey { return false }
-        if try exists(collided, key: call.dedupKey) { return false }
+        let stored = try firstRow(keyForHash, bind: { sqlite3_bind_int64($0, 1, hash) }) { handle in
+            sqlite3_column_text(handle, 0).map { String(cString: $0) }
+        }
+        if stored == call.dedupKey { return false }
+        let collidedBefore = try firstRow(collided, bind: { bind($0, call.dedupKey, 1) }) { _ in true }
+        if collidedBefore == true { return false }
         return try step(call, keyHash: nil, format: format, fileID: fileID, line: line)
     }
 
@@ -211,26 +215,18 @@ struct CallInsertStatement {
         return sqlite3_changes(db.sqliteConnection) > 0
     }
 
-    private func textResult(_ statement: Statement, hash: Int64) throws -> String? {
+    /// Runs a one-row query: `bind` sets its arguments, `read` reads the first row; `nil` when there is none.
+    private func firstRow<T>(
+        _ statement: Statement, bind: (OpaquePointer) -> Void, read: (OpaquePointer) -> T
+    ) throws -> T? {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
-        sqlite3_bind_int64(handle, 1, hash)
+        bind(handle)
         let code = sqlite3_step(handle)
         defer { sqlite3_reset(handle) }
         if code == SQLITE_DONE { return nil }
         try check(code, handle, expected: SQLITE_ROW)
-        return sqlite3_column_text(handle, 0).map { String(cString: $0) }
-    }
-
-    private func exists(_ statement: Statement, key: String) throws -> Bool {
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        bind(handle, key, 1)
-        let code = sqlite3_step(handle)
-        defer { sqlite3_reset(handle) }
-        if code == SQLITE_DONE { return false }
-        try check(code, handle, expected: SQLITE_ROW)
-        return true
+        return read(handle)
     }
 
     private func check(_ code: Int32, _ handle: OpaquePointer, expected: Int32) throws {
