@@ -10,11 +10,12 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Load CDR files (FreeSWITCH mod_cdr_csv, Asterisk Master.csv, generic CSV) into the store.",
         discussion: """
-            Files may be gzip-compressed; '-' reads standard input. Loading is idempotent: a file or an
-            overlapping rotated file adds each call once, and a run that was killed resumes where it stopped.
+            Files may be gzip-compressed; '-' reads standard input. Loading is idempotent: a file or an \
+            overlapping rotated file adds each call once, and a run that was killed resumes where it stopped. \
             Bad rows are stored in rejected_rows with their file, line and reason; the rows around them load.
 
-            Formats: \(CDRFormat.allCases.map(\.rawValue).joined(separator: ", ")).
+            Formats:
+            \(CDRFormat.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
             Exit status: 0 on success, 1 when a file could not be read, 3 with --strict when rows were rejected.
             """
     )

@@ -61,7 +61,4 @@ package struct CallRecord: Sendable, Hashable, Codable {
         self.hangupCause = hangupCause
         self.userAgent = userAgent
     }
-
-    /// True when the call was answered (it has billable seconds or an answer time).
-    package var wasAnswered: Bool { disposition == .answered }
 }

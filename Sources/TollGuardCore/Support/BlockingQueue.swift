@@ -44,11 +44,4 @@ package final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
     }
-
-    /// True once ``close()`` was called.
-    package var isClosed: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return closed
-    }
 }

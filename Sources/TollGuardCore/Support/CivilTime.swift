@@ -75,13 +75,4 @@ package enum CivilTime {
         bytes[16] = 58
         put(secondOfDay % 60, 17, 2)
     }
-
-    /// Parses the store's `YYYY-MM-DD HH:MM:SS` (UTC) back into a date.
-    package static func parseUTC(_ text: String) -> Date? {
-        var text = text
-        return text.withUTF8 { bytes in
-            guard let parsed = TimestampParser.parse(bytes[...]) else { return nil }
-            return Date(timeIntervalSince1970: TimeInterval(parsed.epochSecondsIfUTC))
-        }
-    }
 }

@@ -7,12 +7,6 @@ package enum RowHasher {
         return hexDigits(h1) + hexDigits(h2)
     }
 
-    /// The hash of the UTF-8 bytes of `text` as 32 hex digits.
-    package static func hex(_ text: String) -> String {
-        var text = text
-        return text.withUTF8 { hex(UnsafeRawBufferPointer($0)) }
-    }
-
     private static func hexDigits(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
