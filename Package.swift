@@ -43,7 +43,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["ReferenceDataPlugin"]
+        ),
+
+        // MARK: Build-time data embedding
+        .executableTarget(name: "ReferenceDataEmbedder"),
+        .plugin(
+            name: "ReferenceDataPlugin",
+            capability: .buildTool(),
+            dependencies: ["ReferenceDataEmbedder"],
+            path: "Sources/ReferenceDataPlugin"
         ),
 
         // MARK: Executables

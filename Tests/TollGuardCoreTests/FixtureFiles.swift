@@ -1,9 +1,14 @@
 import Foundation
 
-/// Paths of the CDR fixtures bundled with this test target.
+/// Paths of the fixtures bundled with this test target.
 enum FixtureFiles {
+    /// A CDR fixture under `Fixtures/cdr`.
     static func path(_ name: String) -> String {
-        Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/cdr")?.path
-            ?? Bundle.module.bundleURL.appendingPathComponent("Fixtures/cdr/\(name)").path
+        url("cdr/\(name)").path
+    }
+
+    /// Any fixture, by its path under `Fixtures/`.
+    static func url(_ relativePath: String) -> URL {
+        Bundle.module.bundleURL.appendingPathComponent("Fixtures/\(relativePath)")
     }
 }

@@ -1,0 +1,112 @@
+/// A deterministic automaton over the digits 0–9 that answers, in one pass over a number,
+/// which of many full-match patterns accept it.
+///
+/// libphonenumber's special-number ranges are finite languages, so the subset construction
+/// stays small; a region's eleven number-type patterns fold into one table and a lookup
+/// costs one array read per digit, not a regex scan per pattern.
+package struct DigitAutomaton: Sendable {
+    /// `transitions[state * 10 + digit]` is the next state, or -1 for "no pattern can match".
+    private let transitions: [Int32]
+    /// Bit `tag` is set when the pattern given that tag accepts the input ending in this state.
+    private let acceptedTags: [UInt32]
+
+    /// Builds the automaton; each pattern's tag (0–31) is reported when it matches a whole input.
+    package init(_ patterns: [(pattern: DigitPattern, tag: Int)]) {
+        // One NFA: the programs side by side, addresses offset.
+        var instructions: [DigitInstruction] = []
+        var tagOfMatch: [Int: Int] = [:]
+        var starts: [Int] = []
+        for (pattern, tag) in patterns {
+            let offset = instructions.count
+            starts.append(offset)
+            for instruction in pattern.program {
+                switch instruction {
+                case .split(let preferred, let other):
+                    instructions.append(.split(preferred: preferred + offset, other: other + offset))
+                case .jump(let target):
+                    instructions.append(.jump(target + offset))
+                case .match:
+                    tagOfMatch[instructions.count] = tag
+                    instructions.append(.match)
+                default:
+                    instructions.append(instruction)
+                }
+            }
+        }
+
+        func closure(_ seeds: [Int]) -> [Int32] {
+            var seen = Set<Int>()
+            var pending = seeds
+            var members: [Int32] = []
+            while let pc = pending.popLast() {
+                guard seen.insert(pc).inserted else { continue }
+                switch instructions[pc] {
+                case .symbol, .match:
+                    members.append(Int32(pc))
+                case .split(let preferred, let other):
+                    pending.append(preferred)
+                    pending.append(other)
+                case .jump(let target):
+                    pending.append(target)
+                case .save, .assertEnd:
+                    pending.append(pc + 1)
+                }
+            }
+            return members.sorted()
+        }
+
+        var stateOfSet: [[Int32]: Int32] = [:]
+        var sets: [[Int32]] = []
+        var transitions: [Int32] = []
+        var acceptedTags: [UInt32] = []
+
+        func state(for set: [Int32]) -> Int32 {
+            if let known = stateOfSet[set] { return known }
+            let id = Int32(sets.count)
+            stateOfSet[set] = id
+            sets.append(set)
+            var tags: UInt32 = 0
+            for pc in set { if let tag = tagOfMatch[Int(pc)] { tags |= 1 << UInt32(tag) } }
+            acceptedTags.append(tags)
+            transitions.append(contentsOf: repeatElement(-1, count: 10))
+            return id
+        }
+
+        _ = state(for: closure(starts))
+        var next = 0
+        while next < sets.count {
+            let set = sets[next]
+            for digit in 0..<10 {
+                var seeds: [Int] = []
+                for pc in set {
+                    if case .symbol(let symbols) = instructions[Int(pc)], symbols & (1 << UInt16(digit)) != 0 {
+                        seeds.append(Int(pc) + 1)
+                    }
+                }
+                guard !seeds.isEmpty else { continue }
+                let target = closure(seeds)
+                guard !target.isEmpty else { continue }
+                let targetState = state(for: target)
+                transitions[next * 10 + digit] = targetState
+            }
+            next += 1
+        }
+        self.transitions = transitions
+        self.acceptedTags = acceptedTags
+    }
+
+    /// Number of states, for diagnostics and benchmarks.
+    package var stateCount: Int { acceptedTags.count }
+
+    /// The tags of every pattern that matches all of `digits` (values 0–9, not ASCII).
+    @inline(__always)
+    package func acceptedTags(_ digits: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var state = 0
+        for digit in digits {
+            let next = transitions[state &* 10 &+ Int(digit)]
+            if next < 0 { return 0 }
+            state = Int(next)
+        }
+        return acceptedTags[state]
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// A small CSV file with a header, read whole: reference data, rate decks, fraud lists.
+///
+/// CDR files stream through ``ByteLineReader``; these files are kilobytes to a few
+/// megabytes and are looked up by column name.
+package struct CSVTable: Sendable {
+    /// One data row and the 1-based line it came from.
+    package struct Row: Sendable {
+        package let line: Int
+        package let fields: [String]
+        fileprivate let columns: [String: Int]
+
+        /// The trimmed value in `column`, or "" when the column or value is missing.
+        package subscript(_ column: String) -> String {
+            guard let index = columns[column], index < fields.count else { return "" }
+            return fields[index]
+        }
+    }
+
+    /// The file's name, for messages.
+    package let source: String
+    /// Lower-cased, trimmed header names.
+    package let header: [String]
+    package let rows: [Row]
+
+    /// Reads `text`; blank lines and lines starting with `#` are skipped.
+    package init(text: String, source: String) {
+        self.source = source
+        let splitter = CSVLineSplitter()
+        var ranges: [CSVFieldRange] = []
+        var header: [String] = []
+        var columns: [String: Int] = [:]
+        var rows: [Row] = []
+        var lineNumber = 0
+        text.enumerateLines { line, _ in
+            lineNumber += 1
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { return }
+            var bytes = Array(line.utf8)
+            if lineNumber == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+            let fields: [String] = bytes.withUnsafeBufferPointer { buffer in
+                _ = splitter.split(buffer, into: &ranges)
+                return ranges.map { range in
+                    var value = String(decoding: buffer[range.start..<range.end], as: UTF8.self)
+                    if range.hasDoubledQuotes { value = value.replacingOccurrences(of: "\"\"", with: "\"") }
+                    return value.trimmingCharacters(in: .whitespaces)
+                }
+            }
+            if header.isEmpty {
+                header = fields.map { $0.lowercased() }
+                for (index, name) in header.enumerated() where columns[name] == nil { columns[name] = index }
+            } else {
+                rows.append(Row(line: lineNumber, fields: fields, columns: columns))
+            }
+        }
+        self.header = header
+        self.rows = rows
+    }
+
+    /// Reads the file at `url`.
+    package init(contentsOf url: URL) throws {
+        let data = try Data(contentsOf: url)
+        self.init(text: String(decoding: data, as: UTF8.self), source: url.path)
+    }
+
+    /// Whether the header names `column`.
+    package func has(_ column: String) -> Bool { header.contains(column) }
+}
