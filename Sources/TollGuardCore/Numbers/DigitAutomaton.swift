@@ -4,11 +4,31 @@
 /// libphonenumber's special-number ranges are finite languages, so the subset construction
 /// stays small; a region's eleven number-type patterns fold into one table and a lookup
 /// costs one array read per digit, not a regex scan per pattern.
-package struct DigitAutomaton: Sendable {
+package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; the pointers are into `storage`
     /// `transitions[state * 10 + digit]` is the next state, or -1 for "no pattern can match".
-    private let transitions: [Int32]
+    private let transitions: UnsafePointer<Int32>
     /// Bit `tag` is set when the pattern given that tag accepts the input ending in this state.
-    private let acceptedTags: [UInt32]
+    private let acceptedTagsByState: UnsafePointer<UInt32>
+    /// Owns the tables. Lookups read them through raw pointers: no reference counting per digit.
+    private let storage: Storage
+    package let stateCount: Int
+
+    private final class Storage {
+        let transitions: UnsafeMutableBufferPointer<Int32>
+        let accepted: UnsafeMutableBufferPointer<UInt32>
+
+        init(transitions: [Int32], accepted: [UInt32]) {
+            self.transitions = .allocate(capacity: transitions.count)
+            _ = self.transitions.initialize(from: transitions)
+            self.accepted = .allocate(capacity: accepted.count)
+            _ = self.accepted.initialize(from: accepted)
+        }
+
+        deinit {
+            transitions.deallocate()
+            accepted.deallocate()
+        }
+    }
 
     /// Builds the automaton; each pattern's tag (0–31) is reported when it matches a whole input.
     package init(_ patterns: [(pattern: DigitPattern, tag: Int)]) {
@@ -91,12 +111,12 @@ package struct DigitAutomaton: Sendable {
             }
             next += 1
         }
-        self.transitions = transitions
-        self.acceptedTags = acceptedTags
+        let storage = Storage(transitions: transitions, accepted: acceptedTags)
+        self.storage = storage
+        self.transitions = UnsafePointer(storage.transitions.baseAddress!)
+        self.acceptedTagsByState = UnsafePointer(storage.accepted.baseAddress!)
+        self.stateCount = acceptedTags.count
     }
-
-    /// Number of states, for diagnostics and benchmarks.
-    package var stateCount: Int { acceptedTags.count }
 
     /// The tags of every pattern that matches all of `digits` (values 0–9, not ASCII).
     @inline(__always)
@@ -107,6 +127,6 @@ package struct DigitAutomaton: Sendable {
             if next < 0 { return 0 }
             state = Int(next)
         }
-        return acceptedTags[state]
+        return acceptedTagsByState[state]
     }
 }

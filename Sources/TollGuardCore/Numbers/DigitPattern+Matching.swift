@@ -17,19 +17,27 @@ package struct DigitMatch: Sendable, Hashable {
 extension DigitPattern {
     /// Matches at the start of `symbols` (``DialSymbol`` indices), taking the first
     /// alternative that succeeds as Java's `lookingAt` and Python's `re.match` do.
-    package func matchPrefix(_ symbols: some Collection<UInt8>) -> DigitMatch? {
-        let input = Array(symbols)
-        return run(input, wholeInput: false)
+    package func matchPrefix(_ symbols: UnsafeBufferPointer<UInt8>) -> DigitMatch? {
+        if let literal {
+            return symbols.starts(with: literal) ? DigitMatch(end: literal.count, slots: []) : nil
+        }
+        if !matchesEmpty, symbols.isEmpty || firstSymbols & (1 << UInt16(symbols[0])) == 0 { return nil }
+        return run(symbols, wholeInput: false)
+    }
+
+    /// Matches at the start of `symbols`.
+    package func matchPrefix(_ symbols: [UInt8]) -> DigitMatch? {
+        symbols.withUnsafeBufferPointer { matchPrefix($0) }
     }
 
     /// Whether the pattern matches all of `symbols`.
-    package func matchesWhole(_ symbols: some Collection<UInt8>) -> Bool {
-        run(Array(symbols), wholeInput: true) != nil
+    package func matchesWhole(_ symbols: [UInt8]) -> Bool {
+        symbols.withUnsafeBufferPointer { run($0, wholeInput: true) != nil }
     }
 
     /// Backtracking over the program. A (pc, position) pair is tried once: a second visit
     /// cannot succeed where the first failed, so the run is linear in program × input.
-    private func run(_ input: [UInt8], wholeInput: Bool) -> DigitMatch? {
+    private func run(_ input: UnsafeBufferPointer<UInt8>, wholeInput: Bool) -> DigitMatch? {
         let width = input.count + 1
         var visited = [Bool](repeating: false, count: program.count * width)
         var slots = [Int](repeating: -1, count: 2 * captureCount + 2)
@@ -67,22 +75,6 @@ extension DigitPattern {
                     guard !wholeInput || position == input.count else { break thread }
                     return DigitMatch(end: position, slots: slots)
                 }
-            }
-        }
-        return nil
-    }
-
-    /// The symbols of a pattern that is one fixed string (`011`, `00`), or nil.
-    package var literal: [UInt8]? {
-        var symbols: [UInt8] = []
-        for instruction in program {
-            switch instruction {
-            case .symbol(let set) where set.nonzeroBitCount == 1:
-                symbols.append(UInt8(set.trailingZeroBitCount))
-            case .match:
-                return symbols
-            default:
-                return nil
             }
         }
         return nil

@@ -13,6 +13,11 @@ package struct DigitPattern: Sendable, Hashable, CustomStringConvertible {
     package let program: [DigitInstruction]
     /// Number of capture groups.
     package let captureCount: Int
+    /// The symbols of a pattern that is one fixed string (`011`, `0`), for a match without backtracking.
+    package let literal: [UInt8]?
+    /// Symbols a match can start with, and whether the empty string matches: a cheap first test.
+    let firstSymbols: UInt16
+    let matchesEmpty: Bool
 
     /// Parses `source`; throws a ``DigitPatternError`` naming the offending position.
     package init(_ source: String) throws(DigitPatternError) {
@@ -24,6 +29,41 @@ package struct DigitPattern: Sendable, Hashable, CustomStringConvertible {
         self.source = source
         self.program = compiler.instructions
         self.captureCount = parser.captureCount
+        self.literal = Self.literalSymbols(of: compiler.instructions)
+        (self.firstSymbols, self.matchesEmpty) = Self.start(of: compiler.instructions)
+    }
+
+    private static func literalSymbols(of program: [DigitInstruction]) -> [UInt8]? {
+        var symbols: [UInt8] = []
+        for instruction in program {
+            switch instruction {
+            case .symbol(let set) where set.nonzeroBitCount == 1:
+                symbols.append(UInt8(set.trailingZeroBitCount))
+            case .match:
+                return symbols
+            default:
+                return nil
+            }
+        }
+        return nil
+    }
+
+    private static func start(of program: [DigitInstruction]) -> (UInt16, Bool) {
+        var seen = Set<Int>()
+        var pending = [0]
+        var symbols: UInt16 = 0
+        var empty = false
+        while let pc = pending.popLast() {
+            guard seen.insert(pc).inserted else { continue }
+            switch program[pc] {
+            case .symbol(let set): symbols |= set
+            case .match: empty = true
+            case .split(let preferred, let other): pending += [preferred, other]
+            case .jump(let target): pending.append(target)
+            case .save, .assertEnd: pending.append(pc + 1)
+            }
+        }
+        return (symbols, empty)
     }
 
     package var description: String { source }

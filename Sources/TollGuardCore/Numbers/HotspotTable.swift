@@ -4,34 +4,54 @@
 /// countries, so a hit raises an alert's severity but never raises one on its own.
 package struct HotspotTable: Sendable {
     /// One prefix and what the sources say about it.
-    package struct Entry: Sendable, Hashable, Codable {
+    /// A class, so a classification carries one reference rather than copies of its strings.
+    package final class Entry: Sendable, Hashable, Codable {
         package let prefix: String
         package let country: String
         /// Distinct sources naming this prefix.
         package let sourceCount: Int
         /// Kinds of evidence (`irsf-destination`, `wangiri`, `nanp-one-ring`, `carrier-blocklist`, `fraud-case`…).
         package let evidence: [String]
+
+        package init(prefix: String, country: String, sourceCount: Int, evidence: [String]) {
+            self.prefix = prefix
+            self.country = country
+            self.sourceCount = sourceCount
+            self.evidence = evidence
+        }
+
+        package static func == (left: Entry, right: Entry) -> Bool {
+            left.prefix == right.prefix && left.sourceCount == right.sourceCount && left.evidence == right.evidence
+        }
+
+        package func hash(into hasher: inout Hasher) { hasher.combine(prefix) }
     }
 
-    /// Entries keyed by ``key(_:)`` of their prefix.
-    private let entries: [UInt64: Entry]
-    private let longestPrefix: Int
+    private let entries: [Entry]
+    /// A digit trie: `children[node * 10 + digit]` is the next node (0 = none; node 0 is the root),
+    /// `entryAt[node]` the index of the entry ending there, or -1.
+    private let children: [Int32]
+    private let entryAt: [Int32]
 
     package init(entries: [Entry]) {
-        var byPrefix: [UInt64: Entry] = [:]
-        for entry in entries {
-            let digits = entry.prefix.utf8.map { $0 &- 0x30 }
-            byPrefix[Self.key(digits[...])] = entry
+        var children = [Int32](repeating: 0, count: 10)
+        var entryAt: [Int32] = [-1]
+        for (index, entry) in entries.enumerated() where entry.prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            var node = 0
+            for byte in entry.prefix.utf8 {
+                let slot = node * 10 + Int(byte &- 0x30)
+                if children[slot] == 0 {
+                    children[slot] = Int32(entryAt.count)
+                    entryAt.append(-1)
+                    children.append(contentsOf: repeatElement(0, count: 10))
+                }
+                node = Int(children[slot])
+            }
+            entryAt[node] = Int32(index)
         }
-        self.entries = byPrefix
-        self.longestPrefix = min(entries.map(\.prefix.count).max() ?? 0, 15)
-    }
-
-    /// A prefix as one integer: its digits in decimal, then its length (so `1` and `01` differ).
-    private static func key(_ digits: some Collection<UInt8>) -> UInt64 {
-        var value: UInt64 = 0
-        for digit in digits { value = value &* 10 &+ UInt64(digit) }
-        return value &<< 5 | UInt64(digits.count)
+        self.entries = entries
+        self.children = children
+        self.entryAt = entryAt
     }
 
     /// Reads `irsf-hotspots.csv` (prefix, country, source, note, region, evidence, period);
@@ -60,12 +80,14 @@ package struct HotspotTable: Sendable {
 
     /// The longest listed prefix of an E.164 number given as digit values 0–9 (no `+`), if any.
     package func match(digits: UnsafeBufferPointer<UInt8>) -> Entry? {
-        var length = min(longestPrefix, digits.count)
-        while length > 0 {
-            if let entry = entries[Self.key(digits[..<length])] { return entry }
-            length -= 1
+        var node = 0
+        var found: Int32 = -1
+        for digit in digits {
+            node = Int(children[node &* 10 &+ Int(digit)])
+            if node == 0 { break }
+            if entryAt[node] >= 0 { found = entryAt[node] }
         }
-        return nil
+        return found >= 0 ? entries[Int(found)] : nil
     }
 
     /// The longest listed prefix of `e164` (`+` optional), if any.

@@ -35,7 +35,7 @@ extension NumberClassifier {
             var value = 0
             for length in 1...3 {
                 value = value * 10 + Int(rest[length - 1])
-                if plan.regionsByCallingCode[value] != nil {
+                if !plan.regions(forCallingCode: value).isEmpty {
                     callingCode = value
                     nationalNumber = UnsafeBufferPointer(rebasing: rest[length...])
                     found = true
@@ -88,8 +88,8 @@ extension NumberClassifier {
     func regionForNumber(_ nsn: UnsafeBufferPointer<UInt8>, regions: [RegionNumbering]) -> RegionNumbering? {
         if regions.count == 1 { return regions[0] }
         for region in regions {
-            if let leading = region.leadingDigits {
-                if leading.matchPrefix(nsn) != nil { return region }
+            if region.leadingDigits != nil {
+                if region.hasLeadingDigits(nsn) { return region }
             } else if region.numberType(nsn) != .unknown {
                 return region
             }

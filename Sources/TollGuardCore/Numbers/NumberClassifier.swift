@@ -43,11 +43,11 @@ package struct NumberClassifier: Sendable {
             internationalPrefixLiteralsForParsing = literals.sorted { $0.count > $1.count }
         }
         if let national = dialPlan.nationalPrefix {
-            home.nationalPrefixTransformRule = nil
-            home.nationalPrefixForParsing = nil
-            if !national.isEmpty {
+            if national.isEmpty {
+                home = home.withNationalPrefix(nil)
+            } else {
                 _ = try digits(national, setting: "national_prefix")
-                home.nationalPrefixForParsing = try? DigitPattern(national)
+                home = home.withNationalPrefix(try? DigitPattern(national))
             }
         }
         do {
@@ -138,14 +138,16 @@ package struct NumberClassifier: Sendable {
     /// Region, type, scope and risk of a parsed national number.
     private func describe(_ result: inout NumberClassification, callingCode: Int, nsn: UnsafeBufferPointer<UInt8>) {
         result.callingCode = callingCode
-        let regions = plan.regionsByCallingCode[callingCode] ?? []
+        let regions = plan.regions(forCallingCode: callingCode)
         let region = regionForNumber(nsn, regions: regions)
         let type = region?.numberType(nsn) ?? .unknown
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { e164 in
             var count = 0
-            for digit in String(callingCode).utf8 {
-                e164[count] = digit - 0x30
+            var divisor = callingCode >= 100 ? 100 : callingCode >= 10 ? 10 : 1
+            while divisor > 0 {
+                e164[count] = UInt8(callingCode / divisor % 10)
                 count += 1
+                divisor /= 10
             }
             for digit in nsn {
                 e164[count] = digit
@@ -164,7 +166,7 @@ package struct NumberClassifier: Sendable {
                 }
             }
         }
-        if NumberingPlan.internationalNetworkCodes.contains(callingCode) { result.risk.insert(.internationalNetwork) }
+        if NumberingPlan.isInternationalNetwork(callingCode: callingCode) { result.risk.insert(.internationalNetwork) }
         if isSatellite(callingCode: callingCode, nsn: nsn) { result.risk.insert(.satellite) }
         if callingCode == 1, nsn.count >= 3 {
             let npa = Int(nsn[0]) * 100 + Int(nsn[1]) * 10 + Int(nsn[2])

@@ -6,6 +6,8 @@ package struct NumberingPlan: Sendable {
     package let regions: [String: RegionNumbering]
     /// Regions sharing each calling code, the main region first (`1` → US, AG, AI, …).
     package let regionsByCallingCode: [Int: [RegionNumbering]]
+    /// The same, as an array indexed by calling code (codes have at most three digits).
+    private let regionsByCode: [[RegionNumbering]]
     /// Country names by region, for reports.
     package let countryNames: [String: String]
     /// Known IRSF and wangiri destinations.
@@ -14,12 +16,35 @@ package struct NumberingPlan: Sendable {
     package let nanpAreaRegions: [Int: String]
 
     /// The calling codes of the international networks (satellite, UIFN, UIPRN…).
-    package static let internationalNetworkCodes: Set<Int> = [800, 808, 870, 878, 881, 882, 883, 888, 979]
-    /// Calling codes and prefixes of satellite networks: Inmarsat, Iridium, Thuraya, Emsat.
-    package static let satellitePrefixes = ["870", "881", "88213", "88216"]
+    package static func isInternationalNetwork(callingCode: Int) -> Bool {
+        switch callingCode {
+        case 800, 808, 870, 878, 881, 882, 883, 888, 979: true
+        default: false
+        }
+    }
+
+    package init(
+        regions: [String: RegionNumbering], regionsByCallingCode: [Int: [RegionNumbering]],
+        countryNames: [String: String], hotspots: HotspotTable, nanpAreaRegions: [Int: String]
+    ) {
+        self.regions = regions
+        self.regionsByCallingCode = regionsByCallingCode
+        var byCode = [[RegionNumbering]](repeating: [], count: 1000)
+        for (code, list) in regionsByCallingCode where code >= 0 && code < 1000 { byCode[code] = list }
+        self.regionsByCode = byCode
+        self.countryNames = countryNames
+        self.hotspots = hotspots
+        self.nanpAreaRegions = nanpAreaRegions
+    }
+
+    /// The regions sharing calling code `code`, main region first; empty when it is not assigned.
+    @inline(__always)
+    package func regions(forCallingCode code: Int) -> [RegionNumbering] {
+        code >= 0 && code < 1000 ? regionsByCode[code] : []
+    }
 
     /// The main region of a calling code, or nil when the code is not assigned.
     package func mainRegion(forCallingCode code: Int) -> RegionNumbering? {
-        regionsByCallingCode[code]?.first
+        regions(forCallingCode: code).first
     }
 }

@@ -1,7 +1,8 @@
 /// Everything TollGuard knows about numbering in one region (`DE`, `JM`, or `001` for a
 /// non-geographic calling code such as +881): its prefixes, lengths and the compiled
-/// number-type automaton.
-package struct RegionNumbering: Sendable {
+/// number-type automaton. A class: the classifier hands regions around on every call,
+/// and one reference costs less than copying a dozen fields.
+package final class RegionNumbering: Sendable {
     /// ISO 3166 code, or `001` for the international networks.
     package let region: String
     package let callingCode: Int
@@ -10,11 +11,11 @@ package struct RegionNumbering: Sendable {
     /// For a shared calling code: a national number starting with these digits belongs here.
     package let leadingDigits: DigitPattern?
     /// The international access code (IDD) pattern dialled from this region: `011`, `00`, `810`.
-    package var internationalPrefix: DigitPattern?
+    package let internationalPrefix: DigitPattern?
     /// What a national number may start with that is not part of it: `0`, `1`, `8`, carrier codes.
-    package var nationalPrefixForParsing: DigitPattern?
+    package let nationalPrefixForParsing: DigitPattern?
     /// Replaces the national prefix match (`$1` = group 1), for regions that rewrite numbers (AR, BR, MX…).
-    package var nationalPrefixTransformRule: String?
+    package let nationalPrefixTransformRule: String?
     /// Possible national significant number lengths, ascending.
     package let possibleLengths: [Int]
     /// Lengths that are only diallable inside an area (without its area code).
@@ -25,6 +26,46 @@ package struct RegionNumbering: Sendable {
     let typeLengths: [UInt32]
     /// The region's short numbers (emergency, short codes and their cost), if it has any.
     let shortNumbers: ShortNumberTable?
+    /// `leadingDigits` as an automaton that accepts any number starting with them.
+    let leadingDigitsAutomaton: DigitAutomaton?
+
+    init(
+        region: String, callingCode: Int, isMainRegion: Bool, leadingDigits: DigitPattern?,
+        internationalPrefix: DigitPattern?, nationalPrefixForParsing: DigitPattern?, nationalPrefixTransformRule: String?,
+        possibleLengths: [Int], localOnlyLengths: [Int], typeAutomaton: DigitAutomaton, typeLengths: [UInt32],
+        shortNumbers: ShortNumberTable?
+    ) {
+        self.region = region
+        self.callingCode = callingCode
+        self.isMainRegion = isMainRegion
+        self.leadingDigits = leadingDigits
+        self.internationalPrefix = internationalPrefix
+        self.nationalPrefixForParsing = nationalPrefixForParsing
+        self.nationalPrefixTransformRule = nationalPrefixTransformRule
+        self.possibleLengths = possibleLengths
+        self.localOnlyLengths = localOnlyLengths
+        self.typeAutomaton = typeAutomaton
+        self.typeLengths = typeLengths
+        self.shortNumbers = shortNumbers
+        self.leadingDigitsAutomaton = leadingDigits.flatMap { pattern in
+            (try? DigitPattern("(?:\(pattern.source))\\d*")).map { DigitAutomaton([($0, 0)]) }
+        }
+    }
+
+    /// A copy with another national prefix (a dial plan's `national_prefix`).
+    func withNationalPrefix(_ pattern: DigitPattern?) -> RegionNumbering {
+        RegionNumbering(
+            region: region, callingCode: callingCode, isMainRegion: isMainRegion, leadingDigits: leadingDigits,
+            internationalPrefix: internationalPrefix, nationalPrefixForParsing: pattern, nationalPrefixTransformRule: nil,
+            possibleLengths: possibleLengths, localOnlyLengths: localOnlyLengths, typeAutomaton: typeAutomaton,
+            typeLengths: typeLengths, shortNumbers: shortNumbers)
+    }
+
+    /// Whether a national number starts with this region's leading digits.
+    func hasLeadingDigits(_ nsn: UnsafeBufferPointer<UInt8>) -> Bool {
+        leadingDigitsAutomaton.map { $0.acceptedTags(nsn) != 0 } ?? false
+    }
+
     /// libphonenumber's longest national significant number.
     package static let maximumNationalNumberLength = 17
 

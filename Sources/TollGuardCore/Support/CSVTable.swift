@@ -33,25 +33,33 @@ package struct CSVTable: Sendable {
         var columns: [String: Int] = [:]
         var rows: [Row] = []
         var lineNumber = 0
-        text.enumerateLines { line, _ in
-            lineNumber += 1
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { return }
-            var bytes = Array(line.utf8)
-            if lineNumber == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-            let fields: [String] = bytes.withUnsafeBufferPointer { buffer in
-                _ = splitter.split(buffer, into: &ranges)
-                return ranges.map { range in
-                    var value = String(decoding: buffer[range.start..<range.end], as: UTF8.self)
+        var bytes = Array(text.utf8)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        bytes.withUnsafeBufferPointer { all in
+            var lineStart = 0
+            while lineStart < all.count {
+                var lineEnd = lineStart
+                while lineEnd < all.count, all[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                let next = lineEnd + 1
+                if lineEnd > lineStart, all[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                lineNumber += 1
+                let line = UnsafeBufferPointer(rebasing: all[lineStart..<lineEnd])
+                lineStart = next
+                var first = 0
+                while first < line.count, line[first] == UInt8(ascii: " ") || line[first] == UInt8(ascii: "\t") { first += 1 }
+                if first == line.count || line[first] == UInt8(ascii: "#") { continue }
+                _ = splitter.split(line, into: &ranges)
+                let fields: [String] = ranges.map { range in
+                    var value = String(decoding: line[range.start..<range.end], as: UTF8.self)
                     if range.hasDoubledQuotes { value = value.replacingOccurrences(of: "\"\"", with: "\"") }
                     return value.trimmingCharacters(in: .whitespaces)
                 }
-            }
-            if header.isEmpty {
-                header = fields.map { $0.lowercased() }
-                for (index, name) in header.enumerated() where columns[name] == nil { columns[name] = index }
-            } else {
-                rows.append(Row(line: lineNumber, fields: fields, columns: columns))
+                if header.isEmpty {
+                    header = fields.map { $0.lowercased() }
+                    for (index, name) in header.enumerated() where columns[name] == nil { columns[name] = index }
+                } else {
+                    rows.append(Row(line: lineNumber, fields: fields, columns: columns))
+                }
             }
         }
         self.header = header
