@@ -13,7 +13,10 @@ struct TollGuardCommand: ParsableCommand {
             Settings come from tollguard.toml (--config or TOLLGUARD_CONFIG); the store from --db or TOLLGUARD_DB.
             """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, IngestCommand.self, ConfigCommand.self, DatabaseCommand.self]
+        subcommands: [
+            DemoCommand.self, IngestCommand.self, ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
+            ConfigCommand.self, DatabaseCommand.self,
+        ]
     )
 
     static func main() {

@@ -51,6 +51,7 @@ struct IngestCommand: ParsableCommand {
         var options = configuration.ingestOptions(timeZone: zone)
         if let format { options.format = format }
         let database = try global.openDatabase(configuration)
+        options.rater = try global.destinationRater(configuration, database: database)
         let ingester = CDRFileIngester(database: database, options: options)
 
         let started = Date()

@@ -33,6 +33,33 @@ struct GlobalOptions: ParsableArguments {
         return configuration.database.path
     }
 
+    /// The built-in numbering plan; a broken build is reported, not crashed on.
+    func numberingPlan() throws -> NumberingPlan {
+        do {
+            return try NumberingPlan.builtIn.get()
+        } catch {
+            throw ValidationError("reference data: \(error.description)")
+        }
+    }
+
+    /// Classifies and prices calls with the configured dial plan, the stored rate deck and the fallback rate.
+    func destinationRater(_ configuration: TollGuardConfiguration, database: TollGuardDatabase?) throws
+        -> DestinationRater
+    {
+        let deck = try database?.rateDeck() ?? .empty
+        do {
+            return try configuration.destinationRater(plan: try numberingPlan(), deck: deck)
+        } catch let error as DialPlanError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// Opens the store only if its file exists (for commands that must not create one).
+    func openExistingDatabase(_ configuration: TollGuardConfiguration) throws -> TollGuardDatabase? {
+        guard FileManager.default.fileExists(atPath: databasePath(configuration)) else { return nil }
+        return try openDatabase(configuration)
+    }
+
     /// Opens (and migrates) the store.
     func openDatabase(_ configuration: TollGuardConfiguration) throws -> TollGuardDatabase {
         let path = databasePath(configuration)

@@ -91,7 +91,17 @@ package enum ConfigurationLoader {
                 let path = prefix.isEmpty ? key : prefix + "." + key
                 // Free-form maps: any key is allowed (validated separately).
                 if path.hasPrefix("ingest.csv.columns") { continue }
+                if path == "dialplan.contexts", let contexts = table[key]?.table {
+                    for name in contexts.keys {
+                        for setting in contexts[name]?.table?.keys ?? [] where DialPlan.CodingKeys(rawValue: setting) == nil {
+                            unknown.append("\(path).\(name).\(setting)")
+                        }
+                    }
+                    continue
+                }
                 guard let expected = reference[key] else {
+                    // Optional dial-plan settings with no default are absent from the reference.
+                    if prefix == "dialplan", DialPlan.CodingKeys(rawValue: key) != nil { continue }
                     unknown.append(path)
                     continue
                 }

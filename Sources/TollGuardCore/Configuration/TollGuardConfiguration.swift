@@ -11,8 +11,61 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     package var site = Site()
     package var database = DatabaseSettings()
     package var ingest = Ingest()
+    package var dialplan = DialPlanSettings()
+    package var rating = Rating()
 
     package init() {}
+
+    /// The site dial plan, and per-context differences for PBXes that serve several sites.
+    package struct DialPlanSettings: Sendable, Codable, Equatable {
+        package var site = DialPlan()
+        /// Dial-plan context (FreeSWITCH context, Asterisk dcontext) → what differs there.
+        package var contexts: [String: DialPlan.Override] = [:]
+
+        package init() {}
+
+        enum CodingKeys: String, CodingKey { case contexts }
+
+        package init(from decoder: any Decoder) throws {
+            site = try DialPlan(from: decoder)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            contexts = try container.decodeIfPresent([String: DialPlan.Override].self, forKey: .contexts) ?? [:]
+        }
+
+        package func encode(to encoder: any Encoder) throws {
+            try site.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            if !contexts.isEmpty { try container.encode(contexts, forKey: .contexts) }
+        }
+
+        /// The dial plan in force for `context`.
+        package func plan(forContext context: String) -> DialPlan {
+            contexts[context].map(site.applying) ?? site
+        }
+    }
+
+    /// How calls are priced.
+    package struct Rating: Sendable, Codable, Equatable {
+        /// Currency of the rate deck and of quotas.
+        package var currency = "USD"
+        /// Per-minute price for international destinations the rate deck does not cover (flagged `unpriced`).
+        package var fallbackRatePerMinute = 1.0
+
+        package init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case currency
+            case fallbackRatePerMinute = "fallback_rate_per_min"
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Rating()
+            currency = try container.decodeIfPresent(String.self, forKey: .currency) ?? defaults.currency
+            fallbackRatePerMinute =
+                try container.decodeIfPresent(Double.self, forKey: .fallbackRatePerMinute) ?? defaults.fallbackRatePerMinute
+        }
+    }
 
     /// The PBX site TollGuard watches.
     package struct Site: Sendable, Codable, Equatable {
@@ -101,7 +154,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case version, site, database, ingest }
+    enum CodingKeys: String, CodingKey { case version, site, database, ingest, dialplan, rating }
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -109,6 +162,8 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         site = try container.decodeIfPresent(Site.self, forKey: .site) ?? Site()
         database = try container.decodeIfPresent(DatabaseSettings.self, forKey: .database) ?? DatabaseSettings()
         ingest = try container.decodeIfPresent(Ingest.self, forKey: .ingest) ?? Ingest()
+        dialplan = try container.decodeIfPresent(DialPlanSettings.self, forKey: .dialplan) ?? DialPlanSettings()
+        rating = try container.decodeIfPresent(Rating.self, forKey: .rating) ?? Rating()
     }
 }
 
@@ -147,7 +202,34 @@ extension TollGuardConfiguration {
                 "ingest.csv.columns.\(key) is not a call field (known: "
                     + GenericCSVField.allCases.map(\.rawValue).joined(separator: ", ") + ")")
         }
+        if rating.fallbackRatePerMinute < 0 { errors.append("rating.fallback_rate_per_min cannot be negative") }
+        if case .success(let plan) = NumberingPlan.builtIn {
+            do {
+                _ = try destinationRater(plan: plan, deck: .empty)
+            } catch {
+                errors.append(error.description)
+            }
+        }
         return errors
+    }
+
+    /// Classifiers for the site and each context, with `deck` and the fallback rate.
+    package func destinationRater(plan: NumberingPlan, deck: RateDeck) throws(DialPlanError) -> DestinationRater {
+        func classifier(_ dialPlan: DialPlan, setting: String) throws(DialPlanError) -> NumberClassifier {
+            do {
+                return try NumberClassifier(plan: plan, dialPlan: dialPlan)
+            } catch {
+                throw DialPlanError("\(setting).\(error.description)")
+            }
+        }
+        let site = try classifier(dialplan.site, setting: "dialplan")
+        var contexts: [String: NumberClassifier] = [:]
+        for name in dialplan.contexts.keys.sorted() {
+            contexts[name] = try classifier(dialplan.plan(forContext: name), setting: "dialplan.contexts.\(name)")
+        }
+        return DestinationRater(
+            classifier: site, contextClassifiers: contexts, deck: deck,
+            fallbackRatePerMinuteMicros: Money.micros(rating.fallbackRatePerMinute))
     }
 
     /// The ingest options this configuration implies.

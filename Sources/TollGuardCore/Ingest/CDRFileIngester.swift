@@ -119,7 +119,8 @@ package struct CDRFileIngester: Sendable {
     ) throws {
         let queue = BlockingQueue<Result<IngestBatch, IngestError>>(capacity: 1)
         let producer = BatchProducer(
-            reader: reader, decoder: decoder, pending: pending, batchSize: options.batchSize, queue: queue)
+            reader: reader, decoder: decoder, pending: pending, batchSize: options.batchSize, rater: options.rater,
+            queue: queue)
         let thread = Thread { producer.run() }
         thread.stackSize = 4 << 20
         thread.start()
@@ -220,14 +221,16 @@ private final class BatchProducer: @unchecked Sendable {
     private var decoder: CDRRowDecoder
     private let pending: [SampleLine]
     private let batchSize: Int
+    private let rater: DestinationRater?
     private let queue: BlockingQueue<Result<IngestBatch, IngestError>>
     private let done = DispatchSemaphore(value: 0)
     private var lastLine: [UInt8] = []
 
     init(
         reader: ByteLineReader, decoder: CDRRowDecoder, pending: [SampleLine], batchSize: Int,
-        queue: BlockingQueue<Result<IngestBatch, IngestError>>
+        rater: DestinationRater?, queue: BlockingQueue<Result<IngestBatch, IngestError>>
     ) {
+        self.rater = rater
         self.reader = reader
         self.decoder = decoder
         self.pending = pending
@@ -261,7 +264,9 @@ private final class BatchProducer: @unchecked Sendable {
                             raw: Array(bytes), isTruncated: true))
                 } else {
                     switch decoder.decode(bytes) {
-                    case .success(let record): batch.calls.append(IngestBatch.PendingCall(record: record, line: number))
+                    case .success(let record):
+                        batch.calls.append(
+                            IngestBatch.PendingCall(record: record, line: number, destination: rater?.rate(record)))
                     case .failure(let problem):
                         batch.rejected.append(RejectedRow(line: number, problem: problem, raw: Array(bytes), isTruncated: false))
                     }

@@ -20,10 +20,13 @@ package struct IngestBatch: Sendable {
     package struct PendingCall: Sendable {
         package var record: CallRecord
         package var line: Int
+        /// Classification and price, when the ingest has a rater.
+        package var destination: CallDestination?
 
-        package init(record: CallRecord, line: Int) {
+        package init(record: CallRecord, line: Int, destination: CallDestination? = nil) {
             self.record = record
             self.line = line
+            self.destination = destination
         }
     }
 

@@ -13,6 +13,8 @@ package struct IngestOptions: Sendable {
     package var columnMap: [String: String] = [:]
     /// How many rejected rows a summary lists by line.
     package var problemsListed = 20
+    /// Classifies and prices each call as it is read; nil stores calls without destination data.
+    package var rater: DestinationRater?
 
     package init(timeZone: TimeZone) {
         self.timeZone = timeZone

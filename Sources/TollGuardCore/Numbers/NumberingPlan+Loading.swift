@@ -1,4 +1,13 @@
 extension NumberingPlan {
+    /// The plan built into the binary, loaded and compiled once per process on first use.
+    package static let builtIn: Result<NumberingPlan, ReferenceDataError> = {
+        do throws(ReferenceDataError) {
+            return .success(try load(from: .embedded))
+        } catch {
+            return .failure(error)
+        }
+    }()
+
     /// Reads and compiles the numbering files (`numbering/*.csv`, `irsf-hotspots.csv`).
     package static func load(from data: ReferenceData = .embedded) throws(ReferenceDataError) -> NumberingPlan {
         var builders: [String: RegionBuilder] = [:]

@@ -76,7 +76,9 @@ extension TollGuardDatabase {
             if !batch.calls.isEmpty {
                 let inserter = try CallInsertStatement(db)
                 for pending in batch.calls {
-                    if try inserter.insert(pending.record, format: format, fileID: fileID, line: pending.line) {
+                    if try inserter.insert(
+                        pending.record, destination: pending.destination, format: format, fileID: fileID, line: pending.line)
+                    {
                         outcome.inserted += 1
                     } else {
                         outcome.duplicates += 1
@@ -158,8 +160,9 @@ struct CallInsertStatement {
             sql: """
                 INSERT INTO calls (key_hash, dedup_key, call_id, account, caller_number, caller_name, destination,
                     context, source_ip, trunk, start_utc, answer_utc, end_utc, duration, billsec, disposition,
-                    hangup_cause, user_agent, source_format, file_id, line)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    hangup_cause, user_agent, source_format, file_id, line, dest_scope, dest_e164, dest_region,
+                    dest_calling_code, dest_type, dest_risk, dest_hotspot, rate_prefix, cost_micros)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(key_hash) DO NOTHING
                 """)
         keyForHash = try db.cachedStatement(sql: "SELECT dedup_key FROM calls WHERE key_hash = ?")
@@ -174,9 +177,11 @@ struct CallInsertStatement {
     }
 
     /// Inserts `call`; false when a call with its dedup key is already stored.
-    func insert(_ call: CallRecord, format: CDRFormat, fileID: Int64?, line: Int?) throws -> Bool {
+    func insert(
+        _ call: CallRecord, destination: CallDestination? = nil, format: CDRFormat, fileID: Int64?, line: Int?
+    ) throws -> Bool {
         let hash = Self.keyHash(call.dedupKey)
-        if try step(call, keyHash: hash, format: format, fileID: fileID, line: line) { return true }
+        if try step(call, destination, keyHash: hash, format: format, fileID: fileID, line: line) { return true }
         // The hash is taken: the same call, or (rarely) another key with the same hash.
         let stored = try firstRow(keyForHash, bind: { sqlite3_bind_int64($0, 1, hash) }) { handle in
             sqlite3_column_text(handle, 0).map { String(cString: $0) }
@@ -184,10 +189,13 @@ struct CallInsertStatement {
         if stored == call.dedupKey { return false }
         let collidedBefore = try firstRow(collided, bind: { bind($0, call.dedupKey, 1) }) { _ in true }
         if collidedBefore == true { return false }
-        return try step(call, keyHash: nil, format: format, fileID: fileID, line: line)
+        return try step(call, destination, keyHash: nil, format: format, fileID: fileID, line: line)
     }
 
-    private func step(_ call: CallRecord, keyHash: Int64?, format: CDRFormat, fileID: Int64?, line: Int?) throws -> Bool {
+    private func step(
+        _ call: CallRecord, _ destination: CallDestination?, keyHash: Int64?, format: CDRFormat, fileID: Int64?,
+        line: Int?
+    ) throws -> Bool {
         let handle = insert.sqliteStatement
         sqlite3_reset(handle)
         if let keyHash { sqlite3_bind_int64(handle, 1, keyHash) } else { sqlite3_bind_null(handle, 1) }
@@ -211,6 +219,24 @@ struct CallInsertStatement {
         bind(handle, format.rawValue, 19)
         if let fileID { sqlite3_bind_int64(handle, 20, fileID) } else { sqlite3_bind_null(handle, 20) }
         if let line { sqlite3_bind_int64(handle, 21, Int64(line)) } else { sqlite3_bind_null(handle, 21) }
+        if let destination {
+            let classification = destination.classification
+            bind(handle, classification.scope.rawValue, 22)
+            bind(handle, classification.e164, 23)
+            bind(handle, classification.region, 24)
+            if let code = classification.callingCode {
+                sqlite3_bind_int64(handle, 25, Int64(code))
+            } else {
+                sqlite3_bind_null(handle, 25)
+            }
+            bind(handle, classification.numberType?.rawValue, 26)
+            bind(handle, classification.risk.isEmpty ? nil : classification.risk.labels.joined(separator: ","), 27)
+            bind(handle, classification.hotspot?.prefix, 28)
+            bind(handle, destination.price.ratePrefix, 29)
+            sqlite3_bind_int64(handle, 30, destination.price.costMicros)
+        } else {
+            for index in Int32(22)...30 { sqlite3_bind_null(handle, index) }
+        }
         try check(sqlite3_step(handle), handle, expected: SQLITE_DONE)
         return sqlite3_changes(db.sqliteConnection) > 0
     }

@@ -77,6 +77,43 @@ extension TollGuardDatabase {
                         FROM ingested_files;
                     """)
         }
+        migrator.registerMigration("v2-number-intelligence") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE calls ADD COLUMN dest_scope TEXT;
+                    ALTER TABLE calls ADD COLUMN dest_e164 TEXT;
+                    ALTER TABLE calls ADD COLUMN dest_region TEXT;
+                    ALTER TABLE calls ADD COLUMN dest_calling_code INTEGER;
+                    ALTER TABLE calls ADD COLUMN dest_type TEXT;
+                    ALTER TABLE calls ADD COLUMN dest_risk TEXT;
+                    ALTER TABLE calls ADD COLUMN dest_hotspot TEXT;
+                    ALTER TABLE calls ADD COLUMN rate_prefix TEXT;
+                    ALTER TABLE calls ADD COLUMN cost_micros INTEGER;
+                    CREATE TABLE rate_deck (
+                        id INTEGER PRIMARY KEY,
+                        prefix TEXT NOT NULL,
+                        destination TEXT NOT NULL,
+                        rate_per_min_micros INTEGER NOT NULL,
+                        connect_fee_micros INTEGER NOT NULL DEFAULT 0,
+                        billing TEXT NOT NULL DEFAULT '60/60',
+                        currency TEXT NOT NULL,
+                        effective_from_utc TEXT,
+                        imported_utc TEXT NOT NULL,
+                        source_path TEXT NOT NULL
+                    );
+                    CREATE TABLE fraud_lists (
+                        name TEXT PRIMARY KEY,
+                        source_path TEXT NOT NULL,
+                        imported_utc TEXT NOT NULL
+                    );
+                    CREATE TABLE fraud_list_entries (
+                        list_name TEXT NOT NULL REFERENCES fraud_lists(name) ON DELETE CASCADE,
+                        kind TEXT NOT NULL CHECK (kind IN ('number', 'ip')),
+                        value TEXT NOT NULL,
+                        PRIMARY KEY (list_name, kind, value)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -76,3 +76,38 @@ package enum CivilTime {
         put(secondOfDay % 60, 17, 2)
     }
 }
+
+extension CivilTime {
+    /// Reads `YYYY-MM-DD` (midnight) or `YYYY-MM-DD HH:MM[:SS]` (a `T` separator too) as UTC.
+    package static func parseUTC(dateOrDateTime text: some StringProtocol) -> Date? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count else { return nil }
+            var value = 0
+            for index in range {
+                guard bytes[index] >= 0x30, bytes[index] <= 0x39 else { return nil }
+                value = value * 10 + Int(bytes[index] - 0x30)
+            }
+            return value
+        }
+        guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var seconds = 0
+        if bytes.count > 10 {
+            guard bytes.count == 16 || bytes.count == 19, bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"),
+                bytes[13] == UInt8(ascii: ":"), let hour = number(11..<13), let minute = number(14..<16), hour < 24,
+                minute < 60
+            else { return nil }
+            var second = 0
+            if bytes.count == 19 {
+                guard bytes[16] == UInt8(ascii: ":"), let value = number(17..<19), value < 60 else { return nil }
+                second = value
+            }
+            seconds = hour * 3600 + minute * 60 + second
+        }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + seconds))
+    }
+}

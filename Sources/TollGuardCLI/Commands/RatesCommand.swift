@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import TollGuardCore
+
+struct RatesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rates",
+        abstract: "Manage the rate deck that prices calls.",
+        subcommands: [Import.self, Reprice.self, Show.self]
+    )
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the rate deck with a CSV file.",
+            discussion: """
+                The CSV has a header with prefix (E.164 digits), destination, rate_per_min, and optionally \
+                connect_fee, billing (60/60, 30/6, 1/1; default 60/60), currency, effective_from (YYYY-MM-DD, UTC). \
+                The longest matching prefix prices a call. A bad row stops the import with its line number and the \
+                old deck stays. Stored calls keep their old prices until 'tollguard rates reprice'.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(name: .long, help: "Import the example deck built into TollGuard (Data/ratedeck-example.csv).")
+        var example = false
+
+        @Argument(help: "Rate deck CSV file.")
+        var file: String?
+
+        func validate() throws {
+            if (file == nil) == !example { throw ValidationError("name a rate deck file, or --example") }
+        }
+
+        func run() throws {
+            let configuration = try global.loadConfiguration().configuration
+            let table: CSVTable
+            let source: String
+            do {
+                if let file {
+                    table = try CSVTable(contentsOf: URL(fileURLWithPath: file))
+                    source = file
+                } else {
+                    table = try ReferenceData.embedded.table("ratedeck-example.csv")
+                    source = "built-in Data/ratedeck-example.csv"
+                }
+            } catch {
+                throw ValidationError("cannot read \(file ?? "the example deck"): \(error)")
+            }
+            let deck: RateDeck
+            do {
+                deck = try RateDeck.parse(table, defaultCurrency: configuration.rating.currency)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            let currencies = Set(deck.entries.map(\.currency))
+            if currencies.count > 1 || (currencies.first.map { $0 != configuration.rating.currency } ?? false) {
+                throw ValidationError(
+                    "\(source): the deck's currencies (\(currencies.sorted().joined(separator: ", "))) differ from "
+                        + "rating.currency = \"\(configuration.rating.currency)\"; quotas need one currency")
+            }
+            let database = try global.openDatabase(configuration)
+            try database.replaceRateDeck(deck, sourcePath: source)
+            print("imported \(deck.entries.count) rates from \(source); run 'tollguard rates reprice' to price stored calls")
+        }
+    }
+
+    struct Reprice: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Classify and price stored calls again with the current dial plan and rate deck.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(name: .long, help: "Only calls started on or after this day (YYYY-MM-DD, UTC).")
+        var from: String?
+
+        func run() throws {
+            let configuration = try global.loadConfiguration().configuration
+            var start: Date?
+            if let from {
+                guard let date = CivilTime.parseUTC(dateOrDateTime: from) else {
+                    throw ValidationError("--from \(from) is not a date (YYYY-MM-DD)")
+                }
+                start = date
+            }
+            let database = try global.openDatabase(configuration)
+            let rater = try global.destinationRater(configuration, database: database)
+            let count = try database.reprice(with: rater, from: start)
+            print("repriced \(count) calls" + (from.map { " from \($0)" } ?? ""))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the rate deck, or the rate that prices a number.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "E.164 number or prefix to look up (all rates when omitted).")
+        var number: String?
+
+        func run() throws {
+            let configuration = try global.loadConfiguration().configuration
+            guard let database = try global.openExistingDatabase(configuration) else {
+                print("no database yet: import a deck with 'tollguard rates import FILE'")
+                return
+            }
+            let deck = try database.rateDeck()
+            var table = TextTable("prefix", "destination", "per min", "connect", "billing", "currency", "from")
+            var entries = deck.entries.sorted { $0.prefix < $1.prefix }
+            if let number {
+                let digits = number.filter(\.isNumber)
+                entries = deck.rate(for: digits, at: Date()).map { [$0] } ?? []
+                if entries.isEmpty {
+                    print("no rate covers +\(digits): international calls there take the fallback rate "
+                        + Money.format(Money.micros(configuration.rating.fallbackRatePerMinute)))
+                    return
+                }
+            }
+            for entry in entries {
+                table.append([
+                    "+" + entry.prefix, entry.destination, Money.format(entry.ratePerMinuteMicros),
+                    Money.format(entry.connectFeeMicros), entry.billing.description, entry.currency,
+                    entry.effectiveFrom.map { String(CivilTime.utcText($0).prefix(10)) } ?? "-",
+                ])
+            }
+            print(table.render())
+        }
+    }
+}

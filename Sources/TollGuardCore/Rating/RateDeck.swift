@@ -1,0 +1,85 @@
+import Foundation
+
+/// Prices by E.164 prefix, longest prefix first, each with its own billing increments.
+package struct RateDeck: Sendable {
+    /// One priced prefix.
+    package struct Entry: Sendable, Hashable, Codable {
+        /// E.164 digits, no `+`.
+        package var prefix: String
+        package var destination: String
+        package var ratePerMinuteMicros: Int64
+        package var connectFeeMicros: Int64 = 0
+        package var billing: BillingIncrement = .perMinute
+        package var currency: String = ""
+        /// The price applies to calls started at or after this instant; nil = always.
+        package var effectiveFrom: Date?
+
+        package init(
+            prefix: String, destination: String, ratePerMinuteMicros: Int64, connectFeeMicros: Int64 = 0,
+            billing: BillingIncrement = .perMinute, currency: String = "", effectiveFrom: Date? = nil
+        ) {
+            self.prefix = prefix
+            self.destination = destination
+            self.ratePerMinuteMicros = ratePerMinuteMicros
+            self.connectFeeMicros = connectFeeMicros
+            self.billing = billing
+            self.currency = currency
+            self.effectiveFrom = effectiveFrom
+        }
+
+        /// What a call of `billsec` answered seconds costs: connect fee plus billed time at the rate.
+        package func cost(billsec: Int) -> Int64 {
+            guard billsec > 0 else { return 0 }
+            let billed = Int64(billing.billedSeconds(billsec))
+            return connectFeeMicros + (ratePerMinuteMicros * billed + 30) / 60
+        }
+    }
+
+    package let entries: [Entry]
+    /// Digit trie: `children[node * 10 + digit]`, 0 = none; `ratesAt[node]` the entries for that exact prefix.
+    private let children: [Int32]
+    private let ratesAt: [[Int]]
+
+    package init(entries: [Entry]) {
+        // Within a prefix, newest effective date first, so lookup takes the first that has started.
+        let sorted = entries.sorted { ($0.effectiveFrom ?? .distantPast) > ($1.effectiveFrom ?? .distantPast) }
+        var children = [Int32](repeating: 0, count: 10)
+        var ratesAt: [[Int]] = [[]]
+        for (index, entry) in sorted.enumerated() {
+            var node = 0
+            for byte in entry.prefix.utf8 {
+                guard byte >= 0x30, byte <= 0x39 else { continue }
+                let slot = node * 10 + Int(byte - 0x30)
+                if children[slot] == 0 {
+                    children[slot] = Int32(ratesAt.count)
+                    ratesAt.append([])
+                    children.append(contentsOf: repeatElement(0, count: 10))
+                }
+                node = Int(children[slot])
+            }
+            ratesAt[node].append(index)
+        }
+        self.entries = sorted
+        self.children = children
+        self.ratesAt = ratesAt
+    }
+
+    package static let empty = RateDeck(entries: [])
+
+    package var isEmpty: Bool { entries.isEmpty }
+
+    /// The entry of the longest prefix of `e164Digits` in effect at `date`.
+    package func rate(for e164Digits: some StringProtocol, at date: Date) -> Entry? {
+        var node = 0
+        var best: Entry?
+        for byte in e164Digits.utf8 {
+            guard byte >= 0x30, byte <= 0x39 else { continue }
+            node = Int(children[node * 10 + Int(byte - 0x30)])
+            if node == 0 { break }
+            if let index = ratesAt[node].first(where: { (entries[$0].effectiveFrom ?? .distantPast) <= date }) {
+                best = entries[index]
+            }
+        }
+        return best
+    }
+}
