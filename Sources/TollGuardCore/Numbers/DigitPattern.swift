@@ -5,8 +5,8 @@
 /// digits, `?`, `{m}`/`{m,n}` and a final `$`; operators write `*` and `+` in extension
 /// patterns too. A pattern compiles to a small instruction program that can be run by
 /// backtracking (prefix matches with captures) or folded into a ``DigitAutomaton``.
-/// The alphabet is the digits plus `*`, `#` and `+`.
-package struct DigitPattern: Sendable, Hashable, CustomStringConvertible {
+/// The alphabet is the digits plus `*`, `#` and `+`. A class: patterns are shared, never copied.
+package final class DigitPattern: Sendable, Hashable, CustomStringConvertible {
     /// The source text, as written.
     package let source: String
     /// The compiled program.
@@ -67,6 +67,10 @@ package struct DigitPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     package var description: String { source }
+
+    package static func == (left: DigitPattern, right: DigitPattern) -> Bool { left.source == right.source }
+
+    package func hash(into hasher: inout Hasher) { hasher.combine(source) }
 }
 
 /// Why a pattern could not be read.

@@ -3,7 +3,7 @@ struct ParsedNumber {
     enum Outcome {
         /// libphonenumber would throw: no number, too short after the international prefix, unknown code…
         case failed
-        case parsed(callingCode: Int, nationalNumber: [UInt8])
+        case parsed(callingCode: Int, nationalNumber: DigitString)
     }
 
     var outcome: Outcome
@@ -26,8 +26,7 @@ extension NumberClassifier {
             }
         }
         var callingCode = home.callingCode
-        var nationalNumber: UnsafeBufferPointer<UInt8> = rest
-        var transformed: [UInt8]?
+        var national = DigitString(rest)
         var metadata = home
         if viaPrefix {
             guard rest.count > 2, rest[0] != 0 else { return ParsedNumber(outcome: .failed, viaInternationalPrefix: true) }
@@ -37,7 +36,7 @@ extension NumberClassifier {
                 value = value * 10 + Int(rest[length - 1])
                 if !plan.regions(forCallingCode: value).isEmpty {
                     callingCode = value
-                    nationalNumber = UnsafeBufferPointer(rebasing: rest[length...])
+                    national = DigitString(UnsafeBufferPointer(rebasing: rest[length...]))
                     found = true
                     break
                 }
@@ -49,30 +48,34 @@ extension NumberClassifier {
         } else if number.starts(with: homeCallingCodeDigits) {
             // `1 347…` dialled in the US: the calling code itself, as libphonenumber accepts it.
             let potential = UnsafeBufferPointer(rebasing: number[homeCallingCodeDigits.count...])
-            let stripped = stripNationalPrefix(potential, metadata: home)
-            let candidate: [UInt8] = stripped.apply(to: potential)
-            let candidateMatches = candidate.withUnsafeBufferPointer { home.matchesGeneralPattern($0) }
-            if (!home.matchesGeneralPattern(number) && candidateMatches) || home.lengthCheck(number.count) == .tooLong {
-                transformed = candidate
+            if let candidate = stripNationalPrefix(potential, metadata: home).apply(to: potential) {
+                let candidateMatches = candidate.withBuffer { home.matchesGeneralPattern($0) }
+                if (!home.matchesGeneralPattern(number) && candidateMatches) || home.lengthCheck(number.count) == .tooLong {
+                    national = candidate
+                }
             }
         }
-        var national: [UInt8] = transformed ?? Array(nationalNumber)
-        guard national.count >= 2 else { return ParsedNumber(outcome: .failed, viaInternationalPrefix: viaPrefix) }
-        national.withUnsafeBufferPointer { current in
-            let stripped = stripNationalPrefix(current, metadata: metadata)
-            if case .unchanged = stripped { return }
-            let potential = stripped.apply(to: current)
-            switch metadata.lengthCheck(potential.count) {
-            case .tooShort, .possibleLocalOnly, .invalidLength: break
-            case .possible, .tooLong: national = potential
-            }
-        }
-        guard national.count >= 2, national.count <= RegionNumbering.maximumNationalNumberLength else {
+        guard var nsn = national, nsn.count >= 2 else {
             var failed = ParsedNumber(outcome: .failed, viaInternationalPrefix: viaPrefix)
-            failed.tooLong = national.count > RegionNumbering.maximumNationalNumberLength
+            failed.tooLong = national == nil
             return failed
         }
-        return ParsedNumber(outcome: .parsed(callingCode: callingCode, nationalNumber: national), viaInternationalPrefix: viaPrefix)
+        let stripped = nsn.withBuffer { current -> DigitString? in
+            let strip = stripNationalPrefix(current, metadata: metadata)
+            if case .unchanged = strip { return nil }
+            guard let potential = strip.apply(to: current) else { return nil }
+            switch metadata.lengthCheck(potential.count) {
+            case .tooShort, .possibleLocalOnly, .invalidLength: return nil
+            case .possible, .tooLong: return potential
+            }
+        }
+        if let stripped { nsn = stripped }
+        guard nsn.count >= 2, nsn.count <= RegionNumbering.maximumNationalNumberLength else {
+            var failed = ParsedNumber(outcome: .failed, viaInternationalPrefix: viaPrefix)
+            failed.tooLong = nsn.count > RegionNumbering.maximumNationalNumberLength
+            return failed
+        }
+        return ParsedNumber(outcome: .parsed(callingCode: callingCode, nationalNumber: nsn), viaInternationalPrefix: viaPrefix)
     }
 
     /// Where the home international access code ends, if `number` starts with one.
@@ -81,20 +84,6 @@ extension NumberClassifier {
             return literals.first { number.starts(with: $0) }?.count
         }
         return home.internationalPrefix?.matchPrefix(number)?.end
-    }
-
-    /// The region of a national number among those sharing its calling code: leading digits
-    /// first, else the first region whose patterns give it a type.
-    func regionForNumber(_ nsn: UnsafeBufferPointer<UInt8>, regions: [RegionNumbering]) -> RegionNumbering? {
-        if regions.count == 1 { return regions[0] }
-        for region in regions {
-            if region.leadingDigits != nil {
-                if region.hasLeadingDigits(nsn) { return region }
-            } else if region.numberType(nsn) != .unknown {
-                return region
-            }
-        }
-        return nil
     }
 
     /// libphonenumber's `_maybe_strip_national_prefix_and_carrier_code`.
@@ -132,11 +121,11 @@ enum NationalPrefixStrip {
     case dropFirst(Int)
     case replaced([UInt8])
 
-    func apply(to number: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    func apply(to number: UnsafeBufferPointer<UInt8>) -> DigitString? {
         switch self {
-        case .unchanged: Array(number)
-        case .dropFirst(let count): Array(number[count...])
-        case .replaced(let digits): digits
+        case .unchanged: DigitString(number)
+        case .dropFirst(let count): DigitString(UnsafeBufferPointer(rebasing: number[count...]))
+        case .replaced(let digits): DigitString(digits)
         }
     }
 }

@@ -122,7 +122,7 @@ package struct NumberClassifier: Sendable {
 
     private func fill(_ result: inout NumberClassification, from parsed: ParsedNumber, number: UnsafeBufferPointer<UInt8>) {
         if case .parsed(let callingCode, let nsn) = parsed.outcome {
-            nsn.withUnsafeBufferPointer { describe(&result, callingCode: callingCode, nsn: $0) }
+            nsn.withBuffer { describe(&result, callingCode: callingCode, nsn: $0) }
         } else if parsed.tooLong {
             result.risk.insert(.tooLong)
         }
@@ -139,7 +139,7 @@ package struct NumberClassifier: Sendable {
     private func describe(_ result: inout NumberClassification, callingCode: Int, nsn: UnsafeBufferPointer<UInt8>) {
         result.callingCode = callingCode
         let regions = plan.regions(forCallingCode: callingCode)
-        let region = regionForNumber(nsn, regions: regions)
+        let region = plan.region(forNationalNumber: nsn, callingCode: callingCode)
         let type = region?.numberType(nsn) ?? .unknown
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { e164 in
             var count = 0

@@ -8,6 +8,8 @@ package struct NumberingPlan: Sendable {
     package let regionsByCallingCode: [Int: [RegionNumbering]]
     /// The same, as an array indexed by calling code (codes have at most three digits).
     private let regionsByCode: [[RegionNumbering]]
+    /// For shared calling codes: one automaton over every region's leading digits, tag = index in the list.
+    private let leadingDigitSelectors: [Int: DigitAutomaton]
     /// Country names by region, for reports.
     package let countryNames: [String: String]
     /// Known IRSF and wangiri destinations.
@@ -32,6 +34,14 @@ package struct NumberingPlan: Sendable {
         var byCode = [[RegionNumbering]](repeating: [], count: 1000)
         for (code, list) in regionsByCallingCode where code >= 0 && code < 1000 { byCode[code] = list }
         self.regionsByCode = byCode
+        var selectors: [Int: DigitAutomaton] = [:]
+        for (code, list) in regionsByCallingCode where list.count > 1 && list.count <= 32 {
+            let patterns = list.enumerated().compactMap { index, region in
+                region.leadingDigits.flatMap { try? DigitPattern("(?:\($0.source))\\d*") }.map { ($0, index) }
+            }
+            if !patterns.isEmpty { selectors[code] = DigitAutomaton(patterns) }
+        }
+        self.leadingDigitSelectors = selectors
         self.countryNames = countryNames
         self.hotspots = hotspots
         self.nanpAreaRegions = nanpAreaRegions
@@ -41,6 +51,23 @@ package struct NumberingPlan: Sendable {
     @inline(__always)
     package func regions(forCallingCode code: Int) -> [RegionNumbering] {
         code >= 0 && code < 1000 ? regionsByCode[code] : []
+    }
+
+    /// The region of a national number among those sharing its calling code, as libphonenumber
+    /// decides: in list order, a region with leading digits takes the number when they match,
+    /// one without when its patterns give the number a type.
+    func region(forNationalNumber nsn: UnsafeBufferPointer<UInt8>, callingCode: Int) -> RegionNumbering? {
+        let regions = regions(forCallingCode: callingCode)
+        if regions.count <= 1 { return regions.first }
+        let leading = leadingDigitSelectors[callingCode]?.acceptedTags(nsn) ?? 0
+        for (index, region) in regions.enumerated() {
+            if region.leadingDigits != nil {
+                if leading & (1 << UInt32(index)) != 0 { return region }
+            } else if region.numberType(nsn) != .unknown {
+                return region
+            }
+        }
+        return nil
     }
 
     /// The main region of a calling code, or nil when the code is not assigned.

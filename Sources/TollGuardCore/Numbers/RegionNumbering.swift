@@ -26,8 +26,6 @@ package final class RegionNumbering: Sendable {
     let typeLengths: [UInt32]
     /// The region's short numbers (emergency, short codes and their cost), if it has any.
     let shortNumbers: ShortNumberTable?
-    /// `leadingDigits` as an automaton that accepts any number starting with them.
-    let leadingDigitsAutomaton: DigitAutomaton?
 
     init(
         region: String, callingCode: Int, isMainRegion: Bool, leadingDigits: DigitPattern?,
@@ -47,9 +45,6 @@ package final class RegionNumbering: Sendable {
         self.typeAutomaton = typeAutomaton
         self.typeLengths = typeLengths
         self.shortNumbers = shortNumbers
-        self.leadingDigitsAutomaton = leadingDigits.flatMap { pattern in
-            (try? DigitPattern("(?:\(pattern.source))\\d*")).map { DigitAutomaton([($0, 0)]) }
-        }
     }
 
     /// A copy with another national prefix (a dial plan's `national_prefix`).
@@ -61,11 +56,6 @@ package final class RegionNumbering: Sendable {
             typeLengths: typeLengths, shortNumbers: shortNumbers)
     }
 
-    /// Whether a national number starts with this region's leading digits.
-    func hasLeadingDigits(_ nsn: UnsafeBufferPointer<UInt8>) -> Bool {
-        leadingDigitsAutomaton.map { $0.acceptedTags(nsn) != 0 } ?? false
-    }
-
     /// libphonenumber's longest national significant number.
     package static let maximumNationalNumberLength = 17
 
@@ -74,7 +64,7 @@ package final class RegionNumbering: Sendable {
 }
 
 /// A region's short numbers: one automaton over their patterns, tagged by kind.
-struct ShortNumberTable: Sendable {
+final class ShortNumberTable: Sendable {
     enum Kind: Int, CaseIterable {
         case emergency = 0, tollFree, standardRate, premiumRate, shortCode, carrierSpecific, smsServices
 
@@ -97,6 +87,11 @@ struct ShortNumberTable: Sendable {
     let automaton: DigitAutomaton
     /// `lengths[length]`: the kinds whose possible lengths include `length`.
     let lengths: [UInt32]
+
+    init(automaton: DigitAutomaton, lengths: [UInt32]) {
+        self.automaton = automaton
+        self.lengths = lengths
+    }
 
     /// The kinds (``Kind/bit``) whose pattern matches all of `digits`.
     func kinds(_ digits: UnsafeBufferPointer<UInt8>) -> UInt32 {
