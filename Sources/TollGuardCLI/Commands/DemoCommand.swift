@@ -36,7 +36,14 @@ struct DemoCommand: ParsableCommand {
         try ExampleCDRWriter.writeFile(path: cdrPath, rows: calls, seed: seed)
         let database = try TollGuardDatabase.open(path: databasePath)
         guard let utc = TimeZone(identifier: "UTC") else { throw ExitCode(1) }
-        let ingester = CDRFileIngester(database: database, options: IngestOptions(timeZone: utc))
+        // The example rate deck and the default (US) dial plan price every call as it is stored.
+        let deck = try RateDeck.parse(
+            try ReferenceData.embedded.table("ratedeck-example.csv"), defaultCurrency: "USD")
+        try database.replaceRateDeck(deck, sourcePath: "built-in Data/ratedeck-example.csv")
+        var options = IngestOptions(timeZone: utc)
+        options.rater = try TollGuardConfiguration().destinationRater(
+            plan: try NumberingPlan.builtIn.get(), deck: deck)
+        let ingester = CDRFileIngester(database: database, options: options)
         let started = Date()
         let summary = try ingester.ingest(path: cdrPath)
         let seconds = Date().timeIntervalSince(started)
@@ -46,25 +53,25 @@ struct DemoCommand: ParsableCommand {
         let again = try ingester.ingest(path: cdrPath)
         print("Ingested again: \(again.inserted) inserted (idempotent: the file's checkpoint is at its end)")
 
-        print("\nTop accounts by answered minutes (from the store):")
+        print("\nTop accounts by spend (priced at ingest with the example rate deck):")
         try database.writer.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT account, count(*) AS calls, sum(disposition = 'answered') AS answered,
-                           sum(billsec) / 60 AS minutes
-                    FROM calls GROUP BY account ORDER BY minutes DESC LIMIT 5
+                           sum(billsec) / 60 AS minutes, sum(dest_scope = 'international') AS international,
+                           sum(cost_micros) AS cost
+                    FROM calls GROUP BY account ORDER BY cost DESC LIMIT 5
                     """)
-            print("  account    calls  answered  minutes")
+            var table = TextTable("account", "calls", "answered", "minutes", "international", "spend (USD)")
             for row in rows {
-                let account: String = row["account"]
-                let callCount: Int = row["calls"]
-                let answered: Int = row["answered"]
-                let minutes: Int = row["minutes"]
-                print(
-                    "  " + account.padding(toLength: 9, withPad: " ", startingAt: 0)
-                        + String(format: "%7d %9d %8d", callCount, answered, minutes))
+                table.append([
+                    row["account"], String(row["calls"] as Int), String(row["answered"] as Int),
+                    String(row["minutes"] as Int), String(row["international"] as Int),
+                    Money.format(row["cost"] as Int64, decimals: 2),
+                ])
             }
+            print(table.render())
         }
         print("\nDatabase: \(databasePath)")
         print("Try: sqlite3 \(databasePath) 'SELECT * FROM daily_calls_per_account LIMIT 10'")
