@@ -139,8 +139,9 @@ package struct NumberClassifier: Sendable {
     private func describe(_ result: inout NumberClassification, callingCode: Int, nsn: UnsafeBufferPointer<UInt8>) {
         result.callingCode = callingCode
         let regions = plan.regions(forCallingCode: callingCode)
-        let region = plan.region(forNationalNumber: nsn, callingCode: callingCode)
-        let type = region?.numberType(nsn) ?? .unknown
+        let found = plan.region(forNationalNumber: nsn, callingCode: callingCode)
+        let region = found?.0
+        let type = found?.1 ?? .unknown
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { e164 in
             var count = 0
             var divisor = callingCode >= 100 ? 100 : callingCode >= 10 ? 10 : 1

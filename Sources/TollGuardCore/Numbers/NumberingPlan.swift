@@ -1,7 +1,7 @@
 /// The world's numbering as TollGuard uses it: every region's patterns, compiled once,
 /// the IRSF hotspot prefixes and the NANP area codes. Pure and immutable; build one at
-/// start-up with ``load(from:)`` and share it.
-package struct NumberingPlan: Sendable {
+/// start-up with ``load(from:)`` and share it (a class: every classifier holds the same one).
+package final class NumberingPlan: Sendable {
     /// Regions by ISO code (geographic regions only).
     package let regions: [String: RegionNumbering]
     /// Regions sharing each calling code, the main region first (`1` → US, AG, AI, …).
@@ -56,15 +56,17 @@ package struct NumberingPlan: Sendable {
     /// The region of a national number among those sharing its calling code, as libphonenumber
     /// decides: in list order, a region with leading digits takes the number when they match,
     /// one without when its patterns give the number a type.
-    func region(forNationalNumber nsn: UnsafeBufferPointer<UInt8>, callingCode: Int) -> RegionNumbering? {
+    /// Returns the region and the number's type there (`unknown` when no region claims it).
+    func region(forNationalNumber nsn: UnsafeBufferPointer<UInt8>, callingCode: Int) -> (RegionNumbering, NumberType)? {
         let regions = regions(forCallingCode: callingCode)
-        if regions.count <= 1 { return regions.first }
+        if regions.count <= 1 { return regions.first.map { ($0, $0.numberType(nsn)) } }
         let leading = leadingDigitSelectors[callingCode]?.acceptedTags(nsn) ?? 0
         for (index, region) in regions.enumerated() {
             if region.leadingDigits != nil {
-                if leading & (1 << UInt32(index)) != 0 { return region }
-            } else if region.numberType(nsn) != .unknown {
-                return region
+                if leading & (1 << UInt32(index)) != 0 { return (region, region.numberType(nsn)) }
+            } else {
+                let type = region.numberType(nsn)
+                if type != .unknown { return (region, type) }
             }
         }
         return nil

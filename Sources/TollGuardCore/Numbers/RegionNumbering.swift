@@ -111,8 +111,19 @@ extension RegionNumbering {
         guard digits.count < typeLengths.count else { return .unknown }
         let tags = typeAutomaton.acceptedTags(digits) & typeLengths[digits.count]
         guard tags & 1 != 0 else { return .unknown }
-        for (type, tag) in NumberType.patternTypes where type != .fixedLine && type != .mobile {
-            if tags & (1 << UInt32(tag)) != 0 { return type }
+        // Tags 1…8 are the special types in libphonenumber's test order: the lowest set bit wins.
+        let special = tags & 0x1FE
+        if special != 0 {
+            switch special.trailingZeroBitCount {
+            case 1: return .premiumRate
+            case 2: return .tollFree
+            case 3: return .sharedCost
+            case 4: return .voip
+            case 5: return .personalNumber
+            case 6: return .pager
+            case 7: return .uan
+            default: return .voicemail
+            }
         }
         let fixed = tags & (1 << 9) != 0
         let mobile = tags & (1 << 10) != 0
