@@ -28,8 +28,6 @@ package struct FraudLists: Sendable {
 
     package static let none = FraudLists([])
 
-    package var isEmpty: Bool { lists.allSatisfy { $0.numbers.isEmpty && $0.ipRanges.isEmpty } }
-
     /// Lists holding the destination (E.164 digits, no `+`) or one of its prefixes.
     package func matches(destinationE164 digits: some StringProtocol) -> [Match] {
         guard longestPrefix > 0 else { return [] }

@@ -11,7 +11,6 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
     private let acceptedTagsByState: UnsafePointer<UInt32>
     /// Owns the tables. Lookups read them through raw pointers: no reference counting per digit.
     private let storage: Storage
-    package let stateCount: Int
 
     private final class Storage {
         let transitions: UnsafeMutableBufferPointer<Int32>
@@ -115,7 +114,6 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
         self.storage = storage
         self.transitions = UnsafePointer(storage.transitions.baseAddress!)
         self.acceptedTagsByState = UnsafePointer(storage.accepted.baseAddress!)
-        self.stateCount = acceptedTags.count
     }
 
     /// The tags of every pattern that matches all of `digits` (values 0–9, not ASCII).

@@ -22,7 +22,7 @@ extension DigitPattern {
             return symbols.starts(with: literal) ? DigitMatch(end: literal.count, slots: []) : nil
         }
         if !matchesEmpty, symbols.isEmpty || firstSymbols & (1 << UInt16(symbols[0])) == 0 { return nil }
-        return run(symbols, wholeInput: false)
+        return run(symbols)
     }
 
     /// Matches at the start of `symbols`.
@@ -30,14 +30,9 @@ extension DigitPattern {
         symbols.withUnsafeBufferPointer { matchPrefix($0) }
     }
 
-    /// Whether the pattern matches all of `symbols`.
-    package func matchesWhole(_ symbols: [UInt8]) -> Bool {
-        symbols.withUnsafeBufferPointer { run($0, wholeInput: true) != nil }
-    }
-
     /// Backtracking over the program. A (pc, position) pair is tried once: a second visit
     /// cannot succeed where the first failed, so the run is linear in program × input.
-    private func run(_ input: UnsafeBufferPointer<UInt8>, wholeInput: Bool) -> DigitMatch? {
+    private func run(_ input: UnsafeBufferPointer<UInt8>) -> DigitMatch? {
         let width = input.count + 1
         var visited = [Bool](repeating: false, count: program.count * width)
         var slots = [Int](repeating: -1, count: 2 * captureCount + 2)
@@ -72,7 +67,6 @@ extension DigitPattern {
                     guard position == input.count else { break thread }
                     pc += 1
                 case .match:
-                    guard !wholeInput || position == input.count else { break thread }
                     return DigitMatch(end: position, slots: slots)
                 }
             }

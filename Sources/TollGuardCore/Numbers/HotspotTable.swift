@@ -90,11 +90,5 @@ package struct HotspotTable: Sendable {
         return found >= 0 ? entries[Int(found)] : nil
     }
 
-    /// The longest listed prefix of `e164` (`+` optional), if any.
-    package func match(_ e164: String) -> Entry? {
-        let digits = e164.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.map { $0 &- 0x30 }
-        return digits.withUnsafeBufferPointer { match(digits: $0) }
-    }
-
     package var count: Int { entries.count }
 }

@@ -23,14 +23,6 @@ package struct NumberClassification: Sendable, Hashable, Codable {
 
     /// The E.164 digits without `+`, for rating and list matching.
     package var e164Digits: Substring? { e164.map { $0.dropFirst() } }
-
-    /// Whether the call leaves the PBX for the public network (and so can cost money).
-    package var isExternal: Bool {
-        switch scope {
-        case .national, .sameCodeOtherRegion, .international, .shortCode: true
-        case .internal, .emergency, .invalid: false
-        }
-    }
 }
 
 /// Why a destination deserves a second look. Evidence, not verdicts: analyzers weigh them.
@@ -68,13 +60,4 @@ package struct RiskFlags: OptionSet, Sendable, Hashable, Codable {
 
     /// The names of the flags that are set.
     package var labels: [String] { Self.names.filter { contains($0.flag) }.map(\.name) }
-
-    /// Flags from their names; unknown names are ignored.
-    package init(labels: some Sequence<some StringProtocol>) {
-        var flags: RiskFlags = []
-        for label in labels {
-            if let entry = Self.names.first(where: { $0.name == label }) { flags.insert(entry.flag) }
-        }
-        self = flags
-    }
 }
