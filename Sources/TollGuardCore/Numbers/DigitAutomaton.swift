@@ -53,27 +53,6 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
             }
         }
 
-        func closure(_ seeds: [Int]) -> [Int32] {
-            var seen = Set<Int>()
-            var pending = seeds
-            var members: [Int32] = []
-            while let pc = pending.popLast() {
-                guard seen.insert(pc).inserted else { continue }
-                switch instructions[pc] {
-                case .symbol, .match:
-                    members.append(Int32(pc))
-                case .split(let preferred, let other):
-                    pending.append(preferred)
-                    pending.append(other)
-                case .jump(let target):
-                    pending.append(target)
-                case .save, .assertEnd:
-                    pending.append(pc + 1)
-                }
-            }
-            return members.sorted()
-        }
-
         var stateOfSet: [[Int32]: Int32] = [:]
         var sets: [[Int32]] = []
         var transitions: [Int32] = []
@@ -91,7 +70,7 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
             return id
         }
 
-        _ = state(for: closure(starts))
+        _ = state(for: instructions.epsilonClosure(starts))
         var next = 0
         while next < sets.count {
             let set = sets[next]
@@ -103,7 +82,7 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
                     }
                 }
                 guard !seeds.isEmpty else { continue }
-                let target = closure(seeds)
+                let target = instructions.epsilonClosure(seeds)
                 guard !target.isEmpty else { continue }
                 let targetState = state(for: target)
                 transitions[next * 10 + digit] = targetState

@@ -49,18 +49,12 @@ package final class DigitPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func start(of program: [DigitInstruction]) -> (UInt16, Bool) {
-        var seen = Set<Int>()
-        var pending = [0]
         var symbols: UInt16 = 0
         var empty = false
-        while let pc = pending.popLast() {
-            guard seen.insert(pc).inserted else { continue }
-            switch program[pc] {
+        for pc in program.epsilonClosure([0]) {
+            switch program[Int(pc)] {
             case .symbol(let set): symbols |= set
-            case .match: empty = true
-            case .split(let preferred, let other): pending += [preferred, other]
-            case .jump(let target): pending.append(target)
-            case .save, .assertEnd: pending.append(pc + 1)
+            default: empty = true
             }
         }
         return (symbols, empty)
@@ -116,6 +110,32 @@ package enum DigitInstruction: Sendable, Hashable {
     /// Succeed only at the end of the input.
     case assertEnd
     case match
+}
+
+extension Array where Element == DigitInstruction {
+    /// The `symbol` and `match` instructions reachable from `seeds` without consuming input,
+    /// ascending: one state of the automaton, or where a match can start. `assertEnd` is passed
+    /// through (the automata only ever run on whole inputs).
+    func epsilonClosure(_ seeds: [Int]) -> [Int32] {
+        var seen = Set<Int>()
+        var pending = seeds
+        var members: [Int32] = []
+        while let pc = pending.popLast() {
+            guard seen.insert(pc).inserted else { continue }
+            switch self[pc] {
+            case .symbol, .match:
+                members.append(Int32(pc))
+            case .split(let preferred, let other):
+                pending.append(preferred)
+                pending.append(other)
+            case .jump(let target):
+                pending.append(target)
+            case .save, .assertEnd:
+                pending.append(pc + 1)
+            }
+        }
+        return members.sorted()
+    }
 }
 
 // MARK: - Parsing
