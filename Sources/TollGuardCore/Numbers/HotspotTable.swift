@@ -28,30 +28,15 @@ package struct HotspotTable: Sendable {
     }
 
     private let entries: [Entry]
-    /// A digit trie: `children[node * 10 + digit]` is the next node (0 = none; node 0 is the root),
-    /// `entryAt[node]` the index of the entry ending there, or -1.
-    private let children: [Int32]
-    private let entryAt: [Int32]
+    private let trie: DigitPrefixTrie
 
     package init(entries: [Entry]) {
-        var children = [Int32](repeating: 0, count: 10)
-        var entryAt: [Int32] = [-1]
+        var trie = DigitPrefixTrie()
         for (index, entry) in entries.enumerated() where entry.prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            var node = 0
-            for byte in entry.prefix.utf8 {
-                let slot = node * 10 + Int(byte &- 0x30)
-                if children[slot] == 0 {
-                    children[slot] = Int32(entryAt.count)
-                    entryAt.append(-1)
-                    children.append(contentsOf: repeatElement(0, count: 10))
-                }
-                node = Int(children[slot])
-            }
-            entryAt[node] = Int32(index)
+            trie.insert(entry.prefix, item: index)
         }
         self.entries = entries
-        self.children = children
-        self.entryAt = entryAt
+        self.trie = trie
     }
 
     /// Reads `irsf-hotspots.csv` (prefix, country, source, note, region, evidence, period);
@@ -80,14 +65,7 @@ package struct HotspotTable: Sendable {
 
     /// The longest listed prefix of an E.164 number given as digit values 0–9 (no `+`), if any.
     package func match(digits: UnsafeBufferPointer<UInt8>) -> Entry? {
-        var node = 0
-        var found: Int32 = -1
-        for digit in digits {
-            node = Int(children[node &* 10 &+ Int(digit)])
-            if node == 0 { break }
-            if entryAt[node] >= 0 { found = entryAt[node] }
-        }
-        return found >= 0 ? entries[Int(found)] : nil
+        trie.longestMatch(digits) { $0.last }.map { entries[$0] }
     }
 
     package var count: Int { entries.count }

@@ -36,32 +36,15 @@ package struct RateDeck: Sendable {
     }
 
     package let entries: [Entry]
-    /// Digit trie: `children[node * 10 + digit]`, 0 = none; `ratesAt[node]` the entries for that exact prefix.
-    private let children: [Int32]
-    private let ratesAt: [[Int]]
+    private let trie: DigitPrefixTrie
 
     package init(entries: [Entry]) {
         // Within a prefix, newest effective date first, so lookup takes the first that has started.
         let sorted = entries.sorted { ($0.effectiveFrom ?? .distantPast) > ($1.effectiveFrom ?? .distantPast) }
-        var children = [Int32](repeating: 0, count: 10)
-        var ratesAt: [[Int]] = [[]]
-        for (index, entry) in sorted.enumerated() {
-            var node = 0
-            for byte in entry.prefix.utf8 {
-                guard byte >= 0x30, byte <= 0x39 else { continue }
-                let slot = node * 10 + Int(byte - 0x30)
-                if children[slot] == 0 {
-                    children[slot] = Int32(ratesAt.count)
-                    ratesAt.append([])
-                    children.append(contentsOf: repeatElement(0, count: 10))
-                }
-                node = Int(children[slot])
-            }
-            ratesAt[node].append(index)
-        }
+        var trie = DigitPrefixTrie()
+        for (index, entry) in sorted.enumerated() { trie.insert(entry.prefix, item: index) }
         self.entries = sorted
-        self.children = children
-        self.ratesAt = ratesAt
+        self.trie = trie
     }
 
     package static let empty = RateDeck(entries: [])
@@ -70,16 +53,10 @@ package struct RateDeck: Sendable {
 
     /// The entry of the longest prefix of `e164Digits` in effect at `date`.
     package func rate(for e164Digits: some StringProtocol, at date: Date) -> Entry? {
-        var node = 0
-        var best: Entry?
-        for byte in e164Digits.utf8 {
-            guard byte >= 0x30, byte <= 0x39 else { continue }
-            node = Int(children[node * 10 + Int(byte - 0x30)])
-            if node == 0 { break }
-            if let index = ratesAt[node].first(where: { (entries[$0].effectiveFrom ?? .distantPast) <= date }) {
-                best = entries[index]
-            }
+        let digits = e164Digits.utf8.lazy.filter { $0 >= 0x30 && $0 <= 0x39 }.map { $0 - 0x30 }
+        let index = trie.longestMatch(digits) { candidates in
+            candidates.first { (entries[$0].effectiveFrom ?? .distantPast) <= date }
         }
-        return best
+        return index.map { entries[$0] }
     }
 }
