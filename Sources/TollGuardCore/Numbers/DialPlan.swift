@@ -71,13 +71,7 @@ package struct DialPlan: Sendable, Hashable, Codable {
 
         package init() {}
 
-        enum CodingKeys: String, CodingKey {
-            case homeRegion = "home_region"
-            case outsideLinePrefixes = "outside_line_prefixes"
-            case internationalPrefixes = "international_prefixes"
-            case nationalPrefix = "national_prefix"
-            case extensionPattern = "extension_pattern"
-            case acceptsPlus = "accepts_plus"
-        }
+        /// The same keys as the site plan's.
+        typealias CodingKeys = DialPlan.CodingKeys
     }
 }

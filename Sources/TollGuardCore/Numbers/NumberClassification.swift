@@ -60,4 +60,7 @@ package struct RiskFlags: OptionSet, Sendable, Hashable, Codable {
 
     /// The names of the flags that are set.
     package var labels: [String] { Self.names.filter { contains($0.flag) }.map(\.name) }
+
+    /// The flags as stored in `calls.dest_risk`: comma-separated names, NULL when none is set.
+    package var storedText: String? { isEmpty ? nil : labels.joined(separator: ",") }
 }

@@ -230,7 +230,7 @@ struct CallInsertStatement {
                 sqlite3_bind_null(handle, 25)
             }
             bind(handle, classification.numberType?.rawValue, 26)
-            bind(handle, classification.risk.isEmpty ? nil : classification.risk.labels.joined(separator: ","), 27)
+            bind(handle, classification.risk.storedText, 27)
             bind(handle, classification.hotspot?.prefix, 28)
             bind(handle, destination.price.ratePrefix, 29)
             sqlite3_bind_int64(handle, 30, destination.price.costMicros)

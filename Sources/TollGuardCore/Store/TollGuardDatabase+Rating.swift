@@ -126,7 +126,7 @@ extension TollGuardDatabase {
                     try update.execute(arguments: [
                         classification.scope.rawValue, classification.e164, classification.region,
                         classification.callingCode, classification.numberType?.rawValue,
-                        classification.risk.isEmpty ? nil : classification.risk.labels.joined(separator: ","),
+                        classification.risk.storedText,
                         classification.hotspot?.prefix, rated.price.ratePrefix, rated.price.costMicros, row[0] as Int64,
                     ])
                     lastID = row[0]

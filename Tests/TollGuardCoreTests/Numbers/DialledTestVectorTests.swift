@@ -7,8 +7,6 @@ import Testing
 /// verified against phonenumbers 9.0.43), each with its expected scope, E.164, region, calling
 /// code, type, flags and hotspot.
 @Suite struct DialledTestVectorTests {
-    static let plan = Result { try NumberingPlan.load() }
-
     struct Vector: CustomTestStringConvertible, Sendable {
         let id, homeRegion, outsidePrefix, dialed, scope, e164, region, callingCode, numberType, flags, hotspot: String
         var testDescription: String { "\(id) \(dialed)" }
@@ -32,7 +30,7 @@ import Testing
 
     @Test(arguments: vectors)
     func vector(_ vector: Vector) throws {
-        let plan = try Self.plan.get()
+        let plan = try NumberingPlan.builtIn.get()
         var dialPlan = DialPlan(homeRegion: vector.homeRegion)
         if !vector.outsidePrefix.isEmpty { dialPlan.outsideLinePrefixes = [vector.outsidePrefix] }
         let result = try NumberClassifier(plan: plan, dialPlan: dialPlan).classify(vector.dialed)
