@@ -13,6 +13,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     package var ingest = Ingest()
     package var dialplan = DialPlanSettings()
     package var rating = Rating()
+    package var analysis = AnalysisSettings()
 
     package init() {}
 
@@ -154,7 +155,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case version, site, database, ingest, dialplan, rating }
+    enum CodingKeys: String, CodingKey { case version, site, database, ingest, dialplan, rating, analysis }
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -164,6 +165,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         ingest = try container.decodeIfPresent(Ingest.self, forKey: .ingest) ?? Ingest()
         dialplan = try container.decodeIfPresent(DialPlanSettings.self, forKey: .dialplan) ?? DialPlanSettings()
         rating = try container.decodeIfPresent(Rating.self, forKey: .rating) ?? Rating()
+        analysis = try container.decodeIfPresent(AnalysisSettings.self, forKey: .analysis) ?? AnalysisSettings()
     }
 }
 
@@ -203,6 +205,7 @@ extension TollGuardConfiguration {
                     + GenericCSVField.allCases.map(\.rawValue).joined(separator: ", ") + ")")
         }
         if rating.fallbackRatePerMinute < 0 { errors.append("rating.fallback_rate_per_min cannot be negative") }
+        errors += analysis.validationErrors()
         if case .success(let plan) = NumberingPlan.builtIn {
             do {
                 _ = try destinationRater(plan: plan, deck: .empty)

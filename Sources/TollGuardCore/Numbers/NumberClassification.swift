@@ -63,4 +63,12 @@ package struct RiskFlags: OptionSet, Sendable, Hashable, Codable {
 
     /// The flags as stored in `calls.dest_risk`: comma-separated names, NULL when none is set.
     package var storedText: String? { isEmpty ? nil : labels.joined(separator: ",") }
+
+    /// Reads `storedText` back; unknown names are ignored.
+    package init(storedText: some StringProtocol) {
+        self = []
+        for name in storedText.split(separator: ",") {
+            if let known = Self.names.first(where: { $0.name == name }) { insert(known.flag) }
+        }
+    }
 }

@@ -161,8 +161,8 @@ struct CallInsertStatement {
                 INSERT INTO calls (key_hash, dedup_key, call_id, account, caller_number, caller_name, destination,
                     context, source_ip, trunk, start_utc, answer_utc, end_utc, duration, billsec, disposition,
                     hangup_cause, user_agent, source_format, file_id, line, dest_scope, dest_e164, dest_region,
-                    dest_calling_code, dest_type, dest_risk, dest_hotspot, rate_prefix, cost_micros)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    dest_calling_code, dest_type, dest_risk, dest_hotspot, rate_prefix, cost_micros, rate_per_min_micros)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(key_hash) DO NOTHING
                 """)
         keyForHash = try db.cachedStatement(sql: "SELECT dedup_key FROM calls WHERE key_hash = ?")
@@ -234,8 +234,13 @@ struct CallInsertStatement {
             bind(handle, classification.hotspot?.prefix, 28)
             bind(handle, destination.price.ratePrefix, 29)
             sqlite3_bind_int64(handle, 30, destination.price.costMicros)
+            if let rate = destination.price.ratePerMinuteMicros {
+                sqlite3_bind_int64(handle, 31, rate)
+            } else {
+                sqlite3_bind_null(handle, 31)
+            }
         } else {
-            for index in Int32(22)...30 { sqlite3_bind_null(handle, index) }
+            for index in Int32(22)...31 { sqlite3_bind_null(handle, index) }
         }
         try check(sqlite3_step(handle), handle, expected: SQLITE_DONE)
         return sqlite3_changes(db.sqliteConnection) > 0

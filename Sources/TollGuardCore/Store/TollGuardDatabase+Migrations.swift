@@ -114,6 +114,91 @@ extension TollGuardDatabase {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3-analysis") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE calls ADD COLUMN rate_per_min_micros INTEGER;
+                    CREATE TABLE alerts (
+                        id INTEGER PRIMARY KEY,
+                        rule TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        severity_rank INTEGER NOT NULL,
+                        subject_type TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        window_key TEXT,
+                        first_seen_utc TEXT NOT NULL,
+                        last_seen_utc TEXT NOT NULL,
+                        summary TEXT NOT NULL,
+                        headline TEXT NOT NULL,
+                        metrics TEXT NOT NULL,
+                        call_count INTEGER NOT NULL,
+                        cost_micros INTEGER NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'open'
+                            CHECK (state IN ('open', 'acknowledged', 'resolved', 'false_positive')),
+                        state_by TEXT,
+                        state_utc TEXT,
+                        state_comment TEXT,
+                        created_utc TEXT NOT NULL,
+                        updated_utc TEXT NOT NULL
+                    );
+                    CREATE INDEX alerts_by_rule_subject ON alerts(rule, subject_type, subject, last_seen_utc);
+                    CREATE INDEX alerts_by_last_seen ON alerts(last_seen_utc);
+                    CREATE TABLE alert_calls (
+                        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+                        call_key TEXT NOT NULL,
+                        call_row_id INTEGER,
+                        at_utc TEXT NOT NULL,
+                        number TEXT NOT NULL,
+                        region TEXT,
+                        cost_micros INTEGER NOT NULL,
+                        PRIMARY KEY (alert_id, call_key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE alert_history (
+                        id INTEGER PRIMARY KEY,
+                        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+                        state TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        at_utc TEXT NOT NULL,
+                        comment TEXT
+                    );
+                    CREATE TABLE alert_suppressions (
+                        rule TEXT NOT NULL,
+                        subject_type TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        from_utc TEXT NOT NULL,
+                        until_utc TEXT NOT NULL,
+                        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+                        PRIMARY KEY (rule, subject_type, subject, alert_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE quotas (
+                        account TEXT PRIMARY KEY,
+                        daily_micros INTEGER NOT NULL CHECK (daily_micros >= 0),
+                        currency TEXT NOT NULL,
+                        set_by TEXT NOT NULL,
+                        set_utc TEXT NOT NULL
+                    );
+                    CREATE TABLE analysis_runs (
+                        id INTEGER PRIMARY KEY,
+                        from_utc TEXT NOT NULL,
+                        to_utc TEXT NOT NULL,
+                        started_utc TEXT NOT NULL,
+                        finished_utc TEXT NOT NULL,
+                        calls INTEGER NOT NULL,
+                        findings INTEGER NOT NULL,
+                        new_alerts INTEGER NOT NULL,
+                        updated_alerts INTEGER NOT NULL
+                    );
+                    CREATE VIEW open_alerts AS
+                        SELECT id, severity, rule, subject_type, subject, first_seen_utc, last_seen_utc, call_count,
+                               cost_micros, summary, state
+                        FROM alerts WHERE state IN ('open', 'acknowledged')
+                        ORDER BY severity_rank DESC, last_seen_utc DESC;
+                    CREATE VIEW daily_spend_per_account AS
+                        SELECT account, substr(start_utc, 1, 10) AS day_utc, count(*) AS calls,
+                               sum(billsec) AS billsec, sum(coalesce(cost_micros, 0)) AS cost_micros
+                        FROM calls GROUP BY account, day_utc;
+                    """)
+        }
         return migrator
     }
 }

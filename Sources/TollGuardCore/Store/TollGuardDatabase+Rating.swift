@@ -116,7 +116,8 @@ extension TollGuardDatabase {
                 let update = try db.cachedStatement(
                     sql: """
                         UPDATE calls SET dest_scope = ?, dest_e164 = ?, dest_region = ?, dest_calling_code = ?,
-                            dest_type = ?, dest_risk = ?, dest_hotspot = ?, rate_prefix = ?, cost_micros = ?
+                            dest_type = ?, dest_risk = ?, dest_hotspot = ?, rate_prefix = ?, rate_per_min_micros = ?,
+                            cost_micros = ?
                         WHERE id = ?
                         """)
                 for row in rows {
@@ -127,7 +128,8 @@ extension TollGuardDatabase {
                         classification.scope.rawValue, classification.e164, classification.region,
                         classification.callingCode, classification.numberType?.rawValue,
                         classification.risk.storedText,
-                        classification.hotspot?.prefix, rated.price.ratePrefix, rated.price.costMicros, row[0] as Int64,
+                        classification.hotspot?.prefix, rated.price.ratePrefix, rated.price.ratePerMinuteMicros,
+                        rated.price.costMicros, row[0] as Int64,
                     ])
                     lastID = row[0]
                 }

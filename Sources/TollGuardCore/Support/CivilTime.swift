@@ -80,7 +80,12 @@ package enum CivilTime {
 extension CivilTime {
     /// Reads `YYYY-MM-DD` (midnight) or `YYYY-MM-DD HH:MM[:SS]` (a `T` separator too) as UTC.
     package static func parseUTC(dateOrDateTime text: some StringProtocol) -> Date? {
-        let bytes = Array(text.utf8)
+        var text = String(text)
+        return text.withUTF8 { parseUTC(bytes: $0) }
+    }
+
+    /// `parseUTC(dateOrDateTime:)` over UTF-8 bytes, for reading stored times without a `String`.
+    package static func parseUTC(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count else { return nil }
             var value = 0

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The findings of one continuing pattern, merged: what becomes (or updates) one alert.
+package struct AlertDraft: Sendable {
+    package var rule: AnalysisRule
+    package var subject: Subject
+    package var windowKey: String?
+    package var severity: Severity
+    package var firstSeen: Date
+    package var lastSeen: Date
+    /// The headline of the most severe (then latest) finding.
+    package var headline: String
+    package var metrics: [String: MetricValue]
+    /// Evidence calls, first ones first, up to the store's cap.
+    package var calls: [EvidenceCall] = []
+    /// Every distinct call seen, counted even beyond the cap.
+    package var callCount = 0
+    package var costMicros: Int64 = 0
+    private var keys: Set<String> = []
+
+    package init(_ finding: Finding) {
+        rule = finding.rule
+        subject = finding.subject
+        windowKey = finding.windowKey
+        severity = finding.severity
+        firstSeen = finding.time
+        lastSeen = finding.time
+        headline = finding.headline
+        metrics = finding.metrics
+    }
+
+    /// Adds a finding of the same rule, subject and window.
+    package mutating func merge(_ finding: Finding, evidenceLimit: Int) {
+        firstSeen = min(firstSeen, finding.time)
+        lastSeen = max(lastSeen, finding.time)
+        if finding.severity >= severity {
+            severity = finding.severity
+            headline = finding.headline
+            metrics = finding.metrics
+        }
+        for call in finding.calls where keys.insert(call.key).inserted {
+            callCount += 1
+            costMicros += call.costMicros
+            firstSeen = min(firstSeen, call.time)
+            if calls.count < evidenceLimit { calls.append(call) }
+        }
+    }
+}
+
+/// Merges a run's findings into drafts: one per (rule, subject, window), where the window is
+/// the finding's fixed window (a quota day) or, for the other rules, a pattern that keeps going
+/// with gaps no longer than the rule's merge gap.
+package struct AlertAggregator: Sendable {
+    private struct Key: Hashable {
+        var rule: AnalysisRule
+        var subject: Subject
+        var windowKey: String?
+    }
+
+    package private(set) var drafts: [AlertDraft] = []
+    private var open: [Key: Int] = [:]
+    private let evidenceLimit: Int
+
+    package init(evidenceLimit: Int = 1000) { self.evidenceLimit = evidenceLimit }
+
+    package mutating func add(_ finding: Finding) {
+        let key = Key(rule: finding.rule, subject: finding.subject, windowKey: finding.windowKey)
+        if let index = open[key],
+            finding.windowKey != nil || finding.time.timeIntervalSince(drafts[index].lastSeen) <= finding.rule.mergeGapSeconds
+        {
+            drafts[index].merge(finding, evidenceLimit: evidenceLimit)
+            return
+        }
+        var draft = AlertDraft(finding)
+        draft.merge(finding, evidenceLimit: evidenceLimit)
+        open[key] = drafts.count
+        drafts.append(draft)
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+
+/// The one analyzer engine: takes call events in time order, resolves each call's subjects
+/// and their limits, and hands the events to every analyzer.
+///
+/// Fed live events by the streaming service, or completed calls by `replay(_:)` (the nightly
+/// `analyze`), which turns each call into the same started/answered/ended events at the
+/// call's own times, so batch and stream find the same things.
+package struct AnalysisEngine: Sendable {
+    private var analyzers: [any Analyzer]
+    private var resolver: PolicyResolver
+    private let disabledRules: Set<AnalysisRule>
+    private var pending = EventQueue()
+
+    package init(analyzers: [any Analyzer], resolver: PolicyResolver, disabledRules: Set<AnalysisRule> = []) {
+        self.analyzers = analyzers
+        self.resolver = resolver
+        self.disabledRules = disabledRules
+    }
+
+    /// All twelve analyzers with the configured settings.
+    package static func standard(
+        settings: AnalysisSettings, timeZone: TimeZone, fraudLists: FraudLists = .none, quotas: [String: Int64] = [:]
+    ) -> AnalysisEngine {
+        let clock = LocalClock(timeZone: timeZone)
+        let analyzers: [any Analyzer] = [
+            VelocityAnalyzer(), ConcurrencyAnalyzer(), QuotaAnalyzer(clock: clock), DestinationClassAnalyzer(),
+            FraudListAnalyzer(lists: fraudLists), DestinationRuleAnalyzer(), PumpingAnalyzer(), RouteScanAnalyzer(),
+            BehaviourAnalyzer(clock: clock, historyDays: settings.historyDays, minHistoryDays: settings.minHistoryDays),
+            FraudScoreAnalyzer(),
+            PublicContextAnalyzer(publicContexts: settings.publicContexts, ownNumberPrefixes: settings.ownNumberPrefixes),
+            LongCallAnalyzer(),
+        ]
+        return AnalysisEngine(
+            analyzers: analyzers, resolver: PolicyResolver(settings: settings, quotas: quotas),
+            disabledRules: Set(settings.disabledRules.compactMap(AnalysisRule.init(rawValue:))))
+    }
+
+    /// How far before a period replay must start for every analyzer's state to be complete.
+    package var reach: TimeInterval { analyzers.map(\.reach).max() ?? 0 }
+
+    /// Feeds one event to every analyzer.
+    package mutating func observe(_ kind: CallEvent.Kind, _ call: ObservedCall) -> [Finding] {
+        observe(CallEvent(kind: kind, call: call, subjects: resolver.subjects(of: call)))
+    }
+
+    /// Feeds one event whose subjects are resolved.
+    package mutating func observe(_ event: CallEvent) -> [Finding] {
+        var findings: [Finding] = []
+        for index in analyzers.indices {
+            let found = analyzers[index].observe(event)
+            if !found.isEmpty { findings += disabledRules.isEmpty ? found : found.filter { !disabledRules.contains($0.rule) } }
+        }
+        return findings
+    }
+
+    /// Replays one completed call, given in order of start time: first the answer and end
+    /// events of earlier calls that happened before it starts, then its start; its own answer
+    /// and end wait until their time comes (or `finish()`).
+    package mutating func replay(_ call: ObservedCall) -> [Finding] {
+        var findings = flush(through: call.startedAt, inclusive: false)
+        let event = CallEvent(kind: .started, call: call, subjects: resolver.subjects(of: call))
+        findings += observe(event)
+        if let answeredAt = call.answeredAt {
+            pending.push(CallEvent(kind: .answered, call: call, subjects: event.subjects), at: answeredAt)
+        }
+        pending.push(
+            CallEvent(kind: .ended, call: call, subjects: event.subjects),
+            at: max(call.endedAt ?? call.startedAt, call.answeredAt ?? call.startedAt))
+        return findings
+    }
+
+    /// Plays the answer and end events still waiting.
+    package mutating func finish() -> [Finding] {
+        flush(through: .distantFuture, inclusive: true)
+    }
+
+    /// A call that ends exactly when another starts is over before it: ends go first at equal times.
+    private mutating func flush(through time: Date, inclusive: Bool) -> [Finding] {
+        var findings: [Finding] = []
+        while let next = pending.peekTime, next < time || (inclusive && next == time) || (next == time && pending.peekIsEnd) {
+            guard let event = pending.pop() else { break }
+            findings += observe(event)
+        }
+        return findings
+    }
+}
+
+/// A min-heap of scheduled events by time, then by the order they were scheduled.
+struct EventQueue: Sendable {
+    private var heap: [(time: Date, sequence: Int, event: CallEvent)] = []
+    private var sequence = 0
+
+    var peekTime: Date? { heap.first?.time }
+    var peekIsEnd: Bool { heap.first?.event.kind == .ended }
+
+    mutating func push(_ event: CallEvent, at time: Date) {
+        sequence += 1
+        heap.append((time, sequence, event))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard precedes(child, parent) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> CallEvent? {
+        guard !heap.isEmpty else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < heap.count, precedes(left, smallest) { smallest = left }
+            if right < heap.count, precedes(right, smallest) { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top.event
+    }
+
+    private func precedes(_ a: Int, _ b: Int) -> Bool {
+        heap[a].time < heap[b].time || (heap[a].time == heap[b].time && heap[a].sequence < heap[b].sequence)
+    }
+}

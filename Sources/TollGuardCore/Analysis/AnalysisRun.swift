@@ -1,0 +1,83 @@
+import Foundation
+
+/// What one `analyze` run did.
+package struct AnalysisReport: Sendable {
+    package var from: Date
+    package var to: Date
+    /// Calls that started in the period.
+    package var callsAnalyzed = 0
+    /// Calls replayed before the period so windows and histories were complete.
+    package var callsWarmingUp = 0
+    package var findings = 0
+    package var changes = AlertChanges()
+    package var topAccounts: [(account: String, calls: Int, costMicros: Int64)] = []
+    package var elapsed: Duration = .zero
+}
+
+/// The nightly analysis: replays the stored calls of a period through the analyzer engine —
+/// starting early by the engine's reach so every window is whole — and stores the alerts.
+/// Incremental and idempotent: a second run over the same or an overlapping period updates
+/// the alerts it continues and opens none twice.
+package struct AnalysisRun: Sendable {
+    package let database: TollGuardDatabase
+    package let configuration: TollGuardConfiguration
+    package let timeZone: TimeZone
+    package let countryNames: [String: String]
+
+    package init(
+        database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone,
+        countryNames: [String: String]
+    ) {
+        self.database = database
+        self.configuration = configuration
+        self.timeZone = timeZone
+        self.countryNames = countryNames
+    }
+
+    /// The engine with the configured settings, the stored fraud lists and quotas.
+    package func makeEngine() throws -> AnalysisEngine {
+        let quotas = Dictionary(try database.quotas().map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
+        return AnalysisEngine.standard(
+            settings: configuration.analysis, timeZone: timeZone, fraudLists: FraudLists(try database.fraudLists()),
+            quotas: quotas)
+    }
+
+    /// Analyzes calls that started in `[from, to)`.
+    package func run(from: Date, to: Date, now: Date = Date()) throws -> AnalysisReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var engine = try makeEngine()
+        var aggregator = AlertAggregator(evidenceLimit: configuration.analysis.maxEvidenceCalls)
+        var report = AnalysisReport(from: from, to: to)
+        func collect(_ findings: [Finding]) {
+            for finding in findings where finding.time >= from && finding.time < to {
+                report.findings += 1
+                aggregator.add(finding)
+            }
+        }
+        try database.forEachObservedCall(from: from.addingTimeInterval(-engine.reach), to: to) { call in
+            if call.startedAt >= from { report.callsAnalyzed += 1 } else { report.callsWarmingUp += 1 }
+            collect(engine.replay(call))
+        }
+        collect(engine.finish())
+        let summarizer = AlertSummarizer(
+            timeZone: timeZone, currency: configuration.rating.currency, countryNames: countryNames)
+        report.changes = try database.apply(
+            aggregator.drafts, summarizer: summarizer, evidenceLimit: configuration.analysis.maxEvidenceCalls, now: now)
+        report.topAccounts = try database.spendByAccount(from: from, to: to, limit: 5)
+        report.elapsed = clock.now - started
+        try database.recordAnalysisRun(
+            from: from, to: to, started: now, finished: Date(), calls: report.callsAnalyzed, findings: report.findings,
+            changes: report.changes)
+        return report
+    }
+
+    /// The local day before the one `now` falls in, as `[start, end)`.
+    package static func previousDay(before now: Date, in timeZone: TimeZone) -> (from: Date, to: Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let today = calendar.startOfDay(for: now)
+        let yesterday = calendar.date(byAdding: .day, value: -1, to: today) ?? today.addingTimeInterval(-86_400)
+        return (yesterday, today)
+    }
+}

@@ -1,0 +1,14 @@
+import Foundation
+
+/// One fraud pattern, watched over a stream of call events in time order.
+///
+/// Analyzers are value types that keep only what their windows need; they never read a
+/// clock, only the events' own times, so a nightly replay and the live feed find the same.
+package protocol Analyzer: Sendable {
+    /// How far back its state reaches: replay starts this long before the period analyzed,
+    /// so a window that straddles the period's start sees its earlier calls.
+    var reach: TimeInterval { get }
+
+    /// Takes one event; returns what it found (usually nothing).
+    mutating func observe(_ event: CallEvent) -> [Finding]
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Concurrent calls per subject, from each call's start and end, with a separate (lower)
+/// limit for international and premium calls. All calls: `warning`, `high` from twice the
+/// limit; international: `high`, `critical` from twice the limit.
+package struct ConcurrencyAnalyzer: Analyzer {
+    private struct Active: Sendable {
+        var calls: [String: EvidenceCall] = [:]
+        var highCost: Set<String> = []
+        var isOver = false
+        var isOverHighCost = false
+    }
+
+    private var active: [Subject: Active] = [:]
+
+    package init() {}
+
+    /// Replay starts a day early, so calls already in progress when the period starts are counted.
+    package var reach: Double { 86_400 }
+
+    package mutating func observe(_ event: CallEvent) -> [Finding] {
+        var findings: [Finding] = []
+        let call = event.call
+        switch event.kind {
+        case .started:
+            for policy in event.subjects.all {
+                var state = active.removeValue(forKey: policy.subject) ?? Active()
+                state.calls[call.key] = call.evidence
+                if call.destinationClass.isHighCost { state.highCost.insert(call.key) }
+                check(&state, policy, event, highCost: false, into: &findings)
+                if call.destinationClass.isHighCost { check(&state, policy, event, highCost: true, into: &findings) }
+                active[policy.subject] = state
+            }
+        case .ended:
+            for policy in event.subjects.all {
+                guard var state = active.removeValue(forKey: policy.subject) else { continue }
+                state.calls[call.key] = nil
+                state.highCost.remove(call.key)
+                if state.calls.isEmpty {
+                    active[policy.subject] = nil
+                } else {
+                    state.isOver = state.isOver && Double(state.calls.count) > policy[.concurrentCalls]
+                    state.isOverHighCost =
+                        state.isOverHighCost && Double(state.highCost.count) > policy[.concurrentInternational]
+                    active[policy.subject] = state
+                }
+            }
+        case .answered:
+            break
+        }
+        return findings
+    }
+
+    private func check(
+        _ state: inout Active, _ policy: SubjectPolicy, _ event: CallEvent, highCost: Bool, into findings: inout [Finding]
+    ) {
+        let limit: AnalysisLimit = highCost ? .concurrentInternational : .concurrentCalls
+        let observed = highCost ? state.highCost.count : state.calls.count
+        guard let value = policy.active(limit), Double(observed) > value else { return }
+        let wasOver = highCost ? state.isOverHighCost : state.isOver
+        let calls =
+            wasOver
+            ? [event.call.evidence]
+            : state.calls.values.filter { !highCost || state.highCost.contains($0.key) }.sorted { $0.time < $1.time }
+        if highCost { state.isOverHighCost = true } else { state.isOver = true }
+        var metrics = policy.metrics(for: limit)
+        metrics["observed"] = .count(observed)
+        findings.append(
+            Finding(
+                rule: highCost ? .concurrentInternational : .concurrentCalls,
+                severity: .scaled(Double(observed), limit: value, base: highCost ? .high : .warning, factor: 2),
+                subject: policy.subject, time: event.time,
+                headline: "had \(observed) \(highCost ? "international/premium " : "")calls at once (limit \(Int(value)))",
+                metrics: metrics, calls: calls))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Fraud score in the manner of TransNexus ClearIP: per subject, the sum of the per-minute
+/// rates of the destinations called in the last 5 and 60 minutes, against a limit. Expensive
+/// destinations reach it in a few calls; cheap ones never do. `high`, `critical` from three times.
+package struct FraudScoreAnalyzer: Analyzer {
+    private struct Score: Sendable {
+        var window = TimedWindow<EvidenceCall>()
+        var isOver = false
+    }
+
+    private var scores: [Subject: Score] = [:]
+
+    package init() {}
+
+    package var reach: Double { 3600 }
+
+    package mutating func observe(_ event: CallEvent) -> [Finding] {
+        let call = event.call
+        guard event.kind == .started, call.ratePerMinuteMicros > 0, call.destinationClass.isExternal else { return [] }
+        let time = event.time.timeIntervalSince1970
+        var findings: [Finding] = []
+        for policy in event.subjects.all {
+            var state = scores.removeValue(forKey: policy.subject) ?? Score()
+            state.window.append(call.evidence, at: time, weight: call.ratePerMinuteMicros)
+            state.window.expire(before: time - 3600)
+            defer { scores[policy.subject] = state }
+            var worst: (ratio: Double, score: Int64, limit: AnalysisLimit, seconds: Double, label: String)?
+            for (limit, seconds, label) in [(AnalysisLimit.fraudScore5m, 300.0, "5 min"), (.fraudScore60m, 3600, "60 min")] {
+                guard let value = policy.active(limit) else { continue }
+                let score = state.window.weight(since: time - seconds)
+                let ratio = Double(score) / Double(Money.micros(value))
+                if ratio > 1, ratio > (worst?.ratio ?? 0) { worst = (ratio, score, limit, seconds, label) }
+            }
+            guard let worst else {
+                state.isOver = false
+                continue
+            }
+            let calls = state.isOver ? [call.evidence] : Array(state.window.elements(since: time - worst.seconds))
+            state.isOver = true
+            var metrics = policy.metrics(for: worst.limit)
+            metrics["score_per_min"] = .money(worst.score)
+            metrics["window"] = .text(worst.label)
+            findings.append(
+                Finding(
+                    rule: .fraudScore, severity: worst.ratio >= 3 ? .critical : .high, subject: policy.subject,
+                    time: event.time,
+                    headline: "called destinations worth \(Money.format(worst.score, decimals: 2))/min in \(worst.label) "
+                        + "(limit \(Money.format(Money.micros(policy[worst.limit]), decimals: 2))/min)",
+                    metrics: metrics, calls: calls))
+        }
+        return findings
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Route scanning: bursts of failed international, premium or invalid attempts from one
+/// subject, probing with varied dial prefixes (`00…`, `011…`, `9011…`, `+…`) or varied
+/// destinations. `high`, `critical` from three times the limit.
+package struct RouteScanAnalyzer: Analyzer {
+    private struct Failure: Sendable {
+        var call: EvidenceCall
+        var shape: String
+    }
+
+    private struct Probes: Sendable {
+        var failures = TimedWindow<Failure>()
+        var isOver = false
+    }
+
+    private var probes: [Subject: Probes] = [:]
+
+    package init() {}
+
+    package var reach: Double { 600 }
+
+    package mutating func observe(_ event: CallEvent) -> [Finding] {
+        let call = event.call
+        guard event.kind == .ended, !call.isAnswered,
+            call.destinationClass.isHighCost || call.destinationClass == .invalid
+        else { return [] }
+        let time = event.time.timeIntervalSince1970
+        let shape = String(DestinationRuleAnalyzer.dialString(call.dialed).prefix(3))
+        var findings: [Finding] = []
+        for policy in event.subjects.all {
+            var state = probes.removeValue(forKey: policy.subject) ?? Probes()
+            state.failures.append(Failure(call: call.evidence, shape: shape), at: time)
+            state.failures.expire(before: time - 600)
+            defer { probes[policy.subject] = state }
+            guard let limit = policy.active(.scanFailed10m), Double(state.failures.count) > limit else {
+                state.isOver = false
+                continue
+            }
+            let recent = state.failures.elements(since: time - 600)
+            let shapes = Set(recent.map(\.shape))
+            let destinations = Set(recent.map(\.call.number))
+            let neededShapes = max(1, Int(policy[.scanDistinctPrefixes]))
+            guard shapes.count >= neededShapes || Double(destinations.count) > 2 * limit else {
+                state.isOver = false
+                continue
+            }
+            let calls = state.isOver ? [call.evidence] : recent.map(\.call)
+            state.isOver = true
+            var metrics = policy.metrics(for: .scanFailed10m)
+            metrics["observed"] = .count(recent.count)
+            metrics["prefixes"] = .list(shapes.sorted())
+            metrics["destinations"] = .count(destinations.count)
+            findings.append(
+                Finding(
+                    rule: .routeScan, severity: .scaled(Double(recent.count), limit: limit, base: .high, factor: 3),
+                    subject: policy.subject, time: event.time,
+                    headline: "had \(recent.count) failed attempts to \(destinations.count) destinations with prefixes "
+                        + shapes.sorted().map { "\($0)…" }.joined(separator: " ") + " in 10 min (limit \(Int(limit)))",
+                    metrics: metrics, calls: calls))
+        }
+        return findings
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// What an alert keeps of one call behind it.
+package struct EvidenceCall: Sendable, Hashable {
+    /// The call's dedup key.
+    package var key: String
+    /// Its row in `calls`, when stored.
+    package var rowID: Int64?
+    package var time: Date
+    /// E.164 when known, else the dialled string.
+    package var number: String
+    package var region: String?
+    package var costMicros: Int64
+
+    package init(key: String, rowID: Int64?, time: Date, number: String, region: String?, costMicros: Int64) {
+        self.key = key
+        self.rowID = rowID
+        self.time = time
+        self.number = number
+        self.region = region
+        self.costMicros = costMicros
+    }
+}

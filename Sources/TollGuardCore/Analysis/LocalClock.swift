@@ -1,0 +1,33 @@
+import Foundation
+
+/// Local days and hours of the site's time zone, for rules that run by the local day
+/// (quotas, spend) or hour (activity). Offsets are cached per UTC hour.
+package struct LocalClock: Sendable {
+    package let timeZone: TimeZone
+    private var offsets: [Int64: Int] = [:]
+
+    package init(timeZone: TimeZone) { self.timeZone = timeZone }
+
+    /// Days since 1970-01-01 in local time, and the local hour, of `time` (seconds since 1970).
+    package mutating func local(_ time: Double) -> (day: Int, hour: Int) {
+        let hourKey = Int64((time / 3600).rounded(.down))
+        let offset: Int
+        if let cached = offsets[hourKey] {
+            offset = cached
+        } else {
+            offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: time))
+            if offsets.count > 100_000 { offsets.removeAll(keepingCapacity: true) }
+            offsets[hourKey] = offset
+        }
+        let local = Int64(time.rounded(.down)) + Int64(offset)
+        let day = Int((Double(local) / 86_400).rounded(.down))
+        return (day, Int((local - Int64(day) * 86_400) / 3600))
+    }
+
+    /// `YYYY-MM-DD` of a local day number.
+    package static func dayText(_ day: Int) -> String {
+        let (year, month, dayOfMonth) = CivilTime.civilFromDays(day)
+        func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(pad(month))-\(pad(dayOfMonth))"
+    }
+}

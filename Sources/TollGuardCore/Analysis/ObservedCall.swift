@@ -1,0 +1,86 @@
+import Foundation
+
+/// A call as the analyzers see it: who placed it, where it went (classified and priced at
+/// ingest), and when. Replayed from the store or built from live events.
+package struct ObservedCall: Sendable, Hashable {
+    /// The row id in `calls`, when the call is stored.
+    package var rowID: Int64?
+    /// The dedup key: the call's identity across CSV, event socket and HTTP inputs.
+    package var key: String
+    package var account: String
+    package var sourceIP: String?
+    package var trunk: String?
+    package var context: String
+    /// The destination as dialled.
+    package var dialed: String
+    package var scope: CallScope
+    package var e164: String?
+    package var region: String?
+    package var numberType: NumberType?
+    package var risk: RiskFlags
+    /// The IRSF hotspot prefix the destination is in.
+    package var hotspot: String?
+    package var ratePerMinuteMicros: Int64
+    package var costMicros: Int64
+    package var startedAt: Date
+    package var answeredAt: Date?
+    package var endedAt: Date?
+    package var billsec: Int
+    package var disposition: CallDisposition
+    /// Derived from scope, type and risk.
+    package private(set) var destinationClass: DestinationClass
+
+    package init(
+        rowID: Int64? = nil, key: String, account: String, sourceIP: String? = nil, trunk: String? = nil,
+        context: String = "default", dialed: String, scope: CallScope, e164: String? = nil, region: String? = nil,
+        numberType: NumberType? = nil, risk: RiskFlags = [], hotspot: String? = nil, ratePerMinuteMicros: Int64 = 0,
+        costMicros: Int64 = 0, startedAt: Date, answeredAt: Date? = nil, endedAt: Date? = nil, billsec: Int = 0,
+        disposition: CallDisposition
+    ) {
+        self.rowID = rowID
+        self.key = key
+        self.account = account
+        self.sourceIP = sourceIP
+        self.trunk = trunk
+        self.context = context
+        self.dialed = dialed
+        self.scope = scope
+        self.e164 = e164
+        self.region = region
+        self.numberType = numberType
+        self.risk = risk
+        self.hotspot = hotspot
+        self.ratePerMinuteMicros = ratePerMinuteMicros
+        self.costMicros = costMicros
+        self.startedAt = startedAt
+        self.answeredAt = answeredAt
+        self.endedAt = endedAt
+        self.billsec = billsec
+        self.disposition = disposition
+        destinationClass = DestinationClass(scope: scope, numberType: numberType, risk: risk)
+    }
+
+    /// A completed call record with its classification and price.
+    package init(_ record: CallRecord, destination: CallDestination, rowID: Int64? = nil) {
+        let classification = destination.classification
+        self.init(
+            rowID: rowID, key: record.dedupKey, account: record.account, sourceIP: record.sourceIP,
+            trunk: record.trunk, context: record.context, dialed: record.destination, scope: classification.scope,
+            e164: classification.e164, region: classification.region, numberType: classification.numberType,
+            risk: classification.risk, hotspot: classification.hotspot?.prefix,
+            ratePerMinuteMicros: destination.price.ratePerMinuteMicros ?? 0, costMicros: destination.price.costMicros,
+            startedAt: record.startedAt, answeredAt: record.answeredAt, endedAt: record.endedAt,
+            billsec: record.billsec, disposition: record.disposition)
+    }
+
+    /// The number as called: E.164 when known, else the dialled string.
+    package var number: String { e164 ?? dialed }
+
+    package var isAnswered: Bool { answeredAt != nil || disposition == .answered }
+
+    /// What an alert keeps of this call as evidence.
+    package var evidence: EvidenceCall {
+        EvidenceCall(
+            key: key, rowID: rowID, time: startedAt, number: number, region: region, costMicros: costMicros)
+    }
+}

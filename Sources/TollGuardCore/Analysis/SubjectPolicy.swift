@@ -1,0 +1,63 @@
+/// The limits and destination policy in force for one subject, resolved from the built-in
+/// defaults, its kind's profile, its groups, its own entry and the quota table.
+package final class SubjectPolicy: Sendable {
+    package let subject: Subject
+    private let values: [Double]
+    private let origins: [String]
+    /// Classes the subject may call without an alert; emergency is always allowed.
+    package let allowedClasses: Set<DestinationClass>
+    /// Dial prefixes that are never allowed (`00`, `+`).
+    package let deniedPrefixes: [String]
+    /// When not empty, external calls must start with one of these.
+    package let allowedPrefixes: [String]
+    /// The groups the subject is in, by name.
+    package let groups: [String]
+
+    package init(
+        subject: Subject, values: [Double], origins: [String], allowedClasses: Set<DestinationClass>,
+        deniedPrefixes: [String], allowedPrefixes: [String], groups: [String]
+    ) {
+        self.subject = subject
+        self.values = values
+        self.origins = origins
+        self.allowedClasses = allowedClasses
+        self.deniedPrefixes = deniedPrefixes
+        self.allowedPrefixes = allowedPrefixes
+        self.groups = groups
+    }
+
+    /// The value of `limit`; `0` means the limit is off.
+    package subscript(limit: AnalysisLimit) -> Double { values[limit.rawValue] }
+
+    /// Where the value of `limit` came from: `default`, `analysis.account`, `group callcentre`, `account 1001`, `quota table`.
+    package func origin(of limit: AnalysisLimit) -> String { origins[limit.rawValue] }
+
+    /// The limit with its value and origin, for an alert's metrics.
+    package func metrics(for limit: AnalysisLimit) -> [String: MetricValue] {
+        let value = values[limit.rawValue]
+        let shown: MetricValue =
+            switch limit.unit {
+            case .money, .moneyPerMinute: .money(Money.micros(value))
+            case .count, .digits, .minutes: .count(Int(value))
+            case .share, .multiple: .number(value)
+            }
+        return ["limit": .text(limit.name), "limit_value": shown, "limit_source": .text(origins[limit.rawValue])]
+    }
+
+    /// `limit` when it is on (greater than zero).
+    package func active(_ limit: AnalysisLimit) -> Double? {
+        let value = values[limit.rawValue]
+        return value > 0 ? value : nil
+    }
+
+    /// A copy with `limit` set from `origin`.
+    package func with(_ limit: AnalysisLimit, _ value: Double, origin: String) -> SubjectPolicy {
+        var values = values
+        var origins = origins
+        values[limit.rawValue] = value
+        origins[limit.rawValue] = origin
+        return SubjectPolicy(
+            subject: subject, values: values, origins: origins, allowedClasses: allowedClasses,
+            deniedPrefixes: deniedPrefixes, allowedPrefixes: allowedPrefixes, groups: groups)
+    }
+}
