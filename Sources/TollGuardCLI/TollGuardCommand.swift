@@ -14,7 +14,8 @@ struct TollGuardCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, IngestCommand.self, ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
+            DemoCommand.self, IngestCommand.self, AnalyzeCommand.self, AlertsCommand.self, QuotaCommand.self,
+            ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
             ConfigCommand.self, DatabaseCommand.self,
         ]
     )

@@ -71,3 +71,25 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 }
+
+extension GlobalOptions {
+    /// The site's time zone from a validated configuration.
+    func siteTimeZone(_ configuration: TollGuardConfiguration) -> TimeZone {
+        configuration.siteTimeZone ?? .current
+    }
+
+    /// A `--from`/`--to`/`--since` value: a local date or date and time in the site's zone.
+    func localDate(_ text: String, option: String, zone: TimeZone) throws -> Date {
+        var converter = LocalTimeConverter(timeZone: zone)
+        guard let date = converter.date(localText: text) else {
+            throw ValidationError("\(option) \(text): use YYYY-MM-DD or \"YYYY-MM-DD HH:MM\" (site time)")
+        }
+        return date
+    }
+
+    /// Who a person's change is recorded as: `--by`, else the login name.
+    static func actor(_ explicit: String?) -> String {
+        let environment = ProcessInfo.processInfo.environment
+        return explicit ?? environment["SUDO_USER"] ?? environment["USER"] ?? "cli"
+    }
+}

@@ -30,6 +30,14 @@ package struct LocalTimeConverter {
         return timestamp.epochSecondsIfUTC - Int64(offset)
     }
 
+    /// Reads `YYYY-MM-DD` (midnight) or `YYYY-MM-DD HH:MM[:SS]` as wall-clock time in the zone.
+    package mutating func date(localText text: String) -> Date? {
+        guard let naive = CivilTime.parseUTC(dateOrDateTime: text) else { return nil }
+        let seconds = epochSeconds(
+            ParsedTimestamp(epochSecondsIfUTC: Int64(naive.timeIntervalSince1970), explicitOffsetSeconds: nil))
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
     private func offsetForLocalTime(_ naive: Int64) -> Int {
         // Try both offsets that apply around this instant and keep the first that round-trips.
         let before = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(naive - 86_400)))

@@ -1,0 +1,259 @@
+import ArgumentParser
+import Foundation
+import TollGuardCore
+
+struct AlertsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "Review fraud alerts: list, show, acknowledge, resolve, mark false positives.",
+        subcommands: [List.self, Show.self, Acknowledge.self, Resolve.self, FalsePositive.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List alerts, most severe and most recent first.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "open, acknowledged, resolved, false_positive, or all (default: open and acknowledged).")
+        var state: String?
+
+        @Option(help: "Minimum severity: info, warning, high, critical.")
+        var severity: String?
+
+        @Option(help: "Only alerts seen since this site time (YYYY-MM-DD or \"YYYY-MM-DD HH:MM\").")
+        var since: String?
+
+        @Option(help: "At most this many alerts.")
+        var limit: Int?
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let configuration = try global.loadConfiguration().configuration
+            var filter = AlertFilter(limit: limit)
+            switch state {
+            case nil: filter.states = [.open, .acknowledged]
+            case "all": filter.states = []
+            case let name?:
+                guard let parsed = AlertState(rawValue: name.replacingOccurrences(of: "-", with: "_")) else {
+                    throw ValidationError("--state \(name): use open, acknowledged, resolved, false_positive or all")
+                }
+                filter.states = [parsed]
+            }
+            if let severity {
+                guard let parsed = Severity(name: severity) else {
+                    throw ValidationError("--severity \(severity): use info, warning, high or critical")
+                }
+                filter.minimumSeverity = parsed
+            }
+            if let since {
+                filter.since = try global.localDate(since, option: "--since", zone: global.siteTimeZone(configuration))
+            }
+            let alerts = try global.openExistingDatabase(configuration)?.alerts(filter) ?? []
+            if json {
+                try printJSON(alerts.map { AlertAnswer($0, calls: nil) })
+            } else if alerts.isEmpty {
+                print("no alerts")
+            } else {
+                print(AlertsCommand.table(alerts).render())
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one alert with its metrics, history and evidence calls.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "Alert id.")
+        var id: Int64
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let configuration = try global.loadConfiguration().configuration
+            guard let database = try global.openExistingDatabase(configuration), let alert = try database.alert(id: id) else {
+                throw ValidationError("no alert \(id)")
+            }
+            let calls = try database.alertCalls(id: id)
+            if json {
+                try printJSON(AlertAnswer(alert, calls: calls))
+                return
+            }
+            let zone = global.siteTimeZone(configuration)
+            let summarizer = AlertSummarizer(timeZone: zone, currency: configuration.rating.currency, countryNames: [:])
+            print("alert \(alert.id): \(alert.severity.name) \(alert.rule), \(alert.state.rawValue)")
+            print(TextTable.printable(alert.summary))
+            print("subject:    \(alert.subject.kind.rawValue) \(TextTable.printable(alert.subject.value))")
+            print("seen:       \(AnalyzeCommand.local(alert.firstSeen, zone)) – \(AnalyzeCommand.local(alert.lastSeen, zone)) (\(zone.identifier))")
+            print("calls:      \(alert.callCount), \(summarizer.money(alert.costMicros))")
+            for (name, value) in alert.metrics.sorted(by: { $0.key < $1.key }) {
+                print("\(name + ":")\(String(repeating: " ", count: max(1, 12 - name.count)))\(TextTable.printable(value.description))")
+            }
+            print("\nhistory:")
+            for change in try database.alertHistory(id: id) {
+                print(
+                    "  \(AnalyzeCommand.local(change.at, zone))  \(change.state.rawValue) by \(TextTable.printable(change.actor))"
+                        + (change.comment.map { ": " + TextTable.printable($0) } ?? ""))
+            }
+            print("\nevidence calls (\(calls.count) stored of \(alert.callCount)):")
+            var table = TextTable("TIME", "ACCOUNT", "DIALED", "NUMBER", "REGION", "CLASS", "TYPE", "RISK", "BILLSEC", "COST")
+            for call in calls {
+                table.append([
+                    AnalyzeCommand.local(call.time, zone), call.account ?? "", call.dialed ?? "", call.number,
+                    call.region ?? "", call.destinationClass ?? "", call.numberType ?? "", call.risk ?? "",
+                    call.billsec.map(String.init) ?? "", summarizer.money(call.costMicros),
+                ])
+            }
+            print(table.render())
+        }
+    }
+
+    struct Acknowledge: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ack", abstract: "Acknowledge an alert: someone is on it.")
+        @OptionGroup var change: StateChangeOptions
+        func run() throws { try change.apply(.acknowledged) }
+    }
+
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Resolve an alert.")
+        @OptionGroup var change: StateChangeOptions
+        func run() throws { try change.apply(.resolved) }
+    }
+
+    struct FalsePositive: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "false-positive",
+            abstract: "Mark an alert a false positive; its rule stays quiet for its subject for a while.",
+            discussion: "The quiet time is analysis.false_positive_suppress_hours (default 168 hours).")
+        @OptionGroup var change: StateChangeOptions
+        func run() throws { try change.apply(.falsePositive) }
+    }
+
+    /// The alert table printed by `alerts list` and `analyze`.
+    static func table(_ alerts: [StoredAlert]) -> TextTable {
+        var table = TextTable("ID", "SEVERITY", "STATE", "RULE", "SUBJECT", "SUMMARY")
+        for alert in alerts {
+            table.append([
+                String(alert.id), alert.severity.name, alert.state.rawValue, alert.rule,
+                "\(alert.subject.kind.rawValue) \(alert.subject.value)", alert.summary,
+            ])
+        }
+        return table
+    }
+}
+
+/// The arguments of `alerts ack|resolve|false-positive`.
+struct StateChangeOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Alert id.")
+    var id: Int64
+
+    @Option(help: "Why.")
+    var comment: String?
+
+    @Option(help: "Who (default: the login name).")
+    var by: String?
+
+    func apply(_ state: AlertState) throws {
+        let configuration = try global.loadConfiguration().configuration
+        guard let database = try global.openExistingDatabase(configuration) else { throw ValidationError("no alert \(id)") }
+        let alert: StoredAlert
+        do {
+            alert = try database.setAlertState(
+                id: id, to: state, actor: GlobalOptions.actor(by), comment: comment,
+                suppressFor: configuration.analysis.falsePositiveSuppressHours * 3600)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        var line = "alert \(alert.id) is now \(alert.state.rawValue)"
+        if state == .falsePositive {
+            line += "; \(alert.rule) stays quiet for \(alert.subject.kind.rawValue) \(alert.subject.value) "
+                + "for \(Int(configuration.analysis.falsePositiveSuppressHours)) h"
+        }
+        print(TextTable.printable(line))
+    }
+}
+
+/// An alert in JSON: `id`, `rule`, `severity`, `subject_type`, `subject`, `first_seen`, `last_seen`,
+/// `summary`, `state`, `metrics`, `calls` (the evidence calls; `alerts list` leaves them out), and more.
+struct AlertAnswer: Encodable {
+    var id: Int64
+    var rule: String
+    var severity: String
+    var subjectType: String
+    var subject: String
+    var firstSeen: String
+    var lastSeen: String
+    var summary: String
+    var state: String
+    var stateBy: String?
+    var stateComment: String?
+    var metrics: [String: MetricValue]
+    var callCount: Int
+    var cost: MetricValue
+    var calls: [CallAnswer]?
+
+    struct CallAnswer: Encodable {
+        var key: String
+        var time: String
+        var account: String?
+        var dialed: String?
+        var number: String
+        var region: String?
+        var `class`: String?
+        var numberType: String?
+        var risk: String?
+        var billsec: Int?
+        var disposition: String?
+        var cost: MetricValue
+
+        enum CodingKeys: String, CodingKey {
+            case key, time, account, dialed, number, region, `class`, risk, billsec, disposition, cost
+            case numberType = "number_type"
+        }
+    }
+
+    init(_ alert: StoredAlert, calls: [AlertCall]?) {
+        id = alert.id
+        rule = alert.rule
+        severity = alert.severity.name
+        subjectType = alert.subject.kind.rawValue
+        subject = alert.subject.value
+        firstSeen = CivilTime.utcText(alert.firstSeen) + "Z"
+        lastSeen = CivilTime.utcText(alert.lastSeen) + "Z"
+        summary = alert.summary
+        state = alert.state.rawValue
+        stateBy = alert.stateBy
+        stateComment = alert.stateComment
+        metrics = alert.metrics
+        callCount = alert.callCount
+        cost = .money(alert.costMicros)
+        self.calls = calls?.map { call in
+            CallAnswer(
+                key: call.key, time: CivilTime.utcText(call.time) + "Z", account: call.account, dialed: call.dialed,
+                number: call.number, region: call.region, class: call.destinationClass, numberType: call.numberType,
+                risk: call.risk, billsec: call.billsec, disposition: call.disposition, cost: .money(call.costMicros))
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, rule, severity, subject, summary, state, metrics, cost, calls
+        case subjectType = "subject_type"
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+        case stateBy = "state_by"
+        case stateComment = "state_comment"
+        case callCount = "call_count"
+    }
+}
+
+/// Prints `value` as pretty, key-sorted JSON.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

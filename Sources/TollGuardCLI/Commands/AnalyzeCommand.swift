@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import TollGuardCore
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Replay stored calls through the analyzers and raise alerts.",
+        discussion: """
+            Analyzes the calls that started in [--from, --to), by default the previous day in the site's time zone. \
+            Calls before --from are replayed first (up to history_days) so windows, quotas and histories are whole. \
+            Re-running over the same or an overlapping period updates the alerts it continues and opens none twice.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Start (site time): YYYY-MM-DD or \"YYYY-MM-DD HH:MM\". Default: yesterday 00:00.")
+    var from: String?
+
+    @Option(help: "End, exclusive (site time). Default: the day after --from, or today 00:00.")
+    var to: String?
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    func run() throws {
+        let configuration = try global.loadConfiguration().configuration
+        let zone = global.siteTimeZone(configuration)
+        var period = AnalysisRun.previousDay(before: Date(), in: zone)
+        if let from {
+            period.from = try global.localDate(from, option: "--from", zone: zone)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            period.to = calendar.date(byAdding: .day, value: 1, to: period.from) ?? period.from.addingTimeInterval(86_400)
+        }
+        if let to { period.to = try global.localDate(to, option: "--to", zone: zone) }
+        guard period.from < period.to else { throw ValidationError("--from must be before --to") }
+        let database = try global.openDatabase(configuration)
+        let run = AnalysisRun(
+            database: database, configuration: configuration, timeZone: zone,
+            countryNames: try global.numberingPlan().countryNames)
+        let report = try run.run(from: period.from, to: period.to)
+        let newAlerts = try report.changes.newIDs.compactMap { try database.alert(id: $0) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(AnalysisAnswer(report, newAlerts: newAlerts)), as: UTF8.self))
+            return
+        }
+        let summarizer = AlertSummarizer(timeZone: zone, currency: configuration.rating.currency, countryNames: [:])
+        let seconds = Double(report.elapsed.components.attoseconds) / 1e18 + Double(report.elapsed.components.seconds)
+        print(
+            "analyzed \(report.callsAnalyzed) calls from \(Self.local(period.from, zone)) to \(Self.local(period.to, zone)) "
+                + "(\(zone.identifier)) in \(String(format: "%.2f", seconds)) s, after \(report.callsWarmingUp) earlier calls of history")
+        print(
+            "alerts: \(report.changes.newCount) new\(Self.bySeverity(report.changes.new)), "
+                + "\(report.changes.updatedCount) updated\(Self.bySeverity(report.changes.updated)), "
+                + "\(report.changes.unchanged) unchanged, \(report.changes.suppressed) suppressed (false positives)")
+        if !report.topAccounts.isEmpty {
+            print("\ntop accounts by spend:")
+            var table = TextTable("ACCOUNT", "CALLS", "SPEND")
+            for account in report.topAccounts {
+                table.append([account.account, String(account.calls), summarizer.money(account.costMicros)])
+            }
+            print(table.render())
+        }
+        if !newAlerts.isEmpty {
+            print("\nnew alerts:")
+            print(AlertsCommand.table(newAlerts).render())
+        }
+    }
+
+    static func bySeverity(_ counts: [Severity: Int]) -> String {
+        let parts = Severity.allCases.reversed().compactMap { severity in
+            counts[severity].map { "\($0) \(severity.name)" }
+        }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+    }
+
+    static func local(_ date: Date, _ zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.timeZone = zone
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        return formatter.string(from: date)
+    }
+}
+
+/// `analyze --json`.
+struct AnalysisAnswer: Encodable {
+    var from: String
+    var to: String
+    var callsAnalyzed: Int
+    var callsHistory: Int
+    var findings: Int
+    var newAlerts: [String: Int]
+    var updatedAlerts: [String: Int]
+    var unchangedAlerts: Int
+    var suppressed: Int
+    var alerts: [AlertAnswer]
+    var topAccounts: [AccountSpend]
+    var elapsedSeconds: Double
+
+    struct AccountSpend: Encodable {
+        var account: String
+        var calls: Int
+        var spend: MetricValue
+    }
+
+    init(_ report: AnalysisReport, newAlerts: [StoredAlert]) {
+        from = CivilTime.utcText(report.from) + "Z"
+        to = CivilTime.utcText(report.to) + "Z"
+        callsAnalyzed = report.callsAnalyzed
+        callsHistory = report.callsWarmingUp
+        findings = report.findings
+        self.newAlerts = Dictionary(uniqueKeysWithValues: report.changes.new.map { ($0.key.name, $0.value) })
+        updatedAlerts = Dictionary(uniqueKeysWithValues: report.changes.updated.map { ($0.key.name, $0.value) })
+        unchangedAlerts = report.changes.unchanged
+        suppressed = report.changes.suppressed
+        alerts = newAlerts.map { AlertAnswer($0, calls: nil) }
+        topAccounts = report.topAccounts.map { AccountSpend(account: $0.account, calls: $0.calls, spend: .money($0.costMicros)) }
+        elapsedSeconds =
+            Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case from, to, findings, suppressed, alerts
+        case callsAnalyzed = "calls_analyzed"
+        case callsHistory = "calls_history"
+        case newAlerts = "new_alerts"
+        case updatedAlerts = "updated_alerts"
+        case unchangedAlerts = "unchanged_alerts"
+        case topAccounts = "top_accounts"
+        case elapsedSeconds = "elapsed_seconds"
+    }
+}
