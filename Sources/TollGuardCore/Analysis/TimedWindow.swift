@@ -6,6 +6,8 @@ package struct TimedWindow<Element: Sendable>: Sendable {
     private var cumulative: [Int64] = []
     private var elements: [Element] = []
     private var head = 0
+    /// The running total before the first stored entry (entries dropped by compaction).
+    private var base: Int64 = 0
 
     package init() {}
 
@@ -17,7 +19,7 @@ package struct TimedWindow<Element: Sendable>: Sendable {
     /// Adds an entry at `time` (not earlier than the last one) with an optional weight.
     package mutating func append(_ element: Element, at time: Double, weight: Int64 = 0) {
         times.append(time)
-        cumulative.append((cumulative.last ?? 0) + weight)
+        cumulative.append((cumulative.last ?? base) + weight)
         elements.append(element)
     }
 
@@ -25,6 +27,7 @@ package struct TimedWindow<Element: Sendable>: Sendable {
     package mutating func expire(before cutoff: Double) {
         while head < times.count, times[head] < cutoff { head += 1 }
         if head > 256, head * 2 > times.count {
+            base = cumulative[head - 1]
             times.removeFirst(head)
             cumulative.removeFirst(head)
             elements.removeFirst(head)
@@ -50,7 +53,7 @@ package struct TimedWindow<Element: Sendable>: Sendable {
     package func weight(since cutoff: Double) -> Int64 {
         let first = firstIndex(since: cutoff)
         guard first < times.count, let total = cumulative.last else { return 0 }
-        return total - (first > 0 ? cumulative[first - 1] : 0)
+        return total - (first > 0 ? cumulative[first - 1] : base)
     }
 
     /// The entries at or after `cutoff`, oldest first.

@@ -124,6 +124,22 @@ extension TollGuardDatabase {
         }
     }
 
+    /// Stores calls that come from no file (live events, tests), deduplicated as ingest does.
+    package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], format: CDRFormat) throws -> BatchOutcome {
+        try writer.write { db in
+            var outcome = BatchOutcome()
+            let inserter = try CallInsertStatement(db)
+            for call in calls {
+                if try inserter.insert(call.record, destination: call.destination, format: format, fileID: nil, line: nil) {
+                    outcome.inserted += 1
+                } else {
+                    outcome.duplicates += 1
+                }
+            }
+            return outcome
+        }
+    }
+
     /// Marks the file as read to its end.
     package func markCompleted(fileID: Int64) throws {
         try writer.write { db in
