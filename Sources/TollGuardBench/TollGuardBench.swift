@@ -8,7 +8,7 @@ struct TollGuardBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollguard-bench",
         abstract: "TollGuard benchmarks: each prints its figures beside a baseline from the same run.",
-        subcommands: [IngestBenchmark.self, ClassifyBenchmark.self]
+        subcommands: [IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self]
     )
 }
 

@@ -48,10 +48,10 @@ struct AnalyzeCommand: ParsableCommand {
             return
         }
         let summarizer = AlertSummarizer(timeZone: zone, currency: configuration.rating.currency, countryNames: [:])
-        let seconds = Double(report.elapsed.components.attoseconds) / 1e18 + Double(report.elapsed.components.seconds)
         print(
             "analyzed \(report.callsAnalyzed) calls from \(Self.local(period.from, zone)) to \(Self.local(period.to, zone)) "
-                + "(\(zone.identifier)) in \(String(format: "%.2f", seconds)) s, after \(report.callsWarmingUp) earlier calls of history")
+                + "(\(zone.identifier)), after \(report.callsWarmingUp) earlier calls of history, in "
+                + "\(Self.seconds(report.elapsed)) s (replay \(Self.seconds(report.replayTime)) s, alerts \(Self.seconds(report.storeTime)) s)")
         print(
             "alerts: \(report.changes.newCount) new\(Self.bySeverity(report.changes.new)), "
                 + "\(report.changes.updatedCount) updated\(Self.bySeverity(report.changes.updated)), "
@@ -75,6 +75,10 @@ struct AnalyzeCommand: ParsableCommand {
             counts[severity].map { "\($0) \(severity.name)" }
         }
         return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        String(format: "%.2f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
     }
 
     static func local(_ date: Date, _ zone: TimeZone) -> String {
@@ -119,8 +123,7 @@ struct AnalysisAnswer: Encodable {
         suppressed = report.changes.suppressed
         alerts = newAlerts.map { AlertAnswer($0, calls: nil) }
         topAccounts = report.topAccounts.map { AccountSpend(account: $0.account, calls: $0.calls, spend: .money($0.costMicros)) }
-        elapsedSeconds =
-            Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+        elapsedSeconds = Double(AnalyzeCommand.seconds(report.elapsed)) ?? 0
     }
 
     enum CodingKeys: String, CodingKey {

@@ -86,17 +86,28 @@ package struct AnalysisEngine: Sendable {
     }
 }
 
-/// A min-heap of scheduled events by time, then by the order they were scheduled.
+/// A min-heap of scheduled events by time, then by the order they were scheduled. The heap
+/// orders small (time, sequence, slot) entries; the events stay put in their slots.
 struct EventQueue: Sendable {
-    private var heap: [(time: Date, sequence: Int, event: CallEvent)] = []
+    private var heap: [(time: Double, sequence: Int, slot: Int)] = []
+    private var slots: [CallEvent?] = []
+    private var freeSlots: [Int] = []
     private var sequence = 0
 
-    var peekTime: Date? { heap.first?.time }
-    var peekIsEnd: Bool { heap.first?.event.kind == .ended }
+    var peekTime: Date? { heap.first.map { Date(timeIntervalSince1970: $0.time) } }
+    var peekIsEnd: Bool { heap.first.map { slots[$0.slot]?.kind == .ended } ?? false }
 
     mutating func push(_ event: CallEvent, at time: Date) {
         sequence += 1
-        heap.append((time, sequence, event))
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = event
+        } else {
+            slot = slots.count
+            slots.append(event)
+        }
+        heap.append((time.timeIntervalSince1970, sequence, slot))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -121,7 +132,8 @@ struct EventQueue: Sendable {
             heap.swapAt(parent, smallest)
             parent = smallest
         }
-        return top.event
+        freeSlots.append(top.slot)
+        return slots[top.slot].take()
     }
 
     private func precedes(_ a: Int, _ b: Int) -> Bool {

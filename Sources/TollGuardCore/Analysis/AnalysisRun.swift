@@ -12,6 +12,9 @@ package struct AnalysisReport: Sendable {
     package var changes = AlertChanges()
     package var topAccounts: [(account: String, calls: Int, costMicros: Int64)] = []
     package var elapsed: Duration = .zero
+    /// Of `elapsed`: replaying calls through the engine (reading them included), and storing alerts.
+    package var replayTime: Duration = .zero
+    package var storeTime: Duration = .zero
 }
 
 /// The nightly analysis: replays the stored calls of a period through the analyzer engine —
@@ -60,10 +63,12 @@ package struct AnalysisRun: Sendable {
             collect(engine.replay(call))
         }
         collect(engine.finish())
+        report.replayTime = clock.now - started
         let summarizer = AlertSummarizer(
             timeZone: timeZone, currency: configuration.rating.currency, countryNames: countryNames)
         report.changes = try database.apply(
             aggregator.drafts, summarizer: summarizer, evidenceLimit: configuration.analysis.maxEvidenceCalls, now: now)
+        report.storeTime = clock.now - started - report.replayTime
         report.topAccounts = try database.spendByAccount(from: from, to: to, limit: 5)
         report.elapsed = clock.now - started
         try database.recordAnalysisRun(

@@ -29,6 +29,8 @@ package struct ObservedCall: Sendable, Hashable {
     package var disposition: CallDisposition
     /// Derived from scope, type and risk.
     package private(set) var destinationClass: DestinationClass
+    /// The dialled string without the separators people and phones put in: `0 0171 234-56` → `0017123456`.
+    package private(set) var dialString: String
 
     package init(
         rowID: Int64? = nil, key: String, account: String, sourceIP: String? = nil, trunk: String? = nil,
@@ -58,6 +60,9 @@ package struct ObservedCall: Sendable, Hashable {
         self.billsec = billsec
         self.disposition = disposition
         destinationClass = DestinationClass(scope: scope, numberType: numberType, risk: risk)
+        dialString =
+            dialed.utf8.contains(where: { $0 == 0x20 || $0 == 0x2D || $0 == 0x2E || $0 == 0x28 || $0 == 0x29 || $0 == 0x2F })
+            ? String(dialed.unicodeScalars.filter { !" -.()/".unicodeScalars.contains($0) }) : dialed
     }
 
     /// A completed call record with its classification and price.

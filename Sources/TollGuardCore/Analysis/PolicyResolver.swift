@@ -45,7 +45,7 @@ package struct PolicyResolver: Sendable {
     /// The policy in force for `subject`.
     package mutating func policy(for subject: Subject) -> SubjectPolicy {
         if let cached = cache[subject] { return cached }
-        let resolved = resolve(subject)
+        let resolved = resolve(subject, ordinal: cache.count)
         cache[subject] = resolved
         return resolved
     }
@@ -58,7 +58,7 @@ package struct PolicyResolver: Sendable {
             trunk: call.trunk.map { policy(for: Subject(.trunk, $0)) })
     }
 
-    private func resolve(_ subject: Subject) -> SubjectPolicy {
+    private func resolve(_ subject: Subject, ordinal: Int) -> SubjectPolicy {
         let base = settings.profile(for: subject.kind)
         var values = AnalysisLimit.allCases.map { base.limits[$0] ?? $0.defaultValue(for: subject.kind) }
         var origins = Array(repeating: "analysis.\(subject.kind.rawValue)", count: values.count)
@@ -83,7 +83,7 @@ package struct PolicyResolver: Sendable {
             origins[AnalysisLimit.dailyQuota.rawValue] = "quota table"
         }
         return SubjectPolicy(
-            subject: subject, values: values, origins: origins, allowedClasses: Set(profile.allowedClasses ?? []),
+            subject: subject, ordinal: ordinal, values: values, origins: origins, allowedClasses: Set(profile.allowedClasses ?? []),
             deniedPrefixes: profile.deniedPrefixes ?? [], allowedPrefixes: profile.allowedPrefixes ?? [],
             groups: memberOf)
     }

@@ -2,6 +2,9 @@
 /// defaults, its kind's profile, its groups, its own entry and the quota table.
 package final class SubjectPolicy: Sendable {
     package let subject: Subject
+    /// A dense number for the subject, unique within one resolver: analyzers keep their
+    /// per-subject state in arrays indexed by it instead of hashing the subject per event.
+    package let ordinal: Int
     private let values: [Double]
     private let origins: [String]
     /// Classes the subject may call without an alert; emergency is always allowed.
@@ -14,10 +17,11 @@ package final class SubjectPolicy: Sendable {
     package let groups: [String]
 
     package init(
-        subject: Subject, values: [Double], origins: [String], allowedClasses: Set<DestinationClass>,
+        subject: Subject, ordinal: Int, values: [Double], origins: [String], allowedClasses: Set<DestinationClass>,
         deniedPrefixes: [String], allowedPrefixes: [String], groups: [String]
     ) {
         self.subject = subject
+        self.ordinal = ordinal
         self.values = values
         self.origins = origins
         self.allowedClasses = allowedClasses
@@ -48,16 +52,5 @@ package final class SubjectPolicy: Sendable {
     package func active(_ limit: AnalysisLimit) -> Double? {
         let value = values[limit.rawValue]
         return value > 0 ? value : nil
-    }
-
-    /// A copy with `limit` set from `origin`.
-    package func with(_ limit: AnalysisLimit, _ value: Double, origin: String) -> SubjectPolicy {
-        var values = values
-        var origins = origins
-        values[limit.rawValue] = value
-        origins[limit.rawValue] = origin
-        return SubjectPolicy(
-            subject: subject, values: values, origins: origins, allowedClasses: allowedClasses,
-            deniedPrefixes: deniedPrefixes, allowedPrefixes: allowedPrefixes, groups: groups)
     }
 }

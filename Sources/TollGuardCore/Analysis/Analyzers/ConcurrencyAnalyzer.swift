@@ -11,7 +11,7 @@ package struct ConcurrencyAnalyzer: Analyzer {
         var isOverHighCost = false
     }
 
-    private var active: [Subject: Active] = [:]
+    private var active = SubjectTable<Active>()
 
     package init() {}
 
@@ -24,25 +24,21 @@ package struct ConcurrencyAnalyzer: Analyzer {
         switch event.kind {
         case .started:
             for policy in event.subjects.all {
-                var state = active.removeValue(forKey: policy.subject) ?? Active()
-                state.calls[call.key] = call.evidence
-                if call.destinationClass.isHighCost { state.highCost.insert(call.key) }
-                check(&state, policy, event, highCost: false, into: &findings)
-                if call.destinationClass.isHighCost { check(&state, policy, event, highCost: true, into: &findings) }
-                active[policy.subject] = state
+                active.update(policy, creating: Active.init) { state in
+                    state.calls[call.key] = call.evidence
+                    if call.destinationClass.isHighCost { state.highCost.insert(call.key) }
+                    Self.check(&state, policy, event, highCost: false, into: &findings)
+                    if call.destinationClass.isHighCost { Self.check(&state, policy, event, highCost: true, into: &findings) }
+                }
             }
         case .ended:
-            for policy in event.subjects.all {
-                guard var state = active.removeValue(forKey: policy.subject) else { continue }
-                state.calls[call.key] = nil
-                state.highCost.remove(call.key)
-                if state.calls.isEmpty {
-                    active[policy.subject] = nil
-                } else {
+            for policy in event.subjects.all where active[policy] != nil {
+                active.update(policy, creating: Active.init) { state in
+                    state.calls[call.key] = nil
+                    state.highCost.remove(call.key)
                     state.isOver = state.isOver && Double(state.calls.count) > policy[.concurrentCalls]
                     state.isOverHighCost =
                         state.isOverHighCost && Double(state.highCost.count) > policy[.concurrentInternational]
-                    active[policy.subject] = state
                 }
             }
         case .answered:
@@ -51,7 +47,7 @@ package struct ConcurrencyAnalyzer: Analyzer {
         return findings
     }
 
-    private func check(
+    private static func check(
         _ state: inout Active, _ policy: SubjectPolicy, _ event: CallEvent, highCost: Bool, into findings: inout [Finding]
     ) {
         let limit: AnalysisLimit = highCost ? .concurrentInternational : .concurrentCalls

@@ -11,7 +11,7 @@ package struct DestinationRuleAnalyzer: Analyzer {
         let call = event.call
         guard call.scope != .internal, call.scope != .emergency else { return [] }
         let policy = event.subjects.account
-        let dialed = Self.dialString(call.dialed)
+        let dialed = call.dialString
         var broken: [(reason: String, metrics: [String: MetricValue])] = []
         let digits = dialed.filter(\.isNumber).count
         if let maximum = policy.active(.maxNumberLength), Double(digits) > maximum {
@@ -34,10 +34,5 @@ package struct DestinationRuleAnalyzer: Analyzer {
                 rule: .destinationRule, severity: .high, subject: policy.subject, time: event.time, headline: reason,
                 metrics: metrics, calls: [call.evidence])
         }
-    }
-
-    /// The dialled string without the separators people and phones put in (`0 0171 23-45`).
-    static func dialString(_ dialed: String) -> String {
-        String(dialed.unicodeScalars.filter { !" -.()/".unicodeScalars.contains($0) })
     }
 }

@@ -9,7 +9,7 @@ package struct FraudScoreAnalyzer: Analyzer {
         var isOver = false
     }
 
-    private var scores: [Subject: Score] = [:]
+    private var scores = SubjectTable<Score>()
 
     package init() {}
 
@@ -21,10 +21,19 @@ package struct FraudScoreAnalyzer: Analyzer {
         let time = event.time.timeIntervalSince1970
         var findings: [Finding] = []
         for policy in event.subjects.all {
-            var state = scores.removeValue(forKey: policy.subject) ?? Score()
-            state.window.append(call.evidence, at: time, weight: call.ratePerMinuteMicros)
-            state.window.expire(before: time - 3600)
-            defer { scores[policy.subject] = state }
+            scores.update(policy, creating: Score.init) { state in
+                state.window.append(call.evidence, at: time, weight: call.ratePerMinuteMicros)
+                state.window.expire(before: time - 3600)
+                if let finding = Self.check(&state, policy, event) { findings.append(finding) }
+            }
+        }
+        return findings
+    }
+
+    private static func check(_ state: inout Score, _ policy: SubjectPolicy, _ event: CallEvent) -> Finding? {
+        let call = event.call
+        let time = event.time.timeIntervalSince1970
+        do {
             var worst: (ratio: Double, score: Int64, limit: AnalysisLimit, seconds: Double, label: String)?
             for (limit, seconds, label) in [(AnalysisLimit.fraudScore5m, 300.0, "5 min"), (.fraudScore60m, 3600, "60 min")] {
                 guard let value = policy.active(limit) else { continue }
@@ -34,21 +43,19 @@ package struct FraudScoreAnalyzer: Analyzer {
             }
             guard let worst else {
                 state.isOver = false
-                continue
+                return nil
             }
             let calls = state.isOver ? [call.evidence] : Array(state.window.elements(since: time - worst.seconds))
             state.isOver = true
             var metrics = policy.metrics(for: worst.limit)
             metrics["score_per_min"] = .money(worst.score)
             metrics["window"] = .text(worst.label)
-            findings.append(
-                Finding(
+            return Finding(
                     rule: .fraudScore, severity: worst.ratio >= 3 ? .critical : .high, subject: policy.subject,
                     time: event.time,
                     headline: "called destinations worth \(Money.format(worst.score, decimals: 2))/min in \(worst.label) "
                         + "(limit \(Money.format(Money.micros(policy[worst.limit]), decimals: 2))/min)",
-                    metrics: metrics, calls: calls))
+                    metrics: metrics, calls: calls)
         }
-        return findings
     }
 }

@@ -22,7 +22,7 @@ package struct PublicContextAnalyzer: Analyzer {
         guard event.kind != .ended, publicContexts.contains(call.context), call.destinationClass.isExternal else {
             return []
         }
-        let dialed = DestinationRuleAnalyzer.dialString(call.dialed)
+        let dialed = call.dialString
         let digits = call.e164.map { String($0.dropFirst()) }
         if ownNumberPrefixes.contains(where: { dialed.hasPrefix($0) || digits?.hasPrefix($0) == true }) { return [] }
         guard call.destinationClass.isHighCost || !ownNumberPrefixes.isEmpty else { return [] }

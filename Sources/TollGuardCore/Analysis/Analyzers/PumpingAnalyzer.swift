@@ -13,7 +13,7 @@ package struct PumpingAnalyzer: Analyzer {
         var overRanges: Set<String> = []
     }
 
-    private var targets: [Subject: Targets] = [:]
+    private var targets = SubjectTable<Targets>()
     private var eventsSinceSweep = 0
 
     package init() {}
@@ -24,13 +24,13 @@ package struct PumpingAnalyzer: Analyzer {
         guard event.kind == .started, event.call.destinationClass.isExternal else { return [] }
         let call = event.call
         let time = event.time.timeIntervalSince1970
-        let number = call.e164 ?? DestinationRuleAnalyzer.dialString(call.dialed)
+        let number = call.e164 ?? call.dialString
         var findings: [Finding] = []
         for policy in event.subjects.all {
-            var state = targets.removeValue(forKey: policy.subject) ?? Targets()
-            countNumber(number, call, policy, time, &state, into: &findings)
-            countRange(number, call, policy, time, &state, into: &findings)
-            targets[policy.subject] = state
+            targets.update(policy, creating: Targets.init) { state in
+                Self.countNumber(number, call, policy, time, &state, into: &findings)
+                Self.countRange(number, call, policy, time, &state, into: &findings)
+            }
         }
         eventsSinceSweep += 1
         if eventsSinceSweep >= 50_000 {
@@ -40,12 +40,12 @@ package struct PumpingAnalyzer: Analyzer {
         return findings
     }
 
-    private func severity(_ call: ObservedCall, observed: Int, limit: Double) -> Severity {
+    private static func severity(_ call: ObservedCall) -> Severity {
         let base: Severity = call.destinationClass.isHighCost ? .high : .warning
         return base.raised(if: call.hotspot != nil)
     }
 
-    private func countNumber(
+    private static func countNumber(
         _ number: String, _ call: ObservedCall, _ policy: SubjectPolicy, _ time: Double, _ state: inout Targets,
         into findings: inout [Finding]
     ) {
@@ -65,12 +65,12 @@ package struct PumpingAnalyzer: Analyzer {
         metrics["number"] = .text(number)
         findings.append(
             Finding(
-                rule: .pumping, severity: severity(call, observed: observed, limit: limit), subject: policy.subject,
+                rule: .pumping, severity: severity(call), subject: policy.subject,
                 time: call.startedAt, headline: "called \(number) \(observed) times in 1 h (limit \(Int(limit)))",
                 metrics: metrics, calls: calls))
     }
 
-    private func countRange(
+    private static func countRange(
         _ number: String, _ call: ObservedCall, _ policy: SubjectPolicy, _ time: Double, _ state: inout Targets,
         into findings: inout [Finding]
     ) {
@@ -93,7 +93,7 @@ package struct PumpingAnalyzer: Analyzer {
         metrics["range"] = .text(pattern)
         findings.append(
             Finding(
-                rule: .pumping, severity: severity(call, observed: members.count, limit: limit),
+                rule: .pumping, severity: severity(call),
                 subject: policy.subject, time: call.startedAt,
                 headline: "called \(members.count) numbers in range \(pattern) in 1 h (limit \(Int(limit)))",
                 metrics: metrics, calls: calls))
@@ -101,13 +101,12 @@ package struct PumpingAnalyzer: Analyzer {
 
     /// Forgets numbers and ranges not called within the window.
     private mutating func sweep(before cutoff: Double) {
-        for subject in Array(targets.keys) {
-            guard var state = targets.removeValue(forKey: subject) else { continue }
+        targets.prune { state in
             state.numbers = state.numbers.filter { ($0.value.last?.time.timeIntervalSince1970 ?? 0) >= cutoff }
             state.ranges = state.ranges.filter { $0.value.values.contains { $0.time.timeIntervalSince1970 >= cutoff } }
             state.overNumbers.formIntersection(state.numbers.keys)
             state.overRanges.formIntersection(state.ranges.keys)
-            if !state.numbers.isEmpty || !state.ranges.isEmpty { targets[subject] = state }
+            return !state.numbers.isEmpty || !state.ranges.isEmpty
         }
     }
 }

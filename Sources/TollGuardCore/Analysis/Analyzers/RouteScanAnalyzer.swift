@@ -14,7 +14,7 @@ package struct RouteScanAnalyzer: Analyzer {
         var isOver = false
     }
 
-    private var probes: [Subject: Probes] = [:]
+    private var probes = SubjectTable<Probes>()
 
     package init() {}
 
@@ -26,16 +26,25 @@ package struct RouteScanAnalyzer: Analyzer {
             call.destinationClass.isHighCost || call.destinationClass == .invalid
         else { return [] }
         let time = event.time.timeIntervalSince1970
-        let shape = String(DestinationRuleAnalyzer.dialString(call.dialed).prefix(3))
+        let shape = String(call.dialString.prefix(3))
         var findings: [Finding] = []
         for policy in event.subjects.all {
-            var state = probes.removeValue(forKey: policy.subject) ?? Probes()
-            state.failures.append(Failure(call: call.evidence, shape: shape), at: time)
-            state.failures.expire(before: time - 600)
-            defer { probes[policy.subject] = state }
+            probes.update(policy, creating: Probes.init) { state in
+                state.failures.append(Failure(call: call.evidence, shape: shape), at: time)
+                state.failures.expire(before: time - 600)
+                if let finding = Self.check(&state, policy, event) { findings.append(finding) }
+            }
+        }
+        return findings
+    }
+
+    private static func check(_ state: inout Probes, _ policy: SubjectPolicy, _ event: CallEvent) -> Finding? {
+        let call = event.call
+        let time = event.time.timeIntervalSince1970
+        do {
             guard let limit = policy.active(.scanFailed10m), Double(state.failures.count) > limit else {
                 state.isOver = false
-                continue
+                return nil
             }
             let recent = state.failures.elements(since: time - 600)
             let shapes = Set(recent.map(\.shape))
@@ -43,7 +52,7 @@ package struct RouteScanAnalyzer: Analyzer {
             let neededShapes = max(1, Int(policy[.scanDistinctPrefixes]))
             guard shapes.count >= neededShapes || Double(destinations.count) > 2 * limit else {
                 state.isOver = false
-                continue
+                return nil
             }
             let calls = state.isOver ? [call.evidence] : recent.map(\.call)
             state.isOver = true
@@ -51,14 +60,12 @@ package struct RouteScanAnalyzer: Analyzer {
             metrics["observed"] = .count(recent.count)
             metrics["prefixes"] = .list(shapes.sorted())
             metrics["destinations"] = .count(destinations.count)
-            findings.append(
-                Finding(
+            return Finding(
                     rule: .routeScan, severity: .scaled(Double(recent.count), limit: limit, base: .high, factor: 3),
                     subject: policy.subject, time: event.time,
                     headline: "had \(recent.count) failed attempts to \(destinations.count) destinations with prefixes "
                         + shapes.sorted().map { "\($0)…" }.joined(separator: " ") + " in 10 min (limit \(Int(limit)))",
-                    metrics: metrics, calls: calls))
+                    metrics: metrics, calls: calls)
         }
-        return findings
     }
 }

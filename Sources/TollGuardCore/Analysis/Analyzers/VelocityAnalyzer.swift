@@ -37,7 +37,7 @@ package struct VelocityAnalyzer: Analyzer {
         var isOver = false
     }
 
-    private var counters: [Subject: [Counter]] = [:]
+    private var counters = SubjectTable<[Counter]>()
 
     package init() {}
 
@@ -61,11 +61,16 @@ package struct VelocityAnalyzer: Analyzer {
 
     private mutating func count(_ measure: Measure, _ event: CallEvent, _ policy: SubjectPolicy, into findings: inout [Finding]) {
         let index = measure.rawValue
+        counters.update(policy, creating: { Array(repeating: Counter(), count: Measure.allCases.count) }) { subjectCounters in
+            Self.count(measure, index, event, policy, &subjectCounters, into: &findings)
+        }
+    }
+
+    private static func count(
+        _ measure: Measure, _ index: Int, _ event: CallEvent, _ policy: SubjectPolicy, _ subjectCounters: inout [Counter],
+        into findings: inout [Finding]
+    ) {
         let time = event.time.timeIntervalSince1970
-        // Taken out and put back so the windows are uniquely referenced and grow in place.
-        var subjectCounters =
-            counters.removeValue(forKey: policy.subject) ?? Array(repeating: Counter(), count: Measure.allCases.count)
-        defer { counters[policy.subject] = subjectCounters }
         subjectCounters[index].window.append(event.call.evidence, at: time)
         subjectCounters[index].window.expire(before: time - 3600)
         // The window furthest over its limit speaks for the measure.
