@@ -32,7 +32,8 @@ struct AnalyzeBenchmark: ParsableCommand {
         let analyze = try measure([tollguard, "analyze"] + period + common)
         let rerun = try measure([tollguard, "analyze"] + period + common)
         guard ingest.status == 0, analyze.status == 0, rerun.status == 0 else {
-            throw ValidationError("a run failed: ingest \(ingest.status), analyze \(analyze.status), re-run \(rerun.status)")
+            throw ValidationError(
+                "a run failed: ingest \(ingest.status), analyze \(analyze.status), re-run \(rerun.status)")
         }
         let store = try TollGuardDatabase.open(path: database)
         let calls = try store.callCount()
@@ -43,7 +44,8 @@ struct AnalyzeBenchmark: ParsableCommand {
         for (name, run) in [("ingest (baseline)", ingest), ("analyze", analyze), ("analyze again", rerun)] {
             print(
                 name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                    + String(format: "  %7.2f  %9.0f  %15.2f  %5d MB", run.seconds, Double(calls) / run.seconds,
+                    + String(
+                        format: "  %7.2f  %9.0f  %15.2f  %5d MB", run.seconds, Double(calls) / run.seconds,
                         run.seconds / ingest.seconds, run.maxRSSKilobytes / 1024))
         }
     }

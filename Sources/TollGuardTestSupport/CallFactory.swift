@@ -39,7 +39,8 @@ package struct TestDestination: Sendable {
     package static func premium(_ index: Int = 0, hotspot: Bool = false) -> TestDestination {
         let e164 = "+3719000\(String(format: "%04d", index))"
         return TestDestination(
-            dialed: "9011" + e164.dropFirst(), scope: .international, e164: e164, region: "LV", numberType: .premiumRate,
+            dialed: "9011" + e164.dropFirst(), scope: .international, e164: e164, region: "LV",
+            numberType: .premiumRate,
             risk: hotspot ? [.premiumRate, .irsfHotspot] : .premiumRate, hotspot: hotspot ? "3719" : nil,
             ratePerMinuteMicros: 1_500_000)
     }
@@ -58,7 +59,8 @@ package struct CallFactory: Sendable {
 
     /// `origin` defaults to Monday 2026-11-16 00:00 UTC.
     package init(
-        origin: Date = Date(timeIntervalSince1970: Double(CivilTime.daysFromCivil(year: 2026, month: 11, day: 16) * 86_400))
+        origin: Date = Date(
+            timeIntervalSince1970: Double(CivilTime.daysFromCivil(year: 2026, month: 11, day: 16) * 86_400))
     ) {
         self.origin = origin
     }

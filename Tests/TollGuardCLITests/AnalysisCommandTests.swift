@@ -10,7 +10,8 @@ import TollGuardTestSupport
         var rows: [String] = []
         func row(_ account: String, _ dialed: String, _ start: String, _ billsec: Int, _ id: String) -> String {
             let answer = start
-            return "\"\",\"\(account)\",\"\(dialed)\",\"from-internal\",\"\\\"Office\\\" <\(account)>\",\"PJSIP/\(account)-0001\","
+            return
+                "\"\",\"\(account)\",\"\(dialed)\",\"from-internal\",\"\\\"Office\\\" <\(account)>\",\"PJSIP/\(account)-0001\","
                 + "\"PJSIP/trunk-0002\",\"Dial\",\"PJSIP/\(dialed)@trunk\",\"\(start)\",\"\(answer)\",\"\(start)\","
                 + "\(billsec + 3),\(billsec),\"ANSWERED\",\"DOCUMENTATION\",\"\(id)\",\"\""
         }
@@ -18,7 +19,8 @@ import TollGuardTestSupport
             rows.append(row("1001", "912025550\(100 + index)", "2026-11-20 10:\(10 + index):00", 120, "day.\(index)"))
         }
         for index in 0..<12 {
-            rows.append(row("1023", "9011371900000\(10 + index)", "2026-11-20 02:\(10 + index):00", 900, "night.\(index)"))
+            rows.append(
+                row("1023", "9011371900000\(10 + index)", "2026-11-20 02:\(10 + index):00", 900, "night.\(index)"))
         }
         return rows.joined(separator: "\n") + "\n"
     }
@@ -40,7 +42,9 @@ import TollGuardTestSupport
         try CLITests.run(["rates", "import", "--example"] + common)
         #expect(try CLITests.run(["ingest", csv] + common).status == 0)
 
-        #expect(try CLITests.run(["quota", "set", "1023", "30"] + common).stdout.contains("quota for 1023: 30.00 USD per day"))
+        #expect(
+            try CLITests.run(["quota", "set", "1023", "30"] + common).stdout.contains(
+                "quota for 1023: 30.00 USD per day"))
         let quotas = try CLITests.run(["quota", "list"] + common).stdout
         #expect(quotas.contains("default for everyone ([analysis.account] daily_quota): 50.00 USD"))
         #expect(quotas.contains("1023"))
@@ -50,7 +54,11 @@ import TollGuardTestSupport
         let summary = try JSONSerialization.jsonObject(with: Data(analyzed.stdout.utf8)) as? [String: Any]
         #expect(summary?["calls_analyzed"] as? Int == 22)
         let alerts = summary?["alerts"] as? [[String: Any]] ?? []
-        #expect(alerts.contains { $0["rule"] as? String == "daily_quota" && ($0["metrics"] as? [String: Any])?["limit_source"] as? String == "quota table" })
+        #expect(
+            alerts.contains {
+                $0["rule"] as? String == "daily_quota"
+                    && ($0["metrics"] as? [String: Any])?["limit_source"] as? String == "quota table"
+            })
         #expect(alerts.allSatisfy { $0["subject"] as? String != "1001" })
 
         let again = try CLITests.run(["analyze", "--from", "2026-11-20"] + common).stdout
@@ -59,7 +67,10 @@ import TollGuardTestSupport
         let listed = try CLITests.run(["alerts", "list", "--severity", "high", "--json"] + common)
         let list = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(!list.isEmpty)
-        for key in ["id", "rule", "severity", "subject_type", "subject", "first_seen", "last_seen", "summary", "state", "metrics"] {
+        for key in [
+            "id", "rule", "severity", "subject_type", "subject", "first_seen", "last_seen", "summary", "state",
+            "metrics",
+        ] {
             #expect(list.first?[key] != nil, "alerts list --json lacks \(key)")
         }
         let id = try #require(list.first?["id"] as? Int)
@@ -77,7 +88,9 @@ import TollGuardTestSupport
         #expect(refused.stderr.contains("alert \(id) is acknowledged; it cannot become acknowledged"))
         let fp = try CLITests.run(["alerts", "false-positive", String(id)] + common)
         #expect(fp.stdout.contains("stays quiet"))
-        #expect(try CLITests.run(["alerts", "list", "--state", "false_positive"] + common).stdout.contains("false_positive"))
+        #expect(
+            try CLITests.run(["alerts", "list", "--state", "false_positive"] + common).stdout.contains("false_positive")
+        )
 
         #expect(try CLITests.run(["quota", "remove", "1023"] + common).status == 0)
         #expect(try CLITests.run(["quota", "remove", "1023"] + common).stderr.contains("no quota set for 1023"))

@@ -62,7 +62,8 @@ struct AlertsCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one alert with its metrics, history and evidence calls.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one alert with its metrics, history and evidence calls.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -74,7 +75,8 @@ struct AlertsCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
-            guard let database = try global.openExistingDatabase(configuration), let alert = try database.alert(id: id) else {
+            guard let database = try global.openExistingDatabase(configuration), let alert = try database.alert(id: id)
+            else {
                 throw ValidationError("no alert \(id)")
             }
             let calls = try database.alertCalls(id: id)
@@ -87,10 +89,14 @@ struct AlertsCommand: ParsableCommand {
             print("alert \(alert.id): \(alert.severity.name) \(alert.rule), \(alert.state.rawValue)")
             print(TextTable.printable(alert.summary))
             print("subject:    \(alert.subject.kind.rawValue) \(TextTable.printable(alert.subject.value))")
-            print("seen:       \(AnalyzeCommand.local(alert.firstSeen, zone)) – \(AnalyzeCommand.local(alert.lastSeen, zone)) (\(zone.identifier))")
+            print(
+                "seen:       \(AnalyzeCommand.local(alert.firstSeen, zone)) – \(AnalyzeCommand.local(alert.lastSeen, zone)) (\(zone.identifier))"
+            )
             print("calls:      \(alert.callCount), \(summarizer.money(alert.costMicros))")
             for (name, value) in alert.metrics.sorted(by: { $0.key < $1.key }) {
-                print("\(name + ":")\(String(repeating: " ", count: max(1, 12 - name.count)))\(TextTable.printable(value.description))")
+                print(
+                    "\(name + ":")\(String(repeating: " ", count: max(1, 12 - name.count)))\(TextTable.printable(value.description))"
+                )
             }
             print("\nhistory:")
             for change in try database.alertHistory(id: id) {
@@ -99,7 +105,8 @@ struct AlertsCommand: ParsableCommand {
                         + (change.comment.map { ": " + TextTable.printable($0) } ?? ""))
             }
             print("\nevidence calls (\(calls.count) stored of \(alert.callCount)):")
-            var table = TextTable("TIME", "ACCOUNT", "DIALED", "NUMBER", "REGION", "CLASS", "TYPE", "RISK", "BILLSEC", "COST")
+            var table = TextTable(
+                "TIME", "ACCOUNT", "DIALED", "NUMBER", "REGION", "CLASS", "TYPE", "RISK", "BILLSEC", "COST")
             for call in calls {
                 table.append([
                     AnalyzeCommand.local(call.time, zone), call.account ?? "", call.dialed ?? "", call.number,
@@ -112,7 +119,8 @@ struct AlertsCommand: ParsableCommand {
     }
 
     struct Acknowledge: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ack", abstract: "Acknowledge an alert: someone is on it.")
+        static let configuration = CommandConfiguration(
+            commandName: "ack", abstract: "Acknowledge an alert: someone is on it.")
         @OptionGroup var change: StateChangeOptions
         func run() throws { try change.apply(.acknowledged) }
     }
@@ -160,7 +168,9 @@ struct StateChangeOptions: ParsableArguments {
 
     func apply(_ state: AlertState) throws {
         let configuration = try global.loadConfiguration().configuration
-        guard let database = try global.openExistingDatabase(configuration) else { throw ValidationError("no alert \(id)") }
+        guard let database = try global.openExistingDatabase(configuration) else {
+            throw ValidationError("no alert \(id)")
+        }
         let alert: StoredAlert
         do {
             alert = try database.setAlertState(
@@ -171,7 +181,8 @@ struct StateChangeOptions: ParsableArguments {
         }
         var line = "alert \(alert.id) is now \(alert.state.rawValue)"
         if state == .falsePositive {
-            line += "; \(alert.rule) stays quiet for \(alert.subject.kind.rawValue) \(alert.subject.value) "
+            line +=
+                "; \(alert.rule) stays quiet for \(alert.subject.kind.rawValue) \(alert.subject.value) "
                 + "for \(Int(configuration.analysis.falsePositiveSuppressHours)) h"
         }
         print(TextTable.printable(line))

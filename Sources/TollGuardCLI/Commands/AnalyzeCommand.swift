@@ -31,7 +31,8 @@ struct AnalyzeCommand: ParsableCommand {
             period.from = try global.localDate(from, option: "--from", zone: zone)
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = zone
-            period.to = calendar.date(byAdding: .day, value: 1, to: period.from) ?? period.from.addingTimeInterval(86_400)
+            period.to =
+                calendar.date(byAdding: .day, value: 1, to: period.from) ?? period.from.addingTimeInterval(86_400)
         }
         if let to { period.to = try global.localDate(to, option: "--to", zone: zone) }
         guard period.from < period.to else { throw ValidationError("--from must be before --to") }
@@ -51,7 +52,8 @@ struct AnalyzeCommand: ParsableCommand {
         print(
             "analyzed \(report.callsAnalyzed) calls from \(Self.local(period.from, zone)) to \(Self.local(period.to, zone)) "
                 + "(\(zone.identifier)), after \(report.callsWarmingUp) earlier calls of history, in "
-                + "\(Self.seconds(report.elapsed)) s (replay \(Self.seconds(report.replayTime)) s, alerts \(Self.seconds(report.storeTime)) s)")
+                + "\(Self.seconds(report.elapsed)) s (replay \(Self.seconds(report.replayTime)) s, alerts \(Self.seconds(report.storeTime)) s)"
+        )
         print(
             "alerts: \(report.changes.newCount) new\(Self.bySeverity(report.changes.new)), "
                 + "\(report.changes.updatedCount) updated\(Self.bySeverity(report.changes.updated)), "
@@ -122,7 +124,9 @@ struct AnalysisAnswer: Encodable {
         unchangedAlerts = report.changes.unchanged
         suppressed = report.changes.suppressed
         alerts = newAlerts.map { AlertAnswer($0, calls: nil) }
-        topAccounts = report.topAccounts.map { AccountSpend(account: $0.account, calls: $0.calls, spend: .money($0.costMicros)) }
+        topAccounts = report.topAccounts.map {
+            AccountSpend(account: $0.account, calls: $0.calls, spend: .money($0.costMicros))
+        }
         elapsedSeconds = Double(AnalyzeCommand.seconds(report.elapsed)) ?? 0
     }
 

@@ -15,7 +15,8 @@ struct QuotaCommand: ParsableCommand {
     )
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set an account's daily quota (in the rating currency).")
+        static let configuration = CommandConfiguration(
+            abstract: "Set an account's daily quota (in the rating currency).")
 
         @OptionGroup var global: GlobalOptions
 
@@ -37,7 +38,10 @@ struct QuotaCommand: ParsableCommand {
             try database.setQuota(
                 account: account, dailyMicros: micros, currency: configuration.rating.currency,
                 setBy: GlobalOptions.actor(by))
-            print(TextTable.printable("quota for \(account): \(Money.format(micros, decimals: 2)) \(configuration.rating.currency) per day"))
+            print(
+                TextTable.printable(
+                    "quota for \(account): \(Money.format(micros, decimals: 2)) \(configuration.rating.currency) per day"
+                ))
         }
     }
 
@@ -51,8 +55,9 @@ struct QuotaCommand: ParsableCommand {
             let zone = global.siteTimeZone(configuration)
             let fallback = configuration.analysis.account.limits[.dailyQuota] ?? 0
             let currency = configuration.rating.currency
-            print("default for everyone ([analysis.account] daily_quota): "
-                + (fallback > 0 ? "\(Money.format(Money.micros(fallback), decimals: 2)) \(currency)" : "none"))
+            print(
+                "default for everyone ([analysis.account] daily_quota): "
+                    + (fallback > 0 ? "\(Money.format(Money.micros(fallback), decimals: 2)) \(currency)" : "none"))
             guard let database = try global.openExistingDatabase(configuration) else { return }
             let quotas = try database.quotas()
             guard !quotas.isEmpty else {
@@ -80,7 +85,8 @@ struct QuotaCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove an account's quota; the configured default applies again.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove an account's quota; the configured default applies again.")
 
         @OptionGroup var global: GlobalOptions
 
@@ -89,7 +95,8 @@ struct QuotaCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
-            guard let database = try global.openExistingDatabase(configuration), try database.removeQuota(account: account)
+            guard let database = try global.openExistingDatabase(configuration),
+                try database.removeQuota(account: account)
             else { throw ValidationError("no quota set for \(account)") }
             print(TextTable.printable("quota for \(account) removed"))
         }

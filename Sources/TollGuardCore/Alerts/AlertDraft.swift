@@ -66,7 +66,8 @@ package struct AlertAggregator: Sendable {
     package mutating func add(_ finding: Finding) {
         let key = Key(rule: finding.rule, subject: finding.subject, windowKey: finding.windowKey)
         if let index = open[key],
-            finding.windowKey != nil || finding.time.timeIntervalSince(drafts[index].lastSeen) <= finding.rule.mergeGapSeconds
+            finding.windowKey != nil
+                || finding.time.timeIntervalSince(drafts[index].lastSeen) <= finding.rule.mergeGapSeconds
         {
             drafts[index].merge(finding, evidenceLimit: evidenceLimit)
             return

@@ -24,7 +24,10 @@ package struct AlertSummarizer: Sendable {
         let names = regions.map { countryNames[$0] ?? $0 }
         if !names.isEmpty {
             let shown = names.prefix(3)
-            calls += " to " + (shown.count == 1 ? shown[0] : shown.dropLast().joined(separator: ", ") + " and " + (shown.last ?? ""))
+            calls +=
+                " to "
+                + (shown.count == 1
+                    ? shown[0] : shown.dropLast().joined(separator: ", ") + " and " + (shown.last ?? ""))
             if names.count > 3 { calls += " (+\(names.count - 3) more)" }
         }
         if callCount > 0 { details.append(calls) }
@@ -56,8 +59,12 @@ package struct AlertSummarizer: Sendable {
         let b = calendar.dateComponents([.month, .day, .hour, .minute], from: last)
         func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
         let sameDay = a.month == b.month && a.day == b.day
-        let start = sameDay ? "\(two(a.hour)):\(two(a.minute))" : "\(two(a.month))-\(two(a.day)) \(two(a.hour)):\(two(a.minute))"
-        let end = sameDay ? "\(two(b.hour)):\(two(b.minute))" : "\(two(b.month))-\(two(b.day)) \(two(b.hour)):\(two(b.minute))"
+        let start =
+            sameDay
+            ? "\(two(a.hour)):\(two(a.minute))" : "\(two(a.month))-\(two(a.day)) \(two(a.hour)):\(two(a.minute))"
+        let end =
+            sameDay
+            ? "\(two(b.hour)):\(two(b.minute))" : "\(two(b.month))-\(two(b.day)) \(two(b.hour)):\(two(b.minute))"
         return start == end ? start : "\(start)–\(end)"
     }
 }

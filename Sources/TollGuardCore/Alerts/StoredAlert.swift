@@ -70,7 +70,8 @@ package struct AlertFilter: Sendable {
     package var since: Date?
     package var limit: Int?
 
-    package init(states: Set<AlertState> = [], minimumSeverity: Severity? = nil, since: Date? = nil, limit: Int? = nil) {
+    package init(states: Set<AlertState> = [], minimumSeverity: Severity? = nil, since: Date? = nil, limit: Int? = nil)
+    {
         self.states = states
         self.minimumSeverity = minimumSeverity
         self.since = since

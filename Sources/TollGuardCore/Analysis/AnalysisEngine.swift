@@ -28,7 +28,8 @@ package struct AnalysisEngine: Sendable {
             FraudListAnalyzer(lists: fraudLists), DestinationRuleAnalyzer(), PumpingAnalyzer(), RouteScanAnalyzer(),
             BehaviourAnalyzer(clock: clock, historyDays: settings.historyDays, minHistoryDays: settings.minHistoryDays),
             FraudScoreAnalyzer(),
-            PublicContextAnalyzer(publicContexts: settings.publicContexts, ownNumberPrefixes: settings.ownNumberPrefixes),
+            PublicContextAnalyzer(
+                publicContexts: settings.publicContexts, ownNumberPrefixes: settings.ownNumberPrefixes),
             LongCallAnalyzer(),
         ]
         return AnalysisEngine(
@@ -49,7 +50,9 @@ package struct AnalysisEngine: Sendable {
         var findings: [Finding] = []
         for index in analyzers.indices {
             let found = analyzers[index].observe(event)
-            if !found.isEmpty { findings += disabledRules.isEmpty ? found : found.filter { !disabledRules.contains($0.rule) } }
+            if !found.isEmpty {
+                findings += disabledRules.isEmpty ? found : found.filter { !disabledRules.contains($0.rule) }
+            }
         }
         return findings
     }
@@ -78,7 +81,9 @@ package struct AnalysisEngine: Sendable {
     /// A call that ends exactly when another starts is over before it: ends go first at equal times.
     private mutating func flush(through time: Date, inclusive: Bool) -> [Finding] {
         var findings: [Finding] = []
-        while let next = pending.peekTime, next < time || (inclusive && next == time) || (next == time && pending.peekIsEnd) {
+        while let next = pending.peekTime,
+            next < time || (inclusive && next == time) || (next == time && pending.peekIsEnd)
+        {
             guard let event = pending.pop() else { break }
             findings += observe(event)
         }

@@ -67,7 +67,10 @@ package enum AnalysisLimit: Int, Sendable, Hashable, CaseIterable {
         ("velocity_international_1h", .count, 30, 150, "international and premium attempts in any hour"),
         ("concurrent_calls", .count, 4, 40, "calls in progress at once"),
         ("concurrent_international", .count, 2, 10, "international and premium calls in progress at once"),
-        ("daily_quota", .money, 50, 0, "spend per day in the site's time zone (0: none); `tollguard quota set` overrides"),
+        (
+            "daily_quota", .money, 50, 0,
+            "spend per day in the site's time zone (0: none); `tollguard quota set` overrides"
+        ),
         ("quota_warning_share", .share, 0.8, 0.8, "share of the daily quota that raises a warning"),
         ("max_number_length", .digits, 18, 18, "digits in a dialled number (mod_cti's maximum length)"),
         ("pumping_same_number_1h", .count, 8, 12, "calls to one number in any hour"),
@@ -77,7 +80,10 @@ package enum AnalysisLimit: Int, Sendable, Hashable, CaseIterable {
         ("scan_distinct_prefixes", .count, 3, 3, "distinct dial prefixes among them that make it a scan"),
         ("fraud_score_5m", .moneyPerMinute, 5, 20, "sum of per-minute rates of destinations called in any 5 minutes"),
         ("fraud_score_60m", .moneyPerMinute, 20, 100, "sum of per-minute rates of destinations called in any hour"),
-        ("spend_spike_multiple", .multiple, 5, 5, "a day's spend against the median of the account's days in the history"),
+        (
+            "spend_spike_multiple", .multiple, 5, 5,
+            "a day's spend against the median of the account's days in the history"
+        ),
         ("spend_spike_min", .money, 10, 10, "a day's spend below this is never a spike"),
         ("long_call_minutes_internal", .minutes, 480, 480, "longest internal call"),
         ("long_call_minutes_national", .minutes, 240, 240, "longest national call"),

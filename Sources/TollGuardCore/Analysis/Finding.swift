@@ -20,7 +20,8 @@ package struct Finding: Sendable {
     package var calls: [EvidenceCall]
 
     package init(
-        rule: AnalysisRule, severity: Severity, subject: Subject, time: Date, headline: String, windowKey: String? = nil,
+        rule: AnalysisRule, severity: Severity, subject: Subject, time: Date, headline: String,
+        windowKey: String? = nil,
         metrics: [String: MetricValue] = [:], calls: [EvidenceCall]
     ) {
         self.rule = rule

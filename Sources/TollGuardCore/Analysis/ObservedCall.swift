@@ -61,7 +61,9 @@ package struct ObservedCall: Sendable, Hashable {
         self.disposition = disposition
         destinationClass = DestinationClass(scope: scope, numberType: numberType, risk: risk)
         dialString =
-            dialed.utf8.contains(where: { $0 == 0x20 || $0 == 0x2D || $0 == 0x2E || $0 == 0x28 || $0 == 0x29 || $0 == 0x2F })
+            dialed.utf8.contains(where: {
+                $0 == 0x20 || $0 == 0x2D || $0 == 0x2E || $0 == 0x28 || $0 == 0x29 || $0 == 0x2F
+            })
             ? String(dialed.unicodeScalars.filter { !" -.()/".unicodeScalars.contains($0) }) : dialed
     }
 

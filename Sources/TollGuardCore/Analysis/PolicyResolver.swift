@@ -83,7 +83,8 @@ package struct PolicyResolver: Sendable {
             origins[AnalysisLimit.dailyQuota.rawValue] = "quota table"
         }
         return SubjectPolicy(
-            subject: subject, ordinal: ordinal, values: values, origins: origins, allowedClasses: Set(profile.allowedClasses ?? []),
+            subject: subject, ordinal: ordinal, values: values, origins: origins,
+            allowedClasses: Set(profile.allowedClasses ?? []),
             deniedPrefixes: profile.deniedPrefixes ?? [], allowedPrefixes: profile.allowedPrefixes ?? [],
             groups: memberOf)
     }

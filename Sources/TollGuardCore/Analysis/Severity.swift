@@ -42,7 +42,9 @@ package enum Severity: Int, Sendable, Hashable, Comparable, CaseIterable, Codabl
         let name = try decoder.singleValueContainer().decode(String.self)
         guard let severity = Severity(name: name) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "\"\(name)\" is not info, warning, high or critical"))
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "\"\(name)\" is not info, warning, high or critical"))
         }
         self = severity
     }

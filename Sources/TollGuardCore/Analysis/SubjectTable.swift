@@ -18,12 +18,7 @@ package struct SubjectTable<State: Sendable>: Sendable {
 
     /// The subject's state, if it has one.
     package subscript(policy: SubjectPolicy) -> State? {
-        get { policy.ordinal < states.count ? states[policy.ordinal] : nil }
-        set {
-            let index = policy.ordinal
-            if index >= states.count { states.append(contentsOf: repeatElement(nil, count: index - states.count + 1)) }
-            states[index] = newValue
-        }
+        policy.ordinal < states.count ? states[policy.ordinal] : nil
     }
 
     /// Applies `body` to every state, dropping those it returns false for.

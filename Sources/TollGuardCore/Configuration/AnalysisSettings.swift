@@ -41,13 +41,15 @@ package struct AnalysisSettings: Sendable, Codable, Equatable {
         let defaults = AnalysisSettings()
         historyDays = try container.decodeIfPresent(Int.self, forKey: .historyDays) ?? defaults.historyDays
         minHistoryDays = try container.decodeIfPresent(Int.self, forKey: .minHistoryDays) ?? defaults.minHistoryDays
-        publicContexts = try container.decodeIfPresent([String].self, forKey: .publicContexts) ?? defaults.publicContexts
+        publicContexts =
+            try container.decodeIfPresent([String].self, forKey: .publicContexts) ?? defaults.publicContexts
         ownNumberPrefixes =
             try container.decodeIfPresent([String].self, forKey: .ownNumberPrefixes) ?? defaults.ownNumberPrefixes
         falsePositiveSuppressHours =
             try container.decodeIfPresent(Double.self, forKey: .falsePositiveSuppressHours)
             ?? defaults.falsePositiveSuppressHours
-        maxEvidenceCalls = try container.decodeIfPresent(Int.self, forKey: .maxEvidenceCalls) ?? defaults.maxEvidenceCalls
+        maxEvidenceCalls =
+            try container.decodeIfPresent(Int.self, forKey: .maxEvidenceCalls) ?? defaults.maxEvidenceCalls
         disabledRules = try container.decodeIfPresent([String].self, forKey: .disabledRules) ?? defaults.disabledRules
         for (key, kind) in [(CodingKeys.account, Subject.Kind.account), (.ip, .ip), (.trunk, .trunk)] {
             let profile = AnalysisProfile.builtIn(for: kind).overlaid(
@@ -95,7 +97,9 @@ package struct AnalysisSettings: Sendable, Codable, Equatable {
                 errors.append("\(name).\(limit.name) must be a number of zero or more")
             }
             if !isGroup, profile.accounts != nil || profile.ips != nil || profile.trunks != nil {
-                errors.append("\(name): accounts, ips and trunks list the members of a group; they belong in [analysis.groups.NAME]")
+                errors.append(
+                    "\(name): accounts, ips and trunks list the members of a group; they belong in [analysis.groups.NAME]"
+                )
             }
             for address in profile.ips ?? [] where IPAddressRange(address) == nil {
                 errors.append("\(name).ips: \"\(address)\" is not an IP address or CIDR range")

@@ -17,7 +17,9 @@ extension TollGuardDatabase {
                     continue
                 }
                 if let existing = try continuedAlert(for: draft, db) {
-                    if try update(existing, with: draft, summarizer: summarizer, evidenceLimit: evidenceLimit, now: now, db) {
+                    if try update(
+                        existing, with: draft, summarizer: summarizer, evidenceLimit: evidenceLimit, now: now, db)
+                    {
                         changes.updated[max(existing.severity, draft.severity), default: 0] += 1
                     } else {
                         changes.unchanged += 1
@@ -93,7 +95,8 @@ extension TollGuardDatabase {
         let id = db.lastInsertedRowID
         try insertEvidence(draft.calls, alertID: id, db)
         try db.execute(
-            sql: "INSERT INTO alert_history (alert_id, state, actor, at_utc, comment) VALUES (?, 'open', 'analysis', ?, NULL)",
+            sql:
+                "INSERT INTO alert_history (alert_id, state, actor, at_utc, comment) VALUES (?, 'open', 'analysis', ?, NULL)",
             arguments: [id, CivilTime.utcText(now)])
         return id
     }
@@ -103,7 +106,8 @@ extension TollGuardDatabase {
         _ alert: StoredAlert, with draft: AlertDraft, summarizer: AlertSummarizer, evidenceLimit: Int, now: Date,
         _ db: Database
     ) throws -> Bool {
-        let stored = try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_calls WHERE alert_id = ?", arguments: [alert.id]) ?? 0
+        let stored =
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_calls WHERE alert_id = ?", arguments: [alert.id]) ?? 0
         let room = max(0, evidenceLimit - stored)
         try insertEvidence(draft.calls, alertID: alert.id, db, limit: room)
         let totals = try Row.fetchOne(
@@ -118,7 +122,9 @@ extension TollGuardDatabase {
         let lastSeen = max(alert.lastSeen, draft.lastSeen)
         let escalates = draft.severity > alert.severity
         let severity = max(alert.severity, draft.severity)
-        let headline = escalates || (draft.severity == alert.severity && draft.lastSeen > alert.lastSeen) ? draft.headline : alert.headline
+        let headline =
+            escalates || (draft.severity == alert.severity && draft.lastSeen > alert.lastSeen)
+            ? draft.headline : alert.headline
         let metrics = headline == draft.headline ? draft.metrics : alert.metrics
         let changed =
             callCount != alert.callCount || costMicros != alert.costMicros || firstSeen != alert.firstSeen
@@ -213,7 +219,9 @@ extension TollGuardDatabase {
         let limitClause = filter.limit.map { " LIMIT \($0)" } ?? ""
         return try writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM alerts \(whereClause) ORDER BY severity_rank DESC, last_seen_utc DESC, id\(limitClause)",
+                db,
+                sql:
+                    "SELECT * FROM alerts \(whereClause) ORDER BY severity_rank DESC, last_seen_utc DESC, id\(limitClause)",
                 arguments: StatementArguments(arguments)
             ).map(Self.alert(from:))
         }
@@ -239,7 +247,8 @@ extension TollGuardDatabase {
                     """, arguments: [id]
             ).map { row in
                 AlertCall(
-                    key: row[0], time: CivilTime.parseUTC(dateOrDateTime: row[1] as String) ?? Date(timeIntervalSince1970: 0),
+                    key: row[0],
+                    time: CivilTime.parseUTC(dateOrDateTime: row[1] as String) ?? Date(timeIntervalSince1970: 0),
                     number: row[2], region: row[3], costMicros: row[4], account: row[5], dialed: row[6],
                     destinationClass: row[7], numberType: row[8], risk: row[9], billsec: row[10], disposition: row[11])
             }
@@ -268,13 +277,16 @@ extension TollGuardDatabase {
     ) throws(AlertStateError) -> StoredAlert {
         do {
             return try writer.write { db in
-                guard let alert = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]).map(Self.alert(from:))
+                guard
+                    let alert = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]).map(
+                        Self.alert(from:))
                 else { throw AlertStateError.noSuchAlert(id) }
                 guard alert.state.successors.contains(state) else {
                     throw AlertStateError.notAllowed(id: id, from: alert.state, to: state)
                 }
                 try db.execute(
-                    sql: "UPDATE alerts SET state = ?, state_by = ?, state_utc = ?, state_comment = ?, updated_utc = ? WHERE id = ?",
+                    sql:
+                        "UPDATE alerts SET state = ?, state_by = ?, state_utc = ?, state_comment = ?, updated_utc = ? WHERE id = ?",
                     arguments: [state.rawValue, actor, CivilTime.utcText(now), comment, CivilTime.utcText(now), id])
                 try db.execute(
                     sql: "INSERT INTO alert_history (alert_id, state, actor, at_utc, comment) VALUES (?, ?, ?, ?, ?)",
@@ -286,11 +298,13 @@ extension TollGuardDatabase {
                             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                             """,
                         arguments: [
-                            alert.rule, alert.subject.kind.rawValue, alert.subject.value, CivilTime.utcText(alert.firstSeen),
+                            alert.rule, alert.subject.kind.rawValue, alert.subject.value,
+                            CivilTime.utcText(alert.firstSeen),
                             CivilTime.utcText(max(now, alert.lastSeen).addingTimeInterval(suppressFor)), id,
                         ])
                 }
-                return try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]).map(Self.alert(from:)) ?? alert
+                return try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]).map(
+                    Self.alert(from:)) ?? alert
             }
         } catch let error as AlertStateError {
             throw error

@@ -32,7 +32,9 @@ extension TollGuardDatabase {
                 let step = sqlite3_step(handle)
                 if step == SQLITE_DONE { break }
                 guard step == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: step), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    throw DatabaseError(
+                        resultCode: ResultCode(rawValue: step),
+                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                 }
                 guard let startedAt = Self.date(handle, 15) else { continue }
                 let riskText = Self.text(handle, 11)
@@ -51,10 +53,12 @@ extension TollGuardDatabase {
                     rowID: sqlite3_column_int64(handle, 0), key: Self.text(handle, 1) ?? "",
                     account: Self.text(handle, 2) ?? "", sourceIP: Self.text(handle, 3), trunk: Self.text(handle, 4),
                     context: Self.text(handle, 5) ?? "", dialed: Self.text(handle, 6) ?? "",
-                    scope: Self.text(handle, 7).flatMap(CallScope.init(rawValue:)) ?? .invalid, e164: Self.text(handle, 8),
+                    scope: Self.text(handle, 7).flatMap(CallScope.init(rawValue:)) ?? .invalid,
+                    e164: Self.text(handle, 8),
                     region: Self.text(handle, 9), numberType: Self.text(handle, 10).flatMap(NumberType.init(rawValue:)),
                     risk: risk, hotspot: Self.text(handle, 12), ratePerMinuteMicros: sqlite3_column_int64(handle, 13),
-                    costMicros: sqlite3_column_int64(handle, 14), startedAt: startedAt, answeredAt: Self.date(handle, 16),
+                    costMicros: sqlite3_column_int64(handle, 14), startedAt: startedAt,
+                    answeredAt: Self.date(handle, 16),
                     endedAt: Self.date(handle, 17), billsec: Int(sqlite3_column_int64(handle, 18)),
                     disposition: Self.text(handle, 19).flatMap(CallDisposition.init(rawValue:)) ?? .failed)
                 try body(call)
@@ -74,7 +78,9 @@ extension TollGuardDatabase {
     }
 
     /// Spend per account of calls that started in `[from, to)`, largest first.
-    package func spendByAccount(from: Date, to: Date, limit: Int? = nil) throws -> [(account: String, calls: Int, costMicros: Int64)] {
+    package func spendByAccount(from: Date, to: Date, limit: Int? = nil) throws -> [(
+        account: String, calls: Int, costMicros: Int64
+    )] {
         try writer.read { db in
             try Row.fetchAll(
                 db,
@@ -97,7 +103,8 @@ extension TollGuardDatabase {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    CivilTime.utcText(from), CivilTime.utcText(to), CivilTime.utcText(started), CivilTime.utcText(finished),
+                    CivilTime.utcText(from), CivilTime.utcText(to), CivilTime.utcText(started),
+                    CivilTime.utcText(finished),
                     calls, findings, changes.newCount, changes.updatedCount,
                 ])
         }
@@ -106,7 +113,9 @@ extension TollGuardDatabase {
 
 extension TollGuardDatabase {
     /// Sets (or replaces) an account's daily quota.
-    package func setQuota(account: String, dailyMicros: Int64, currency: String, setBy: String, now: Date = Date()) throws {
+    package func setQuota(account: String, dailyMicros: Int64, currency: String, setBy: String, now: Date = Date())
+        throws
+    {
         try writer.write { db in
             try db.execute(
                 sql: """
@@ -128,12 +137,14 @@ extension TollGuardDatabase {
     /// All quotas, by account.
     package func quotas() throws -> [QuotaEntry] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT account, daily_micros, currency, set_by, set_utc FROM quotas ORDER BY account")
-                .map { row in
-                    QuotaEntry(
-                        account: row[0], dailyMicros: row[1], currency: row[2], setBy: row[3],
-                        setAt: CivilTime.parseUTC(dateOrDateTime: row[4] as String) ?? Date(timeIntervalSince1970: 0))
-                }
+            try Row.fetchAll(
+                db, sql: "SELECT account, daily_micros, currency, set_by, set_utc FROM quotas ORDER BY account"
+            )
+            .map { row in
+                QuotaEntry(
+                    account: row[0], dailyMicros: row[1], currency: row[2], setBy: row[3],
+                    setAt: CivilTime.parseUTC(dateOrDateTime: row[4] as String) ?? Date(timeIntervalSince1970: 0))
+            }
         }
     }
 }

@@ -27,7 +27,9 @@ import TollGuardTestSupport
                 disposition: .answered)
             calls.append((record, rater.rate(record)))
         }
-        for index in 0..<20 { add("day-\(index)", "1001", "9 1 202 555 01\(10 + index)", at: 540 + Double(index) * 20, talk: 120) }
+        for index in 0..<20 {
+            add("day-\(index)", "1001", "9 1 202 555 01\(10 + index)", at: 540 + Double(index) * 20, talk: 120)
+        }
         // 02:10 onwards: 14 calls to Cuba and Latvian premium numbers from 1023.
         for index in 0..<14 {
             let dialed = index.isMultiple(of: 2) ? "9011 53 7234 56\(10 + index)" : "9011 371 9000 00\(10 + index)"
@@ -59,7 +61,8 @@ import TollGuardTestSupport
         #expect(again.changes.unchanged == first.changes.newCount)
 
         // Overlapping windows: the night half in one run, a window straddling it in another.
-        let overlap = try run.run(from: Self.dayStart.addingTimeInterval(-6 * 3600), to: Self.dayStart.addingTimeInterval(3 * 3600))
+        let overlap = try run.run(
+            from: Self.dayStart.addingTimeInterval(-6 * 3600), to: Self.dayStart.addingTimeInterval(3 * 3600))
         let shifted = try run.run(from: Self.dayStart.addingTimeInterval(2 * 3600 + 900), to: Self.dayEnd)
         #expect(overlap.changes.newCount == 0)
         #expect(shifted.changes.newCount == 0)
@@ -86,10 +89,12 @@ import TollGuardTestSupport
         let (database, run) = try Self.storedNight()
         _ = try run.run(from: Self.dayStart, to: Self.dayEnd)
         let alert = try #require(try database.alerts(AlertFilter()).first)
-        let acknowledged = try database.setAlertState(id: alert.id, to: .acknowledged, actor: "ops", comment: "calling 1023", suppressFor: 0)
+        let acknowledged = try database.setAlertState(
+            id: alert.id, to: .acknowledged, actor: "ops", comment: "calling 1023", suppressFor: 0)
         #expect(acknowledged.state == .acknowledged)
         #expect(acknowledged.stateBy == "ops")
-        let resolved = try database.setAlertState(id: alert.id, to: .resolved, actor: "ops", comment: "password reset", suppressFor: 0)
+        let resolved = try database.setAlertState(
+            id: alert.id, to: .resolved, actor: "ops", comment: "password reset", suppressFor: 0)
         #expect(resolved.stateComment == "password reset")
         #expect(throws: AlertStateError.notAllowed(id: alert.id, from: .resolved, to: .acknowledged)) {
             try database.setAlertState(id: alert.id, to: .acknowledged, actor: "ops", comment: nil, suppressFor: 0)
@@ -111,7 +116,8 @@ import TollGuardTestSupport
         let alerts = try database.alerts(AlertFilter())
         let classAlert = try #require(alerts.first { $0.rule == "destination_class" })
         _ = try database.setAlertState(
-            id: classAlert.id, to: .falsePositive, actor: "ops", comment: "1023 calls Latvia for work", suppressFor: 86_400,
+            id: classAlert.id, to: .falsePositive, actor: "ops", comment: "1023 calls Latvia for work",
+            suppressFor: 86_400,
             now: markedAt)
         let rerun = try run.run(from: Self.dayStart, to: Self.dayEnd)
         #expect(rerun.changes.suppressed >= 1)

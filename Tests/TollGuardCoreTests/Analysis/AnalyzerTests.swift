@@ -55,7 +55,8 @@ import TollGuardTestSupport
         #expect(quota.first?.metrics["limit_source"] == .text("analysis.account"))
 
         // A quota from the quota table wins over the default: $100 leaves $60 quiet, then 80 % warns.
-        let fromTable = AnalysisEngine.findings(Array(calls.prefix(2)), settings: settings, quotas: ["1001": 100_000_000])
+        let fromTable = AnalysisEngine.findings(
+            Array(calls.prefix(2)), settings: settings, quotas: ["1001": 100_000_000])
         #expect(fromTable.of(.dailyQuota).isEmpty)
         let warned = AnalysisEngine.findings(Array(calls.prefix(3)), settings: settings, quotas: ["1001": 100_000_000])
             .of(.dailyQuota)
@@ -92,12 +93,16 @@ import TollGuardTestSupport
             """)
         let settings = loaded.configuration.analysis
         let denied = AnalysisEngine.findings([factory.call(to: .international(), at: 0)], settings: settings)
-        #expect(denied.of(.destinationClass).first?.headline.contains("international destination it is not allowed") == true)
+        #expect(
+            denied.of(.destinationClass).first?.headline.contains("international destination it is not allowed") == true
+        )
         let granted = AnalysisEngine.findings([factory.call("1002", to: .international(), at: 0)], settings: settings)
         #expect(granted.of(.destinationClass).isEmpty)
 
         // A hotspot alone alerts nothing: an allowed international call into one stays quiet.
-        let allowedHotspot = AnalysisEngine.findings([factory.call(to: .international("+5372345678", region: "CU", hotspot: "53"), at: 0)])
+        let allowedHotspot = AnalysisEngine.findings([
+            factory.call(to: .international("+5372345678", region: "CU", hotspot: "53"), at: 0)
+        ])
         #expect(allowedHotspot.of(.destinationClass).isEmpty)
         #expect(allowedHotspot.of(.premiumDestination).isEmpty)
     }
@@ -137,10 +142,11 @@ import TollGuardTestSupport
             factory.call("1002", to: .international(dialedPrefix: "011"), at: 120),
         ]
         let broken = AnalysisEngine.findings(calls, settings: settings).of(.destinationRule)
-        #expect(broken.map(\.headline) == [
-            "dialled 00442079460000, denied prefix 00", "dialled 22 digits (limit 16)",
-            "dialled 011442079460000, outside the allowed prefixes",
-        ])
+        #expect(
+            broken.map(\.headline) == [
+                "dialled 00442079460000, denied prefix 00", "dialled 22 digits (limit 16)",
+                "dialled 011442079460000, outside the allowed prefixes",
+            ])
         #expect(broken.allSatisfy { $0.severity == .high })
 
         let compliant = [factory.call(to: .international(), at: 0), factory.call("1002", to: .national(), at: 60)]
@@ -155,9 +161,12 @@ import TollGuardTestSupport
         #expect(pumped.first?.severity == .high)
 
         let range = (0..<11).map { factory.call("1002", to: .premium($0), at: Double($0) * 200, talk: 30) }
-        #expect(AnalysisEngine.findings(range).of(.pumping).first?.headline == "called 11 numbers in range +371900000xx in 1 h (limit 10)")
+        #expect(
+            AnalysisEngine.findings(range).of(.pumping).first?.headline
+                == "called 11 numbers in range +371900000xx in 1 h (limit 10)")
 
-        let spread = (0..<7).map { factory.call("1003", to: .premium(5), at: Double($0) * 500, talk: 30) }
+        let spread =
+            (0..<7).map { factory.call("1003", to: .premium(5), at: Double($0) * 500, talk: 30) }
             + (0..<9).map { factory.call("1004", to: .national($0 * 1000), at: Double($0) * 200) }
         #expect(AnalysisEngine.findings(spread).of(.pumping).isEmpty)
     }
@@ -189,7 +198,9 @@ import TollGuardTestSupport
         }
         // Day 10, 03:00: Cuba, never called, at an hour never active; then a day's spend far above the median.
         let night = (0..<3).map {
-            factory.call(to: .international("+5372345678", region: "CU", rate: 1.2), at: 10 * 86_400 + 3 * 3600 + Double($0) * 900, talk: 600)
+            factory.call(
+                to: .international("+5372345678", region: "CU", rate: 1.2),
+                at: 10 * 86_400 + 3 * 3600 + Double($0) * 900, talk: 600)
         }
         let findings = AnalysisEngine.findings(history + night)
         #expect(findings.of(.newCountry).count == 3)
@@ -220,7 +231,9 @@ import TollGuardTestSupport
 
     @Test func publicContextCallsToExternalDestinationsAreLeaks() {
         var factory = CallFactory()
-        let leak = factory.call("", to: .international("+5372345678", region: "CU"), at: 0, ip: "203.0.113.9", trunk: "carrier-in", context: "public")
+        let leak = factory.call(
+            "", to: .international("+5372345678", region: "CU"), at: 0, ip: "203.0.113.9", trunk: "carrier-in",
+            context: "public")
         let found = AnalysisEngine.findings([leak]).of(.publicContext)
         #expect(found.map(\.severity) == [.high, .critical])
         #expect(found.first?.subject == Subject(.trunk, "carrier-in"))
@@ -241,7 +254,8 @@ import TollGuardTestSupport
         var factory = CallFactory()
         let long = AnalysisEngine.findings([factory.call(to: .international(), at: 0, talk: 150 * 60)]).of(.longCall)
         #expect(long.first?.severity == .warning)
-        let veryLong = AnalysisEngine.findings([factory.call(to: .international(), at: 0, talk: 250 * 60)]).of(.longCall)
+        let veryLong = AnalysisEngine.findings([factory.call(to: .international(), at: 0, talk: 250 * 60)]).of(
+            .longCall)
         #expect(veryLong.first?.severity == .high)
         let national = AnalysisEngine.findings([factory.call(to: .national(), at: 0, talk: 150 * 60)])
         #expect(national.of(.longCall).isEmpty)
@@ -259,7 +273,8 @@ import TollGuardTestSupport
                 let offset = 8 * 3600 + Double(index) * 40 + Double(agent)
                 calls.append(
                     factory.call(
-                        "20\(String(format: "%02d", agent))", to: .national(Int.random(in: 0..<7_000_000, using: &random)),
+                        "20\(String(format: "%02d", agent))",
+                        to: .national(Int.random(in: 0..<7_000_000, using: &random)),
                         at: offset,
                         talk: 25, answered: index % 3 != 0, ip: "10.20.0.5", trunk: "cc-gateway"))
             }

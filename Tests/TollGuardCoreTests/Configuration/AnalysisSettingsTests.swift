@@ -70,7 +70,8 @@ import TollGuardCore
         settings.groups["bad"]?.ips = ["10.0.0.300"]
         let errors = settings.validationErrors()
         #expect(errors.contains { $0.hasPrefix("analysis.disabled_rules: \"speed\" is not a rule") })
-        #expect(errors.contains { $0.hasPrefix("analysis.accounts.\"1001\": accounts, ips and trunks list the members") })
+        #expect(
+            errors.contains { $0.hasPrefix("analysis.accounts.\"1001\": accounts, ips and trunks list the members") })
         #expect(errors.contains("analysis.groups.bad.concurrent_calls must be a number of zero or more"))
         #expect(errors.contains("analysis.groups.bad.ips: \"10.0.0.300\" is not an IP address or CIDR range"))
     }

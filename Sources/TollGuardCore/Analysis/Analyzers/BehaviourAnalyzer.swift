@@ -72,7 +72,8 @@ package struct BehaviourAnalyzer: Analyzer {
                         Finding(
                             rule: .newCountry, severity: Severity.warning.raised(if: hotspot), subject: policy.subject,
                             time: event.time,
-                            headline: "called \(region) (\(call.number)), a country it has not called in \(historyDays) days",
+                            headline:
+                                "called \(region) (\(call.number)), a country it has not called in \(historyDays) days",
                             metrics: ["region": .text(region), "history_days": .count(historyDays)],
                             calls: [call.evidence]))
                 }
@@ -85,7 +86,7 @@ package struct BehaviourAnalyzer: Analyzer {
                                 + "an hour it was not active in \(historyDays) days",
                             metrics: ["hour": .count(local.hour), "history_days": .count(historyDays)],
                             calls: [call.evidence]))
-                    }
+                }
             }
             if let region = call.region, call.destinationClass.isExternal { history.todayCountries.insert(region) }
             history.todayHours.insert(local.hour)

@@ -28,7 +28,9 @@ package struct ConcurrencyAnalyzer: Analyzer {
                     state.calls[call.key] = call.evidence
                     if call.destinationClass.isHighCost { state.highCost.insert(call.key) }
                     Self.check(&state, policy, event, highCost: false, into: &findings)
-                    if call.destinationClass.isHighCost { Self.check(&state, policy, event, highCost: true, into: &findings) }
+                    if call.destinationClass.isHighCost {
+                        Self.check(&state, policy, event, highCost: true, into: &findings)
+                    }
                 }
             }
         case .ended:
@@ -48,7 +50,8 @@ package struct ConcurrencyAnalyzer: Analyzer {
     }
 
     private static func check(
-        _ state: inout Active, _ policy: SubjectPolicy, _ event: CallEvent, highCost: Bool, into findings: inout [Finding]
+        _ state: inout Active, _ policy: SubjectPolicy, _ event: CallEvent, highCost: Bool,
+        into findings: inout [Finding]
     ) {
         let limit: AnalysisLimit = highCost ? .concurrentInternational : .concurrentCalls
         let observed = highCost ? state.highCost.count : state.calls.count
@@ -66,7 +69,8 @@ package struct ConcurrencyAnalyzer: Analyzer {
                 rule: highCost ? .concurrentInternational : .concurrentCalls,
                 severity: .scaled(Double(observed), limit: value, base: highCost ? .high : .warning, factor: 2),
                 subject: policy.subject, time: event.time,
-                headline: "had \(observed) \(highCost ? "international/premium " : "")calls at once (limit \(Int(value)))",
+                headline:
+                    "had \(observed) \(highCost ? "international/premium " : "")calls at once (limit \(Int(value)))",
                 metrics: metrics, calls: calls))
     }
 }

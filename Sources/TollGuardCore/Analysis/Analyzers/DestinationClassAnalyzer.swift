@@ -25,14 +25,17 @@ package struct DestinationClassAnalyzer: Analyzer {
                 Finding(
                     rule: .destinationClass, severity: Severity.high.raised(if: inHotspot), subject: policy.subject,
                     time: event.time,
-                    headline: "called \(call.number)\(place), a \(destinationClass.rawValue) destination it is not allowed",
+                    headline:
+                        "called \(call.number)\(place), a \(destinationClass.rawValue) destination it is not allowed",
                     metrics: metrics, calls: [call.evidence])
             ]
         }
         let kind: String?
         let severity: Severity
         if destinationClass == .premium {
-            kind = call.risk.contains(.internationalNetwork) ? "international-network" : call.risk.contains(.satellite) ? "satellite" : "premium-rate"
+            kind =
+                call.risk.contains(.internationalNetwork)
+                ? "international-network" : call.risk.contains(.satellite) ? "satellite" : "premium-rate"
             severity = .warning
         } else if call.risk.contains(.sharedCost) {
             kind = "shared-cost"

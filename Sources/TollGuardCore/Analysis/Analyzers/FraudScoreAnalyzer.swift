@@ -33,29 +33,29 @@ package struct FraudScoreAnalyzer: Analyzer {
     private static func check(_ state: inout Score, _ policy: SubjectPolicy, _ event: CallEvent) -> Finding? {
         let call = event.call
         let time = event.time.timeIntervalSince1970
-        do {
-            var worst: (ratio: Double, score: Int64, limit: AnalysisLimit, seconds: Double, label: String)?
-            for (limit, seconds, label) in [(AnalysisLimit.fraudScore5m, 300.0, "5 min"), (.fraudScore60m, 3600, "60 min")] {
-                guard let value = policy.active(limit) else { continue }
-                let score = state.window.weight(since: time - seconds)
-                let ratio = Double(score) / Double(Money.micros(value))
-                if ratio > 1, ratio > (worst?.ratio ?? 0) { worst = (ratio, score, limit, seconds, label) }
-            }
-            guard let worst else {
-                state.isOver = false
-                return nil
-            }
-            let calls = state.isOver ? [call.evidence] : Array(state.window.elements(since: time - worst.seconds))
-            state.isOver = true
-            var metrics = policy.metrics(for: worst.limit)
-            metrics["score_per_min"] = .money(worst.score)
-            metrics["window"] = .text(worst.label)
-            return Finding(
-                    rule: .fraudScore, severity: worst.ratio >= 3 ? .critical : .high, subject: policy.subject,
-                    time: event.time,
-                    headline: "called destinations worth \(Money.format(worst.score, decimals: 2))/min in \(worst.label) "
-                        + "(limit \(Money.format(Money.micros(policy[worst.limit]), decimals: 2))/min)",
-                    metrics: metrics, calls: calls)
+        var worst: (ratio: Double, score: Int64, limit: AnalysisLimit, seconds: Double, label: String)?
+        for (limit, seconds, label) in [
+            (AnalysisLimit.fraudScore5m, 300.0, "5 min"), (.fraudScore60m, 3600, "60 min"),
+        ] {
+            guard let value = policy.active(limit) else { continue }
+            let score = state.window.weight(since: time - seconds)
+            let ratio = Double(score) / Double(Money.micros(value))
+            if ratio > 1, ratio > (worst?.ratio ?? 0) { worst = (ratio, score, limit, seconds, label) }
         }
+        guard let worst else {
+            state.isOver = false
+            return nil
+        }
+        let calls = state.isOver ? [call.evidence] : Array(state.window.elements(since: time - worst.seconds))
+        state.isOver = true
+        var metrics = policy.metrics(for: worst.limit)
+        metrics["score_per_min"] = .money(worst.score)
+        metrics["window"] = .text(worst.label)
+        return Finding(
+            rule: .fraudScore, severity: worst.ratio >= 3 ? .critical : .high, subject: policy.subject,
+            time: event.time,
+            headline: "called destinations worth \(Money.format(worst.score, decimals: 2))/min in \(worst.label) "
+                + "(limit \(Money.format(Money.micros(policy[worst.limit]), decimals: 2))/min)",
+            metrics: metrics, calls: calls)
     }
 }

@@ -15,7 +15,8 @@ package struct LongCallAnalyzer: Analyzer {
         metrics["minutes"] = .count(call.billsec / 60)
         return [
             Finding(
-                rule: .longCall, severity: .scaled(Double(call.billsec), limit: minutes * 60, base: .warning, factor: 2),
+                rule: .longCall,
+                severity: .scaled(Double(call.billsec), limit: minutes * 60, base: .warning, factor: 2),
                 subject: policy.subject, time: event.time,
                 headline: "talked \(call.billsec / 60) min to \(call.destinationClass.rawValue) number \(call.number) "
                     + "(limit \(Int(minutes)) min)",

@@ -41,31 +41,29 @@ package struct RouteScanAnalyzer: Analyzer {
     private static func check(_ state: inout Probes, _ policy: SubjectPolicy, _ event: CallEvent) -> Finding? {
         let call = event.call
         let time = event.time.timeIntervalSince1970
-        do {
-            guard let limit = policy.active(.scanFailed10m), Double(state.failures.count) > limit else {
-                state.isOver = false
-                return nil
-            }
-            let recent = state.failures.elements(since: time - 600)
-            let shapes = Set(recent.map(\.shape))
-            let destinations = Set(recent.map(\.call.number))
-            let neededShapes = max(1, Int(policy[.scanDistinctPrefixes]))
-            guard shapes.count >= neededShapes || Double(destinations.count) > 2 * limit else {
-                state.isOver = false
-                return nil
-            }
-            let calls = state.isOver ? [call.evidence] : recent.map(\.call)
-            state.isOver = true
-            var metrics = policy.metrics(for: .scanFailed10m)
-            metrics["observed"] = .count(recent.count)
-            metrics["prefixes"] = .list(shapes.sorted())
-            metrics["destinations"] = .count(destinations.count)
-            return Finding(
-                    rule: .routeScan, severity: .scaled(Double(recent.count), limit: limit, base: .high, factor: 3),
-                    subject: policy.subject, time: event.time,
-                    headline: "had \(recent.count) failed attempts to \(destinations.count) destinations with prefixes "
-                        + shapes.sorted().map { "\($0)…" }.joined(separator: " ") + " in 10 min (limit \(Int(limit)))",
-                    metrics: metrics, calls: calls)
+        guard let limit = policy.active(.scanFailed10m), Double(state.failures.count) > limit else {
+            state.isOver = false
+            return nil
         }
+        let recent = state.failures.elements(since: time - 600)
+        let shapes = Set(recent.map(\.shape))
+        let destinations = Set(recent.map(\.call.number))
+        let neededShapes = max(1, Int(policy[.scanDistinctPrefixes]))
+        guard shapes.count >= neededShapes || Double(destinations.count) > 2 * limit else {
+            state.isOver = false
+            return nil
+        }
+        let calls = state.isOver ? [call.evidence] : recent.map(\.call)
+        state.isOver = true
+        var metrics = policy.metrics(for: .scanFailed10m)
+        metrics["observed"] = .count(recent.count)
+        metrics["prefixes"] = .list(shapes.sorted())
+        metrics["destinations"] = .count(destinations.count)
+        return Finding(
+            rule: .routeScan, severity: .scaled(Double(recent.count), limit: limit, base: .high, factor: 3),
+            subject: policy.subject, time: event.time,
+            headline: "had \(recent.count) failed attempts to \(destinations.count) destinations with prefixes "
+                + shapes.sorted().map { "\($0)…" }.joined(separator: " ") + " in 10 min (limit \(Int(limit)))",
+            metrics: metrics, calls: calls)
     }
 }

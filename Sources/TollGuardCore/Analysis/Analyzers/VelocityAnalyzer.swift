@@ -12,9 +12,15 @@ package struct VelocityAnalyzer: Analyzer {
         var limits: [(limit: AnalysisLimit, seconds: Double, label: String)] {
             switch self {
             case .attempts:
-                [(.velocityAttempts1m, 60, "1 min"), (.velocityAttempts10m, 600, "10 min"), (.velocityAttempts1h, 3600, "1 h")]
+                [
+                    (.velocityAttempts1m, 60, "1 min"), (.velocityAttempts10m, 600, "10 min"),
+                    (.velocityAttempts1h, 3600, "1 h"),
+                ]
             case .answered:
-                [(.velocityAnswered1m, 60, "1 min"), (.velocityAnswered10m, 600, "10 min"), (.velocityAnswered1h, 3600, "1 h")]
+                [
+                    (.velocityAnswered1m, 60, "1 min"), (.velocityAnswered10m, 600, "10 min"),
+                    (.velocityAnswered1h, 3600, "1 h"),
+                ]
             case .international:
                 [
                     (.velocityInternational1m, 60, "1 min"), (.velocityInternational10m, 600, "10 min"),
@@ -59,15 +65,19 @@ package struct VelocityAnalyzer: Analyzer {
         return findings
     }
 
-    private mutating func count(_ measure: Measure, _ event: CallEvent, _ policy: SubjectPolicy, into findings: inout [Finding]) {
+    private mutating func count(
+        _ measure: Measure, _ event: CallEvent, _ policy: SubjectPolicy, into findings: inout [Finding]
+    ) {
         let index = measure.rawValue
-        counters.update(policy, creating: { Array(repeating: Counter(), count: Measure.allCases.count) }) { subjectCounters in
+        counters.update(policy, creating: { Array(repeating: Counter(), count: Measure.allCases.count) }) {
+            subjectCounters in
             Self.count(measure, index, event, policy, &subjectCounters, into: &findings)
         }
     }
 
     private static func count(
-        _ measure: Measure, _ index: Int, _ event: CallEvent, _ policy: SubjectPolicy, _ subjectCounters: inout [Counter],
+        _ measure: Measure, _ index: Int, _ event: CallEvent, _ policy: SubjectPolicy,
+        _ subjectCounters: inout [Counter],
         into findings: inout [Finding]
     ) {
         let time = event.time.timeIntervalSince1970
