@@ -69,7 +69,7 @@ import TollGuardTestSupport
         #expect(!list.isEmpty)
         for key in [
             "id", "rule", "severity", "subject_type", "subject", "first_seen", "last_seen", "summary", "state",
-            "metrics",
+            "metrics", "calls",
         ] {
             #expect(list.first?[key] != nil, "alerts list --json lacks \(key)")
         }

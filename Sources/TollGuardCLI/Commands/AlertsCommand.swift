@@ -50,9 +50,12 @@ struct AlertsCommand: ParsableCommand {
             if let since {
                 filter.since = try global.localDate(since, option: "--since", zone: global.siteTimeZone(configuration))
             }
-            let alerts = try global.openExistingDatabase(configuration)?.alerts(filter) ?? []
-            if json {
-                try printJSON(alerts.map { AlertAnswer($0, calls: nil) })
+            let database = try global.openExistingDatabase(configuration)
+            let alerts = try database?.alerts(filter) ?? []
+            if json, let database {
+                try printJSON(try alerts.map { AlertAnswer($0, calls: try database.alertCalls(id: $0.id)) })
+            } else if json {
+                print("[]")
             } else if alerts.isEmpty {
                 print("no alerts")
             } else {
@@ -190,7 +193,7 @@ struct StateChangeOptions: ParsableArguments {
 }
 
 /// An alert in JSON: `id`, `rule`, `severity`, `subject_type`, `subject`, `first_seen`, `last_seen`,
-/// `summary`, `state`, `metrics`, `calls` (the evidence calls; `alerts list` leaves them out), and more.
+/// `summary`, `state`, `metrics`, `calls` (the evidence calls), and more.
 struct AlertAnswer: Encodable {
     var id: Int64
     var rule: String
