@@ -16,13 +16,9 @@ struct AnalyzeBenchmark: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tollguard = siblingExecutable("tollguard")
-        let file = directory + "/Master-\(rows).csv"
-        if !FileManager.default.fileExists(atPath: file) {
-            print("generating \(rows) rows into \(file)")
-            try ExampleCDRWriter.writeFile(path: file, rows: rows, seed: 7)
-        }
+        let file = try exampleCDRFile(rows: rows, seed: 7, in: directory)
         let database = directory + "/analyze.sqlite"
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        removeDatabase(database)
         let common = ["--db", database]
         guard try measure([tollguard, "rates", "import", "--example"] + common).status == 0 else {
             throw ValidationError("rates import failed")

@@ -30,7 +30,9 @@ func measure(_ arguments: [String], quiet: Bool = true) throws -> Measurement {
     defer { argv.forEach { free($0) } }
     let started = Date()
     let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
-    guard spawned == 0 else { throw ValidationError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))") }
+    guard spawned == 0 else {
+        throw ValidationError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
+    }
     var status: Int32 = 0
     var usage = rusage()
     _ = wait4(pid, &status, 0, &usage)
@@ -40,6 +42,21 @@ func measure(_ arguments: [String], quiet: Bool = true) throws -> Measurement {
 
 func siblingExecutable(_ name: String) -> String {
     URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+}
+
+/// The FreeSWITCH example-template file of `rows` rows in `directory`, generated on first use.
+func exampleCDRFile(rows: Int, seed: UInt64, in directory: String) throws -> String {
+    let file = directory + "/Master-\(rows)-\(seed).csv"
+    if !FileManager.default.fileExists(atPath: file) {
+        print("generating \(rows) rows into \(file)")
+        try ExampleCDRWriter.writeFile(path: file, rows: rows, seed: seed)
+    }
+    return file
+}
+
+/// Removes a SQLite database and its WAL files, so a timed run starts from nothing.
+func removeDatabase(_ path: String) {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 }
 
 struct IngestBenchmark: ParsableCommand {
@@ -59,17 +76,12 @@ struct IngestBenchmark: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tollguard = siblingExecutable("tollguard")
-        let file = directory + "/Master-\(rows).csv"
-        if !FileManager.default.fileExists(atPath: file) {
-            print("generating \(rows) rows into \(file)")
-            try ExampleCDRWriter.writeFile(path: file, rows: rows, seed: 7)
-        }
+        let file = try exampleCDRFile(rows: rows, seed: 7, in: directory)
 
         let sqliteDatabase = directory + "/sqlite-import.sqlite"
         let tollguardDatabase = directory + "/tollguard.sqlite"
-        for path in [sqliteDatabase, tollguardDatabase] {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
+        removeDatabase(sqliteDatabase)
+        removeDatabase(tollguardDatabase)
         let columns = (1...15).map { "c\($0) TEXT" }.joined(separator: ", ")
         _ = try measure(["sqlite3", sqliteDatabase, "CREATE TABLE cdr (\(columns));"])
         let baseline = try measure(["sqlite3", "-cmd", ".mode csv", sqliteDatabase, ".import \(file) cdr"])
@@ -79,22 +91,25 @@ struct IngestBenchmark: ParsableCommand {
         }
         let stored = try TollGuardDatabase.open(path: tollguardDatabase).callCount()
         print("ingest of \(rows) FreeSWITCH example-template rows (release build, fresh database, dedup on)")
-        print(String(format: "  sqlite3 .import (no index)  %7.2f s  %9.0f rows/s", baseline.seconds, Double(rows) / baseline.seconds))
-        print(String(format: "  tollguard ingest            %7.2f s  %9.0f rows/s  peak RSS %d MB  (%d calls stored)",
-            ours.seconds, Double(rows) / ours.seconds, ours.maxRSSKilobytes / 1024, stored))
+        print(
+            String(
+                format: "  sqlite3 .import (no index)  %7.2f s  %9.0f rows/s", baseline.seconds,
+                Double(rows) / baseline.seconds))
+        print(
+            String(
+                format: "  tollguard ingest            %7.2f s  %9.0f rows/s  peak RSS %d MB  (%d calls stored)",
+                ours.seconds, Double(rows) / ours.seconds, ours.maxRSSKilobytes / 1024, stored))
         print(String(format: "  ratio (sqlite3 time / tollguard time): %.2fx", baseline.seconds / ours.seconds))
 
         if rssRows > 0 {
-            let bigFile = directory + "/Master-\(rssRows).csv"
-            if !FileManager.default.fileExists(atPath: bigFile) {
-                print("generating \(rssRows) rows into \(bigFile)")
-                try ExampleCDRWriter.writeFile(path: bigFile, rows: rssRows, seed: 11)
-            }
+            let bigFile = try exampleCDRFile(rows: rssRows, seed: 11, in: directory)
             let bigDatabase = directory + "/tollguard-rss.sqlite"
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: bigDatabase + suffix) }
+            removeDatabase(bigDatabase)
             let big = try measure([tollguard, "ingest", "--db", bigDatabase, "--timezone", "UTC", bigFile])
-            print(String(format: "  %d rows: %.1f s, %.0f rows/s, peak RSS %d MB (exit %d)", rssRows, big.seconds,
-                Double(rssRows) / big.seconds, big.maxRSSKilobytes / 1024, big.status))
+            print(
+                String(
+                    format: "  %d rows: %.1f s, %.0f rows/s, peak RSS %d MB (exit %d)", rssRows, big.seconds,
+                    Double(rssRows) / big.seconds, big.maxRSSKilobytes / 1024, big.status))
         }
     }
 }

@@ -29,10 +29,7 @@ struct AnalyzeCommand: ParsableCommand {
         var period = AnalysisRun.previousDay(before: Date(), in: zone)
         if let from {
             period.from = try global.localDate(from, option: "--from", zone: zone)
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = zone
-            period.to =
-                calendar.date(byAdding: .day, value: 1, to: period.from) ?? period.from.addingTimeInterval(86_400)
+            period.to = LocalClock.adding(days: 1, to: period.from, in: zone)
         }
         if let to { period.to = try global.localDate(to, option: "--to", zone: zone) }
         guard period.from < period.to else { throw ValidationError("--from must be before --to") }
@@ -43,16 +40,15 @@ struct AnalyzeCommand: ParsableCommand {
         let report = try run.run(from: period.from, to: period.to)
         let newAlerts = try report.changes.newIDs.compactMap { try database.alert(id: $0) }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(AnalysisAnswer(report, newAlerts: newAlerts)), as: UTF8.self))
+            try printJSON(AnalysisAnswer(report, newAlerts: newAlerts))
             return
         }
+        let time = SiteTimeFormatter(zone: zone)
         let summarizer = AlertSummarizer(timeZone: zone, currency: configuration.rating.currency, countryNames: [:])
         print(
-            "analyzed \(report.callsAnalyzed) calls from \(Self.local(period.from, zone)) to \(Self.local(period.to, zone)) "
+            "analyzed \(report.callsAnalyzed) calls from \(time.string(period.from)) to \(time.string(period.to)) "
                 + "(\(zone.identifier)), after \(report.callsWarmingUp) earlier calls of history, in "
-                + "\(Self.seconds(report.elapsed)) s (replay \(Self.seconds(report.replayTime)) s, alerts \(Self.seconds(report.storeTime)) s)"
+                + "\(report.elapsed.secondsText) s (replay \(report.replayTime.secondsText) s, alerts \(report.storeTime.secondsText) s)"
         )
         print(
             "alerts: \(report.changes.newCount) new\(Self.bySeverity(report.changes.new)), "
@@ -77,18 +73,6 @@ struct AnalyzeCommand: ParsableCommand {
             counts[severity].map { "\($0) \(severity.name)" }
         }
         return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        String(format: "%.2f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
-
-    static func local(_ date: Date, _ zone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.timeZone = zone
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: date)
     }
 }
 
@@ -127,7 +111,7 @@ struct AnalysisAnswer: Encodable {
         topAccounts = report.topAccounts.map {
             AccountSpend(account: $0.account, calls: $0.calls, spend: .money($0.costMicros))
         }
-        elapsedSeconds = Double(AnalyzeCommand.seconds(report.elapsed)) ?? 0
+        elapsedSeconds = report.elapsed.seconds
     }
 
     enum CodingKeys: String, CodingKey {

@@ -64,20 +64,18 @@ struct QuotaCommand: ParsableCommand {
                 print("no account quotas set")
                 return
             }
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = zone
-            let today = calendar.startOfDay(for: Date())
-            let tomorrow = calendar.date(byAdding: .day, value: 1, to: today) ?? today.addingTimeInterval(86_400)
+            let today = LocalClock.day(containing: Date(), in: zone)
             let spend = Dictionary(
-                try database.spendByAccount(from: today, to: tomorrow).map { ($0.account, $0.costMicros) },
+                try database.spendByAccount(from: today.from, to: today.to).map { ($0.account, $0.costMicros) },
                 uniquingKeysWith: { $1 })
+            let time = SiteTimeFormatter(zone: zone)
             var table = TextTable("ACCOUNT", "QUOTA", "SPENT TODAY", "SHARE", "SET BY", "SET")
             for quota in quotas {
                 let spent = spend[quota.account] ?? 0
                 let share = quota.dailyMicros > 0 ? "\(Int(Double(spent) / Double(quota.dailyMicros) * 100)) %" : "off"
                 table.append([
                     quota.account, "\(Money.format(quota.dailyMicros, decimals: 2)) \(quota.currency)",
-                    Money.format(spent, decimals: 2), share, quota.setBy, AnalyzeCommand.local(quota.setAt, zone),
+                    Money.format(spent, decimals: 2), share, quota.setBy, time.string(quota.setAt),
                 ])
             }
             print(table.render())

@@ -6,11 +6,13 @@ package struct AlertSummarizer: Sendable {
     package let timeZone: TimeZone
     package let currency: String
     package let countryNames: [String: String]
+    private let calendar: Calendar
 
     package init(timeZone: TimeZone, currency: String, countryNames: [String: String]) {
         self.timeZone = timeZone
         self.currency = currency
         self.countryNames = countryNames
+        calendar = LocalClock.calendar(in: timeZone)
     }
 
     /// The summary of an alert about `subject` with these totals.
@@ -50,11 +52,6 @@ package struct AlertSummarizer: Sendable {
 
     /// `02:10–02:31` on one local day, `11-20 23:50–11-21 00:40` across days.
     package func period(_ first: Date, _ last: Date) -> String {
-        let calendar = {
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = timeZone
-            return calendar
-        }()
         let a = calendar.dateComponents([.month, .day, .hour, .minute], from: first)
         let b = calendar.dateComponents([.month, .day, .hour, .minute], from: last)
         func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }

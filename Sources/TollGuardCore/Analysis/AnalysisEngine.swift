@@ -40,11 +40,6 @@ package struct AnalysisEngine: Sendable {
     /// How far before a period replay must start for every analyzer's state to be complete.
     package var reach: TimeInterval { analyzers.map(\.reach).max() ?? 0 }
 
-    /// Feeds one event to every analyzer.
-    package mutating func observe(_ kind: CallEvent.Kind, _ call: ObservedCall) -> [Finding] {
-        observe(CallEvent(kind: kind, call: call, subjects: resolver.subjects(of: call)))
-    }
-
     /// Feeds one event whose subjects are resolved.
     package mutating func observe(_ event: CallEvent) -> [Finding] {
         var findings: [Finding] = []
@@ -61,7 +56,7 @@ package struct AnalysisEngine: Sendable {
     /// events of earlier calls that happened before it starts, then its start; its own answer
     /// and end wait until their time comes (or `finish()`).
     package mutating func replay(_ call: ObservedCall) -> [Finding] {
-        var findings = flush(through: call.startedAt, inclusive: false)
+        var findings = flush(before: call.startedAt)
         let event = CallEvent(kind: .started, call: call, subjects: resolver.subjects(of: call))
         findings += observe(event)
         if let answeredAt = call.answeredAt {
@@ -75,15 +70,14 @@ package struct AnalysisEngine: Sendable {
 
     /// Plays the answer and end events still waiting.
     package mutating func finish() -> [Finding] {
-        flush(through: .distantFuture, inclusive: true)
+        flush(before: .distantFuture)
     }
 
-    /// A call that ends exactly when another starts is over before it: ends go first at equal times.
-    private mutating func flush(through time: Date, inclusive: Bool) -> [Finding] {
+    /// Plays the waiting events that happened before `time`, and the ends at `time`: a call that
+    /// ends exactly when another starts is over before it.
+    private mutating func flush(before time: Date) -> [Finding] {
         var findings: [Finding] = []
-        while let next = pending.peekTime,
-            next < time || (inclusive && next == time) || (next == time && pending.peekIsEnd)
-        {
+        while let next = pending.peekTime, next < time || (next == time && pending.peekIsEnd) {
             guard let event = pending.pop() else { break }
             findings += observe(event)
         }

@@ -79,10 +79,7 @@ package struct AnalysisRun: Sendable {
 
     /// The local day before the one `now` falls in, as `[start, end)`.
     package static func previousDay(before now: Date, in timeZone: TimeZone) -> (from: Date, to: Date) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let today = calendar.startOfDay(for: now)
-        let yesterday = calendar.date(byAdding: .day, value: -1, to: today) ?? today.addingTimeInterval(-86_400)
-        return (yesterday, today)
+        let today = LocalClock.day(containing: now, in: timeZone).from
+        return (LocalClock.adding(days: -1, to: today, in: timeZone), today)
     }
 }

@@ -24,6 +24,25 @@ package struct LocalClock: Sendable {
         return (day, Int((local - Int64(day) * 86_400) / 3600))
     }
 
+    /// A Gregorian calendar in `timeZone`.
+    package static func calendar(in timeZone: TimeZone) -> Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+
+    /// `date` moved by `days` local calendar days (23 or 25 hours across a clock change).
+    package static func adding(days: Int, to date: Date, in timeZone: TimeZone) -> Date {
+        calendar(in: timeZone).date(byAdding: .day, value: days, to: date)
+            ?? date.addingTimeInterval(Double(days) * 86_400)
+    }
+
+    /// The local day `date` falls in, as `[midnight, next midnight)`.
+    package static func day(containing date: Date, in timeZone: TimeZone) -> (from: Date, to: Date) {
+        let start = calendar(in: timeZone).startOfDay(for: date)
+        return (start, adding(days: 1, to: start, in: timeZone))
+    }
+
     /// `YYYY-MM-DD` of a local day number.
     package static func dayText(_ day: Int) -> String {
         let (year, month, dayOfMonth) = CivilTime.civilFromDays(day)

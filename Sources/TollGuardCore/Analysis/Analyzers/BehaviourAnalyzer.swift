@@ -12,7 +12,6 @@ import Foundation
 package struct BehaviourAnalyzer: Analyzer {
     private struct History: Sendable {
         var firstDay: Int
-        var today: Int
         /// Region → the last local day it was called, before today.
         var countries: [String: Int] = [:]
         /// Local hour → the last day the account placed a call in it, before today.
@@ -21,22 +20,22 @@ package struct BehaviourAnalyzer: Analyzer {
         var todayHours: Set<Int> = []
         /// Spend of past days (local day → micros), within the history.
         var spend: [Int: Int64] = [:]
-        var todaySpend: Int64 = 0
-        var todayCalls: [EvidenceCall] = []
-        var spikeReported: Severity?
+        var today: DailySpend
+
+        init(day: Int) {
+            firstDay = day
+            today = DailySpend(day: day)
+        }
 
         mutating func roll(to day: Int, keeping historyDays: Int) {
-            guard day != today else { return }
-            for region in todayCountries { countries[region] = today }
-            for hour in todayHours { hours[hour] = today }
-            if todaySpend > 0 { spend[today] = todaySpend }
+            guard day != today.day else { return }
+            for region in todayCountries { countries[region] = today.day }
+            for hour in todayHours { hours[hour] = today.day }
+            if today.micros > 0 { spend[today.day] = today.micros }
             spend = spend.filter { day - $0.key <= historyDays }
             todayCountries.removeAll(keepingCapacity: true)
             todayHours.removeAll(keepingCapacity: true)
-            todaySpend = 0
-            todayCalls.removeAll(keepingCapacity: true)
-            spikeReported = nil
-            today = day
+            today = DailySpend(day: day)
         }
     }
 
@@ -57,7 +56,7 @@ package struct BehaviourAnalyzer: Analyzer {
         guard event.kind != .answered else { return [] }
         let call = event.call
         let local = clock.local(event.time.timeIntervalSince1970)
-        var history = histories.removeValue(forKey: call.account) ?? History(firstDay: local.day, today: local.day)
+        var history = histories.removeValue(forKey: call.account) ?? History(day: local.day)
         history.roll(to: local.day, keeping: historyDays)
         defer { histories[call.account] = history }
         let hasHistory = local.day - history.firstDay >= minHistoryDays
@@ -92,27 +91,25 @@ package struct BehaviourAnalyzer: Analyzer {
             history.todayHours.insert(local.hour)
         case .ended:
             guard call.costMicros > 0 else { break }
-            history.todaySpend += call.costMicros
-            if history.todayCalls.count < 200 { history.todayCalls.append(call.evidence) }
+            history.today.add(call)
             guard hasHistory, history.spend.count >= 3 else { break }
             let median = Self.median(Array(history.spend.values))
             let multiple = policy[.spendSpikeMultiple]
             let minimum = Money.micros(policy[.spendSpikeMinimum])
-            guard multiple > 0, history.todaySpend >= minimum,
-                Double(history.todaySpend) >= multiple * Double(median)
+            guard multiple > 0, history.today.micros >= minimum,
+                Double(history.today.micros) >= multiple * Double(median)
             else { break }
-            let severity: Severity = Double(history.todaySpend) >= 2 * multiple * Double(median) ? .high : .warning
-            let calls = history.spikeReported.map { $0 >= severity } == true ? [call.evidence] : history.todayCalls
-            history.spikeReported = max(history.spikeReported ?? severity, severity)
+            let severity: Severity = Double(history.today.micros) >= 2 * multiple * Double(median) ? .high : .warning
+            let calls = history.today.evidence(at: severity, for: call)
             var metrics = policy.metrics(for: .spendSpikeMultiple)
-            metrics["spent"] = .money(history.todaySpend)
+            metrics["spent"] = .money(history.today.micros)
             metrics["median_day"] = .money(median)
             metrics["spending_days"] = .count(history.spend.count)
             findings.append(
                 Finding(
                     rule: .spendSpike, severity: severity, subject: policy.subject, time: event.time,
-                    headline: "spent \(Money.format(history.todaySpend, decimals: 2)) today, "
-                        + "\(Int(Double(history.todaySpend) / Double(max(median, 1)))) times its median day "
+                    headline: "spent \(Money.format(history.today.micros, decimals: 2)) today, "
+                        + "\(Int(Double(history.today.micros) / Double(max(median, 1)))) times its median day "
                         + "of \(Money.format(median, decimals: 2))",
                     windowKey: LocalClock.dayText(local.day), metrics: metrics, calls: calls))
         case .answered:

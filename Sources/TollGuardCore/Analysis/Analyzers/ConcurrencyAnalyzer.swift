@@ -7,8 +7,8 @@ package struct ConcurrencyAnalyzer: Analyzer {
     private struct Active: Sendable {
         var calls: [String: EvidenceCall] = [:]
         var highCost: Set<String> = []
-        var isOver = false
-        var isOverHighCost = false
+        var crossing = LimitCrossing()
+        var highCostCrossing = LimitCrossing()
     }
 
     private var active = SubjectTable<Active>()
@@ -38,9 +38,10 @@ package struct ConcurrencyAnalyzer: Analyzer {
                 active.update(policy, creating: Active.init) { state in
                     state.calls[call.key] = nil
                     state.highCost.remove(call.key)
-                    state.isOver = state.isOver && Double(state.calls.count) > policy[.concurrentCalls]
-                    state.isOverHighCost =
-                        state.isOverHighCost && Double(state.highCost.count) > policy[.concurrentInternational]
+                    if Double(state.calls.count) <= policy[.concurrentCalls] { state.crossing.fellBelow() }
+                    if Double(state.highCost.count) <= policy[.concurrentInternational] {
+                        state.highCostCrossing.fellBelow()
+                    }
                 }
             }
         case .answered:
@@ -56,12 +57,15 @@ package struct ConcurrencyAnalyzer: Analyzer {
         let limit: AnalysisLimit = highCost ? .concurrentInternational : .concurrentCalls
         let observed = highCost ? state.highCost.count : state.calls.count
         guard let value = policy.active(limit), Double(observed) > value else { return }
-        let wasOver = highCost ? state.isOverHighCost : state.isOver
+        let active = state.calls
+        let highCostKeys = state.highCost
+        let inProgress = {
+            active.values.filter { !highCost || highCostKeys.contains($0.key) }.sorted { $0.time < $1.time }
+        }
         let calls =
-            wasOver
-            ? [event.call.evidence]
-            : state.calls.values.filter { !highCost || state.highCost.contains($0.key) }.sorted { $0.time < $1.time }
-        if highCost { state.isOverHighCost = true } else { state.isOver = true }
+            highCost
+            ? state.highCostCrossing.evidence(for: event.call.evidence, window: inProgress)
+            : state.crossing.evidence(for: event.call.evidence, window: inProgress)
         var metrics = policy.metrics(for: limit)
         metrics["observed"] = .count(observed)
         findings.append(

@@ -30,7 +30,7 @@ package struct DestinationClassAnalyzer: Analyzer {
                     metrics: metrics, calls: [call.evidence])
             ]
         }
-        let kind: String?
+        let kind: String
         let severity: Severity
         if destinationClass == .premium {
             kind =
@@ -41,10 +41,8 @@ package struct DestinationClassAnalyzer: Analyzer {
             kind = "shared-cost"
             severity = .info
         } else {
-            kind = nil
-            severity = .info
+            return []
         }
-        guard let kind else { return [] }
         return [
             Finding(
                 rule: .premiumDestination, severity: severity.raised(if: inHotspot), subject: policy.subject,

@@ -6,7 +6,7 @@ import Foundation
 package struct FraudScoreAnalyzer: Analyzer {
     private struct Score: Sendable {
         var window = TimedWindow<EvidenceCall>()
-        var isOver = false
+        var crossing = LimitCrossing()
     }
 
     private var scores = SubjectTable<Score>()
@@ -43,11 +43,11 @@ package struct FraudScoreAnalyzer: Analyzer {
             if ratio > 1, ratio > (worst?.ratio ?? 0) { worst = (ratio, score, limit, seconds, label) }
         }
         guard let worst else {
-            state.isOver = false
+            state.crossing.fellBelow()
             return nil
         }
-        let calls = state.isOver ? [call.evidence] : Array(state.window.elements(since: time - worst.seconds))
-        state.isOver = true
+        let window = state.window
+        let calls = state.crossing.evidence(for: call.evidence) { Array(window.elements(since: time - worst.seconds)) }
         var metrics = policy.metrics(for: worst.limit)
         metrics["score_per_min"] = .money(worst.score)
         metrics["window"] = .text(worst.label)

@@ -4,17 +4,8 @@ import Foundation
 /// `quota_warning_share` of the quota, `high` (a breach) at the quota, `critical` at twice it.
 /// One alert per account and day.
 package struct QuotaAnalyzer: Analyzer {
-    private struct Day: Sendable {
-        var day: Int
-        var spendMicros: Int64 = 0
-        var calls: [EvidenceCall] = []
-        var reportedLevel: Severity?
-    }
-
-    private var days: [String: Day] = [:]
+    private var days: [String: DailySpend] = [:]
     private var clock: LocalClock
-    /// Evidence kept per account and day.
-    private let evidenceLimit = 200
 
     package init(clock: LocalClock) { self.clock = clock }
 
@@ -25,15 +16,14 @@ package struct QuotaAnalyzer: Analyzer {
         guard event.kind == .ended, event.call.costMicros > 0 else { return [] }
         let policy = event.subjects.account
         let local = clock.local(event.time.timeIntervalSince1970)
-        var state = days.removeValue(forKey: event.call.account) ?? Day(day: local.day)
-        if state.day != local.day { state = Day(day: local.day) }
-        state.spendMicros += event.call.costMicros
-        if state.calls.count < evidenceLimit { state.calls.append(event.call.evidence) }
+        var state = days.removeValue(forKey: event.call.account) ?? DailySpend(day: local.day)
+        if state.day != local.day { state = DailySpend(day: local.day) }
+        state.add(event.call)
         defer { days[event.call.account] = state }
         guard let quota = policy.active(.dailyQuota) else { return [] }
         let quotaMicros = Money.micros(quota)
         let share = policy[.quotaWarningShare]
-        let spent = Double(state.spendMicros)
+        let spent = Double(state.micros)
         let level: Severity
         if spent >= 2 * Double(quotaMicros) {
             level = .critical
@@ -44,11 +34,9 @@ package struct QuotaAnalyzer: Analyzer {
         } else {
             return []
         }
-        // The day's calls go with the first finding at each level; later ones add their own call.
-        let calls = state.reportedLevel.map { $0 >= level } == true ? [event.call.evidence] : state.calls
-        state.reportedLevel = max(state.reportedLevel ?? level, level)
+        let calls = state.evidence(at: level, for: event.call)
         var metrics = policy.metrics(for: .dailyQuota)
-        metrics["spent"] = .money(state.spendMicros)
+        metrics["spent"] = .money(state.micros)
         metrics["share"] = .number((spent / Double(quotaMicros) * 100).rounded() / 100)
         metrics["warning_share"] = .number(share)
         let percent = Int((spent / Double(quotaMicros) * 100).rounded(.down))
@@ -56,8 +44,8 @@ package struct QuotaAnalyzer: Analyzer {
             Finding(
                 rule: .dailyQuota, severity: level, subject: policy.subject, time: event.time,
                 headline: level >= .high
-                    ? "exceeded the daily quota: \(Money.format(state.spendMicros, decimals: 2)) spent, \(percent) % of \(Money.format(quotaMicros, decimals: 2))"
-                    : "reached \(percent) % of the daily quota: \(Money.format(state.spendMicros, decimals: 2)) of \(Money.format(quotaMicros, decimals: 2))",
+                    ? "exceeded the daily quota: \(Money.format(state.micros, decimals: 2)) spent, \(percent) % of \(Money.format(quotaMicros, decimals: 2))"
+                    : "reached \(percent) % of the daily quota: \(Money.format(state.micros, decimals: 2)) of \(Money.format(quotaMicros, decimals: 2))",
                 windowKey: LocalClock.dayText(local.day), metrics: metrics, calls: calls)
         ]
     }

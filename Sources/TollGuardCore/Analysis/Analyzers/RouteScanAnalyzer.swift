@@ -11,7 +11,7 @@ package struct RouteScanAnalyzer: Analyzer {
 
     private struct Probes: Sendable {
         var failures = TimedWindow<Failure>()
-        var isOver = false
+        var crossing = LimitCrossing()
     }
 
     private var probes = SubjectTable<Probes>()
@@ -42,7 +42,7 @@ package struct RouteScanAnalyzer: Analyzer {
         let call = event.call
         let time = event.time.timeIntervalSince1970
         guard let limit = policy.active(.scanFailed10m), Double(state.failures.count) > limit else {
-            state.isOver = false
+            state.crossing.fellBelow()
             return nil
         }
         let recent = state.failures.elements(since: time - 600)
@@ -50,11 +50,10 @@ package struct RouteScanAnalyzer: Analyzer {
         let destinations = Set(recent.map(\.call.number))
         let neededShapes = max(1, Int(policy[.scanDistinctPrefixes]))
         guard shapes.count >= neededShapes || Double(destinations.count) > 2 * limit else {
-            state.isOver = false
+            state.crossing.fellBelow()
             return nil
         }
-        let calls = state.isOver ? [call.evidence] : recent.map(\.call)
-        state.isOver = true
+        let calls = state.crossing.evidence(for: call.evidence) { recent.map(\.call) }
         var metrics = policy.metrics(for: .scanFailed10m)
         metrics["observed"] = .count(recent.count)
         metrics["prefixes"] = .list(shapes.sorted())

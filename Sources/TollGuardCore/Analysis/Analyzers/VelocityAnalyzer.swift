@@ -40,7 +40,7 @@ package struct VelocityAnalyzer: Analyzer {
 
     private struct Counter: Sendable {
         var window = TimedWindow<EvidenceCall>()
-        var isOver = false
+        var crossing = LimitCrossing()
     }
 
     private var counters = SubjectTable<[Counter]>()
@@ -94,13 +94,13 @@ package struct VelocityAnalyzer: Analyzer {
             }
         }
         guard let worst else {
-            subjectCounters[index].isOver = false
+            subjectCounters[index].crossing.fellBelow()
             return
         }
-        let calls =
-            subjectCounters[index].isOver
-            ? [event.call.evidence] : Array(subjectCounters[index].window.elements(since: time - worst.seconds))
-        subjectCounters[index].isOver = true
+        let window = subjectCounters[index].window
+        let calls = subjectCounters[index].crossing.evidence(for: event.call.evidence) {
+            Array(window.elements(since: time - worst.seconds))
+        }
         let limitValue = policy[worst.limit]
         let severity: Severity =
             measure == .international
