@@ -10,17 +10,25 @@ package struct AnalysisEngine: Sendable {
     private var analyzers: [any Analyzer]
     private var resolver: PolicyResolver
     private let disabledRules: Set<AnalysisRule>
+    private let strongHotspots: Set<String>?
     private var pending = EventQueue()
 
-    package init(analyzers: [any Analyzer], resolver: PolicyResolver, disabledRules: Set<AnalysisRule> = []) {
+    /// `strongHotspots`: the hotspot prefixes that count as evidence; others are ignored
+    /// (nil: every hotspot counts).
+    package init(
+        analyzers: [any Analyzer], resolver: PolicyResolver, disabledRules: Set<AnalysisRule> = [],
+        strongHotspots: Set<String>? = nil
+    ) {
         self.analyzers = analyzers
         self.resolver = resolver
         self.disabledRules = disabledRules
+        self.strongHotspots = strongHotspots
     }
 
-    /// All twelve analyzers with the configured settings.
+    /// All thirteen analyzers with the configured settings.
     package static func standard(
-        settings: AnalysisSettings, timeZone: TimeZone, fraudLists: FraudLists = .none, quotas: [String: Int64] = [:]
+        settings: AnalysisSettings, timeZone: TimeZone, fraudLists: FraudLists = .none, quotas: [String: Int64] = [:],
+        strongHotspots: Set<String>? = nil
     ) -> AnalysisEngine {
         let clock = LocalClock(timeZone: timeZone)
         let analyzers: [any Analyzer] = [
@@ -31,10 +39,14 @@ package struct AnalysisEngine: Sendable {
             PublicContextAnalyzer(
                 publicContexts: settings.publicContexts, ownNumberPrefixes: settings.ownNumberPrefixes),
             LongCallAnalyzer(),
+            WangiriAnalyzer(
+                publicContexts: settings.publicContexts, ringSeconds: settings.wangiriRingSeconds,
+                memoryHours: settings.wangiriMemoryHours, campaignCalls: settings.wangiriCampaignCalls),
         ]
         return AnalysisEngine(
             analyzers: analyzers, resolver: PolicyResolver(settings: settings, quotas: quotas),
-            disabledRules: Set(settings.disabledRules.compactMap(AnalysisRule.init(rawValue:))))
+            disabledRules: Set(settings.disabledRules.compactMap(AnalysisRule.init(rawValue:))),
+            strongHotspots: strongHotspots)
     }
 
     /// How far before a period replay must start for every analyzer's state to be complete.
@@ -42,6 +54,10 @@ package struct AnalysisEngine: Sendable {
 
     /// Feeds one event whose subjects are resolved.
     package mutating func observe(_ event: CallEvent) -> [Finding] {
+        var event = event
+        if let strongHotspots, let hotspot = event.call.hotspot, !strongHotspots.contains(hotspot) {
+            event.call.hotspot = nil
+        }
         var findings: [Finding] = []
         for index in analyzers.indices {
             let found = analyzers[index].observe(event)

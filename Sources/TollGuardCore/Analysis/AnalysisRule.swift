@@ -19,13 +19,14 @@ package enum AnalysisRule: String, Sendable, Hashable, CaseIterable, Codable {
     case fraudScore = "fraud_score"
     case publicContext = "public_context"
     case longCall = "long_call"
+    case wangiriCallback = "wangiri_callback"
 
     /// A continuing pattern within this gap of an alert's last call updates that alert;
     /// after it, a new alert opens. Rules with a day window (`daily_quota`) merge by day instead.
     package var mergeGapSeconds: Double {
         switch self {
         case .newCountry, .unusualHour, .spendSpike, .destinationClass, .premiumDestination, .fraudListDestination,
-            .fraudListSourceIP, .destinationRule, .publicContext:
+            .fraudListSourceIP, .destinationRule, .publicContext, .wangiriCallback:
             return 6 * 3600
         default:
             return 3600

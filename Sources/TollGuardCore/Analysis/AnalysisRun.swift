@@ -42,7 +42,9 @@ package struct AnalysisRun: Sendable {
         let quotas = Dictionary(try database.quotas().map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
         return AnalysisEngine.standard(
             settings: configuration.analysis, timeZone: timeZone, fraudLists: FraudLists(try database.fraudLists()),
-            quotas: quotas)
+            quotas: quotas,
+            strongHotspots: try NumberingPlan.builtIn.get().hotspots.prefixes(
+                namedByAtLeast: configuration.analysis.hotspotMinSources))
     }
 
     /// Analyzes calls that started in `[from, to)`.

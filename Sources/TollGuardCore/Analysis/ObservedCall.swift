@@ -8,6 +8,8 @@ package struct ObservedCall: Sendable, Hashable {
     /// The dedup key: the call's identity across CSV, event socket and HTTP inputs.
     package var key: String
     package var account: String
+    /// The calling number as the CDR gives it (an external caller's number on inbound calls).
+    package var callerNumber: String
     package var sourceIP: String?
     package var trunk: String?
     package var context: String
@@ -33,8 +35,8 @@ package struct ObservedCall: Sendable, Hashable {
     package private(set) var dialString: String
 
     package init(
-        rowID: Int64? = nil, key: String, account: String, sourceIP: String? = nil, trunk: String? = nil,
-        context: String = "default", dialed: String, scope: CallScope, e164: String? = nil, region: String? = nil,
+        rowID: Int64? = nil, key: String, account: String, callerNumber: String = "", sourceIP: String? = nil,
+        trunk: String? = nil, context: String = "default", dialed: String, scope: CallScope, e164: String? = nil, region: String? = nil,
         numberType: NumberType? = nil, risk: RiskFlags = [], hotspot: String? = nil, ratePerMinuteMicros: Int64 = 0,
         costMicros: Int64 = 0, startedAt: Date, answeredAt: Date? = nil, endedAt: Date? = nil, billsec: Int = 0,
         disposition: CallDisposition
@@ -42,6 +44,7 @@ package struct ObservedCall: Sendable, Hashable {
         self.rowID = rowID
         self.key = key
         self.account = account
+        self.callerNumber = callerNumber
         self.sourceIP = sourceIP
         self.trunk = trunk
         self.context = context
@@ -71,7 +74,8 @@ package struct ObservedCall: Sendable, Hashable {
     package init(_ record: CallRecord, destination: CallDestination, rowID: Int64? = nil) {
         let classification = destination.classification
         self.init(
-            rowID: rowID, key: record.dedupKey, account: record.account, sourceIP: record.sourceIP,
+            rowID: rowID, key: record.dedupKey, account: record.account, callerNumber: record.callerNumber,
+            sourceIP: record.sourceIP,
             trunk: record.trunk, context: record.context, dialed: record.destination, scope: classification.scope,
             e164: classification.e164, region: classification.region, numberType: classification.numberType,
             risk: classification.risk, hotspot: classification.hotspot?.prefix,

@@ -8,6 +8,15 @@ package struct AnalysisSettings: Sendable, Codable, Equatable {
     package var publicContexts = ["public", "from-trunk", "from-pstn", "from-external", "from-sip-external"]
     /// The site's own numbers (DIDs) as dialled prefixes: calls to them in a public context are inbound, not leaks.
     package var ownNumberPrefixes: [String] = []
+    /// An IRSF hotspot raises a finding's severity only when at least this many sources name it
+    /// (`Data/irsf-hotspots.csv`): one article naming all of +44 is not evidence against a UK call.
+    package var hotspotMinSources = 3
+    /// An unanswered inbound call that rang no longer than this is a one-ring (wangiri) call.
+    package var wangiriRingSeconds = 8.0
+    /// How long a one-ring caller's number is remembered; calling it back within this is flagged.
+    package var wangiriMemoryHours = 48.0
+    /// One-ring calls from one number block that make a callback to it `high` rather than a warning.
+    package var wangiriCampaignCalls = 3
     /// How long marking an alert a false positive keeps its rule quiet for its subject.
     package var falsePositiveSuppressHours = 168.0
     /// Evidence calls stored per alert (all are counted).
@@ -30,6 +39,10 @@ package struct AnalysisSettings: Sendable, Codable, Equatable {
         case minHistoryDays = "min_history_days"
         case publicContexts = "public_contexts"
         case ownNumberPrefixes = "own_number_prefixes"
+        case hotspotMinSources = "hotspot_min_sources"
+        case wangiriRingSeconds = "wangiri_ring_seconds"
+        case wangiriMemoryHours = "wangiri_memory_hours"
+        case wangiriCampaignCalls = "wangiri_campaign_calls"
         case falsePositiveSuppressHours = "false_positive_suppress_hours"
         case maxEvidenceCalls = "max_evidence_calls"
         case disabledRules = "disabled_rules"
@@ -45,6 +58,14 @@ package struct AnalysisSettings: Sendable, Codable, Equatable {
             try container.decodeIfPresent([String].self, forKey: .publicContexts) ?? defaults.publicContexts
         ownNumberPrefixes =
             try container.decodeIfPresent([String].self, forKey: .ownNumberPrefixes) ?? defaults.ownNumberPrefixes
+        hotspotMinSources =
+            try container.decodeIfPresent(Int.self, forKey: .hotspotMinSources) ?? defaults.hotspotMinSources
+        wangiriRingSeconds =
+            try container.decodeIfPresent(Double.self, forKey: .wangiriRingSeconds) ?? defaults.wangiriRingSeconds
+        wangiriMemoryHours =
+            try container.decodeIfPresent(Double.self, forKey: .wangiriMemoryHours) ?? defaults.wangiriMemoryHours
+        wangiriCampaignCalls =
+            try container.decodeIfPresent(Int.self, forKey: .wangiriCampaignCalls) ?? defaults.wangiriCampaignCalls
         falsePositiveSuppressHours =
             try container.decodeIfPresent(Double.self, forKey: .falsePositiveSuppressHours)
             ?? defaults.falsePositiveSuppressHours
@@ -79,6 +100,9 @@ package struct AnalysisSettings: Sendable, Codable, Equatable {
         if historyDays < 1 { errors.append("analysis.history_days must be at least 1") }
         if minHistoryDays < 0 || minHistoryDays > historyDays {
             errors.append("analysis.min_history_days must be between 0 and analysis.history_days")
+        }
+        if wangiriRingSeconds < 0 || wangiriMemoryHours < 0 {
+            errors.append("analysis.wangiri_ring_seconds and analysis.wangiri_memory_hours cannot be negative")
         }
         if falsePositiveSuppressHours < 0 { errors.append("analysis.false_positive_suppress_hours cannot be negative") }
         if maxEvidenceCalls < 1 { errors.append("analysis.max_evidence_calls must be at least 1") }

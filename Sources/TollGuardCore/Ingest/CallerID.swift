@@ -19,6 +19,10 @@ package enum ChannelName {
     package static func endpoint(of channel: String) -> String? {
         guard let slash = channel.firstIndex(of: "/") else { return nil }
         var peer = channel[channel.index(after: slash)...]
+        // FreeSWITCH names the SIP profile first: `sofia/internal/1001@10.0.0.5`.
+        if channel[..<slash].lowercased() == "sofia", let profileEnd = peer.firstIndex(of: "/") {
+            peer = peer[peer.index(after: profileEnd)...]
+        }
         if let at = peer.firstIndex(of: "@") { peer = peer[..<at] }
         if let dash = peer.lastIndex(of: "-"),
             peer[peer.index(after: dash)...].allSatisfy(\.isHexDigit),

@@ -30,6 +30,11 @@ package struct HotspotTable: Sendable {
     private let entries: [Entry]
     private let trie: DigitPrefixTrie
 
+    /// The prefixes at least `sources` distinct sources name.
+    package func prefixes(namedByAtLeast sources: Int) -> Set<String> {
+        Set(entries.lazy.filter { $0.sourceCount >= sources }.map(\.prefix))
+    }
+
     package init(entries: [Entry]) {
         var trie = DigitPrefixTrie()
         for (index, entry) in entries.enumerated() where entry.prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {

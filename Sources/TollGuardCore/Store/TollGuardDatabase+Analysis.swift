@@ -22,7 +22,7 @@ extension TollGuardDatabase {
                 sql: """
                     SELECT id, dedup_key, account, source_ip, trunk, context, destination, dest_scope, dest_e164,
                            dest_region, dest_type, dest_risk, dest_hotspot, rate_per_min_micros, cost_micros,
-                           start_utc, answer_utc, end_utc, billsec, disposition
+                           start_utc, answer_utc, end_utc, billsec, disposition, caller_number
                     FROM calls WHERE start_utc >= ? AND start_utc < ? ORDER BY start_utc, id
                     """)
             try statement.setArguments([CivilTime.utcText(from), CivilTime.utcText(to)])
@@ -51,7 +51,8 @@ extension TollGuardDatabase {
                 }
                 let call = ObservedCall(
                     rowID: sqlite3_column_int64(handle, 0), key: Self.text(handle, 1) ?? "",
-                    account: Self.text(handle, 2) ?? "", sourceIP: Self.text(handle, 3), trunk: Self.text(handle, 4),
+                    account: Self.text(handle, 2) ?? "", callerNumber: Self.text(handle, 20) ?? "",
+                    sourceIP: Self.text(handle, 3), trunk: Self.text(handle, 4),
                     context: Self.text(handle, 5) ?? "", dialed: Self.text(handle, 6) ?? "",
                     scope: Self.text(handle, 7).flatMap(CallScope.init(rawValue:)) ?? .invalid,
                     e164: Self.text(handle, 8),

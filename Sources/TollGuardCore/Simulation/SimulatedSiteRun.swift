@@ -1,0 +1,113 @@
+import Foundation
+
+/// One simulated site end to end in its own folder — CDR file, scenario labels, known-fraud
+/// list, configuration, database — ingested and analyzed exactly as an operator's would be.
+/// `tollguard demo` and the detection-quality evaluation both run through it.
+package struct SimulatedSiteRun: Sendable {
+    package let folder: URL
+    /// The `tollguard.toml` the site runs with: `configurationText` unless told otherwise.
+    package let configurationText: String
+
+    package init(folder: URL, configurationText: String = SimulatedSiteRun.configurationText) {
+        self.folder = folder
+        self.configurationText = configurationText
+    }
+
+    package var cdrPath: String { path("Master.csv") }
+    package var labelsPath: String { path("scenarios.json") }
+    package var fraudListPath: String { path("known-fraud.txt") }
+    package var configurationPath: String { path("tollguard.toml") }
+    package var databasePath: String { path("tollguard.sqlite") }
+    package var reportsFolder: URL { folder.appendingPathComponent("reports") }
+
+    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    /// The simulated site's `tollguard.toml`: its time zone and numbers, and the group an admin
+    /// would give its call centre. Everything else is the default.
+    package static let configurationText = """
+        # tollguard.toml of the simulated site (tollguard demo / tollguard simulate --evaluate).
+        version = 1
+
+        [site]
+        timezone = "\(SimulatedSite.timeZoneIdentifier)"
+
+        [database]
+        path = "tollguard.sqlite"
+
+        [analysis]
+        # The site's DIDs: calls to them in the public context are inbound, not leaks.
+        own_number_prefixes = ["\(SimulatedSite.didPrefix)"]
+
+        # The outbound call centre's agents dial all day: their own volume limits. (Its gateway,
+        # "\(SimulatedSite.dialerGateway)", carries all agents at once and keeps the trunk defaults.)
+        [analysis.groups.callcentre]
+        accounts = ["2*"]
+        velocity_attempts_1h = 400
+        velocity_attempts_10m = 90
+        velocity_answered_1h = 200
+
+        """
+
+    /// What a run did.
+    package struct Outcome: Sendable {
+        package var database: TollGuardDatabase
+        package var configuration: TollGuardConfiguration
+        package var ingest: FileIngestSummary
+        package var analysis: AnalysisReport
+        package var analysisRun: AnalysisRun
+        package var from: Date
+        package var to: Date
+    }
+
+    /// Removes what an earlier run left (only the files this run writes) and makes the folder.
+    package func prepareFolder() throws {
+        let manager = FileManager.default
+        try manager.createDirectory(at: folder, withIntermediateDirectories: true)
+        for name in try manager.contentsOfDirectory(atPath: folder.path)
+        where ["Master.csv", "scenarios.json", "known-fraud.txt", "tollguard.toml"].contains(name)
+            || name.hasPrefix("tollguard.sqlite")
+        {
+            try manager.removeItem(at: folder.appendingPathComponent(name))
+        }
+    }
+
+    /// Writes the simulation's files, ingests the CDRs with the example rate deck and the
+    /// known-fraud list, and analyzes the simulated days.
+    package func run(_ simulation: Simulation, now: Date = Date()) throws -> Outcome {
+        try prepareFolder()
+        try simulation.writeCDRs(to: cdrPath)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(simulation.labels).write(to: URL(fileURLWithPath: labelsPath))
+        try simulation.writeFraudList(to: fraudListPath)
+        try configurationText.write(toFile: configurationPath, atomically: true, encoding: .utf8)
+
+        let configuration = try ConfigurationLoader.decode(configurationText, path: configurationPath)
+            .configuration
+        let zone = Simulation.timeZone
+        let database = try TollGuardDatabase.open(path: databasePath)
+        let deck = try RateDeck.parse(
+            try ReferenceData.embedded.table("ratedeck-example.csv"), defaultCurrency: configuration.rating.currency)
+        try database.replaceRateDeck(deck, sourcePath: "built-in Data/ratedeck-example.csv")
+        let listText = try String(contentsOfFile: fraudListPath, encoding: .utf8)
+        try database.saveFraudList(
+            FraudList.parse(name: "known-fraud", text: listText, source: fraudListPath).0, sourcePath: fraudListPath)
+
+        var options = configuration.ingestOptions(timeZone: zone)
+        let plan = try NumberingPlan.builtIn.get()
+        options.rater = try configuration.destinationRater(plan: plan, deck: deck)
+        let ingest = try CDRFileIngester(database: database, options: options).ingest(path: cdrPath)
+
+        var converter = LocalTimeConverter(timeZone: zone)
+        guard let from = converter.date(localText: simulation.settings.firstDay) else {
+            throw SimulationError(message: "the first day \(simulation.settings.firstDay) is not a date")
+        }
+        let to = LocalClock.adding(days: simulation.settings.days, to: from, in: zone)
+        let analysisRun = AnalysisRun(
+            database: database, configuration: configuration, timeZone: zone, countryNames: plan.countryNames)
+        let analysis = try analysisRun.run(from: from, to: to, now: now)
+        return Outcome(
+            database: database, configuration: configuration, ingest: ingest, analysis: analysis,
+            analysisRun: analysisRun, from: from, to: to)
+    }
+}
