@@ -14,7 +14,7 @@ struct TollGuardCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, SimulateCommand.self, IngestCommand.self, AnalyzeCommand.self, AlertsCommand.self, QuotaCommand.self,
+            DemoCommand.self, SimulateCommand.self, IngestCommand.self, AnalyzeCommand.self, ReportCommand.self, AlertsCommand.self, QuotaCommand.self,
             ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
             ConfigCommand.self, DatabaseCommand.self,
         ]

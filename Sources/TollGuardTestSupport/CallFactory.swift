@@ -45,6 +45,13 @@ package struct TestDestination: Sendable {
             ratePerMinuteMicros: 1_500_000)
     }
 
+    /// A Caribbean NANP number (`18765550007`, Jamaica), dialled from the US like a national one, 21 cents a minute.
+    package static func caribbean(_ digits: String, region: String = "JM") -> TestDestination {
+        TestDestination(
+            dialed: digits, scope: .sameCodeOtherRegion, e164: "+" + digits, region: region, numberType: .mobile,
+            risk: .nanpOtherRegion, ratePerMinuteMicros: 210_000)
+    }
+
     /// A string that is no valid number anywhere.
     package static func invalid(_ dialed: String) -> TestDestination {
         TestDestination(dialed: dialed, scope: .invalid, ratePerMinuteMicros: 0)
@@ -66,19 +73,20 @@ package struct CallFactory: Sendable {
     }
 
     /// A call starting `at` seconds after the origin, talking `talk` seconds when answered
-    /// (after 5 s of ringing), or ringing 20 s and failing.
+    /// (after 5 s of ringing), or ringing `ring` seconds (20) and failing.
     package mutating func call(
         _ account: String = "1001", to destination: TestDestination = .national(), at offset: Double, talk: Int = 60,
-        answered: Bool = true, ip: String? = nil, trunk: String? = nil, context: String = "default"
+        answered: Bool = true, ip: String? = nil, trunk: String? = nil, context: String = "default",
+        caller: String = "", ring: Double = 20
     ) -> ObservedCall {
         serial += 1
         let start = origin.addingTimeInterval(offset)
         let answer = answered ? start.addingTimeInterval(5) : nil
-        let end = answered ? start.addingTimeInterval(5 + Double(talk)) : start.addingTimeInterval(20)
+        let end = answered ? start.addingTimeInterval(5 + Double(talk)) : start.addingTimeInterval(ring)
         let billsec = answered ? talk : 0
         let billedMinutes = (billsec + 59) / 60
         return ObservedCall(
-            key: "test-\(serial)", account: account, sourceIP: ip, trunk: trunk, context: context,
+            key: "test-\(serial)", account: account, callerNumber: caller, sourceIP: ip, trunk: trunk, context: context,
             dialed: destination.dialed, scope: destination.scope, e164: destination.e164, region: destination.region,
             numberType: destination.numberType, risk: destination.risk, hotspot: destination.hotspot,
             ratePerMinuteMicros: destination.ratePerMinuteMicros,

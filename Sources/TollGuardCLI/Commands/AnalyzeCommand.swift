@@ -23,6 +23,12 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    @Flag(help: "Write no report (default: one per analyzed day, see reports.enabled).")
+    var noReport = false
+
+    @Option(help: "Folder for the reports (default: reports.directory).")
+    var reports: String?
+
     func run() throws {
         let configuration = try global.loadConfiguration().configuration
         let zone = global.siteTimeZone(configuration)
@@ -39,8 +45,24 @@ struct AnalyzeCommand: ParsableCommand {
             countryNames: try global.numberingPlan().countryNames)
         let report = try run.run(from: period.from, to: period.to)
         let newAlerts = try report.changes.newIDs.compactMap { try database.alert(id: $0) }
+        var reportPaths: [String] = []
+        if configuration.reports.enabled && !noReport {
+            // One report per local day analyzed (the most recent 31 at most).
+            var day = max(period.from, LocalClock.adding(days: -31, to: period.to, in: zone))
+            let countryNames = try global.numberingPlan().countryNames
+            while day < period.to {
+                let next = min(LocalClock.adding(days: 1, to: day, in: zone), period.to)
+                reportPaths += try ReportCommand.write(
+                    database: database, configuration: configuration, zone: zone, from: day, to: next,
+                    folder: reports ?? configuration.reports.directory, countryNames: countryNames
+                ).prefix(1)
+                day = next
+            }
+        }
         if json {
-            try printJSON(AnalysisAnswer(report, newAlerts: newAlerts))
+            var answer = AnalysisAnswer(report, newAlerts: newAlerts)
+            answer.reports = reportPaths
+            try printJSON(answer)
             return
         }
         let time = SiteTimeFormatter(zone: zone)
@@ -66,6 +88,10 @@ struct AnalyzeCommand: ParsableCommand {
             print("\nnew alerts:")
             print(AlertsCommand.table(newAlerts).render())
         }
+        if !reportPaths.isEmpty {
+            print("\nreports (with .json and -alerts.csv beside each):")
+            for path in reportPaths { print("  \(path)") }
+        }
     }
 
     static func bySeverity(_ counts: [Severity: Int]) -> String {
@@ -90,6 +116,7 @@ struct AnalysisAnswer: Encodable {
     var alerts: [AlertAnswer]
     var topAccounts: [AccountSpend]
     var elapsedSeconds: Double
+    var reports: [String] = []
 
     struct AccountSpend: Encodable {
         var account: String
@@ -115,7 +142,7 @@ struct AnalysisAnswer: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case from, to, findings, suppressed, alerts
+        case from, to, findings, suppressed, alerts, reports
         case callsAnalyzed = "calls_analyzed"
         case callsHistory = "calls_history"
         case newAlerts = "new_alerts"

@@ -53,6 +53,8 @@ package struct AlertCall: Sendable, Hashable {
     package var risk: String?
     package var billsec: Int?
     package var disposition: String?
+    /// The caller name the CDR carries: attacker-controlled text.
+    package var callerName: String? = nil
 }
 
 /// A change of state, with who made it and why.

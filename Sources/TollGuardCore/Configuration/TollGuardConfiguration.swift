@@ -14,6 +14,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     package var dialplan = DialPlanSettings()
     package var rating = Rating()
     package var analysis = AnalysisSettings()
+    package var reports = Reports()
 
     package init() {}
 
@@ -155,7 +156,23 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case version, site, database, ingest, dialplan, rating, analysis }
+    /// `[reports]`: where `analyze` writes the morning report.
+    package struct Reports: Sendable, Codable, Equatable {
+        /// Folder for `YYYY-MM-DD.html`, `.json` and `-alerts.csv`.
+        package var directory = "reports"
+        /// Whether `analyze` writes a report for each day it analyzes.
+        package var enabled = true
+
+        package init() {}
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            directory = try container.decodeIfPresent(String.self, forKey: .directory) ?? "reports"
+            enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case version, site, database, ingest, dialplan, rating, analysis, reports }
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -166,6 +183,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         dialplan = try container.decodeIfPresent(DialPlanSettings.self, forKey: .dialplan) ?? DialPlanSettings()
         rating = try container.decodeIfPresent(Rating.self, forKey: .rating) ?? Rating()
         analysis = try container.decodeIfPresent(AnalysisSettings.self, forKey: .analysis) ?? AnalysisSettings()
+        reports = try container.decodeIfPresent(Reports.self, forKey: .reports) ?? Reports()
     }
 }
 

@@ -80,7 +80,7 @@ struct FraudInjector {
 
     private mutating func fraudListSlow(victim: String, midnight: Int64) {
         let listed = random.pick(fraudList)
-        var clock = midnight + Int64(random.int(9...12) * 3600)
+        var clock = midnight + Int64(random.int(9...12) * 3600 + random.int(0...3599))
         while clock < midnight + 21 * 3600 {
             add(
                 account: victim, dialled: "011" + listed.dropFirst(), at: clock, ring: random.int(4...12),

@@ -241,7 +241,7 @@ extension TollGuardDatabase {
                 db,
                 sql: """
                     SELECT e.call_key, e.at_utc, e.number, e.region, e.cost_micros, c.account, c.destination,
-                           c.dest_scope, c.dest_type, c.dest_risk, c.billsec, c.disposition
+                           c.dest_scope, c.dest_type, c.dest_risk, c.billsec, c.disposition, c.caller_name
                     FROM alert_calls e LEFT JOIN calls c ON c.id = e.call_row_id
                     WHERE e.alert_id = ? ORDER BY e.at_utc, e.call_key
                     """, arguments: [id]
@@ -250,7 +250,8 @@ extension TollGuardDatabase {
                     key: row[0],
                     time: CivilTime.parseUTC(dateOrDateTime: row[1] as String) ?? Date(timeIntervalSince1970: 0),
                     number: row[2], region: row[3], costMicros: row[4], account: row[5], dialed: row[6],
-                    destinationClass: row[7], numberType: row[8], risk: row[9], billsec: row[10], disposition: row[11])
+                    destinationClass: row[7], numberType: row[8], risk: row[9], billsec: row[10], disposition: row[11],
+                    callerName: row[12])
             }
         }
     }

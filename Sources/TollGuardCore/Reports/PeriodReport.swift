@@ -1,0 +1,136 @@
+/// What the morning report says about a period (a day, or the demo's week): the traffic by
+/// hour, who spent what against their quota, where the calls went, and the alerts with their
+/// evidence. Written as `reports/NAME.json`; rendered as HTML and the alerts CSV.
+///
+/// Money is in integer micro-units of `currency`; times are the site's local wall clock
+/// (`2026-11-12 03:00`) with the zone named in `timeZone`.
+package struct PeriodReport: Sendable, Codable, Equatable {
+    package static let schemaVersion = 1
+
+    package var schemaVersion = PeriodReport.schemaVersion
+    /// `2026-11-12`, or `2026-11-09--2026-11-15` for several days.
+    package var name: String
+    package var site: String
+    package var timeZone: String
+    package var currency: String
+    package var from: String
+    package var to: String
+    package var generated: String
+    package var totals: Totals
+    package var hours: [Hour]
+    package var accounts: [AccountSpend]
+    package var countries: [CountryTotal]
+    package var alerts: [Alert]
+
+    package struct Totals: Sendable, Codable, Equatable {
+        package var calls = 0
+        package var answered = 0
+        package var minutes = 0
+        package var international = 0
+        package var spendMicros: Int64 = 0
+        /// Alerts touching the period, by severity name.
+        package var alertsBySeverity: [String: Int] = [:]
+
+        enum CodingKeys: String, CodingKey {
+            case calls, answered, minutes, international
+            case spendMicros = "spend_micros"
+            case alertsBySeverity = "alerts_by_severity"
+        }
+    }
+
+    /// One hour of the period.
+    package struct Hour: Sendable, Codable, Equatable {
+        package var start: String
+        package var calls = 0
+        package var answered = 0
+        package var spendMicros: Int64 = 0
+
+        enum CodingKeys: String, CodingKey {
+            case start, calls, answered
+            case spendMicros = "spend_micros"
+        }
+    }
+
+    /// An account's spend: the whole period, and its most expensive local day against its daily quota.
+    package struct AccountSpend: Sendable, Codable, Equatable {
+        package var account: String
+        package var calls: Int
+        package var spendMicros: Int64
+        package var peakDay: String
+        package var peakDaySpendMicros: Int64
+        /// Nil when the account has no quota.
+        package var dailyQuotaMicros: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case account, calls
+            case spendMicros = "spend_micros"
+            case peakDay = "peak_day"
+            case peakDaySpendMicros = "peak_day_spend_micros"
+            case dailyQuotaMicros = "daily_quota_micros"
+        }
+    }
+
+    /// Calls to one destination country.
+    package struct CountryTotal: Sendable, Codable, Equatable {
+        package var region: String
+        package var name: String
+        package var calls: Int
+        package var minutes: Int
+        package var spendMicros: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case region, name, calls, minutes
+            case spendMicros = "spend_micros"
+        }
+    }
+
+    /// An alert that touches the period, with the first of its evidence calls.
+    package struct Alert: Sendable, Codable, Equatable {
+        package var id: Int64
+        package var rule: String
+        package var severity: String
+        package var subjectType: String
+        package var subject: String
+        package var state: String
+        package var firstSeen: String
+        package var lastSeen: String
+        package var summary: String
+        package var calls: Int
+        package var spendMicros: Int64
+        package var evidence: [EvidenceRow]
+
+        enum CodingKeys: String, CodingKey {
+            case id, rule, severity, subject, state, summary, calls, evidence
+            case subjectType = "subject_type"
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
+            case spendMicros = "spend_micros"
+        }
+    }
+
+    /// One evidence call. `callerName` and `dialed` come straight from the CDR: hostile text.
+    package struct EvidenceRow: Sendable, Codable, Equatable {
+        package var time: String
+        package var account: String
+        package var callerName: String
+        package var dialed: String
+        package var number: String
+        package var region: String
+        package var scope: String
+        package var billsec: Int
+        package var disposition: String
+        package var costMicros: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case time, account, dialed, number, region, scope, billsec, disposition
+            case callerName = "caller_name"
+            case costMicros = "cost_micros"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, site, currency, from, to, generated, totals, hours, accounts, countries, alerts
+        case schemaVersion = "schema_version"
+        case timeZone = "time_zone"
+    }
+}

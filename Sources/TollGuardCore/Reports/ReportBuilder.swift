@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+
+/// Builds a `PeriodReport` from the store: calls that started in `[from, to)`, alerts that touch it.
+package struct ReportBuilder: Sendable {
+    package let database: TollGuardDatabase
+    package let configuration: TollGuardConfiguration
+    package let timeZone: TimeZone
+    package let countryNames: [String: String]
+    /// Evidence calls shown per alert (all are counted).
+    package var evidencePerAlert = 12
+    /// Accounts and countries listed.
+    package var topAccounts = 15
+    package var topCountries = 10
+
+    package init(
+        database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone,
+        countryNames: [String: String]
+    ) {
+        self.database = database
+        self.configuration = configuration
+        self.timeZone = timeZone
+        self.countryNames = countryNames
+    }
+
+    /// The file name of a report: the local date of a one-day period, else `FIRST--LAST` day.
+    package static func name(from: Date, to: Date, in timeZone: TimeZone) -> String {
+        let local = LocalTimeFormatter(timeZone: timeZone)
+        let first = String(local.seconds(from).prefix(10))
+        let last = String(local.seconds(to.addingTimeInterval(-1)).prefix(10))
+        return first == last ? first : "\(first)--\(last)"
+    }
+
+    package func build(from: Date, to: Date, site: String = "", now: Date = Date()) throws -> PeriodReport {
+        let local = LocalTimeFormatter(timeZone: timeZone)
+        let hourCount = max(1, Int((to.timeIntervalSince(from) / 3600).rounded(.up)))
+        var hours = (0..<hourCount).map { PeriodReport.Hour(start: local.minutes(from.addingTimeInterval(Double($0) * 3600))) }
+        var totals = PeriodReport.Totals()
+        struct Account {
+            var calls = 0
+            var spend: Int64 = 0
+            var byDay: [Int: Int64] = [:]
+        }
+        var accounts: [String: Account] = [:]
+        var countries: [String: PeriodReport.CountryTotal] = [:]
+        var clock = LocalClock(timeZone: timeZone)
+        try database.writer.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT account, start_utc, billsec, disposition, cost_micros, dest_region, dest_scope
+                    FROM calls WHERE start_utc >= ? AND start_utc < ?
+                    """, arguments: [CivilTime.utcText(from), CivilTime.utcText(to)])
+            while let row = try rows.next() {
+                guard let start = CivilTime.parseUTC(dateOrDateTime: row[1] as String) else { continue }
+                let answered = (row[3] as String) == CallDisposition.answered.rawValue
+                let billsec: Int = row[2]
+                let cost: Int64 = row[4] ?? 0
+                let hour = min(hourCount - 1, max(0, Int(start.timeIntervalSince(from) / 3600)))
+                hours[hour].calls += 1
+                hours[hour].spendMicros += cost
+                totals.calls += 1
+                totals.spendMicros += cost
+                totals.minutes += billsec
+                if answered {
+                    hours[hour].answered += 1
+                    totals.answered += 1
+                }
+                let scope: String? = row[6]
+                if scope == CallScope.international.rawValue || scope == CallScope.sameCodeOtherRegion.rawValue {
+                    totals.international += 1
+                    if let region: String = row[5] {
+                        countries[region, default: PeriodReport.CountryTotal(
+                            region: region, name: countryNames[region] ?? (region == "001" ? "International networks" : region), calls: 0, minutes: 0, spendMicros: 0)]
+                            .add(billsec: billsec, cost: cost)
+                    }
+                }
+                let account: String = row[0]
+                accounts[account, default: Account()].calls += 1
+                accounts[account, default: Account()].spend += cost
+                accounts[account, default: Account()].byDay[clock.local(start.timeIntervalSince1970).day, default: 0] += cost
+            }
+        }
+        totals.minutes /= 60
+        for index in countries.keys { countries[index]?.minutes /= 60 }
+
+        var resolver = PolicyResolver(
+            settings: configuration.analysis,
+            quotas: Dictionary(try database.quotas().map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }))
+        let spenders = accounts.sorted { ($0.value.spend, $1.key) > ($1.value.spend, $0.key) }.prefix(topAccounts)
+        let accountRows = spenders.map { account, totals in
+            let peak = totals.byDay.max { ($0.value, $1.key) < ($1.value, $0.key) } ?? (0, 0)
+            let quota = resolver.policy(for: Subject(.account, account)).active(.dailyQuota)
+            return PeriodReport.AccountSpend(
+                account: account, calls: totals.calls, spendMicros: totals.spend, peakDay: LocalClock.dayText(peak.key),
+                peakDaySpendMicros: peak.value, dailyQuotaMicros: quota.map { Int64(($0 * Double(Money.microsPerUnit)).rounded()) })
+        }
+        let countryRows = countries.values.sorted { ($0.spendMicros, $0.calls, $1.region) > ($1.spendMicros, $1.calls, $0.region) }
+            .prefix(topCountries)
+
+        var alerts: [PeriodReport.Alert] = []
+        for alert in try database.alerts(AlertFilter(states: Set(AlertState.allCases)))
+        where alert.lastSeen >= from && alert.firstSeen < to {
+            totals.alertsBySeverity[alert.severity.name, default: 0] += 1
+            let evidence = try database.alertCalls(id: alert.id).prefix(evidencePerAlert).map { call in
+                PeriodReport.EvidenceRow(
+                    time: local.seconds(call.time), account: call.account ?? "", callerName: call.callerName ?? "",
+                    dialed: call.dialed ?? call.number, number: call.number,
+                    region: call.region.map { countryNames[$0] ?? $0 } ?? "", scope: call.destinationClass ?? "",
+                    billsec: call.billsec ?? 0, disposition: call.disposition ?? "", costMicros: call.costMicros)
+            }
+            alerts.append(
+                PeriodReport.Alert(
+                    id: alert.id, rule: alert.rule, severity: alert.severity.name, subjectType: alert.subject.kind.rawValue,
+                    subject: alert.subject.value, state: alert.state.rawValue, firstSeen: local.minutes(alert.firstSeen),
+                    lastSeen: local.minutes(alert.lastSeen), summary: alert.summary, calls: alert.callCount,
+                    spendMicros: alert.costMicros, evidence: Array(evidence)))
+        }
+        alerts.sort { (Severity(name: $0.severity) ?? .info, $1.firstSeen) > (Severity(name: $1.severity) ?? .info, $0.firstSeen) }
+        return PeriodReport(
+            name: Self.name(from: from, to: to, in: timeZone), site: site, timeZone: timeZone.identifier,
+            currency: configuration.rating.currency, from: local.minutes(from), to: local.minutes(to),
+            generated: CivilTime.utcText(now) + "Z", totals: totals, hours: hours, accounts: accountRows,
+            countries: Array(countryRows), alerts: alerts)
+    }
+}
+
+extension PeriodReport.CountryTotal {
+    fileprivate mutating func add(billsec: Int, cost: Int64) {
+        calls += 1
+        minutes += billsec
+        spendMicros += cost
+    }
+}
+
+/// Local wall-clock text in one zone: `2026-11-12 03:00` and `2026-11-12 03:00:41`.
+struct LocalTimeFormatter {
+    let timeZone: TimeZone
+
+    func seconds(_ date: Date) -> String {
+        let offset = timeZone.secondsFromGMT(for: date)
+        return CivilTime.utcText(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(offset))
+    }
+
+    func minutes(_ date: Date) -> String { String(seconds(date).prefix(16)) }
+}
