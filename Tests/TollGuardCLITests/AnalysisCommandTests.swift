@@ -39,6 +39,7 @@ import TollGuardTestSupport
         let csv = try folder.write("Master.csv", text: Self.masterCSV())
         let db = folder.path("tg.sqlite")
         let common = ["--config", config, "--db", db]
+        let reports = ["--reports", folder.path("reports")]
         try CLITests.run(["rates", "import", "--example"] + common)
         #expect(try CLITests.run(["ingest", csv] + common).status == 0)
 
@@ -49,7 +50,7 @@ import TollGuardTestSupport
         #expect(quotas.contains("default for everyone ([analysis.account] daily_quota): 50.00 USD"))
         #expect(quotas.contains("1023"))
 
-        let analyzed = try CLITests.run(["analyze", "--from", "2026-11-20", "--json"] + common)
+        let analyzed = try CLITests.run(["analyze", "--from", "2026-11-20", "--json"] + common + reports)
         #expect(analyzed.status == 0)
         let summary = try JSONSerialization.jsonObject(with: Data(analyzed.stdout.utf8)) as? [String: Any]
         #expect(summary?["calls_analyzed"] as? Int == 22)
@@ -60,8 +61,9 @@ import TollGuardTestSupport
                     && ($0["metrics"] as? [String: Any])?["limit_source"] as? String == "quota table"
             })
         #expect(alerts.allSatisfy { $0["subject"] as? String != "1001" })
+        #expect(summary?["reports"] as? [String] == [folder.path("reports") + "/2026-11-20.html"])
 
-        let again = try CLITests.run(["analyze", "--from", "2026-11-20"] + common).stdout
+        let again = try CLITests.run(["analyze", "--from", "2026-11-20", "--no-report"] + common).stdout
         #expect(again.contains("alerts: 0 new, 0 updated"))
 
         let listed = try CLITests.run(["alerts", "list", "--severity", "high", "--json"] + common)

@@ -77,7 +77,8 @@ import TollGuardTestSupport
         var bytes: [UInt8] = []
         writer.appendRows(10, to: &bytes)
         bytes += Array("\"broken\n".utf8)
-        let result = try Self.run(["ingest", "--db", db, "--strict", "--format", "fs-example", "-"], stdin: Data(bytes))
+        let result = try Self.run(
+            ["ingest", "--db", db, "--strict", "--format", "fs-example", "-"], stdin: Data(bytes))
         #expect(result.status == 3)
         #expect(result.stdout.contains("10 inserted"))
         #expect(result.stdout.contains("rejected line 11"))
@@ -86,7 +87,8 @@ import TollGuardTestSupport
 
     @Test func environmentNamesTheDatabaseAndConfig() throws {
         let directory = try TemporaryDirectory()
-        let config = try directory.write("tollguard.toml", text: "[site]\ntimezone = \"Europe/Berlin\"\n[ingest]\nbatch_size = 5\n")
+        let config = try directory.write(
+            "tollguard.toml", text: "[site]\ntimezone = \"Europe/Berlin\"\n[ingest]\nbatch_size = 5\n")
         let db = directory.path("env.sqlite")
         let check = try Self.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config, "TOLLGUARD_DB": db])
         #expect(check.status == 0)
@@ -131,7 +133,9 @@ import TollGuardTestSupport
         while Date() < deadline, process.isRunning {
             if FileManager.default.fileExists(atPath: db),
                 let database = try? DatabaseQueue(path: db),
-                let line = try? database.read({ try Int.fetchOne($0, sql: "SELECT max(committed_line) FROM ingested_files") }),
+                let line = try? database.read({
+                    try Int.fetchOne($0, sql: "SELECT max(committed_line) FROM ingested_files")
+                }),
                 line > 0
             {
                 committed = line
@@ -154,13 +158,73 @@ import TollGuardTestSupport
         #expect(distinct == rows)
     }
 
-    @Test func demoRunsInItsOwnFolder() throws {
+    @Test func demoSimulatesAnalyzesAndReportsInItsOwnFolder() throws {
         let directory = try TemporaryDirectory()
         let folder = directory.path("demo")
-        let result = try Self.run(["demo", "--directory", folder, "--calls", "2000"])
-        #expect(result.status == 0)
-        #expect(result.stdout.contains("2000 inserted"))
-        #expect(result.stdout.contains("Ingested again: 0 inserted"))
-        #expect(FileManager.default.fileExists(atPath: folder + "/tollguard.sqlite"))
+        let result = try Self.run(["demo", "--directory", folder, "--days", "4", "--accounts", "24"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("0 rejected"))
+        #expect(result.stdout.contains("SEVERITY") && result.stdout.contains("critical"))
+        #expect(result.stdout.contains("IRSF burst at night"))
+        let report = folder + "/reports/2026-11-09--2026-11-12.html"
+        #expect(result.stdout.contains("Report: " + report))
+        for name in ["Master.csv", "scenarios.json", "known-fraud.txt", "tollguard.toml", "tollguard.sqlite"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + name), "\(name)")
+        }
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(html.contains("&lt;script&gt;") && !html.contains("<script"))
+        // The folder's tollguard.toml works for the other commands.
+        let alerts = try Self.run(
+            ["alerts", "list", "--json"],
+            environment: ["TOLLGUARD_CONFIG": folder + "/tollguard.toml", "TOLLGUARD_DB": folder + "/tollguard.sqlite"])
+        #expect(alerts.status == 0 && alerts.stdout.contains("\"severity\" : \"critical\""))
+    }
+
+    @Test func simulateWritesTheSameFileForASeedAndItsLabels() throws {
+        let directory = try TemporaryDirectory()
+        for name in ["a", "b"] {
+            let result = try Self.run([
+                "simulate", "--days", "2", "--accounts", "20", "--seed", "9", "--out", directory.path("\(name).csv"),
+                "--labels", directory.path("\(name).json"), "--fraud-list", directory.path("\(name).txt"),
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let a = try Data(contentsOf: URL(fileURLWithPath: directory.path("a.csv")))
+        #expect(a == (try Data(contentsOf: URL(fileURLWithPath: directory.path("b.csv")))))
+        let labels = try JSONDecoder().decode(
+            SimulationLabels.self, from: Data(contentsOf: URL(fileURLWithPath: directory.path("a.json"))))
+        #expect(labels.seed == 9 && labels.scenarios.count == FraudScenarioKind.allCases.count)
+        let bad = try Self.run(["simulate", "--accounts", "3", "--out", directory.path("c.csv")])
+        #expect(bad.status != 0 && bad.stderr.contains("--accounts"))
+    }
+
+    @Test func analyzeWritesADailyReportAndReportRendersItAgain() throws {
+        let directory = try TemporaryDirectory()
+        let cdr = directory.path("Master.csv")
+        #expect(try Self.run(["simulate", "--days", "3", "--accounts", "20", "--out", cdr]).status == 0)
+        let environment = [
+            "TOLLGUARD_DB": directory.path("t.sqlite"),
+            "TOLLGUARD_CONFIG": try directory.write(
+                "t.toml",
+                text: "[site]\ntimezone = \"America/New_York\"\n[reports]\ndirectory = \"\(directory.path("r"))\"\n"),
+        ]
+        #expect(try Self.run(["ingest", cdr], environment: environment).status == 0)
+        let analyzed = try Self.run(
+            ["analyze", "--from", "2026-11-10", "--to", "2026-11-12"], environment: environment)
+        #expect(analyzed.status == 0, "\(analyzed.stderr)")
+        for day in ["2026-11-10", "2026-11-11"] {
+            for suffix in [".html", ".json", "-alerts.csv"] {
+                #expect(FileManager.default.fileExists(atPath: directory.path("r/\(day)\(suffix)")), "\(day)\(suffix)")
+            }
+        }
+        let first = try Data(contentsOf: URL(fileURLWithPath: directory.path("r/2026-11-10.json")))
+        try FileManager.default.removeItem(atPath: directory.path("r/2026-11-10.html"))
+        let again = try Self.run(["report", "--date", "2026-11-10"], environment: environment)
+        #expect(again.status == 0 && again.stdout.contains("2026-11-10.html"))
+        #expect(FileManager.default.fileExists(atPath: directory.path("r/2026-11-10.html")))
+        let report = try JSONDecoder().decode(
+            PeriodReport.self, from: Data(contentsOf: URL(fileURLWithPath: directory.path("r/2026-11-10.json"))))
+        let before = try JSONDecoder().decode(PeriodReport.self, from: first)
+        #expect(report.totals == before.totals && report.hours.count == 24 && report.totals.calls > 1000)
     }
 }

@@ -5,7 +5,8 @@ import TollGuardCore
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Simulate a week of a PBX with injected fraud, ingest it, analyze it, show the alerts and the report.",
+        abstract:
+            "Simulate a week of a PBX with injected fraud, ingest it, analyze it, show the alerts and the report.",
         discussion: """
             Touches nothing outside its folder (default ./tollguard-demo): the CDR file, the injected scenarios, \
             the known-fraud list, the site's tollguard.toml, the database and reports/ are written there, and \

@@ -41,7 +41,8 @@ struct ReportCommand: ParsableCommand {
         }
         if let from, let to {
             period = (
-                try global.localDate(from, option: "--from", zone: zone), try global.localDate(to, option: "--to", zone: zone)
+                try global.localDate(from, option: "--from", zone: zone),
+                try global.localDate(to, option: "--to", zone: zone)
             )
         }
         guard period.from < period.to else { throw ValidationError("--from must be before --to") }

@@ -81,7 +81,8 @@ struct SimulateCommand: ParsableCommand {
             try encoder.encode(simulation.labels).write(to: URL(fileURLWithPath: labels))
         }
         if let fraudList { try simulation.writeFraudList(to: fraudList) }
-        print("wrote \(simulation.calls.count) calls over \(days) days (\(accounts) extensions, seed \(seed)) to \(out)")
+        print(
+            "wrote \(simulation.calls.count) calls over \(days) days (\(accounts) extensions, seed \(seed)) to \(out)")
         for scenario in simulation.scenarios {
             print("  \(scenario.start)  \(scenario.description)")
         }

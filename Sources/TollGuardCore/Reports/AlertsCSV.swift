@@ -14,7 +14,9 @@ package enum AlertsCSV {
     package static func render(_ report: PeriodReport) -> String {
         var lines = [header.map(cell).joined(separator: ",")]
         for alert in report.alerts {
-            let numbers = alert.evidence.map(\.dialed).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let numbers = alert.evidence.map(\.dialed).reduce(into: [String]()) {
+                if !$0.contains($1) { $0.append($1) }
+            }
             lines.append(
                 [
                     String(alert.id), alert.severity, alert.rule, alert.subjectType, alert.subject, alert.state,

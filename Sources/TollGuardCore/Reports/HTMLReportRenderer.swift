@@ -77,18 +77,24 @@ package enum HTMLReportRenderer {
         html += "<section id=\"alerts\"><h2>Alerts (\(report.alerts.count))</h2>\n"
         if report.alerts.isEmpty { html += "<p>No alerts in this period.</p>\n" }
         for alert in report.alerts {
-            html += "<details class=\"alert sev-\(h(alert.severity))\"><summary><span class=\"badge\">\(h(alert.severity))</span> "
+            html +=
+                "<details class=\"alert sev-\(h(alert.severity))\"><summary><span class=\"badge\">\(h(alert.severity))</span> "
             html += "<code>#\(alert.id) \(h(alert.rule))</code> \(h(alert.subjectType)) <b>\(h(alert.subject))</b> · "
-            html += "\(h(alert.firstSeen)) – \(h(alert.lastSeen)) · \(h(alert.state))<br>\(h(alert.summary))</summary>\n"
+            html +=
+                "\(h(alert.firstSeen)) – \(h(alert.lastSeen)) · \(h(alert.state))<br>\(h(alert.summary))</summary>\n"
             html += "<table><thead><tr><th>time</th><th>account</th><th>caller name</th><th>dialled</th><th>number</th>"
-            html += "<th>country</th><th>scope</th><th>billsec</th><th>disposition</th><th>cost</th></tr></thead><tbody>\n"
+            html +=
+                "<th>country</th><th>scope</th><th>billsec</th><th>disposition</th><th>cost</th></tr></thead><tbody>\n"
             for call in alert.evidence {
                 html += "<tr><td>\(h(call.time))</td><td>\(h(call.account))</td><td>\(h(call.callerName))</td>"
-                html += "<td>\(h(call.dialed))</td><td>\(h(call.number))</td><td>\(h(call.region))</td><td>\(h(call.scope))</td>"
-                html += "<td>\(call.billsec)</td><td>\(h(call.disposition))</td><td>\(h(money(call.costMicros)))</td></tr>\n"
+                html +=
+                    "<td>\(h(call.dialed))</td><td>\(h(call.number))</td><td>\(h(call.region))</td><td>\(h(call.scope))</td>"
+                html +=
+                    "<td>\(call.billsec)</td><td>\(h(call.disposition))</td><td>\(h(money(call.costMicros)))</td></tr>\n"
             }
             if alert.calls > alert.evidence.count {
-                html += "<tr><td colspan=\"10\">… \(alert.calls - alert.evidence.count) more calls (tollguard alerts show \(alert.id))</td></tr>\n"
+                html +=
+                    "<tr><td colspan=\"10\">… \(alert.calls - alert.evidence.count) more calls (tollguard alerts show \(alert.id))</td></tr>\n"
             }
             html += "</tbody></table></details>\n"
         }

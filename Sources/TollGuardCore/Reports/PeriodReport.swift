@@ -31,6 +31,18 @@ package struct PeriodReport: Sendable, Codable, Equatable {
         /// Alerts touching the period, by severity name.
         package var alertsBySeverity: [String: Int] = [:]
 
+        package init(
+            calls: Int = 0, answered: Int = 0, minutes: Int = 0, international: Int = 0, spendMicros: Int64 = 0,
+            alertsBySeverity: [String: Int] = [:]
+        ) {
+            self.calls = calls
+            self.answered = answered
+            self.minutes = minutes
+            self.international = international
+            self.spendMicros = spendMicros
+            self.alertsBySeverity = alertsBySeverity
+        }
+
         enum CodingKeys: String, CodingKey {
             case calls, answered, minutes, international
             case spendMicros = "spend_micros"
@@ -44,6 +56,15 @@ package struct PeriodReport: Sendable, Codable, Equatable {
         package var calls = 0
         package var answered = 0
         package var spendMicros: Int64 = 0
+
+        package init(
+            start: String, calls: Int = 0, answered: Int = 0, spendMicros: Int64 = 0
+        ) {
+            self.start = start
+            self.calls = calls
+            self.answered = answered
+            self.spendMicros = spendMicros
+        }
 
         enum CodingKeys: String, CodingKey {
             case start, calls, answered
@@ -61,6 +82,18 @@ package struct PeriodReport: Sendable, Codable, Equatable {
         /// Nil when the account has no quota.
         package var dailyQuotaMicros: Int64?
 
+        package init(
+            account: String, calls: Int, spendMicros: Int64, peakDay: String, peakDaySpendMicros: Int64,
+            dailyQuotaMicros: Int64?
+        ) {
+            self.account = account
+            self.calls = calls
+            self.spendMicros = spendMicros
+            self.peakDay = peakDay
+            self.peakDaySpendMicros = peakDaySpendMicros
+            self.dailyQuotaMicros = dailyQuotaMicros
+        }
+
         enum CodingKeys: String, CodingKey {
             case account, calls
             case spendMicros = "spend_micros"
@@ -77,6 +110,16 @@ package struct PeriodReport: Sendable, Codable, Equatable {
         package var calls: Int
         package var minutes: Int
         package var spendMicros: Int64
+
+        package init(
+            region: String, name: String, calls: Int, minutes: Int, spendMicros: Int64
+        ) {
+            self.region = region
+            self.name = name
+            self.calls = calls
+            self.minutes = minutes
+            self.spendMicros = spendMicros
+        }
 
         enum CodingKeys: String, CodingKey {
             case region, name, calls, minutes
@@ -98,6 +141,25 @@ package struct PeriodReport: Sendable, Codable, Equatable {
         package var calls: Int
         package var spendMicros: Int64
         package var evidence: [EvidenceRow]
+
+        package init(
+            id: Int64, rule: String, severity: String, subjectType: String, subject: String, state: String,
+            firstSeen: String, lastSeen: String, summary: String, calls: Int, spendMicros: Int64,
+            evidence: [EvidenceRow]
+        ) {
+            self.id = id
+            self.rule = rule
+            self.severity = severity
+            self.subjectType = subjectType
+            self.subject = subject
+            self.state = state
+            self.firstSeen = firstSeen
+            self.lastSeen = lastSeen
+            self.summary = summary
+            self.calls = calls
+            self.spendMicros = spendMicros
+            self.evidence = evidence
+        }
 
         enum CodingKeys: String, CodingKey {
             case id, rule, severity, subject, state, summary, calls, evidence
@@ -121,11 +183,45 @@ package struct PeriodReport: Sendable, Codable, Equatable {
         package var disposition: String
         package var costMicros: Int64
 
+        package init(
+            time: String, account: String, callerName: String, dialed: String, number: String, region: String,
+            scope: String, billsec: Int, disposition: String, costMicros: Int64
+        ) {
+            self.time = time
+            self.account = account
+            self.callerName = callerName
+            self.dialed = dialed
+            self.number = number
+            self.region = region
+            self.scope = scope
+            self.billsec = billsec
+            self.disposition = disposition
+            self.costMicros = costMicros
+        }
+
         enum CodingKeys: String, CodingKey {
             case time, account, dialed, number, region, scope, billsec, disposition
             case callerName = "caller_name"
             case costMicros = "cost_micros"
         }
+    }
+
+    package init(
+        name: String, site: String, timeZone: String, currency: String, from: String, to: String, generated: String,
+        totals: Totals, hours: [Hour], accounts: [AccountSpend], countries: [CountryTotal], alerts: [Alert]
+    ) {
+        self.name = name
+        self.site = site
+        self.timeZone = timeZone
+        self.currency = currency
+        self.from = from
+        self.to = to
+        self.generated = generated
+        self.totals = totals
+        self.hours = hours
+        self.accounts = accounts
+        self.countries = countries
+        self.alerts = alerts
     }
 
     enum CodingKeys: String, CodingKey {

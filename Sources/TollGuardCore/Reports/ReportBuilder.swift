@@ -34,7 +34,9 @@ package struct ReportBuilder: Sendable {
     package func build(from: Date, to: Date, site: String = "", now: Date = Date()) throws -> PeriodReport {
         let local = LocalTimeFormatter(timeZone: timeZone)
         let hourCount = max(1, Int((to.timeIntervalSince(from) / 3600).rounded(.up)))
-        var hours = (0..<hourCount).map { PeriodReport.Hour(start: local.minutes(from.addingTimeInterval(Double($0) * 3600))) }
+        var hours = (0..<hourCount).map {
+            PeriodReport.Hour(start: local.minutes(from.addingTimeInterval(Double($0) * 3600)))
+        }
         var totals = PeriodReport.Totals()
         struct Account {
             var calls = 0
@@ -70,15 +72,21 @@ package struct ReportBuilder: Sendable {
                 if scope == CallScope.international.rawValue || scope == CallScope.sameCodeOtherRegion.rawValue {
                     totals.international += 1
                     if let region: String = row[5] {
-                        countries[region, default: PeriodReport.CountryTotal(
-                            region: region, name: countryNames[region] ?? (region == "001" ? "International networks" : region), calls: 0, minutes: 0, spendMicros: 0)]
-                            .add(billsec: billsec, cost: cost)
+                        countries[
+                            region,
+                            default: PeriodReport.CountryTotal(
+                                region: region,
+                                name: countryNames[region] ?? (region == "001" ? "International networks" : region),
+                                calls: 0, minutes: 0, spendMicros: 0)
+                        ]
+                        .add(billsec: billsec, cost: cost)
                     }
                 }
                 let account: String = row[0]
                 accounts[account, default: Account()].calls += 1
                 accounts[account, default: Account()].spend += cost
-                accounts[account, default: Account()].byDay[clock.local(start.timeIntervalSince1970).day, default: 0] += cost
+                accounts[account, default: Account()].byDay[clock.local(start.timeIntervalSince1970).day, default: 0] +=
+                    cost
             }
         }
         totals.minutes /= 60
@@ -93,10 +101,13 @@ package struct ReportBuilder: Sendable {
             let quota = resolver.policy(for: Subject(.account, account)).active(.dailyQuota)
             return PeriodReport.AccountSpend(
                 account: account, calls: totals.calls, spendMicros: totals.spend, peakDay: LocalClock.dayText(peak.key),
-                peakDaySpendMicros: peak.value, dailyQuotaMicros: quota.map { Int64(($0 * Double(Money.microsPerUnit)).rounded()) })
+                peakDaySpendMicros: peak.value,
+                dailyQuotaMicros: quota.map { Int64(($0 * Double(Money.microsPerUnit)).rounded()) })
         }
-        let countryRows = countries.values.sorted { ($0.spendMicros, $0.calls, $1.region) > ($1.spendMicros, $1.calls, $0.region) }
-            .prefix(topCountries)
+        let countryRows = countries.values.sorted {
+            ($0.spendMicros, $0.calls, $1.region) > ($1.spendMicros, $1.calls, $0.region)
+        }
+        .prefix(topCountries)
 
         var alerts: [PeriodReport.Alert] = []
         for alert in try database.alerts(AlertFilter(states: Set(AlertState.allCases)))
@@ -111,12 +122,16 @@ package struct ReportBuilder: Sendable {
             }
             alerts.append(
                 PeriodReport.Alert(
-                    id: alert.id, rule: alert.rule, severity: alert.severity.name, subjectType: alert.subject.kind.rawValue,
-                    subject: alert.subject.value, state: alert.state.rawValue, firstSeen: local.minutes(alert.firstSeen),
+                    id: alert.id, rule: alert.rule, severity: alert.severity.name,
+                    subjectType: alert.subject.kind.rawValue,
+                    subject: alert.subject.value, state: alert.state.rawValue,
+                    firstSeen: local.minutes(alert.firstSeen),
                     lastSeen: local.minutes(alert.lastSeen), summary: alert.summary, calls: alert.callCount,
                     spendMicros: alert.costMicros, evidence: Array(evidence)))
         }
-        alerts.sort { (Severity(name: $0.severity) ?? .info, $1.firstSeen) > (Severity(name: $1.severity) ?? .info, $0.firstSeen) }
+        alerts.sort {
+            (Severity(name: $0.severity) ?? .info, $1.firstSeen) > (Severity(name: $1.severity) ?? .info, $0.firstSeen)
+        }
         return PeriodReport(
             name: Self.name(from: from, to: to, in: timeZone), site: site, timeZone: timeZone.identifier,
             currency: configuration.rating.currency, from: local.minutes(from), to: local.minutes(to),

@@ -26,7 +26,8 @@ enum SVGChart {
             svg += "width=\"\(fixed(step * 0.8))\" height=\"\(fixed(barHeight))\" fill=\"\(color)\">"
             svg += "<title>\(HTMLEscaping.escape(tooltips[index]))</title></rect>"
             if let label = labels[index] {
-                svg += "<text x=\"\(fixed(x))\" y=\"\(Int(height - 6))\" class=\"axis\">\(HTMLEscaping.escape(label))</text>"
+                svg +=
+                    "<text x=\"\(fixed(x))\" y=\"\(Int(height - 6))\" class=\"axis\">\(HTMLEscaping.escape(label))</text>"
             }
         }
         return svg + "</svg>"
@@ -54,13 +55,15 @@ enum SVGChart {
         for (index, row) in rows.enumerated() {
             let y = Double(index) * rowHeight + 2
             svg += "<text x=\"0\" y=\"\(fixed(y + 15))\" class=\"label\">\(HTMLEscaping.escape(row.label))</text>"
-            svg += "<rect x=\"\(Int(left))\" y=\"\(fixed(y + 3))\" width=\"\(fixed(max(span * row.value / maximum, 1)))\" "
+            svg +=
+                "<rect x=\"\(Int(left))\" y=\"\(fixed(y + 3))\" width=\"\(fixed(max(span * row.value / maximum, 1)))\" "
             svg += "height=\"\(Int(rowHeight - 8))\" fill=\"\(row.alarming ? "#c62828" : "#1565c0")\"/>"
             if let marker = row.marker {
                 let x = left + span * marker / maximum
                 svg += line(x1: x, y1: y, x2: x, y2: y + rowHeight - 2, stroke: "#222", dashed: true)
             }
-            svg += "<text x=\"\(fixed(width - right + 8))\" y=\"\(fixed(y + 15))\" class=\"label\">\(HTMLEscaping.escape(row.text))</text>"
+            svg +=
+                "<text x=\"\(fixed(width - right + 8))\" y=\"\(fixed(y + 15))\" class=\"label\">\(HTMLEscaping.escape(row.text))</text>"
         }
         return svg + "</svg>"
     }

@@ -109,7 +109,9 @@ package struct DetectionEvaluation: Sendable {
                 }
             }
         }
-        try database.forEachObservedCall(from: from.addingTimeInterval(-engine.reach), to: to) { take(engine.replay($0)) }
+        try database.forEachObservedCall(from: from.addingTimeInterval(-engine.reach), to: to) {
+            take(engine.replay($0))
+        }
         take(engine.finish())
         for index in outcomes.indices {
             guard let first = firstFinding[index], let start = startsByScenario[index].min() else { continue }

@@ -126,7 +126,9 @@ struct FraudInjector {
             add(
                 account: victim, dialled: random.pick(prefixes) + target.draw(&random), at: clock,
                 ring: random.int(0...2), talk: 0,
-                cause: random.pick(["NO_ROUTE_DESTINATION", "UNALLOCATED_NUMBER", "INVALID_NUMBER_FORMAT", "CALL_REJECTED"]))
+                cause: random.pick([
+                    "NO_ROUTE_DESTINATION", "UNALLOCATED_NUMBER", "INVALID_NUMBER_FORMAT", "CALL_REJECTED",
+                ]))
             clock += Int64(random.int(3...20))
         }
         add(

@@ -22,8 +22,10 @@ struct HonestTraffic {
     }
 
     /// Hours of an office day, weighted by how busy they are.
-    private static let officeHours = [8, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11, 12, 12, 13, 13, 13, 14, 14, 14, 14,
-        15, 15, 15, 15, 16, 16, 16, 17, 17, 18]
+    private static let officeHours = [
+        8, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11, 12, 12, 13, 13, 13, 14, 14, 14, 14,
+        15, 15, 15, 15, 16, 16, 16, 17, 17, 18,
+    ]
 
     mutating func generate() -> [SimulatedCall] {
         for day in 0..<days {
@@ -48,16 +50,20 @@ struct HonestTraffic {
             count = random.int(account.callsPerDay / 2...account.callsPerDay * 3 / 2)
         }
         for _ in 0..<count {
-            let hour = weekend ? random.int(10...15) : (random.chance(0.03) ? random.int(19...21) : random.pick(Self.officeHours))
+            let hour =
+                weekend
+                ? random.int(10...15) : (random.chance(0.03) ? random.int(19...21) : random.pick(Self.officeHours))
             let start = midnight + Int64(hour * 3600 + random.int(0...3599))
             let roll = random.unit()
             if roll < 0.35 {
                 internalCall(from: account, at: start)
             } else if roll < 0.45, !account.usualCountries.isEmpty {
-                externalCall(from: account, dialled: "011" + random.pick(account.usualCountries).draw(&random), at: start)
+                externalCall(
+                    from: account, dialled: "011" + random.pick(account.usualCountries).draw(&random), at: start)
             } else {
                 let number = random.chance(0.05) ? NumberRange.tollFree.draw(&random) : NumberRange.national(&random)
-                externalCall(from: account, dialled: random.chance(0.7) ? number : String(number.dropFirst()), at: start)
+                externalCall(
+                    from: account, dialled: random.chance(0.7) ? number : String(number.dropFirst()), at: start)
             }
         }
         if let trip = account.trip, !weekend, (trip.day...trip.day + 1).contains(day) {
@@ -83,14 +89,18 @@ struct HonestTraffic {
     }
 
     private mutating func externalCall(
-        from account: SimulatedSite.Account, dialled: String, at start: Int64, gateway: String = SimulatedSite.officeGateway
+        from account: SimulatedSite.Account, dialled: String, at start: Int64,
+        gateway: String = SimulatedSite.officeGateway
     ) {
         let international = dialled.hasPrefix("011")
         let roll = random.unit()
         let (ring, talk, cause): (Int, Int, String) =
             switch roll {
             case ..<0.68:
-                (random.int(3...18), random.exponential(mean: international ? 420 : 180, in: 5...5400), "NORMAL_CLEARING")
+                (
+                    random.int(3...18), random.exponential(mean: international ? 420 : 180, in: 5...5400),
+                    "NORMAL_CLEARING"
+                )
             case ..<0.86: (random.int(15...35), 0, "NO_ANSWER")
             case ..<0.95: (random.int(1...4), 0, "USER_BUSY")
             default: (random.int(0...3), 0, random.pick(["NORMAL_TEMPORARY_FAILURE", "UNALLOCATED_NUMBER"]))

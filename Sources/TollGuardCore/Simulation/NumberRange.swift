@@ -19,8 +19,10 @@ struct NumberRange: Sendable {
 
     // MARK: - Home (the simulated site is in New York; NANP, dialled 1 + ten digits)
 
-    static let homeAreaCodes = ["212", "646", "718", "917", "201", "973", "516", "914", "203", "617", "312", "415",
-        "305", "404", "713", "214", "602", "303", "206"]
+    static let homeAreaCodes = [
+        "212", "646", "718", "917", "201", "973", "516", "914", "203", "617", "312", "415",
+        "305", "404", "713", "214", "602", "303", "206",
+    ]
     static let tollFree = NumberRange(prefix: "1800", randomDigits: 7, country: "US")
 
     /// A random US number in one of the home area codes.

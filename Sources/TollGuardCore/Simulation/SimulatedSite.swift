@@ -36,10 +36,14 @@ package struct SimulatedSite: Sendable {
 
     package var accounts: [Account]
 
-    private static let firstNames = ["Alice", "Bob", "Carla", "Dev", "Eve", "Farid", "Grace", "Hugo", "Ines", "Jon",
-        "Kemal", "Lena", "Marta", "Nils", "Olga", "Priya", "Quentin", "Rosa", "Sam", "Tariq", "Uma", "Viktor"]
-    private static let lastNames = ["Meyer", "Jones", "Diaz", "Patel", "Novak", "Haddad", "Lee", "Martin", "Costa",
-        "Berg", "Okafor", "Rossi", "Kowalski", "Nguyen", "Schmidt", "Silva"]
+    private static let firstNames = [
+        "Alice", "Bob", "Carla", "Dev", "Eve", "Farid", "Grace", "Hugo", "Ines", "Jon",
+        "Kemal", "Lena", "Marta", "Nils", "Olga", "Priya", "Quentin", "Rosa", "Sam", "Tariq", "Uma", "Viktor",
+    ]
+    private static let lastNames = [
+        "Meyer", "Jones", "Diaz", "Patel", "Novak", "Haddad", "Lee", "Martin", "Costa",
+        "Berg", "Okafor", "Rossi", "Kowalski", "Nguyen", "Schmidt", "Silva",
+    ]
 
     /// `count` accounts: a sixth (at least two) call-centre agents, two travellers, the rest office staff.
     init(accounts count: Int, days: Int, random: inout SimulationRandom) {

@@ -10,20 +10,20 @@ package struct ExampleCDRWriter {
     package var firstStart: Int64
     /// Mean seconds between call starts.
     package var spacingSeconds: Int
-    private var random: SeededGenerator
+    private var random: SimulationRandom
     private var clock: Int64
 
     package init(seed: UInt64, accounts: Int = 50, firstStart: Int64 = 1_763_683_200, spacingSeconds: Int = 3) {
         self.accounts = max(1, accounts)
         self.firstStart = firstStart
         self.spacingSeconds = max(1, spacingSeconds)
-        self.random = SeededGenerator(seed: seed)
+        self.random = SimulationRandom(seed: seed)
         self.clock = firstStart
     }
 
     /// A uniform integer in `0..<bound`.
     private mutating func roll(_ bound: Int) -> Int {
-        Int(random.next(upperBound: UInt64(max(1, bound))))
+        random.int(0...max(1, bound) - 1)
     }
 
     private static let names = ["Alice Meyer", "Bob Jones", "Carla Diaz", "Dev Patel", "Eve Novak", "Farid Haddad",
@@ -103,16 +103,7 @@ package struct ExampleCDRWriter {
         output.append(10)
     }
 
-    private mutating func uuid() -> String {
-        let high = random.next()
-        let low = random.next()
-        func hex(_ value: UInt64, _ digits: Int) -> String {
-            let text = String(value, radix: 16)
-            return String(repeating: "0", count: max(0, digits - text.count)) + text.suffix(digits)
-        }
-        return hex(high >> 32, 8) + "-" + hex((high >> 16) & 0xffff, 4) + "-4" + hex(high & 0xfff, 3) + "-a"
-            + hex((low >> 48) & 0xfff, 3) + "-" + hex(low & 0xffff_ffff_ffff, 12)
-    }
+    private mutating func uuid() -> String { random.uuid() }
 
     /// Writes `rows` rows to a file at `path`, in chunks.
     package static func writeFile(path: String, rows: Int, seed: UInt64, accounts: Int = 50) throws {

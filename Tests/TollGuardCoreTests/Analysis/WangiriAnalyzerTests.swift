@@ -11,7 +11,9 @@ import TollGuardTestSupport
     }
 
     /// `count` one-ring calls from +1 876 555 00xx to the site's number, ringing `ring` seconds.
-    static func oneRings(_ factory: inout CallFactory, count: Int, ring: Double = 3, at start: Double = 0) -> [ObservedCall] {
+    static func oneRings(_ factory: inout CallFactory, count: Int, ring: Double = 3, at start: Double = 0)
+        -> [ObservedCall]
+    {
         (0..<count).map { index in
             factory.call(
                 "", to: .national(90), at: start + Double(index) * 40, answered: false, context: "public",
@@ -51,7 +53,8 @@ import TollGuardTestSupport
         var factory = CallFactory()
         // A national customer who rang once, called back: what people do.
         var calls = [
-            factory.call("", to: .national(90), at: 0, answered: false, context: "public", caller: "+12025550104", ring: 2),
+            factory.call(
+                "", to: .national(90), at: 0, answered: false, context: "public", caller: "+12025550104", ring: 2),
             factory.call("1003", to: .national(4), at: 300),
         ]
         // A Caribbean caller who let it ring 25 s: a person, not a one-ring robot.
@@ -81,7 +84,8 @@ import TollGuardTestSupport
         #expect(severity(strong: ["53", "371"]) == .high)
         #expect(severity(strong: ["44"]) == .critical)
         // The shipped data: +44 has two sources, +53 (Cuba) more than three.
-        let strong = try? NumberingPlan.builtIn.get().hotspots.prefixes(namedByAtLeast: AnalysisSettings().hotspotMinSources)
+        let strong = try? NumberingPlan.builtIn.get().hotspots.prefixes(
+            namedByAtLeast: AnalysisSettings().hotspotMinSources)
         #expect(strong?.contains("44") == false)
         #expect(strong?.contains("53") == true)
     }

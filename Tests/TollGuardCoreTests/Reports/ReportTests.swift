@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import TollGuardCore
+import TollGuardTestSupport
+
+/// The morning report: its structure (golden file), escaping of everything from a CDR, the
+/// alerts CSV's formula neutralization, and the figures built from a store.
+@Suite struct ReportTests {
+    static let hostileName = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+    /// A small fixed report: two hours, two accounts, one country, one alert with hostile evidence.
+    static func sampleReport() -> PeriodReport {
+        let evidence = PeriodReport.EvidenceRow(
+            time: "2026-11-12 02:10:07", account: "1023", callerName: hostileName, dialed: "=cmd|'/C calc'!A0",
+            number: "+37190000021", region: "Latvia", scope: "international", billsec: 300, disposition: "answered",
+            costMicros: 9_000_000)
+        return PeriodReport(
+            name: "2026-11-12", site: "Head office & \"lab\"", timeZone: "America/New_York", currency: "USD",
+            from: "2026-11-12 00:00", to: "2026-11-12 02:00", generated: "2026-11-13 06:00:00Z",
+            totals: PeriodReport.Totals(
+                calls: 12, answered: 9, minutes: 40, international: 3, spendMicros: 12_500_000,
+                alertsBySeverity: ["critical": 1]),
+            hours: [
+                PeriodReport.Hour(start: "2026-11-12 00:00", calls: 2, answered: 1, spendMicros: 0),
+                PeriodReport.Hour(start: "2026-11-12 01:00", calls: 10, answered: 8, spendMicros: 12_500_000),
+            ],
+            accounts: [
+                PeriodReport.AccountSpend(
+                    account: "1023", calls: 4, spendMicros: 12_000_000, peakDay: "2026-11-12",
+                    peakDaySpendMicros: 12_000_000, dailyQuotaMicros: 10_000_000),
+                PeriodReport.AccountSpend(
+                    account: "<b>1001</b>", calls: 8, spendMicros: 500_000, peakDay: "2026-11-12",
+                    peakDaySpendMicros: 500_000, dailyQuotaMicros: nil),
+            ],
+            countries: [
+                PeriodReport.CountryTotal(region: "LV", name: "Latvia", calls: 3, minutes: 15, spendMicros: 12_000_000)
+            ],
+            alerts: [
+                PeriodReport.Alert(
+                    id: 7, rule: "fraud_list_destination", severity: "critical", subjectType: "account",
+                    subject: "1023", state: "open", firstSeen: "2026-11-12 01:10", lastSeen: "2026-11-12 01:40",
+                    summary: "1023 called +37190000021 <listed>", calls: 3, spendMicros: 12_000_000,
+                    evidence: [evidence])
+            ])
+    }
+
+    static var goldenURL: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/reports/golden-report.html")
+    }
+
+    /// The whole page, byte for byte. After an intended change: TOLLGUARD_UPDATE_GOLDEN=1 swift test --filter ReportTests
+    @Test func theHTMLMatchesTheGoldenFile() throws {
+        let html = HTMLReportRenderer.render(Self.sampleReport())
+        if ProcessInfo.processInfo.environment["TOLLGUARD_UPDATE_GOLDEN"] == "1" {
+            try html.write(to: Self.goldenURL, atomically: true, encoding: .utf8)
+        }
+        let golden = try String(contentsOf: FixtureFiles.url("reports/golden-report.html"), encoding: .utf8)
+        #expect(html == golden)
+        // Its sections, in order, and nothing loaded from elsewhere.
+        let sections = ["id=\"totals\"", "id=\"hourly\"", "id=\"accounts\"", "id=\"countries\"", "id=\"alerts\""]
+        let positions = sections.compactMap { html.range(of: $0)?.lowerBound }
+        #expect(positions.count == sections.count && positions == positions.sorted())
+        #expect(html.components(separatedBy: "<svg ").count - 1 == 4)
+        #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<link"))
+    }
+
+    @Test func everythingFromACDRIsEscapedInHTML() {
+        let html = HTMLReportRenderer.render(Self.sampleReport())
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("<img"))
+        #expect(!html.contains("<b>1001"))
+        #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(html.contains("Head office &amp; &quot;lab&quot;"))
+        #expect(html.contains("1023 called +37190000021 &lt;listed&gt;"))
+    }
+
+    @Test func spreadsheetFormulasAreNeutralizedInTheCSV() {
+        for formula in ["=1+2", "+37190000021", "-2+3", "@SUM(A1)", "\t=cmd", "\r=cmd"] {
+            #expect(AlertsCSV.cell(formula).hasPrefix("'") || AlertsCSV.cell(formula).hasPrefix("\"'"), "\(formula)")
+        }
+        #expect(AlertsCSV.cell("plain") == "plain")
+        #expect(AlertsCSV.cell("a,b") == "\"a,b\"")
+        #expect(AlertsCSV.cell("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        var report = Self.sampleReport()
+        report.alerts[0].subject = "=HYPERLINK(\"http://evil\",\"x\")"
+        report.alerts[0].summary = "+1 called"
+        let csv = AlertsCSV.render(report)
+        let lines = csv.components(separatedBy: "\r\n")
+        #expect(lines[0] == AlertsCSV.header.joined(separator: ","))
+        #expect(lines[1].contains(",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\","))
+        #expect(lines[1].contains(",'+1 called,"))
+        // The dialled evidence starts with = too.
+        #expect(lines[1].hasSuffix(",\"'=cmd|'/C calc'!A0\"") || lines[1].hasSuffix(",'=cmd|'/C calc'!A0"))
+        // No cell of any row starts a formula.
+        for line in lines.dropFirst() where !line.isEmpty {
+            #expect(!line.hasPrefix("=") && !line.contains(",=") && !line.contains(",+") && !line.contains(",@"))
+        }
+    }
+
+    @Test func theBuilderCountsTheStoredDayAndCarriesAlertsWithTheirEvidence() throws {
+        let (database, run) = try AlertStoreTests.storedNight()
+        let zone = TimeZone.named("America/New_York")
+        let day = LocalClock.day(containing: CivilTime.parseUTC(dateOrDateTime: "2026-11-20 12:00")!, in: zone)
+        _ = try run.run(from: day.from, to: day.to)
+        let builder = ReportBuilder(
+            database: database, configuration: run.configuration, timeZone: zone, countryNames: ["LV": "Latvia"])
+        let report = try builder.build(from: day.from, to: day.to)
+        #expect(report.name == "2026-11-20")
+        #expect(report.hours.count == 24 && report.hours.first?.start == "2026-11-20 00:00")
+        #expect(report.totals.calls == 34 && report.hours.map(\.calls).reduce(0, +) == 34)
+        // The night's 14 calls start at 02:10 local.
+        #expect(report.hours[2].calls == 14 && report.hours[2].spendMicros > 0)
+        #expect(report.accounts.first?.account == "1023")
+        #expect(report.accounts.first?.dailyQuotaMicros == 50_000_000)
+        #expect(report.countries.map(\.region).contains("LV"))
+        #expect(!report.alerts.isEmpty)
+        #expect(report.alerts.allSatisfy { !$0.evidence.isEmpty && $0.evidence.allSatisfy { $0.account == "1023" } })
+        #expect(report.totals.alertsBySeverity.values.reduce(0, +) == report.alerts.count)
+        // Written as three files.
+        let directory = try TemporaryDirectory()
+        let paths = try ReportWriter(folder: URL(fileURLWithPath: directory.path("reports"))).write(report)
+        #expect(
+            paths.map { URL(fileURLWithPath: $0).lastPathComponent } == [
+                "2026-11-20.html", "2026-11-20.json", "2026-11-20-alerts.csv",
+            ])
+        let decoded = try JSONDecoder().decode(
+            PeriodReport.self, from: Data(contentsOf: URL(fileURLWithPath: paths[1])))
+        #expect(decoded == report)
+    }
+}
