@@ -47,11 +47,18 @@ struct AnalyzeCommand: ParsableCommand {
         let newAlerts = try report.changes.newIDs.compactMap { try database.alert(id: $0) }
         var reportPaths: [String] = []
         if configuration.reports.enabled && !noReport {
-            // One report per local day analyzed (the most recent 31 at most).
-            var day = max(period.from, LocalClock.adding(days: -31, to: period.to, in: zone))
+            // One report per local day analyzed that has calls (the last 31 of them at most); an
+            // empty period still gets its last day's report, saying so.
+            let calls = try database.callStartRange(from: period.from, to: period.to)
+            let lastDay = calls.map { LocalClock.day(containing: $0.last, in: zone).from } ?? period.to
+            let end = min(period.to, calls == nil ? period.to : LocalClock.adding(days: 1, to: lastDay, in: zone))
+            var day = max(
+                period.from, calls.map { LocalClock.day(containing: $0.first, in: zone).from } ?? period.from,
+                LocalClock.adding(days: -31, to: end, in: zone))
+            if calls == nil { day = max(period.from, LocalClock.adding(days: -1, to: end, in: zone)) }
             let countryNames = try global.numberingPlan().countryNames
-            while day < period.to {
-                let next = min(LocalClock.adding(days: 1, to: day, in: zone), period.to)
+            while day < end {
+                let next = min(LocalClock.adding(days: 1, to: day, in: zone), end)
                 reportPaths += try ReportCommand.write(
                     database: database, configuration: configuration, zone: zone, from: day, to: next,
                     folder: reports ?? configuration.reports.directory, countryNames: countryNames

@@ -69,14 +69,20 @@ package struct AlertStateChange: Sendable, Hashable {
 package struct AlertFilter: Sendable {
     package var states: Set<AlertState> = []
     package var minimumSeverity: Severity?
+    /// Alerts last seen at or after this.
     package var since: Date?
+    /// Alerts first seen before this.
+    package var before: Date?
     package var limit: Int?
 
-    package init(states: Set<AlertState> = [], minimumSeverity: Severity? = nil, since: Date? = nil, limit: Int? = nil)
-    {
+    package init(
+        states: Set<AlertState> = [], minimumSeverity: Severity? = nil, since: Date? = nil, before: Date? = nil,
+        limit: Int? = nil
+    ) {
         self.states = states
         self.minimumSeverity = minimumSeverity
         self.since = since
+        self.before = before
         self.limit = limit
     }
 }

@@ -54,10 +54,6 @@ package struct AnalysisEngine: Sendable {
 
     /// Feeds one event whose subjects are resolved.
     package mutating func observe(_ event: CallEvent) -> [Finding] {
-        var event = event
-        if let strongHotspots, let hotspot = event.call.hotspot, !strongHotspots.contains(hotspot) {
-            event.call.hotspot = nil
-        }
         var findings: [Finding] = []
         for index in analyzers.indices {
             let found = analyzers[index].observe(event)
@@ -72,6 +68,8 @@ package struct AnalysisEngine: Sendable {
     /// events of earlier calls that happened before it starts, then its start; its own answer
     /// and end wait until their time comes (or `finish()`).
     package mutating func replay(_ call: ObservedCall) -> [Finding] {
+        var call = call
+        admit(&call)
         var findings = flush(before: call.startedAt)
         let event = CallEvent(kind: .started, call: call, subjects: resolver.subjects(of: call))
         findings += observe(event)
@@ -82,6 +80,14 @@ package struct AnalysisEngine: Sendable {
             CallEvent(kind: .ended, call: call, subjects: event.subjects),
             at: max(call.endedAt ?? call.startedAt, call.answeredAt ?? call.startedAt))
         return findings
+    }
+
+    /// Prepares a call for the analyzers, once, before its first event: a hotspot too few
+    /// sources name is dropped, so it raises no severity.
+    package func admit(_ call: inout ObservedCall) {
+        if let strongHotspots, let hotspot = call.hotspot, !strongHotspots.contains(hotspot) {
+            call.hotspot = nil
+        }
     }
 
     /// Plays the answer and end events still waiting.

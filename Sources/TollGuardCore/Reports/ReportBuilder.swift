@@ -110,8 +110,7 @@ package struct ReportBuilder: Sendable {
         .prefix(topCountries)
 
         var alerts: [PeriodReport.Alert] = []
-        for alert in try database.alerts(AlertFilter(states: Set(AlertState.allCases)))
-        where alert.lastSeen >= from && alert.firstSeen < to {
+        for alert in try database.alerts(AlertFilter(states: Set(AlertState.allCases), since: from, before: to)) {
             totals.alertsBySeverity[alert.severity.name, default: 0] += 1
             let evidence = try database.alertCalls(id: alert.id).prefix(evidencePerAlert).map { call in
                 PeriodReport.EvidenceRow(

@@ -215,6 +215,10 @@ extension TollGuardDatabase {
             conditions.append("last_seen_utc >= ?")
             arguments.append(CivilTime.utcText(since))
         }
+        if let before = filter.before {
+            conditions.append("first_seen_utc < ?")
+            arguments.append(CivilTime.utcText(before))
+        }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limitClause = filter.limit.map { " LIMIT \($0)" } ?? ""
         return try writer.read { db in

@@ -148,4 +148,18 @@ extension TollGuardDatabase {
             }
         }
     }
+
+    /// The first and last call start in `[from, to)`, or nil when no call started then.
+    package func callStartRange(from: Date, to: Date) throws -> (first: Date, last: Date)? {
+        try writer.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT min(start_utc), max(start_utc) FROM calls WHERE start_utc >= ? AND start_utc < ?",
+                    arguments: [CivilTime.utcText(from), CivilTime.utcText(to)]),
+                let first = (row[0] as String?).flatMap(CivilTime.parseUTC(dateOrDateTime:)),
+                let last = (row[1] as String?).flatMap(CivilTime.parseUTC(dateOrDateTime:))
+            else { return nil }
+            return (first, last)
+        }
+    }
 }
