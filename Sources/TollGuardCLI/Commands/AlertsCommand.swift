@@ -88,13 +88,13 @@ struct AlertsCommand: ParsableCommand {
                 return
             }
             let zone = global.siteTimeZone(configuration)
-            let time = SiteTimeFormatter(zone: zone)
+            let time = LocalTimeFormatter(timeZone: zone)
             let summarizer = AlertSummarizer(timeZone: zone, currency: configuration.rating.currency, countryNames: [:])
             print("alert \(alert.id): \(alert.severity.name) \(alert.rule), \(alert.state.rawValue)")
             print(TextTable.printable(alert.summary))
             print("subject:    \(alert.subject.kind.rawValue) \(TextTable.printable(alert.subject.value))")
             print(
-                "seen:       \(time.string(alert.firstSeen)) – \(time.string(alert.lastSeen)) (\(zone.identifier))"
+                "seen:       \(time.minutes(alert.firstSeen)) – \(time.minutes(alert.lastSeen)) (\(zone.identifier))"
             )
             print("calls:      \(alert.callCount), \(summarizer.money(alert.costMicros))")
             for (name, value) in alert.metrics.sorted(by: { $0.key < $1.key }) {
@@ -105,7 +105,7 @@ struct AlertsCommand: ParsableCommand {
             print("\nhistory:")
             for change in try database.alertHistory(id: id) {
                 print(
-                    "  \(time.string(change.at))  \(change.state.rawValue) by \(TextTable.printable(change.actor))"
+                    "  \(time.minutes(change.at))  \(change.state.rawValue) by \(TextTable.printable(change.actor))"
                         + (change.comment.map { ": " + TextTable.printable($0) } ?? ""))
             }
             print("\nevidence calls (\(calls.count) stored of \(alert.callCount)):")
@@ -113,7 +113,7 @@ struct AlertsCommand: ParsableCommand {
                 "TIME", "ACCOUNT", "DIALED", "NUMBER", "REGION", "CLASS", "TYPE", "RISK", "BILLSEC", "COST")
             for call in calls {
                 table.append([
-                    time.string(call.time), call.account ?? "", call.dialed ?? "", call.number,
+                    time.minutes(call.time), call.account ?? "", call.dialed ?? "", call.number,
                     call.region ?? "", call.destinationClass ?? "", call.numberType ?? "", call.risk ?? "",
                     call.billsec.map(String.init) ?? "", summarizer.money(call.costMicros),
                 ])

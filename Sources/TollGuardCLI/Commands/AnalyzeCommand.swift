@@ -72,10 +72,10 @@ struct AnalyzeCommand: ParsableCommand {
             try printJSON(answer)
             return
         }
-        let time = SiteTimeFormatter(zone: zone)
+        let time = LocalTimeFormatter(timeZone: zone)
         let summarizer = AlertSummarizer(timeZone: zone, currency: configuration.rating.currency, countryNames: [:])
         print(
-            "analyzed \(report.callsAnalyzed) calls from \(time.string(period.from)) to \(time.string(period.to)) "
+            "analyzed \(report.callsAnalyzed) calls from \(time.minutes(period.from)) to \(time.minutes(period.to)) "
                 + "(\(zone.identifier)), after \(report.callsWarmingUp) earlier calls of history, in "
                 + "\(report.elapsed.secondsText) s (replay \(report.replayTime.secondsText) s, alerts \(report.storeTime.secondsText) s)"
         )

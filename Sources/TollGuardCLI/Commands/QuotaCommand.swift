@@ -68,14 +68,14 @@ struct QuotaCommand: ParsableCommand {
             let spend = Dictionary(
                 try database.spendByAccount(from: today.from, to: today.to).map { ($0.account, $0.costMicros) },
                 uniquingKeysWith: { $1 })
-            let time = SiteTimeFormatter(zone: zone)
+            let time = LocalTimeFormatter(timeZone: zone)
             var table = TextTable("ACCOUNT", "QUOTA", "SPENT TODAY", "SHARE", "SET BY", "SET")
             for quota in quotas {
                 let spent = spend[quota.account] ?? 0
                 let share = quota.dailyMicros > 0 ? "\(Int(Double(spent) / Double(quota.dailyMicros) * 100)) %" : "off"
                 table.append([
                     quota.account, "\(Money.format(quota.dailyMicros, decimals: 2)) \(quota.currency)",
-                    Money.format(spent, decimals: 2), share, quota.setBy, time.string(quota.setAt),
+                    Money.format(spent, decimals: 2), share, quota.setBy, time.minutes(quota.setAt),
                 ])
             }
             print(table.render())

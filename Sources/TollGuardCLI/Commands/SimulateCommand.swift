@@ -75,11 +75,7 @@ struct SimulateCommand: ParsableCommand {
         guard let out else { return }
         let simulation = try Simulation(settings(seed: seed))
         try simulation.writeCDRs(to: out)
-        if let labels {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(simulation.labels).write(to: URL(fileURLWithPath: labels))
-        }
+        if let labels { try simulation.writeLabels(to: labels) }
         if let fraudList { try simulation.writeFraudList(to: fraudList) }
         print(
             "wrote \(simulation.calls.count) calls over \(days) days (\(accounts) extensions, seed \(seed)) to \(out)")

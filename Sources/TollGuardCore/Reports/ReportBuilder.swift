@@ -146,15 +146,3 @@ extension PeriodReport.CountryTotal {
         spendMicros += cost
     }
 }
-
-/// Local wall-clock text in one zone: `2026-11-12 03:00` and `2026-11-12 03:00:41`.
-struct LocalTimeFormatter {
-    let timeZone: TimeZone
-
-    func seconds(_ date: Date) -> String {
-        let offset = timeZone.secondsFromGMT(for: date)
-        return CivilTime.utcText(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(offset))
-    }
-
-    func minutes(_ date: Date) -> String { String(seconds(date).prefix(16)) }
-}

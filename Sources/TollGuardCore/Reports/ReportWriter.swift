@@ -10,11 +10,9 @@ package struct ReportWriter: Sendable {
     @discardableResult
     package func write(_ report: PeriodReport) throws -> [String] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let files: [(String, Data)] = [
             ("\(report.name).html", Data(HTMLReportRenderer.render(report).utf8)),
-            ("\(report.name).json", try encoder.encode(report)),
+            ("\(report.name).json", try PrettyJSON.encode(report)),
             ("\(report.name)-alerts.csv", Data(AlertsCSV.render(report).utf8)),
         ]
         return try files.map { name, data in

@@ -123,7 +123,7 @@ package struct DetectionEvaluation: Sendable {
         var evaluation = DetectionEvaluation(
             seed: seed, scenarios: outcomes, highAlerts: 0, truePositiveHighAlerts: 0, honestHighAlerts: [],
             honestLowerAlerts: 0)
-        for alert in try database.alerts() where alert.lastSeen >= from && alert.firstSeen < to {
+        for alert in try database.alerts(AlertFilter(since: from, before: to)) {
             let scenarios = Set(try database.alertCalls(id: alert.id).compactMap { scenarioOfKey[$0.key] })
             for index in scenarios { evaluation.scenarios[index].alertIDs.append(alert.id) }
             if alert.severity >= .high {

@@ -76,9 +76,7 @@ package struct SimulatedSiteRun: Sendable {
     package func run(_ simulation: Simulation, now: Date = Date()) throws -> Outcome {
         try prepareFolder()
         try simulation.writeCDRs(to: cdrPath)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(simulation.labels).write(to: URL(fileURLWithPath: labelsPath))
+        try simulation.writeLabels(to: labelsPath)
         try simulation.writeFraudList(to: fraudListPath)
         try configurationText.write(toFile: configurationPath, atomically: true, encoding: .utf8)
 

@@ -94,6 +94,11 @@ package struct Simulation: Sendable {
             travellers: site.accounts.filter { $0.role == .traveller }.map(\.id), scenarios: scenarios)
     }
 
+    /// Writes `labels` as JSON.
+    package func writeLabels(to path: String) throws {
+        try PrettyJSON.encode(labels).write(to: URL(fileURLWithPath: path))
+    }
+
     /// Writes the known-fraud list, one number per line with a comment header.
     package func writeFraudList(to path: String) throws {
         let text =

@@ -1,0 +1,15 @@
+import Foundation
+
+/// Local wall-clock text in one zone: `2026-11-12 03:00` and `2026-11-12 03:00:41`.
+package struct LocalTimeFormatter: Sendable {
+    package let timeZone: TimeZone
+
+    package init(timeZone: TimeZone) { self.timeZone = timeZone }
+
+    package func seconds(_ date: Date) -> String {
+        let offset = timeZone.secondsFromGMT(for: date)
+        return CivilTime.utcText(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(offset))
+    }
+
+    package func minutes(_ date: Date) -> String { String(seconds(date).prefix(16)) }
+}
