@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -47,6 +51,20 @@ let package = Package(
             plugins: ["ReferenceDataPlugin"]
         ),
 
+        // MARK: Hooks: program and webhook delivery from the outbox (the I/O side of suspensions)
+        .target(
+            name: "TollGuardHooks",
+            dependencies: [
+                "TollGuardCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Build-time data embedding
         .executableTarget(name: "ReferenceDataEmbedder"),
         .plugin(
@@ -61,6 +79,7 @@ let package = Package(
             name: "TollGuardCLI",
             dependencies: [
                 "TollGuardCore",
+                "TollGuardHooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -85,6 +104,15 @@ let package = Package(
             name: "TollGuardCoreTests",
             dependencies: ["TollGuardCore", "TollGuardTestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TollGuardHooksTests",
+            dependencies: [
+                "TollGuardCore", "TollGuardHooks", "TollGuardTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import TollGuardCore
+import TollGuardHooks
 
 @main
-struct TollGuardCommand: ParsableCommand {
+struct TollGuardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollguard",
         abstract: "Toll-fraud detection for FreeSWITCH and Asterisk PBXes.",
@@ -14,13 +15,14 @@ struct TollGuardCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, SimulateCommand.self, IngestCommand.self, AnalyzeCommand.self, ReportCommand.self, AlertsCommand.self, QuotaCommand.self,
-            ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
+            DemoCommand.self, SimulateCommand.self, IngestCommand.self, AnalyzeCommand.self, ReportCommand.self,
+            AlertsCommand.self, SuspendCommand.self, UnsuspendCommand.self, SuspensionsCommand.self,
+            HooksCommand.self, QuotaCommand.self, ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
             ConfigCommand.self, DatabaseCommand.self,
         ]
     )
 
-    static func main() {
+    static func main() async {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             let level = ProcessInfo.processInfo.environment["TOLLGUARD_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
@@ -29,7 +31,11 @@ struct TollGuardCommand: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }

@@ -1,15 +1,18 @@
 import ArgumentParser
 import Foundation
 import TollGuardCore
+import TollGuardHooks
 
-struct AnalyzeCommand: ParsableCommand {
+struct AnalyzeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
         abstract: "Replay stored calls through the analyzers and raise alerts.",
         discussion: """
             Analyzes the calls that started in [--from, --to), by default the previous day in the site's time zone. \
             Calls before --from are replayed first (up to history_days) so windows, quotas and histories are whole. \
-            Re-running over the same or an overlapping period updates the alerts it continues and opens none twice.
+            Re-running over the same or an overlapping period updates the alerts it continues and opens none twice. \
+            New and escalated alerts then go through the suspension policy and to the hooks ([suspension], \
+            [[hooks]]); the outbox is delivered before the command ends.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -29,7 +32,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Folder for the reports (default: reports.directory).")
     var reports: String?
 
-    func run() throws {
+    func run() async throws {
         let configuration = try global.loadConfiguration().configuration
         let zone = global.siteTimeZone(configuration)
         var period = AnalysisRun.previousDay(before: Date(), in: zone)
@@ -66,9 +69,13 @@ struct AnalyzeCommand: ParsableCommand {
                 day = next
             }
         }
+        let pass = try await HooksCommand.deliver(database: database, configuration: configuration, quiet: true)
         if json {
             var answer = AnalysisAnswer(report, newAlerts: newAlerts)
             answer.reports = reportPaths
+            answer.suspended = report.actions.suspended
+            answer.wouldSuspend = report.actions.wouldSuspend
+            answer.hooks = .init(delivered: pass.delivered, retrying: pass.retrying, failed: pass.failed)
             try printJSON(answer)
             return
         }
@@ -95,9 +102,34 @@ struct AnalyzeCommand: ParsableCommand {
             print("\nnew alerts:")
             print(AlertsCommand.table(newAlerts).render())
         }
+        Self.printActions(report, pass: pass, zone: zone)
         if !reportPaths.isEmpty {
             print("\nreports (with .json and -alerts.csv beside each):")
             for path in reportPaths { print("  \(path)") }
+        }
+    }
+
+    /// Suspensions made, would-be suspensions (report-only), expiries and the hook deliveries.
+    static func printActions(_ report: AnalysisReport, pass: DeliveryPass, zone: TimeZone) {
+        let actions = report.actions
+        if !actions.suspended.isEmpty {
+            print("\nsuspended by the policy:")
+            print(SuspensionsCommand.table(actions.suspended, zone: zone).render())
+        }
+        if !actions.wouldSuspend.isEmpty {
+            print("\nwould suspend (suspension.mode = report-only; nothing suspended):")
+            print(SuspensionsCommand.table(actions.wouldSuspend, zone: zone).render())
+        }
+        for suspension in report.expired {
+            print(TextTable.printable("suspension \(suspension.id) of \(suspension.account) expired; lifted"))
+        }
+        if actions.joinedExisting > 0 {
+            print("\(actions.joinedExisting) alerts added to suspensions already in force (no hook runs twice)")
+        }
+        if !pass.attempts.isEmpty {
+            print(
+                "hooks: \(pass.delivered) delivered, \(pass.retrying) to retry, \(pass.failed) failed"
+                    + (pass.delivered == pass.attempts.count ? "" : " (tollguard hooks status)"))
         }
     }
 
@@ -124,6 +156,15 @@ struct AnalysisAnswer: Encodable {
     var topAccounts: [AccountSpend]
     var elapsedSeconds: Double
     var reports: [String] = []
+    var suspended: [Suspension] = []
+    var wouldSuspend: [Suspension] = []
+    var hooks = Hooks(delivered: 0, retrying: 0, failed: 0)
+
+    struct Hooks: Encodable {
+        var delivered: Int
+        var retrying: Int
+        var failed: Int
+    }
 
     struct AccountSpend: Encodable {
         var account: String
@@ -149,7 +190,8 @@ struct AnalysisAnswer: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case from, to, findings, suppressed, alerts, reports
+        case from, to, findings, suppressed, alerts, reports, suspended, hooks
+        case wouldSuspend = "would_suspend"
         case callsAnalyzed = "calls_analyzed"
         case callsHistory = "calls_history"
         case newAlerts = "new_alerts"

@@ -10,6 +10,10 @@ package struct AnalysisReport: Sendable {
     package var callsWarmingUp = 0
     package var findings = 0
     package var changes = AlertChanges()
+    /// What the alerts led to: hook events queued, accounts suspended (or would-be, report-only).
+    package var actions = AlertActionsReport()
+    /// Suspensions that expired and were lifted.
+    package var expired: [Suspension] = []
     package var topAccounts: [(account: String, calls: Int, costMicros: Int64)] = []
     package var elapsed: Duration = .zero
     /// Of `elapsed`: replaying calls through the engine (reading them included), and storing alerts.
@@ -47,7 +51,8 @@ package struct AnalysisRun: Sendable {
                 namedByAtLeast: configuration.analysis.hotspotMinSources))
     }
 
-    /// Analyzes calls that started in `[from, to)`.
+    /// Analyzes calls that started in `[from, to)`, then acts on the new and escalated alerts
+    /// (suspension policy, hook events into the outbox; delivering them is the caller's next step).
     package func run(from: Date, to: Date, now: Date = Date()) throws -> AnalysisReport {
         let clock = ContinuousClock()
         let started = clock.now
@@ -70,6 +75,9 @@ package struct AnalysisRun: Sendable {
             timeZone: timeZone, currency: configuration.rating.currency, countryNames: countryNames)
         report.changes = try database.apply(
             aggregator.drafts, summarizer: summarizer, evidenceLimit: configuration.analysis.maxEvidenceCalls, now: now)
+        let actionSettings = ActionSettings(configuration)
+        report.expired = try database.liftExpiredSuspensions(actionSettings, now: now)
+        report.actions = try database.actOnAlerts(actionSettings, now: now)
         report.storeTime = clock.now - started - report.replayTime
         report.topAccounts = try database.spendByAccount(from: from, to: to, limit: 5)
         report.elapsed = clock.now - started

@@ -90,7 +90,9 @@ package enum ConfigurationLoader {
             for key in table.keys {
                 let path = prefix.isEmpty ? key : prefix + "." + key
                 // Free-form maps: any key is allowed (validated separately).
-                if path.hasPrefix("ingest.csv.columns") { continue }
+                if path.hasPrefix("ingest.csv.columns") || path == "suspension.rules" { continue }
+                // Hook tables are checked key by key when decoded.
+                if path == "hooks" { continue }
                 // Analysis tables are checked key by key when decoded (unknown limit names are errors).
                 if ["analysis.account", "analysis.ip", "analysis.trunk", "analysis.groups", "analysis.accounts"].contains(path) {
                     continue

@@ -15,6 +15,10 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     package var rating = Rating()
     package var analysis = AnalysisSettings()
     package var reports = Reports()
+    package var suspension = SuspensionPolicy()
+    /// `[[hooks]]`: programs and webhooks told of alerts and suspensions.
+    package var hooks: [HookSettings] = []
+    package var hookDelivery = HookDeliverySettings()
 
     package init() {}
 
@@ -172,7 +176,10 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case version, site, database, ingest, dialplan, rating, analysis, reports }
+    enum CodingKeys: String, CodingKey {
+        case version, site, database, ingest, dialplan, rating, analysis, reports, suspension, hooks
+        case hookDelivery = "hook_delivery"
+    }
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -184,6 +191,10 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         rating = try container.decodeIfPresent(Rating.self, forKey: .rating) ?? Rating()
         analysis = try container.decodeIfPresent(AnalysisSettings.self, forKey: .analysis) ?? AnalysisSettings()
         reports = try container.decodeIfPresent(Reports.self, forKey: .reports) ?? Reports()
+        suspension = try container.decodeIfPresent(SuspensionPolicy.self, forKey: .suspension) ?? SuspensionPolicy()
+        hooks = try container.decodeIfPresent([HookSettings].self, forKey: .hooks) ?? []
+        hookDelivery =
+            try container.decodeIfPresent(HookDeliverySettings.self, forKey: .hookDelivery) ?? HookDeliverySettings()
     }
 }
 
@@ -224,6 +235,13 @@ extension TollGuardConfiguration {
         }
         if rating.fallbackRatePerMinute < 0 { errors.append("rating.fallback_rate_per_min cannot be negative") }
         errors += analysis.validationErrors()
+        errors += suspension.validationErrors()
+        errors += hookDelivery.validationErrors()
+        var hookNames: Set<String> = []
+        for (index, hook) in hooks.enumerated() {
+            errors += hook.validationErrors(index: index)
+            if !hookNames.insert(hook.name).inserted { errors.append("hooks[\(index)]: the name \"\(hook.name)\" is used twice") }
+        }
         if case .success(let plan) = NumberingPlan.builtIn {
             do {
                 _ = try destinationRater(plan: plan, deck: .empty)

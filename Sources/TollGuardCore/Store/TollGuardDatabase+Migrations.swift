@@ -199,6 +199,72 @@ extension TollGuardDatabase {
                         FROM calls GROUP BY account, day_utc;
                     """)
         }
+        migrator.registerMigration("v4-suspensions-hooks") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE alerts ADD COLUMN notified_rank INTEGER NOT NULL DEFAULT -1;
+                    -- Alerts raised before hooks existed have been seen; they fire nothing now.
+                    UPDATE alerts SET notified_rank = severity_rank;
+                    CREATE INDEX alerts_unnotified ON alerts(id) WHERE severity_rank > notified_rank;
+                    CREATE TABLE suspensions (
+                        id INTEGER PRIMARY KEY,
+                        account TEXT NOT NULL,
+                        enforced INTEGER NOT NULL CHECK (enforced IN (0, 1)),
+                        reason TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        created_utc TEXT NOT NULL,
+                        until_utc TEXT,
+                        lifted_utc TEXT,
+                        lifted_by TEXT,
+                        lift_comment TEXT
+                    );
+                    CREATE UNIQUE INDEX suspensions_active ON suspensions(account)
+                        WHERE enforced = 1 AND lifted_utc IS NULL;
+                    CREATE INDEX suspensions_by_account ON suspensions(account, id);
+                    CREATE TABLE suspension_alerts (
+                        suspension_id INTEGER NOT NULL REFERENCES suspensions(id) ON DELETE CASCADE,
+                        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+                        PRIMARY KEY (suspension_id, alert_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE hook_events (
+                        id TEXT PRIMARY KEY,
+                        type TEXT NOT NULL,
+                        subject_type TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        created_utc TEXT NOT NULL,
+                        payload BLOB NOT NULL
+                    );
+                    CREATE TABLE hook_deliveries (
+                        id INTEGER PRIMARY KEY,
+                        event_id TEXT NOT NULL REFERENCES hook_events(id) ON DELETE CASCADE,
+                        hook TEXT NOT NULL,
+                        subject_type TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_utc TEXT NOT NULL,
+                        lease_until_utc TEXT,
+                        last_error TEXT,
+                        delivered_utc TEXT,
+                        UNIQUE (event_id, hook)
+                    );
+                    CREATE INDEX hook_deliveries_due ON hook_deliveries(next_attempt_utc) WHERE status = 'pending';
+                    -- A delivery waits for the earlier ones of its hook and subject (suspend before unsuspend).
+                    CREATE INDEX hook_deliveries_queue ON hook_deliveries(hook, subject_type, subject, id)
+                        WHERE status = 'pending';
+                    CREATE TABLE hook_attempts (
+                        id INTEGER PRIMARY KEY,
+                        delivery_id INTEGER NOT NULL REFERENCES hook_deliveries(id) ON DELETE CASCADE,
+                        at_utc TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        status INTEGER,
+                        duration_ms INTEGER NOT NULL,
+                        output TEXT,
+                        error TEXT
+                    );
+                    CREATE INDEX hook_attempts_by_delivery ON hook_attempts(delivery_id, id);
+                    """)
+        }
         return migrator
     }
 }

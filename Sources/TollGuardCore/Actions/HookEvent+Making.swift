@@ -1,0 +1,56 @@
+import Foundation
+
+extension HookEvent {
+    /// A `suspend`, `would_suspend` or `unsuspend` event about `suspension`.
+    package static func about(
+        _ suspension: Suspension, type: HookEventType, mode: SuspensionPolicy.Mode?, actor: String, reason: String,
+        alerts: [AlertInfo], figures: Figures, now: Date
+    ) -> HookEvent {
+        HookEvent(
+            id: newID(), type: type, time: now, mode: mode?.rawValue,
+            subject: EventSubject(type: .account, value: suspension.account), account: suspension.account,
+            reason: reason, actor: actor, severity: alerts.map(\.severity).max(),
+            suspension: SuspensionInfo(
+                id: suspension.id, enforced: suspension.enforced, since: suspension.since, until: suspension.until,
+                comment: suspension.liftComment),
+            alerts: alerts, figures: figures)
+    }
+
+    /// An `alert` or `quota_warning` event about one alert.
+    package static func about(_ alert: StoredAlert, type: HookEventType, figures: Figures, now: Date) -> HookEvent {
+        HookEvent(
+            id: newID(), type: type, time: now, mode: nil,
+            subject: EventSubject(type: alert.subject.kind, value: alert.subject.value),
+            account: alert.subject.kind == .account ? alert.subject.value : nil, reason: alert.summary,
+            actor: "analysis", severity: alert.severity, suspension: nil, alerts: [AlertInfo(alert)], figures: figures)
+    }
+}
+
+extension HookEvent.AlertInfo {
+    package init(_ alert: StoredAlert) {
+        self.init(
+            id: alert.id, rule: alert.rule, severity: alert.severity, summary: alert.summary,
+            firstSeen: alert.firstSeen, lastSeen: alert.lastSeen, calls: alert.callCount, costMicros: alert.costMicros)
+    }
+}
+
+extension HookEvent.Figures {
+    /// The figures of a set of evidence calls (each call once, however many alerts carry it).
+    package init(calls: [(key: String, number: String, region: String?, costMicros: Int64)], currency: String) {
+        var seen: Set<String> = []
+        var numbers: [String: Int] = [:]
+        var regions: [String: Int] = [:]
+        var cost: Int64 = 0
+        for call in calls where seen.insert(call.key).inserted {
+            cost += call.costMicros
+            numbers[call.number, default: 0] += 1
+            if let region = call.region { regions[region, default: 0] += 1 }
+        }
+        func ranked(_ counts: [String: Int]) -> [String] {
+            counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+        }
+        self.init(
+            calls: seen.count, costMicros: cost, cost: Money.format(cost, decimals: 2), currency: currency,
+            destinations: Array(ranked(numbers).prefix(10)), countries: ranked(regions))
+    }
+}

@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import TollGuardCore
+
+/// What one pass over the outbox did.
+package struct DeliveryPass: Sendable, Hashable {
+    package var delivered = 0
+    /// Failed this time, to be retried after the backoff.
+    package var retrying = 0
+    /// Given up (`max_attempts` spent, or refused for good).
+    package var failed = 0
+    /// Each attempt made, in order.
+    package var attempts: [Attempt] = []
+
+    package struct Attempt: Sendable, Hashable {
+        package var delivery: OutboxDelivery
+        package var result: DeliveryAttempt
+    }
+
+    package init() {}
+}
+
+/// Delivers what the outbox holds: claims the due deliveries, runs each through its hook, and
+/// records every attempt. Safe to run from several processes at once (claims are leased);
+/// an interrupted pass leaves its deliveries pending for the next one.
+package struct HookDispatcher: Sendable {
+    package let database: TollGuardDatabase
+    package let hooks: [HookSettings]
+    package let settings: HookDeliverySettings
+    /// Where webhook secrets are read (`secret_env`).
+    package let environment: [String: String]
+    package let now: @Sendable () -> Date
+    private let logger = Logger(label: "tollguard.hooks")
+
+    package init(
+        database: TollGuardDatabase, hooks: [HookSettings], settings: HookDeliverySettings,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.database = database
+        self.hooks = hooks
+        self.settings = settings
+        self.environment = environment
+        self.now = now
+    }
+
+    package init(database: TollGuardDatabase, configuration: TollGuardConfiguration) {
+        self.init(database: database, hooks: configuration.hooks, settings: configuration.hookDelivery)
+    }
+
+    /// Delivers every due delivery once (a failed one waits for its backoff, not for this pass).
+    package func deliverDue() async throws -> DeliveryPass {
+        var client: HTTPClient?
+        do {
+            let pass = try await deliverDue(client: &client)
+            try await client?.shutdown()
+            return pass
+        } catch {
+            try? await client?.shutdown()
+            throw error
+        }
+    }
+
+    private func deliverDue(client: inout HTTPClient?) async throws -> DeliveryPass {
+        var pass = DeliveryPass()
+        let longest = hooks.map(\.timeoutSeconds).max() ?? 10
+        // One at a time, in id order: a delivery is leased only while it runs, and each is tried
+        // at most once per pass (a failure waits for its backoff).
+        var cursor: Int64 = 0
+        while true {
+            let batch = try database.claimDueDeliveries(now: now(), lease: longest + 60, after: cursor)
+            if batch.isEmpty { break }
+            for delivery in batch {
+                cursor = delivery.id
+                let result: DeliveryAttempt
+                if let hook = hooks.first(where: { $0.name == delivery.hook }) {
+                    if hook.kind == .webhook, client == nil { client = Self.makeClient() }
+                    result = await deliver(delivery, through: hook, client: client)
+                } else {
+                    result = DeliveryAttempt(
+                        outcome: .rejected, status: nil, duration: .zero,
+                        error: "no hook named \"\(delivery.hook)\" in the configuration")
+                }
+                try database.record(result, for: delivery, settings: settings, now: now())
+                pass.attempts.append(.init(delivery: delivery, result: result))
+                switch result.outcome {
+                case .delivered:
+                    pass.delivered += 1
+                case .failed where delivery.attempts + 1 < settings.maxAttempts:
+                    pass.retrying += 1
+                    logger.warning(
+                        "hook delivery failed; will retry",
+                        metadata: ["hook": "\(delivery.hook)", "delivery": "\(delivery.id)", "error": "\(result.error ?? "")"])
+                default:
+                    pass.failed += 1
+                    logger.error(
+                        "hook delivery given up",
+                        metadata: ["hook": "\(delivery.hook)", "delivery": "\(delivery.id)", "error": "\(result.error ?? "")"])
+                }
+            }
+        }
+        return pass
+    }
+
+    private func deliver(_ delivery: OutboxDelivery, through hook: HookSettings, client: HTTPClient?) async
+        -> DeliveryAttempt
+    {
+        let event: HookEvent
+        do {
+            event = try HookEvent.decode(delivery.payload)
+        } catch {
+            return DeliveryAttempt(
+                outcome: .rejected, status: nil, duration: .zero, error: "stored event cannot be read: \(error)")
+        }
+        let timeout = Duration.milliseconds(Int64(hook.timeoutSeconds * 1000))
+        switch hook.kind {
+        case .program:
+            return await ProgramHookRunner(outputLimit: settings.outputBytes).run(
+                path: hook.path ?? "", arguments: hook.arguments, event: event, payload: delivery.payload,
+                timeout: timeout)
+        case .webhook:
+            guard let name = hook.secretEnvironment, let secret = environment[name], !secret.isEmpty else {
+                return DeliveryAttempt(
+                    outcome: .rejected, status: nil, duration: .zero,
+                    error: "the webhook secret variable \(hook.secretEnvironment ?? "(secret_env)") is not set")
+            }
+            guard let client, let url = hook.url else {
+                return DeliveryAttempt(outcome: .rejected, status: nil, duration: .zero, error: "no url")
+            }
+            return await WebhookSender(client: client, outputLimit: settings.outputBytes).send(
+                payload: delivery.payload, event: event, url: url, secret: secret, timeout: timeout)
+        }
+    }
+
+    /// A client that never follows redirects (a POST must not turn into something else).
+    private static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+}
