@@ -15,6 +15,7 @@ struct ReferenceDataPlugin: BuildToolPlugin {
         "numbering/region-number-patterns.csv",
         "irsf-hotspots.csv",
         "ratedeck-example.csv",
+        "hooks/log-event.sh",
     ]
 
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {

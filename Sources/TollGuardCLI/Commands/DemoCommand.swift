@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import TollGuardCore
+import TollGuardHooks
 
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract:
@@ -10,7 +11,9 @@ struct DemoCommand: ParsableCommand {
         discussion: """
             Touches nothing outside its folder (default ./tollguard-demo): the CDR file, the injected scenarios, \
             the known-fraud list, the site's tollguard.toml, the database and reports/ are written there, and \
-            earlier demo files in it are replaced. No configuration is needed.
+            earlier demo files in it are replaced. No configuration is needed. The demo's tollguard.toml enforces a \
+            suspension policy and configures one program hook, hooks/log-event.sh, that logs every event to \
+            hook-events.log in the folder.
             """
     )
 
@@ -26,7 +29,7 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed; the same seed gives the same traffic.")
     var seed: UInt64 = 2026
 
-    func run() throws {
+    func run() async throws {
         let clock = ContinuousClock()
         let started = clock.now
         var settings = SimulationSettings()
@@ -34,7 +37,13 @@ struct DemoCommand: ParsableCommand {
         settings.accounts = accounts
         settings.seed = seed
         let simulation = try Simulation(settings)
-        let site = SimulatedSiteRun(folder: URL(fileURLWithPath: directory))
+        let folder = URL(fileURLWithPath: directory).standardizedFileURL
+        let hookLog = folder.appendingPathComponent("hook-events.log")
+        let hookScript = try Self.installHook(in: folder, replacing: hookLog)
+        let site = SimulatedSiteRun(
+            folder: folder,
+            configurationText: SimulatedSiteRun.configurationText
+                + Self.actionsConfiguration(hook: hookScript.path, log: hookLog.path))
         print(
             "Simulating \(days) days of a New York FreeSWITCH PBX (\(accounts) extensions, call centre included, "
                 + "seed \(seed)) with \(simulation.scenarios.count) injected fraud scenarios")
@@ -57,6 +66,19 @@ struct DemoCommand: ParsableCommand {
         print("\nAlerts, most severe first (times are \(zone.identifier)):")
         print(table.render())
 
+        let pass = try await HookDispatcher(database: outcome.database, configuration: outcome.configuration)
+            .deliverDue()
+        let actions = analysis.actions
+        print(
+            "\nSuspended by the policy (\(actions.suspended.count) accounts; suspension.mode = enforce, "
+                + "rules in \(site.configurationPath)):")
+        print(SuspensionsCommand.table(actions.suspended, zone: zone).render())
+        let logged = (try? String(contentsOf: hookLog, encoding: .utf8))?.split(separator: "\n") ?? []
+        print(
+            "The program hook ran \(pass.attempts.count) times (\(pass.delivered) delivered) and logged each event "
+                + "with its JSON to \(hookLog.path):")
+        for line in logged.filter({ !$0.hasPrefix("{") }).prefix(4) { print("  " + TextTable.printable(String(line))) }
+
         print("\nInjected scenarios (\(site.labelsPath)):")
         for scenario in simulation.scenarios { print("  \(scenario.start)  \(scenario.description)") }
 
@@ -67,6 +89,46 @@ struct DemoCommand: ParsableCommand {
         print("        (\(paths.dropFirst().joined(separator: ", ")))")
         print("Done in \((clock.now - started).secondsText) s. Look around:")
         print("  cd \(directory) && tollguard alerts list && tollguard alerts show 1")
+        print("  tollguard suspensions --all && tollguard hooks status --all")
         print("  tollguard simulate --evaluate    # recall and precision over five seeds")
+    }
+
+    /// The demo's policy and hook, appended to the simulated site's configuration.
+    static func actionsConfiguration(hook: String, log: String) -> String {
+        func quoted(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return """
+
+            # Suspend accounts on quota breaches and known-fraud numbers at high, and on anything critical.
+            [suspension]
+            mode = "enforce"
+            [suspension.rules]
+            daily_quota = "high"
+            fraud_list_destination = "high"
+            "*" = "critical"
+
+            # One program hook: Data/hooks/log-event.sh, logging every event to hook-events.log.
+            [[hooks]]
+            name = "demo-log"
+            type = "program"
+            path = \(quoted(hook))
+            arguments = [\(quoted(log))]
+            events = ["alert", "suspend", "unsuspend", "quota_warning"]
+            min_severity = "high"
+
+            """
+    }
+
+    /// Writes the embedded `Data/hooks/log-event.sh` into the demo folder and empties the old log.
+    static func installHook(in folder: URL, replacing log: URL) throws -> URL {
+        let manager = FileManager.default
+        let hooks = folder.appendingPathComponent("hooks")
+        try manager.createDirectory(at: hooks, withIntermediateDirectories: true)
+        let script = hooks.appendingPathComponent("log-event.sh")
+        try ReferenceData.embedded.text("hooks/log-event.sh").write(to: script, atomically: true, encoding: .utf8)
+        try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        if manager.fileExists(atPath: log.path) { try manager.removeItem(at: log) }
+        return script
     }
 }

@@ -6,6 +6,24 @@ package enum ReferenceData: Sendable, Hashable {
     case embedded
     case directory(URL)
 
+    /// A file's text by its path under `Data/` (`hooks/log-event.sh`).
+    package func text(_ relativePath: String) throws(ReferenceDataError) -> String {
+        switch self {
+        case .embedded:
+            guard let text = EmbeddedReferenceData.files[relativePath] else {
+                throw ReferenceDataError(file: relativePath, line: nil, reason: "not built into this binary")
+            }
+            return text
+        case .directory(let directory):
+            let url = directory.appendingPathComponent(relativePath)
+            do {
+                return try String(contentsOf: url, encoding: .utf8)
+            } catch {
+                throw ReferenceDataError(file: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
+            }
+        }
+    }
+
     /// A reference file by its path under `Data/` (`numbering/country-codes.csv`).
     package func table(_ relativePath: String) throws(ReferenceDataError) -> CSVTable {
         switch self {

@@ -132,6 +132,13 @@ extension TollGuardDatabase {
         }
     }
 
+    /// The stored bytes of an event: exactly what its hooks receive.
+    package func hookEventPayload(id: String) throws -> Data? {
+        try writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT payload FROM hook_events WHERE id = ?", arguments: [id])
+        }
+    }
+
     /// How many deliveries are in each status.
     package func outboxCounts() throws -> [DeliveryStatus: Int] {
         try writer.read { db in
