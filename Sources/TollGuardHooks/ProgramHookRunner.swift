@@ -56,66 +56,31 @@ package struct ProgramHookRunner: Sendable {
                 outcome: .rejected, status: nil, duration: clock.now - started,
                 error: "\(path) is not an executable file")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = environment
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        let result: (ending: ChildProcess.Ending, output: String)
         do {
-            try process.run()
+            result = try ChildProcess.run(
+                path: path, arguments: arguments, environment: environment, input: payload, timeout: timeout,
+                outputLimit: outputLimit)
         } catch {
-            return DeliveryAttempt(
-                outcome: .rejected, status: nil, duration: clock.now - started, error: "cannot start \(path): \(error)")
+            return DeliveryAttempt(outcome: .failed, status: nil, duration: clock.now - started, error: error.description)
         }
-        let writer = input.fileHandleForWriting
-        DispatchQueue.global().async {
-            // A program that exits without reading makes this fail (EPIPE): that is fine.
-            try? writer.write(contentsOf: payload)
-            try? writer.close()
-        }
-        let prefix = OutputPrefix(limit: outputLimit)
-        let drained = DispatchSemaphore(value: 0)
-        let reader = output.fileHandleForReading
-        DispatchQueue.global().async {
-            while true {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                prefix.append(chunk)
-            }
-            drained.signal()
-        }
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        var timedOut = false
-        if exited.wait(timeout: .now() + seconds) == .timedOut {
-            timedOut = true
-            process.terminate()
-            if exited.wait(timeout: .now() + 2) == .timedOut {
-                kill(process.processIdentifier, SIGKILL)
-                exited.wait()
-            }
-        }
-        // A background child still holding the output open must not hold the delivery.
-        _ = drained.wait(timeout: .now() + 1)
         let duration = clock.now - started
-        let status = Int(process.terminationStatus)
-        if timedOut {
+        switch result.ending {
+        case .exited(0):
+            return DeliveryAttempt(outcome: .delivered, status: 0, duration: duration, output: result.output)
+        case .exited(let status):
             return DeliveryAttempt(
-                outcome: .failed, status: nil, duration: duration, output: prefix.text,
+                outcome: .failed, status: Int(status), duration: duration, output: result.output,
+                error: "exited with status \(status)")
+        case .signalled(let signal):
+            return DeliveryAttempt(
+                outcome: .failed, status: nil, duration: duration, output: result.output,
+                error: "killed by signal \(signal)")
+        case .timedOut:
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+            return DeliveryAttempt(
+                outcome: .failed, status: nil, duration: duration, output: result.output,
                 error: "timed out after \(seconds) s; stopped")
         }
-        if process.terminationReason == .uncaughtSignal {
-            return DeliveryAttempt(
-                outcome: .failed, status: nil, duration: duration, output: prefix.text,
-                error: "killed by signal \(status)")
-        }
-        return DeliveryAttempt(
-            outcome: status == 0 ? .delivered : .failed, status: status, duration: duration, output: prefix.text,
-            error: status == 0 ? nil : "exited with status \(status)")
     }
 }

@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import TollGuardCore
 
 /// A folder under the system temporary directory, removed when the value is deinitialized.
@@ -31,6 +35,24 @@ package final class TemporaryDirectory: @unchecked Sendable {
     @discardableResult
     package func write(_ name: String, text: String) throws -> String {
         try write(name, bytes: Array(text.utf8))
+    }
+
+    /// Writes an executable script at `name` (folders made as needed) and returns its path. The
+    /// file is written through a close-on-exec descriptor: a program another test starts at that
+    /// moment must not keep it open, or running the script fails with "Text file busy".
+    @discardableResult
+    package func writeExecutable(_ name: String, text: String) throws -> String {
+        let path = path(name)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ Glibc.write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+        return path
     }
 }
 

@@ -25,9 +25,33 @@ package struct HookEvent: Sendable, Codable, Equatable {
     package var alerts: [AlertInfo] = []
     package var figures: Figures?
 
+    package init(
+        id: String, type: HookEventType, time: Date, mode: String? = nil, subject: EventSubject, account: String?,
+        reason: String, actor: String, severity: Severity? = nil, suspension: SuspensionInfo? = nil,
+        alerts: [AlertInfo] = [], figures: Figures? = nil
+    ) {
+        self.id = id
+        self.type = type
+        self.time = time
+        self.mode = mode
+        self.subject = subject
+        self.account = account
+        self.reason = reason
+        self.actor = actor
+        self.severity = severity
+        self.suspension = suspension
+        self.alerts = alerts
+        self.figures = figures
+    }
+
     package struct EventSubject: Sendable, Codable, Equatable {
         package var type: Subject.Kind
         package var value: String
+
+        package init(type: Subject.Kind, value: String) {
+            self.type = type
+            self.value = value
+        }
     }
 
     package struct SuspensionInfo: Sendable, Codable, Equatable {

@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import Testing
+import TollGuardCore
+import TollGuardHooks
+import TollGuardTestSupport
+
+/// Webhooks: signed POSTs of the stored event; a target that is down, or a TollGuard that
+/// restarts, delays deliveries but loses none, and each idempotency key is accepted once.
+@Suite struct WebhookHookTests {
+    static let secret = "webhook-shared-secret"
+
+    static func hook(_ url: String) -> HookSettings {
+        var hook = HookSettings(name: "ops", kind: .webhook)
+        hook.url = url
+        hook.secretEnvironment = "TG_TEST_SECRET"
+        hook.timeoutSeconds = 1.5
+        return hook
+    }
+
+    static func dispatcher(_ database: TollGuardDatabase, _ hook: HookSettings, at now: Date) -> HookDispatcher {
+        HookDispatcher(
+            database: database, hooks: [hook], settings: HookDeliverySettings(),
+            environment: ["TG_TEST_SECRET": secret], now: { now })
+    }
+
+    @Test func deliveriesMadeWhileTheTargetIsDownArriveLaterAndAfterARestartExactlyOncePerKey() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.path("tollguard.sqlite")
+        let inbox = WebhookInbox(secret: Self.secret)
+        // Find a free port, then leave it closed: the target is down.
+        let first = try await WebhookTarget.start(inbox: inbox)
+        let port = first.port
+        await first.stop()
+        let hook = Self.hook("http://127.0.0.1:\(port)/hook")
+        let settings = ActionSettings(hooks: [hook])
+        let t0 = AlertSeeds.start
+
+        var database = try TollGuardDatabase.open(path: path)
+        _ = try database.suspend(account: "1001", reason: "fraud", until: nil, actor: "policy", settings: settings, now: t0)
+        let down = try await Self.dispatcher(database, hook, at: t0).deliverDue()
+        #expect(down.retrying == 1 && down.delivered == 0)
+        #expect(try database.outbox().first?.status == .pending)
+
+        let target = try await WebhookTarget.start(port: port, inbox: inbox)
+        // Not due yet: the backoff holds it.
+        #expect(try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(10)).deliverDue().attempts.isEmpty)
+        let up = try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(31)).deliverDue()
+        #expect(up.delivered == 1)
+        await target.stop()
+
+        // Down again: two more events wait in the outbox; then TollGuard restarts.
+        _ = try database.suspend(account: "1002", reason: "fraud", until: nil, actor: "policy", settings: settings, now: t0)
+        _ = try database.unsuspend(account: "1001", comment: "ok", actor: "alice", settings: settings, now: t0)
+        let downAgain = try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(40)).deliverDue()
+        #expect(downAgain.retrying == 2)
+        database = try TollGuardDatabase.open(path: path)
+        let restarted = try await WebhookTarget.start(port: port, inbox: inbox)
+        let later = try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(3600)).deliverDue()
+        #expect(later.delivered == 2)
+        #expect(try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(7200)).deliverDue().attempts.isEmpty)
+        await restarted.stop()
+
+        let requests = await inbox.requests
+        let accepted = await inbox.accepted
+        let entries = try database.outbox()
+        #expect(entries.map(\.status) == [.delivered, .delivered, .delivered])
+        #expect(requests.count == 3)
+        #expect(accepted == entries.map(\.eventID))
+        #expect(requests.filter(\.signatureValid).count == 3)
+        #expect(requests.map(\.event) == ["suspend", "suspend", "unsuspend"])
+        for (request, entry) in zip(requests, entries) {
+            let stored = try database.hookEventPayload(id: entry.eventID)
+            #expect(request.body == stored)
+        }
+    }
+
+    @Test func aServerErrorIsRetriedWithTheSameKeyAndAClientErrorIsNot() async throws {
+        let inbox = WebhookInbox(secret: Self.secret)
+        let target = try await WebhookTarget.start(inbox: inbox)
+        let hook = Self.hook(target.url)
+        let database = try TollGuardDatabase.inMemory()
+        let t0 = AlertSeeds.start
+        await inbox.script([.serviceUnavailable])
+        _ = try database.suspend(
+            account: "1001", reason: "r", until: nil, actor: "a", settings: ActionSettings(hooks: [hook]), now: t0)
+        #expect(try await Self.dispatcher(database, hook, at: t0).deliverDue().retrying == 1)
+        #expect(try database.outbox().first?.lastStatus == 503)
+        #expect(try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(60)).deliverDue().delivered == 1)
+        let requests = await inbox.requests
+        #expect(requests.count == 2)
+        #expect(requests[0].key == requests[1].key)
+        #expect(await inbox.accepted.count == 1)
+
+        await inbox.script([.badRequest])
+        _ = try database.unsuspend(
+            account: "1001", comment: nil, actor: "a", settings: ActionSettings(hooks: [hook]), now: t0)
+        #expect(try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(60)).deliverDue().failed == 1)
+        #expect(try database.outbox().last?.status == .failed)
+
+        // Without its secret a webhook sends nothing unsigned.
+        _ = try database.suspend(
+            account: "1002", reason: "r", until: nil, actor: "a", settings: ActionSettings(hooks: [hook]), now: t0)
+        let unsigned = HookDispatcher(
+            database: database, hooks: [hook], settings: HookDeliverySettings(), environment: [:], now: { t0 })
+        #expect(try await unsigned.deliverDue().failed == 1)
+        #expect(try database.outbox().last?.lastError == "the webhook secret variable TG_TEST_SECRET is not set")
+        #expect(await inbox.requests.count == 3)
+        await target.stop()
+    }
+}
