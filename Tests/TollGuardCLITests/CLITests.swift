@@ -178,6 +178,25 @@ import TollGuardTestSupport
             ["alerts", "list", "--json"],
             environment: ["TOLLGUARD_CONFIG": folder + "/tollguard.toml", "TOLLGUARD_DB": folder + "/tollguard.sqlite"])
         #expect(alerts.status == 0 && alerts.stdout.contains("\"severity\" : \"critical\""))
+
+        // The demo's policy suspended accounts, and its program hook logged each event with its JSON.
+        #expect(result.stdout.contains("Suspended by the policy"))
+        let suspensions = try Self.run(
+            ["suspensions", "--json"],
+            environment: ["TOLLGUARD_CONFIG": folder + "/tollguard.toml", "TOLLGUARD_DB": folder + "/tollguard.sqlite"])
+        let active = try JSONDecoder.iso8601.decode([Suspension].self, from: Data(suspensions.stdout.utf8))
+        #expect(!active.isEmpty && active.allSatisfy { $0.actor == "policy" && $0.isActive })
+        let log = try String(contentsOfFile: folder + "/hook-events.log", encoding: .utf8)
+        let events = try log.split(separator: "\n").filter { $0.hasPrefix("{") }.map {
+            try HookEvent.decode(Data($0.utf8))
+        }
+        #expect(Set(events.filter { $0.type == .suspend }.compactMap(\.account)) == Set(active.map(\.account)))
+        #expect(events.contains { $0.type == .alert })
+        // The IRSF burst's victim is among them.
+        let labels = try JSONDecoder().decode(
+            SimulationLabels.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/scenarios.json")))
+        let burst = try #require(labels.scenarios.first { $0.kind == .irsfBurst })
+        #expect(active.contains { burst.subjects.contains("account \($0.account)") })
     }
 
     @Test func simulateWritesTheSameFileForASeedAndItsLabels() throws {

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import TollGuardCore
+import TollGuardTestSupport
+
+/// `suspend`, `unsuspend`, `suspensions` and `hooks` through the built executable, with the
+/// shipped `Data/hooks/log-event.sh` as the program hook.
+@Suite struct SuspensionCommandTests {
+    static let logHook = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Data/hooks/log-event.sh").path
+
+    @Test func suspendUnsuspendAndTheHookLog() throws {
+        let directory = try TemporaryDirectory()
+        let log = directory.path("events.log")
+        let config = try directory.write(
+            "tollguard.toml",
+            text: """
+                [site]
+                timezone = "UTC"
+                [[hooks]]
+                name = "log"
+                type = "program"
+                path = "\(Self.logHook)"
+                arguments = ["\(log)"]
+                events = ["suspend", "unsuspend"]
+                [[hooks]]
+                name = "broken"
+                type = "program"
+                path = "/bin/false"
+                events = ["unsuspend"]
+
+                """)
+        let environment = ["TOLLGUARD_CONFIG": config, "TOLLGUARD_DB": directory.path("t.sqlite")]
+        func run(_ arguments: [String]) throws -> CLITests.Output {
+            try CLITests.run(arguments, environment: environment)
+        }
+        let suspended = try run(["suspend", "1001", "--reason", "calls to Cuba at 3 a.m.", "--until", "2d", "--by", "alice"])
+        #expect(suspended.status == 0, "\(suspended.stderr)")
+        #expect(suspended.stdout.contains("suspended 1001 (suspension 1) until "))
+        #expect(suspended.stdout.contains("hooks: 1 delivered"))
+        let again = try run(["suspend", "1001", "--reason", "again"])
+        #expect(again.stdout.contains("already suspended") && !again.stdout.contains("hooks:"))
+
+        let listed = try run(["suspensions"])
+        #expect(listed.stdout.contains("1001") && listed.stdout.contains("active") && listed.stdout.contains("alice"))
+
+        let lifted = try run(["unsuspend", "1001", "--comment", "password changed"])
+        #expect(lifted.status == 0)
+        #expect(lifted.stdout.contains("hooks: 1 delivered, 1 to retry"))
+        #expect(try run(["suspensions"]).stdout.contains("no account is suspended"))
+        #expect(try run(["suspensions", "--all"]).stdout.contains("lifted"))
+        let notSuspended = try run(["unsuspend", "1001"])
+        #expect(notSuspended.status != 0 && notSuspended.stderr.contains("1001 is not suspended"))
+
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines[0].contains(" suspend account 1001: calls to Cuba at 3 a.m."))
+        #expect(lines[2].contains(" unsuspend account 1001: password changed"))
+
+        let status = try run(["hooks", "status"])
+        #expect(status.stdout.contains("outbox: 1 pending, 2 delivered, 0 failed"))
+        #expect(status.stdout.contains("broken") && status.stdout.contains("exited with status 1"))
+        let retry = try run(["hooks", "retry"])
+        #expect(retry.status != 0)
+        #expect(retry.stdout.contains("retrying 1 deliveries"))
+        let json = try run(["hooks", "status", "--all", "--json"])
+        let entries = try JSONDecoder.iso8601.decode([OutboxEntry].self, from: Data(json.stdout.utf8))
+        #expect(entries.map(\.hook) == ["log", "log", "broken"])
+        #expect(entries.last?.attempts == 2)
+    }
+
+    @Test func aBrokenHookConfigurationIsRefusedWithTheReason() throws {
+        let directory = try TemporaryDirectory()
+        let config = try directory.write(
+            "tollguard.toml",
+            text: """
+                [[hooks]]
+                name = "ops"
+                type = "webhook"
+                url = "ftp://example.com"
+                secret_env = "S"
+                [[hooks]]
+                name = "ops"
+                type = "program"
+                path = "relative/script.sh"
+                command = "rm -rf /"
+
+                """)
+        let result = try CLITests.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config])
+        #expect(result.status != 0)
+        #expect((result.stdout + result.stderr).contains("hooks[1]: \"command\" is not a hook setting"))
+
+        try directory.write(
+            "tollguard.toml",
+            text: """
+                [suspension]
+                mode = "enforce"
+                [suspension.rules]
+                dialy_quota = "high"
+                [[hooks]]
+                name = "ops"
+                type = "webhook"
+                url = "ftp://example.com"
+                secret_env = "S"
+                [[hooks]]
+                name = "ops"
+                type = "program"
+                path = "relative/script.sh"
+
+                """)
+        let invalid = try CLITests.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config])
+        #expect(invalid.status != 0)
+        for reason in [
+            "suspension.rules: \"dialy_quota\" is not a rule", "a webhook needs url, an http:// or https:// address",
+            "a program hook needs path, an absolute or ./relative path", "the name \"ops\" is used twice",
+        ] {
+            #expect(invalid.stdout.contains(reason) || invalid.stderr.contains(reason), "\(reason)")
+        }
+    }
+}
+
+extension JSONDecoder {
+    static var iso8601: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
