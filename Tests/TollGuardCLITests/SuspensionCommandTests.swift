@@ -106,6 +106,10 @@ import TollGuardTestSupport
                 name = "ops"
                 type = "program"
                 path = "relative/script.sh"
+                [[hooks]]
+                name = "noc"
+                type = "webhook"
+                url = "https://noc.example.net/tollguard"
 
                 """)
         let invalid = try CLITests.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config])
@@ -113,6 +117,7 @@ import TollGuardTestSupport
         for reason in [
             "suspension.rules: \"dialy_quota\" is not a rule", "a webhook needs url, an http:// or https:// address",
             "a program hook needs path, an absolute or ./relative path", "the name \"ops\" is used twice",
+            "hooks[2] \"noc\": a webhook needs secret_env",
         ] {
             #expect(invalid.stdout.contains(reason) || invalid.stderr.contains(reason), "\(reason)")
         }

@@ -104,6 +104,10 @@ package struct HookSettings: Sendable, Codable, Equatable {
                 break
             }
             if path != nil || !arguments.isEmpty { errors.append("\(label): path and arguments are for program hooks") }
+            if (secretEnvironment ?? "").isEmpty {
+                errors.append(
+                    "\(label): a webhook needs secret_env, the environment variable holding its HMAC secret")
+            }
         }
         return errors
     }
