@@ -17,7 +17,7 @@ struct TollGuardCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, SimulateCommand.self, IngestCommand.self, AnalyzeCommand.self, ReportCommand.self,
             AlertsCommand.self, SuspendCommand.self, UnsuspendCommand.self, SuspensionsCommand.self,
-            HooksCommand.self, QuotaCommand.self, ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
+            HooksCommand.self, LogsCommand.self, QuotaCommand.self, ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
             ConfigCommand.self, DatabaseCommand.self,
         ]
     )

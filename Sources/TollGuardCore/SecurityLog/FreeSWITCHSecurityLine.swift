@@ -1,0 +1,204 @@
+import Foundation
+
+/// Reads FreeSWITCH's security lines (`log-auth-failures=true` on the Sofia profiles), in every
+/// shape seen in the wild: classic, the 1.10.7+ idle-CPU `NN.NN%` column, a channel-UUID prefix,
+/// no-year dates, `[WARN]`/`[WARNING]`, `[SOFIA]` tags, syslog and journald prefixes, IPv4 and IPv6.
+///
+///     2026-11-21 03:12:01.123456 97.13% [WARNING] sofia_reg.c:1729 SIP auth failure (REGISTER) on sofia profile 'internal' for [1001@pbx] from ip 203.0.113.5
+///     2026-11-21 03:12:01.123456 [WARNING] sofia_reg.c:2859 Can't find user [1001@pbx] from 203.0.113.5
+///     2026-11-21 03:12:01.123456 [DEBUG] sofia.c:2380 IP 203.0.113.5 Rejected by acl "domains". Falling back to Digest auth.
+///
+/// The address is the line's last token — `network_ip`, which sofia writes last — or, for the
+/// ACL line, the token after `IP ` at the start of the message; the user part between them is
+/// attacker text (it can hold `] from ip 6.6.6.6`, quotes, anything) and is only ever taken as
+/// the user.
+package struct FreeSWITCHSecurityLine {
+    private static let regMarker = Array("sofia_reg.c:".utf8)
+    private static let sofiaMarker = Array("sofia.c:".utf8)
+    private static let aclSuffix = Array("Falling back to Digest auth.".utf8)
+    private static let failure = Array("SIP auth failure (".utf8)
+    private static let challenge = Array("SIP auth challenge (".utf8)
+    private static let cantFind = Array("Can't find user [".utf8)
+    private static let forOpen = Array("' for [".utf8)
+    private static let fromIP = Array("] from ip ".utf8)
+    private static let from = Array("] from ".utf8)
+    private static let aclStart = Array("IP ".utf8)
+    private static let aclRejected = Array(" Rejected by acl ".utf8)
+
+    /// Year for dates written without one (`08-03 07:56:53`).
+    package var year: Int
+    private var converter: LocalTimeConverter
+
+    package init(timeZone: TimeZone, year: Int) {
+        self.year = year
+        converter = LocalTimeConverter(timeZone: timeZone)
+    }
+
+    /// Whether the line starts a security message but lacks its end (its user part held a line
+    /// break): the next line may finish it.
+    package static func isUnfinishedStart(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let marker = line.firstRange(of: regMarker) else { return false }
+        let message = messageStart(line, after: marker.upperBound)
+        return line[message...].starts(with: failure) || line[message...].starts(with: challenge)
+            || line[message...].starts(with: cantFind)
+    }
+
+    /// Whether the line is a log record of its own (it has a level tag like `[WARNING]` near its
+    /// start), not the rest of a record broken by a line break.
+    package static func isRecord(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        levelTag(line, before: Swift.min(line.endIndex, 160)) != nil
+    }
+
+    /// The event on `line`, or `nil` when it is not a FreeSWITCH security line.
+    package mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> SecurityEvent? {
+        var end = line.endIndex
+        while end > line.startIndex, line[end - 1] == 0x0D || line[end - 1] == 0x20 { end -= 1 }
+        let text = UnsafeBufferPointer(rebasing: line[line.startIndex..<end])
+        if text.count > Self.aclSuffix.count, text[(text.count - Self.aclSuffix.count)...].elementsEqual(Self.aclSuffix) {
+            return parseACL(text)
+        }
+        // The last token must look like an address before anything else is looked at.
+        var tokenStart = text.count
+        while tokenStart > 0, Self.isAddressByte(text[tokenStart - 1]), text.count - tokenStart <= 47 { tokenStart -= 1 }
+        guard tokenStart > 0, tokenStart < text.count, text[tokenStart - 1] == 0x20,
+            let marker = text.firstRange(of: Self.regMarker)
+        else { return nil }
+        let address = String(decoding: text[tokenStart...], as: UTF8.self)
+        guard IPAddressRange.address(address) != nil else { return nil }
+        let message = Self.messageStart(text, after: marker.upperBound)
+        let body = text[message..<(tokenStart - 1)]
+        var event: SecurityEvent
+        if body.starts(with: Self.failure) || body.starts(with: Self.challenge) {
+            // ...(METHOD) on sofia profile 'NAME' for [USER@DOMAIN] from ip
+            guard body.count >= Self.fromIP.count - 1,
+                body.suffix(Self.fromIP.count - 1).elementsEqual(Self.fromIP.dropLast()),
+                let userOpen = body.firstRange(of: Self.forOpen)
+            else { return nil }
+            let isFailure = body.starts(with: Self.failure)
+            let methodStart = body.startIndex + (isFailure ? Self.failure.count : Self.challenge.count)
+            let methodEnd = body[methodStart...].firstIndex(of: 0x29) ?? methodStart
+            let userEnd = body.endIndex - (Self.fromIP.count - 1)
+            guard userOpen.upperBound <= userEnd else { return nil }
+            event = SecurityEvent(
+                source: .freeswitch, kind: isFailure ? .authFailure : .authChallenge, ip: address,
+                user: String(decoding: body[userOpen.upperBound..<userEnd], as: UTF8.self),
+                method: String(decoding: body[methodStart..<methodEnd], as: UTF8.self))
+        } else if body.starts(with: Self.cantFind) {
+            guard body.count >= Self.from.count - 1, body.suffix(Self.from.count - 1).elementsEqual(Self.from.dropLast())
+            else { return nil }
+            let userStart = body.startIndex + Self.cantFind.count
+            let userEnd = body.endIndex - (Self.from.count - 1)
+            guard userStart <= userEnd else { return nil }
+            event = SecurityEvent(
+                source: .freeswitch, kind: .unknownUser, ip: address,
+                user: String(decoding: body[userStart..<userEnd], as: UTF8.self))
+        } else {
+            return nil
+        }
+        event.time = time(text, before: marker.lowerBound)
+        return event
+    }
+
+    /// `IP 203.0.113.5 Rejected by acl "domains". Falling back to Digest auth.`
+    private mutating func parseACL(_ text: UnsafeBufferPointer<UInt8>) -> SecurityEvent? {
+        guard let marker = text.firstRange(of: Self.sofiaMarker) else { return nil }
+        let message = Self.messageStart(text, after: marker.upperBound)
+        let body = text[message...]
+        guard body.starts(with: Self.aclStart) else { return nil }
+        let addressStart = body.startIndex + Self.aclStart.count
+        var addressEnd = addressStart
+        while addressEnd < body.endIndex, Self.isAddressByte(body[addressEnd]) { addressEnd += 1 }
+        guard body[addressEnd...].starts(with: Self.aclRejected) else { return nil }
+        let address = String(decoding: body[addressStart..<addressEnd], as: UTF8.self)
+        guard IPAddressRange.address(address) != nil else { return nil }
+        return SecurityEvent(
+            source: .freeswitch, kind: .aclRejected, ip: address, time: time(text, before: marker.lowerBound))
+    }
+
+    /// Where the message starts after a `file.c:` marker: past the line number, a closing `]`
+    /// and spaces.
+    private static func messageStart(_ text: UnsafeBufferPointer<UInt8>, after index: Int) -> Int {
+        var position = index
+        while position < text.endIndex, text[position] >= 0x30, text[position] <= 0x39 { position += 1 }
+        if position < text.endIndex, text[position] == 0x5D { position += 1 }
+        while position < text.endIndex, text[position] == 0x20 { position += 1 }
+        return position
+    }
+
+    /// The time written before the level tag (`[WARNING]`): `YYYY-MM-DD HH:MM:SS.ffffff` or
+    /// `MM-DD HH:MM:SS.ffffff`, with an optional `NN.NN%` column after it.
+    private mutating func time(_ text: UnsafeBufferPointer<UInt8>, before limit: Int) -> Date? {
+        guard let tag = Self.levelTag(text, before: limit) else { return nil }
+        var tokens: [Range<Int>] = []
+        var end = tag
+        while tokens.count < 3 {
+            while end > text.startIndex, text[end - 1] == 0x20 { end -= 1 }
+            var start = end
+            while start > text.startIndex, text[start - 1] != 0x20 { start -= 1 }
+            guard start < end else { break }
+            tokens.append(start..<end)
+            end = start
+        }
+        if let first = tokens.first, text[first.upperBound - 1] == 0x25 { tokens.removeFirst() }  // NN.NN%
+        guard tokens.count >= 2 else { return nil }
+        let clock = tokens[0]
+        let date = tokens[1]
+        var stamp = [UInt8]()
+        let dashes = text[date].filter { $0 == 0x2D }.count
+        if dashes == 1 { stamp += Array(String(year).utf8) + [0x2D] } else if dashes != 2 { return nil }
+        stamp += text[date]
+        stamp.append(0x20)
+        stamp += text[clock]
+        return stamp.withUnsafeBufferPointer { buffer -> Date? in
+            guard let parsed = TimestampParser.parse(buffer[...]) else { return nil }
+            return Date(timeIntervalSince1970: Double(converter.epochSeconds(parsed)))
+        }
+    }
+
+    /// The level tag: the first " [" followed by an upper-case letter (syslog's `name[pid]`
+    /// has no space before its bracket).
+    private static func levelTag(_ text: UnsafeBufferPointer<UInt8>, before limit: Int) -> Int? {
+        var tag = text.startIndex
+        while tag + 2 < limit {
+            if text[tag] == 0x20, text[tag + 1] == 0x5B, text[tag + 2] >= 0x41, text[tag + 2] <= 0x5A { return tag }
+            tag += 1
+        }
+        return nil
+    }
+
+    private static func isAddressByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x3A) || byte == 0x2E || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// The first occurrence of `needle`.
+    func firstRange(of needle: [UInt8]) -> Range<Int>? {
+        guard let first = needle.first, needle.count <= count else { return nil }
+        var index = startIndex
+        let last = endIndex - needle.count
+        while index <= last {
+            if self[index] == first, self[index..<(index + needle.count)].elementsEqual(needle) {
+                return index..<(index + needle.count)
+            }
+            index += 1
+        }
+        return nil
+    }
+}
+
+extension Slice<UnsafeBufferPointer<UInt8>> {
+    /// The first occurrence of `needle` in the slice.
+    func firstRange(of needle: [UInt8]) -> Range<Int>? {
+        guard let first = needle.first, needle.count <= count else { return nil }
+        var index = startIndex
+        let last = endIndex - needle.count
+        while index <= last {
+            if self[index] == first, self[index..<(index + needle.count)].elementsEqual(needle) {
+                return index..<(index + needle.count)
+            }
+            index += 1
+        }
+        return nil
+    }
+}
