@@ -132,7 +132,7 @@ package struct HookEvent: Sendable, Codable, Equatable {
             "TOLLGUARD_SCHEMA_VERSION": String(schemaVersion),
             "TOLLGUARD_EVENT": type.rawValue,
             "TOLLGUARD_EVENT_ID": id,
-            "TOLLGUARD_TIME": ISO8601DateFormatter().string(from: time),
+            "TOLLGUARD_TIME": time.formatted(.iso8601),
             "TOLLGUARD_SUBJECT_TYPE": subject.type.rawValue,
             "TOLLGUARD_SUBJECT": subject.value,
             "TOLLGUARD_REASON": reason,
@@ -147,7 +147,7 @@ package struct HookEvent: Sendable, Codable, Equatable {
         }
         if let suspension {
             variables["TOLLGUARD_SUSPENSION_ID"] = String(suspension.id)
-            variables["TOLLGUARD_UNTIL"] = suspension.until.map { ISO8601DateFormatter().string(from: $0) }
+            variables["TOLLGUARD_UNTIL"] = suspension.until.map { $0.formatted(.iso8601) }
         }
         if let figures {
             variables["TOLLGUARD_CALLS"] = String(figures.calls)
