@@ -8,7 +8,7 @@ struct TollGuardBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollguard-bench",
         abstract: "TollGuard benchmarks: each prints its figures beside a baseline from the same run.",
-        subcommands: [IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self]
+        subcommands: [IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self, LogScanBenchmark.self]
     )
 }
 
@@ -20,12 +20,16 @@ struct Measurement {
 }
 
 /// Runs `arguments` (no shell) and measures it with wait4's resource usage.
-func measure(_ arguments: [String], quiet: Bool = true) throws -> Measurement {
+func measure(_ arguments: [String], quiet: Bool = true, stdoutTo file: String? = nil) throws -> Measurement {
     var pid: pid_t = 0
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    if quiet { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+    if let file {
+        posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    } else if quiet {
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    }
     let argv = arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     let started = Date()

@@ -64,8 +64,11 @@ struct LogsCommand: ParsableCommand {
                 for summary in ranked { output.write(try encoder.encode(summary) + Data("\n".utf8)) }
                 return
             }
+            let sum = { (part: (IPSummary) -> Int) in perIP.values.reduce(0) { $0 + part($1) } }
             print(
-                "\(totals.lines) lines, \(totals.recognized) security lines from \(perIP.count) addresses"
+                "\(totals.lines) lines, \(totals.recognized) security lines (\(sum(\.failures)) auth failures, "
+                    + "\(sum(\.challenges)) challenges, \(sum(\.unknownUsers)) unknown users, \(sum(\.aclRejections)) ACL) "
+                    + "from \(perIP.count) addresses"
                     + (totals.unfinished > 0 ? ", \(totals.unfinished) unfinished (a user part with a line break?)" : ""))
             guard !ranked.isEmpty else { return }
             var table = TextTable("IP", "FAILURES", "UNKNOWN USERS", "CHALLENGES", "ACL", "USERS TRIED", "FIRST", "LAST")

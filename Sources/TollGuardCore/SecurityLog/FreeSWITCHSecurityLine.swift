@@ -172,16 +172,24 @@ package struct FreeSWITCHSecurityLine {
 }
 
 extension UnsafeBufferPointer<UInt8> {
-    /// The first occurrence of `needle`.
-    func firstRange(of needle: [UInt8]) -> Range<Int>? {
-        guard let first = needle.first, needle.count <= count else { return nil }
-        var index = startIndex
-        let last = endIndex - needle.count
-        while index <= last {
-            if self[index] == first, self[index..<(index + needle.count)].elementsEqual(needle) {
-                return index..<(index + needle.count)
+    /// The first occurrence of `needle` in `self[range]` (all of it by default). Looks for the
+    /// needle's rarest byte — `_` or `'` when it has one — with `memchr`, then compares.
+    func firstRange(of needle: [UInt8], in range: Range<Int>? = nil) -> Range<Int>? {
+        let range = range ?? startIndex..<endIndex
+        guard !needle.isEmpty, needle.count <= range.count, let base = baseAddress else { return nil }
+        let anchor = needle.firstIndex(of: 0x5F) ?? needle.firstIndex(of: 0x27) ?? 0
+        let byte = Int32(needle[anchor])
+        var position = range.lowerBound + anchor
+        let lastStart = range.upperBound - needle.count
+        while position - anchor <= lastStart {
+            guard let found = memchr(base + position, byte, range.upperBound - position) else { return nil }
+            let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            let start = index - anchor
+            if start > lastStart { return nil }
+            if start >= range.lowerBound, memcmp(base + start, needle, needle.count) == 0 {
+                return start..<(start + needle.count)
             }
-            index += 1
+            position = index + 1
         }
         return nil
     }
@@ -190,15 +198,6 @@ extension UnsafeBufferPointer<UInt8> {
 extension Slice<UnsafeBufferPointer<UInt8>> {
     /// The first occurrence of `needle` in the slice.
     func firstRange(of needle: [UInt8]) -> Range<Int>? {
-        guard let first = needle.first, needle.count <= count else { return nil }
-        var index = startIndex
-        let last = endIndex - needle.count
-        while index <= last {
-            if self[index] == first, self[index..<(index + needle.count)].elementsEqual(needle) {
-                return index..<(index + needle.count)
-            }
-            index += 1
-        }
-        return nil
+        base.firstRange(of: needle, in: startIndex..<endIndex)
     }
 }
