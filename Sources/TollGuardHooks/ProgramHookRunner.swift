@@ -77,10 +77,9 @@ package struct ProgramHookRunner: Sendable {
                 outcome: .failed, status: nil, duration: duration, output: result.output,
                 error: "killed by signal \(signal)")
         case .timedOut:
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
             return DeliveryAttempt(
                 outcome: .failed, status: nil, duration: duration, output: result.output,
-                error: "timed out after \(seconds) s; stopped")
+                error: "timed out after \(timeout.seconds) s; stopped")
         }
     }
 }

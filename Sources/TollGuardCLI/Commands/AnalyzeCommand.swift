@@ -126,11 +126,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         if actions.joinedExisting > 0 {
             print("\(actions.joinedExisting) alerts added to suspensions already in force (no hook runs twice)")
         }
-        if !pass.attempts.isEmpty {
-            print(
-                "hooks: \(pass.delivered) delivered, \(pass.retrying) to retry, \(pass.failed) failed"
-                    + (pass.delivered == pass.attempts.count ? "" : " (tollguard hooks status)"))
-        }
+        if let line = HooksCommand.summary(pass) { print(line) }
     }
 
     static func bySeverity(_ counts: [Severity: Int]) -> String {

@@ -21,12 +21,18 @@ struct HooksCommand: AsyncParsableCommand {
         async throws -> DeliveryPass
     {
         let pass = try await HookDispatcher(database: database, configuration: configuration).deliverDue()
-        guard !quiet, !pass.attempts.isEmpty else { return pass }
+        if !quiet, let line = summary(pass) { print(line) }
+        return pass
+    }
+
+    /// `hooks: 3 delivered, 1 to retry (tollguard hooks status)`; `nil` when nothing was attempted.
+    static func summary(_ pass: DeliveryPass) -> String? {
+        guard !pass.attempts.isEmpty else { return nil }
         var parts = ["\(pass.delivered) delivered"]
         if pass.retrying > 0 { parts.append("\(pass.retrying) to retry") }
         if pass.failed > 0 { parts.append("\(pass.failed) failed") }
-        print("hooks: " + parts.joined(separator: ", ") + (pass.delivered == pass.attempts.count ? "" : " (tollguard hooks status)"))
-        return pass
+        return "hooks: " + parts.joined(separator: ", ")
+            + (pass.delivered == pass.attempts.count ? "" : " (tollguard hooks status)")
     }
 
     struct Status: AsyncParsableCommand {

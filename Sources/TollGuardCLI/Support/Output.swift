@@ -7,9 +7,6 @@ func printJSON(_ value: some Encodable) throws {
 }
 
 extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-
     /// `1.25` (seconds, two decimals), for summaries.
     var secondsText: String { String(format: "%.2f", seconds) }
 }

@@ -39,15 +39,8 @@ package struct AnalysisProfile: Sendable, Equatable, Codable {
         return merged
     }
 
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     package init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
+        let container = try decoder.container(keyedBy: AnyCodingKey.self)
         for key in container.allKeys {
             switch key.stringValue {
             case "allowed_classes": allowedClasses = try container.decode([DestinationClass].self, forKey: key)
@@ -73,15 +66,15 @@ package struct AnalysisProfile: Sendable, Equatable, Codable {
     }
 
     package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
+        var container = encoder.container(keyedBy: AnyCodingKey.self)
         for limit in AnalysisLimit.allCases {
-            if let value = limits[limit] { try container.encode(value, forKey: Key(stringValue: limit.name)) }
+            if let value = limits[limit] { try container.encode(value, forKey: AnyCodingKey(stringValue: limit.name)) }
         }
-        try container.encodeIfPresent(allowedClasses, forKey: Key(stringValue: "allowed_classes"))
-        try container.encodeIfPresent(deniedPrefixes, forKey: Key(stringValue: "denied_prefixes"))
-        try container.encodeIfPresent(allowedPrefixes, forKey: Key(stringValue: "allowed_prefixes"))
-        try container.encodeIfPresent(accounts, forKey: Key(stringValue: "accounts"))
-        try container.encodeIfPresent(ips, forKey: Key(stringValue: "ips"))
-        try container.encodeIfPresent(trunks, forKey: Key(stringValue: "trunks"))
+        try container.encodeIfPresent(allowedClasses, forKey: AnyCodingKey(stringValue: "allowed_classes"))
+        try container.encodeIfPresent(deniedPrefixes, forKey: AnyCodingKey(stringValue: "denied_prefixes"))
+        try container.encodeIfPresent(allowedPrefixes, forKey: AnyCodingKey(stringValue: "allowed_prefixes"))
+        try container.encodeIfPresent(accounts, forKey: AnyCodingKey(stringValue: "accounts"))
+        try container.encodeIfPresent(ips, forKey: AnyCodingKey(stringValue: "ips"))
+        try container.encodeIfPresent(trunks, forKey: AnyCodingKey(stringValue: "trunks"))
     }
 }

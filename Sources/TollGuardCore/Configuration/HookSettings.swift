@@ -38,15 +38,8 @@ package struct HookSettings: Sendable, Codable, Equatable {
         case secretEnvironment = "secret_env"
     }
 
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     package init(from decoder: any Decoder) throws {
-        let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        let keys = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
         if let unknown = keys.first(where: { CodingKeys(rawValue: $0) == nil }) {
             throw DecodingError.dataCorrupted(
                 .init(

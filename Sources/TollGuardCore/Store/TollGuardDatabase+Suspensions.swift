@@ -38,18 +38,21 @@ extension TollGuardDatabase {
                 let previousRank: Int = row["notified_rank"]
                 report.alerts += 1
                 guard alert.state == .open || alert.state == .acknowledged else { continue }
+                var figures: HookEvent.Figures?
+                func alertFigures() throws -> HookEvent.Figures {
+                    if let figures { return figures }
+                    let computed = try Self.figures(alertIDs: [alert.id], settings.currency, db)
+                    figures = computed
+                    return computed
+                }
                 if alertHooks.contains(where: { $0.receives(.alert, severity: alert.severity) }) {
-                    let event = HookEvent.about(
-                        alert, type: .alert, figures: try Self.figures(alertIDs: [alert.id], settings.currency, db),
-                        now: now)
+                    let event = HookEvent.about(alert, type: .alert, figures: try alertFigures(), now: now)
                     report.deliveries[.alert, default: 0] += try Self.enqueue(event, hooks: alertHooks, now: now, db)
                 }
                 if alert.rule == AnalysisRule.dailyQuota.rawValue, alert.severity == .warning,
                     previousRank < Severity.warning.rawValue, !quotaHooks.isEmpty
                 {
-                    let event = HookEvent.about(
-                        alert, type: .quotaWarning,
-                        figures: try Self.figures(alertIDs: [alert.id], settings.currency, db), now: now)
+                    let event = HookEvent.about(alert, type: .quotaWarning, figures: try alertFigures(), now: now)
                     report.deliveries[.quotaWarning, default: 0] += try Self.enqueue(
                         event, hooks: quotaHooks, now: now, db)
                 }

@@ -41,8 +41,7 @@ package struct TollGuardDatabase: Sendable {
     /// The one place connections are configured.
     package static func makeConfiguration(busyTimeout: Duration) -> Configuration {
         var configuration = Configuration()
-        let seconds = Double(busyTimeout.components.seconds) + Double(busyTimeout.components.attoseconds) / 1e18
-        configuration.busyMode = .timeout(seconds)
+        configuration.busyMode = .timeout(busyTimeout.seconds)
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
             // 32 MiB of page cache holds the key-hash index of a few million calls and keeps
