@@ -5,83 +5,212 @@ import TollGuardCore
 struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
-        abstract: "Read PBX security logs: SIP authentication failures, challenges, unknown users.",
-        subcommands: [Scan.self])
+        abstract: "Watch PBX security logs for SIP attacks: alerts about source addresses and a ban log for fail2ban.",
+        subcommands: [Scan.self, Follow.self])
 
-    struct Scan: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Scan FreeSWITCH logs (plain or .gz) and summarize the security lines per source IP.",
-            discussion: """
-                Recognizes FreeSWITCH's `SIP auth failure`, `SIP auth challenge`, `Can't find user` and \
-                `Rejected by acl` lines (log-auth-failures=true on each Sofia profile) in every format: classic, \
-                the 1.10.7+ idle-CPU column, channel-UUID prefixes, no-year dates, syslog and journald prefixes, \
-                IPv4 and IPv6. The address is always the one FreeSWITCH writes, never one from a user part.
-                """)
-
+    /// What `scan` and `follow` share.
+    struct WatchOptions: ParsableArguments {
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "Log files; .gz files are read directly.")
-        var files: [String]
+        @Option(
+            name: .customLong("ban-log"),
+            help: "Append a line per banned address here for fail2ban (default: sip_watch.ban_log; \"\" for none).")
+        var banLog: String?
 
         @Option(help: "Year for dates written without one (default: this year).")
         var year: Int?
 
+        func open() throws -> (TollGuardConfiguration, TimeZone, Int, TollGuardDatabase, SIPWatch) {
+            let configuration = try global.loadConfiguration().configuration
+            let zone = global.siteTimeZone(configuration)
+            let year = year ?? LocalClock.calendar(in: zone).component(.year, from: Date())
+            let database = try global.openDatabase(configuration)
+            let watch = try SIPWatch(
+                database: database, configuration: configuration, timeZone: zone, banLog: banLog)
+            return (configuration, zone, year, database, watch)
+        }
+    }
+
+    struct Scan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Scan FreeSWITCH or Asterisk logs (plain or .gz): judge each source address, store alerts, write bans.",
+            discussion: """
+                Recognizes FreeSWITCH's `SIP auth failure`, `SIP auth challenge`, `Can't find user` and \
+                `Rejected by acl` lines (log-auth-failures=true on each Sofia profile) in every format, and Asterisk's \
+                chan_sip/PJSIP registration and request failures, unknown-extension dial attempts, IAX2 and AMI \
+                authentication failures and res_security_log events. The address is always the one the PBX writes, \
+                never one from a user part, From header or Call-ID; a line whose fields forge it is reported and \
+                attributed to nobody. Addresses crossing a [sip_watch] threshold get an alert (acted on like every \
+                alert: hooks receive it with TOLLGUARD_IP) and a ban-log line.
+                """)
+
+        @OptionGroup var options: WatchOptions
+
+        @Argument(help: "Log files; .gz files are read directly.")
+        var files: [String]
+
         @Flag(help: "One JSON object per recognized line, then one summary object per IP.")
         var json = false
 
-        func run() throws {
-            let configuration = try global.loadConfiguration().configuration
-            let zone = global.siteTimeZone(configuration)
-            let thisYear = LocalClock.calendar(in: zone).component(.year, from: Date())
-            var scanner = SecurityLogScanner(timeZone: zone, year: year ?? thisYear)
-            var perIP: [String: IPSummary] = [:]
-            var totals = SecurityLogScanner.Summary()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
+        func run() async throws {
+            let (configuration, zone, year, database, initialWatch) = try options.open()
+            var watch = initialWatch
+            var report = WatchReport()
             let output = FileHandle.standardOutput
             for file in files {
-                let summary: SecurityLogScanner.Summary
+                var scanner = SecurityLogScanner(timeZone: zone, year: year)
                 do {
-                    summary = try scanner.scan(path: file) { event, line in
-                        perIP[event.ip, default: IPSummary(ip: event.ip)].add(event)
-                        if json {
-                            let record = LineRecord(
-                                file: file, line: line, time: event.time, ip: event.ip, kind: event.kind.rawValue,
-                                user: event.user, method: event.method)
-                            output.write(try encoder.encode(record) + Data("\n".utf8))
+                    let summary = try scanner.scan(path: file) { entry in
+                        let line = report.add(entry, file: file, watch: &watch)
+                        if json { output.write(try WatchReport.encoder.encode(line) + Data("\n".utf8)) }
+                    }
+                    report.totals.add(summary)
+                } catch let error as FileReadError {
+                    throw ValidationError(error.description)
+                }
+            }
+            let commit = try watch.commit()
+            report.add(commit)
+            let pass = try await HooksCommand.deliver(database: database, configuration: configuration, quiet: true)
+            if json {
+                for summary in report.ranked { output.write(try WatchReport.encoder.encode(summary) + Data("\n".utf8)) }
+                return
+            }
+            report.printText(zone: zone, database: database)
+            if let line = HooksCommand.summary(pass) { print(line) }
+        }
+    }
+
+    struct Follow: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tail FreeSWITCH or Asterisk logs across rotations, judging each new security line as it comes.",
+            discussion: """
+                Starts at the end of each file (--from-start reads what is there first). A file renamed away is read \
+                to its end before the new one; a truncated file is read again from its start. Alerts, ban-log lines \
+                and hook deliveries happen after each poll. Runs until interrupted.
+                """)
+
+        @OptionGroup var options: WatchOptions
+
+        @Argument(help: "Log files to follow.")
+        var files: [String]
+
+        @Flag(help: "Read what the files already hold before following them.")
+        var fromStart = false
+
+        @Option(help: "Seconds between polls.")
+        var interval: Double = 1
+
+        @Option(help: "Stop after this many polls (for scripts and tests; default: never).")
+        var polls: Int?
+
+        func run() async throws {
+            let (configuration, zone, year, database, initialWatch) = try options.open()
+            var watch = initialWatch
+            let follower = SecurityLogFollower(paths: files, timeZone: zone, year: year, fromStart: fromStart)
+            let time = LocalTimeFormatter(timeZone: zone)
+            var round = 0
+            while polls.map({ round < $0 }) ?? true {
+                round += 1
+                var report = WatchReport()
+                do {
+                    report.totals = try follower.poll { file, entry in
+                        _ = report.add(entry, file: file, watch: &watch)
+                        if case .forged(let candidates) = entry.reading {
+                            print(TextTable.printable("\(file):\(entry.line): forged address fields \(candidates); not attributed"))
                         }
                     }
                 } catch let error as FileReadError {
                     throw ValidationError(error.description)
                 }
-                totals.lines += summary.lines
-                totals.recognized += summary.recognized
-                totals.unfinished += summary.unfinished
+                let commit = try watch.commit()
+                for ban in commit.bans {
+                    print("\(time.seconds(ban.time))  ban \(ban.ip) (\(ban.rule.rawValue), \(ban.count))")
+                }
+                if commit.changes.newCount + commit.changes.updatedCount > 0 {
+                    let pass = try await HooksCommand.deliver(
+                        database: database, configuration: configuration, quiet: true)
+                    if let line = HooksCommand.summary(pass) { print(line) }
+                }
+                if polls.map({ round < $0 }) ?? true {
+                    try await Task.sleep(for: .seconds(max(0.05, interval)))
+                }
             }
-            let ranked = perIP.values.sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.ip < $1.ip }
-            if json {
-                for summary in ranked { output.write(try encoder.encode(summary) + Data("\n".utf8)) }
-                return
-            }
-            let sum = { (part: (IPSummary) -> Int) in perIP.values.reduce(0) { $0 + part($1) } }
+        }
+    }
+}
+
+/// What a scan or a poll saw, per address, for the text and JSON outputs.
+struct WatchReport {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    var totals = SecurityLogScanner.Summary()
+    var perIP: [String: IPSummary] = [:]
+    var forged: [(file: String, line: Int, candidates: [String])] = []
+    var commit = SIPWatch.Commit()
+
+    /// Counts an entry, feeds it to the watcher, and returns its `--json` line.
+    mutating func add(_ entry: SecurityLogEntry, file: String, watch: inout SIPWatch) -> LineRecord {
+        switch entry.reading {
+        case .event(let event):
+            let outcome = watch.consume(entry, file: file)
+            perIP[event.ip, default: IPSummary(ip: event.ip, ignored: watch.isIgnored(event.ip))].add(event, outcome)
+            return LineRecord(
+                file: file, line: entry.line, time: event.time, ip: event.ip, kind: event.kind.rawValue,
+                user: event.user, method: event.method, dialed: event.dialed, source: event.source.rawValue)
+        case .forged(let candidates):
+            if forged.count < 1000 { forged.append((file, entry.line, candidates)) }
+            return LineRecord(file: file, line: entry.line, kind: "forged", candidates: candidates)
+        }
+    }
+
+    mutating func add(_ commit: SIPWatch.Commit) {
+        self.commit = commit
+    }
+
+    var ranked: [IPSummary] {
+        perIP.values.sorted { ($0.banned ? 1 : 0, $0.weight, $1.ip) > ($1.banned ? 1 : 0, $1.weight, $0.ip) }
+    }
+
+    func printText(zone: TimeZone, database: TollGuardDatabase) {
+        let sum = { (part: (IPSummary) -> Int) in perIP.values.reduce(0) { $0 + part($1) } }
+        print(
+            "\(totals.lines) lines, \(totals.recognized) security lines (\(sum(\.failures)) auth failures, "
+                + "\(sum(\.unknownUsers)) unknown users, \(sum(\.challenges)) challenges, \(sum(\.aclRejections)) ACL, "
+                + "\(sum(\.dialAttempts)) dial attempts) from \(perIP.count) addresses"
+                + (totals.unfinished > 0 ? ", \(totals.unfinished) unfinished (a user part with a line break?)" : ""))
+        for line in forged.prefix(20) {
             print(
-                "\(totals.lines) lines, \(totals.recognized) security lines (\(sum(\.failures)) auth failures, "
-                    + "\(sum(\.challenges)) challenges, \(sum(\.unknownUsers)) unknown users, \(sum(\.aclRejections)) ACL) "
-                    + "from \(perIP.count) addresses"
-                    + (totals.unfinished > 0 ? ", \(totals.unfinished) unfinished (a user part with a line break?)" : ""))
-            guard !ranked.isEmpty else { return }
-            var table = TextTable("IP", "FAILURES", "UNKNOWN USERS", "CHALLENGES", "ACL", "USERS TRIED", "FIRST", "LAST")
+                TextTable.printable(
+                    "\(line.file):\(line.line): forged address fields (\(line.candidates.joined(separator: ", "))); "
+                        + "attributed to nobody"))
+        }
+        if !ranked.isEmpty {
+            var table = TextTable(
+                "IP", "BANNED", "FAILURES", "UNKNOWN USERS", "CHALLENGES", "ACL", "DIALS", "USERS TRIED", "FIRST", "LAST")
             let time = LocalTimeFormatter(timeZone: zone)
             for summary in ranked.prefix(50) {
                 table.append([
-                    summary.ip, String(summary.failures), String(summary.unknownUsers), String(summary.challenges),
-                    String(summary.aclRejections), String(summary.users.count),
+                    summary.ip, summary.ignored ? "ignored" : (summary.rules.sorted().joined(separator: ",")),
+                    String(summary.failures), String(summary.unknownUsers), String(summary.challenges),
+                    String(summary.aclRejections), String(summary.dialAttempts), String(summary.users.count),
                     summary.first.map(time.seconds) ?? "-", summary.last.map(time.seconds) ?? "-",
                 ])
             }
             print(table.render())
             if ranked.count > 50 { print("(\(ranked.count - 50) more; --json lists all)") }
+        }
+        let changes = commit.changes
+        print(
+            "alerts: \(changes.newCount) new, \(changes.updatedCount) updated; "
+                + "bans written: \(commit.bans.count)")
+        if let alerts = try? changes.newIDs.compactMap({ try database.alert(id: $0) }), !alerts.isEmpty {
+            print(AlertsCommand.table(alerts).render())
         }
     }
 
@@ -90,37 +219,49 @@ struct LogsCommand: ParsableCommand {
         var file: String
         var line: Int
         var time: Date?
-        var ip: String
+        var ip: String?
         var kind: String
         var user: String?
         var method: String?
+        var dialed: String?
+        var source: String?
+        var candidates: [String]?
     }
 
     /// `logs scan --json`: what one address did.
     struct IPSummary: Encodable {
-        var type = "summary"
         var ip: String
+        var ignored: Bool
         var failures = 0
         var unknownUsers = 0
         var challenges = 0
         var aclRejections = 0
+        var dialAttempts = 0
+        var successes = 0
         var users: Set<String> = []
+        var rules: Set<String> = []
         var first: Date?
         var last: Date?
 
-        init(ip: String) { self.ip = ip }
+        init(ip: String, ignored: Bool) {
+            self.ip = ip
+            self.ignored = ignored
+        }
 
-        var weight: Int { failures + unknownUsers }
+        var banned: Bool { !rules.isEmpty }
+        var weight: Int { failures + unknownUsers + dialAttempts }
 
-        mutating func add(_ event: SecurityEvent) {
+        mutating func add(_ event: SecurityEvent, _ outcome: SIPAttackDetector.Outcome) {
             switch event.kind {
             case .authFailure: failures += 1
             case .unknownUser: unknownUsers += 1
             case .authChallenge: challenges += 1
             case .aclRejected: aclRejections += 1
-            case .unknownExtension, .successfulAuth: break
+            case .unknownExtension: dialAttempts += 1
+            case .successfulAuth: successes += 1
             }
             if let user = event.user, users.count < 10_000 { users.insert(user) }
+            for ban in outcome.bans { rules.insert(ban.rule.rawValue) }
             if let time = event.time {
                 first = min(first ?? time, time)
                 last = max(last ?? time, time)
@@ -128,20 +269,26 @@ struct LogsCommand: ParsableCommand {
         }
 
         enum CodingKeys: String, CodingKey {
-            case type, ip, failures, challenges, first, last
+            case type, ip, ignored, banned, rules, failures, challenges, successes, first, last
             case unknownUsers = "unknown_users"
             case aclRejections = "acl_rejections"
+            case dialAttempts = "dial_attempts"
             case distinctUsers = "distinct_users"
         }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(type, forKey: .type)
+            try container.encode("summary", forKey: .type)
             try container.encode(ip, forKey: .ip)
+            try container.encode(ignored, forKey: .ignored)
+            try container.encode(banned, forKey: .banned)
+            try container.encode(rules.sorted(), forKey: .rules)
             try container.encode(failures, forKey: .failures)
             try container.encode(unknownUsers, forKey: .unknownUsers)
             try container.encode(challenges, forKey: .challenges)
+            try container.encode(successes, forKey: .successes)
             try container.encode(aclRejections, forKey: .aclRejections)
+            try container.encode(dialAttempts, forKey: .dialAttempts)
             try container.encode(users.count, forKey: .distinctUsers)
             try container.encodeIfPresent(first, forKey: .first)
             try container.encodeIfPresent(last, forKey: .last)

@@ -16,7 +16,12 @@ package struct AlertDraft: Sendable {
     /// Every distinct call seen, counted even beyond the cap.
     package var callCount = 0
     package var costMicros: Int64 = 0
+    /// Evidence log lines, first ones first, up to the store's cap.
+    package var lines: [EvidenceLogLine] = []
+    /// Every distinct line seen, counted even beyond the cap.
+    package var lineCount = 0
     private var keys: Set<String> = []
+    private var lineKeys: Set<String> = []
 
     package init(_ finding: Finding) {
         rule = finding.rule
@@ -43,6 +48,11 @@ package struct AlertDraft: Sendable {
             costMicros += call.costMicros
             firstSeen = min(firstSeen, call.time)
             if calls.count < evidenceLimit { calls.append(call) }
+        }
+        for line in finding.lines where lineKeys.insert(line.key).inserted {
+            lineCount += 1
+            firstSeen = min(firstSeen, line.time)
+            if lines.count < evidenceLimit { lines.append(line) }
         }
     }
 }

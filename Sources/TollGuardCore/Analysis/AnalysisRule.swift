@@ -20,6 +20,12 @@ package enum AnalysisRule: String, Sendable, Hashable, CaseIterable, Codable {
     case publicContext = "public_context"
     case longCall = "long_call"
     case wangiriCallback = "wangiri_callback"
+    /// SIP attack watcher (security logs), about source addresses.
+    case sipAuthFailures = "sip_auth_failures"
+    case sipChallengeFlood = "sip_challenge_flood"
+    case sipUserScan = "sip_user_scan"
+    case sipDialAttempt = "sip_dial_attempt"
+    case sipScanner = "sip_scanner"
 
     /// A continuing pattern within this gap of an alert's last call updates that alert;
     /// after it, a new alert opens. Rules with a day window (`daily_quota`) merge by day instead.

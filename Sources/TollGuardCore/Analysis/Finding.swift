@@ -18,6 +18,8 @@ package struct Finding: Sendable {
     package var metrics: [String: MetricValue]
     /// The calls behind the finding.
     package var calls: [EvidenceCall]
+    /// The log lines behind the finding (security-log rules).
+    package var lines: [EvidenceLogLine] = []
 
     package init(
         rule: AnalysisRule, severity: Severity, subject: Subject, time: Date, headline: String,

@@ -19,6 +19,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     /// `[[hooks]]`: programs and webhooks told of alerts and suspensions.
     package var hooks: [HookSettings] = []
     package var hookDelivery = HookDeliverySettings()
+    package var sipWatch = SIPWatchSettings()
 
     package init() {}
 
@@ -179,6 +180,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case version, site, database, ingest, dialplan, rating, analysis, reports, suspension, hooks
         case hookDelivery = "hook_delivery"
+        case sipWatch = "sip_watch"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -195,6 +197,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         hooks = try container.decodeIfPresent([HookSettings].self, forKey: .hooks) ?? []
         hookDelivery =
             try container.decodeIfPresent(HookDeliverySettings.self, forKey: .hookDelivery) ?? HookDeliverySettings()
+        sipWatch = try container.decodeIfPresent(SIPWatchSettings.self, forKey: .sipWatch) ?? SIPWatchSettings()
     }
 }
 
@@ -237,6 +240,7 @@ extension TollGuardConfiguration {
         errors += analysis.validationErrors()
         errors += suspension.validationErrors()
         errors += hookDelivery.validationErrors()
+        errors += sipWatch.validationErrors()
         var hookNames: Set<String> = []
         for (index, hook) in hooks.enumerated() {
             errors += hook.validationErrors(index: index)

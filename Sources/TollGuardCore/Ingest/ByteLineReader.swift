@@ -98,6 +98,23 @@ package final class ByteLineReader {
         buffer.deallocate()
     }
 
+    /// The inode and size of the open file (plain files only): a follower compares them with
+    /// the path's to see a rotation or a truncation.
+    package var fileIdentity: (inode: UInt64, size: Int64)? {
+        guard case .descriptor(let descriptor) = source else { return nil }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        return (UInt64(info.st_ino), Int64(info.st_size))
+    }
+
+    /// The number of the last line returned (0 before the first).
+    package var linesRead: Int { lineNumber }
+
+    /// Lets ``next()`` read again after it reached the end: for a file that grows.
+    package func resumeAfterEnd() {
+        atEOF = false
+    }
+
     /// Bytes of the input consumed so far, measured on disk (compressed bytes for gzip), for progress.
     package var positionOnDisk: Int64 {
         switch source {

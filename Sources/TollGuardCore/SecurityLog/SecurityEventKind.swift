@@ -40,6 +40,9 @@ package struct SecurityEvent: Sendable, Hashable {
     package var method: String?
     /// The number dialled, for `unknownExtension`.
     package var dialed: String?
+    /// How the client names itself where the line shows it (a From display name such as
+    /// `friendly-scanner`): attacker text, compared with known scanner names only.
+    package var agent: String?
 
     package init(
         source: SecurityLogSource, kind: SecurityEventKind, ip: String, time: Date? = nil, user: String? = nil,

@@ -1,9 +1,14 @@
 import Foundation
 
-/// Reads a PBX log file (plain or `.gz`) line by line and reports each recognized security
-/// line with its 1-based line number. A FreeSWITCH line whose user part held a line break is
-/// joined with the line that finishes it, and reported at the line where it started; a start
-/// that nothing finishes is counted as `unfinished`, not dropped silently.
+/// Reads PBX log files (plain or `.gz`) line by line and reports each recognized security
+/// line — FreeSWITCH or Asterisk, whichever the file turns out to be — with its 1-based line
+/// number and text. A FreeSWITCH line whose user part held a line break is joined with the line
+/// that finishes it, and reported at the line where it started; a start that nothing finishes
+/// is counted as `unfinished`, not dropped silently. A line whose attacker fields forge the
+/// address is reported as forged, attributed to nobody.
+///
+/// One scanner reads one log: it remembers which PBX wrote it and a record still open at the
+/// end of what it read (for ``scan(_:following:into:_:)`` called again as the file grows).
 package struct SecurityLogScanner {
     /// What a scan read.
     package struct Summary: Sendable, Hashable {
@@ -11,57 +16,107 @@ package struct SecurityLogScanner {
         package var recognized = 0
         /// Security lines that started but never ended (an evasion attempt or a cut log).
         package var unfinished = 0
+        /// Security lines whose address fields disagree (forged by the client), attributed to nobody.
+        package var forged = 0
 
         package init() {}
+
+        package mutating func add(_ other: Summary) {
+            lines += other.lines
+            recognized += other.recognized
+            unfinished += other.unfinished
+            forged += other.forged
+        }
     }
 
+    private static let maxEvidenceBytes = 1000
     private var freeswitch: FreeSWITCHSecurityLine
+    private var asterisk: AsteriskSecurityLine
+    /// The PBX that wrote this log, once a line has said so.
+    package private(set) var source: SecurityLogSource?
+    private var pending: (bytes: [UInt8], line: Int, joined: Int)?
 
     /// `timeZone` is the PBX's (its logs are in local time); `year` completes dates written without one.
     package init(timeZone: TimeZone, year: Int) {
         freeswitch = FreeSWITCHSecurityLine(timeZone: timeZone, year: year)
+        asterisk = AsteriskSecurityLine(timeZone: timeZone, year: year)
     }
 
-    /// Scans `path`, calling `body` for each recognized line.
-    package mutating func scan(
-        path: String, _ body: (_ event: SecurityEvent, _ line: Int) throws -> Void
-    ) throws -> Summary {
+    /// Scans the whole of `path`, calling `body` for each recognized line.
+    package mutating func scan(path: String, _ body: (SecurityLogEntry) throws -> Void) throws -> Summary {
         let reader = try ByteLineReader(path: path)
         var summary = Summary()
-        var pending: (bytes: [UInt8], line: Int, joined: Int)?
+        _ = try scan(reader, following: false, into: &summary, body)
+        return summary
+    }
+
+    /// Scans what `reader` has from its position. When `following`, a last line without its
+    /// newline (still being written) is left unread, and a record broken by a line break stays
+    /// open for the next call. Returns where the next scan starts (stream offset and the number
+    /// of the last line read).
+    package mutating func scan(
+        _ reader: ByteLineReader, following: Bool, into summary: inout Summary,
+        _ body: (SecurityLogEntry) throws -> Void
+    ) throws -> (offset: Int64, line: Int) {
+        var resume: (offset: Int64, line: Int) = (reader.positionOnDisk, reader.linesRead)
         while let line = try reader.next() {
+            if following, line.isUnterminated {
+                return (line.startOffset, line.number - 1)
+            }
+            resume = (line.endOffset, line.number)
             summary.lines += 1
             if var held = pending, !FreeSWITCHSecurityLine.isRecord(line.bytes) {
                 held.bytes.append(0x0A)
                 held.bytes += line.bytes
                 held.joined += 1
-                let event = held.bytes.withUnsafeBufferPointer { freeswitch.parse($0) }
-                if let event {
-                    summary.recognized += 1
-                    try body(event, held.line)
+                if let event = held.bytes.withUnsafeBufferPointer({ freeswitch.parse($0) }) {
                     pending = nil
-                    continue
-                }
-                if held.joined < 3 {
+                    try report(.event(event), line: held.line, bytes: held.bytes[...], &summary, body)
+                } else if held.joined < 3 {
                     pending = held
-                    continue
+                } else {
+                    summary.unfinished += 1
+                    pending = nil
                 }
-                summary.unfinished += 1
-                pending = nil
                 continue
             } else if pending != nil {
                 // A new record begins: what was held never ended.
                 summary.unfinished += 1
                 pending = nil
             }
-            if let event = freeswitch.parse(line.bytes) {
-                summary.recognized += 1
-                try body(event, line.number)
-            } else if FreeSWITCHSecurityLine.isUnfinishedStart(line.bytes) {
+            if let reading = read(line.bytes) {
+                try report(reading, line: line.number, bytes: line.bytes[...], &summary, body)
+            } else if source != .asterisk, FreeSWITCHSecurityLine.isUnfinishedStart(line.bytes) {
                 pending = (Array(line.bytes), line.number, 0)
             }
         }
-        if pending != nil { summary.unfinished += 1 }
-        return summary
+        if !following, pending != nil {
+            summary.unfinished += 1
+            pending = nil
+        }
+        return resume
+    }
+
+    /// The line read by the parser of this log's PBX (both until one has recognized a line).
+    private mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) -> SecurityLineReading? {
+        if source != .asterisk, let event = freeswitch.parse(bytes) {
+            source = .freeswitch
+            return .event(event)
+        }
+        if source != .freeswitch, let reading = asterisk.parse(bytes) {
+            source = .asterisk
+            return reading
+        }
+        return nil
+    }
+
+    private func report(
+        _ reading: SecurityLineReading, line: Int, bytes: some Collection<UInt8>, _ summary: inout Summary,
+        _ body: (SecurityLogEntry) throws -> Void
+    ) throws {
+        summary.recognized += 1
+        if case .forged = reading { summary.forged += 1 }
+        let text = String(decoding: bytes.prefix(Self.maxEvidenceBytes), as: UTF8.self)
+        try body(SecurityLogEntry(reading: reading, line: line, text: text))
     }
 }

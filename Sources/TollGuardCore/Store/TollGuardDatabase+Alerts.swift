@@ -25,7 +25,7 @@ extension TollGuardDatabase {
                         changes.unchanged += 1
                     }
                 } else {
-                    let id = try insert(draft, summarizer: summarizer, now: now, db)
+                    let id = try insert(draft, summarizer: summarizer, evidenceLimit: evidenceLimit, now: now, db)
                     changes.new[draft.severity, default: 0] += 1
                     changes.newIDs.append(id)
                 }
@@ -75,7 +75,9 @@ extension TollGuardDatabase {
         return try row.map(Self.alert(from:))
     }
 
-    private func insert(_ draft: AlertDraft, summarizer: AlertSummarizer, now: Date, _ db: Database) throws -> Int64 {
+    private func insert(
+        _ draft: AlertDraft, summarizer: AlertSummarizer, evidenceLimit: Int, now: Date, _ db: Database
+    ) throws -> Int64 {
         let regions = Self.regionsByFrequency(draft.calls)
         let summary = summarizer.summary(
             subject: draft.subject, headline: draft.headline, callCount: draft.callCount, regions: regions,
@@ -94,6 +96,7 @@ extension TollGuardDatabase {
             ])
         let id = db.lastInsertedRowID
         try insertEvidence(draft.calls, alertID: id, db)
+        try insertEvidence(draft.lines, alertID: id, db, limit: evidenceLimit)
         try db.execute(
             sql:
                 "INSERT INTO alert_history (alert_id, state, actor, at_utc, comment) VALUES (?, 'open', 'analysis', ?, NULL)",
@@ -110,6 +113,10 @@ extension TollGuardDatabase {
             try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_calls WHERE alert_id = ?", arguments: [alert.id]) ?? 0
         let room = max(0, evidenceLimit - stored)
         try insertEvidence(draft.calls, alertID: alert.id, db, limit: room)
+        let storedLines =
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM alert_log_lines WHERE alert_id = ?", arguments: [alert.id])
+            ?? 0
+        try insertEvidence(draft.lines, alertID: alert.id, db, limit: max(0, evidenceLimit - storedLines))
         let totals = try Row.fetchOne(
             db, sql: "SELECT count(*), coalesce(sum(cost_micros), 0) FROM alert_calls WHERE alert_id = ?",
             arguments: [alert.id])
@@ -164,6 +171,19 @@ extension TollGuardDatabase {
             try statement.execute(arguments: [
                 alertID, call.key, call.rowID, CivilTime.utcText(call.time), call.number, call.region, call.costMicros,
             ])
+            added += db.changesCount
+        }
+    }
+
+    private func insertEvidence(_ lines: [EvidenceLogLine], alertID: Int64, _ db: Database, limit: Int) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO alert_log_lines (alert_id, file, line, at_utc, text) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """)
+        var added = 0
+        for line in lines where added < limit {
+            try statement.execute(arguments: [alertID, line.file, line.line, CivilTime.utcText(line.time), line.text])
             added += db.changesCount
         }
     }
@@ -261,6 +281,21 @@ extension TollGuardDatabase {
     }
 
     /// The alert's changes of state, oldest first.
+    /// The log lines behind an alert (SIP attack watcher), in log order.
+    package func alertLogLines(id: Int64) throws -> [EvidenceLogLine] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT file, line, at_utc, text FROM alert_log_lines WHERE alert_id = ? ORDER BY at_utc, file, line",
+                arguments: [id]
+            ).map { row in
+                EvidenceLogLine(
+                    file: row[0], line: row[1],
+                    time: CivilTime.parseUTC(dateOrDateTime: row[2] as String) ?? Date(timeIntervalSince1970: 0),
+                    text: row[3])
+            }
+        }
+    }
+
     package func alertHistory(id: Int64) throws -> [AlertStateChange] {
         try writer.read { db in
             try Row.fetchAll(

@@ -265,6 +265,19 @@ extension TollGuardDatabase {
                     CREATE INDEX hook_attempts_by_delivery ON hook_attempts(delivery_id, id);
                     """)
         }
+        migrator.registerMigration("v5-sip-watch") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert_log_lines (
+                        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+                        file TEXT NOT NULL,
+                        line INTEGER NOT NULL,
+                        at_utc TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        PRIMARY KEY (alert_id, file, line)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,395 @@
+import Foundation
+
+/// Reads Asterisk's security lines from `messages`/`full` and from the `security` log channel:
+///
+///     [2026-11-21 03:12:01] NOTICE[2041] chan_sip.c: Registration from '"1001" <sip:1001@pbx>' failed for '198.51.100.23:5072' - Wrong password
+///     [2026-11-21 03:12:05] NOTICE[2051] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '<sip:1001@pbx>' failed for '198.51.100.24:5060' (callid: 12345) - No matching endpoint found
+///     [2026-11-21 03:12:06] NOTICE[2051][C-0000002f] res_pjsip_session.c: Call from 'anonymous' (UDP:198.51.100.25:5060) to extension '0046812345678' rejected because extension not found in context 'from-external'.
+///     [2026-11-21 03:12:07] NOTICE[2060] chan_iax2.c: Host 198.51.100.26 failed MD5 authentication for 'iax1' (1234 != 5678)
+///     [2026-11-21 03:12:08] NOTICE[2061] manager.c: 198.51.100.27 tried to authenticate with nonexistent user 'admin'
+///     [2026-11-21 03:12:09] SECURITY[2064] res_security_log.c: SecurityEvent="InvalidAccountID",EventTV="…",Severity="Error",Service="SIP",EventVersion="1",AccountID="1001",SessionID="…",LocalAddress="IPV4/UDP/203.0.113.77/5060",RemoteAddress="IPV4/UDP/198.51.100.28/5060"
+///
+/// with `[date]` (ISO or the old `Mon DD HH:MM:SS`), syslog or journald prefixes, optional
+/// `[C-…]` call ids and `file.c:LINE in function:` sources.
+///
+/// Every message has attacker text (a From header, a user name, a dialled number, a Call-ID) on
+/// one or both sides of the address. The address is read from the side the attacker cannot
+/// write; where both sides carry attacker text, it is read from both ends and must agree, or
+/// the line is reported as ``SecurityLineReading/forged(candidates:)`` and attributed to nobody.
+package struct AsteriskSecurityLine {
+    package typealias Parsed = SecurityLineReading
+
+    private static let levels = ["NOTICE[", "SECURITY[", "WARNING[", "ERROR["].map { Array($0.utf8) }
+    private static let registrationReasons: [(String, SecurityEventKind)] = [
+        ("Wrong password", .authFailure), ("Username/auth name mismatch", .authFailure),
+        ("No matching peer found", .unknownUser), ("Not a local domain", .aclRejected),
+        ("Device does not match ACL", .aclRejected), ("Peer is not supposed to register", .aclRejected),
+        ("ACL error (permit/deny)", .aclRejected),
+    ]
+    private static let requestReasons: [(String, SecurityEventKind)] = [
+        ("No matching endpoint found", .unknownUser), ("Not match Endpoint Contact ACL", .aclRejected),
+        ("Not match Endpoint ACL", .aclRejected), ("Failed to authenticate", .authFailure),
+        ("Error to authenticate", .authFailure),
+    ]
+    private static let securityEvents: [String: SecurityEventKind] = [
+        "InvalidAccountID": .unknownUser, "ChallengeResponseFailed": .authFailure, "InvalidPassword": .authFailure,
+        "FailedACL": .aclRejected, "ChallengeSent": .authChallenge, "SuccessfulAuth": .successfulAuth,
+    ]
+    /// Security events with attacker-written fields after `RemoteAddress` (digest responses,
+    /// request parameters) as well as before it (`AccountID`, `SessionID`).
+    private static let eventsWrittenOnBothSides: Set<String> = [
+        "ChallengeResponseFailed", "InvalidPassword", "RequestNotAllowed", "RequestBadFormat",
+    ]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Year for dates written without one (`Nov 21 03:12:01`).
+    package var year: Int
+    private var converter: LocalTimeConverter
+
+    package init(timeZone: TimeZone, year: Int) {
+        self.year = year
+        converter = LocalTimeConverter(timeZone: timeZone)
+    }
+
+    /// The line's meaning, or `nil` when it is not an Asterisk security line.
+    package mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> Parsed? {
+        guard let level = Self.levels.lazy.compactMap({ line.firstRange(of: $0) }).first else { return nil }
+        guard let messageStart = Self.messageStart(line, afterLevel: level.upperBound) else { return nil }
+        var end = line.endIndex
+        while end > messageStart, line[end - 1] == 0x20 || line[end - 1] == 0x0D { end -= 1 }
+        let message = String(decoding: line[messageStart..<end], as: UTF8.self)
+        guard var parsed = Self.parseMessage(message) else { return nil }
+        if case .event(var event) = parsed {
+            event.time = time(line, before: level.lowerBound)
+            parsed = .event(event)
+        }
+        return parsed
+    }
+
+    // MARK: - Messages
+
+    static func parseMessage(_ message: String) -> Parsed? {
+        if message.hasPrefix("SecurityEvent=\"") { return securityEvent(message) }
+        if message.hasPrefix("Registration from '") { return registration(message) }
+        if message.hasPrefix("Request ") { return request(message) }
+        if message.hasPrefix("Call from '") { return dialAttempt(message) }
+        if message.hasPrefix("No registration for peer '") { return noRegistration(message) }
+        if message.hasPrefix("hacking attempt detected '"), message.hasSuffix("'") {
+            let address = message.dropFirst("hacking attempt detected '".count).dropLast()
+            return recognized(.authFailure, address: address)
+        }
+        if message.hasPrefix("Rejecting unknown SIP connection from ") {
+            return recognized(.aclRejected, address: message.dropFirst("Rejecting unknown SIP connection from ".count))
+        }
+        return hostAuthentication(message)
+    }
+
+    /// chan_sip: `Registration from 'FROM' failed for 'ADDRESS:PORT' - REASON`. Nothing the
+    /// attacker writes follows the address, so it is read from the right.
+    private static func registration(_ message: String) -> Parsed? {
+        guard let (reason, kind) = registrationReasons.first(where: { message.hasSuffix("' - " + $0.0) }) else {
+            return nil
+        }
+        let head = message.dropLast(reason.count + 4)
+        guard let marker = head.range(of: "' failed for '", options: .backwards) else { return nil }
+        let from = head[head.index(head.startIndex, offsetBy: "Registration from '".count)..<marker.lowerBound]
+        guard var parsed = newEvent(kind, address: stripPort(head[marker.upperBound...])) else { return nil }
+        parsed.describe(from: from)
+        parsed.method = "REGISTER"
+        return .event(parsed)
+    }
+
+    /// PJSIP: `Request 'METHOD' from 'FROM' failed for 'ADDRESS:PORT' (callid: CALLID) - REASON`.
+    /// Both the From header and the Call-ID are the attacker's: the address must be the same
+    /// read from the left and from the right.
+    private static func request(_ message: String) -> Parsed? {
+        var rest = message.dropFirst("Request ".count)
+        var method: String?
+        if rest.hasPrefix("'"), let close = rest.dropFirst().firstIndex(of: "'") {
+            method = String(rest[rest.index(after: rest.startIndex)..<close])
+            rest = rest[rest.index(after: close)...]
+            guard rest.hasPrefix(" ") else { return nil }
+            rest = rest.dropFirst()
+        }
+        guard rest.hasPrefix("from '") else { return nil }
+        let body = rest.dropFirst("from '".count)
+        // The reason ends the line; no quote may follow it (the Call-ID cannot fake a later one).
+        guard let (kind, reasonStart) = requestReasons.lazy.compactMap({ reason, kind -> (SecurityEventKind, String.Index)? in
+            guard let found = body.range(of: ") - " + reason, options: .backwards),
+                !body[found.upperBound...].contains("'")
+            else { return nil }
+            return (kind, found.lowerBound)
+        }).first
+        else { return nil }
+        let head = body[..<reasonStart]
+        func candidate(_ marker: Range<Substring.Index>) -> (from: Substring, address: Substring)? {
+            let afterAddress = head[marker.upperBound...]
+            guard let close = afterAddress.range(of: "' (callid: ") else { return nil }
+            return (head[..<marker.lowerBound], afterAddress[..<close.lowerBound])
+        }
+        guard let first = head.range(of: "' failed for '"), let last = head.range(of: "' failed for '", options: .backwards),
+            let left = candidate(first), let right = candidate(last)
+        else { return nil }
+        let leftAddress = stripPort(left.address)
+        let rightAddress = stripPort(right.address)
+        guard leftAddress == rightAddress else {
+            return .forged(candidates: [leftAddress, rightAddress].filter(isAddress))
+        }
+        guard var parsed = newEvent(kind, address: leftAddress) else { return nil }
+        parsed.describe(from: left.from)
+        parsed.method = method
+        return .event(parsed)
+    }
+
+    /// chan_sip and PJSIP: `Call from 'NAME' (ADDRESS:PORT) to extension 'EXTEN' rejected because
+    /// extension not found in context 'CONTEXT'.` The context is configuration and the dialled
+    /// extension (a Request-URI user part) has no spaces, so the address is read from the right.
+    private static func dialAttempt(_ message: String) -> Parsed? {
+        var text = Substring(message)
+        if text.hasSuffix(".") { text = text.dropLast() }
+        guard text.hasSuffix("'"),
+            let contextMarker = text.range(of: "' rejected because extension not found in context '", options: .backwards),
+            let extensionMarker = text[..<contextMarker.lowerBound].range(of: ") to extension '", options: .backwards),
+            let open = text[..<extensionMarker.lowerBound].range(of: " (", options: .backwards)
+        else { return nil }
+        var address = text[open.upperBound..<extensionMarker.lowerBound]
+        for transport in ["UDP:", "TCP:", "TLS:", "WS:", "WSS:"] where address.hasPrefix(transport) {
+            address = address.dropFirst(transport.count)
+        }
+        guard var parsed = newEvent(.unknownExtension, address: stripPort(address)) else { return nil }
+        parsed.dialed = String(text[extensionMarker.upperBound..<contextMarker.lowerBound])
+        let caller = text[text.index(text.startIndex, offsetBy: "Call from '".count)..<open.lowerBound]
+        if caller.hasSuffix("'") { parsed.describe(from: caller.dropLast()) }
+        parsed.method = "INVITE"
+        return .event(parsed)
+    }
+
+    /// chan_sip: `No registration for peer 'NAME' (from ADDRESS)`.
+    private static func noRegistration(_ message: String) -> Parsed? {
+        guard message.hasSuffix(")"), let marker = message.range(of: "' (from ", options: .backwards) else {
+            return nil
+        }
+        guard var parsed = newEvent(.unknownUser, address: message[marker.upperBound...].dropLast()) else { return nil }
+        parsed.user = String(message[message.index(message.startIndex, offsetBy: 26)..<marker.lowerBound])
+        return .event(parsed)
+    }
+
+    /// IAX2 and AMI, where the address leads the message:
+    /// `Host ADDRESS failed MD5 authentication for 'USER' (…)`, `Host ADDRESS failed to authenticate as USER`,
+    /// `ADDRESS failed to authenticate as 'USER'`, `ADDRESS tried to authenticate with nonexistent user 'USER'`.
+    private static func hostAuthentication(_ message: String) -> Parsed? {
+        var rest = Substring(message)
+        if rest.hasPrefix("Host ") { rest = rest.dropFirst(5) }
+        guard let space = rest.firstIndex(of: " ") else { return nil }
+        let address = rest[..<space]
+        let phrase = rest[rest.index(after: space)...]
+        let kind: SecurityEventKind
+        let userText: Substring
+        if phrase.hasPrefix("failed MD5 authentication for ") {
+            kind = .authFailure
+            userText = phrase.dropFirst("failed MD5 authentication for ".count)
+        } else if phrase.hasPrefix("failed to authenticate as ") {
+            kind = .authFailure
+            userText = phrase.dropFirst("failed to authenticate as ".count)
+        } else if phrase.hasPrefix("tried to authenticate with nonexistent user ") {
+            kind = .unknownUser
+            userText = phrase.dropFirst("tried to authenticate with nonexistent user ".count)
+        } else {
+            return nil
+        }
+        guard var parsed = newEvent(kind, address: address) else { return nil }
+        if userText.hasPrefix("'"), let close = userText.dropFirst().firstIndex(of: "'") {
+            parsed.user = String(userText[userText.index(after: userText.startIndex)..<close])
+        } else {
+            parsed.user = String(userText)
+        }
+        return .event(parsed)
+    }
+
+    /// `res_security_log`: `SecurityEvent="NAME",…,RemoteAddress="IPV4/UDP/ADDRESS/PORT",…` as
+    /// `key="value"` pairs whose values are written raw (a Call-ID can hold `"`). The address is
+    /// the last `RemoteAddress` followed only by well-formed pairs to the end of the line — the
+    /// side after it is the server's own for most events. For events with attacker fields after
+    /// it too, it must also be the first `RemoteAddress` of a well-formed walk from the left.
+    private static func securityEvent(_ message: String) -> Parsed? {
+        let bytes = Array(message.utf8)
+        let nameStart = "SecurityEvent=\"".utf8.count
+        guard let nameEnd = bytes[nameStart...].firstIndex(of: 0x22) else { return nil }
+        let name = String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self)
+        guard let kind = securityEvents[name] else { return nil }
+        let fromRight = remoteAddressFromRight(bytes)
+        var address = fromRight
+        if eventsWrittenOnBothSides.contains(name) {
+            let fromLeft = remoteAddressFromLeft(bytes)
+            if fromLeft != fromRight {
+                return .forged(candidates: [fromLeft, fromRight].compactMap { $0 }.filter(isAddress))
+            }
+            address = fromLeft
+        }
+        guard let address, var parsed = newEvent(kind, address: Substring(address)) else { return nil }
+        let pairs = wellFormedPairs(bytes)
+        parsed.user = pairs["AccountID"].flatMap { $0.isEmpty || $0 == "<unknown>" ? nil : $0 }
+        parsed.method = pairs["Service"]
+        return .event(parsed)
+    }
+
+    /// Walks `,Key="value"` pairs back from the end; the first `RemoteAddress` met.
+    private static func remoteAddressFromRight(_ bytes: [UInt8]) -> String? {
+        var end = bytes.endIndex
+        while end > bytes.startIndex {
+            // …,Key="value"  — `end` is past the closing quote.
+            guard bytes[end - 1] == 0x22, let open = bytes[..<(end - 1)].lastIndex(of: 0x22), open > 0,
+                bytes[open - 1] == 0x3D
+            else { return nil }
+            var keyStart = open - 1
+            while keyStart > 0, isKeyByte(bytes[keyStart - 1]) { keyStart -= 1 }
+            guard keyStart < open - 1 else { return nil }
+            let key = String(decoding: bytes[keyStart..<(open - 1)], as: UTF8.self)
+            if key == "RemoteAddress" { return addressOfTransport(bytes[(open + 1)..<(end - 1)]) }
+            guard keyStart > 0, bytes[keyStart - 1] == 0x2C else { return nil }
+            end = keyStart - 1
+        }
+        return nil
+    }
+
+    /// Walks `Key="value",` pairs from the start; the first `RemoteAddress` met.
+    private static func remoteAddressFromLeft(_ bytes: [UInt8]) -> String? {
+        var position = bytes.startIndex
+        while position < bytes.endIndex {
+            guard let equals = bytes[position...].firstIndex(of: 0x3D), equals + 1 < bytes.endIndex,
+                bytes[equals + 1] == 0x22, bytes[position..<equals].allSatisfy(isKeyByte),
+                let close = bytes[(equals + 2)...].firstIndex(of: 0x22)
+            else { return nil }
+            if bytes[position..<equals].elementsEqual("RemoteAddress".utf8) {
+                return addressOfTransport(bytes[(equals + 2)..<close])
+            }
+            guard close + 1 < bytes.endIndex, bytes[close + 1] == 0x2C else { return nil }
+            position = close + 2
+        }
+        return nil
+    }
+
+    /// The pairs of a line, as far as they are well formed from the left.
+    private static func wellFormedPairs(_ bytes: [UInt8]) -> [String: String] {
+        var pairs: [String: String] = [:]
+        var position = bytes.startIndex
+        while position < bytes.endIndex, let equals = bytes[position...].firstIndex(of: 0x3D),
+            equals + 1 < bytes.endIndex, bytes[equals + 1] == 0x22,
+            let close = bytes[(equals + 2)...].firstIndex(of: 0x22)
+        {
+            let key = String(decoding: bytes[position..<equals], as: UTF8.self)
+            if pairs[key] == nil { pairs[key] = String(decoding: bytes[(equals + 2)..<close], as: UTF8.self) }
+            guard close + 1 < bytes.endIndex, bytes[close + 1] == 0x2C else { break }
+            position = close + 2
+        }
+        return pairs
+    }
+
+    /// `IPV4/UDP/198.51.100.28/5060`, `IPV6/TLS/2001:db8::5/5061` → the address.
+    private static func addressOfTransport(_ value: ArraySlice<UInt8>) -> String? {
+        let parts = value.split(separator: 0x2F, omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0].elementsEqual("IPV4".utf8) || parts[0].elementsEqual("IPV6".utf8) else {
+            return nil
+        }
+        return String(decoding: parts[2], as: UTF8.self)
+    }
+
+    private static func isKeyByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+            || byte == 0x5F
+    }
+
+    // MARK: - Pieces
+
+    private static func newEvent(_ kind: SecurityEventKind, address: some StringProtocol) -> SecurityEvent? {
+        var text = String(address)
+        if text.hasPrefix("["), text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
+        guard isAddress(text) else { return nil }
+        return SecurityEvent(source: .asterisk, kind: kind, ip: text)
+    }
+
+    private static func recognized(_ kind: SecurityEventKind, address: some StringProtocol) -> Parsed? {
+        newEvent(kind, address: address).map(Parsed.event)
+    }
+
+    private static func isAddress(_ text: String) -> Bool { IPAddressRange.address(text) != nil }
+
+    /// `198.51.100.23:5072` → `198.51.100.23`; `[2001:db8::5]:5060` → `2001:db8::5`; a bare IPv6 stays.
+    private static func stripPort(_ text: some StringProtocol) -> String {
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            return String(text[text.index(after: text.startIndex)..<close])
+        }
+        if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
+            return String(text[..<colon])
+        }
+        return String(text)
+    }
+
+    /// Where the message starts: past `[pid]`, an optional `[C-…]`, an optional `:`, and the
+    /// source (`chan_sip.c:` or `chan_sip.c:25801 in handle_request_register:`).
+    private static func messageStart(_ line: UnsafeBufferPointer<UInt8>, afterLevel start: Int) -> Int? {
+        var position = start
+        while position < line.endIndex, line[position] >= 0x30, line[position] <= 0x39 { position += 1 }
+        guard position < line.endIndex, line[position] == 0x5D else { return nil }
+        position += 1
+        if position + 2 < line.endIndex, line[position] == 0x5B, line[position + 1] == 0x43, line[position + 2] == 0x2D {
+            while position < line.endIndex, line[position] != 0x5D { position += 1 }
+            position += 1
+        }
+        if position < line.endIndex, line[position] == 0x3A { position += 1 }
+        guard position < line.endIndex, line[position] == 0x20 else { return nil }
+        position += 1
+        // The source file token ends with ':' (optionally followed by a line number).
+        while position < line.endIndex, line[position] != 0x3A, line[position] != 0x20 { position += 1 }
+        guard position < line.endIndex, line[position] == 0x3A else { return nil }
+        position += 1
+        while position < line.endIndex, line[position] >= 0x30, line[position] <= 0x39 { position += 1 }
+        if line[position...].starts(with: " in ".utf8) {
+            var colon = position + 4
+            while colon < line.endIndex, line[colon] != 0x3A, line[colon] != 0x20 { colon += 1 }
+            if colon < line.endIndex, line[colon] == 0x3A { position = colon + 1 }
+        }
+        while position < line.endIndex, line[position] == 0x20 { position += 1 }
+        return position
+    }
+
+    /// The time before the level: `[2026-11-21 03:12:01(.123)]`, `[Nov 21 03:12:01]`, or a
+    /// syslog/journald `Nov 21 03:12:01 host asterisk[123]:` at the start of the line.
+    private mutating func time(_ line: UnsafeBufferPointer<UInt8>, before level: Int) -> Date? {
+        var end = level
+        while end > line.startIndex, line[end - 1] == 0x20 { end -= 1 }
+        var text: String
+        if end > line.startIndex, line[end - 1] == 0x5D, let open = line[..<(end - 1)].lastIndex(of: 0x5B) {
+            text = String(decoding: line[(open + 1)..<(end - 1)], as: UTF8.self)
+        } else {
+            text = String(decoding: line[line.startIndex..<min(line.endIndex, line.startIndex + 32)], as: UTF8.self)
+        }
+        text = text.trimmingCharacters(in: .whitespaces)
+        if let month = Self.months.firstIndex(where: { text.hasPrefix($0 + " ") }) {
+            let fields = text.split(separator: " ", maxSplits: 3)
+            guard fields.count >= 3, let day = Int(fields[1]) else { return nil }
+            text = String(format: "%04d-%02d-%02d ", year, month + 1, day) + fields[2]
+        }
+        return Array(text.utf8).withUnsafeBufferPointer { buffer -> Date? in
+            guard let parsed = TimestampParser.parse(buffer[...]) else { return nil }
+            return Date(timeIntervalSince1970: Double(converter.epochSeconds(parsed)))
+        }
+    }
+}
+
+extension SecurityEvent {
+    /// Fills `user` and `agent` from a From header: `"friendly-scanner" <sip:100@host>`.
+    mutating func describe(from header: some StringProtocol) {
+        let text = String(header)
+        if let sip = text.range(of: "sip:") {
+            let rest = text[sip.upperBound...]
+            user = String(rest.prefix { $0 != "@" && $0 != ">" && $0 != ";" })
+        } else if !text.isEmpty {
+            user = text
+        }
+        if text.hasPrefix("\""), let close = text.dropFirst().firstIndex(of: "\"") {
+            let name = text[text.index(after: text.startIndex)..<close]
+            if !name.isEmpty { agent = String(name) }
+        }
+    }
+}

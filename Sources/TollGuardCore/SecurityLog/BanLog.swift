@@ -1,0 +1,67 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The ban log fail2ban reads (`Data/fail2ban/filter.d/tollguard.conf`). One fixed line per ban:
+///
+///     2026-11-21T03:12:01Z tollguard ban ip=203.0.113.5 rule=sip_auth_failures count=10
+///
+/// written with one `write(2)` on an `O_APPEND` descriptor, so lines from concurrent writers
+/// never interleave. The time is when TollGuard decided (fail2ban's `findtime` counts from it);
+/// the address is re-parsed and written in its canonical form, so nothing but an address
+/// `inet_ntop` wrote can reach fail2ban's `<ADDR>`.
+package struct BanLog: Sendable {
+    package let path: String
+
+    package init(path: String) { self.path = path }
+
+    /// The line for a ban, or `nil` when `ip` is not an address.
+    package static func line(ip: String, rule: AnalysisRule, count: Int, at time: Date) -> String? {
+        guard let address = canonicalAddress(ip) else { return nil }
+        let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt).format(time)
+        return "\(stamp) tollguard ban ip=\(address) rule=\(rule.rawValue) count=\(max(0, count))\n"
+    }
+
+    /// Appends one line per ban (once per address); returns the bans written.
+    @discardableResult
+    package func append(_ bans: [SIPAttackDetector.Ban], at time: Date = Date()) throws -> [SIPAttackDetector.Ban] {
+        var seen: Set<String> = []
+        var written: [SIPAttackDetector.Ban] = []
+        var text = ""
+        for ban in bans where seen.insert(ban.ip).inserted {
+            guard let line = Self.line(ip: ban.ip, rule: ban.rule, count: ban.count, at: time) else { continue }
+            text += line
+            written.append(ban)
+        }
+        guard !text.isEmpty else { return [] }
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else {
+            throw FileReadError(path: path, reason: "cannot open the ban log: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard count == bytes.count else {
+            throw FileReadError(path: path, reason: "cannot write the ban log: \(String(cString: strerror(errno)))")
+        }
+        return written
+    }
+
+    /// `203.0.113.5`, `2001:db8::5` — as `inet_ntop` writes them; `nil` for anything else.
+    package static func canonicalAddress(_ text: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1, inet_ntop(AF_INET, &v4, &buffer, socklen_t(buffer.count)) != nil {
+            return String(cString: buffer)
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1, inet_ntop(AF_INET6, &v6, &buffer, socklen_t(buffer.count)) != nil {
+            return String(cString: buffer)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// The SIP attack watcher: security-log entries in, alerts about addresses (in the common
+/// store, acted on like every alert — hooks get `alert` events with `TOLLGUARD_IP`) and ban-log
+/// lines out. `logs scan` feeds it whole files, `logs follow` what the files grow by; both
+/// ``commit(now:)`` what they fed.
+package struct SIPWatch {
+    /// What one commit stored and wrote.
+    package struct Commit: Sendable {
+        package var changes = AlertChanges()
+        package var actions = AlertActionsReport()
+        /// Bans written to the ban log (one per address per commit).
+        package var bans: [SIPAttackDetector.Ban] = []
+
+        package init() {}
+    }
+
+    package let settings: SIPWatchSettings
+    private let database: TollGuardDatabase
+    private let configuration: TollGuardConfiguration
+    private let summarizer: AlertSummarizer
+    private let banLog: BanLog?
+    private var detector: SIPAttackDetector
+    private var aggregator: AlertAggregator
+    private var bans: [SIPAttackDetector.Ban] = []
+    private var lastTime: Date?
+
+    /// `banLog` overrides `sip_watch.ban_log`; an empty path writes no ban log.
+    package init(
+        database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone, banLog: String? = nil
+    ) throws {
+        self.database = database
+        self.configuration = configuration
+        settings = configuration.sipWatch
+        summarizer = AlertSummarizer(timeZone: timeZone, currency: configuration.rating.currency, countryNames: [:])
+        let path = banLog ?? settings.banLog
+        self.banLog = path.isEmpty ? nil : BanLog(path: path)
+        detector = SIPAttackDetector(settings: settings, badIPs: FraudLists(try database.fraudLists()))
+        aggregator = AlertAggregator(evidenceLimit: settings.maxEvidenceLines)
+    }
+
+    /// Whether `address` is on `sip_watch.ignore`.
+    package func isIgnored(_ address: String) -> Bool { detector.isIgnored(address) }
+
+    /// Judges one entry of `file`. A line without a time takes the last time seen (or now).
+    package mutating func consume(_ entry: SecurityLogEntry, file: String) -> SIPAttackDetector.Outcome {
+        guard case .event(let event) = entry.reading else { return SIPAttackDetector.Outcome() }
+        let time = event.time ?? lastTime ?? Date()
+        lastTime = time
+        let evidence = EvidenceLogLine(file: file, line: entry.line, time: time, text: entry.text)
+        let outcome = detector.observe(event, evidence: evidence)
+        for finding in outcome.findings { aggregator.add(finding) }
+        bans += outcome.bans
+        return outcome
+    }
+
+    /// Stores the alerts of what was consumed since the last commit, acts on them (policy and
+    /// hook events into the outbox), and appends the bans to the ban log.
+    package mutating func commit(now: Date = Date()) throws -> Commit {
+        var commit = Commit()
+        let drafts = aggregator.drafts
+        aggregator = AlertAggregator(evidenceLimit: settings.maxEvidenceLines)
+        if !drafts.isEmpty {
+            commit.changes = try database.apply(
+                drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, now: now)
+            commit.actions = try database.actOnAlerts(ActionSettings(configuration), now: now)
+        }
+        if let banLog, !bans.isEmpty { commit.bans = try banLog.append(bans, at: now) }
+        bans = []
+        return commit
+    }
+}
