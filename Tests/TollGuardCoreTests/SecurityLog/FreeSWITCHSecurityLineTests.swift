@@ -126,7 +126,9 @@ import TollGuardTestSupport
                 """)
         var scanner = SecurityLogScanner(timeZone: .named("UTC"), year: 2026)
         var seen: [(Int, SecurityEvent)] = []
-        let summary = try scanner.scan(path: path) { event, line in seen.append((line, event)) }
+        let summary = try scanner.scan(path: path) { entry in
+            if let event = entry.event { seen.append((entry.line, event)) }
+        }
         #expect(summary.lines == 6)
         #expect(summary.recognized == 2)
         #expect(summary.unfinished == 1)
