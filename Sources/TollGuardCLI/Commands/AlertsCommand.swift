@@ -83,8 +83,13 @@ struct AlertsCommand: ParsableCommand {
                 throw ValidationError("no alert \(id)")
             }
             let calls = try database.alertCalls(id: id)
+            let lines = try database.alertLogLines(id: id)
             if json {
-                try printJSON(AlertAnswer(alert, calls: calls))
+                var answer = AlertAnswer(alert, calls: calls)
+                answer.logLines = lines.map {
+                    .init(file: $0.file, line: $0.line, time: CivilTime.utcText($0.time) + "Z", text: $0.text)
+                }
+                try printJSON(answer)
                 return
             }
             let zone = global.siteTimeZone(configuration)
@@ -107,6 +112,13 @@ struct AlertsCommand: ParsableCommand {
                 print(
                     "  \(time.minutes(change.at))  \(change.state.rawValue) by \(TextTable.printable(change.actor))"
                         + (change.comment.map { ": " + TextTable.printable($0) } ?? ""))
+            }
+            if !lines.isEmpty {
+                print("\nevidence log lines (\(lines.count)):")
+                for line in lines {
+                    print(TextTable.printable("  \(line.file):\(line.line): \(line.text)"))
+                }
+                return
             }
             print("\nevidence calls (\(calls.count) stored of \(alert.callCount)):")
             var table = TextTable(
@@ -211,6 +223,15 @@ struct AlertAnswer: Encodable {
     var callCount: Int
     var cost: MetricValue
     var calls: [CallAnswer]?
+    /// The log lines behind a SIP-watch alert (`alerts show --json`).
+    var logLines: [LogLineAnswer]?
+
+    struct LogLineAnswer: Encodable {
+        var file: String
+        var line: Int
+        var time: String
+        var text: String
+    }
 
     struct CallAnswer: Encodable {
         var key: String
@@ -263,5 +284,6 @@ struct AlertAnswer: Encodable {
         case stateBy = "state_by"
         case stateComment = "state_comment"
         case callCount = "call_count"
+        case logLines = "log_lines"
     }
 }

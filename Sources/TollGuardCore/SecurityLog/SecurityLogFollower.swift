@@ -18,6 +18,19 @@ package final class SecurityLogFollower {
         var scanner: SecurityLogScanner
         var offset: Int64 = 0
         var line = 0
+        /// The bytes just before `offset`, to notice a file truncated and refilled past it.
+        var tail: [UInt8] = []
+
+        func remember() {
+            let count = Int(min(offset, 64))
+            tail = reader?.peek(at: offset - Int64(count), count: count) ?? []
+        }
+
+        func restart() {
+            offset = 0
+            line = 0
+            tail = []
+        }
 
         init(path: String, scanner: SecurityLogScanner) {
             self.path = path
@@ -65,13 +78,12 @@ package final class SecurityLogFollower {
                 _ = try file.scanner.scan(reader, following: false, into: &summary, body)
                 file.reader = nil
                 file.scanner = SecurityLogScanner(timeZone: timeZone, year: year)
-                file.offset = 0
-                file.line = 0
-            } else if identity.size < file.offset {
-                // Truncated in place.
-                try reader.skip(to: 0, line: 0)
-                file.offset = 0
-                file.line = 0
+                file.restart()
+            } else if identity.size < file.offset
+                || reader.peek(at: file.offset - Int64(file.tail.count), count: file.tail.count) != file.tail
+            {
+                // Truncated in place (and perhaps written past where we were).
+                file.restart()
             }
         }
         guard exists else { return }
@@ -83,7 +95,7 @@ package final class SecurityLogFollower {
                 var discarded = SecurityLogScanner.Summary()
                 var quiet = SecurityLogScanner(timeZone: timeZone, year: year)
                 (file.offset, file.line) = try quiet.scan(reader, following: true, into: &discarded) { _ in }
-                try reader.skip(to: file.offset, line: file.line)
+                file.remember()
                 return
             }
         }
@@ -91,5 +103,6 @@ package final class SecurityLogFollower {
         reader.resumeAfterEnd()
         try reader.skip(to: file.offset, line: file.line)
         (file.offset, file.line) = try file.scanner.scan(reader, following: true, into: &summary, body)
+        file.remember()
     }
 }
