@@ -30,7 +30,13 @@ struct LogScanBenchmark: ParsableCommand {
         let ours = directory + "/logs-scan.out"
         let config = directory + "/logs-bench.toml"
         try "site.timezone = \"UTC\"\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let scan = try measure([siblingExecutable("tollguard"), "logs", "scan", "--config", config, log], stdoutTo: ours)
+        // The whole watcher: parse, judge every address, store the alerts, write the ban log.
+        let database = directory + "/logs-bench.sqlite"
+        let banLog = directory + "/logs-bench-bans.log"
+        for path in [database, database + "-wal", database + "-shm", banLog] { try? FileManager.default.removeItem(atPath: path) }
+        let scan = try measure(
+            [siblingExecutable("tollguard"), "logs", "scan", "--config", config, "--db", database, "--ban-log", banLog, log],
+            stdoutTo: ours)
         let first = (try? String(contentsOfFile: ours, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
         rows.append(("tollguard logs scan", scan.seconds, Self.ourCount(first), scan.maxRSSKilobytes))
 
@@ -63,7 +69,7 @@ struct LogScanBenchmark: ParsableCommand {
         }
     }
 
-    /// "N lines, M security lines (F auth failures, C challenges, U unknown users, A ACL) …" → F + C + U.
+    /// "N lines, M security lines (F auth failures, U unknown users, C challenges, A ACL, D dial attempts) …" → F + U + C.
     static func ourCount(_ line: String) -> Int? {
         let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
         guard numbers.count >= 6 else { return nil }

@@ -48,12 +48,22 @@ import TollGuardTestSupport
             """
         let fsPath = try folder.write("freeswitch.log", text: freeswitch)
         let gzipped = try folder.write("messages", text: asterisk)
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = ["-f", gzipped]
-        try gzip.run()
-        gzip.waitUntilExit()
+        _ = try run("/bin/gzip", ["-f", gzipped])
         return [fsPath, gzipped + ".gz"]
+    }
+
+    /// Runs a tool; its exit status and everything it printed.
+    static func run(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
     }
 
     static let expectedBans = ["198.51.100.25", "198.51.100.29", "2001:db8::bad", "203.0.113.5"]
@@ -120,18 +130,10 @@ import TollGuardTestSupport
             ["logs", "scan", "--db", folder.path("t.sqlite"), "--config", config, "--ban-log", banLog] + logs)
         #expect(scan.status == 0, "\(scan.stderr)")
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: regex)
-        process.arguments = [
-            "--print-all-matched", "--raw", banLog, Self.fail2ban.appendingPathComponent("filter.d/tollguard.conf").path,
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try Self.run(
+            regex,
+            ["--print-all-matched", "--raw", banLog, Self.fail2ban.appendingPathComponent("filter.d/tollguard.conf").path])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("Lines: 4 lines, 0 ignored, 4 matched, 0 missed"), "\(text)")
         // The addresses fail2ban took, from its match listing, are exactly TollGuard's bans.
         let matched = Set(
@@ -165,16 +167,8 @@ import TollGuardTestSupport
             .write(toFile: root + "/jail.d/tollguard.local", atomically: true, encoding: .utf8)
         try "[sshd]\nenabled = false\n".write(toFile: root + "/jail.d/zz-test.local", atomically: true, encoding: .utf8)
         for (arguments, check) in [(["-t"], "configuration test is successful"), (["-d"], "'start', 'tollguard'")] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: client)
-            process.arguments = ["-c", root] + arguments
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(text)")
+            let (status, text) = try Self.run(client, ["-c", root] + arguments)
+            #expect(status == 0, "\(text)")
             #expect(text.contains(check), "\(text)")
             if arguments == ["-d"] {
                 #expect(text.contains("['port', '5060,5061,5080,5081,7443,8088,8089'], ['protocol', 'tcp']"))

@@ -21,7 +21,7 @@ struct LogsCommand: ParsableCommand {
         var year: Int?
 
         func open() throws -> (TollGuardConfiguration, TimeZone, Int, TollGuardDatabase, SIPWatch) {
-            let configuration = try global.loadConfiguration().configuration
+            let configuration = try global.loadConfiguration(checkingDialPlan: false).configuration
             let zone = global.siteTimeZone(configuration)
             let year = year ?? LocalClock.calendar(in: zone).component(.year, from: Date())
             let database = try global.openDatabase(configuration)
@@ -61,8 +61,11 @@ struct LogsCommand: ParsableCommand {
                 var scanner = SecurityLogScanner(timeZone: zone, year: year)
                 do {
                     let summary = try scanner.scan(path: file) { entry in
-                        let line = report.add(entry, file: file, watch: &watch)
-                        if json { output.write(try WatchReport.encoder.encode(line) + Data("\n".utf8)) }
+                        report.add(entry, file: file, watch: &watch)
+                        if json {
+                            let line = WatchReport.record(entry, file: file)
+                            output.write(try WatchReport.encoder.encode(line) + Data("\n".utf8))
+                        }
                     }
                     report.totals.add(summary)
                 } catch let error as FileReadError {
@@ -115,7 +118,7 @@ struct LogsCommand: ParsableCommand {
                 var report = WatchReport()
                 do {
                     report.totals = try follower.poll { file, entry in
-                        _ = report.add(entry, file: file, watch: &watch)
+                        report.add(entry, file: file, watch: &watch)
                         if case .forged(let candidates) = entry.reading {
                             print(TextTable.printable("\(file):\(entry.line): forged address fields \(candidates); not attributed"))
                         }
@@ -154,17 +157,25 @@ struct WatchReport {
     var forged: [(file: String, line: Int, candidates: [String])] = []
     var commit = SIPWatch.Commit()
 
-    /// Counts an entry, feeds it to the watcher, and returns its `--json` line.
-    mutating func add(_ entry: SecurityLogEntry, file: String, watch: inout SIPWatch) -> LineRecord {
+    /// Counts an entry and feeds it to the watcher.
+    mutating func add(_ entry: SecurityLogEntry, file: String, watch: inout SIPWatch) {
         switch entry.reading {
         case .event(let event):
             let outcome = watch.consume(entry, file: file)
             perIP[event.ip, default: IPSummary(ip: event.ip, ignored: watch.isIgnored(event.ip))].add(event, outcome)
+        case .forged(let candidates):
+            if forged.count < 1000 { forged.append((file, entry.line, candidates)) }
+        }
+    }
+
+    /// An entry's `--json` line.
+    static func record(_ entry: SecurityLogEntry, file: String) -> LineRecord {
+        switch entry.reading {
+        case .event(let event):
             return LineRecord(
                 file: file, line: entry.line, time: event.time, ip: event.ip, kind: event.kind.rawValue,
                 user: event.user, method: event.method, dialed: event.dialed, source: event.source.rawValue)
         case .forged(let candidates):
-            if forged.count < 1000 { forged.append((file, entry.line, candidates)) }
             return LineRecord(file: file, line: entry.line, kind: "forged", candidates: candidates)
         }
     }

@@ -39,14 +39,7 @@ package struct HookSettings: Sendable, Codable, Equatable {
     }
 
     package init(from decoder: any Decoder) throws {
-        let keys = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
-        if let unknown = keys.first(where: { CodingKeys(rawValue: $0) == nil }) {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: decoder.codingPath,
-                    debugDescription: "\"\(unknown)\" is not a hook setting (settings: "
-                        + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ") + ")"))
-        }
+        try decoder.rejectUnknownKeys(CodingKeys.self, table: "hook")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
         kind = try container.decode(Kind.self, forKey: .kind)

@@ -51,15 +51,7 @@ package struct SIPWatchSettings: Sendable, Codable, Equatable {
     }
 
     package init(from decoder: any Decoder) throws {
-        let unknown = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
-            .filter { CodingKeys(rawValue: $0) == nil }
-        if let key = unknown.first {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: decoder.codingPath,
-                    debugDescription: "\"\(key)\" is not a sip_watch setting (settings: "
-                        + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ") + ")"))
-        }
+        try decoder.rejectUnknownKeys(CodingKeys.self, table: "sip_watch")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = SIPWatchSettings()
         windowMinutes = try container.decodeIfPresent(Double.self, forKey: .windowMinutes) ?? defaults.windowMinutes

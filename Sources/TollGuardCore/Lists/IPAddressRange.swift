@@ -37,14 +37,15 @@ package struct IPAddressRange: Sendable, Hashable, Codable, CustomStringConverti
     /// An address as a 128-bit number, and whether it was IPv4.
     package static func address(_ text: String) -> (UInt128, Bool)? {
         var v4 = in_addr()
-        if text.contains("."), !text.contains(":"), inet_pton(AF_INET, text, &v4) == 1 {
+        let isDotted = text.utf8.contains(0x2E) && !text.utf8.contains(0x3A)
+        if isDotted, inet_pton(AF_INET, text, &v4) == 1 {
             let value = UInt32(bigEndian: v4.s_addr)
             return (UInt128(0xFFFF) << 32 | UInt128(value), true)
         }
         var v6 = in6_addr()
         var bare = text
-        if bare.hasPrefix("["), bare.hasSuffix("]") { bare = String(bare.dropFirst().dropLast()) }
-        guard bare.contains(":"), inet_pton(AF_INET6, bare, &v6) == 1 else { return nil }
+        if bare.utf8.first == 0x5B, bare.utf8.last == 0x5D { bare = String(bare.dropFirst().dropLast()) }
+        guard bare.utf8.contains(0x3A), inet_pton(AF_INET6, bare, &v6) == 1 else { return nil }
         let value = withUnsafeBytes(of: &v6) { bytes in bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) } }
         return (value, false)
     }

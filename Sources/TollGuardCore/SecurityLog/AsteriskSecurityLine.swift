@@ -53,7 +53,7 @@ package struct AsteriskSecurityLine {
 
     /// The line's meaning, or `nil` when it is not an Asterisk security line.
     package mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> Parsed? {
-        guard let level = Self.levels.lazy.compactMap({ line.firstRange(of: $0) }).first else { return nil }
+        guard let level = Self.levels.lazy.compactMap({ line.firstOccurrence(of: $0) }).first else { return nil }
         guard let messageStart = Self.messageStart(line, afterLevel: level.upperBound) else { return nil }
         var end = line.endIndex
         while end > messageStart, line[end - 1] == 0x20 || line[end - 1] == 0x0D { end -= 1 }

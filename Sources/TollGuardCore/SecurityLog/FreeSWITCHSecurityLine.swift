@@ -37,7 +37,10 @@ package struct FreeSWITCHSecurityLine {
     /// Whether the line starts a security message but lacks its end (its user part held a line
     /// break): the next line may finish it.
     package static func isUnfinishedStart(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let marker = line.firstRange(of: regMarker) else { return false }
+        // Both messages hold a quote (`profile 'NAME'`, `Can't`): most lines are out at one memchr.
+        guard let base = line.baseAddress, memchr(base, 0x27, line.count) != nil,
+            let marker = line.firstOccurrence(of: regMarker)
+        else { return false }
         let message = messageStart(line, after: marker.upperBound)
         return line[message...].starts(with: failure) || line[message...].starts(with: challenge)
             || line[message...].starts(with: cantFind)
@@ -61,7 +64,7 @@ package struct FreeSWITCHSecurityLine {
         var tokenStart = text.count
         while tokenStart > 0, Self.isAddressByte(text[tokenStart - 1]), text.count - tokenStart <= 47 { tokenStart -= 1 }
         guard tokenStart > 0, tokenStart < text.count, text[tokenStart - 1] == 0x20,
-            let marker = text.firstRange(of: Self.regMarker)
+            let marker = text.firstOccurrence(of: Self.regMarker)
         else { return nil }
         let address = String(decoding: text[tokenStart...], as: UTF8.self)
         guard IPAddressRange.address(address) != nil else { return nil }
@@ -72,7 +75,7 @@ package struct FreeSWITCHSecurityLine {
             // ...(METHOD) on sofia profile 'NAME' for [USER@DOMAIN] from ip
             guard body.count >= Self.fromIP.count - 1,
                 body.suffix(Self.fromIP.count - 1).elementsEqual(Self.fromIP.dropLast()),
-                let userOpen = body.firstRange(of: Self.forOpen)
+                let userOpen = body.firstOccurrence(of: Self.forOpen)
             else { return nil }
             let isFailure = body.starts(with: Self.failure)
             let methodStart = body.startIndex + (isFailure ? Self.failure.count : Self.challenge.count)
@@ -101,7 +104,7 @@ package struct FreeSWITCHSecurityLine {
 
     /// `IP 203.0.113.5 Rejected by acl "domains". Falling back to Digest auth.`
     private mutating func parseACL(_ text: UnsafeBufferPointer<UInt8>) -> SecurityEvent? {
-        guard let marker = text.firstRange(of: Self.sofiaMarker) else { return nil }
+        guard let marker = text.firstOccurrence(of: Self.sofiaMarker) else { return nil }
         let message = Self.messageStart(text, after: marker.upperBound)
         let body = text[message...]
         guard body.starts(with: Self.aclStart) else { return nil }
@@ -129,30 +132,43 @@ package struct FreeSWITCHSecurityLine {
     /// `MM-DD HH:MM:SS.ffffff`, with an optional `NN.NN%` column after it.
     private mutating func time(_ text: UnsafeBufferPointer<UInt8>, before limit: Int) -> Date? {
         guard let tag = Self.levelTag(text, before: limit) else { return nil }
-        var tokens: [Range<Int>] = []
+        // The last three tokens before the tag, nearest first: [NN.NN%] clock date.
+        var found = 0
+        var nearest = 0..<0, middle = 0..<0, farthest = 0..<0
         var end = tag
-        while tokens.count < 3 {
+        while found < 3 {
             while end > text.startIndex, text[end - 1] == 0x20 { end -= 1 }
             var start = end
             while start > text.startIndex, text[start - 1] != 0x20 { start -= 1 }
             guard start < end else { break }
-            tokens.append(start..<end)
+            switch found {
+            case 0: nearest = start..<end
+            case 1: middle = start..<end
+            default: farthest = start..<end
+            }
+            found += 1
             end = start
         }
-        if let first = tokens.first, text[first.upperBound - 1] == 0x25 { tokens.removeFirst() }  // NN.NN%
-        guard tokens.count >= 2 else { return nil }
-        let clock = tokens[0]
-        let date = tokens[1]
-        var stamp = [UInt8]()
-        let dashes = text[date].filter { $0 == 0x2D }.count
-        if dashes == 1 { stamp += Array(String(year).utf8) + [0x2D] } else if dashes != 2 { return nil }
-        stamp += text[date]
-        stamp.append(0x20)
-        stamp += text[clock]
-        return stamp.withUnsafeBufferPointer { buffer -> Date? in
-            guard let parsed = TimestampParser.parse(buffer[...]) else { return nil }
-            return Date(timeIntervalSince1970: Double(converter.epochSeconds(parsed)))
+        var clock = nearest, date = middle
+        if found >= 1, text[nearest.upperBound - 1] == 0x25 {  // NN.NN%
+            (clock, date) = (middle, farthest)
+            found -= 1
         }
+        guard found >= 2 else { return nil }
+        let dashes = text[date].count { $0 == 0x2D }
+        let parsed: ParsedTimestamp?
+        if dashes == 2, date.upperBound + 1 == clock.lowerBound {
+            // `YYYY-MM-DD HH:MM:SS.ffffff`, read where it is.
+            parsed = TimestampParser.parse(text[date.lowerBound..<clock.upperBound])
+        } else if dashes == 1 || dashes == 2 {
+            let year = dashes == 1 ? Array(String(year).utf8) + [0x2D] : []
+            let stamp = year + text[date] + [0x20] + text[clock]
+            parsed = stamp.withUnsafeBufferPointer { TimestampParser.parse($0[...]) }
+        } else {
+            return nil
+        }
+        guard let parsed else { return nil }
+        return Date(timeIntervalSince1970: Double(converter.epochSeconds(parsed)))
     }
 
     /// The level tag: the first " [" followed by an upper-case letter (syslog's `name[pid]`
@@ -174,7 +190,7 @@ package struct FreeSWITCHSecurityLine {
 extension UnsafeBufferPointer<UInt8> {
     /// The first occurrence of `needle` in `self[range]` (all of it by default). Looks for the
     /// needle's rarest byte — `_` or `'` when it has one — with `memchr`, then compares.
-    func firstRange(of needle: [UInt8], in range: Range<Int>? = nil) -> Range<Int>? {
+    func firstOccurrence(of needle: [UInt8], in range: Range<Int>? = nil) -> Range<Int>? {
         let range = range ?? startIndex..<endIndex
         guard !needle.isEmpty, needle.count <= range.count, let base = baseAddress else { return nil }
         let anchor = needle.firstIndex(of: 0x5F) ?? needle.firstIndex(of: 0x27) ?? 0
@@ -197,7 +213,7 @@ extension UnsafeBufferPointer<UInt8> {
 
 extension Slice<UnsafeBufferPointer<UInt8>> {
     /// The first occurrence of `needle` in the slice.
-    func firstRange(of needle: [UInt8]) -> Range<Int>? {
-        base.firstRange(of: needle, in: startIndex..<endIndex)
+    func firstOccurrence(of needle: [UInt8]) -> Range<Int>? {
+        base.firstOccurrence(of: needle, in: startIndex..<endIndex)
     }
 }

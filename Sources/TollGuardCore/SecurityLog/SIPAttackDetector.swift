@@ -26,26 +26,73 @@ package struct SIPAttackDetector {
         package var bans: [Ban] = []
     }
 
-    private struct Counted {
-        var time: Date
-        var weight: Int
+    /// Weighted events within a sliding window (times arrive in log order).
+    private struct WindowCount {
+        private var times: [Date] = []
+        private var weights: [Int] = []
+        private var head = 0
+        private(set) var total = 0
+
+        mutating func add(_ time: Date, weight: Int, window: TimeInterval) {
+            times.append(time)
+            weights.append(weight)
+            total += weight
+            let cutoff = time.addingTimeInterval(-window)
+            while head < times.count, times[head] < cutoff {
+                total -= weights[head]
+                head += 1
+            }
+            if head > 64, head * 2 > times.count {
+                times.removeFirst(head)
+                weights.removeFirst(head)
+                head = 0
+            }
+        }
     }
 
     /// One address's recent lines.
     private struct AddressState {
-        var failures: [Counted] = []
-        var challenges: [Counted] = []
-        var dials: [Counted] = []
+        let ignored: Bool
+        let weight: Int
+        let lists: [String]
+        var failures = WindowCount()
+        var challenges = WindowCount()
+        var dials = WindowCount()
         /// Failing user names → when last tried.
         var users: [String: Date] = [:]
+        /// The last lines, a ring of `recentLines`.
         var recent: [EvidenceLogLine] = []
+        var recentNext = 0
         var last: Date
 
-        mutating func forget(before cutoff: Date) {
-            failures.removeAll { $0.time < cutoff }
-            challenges.removeAll { $0.time < cutoff }
-            dials.removeAll { $0.time < cutoff }
+        init(ignored: Bool, weight: Int, lists: [String], last: Date) {
+            self.ignored = ignored
+            self.weight = weight
+            self.lists = lists
+            self.last = last
+        }
+
+        mutating func remember(_ line: EvidenceLogLine) {
+            if recent.count < SIPAttackDetector.recentLines {
+                recent.append(line)
+            } else {
+                recent[recentNext] = line
+                recentNext = (recentNext + 1) % recent.count
+            }
+        }
+
+        /// The remembered lines, oldest first.
+        var recentInOrder: [EvidenceLogLine] { Array(recent[recentNext...] + recent[..<recentNext]) }
+
+        /// The failing user names still inside the window; prunes the others.
+        mutating func distinctUsers(since cutoff: Date) -> Int {
             users = users.filter { $0.value >= cutoff }
+            return users.count
+        }
+
+        /// A fresh start after a ban, keeping what is known about the address.
+        func cleared(at time: Date) -> AddressState {
+            AddressState(ignored: ignored, weight: weight, lists: lists, last: time)
         }
     }
 
@@ -54,7 +101,8 @@ package struct SIPAttackDetector {
     private let window: TimeInterval
     private let ignored: [IPAddressRange]
     private let badIPs: FraudLists
-    private let scannerNames: [String]
+    /// `scanner_names`, lower-cased bytes.
+    private let scannerNames: [[UInt8]]
     private var states: [String: AddressState] = [:]
     private var observed = 0
 
@@ -63,7 +111,7 @@ package struct SIPAttackDetector {
         window = settings.windowMinutes * 60
         ignored = settings.ignore.compactMap { IPAddressRange($0) }
         self.badIPs = badIPs
-        scannerNames = settings.scannerNames.map { $0.lowercased() }.filter { !$0.isEmpty }
+        scannerNames = settings.scannerNames.filter { !$0.isEmpty }.map { Array($0.lowercased().utf8) }
     }
 
     /// Whether `address` is on the allow-list.
@@ -74,27 +122,27 @@ package struct SIPAttackDetector {
 
     /// Judges one line; `evidence` is the line as the alert will show it (its time is the line's).
     package mutating func observe(_ event: SecurityEvent, evidence: EvidenceLogLine) -> Outcome {
-        guard !isIgnored(event.ip) else { return Outcome() }
-        observed += 1
-        if observed % 50_000 == 0 { prune(now: evidence.time) }
+        // FreeSWITCH's ACL line is followed by a digest challenge: it is not a failure by itself
+        // (and two thirds of a busy log's security lines), so it is neither counted nor kept.
+        if event.kind == .aclRejected && event.source == .freeswitch { return Outcome() }
         let now = evidence.time
-        let lists = badIPs.matches(sourceIP: event.ip)
-        let weight = lists.isEmpty ? 1 : settings.badIPWeight
-        var state = states[event.ip] ?? AddressState(last: now)
+        var state = states.removeValue(forKey: event.ip) ?? newState(event.ip, at: now)
+        defer { states[event.ip] = state }
+        guard !state.ignored else { return Outcome() }
+        observed += 1
+        if observed % 50_000 == 0 { prune(now: now) }
+        let weight = state.weight
         state.last = max(state.last, now)
-        state.forget(before: now.addingTimeInterval(-window))
-        state.recent.append(evidence)
-        if state.recent.count > Self.recentLines { state.recent.removeFirst(state.recent.count - Self.recentLines) }
+        state.remember(evidence)
 
         var crossings: [(rule: AnalysisRule, count: Int, headline: String, metrics: [String: MetricValue])] = []
         let minutes = MetricValue.number(settings.windowMinutes)
         switch event.kind {
         case .authFailure, .unknownUser, .aclRejected:
-            // FreeSWITCH's ACL line is followed by a digest challenge: it is not a failure by itself.
-            if event.kind == .aclRejected && event.source == .freeswitch { break }
-            state.failures.append(Counted(time: now, weight: weight))
-            if let user = event.user, !user.isEmpty { state.users[user] = now }
-            let failures = state.failures.reduce(0) { $0 + $1.weight }
+            state.failures.add(now, weight: weight, window: window)
+            var newUser = false
+            if let user = event.user, !user.isEmpty { newUser = state.users.updateValue(now, forKey: user) == nil }
+            let failures = state.failures.total
             if failures >= settings.failures {
                 crossings.append(
                     (
@@ -104,7 +152,9 @@ package struct SIPAttackDetector {
                         ["failures": .count(failures), "limit": .count(settings.failures), "window_min": minutes]
                     ))
             }
-            if state.users.count >= settings.distinctUsers {
+            if newUser, state.users.count >= settings.distinctUsers,
+                state.distinctUsers(since: now.addingTimeInterval(-window)) >= settings.distinctUsers
+            {
                 let users = state.users.sorted { $0.value < $1.value }.map(\.key)
                 crossings.append(
                     (
@@ -118,8 +168,8 @@ package struct SIPAttackDetector {
                     ))
             }
         case .authChallenge:
-            state.challenges.append(Counted(time: now, weight: weight))
-            let challenges = state.challenges.reduce(0) { $0 + $1.weight }
+            state.challenges.add(now, weight: weight, window: window)
+            let challenges = state.challenges.total
             if challenges >= settings.challenges {
                 crossings.append(
                     (
@@ -131,11 +181,11 @@ package struct SIPAttackDetector {
             }
         case .successfulAuth:
             // Its challenges were answered: a phone, not a flood.
-            state.challenges.removeAll()
+            state.challenges = WindowCount()
         case .unknownExtension:
             guard Self.isUnauthenticated(event.user) else { break }
-            state.dials.append(Counted(time: now, weight: weight))
-            let dials = state.dials.reduce(0) { $0 + $1.weight }
+            state.dials.add(now, weight: weight, window: window)
+            let dials = state.dials.total
             let dialed = event.dialed ?? ""
             let international = settings.internationalPrefixes.contains { !$0.isEmpty && dialed.hasPrefix($0) }
             if international || dials >= settings.dialAttempts {
@@ -150,7 +200,7 @@ package struct SIPAttackDetector {
                     ))
             }
         }
-        if let name = scannerName(in: event) {
+        if !scannerNames.isEmpty, let name = scannerName(in: event) {
             crossings.append(
                 (.sipScanner, 1, "named itself \(name) (a SIP scanner)", ["scanner": .text(name)]))
         }
@@ -158,22 +208,21 @@ package struct SIPAttackDetector {
         var outcome = Outcome()
         for crossing in crossings {
             var metrics = crossing.metrics
-            if !lists.isEmpty {
-                metrics["bad_ip_lists"] = .list(lists.map(\.list))
+            if !state.lists.isEmpty {
+                metrics["bad_ip_lists"] = .list(state.lists)
                 metrics["weight"] = .count(weight)
             }
             var finding = Finding(
                 rule: crossing.rule, severity: .high, subject: Subject(.ip, event.ip), time: now,
                 headline: crossing.headline, metrics: metrics, calls: [])
-            finding.lines = state.recent
+            finding.lines = state.recentInOrder
             outcome.findings.append(finding)
             outcome.bans.append(Ban(ip: event.ip, rule: crossing.rule, time: now, count: crossing.count))
         }
         if !crossings.isEmpty {
             // Banned: its counts start again, as fail2ban's do.
-            state = AddressState(last: now)
+            state = state.cleared(at: now)
         }
-        states[event.ip] = state
         return outcome
     }
 
@@ -183,16 +232,36 @@ package struct SIPAttackDetector {
         return ["anonymous", "unknown", "guest"].contains(user.lowercased())
     }
 
+    private func newState(_ address: String, at time: Date) -> AddressState {
+        let lists = badIPs.matches(sourceIP: address).map(\.list)
+        return AddressState(
+            ignored: isIgnored(address), weight: lists.isEmpty ? 1 : settings.badIPWeight, lists: lists, last: time)
+    }
+
+    /// The first scanner name in the event's user or client name (ASCII case-insensitive).
     private func scannerName(in event: SecurityEvent) -> String? {
-        for text in [event.agent, event.user].compactMap({ $0?.lowercased() }) {
-            if let name = scannerNames.first(where: { text.contains($0) }) { return name }
+        for case var text? in [event.agent, event.user] where !text.isEmpty {
+            let index = text.withUTF8 { bytes in scannerNames.firstIndex { Self.containsIgnoringCase(bytes, $0) } }
+            if let index { return String(decoding: scannerNames[index], as: UTF8.self) }
         }
         return nil
     }
 
+    /// Whether `haystack` contains `needle` (lower-case ASCII), ignoring ASCII case.
+    private static func containsIgnoringCase(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= haystack.count else { return false }
+        func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        for start in 0...(haystack.count - needle.count) where lower(haystack[start]) == first {
+            var matched = 1
+            while matched < needle.count, lower(haystack[start + matched]) == needle[matched] { matched += 1 }
+            if matched == needle.count { return true }
+        }
+        return false
+    }
+
     private mutating func prune(now: Date) {
         let cutoff = now.addingTimeInterval(-window)
-        states = states.filter { $0.value.last >= cutoff }
+        states = states.filter { $0.value.last >= cutoff || $0.value.ignored }
     }
 
     private static func minutesText(_ minutes: Double) -> String {
