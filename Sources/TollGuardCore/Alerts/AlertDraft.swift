@@ -21,7 +21,7 @@ package struct AlertDraft: Sendable {
     /// Every distinct line seen, counted even beyond the cap.
     package var lineCount = 0
     private var keys: Set<String> = []
-    private var lineKeys: Set<String> = []
+    private var lineKeys: Set<EvidenceLogLine.Key> = []
 
     package init(_ finding: Finding) {
         rule = finding.rule

@@ -16,6 +16,11 @@ package struct EvidenceLogLine: Sendable, Hashable {
         self.text = text
     }
 
-    /// `file:line`, unique per alert.
-    package var key: String { "\(file):\(line)" }
+    /// Where the line is: unique per alert.
+    package struct Key: Hashable, Sendable {
+        var file: String
+        var line: Int
+    }
+
+    package var key: Key { Key(file: file, line: line) }
 }

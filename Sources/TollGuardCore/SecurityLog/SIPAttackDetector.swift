@@ -105,6 +105,8 @@ package struct SIPAttackDetector {
     private let scannerNames: [[UInt8]]
     private var states: [String: AddressState] = [:]
     private var observed = 0
+    /// Names already compared with the scanner names → the index of the one found, or -1.
+    private var scannerMemo: [String: Int] = [:]
 
     package init(settings: SIPWatchSettings, badIPs: FraudLists = .none) {
         self.settings = settings
@@ -239,9 +241,16 @@ package struct SIPAttackDetector {
     }
 
     /// The first scanner name in the event's user or client name (ASCII case-insensitive).
-    private func scannerName(in event: SecurityEvent) -> String? {
+    private mutating func scannerName(in event: SecurityEvent) -> String? {
         for case var text? in [event.agent, event.user] where !text.isEmpty {
+            // Attackers repeat a few names; a scan of many names only fills the memo up to its cap.
+            if let known = scannerMemo[text] {
+                if known >= 0 { return String(decoding: scannerNames[known], as: UTF8.self) }
+                continue
+            }
             let index = text.withUTF8 { bytes in scannerNames.firstIndex { Self.containsIgnoringCase(bytes, $0) } }
+            if scannerMemo.count >= 10_000 { scannerMemo.removeAll(keepingCapacity: true) }
+            scannerMemo[text] = index ?? -1
             if let index { return String(decoding: scannerNames[index], as: UTF8.self) }
         }
         return nil

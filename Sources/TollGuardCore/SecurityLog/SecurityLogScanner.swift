@@ -71,7 +71,9 @@ package struct SecurityLogScanner {
                 held.joined += 1
                 if let event = held.bytes.withUnsafeBufferPointer({ freeswitch.parse($0) }) {
                     pending = nil
-                    try report(.event(event), line: held.line, bytes: held.bytes[...], &summary, body)
+                    try held.bytes.withUnsafeBufferPointer { bytes in
+                        try report(.event(event), line: held.line, bytes: bytes, &summary, body)
+                    }
                 } else if held.joined < 3 {
                     pending = held
                 } else {
@@ -85,7 +87,7 @@ package struct SecurityLogScanner {
                 pending = nil
             }
             if let reading = read(line.bytes) {
-                try report(reading, line: line.number, bytes: line.bytes[...], &summary, body)
+                try report(reading, line: line.number, bytes: line.bytes, &summary, body)
             } else if source != .asterisk, FreeSWITCHSecurityLine.isUnfinishedStart(line.bytes) {
                 pending = (Array(line.bytes), line.number, 0)
             }
@@ -111,12 +113,13 @@ package struct SecurityLogScanner {
     }
 
     private func report(
-        _ reading: SecurityLineReading, line: Int, bytes: some Collection<UInt8>, _ summary: inout Summary,
+        _ reading: SecurityLineReading, line: Int, bytes: UnsafeBufferPointer<UInt8>, _ summary: inout Summary,
         _ body: (SecurityLogEntry) throws -> Void
     ) throws {
         summary.recognized += 1
         if case .forged = reading { summary.forged += 1 }
-        let text = String(decoding: bytes.prefix(Self.maxEvidenceBytes), as: UTF8.self)
+        let text = String(
+            decoding: UnsafeBufferPointer(rebasing: bytes.prefix(Self.maxEvidenceBytes)), as: UTF8.self)
         try body(SecurityLogEntry(reading: reading, line: line, text: text))
     }
 }
