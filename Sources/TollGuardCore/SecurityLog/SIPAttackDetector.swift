@@ -195,10 +195,10 @@ package struct SIPAttackDetector {
                     (
                         .sipDialAttempt, dials,
                         international
-                            ? "dialled \(dialed) (international) to a missing extension without authenticating"
+                            ? "dialled \(dialed.prefix(40)) (international) to a missing extension without authenticating"
                             : "dialled \(dials) missing extensions without authenticating in "
                                 + "\(Self.minutesText(settings.windowMinutes)) (limit \(settings.dialAttempts))",
-                        ["dial_attempts": .count(dials), "limit": .count(settings.dialAttempts), "dialed": .text(dialed)]
+                        ["dial_attempts": .count(dials), "limit": .count(settings.dialAttempts), "dialed": .text(String(dialed.prefix(200)))]
                     ))
             }
         }
