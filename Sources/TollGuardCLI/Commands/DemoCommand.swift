@@ -87,10 +87,33 @@ struct DemoCommand: AsyncParsableCommand {
             to: outcome.to, folder: site.reportsFolder.path, countryNames: try NumberingPlan.builtIn.get().countryNames)
         print("\nReport: \(paths.first ?? "")")
         print("        (\(paths.dropFirst().joined(separator: ", ")))")
+        try await Self.watchSIPAttacks(folder: folder, outcome: outcome)
         print("Done in \((clock.now - started).secondsText) s. Look around:")
         print("  cd \(directory) && tollguard alerts list && tollguard alerts show 1")
         print("  tollguard suspensions --all && tollguard hooks status --all")
         print("  tollguard simulate --evaluate    # recall and precision over five seeds")
+        print("  tollguard logs scan --ban-log bans.log freeswitch.log")
+    }
+
+    /// The SIP attack watcher over a generated FreeSWITCH security log: alerts about addresses
+    /// (acted on like the others) and a ban log for fail2ban.
+    static func watchSIPAttacks(folder: URL, outcome: SimulatedSiteRun.Outcome) async throws {
+        let log = folder.appendingPathComponent("freeswitch.log").path
+        let banLog = folder.appendingPathComponent("bans.log").path
+        try? FileManager.default.removeItem(atPath: banLog)
+        let truth = try FreeSWITCHLogGenerator(lines: 20_000, attackers: 30).write(to: log)
+        var watch = try SIPWatch(
+            database: outcome.database, configuration: outcome.configuration, timeZone: Simulation.timeZone,
+            banLog: banLog)
+        var scanner = SecurityLogScanner(timeZone: .gmt, year: 2026)
+        let summary = try scanner.scan(path: log) { _ = watch.consume($0, file: log) }
+        let commit = try watch.commit()
+        _ = try await HookDispatcher(database: outcome.database, configuration: outcome.configuration).deliverDue()
+        print(
+            "\nSIP attack watcher: \(log) (\(summary.lines) lines, \(truth.attackLines) attack lines from "
+                + "\(truth.addresses.count) addresses): \(commit.changes.newCount) alerts about addresses, "
+                + "\(commit.bans.count) bans in \(banLog) for Data/fail2ban/jail.d/tollguard.local")
+        for ban in commit.bans.prefix(3) { print("  ban \(ban.ip) (\(ban.rule.rawValue), \(ban.count) in the window)") }
     }
 
     /// The demo's policy and hook, appended to the simulated site's configuration.
