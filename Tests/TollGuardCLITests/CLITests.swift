@@ -197,6 +197,13 @@ import TollGuardTestSupport
             SimulationLabels.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/scenarios.json")))
         let burst = try #require(labels.scenarios.first { $0.kind == .irsfBurst })
         #expect(active.contains { burst.subjects.contains("account \($0.account)") })
+
+        // The SIP attack watcher ran over the generated security log: its bans are in bans.log
+        // and its alerts about addresses reached the hook like the others.
+        let bans = try String(contentsOfFile: folder + "/bans.log", encoding: .utf8).split(separator: "\n")
+        #expect(!bans.isEmpty && bans.allSatisfy { $0.contains(" tollguard ban ip=") })
+        #expect(result.stdout.contains("SIP attack watcher: ") && result.stdout.contains("\(bans.count) bans in"))
+        #expect(events.contains { $0.type == .alert && $0.subject.type == .ip })
     }
 
     @Test func simulateWritesTheSameFileForASeedAndItsLabels() throws {
