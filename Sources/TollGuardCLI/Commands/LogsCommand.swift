@@ -115,12 +115,15 @@ struct LogsCommand: ParsableCommand {
             var round = 0
             while polls.map({ round < $0 }) ?? true {
                 round += 1
-                var report = WatchReport()
                 do {
-                    report.totals = try follower.poll { file, entry in
-                        report.add(entry, file: file, watch: &watch)
+                    _ = try follower.poll { file, entry in
                         if case .forged(let candidates) = entry.reading {
-                            print(TextTable.printable("\(file):\(entry.line): forged address fields \(candidates); not attributed"))
+                            print(
+                                TextTable.printable(
+                                    "\(file):\(entry.line): forged address fields (\(candidates.joined(separator: ", "))); "
+                                        + "attributed to nobody"))
+                        } else {
+                            _ = watch.consume(entry, file: file)
                         }
                     }
                 } catch let error as FileReadError {
@@ -135,6 +138,7 @@ struct LogsCommand: ParsableCommand {
                         database: database, configuration: configuration, quiet: true)
                     if let line = HooksCommand.summary(pass) { print(line) }
                 }
+                fflush(nil)  // under systemd stdout is a pipe: each poll's lines reach the journal now
                 if polls.map({ round < $0 }) ?? true {
                     try await Task.sleep(for: .seconds(max(0.05, interval)))
                 }
