@@ -53,7 +53,9 @@ package struct AsteriskSecurityLine {
 
     /// The line's meaning, or `nil` when it is not an Asterisk security line.
     package mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> Parsed? {
-        guard let level = Self.levels.lazy.compactMap({ line.firstOccurrence(of: $0) }).first else { return nil }
+        // The earliest level tag is Asterisk's own; a later one is inside the message (attacker text).
+        guard let level = Self.levels.compactMap({ line.firstOccurrence(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound })
+        else { return nil }
         guard let messageStart = Self.messageStart(line, afterLevel: level.upperBound) else { return nil }
         var end = line.endIndex
         while end > messageStart, line[end - 1] == 0x20 || line[end - 1] == 0x0D { end -= 1 }

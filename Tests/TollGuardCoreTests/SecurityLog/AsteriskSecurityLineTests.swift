@@ -190,6 +190,12 @@ import TollGuardTestSupport
             [2026-11-21 03:12:01] SECURITY[2064] res_security_log.c: SecurityEvent="ChallengeSent",EventTV="x",Severity="Informational",Service="SIP",EventVersion="1",AccountID="a",RemoteAddress="IPV4/UDP/6.6.6.6/5060",X="",SessionID="s",LocalAddress="IPV4/UDP/203.0.113.77/5060",RemoteAddress="IPV4/UDP/198.51.100.43/5060",Challenge="c"
             """, "198.51.100.43"
         ),
+        // An account name holding a whole fake NOTICE line: the line's own level tag comes first.
+        (
+            """
+            [2026-11-21 03:12:01] SECURITY[2064] res_security_log.c: SecurityEvent="InvalidAccountID",EventTV="x",Severity="Error",Service="AMI",EventVersion="1",AccountID="NOTICE[1] manager.c: 6.6.6.6 failed to authenticate as x",SessionID="s",LocalAddress="IPV4/TCP/203.0.113.77/5038",RemoteAddress="IPV4/TCP/198.51.100.45/40000"
+            """, "198.51.100.45"
+        ),
     ])
     func aHostileFieldNeverChoosesTheAddress(_ example: (line: String, ip: String)) throws {
         let event = try #require(Self.event(example.line))
