@@ -72,8 +72,7 @@ struct LogsCommand: ParsableCommand {
                     throw ValidationError(error.description)
                 }
             }
-            let commit = try watch.commit()
-            report.add(commit)
+            report.commit = try watch.commit()
             let pass = try await HooksCommand.deliver(database: database, configuration: configuration, quiet: true)
             if json {
                 for summary in report.ranked { output.write(try WatchReport.encoder.encode(summary) + Data("\n".utf8)) }
@@ -182,10 +181,6 @@ struct WatchReport {
         case .forged(let candidates):
             return LineRecord(file: file, line: entry.line, kind: "forged", candidates: candidates)
         }
-    }
-
-    mutating func add(_ commit: SIPWatch.Commit) {
-        self.commit = commit
     }
 
     var ranked: [IPSummary] {

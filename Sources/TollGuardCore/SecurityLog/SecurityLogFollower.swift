@@ -91,10 +91,10 @@ package final class SecurityLogFollower {
             let reader = try ByteLineReader(path: file.path)
             file.reader = reader
             if skipExisting {
-                // Count the lines already there, so line numbers stay true.
-                var discarded = SecurityLogScanner.Summary()
-                var quiet = SecurityLogScanner(timeZone: timeZone, year: year)
-                (file.offset, file.line) = try quiet.scan(reader, following: true, into: &discarded) { _ in }
+                // Count the lines already there (without parsing them), so line numbers stay true.
+                while let line = try reader.next(), !line.isUnterminated {
+                    (file.offset, file.line) = (line.endOffset, line.number)
+                }
                 file.remember()
                 return
             }
