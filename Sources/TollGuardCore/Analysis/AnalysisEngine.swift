@@ -82,6 +82,38 @@ package struct AnalysisEngine: Sendable {
         return findings
     }
 
+    // MARK: Live
+
+    /// Starts a live call: the call is prepared and its subjects resolved once, and the same
+    /// subjects go with its later `answered` and `ended` events.
+    package mutating func start(_ call: inout ObservedCall) -> (subjects: CallSubjects, findings: [Finding]) {
+        admit(&call)
+        let subjects = resolver.subjects(of: call)
+        return (subjects, observe(CallEvent(kind: .started, call: call, subjects: subjects)))
+    }
+
+    /// Feeds the answer or end of a live call started with ``start(_:)``.
+    package mutating func observe(_ kind: CallEvent.Kind, _ call: ObservedCall, subjects: CallSubjects) -> [Finding] {
+        var call = call
+        admit(&call)
+        return observe(CallEvent(kind: kind, call: call, subjects: subjects))
+    }
+
+    /// What the calls still up amount to at `time` (the quota rule's running cost).
+    package mutating func project(at time: Date) -> [Finding] {
+        var findings: [Finding] = []
+        for index in analyzers.indices {
+            let found = analyzers[index].project(at: time)
+            findings += disabledRules.isEmpty ? found : found.filter { !disabledRules.contains($0.rule) }
+        }
+        return findings
+    }
+
+    /// Takes the quota table as it is now (`tollguard quota set` while `serve` runs).
+    package mutating func updateQuotas(_ quotas: [String: Int64]) {
+        resolver = resolver.replacingQuotas(quotas)
+    }
+
     /// Prepares a call for the analyzers, once, before its first event: a hotspot too few
     /// sources name is dropped, so it raises no severity.
     package func admit(_ call: inout ObservedCall) {

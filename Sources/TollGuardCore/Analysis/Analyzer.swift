@@ -11,4 +11,11 @@ package protocol Analyzer: Sendable {
 
     /// Takes one event; returns what it found (usually nothing).
     mutating func observe(_ event: CallEvent) -> [Finding]
+
+    /// What the calls still up would amount to at `time` (live only; the default finds nothing).
+    mutating func project(at time: Date) -> [Finding]
+}
+
+extension Analyzer {
+    package mutating func project(at time: Date) -> [Finding] { [] }
 }

@@ -51,6 +51,11 @@ package struct PolicyResolver: Sendable {
     }
 
     /// The policies of a call's subjects.
+    /// The same settings with the quota table as it is now.
+    package func replacingQuotas(_ quotas: [String: Int64]) -> PolicyResolver {
+        quotas == self.quotas ? self : PolicyResolver(settings: settings, quotas: quotas)
+    }
+
     package mutating func subjects(of call: ObservedCall) -> CallSubjects {
         CallSubjects(
             account: policy(for: Subject(.account, call.account)),

@@ -3,8 +3,19 @@ import Foundation
 /// Daily cost quota per account, the day running in the site's time zone: a `warning` at
 /// `quota_warning_share` of the quota, `high` (a breach) at the quota, `critical` at twice it.
 /// One alert per account and day.
+///
+/// Ended calls add their cost. Live, answered calls still up are projected too: at each
+/// ``project(at:)`` their running cost (rate × time since answer) counts on top of the day's
+/// spend, so a quota is breached while the expensive calls are still talking.
 package struct QuotaAnalyzer: Analyzer {
+    private struct RunningCall: Sendable {
+        var call: ObservedCall
+        var policy: SubjectPolicy
+    }
+
     private var days: [String: DailySpend] = [:]
+    /// Answered calls not yet ended, by account, then call key.
+    private var running: [String: [String: RunningCall]] = [:]
     private var clock: LocalClock
 
     package init(clock: LocalClock) { self.clock = clock }
@@ -13,17 +24,58 @@ package struct QuotaAnalyzer: Analyzer {
     package var reach: Double { 86_400 + 14 * 3600 }
 
     package mutating func observe(_ event: CallEvent) -> [Finding] {
-        guard event.kind == .ended, event.call.costMicros > 0 else { return [] }
-        let policy = event.subjects.account
+        let call = event.call
+        switch event.kind {
+        case .started:
+            return []
+        case .answered:
+            if call.ratePerMinuteMicros > 0 {
+                running[call.account, default: [:]][call.key] = RunningCall(call: call, policy: event.subjects.account)
+            }
+            return []
+        case .ended:
+            if running[call.account]?.removeValue(forKey: call.key) != nil, running[call.account]?.isEmpty == true {
+                running[call.account] = nil
+            }
+        }
+        guard call.costMicros > 0 else { return [] }
         let local = clock.local(event.time.timeIntervalSince1970)
-        var state = days.removeValue(forKey: event.call.account) ?? DailySpend(day: local.day)
+        var state = days.removeValue(forKey: call.account) ?? DailySpend(day: local.day)
         if state.day != local.day { state = DailySpend(day: local.day) }
-        state.add(event.call)
-        defer { days[event.call.account] = state }
+        state.add(call)
+        defer { days[call.account] = state }
+        return finding(policy: event.subjects.account, state: &state, spent: state.micros, at: event.time, call: call)
+    }
+
+    package mutating func project(at time: Date) -> [Finding] {
+        var findings: [Finding] = []
+        let local = clock.local(time.timeIntervalSince1970)
+        for (account, calls) in running {
+            guard let first = calls.values.first else { continue }
+            var running: Int64 = 0
+            for entry in calls.values {
+                let seconds = max(0, time.timeIntervalSince(entry.call.answeredAt ?? entry.call.startedAt))
+                running += Int64((Double(entry.call.ratePerMinuteMicros) * seconds / 60).rounded())
+            }
+            var state = days.removeValue(forKey: account) ?? DailySpend(day: local.day)
+            if state.day != local.day { state = DailySpend(day: local.day) }
+            let latest = calls.values.max { $0.call.startedAt < $1.call.startedAt }?.call ?? first.call
+            findings += finding(
+                policy: first.policy, state: &state, spent: state.micros + running, at: time, call: latest,
+                runningCalls: calls.count)
+            days[account] = state
+        }
+        return findings
+    }
+
+    private func finding(
+        policy: SubjectPolicy, state: inout DailySpend, spent micros: Int64, at time: Date, call: ObservedCall,
+        runningCalls: Int = 0
+    ) -> [Finding] {
         guard let quota = policy.active(.dailyQuota) else { return [] }
         let quotaMicros = Money.micros(quota)
         let share = policy[.quotaWarningShare]
-        let spent = Double(state.micros)
+        let spent = Double(micros)
         let level: Severity
         if spent >= 2 * Double(quotaMicros) {
             level = .critical
@@ -34,19 +86,21 @@ package struct QuotaAnalyzer: Analyzer {
         } else {
             return []
         }
-        let calls = state.evidence(at: level, for: event.call)
+        let calls = state.evidence(at: level, for: call)
         var metrics = policy.metrics(for: .dailyQuota)
-        metrics["spent"] = .money(state.micros)
+        metrics["spent"] = .money(micros)
         metrics["share"] = .number((spent / Double(quotaMicros) * 100).rounded() / 100)
         metrics["warning_share"] = .number(share)
+        if runningCalls > 0 { metrics["calls_up"] = .count(runningCalls) }
         let percent = Int((spent / Double(quotaMicros) * 100).rounded(.down))
+        let projected = runningCalls > 0 ? " (counting \(runningCalls) calls still up)" : ""
         return [
             Finding(
-                rule: .dailyQuota, severity: level, subject: policy.subject, time: event.time,
+                rule: .dailyQuota, severity: level, subject: policy.subject, time: time,
                 headline: level >= .high
-                    ? "exceeded the daily quota: \(Money.format(state.micros, decimals: 2)) spent, \(percent) % of \(Money.format(quotaMicros, decimals: 2))"
-                    : "reached \(percent) % of the daily quota: \(Money.format(state.micros, decimals: 2)) of \(Money.format(quotaMicros, decimals: 2))",
-                windowKey: LocalClock.dayText(local.day), metrics: metrics, calls: calls)
+                    ? "exceeded the daily quota: \(Money.format(micros, decimals: 2)) spent\(projected), \(percent) % of \(Money.format(quotaMicros, decimals: 2))"
+                    : "reached \(percent) % of the daily quota: \(Money.format(micros, decimals: 2)) of \(Money.format(quotaMicros, decimals: 2))\(projected)",
+                windowKey: LocalClock.dayText(state.day), metrics: metrics, calls: calls)
         ]
     }
 }

@@ -1,0 +1,150 @@
+import Foundation
+
+/// The calls in progress and the analyzer engine watching them: FreeSWITCH channel events in,
+/// findings and completed calls out. Pure (no I/O, no clock): `serve` feeds it from the event
+/// socket and stores what it returns; tests feed it captured events.
+///
+/// Only A legs are calls (mod_cdr_csv's default `legs="a"`): an originated B leg lends its
+/// gateway to its A leg and is otherwise ignored. Each call's subjects (account, IP, trunk) are
+/// fixed when it starts, so its later events count against the same ones.
+package struct LiveMonitor: Sendable {
+    /// One call in progress.
+    package struct Entry: Sendable {
+        package var live: LiveCall
+        package var observed: ObservedCall
+        fileprivate var subjects: CallSubjects
+
+        /// What the call has cost so far at `time`.
+        package func runningCostMicros(at time: Date) -> Int64 {
+            guard let answeredAt = observed.answeredAt else { return 0 }
+            return Int64((Double(observed.ratePerMinuteMicros) * max(0, time.timeIntervalSince(answeredAt)) / 60).rounded())
+        }
+    }
+
+    /// What one event led to.
+    package struct Step: Sendable {
+        package var findings: [Finding] = []
+        /// Completed calls with their classification and price, to store.
+        package var completed: [(record: CallRecord, destination: CallDestination)] = []
+        /// The call that started with this event.
+        package var started: LiveCall?
+        /// The uuid of the call that ended with this event.
+        package var ended: String?
+    }
+
+    private var engine: AnalysisEngine
+    private let rater: DestinationRater
+    package private(set) var calls: [String: Entry] = [:]
+    /// Gateways of B legs, by their A leg's uuid.
+    private var gateways: [String: String] = [:]
+
+    package init(engine: AnalysisEngine, rater: DestinationRater) {
+        self.engine = engine
+        self.rater = rater
+    }
+
+    /// Handles one event: `CHANNEL_CREATE`, `CHANNEL_ANSWER`, `CHANNEL_HANGUP_COMPLETE` drive
+    /// the calls, `HEARTBEAT` projects running costs; others are ignored.
+    package mutating func handle(_ event: ESLEvent) -> Step {
+        var step = Step()
+        let headers = event.headers
+        switch event.name {
+        case "CHANNEL_CREATE":
+            if FreeSWITCHChannel.isOriginatedLeg(headers) {
+                noteGateway(headers)
+            } else if let live = FreeSWITCHChannel.liveCall(headers, at: event.date), calls[live.uuid] == nil {
+                step.findings = start(live)
+                step.started = live
+            }
+        case "CHANNEL_ANSWER":
+            if FreeSWITCHChannel.isOriginatedLeg(headers) {
+                noteGateway(headers)
+            } else if var live = FreeSWITCHChannel.liveCall(headers, at: event.date) {
+                if calls[live.uuid] == nil {
+                    live.answeredAt = nil
+                    step.findings = start(live)
+                    step.started = live
+                }
+                step.findings += answer(live.uuid, at: live.answeredAt ?? event.date ?? live.startedAt)
+            }
+        case "CHANNEL_HANGUP_COMPLETE":
+            guard let uuid = FreeSWITCHChannel.uuid(headers) else { break }
+            if FreeSWITCHChannel.isOriginatedLeg(headers) {
+                gateways[headers.variable("originator") ?? ""] = nil
+                break
+            }
+            guard var record = FreeSWITCHChannel.record(headers, at: event.date) else { break }
+            if record.trunk == nil { record.trunk = gateways.removeValue(forKey: uuid) }
+            step.findings = complete(record)
+            step.completed = [(record, rater.rate(record))]
+            step.ended = uuid
+        case "HEARTBEAT":
+            if let date = event.date { step.findings = project(at: date) }
+        default:
+            break
+        }
+        return step
+    }
+
+    /// A completed call that came without live events (a CDR post, a call that ended while the
+    /// socket was down): played through the engine as start, answer and end at once.
+    package mutating func complete(_ record: CallRecord) -> [Finding] {
+        var findings: [Finding] = []
+        if calls[record.dedupKey] == nil {
+            var live = LiveCall(
+                uuid: record.dedupKey, account: record.account, callerNumber: record.callerNumber,
+                callerName: record.callerName, destination: record.destination, context: record.context,
+                sourceIP: record.sourceIP, trunk: record.trunk, startedAt: record.startedAt, userAgent: record.userAgent)
+            live.answeredAt = nil
+            findings += start(live)
+            if let answeredAt = record.answeredAt { findings += answer(record.dedupKey, at: answeredAt) }
+        }
+        guard let entry = calls.removeValue(forKey: record.dedupKey) else { return findings }
+        var final = ObservedCall(record, destination: rater.rate(record))
+        // The subjects the call started with, whatever the CDR says now.
+        final.account = entry.observed.account
+        final.sourceIP = entry.observed.sourceIP
+        final.trunk = entry.observed.trunk
+        return findings + engine.observe(.ended, final, subjects: entry.subjects)
+    }
+
+    /// Running costs of the answered calls at `time` (the quota rule).
+    package mutating func project(at time: Date) -> [Finding] { engine.project(at: time) }
+
+    /// The uuids of `account`'s calls in progress.
+    package func uuids(ofAccount account: String) -> [String] {
+        calls.values.filter { $0.live.account == account }.map(\.live.uuid).sorted()
+    }
+
+    /// Takes the quota table as it is now.
+    package mutating func updateQuotas(_ quotas: [String: Int64]) { engine.updateQuotas(quotas) }
+
+    // MARK: -
+
+    private mutating func start(_ live: LiveCall) -> [Finding] {
+        let destination = rater.rate(
+            destination: live.destination, context: live.context, billsec: 0, startedAt: live.startedAt)
+        var observed = ObservedCall(
+            live.record(endedAt: live.startedAt, billsec: 0, hangupCause: ""), destination: destination)
+        observed.endedAt = nil
+        observed.answeredAt = nil
+        observed.disposition = .noAnswer
+        let (subjects, findings) = engine.start(&observed)
+        calls[live.uuid] = Entry(live: live, observed: observed, subjects: subjects)
+        return findings
+    }
+
+    private mutating func answer(_ uuid: String, at time: Date) -> [Finding] {
+        guard var entry = calls[uuid], entry.observed.answeredAt == nil else { return [] }
+        entry.observed.answeredAt = time
+        entry.observed.disposition = .answered
+        entry.live.answeredAt = time
+        calls[uuid] = entry
+        return engine.observe(.answered, entry.observed, subjects: entry.subjects)
+    }
+
+    private mutating func noteGateway(_ headers: ESLHeaders) {
+        guard let originator = headers.variable("originator"), let trunk = FreeSWITCHChannel.trunk(headers) else { return }
+        gateways[originator] = trunk
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TollGuardCore
+import TollGuardTestSupport
+
+/// The live monitor: rules fire on create and answer, before any CDR exists; the quota rule
+/// projects the running cost of answered calls; completed calls come out to be stored; and
+/// live and replayed analysis of the same calls agree.
+@Suite struct LiveMonitorTests {
+    static let start = Date(timeIntervalSince1970: 1_795_000_000)
+
+    static func monitor(quotas: [String: Int64] = [:]) throws -> LiveMonitor {
+        let configuration = TollGuardConfiguration()
+        let engine = AnalysisEngine.standard(settings: configuration.analysis, timeZone: .named("UTC"), quotas: quotas)
+        let rater = try configuration.destinationRater(plan: NumberingPlan.builtIn.get(), deck: .empty)
+        return LiveMonitor(engine: engine, rater: rater)
+    }
+
+    /// `count` answered calls from one account to Somali mobile numbers, a second apart, each 30 minutes long.
+    static func burst(_ count: Int, account: String = "1001") -> [CallRecord] {
+        (0..<count).map { index in
+            let started = start.addingTimeInterval(Double(index))
+            return CallRecord(
+                dedupKey: "burst-\(index)", callID: "burst-\(index)", account: account, callerNumber: account,
+                destination: "01125261\(String(format: "%07d", index))", context: "default", sourceIP: "203.0.113.9",
+                startedAt: started, answeredAt: started.addingTimeInterval(2), endedAt: started.addingTimeInterval(1802),
+                duration: 1802, billsec: 1800, disposition: .answered, hangupCause: "NORMAL_CLEARING")
+        }
+    }
+
+    @Test func concurrencyFiresOnTheThirdLiveCallBeforeAnyCDR() throws {
+        var monitor = try Self.monitor()
+        var writer = FreeSWITCHEventWriter()
+        let stream = writer.stream(Self.burst(5), heartbeatSeconds: 3600)
+        var firstAlertAfter: Int?
+        var started = 0
+        for timed in stream {
+            let step = monitor.handle(timed.event)
+            if step.started != nil { started += 1 }
+            #expect(step.completed.isEmpty || timed.event.name == "CHANNEL_HANGUP_COMPLETE")
+            if firstAlertAfter == nil, step.findings.contains(where: { $0.rule == .concurrentInternational }) {
+                firstAlertAfter = started
+                #expect(monitor.uuids(ofAccount: "1001") == ["burst-0", "burst-1", "burst-2"])
+            }
+        }
+        #expect(firstAlertAfter == 3)
+        #expect(monitor.calls.isEmpty)
+    }
+
+    @Test func quotaBreachedWhileTheCallsAreStillUp() throws {
+        var monitor = try Self.monitor(quotas: ["1001": Money.micros(5)])
+        var writer = FreeSWITCHEventWriter()
+        let calls = Self.burst(1)
+        for timed in writer.events(for: calls[0]).dropLast() { _ = monitor.handle(timed.event) }
+        let entry = try #require(monitor.calls["burst-0"])
+        #expect(entry.observed.ratePerMinuteMicros == Money.micros(1))  // the fallback rate, unpriced in an empty deck
+        // Three minutes in: nothing. Four: the warning share (80 %). Six: the breach.
+        let answered = Self.start.addingTimeInterval(2)
+        var severities: [Severity] = []
+        for minutes in [3.0, 4.5, 6.0] {
+            let beat = writer.heartbeat(at: answered.addingTimeInterval(minutes * 60), sessions: 1)
+            severities += monitor.handle(beat).findings.filter { $0.rule == .dailyQuota }.map(\.severity)
+        }
+        #expect(severities == [.warning, .high])
+        #expect(entry.runningCostMicros(at: answered.addingTimeInterval(360)) == Money.micros(6))
+    }
+
+    @Test func completedCallsMatchTheirRecordsAndLiveAgreesWithReplay() throws {
+        var monitor = try Self.monitor(quotas: ["1001": Money.micros(20)])
+        var writer = FreeSWITCHEventWriter()
+        let calls = Self.burst(4) + Self.burst(3, account: "2002").map {
+            var call = $0
+            call.dedupKey = "other-" + call.dedupKey
+            call.callID = call.dedupKey
+            return call
+        }
+        var liveFindings: [Finding] = []
+        var stored: [CallRecord] = []
+        for timed in writer.stream(calls, heartbeatSeconds: 7200) {
+            // Through the wire and back, as serve receives them.
+            let frame = ESLFrameParser.frames(in: timed.event.plainFrame.wireBytes)[0]
+            let step = monitor.handle(try ESLEvent(frame: frame))
+            liveFindings += step.findings
+            stored += step.completed.map(\.record)
+        }
+        #expect(Set(stored.map(\.dedupKey)) == Set(calls.map(\.dedupKey)))
+        for record in stored {
+            let original = try #require(calls.first { $0.dedupKey == record.dedupKey })
+            #expect(record.account == original.account && record.destination == original.destination)
+            #expect(record.billsec == original.billsec && record.endedAt == original.endedAt)
+        }
+
+        // The nightly replay of the same calls finds the same rules about the same subjects.
+        let configuration = TollGuardConfiguration()
+        var engine = AnalysisEngine.standard(
+            settings: configuration.analysis, timeZone: .named("UTC"), quotas: ["1001": Money.micros(20)])
+        let rater = try configuration.destinationRater(plan: NumberingPlan.builtIn.get(), deck: .empty)
+        var replayFindings: [Finding] = []
+        for call in calls.sorted(by: { $0.startedAt < $1.startedAt }) {
+            replayFindings += engine.replay(ObservedCall(call, destination: rater.rate(call)))
+        }
+        replayFindings += engine.finish()
+        func summary(_ findings: [Finding]) -> Set<String> {
+            Set(findings.map { "\($0.rule.rawValue) \($0.subject.value) \($0.severity)" })
+        }
+        #expect(!replayFindings.isEmpty)
+        #expect(summary(liveFindings) == summary(replayFindings))
+    }
+}
