@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -66,6 +67,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Live: the FreeSWITCH event socket (client and replay server) and the serve pipeline
+        .target(
+            name: "TollGuardLive",
+            dependencies: [
+                "TollGuardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Build-time data embedding
         .executableTarget(name: "ReferenceDataEmbedder"),
         .plugin(
@@ -81,7 +95,9 @@ let package = Package(
             dependencies: [
                 "TollGuardCore",
                 "TollGuardHooks",
+                "TollGuardLive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -116,6 +132,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TollGuardLiveTests",
+            dependencies: ["TollGuardCore", "TollGuardLive", "TollGuardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

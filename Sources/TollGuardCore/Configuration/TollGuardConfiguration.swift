@@ -20,6 +20,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     package var hooks: [HookSettings] = []
     package var hookDelivery = HookDeliverySettings()
     package var sipWatch = SIPWatchSettings()
+    package var eventSocket = EventSocketSettings()
 
     package init() {}
 
@@ -181,6 +182,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         case version, site, database, ingest, dialplan, rating, analysis, reports, suspension, hooks
         case hookDelivery = "hook_delivery"
         case sipWatch = "sip_watch"
+        case eventSocket = "event_socket"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -198,6 +200,8 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         hookDelivery =
             try container.decodeIfPresent(HookDeliverySettings.self, forKey: .hookDelivery) ?? HookDeliverySettings()
         sipWatch = try container.decodeIfPresent(SIPWatchSettings.self, forKey: .sipWatch) ?? SIPWatchSettings()
+        eventSocket =
+            try container.decodeIfPresent(EventSocketSettings.self, forKey: .eventSocket) ?? EventSocketSettings()
     }
 }
 
@@ -242,6 +246,7 @@ extension TollGuardConfiguration {
         errors += suspension.validationErrors()
         errors += hookDelivery.validationErrors()
         errors += sipWatch.validationErrors()
+        errors += eventSocket.validationErrors()
         var hookNames: Set<String> = []
         for (index, hook) in hooks.enumerated() {
             errors += hook.validationErrors(index: index)

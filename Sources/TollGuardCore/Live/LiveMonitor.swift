@@ -37,6 +37,8 @@ package struct LiveMonitor: Sendable {
     package private(set) var calls: [String: Entry] = [:]
     /// Gateways of B legs, by their A leg's uuid.
     private var gateways: [String: String] = [:]
+    /// Calls that ended lately: an event repeated after a reconnect must not count them twice.
+    private var recentlyEnded = RecentKeys(capacity: 50_000)
 
     package init(engine: AnalysisEngine, rater: DestinationRater) {
         self.engine = engine
@@ -52,14 +54,16 @@ package struct LiveMonitor: Sendable {
         case "CHANNEL_CREATE":
             if FreeSWITCHChannel.isOriginatedLeg(headers) {
                 noteGateway(headers)
-            } else if let live = FreeSWITCHChannel.liveCall(headers, at: event.date), calls[live.uuid] == nil {
+            } else if let live = FreeSWITCHChannel.liveCall(headers, at: event.date), calls[live.uuid] == nil,
+                !recentlyEnded.contains(live.uuid)
+            {
                 step.findings = start(live)
                 step.started = live
             }
         case "CHANNEL_ANSWER":
             if FreeSWITCHChannel.isOriginatedLeg(headers) {
                 noteGateway(headers)
-            } else if var live = FreeSWITCHChannel.liveCall(headers, at: event.date) {
+            } else if var live = FreeSWITCHChannel.liveCall(headers, at: event.date), !recentlyEnded.contains(live.uuid) {
                 if calls[live.uuid] == nil {
                     live.answeredAt = nil
                     step.findings = start(live)
@@ -73,7 +77,9 @@ package struct LiveMonitor: Sendable {
                 gateways[headers.variable("originator") ?? ""] = nil
                 break
             }
-            guard var record = FreeSWITCHChannel.record(headers, at: event.date) else { break }
+            guard !recentlyEnded.contains(uuid), var record = FreeSWITCHChannel.record(headers, at: event.date) else {
+                break
+            }
             if record.trunk == nil { record.trunk = gateways.removeValue(forKey: uuid) }
             step.findings = complete(record)
             step.completed = [(record, rater.rate(record))]
@@ -89,6 +95,7 @@ package struct LiveMonitor: Sendable {
     /// A completed call that came without live events (a CDR post, a call that ended while the
     /// socket was down): played through the engine as start, answer and end at once.
     package mutating func complete(_ record: CallRecord) -> [Finding] {
+        guard recentlyEnded.insert(record.dedupKey) else { return [] }
         var findings: [Finding] = []
         if calls[record.dedupKey] == nil {
             var live = LiveCall(
@@ -115,6 +122,9 @@ package struct LiveMonitor: Sendable {
     package func uuids(ofAccount account: String) -> [String] {
         calls.values.filter { $0.live.account == account }.map(\.live.uuid).sorted()
     }
+
+    /// The classification and price of a call, as stored.
+    package func rate(_ record: CallRecord) -> CallDestination { rater.rate(record) }
 
     /// Takes the quota table as it is now.
     package mutating func updateQuotas(_ quotas: [String: Int64]) { engine.updateQuotas(quotas) }
@@ -146,5 +156,30 @@ package struct LiveMonitor: Sendable {
     private mutating func noteGateway(_ headers: ESLHeaders) {
         guard let originator = headers.variable("originator"), let trunk = FreeSWITCHChannel.trunk(headers) else { return }
         gateways[originator] = trunk
+    }
+}
+
+/// The last `capacity` keys seen, for "have we just had this one?".
+struct RecentKeys: Sendable {
+    private var set: Set<String> = []
+    private var order: [String] = []
+    private var next = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func contains(_ key: String) -> Bool { set.contains(key) }
+
+    /// Adds `key`; false when it was already there.
+    mutating func insert(_ key: String) -> Bool {
+        guard set.insert(key).inserted else { return false }
+        if order.count < capacity {
+            order.append(key)
+        } else {
+            set.remove(order[next])
+            order[next] = key
+            next = (next + 1) % capacity
+        }
+        return true
     }
 }

@@ -77,7 +77,8 @@ extension TollGuardDatabase {
                 let inserter = try CallInsertStatement(db)
                 for pending in batch.calls {
                     if try inserter.insert(
-                        pending.record, destination: pending.destination, format: format, fileID: fileID, line: pending.line)
+                        pending.record, destination: pending.destination, source: format.rawValue, fileID: fileID,
+                        line: pending.line)
                     {
                         outcome.inserted += 1
                     } else {
@@ -124,13 +125,14 @@ extension TollGuardDatabase {
         }
     }
 
-    /// Stores calls that come from no file (live events, tests), deduplicated as ingest does.
-    package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], format: CDRFormat) throws -> BatchOutcome {
+    /// Stores calls that come from no file (live events, CDR posts, tests), deduplicated as ingest
+    /// does; `source` goes in `calls.source_format` (`fs-event-socket`, `fs-json-cdr`, a format name).
+    package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], source: String) throws -> BatchOutcome {
         try writer.write { db in
             var outcome = BatchOutcome()
             let inserter = try CallInsertStatement(db)
             for call in calls {
-                if try inserter.insert(call.record, destination: call.destination, format: format, fileID: nil, line: nil) {
+                if try inserter.insert(call.record, destination: call.destination, source: source, fileID: nil, line: nil) {
                     outcome.inserted += 1
                 } else {
                     outcome.duplicates += 1
@@ -194,10 +196,10 @@ struct CallInsertStatement {
 
     /// Inserts `call`; false when a call with its dedup key is already stored.
     func insert(
-        _ call: CallRecord, destination: CallDestination? = nil, format: CDRFormat, fileID: Int64?, line: Int?
+        _ call: CallRecord, destination: CallDestination? = nil, source: String, fileID: Int64?, line: Int?
     ) throws -> Bool {
         let hash = Self.keyHash(call.dedupKey)
-        if try step(call, destination, keyHash: hash, format: format, fileID: fileID, line: line) { return true }
+        if try step(call, destination, keyHash: hash, source: source, fileID: fileID, line: line) { return true }
         // The hash is taken: the same call, or (rarely) another key with the same hash.
         let stored = try firstRow(keyForHash, bind: { sqlite3_bind_int64($0, 1, hash) }) { handle in
             sqlite3_column_text(handle, 0).map { String(cString: $0) }
@@ -205,11 +207,11 @@ struct CallInsertStatement {
         if stored == call.dedupKey { return false }
         let collidedBefore = try firstRow(collided, bind: { bind($0, call.dedupKey, 1) }) { _ in true }
         if collidedBefore == true { return false }
-        return try step(call, destination, keyHash: nil, format: format, fileID: fileID, line: line)
+        return try step(call, destination, keyHash: nil, source: source, fileID: fileID, line: line)
     }
 
     private func step(
-        _ call: CallRecord, _ destination: CallDestination?, keyHash: Int64?, format: CDRFormat, fileID: Int64?,
+        _ call: CallRecord, _ destination: CallDestination?, keyHash: Int64?, source: String, fileID: Int64?,
         line: Int?
     ) throws -> Bool {
         let handle = insert.sqliteStatement
@@ -232,7 +234,7 @@ struct CallInsertStatement {
         bind(handle, call.disposition.rawValue, 16)
         bind(handle, call.hangupCause, 17)
         bind(handle, call.userAgent, 18)
-        bind(handle, format.rawValue, 19)
+        bind(handle, source, 19)
         if let fileID { sqlite3_bind_int64(handle, 20, fileID) } else { sqlite3_bind_null(handle, 20) }
         if let line { sqlite3_bind_int64(handle, 21, Int64(line)) } else { sqlite3_bind_null(handle, 21) }
         if let destination {

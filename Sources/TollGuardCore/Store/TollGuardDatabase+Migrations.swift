@@ -278,6 +278,20 @@ extension TollGuardDatabase {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v6-live") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE call_kills (
+                        id INTEGER PRIMARY KEY,
+                        uuid TEXT NOT NULL,
+                        account TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        at_utc TEXT NOT NULL,
+                        reply TEXT NOT NULL
+                    );
+                    CREATE INDEX call_kills_account ON call_kills(account, at_utc);
+                    """)
+        }
         return migrator
     }
 }

@@ -35,7 +35,7 @@ import TollGuardTestSupport
             let dialed = index.isMultiple(of: 2) ? "9011 53 7234 56\(10 + index)" : "9011 371 9000 00\(10 + index)"
             add("night-\(index)", "1023", dialed, at: 130 + Double(index) * 1.5, talk: 900)
         }
-        _ = try database.store(calls, format: .csv)
+        _ = try database.store(calls, source: "csv")
         let run = AnalysisRun(
             database: database, configuration: configuration, timeZone: .named("America/New_York"),
             countryNames: plan.countryNames)

@@ -65,7 +65,7 @@ import TollGuardTestSupport
         #expect(record.dedupKey == call.dedupKey)
         #expect(record.startedAt == call.startedAt && record.answeredAt == call.answeredAt && record.endedAt == call.endedAt)
         #expect(record.billsec == 60 && record.disposition == .answered && record.callerName == "Reception")
-        #expect(try database.store([(record, nil)], format: .fsExample).inserted == 1)
+        #expect(try database.store([(record, nil)], source: "fs-event-socket").inserted == 1)
 
         // The same call in the nightly mod_cdr_csv file (the `example` template, site in UTC).
         let folder = try TemporaryDirectory()

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+
+/// One live call hung up by TollGuard (`uuid_kill`), as `call_kills` keeps it.
+package struct CallKill: Sendable, Hashable, Codable {
+    package var uuid: String
+    package var account: String
+    /// Why: `suspended (suspension 12)`, `new call of a suspended account`.
+    package var reason: String
+    package var at: Date
+    /// What FreeSWITCH answered (`+OK`, `-ERR No such channel!`), or the error.
+    package var reply: String
+
+    package init(uuid: String, account: String, reason: String, at: Date, reply: String) {
+        self.uuid = uuid
+        self.account = account
+        self.reason = reason
+        self.at = at
+        self.reply = reply
+    }
+}
+
+extension TollGuardDatabase {
+    /// Records a kill.
+    package func record(_ kill: CallKill) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO call_kills (uuid, account, reason, at_utc, reply) VALUES (?, ?, ?, ?, ?)",
+                arguments: [kill.uuid, kill.account, kill.reason, CivilTime.utcText(kill.at), kill.reply])
+        }
+    }
+
+    /// Kills recorded, oldest first (of one account when given).
+    package func callKills(account: String? = nil) throws -> [CallKill] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT uuid, account, reason, at_utc, reply FROM call_kills"
+                    + (account == nil ? "" : " WHERE account = ?") + " ORDER BY id",
+                arguments: StatementArguments(account.map { [$0] } ?? [])
+            ).map { row in
+                CallKill(
+                    uuid: row["uuid"], account: row["account"], reason: row["reason"],
+                    at: CivilTime.parseUTC(dateOrDateTime: row["at_utc"] as String) ?? Date(timeIntervalSince1970: 0),
+                    reply: row["reply"])
+            }
+        }
+    }
+
+    /// The accounts with a suspension in force.
+    package func suspendedAccounts() throws -> Set<String> {
+        try writer.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT account FROM suspensions WHERE enforced = 1 AND lifted_utc IS NULL"))
+        }
+    }
+}

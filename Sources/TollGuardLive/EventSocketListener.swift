@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+import TollGuardCore
+
+/// Keeps an event-socket subscription alive: connects, authenticates, subscribes to the call
+/// events and HEARTBEAT, hands every event to `onEvent`, and after any disconnect, read error
+/// or lost heartbeat reconnects with growing waits and subscribes again. A wrong password or
+/// an ACL refusal is logged as such and retried only at the longest wait (no busy loop).
+package struct EventSocketListener: Sendable {
+    package static let subscription = "event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE HEARTBEAT"
+
+    package var connection: EventSocketConnection
+    package var reconnectMaxSeconds: Double
+    package var heartbeatTimeoutSeconds: Double
+    package var logger: Logger
+    /// The first wait; the others grow from it (tests shorten it).
+    package var backoffUnitSeconds = 1.0
+
+    /// Counts kept for `/metrics` and tests.
+    package final class Counters: Sendable {
+        package let connects = Atomic<Int>(0)
+        package let reconnects = Atomic<Int>(0)
+        package let events = Atomic<Int>(0)
+        package let skippedFrames = Atomic<Int>(0)
+        package let lastError = Mutex<String?>(nil)
+        package init() {}
+    }
+
+    package let counters = Counters()
+
+    package init(connection: EventSocketConnection, reconnectMaxSeconds: Double, heartbeatTimeoutSeconds: Double, logger: Logger) {
+        self.connection = connection
+        self.reconnectMaxSeconds = reconnectMaxSeconds
+        self.heartbeatTimeoutSeconds = heartbeatTimeoutSeconds
+        self.logger = logger
+    }
+
+    /// The waits between attempts: 1, 1, 2, 3, 5, 8, … seconds up to `max` (fsock's Fibonacci backoff).
+    package static func backoff(attempt: Int, max: Double) -> Double {
+        var (a, b) = (1.0, 1.0)
+        for _ in 0..<Swift.max(0, attempt) { (a, b) = (b, a + b) }
+        return Swift.min(a, max)
+    }
+
+    /// Runs until cancelled.
+    package func run(onEvent: @escaping @Sendable (ESLEvent) async -> Void) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await session(onEvent: onEvent) { failures = 0 }
+                failures += 1
+            } catch is CancellationError {
+                return
+            } catch let error as EventSocketError {
+                counters.lastError.withLock { $0 = error.description }
+                if error.isConfigurationError {
+                    logger.error("\(error.description)")
+                    failures = 100
+                } else {
+                    logger.warning("\(error.description)")
+                    failures += 1
+                }
+            } catch {
+                counters.lastError.withLock { $0 = "\(error)" }
+                logger.warning("event socket \(connection.host):\(connection.port): \(error)")
+                failures += 1
+            }
+            if Task.isCancelled { return }
+            counters.reconnects.add(1, ordering: .relaxed)
+            let wait = Self.backoff(attempt: failures - 1, max: reconnectMaxSeconds / backoffUnitSeconds) * backoffUnitSeconds
+            try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+        }
+    }
+
+    private func session(
+        onEvent: @escaping @Sendable (ESLEvent) async -> Void, connected: () -> Void
+    ) async throws {
+        let counters = counters
+        try await connection.run(onSkip: { [logger] reason in
+            counters.skippedFrames.add(1, ordering: .relaxed)
+            logger.warning("event socket: dropped a damaged frame (\(reason))")
+        }) { session in
+            let reply = try await session.command(Self.subscription)
+            guard reply.replyText.hasPrefix("+OK") else { throw EventSocketError.commandFailed(reply.replyText) }
+            counters.connects.add(1, ordering: .relaxed)
+            connected()
+            logger.info("event socket \(connection.host):\(connection.port): subscribed")
+            let lastFrame = Atomic<Int64>(Self.nowMillis())
+            let channel = session.channel
+            let timeout = heartbeatTimeoutSeconds
+            // The watchdog closes a silent connection; the read below then ends and we reconnect.
+            let watchdog = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(Int(min(timeout, 1) * 1000)))
+                    if Double(Self.nowMillis() - lastFrame.load(ordering: .relaxed)) / 1000 > timeout {
+                        channel.close(promise: nil)
+                        return
+                    }
+                }
+            }
+            defer { watchdog.cancel() }
+            while true {
+                let frame: ESLFrame
+                do {
+                    frame = try await session.nextFrame()
+                } catch {
+                    if Double(Self.nowMillis() - lastFrame.load(ordering: .relaxed)) / 1000 > timeout {
+                        throw EventSocketError.heartbeatLost(seconds: timeout)
+                    }
+                    throw error
+                }
+                lastFrame.store(Self.nowMillis(), ordering: .relaxed)
+                guard frame.isEvent else { continue }
+                do {
+                    let event = try ESLEvent(frame: frame)
+                    counters.events.add(1, ordering: .relaxed)
+                    await onEvent(event)
+                } catch {
+                    logger.warning("event socket: \(error)")
+                }
+            }
+        }
+    }
+
+    static func nowMillis() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1000)
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import Logging
+import Synchronization
+import TollGuardCore
+
+/// What flows into the live pipeline, in one ordered stream.
+package enum LiveInput: Sendable {
+    /// An event from the event socket.
+    case event(ESLEvent, receivedAt: ContinuousClock.Instant)
+    /// A completed call from another source (a CDR post, a tailed CSV row).
+    case completed(CallRecord, source: String)
+    /// Time to store what is pending.
+    case tick
+    /// Time to store what is pending and take the changes other commands made (quotas, suspensions).
+    case refresh
+}
+
+/// The live side of `serve`: events in time order through the ``LiveMonitor`` (the one engine),
+/// completed calls stored in micro-batches, alerts stored and acted on as soon as they are
+/// found, and the live calls of suspended accounts hung up with `uuid_kill`.
+package struct LivePipeline: Sendable {
+    package let database: TollGuardDatabase
+    package let configuration: TollGuardConfiguration
+    package let timeZone: TimeZone
+    /// Hangs up one call: `api uuid_kill <uuid> <cause>`; returns FreeSWITCH's answer.
+    package let kill: (@Sendable (String) async throws -> String)?
+    package let logger: Logger
+    package let stats = Stats()
+
+    /// Counters for `/metrics`, the benchmark and tests.
+    package final class Stats: Sendable {
+        package let events = Atomic<Int>(0)
+        package let callsStored = Atomic<Int>(0)
+        package let duplicates = Atomic<Int>(0)
+        package let alertsRaised = Atomic<Int>(0)
+        package let kills = Atomic<Int>(0)
+        package let liveCalls = Atomic<Int>(0)
+        package let alertsByRule = Mutex<[String: Int]>([:])
+        /// Event received → its alert stored and acted on, in microseconds (the last 100,000).
+        package let alertLatencies = Mutex<[Int]>([])
+        package init() {}
+    }
+
+    package init(
+        database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone,
+        kill: (@Sendable (String) async throws -> String)?, logger: Logger
+    ) {
+        self.database = database
+        self.configuration = configuration
+        self.timeZone = timeZone
+        self.kill = kill
+        self.logger = logger
+    }
+
+    /// The monitor with the engine warmed up on the stored calls its windows reach back to.
+    package func makeMonitor(now: Date = Date()) throws -> LiveMonitor {
+        let run = AnalysisRun(
+            database: database, configuration: configuration, timeZone: timeZone, countryNames: [:])
+        var engine = try run.makeEngine()
+        try database.forEachObservedCall(from: now.addingTimeInterval(-engine.reach), to: now) { call in
+            _ = engine.replay(call)
+        }
+        _ = engine.finish()
+        let rater = try configuration.destinationRater(plan: NumberingPlan.builtIn.get(), deck: database.rateDeck())
+        return LiveMonitor(engine: engine, rater: rater)
+    }
+
+    /// Consumes `inputs` until the stream ends, then stores what is pending.
+    package func run(_ inputs: AsyncStream<LiveInput>) async throws {
+        var monitor = try makeMonitor()
+        var state = FlushState(
+            summarizer: AlertSummarizer(
+                timeZone: timeZone, currency: configuration.rating.currency,
+                countryNames: (try? NumberingPlan.builtIn.get().countryNames) ?? [:]),
+            evidenceLimit: configuration.analysis.maxEvidenceCalls)
+        var suspended = try database.suspendedAccounts()
+        let settings = configuration.eventSocket
+        for await input in inputs {
+            switch input {
+            case .event(let event, let receivedAt):
+                stats.events.add(1, ordering: .relaxed)
+                let step = monitor.handle(event)
+                state.add(step.findings, receivedAt: receivedAt)
+                state.completed += step.completed.map { ($0.record, $0.destination, "fs-event-socket") }
+                if let started = step.started, settings.killNewCallsOfSuspended, suspended.contains(started.account) {
+                    await hangUp([started.uuid], account: started.account, reason: "new call of a suspended account")
+                }
+            case .completed(let record, let source):
+                let findings = monitor.complete(record)
+                state.add(findings, receivedAt: ContinuousClock.now)
+                state.completed.append((record, monitor.rate(record), source))
+            case .tick:
+                break
+            case .refresh:
+                monitor.updateQuotas(Dictionary(try database.quotas().map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }))
+                let now = try database.suspendedAccounts()
+                for account in now.subtracting(suspended).sorted() where settings.killOnSuspend {
+                    await hangUp(monitor.uuids(ofAccount: account), account: account, reason: "suspended")
+                }
+                suspended = now
+            }
+            stats.liveCalls.store(monitor.calls.count, ordering: .relaxed)
+            if state.hasFindings || state.completed.count >= 500 || state.isDue || isTick(input) {
+                let newlySuspended = try flush(&state)
+                for suspension in newlySuspended {
+                    suspended.insert(suspension.account)
+                    if settings.killOnSuspend {
+                        await hangUp(
+                            monitor.uuids(ofAccount: suspension.account), account: suspension.account,
+                            reason: "suspended (suspension \(suspension.id): \(suspension.reason))")
+                    }
+                }
+            }
+        }
+        _ = try flush(&state)
+    }
+
+    private func isTick(_ input: LiveInput) -> Bool {
+        switch input {
+        case .tick, .refresh: true
+        case .event, .completed: false
+        }
+    }
+
+    /// Sends `.tick` every `flush` and `.refresh` every `refresh` until cancelled, so pending
+    /// calls are stored within `flush` even when no event follows them.
+    package static func tick(
+        _ continuation: AsyncStream<LiveInput>.Continuation, flush: Duration = .milliseconds(100),
+        refresh: Duration = .seconds(2)
+    ) async {
+        var sinceRefresh = Duration.zero
+        while !Task.isCancelled {
+            try? await Task.sleep(for: flush)
+            sinceRefresh += flush
+            if sinceRefresh >= refresh {
+                sinceRefresh = .zero
+                continuation.yield(.refresh)
+            } else {
+                continuation.yield(.tick)
+            }
+        }
+    }
+
+    /// What waits to be written.
+    private struct FlushState {
+        var summarizer: AlertSummarizer
+        var evidenceLimit: Int
+        var aggregator: AlertAggregator
+        var completed: [(record: CallRecord, destination: CallDestination, source: String)] = []
+        var findingsReceived: [ContinuousClock.Instant] = []
+        var lastFlush = ContinuousClock.now
+
+        init(summarizer: AlertSummarizer, evidenceLimit: Int) {
+            self.summarizer = summarizer
+            self.evidenceLimit = evidenceLimit
+            aggregator = AlertAggregator(evidenceLimit: evidenceLimit)
+        }
+
+        var hasFindings: Bool { !findingsReceived.isEmpty }
+        var isDue: Bool { !completed.isEmpty && ContinuousClock.now - lastFlush > .milliseconds(100) }
+
+        mutating func add(_ findings: [Finding], receivedAt: ContinuousClock.Instant) {
+            guard !findings.isEmpty else { return }
+            for finding in findings { aggregator.add(finding) }
+            findingsReceived.append(receivedAt)
+        }
+    }
+
+    /// Stores calls and alerts, acts on the alerts; returns the suspensions made.
+    private func flush(_ state: inout FlushState) throws -> [Suspension] {
+        defer { state.lastFlush = .now }
+        var suspended: [Suspension] = []
+        if !state.completed.isEmpty {
+            for (source, group) in Dictionary(grouping: state.completed, by: \.source) {
+                let outcome = try database.store(group.map { ($0.record, $0.destination) }, source: source)
+                stats.callsStored.add(outcome.inserted, ordering: .relaxed)
+                stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
+            }
+            state.completed = []
+        }
+        let drafts = state.aggregator.drafts
+        if !drafts.isEmpty {
+            let now = Date()
+            let changes = try database.apply(
+                drafts, summarizer: state.summarizer, evidenceLimit: state.evidenceLimit, now: now)
+            let actions = try database.actOnAlerts(ActionSettings(configuration), now: now)
+            suspended = actions.suspended
+            stats.alertsRaised.add(changes.newCount, ordering: .relaxed)
+            stats.alertsByRule.withLock { counts in
+                for draft in drafts { counts[draft.rule.rawValue, default: 0] += 1 }
+            }
+            let done = ContinuousClock.now
+            let latencies = state.findingsReceived.map { Int(($0.duration(to: done)).microseconds) }
+            stats.alertLatencies.withLock { all in
+                all += latencies
+                if all.count > 100_000 { all.removeFirst(all.count - 100_000) }
+            }
+            state.aggregator = AlertAggregator(evidenceLimit: state.evidenceLimit)
+        }
+        state.findingsReceived = []
+        return suspended
+    }
+
+    /// Hangs up `uuids` one by one (`uuid_kill`, never `hupall`) and records each kill.
+    private func hangUp(_ uuids: [String], account: String, reason: String) async {
+        guard let kill else { return }
+        for uuid in uuids {
+            // The uuid goes on the wire: only uuid characters, never a space or a newline.
+            guard !uuid.isEmpty, uuid.utf8.allSatisfy({ Self.uuidBytes.contains($0) }) else {
+                logger.warning("not killing call \(uuid.debugDescription): not a uuid")
+                continue
+            }
+            let reply: String
+            do {
+                reply = try await kill("uuid_kill \(uuid) \(configuration.eventSocket.killCause)")
+            } catch {
+                reply = "error: \(error)"
+            }
+            stats.kills.add(1, ordering: .relaxed)
+            logger.notice("killed call \(uuid) of \(account) (\(reason)): \(reply.trimmingCharacters(in: .whitespacesAndNewlines))")
+            do {
+                try database.record(
+                    CallKill(
+                        uuid: uuid, account: account, reason: reason, at: Date(),
+                        reply: reply.trimmingCharacters(in: .whitespacesAndNewlines)))
+            } catch {
+                logger.error("could not record the kill of \(uuid): \(error)")
+            }
+        }
+    }
+
+    private static let uuidBytes = Set("0123456789abcdefABCDEF-_.".utf8).union(Set("ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ".utf8))
+}
+
+extension Duration {
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}

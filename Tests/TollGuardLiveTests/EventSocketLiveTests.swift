@@ -1,0 +1,187 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import TollGuardCore
+import TollGuardLive
+import TollGuardTestSupport
+
+/// The event-socket client against the replay server over loopback: reconnects lose and double
+/// nothing, a damaged frame costs only itself, a wrong password or an ACL refusal is a clear
+/// error without a busy loop, and a suspended account's live calls are killed.
+@Suite(.serialized) struct EventSocketLiveTests {
+    static let logger = Logger(label: "test.live")
+
+    /// `count` calls two seconds apart, local numbers; a third unanswered.
+    static func honestCalls(_ count: Int) -> [CallRecord] {
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        return (0..<count).map { index in
+            let started = start.addingTimeInterval(Double(index) * 2)
+            let answered = index % 3 != 0
+            return CallRecord(
+                dedupKey: String(format: "c0ffee00-0000-4000-8000-%012d", index),
+                callID: String(format: "c0ffee00-0000-4000-8000-%012d", index), account: String(1000 + index % 50),
+                callerNumber: String(1000 + index % 50), destination: "2125550\(String(format: "%03d", index % 1000))",
+                context: "default", sourceIP: "192.0.2.\(index % 50 + 1)", startedAt: started,
+                answeredAt: answered ? started.addingTimeInterval(3) : nil, endedAt: started.addingTimeInterval(answered ? 63 : 20),
+                duration: answered ? 63 : 20, billsec: answered ? 60 : 0, disposition: answered ? .answered : .noAnswer,
+                hangupCause: answered ? "NORMAL_CLEARING" : "NO_ANSWER")
+        }
+    }
+
+    struct Rig {
+        var server: FakeFreeSWITCH
+        var listener: EventSocketListener
+        var pipeline: LivePipeline
+        var database: TollGuardDatabase
+    }
+
+    /// Runs listener and pipeline against `server` while `body` runs, then drains.
+    static func withRig(
+        server: FakeFreeSWITCH, password: String = "ClueCon", configuration: TollGuardConfiguration = TollGuardConfiguration(),
+        _ body: (Rig) async throws -> Void
+    ) async throws {
+        let folder = try TemporaryDirectory()
+        let database = try TollGuardDatabase.open(path: folder.path("live.sqlite"))
+        let connection = EventSocketConnection(host: "127.0.0.1", port: server.port, password: password)
+        var configured = EventSocketListener(
+            connection: connection, reconnectMaxSeconds: 0.2, heartbeatTimeoutSeconds: 30, logger: logger)
+        configured.backoffUnitSeconds = 0.01
+        let listener = configured
+        let commander = EventSocketCommander(connection: connection, logger: logger)
+        let pipeline = LivePipeline(
+            database: database, configuration: configuration, timeZone: .named("UTC"),
+            kill: { try await commander.api($0) }, logger: logger)
+        let (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await pipeline.run(inputs) }
+            let listening = Task {
+                await withDiscardingTaskGroup { inner in
+                    inner.addTask { await LivePipeline.tick(continuation) }
+                    inner.addTask { await listener.run { event in continuation.yield(.event(event, receivedAt: .now)) } }
+                }
+            }
+            do {
+                try await body(Rig(server: server, listener: listener, pipeline: pipeline, database: database))
+            } catch {
+                listening.cancel()
+                continuation.finish()
+                throw error
+            }
+            listening.cancel()
+            await listening.value
+            continuation.finish()
+            try await group.waitForAll()
+        }
+        await commander.shutdown()
+        _ = folder
+    }
+
+    /// Waits until `condition` holds (or fails after `seconds`).
+    static func eventually(_ seconds: Double = 60, _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while try !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("condition not met within \(seconds) s")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    @Test func tenDropsDuringA100kEventReplayStoreEveryCallExactlyOnce() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        defer { Task { await server.stop() } }
+        let calls = Self.honestCalls(40_000)
+        var writer = FreeSWITCHEventWriter()
+        let events = writer.stream(calls).map(\.event)
+        #expect(events.count >= 100_000)
+        let drops = Set(stride(from: events.count / 11, to: events.count, by: events.count / 11).prefix(10))
+        try await Self.withRig(server: server) { rig in
+            try await server.waitForSubscribers()
+            try await server.replay(events, dropBefore: drops, overlap: 7)
+            try await Self.eventually { try rig.database.callCount() == calls.count && rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 0 }
+            // Each call stored once, and the events re-sent after a drop were not played twice.
+            #expect(rig.pipeline.stats.callsStored.load(ordering: .relaxed) == calls.count)
+            #expect(rig.pipeline.stats.duplicates.load(ordering: .relaxed) == 0)
+            #expect(rig.listener.counters.connects.load(ordering: .relaxed) == 11)
+            #expect(rig.listener.counters.reconnects.load(ordering: .relaxed) >= 10)
+        }
+        #expect(server.accepted >= 11)
+    }
+
+    @Test func aDamagedFrameCostsOnlyItself() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        defer { Task { await server.stop() } }
+        let calls = Self.honestCalls(3)
+        var writer = FreeSWITCHEventWriter()
+        let events = calls.flatMap { writer.events(for: $0).map(\.event) }
+        try await Self.withRig(server: server) { rig in
+            try await server.waitForSubscribers()
+            await server.publish(events[0])
+            // fsock's capture: a command glued in front of a frame, then garbage.
+            await server.broadcast(Array("uuid_transfer Content-Length: 720\nContent-Type: text/event-plain\n\nEvent-Name: HEARTBEAT\n\n".utf8))
+            await server.broadcast(Array("\u{1}\u{2}binary junk\n\n".utf8))
+            for event in events.dropFirst() { await server.publish(event) }
+            try await Self.eventually { try rig.database.callCount() == 3 }
+            #expect(rig.listener.counters.skippedFrames.load(ordering: .relaxed) >= 2)
+            #expect(rig.listener.counters.connects.load(ordering: .relaxed) == 1)
+        }
+    }
+
+    @Test func wrongPasswordIsAClearErrorWithoutABusyLoop() async throws {
+        let server = try await FakeFreeSWITCH.start(password: "right")
+        defer { Task { await server.stop() } }
+        try await Self.withRig(server: server, password: "wrong") { rig in
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(rig.listener.counters.lastError.withLock { $0 }?.contains("authentication failed") == true)
+            // The configuration error waits the longest backoff (0.2 s here) between tries.
+            #expect(server.authFailures >= 1 && server.authFailures <= 10)
+            #expect(rig.listener.counters.connects.load(ordering: .relaxed) == 0)
+        }
+    }
+
+    @Test func aclRefusalIsAClearError() async throws {
+        let server = try await FakeFreeSWITCH.start(rejectByACL: true)
+        defer { Task { await server.stop() } }
+        try await Self.withRig(server: server) { rig in
+            try await Self.eventually(10) { rig.listener.counters.lastError.withLock { $0 } != nil }
+            #expect(rig.listener.counters.lastError.withLock { $0 }?.contains("ACL") == true)
+        }
+    }
+
+    @Test func aSuspendedAccountsLiveCallsAreKilledWithinThreeCalls() async throws {
+        var configuration = TollGuardConfiguration()
+        configuration.suspension.rules = ["concurrent_international": .warning]
+        let server = try await FakeFreeSWITCH.start()
+        defer { Task { await server.stop() } }
+        // An IRSF burst: five long calls to Somalia a second apart, each answered.
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let burst = (0..<5).map { index in
+            let started = start.addingTimeInterval(Double(index))
+            return CallRecord(
+                dedupKey: "b0000000-0000-4000-8000-00000000000\(index)", callID: "b0000000-0000-4000-8000-00000000000\(index)",
+                account: "1001", callerNumber: "1001", destination: "01125261000000\(index)", context: "default",
+                sourceIP: "203.0.113.9", startedAt: started, answeredAt: started.addingTimeInterval(2),
+                endedAt: started.addingTimeInterval(3600), duration: 3600, billsec: 3598, disposition: .answered,
+                hangupCause: "NORMAL_CLEARING")
+        }
+        var writer = FreeSWITCHEventWriter()
+        let events = writer.stream(burst).map(\.event).filter { $0.name != "CHANNEL_HANGUP_COMPLETE" }
+        try await Self.withRig(server: server, configuration: configuration) { rig in
+            try await server.waitForSubscribers()
+            for event in events { await server.publish(event) }
+            try await Self.eventually { server.kills.count >= 5 }
+            let suspension = try #require(try rig.database.activeSuspension(account: "1001"))
+            #expect(suspension.reason.contains("concurrent"))
+            #expect(
+                server.kills == burst.map { "\($0.callID) CALL_REJECTED" },
+                "the three calls up when the third started, then each new one")
+            let kills = try rig.database.callKills(account: "1001")
+            #expect(kills.count == 5)
+            #expect(kills.prefix(3).allSatisfy { $0.reason.hasPrefix("suspended") && $0.reply == "+OK" })
+            #expect(kills.suffix(2).allSatisfy { $0.reason == "new call of a suspended account" })
+            #expect(!server.commands.contains { $0.contains("hupall") })
+        }
+    }
+}
