@@ -80,6 +80,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: HTTP: /healthz, /metrics (CDR posts next)
+        .target(
+            name: "TollGuardHTTP",
+            dependencies: [
+                "TollGuardCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Build-time data embedding
         .executableTarget(name: "ReferenceDataEmbedder"),
         .plugin(
@@ -96,8 +107,10 @@ let package = Package(
                 "TollGuardCore",
                 "TollGuardHooks",
                 "TollGuardLive",
+                "TollGuardHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -141,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TollGuardCLITests",
-            dependencies: ["TollGuardCLI", "TollGuardCore", "TollGuardTestSupport"],
+            dependencies: ["TollGuardCLI", "TollGuardCore", "TollGuardLive", "TollGuardTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -18,7 +18,7 @@ struct TollGuardCommand: AsyncParsableCommand {
             DemoCommand.self, SimulateCommand.self, IngestCommand.self, AnalyzeCommand.self, ReportCommand.self,
             AlertsCommand.self, SuspendCommand.self, UnsuspendCommand.self, SuspensionsCommand.self,
             HooksCommand.self, LogsCommand.self, QuotaCommand.self, ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
-            ConfigCommand.self, DatabaseCommand.self,
+            ServeCommand.self, ConfigCommand.self, DatabaseCommand.self,
         ]
     )
 

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TollGuardCore
+import TollGuardHTTP
+import TollGuardLive
+import UnixSignals
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Watch calls live: the FreeSWITCH event socket, alerts, suspensions, kills, hooks, /metrics.",
+        discussion: """
+            Reads the event socket set in [event_socket] (password from password_env or password_file), feeds \
+            every call event to the analyzers as it happens, stores completed calls (the same keys as the CSV \
+            ingest, so the nightly ingest adds nothing), stores alerts and acts on them at once: suspensions, \
+            hooks, and `uuid_kill` of the suspended account's live calls (kill_on_suspend). Quotas set and \
+            suspensions made by other commands take effect within 2 s. Serves /healthz and /metrics on \
+            --http-host:--http-port. SIGTERM or SIGINT stops the sources, stores everything received, then exits.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Address for /healthz and /metrics.")
+    var httpHost = "127.0.0.1"
+
+    @Option(help: "Port for /healthz and /metrics (0: any free port, printed at start).")
+    var httpPort = 9476
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration().configuration
+        let zone = global.siteTimeZone(configuration)
+        let database = try global.openDatabase(configuration)
+        let logger = Logger(label: "tollguard.serve")
+        let settings = configuration.eventSocket
+        var listener: EventSocketListener?
+        var commander: EventSocketCommander?
+        if settings.enabled {
+            guard let password = settings.password() else {
+                throw ValidationError(
+                    "event_socket.enabled: no password; set \(settings.passwordEnvironment) or event_socket.password_file")
+            }
+            let connection = EventSocketConnection(host: settings.host, port: settings.port, password: password)
+            listener = EventSocketListener(
+                connection: connection, reconnectMaxSeconds: settings.reconnectMaxSeconds,
+                heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds, logger: logger)
+            commander = EventSocketCommander(connection: connection, logger: logger)
+        } else {
+            logger.warning("event_socket.enabled is false: serving status and hooks only")
+        }
+        var kill: (@Sendable (String) async throws -> String)?
+        if let commander {
+            kill = { command in try await commander.api(command) }
+        }
+        let pipeline = LivePipeline(
+            database: database, configuration: configuration, timeZone: zone, kill: kill, logger: logger)
+        let live = LiveService(pipeline: pipeline, listener: listener)
+        let counters = listener?.counters
+        let http = StatusServer.application(
+            host: httpHost, port: httpPort, logger: logger,
+            health: {
+                guard let counters else { return (true, "ok (no event socket configured)") }
+                if counters.connects.load(ordering: .relaxed) == 0 {
+                    return (false, "event socket not connected: " + (counters.lastError.withLock { $0 } ?? "connecting"))
+                }
+                return (true, "ok")
+            },
+            metrics: {
+                var text = LiveMetrics.render(pipeline.stats, listener: counters)
+                if let outbox = try? database.outboxCounts() {
+                    text += "# HELP tollguard_hook_deliveries Hook deliveries in the outbox, by status.\n"
+                    text += "# TYPE tollguard_hook_deliveries gauge\n"
+                    for status in DeliveryStatus.allCases {
+                        text += "tollguard_hook_deliveries{status=\"\(status.rawValue)\"} \(outbox[status] ?? 0)\n"
+                    }
+                }
+                return text
+            },
+            onServerRunning: { port in
+                print("tollguard serve: /healthz and /metrics on http://\(httpHost):\(port)")
+                fflush(nil)
+            })
+        let hooks = HookDeliveryService(database: database, configuration: configuration)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: hooks), .init(service: live), .init(service: http),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        await commander?.shutdown()
+        let stored = pipeline.stats.callsStored.load(ordering: .relaxed)
+        print("tollguard serve: stopped; \(pipeline.stats.events.load(ordering: .relaxed)) events, \(stored) calls stored")
+    }
+}
+
+/// Delivers the hook outbox every 2 s, and once more at shutdown.
+struct HookDeliveryService: Service {
+    let database: TollGuardDatabase
+    let configuration: TollGuardConfiguration
+
+    func run() async throws {
+        while !Task.isCancelledOrShuttingDown {
+            _ = try? await HooksCommand.deliver(database: database, configuration: configuration, quiet: true)
+            try? await Task.sleep(for: .seconds(2))
+        }
+        _ = try? await HooksCommand.deliver(database: database, configuration: configuration, quiet: true)
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}

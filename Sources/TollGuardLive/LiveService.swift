@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TollGuardCore
+
+/// The live pipeline as a `Service`: the event-socket listener (when configured) and the ticker
+/// feed one stream that the pipeline consumes. On graceful shutdown (SIGTERM) the sources stop
+/// first, then the pipeline stores everything it received before returning.
+package struct LiveService: Service {
+    package let pipeline: LivePipeline
+    package let listener: EventSocketListener?
+    /// Other sources (CDR posts, tailed files) yield into this.
+    package let inputs: AsyncStream<LiveInput>
+    package let continuation: AsyncStream<LiveInput>.Continuation
+
+    package init(pipeline: LivePipeline, listener: EventSocketListener?) {
+        self.pipeline = pipeline
+        self.listener = listener
+        (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+    }
+
+    package func run() async throws {
+        let continuation = continuation
+        let listener = listener
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await pipeline.run(inputs) }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    await withDiscardingTaskGroup { sources in
+                        sources.addTask { await LivePipeline.tick(continuation) }
+                        if let listener {
+                            sources.addTask {
+                                await listener.run { event in continuation.yield(.event(event, receivedAt: .now)) }
+                            }
+                        }
+                    }
+                }
+                continuation.finish()
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// The Prometheus text exposition of the live counters.
+package enum LiveMetrics {
+    package static func render(_ stats: LivePipeline.Stats, listener: EventSocketListener.Counters?) -> String {
+        var lines: [String] = []
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) \(type)")
+            for (labels, value) in samples { lines.append("\(name)\(labels) \(value)") }
+        }
+        metric("tollguard_events_total", "counter", "Event-socket events processed.", [("", stats.events.load(ordering: .relaxed))])
+        metric("tollguard_calls_ingested_total", "counter", "Completed calls stored.", [("", stats.callsStored.load(ordering: .relaxed))])
+        metric("tollguard_live_calls", "gauge", "Calls in progress.", [("", stats.liveCalls.load(ordering: .relaxed))])
+        metric("tollguard_calls_killed_total", "counter", "Live calls hung up (uuid_kill).", [("", stats.kills.load(ordering: .relaxed))])
+        let byRule = stats.alertsByRule.withLock { $0 }.sorted { $0.key < $1.key }
+        metric(
+            "tollguard_alerts_total", "counter", "Alert findings stored, by rule.",
+            byRule.map { ("{rule=\"\($0.key)\"}", $0.value) })
+        if let listener {
+            metric(
+                "tollguard_event_socket_reconnects_total", "counter", "Event-socket reconnects.",
+                [("", listener.reconnects.load(ordering: .relaxed))])
+            metric(
+                "tollguard_event_socket_damaged_frames_total", "counter", "Damaged frames dropped.",
+                [("", listener.skippedFrames.load(ordering: .relaxed))])
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

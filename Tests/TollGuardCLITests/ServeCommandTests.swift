@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import TollGuardCore
+import TollGuardLive
+import TollGuardTestSupport
+
+/// `tollguard serve` against the replay server: events stored as calls, /healthz and /metrics,
+/// and SIGTERM in the middle of a replay loses no event it received.
+@Suite struct ServeCommandTests {
+    @Test func sigtermDuringLoadStoresEveryReceivedEvent() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        let folder = try TemporaryDirectory()
+        let config = try folder.write(
+            "tollguard.toml", text: "[event_socket]\nenabled = true\nport = \(server.port)\n")
+        let db = folder.path("serve.sqlite")
+        let log = folder.path("serve.out")
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = CLITests.buildDirectory.appendingPathComponent("tollguard")
+        process.arguments = ["serve", "--config", config, "--db", db, "--http-port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TOLLGUARD_ESL_PASSWORD"] = "ClueCon"
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        try await server.waitForSubscribers()
+
+        // /healthz and /metrics on the port it printed.
+        var port: Int?
+        for _ in 0..<500 where port == nil {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(text[range].split(separator: ":").last ?? "")
+            } else {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        let httpPort = try #require(port)
+        let health = try Self.get("/healthz", port: httpPort)
+        #expect(health.hasPrefix("HTTP/1.1 200") && health.hasSuffix("\r\n\r\nok\n"), "\(health)")
+
+        let calls = (0..<3000).map { index in
+            let started = Date(timeIntervalSince1970: 1_795_000_000 + Double(index))
+            let uuid = String(format: "5e4e0000-0000-4000-8000-%012d", index)
+            return CallRecord(
+                dedupKey: uuid, callID: uuid, account: String(1000 + index % 40), callerNumber: String(1000 + index % 40),
+                destination: "2125550\(String(format: "%03d", index % 1000))", context: "default",
+                startedAt: started, answeredAt: started.addingTimeInterval(2), endedAt: started.addingTimeInterval(30),
+                duration: 30, billsec: 28, disposition: .answered, hangupCause: "NORMAL_CLEARING")
+        }
+        var writer = FreeSWITCHEventWriter()
+        let events = writer.stream(calls, heartbeatSeconds: 600).map(\.event)
+        let replay = Task { try await server.replay(events, eventsPerSecond: 2000) }
+        // Stop it while the replay is still going, once /metrics shows a third of the events in.
+        for _ in 0..<1000 {
+            let metrics = try Self.get("/metrics", port: httpPort)
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("tollguard_events_total ") }
+            if let value = line.flatMap({ Int($0.split(separator: " ")[1]) }), value >= 3000 { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        kill(process.processIdentifier, SIGTERM)
+        replay.cancel()
+        _ = try? await replay.value
+        process.waitUntilExit()
+        await server.stop()
+        #expect(process.terminationStatus == 0)
+
+        let output = try String(contentsOfFile: log, encoding: .utf8)
+        let summary = try #require(output.split(separator: "\n").last { $0.contains("events,") })
+        let received = try #require(Int(summary.split(separator: ";")[1].split(separator: " ")[0]))
+        #expect(received >= 3000)
+        let hangups = events.prefix(received).filter { $0.name == "CHANNEL_HANGUP_COMPLETE" }.count
+        #expect(try TollGuardDatabase.open(path: db).callCount() == hangups, "\(summary)")
+    }
+
+    /// A plain HTTP GET over loopback, the whole response as text.
+    static func get(_ path: String, port: Int) throws -> String {
+        let handle = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard handle >= 0 else { throw POSIXError(.EIO) }
+        defer { close(handle) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(handle, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(handle, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(handle, $0.baseAddress, $0.count, 0) }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(handle, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            response += buffer[0..<count]
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+}
