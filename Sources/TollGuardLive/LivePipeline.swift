@@ -7,8 +7,9 @@ import TollGuardCore
 package enum LiveInput: Sendable {
     /// An event from the event socket.
     case event(ESLEvent, receivedAt: ContinuousClock.Instant)
-    /// A completed call from another source (a CDR post, a tailed CSV row).
-    case completed(CallRecord, source: String)
+    /// A completed call from another source (a CDR post, a tailed CSV row); `stored` hears
+    /// whether it was written (a CDR post answers 200 only then, so the switch retries otherwise).
+    case completed(CallRecord, source: String, stored: (@Sendable (Bool) -> Void)?)
     /// Time to store what is pending.
     case tick
     /// Time to store what is pending and take the changes other commands made (quotas, suspensions).
@@ -85,10 +86,11 @@ package struct LivePipeline: Sendable {
                 if let started = step.started, settings.killNewCallsOfSuspended, suspended.contains(started.account) {
                     await hangUp([started.uuid], account: started.account, reason: "new call of a suspended account")
                 }
-            case .completed(let record, let source):
+            case .completed(let record, let source, let stored):
                 let findings = monitor.complete(record)
                 state.add(findings, receivedAt: ContinuousClock.now)
                 state.completed.append((record, monitor.rate(record), source))
+                if let stored { state.acknowledgements.append(stored) }
             case .tick:
                 break
             case .refresh:
@@ -148,6 +150,7 @@ package struct LivePipeline: Sendable {
         var aggregator: AlertAggregator
         var completed: [(record: CallRecord, destination: CallDestination, source: String)] = []
         var findingsReceived: [ContinuousClock.Instant] = []
+        var acknowledgements: [@Sendable (Bool) -> Void] = []
         var lastFlush = ContinuousClock.now
 
         init(summarizer: AlertSummarizer, evidenceLimit: Int) {
@@ -171,11 +174,19 @@ package struct LivePipeline: Sendable {
         defer { state.lastFlush = .now }
         var suspended: [Suspension] = []
         if !state.completed.isEmpty {
-            for (source, group) in Dictionary(grouping: state.completed, by: \.source) {
-                let outcome = try database.store(group.map { ($0.record, $0.destination) }, source: source)
-                stats.callsStored.add(outcome.inserted, ordering: .relaxed)
-                stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
+            let acknowledgements = state.acknowledgements
+            state.acknowledgements = []
+            do {
+                for (source, group) in Dictionary(grouping: state.completed, by: \.source) {
+                    let outcome = try database.store(group.map { ($0.record, $0.destination) }, source: source)
+                    stats.callsStored.add(outcome.inserted, ordering: .relaxed)
+                    stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
+                }
+            } catch {
+                for acknowledge in acknowledgements { acknowledge(false) }
+                throw error
             }
+            for acknowledge in acknowledgements { acknowledge(true) }
             state.completed = []
         }
         let drafts = state.aggregator.drafts

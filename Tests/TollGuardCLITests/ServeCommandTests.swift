@@ -75,8 +75,65 @@ import TollGuardTestSupport
         #expect(try TollGuardDatabase.open(path: db).callCount() == hangups, "\(summary)")
     }
 
+    @Test func cdrPostsAreStoredOnceAndAnsweredAsTheModulesExpect() async throws {
+        let folder = try TemporaryDirectory()
+        let db = folder.path("posts.sqlite")
+        let log = folder.path("serve.out")
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = CLITests.buildDirectory.appendingPathComponent("tollguard")
+        process.arguments = ["serve", "--db", db, "--http-port", "0"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TOLLGUARD_CDR_CREDENTIALS"] = "freeswitch:s3cret"
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var port: Int?
+        for _ in 0..<1000 where port == nil {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(text[range].split(separator: ":").last ?? "")
+            } else {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        let httpPort = try #require(port)
+        let xml = Array(try Data(contentsOf: ServeFixtures.xmlCDR))
+        let good = "Authorization: Basic " + Data("freeswitch:s3cret".utf8).base64EncodedString()
+        let form = Array(("cdr=" + ESLValueDecoding.encode(String(decoding: xml, as: UTF8.self))).utf8)
+        let formType = "Content-Type: application/x-www-form-urlencoded"
+
+        let unauthorized = try Self.request("POST", "/cdr", port: httpPort, body: xml)
+        #expect(unauthorized.hasPrefix("HTTP/1.1 401"))
+        let wrong = try Self.request(
+            "POST", "/cdr", port: httpPort, headers: ["Authorization: Basic " + Data("freeswitch:guess".utf8).base64EncodedString()],
+            body: xml)
+        #expect(wrong.hasPrefix("HTTP/1.1 401"))
+        let junk = try Self.request("POST", "/cdr", port: httpPort, headers: [good], body: Array("hello".utf8))
+        #expect(junk.hasPrefix("HTTP/1.1 400"))
+        let first = try Self.request("POST", "/cdr", port: httpPort, headers: [good, formType], body: form)
+        #expect(first.hasPrefix("HTTP/1.1 200"), "\(first)")
+        // The module retries when it did not see the 200: the second post stores nothing new.
+        let again = try Self.request("POST", "/cdr", port: httpPort, headers: [good, "Content-Type: text/xml"], body: xml)
+        #expect(again.hasPrefix("HTTP/1.1 200"))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let database = try TollGuardDatabase.open(path: db)
+        #expect(try database.callCount() == 1)
+    }
+
     /// A plain HTTP GET over loopback, the whole response as text.
     static func get(_ path: String, port: Int) throws -> String {
+        try request("GET", path, port: port)
+    }
+
+    /// One HTTP/1.1 request with `Connection: close`, the whole response as text.
+    static func request(_ method: String, _ path: String, port: Int, headers: [String] = [], body: [UInt8] = []) throws
+        -> String
+    {
         let handle = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard handle >= 0 else { throw POSIXError(.EIO) }
         defer { close(handle) }
@@ -90,8 +147,14 @@ import TollGuardTestSupport
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(handle, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { send(handle, $0.baseAddress, $0.count, 0) }
+        let head = ["\(method) \(path) HTTP/1.1", "Host: 127.0.0.1", "Connection: close", "Content-Length: \(body.count)"] + headers
+        let request = Array((head.joined(separator: "\r\n") + "\r\n\r\n").utf8) + body
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBytes { send(handle, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { throw POSIXError(.EPIPE) }
+            sent += count
+        }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -100,5 +163,13 @@ import TollGuardTestSupport
             response += buffer[0..<count]
         }
         return String(decoding: response, as: UTF8.self)
+    }
+}
+
+/// Fixtures of the core tests this suite reuses.
+enum ServeFixtures {
+    static var xmlCDR: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TollGuardCoreTests/Fixtures/esl/xml-cdr-1.xml")
     }
 }

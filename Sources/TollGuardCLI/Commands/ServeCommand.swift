@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
             ingest, so the nightly ingest adds nothing), stores alerts and acts on them at once: suspensions, \
             hooks, and `uuid_kill` of the suspended account's live calls (kill_on_suspend). Quotas set and \
             suspensions made by other commands take effect within 2 s. Serves /healthz and /metrics on \
-            --http-host:--http-port. SIGTERM or SIGINT stops the sources, stores everything received, then exits.
+            --http-host:--http-port, and takes mod_json_cdr / mod_xml_cdr posts on POST /cdr ([cdr_post]). SIGTERM or SIGINT stops the sources, stores everything received, then exits.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -58,6 +58,21 @@ struct ServeCommand: AsyncParsableCommand {
             database: database, configuration: configuration, timeZone: zone, kill: kill, logger: logger)
         let live = LiveService(pipeline: pipeline, listener: listener)
         let counters = listener?.counters
+        var cdrPost: CDRPostRoute?
+        if configuration.cdrPost.enabled {
+            let secrets = configuration.cdrPost.secrets()
+            if secrets.basic == nil && secrets.token == nil {
+                logger.warning(
+                    "POST /cdr refuses every post: set \(configuration.cdrPost.credentialsEnvironment) (user:password) or \(configuration.cdrPost.tokenEnvironment)")
+            }
+            let continuation = live.continuation
+            cdrPost = CDRPostRoute(
+                settings: configuration.cdrPost, basic: secrets.basic, token: secrets.token, logger: logger
+            ) { record, source, stored in
+                if case .enqueued = continuation.yield(.completed(record, source: source, stored: stored)) { return true }
+                return false
+            }
+        }
         let http = StatusServer.application(
             host: httpHost, port: httpPort, logger: logger,
             health: {
@@ -78,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 return text
             },
+            cdrPost: cdrPost,
             onServerRunning: { port in
                 print("tollguard serve: /healthz and /metrics on http://\(httpHost):\(port)")
                 fflush(nil)

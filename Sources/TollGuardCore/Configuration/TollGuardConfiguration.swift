@@ -21,6 +21,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     package var hookDelivery = HookDeliverySettings()
     package var sipWatch = SIPWatchSettings()
     package var eventSocket = EventSocketSettings()
+    package var cdrPost = CDRPostSettings()
 
     package init() {}
 
@@ -183,6 +184,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         case hookDelivery = "hook_delivery"
         case sipWatch = "sip_watch"
         case eventSocket = "event_socket"
+        case cdrPost = "cdr_post"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -202,6 +204,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         sipWatch = try container.decodeIfPresent(SIPWatchSettings.self, forKey: .sipWatch) ?? SIPWatchSettings()
         eventSocket =
             try container.decodeIfPresent(EventSocketSettings.self, forKey: .eventSocket) ?? EventSocketSettings()
+        cdrPost = try container.decodeIfPresent(CDRPostSettings.self, forKey: .cdrPost) ?? CDRPostSettings()
     }
 }
 
@@ -247,6 +250,7 @@ extension TollGuardConfiguration {
         errors += hookDelivery.validationErrors()
         errors += sipWatch.validationErrors()
         errors += eventSocket.validationErrors()
+        errors += cdrPost.validationErrors()
         var hookNames: Set<String> = []
         for (index, hook) in hooks.enumerated() {
             errors += hook.validationErrors(index: index)

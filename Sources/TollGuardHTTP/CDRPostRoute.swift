@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import Logging
+import TollGuardCore
+
+/// `POST /cdr`: CDRs from mod_json_cdr and mod_xml_cdr (raw, `cdr=` URL-encoded or base64).
+/// The answer follows what those modules retry on: 200 only once the call is stored (or is a
+/// B leg, not a call of its own); 400 for a body that is no CDR, 401 without valid credentials,
+/// 413 for an oversized body, 503 when it could not be stored — the module then retries and,
+/// after its retries, writes the CDR to its `err-log-dir`, so nothing is lost.
+package struct CDRPostRoute: Sendable {
+    /// Hands a completed call on; the closure hears whether it was stored. Returns false when
+    /// nothing takes calls any more (shutting down).
+    package typealias Deliver = @Sendable (CallRecord, String, @escaping @Sendable (Bool) -> Void) -> Bool
+
+    package var settings: CDRPostSettings
+    package var basic: String?
+    package var token: String?
+    package var deliver: Deliver
+    package var logger: Logger
+
+    package init(settings: CDRPostSettings, basic: String?, token: String?, logger: Logger, deliver: @escaping Deliver) {
+        self.settings = settings
+        self.basic = basic
+        self.token = token
+        self.deliver = deliver
+        self.logger = logger
+    }
+
+    package func add(to router: Router<BasicRequestContext>) {
+        router.post("cdr") { request, _ -> Response in try await handle(request) }
+    }
+
+    func handle(_ request: Request) async throws -> Response {
+        guard isAuthorized(request.headers[.authorization]) else {
+            return Self.text(.unauthorized, "credentials required", headers: [.wwwAuthenticate: "Basic realm=\"tollguard\""])
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: settings.maxBodyBytes)
+        } catch {
+            return Self.text(.contentTooLarge, "body over \(settings.maxBodyBytes) bytes")
+        }
+        let document: FreeSWITCHCDRDocument
+        do {
+            document = try FreeSWITCHCDRDocument.decode(body: Array(body.readableBytesView))
+        } catch {
+            logger.warning("POST /cdr: \(error.description)")
+            return Self.text(.badRequest, error.description)
+        }
+        guard let record = document.record else { return Self.text(.ok, "B leg ignored") }
+        let stored: Bool = await withCheckedContinuation { continuation in
+            if !deliver(record, document.format.rawValue, { continuation.resume(returning: $0) }) {
+                continuation.resume(returning: false)
+            }
+        }
+        return stored ? Self.text(.ok, "stored") : Self.text(.serviceUnavailable, "not stored; retry")
+    }
+
+    private func isAuthorized(_ header: String?) -> Bool {
+        guard let header else { return false }
+        if let basic, header.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces))
+        {
+            return Self.constantTimeEquals(Array(decoded), Array(basic.utf8))
+        }
+        if let token, header.hasPrefix("Bearer ") {
+            return Self.constantTimeEquals(Array(header.dropFirst(7).utf8), Array(token.utf8))
+        }
+        return false
+    }
+
+    private static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+}
