@@ -13,31 +13,12 @@ import TollGuardTestSupport
         let config = try folder.write(
             "tollguard.toml", text: "[event_socket]\nenabled = true\nport = \(server.port)\n")
         let db = folder.path("serve.sqlite")
-        let log = folder.path("serve.out")
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = CLITests.buildDirectory.appendingPathComponent("tollguard")
-        process.arguments = ["serve", "--config", config, "--db", db, "--http-port", "0"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["TOLLGUARD_ESL_PASSWORD"] = "ClueCon"
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, httpPort) = try await Self.startServe(
+            ["--config", config, "--db", db], environment: ["TOLLGUARD_ESL_PASSWORD": "ClueCon"], in: folder)
         defer { if process.isRunning { process.terminate() } }
         try await server.waitForSubscribers()
 
         // /healthz and /metrics on the port it printed.
-        var port: Int?
-        for _ in 0..<500 where port == nil {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = Int(text[range].split(separator: ":").last ?? "")
-            } else {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-        }
-        let httpPort = try #require(port)
         let health = try Self.get("/healthz", port: httpPort)
         #expect(health.hasPrefix("HTTP/1.1 200") && health.hasSuffix("\r\n\r\nok\n"), "\(health)")
 
@@ -67,7 +48,7 @@ import TollGuardTestSupport
         await server.stop()
         #expect(process.terminationStatus == 0)
 
-        let output = try String(contentsOfFile: log, encoding: .utf8)
+        let output = try String(contentsOfFile: folder.path("serve.out"), encoding: .utf8)
         let summary = try #require(output.split(separator: "\n").last { $0.contains("events,") })
         let received = try #require(Int(summary.split(separator: ";")[1].split(separator: " ")[0]))
         #expect(received >= 3000)
@@ -78,28 +59,9 @@ import TollGuardTestSupport
     @Test func cdrPostsAreStoredOnceAndAnsweredAsTheModulesExpect() async throws {
         let folder = try TemporaryDirectory()
         let db = folder.path("posts.sqlite")
-        let log = folder.path("serve.out")
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = CLITests.buildDirectory.appendingPathComponent("tollguard")
-        process.arguments = ["serve", "--db", db, "--http-port", "0"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["TOLLGUARD_CDR_CREDENTIALS"] = "freeswitch:s3cret"
-        process.environment = environment
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, httpPort) = try await Self.startServe(
+            ["--db", db], environment: ["TOLLGUARD_CDR_CREDENTIALS": "freeswitch:s3cret"], in: folder)
         defer { if process.isRunning { process.terminate() } }
-        var port: Int?
-        for _ in 0..<1000 where port == nil {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = Int(text[range].split(separator: ":").last ?? "")
-            } else {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-        }
-        let httpPort = try #require(port)
         let xml = Array(try Data(contentsOf: ServeFixtures.xmlCDR))
         let good = "Authorization: Basic " + Data("freeswitch:s3cret".utf8).base64EncodedString()
         let form = Array(("cdr=" + ESLValueDecoding.encode(String(decoding: xml, as: UTF8.self))).utf8)
@@ -123,6 +85,33 @@ import TollGuardTestSupport
         #expect(process.terminationStatus == 0)
         let database = try TollGuardDatabase.open(path: db)
         #expect(try database.callCount() == 1)
+    }
+
+    /// Starts `tollguard serve ARGUMENTS --http-port 0` with its output in `serve.out` of
+    /// `folder`, and waits for the HTTP port it prints.
+    static func startServe(_ arguments: [String], environment: [String: String], in folder: TemporaryDirectory)
+        async throws -> (Process, Int)
+    {
+        let log = folder.path("serve.out")
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = CLITests.buildDirectory.appendingPathComponent("tollguard")
+        process.arguments = ["serve"] + arguments + ["--http-port", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<1000 {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+                let port = Int(text[range].split(separator: ":").last ?? "")
+            {
+                return (process, port)
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        process.terminate()
+        throw POSIXError(.ETIMEDOUT)
     }
 
     /// A plain HTTP GET over loopback, the whole response as text.
