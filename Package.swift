@@ -119,6 +119,8 @@ let package = Package(
             name: "TollGuardBench",
             dependencies: [
                 "TollGuardCore",
+                "TollGuardLive",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

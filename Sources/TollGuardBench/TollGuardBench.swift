@@ -4,11 +4,13 @@ import TollGuardCore
 
 /// Benchmarks that print TollGuard's figure beside a baseline measured in the same run.
 @main
-struct TollGuardBench: ParsableCommand {
+struct TollGuardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tollguard-bench",
         abstract: "TollGuard benchmarks: each prints its figures beside a baseline from the same run.",
-        subcommands: [IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self, LogScanBenchmark.self]
+        subcommands: [
+            IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self, LogScanBenchmark.self, LiveBenchmark.self,
+        ]
     )
 }
 

@@ -169,26 +169,11 @@ package struct LivePipeline: Sendable {
         }
     }
 
-    /// Stores calls and alerts, acts on the alerts; returns the suspensions made.
+    /// Stores alerts and acts on them, then stores the calls; returns the suspensions made.
     private func flush(_ state: inout FlushState) throws -> [Suspension] {
         defer { state.lastFlush = .now }
         var suspended: [Suspension] = []
-        if !state.completed.isEmpty {
-            let acknowledgements = state.acknowledgements
-            state.acknowledgements = []
-            do {
-                for (source, group) in Dictionary(grouping: state.completed, by: \.source) {
-                    let outcome = try database.store(group.map { ($0.record, $0.destination) }, source: source)
-                    stats.callsStored.add(outcome.inserted, ordering: .relaxed)
-                    stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
-                }
-            } catch {
-                for acknowledge in acknowledgements { acknowledge(false) }
-                throw error
-            }
-            for acknowledge in acknowledgements { acknowledge(true) }
-            state.completed = []
-        }
+        // Alerts first: they are what the latency is about; the calls' batch follows.
         let drafts = state.aggregator.drafts
         if !drafts.isEmpty {
             let now = Date()
@@ -207,6 +192,22 @@ package struct LivePipeline: Sendable {
                 if all.count > 100_000 { all.removeFirst(all.count - 100_000) }
             }
             state.aggregator = AlertAggregator(evidenceLimit: state.evidenceLimit)
+        }
+        if !state.completed.isEmpty {
+            let acknowledgements = state.acknowledgements
+            state.acknowledgements = []
+            do {
+                for (source, group) in Dictionary(grouping: state.completed, by: \.source) {
+                    let outcome = try database.store(group.map { ($0.record, $0.destination) }, source: source)
+                    stats.callsStored.add(outcome.inserted, ordering: .relaxed)
+                    stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
+                }
+            } catch {
+                for acknowledge in acknowledgements { acknowledge(false) }
+                throw error
+            }
+            for acknowledge in acknowledgements { acknowledge(true) }
+            state.completed = []
         }
         state.findingsReceived = []
         return suspended

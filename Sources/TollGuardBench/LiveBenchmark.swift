@@ -1,0 +1,204 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Synchronization
+import TollGuardCore
+import TollGuardLive
+
+/// `serve`'s live path over loopback: the replay server sends generated call events at a fixed
+/// rate (honest calls, and every second an account starting an IRSF burst), the event-socket
+/// client and the live pipeline (engine, store, alerts) take them. Prints event→alert latency
+/// (received → alert stored and acted on), events/s, and RSS early and at the end; beside it the
+/// same client receiving the same rate with no analysis, as the transport baseline.
+struct LiveBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live", abstract: "Event-to-alert latency and memory of serve's live path at a fixed event rate.")
+
+    @Option(help: "Events per second the replay server sends.")
+    var rate = 2000.0
+
+    @Option(help: "Seconds to run.")
+    var seconds = 60.0
+
+    @Option(help: "Seconds of call time per second of the run: 60 plays an hour a minute, so the hour-long windows fill and turn over within the run.")
+    var timeScale = 60.0
+
+    @Option(help: "Scratch folder.")
+    var directory = "/tmp/tollguard-bench"
+
+    func run() async throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .error
+            return handler
+        }
+        let baseline = try await drive(analyze: false)
+        let live = try await drive(analyze: true)
+        func row(_ name: String, _ result: Result) -> String {
+            let latency = result.latencies.isEmpty
+                ? "-"
+                : String(format: "%.2f / %.2f / %.2f ms (%d alerts)", result.percentile(0.5), result.percentile(0.99),
+                    result.percentile(1), result.latencies.count)
+            return String(
+                format: "%-34@ %6.0f ev/s sent %6.0f ev/s taken  RSS %6.1f → %6.1f → %6.1f MB  latency p50/p99/max %@",
+                name as NSString, result.sentPerSecond, result.takenPerSecond, result.rssStart, result.rssMiddle, result.rssEnd,
+                latency as NSString)
+        }
+        print(row("client only (baseline)", baseline))
+        print(row("client + engine + store + alerts", live))
+        print(
+            String(
+                format: "p99 %.2f ms (target < 5); RSS at 10 %% / 50 %% / 100 %% of the run: growth %.1f MB in the second half",
+                live.percentile(0.99), live.rssEnd - live.rssMiddle))
+    }
+
+    struct Result {
+        var sentPerSecond: Double
+        var takenPerSecond: Double
+        var rssStart: Double
+        var rssMiddle: Double
+        var rssEnd: Double
+        var latencies: [Int]
+
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return 0 }
+            let sorted = latencies.sorted()
+            return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]) / 1000
+        }
+    }
+
+    private func drive(analyze: Bool) async throws -> Result {
+        let server = try await FakeFreeSWITCH.start()
+        let database = directory + "/live-bench.sqlite"
+        for path in [database, database + "-wal", database + "-shm"] { try? FileManager.default.removeItem(atPath: path) }
+        let store = try TollGuardDatabase.open(path: database)
+        var configuration = TollGuardConfiguration()
+        configuration.site.timezone = "UTC"
+        let logger = Logger(label: "bench.live")
+        let connection = EventSocketConnection(host: "127.0.0.1", port: server.port, password: server.password)
+        let listener = EventSocketListener(
+            connection: connection, reconnectMaxSeconds: 1, heartbeatTimeoutSeconds: 30, logger: logger)
+        let pipeline = LivePipeline(
+            database: store, configuration: configuration, timeZone: TimeZone(identifier: "UTC")!, kill: nil,
+            logger: logger)
+        let received = EventCounter()
+        let (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+        let consumer = Task {
+            if analyze {
+                try await pipeline.run(inputs)
+            } else {
+                for await _ in inputs {}
+            }
+        }
+        let sources = Task {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await LivePipeline.tick(continuation) }
+                group.addTask {
+                    await listener.run { event in
+                        received.count.add(1, ordering: .relaxed)
+                        continuation.yield(.event(event, receivedAt: .now))
+                    }
+                }
+            }
+        }
+        try await server.waitForSubscribers()
+
+        var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: timeScale)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let total = Int(rate * seconds)
+        var rssStart = 0.0
+        var rssMiddle = 0.0
+        for index in 0..<total {
+            let due = started + .milliseconds(Int(Double(index) / rate * 1000))
+            if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+            await server.publish(traffic.next())
+            if index == total / 10 { rssStart = Self.residentMegabytes() }
+            if index == total / 2 { rssMiddle = Self.residentMegabytes() }
+        }
+        let sentSeconds = (clock.now - started).seconds
+        while received.count.load(ordering: .relaxed) < total, (clock.now - started).seconds < sentSeconds + 30 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let takenSeconds = (clock.now - started).seconds
+        let rssEnd = Self.residentMegabytes()
+        sources.cancel()
+        await sources.value
+        continuation.finish()
+        try await consumer.value
+        await server.stop()
+        return Result(
+            sentPerSecond: Double(total) / sentSeconds, takenPerSecond: Double(received.count.load(ordering: .relaxed)) / takenSeconds,
+            rssStart: rssStart, rssMiddle: rssMiddle, rssEnd: rssEnd, latencies: pipeline.stats.alertLatencies.withLock { $0 })
+    }
+
+    static func residentMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+    }
+}
+
+final class EventCounter: Sendable {
+    let count = Atomic<Int>(0)
+}
+
+/// Generated call events, `timeScale` seconds of call time per second of the run: honest 20-second national calls
+/// from 20,000 accounts (each behind its own address), and each second one account starting three calls to Somalia at once.
+struct LiveTraffic {
+    private var writer = FreeSWITCHEventWriter()
+    private var pending: [(Date, ESLEvent)] = []
+    private var clock = Date(timeIntervalSince1970: 1_795_000_000)
+    private var calls = 0
+    /// Calls per second of the run, and seconds of call time per second of the run.
+    private let callsPerSecond: Double
+    private let timeScale: Double
+
+    init(eventsPerSecond: Double, timeScale: Double) {
+        callsPerSecond = eventsPerSecond / 3
+        self.timeScale = timeScale
+    }
+
+    /// The next event in time order.
+    mutating func next() -> ESLEvent {
+        while pending.isEmpty || pending[0].0 > clock {
+            clock = clock.addingTimeInterval(timeScale / callsPerSecond)
+            calls += 1
+            let started = clock
+            let uuid = String(format: "1ive0000-0000-4000-8000-%012d", calls)
+            var call = CallRecord(
+                dedupKey: uuid, callID: uuid, account: String(100_000 + calls % 20_000),
+                callerNumber: String(100_000 + calls % 20_000), destination: "2125550\(String(format: "%03d", calls % 1000))",
+                context: "default", sourceIP: "10.1.\(calls % 20_000 / 250).\(calls % 250 + 1)", startedAt: started,
+                answeredAt: started.addingTimeInterval(2), endedAt: started.addingTimeInterval(20), duration: 20, billsec: 18,
+                disposition: .answered, hangupCause: "NORMAL_CLEARING")
+            if calls % Int(callsPerSecond.rounded()) == 0 {
+                // An IRSF burst: the account's third simultaneous international call raises an alert.
+                call.account = "9\(calls)"
+                call.callerNumber = call.account
+                call.destination = "01125261\(String(format: "%06d", calls % 1_000_000))0"
+            }
+            for timed in writer.events(for: call) { pending.append((timed.time, timed.event)) }
+            if call.account.hasPrefix("9") {
+                for extra in 1...2 {
+                    var more = call
+                    more.dedupKey += "-\(extra)"
+                    more.callID = more.dedupKey
+                    more.destination = String(more.destination.dropLast()) + String(extra)
+                    for timed in writer.events(for: more) { pending.append((timed.time, timed.event)) }
+                }
+            }
+            pending.sort { $0.0 < $1.0 }
+        }
+        return pending.removeFirst().1
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
+    }
+}
