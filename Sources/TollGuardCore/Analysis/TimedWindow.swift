@@ -16,6 +16,9 @@ package struct TimedWindow<Element: Sendable>: Sendable {
 
     package var isEmpty: Bool { count == 0 }
 
+    /// Entries held in storage, expired ones not yet dropped included (for tests of the bound).
+    package var storedCount: Int { times.count }
+
     /// Adds an entry at `time` (not earlier than the last one) with an optional weight.
     package mutating func append(_ element: Element, at time: Double, weight: Int64 = 0) {
         times.append(time)
@@ -23,16 +26,23 @@ package struct TimedWindow<Element: Sendable>: Sendable {
         elements.append(element)
     }
 
-    /// Drops entries older than `cutoff`.
+    /// Drops entries older than `cutoff`. Their storage goes once they are at least half of it,
+    /// so a window never holds more than twice its live entries (a quiet subject's window does
+    /// not keep every call it ever saw), and each entry is moved at most once on average.
     package mutating func expire(before cutoff: Double) {
         while head < times.count, times[head] < cutoff { head += 1 }
-        if head > 256, head * 2 > times.count {
-            base = cumulative[head - 1]
+        guard head > 0, head * 2 >= times.count else { return }
+        base = cumulative[head - 1]
+        if head == times.count {
+            times.removeAll()
+            cumulative.removeAll()
+            elements.removeAll()
+        } else {
             times.removeFirst(head)
             cumulative.removeFirst(head)
             elements.removeFirst(head)
-            head = 0
         }
+        head = 0
     }
 
     /// The index of the first entry at or after `cutoff`.
