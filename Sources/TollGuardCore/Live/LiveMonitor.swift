@@ -64,12 +64,14 @@ package struct LiveMonitor: Sendable {
             if FreeSWITCHChannel.isOriginatedLeg(headers) {
                 noteGateway(headers)
             } else if var live = FreeSWITCHChannel.liveCall(headers, at: event.date), !recentlyEnded.contains(live.uuid) {
+                let answeredAt = live.answeredAt ?? event.date ?? live.startedAt
                 if calls[live.uuid] == nil {
+                    // Connected mid-call: the call starts here, then answers.
                     live.answeredAt = nil
                     step.findings = start(live)
                     step.started = live
                 }
-                step.findings += answer(live.uuid, at: live.answeredAt ?? event.date ?? live.startedAt)
+                step.findings += answer(live.uuid, at: answeredAt)
             }
         case "CHANNEL_HANGUP_COMPLETE":
             guard let uuid = FreeSWITCHChannel.uuid(headers) else { break }

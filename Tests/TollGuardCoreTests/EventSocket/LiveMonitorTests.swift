@@ -47,6 +47,26 @@ import TollGuardTestSupport
         #expect(monitor.calls.isEmpty)
     }
 
+    @Test func aCallFirstSeenAtItsAnswerKeepsItsTimes() throws {
+        var monitor = try Self.monitor()
+        var writer = FreeSWITCHEventWriter()
+        let call = Self.burst(1)[0]
+        let events = writer.events(for: call)
+        // Connected after CHANNEL_CREATE: the answer is the first event of the call, and it is
+        // delivered 5 s after the answer (the event's own date is not the answer time).
+        var late = ESLHeaders()
+        for field in events[1].event.headers.all {
+            let value = field.name == "Event-Date-Timestamp" ? String(Int64(call.answeredAt!.timeIntervalSince1970 + 5) * 1_000_000) : field.value
+            late.append(name: field.name, value: value)
+        }
+        let step = monitor.handle(ESLEvent(headers: late))
+        #expect(step.started?.uuid == call.callID)
+        let entry = try #require(monitor.calls[call.callID])
+        #expect(entry.observed.startedAt == call.startedAt)
+        #expect(entry.observed.answeredAt == call.answeredAt)
+        #expect(monitor.handle(events[2].event).completed.map(\.record.billsec) == [call.billsec])
+    }
+
     @Test func quotaBreachedWhileTheCallsAreStillUp() throws {
         var monitor = try Self.monitor(quotas: ["1001": Money.micros(5)])
         var writer = FreeSWITCHEventWriter()
