@@ -195,10 +195,3 @@ struct LiveTraffic {
         return pending.removeFirst().1
     }
 }
-
-extension Duration {
-    fileprivate var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
-    }
-}

@@ -87,14 +87,14 @@ package struct LivePipeline: Sendable {
                     await hangUp([started.uuid], account: started.account, reason: "new call of a suspended account")
                 }
             case .completed(let record, let source, let stored):
-                let findings = monitor.complete(record)
+                let (findings, destination) = monitor.complete(record)
                 state.add(findings, receivedAt: ContinuousClock.now)
-                state.completed.append((record, monitor.rate(record), source))
+                state.completed.append((record, destination, source))
                 if let stored { state.acknowledgements.append(stored) }
             case .tick:
                 break
             case .refresh:
-                monitor.updateQuotas(Dictionary(try database.quotas().map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }))
+                monitor.updateQuotas(try database.quotaTable())
                 let now = try database.suspendedAccounts()
                 for account in now.subtracting(suspended).sorted() where settings.killOnSuspend {
                     await hangUp(monitor.uuids(ofAccount: account), account: account, reason: "suspended")
@@ -186,7 +186,7 @@ package struct LivePipeline: Sendable {
                 for draft in drafts { counts[draft.rule.rawValue, default: 0] += 1 }
             }
             let done = ContinuousClock.now
-            let latencies = state.findingsReceived.map { Int(($0.duration(to: done)).microseconds) }
+            let latencies = state.findingsReceived.map { Int($0.duration(to: done).seconds * 1_000_000) }
             stats.alertLatencies.withLock { all in
                 all += latencies
                 if all.count > 100_000 { all.removeFirst(all.count - 100_000) }
@@ -241,12 +241,5 @@ package struct LivePipeline: Sendable {
         }
     }
 
-    private static let uuidBytes = Set("0123456789abcdefABCDEF-_.".utf8).union(Set("ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ".utf8))
-}
-
-extension Duration {
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-    }
+    private static let uuidBytes = Set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.".utf8)
 }

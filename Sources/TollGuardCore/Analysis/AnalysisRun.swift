@@ -43,10 +43,9 @@ package struct AnalysisRun: Sendable {
 
     /// The engine with the configured settings, the stored fraud lists and quotas.
     package func makeEngine() throws -> AnalysisEngine {
-        let quotas = Dictionary(try database.quotas().map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
-        return AnalysisEngine.standard(
+        AnalysisEngine.standard(
             settings: configuration.analysis, timeZone: timeZone, fraudLists: FraudLists(try database.fraudLists()),
-            quotas: quotas,
+            quotas: try database.quotaTable(),
             strongHotspots: try NumberingPlan.builtIn.get().hotspots.prefixes(
                 namedByAtLeast: configuration.analysis.hotspotMinSources))
     }

@@ -15,7 +15,7 @@ package struct ESLEvent: Sendable, Hashable {
     package var name: String { headers["Event-Name"] ?? "" }
 
     /// When FreeSWITCH raised the event (`Event-Date-Timestamp`, microseconds).
-    package var date: Date? { headers.microsecondDate("Event-Date-Timestamp") }
+    package var date: Date? { headers.eventMicrosecondDate("Event-Date-Timestamp") }
 
     package enum DecodingError: Error, Equatable, CustomStringConvertible {
         case unsupportedFormat(String)
@@ -104,13 +104,5 @@ package struct ESLEvent: Sendable, Hashable {
         text += "\n"
         return ESLFrame(
             headers: ESLHeaders([("Content-Type", "text/event-plain")]), body: Array(text.utf8) + bodyBytes)
-    }
-}
-
-extension ESLHeaders {
-    /// A microseconds-since-epoch value (`Event-Date-Timestamp`, `Caller-Channel-*-Time`); 0 reads as absent.
-    package func microsecondDate(_ name: String) -> Date? {
-        guard let text = self[name], let micros = Int64(text), micros > 0 else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000))
     }
 }

@@ -58,7 +58,7 @@ package enum ESLFrameParser {
         }
         var length = 0
         if let text = headers["Content-Length"] {
-            guard let value = Int(text.trimmingASCIISpaces), (0...maxContentLength).contains(value) else {
+            guard let value = Int(text.trimmingWhitespace()), (0...maxContentLength).contains(value) else {
                 return .skipped(consumed: blockEnd, reason: "Content-Length \"\(text.prefix(20))\" out of range")
             }
             length = value
@@ -140,14 +140,5 @@ package enum ESLFrameParser {
         guard from < bytes.count, let base = bytes.baseAddress else { return nil }
         guard let found = memchr(base + from, Int32(byte), bytes.count - from) else { return nil }
         return base.distance(to: UnsafeRawPointer(found))
-    }
-}
-
-extension String {
-    fileprivate var trimmingASCIISpaces: Substring {
-        var text = Substring(self)
-        while text.first == " " { text.removeFirst() }
-        while text.last == " " { text.removeLast() }
-        return text
     }
 }

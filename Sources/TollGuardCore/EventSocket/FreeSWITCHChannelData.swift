@@ -9,10 +9,26 @@ package protocol FreeSWITCHChannelData {
     /// A caller-profile field by its CDR name (`caller_id_number`, `destination_number`,
     /// `network_addr`, `context`, `username`, `chan_name`, `uuid`), `nil` when absent or empty.
     func profile(_ field: String) -> String?
+    /// An event header outside the variables and the profile (`Other-Type`, `Hangup-Cause`,
+    /// `Caller-Channel-Created-Time`); CDR documents have none.
+    func eventHeader(_ name: String) -> String?
+}
+
+extension FreeSWITCHChannelData {
+    package func eventHeader(_ name: String) -> String? { nil }
+
+    /// A microseconds-since-epoch event header (`Event-Date-Timestamp`, `Caller-Channel-*-Time`),
+    /// in whole seconds as the CSV path has them; 0 reads as absent.
+    package func eventMicrosecondDate(_ name: String) -> Date? {
+        guard let text = eventHeader(name), let micros = Int64(text), micros > 0 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000))
+    }
 }
 
 extension ESLHeaders: FreeSWITCHChannelData {
     package func variable(_ name: String) -> String? { nonEmpty("variable_" + name) }
+
+    package func eventHeader(_ name: String) -> String? { nonEmpty(name) }
 
     package func profile(_ field: String) -> String? {
         guard let header = Self.profileHeaders[field] else { return nil }
@@ -37,7 +53,7 @@ package enum FreeSWITCHChannel {
     /// Whether the channel is an originated leg (a B leg of a bridge). mod_cdr_csv writes only
     /// A legs by default (`legs="a"`), and the A leg is the call the account placed.
     package static func isOriginatedLeg(_ data: some FreeSWITCHChannelData) -> Bool {
-        data.variable("originator") != nil || (data as? ESLHeaders)?["Other-Type"] == "originator"
+        data.variable("originator") != nil || data.eventHeader("Other-Type") == "originator"
     }
 
     /// The account a call counts against: `accountcode`, else the authenticated directory
@@ -63,10 +79,10 @@ package enum FreeSWITCHChannel {
     package static func liveCall(_ data: some FreeSWITCHChannelData, at eventTime: Date?) -> LiveCall? {
         guard let uuid = uuid(data) else { return nil }
         let started =
-            epoch(data.variable("start_epoch")) ?? (data as? ESLHeaders)?.microsecondDate("Caller-Channel-Created-Time")
+            epoch(data.variable("start_epoch")) ?? data.eventMicrosecondDate("Caller-Channel-Created-Time")
             ?? eventTime ?? Date()
         let answered =
-            epoch(data.variable("answer_epoch")) ?? (data as? ESLHeaders)?.microsecondDate("Caller-Channel-Answered-Time")
+            epoch(data.variable("answer_epoch")) ?? data.eventMicrosecondDate("Caller-Channel-Answered-Time")
         return LiveCall(
             uuid: uuid, account: account(data), callerNumber: callerNumber(data),
             callerName: data.profile("caller_id_name") ?? data.variable("caller_id_name") ?? "",
@@ -80,11 +96,11 @@ package enum FreeSWITCHChannel {
     package static func record(_ data: some FreeSWITCHChannelData, at eventTime: Date? = nil) -> CallRecord? {
         guard let call = liveCall(data, at: eventTime) else { return nil }
         let ended =
-            epoch(data.variable("end_epoch")) ?? (data as? ESLHeaders)?.microsecondDate("Caller-Channel-Hangup-Time")
+            epoch(data.variable("end_epoch")) ?? data.eventMicrosecondDate("Caller-Channel-Hangup-Time")
             ?? eventTime ?? call.startedAt
         let end = max(ended, call.startedAt)
         let billsec = data.variable("billsec").flatMap { Int($0) } ?? call.answeredAt.map { Int(end.timeIntervalSince($0)) } ?? 0
-        let cause = data.variable("hangup_cause") ?? (data as? ESLHeaders)?.nonEmpty("Hangup-Cause") ?? ""
+        let cause = data.variable("hangup_cause") ?? data.eventHeader("Hangup-Cause") ?? ""
         var record = call.record(endedAt: end, billsec: billsec, hangupCause: cause)
         if let duration = data.variable("duration").flatMap({ Int($0) }) { record.duration = duration }
         return record

@@ -83,8 +83,9 @@ package struct LiveMonitor: Sendable {
                 break
             }
             if record.trunk == nil { record.trunk = gateways.removeValue(forKey: uuid) }
-            step.findings = complete(record)
-            step.completed = [(record, rater.rate(record))]
+            let (findings, destination) = complete(record)
+            step.findings = findings
+            step.completed = [(record, destination)]
             step.ended = uuid
         case "HEARTBEAT":
             if let date = event.date { step.findings = project(at: date) }
@@ -94,27 +95,30 @@ package struct LiveMonitor: Sendable {
         return step
     }
 
-    /// A completed call that came without live events (a CDR post, a call that ended while the
-    /// socket was down): played through the engine as start, answer and end at once.
-    package mutating func complete(_ record: CallRecord) -> [Finding] {
-        guard recentlyEnded.insert(record.dedupKey) else { return [] }
+    /// Ends a call with its completed record and returns what that found, with the call's
+    /// classification and price (computed once, for the engine and the store). A call that came
+    /// without live events (a CDR post, a call that ended while the socket was down) is played
+    /// through the engine as start, answer and end at once; one already ended finds nothing.
+    package mutating func complete(_ record: CallRecord) -> (findings: [Finding], destination: CallDestination) {
+        let destination = rater.rate(record)
+        guard recentlyEnded.insert(record.dedupKey) else { return ([], destination) }
         var findings: [Finding] = []
         if calls[record.dedupKey] == nil {
-            var live = LiveCall(
-                uuid: record.dedupKey, account: record.account, callerNumber: record.callerNumber,
-                callerName: record.callerName, destination: record.destination, context: record.context,
-                sourceIP: record.sourceIP, trunk: record.trunk, startedAt: record.startedAt, userAgent: record.userAgent)
-            live.answeredAt = nil
-            findings += start(live)
+            findings += start(
+                LiveCall(
+                    uuid: record.dedupKey, account: record.account, callerNumber: record.callerNumber,
+                    callerName: record.callerName, destination: record.destination, context: record.context,
+                    sourceIP: record.sourceIP, trunk: record.trunk, startedAt: record.startedAt,
+                    userAgent: record.userAgent))
             if let answeredAt = record.answeredAt { findings += answer(record.dedupKey, at: answeredAt) }
         }
-        guard let entry = calls.removeValue(forKey: record.dedupKey) else { return findings }
-        var final = ObservedCall(record, destination: rater.rate(record))
+        guard let entry = calls.removeValue(forKey: record.dedupKey) else { return (findings, destination) }
+        var final = ObservedCall(record, destination: destination)
         // The subjects the call started with, whatever the CDR says now.
         final.account = entry.observed.account
         final.sourceIP = entry.observed.sourceIP
         final.trunk = entry.observed.trunk
-        return findings + engine.observe(.ended, final, subjects: entry.subjects)
+        return (findings + engine.observe(.ended, final, subjects: entry.subjects), destination)
     }
 
     /// Running costs of the answered calls at `time` (the quota rule).
@@ -124,9 +128,6 @@ package struct LiveMonitor: Sendable {
     package func uuids(ofAccount account: String) -> [String] {
         calls.values.filter { $0.live.account == account }.map(\.live.uuid).sorted()
     }
-
-    /// The classification and price of a call, as stored.
-    package func rate(_ record: CallRecord) -> CallDestination { rater.rate(record) }
 
     /// Takes the quota table as it is now.
     package mutating func updateQuotas(_ quotas: [String: Int64]) { engine.updateQuotas(quotas) }

@@ -94,7 +94,7 @@ package struct ReportBuilder: Sendable {
 
         var resolver = PolicyResolver(
             settings: configuration.analysis,
-            quotas: Dictionary(try database.quotas().map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }))
+            quotas: try database.quotaTable())
         let spenders = accounts.sorted { ($0.value.spend, $1.key) > ($1.value.spend, $0.key) }.prefix(topAccounts)
         let accountRows = spenders.map { account, totals in
             let peak = totals.byDay.max { ($0.value, $1.key) < ($1.value, $0.key) } ?? (0, 0)

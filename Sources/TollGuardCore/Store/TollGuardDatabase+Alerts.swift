@@ -280,7 +280,6 @@ extension TollGuardDatabase {
         }
     }
 
-    /// The alert's changes of state, oldest first.
     /// The log lines behind an alert (SIP attack watcher), in log order.
     package func alertLogLines(id: Int64) throws -> [EvidenceLogLine] {
         try writer.read { db in
@@ -296,6 +295,7 @@ extension TollGuardDatabase {
         }
     }
 
+    /// The alert's changes of state, oldest first.
     package func alertHistory(id: Int64) throws -> [AlertStateChange] {
         try writer.read { db in
             try Row.fetchAll(

@@ -136,6 +136,11 @@ extension TollGuardDatabase {
     }
 
     /// All quotas, by account.
+    /// The daily quotas in micro-units by account, as the engine takes them.
+    package func quotaTable() throws -> [String: Int64] {
+        Dictionary(try quotas().map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
+    }
+
     package func quotas() throws -> [QuotaEntry] {
         try writer.read { db in
             try Row.fetchAll(
