@@ -66,12 +66,16 @@ package struct FreeSWITCHSecurityLine {
         guard tokenStart > 0, tokenStart < text.count, text[tokenStart - 1] == 0x20,
             let marker = text.firstOccurrence(of: Self.regMarker)
         else { return nil }
-        let address = String(decoding: text[tokenStart...], as: UTF8.self)
-        guard IPAddressRange.address(address) != nil else { return nil }
         let message = Self.messageStart(text, after: marker.upperBound)
         let body = text[message..<(tokenStart - 1)]
+        // The message first: most sofia_reg.c lines ending in an address (`Register: ...`) are
+        // not security lines, and validating the address is the costly part.
+        let isAuth = body.starts(with: Self.failure) || body.starts(with: Self.challenge)
+        guard isAuth || body.starts(with: Self.cantFind) else { return nil }
+        let address = String(decoding: text[tokenStart...], as: UTF8.self)
+        guard IPAddressRange.address(address) != nil else { return nil }
         var event: SecurityEvent
-        if body.starts(with: Self.failure) || body.starts(with: Self.challenge) {
+        if isAuth {
             // ...(METHOD) on sofia profile 'NAME' for [USER@DOMAIN] from ip
             guard body.count >= Self.fromIP.count - 1,
                 body.suffix(Self.fromIP.count - 1).elementsEqual(Self.fromIP.dropLast()),
@@ -86,7 +90,7 @@ package struct FreeSWITCHSecurityLine {
                 source: .freeswitch, kind: isFailure ? .authFailure : .authChallenge, ip: address,
                 user: String(decoding: body[userOpen.upperBound..<userEnd], as: UTF8.self),
                 method: String(decoding: body[methodStart..<methodEnd], as: UTF8.self))
-        } else if body.starts(with: Self.cantFind) {
+        } else {
             guard body.count >= Self.from.count - 1, body.suffix(Self.from.count - 1).elementsEqual(Self.from.dropLast())
             else { return nil }
             let userStart = body.startIndex + Self.cantFind.count
@@ -95,8 +99,6 @@ package struct FreeSWITCHSecurityLine {
             event = SecurityEvent(
                 source: .freeswitch, kind: .unknownUser, ip: address,
                 user: String(decoding: body[userStart..<userEnd], as: UTF8.self))
-        } else {
-            return nil
         }
         event.time = time(text, before: marker.lowerBound)
         return event

@@ -52,6 +52,7 @@ package struct SIPAttackDetector {
 
     /// One address's recent lines.
     private struct AddressState {
+        let address: String
         let ignored: Bool
         let weight: Int
         let lists: [String]
@@ -65,7 +66,8 @@ package struct SIPAttackDetector {
         var recentNext = 0
         var last: Date
 
-        init(ignored: Bool, weight: Int, lists: [String], last: Date) {
+        init(address: String, ignored: Bool, weight: Int, lists: [String], last: Date) {
+            self.address = address
             self.ignored = ignored
             self.weight = weight
             self.lists = lists
@@ -92,7 +94,7 @@ package struct SIPAttackDetector {
 
         /// A fresh start after a ban, keeping what is known about the address.
         func cleared(at time: Date) -> AddressState {
-            AddressState(ignored: ignored, weight: weight, lists: lists, last: time)
+            AddressState(address: address, ignored: ignored, weight: weight, lists: lists, last: time)
         }
     }
 
@@ -103,7 +105,9 @@ package struct SIPAttackDetector {
     private let badIPs: FraudLists
     /// `scanner_names`, lower-cased bytes.
     private let scannerNames: [[UInt8]]
-    private var states: [String: AddressState] = [:]
+    /// Per address, at the index `stateIndex` gives: one hash lookup per line.
+    private var states: [AddressState] = []
+    private var stateIndex: [String: Int] = [:]
     private var observed = 0
     /// Names already compared with the scanner names → the index of the one found, or -1.
     private var scannerMemo: [String: Int] = [:]
@@ -128,11 +132,21 @@ package struct SIPAttackDetector {
         // (and two thirds of a busy log's security lines), so it is neither counted nor kept.
         if event.kind == .aclRejected && event.source == .freeswitch { return Outcome() }
         let now = evidence.time
-        var state = states.removeValue(forKey: event.ip) ?? newState(event.ip, at: now)
-        defer { states[event.ip] = state }
-        guard !state.ignored else { return Outcome() }
         observed += 1
         if observed % 50_000 == 0 { prune(now: now) }
+        let index: Int
+        if let known = stateIndex[event.ip] {
+            index = known
+        } else {
+            index = states.count
+            stateIndex[event.ip] = index
+            states.append(newState(event.ip, at: now))
+        }
+        guard !states[index].ignored else { return Outcome() }
+        // Taken out of the array (an empty one swapped in) so its buffers are changed in place.
+        var state = AddressState(address: "", ignored: true, weight: 0, lists: [], last: now)
+        swap(&state, &states[index])
+        defer { swap(&state, &states[index]) }
         let weight = state.weight
         state.last = max(state.last, now)
         state.remember(evidence)
@@ -237,23 +251,25 @@ package struct SIPAttackDetector {
     private func newState(_ address: String, at time: Date) -> AddressState {
         let lists = badIPs.matches(sourceIP: address).map(\.list)
         return AddressState(
-            ignored: isIgnored(address), weight: lists.isEmpty ? 1 : settings.badIPWeight, lists: lists, last: time)
+            address: address, ignored: isIgnored(address), weight: lists.isEmpty ? 1 : settings.badIPWeight, lists: lists, last: time)
     }
 
     /// The first scanner name in the event's user or client name (ASCII case-insensitive).
     private mutating func scannerName(in event: SecurityEvent) -> String? {
-        for case var text? in [event.agent, event.user] where !text.isEmpty {
-            // Attackers repeat a few names; a scan of many names only fills the memo up to its cap.
-            if let known = scannerMemo[text] {
-                if known >= 0 { return String(decoding: scannerNames[known], as: UTF8.self) }
-                continue
-            }
-            let index = text.withUTF8 { bytes in scannerNames.firstIndex { Self.containsIgnoringCase(bytes, $0) } }
-            if scannerMemo.count >= 10_000 { scannerMemo.removeAll(keepingCapacity: true) }
-            scannerMemo[text] = index ?? -1
-            if let index { return String(decoding: scannerNames[index], as: UTF8.self) }
+        if let name = scannerName(in: event.agent) { return name }
+        return scannerName(in: event.user)
+    }
+
+    private mutating func scannerName(in text: String?) -> String? {
+        guard var text, !text.isEmpty else { return nil }
+        // Attackers repeat a few names; a scan of many names only fills the memo up to its cap.
+        if let known = scannerMemo[text] {
+            return known >= 0 ? String(decoding: scannerNames[known], as: UTF8.self) : nil
         }
-        return nil
+        let index = text.withUTF8 { bytes in scannerNames.firstIndex { Self.containsIgnoringCase(bytes, $0) } }
+        if scannerMemo.count >= 10_000 { scannerMemo.removeAll(keepingCapacity: true) }
+        scannerMemo[text] = index ?? -1
+        return index.map { String(decoding: scannerNames[$0], as: UTF8.self) }
     }
 
     /// Whether `haystack` contains `needle` (lower-case ASCII), ignoring ASCII case.
@@ -270,7 +286,8 @@ package struct SIPAttackDetector {
 
     private mutating func prune(now: Date) {
         let cutoff = now.addingTimeInterval(-window)
-        states = states.filter { $0.value.last >= cutoff || $0.value.ignored }
+        states.removeAll { $0.last < cutoff && !$0.ignored }
+        stateIndex = Dictionary(uniqueKeysWithValues: states.indices.map { (states[$0].address, $0) })
     }
 
     private static func minutesText(_ minutes: Double) -> String {

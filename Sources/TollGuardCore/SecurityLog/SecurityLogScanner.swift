@@ -43,11 +43,33 @@ package struct SecurityLogScanner {
     }
 
     /// Scans the whole of `path`, calling `body` for each recognized line.
+    ///
+    /// Reading and parsing run on a thread of their own and hand the recognized lines over in
+    /// batches, so `body` (the detector, the report) overlaps with them on a second core; `body`
+    /// still sees the lines one by one, in file order, on the calling thread.
     package mutating func scan(path: String, _ body: (SecurityLogEntry) throws -> Void) throws -> Summary {
         let reader = try ByteLineReader(path: path)
-        var summary = Summary()
-        _ = try scan(reader, following: false, into: &summary, body)
-        return summary
+        let queue = BlockingQueue<ScannedBatch>(capacity: 4)
+        let worker = ScanWorker(scanner: self, reader: reader, queue: queue)
+        let thread = Thread { worker.run() }
+        thread.stackSize = 4 << 20
+        thread.start()
+        defer {
+            queue.close()
+            worker.waitUntilDone()
+        }
+        while let batch = queue.pop() {
+            switch batch {
+            case .entries(let entries):
+                for index in entries.indices { try body(entries[index]) }
+            case .finished(let scanner, let summary):
+                self = scanner
+                return summary
+            case .failed(let error):
+                throw error
+            }
+        }
+        throw FileReadError(path: path, reason: "the scan stopped before the end of the file")
     }
 
     /// Scans what `reader` has from its position. When `following`, a last line without its
@@ -121,5 +143,58 @@ package struct SecurityLogScanner {
         let text = String(
             decoding: UnsafeBufferPointer(rebasing: bytes.prefix(Self.maxEvidenceBytes)), as: UTF8.self)
         try body(SecurityLogEntry(reading: reading, line: line, text: text))
+    }
+}
+
+/// What the scanning thread hands to the caller of ``SecurityLogScanner/scan(path:_:)``.
+private enum ScannedBatch: @unchecked Sendable {
+    case entries([SecurityLogEntry])
+    /// The scanner's state after the last line (which PBX wrote the log), and the totals.
+    case finished(SecurityLogScanner, SecurityLogScanner.Summary)
+    case failed(any Error)
+}
+
+/// Reads and parses one file on its own thread, in batches of recognized lines.
+private final class ScanWorker: @unchecked Sendable {
+    private static let batchSize = 4096
+    private var scanner: SecurityLogScanner
+    private let reader: ByteLineReader
+    private let queue: BlockingQueue<ScannedBatch>
+    private let done = DispatchSemaphore(value: 0)
+
+    init(scanner: SecurityLogScanner, reader: ByteLineReader, queue: BlockingQueue<ScannedBatch>) {
+        self.scanner = scanner
+        self.reader = reader
+        self.queue = queue
+    }
+
+    func waitUntilDone() {
+        done.wait()
+    }
+
+    func run() {
+        defer {
+            queue.close()
+            done.signal()
+        }
+        var summary = SecurityLogScanner.Summary()
+        var batch: [SecurityLogEntry] = []
+        batch.reserveCapacity(Self.batchSize)
+        let queue = queue
+        do {
+            _ = try scanner.scan(reader, following: false, into: &summary) { entry in
+                batch.append(entry)
+                if batch.count >= Self.batchSize {
+                    guard queue.push(.entries(batch)) else { throw CancellationError() }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { queue.push(.entries(batch)) }
+            queue.push(.finished(scanner, summary))
+        } catch is CancellationError {
+            return
+        } catch {
+            queue.push(.failed(error))
+        }
     }
 }

@@ -133,4 +133,24 @@ import TollGuardTestSupport
             repeating: SecurityEvent(source: .asterisk, kind: .aclRejected, ip: "203.0.113.13", user: "a"), count: 10)
         #expect(Self.run(asterisk).bans.map(\.rule) == [.sipAuthFailures])
     }
+
+    /// Every 50,000 lines the detector forgets addresses quiet for a window; the others keep
+    /// their counts through it, and a forgotten address starts from nothing.
+    @Test func forgettingQuietAddressesKeepsTheCountsOfTheOthers() {
+        func noise(_ count: Int, from first: Int) -> [SecurityEvent] {
+            (first..<(first + count)).map { Self.challenge("10.\($0 / 65_536).\($0 / 256 % 256).\($0 % 256)", user: "1001") }
+        }
+        // 0.015 s apart. 198.51.100.7 fails 9 times at the start, then goes quiet; 203.0.113.5
+        // fails 9 times at ~450 s; the forgetting comes at the 50,000th line (~750 s), when only
+        // the first is more than the 10-minute window behind. Both fail once more after it.
+        var events = Array(repeating: Self.failure("198.51.100.7"), count: 9)
+        events += noise(30_000, from: 0)
+        events += Array(repeating: Self.failure("203.0.113.5"), count: 9)
+        events += noise(20_000, from: 30_000)
+        events += [Self.failure("203.0.113.5"), Self.failure("198.51.100.7")]
+        let result = Self.run(events, spacing: 0.015)
+        #expect(result.bans.map(\.ip) == ["203.0.113.5"])
+        #expect(result.bans.map(\.count) == [10])
+        #expect(result.findings.first?.lines.count == 10)
+    }
 }
