@@ -39,6 +39,12 @@ package struct LivePipeline: Sendable {
         package let alertsByRule = Mutex<[String: Int]>([:])
         /// Event received → its alert stored and acted on, in microseconds (the last 100,000).
         package let alertLatencies = Mutex<[Int]>([])
+        /// Rows read from tailed CDR files, and those rejected.
+        package let tailedRows = Atomic<Int>(0)
+        package let tailedRowsRejected = Atomic<Int>(0)
+        /// Security lines read from followed PBX logs, and addresses banned.
+        package let securityLines = Atomic<Int>(0)
+        package let bans = Atomic<Int>(0)
         package init() {}
     }
 

@@ -8,29 +8,38 @@ import TollGuardCore
 /// feed one stream that the pipeline consumes. On graceful shutdown (SIGTERM) the sources stop
 /// first, then the pipeline stores everything it received before returning.
 package struct LiveService: Service {
+    /// A source other than the event socket (a tailed CDR file): runs until cancelled, yielding into the stream.
+    package typealias Source = @Sendable (AsyncStream<LiveInput>.Continuation) async -> Void
+
     package let pipeline: LivePipeline
     package let listener: EventSocketListener?
+    package let sources: [Source]
     /// Other sources (CDR posts, tailed files) yield into this.
     package let inputs: AsyncStream<LiveInput>
     package let continuation: AsyncStream<LiveInput>.Continuation
 
-    package init(pipeline: LivePipeline, listener: EventSocketListener?) {
+    package init(pipeline: LivePipeline, listener: EventSocketListener?, sources: [Source] = []) {
         self.pipeline = pipeline
         self.listener = listener
+        self.sources = sources
         (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
     }
 
     package func run() async throws {
         let continuation = continuation
         let listener = listener
+        let sources = sources
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run(inputs) }
             group.addTask {
                 await cancelWhenGracefulShutdown {
-                    await withDiscardingTaskGroup { sources in
-                        sources.addTask { await LivePipeline.tick(continuation) }
+                    await withDiscardingTaskGroup { running in
+                        running.addTask { await LivePipeline.tick(continuation) }
+                        for source in sources {
+                            running.addTask { await source(continuation) }
+                        }
                         if let listener {
-                            sources.addTask {
+                            running.addTask {
                                 await listener.run { event in continuation.yield(.event(event, receivedAt: .now)) }
                             }
                         }
@@ -60,6 +69,18 @@ package enum LiveMetrics {
         metric(
             "tollguard_alerts_total", "counter", "Alert findings stored, by rule.",
             byRule.map { ("{rule=\"\($0.key)\"}", $0.value) })
+        metric(
+            "tollguard_cdr_tail_rows_total", "counter", "Rows read from tailed CDR files.",
+            [("", stats.tailedRows.load(ordering: .relaxed))])
+        metric(
+            "tollguard_cdr_tail_rejected_total", "counter", "Rows of tailed CDR files rejected.",
+            [("", stats.tailedRowsRejected.load(ordering: .relaxed))])
+        metric(
+            "tollguard_sip_security_lines_total", "counter", "Security lines read from followed PBX logs.",
+            [("", stats.securityLines.load(ordering: .relaxed))])
+        metric(
+            "tollguard_sip_bans_total", "counter", "Addresses banned from followed PBX logs.",
+            [("", stats.bans.load(ordering: .relaxed))])
         if let listener {
             metric(
                 "tollguard_event_socket_reconnects_total", "counter", "Event-socket reconnects.",

@@ -17,8 +17,11 @@ struct ServeCommand: AsyncParsableCommand {
             every call event to the analyzers as it happens, stores completed calls (the same keys as the CSV \
             ingest, so the nightly ingest adds nothing), stores alerts and acts on them at once: suspensions, \
             hooks, and `uuid_kill` of the suspended account's live calls (kill_on_suspend). Quotas set and \
-            suspensions made by other commands take effect within 2 s. Serves /healthz and /metrics on \
-            --http-host:--http-port, and takes mod_json_cdr / mod_xml_cdr posts on POST /cdr ([cdr_post]). SIGTERM or SIGINT stops the sources, stores everything received, then exits.
+            suspensions made by other commands take effect within 2 s. Follows the CDR files of [cdr_tail] \
+            (Master.csv, across rotations) and the PBX logs of [sip_watch] follow (the SIP attack watcher), \
+            resuming each where the last run stopped. Serves /healthz and /metrics on --http-host:--http-port, \
+            and takes mod_json_cdr / mod_xml_cdr posts on POST /cdr ([cdr_post]). SIGTERM or SIGINT stops the \
+            sources, stores everything received, then exits.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -47,8 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
                 connection: connection, reconnectMaxSeconds: settings.reconnectMaxSeconds,
                 heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds, logger: logger)
             commander = EventSocketCommander(connection: connection, logger: logger)
-        } else {
-            logger.warning("event_socket.enabled is false: serving status and hooks only")
+        } else if configuration.cdrTail.files.isEmpty {
+            logger.warning("event_socket.enabled is false and cdr_tail.files is empty: no live calls")
         }
         var kill: (@Sendable (String) async throws -> String)?
         if let commander {
@@ -56,7 +59,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let pipeline = LivePipeline(
             database: database, configuration: configuration, timeZone: zone, kill: kill, logger: logger)
-        let live = LiveService(pipeline: pipeline, listener: listener)
+        var sources: [LiveService.Source] = []
+        if !configuration.cdrTail.files.isEmpty {
+            let tail = CDRTailSource(
+                database: database, settings: configuration.cdrTail, timeZone: zone,
+                columnMap: configuration.ingest.csv.columns, stats: pipeline.stats, logger: logger)
+            sources.append { continuation in await tail.run(continuation) }
+        }
+        let live = LiveService(pipeline: pipeline, listener: listener, sources: sources)
         let counters = listener?.counters
         var cdrPost: CDRPostRoute?
         if configuration.cdrPost.enabled {
@@ -99,11 +109,19 @@ struct ServeCommand: AsyncParsableCommand {
                 fflush(nil)
             })
         let hooks = HookDeliveryService(database: database, configuration: configuration)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: hooks), .init(service: live), .init(service: http),
+        ]
+        if !configuration.sipWatch.follow.isEmpty {
+            services.append(
+                .init(
+                    service: SecurityLogWatchService(
+                        database: database, configuration: configuration, timeZone: zone, stats: pipeline.stats,
+                        logger: logger)))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: hooks), .init(service: live), .init(service: http),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await commander?.shutdown()

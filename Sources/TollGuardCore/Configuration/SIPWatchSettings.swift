@@ -35,6 +35,11 @@ package struct SIPWatchSettings: Sendable, Codable, Equatable {
     package var banLog = ""
     /// Evidence lines kept per alert.
     package var maxEvidenceLines = 50
+    /// Logs `tollguard serve` follows (FreeSWITCH `freeswitch.log`, Asterisk `messages` or
+    /// `security`); where each was read to is saved in the store, so a restart resumes there.
+    package var follow: [String] = []
+    /// Seconds between looks at the followed logs.
+    package var pollSeconds = 1.0
 
     package init() {}
 
@@ -48,6 +53,8 @@ package struct SIPWatchSettings: Sendable, Codable, Equatable {
         case badIPWeight = "bad_ip_weight"
         case banLog = "ban_log"
         case maxEvidenceLines = "max_evidence_lines"
+        case follow
+        case pollSeconds = "poll_seconds"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -68,12 +75,15 @@ package struct SIPWatchSettings: Sendable, Codable, Equatable {
         banLog = try container.decodeIfPresent(String.self, forKey: .banLog) ?? defaults.banLog
         maxEvidenceLines =
             try container.decodeIfPresent(Int.self, forKey: .maxEvidenceLines) ?? defaults.maxEvidenceLines
+        follow = try container.decodeIfPresent([String].self, forKey: .follow) ?? defaults.follow
+        pollSeconds = try container.decodeIfPresent(Double.self, forKey: .pollSeconds) ?? defaults.pollSeconds
     }
 
     /// Problems that make these settings unusable, as sentences naming the setting.
     package func validationErrors() -> [String] {
         var errors: [String] = []
         if !(windowMinutes > 0) { errors.append("sip_watch.window_minutes must be above 0") }
+        if !(pollSeconds > 0 && pollSeconds <= 3600) { errors.append("sip_watch.poll_seconds must be above 0 and at most 3600") }
         for (name, value) in [
             ("failures", failures), ("challenges", challenges), ("distinct_users", distinctUsers),
             ("dial_attempts", dialAttempts), ("bad_ip_weight", badIPWeight), ("max_evidence_lines", maxEvidenceLines),

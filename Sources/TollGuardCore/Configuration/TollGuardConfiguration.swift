@@ -22,6 +22,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     package var sipWatch = SIPWatchSettings()
     package var eventSocket = EventSocketSettings()
     package var cdrPost = CDRPostSettings()
+    package var cdrTail = CDRTailSettings()
 
     package init() {}
 
@@ -185,6 +186,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         case sipWatch = "sip_watch"
         case eventSocket = "event_socket"
         case cdrPost = "cdr_post"
+        case cdrTail = "cdr_tail"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -205,6 +207,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         eventSocket =
             try container.decodeIfPresent(EventSocketSettings.self, forKey: .eventSocket) ?? EventSocketSettings()
         cdrPost = try container.decodeIfPresent(CDRPostSettings.self, forKey: .cdrPost) ?? CDRPostSettings()
+        cdrTail = try container.decodeIfPresent(CDRTailSettings.self, forKey: .cdrTail) ?? CDRTailSettings()
     }
 }
 
@@ -251,6 +254,7 @@ extension TollGuardConfiguration {
         errors += sipWatch.validationErrors()
         errors += eventSocket.validationErrors()
         errors += cdrPost.validationErrors()
+        errors += cdrTail.validationErrors()
         var hookNames: Set<String> = []
         for (index, hook) in hooks.enumerated() {
             errors += hook.validationErrors(index: index)

@@ -292,6 +292,21 @@ extension TollGuardDatabase {
                     CREATE INDEX call_kills_account ON call_kills(account, at_utc);
                     """)
         }
+        migrator.registerMigration("v7-followed-files") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE followed_files (
+                        purpose TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        inode INTEGER NOT NULL,
+                        byte_offset INTEGER NOT NULL,
+                        line INTEGER NOT NULL,
+                        tail BLOB NOT NULL,
+                        updated_utc TEXT NOT NULL,
+                        PRIMARY KEY (purpose, path)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import Synchronization
+import TollGuardCore
+
+/// `[cdr_tail]` as a source of the live pipeline: every `poll_seconds`, the rows appended to each
+/// followed CDR file go to the engine and the store as completed calls. A file's position is
+/// saved once the pipeline has stored the rows before it (rows read again after a crash are
+/// duplicates the store recognizes), so a restart neither skips nor repeats a row.
+package struct CDRTailSource: Sendable {
+    package let database: TollGuardDatabase
+    package let settings: CDRTailSettings
+    package let timeZone: TimeZone
+    package let columnMap: [String: String]
+    package let stats: LivePipeline.Stats
+    package let logger: Logger
+
+    package init(
+        database: TollGuardDatabase, settings: CDRTailSettings, timeZone: TimeZone, columnMap: [String: String],
+        stats: LivePipeline.Stats, logger: Logger
+    ) {
+        self.database = database
+        self.settings = settings
+        self.timeZone = timeZone
+        self.columnMap = columnMap
+        self.stats = stats
+        self.logger = logger
+    }
+
+    /// Follows the files until cancelled, yielding their rows into `continuation`.
+    package func run(_ continuation: AsyncStream<LiveInput>.Continuation) async {
+        let saved = (try? database.followPositions(.cdrCSV)) ?? [:]
+        let tails = settings.files.map {
+            CDRTail(path: $0, format: settings.format, timeZone: timeZone, columnMap: columnMap, resumingAt: saved[$0])
+        }
+        var lastSaved = saved
+        while !Task.isCancelled {
+            for tail in tails {
+                poll(tail, into: continuation, lastSaved: &lastSaved)
+            }
+            try? await Task.sleep(for: .seconds(settings.pollSeconds))
+        }
+    }
+
+    private func poll(
+        _ tail: CDRTail, into continuation: AsyncStream<LiveInput>.Continuation, lastSaved: inout [String: TailPosition]
+    ) {
+        let rows: CDRTail.Rows
+        do {
+            rows = try tail.poll()
+        } catch {
+            logger.error("cdr_tail: \(error)")
+            return
+        }
+        for row in rows.rejected {
+            logger.warning("cdr_tail: \(tail.path):\(row.line): \(row.problem.description); row skipped")
+        }
+        stats.tailedRows.add(rows.records.count + rows.rejected.count, ordering: .relaxed)
+        stats.tailedRowsRejected.add(rows.rejected.count, ordering: .relaxed)
+        let position = tail.position
+        guard lastSaved[tail.path] != position else { return }
+        lastSaved[tail.path] = position
+        let database = database
+        let logger = logger
+        let path = tail.path
+        let save: @Sendable (Bool) -> Void = { stored in
+            guard stored else { return }
+            do {
+                try database.saveFollowPositions([path: position], .cdrCSV)
+            } catch {
+                logger.error("cdr_tail: could not save the position in \(path): \(error)")
+            }
+        }
+        guard let last = rows.records.last else {
+            save(true)
+            return
+        }
+        let source = (tail.format ?? settings.format).rawValue
+        for (record, _) in rows.records.dropLast() {
+            continuation.yield(.completed(record, source: source, stored: nil))
+        }
+        continuation.yield(.completed(last.record, source: source, stored: save))
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TollGuardCore
+
+/// `[sip_watch] follow` as a `Service` of `serve`: the SIP attack watcher over the PBX logs as
+/// they grow (what `tollguard logs follow` does), alerts and hook events after each poll, bans
+/// to the ban log. Where each log was read to is saved after each poll, so a restart resumes
+/// there; a first start begins at the logs' ends.
+package struct SecurityLogWatchService: Service {
+    package let database: TollGuardDatabase
+    package let configuration: TollGuardConfiguration
+    package let timeZone: TimeZone
+    package let stats: LivePipeline.Stats
+    package let logger: Logger
+
+    package init(
+        database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone,
+        stats: LivePipeline.Stats, logger: Logger
+    ) {
+        self.database = database
+        self.configuration = configuration
+        self.timeZone = timeZone
+        self.stats = stats
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        let settings = configuration.sipWatch
+        var watch = try SIPWatch(database: database, configuration: configuration, timeZone: timeZone)
+        let year = LocalClock.calendar(in: timeZone).component(.year, from: Date())
+        let follower = SecurityLogFollower(
+            paths: settings.follow, timeZone: timeZone, year: year, fromStart: false,
+            positions: try database.followPositions(.securityLog))
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            poll(follower, &watch)
+            try? await Task.sleep(for: .seconds(settings.pollSeconds))
+        }
+        poll(follower, &watch)
+    }
+
+    private func poll(_ follower: SecurityLogFollower, _ watch: inout SIPWatch) {
+        do {
+            let summary = try follower.poll { file, entry in
+                if case .forged(let candidates) = entry.reading {
+                    logger.warning(
+                        "\(file):\(entry.line): forged address fields (\(candidates.joined(separator: ", "))); attributed to nobody")
+                } else {
+                    _ = watch.consume(entry, file: file)
+                }
+            }
+            stats.securityLines.add(summary.recognized, ordering: .relaxed)
+            let commit = try watch.commit()
+            stats.bans.add(commit.bans.count, ordering: .relaxed)
+            for ban in commit.bans {
+                logger.notice("ban \(ban.ip) (\(ban.rule.rawValue), \(ban.count))")
+            }
+            try database.saveFollowPositions(follower.positions, .securityLog)
+        } catch {
+            logger.error("sip_watch.follow: \(error)")
+        }
+    }
+}
