@@ -87,6 +87,97 @@ import TollGuardTestSupport
         #expect(try database.callCount() == 1)
     }
 
+    /// `serve` following a Master.csv ([cdr_tail]) and a FreeSWITCH log ([sip_watch] follow):
+    /// rows become calls, attacks bans; stopped and started again, it resumes where it was —
+    /// rows written while it was down are read once, lines it had read are not read again.
+    @Test func followsCDRFilesAndLogsAndResumesAfterARestart() async throws {
+        let folder = try TemporaryDirectory()
+        let csv = folder.path("Master.csv")
+        try ExampleCDRWriter.writeFile(path: csv, rows: 20, seed: 5)
+        let log = try folder.write("freeswitch.log", text: "2026-11-21 03:00:00.000000 [INFO] switch_core.c:1 started\n")
+        let banLog = folder.path("bans.log")
+        let config = try folder.write(
+            "tollguard.toml",
+            text: """
+                site.timezone = "UTC"
+                [cdr_tail]
+                files = ["\(csv)"]
+                poll_seconds = 0.1
+                [sip_watch]
+                follow = ["\(log)"]
+                poll_seconds = 0.1
+                ban_log = "\(banLog)"
+
+                """)
+        let db = folder.path("follow.sqlite")
+        var writer = ExampleCDRWriter(seed: 6, firstStart: 1_763_900_000)
+        func appendRows(_ count: Int) throws {
+            var bytes: [UInt8] = []
+            writer.appendRows(count, to: &bytes)
+            try Self.append(bytes, to: csv)
+        }
+        func attack(from ip: String) throws {
+            let lines = (0..<10).map { index in
+                "2026-11-21 03:12:\(String(format: "%02d", index)).000000 [WARNING] sofia_reg.c:1729 SIP auth failure "
+                    + "(REGISTER) on sofia profile 'internal' for [1001@pbx] from ip \(ip)\n"
+            }
+            try Self.append(Array(lines.joined().utf8), to: log)
+        }
+
+        var (process, port) = try await Self.startServe(["--config", config, "--db", db], environment: [:], in: folder)
+        defer { if process.isRunning { process.terminate() } }
+        try await Self.waitForMetric("tollguard_cdr_tail_rows_total", atLeast: 20, port: port)
+        try attack(from: "203.0.113.90")
+        try await Self.waitForMetric("tollguard_sip_bans_total", atLeast: 1, port: port)
+        try appendRows(5)
+        try await Self.waitForMetric("tollguard_cdr_tail_rows_total", atLeast: 25, port: port)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try TollGuardDatabase.open(path: db).callCount() == 25)
+
+        // Written while it was down.
+        try appendRows(7)
+        try attack(from: "198.51.100.23")
+        (process, port) = try await Self.startServe(["--config", config, "--db", db], environment: [:], in: folder)
+        try await Self.waitForMetric("tollguard_cdr_tail_rows_total", atLeast: 7, port: port)
+        try await Self.waitForMetric("tollguard_sip_bans_total", atLeast: 1, port: port)
+        // One more poll's time: nothing else may arrive (nothing read twice).
+        try await Task.sleep(for: .milliseconds(400))
+        let metrics = try Self.get("/metrics", port: port)
+        #expect(Self.metric("tollguard_cdr_tail_rows_total", in: metrics) == 7)
+        #expect(Self.metric("tollguard_sip_bans_total", in: metrics) == 1)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try TollGuardDatabase.open(path: db).callCount() == 32)
+        let bans = try String(contentsOfFile: banLog, encoding: .utf8).split(separator: "\n")
+        #expect(bans.filter { $0.contains("ip=203.0.113.90 ") }.count == 1)
+        #expect(bans.filter { $0.contains("ip=198.51.100.23 ") }.count == 1)
+    }
+
+    static func append(_ bytes: [UInt8], to path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(bytes))
+        try handle.close()
+    }
+
+    /// The value of an unlabelled metric in a /metrics text.
+    static func metric(_ name: String, in text: String) -> Int? {
+        text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
+    }
+
+    /// Polls /metrics until `name` reaches `value` (10 s at most).
+    static func waitForMetric(_ name: String, atLeast value: Int, port: Int) async throws {
+        for _ in 0..<1000 {
+            if let current = metric(name, in: try get("/metrics", port: port)), current >= value { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("\(name) never reached \(value)")
+        throw POSIXError(.ETIMEDOUT)
+    }
+
     /// Starts `tollguard serve ARGUMENTS --http-port 0` with its output in `serve.out` of
     /// `folder`, and waits for the HTTP port it prints.
     static func startServe(_ arguments: [String], environment: [String: String], in folder: TemporaryDirectory)
