@@ -45,6 +45,8 @@ package struct LivePipeline: Sendable {
         /// Security lines read from followed PBX logs, and addresses banned.
         package let securityLines = Atomic<Int>(0)
         package let bans = Atomic<Int>(0)
+        /// The time of the last event seen: the switch's clock, recorded with each kill.
+        package let switchTime = Mutex<Date?>(nil)
         package init() {}
     }
 
@@ -86,6 +88,7 @@ package struct LivePipeline: Sendable {
             switch input {
             case .event(let event, let receivedAt):
                 stats.events.add(1, ordering: .relaxed)
+                if let date = event.date { stats.switchTime.withLock { $0 = date } }
                 let step = monitor.handle(event)
                 state.add(step.findings, receivedAt: receivedAt)
                 state.completed += step.completed.map { ($0.record, $0.destination, "fs-event-socket") }
@@ -240,7 +243,8 @@ package struct LivePipeline: Sendable {
                 try database.record(
                     CallKill(
                         uuid: uuid, account: account, reason: reason, at: Date(),
-                        reply: reply.trimmingCharacters(in: .whitespacesAndNewlines)))
+                        reply: reply.trimmingCharacters(in: .whitespacesAndNewlines),
+                        callTime: stats.switchTime.withLock { $0 }))
             } catch {
                 logger.error("could not record the kill of \(uuid): \(error)")
             }

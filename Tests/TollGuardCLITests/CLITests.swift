@@ -158,6 +158,32 @@ import TollGuardTestSupport
         #expect(distinct == rows)
     }
 
+    /// `demo --live`: the burst's night through the replay server; the account is suspended
+    /// within 3 of the burst's calls, its calls are killed, and the money reaching the revenue-share
+    /// numbers live is a fraction of what the nightly run lets through.
+    @Test func demoLiveStopsTheBurstWithinThreeCalls() throws {
+        let directory = try TemporaryDirectory()
+        let folder = directory.path("demo")
+        let result = try Self.run(["demo", "--directory", folder, "--live"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        let suspended = try #require(lines.first { $0.contains("suspended at ") && $0.contains("of the burst's calls") })
+        let after = try #require(Int(suspended.split(separator: " after ")[1].split(separator: " ")[0]))
+        #expect((1...3).contains(after), "\(suspended)")
+        let burst = try #require(lines.first { $0.contains("the burst: ") })
+        let burstCalls = try #require(Int(burst.split(separator: "the burst: ")[1].split(separator: " ")[0]))
+        // Killed: the calls up when the account was suspended and every one it started after.
+        let killed = try #require(Int(suspended.split(separator: "; ")[1].split(separator: " ")[0]))
+        #expect(killed >= burstCalls - after)
+        let money = try #require(lines.first { $0.contains("Money to the revenue-share numbers") })
+        let amounts = money.split(separator: " ").compactMap { Double($0) }
+        #expect(amounts.count >= 2)
+        #expect(amounts[1] < amounts[0] / 10, "\(money)")
+        let database = try TollGuardDatabase.open(path: folder + "/live.sqlite")
+        let account = try #require(burst.split(separator: "from extension ").last.map(String.init))
+        #expect(try database.callKills(account: account).count == killed)
+    }
+
     @Test func demoSimulatesAnalyzesAndReportsInItsOwnFolder() throws {
         let directory = try TemporaryDirectory()
         let folder = directory.path("demo")

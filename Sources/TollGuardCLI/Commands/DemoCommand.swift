@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TollGuardCore
 import TollGuardHooks
+import TollGuardLive
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,12 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Random seed; the same seed gives the same traffic.")
     var seed: UInt64 = 2026
+
+    @Flag(help: "Then replay the IRSF burst's night live through the event-socket replay server: suspension, kills, money saved.")
+    var live = false
+
+    @Option(help: "Events per second of the live replay.")
+    var eventsPerSecond = 2000.0
 
     func run() async throws {
         let clock = ContinuousClock()
@@ -88,6 +95,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("\nReport: \(paths.first ?? "")")
         print("        (\(paths.dropFirst().joined(separator: ", ")))")
         try await Self.watchSIPAttacks(folder: folder, outcome: outcome)
+        if live { try await replayLive(simulation, site: site) }
         print("Done in \((clock.now - started).secondsText) s. Look around:")
         print("  cd \(directory) && tollguard alerts list && tollguard alerts show 1")
         print("  tollguard suspensions --all && tollguard hooks status --all")
@@ -115,6 +123,61 @@ struct DemoCommand: AsyncParsableCommand {
                 + "\(commit.bans.count) bans in \(banLog) for Data/fail2ban/jail.d/tollguard.local")
         for ban in commit.bans.prefix(3) { print("  ban \(ban.ip) (\(ban.rule.rawValue), \(ban.count) in the window)") }
     }
+
+    /// The live part: the burst's night through the replay server and `serve`'s pipeline.
+    func replayLive(_ simulation: Simulation, site: SimulatedSiteRun) async throws {
+        let text = SimulatedSiteRun.configurationText + Self.livePolicy
+        let configuration = try ConfigurationLoader.decode(text, path: site.configurationPath).configuration
+        print("\nLive: the night of the IRSF burst, replayed as FreeSWITCH events through the event-socket replay server")
+        print("      into the live pipeline (policy: \(Self.livePolicySummary)) ...")
+        let outcome = try await LiveNightReplay(site: site, configuration: configuration, eventsPerSecond: eventsPerSecond)
+            .run(simulation)
+        let zone = Simulation.timeZone
+        let time = LocalTimeFormatter(timeZone: zone)
+        print(
+            "  \(outcome.calls) calls, \(outcome.events) events at \(Int(eventsPerSecond)) events/s; "
+                + "the burst: \(outcome.burstCalls) calls from extension \(outcome.burstAccount)")
+        for alert in outcome.alerts where alert.subject.value == outcome.burstAccount {
+            print("  alert \(alert.severity.name) \(alert.rule): \(TextTable.printable(alert.summary))")
+        }
+        if let after = outcome.suspendedAfterCalls, let first = outcome.kills.compactMap(\.callTime).min() {
+            print(
+                "  suspended at \(time.seconds(first)) after \(after) of the burst's calls had started; "
+                    + "\(outcome.kills.count) calls hung up with uuid_kill (\(configuration.eventSocket.killCause)):")
+            for kill in outcome.kills.prefix(5) {
+                let reason = kill.reason.count > 60 ? kill.reason.prefix(59) + "…" : kill.reason
+                print("    \(kill.callTime.map(time.seconds) ?? "-")  \(kill.uuid)  \(reason) -> \(kill.reply)")
+            }
+            if outcome.kills.count > 5 { print("    (\(outcome.kills.count - 5) more: live.sqlite, table call_kills)") }
+        } else {
+            print("  the account was not suspended live")
+        }
+        let money = { (micros: Int64) in String(format: "%.2f %@", Double(micros) / 1_000_000, outcome.currency) }
+        let saved = outcome.nightlyMicros > 0 ? 100 * Double(outcome.nightlyMicros - outcome.liveMicros) / Double(outcome.nightlyMicros) : 0
+        print(
+            "  Money to the revenue-share numbers: \(money(outcome.nightlyMicros)) by the time the nightly analysis "
+                + "acts, \(money(outcome.liveMicros)) live (\(String(format: "%.1f", saved)) % stopped)")
+    }
+
+    /// The live run's policy: the demo's, plus suspending on concurrent or rapid international calls.
+    static let livePolicy = """
+
+        [suspension]
+        mode = "enforce"
+        [suspension.rules]
+        daily_quota = "high"
+        fraud_list_destination = "high"
+        concurrent_international = "high"
+        velocity_international = "high"
+        "*" = "critical"
+
+        [event_socket]
+        kill_on_suspend = true
+        kill_new_calls_of_suspended = true
+
+        """
+    static let livePolicySummary =
+        "suspend on concurrent_international, velocity_international, daily_quota, fraud_list_destination at high"
 
     /// The demo's policy and hook, appended to the simulated site's configuration.
     static func actionsConfiguration(hook: String, log: String) -> String {

@@ -71,6 +71,20 @@ package struct SimulatedSiteRun: Sendable {
         }
     }
 
+    /// Loads the site's rate deck (the example deck) and its known-fraud list (written by
+    /// ``run(_:now:)``) into `database`; returns the rater they make.
+    package func loadReferenceData(into database: TollGuardDatabase, configuration: TollGuardConfiguration) throws
+        -> DestinationRater
+    {
+        let deck = try RateDeck.parse(
+            try ReferenceData.embedded.table("ratedeck-example.csv"), defaultCurrency: configuration.rating.currency)
+        try database.replaceRateDeck(deck, sourcePath: "built-in Data/ratedeck-example.csv")
+        let listText = try String(contentsOfFile: fraudListPath, encoding: .utf8)
+        try database.saveFraudList(
+            FraudList.parse(name: "known-fraud", text: listText, source: fraudListPath).0, sourcePath: fraudListPath)
+        return try configuration.destinationRater(plan: NumberingPlan.builtIn.get(), deck: deck)
+    }
+
     /// Writes the simulation's files, ingests the CDRs with the example rate deck and the
     /// known-fraud list, and analyzes the simulated days.
     package func run(_ simulation: Simulation, now: Date = Date()) throws -> Outcome {
@@ -84,16 +98,9 @@ package struct SimulatedSiteRun: Sendable {
             .configuration
         let zone = Simulation.timeZone
         let database = try TollGuardDatabase.open(path: databasePath)
-        let deck = try RateDeck.parse(
-            try ReferenceData.embedded.table("ratedeck-example.csv"), defaultCurrency: configuration.rating.currency)
-        try database.replaceRateDeck(deck, sourcePath: "built-in Data/ratedeck-example.csv")
-        let listText = try String(contentsOfFile: fraudListPath, encoding: .utf8)
-        try database.saveFraudList(
-            FraudList.parse(name: "known-fraud", text: listText, source: fraudListPath).0, sourcePath: fraudListPath)
-
         var options = configuration.ingestOptions(timeZone: zone)
         let plan = try NumberingPlan.builtIn.get()
-        options.rater = try configuration.destinationRater(plan: plan, deck: deck)
+        options.rater = try loadReferenceData(into: database, configuration: configuration)
         let ingest = try CDRFileIngester(database: database, options: options).ingest(path: cdrPath)
 
         var converter = LocalTimeConverter(timeZone: zone)

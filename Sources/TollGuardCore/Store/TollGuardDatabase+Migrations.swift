@@ -305,6 +305,7 @@ extension TollGuardDatabase {
                         updated_utc TEXT NOT NULL,
                         PRIMARY KEY (purpose, path)
                     ) WITHOUT ROWID;
+                    ALTER TABLE call_kills ADD COLUMN call_time_utc TEXT;
                     """)
         }
         return migrator

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import Synchronization
+import TollGuardCore
+
+/// `tollguard demo --live`: the night of the simulation's IRSF burst replayed as FreeSWITCH events
+/// through the replay server into the live pipeline (event-socket client, engine, store, policy,
+/// `uuid_kill` over a second connection), and the money that reached the revenue-share numbers
+/// live, beside what the nightly analysis — which acts the next morning — lets through.
+package struct LiveNightReplay {
+    /// What the replay showed.
+    package struct Outcome: Sendable {
+        package var calls = 0
+        package var events = 0
+        package var burstAccount = ""
+        package var burstCalls = 0
+        /// Burst calls started when the account was suspended (`nil`: never suspended).
+        package var suspendedAfterCalls: Int?
+        package var kills: [CallKill] = []
+        /// Cost of the burst's calls as they ran (what the nightly run lets through).
+        package var nightlyMicros: Int64 = 0
+        /// Cost of the burst's calls up to their kills.
+        package var liveMicros: Int64 = 0
+        package var alerts: [StoredAlert] = []
+        package var currency = "USD"
+    }
+
+    package let site: SimulatedSiteRun
+    package let configuration: TollGuardConfiguration
+    package let eventsPerSecond: Double
+
+    package init(site: SimulatedSiteRun, configuration: TollGuardConfiguration, eventsPerSecond: Double) {
+        self.site = site
+        self.configuration = configuration
+        self.eventsPerSecond = eventsPerSecond
+    }
+
+    /// Replays the burst's night of `simulation` (whose CDR file ``SimulatedSiteRun/run(_:now:)``
+    /// wrote) into a fresh store, `live.sqlite` in the site's folder.
+    package func run(_ simulation: Simulation) async throws -> Outcome {
+        var outcome = Outcome()
+        outcome.currency = configuration.rating.currency
+        guard let burst = simulation.scenarios.first(where: { $0.kind == .irsfBurst }) else { return outcome }
+        let burstIDs = Set(burst.callIDs)
+        // Labels name subjects as `account 1019`.
+        let subject = burst.subjects.first { $0.hasPrefix("account ") } ?? ""
+        outcome.burstAccount = String(subject.dropFirst("account ".count))
+
+        let records = try CDRTail(
+            path: site.cdrPath, format: .auto, timeZone: Simulation.timeZone, resumingAt: nil
+        ).poll().records.map(\.record)
+        let burstCalls = records.filter { burstIDs.contains($0.callID) }.sorted { $0.startedAt < $1.startedAt }
+        guard let first = burstCalls.first?.startedAt, let last = burstCalls.map(\.endedAt).max() else { return outcome }
+        let night = records.filter { $0.startedAt >= first.addingTimeInterval(-2 * 3600) && $0.startedAt <= last }
+            .sorted { $0.startedAt < $1.startedAt }
+        var writer = FreeSWITCHEventWriter()
+        let events = writer.stream(night, heartbeatSeconds: 60).map(\.event)
+        outcome.calls = night.count
+        outcome.events = events.count
+        outcome.burstCalls = burstCalls.count
+
+        let path = site.folder.appendingPathComponent("live.sqlite").path
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let database = try TollGuardDatabase.open(path: path)
+        let rater = try site.loadReferenceData(into: database, configuration: configuration)
+        try await replay(events, into: database)
+
+        outcome.kills = try database.callKills(account: outcome.burstAccount)
+        outcome.alerts = try database.alerts(AlertFilter(states: Set(AlertState.allCases)))
+        let killedAt = Dictionary(outcome.kills.map { ($0.uuid, $0.callTime) }, uniquingKeysWith: { first, _ in first })
+        if let suspended = outcome.kills.compactMap(\.callTime).min() {
+            outcome.suspendedAfterCalls = burstCalls.filter { $0.startedAt <= suspended }.count
+        }
+        for call in burstCalls {
+            let price = rater.rate(call).price
+            outcome.nightlyMicros += price.costMicros
+            guard let killed = killedAt[call.callID] else {
+                outcome.liveMicros += price.costMicros
+                continue
+            }
+            // Cut at the kill: nothing before the answer, the rate per second of talk after it.
+            guard let answered = call.answeredAt, let at = killed, at > answered else { continue }
+            let seconds = Int64(at.timeIntervalSince(answered).rounded(.down))
+            outcome.liveMicros += min(price.costMicros, (price.ratePerMinuteMicros ?? 0) * seconds / 60)
+        }
+        return outcome
+    }
+
+    /// The replay server sends `events`; the live pipeline takes them, stores, acts and kills.
+    private func replay(_ events: [ESLEvent], into database: TollGuardDatabase) async throws {
+        var logger = Logger(label: "tollguard.demo.live")
+        logger.logLevel = .error
+        let server = try await FakeFreeSWITCH.start()
+        let connection = EventSocketConnection(host: "127.0.0.1", port: server.port, password: server.password)
+        let listener = EventSocketListener(
+            connection: connection, reconnectMaxSeconds: 1, heartbeatTimeoutSeconds: 65, logger: logger)
+        let commander = EventSocketCommander(connection: connection, logger: logger)
+        let pipeline = LivePipeline(
+            database: database, configuration: configuration, timeZone: Simulation.timeZone,
+            kill: { try await commander.api($0) }, logger: logger)
+        let (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+        let consumer = Task { try await pipeline.run(inputs) }
+        let sources = Task {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await LivePipeline.tick(continuation) }
+                group.addTask { await listener.run { continuation.yield(.event($0, receivedAt: .now)) } }
+            }
+        }
+        try await server.waitForSubscribers()
+        try await server.replay(events, eventsPerSecond: eventsPerSecond)
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(30)
+        while pipeline.stats.events.load(ordering: .relaxed) < events.count, clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        sources.cancel()
+        await sources.value
+        continuation.finish()
+        try await consumer.value
+        await commander.shutdown()
+        await server.stop()
+    }
+}
