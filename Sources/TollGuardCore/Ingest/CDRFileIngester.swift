@@ -121,12 +121,10 @@ package struct CDRFileIngester: Sendable {
         let producer = BatchProducer(
             reader: reader, decoder: decoder, pending: pending, batchSize: options.batchSize, rater: options.rater,
             queue: queue)
-        let thread = Thread { producer.run() }
-        thread.stackSize = 4 << 20
-        thread.start()
+        let thread = ProducerThread(feeding: queue) { producer.run() }
         defer {
             queue.close()
-            producer.waitUntilDone()
+            thread.waitUntilDone()
         }
         let path = summary.path
         while let next = queue.pop() {
@@ -223,7 +221,6 @@ private final class BatchProducer: @unchecked Sendable {
     private let batchSize: Int
     private let rater: DestinationRater?
     private let queue: BlockingQueue<Result<IngestBatch, IngestError>>
-    private let done = DispatchSemaphore(value: 0)
     private var lastLine: [UInt8] = []
 
     init(
@@ -238,15 +235,7 @@ private final class BatchProducer: @unchecked Sendable {
         self.queue = queue
     }
 
-    func waitUntilDone() {
-        done.wait()
-    }
-
     func run() {
-        defer {
-            queue.close()
-            done.signal()
-        }
         var batch = IngestBatch()
         var lastEnd: (offset: Int64, line: Int, length: Int)?
         func handle(

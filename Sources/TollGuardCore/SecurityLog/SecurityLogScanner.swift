@@ -51,12 +51,10 @@ package struct SecurityLogScanner {
         let reader = try ByteLineReader(path: path)
         let queue = BlockingQueue<ScannedBatch>(capacity: 4)
         let worker = ScanWorker(scanner: self, reader: reader, queue: queue)
-        let thread = Thread { worker.run() }
-        thread.stackSize = 4 << 20
-        thread.start()
+        let thread = ProducerThread(feeding: queue) { worker.run() }
         defer {
             queue.close()
-            worker.waitUntilDone()
+            thread.waitUntilDone()
         }
         while let batch = queue.pop() {
             switch batch {
@@ -160,7 +158,6 @@ private final class ScanWorker: @unchecked Sendable {
     private var scanner: SecurityLogScanner
     private let reader: ByteLineReader
     private let queue: BlockingQueue<ScannedBatch>
-    private let done = DispatchSemaphore(value: 0)
 
     init(scanner: SecurityLogScanner, reader: ByteLineReader, queue: BlockingQueue<ScannedBatch>) {
         self.scanner = scanner
@@ -168,15 +165,7 @@ private final class ScanWorker: @unchecked Sendable {
         self.queue = queue
     }
 
-    func waitUntilDone() {
-        done.wait()
-    }
-
     func run() {
-        defer {
-            queue.close()
-            done.signal()
-        }
         var summary = SecurityLogScanner.Summary()
         var batch: [SecurityLogEntry] = []
         batch.reserveCapacity(Self.batchSize)

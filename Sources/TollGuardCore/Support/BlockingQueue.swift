@@ -45,3 +45,26 @@ package final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         condition.unlock()
     }
 }
+
+/// Runs `produce` on a thread of its own (for CPU-bound reading that should overlap the
+/// caller's work on the other core); `queue` is closed when it returns.
+package final class ProducerThread: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+
+    package init<Element>(feeding queue: BlockingQueue<Element>, _ produce: @escaping @Sendable () -> Void) {
+        let thread = Thread { [done] in
+            defer {
+                queue.close()
+                done.signal()
+            }
+            produce()
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    /// Blocks until `produce` has returned.
+    package func waitUntilDone() {
+        done.wait()
+    }
+}
