@@ -45,8 +45,6 @@ package struct LivePipeline: Sendable {
         /// Security lines read from followed PBX logs, and addresses banned.
         package let securityLines = Atomic<Int>(0)
         package let bans = Atomic<Int>(0)
-        /// The time of the last event seen: the switch's clock, recorded with each kill.
-        package let switchTime = Mutex<Date?>(nil)
         package init() {}
     }
 
@@ -84,16 +82,20 @@ package struct LivePipeline: Sendable {
             evidenceLimit: configuration.analysis.maxEvidenceCalls)
         var suspended = try database.suspendedAccounts()
         let settings = configuration.eventSocket
+        /// The time of the last event seen: the switch's clock, recorded with each kill.
+        var switchTime: Date?
         for await input in inputs {
             switch input {
             case .event(let event, let receivedAt):
                 stats.events.add(1, ordering: .relaxed)
-                if let date = event.date { stats.switchTime.withLock { $0 = date } }
+                if let date = event.date { switchTime = date }
                 let step = monitor.handle(event)
                 state.add(step.findings, receivedAt: receivedAt)
                 state.completed += step.completed.map { ($0.record, $0.destination, "fs-event-socket") }
                 if let started = step.started, settings.killNewCallsOfSuspended, suspended.contains(started.account) {
-                    await hangUp([started.uuid], account: started.account, reason: "new call of a suspended account")
+                    await hangUp(
+                        [started.uuid], account: started.account, reason: "new call of a suspended account",
+                        switchTime: switchTime)
                 }
             case .completed(let record, let source, let stored):
                 let (findings, destination) = monitor.complete(record)
@@ -106,7 +108,8 @@ package struct LivePipeline: Sendable {
                 monitor.updateQuotas(try database.quotaTable())
                 let now = try database.suspendedAccounts()
                 for account in now.subtracting(suspended).sorted() where settings.killOnSuspend {
-                    await hangUp(monitor.uuids(ofAccount: account), account: account, reason: "suspended")
+                    await hangUp(
+                        monitor.uuids(ofAccount: account), account: account, reason: "suspended", switchTime: switchTime)
                 }
                 suspended = now
             }
@@ -118,7 +121,7 @@ package struct LivePipeline: Sendable {
                     if settings.killOnSuspend {
                         await hangUp(
                             monitor.uuids(ofAccount: suspension.account), account: suspension.account,
-                            reason: "suspended (suspension \(suspension.id): \(suspension.reason))")
+                            reason: "suspended (suspension \(suspension.id): \(suspension.reason))", switchTime: switchTime)
                     }
                 }
             }
@@ -223,7 +226,7 @@ package struct LivePipeline: Sendable {
     }
 
     /// Hangs up `uuids` one by one (`uuid_kill`, never `hupall`) and records each kill.
-    private func hangUp(_ uuids: [String], account: String, reason: String) async {
+    private func hangUp(_ uuids: [String], account: String, reason: String, switchTime: Date?) async {
         guard let kill else { return }
         for uuid in uuids {
             // The uuid goes on the wire: only uuid characters, never a space or a newline.
@@ -244,7 +247,7 @@ package struct LivePipeline: Sendable {
                     CallKill(
                         uuid: uuid, account: account, reason: reason, at: Date(),
                         reply: reply.trimmingCharacters(in: .whitespacesAndNewlines),
-                        callTime: stats.switchTime.withLock { $0 }))
+                        callTime: switchTime))
             } catch {
                 logger.error("could not record the kill of \(uuid): \(error)")
             }

@@ -45,7 +45,7 @@ package struct SecurityLogWatchService: Service {
             let summary = try follower.poll { file, entry in
                 if case .forged(let candidates) = entry.reading {
                     logger.warning(
-                        "\(file):\(entry.line): forged address fields (\(candidates.joined(separator: ", "))); attributed to nobody")
+                        "\(SecurityLogEntry.forgedNotice(file: file, line: entry.line, candidates: candidates))")
                 } else {
                     _ = watch.consume(entry, file: file)
                 }

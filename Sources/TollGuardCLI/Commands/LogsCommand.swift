@@ -119,8 +119,7 @@ struct LogsCommand: ParsableCommand {
                         if case .forged(let candidates) = entry.reading {
                             print(
                                 TextTable.printable(
-                                    "\(file):\(entry.line): forged address fields (\(candidates.joined(separator: ", "))); "
-                                        + "attributed to nobody"))
+                                    SecurityLogEntry.forgedNotice(file: file, line: entry.line, candidates: candidates)))
                         } else {
                             _ = watch.consume(entry, file: file)
                         }
@@ -197,8 +196,7 @@ struct WatchReport {
         for line in forged.prefix(20) {
             print(
                 TextTable.printable(
-                    "\(line.file):\(line.line): forged address fields (\(line.candidates.joined(separator: ", "))); "
-                        + "attributed to nobody"))
+                    SecurityLogEntry.forgedNotice(file: line.file, line: line.line, candidates: line.candidates)))
         }
         if !ranked.isEmpty {
             var table = TextTable(

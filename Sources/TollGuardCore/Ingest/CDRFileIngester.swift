@@ -194,7 +194,8 @@ package struct CDRFileIngester: Sendable {
         }
     }
 
-    static func isBlank(_ bytes: [UInt8]) -> Bool {
+    /// Whether a line holds only spaces, tabs and a carriage return.
+    static func isBlank(_ bytes: some Collection<UInt8>) -> Bool {
         bytes.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 }
     }
 

@@ -54,7 +54,7 @@ package final class CDRTail {
         while let line = try reader.next() {
             if following, line.isUnterminated { break }
             resume = (line.endOffset, line.number)
-            if isBlank(line.bytes) || (decoder.format == .csv && line.number == 1) { continue }  // blank, or the header
+            if CDRFileIngester.isBlank(line.bytes) || (decoder.format == .csv && line.number == 1) { continue }  // blank, or the header
             if line.isTruncated {
                 rows.rejected.append(
                     RejectedRow(
@@ -81,7 +81,7 @@ package final class CDRTail {
             let head = try ByteLineReader(path: tail.path)
             while lines.count < Self.detectionLines, let line = try head.next() {
                 if line.isUnterminated && following { break }
-                if !Self.isBlank(line.bytes) { lines.append(Array(line.bytes)) }
+                if !CDRFileIngester.isBlank(line.bytes) { lines.append(Array(line.bytes)) }
             }
         }
         if format == .auto {
@@ -106,9 +106,5 @@ package final class CDRTail {
             }
         }
         return decoder
-    }
-
-    private static func isBlank(_ bytes: some Collection<UInt8>) -> Bool {
-        bytes.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 }
     }
 }

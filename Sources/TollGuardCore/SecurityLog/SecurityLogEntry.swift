@@ -26,3 +26,10 @@ package struct SecurityLogEntry: Sendable, Hashable {
         return nil
     }
 }
+
+extension SecurityLogEntry {
+    /// How a line whose address fields were forged is reported: `file:line: forged address fields (…); attributed to nobody`.
+    package static func forgedNotice(file: String, line: Int, candidates: [String]) -> String {
+        "\(file):\(line): forged address fields (\(candidates.joined(separator: ", "))); attributed to nobody"
+    }
+}

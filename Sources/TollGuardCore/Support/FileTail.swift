@@ -78,7 +78,8 @@ package final class FileTail {
         if reader == nil {
             let opened = try ByteLineReader(path: path)
             reader = opened
-            let inode = opened.fileIdentity?.inode ?? 0
+            let identity = opened.fileIdentity
+            let inode = identity?.inode ?? 0
             if skipExisting {
                 skipExisting = false
                 // Count the lines already there (without reading them), so line numbers stay true.
@@ -89,7 +90,7 @@ package final class FileTail {
                 remember(opened)
                 return
             }
-            if position.inode != inode || (opened.fileIdentity?.size ?? 0) < position.offset || !tailMatches(opened) {
+            if position.inode != inode || (identity?.size ?? 0) < position.offset || !tailMatches(opened) {
                 // A saved position of another file (rotated while we were stopped), or this one
                 // rewritten: read it from its start.
                 newFile = newFile || position.offset > 0
