@@ -159,10 +159,11 @@ extension TollGuardDatabase {
 
 /// The prepared statements of the ingest hot path.
 ///
-/// Dedup goes through `key_hash`, a 64-bit hash of the dedup key under a unique integer index:
-/// far smaller and faster to maintain than a unique index on the text key. It stays exact: when
-/// the hash is taken, the stored key is compared, and a call whose hash collides with a different
-/// key is stored with a NULL `key_hash` (found again through a small partial index).
+/// Dedup goes through `key_hash` (see `CallKeyHash`: the start day, then a hash of the dedup key)
+/// under a unique integer index: far smaller and faster to maintain than a unique index on the
+/// text key. It stays exact: when the slot is taken, the stored key is compared, and a call whose
+/// slot holds a different key is stored with a NULL `key_hash` (found again through a small
+/// partial index).
 /// Binds through the SQLite C API on GRDB's statements: no `StatementArguments` array and no
 /// `DatabaseValue` boxing per field. GRDB still owns the connection, transaction and statement cache.
 struct CallInsertStatement {
@@ -187,27 +188,34 @@ struct CallInsertStatement {
         collided = try db.cachedStatement(sql: "SELECT 1 FROM calls WHERE key_hash IS NULL AND dedup_key = ?")
     }
 
-    /// The 64-bit hash of a dedup key as stored in `key_hash`.
-    static func keyHash(_ key: String) -> Int64 {
-        var key = key
-        let (high, _) = key.withUTF8 { RowHasher.hash(UnsafeRawBufferPointer($0), seed: 0x6b65_7973) }
-        return Int64(bitPattern: high)
-    }
-
     /// Inserts `call`; false when a call with its dedup key is already stored.
     func insert(
         _ call: CallRecord, destination: CallDestination? = nil, source: String, fileID: Int64?, line: Int?
     ) throws -> Bool {
-        let hash = Self.keyHash(call.dedupKey)
-        if try step(call, destination, keyHash: hash, source: source, fileID: fileID, line: line) { return true }
-        // The hash is taken: the same call, or (rarely) another key with the same hash.
-        let stored = try firstRow(keyForHash, bind: { sqlite3_bind_int64($0, 1, hash) }) { handle in
-            sqlite3_column_text(handle, 0).map { String(cString: $0) }
-        }
-        if stored == call.dedupKey { return false }
+        let slots = CallKeyHash.slots(
+            key: call.dedupKey, startedAt: Int64(call.startedAt.timeIntervalSince1970.rounded(.down)))
+        // Another source may have placed the call on the neighbouring day (its clock or time zone).
+        if let earlier = slots.earlierDay, try storedKey(under: earlier, is: call.dedupKey) == true { return false }
+        if let later = slots.laterDay, try storedKey(under: later, is: call.dedupKey) == true { return false }
+        if try step(call, destination, keyHash: slots.own, source: source, fileID: fileID, line: line) { return true }
+        // The slot is taken: the same call, or (rarely) another key with the same day and hash.
+        if try storedKey(under: slots.own, is: call.dedupKey) == true { return false }
         let collidedBefore = try firstRow(collided, bind: { bind($0, call.dedupKey, 1) }) { _ in true }
         if collidedBefore == true { return false }
         return try step(call, destination, keyHash: nil, source: source, fileID: fileID, line: line)
+    }
+
+    /// Whether the call stored under `keyHash` has the dedup key `key`; nil when none is stored there.
+    private func storedKey(under keyHash: Int64, is key: String) throws -> Bool? {
+        var key = key
+        return try firstRow(keyForHash, bind: { sqlite3_bind_int64($0, 1, keyHash) }) { handle in
+            let count = Int(sqlite3_column_bytes(handle, 0))
+            guard let stored = sqlite3_column_text(handle, 0) else { return count == 0 && key.isEmpty }
+            return key.withUTF8 { bytes in
+                guard bytes.count == count, let base = bytes.baseAddress else { return bytes.count == count }
+                return memcmp(base, stored, count) == 0
+            }
+        }
     }
 
     private func step(

@@ -1,8 +1,9 @@
+import Foundation
 import GRDB
 
 extension TollGuardDatabase {
     /// The schema's history. A shipped migration is never edited; changes are new migrations.
-    static var migrator: DatabaseMigrator {
+    package static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-calls-ingest") { db in
             try db.execute(
@@ -308,6 +309,33 @@ extension TollGuardDatabase {
                     ALTER TABLE call_kills ADD COLUMN call_time_utc TEXT;
                     """)
         }
+        migrator.registerMigration("v8-day-ordered-key-hash") { db in
+            try rehashCallKeys(db)
+        }
         return migrator
+    }
+
+    /// `calls.key_hash` was a plain 64-bit hash of the dedup key; it is now day-first
+    /// (`CallKeyHash`). Stored calls move to the new values in chunks; a call whose new value is
+    /// taken keeps a NULL hash, which the partial index on `dedup_key` finds, as on insert.
+    private static func rehashCallKeys(_ db: Database) throws {
+        // Negative ids first, so no new value meets an old one still in place.
+        try db.execute(sql: "UPDATE calls SET key_hash = -id WHERE key_hash IS NOT NULL")
+        while true {
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, start_utc, dedup_key FROM calls WHERE key_hash < 0 LIMIT 10000")
+            if rows.isEmpty { return }
+            for row in rows {
+                let id: Int64 = row["id"]
+                let start = CivilTime.parseUTC(dateOrDateTime: row["start_utc"] as String)
+                if let start {
+                    let value = CallKeyHash.value(
+                        key: row["dedup_key"], startedAt: Int64(start.timeIntervalSince1970.rounded(.down)))
+                    try db.execute(sql: "UPDATE OR IGNORE calls SET key_hash = ? WHERE id = ?", arguments: [value, id])
+                    if db.changesCount > 0 { continue }
+                }
+                try db.execute(sql: "UPDATE calls SET key_hash = NULL WHERE id = ?", arguments: [id])
+            }
+        }
     }
 }

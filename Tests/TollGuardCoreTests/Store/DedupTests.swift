@@ -47,3 +47,73 @@ import TollGuardTestSupport
         #expect(keys == ["decoy", "first-call", "second-call"])
     }
 }
+
+@Suite struct DayOrderedKeyTests {
+    private func call(_ key: String, startingAt epochSeconds: TimeInterval) -> CallRecord {
+        CallRecord(
+            dedupKey: key, callID: key, account: "1001", callerNumber: "1001", destination: "100",
+            startedAt: Date(timeIntervalSince1970: epochSeconds), endedAt: Date(timeIntervalSince1970: epochSeconds + 60),
+            duration: 60, billsec: 55, disposition: .answered)
+    }
+
+    @Test func storedValuesRiseWithTheStartDay() throws {
+        let day: Int64 = 86_400
+        let start: Int64 = 1_774_051_200  // 2026-03-21 00:00:00 UTC
+        let values = (0..<5).map { CallKeyHash.value(key: "call-\($0)", startedAt: start + Int64($0) * day + 3_600) }
+        #expect(values == values.sorted())
+        #expect(values.allSatisfy { $0 > 0 })
+        // Within one day the order is the hash's, not the time's.
+        let sameDay = CallKeyHash.value(key: "call-0", startedAt: start + 80_000)
+        #expect(sameDay == values[0])
+    }
+
+    @Test func aCallSeenWithAStartHoursApartAcrossMidnightIsOneCall() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let lateEvening: TimeInterval = 1_774_050_000  // 2026-03-20 23:40 UTC
+        #expect(try database.store([(call("uuid-a", startingAt: lateEvening), nil)], source: "fs-event-socket").inserted == 1)
+        // The nightly CSV, converted with a time zone two hours off, puts its start on the next day.
+        let shifted = try database.store(
+            [(call("uuid-a", startingAt: lateEvening + 7_200), nil)], source: "fs-example")
+        #expect(shifted.duplicates == 1)
+        // And the other way round: stored in the early hours, seen again the evening before.
+        let earlyMorning: TimeInterval = 1_774_141_200  // 2026-03-22 01:00 UTC
+        #expect(try database.store([(call("uuid-b", startingAt: earlyMorning), nil)], source: "fs-example").inserted == 1)
+        #expect(try database.store([(call("uuid-b", startingAt: earlyMorning - 10_800), nil)], source: "x").duplicates == 1)
+        // Days apart it is another call (another day's slot, and not a neighbour's).
+        #expect(try database.store([(call("uuid-b", startingAt: earlyMorning + 2 * 86_400), nil)], source: "x").inserted == 1)
+        #expect(try database.callCount() == 3)
+    }
+
+    @Test func migrationMovesStoredCallsToDayOrderedValuesAndReingestInsertsNothing() throws {
+        let queue = try DatabaseQueue()
+        try TollGuardDatabase.migrator.migrate(queue, upTo: "v7-followed-files")
+        let calls = (0..<30).map { call("legacy-\($0)", startingAt: 1_774_000_000 + TimeInterval($0) * 7_000) }
+        try queue.write { db in
+            for (index, record) in calls.enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO calls (key_hash, dedup_key, call_id, account, caller_number, caller_name, destination,
+                            context, start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format)
+                        VALUES (?, ?, ?, '1001', '1001', '', '100', 'default', ?, ?, 60, 55, 'answered', '', 'fs-example')
+                        """,
+                    arguments: [
+                        Int64(index) * 7_919 - 100_000, record.dedupKey, record.callID, CivilTime.utcText(record.startedAt),
+                        CivilTime.utcText(record.endedAt),
+                    ])
+            }
+        }
+        let database = try TollGuardDatabase(writer: queue)
+        let stored = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT dedup_key, key_hash FROM calls ORDER BY id").map {
+                ($0["dedup_key"] as String, $0["key_hash"] as Int64?)
+            }
+        }
+        for (record, row) in zip(calls, stored) {
+            #expect(row.0 == record.dedupKey)
+            #expect(row.1 == CallKeyHash.value(key: record.dedupKey, startedAt: Int64(record.startedAt.timeIntervalSince1970)))
+        }
+        let again = try database.store(calls.map { ($0, nil) }, source: "fs-example")
+        #expect(again.inserted == 0)
+        #expect(again.duplicates == calls.count)
+    }
+}
