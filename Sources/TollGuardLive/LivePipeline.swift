@@ -14,6 +14,9 @@ package enum LiveInput: Sendable {
     case tick
     /// Time to store what is pending and take the changes other commands made (quotas, suspensions).
     case refresh
+    /// The configuration was replaced (SIGHUP): store what is pending, then rebuild the engine
+    /// from it and from the store's lists, quotas and rates, keeping the calls in progress.
+    case reload
 }
 
 /// The live side of `serve`: events in time order through the ``LiveMonitor`` (the one engine),
@@ -21,7 +24,9 @@ package enum LiveInput: Sendable {
 /// found, and the live calls of suspended accounts hung up with `uuid_kill`.
 package struct LivePipeline: Sendable {
     package let database: TollGuardDatabase
-    package let configuration: TollGuardConfiguration
+    /// Replaced on SIGHUP; the pipeline rebuilds its engine when it hears `.reload`.
+    package let configurationCell: ReloadableConfiguration
+    package var configuration: TollGuardConfiguration { configurationCell.current }
     package let timeZone: TimeZone
     /// Hangs up one call: `api uuid_kill <uuid> <cause>`; returns FreeSWITCH's answer.
     package let kill: (@Sendable (String) async throws -> String)?
@@ -45,6 +50,8 @@ package struct LivePipeline: Sendable {
         /// Security lines read from followed PBX logs, and addresses banned.
         package let securityLines = Atomic<Int>(0)
         package let bans = Atomic<Int>(0)
+        /// Configuration reloads applied (SIGHUP).
+        package let reloads = Atomic<Int>(0)
         package init() {}
     }
 
@@ -53,7 +60,7 @@ package struct LivePipeline: Sendable {
         kill: (@Sendable (String) async throws -> String)?, logger: Logger
     ) {
         self.database = database
-        self.configuration = configuration
+        configurationCell = ReloadableConfiguration(configuration)
         self.timeZone = timeZone
         self.kill = kill
         self.logger = logger
@@ -61,6 +68,15 @@ package struct LivePipeline: Sendable {
 
     /// The monitor with the engine warmed up on the stored calls its windows reach back to.
     package func makeMonitor(now: Date = Date()) throws -> LiveMonitor {
+        let (engine, rater) = try makeEngine(configuration, now: now)
+        return LiveMonitor(engine: engine, rater: rater)
+    }
+
+    /// An engine built from `configuration` and the store's lists, quotas and rates, warmed up on
+    /// the stored calls its windows reach back to, and the rater of the same rates.
+    private func makeEngine(
+        _ configuration: TollGuardConfiguration, now: Date
+    ) throws -> (AnalysisEngine, DestinationRater) {
         let run = AnalysisRun(
             database: database, configuration: configuration, timeZone: timeZone, countryNames: [:])
         var engine = try run.makeEngine()
@@ -69,19 +85,23 @@ package struct LivePipeline: Sendable {
         }
         _ = engine.finish()
         let rater = try configuration.destinationRater(plan: NumberingPlan.builtIn.get(), deck: database.rateDeck())
-        return LiveMonitor(engine: engine, rater: rater)
+        return (engine, rater)
+    }
+
+    private func makeFlushState(_ configuration: TollGuardConfiguration) -> FlushState {
+        FlushState(
+            summarizer: AlertSummarizer(
+                timeZone: timeZone, currency: configuration.rating.currency,
+                countryNames: (try? NumberingPlan.builtIn.get().countryNames) ?? [:]),
+            evidenceLimit: configuration.analysis.maxEvidenceCalls)
     }
 
     /// Consumes `inputs` until the stream ends, then stores what is pending.
     package func run(_ inputs: AsyncStream<LiveInput>) async throws {
         var monitor = try makeMonitor()
-        var state = FlushState(
-            summarizer: AlertSummarizer(
-                timeZone: timeZone, currency: configuration.rating.currency,
-                countryNames: (try? NumberingPlan.builtIn.get().countryNames) ?? [:]),
-            evidenceLimit: configuration.analysis.maxEvidenceCalls)
+        var state = makeFlushState(configuration)
         var suspended = try database.suspendedAccounts()
-        let settings = configuration.eventSocket
+        var settings = configuration.eventSocket
         /// The time of the last event seen: the switch's clock, recorded with each kill.
         var switchTime: Date?
         for await input in inputs {
@@ -112,6 +132,17 @@ package struct LivePipeline: Sendable {
                         monitor.uuids(ofAccount: account), account: account, reason: "suspended", switchTime: switchTime)
                 }
                 suspended = now
+            case .reload:
+                // The warm-up reads the store: what is pending goes there first.
+                let newlySuspended = try flush(&state)
+                suspended.formUnion(newlySuspended.map(\.account))
+                let configuration = configuration
+                let (engine, rater) = try makeEngine(configuration, now: Date())
+                monitor.replaceEngine(engine, rater: rater)
+                state = makeFlushState(configuration)
+                settings = configuration.eventSocket
+                stats.reloads.add(1, ordering: .relaxed)
+                logger.notice("reloaded the configuration, lists, quotas and rates; \(monitor.calls.count) calls in progress kept")
             }
             stats.liveCalls.store(monitor.calls.count, ordering: .relaxed)
             if state.hasFindings || state.completed.count >= 500 || state.isDue || isTick(input) {
@@ -131,7 +162,7 @@ package struct LivePipeline: Sendable {
 
     private func isTick(_ input: LiveInput) -> Bool {
         switch input {
-        case .tick, .refresh: true
+        case .tick, .refresh, .reload: true
         case .event, .completed: false
         }
     }

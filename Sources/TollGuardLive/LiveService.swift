@@ -81,6 +81,9 @@ package enum LiveMetrics {
         metric(
             "tollguard_sip_bans_total", "counter", "Addresses banned from followed PBX logs.",
             [("", stats.bans.load(ordering: .relaxed))])
+        metric(
+            "tollguard_config_reloads_total", "counter", "Configuration reloads applied (SIGHUP).",
+            [("", stats.reloads.load(ordering: .relaxed))])
         if let listener {
             metric(
                 "tollguard_event_socket_reconnects_total", "counter", "Event-socket reconnects.",

@@ -7,16 +7,16 @@ import TollGuardCore
 /// `[sip_watch] follow` as a `Service` of `serve`: the SIP attack watcher over the PBX logs as
 /// they grow (what `tollguard logs follow` does), alerts and hook events after each poll, bans
 /// to the ban log. Where each log was read to is saved after each poll, so a restart resumes
-/// there; a first start begins at the logs' ends.
+/// there; a first start begins at the logs' ends. A reload (SIGHUP) takes effect after the next poll.
 package struct SecurityLogWatchService: Service {
     package let database: TollGuardDatabase
-    package let configuration: TollGuardConfiguration
+    package let configuration: ReloadableConfiguration
     package let timeZone: TimeZone
     package let stats: LivePipeline.Stats
     package let logger: Logger
 
     package init(
-        database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone,
+        database: TollGuardDatabase, configuration: ReloadableConfiguration, timeZone: TimeZone,
         stats: LivePipeline.Stats, logger: Logger
     ) {
         self.database = database
@@ -27,14 +27,25 @@ package struct SecurityLogWatchService: Service {
     }
 
     package func run() async throws {
-        let settings = configuration.sipWatch
-        var watch = try SIPWatch(database: database, configuration: configuration, timeZone: timeZone)
+        let settings = configuration.current.sipWatch
+        var generation = configuration.generation
+        var watch = try SIPWatch(database: database, configuration: configuration.current, timeZone: timeZone)
         let year = LocalClock.calendar(in: timeZone).component(.year, from: Date())
         let follower = SecurityLogFollower(
             paths: settings.follow, timeZone: timeZone, year: year, fromStart: false,
             positions: try database.followPositions(.securityLog))
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             poll(follower, &watch)
+            if configuration.generation != generation {
+                // Reloaded (SIGHUP): thresholds, allow-list, ban log and policy as now configured;
+                // the per-address counts start again.
+                generation = configuration.generation
+                do {
+                    watch = try SIPWatch(database: database, configuration: configuration.current, timeZone: timeZone)
+                } catch {
+                    logger.error("sip_watch: keeping the previous settings: \(error)")
+                }
+            }
             try? await Task.sleep(for: .seconds(settings.pollSeconds))
         }
         poll(follower, &watch)

@@ -156,6 +156,80 @@ import TollGuardTestSupport
         #expect(bans.filter { $0.contains("ip=198.51.100.23 ") }.count == 1)
     }
 
+    @Test func sighupReloadsTheConfigurationAndTheListsAndKeepsABrokenFileOut() async throws {
+        let folder = try TemporaryDirectory()
+        let csv = folder.path("Master.csv")
+        var calls = 0
+        // A FreeSWITCH example-template row: account 1001 dialling `destination` (NANP 011 prefix).
+        func appendCall(to destination: String) throws {
+            calls += 1
+            let start = "2026-11-21 10:\(String(format: "%02d", calls)):00"
+            let end = "2026-11-21 10:\(String(format: "%02d", calls)):40"
+            let row = "\"Test\",\"1001\",\"\(destination)\",\"default\",\"\(start)\",\"\(start)\",\"\(end)\",\"40\",\"40\","
+                + "\"NORMAL_CLEARING\",\"c0ffee00-0000-4000-8000-\(String(format: "%012d", calls))\",\"\",\"1001\",\"PCMU\",\"PCMU\"\n"
+            try Self.append(Array(row.utf8), to: csv)
+        }
+        FileManager.default.createFile(atPath: csv, contents: nil)
+        for _ in 0..<3 { try appendCall(to: "2125550100") }
+        let listed = "01137125550123"  // +371 25550123, about to be listed as a fraud number
+        let listFile = try folder.write("known.txt", text: "+37125550123\n")
+        let tables = """
+            [cdr_tail]
+            files = ["\(csv)"]
+            poll_seconds = 0.1
+
+            """
+        let config = try folder.write("tollguard.toml", text: "site.timezone = \"UTC\"\n" + tables)
+        let db = folder.path("reload.sqlite")
+        let (process, port) = try await Self.startServe(["--config", config, "--db", db], environment: [:], in: folder)
+        defer { if process.isRunning { process.terminate() } }
+        let fraudAlerts = "tollguard_alerts_total{rule=\"fraud_list_destination\"}"
+        func waitForRows(_ count: Int) async throws {
+            try await Self.waitForMetric("tollguard_cdr_tail_rows_total", atLeast: count, port: port)
+            try await Task.sleep(for: .milliseconds(300))  // past the next flush
+        }
+        func hangUp(expectingReloads count: Int) async throws {
+            kill(process.processIdentifier, SIGHUP)
+            try await Self.waitForMetric("tollguard_config_reloads_total", atLeast: count, port: port)
+        }
+        try await waitForRows(3)
+
+        // Not listed yet: nothing.
+        try appendCall(to: listed)
+        try await waitForRows(4)
+        #expect(Self.metric(fraudAlerts, in: try Self.get("/metrics", port: port)) == nil)
+
+        // `lists import` writes the store; SIGHUP has the running engine take the list.
+        #expect(try CLITests.run(["lists", "import", "--config", config, "--db", db, "known", listFile]).status == 0)
+        try await hangUp(expectingReloads: 1)
+        try appendCall(to: listed)
+        try await Self.waitForMetric(fraudAlerts, atLeast: 1, port: port)
+        let afterList = Self.metric(fraudAlerts, in: try Self.get("/metrics", port: port))
+
+        // A configuration change: the rule disabled in the file, SIGHUP, the same number again: no finding.
+        try "site.timezone = \"UTC\"\nanalysis.disabled_rules = [\"fraud_list_destination\"]\n\(tables)"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        try await hangUp(expectingReloads: 2)
+        try appendCall(to: listed)
+        try await waitForRows(6)
+        #expect(Self.metric(fraudAlerts, in: try Self.get("/metrics", port: port)) == afterList)
+
+        // A broken file is reported and not applied: serve goes on with the last good configuration.
+        try "site.timezone = \"UTC\"\nanalysis.disabled_rules = 7\n".write(toFile: config, atomically: true, encoding: .utf8)
+        kill(process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        try appendCall(to: listed)
+        try await waitForRows(7)
+        let metrics = try Self.get("/metrics", port: port)
+        #expect(Self.metric("tollguard_config_reloads_total", in: metrics) == 2)
+        #expect(Self.metric(fraudAlerts, in: metrics) == afterList)
+        #expect(process.isRunning)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try TollGuardDatabase.open(path: db).callCount() == 7)
+    }
+
     static func append(_ bytes: [UInt8], to path: String) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()

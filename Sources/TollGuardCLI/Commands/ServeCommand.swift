@@ -19,7 +19,9 @@ struct ServeCommand: AsyncParsableCommand {
             hooks, and `uuid_kill` of the suspended account's live calls (kill_on_suspend). Quotas set and \
             suspensions made by other commands take effect within 2 s. Follows the CDR files of [cdr_tail] \
             (Master.csv, across rotations) and the PBX logs of [sip_watch] follow (the SIP attack watcher), \
-            resuming each where the last run stopped. Serves /healthz and /metrics on --http-host:--http-port, \
+            resuming each where the last run stopped. SIGHUP reloads the configuration file (analysis \
+            thresholds, destination rules, quotas, the suspension policy, hooks) and the lists, quotas and rates \
+            in the store, keeping the calls in progress; sources and listeners change at restart. Serves /healthz and /metrics on --http-host:--http-port, \
             and takes mod_json_cdr / mod_xml_cdr posts on POST /cdr ([cdr_post]). SIGTERM or SIGINT stops the \
             sources, stores everything received, then exits.
             """)
@@ -108,15 +110,20 @@ struct ServeCommand: AsyncParsableCommand {
                 print("tollguard serve: /healthz and /metrics on http://\(httpHost):\(port)")
                 fflush(nil)
             })
-        let hooks = HookDeliveryService(database: database, configuration: configuration)
+        let current = pipeline.configurationCell
+        let hooks = HookDeliveryService(database: database, configuration: current)
+        let liveInputs = live.continuation
+        let reload = ConfigurationReloadService(
+            configuration: current, load: { [global] in try global.loadConfiguration().configuration },
+            notify: { liveInputs.yield(.reload) }, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: hooks), .init(service: live), .init(service: http),
+            .init(service: hooks), .init(service: live), .init(service: http), .init(service: reload),
         ]
         if !configuration.sipWatch.follow.isEmpty {
             services.append(
                 .init(
                     service: SecurityLogWatchService(
-                        database: database, configuration: configuration, timeZone: zone, stats: pipeline.stats,
+                        database: database, configuration: current, timeZone: zone, stats: pipeline.stats,
                         logger: logger)))
         }
         let group = ServiceGroup(
@@ -130,17 +137,17 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Delivers the hook outbox every 2 s, and once more at shutdown.
+/// Delivers the hook outbox every 2 s, and once more at shutdown, with the hooks as last (re)loaded.
 struct HookDeliveryService: Service {
     let database: TollGuardDatabase
-    let configuration: TollGuardConfiguration
+    let configuration: ReloadableConfiguration
 
     func run() async throws {
         while !Task.isCancelledOrShuttingDown {
-            _ = try? await HooksCommand.deliver(database: database, configuration: configuration, quiet: true)
+            _ = try? await HooksCommand.deliver(database: database, configuration: configuration.current, quiet: true)
             try? await Task.sleep(for: .seconds(2))
         }
-        _ = try? await HooksCommand.deliver(database: database, configuration: configuration, quiet: true)
+        _ = try? await HooksCommand.deliver(database: database, configuration: configuration.current, quiet: true)
     }
 }
 

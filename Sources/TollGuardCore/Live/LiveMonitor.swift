@@ -33,7 +33,7 @@ package struct LiveMonitor: Sendable {
     }
 
     private var engine: AnalysisEngine
-    private let rater: DestinationRater
+    private var rater: DestinationRater
     package private(set) var calls: [String: Entry] = [:]
     /// Gateways of B legs, by their A leg's uuid.
     private var gateways: [String: String] = [:]
@@ -131,6 +131,22 @@ package struct LiveMonitor: Sendable {
 
     /// Takes the quota table as it is now.
     package mutating func updateQuotas(_ quotas: [String: Int64]) { engine.updateQuotas(quotas) }
+
+    /// Watches on with `engine` and `rater` (a reloaded configuration, lists or rates): the calls
+    /// in progress start again in the new engine, in the order they started (answered ones
+    /// answer again), classified and priced anew. What that re-raises is not reported again.
+    package mutating func replaceEngine(_ engine: AnalysisEngine, rater: DestinationRater) {
+        self.engine = engine
+        self.rater = rater
+        let inProgress = calls.values.map(\.live).sorted { ($0.startedAt, $0.uuid) < ($1.startedAt, $1.uuid) }
+        calls = [:]
+        for var live in inProgress {
+            let answeredAt = live.answeredAt
+            live.answeredAt = nil
+            _ = start(live)
+            if let answeredAt { _ = answer(live.uuid, at: answeredAt) }
+        }
+    }
 
     // MARK: -
 

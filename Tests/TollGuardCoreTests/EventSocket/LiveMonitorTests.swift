@@ -47,6 +47,29 @@ import TollGuardTestSupport
         #expect(monitor.calls.isEmpty)
     }
 
+    @Test func aNewEngineKeepsTheCallsInProgress() throws {
+        var monitor = try Self.monitor()
+        var writer = FreeSWITCHEventWriter()
+        let calls = Self.burst(3)
+        for call in calls.prefix(2) {
+            for timed in writer.events(for: call).dropLast() { _ = monitor.handle(timed.event) }
+        }
+        // SIGHUP: a fresh engine (a reloaded configuration, lists, rates) takes over mid-burst.
+        let configuration = TollGuardConfiguration()
+        monitor.replaceEngine(
+            AnalysisEngine.standard(settings: configuration.analysis, timeZone: .named("UTC")),
+            rater: try configuration.destinationRater(plan: NumberingPlan.builtIn.get(), deck: .empty))
+        #expect(monitor.uuids(ofAccount: "1001") == ["burst-0", "burst-1"])
+        #expect(monitor.calls["burst-1"]?.observed.answeredAt == calls[1].answeredAt)
+        // The new engine counts the two calls still up: the third raises concurrency.
+        let third = writer.events(for: calls[2])
+        let step = monitor.handle(third[0].event)
+        #expect(step.findings.contains { $0.rule == .concurrentInternational })
+        // And the calls carried over end as usual, stored once.
+        let ended = writer.events(for: calls[0]).last.map { monitor.handle($0.event) }
+        #expect(ended?.completed.map(\.record.callID) == ["burst-0"])
+    }
+
     @Test func aCallFirstSeenAtItsAnswerKeepsItsTimes() throws {
         var monitor = try Self.monitor()
         var writer = FreeSWITCHEventWriter()
