@@ -7,8 +7,10 @@ import TollGuardCore
 /// A protocol-faithful stand-in for FreeSWITCH's mod_event_socket, for tests, benchmarks and
 /// `tollguard demo --live`: `auth/request`, `auth` (`-ERR invalid` and a disconnect notice for
 /// a wrong password, or a `text/rude-rejection` in ACL mode), `event`, `api` (`uuid_kill` is
-/// recorded), `bgapi` with its BACKGROUND_JOB, `exit`; and the replay of events to every
-/// subscribed connection, with connection drops on demand.
+/// recorded, and a replayed call it names ends there: its `CHANNEL_HANGUP_COMPLETE` is sent at
+/// once with the kill's cause and time, and its later events are not), `bgapi` with its
+/// BACKGROUND_JOB, `exit`; and the replay of events to every subscribed connection, with
+/// connection drops on demand.
 package final class FakeFreeSWITCH: Sendable {
     package let password: String
     package let rejectByACL: Bool
@@ -22,7 +24,8 @@ package final class FakeFreeSWITCH: Sendable {
         var commands: [String] = []
         var authFailures = 0
         var accepted = 0
-        var liveUUIDs: Set<String>? = nil
+        /// `uuid_kill`s the replay has not acted on yet: uuid and cause.
+        var pendingKills: [(uuid: String, cause: String)] = []
     }
 
     /// The port it listens on (127.0.0.1).
@@ -119,7 +122,10 @@ package final class FakeFreeSWITCH: Sendable {
     /// Replays `events` in order to the subscribers, `eventsPerSecond` apart (nil: as fast as the
     /// socket takes them). At each index in `dropBefore` it writes half of that event's frame,
     /// closes the connections, waits for a new subscriber and goes on `overlap` events earlier
-    /// (the client must not count those twice). Returns the events written whole.
+    /// (the client must not count those twice). A call killed meanwhile (`uuid_kill`) hangs up
+    /// as FreeSWITCH would: its hangup is sent at once, at the time of the last event sent, with
+    /// the kill's cause, and its own later events (and its B legs') are left out. Returns the
+    /// events written whole.
     @discardableResult
     package func replay(
         _ events: [ESLEvent], eventsPerSecond: Double? = nil, dropBefore: Set<Int> = [], overlap: Int = 0
@@ -129,9 +135,21 @@ package final class FakeFreeSWITCH: Sendable {
         var index = 0
         var written = 0
         var dropped: Set<Int> = []
+        var channels = ReplayedChannels(events)
         while index < events.count {
             try Task.checkCancellation()
             if subscriberCount == 0 { try await waitForSubscribers() }
+            let kills = state.withLock { state in
+                defer { state.pendingKills = [] }
+                return state.pendingKills
+            }
+            for (uuid, cause) in kills {
+                if let hangup = channels.kill(uuid, cause: cause, after: index) { await publish(hangup) }
+            }
+            if channels.isLeftOut(events[index]) {
+                index += 1
+                continue
+            }
             let bytes = events[index].plainFrame.wireBytes
             if dropBefore.contains(index), !dropped.contains(index) {
                 dropped.insert(index)
@@ -146,6 +164,7 @@ package final class FakeFreeSWITCH: Sendable {
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }
             }
             if await broadcast(bytes) == 0 { continue }  // dropped meanwhile: send it again
+            channels.sent(events[index])
             written += 1
             index += 1
         }
@@ -207,7 +226,10 @@ package final class FakeFreeSWITCH: Sendable {
         switch words.first ?? "" {
         case "uuid_kill":
             guard words.count >= 2 else { return "-USAGE: <uuid> [cause]\n" }
-            state.withLock { $0.kills.append(words.dropFirst().joined(separator: " ")) }
+            state.withLock {
+                $0.kills.append(words.dropFirst().joined(separator: " "))
+                $0.pendingKills.append((words[1], words.count > 2 ? words[2] : "NORMAL_CLEARING"))
+            }
             return "+OK\n"
         case "status":
             return "UP 0 years, 0 days, 1 hour, 0 minutes, 0 seconds\nFreeSWITCH (Version 1.10.12 fake) is ready\n"

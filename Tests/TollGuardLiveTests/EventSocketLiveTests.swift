@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import Synchronization
 import Testing
@@ -182,6 +183,44 @@ import TollGuardTestSupport
             #expect(kills.prefix(3).allSatisfy { $0.reason.hasPrefix("suspended") && $0.reply == "+OK" })
             #expect(kills.suffix(2).allSatisfy { $0.reason == "new call of a suspended account" })
             #expect(!server.commands.contains { $0.contains("hupall") })
+        }
+    }
+
+    @Test func theReplayServerEndsAKilledCallAtItsKill() async throws {
+        var configuration = TollGuardConfiguration()
+        configuration.suspension.rules = ["concurrent_international": .warning]
+        let server = try await FakeFreeSWITCH.start()
+        defer { Task { await server.stop() } }
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let burst = (0..<5).map { index in
+            let started = start.addingTimeInterval(Double(index) * 10)
+            return CallRecord(
+                dedupKey: "d0000000-0000-4000-8000-00000000000\(index)", callID: "d0000000-0000-4000-8000-00000000000\(index)",
+                account: "1001", callerNumber: "1001", destination: "01125261000000\(index)", context: "default",
+                sourceIP: "203.0.113.9", startedAt: started, answeredAt: started.addingTimeInterval(2),
+                endedAt: started.addingTimeInterval(3600), duration: 3600, billsec: 3598, disposition: .answered,
+                hangupCause: "NORMAL_CLEARING")
+        }
+        var writer = FreeSWITCHEventWriter()
+        // The whole script, hangups an hour later included: the kills must cut it short.
+        let events = writer.stream(burst, heartbeatSeconds: 3600).map(\.event)
+        try await Self.withRig(server: server, configuration: configuration) { rig in
+            try await server.waitForSubscribers()
+            try await server.replay(events, eventsPerSecond: 5)
+            try await Self.eventually {
+                try rig.database.writer.read { db in
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM calls WHERE account = '1001'") ?? 0
+                } == 5
+            }
+            let stored = try rig.database.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT hangup_cause, billsec, end_utc FROM calls WHERE account = '1001' ORDER BY start_utc")
+            }
+            #expect(server.kills.count == 5)
+            // Ended at the kill (the replay's clock is 10 s per call, 2 s to the answer, 5 events a
+            // second), not after the scripted hour.
+            #expect(stored.allSatisfy { ($0["hangup_cause"] as String) == "CALL_REJECTED" })
+            #expect(stored.allSatisfy { ($0["billsec"] as Int) <= 60 })
+            #expect(stored.map { $0["end_utc"] as String }.allSatisfy { $0 <= CivilTime.utcText(start.addingTimeInterval(60)) })
         }
     }
 }

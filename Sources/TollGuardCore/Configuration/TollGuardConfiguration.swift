@@ -121,7 +121,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         /// Format used when `--format` is not given (`auto` detects it).
         package var format = CDRFormat.auto
         /// Rows per transaction (and per checkpoint).
-        package var batchSize = 20_000
+        package var batchSize = 10_000
         /// A field longer than this rejects its row.
         package var maxFieldBytes = 65_536
         /// A line longer than this is cut, rejected and skipped.

@@ -5,7 +5,7 @@ package struct IngestOptions: Sendable {
     package var format: CDRFormat = .auto
     package var timeZone: TimeZone
     /// Rows per transaction; each transaction also moves the file's checkpoint.
-    package var batchSize = 20_000
+    package var batchSize = 10_000
     package var maxFieldBytes = 65_536
     /// Lines longer than this are cut, rejected as `line_too_long`, and skipped.
     package var maxLineBytes = 4 << 20

@@ -6,7 +6,7 @@ import TollGuardCore
     @Test func emptyFileGivesDefaults() throws {
         let loaded = try ConfigurationLoader.decode("")
         #expect(loaded.configuration == TollGuardConfiguration())
-        #expect(loaded.configuration.ingest.batchSize == 20_000)
+        #expect(loaded.configuration.ingest.batchSize == 10_000)
         #expect(loaded.configuration.site.timezone == "local")
     }
 

@@ -1,0 +1,73 @@
+import Foundation
+import TollGuardCore
+
+/// What the replay server knows of the channels in a replayed stream: where each A leg's hangup
+/// is, which calls answered so far, and which were killed. A killed call's hangup is rewritten to
+/// the kill (FreeSWITCH ends the channel at `uuid_kill`, it does not wait for the scripted end).
+struct ReplayedChannels {
+    private let events: [ESLEvent]
+    private var hangupIndex: [String: Int] = [:]
+    private var answered: Set<String> = []
+    private var killed: Set<String> = []
+    private var leftOut: Set<Int> = []
+    private var lastDate: Date?
+
+    init(_ events: [ESLEvent]) {
+        self.events = events
+        for (index, event) in events.enumerated() where event.name == "CHANNEL_HANGUP_COMPLETE" {
+            if let uuid = event.headers["Unique-ID"], event.headers["variable_originator"] == nil {
+                hangupIndex[uuid] = index
+            }
+        }
+    }
+
+    /// Records an event as sent.
+    mutating func sent(_ event: ESLEvent) {
+        if let date = event.date { lastDate = date }
+        if event.name == "CHANNEL_ANSWER", let uuid = event.headers["Unique-ID"] { answered.insert(uuid) }
+    }
+
+    /// Whether `event` belongs to a killed call (or a B leg of one) and is not sent.
+    func isLeftOut(_ event: ESLEvent) -> Bool {
+        guard !killed.isEmpty else { return false }
+        if let uuid = event.headers["Unique-ID"], killed.contains(uuid) { return true }
+        if let originator = event.headers["variable_originator"], killed.contains(originator) { return true }
+        return false
+    }
+
+    /// The hangup to send for `uuid`, killed with `cause` while the replay is at `index`; nil when
+    /// the call is not up (not replayed, already ended, or killed before).
+    mutating func kill(_ uuid: String, cause: String, after index: Int) -> ESLEvent? {
+        guard !killed.contains(uuid), let hangup = hangupIndex[uuid], hangup >= index else { return nil }
+        killed.insert(uuid)
+        return Self.rewrite(
+            events[hangup], endedAt: lastDate ?? events[hangup].date ?? Date(), cause: cause,
+            answered: answered.contains(uuid))
+    }
+
+    /// `hangup` as if the call had ended at `end` with `cause`.
+    static func rewrite(_ hangup: ESLEvent, endedAt end: Date, cause: String, answered: Bool) -> ESLEvent {
+        let headers = hangup.headers
+        let created = headers.eventMicrosecondDate("Caller-Channel-Created-Time") ?? end
+        let answeredAt = answered ? headers.eventMicrosecondDate("Caller-Channel-Answered-Time") : nil
+        let endMicros = Int64(end.timeIntervalSince1970 * 1_000_000)
+        let billsec = answeredAt.map { max(0, Int(end.timeIntervalSince($0))) } ?? 0
+        let duration = max(0, Int(end.timeIntervalSince(created)))
+        var rewritten = ESLHeaders()
+        for field in headers.all {
+            let value: String
+            switch field.name {
+            case "Event-Date-Timestamp", "Caller-Channel-Hangup-Time", "variable_end_uepoch": value = String(endMicros)
+            case "variable_end_epoch": value = String(endMicros / 1_000_000)
+            case "Hangup-Cause", "variable_hangup_cause": value = cause
+            case "variable_billsec": value = String(billsec)
+            case "variable_duration": value = String(duration)
+            case "Caller-Channel-Answered-Time", "variable_answer_uepoch": value = answered ? field.value : "0"
+            case "variable_answer_epoch": value = answered ? field.value : "0"
+            default: value = field.value
+            }
+            rewritten.append(name: field.name, value: value)
+        }
+        return ESLEvent(headers: rewritten, body: hangup.body)
+    }
+}
