@@ -255,8 +255,7 @@ private final class BatchProducer: @unchecked Sendable {
                 } else {
                     switch decoder.decode(bytes) {
                     case .success(let record):
-                        batch.calls.append(
-                            IngestBatch.PendingCall(record: record, line: number, destination: rater?.rate(record)))
+                        batch.calls.append(record, destination: rater?.rate(record), line: number)
                     case .failure(let problem):
                         batch.rejected.append(RejectedRow(line: number, problem: problem, raw: Array(bytes), isTruncated: false))
                     }

@@ -17,20 +17,8 @@ package struct IngestCheckpoint: Sendable, Hashable {
 
 /// The calls and rejected rows of consecutive lines, written in one transaction with the checkpoint.
 package struct IngestBatch: Sendable {
-    package struct PendingCall: Sendable {
-        package var record: CallRecord
-        package var line: Int
-        /// Classification and price, when the ingest has a rater.
-        package var destination: CallDestination?
-
-        package init(record: CallRecord, line: Int, destination: CallDestination? = nil) {
-            self.record = record
-            self.line = line
-            self.destination = destination
-        }
-    }
-
-    package var calls: [PendingCall] = []
+    /// The calls read, encoded for the insert on the reading thread.
+    package var calls = EncodedCalls()
     package var rejected: [RejectedRow] = []
     package var checkpoint: IngestCheckpoint?
     package var rowsRead = 0

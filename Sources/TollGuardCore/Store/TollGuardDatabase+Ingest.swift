@@ -74,17 +74,7 @@ extension TollGuardDatabase {
         try writer.write { db in
             var outcome = BatchOutcome()
             if !batch.calls.isEmpty {
-                let inserter = try CallInsertStatement(db)
-                for pending in batch.calls {
-                    if try inserter.insert(
-                        pending.record, destination: pending.destination, source: format.rawValue, fileID: fileID,
-                        line: pending.line)
-                    {
-                        outcome.inserted += 1
-                    } else {
-                        outcome.duplicates += 1
-                    }
-                }
+                outcome = try CallInsertStatement(db).insert(batch.calls, source: format.rawValue, fileID: fileID)
             }
             if !batch.rejected.isEmpty {
                 let now = CivilTime.utcText(Date())
@@ -128,18 +118,10 @@ extension TollGuardDatabase {
     /// Stores calls that come from no file (live events, CDR posts, tests), deduplicated as ingest
     /// does; `source` goes in `calls.source_format` (`fs-event-socket`, `fs-json-cdr`, a format name).
     package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], source: String) throws -> BatchOutcome {
-        try writer.write { db in
-            var outcome = BatchOutcome()
-            let inserter = try CallInsertStatement(db)
-            for call in calls {
-                if try inserter.insert(call.record, destination: call.destination, source: source, fileID: nil, line: nil) {
-                    outcome.inserted += 1
-                } else {
-                    outcome.duplicates += 1
-                }
-            }
-            return outcome
-        }
+        var encoded = EncodedCalls()
+        encoded.reserveCapacity(calls.count)
+        for call in calls { encoded.append(call.record, destination: call.destination, line: nil) }
+        return try writer.write { db in try CallInsertStatement(db).insert(encoded, source: source, fileID: nil) }
     }
 
     /// Marks the file as read to its end.
@@ -188,86 +170,72 @@ struct CallInsertStatement {
         collided = try db.cachedStatement(sql: "SELECT 1 FROM calls WHERE key_hash IS NULL AND dedup_key = ?")
     }
 
-    /// Inserts `call`; false when a call with its dedup key is already stored.
-    func insert(
-        _ call: CallRecord, destination: CallDestination? = nil, source: String, fileID: Int64?, line: Int?
-    ) throws -> Bool {
-        let slots = CallKeyHash.slots(
-            key: call.dedupKey, startedAt: Int64(call.startedAt.timeIntervalSince1970.rounded(.down)))
-        // Another source may have placed the call on the neighbouring day (its clock or time zone).
-        if let earlier = slots.earlierDay, try storedKey(under: earlier, is: call.dedupKey) == true { return false }
-        if let later = slots.laterDay, try storedKey(under: later, is: call.dedupKey) == true { return false }
-        if try step(call, destination, keyHash: slots.own, source: source, fileID: fileID, line: line) { return true }
-        // The slot is taken: the same call, or (rarely) another key with the same day and hash.
-        if try storedKey(under: slots.own, is: call.dedupKey) == true { return false }
-        let collidedBefore = try firstRow(collided, bind: { bind($0, call.dedupKey, 1) }) { _ in true }
-        if collidedBefore == true { return false }
-        return try step(call, destination, keyHash: nil, source: source, fileID: fileID, line: line)
-    }
-
-    /// Whether the call stored under `keyHash` has the dedup key `key`; nil when none is stored there.
-    private func storedKey(under keyHash: Int64, is key: String) throws -> Bool? {
-        var key = key
-        return try firstRow(keyForHash, bind: { sqlite3_bind_int64($0, 1, keyHash) }) { handle in
-            let count = Int(sqlite3_column_bytes(handle, 0))
-            guard let stored = sqlite3_column_text(handle, 0) else { return count == 0 && key.isEmpty }
-            return key.withUTF8 { bytes in
-                guard bytes.count == count, let base = bytes.baseAddress else { return bytes.count == count }
-                return memcmp(base, stored, count) == 0
-            }
-        }
-    }
-
-    private func step(
-        _ call: CallRecord, _ destination: CallDestination?, keyHash: Int64?, source: String, fileID: Int64?,
-        line: Int?
-    ) throws -> Bool {
+    /// Inserts the calls of `calls` not stored yet, all from `source` (and `fileID`'s file).
+    func insert(_ calls: EncodedCalls, source: String, fileID: Int64?) throws -> BatchOutcome {
+        var outcome = BatchOutcome()
         let handle = insert.sqliteStatement
         sqlite3_reset(handle)
-        if let keyHash { sqlite3_bind_int64(handle, 1, keyHash) } else { sqlite3_bind_null(handle, 1) }
-        bind(handle, call.dedupKey, 2)
-        bind(handle, call.callID, 3)
-        bind(handle, call.account, 4)
-        bind(handle, call.callerNumber, 5)
-        bind(handle, call.callerName, 6)
-        bind(handle, call.destination, 7)
-        bind(handle, call.context, 8)
-        bind(handle, call.sourceIP, 9)
-        bind(handle, call.trunk, 10)
-        bind(handle, call.startedAt, 11)
-        bind(handle, call.answeredAt, 12)
-        bind(handle, call.endedAt, 13)
-        sqlite3_bind_int64(handle, 14, Int64(call.duration))
-        sqlite3_bind_int64(handle, 15, Int64(call.billsec))
-        bind(handle, call.disposition.rawValue, 16)
-        bind(handle, call.hangupCause, 17)
-        bind(handle, call.userAgent, 18)
-        bind(handle, source, 19)
-        if let fileID { sqlite3_bind_int64(handle, 20, fileID) } else { sqlite3_bind_null(handle, 20) }
-        if let line { sqlite3_bind_int64(handle, 21, Int64(line)) } else { sqlite3_bind_null(handle, 21) }
-        if let destination {
-            let classification = destination.classification
-            bind(handle, classification.scope.rawValue, 22)
-            bind(handle, classification.e164, 23)
-            bind(handle, classification.region, 24)
-            if let code = classification.callingCode {
-                sqlite3_bind_int64(handle, 25, Int64(code))
-            } else {
-                sqlite3_bind_null(handle, 25)
-            }
-            bind(handle, classification.numberType?.rawValue, 26)
-            bind(handle, classification.risk.storedText, 27)
-            bind(handle, classification.hotspot?.prefix, 28)
-            bind(handle, destination.price.ratePrefix, 29)
-            sqlite3_bind_int64(handle, 30, destination.price.costMicros)
-            if let rate = destination.price.ratePerMinuteMicros {
-                sqlite3_bind_int64(handle, 31, rate)
-            } else {
-                sqlite3_bind_null(handle, 31)
-            }
-        } else {
-            for index in Int32(22)...31 { sqlite3_bind_null(handle, index) }
+        sqlite3_clear_bindings(handle)
+        bind(handle, source, Int32(EncodedCalls.sourceColumn))
+        if let fileID { sqlite3_bind_int64(handle, Int32(EncodedCalls.fileColumn), fileID) }
+        // No statement keeps pointing into the buffer once it is gone.
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+            sqlite3_clear_bindings(collided.sqliteStatement)
         }
+        try calls.bytes.withUnsafeBufferPointer { buffer in
+            guard let start = buffer.baseAddress else { return }  // no calls
+            let base = UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self)
+            for index in 0..<calls.count {
+                if try insert(calls, index, base: base) { outcome.inserted += 1 } else { outcome.duplicates += 1 }
+            }
+        }
+        return outcome
+    }
+
+    /// Inserts call `index`; false when a call with its dedup key is already stored.
+    private func insert(_ calls: EncodedCalls, _ index: Int, base: UnsafePointer<CChar>) throws -> Bool {
+        let slots = calls.slots[index]
+        // Another source may have placed the call on the neighbouring day (its clock or time zone).
+        if let earlier = slots.earlierDay, try storedKey(under: earlier, is: calls, index, base) == true { return false }
+        if let later = slots.laterDay, try storedKey(under: later, is: calls, index, base) == true { return false }
+        if try step(calls, index, base: base, keyHash: slots.own) { return true }
+        // The slot is taken: the same call, or (rarely) another key with the same day and hash.
+        if try storedKey(under: slots.own, is: calls, index, base) == true { return false }
+        let collidedBefore = try firstRow(collided, bind: { handle in
+            let (key, count) = calls.dedupKey(of: index, base: base)
+            sqlite3_bind_text(handle, 1, key, Int32(count), nil)  // SQLITE_STATIC: the buffer outlives the step
+        }) { _ in true }
+        if collidedBefore == true { return false }
+        return try step(calls, index, base: base, keyHash: nil)
+    }
+
+    /// Whether the call stored under `keyHash` has call `index`'s dedup key; nil when none is stored there.
+    private func storedKey(
+        under keyHash: Int64, is calls: EncodedCalls, _ index: Int, _ base: UnsafePointer<CChar>
+    ) throws -> Bool? {
+        try firstRow(keyForHash, bind: { sqlite3_bind_int64($0, 1, keyHash) }) { handle in
+            calls.dedupKey(
+                index, base: base, equals: sqlite3_column_text(handle, 0), count: Int(sqlite3_column_bytes(handle, 0)))
+        }
+    }
+
+    private func step(_ calls: EncodedCalls, _ index: Int, base: UnsafePointer<CChar>, keyHash: Int64?) throws -> Bool {
+        let handle = insert.sqliteStatement
+        sqlite3_reset(handle)
+        calls.forEachColumn(of: index, base: base) { column, field in
+            if column == EncodedCalls.sourceColumn || column == EncodedCalls.fileColumn { return }  // the batch's
+            switch field {
+            case .null:
+                sqlite3_bind_null(handle, Int32(column))
+            case .integer(let number):
+                sqlite3_bind_int64(handle, Int32(column), number)
+            case .text(let text, let count):
+                sqlite3_bind_text(handle, Int32(column), text, Int32(count), nil)  // SQLITE_STATIC
+            }
+        }
+        if let keyHash { sqlite3_bind_int64(handle, Int32(EncodedCalls.keyHashColumn), keyHash) }
         try check(sqlite3_step(handle), handle, expected: SQLITE_DONE)
         return sqlite3_changes(db.sqliteConnection) > 0
     }
@@ -309,17 +277,5 @@ struct CallInsertStatement {
             }
         }
     }
-
-    private func bind(_ handle: OpaquePointer, _ date: Date?, _ index: Int32) {
-        guard let date else {
-            sqlite3_bind_null(handle, index)
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 19) { buffer in
-            CivilTime.writeUTC(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)), into: buffer)
-            buffer.withMemoryRebound(to: CChar.self) { chars in
-                _ = sqlite3_bind_text(handle, index, chars.baseAddress, 19, Self.transient)
-            }
-        }
-    }
 }
+

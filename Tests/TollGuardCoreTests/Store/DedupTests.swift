@@ -14,7 +14,7 @@ import TollGuardTestSupport
 
     private func commit(_ records: [CallRecord], _ database: TollGuardDatabase, fileID: Int64) throws -> BatchOutcome {
         var batch = IngestBatch()
-        batch.calls = records.enumerated().map { IngestBatch.PendingCall(record: $1, line: $0 + 1) }
+        for (index, record) in records.enumerated() { batch.calls.append(record, destination: nil, line: index + 1) }
         batch.rowsRead = records.count
         return try database.commit(batch, fileID: fileID, path: "test", format: .fsExample)
     }
