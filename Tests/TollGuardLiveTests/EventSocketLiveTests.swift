@@ -78,6 +78,20 @@ import TollGuardTestSupport
         _ = folder
     }
 
+    /// Five hour-long calls from account 1001 to Somalia, `secondsApart` apart, each answered after 2 s.
+    static func irsfBurst(uuidPrefix: String, secondsApart: Double) -> [CallRecord] {
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        return (0..<5).map { index in
+            let started = start.addingTimeInterval(Double(index) * secondsApart)
+            let uuid = "\(uuidPrefix)0000000-0000-4000-8000-00000000000\(index)"
+            return CallRecord(
+                dedupKey: uuid, callID: uuid, account: "1001", callerNumber: "1001",
+                destination: "01125261000000\(index)", context: "default", sourceIP: "203.0.113.9", startedAt: started,
+                answeredAt: started.addingTimeInterval(2), endedAt: started.addingTimeInterval(3600), duration: 3600,
+                billsec: 3598, disposition: .answered, hangupCause: "NORMAL_CLEARING")
+        }
+    }
+
     /// Waits until `condition` holds (or fails after `seconds`).
     static func eventually(_ seconds: Double = 60, _ condition: () throws -> Bool) async throws {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -157,16 +171,7 @@ import TollGuardTestSupport
         let server = try await FakeFreeSWITCH.start()
         defer { Task { await server.stop() } }
         // An IRSF burst: five long calls to Somalia a second apart, each answered.
-        let start = Date(timeIntervalSince1970: 1_795_000_000)
-        let burst = (0..<5).map { index in
-            let started = start.addingTimeInterval(Double(index))
-            return CallRecord(
-                dedupKey: "b0000000-0000-4000-8000-00000000000\(index)", callID: "b0000000-0000-4000-8000-00000000000\(index)",
-                account: "1001", callerNumber: "1001", destination: "01125261000000\(index)", context: "default",
-                sourceIP: "203.0.113.9", startedAt: started, answeredAt: started.addingTimeInterval(2),
-                endedAt: started.addingTimeInterval(3600), duration: 3600, billsec: 3598, disposition: .answered,
-                hangupCause: "NORMAL_CLEARING")
-        }
+        let burst = Self.irsfBurst(uuidPrefix: "b", secondsApart: 1)
         var writer = FreeSWITCHEventWriter()
         let events = writer.stream(burst).map(\.event).filter { $0.name != "CHANNEL_HANGUP_COMPLETE" }
         try await Self.withRig(server: server, configuration: configuration) { rig in
@@ -192,15 +197,7 @@ import TollGuardTestSupport
         let server = try await FakeFreeSWITCH.start()
         defer { Task { await server.stop() } }
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        let burst = (0..<5).map { index in
-            let started = start.addingTimeInterval(Double(index) * 10)
-            return CallRecord(
-                dedupKey: "d0000000-0000-4000-8000-00000000000\(index)", callID: "d0000000-0000-4000-8000-00000000000\(index)",
-                account: "1001", callerNumber: "1001", destination: "01125261000000\(index)", context: "default",
-                sourceIP: "203.0.113.9", startedAt: started, answeredAt: started.addingTimeInterval(2),
-                endedAt: started.addingTimeInterval(3600), duration: 3600, billsec: 3598, disposition: .answered,
-                hangupCause: "NORMAL_CLEARING")
-        }
+        let burst = Self.irsfBurst(uuidPrefix: "d", secondsApart: 10)
         var writer = FreeSWITCHEventWriter()
         // The whole script, hangups an hour later included: the kills must cut it short.
         let events = writer.stream(burst, heartbeatSeconds: 3600).map(\.event)
