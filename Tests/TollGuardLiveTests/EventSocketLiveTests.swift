@@ -177,7 +177,8 @@ import TollGuardTestSupport
         try await Self.withRig(server: server, configuration: configuration) { rig in
             try await server.waitForSubscribers()
             for event in events { await server.publish(event) }
-            try await Self.eventually { server.kills.count >= 5 }
+            // The switch has the kill before the pipeline has its reply and records it.
+            try await Self.eventually { try server.kills.count >= 5 && rig.database.callKills(account: "1001").count >= 5 }
             let suspension = try #require(try rig.database.activeSuspension(account: "1001"))
             #expect(suspension.reason.contains("concurrent"))
             #expect(
