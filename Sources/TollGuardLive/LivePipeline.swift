@@ -133,16 +133,7 @@ package struct LivePipeline: Sendable {
                 }
                 suspended = now
             case .reload:
-                // The warm-up reads the store: what is pending goes there first.
-                let newlySuspended = try flush(&state)
-                suspended.formUnion(newlySuspended.map(\.account))
-                let configuration = configuration
-                let (engine, rater) = try makeEngine(configuration, now: Date())
-                monitor.replaceEngine(engine, rater: rater)
-                state = makeFlushState(configuration)
-                settings = configuration.eventSocket
-                stats.reloads.add(1, ordering: .relaxed)
-                logger.notice("reloaded the configuration, lists, quotas and rates; \(monitor.calls.count) calls in progress kept")
+                break  // after the flush below: the new engine's warm-up reads what it stores
             }
             stats.liveCalls.store(monitor.calls.count, ordering: .relaxed)
             if state.hasFindings || state.completed.count >= 500 || state.isDue || isTick(input) {
@@ -154,6 +145,20 @@ package struct LivePipeline: Sendable {
                             monitor.uuids(ofAccount: suspension.account), account: suspension.account,
                             reason: "suspended (suspension \(suspension.id): \(suspension.reason))", switchTime: switchTime)
                     }
+                }
+            }
+            if case .reload = input {
+                let configuration = configuration
+                do {
+                    let (engine, rater) = try makeEngine(configuration, now: Date())
+                    monitor.replaceEngine(engine, rater: rater)
+                    state = makeFlushState(configuration)
+                    settings = configuration.eventSocket
+                    stats.reloads.add(1, ordering: .relaxed)
+                    logger.notice(
+                        "reloaded the configuration, lists, quotas and rates; \(monitor.calls.count) calls in progress kept")
+                } catch {
+                    logger.error("reload: the engine could not be rebuilt, the running one stays: \(error)")
                 }
             }
         }
