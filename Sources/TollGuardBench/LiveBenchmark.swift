@@ -115,37 +115,19 @@ struct LiveBenchmark: AsyncParsableCommand {
         try await server.waitForSubscribers()
 
         var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: timeScale)
-        let clock = ContinuousClock()
-        let warmupEvents = analyze ? Int(rate * warmupSeconds) : 0
-        let warmupStarted = clock.now
-        for index in 0..<warmupEvents {
-            let due = warmupStarted + .milliseconds(Int(Double(index) / rate * 1000))
-            if due > clock.now { try await Task.sleep(until: due, clock: clock) }
-            await server.publish(traffic.next())
-        }
-        while received.count.load(ordering: .relaxed) < warmupEvents, (clock.now - warmupStarted).seconds < warmupSeconds + 30 {
-            try await Task.sleep(for: .milliseconds(20))
+        if analyze {
+            _ = try await send(Int(rate * warmupSeconds), of: &traffic, to: server, received: received)
         }
         received.count.store(0, ordering: .relaxed)
         pipeline.stats.alertLatencies.withLock { $0 = [] }
-        let started = clock.now
         let total = Int(rate * seconds)
-        var rssStart = 0.0
-        var rssMiddle = 0.0
+        // RSS at each tenth of the run: [1] is the run's 10 %, [5] its middle.
         var series: [Double] = []
-        for index in 0..<total {
-            let due = started + .milliseconds(Int(Double(index) / rate * 1000))
-            if due > clock.now { try await Task.sleep(until: due, clock: clock) }
-            await server.publish(traffic.next())
-            if index == total / 10 { rssStart = Self.residentMegabytes() }
-            if index == total / 2 { rssMiddle = Self.residentMegabytes() }
+        let (sentSeconds, takenSeconds) = try await send(total, of: &traffic, to: server, received: received) { index in
             if index % max(1, total / 10) == 0 { series.append(Self.residentMegabytes()) }
         }
-        let sentSeconds = (clock.now - started).seconds
-        while received.count.load(ordering: .relaxed) < total, (clock.now - started).seconds < sentSeconds + 30 {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let takenSeconds = (clock.now - started).seconds
+        let rssStart = series.count > 1 ? series[1] : 0
+        let rssMiddle = series.count > 5 ? series[5] : 0
         let rssEnd = Self.residentMegabytes()
         if analyze {
             print("RSS every tenth of the measured run (MB): " + (series + [rssEnd]).map { String(format: "%.0f", $0) }.joined(separator: " "))
@@ -158,6 +140,29 @@ struct LiveBenchmark: AsyncParsableCommand {
         return Result(
             sentPerSecond: Double(total) / sentSeconds, takenPerSecond: Double(received.count.load(ordering: .relaxed)) / takenSeconds,
             rssStart: rssStart, rssMiddle: rssMiddle, rssEnd: rssEnd, latencies: pipeline.stats.alertLatencies.withLock { $0 })
+    }
+
+    /// Sends `count` events of `traffic` at `rate` a second, calling `each` with each index once
+    /// it is sent, then waits (30 s at most) until the client has received them all. Returns the
+    /// seconds the sending took and the seconds until the last was received.
+    private func send(
+        _ count: Int, of traffic: inout LiveTraffic, to server: FakeFreeSWITCH, received: EventCounter,
+        each: (Int) -> Void = { _ in }
+    ) async throws -> (sent: Double, taken: Double) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let before = received.count.load(ordering: .relaxed)
+        for index in 0..<count {
+            let due = started + .milliseconds(Int(Double(index) / rate * 1000))
+            if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+            await server.publish(traffic.next())
+            each(index)
+        }
+        let sentSeconds = (clock.now - started).seconds
+        while received.count.load(ordering: .relaxed) - before < count, (clock.now - started).seconds < sentSeconds + 30 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (sentSeconds, (clock.now - started).seconds)
     }
 
     static func residentMegabytes() -> Double {

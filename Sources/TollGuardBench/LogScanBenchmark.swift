@@ -51,8 +51,8 @@ struct LogScanBenchmark: ParsableCommand {
             let grepRun = try measure(
                 ["env", "LC_ALL=C", "grep", "-cE", "SIP auth (failure|challenge)|Can't find user", log], stdoutTo: grepOut)
             print(String(format: "  run: tollguard %.3f s, grep %.3f s", ourRun.seconds, grepRun.seconds))
-            if ourRun.seconds < scan?.seconds ?? .infinity { scan = ourRun }
-            if grepRun.seconds < grep?.seconds ?? .infinity { grep = grepRun }
+            scan.keepFaster(ourRun)
+            grep.keepFaster(grepRun)
         }
         guard let scan, let grep else { return }
         let first = (try? String(contentsOfFile: ours, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""

@@ -21,6 +21,13 @@ struct Measurement {
     var status: Int32
 }
 
+extension Optional where Wrapped == Measurement {
+    /// Keeps `run` when it is the fastest so far (best-of-N runs on a noisy machine).
+    mutating func keepFaster(_ run: Measurement) {
+        if run.seconds < (self?.seconds ?? .infinity) { self = run }
+    }
+}
+
 /// Runs `arguments` (no shell) and measures it with wait4's resource usage.
 func measure(_ arguments: [String], quiet: Bool = true, stdoutTo file: String? = nil) throws -> Measurement {
     var pid: pid_t = 0
@@ -119,9 +126,9 @@ struct IngestBenchmark: ParsableCommand {
                 String(
                     format: "  run: sqlite3 .import %.2f s, tollguard ingest %.2f s, SQLite floor %.2f s", baselineRun.seconds,
                     ourRun.seconds, floorRun.seconds))
-            if baselineRun.seconds < baseline?.seconds ?? .infinity { baseline = baselineRun }
-            if ourRun.seconds < ours?.seconds ?? .infinity { ours = ourRun }
-            if floorRun.status == 0, floorRun.seconds < floor?.seconds ?? .infinity { floor = floorRun }
+            baseline.keepFaster(baselineRun)
+            ours.keepFaster(ourRun)
+            if floorRun.status == 0 { floor.keepFaster(floorRun) }
         }
         guard let baseline, let ours else { return }
         let stored = try TollGuardDatabase.open(path: tollguardDatabase).callCount()

@@ -62,8 +62,8 @@ struct ReplayedChannels {
             case "Hangup-Cause", "variable_hangup_cause": value = cause
             case "variable_billsec": value = String(billsec)
             case "variable_duration": value = String(duration)
-            case "Caller-Channel-Answered-Time", "variable_answer_uepoch": value = answered ? field.value : "0"
-            case "variable_answer_epoch": value = answered ? field.value : "0"
+            case "Caller-Channel-Answered-Time", "variable_answer_uepoch", "variable_answer_epoch":
+                value = answered ? field.value : "0"
             default: value = field.value
             }
             rewritten.append(name: field.name, value: value)
