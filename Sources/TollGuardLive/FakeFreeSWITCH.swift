@@ -164,7 +164,7 @@ package final class FakeFreeSWITCH: Sendable {
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }
             }
             if await broadcast(bytes) == 0 { continue }  // dropped meanwhile: send it again
-            channels.sent(events[index])
+            channels.sent(index)
             written += 1
             index += 1
         }

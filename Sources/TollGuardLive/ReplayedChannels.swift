@@ -1,30 +1,33 @@
 import Foundation
 import TollGuardCore
 
-/// What the replay server knows of the channels in a replayed stream: where each A leg's hangup
-/// is, which calls answered so far, and which were killed. A killed call's hangup is rewritten to
-/// the kill (FreeSWITCH ends the channel at `uuid_kill`, it does not wait for the scripted end).
+/// What the replay server knows of the channels in a replayed stream: where each A leg's answer and
+/// hangup are, how far the replay got, and which calls were killed. A killed call's hangup is
+/// rewritten to the kill (FreeSWITCH ends the channel at `uuid_kill`, it does not wait for the
+/// scripted end). Sending an event costs one comparison; the rest is worked out at a kill.
 struct ReplayedChannels {
     private let events: [ESLEvent]
+    private var answerIndex: [String: Int] = [:]
     private var hangupIndex: [String: Int] = [:]
-    private var answered: Set<String> = []
     private var killed: Set<String> = []
-    private var leftOut: Set<Int> = []
-    private var lastDate: Date?
+    /// The furthest event sent (a reconnect's overlap sends some again).
+    private var furthestSent = -1
 
     init(_ events: [ESLEvent]) {
         self.events = events
-        for (index, event) in events.enumerated() where event.name == "CHANNEL_HANGUP_COMPLETE" {
-            if let uuid = event.headers["Unique-ID"], event.headers["variable_originator"] == nil {
-                hangupIndex[uuid] = index
+        for (index, event) in events.enumerated() {
+            guard event.headers["variable_originator"] == nil, let uuid = event.headers["Unique-ID"] else { continue }
+            switch event.name {
+            case "CHANNEL_ANSWER": answerIndex[uuid] = answerIndex[uuid] ?? index
+            case "CHANNEL_HANGUP_COMPLETE": hangupIndex[uuid] = index
+            default: break
             }
         }
     }
 
-    /// Records an event as sent.
-    mutating func sent(_ event: ESLEvent) {
-        if let date = event.date { lastDate = date }
-        if event.name == "CHANNEL_ANSWER", let uuid = event.headers["Unique-ID"] { answered.insert(uuid) }
+    /// Records event `index` as sent.
+    mutating func sent(_ index: Int) {
+        furthestSent = max(furthestSent, index)
     }
 
     /// Whether `event` belongs to a killed call (or a B leg of one) and is not sent.
@@ -40,9 +43,11 @@ struct ReplayedChannels {
     mutating func kill(_ uuid: String, cause: String, after index: Int) -> ESLEvent? {
         guard !killed.contains(uuid), let hangup = hangupIndex[uuid], hangup >= index else { return nil }
         killed.insert(uuid)
+        // The switch's time: that of the furthest event sent that carries one.
+        let now = events[...max(furthestSent, 0)].reversed().lazy.compactMap(\.date).first
         return Self.rewrite(
-            events[hangup], endedAt: lastDate ?? events[hangup].date ?? Date(), cause: cause,
-            answered: answered.contains(uuid))
+            events[hangup], endedAt: now ?? events[hangup].date ?? Date(), cause: cause,
+            answered: answerIndex[uuid].map { $0 <= furthestSent } ?? false)
     }
 
     /// `hangup` as if the call had ended at `end` with `cause`.
