@@ -127,13 +127,14 @@ package struct CDRFileIngester: Sendable {
             thread.waitUntilDone()
         }
         let path = summary.path
+        let dayKeys = StoredDayKeys()
         while let next = queue.pop() {
             let batch: IngestBatch
             switch next {
             case .success(let value): batch = value
             case .failure(let error): throw error
             }
-            let outcome = try database.commit(batch, fileID: fileID, path: path, format: format)
+            let outcome = try database.commit(batch, fileID: fileID, path: path, format: format, dayKeys: dayKeys)
             summary.rowsRead += batch.rowsRead
             summary.inserted += outcome.inserted
             summary.duplicates += outcome.duplicates

@@ -42,6 +42,14 @@ package enum CallKeyHash {
         value(day: dayAndSecond(epochSeconds).day, hash: keyHash(key))
     }
 
+    /// The day (since 2000-01-01) a stored value belongs to.
+    package static func day(of value: Int64) -> Int64 { value >> Int64(hashBits) }
+
+    /// Every value a day's calls can be stored under.
+    package static func range(ofDay day: Int64) -> ClosedRange<Int64> {
+        (day << Int64(hashBits))...((day + 1) << Int64(hashBits) - 1)
+    }
+
     private static func value(day: Int64, hash: UInt64) -> Int64 {
         Int64(bitPattern: UInt64(day) << hashBits | hash >> (64 - hashBits))
     }

@@ -69,12 +69,17 @@ extension TollGuardDatabase {
     }
 
     /// Writes a batch and moves the file's checkpoint, all in one transaction, so a crash
-    /// leaves either the whole batch or none of it.
-    package func commit(_ batch: IngestBatch, fileID: Int64, path: String, format: CDRFormat) throws -> BatchOutcome {
+    /// leaves either the whole batch or none of it. `dayKeys` is the run's cache of stored keys,
+    /// kept from batch to batch.
+    package func commit(
+        _ batch: IngestBatch, fileID: Int64, path: String, format: CDRFormat, dayKeys: StoredDayKeys? = nil
+    ) throws -> BatchOutcome {
         try writer.write { db in
+            try dayKeys?.beginTransaction(db)
             var outcome = BatchOutcome()
             if !batch.calls.isEmpty {
-                outcome = try CallInsertStatement(db).insert(batch.calls, source: format.rawValue, fileID: fileID)
+                outcome = try CallInsertStatement(db, dayKeys: dayKeys).insert(
+                    batch.calls, source: format.rawValue, fileID: fileID)
             }
             if !batch.rejected.isEmpty {
                 let now = CivilTime.utcText(Date())
@@ -111,6 +116,7 @@ extension TollGuardDatabase {
                     batch.rowsRead, outcome.inserted, outcome.duplicates, batch.rejected.count,
                     CivilTime.utcText(Date()), fileID,
                 ])
+            try dayKeys?.endTransaction(db)
             return outcome
         }
     }
@@ -153,10 +159,12 @@ struct CallInsertStatement {
     private let keyForHash: Statement
     private let collided: Statement
     private let db: Database
+    private let dayKeys: StoredDayKeys?
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(_ db: Database) throws {
+    init(_ db: Database, dayKeys: StoredDayKeys? = nil) throws {
         self.db = db
+        self.dayKeys = dayKeys
         insert = try db.cachedStatement(
             sql: """
                 INSERT INTO calls (key_hash, dedup_key, call_id, account, caller_number, caller_name, destination,
@@ -198,9 +206,15 @@ struct CallInsertStatement {
     private func insert(_ calls: EncodedCalls, _ index: Int, base: UnsafePointer<CChar>) throws -> Bool {
         let slots = calls.slots[index]
         // Another source may have placed the call on the neighbouring day (its clock or time zone).
-        if let earlier = slots.earlierDay, try storedKey(under: earlier, is: calls, index, base) == true { return false }
-        if let later = slots.laterDay, try storedKey(under: later, is: calls, index, base) == true { return false }
-        if try step(calls, index, base: base, keyHash: slots.own) { return true }
+        if try isStored(underNeighbour: slots.earlierDay, calls, index, base)
+            || isStored(underNeighbour: slots.laterDay, calls, index, base)
+        {
+            return false
+        }
+        if try step(calls, index, base: base, keyHash: slots.own) {
+            dayKeys?.inserted(slots.own)
+            return true
+        }
         // The slot is taken: the same call, or (rarely) another key with the same day and hash.
         if try storedKey(under: slots.own, is: calls, index, base) == true { return false }
         let collidedBefore = try firstRow(collided, bind: { handle in
@@ -209,6 +223,15 @@ struct CallInsertStatement {
         }) { _ in true }
         if collidedBefore == true { return false }
         return try step(calls, index, base: base, keyHash: nil)
+    }
+
+    /// Whether call `index` is stored under `slot`, a neighbouring day's value (asked of SQLite only
+    /// when the run's `dayKeys` do not rule it out).
+    private func isStored(
+        underNeighbour slot: Int64?, _ calls: EncodedCalls, _ index: Int, _ base: UnsafePointer<CChar>
+    ) throws -> Bool {
+        guard let slot, try dayKeys?.mayBeStored(slot, db) ?? true else { return false }
+        return try storedKey(under: slot, is: calls, index, base) == true
     }
 
     /// Whether the call stored under `keyHash` has call `index`'s dedup key; nil when none is stored there.

@@ -84,6 +84,57 @@ import TollGuardTestSupport
         #expect(try database.callCount() == 3)
     }
 
+    /// Commits `calls` as one ingest batch of file `fileID`, through the run's `dayKeys`.
+    private func commit(
+        _ calls: [CallRecord], _ database: TollGuardDatabase, fileID: Int64, dayKeys: StoredDayKeys
+    ) throws -> BatchOutcome {
+        var batch = IngestBatch()
+        for (index, record) in calls.enumerated() { batch.calls.append(record, destination: nil, line: index + 1) }
+        batch.rowsRead = calls.count
+        return try database.commit(batch, fileID: fileID, path: "test", format: .fsExample, dayKeys: dayKeys)
+    }
+
+    private static let noon: TimeInterval = 1_774_008_000  // 2026-03-20 12:00 UTC
+    private static let hour: TimeInterval = 3_600
+
+    @Test func anIngestRunFindsACallItStoredOnTheNeighbouringDayEarlierInTheRun() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let fileID = try database.registerFile(fingerprint: "f", path: "test", format: .fsExample, compressed: false, restart: false)
+        let dayKeys = StoredDayKeys()
+        // Noon on day D looks at D+1 (empty, and now remembered); the next morning's call is then
+        // stored on D+1 and must join what the run remembers of it.
+        let first = try commit(
+            [call("noon-d", startingAt: Self.noon), call("uuid-x", startingAt: Self.noon + 23 * Self.hour)], database,
+            fileID: fileID, dayKeys: dayKeys)
+        #expect(first.inserted == 2)
+        // The same call again with a start two hours earlier, on day D: a duplicate, found under D+1.
+        let second = try commit(
+            [call("uuid-x", startingAt: Self.noon + 9 * Self.hour)], database, fileID: fileID, dayKeys: dayKeys)
+        #expect(second.duplicates == 1)
+        #expect(try database.callCount() == 2)
+    }
+
+    @Test func callsStoredOutsideTheRunBetweenItsBatchesAreStillFound() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("day-keys-\(UUID()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let database = try TollGuardDatabase.open(path: path)
+        let fileID = try database.registerFile(fingerprint: "f", path: "test", format: .fsExample, compressed: false, restart: false)
+        let dayKeys = StoredDayKeys()
+        #expect(try commit([call("noon-d", startingAt: Self.noon)], database, fileID: fileID, dayKeys: dayKeys).inserted == 1)
+        // Another process stores a call on D+1, which the run has read as empty (another connection commits).
+        let otherProcess = try TollGuardDatabase.open(path: path)
+        #expect(try otherProcess.store([(call("uuid-y", startingAt: Self.noon + 23 * Self.hour), nil)], source: "x").inserted == 1)
+        let afterOtherProcess = try commit(
+            [call("uuid-y", startingAt: Self.noon + 9 * Self.hour)], database, fileID: fileID, dayKeys: dayKeys)
+        #expect(afterOtherProcess.duplicates == 1)
+        // This process's live path stores one on the same connection.
+        #expect(try database.store([(call("uuid-z", startingAt: Self.noon + 22 * Self.hour), nil)], source: "x").inserted == 1)
+        let afterLivePath = try commit(
+            [call("uuid-z", startingAt: Self.noon + 8 * Self.hour)], database, fileID: fileID, dayKeys: dayKeys)
+        #expect(afterLivePath.duplicates == 1)
+        #expect(try database.callCount() == 3)
+    }
+
     @Test func migrationMovesStoredCallsToDayOrderedValuesAndReingestInsertsNothing() throws {
         let queue = try DatabaseQueue()
         try TollGuardDatabase.migrator.migrate(queue, upTo: "v7-followed-files")
