@@ -25,7 +25,7 @@ import TollGuardTestSupport
         return rows.joined(separator: "\n") + "\n"
     }
 
-    @Test func quotaAnalyzeAndAlertsWorkTogether() throws {
+    @Test func quotaAnalyzeAndAlertsWorkTogether() async throws {
         let folder = try TemporaryDirectory()
         let config = try folder.write(
             "tollguard.toml",
@@ -40,17 +40,17 @@ import TollGuardTestSupport
         let db = folder.path("tg.sqlite")
         let common = ["--config", config, "--db", db]
         let reports = ["--reports", folder.path("reports")]
-        try CLITests.run(["rates", "import", "--example"] + common)
-        #expect(try CLITests.run(["ingest", csv] + common).status == 0)
+        try await CLITests.run(["rates", "import", "--example"] + common)
+        #expect(try await CLITests.run(["ingest", csv] + common).status == 0)
 
         #expect(
-            try CLITests.run(["quota", "set", "1023", "30"] + common).stdout.contains(
+            try await CLITests.run(["quota", "set", "1023", "30"] + common).stdout.contains(
                 "quota for 1023: 30.00 USD per day"))
-        let quotas = try CLITests.run(["quota", "list"] + common).stdout
+        let quotas = try await CLITests.run(["quota", "list"] + common).stdout
         #expect(quotas.contains("default for everyone ([analysis.account] daily_quota): 50.00 USD"))
         #expect(quotas.contains("1023"))
 
-        let analyzed = try CLITests.run(["analyze", "--from", "2026-11-20", "--json"] + common + reports)
+        let analyzed = try await CLITests.run(["analyze", "--from", "2026-11-20", "--json"] + common + reports)
         #expect(analyzed.status == 0)
         let summary = try JSONSerialization.jsonObject(with: Data(analyzed.stdout.utf8)) as? [String: Any]
         #expect(summary?["calls_analyzed"] as? Int == 22)
@@ -63,10 +63,10 @@ import TollGuardTestSupport
         #expect(alerts.allSatisfy { $0["subject"] as? String != "1001" })
         #expect(summary?["reports"] as? [String] == [folder.path("reports") + "/2026-11-20.html"])
 
-        let again = try CLITests.run(["analyze", "--from", "2026-11-20", "--no-report"] + common).stdout
+        let again = try await CLITests.run(["analyze", "--from", "2026-11-20", "--no-report"] + common).stdout
         #expect(again.contains("alerts: 0 new, 0 updated"))
 
-        let listed = try CLITests.run(["alerts", "list", "--severity", "high", "--json"] + common)
+        let listed = try await CLITests.run(["alerts", "list", "--severity", "high", "--json"] + common)
         let list = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(!list.isEmpty)
         for key in [
@@ -76,25 +76,25 @@ import TollGuardTestSupport
             #expect(list.first?[key] != nil, "alerts list --json lacks \(key)")
         }
         let id = try #require(list.first?["id"] as? Int)
-        let shown = try CLITests.run(["alerts", "show", String(id), "--json"] + common)
+        let shown = try await CLITests.run(["alerts", "show", String(id), "--json"] + common)
         let detail = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
         let calls = detail?["calls"] as? [[String: Any]] ?? []
         #expect(!calls.isEmpty)
         #expect(calls.first?["account"] as? String == "1023")
         #expect(calls.first?["region"] as? String == "LV")
 
-        let acked = try CLITests.run(["alerts", "ack", String(id), "--comment", "on it", "--by", "ops"] + common)
+        let acked = try await CLITests.run(["alerts", "ack", String(id), "--comment", "on it", "--by", "ops"] + common)
         #expect(acked.stdout == "alert \(id) is now acknowledged\n")
-        let refused = try CLITests.run(["alerts", "ack", String(id)] + common)
+        let refused = try await CLITests.run(["alerts", "ack", String(id)] + common)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("alert \(id) is acknowledged; it cannot become acknowledged"))
-        let fp = try CLITests.run(["alerts", "false-positive", String(id)] + common)
+        let fp = try await CLITests.run(["alerts", "false-positive", String(id)] + common)
         #expect(fp.stdout.contains("stays quiet"))
         #expect(
-            try CLITests.run(["alerts", "list", "--state", "false_positive"] + common).stdout.contains("false_positive")
+            try await CLITests.run(["alerts", "list", "--state", "false_positive"] + common).stdout.contains("false_positive")
         )
 
-        #expect(try CLITests.run(["quota", "remove", "1023"] + common).status == 0)
-        #expect(try CLITests.run(["quota", "remove", "1023"] + common).stderr.contains("no quota set for 1023"))
+        #expect(try await CLITests.run(["quota", "remove", "1023"] + common).status == 0)
+        #expect(try await CLITests.run(["quota", "remove", "1023"] + common).stderr.contains("no quota set for 1023"))
     }
 }

@@ -15,14 +15,21 @@ import TollGuardTestSupport
         return url
     }
 
-    struct Output {
+    struct Output: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String
     }
 
+    /// Runs `tollguard` with `arguments` to its end (on a thread of its own: see `onOwnThread`).
     @discardableResult
-    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Output {
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) async throws
+        -> Output
+    {
+        try await onOwnThread { try runBlocking(arguments, stdin: stdin, environment: environment) }
+    }
+
+    private static func runBlocking(_ arguments: [String], stdin: Data?, environment: [String: String]) throws -> Output {
         let process = Process()
         process.executableURL = buildDirectory.appendingPathComponent("tollguard")
         process.arguments = arguments
@@ -48,12 +55,12 @@ import TollGuardTestSupport
             stderr: String(decoding: stderrData, as: UTF8.self))
     }
 
-    @Test func ingestJSONSummaryAndReingest() throws {
+    @Test func ingestJSONSummaryAndReingest() async throws {
         let directory = try TemporaryDirectory()
         let file = directory.path("Master.csv")
         try ExampleCDRWriter.writeFile(path: file, rows: 3000, seed: 21)
         let db = directory.path("t.sqlite")
-        let first = try Self.run(["ingest", "--db", db, "--timezone", "UTC", "--json", file])
+        let first = try await Self.run(["ingest", "--db", db, "--timezone", "UTC", "--json", file])
         #expect(first.status == 0)
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
@@ -63,21 +70,21 @@ import TollGuardTestSupport
         #expect(json["duplicates"] as? Int == 0)
         #expect(json["rejected"] as? Int == 0)
         #expect(json["seconds"] is Double)
-        let again = try Self.run(["ingest", "--db", db, "--timezone", "UTC", "--json", file])
+        let again = try await Self.run(["ingest", "--db", db, "--timezone", "UTC", "--json", file])
         let second = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
         #expect(second["inserted"] as? Int == 0)
         // No progress bar when stderr is not a terminal.
         #expect(first.stderr.isEmpty)
     }
 
-    @Test func standardInputAndStrict() throws {
+    @Test func standardInputAndStrict() async throws {
         let directory = try TemporaryDirectory()
         let db = directory.path("t.sqlite")
         var writer = ExampleCDRWriter(seed: 2)
         var bytes: [UInt8] = []
         writer.appendRows(10, to: &bytes)
         bytes += Array("\"broken\n".utf8)
-        let result = try Self.run(
+        let result = try await Self.run(
             ["ingest", "--db", db, "--strict", "--format", "fs-example", "-"], stdin: Data(bytes))
         #expect(result.status == 3)
         #expect(result.stdout.contains("10 inserted"))
@@ -85,35 +92,41 @@ import TollGuardTestSupport
         #expect(try TollGuardDatabase.open(path: db).callCount() == 10)
     }
 
-    @Test func environmentNamesTheDatabaseAndConfig() throws {
+    @Test func environmentNamesTheDatabaseAndConfig() async throws {
         let directory = try TemporaryDirectory()
         let config = try directory.write(
             "tollguard.toml", text: "[site]\ntimezone = \"Europe/Berlin\"\n[ingest]\nbatch_size = 5\n")
         let db = directory.path("env.sqlite")
-        let check = try Self.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config, "TOLLGUARD_DB": db])
+        let check = try await Self.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config, "TOLLGUARD_DB": db])
         #expect(check.status == 0)
         #expect(check.stdout.contains("Europe/Berlin"))
         #expect(check.stdout.contains(db))
-        let dump = try Self.run(["config", "dump"], environment: ["TOLLGUARD_CONFIG": config])
+        let dump = try await Self.run(["config", "dump"], environment: ["TOLLGUARD_CONFIG": config])
         #expect(dump.stdout.contains("batch_size = 5"))
         let bad = try directory.write("bad.toml", text: "[site]\ntimezone = \"Nowhere/Land\"\n")
-        let failed = try Self.run(["config", "check", "--config", bad])
+        let failed = try await Self.run(["config", "check", "--config", bad])
         #expect(failed.status != 0)
         #expect(failed.stdout.contains("Nowhere/Land"))
     }
 
-    @Test func missingFileIsAClearErrorAndOthersStillLoad() throws {
+    @Test func missingFileIsAClearErrorAndOthersStillLoad() async throws {
         let directory = try TemporaryDirectory()
         let file = directory.path("Master.csv")
         try ExampleCDRWriter.writeFile(path: file, rows: 10, seed: 8)
-        let result = try Self.run(["ingest", "--db", directory.path("t.sqlite"), directory.path("nope.csv"), file])
+        let result = try await Self.run(["ingest", "--db", directory.path("t.sqlite"), directory.path("nope.csv"), file])
         #expect(result.status == 1)
         #expect(result.stderr.contains("nope.csv: No such file or directory"))
         #expect(result.stdout.contains("10 inserted"))
     }
 
+    /// The last line an ingest committed into `db`, when there is one yet.
+    private static func committedLine(_ db: String) -> Int? {
+        guard FileManager.default.fileExists(atPath: db), let database = try? DatabaseQueue(path: db) else { return nil }
+        return try? database.read { try Int.fetchOne($0, sql: "SELECT max(committed_line) FROM ingested_files") }
+    }
+
     /// kill -9 in the middle of a file, then the same command: every row exactly once.
-    @Test func killedIngestResumesWithoutLossOrDuplicates() throws {
+    @Test func killedIngestResumesWithoutLossOrDuplicates() async throws {
         let directory = try TemporaryDirectory()
         let file = directory.path("Master.csv")
         let rows = 200_000
@@ -127,32 +140,28 @@ import TollGuardTestSupport
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until some batches are committed, then kill without warning.
-        let deadline = Date().addingTimeInterval(60)
-        var committed = 0
-        while Date() < deadline, process.isRunning {
-            if FileManager.default.fileExists(atPath: db),
-                let database = try? DatabaseQueue(path: db),
-                let line = try? database.read({
-                    try Int.fetchOne($0, sql: "SELECT max(committed_line) FROM ingested_files")
-                }),
-                line > 0
-            {
-                committed = line
-                break
+        // Wait until some batches are committed, then kill without warning: watched from a thread
+        // of its own, so a busy cooperative pool cannot let the whole file go by unwatched.
+        nonisolated(unsafe) let ingest = process
+        let committed = try await onOwnThread { () -> Int in
+            let deadline = Date().addingTimeInterval(60)
+            var line = 0
+            while Date() < deadline, ingest.isRunning, line == 0 {
+                line = Self.committedLine(db) ?? 0
+                if line == 0 { usleep(2000) }
             }
-            usleep(2000)
+            kill(ingest.processIdentifier, SIGKILL)
+            return line
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exit()
         try #require(committed > 0, "no batch was committed before the kill")
         let partial = try TollGuardDatabase.open(path: db).callCount()
         #expect(partial < rows, "the kill came too late to test a resume")
 
-        let rerun = try Self.run(["ingest", "--config", config, "--db", db, "--timezone", "UTC", "--json", file])
+        let rerun = try await Self.run(["ingest", "--config", config, "--db", db, "--timezone", "UTC", "--json", file])
         #expect(rerun.status == 0)
         #expect(try TollGuardDatabase.open(path: db).callCount() == rows)
-        let distinct = try DatabaseQueue(path: db).read {
+        let distinct = try await DatabaseQueue(path: db).read {
             try Int.fetchOne($0, sql: "SELECT count(DISTINCT call_id) FROM calls")
         }
         #expect(distinct == rows)
@@ -161,10 +170,10 @@ import TollGuardTestSupport
     /// `demo --live`: the burst's night through the replay server; the account is suspended
     /// within 3 of the burst's calls, its calls are killed, and the money reaching the revenue-share
     /// numbers live is a fraction of what the nightly run lets through.
-    @Test func demoLiveStopsTheBurstWithinThreeCalls() throws {
+    @Test func demoLiveStopsTheBurstWithinThreeCalls() async throws {
         let directory = try TemporaryDirectory()
         let folder = directory.path("demo")
-        let result = try Self.run(["demo", "--directory", folder, "--live"])
+        let result = try await Self.run(["demo", "--directory", folder, "--live"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         let suspended = try #require(lines.first { $0.contains("suspended at ") && $0.contains("of the burst's calls") })
@@ -184,10 +193,10 @@ import TollGuardTestSupport
         #expect(try database.callKills(account: account).count == killed)
     }
 
-    @Test func demoSimulatesAnalyzesAndReportsInItsOwnFolder() throws {
+    @Test func demoSimulatesAnalyzesAndReportsInItsOwnFolder() async throws {
         let directory = try TemporaryDirectory()
         let folder = directory.path("demo")
-        let result = try Self.run(["demo", "--directory", folder, "--days", "4", "--accounts", "24"])
+        let result = try await Self.run(["demo", "--directory", folder, "--days", "4", "--accounts", "24"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("0 rejected"))
         #expect(result.stdout.contains("SEVERITY") && result.stdout.contains("critical"))
@@ -200,14 +209,14 @@ import TollGuardTestSupport
         let html = try String(contentsOfFile: report, encoding: .utf8)
         #expect(html.contains("&lt;script&gt;") && !html.contains("<script"))
         // The folder's tollguard.toml works for the other commands.
-        let alerts = try Self.run(
+        let alerts = try await Self.run(
             ["alerts", "list", "--json"],
             environment: ["TOLLGUARD_CONFIG": folder + "/tollguard.toml", "TOLLGUARD_DB": folder + "/tollguard.sqlite"])
         #expect(alerts.status == 0 && alerts.stdout.contains("\"severity\" : \"critical\""))
 
         // The demo's policy suspended accounts, and its program hook logged each event with its JSON.
         #expect(result.stdout.contains("Suspended by the policy"))
-        let suspensions = try Self.run(
+        let suspensions = try await Self.run(
             ["suspensions", "--json"],
             environment: ["TOLLGUARD_CONFIG": folder + "/tollguard.toml", "TOLLGUARD_DB": folder + "/tollguard.sqlite"])
         let active = try JSONDecoder.iso8601.decode([Suspension].self, from: Data(suspensions.stdout.utf8))
@@ -232,10 +241,10 @@ import TollGuardTestSupport
         #expect(events.contains { $0.type == .alert && $0.subject.type == .ip })
     }
 
-    @Test func simulateWritesTheSameFileForASeedAndItsLabels() throws {
+    @Test func simulateWritesTheSameFileForASeedAndItsLabels() async throws {
         let directory = try TemporaryDirectory()
         for name in ["a", "b"] {
-            let result = try Self.run([
+            let result = try await Self.run([
                 "simulate", "--days", "2", "--accounts", "20", "--seed", "9", "--out", directory.path("\(name).csv"),
                 "--labels", directory.path("\(name).json"), "--fraud-list", directory.path("\(name).txt"),
             ])
@@ -246,22 +255,22 @@ import TollGuardTestSupport
         let labels = try JSONDecoder().decode(
             SimulationLabels.self, from: Data(contentsOf: URL(fileURLWithPath: directory.path("a.json"))))
         #expect(labels.seed == 9 && labels.scenarios.count == FraudScenarioKind.allCases.count)
-        let bad = try Self.run(["simulate", "--accounts", "3", "--out", directory.path("c.csv")])
+        let bad = try await Self.run(["simulate", "--accounts", "3", "--out", directory.path("c.csv")])
         #expect(bad.status != 0 && bad.stderr.contains("--accounts"))
     }
 
-    @Test func analyzeWritesADailyReportAndReportRendersItAgain() throws {
+    @Test func analyzeWritesADailyReportAndReportRendersItAgain() async throws {
         let directory = try TemporaryDirectory()
         let cdr = directory.path("Master.csv")
-        #expect(try Self.run(["simulate", "--days", "3", "--accounts", "20", "--out", cdr]).status == 0)
+        #expect(try await Self.run(["simulate", "--days", "3", "--accounts", "20", "--out", cdr]).status == 0)
         let environment = [
             "TOLLGUARD_DB": directory.path("t.sqlite"),
             "TOLLGUARD_CONFIG": try directory.write(
                 "t.toml",
                 text: "[site]\ntimezone = \"America/New_York\"\n[reports]\ndirectory = \"\(directory.path("r"))\"\n"),
         ]
-        #expect(try Self.run(["ingest", cdr], environment: environment).status == 0)
-        let analyzed = try Self.run(
+        #expect(try await Self.run(["ingest", cdr], environment: environment).status == 0)
+        let analyzed = try await Self.run(
             ["analyze", "--from", "2026-11-10", "--to", "2026-11-12"], environment: environment)
         #expect(analyzed.status == 0, "\(analyzed.stderr)")
         for day in ["2026-11-10", "2026-11-11"] {
@@ -271,7 +280,7 @@ import TollGuardTestSupport
         }
         let first = try Data(contentsOf: URL(fileURLWithPath: directory.path("r/2026-11-10.json")))
         try FileManager.default.removeItem(atPath: directory.path("r/2026-11-10.html"))
-        let again = try Self.run(["report", "--date", "2026-11-10"], environment: environment)
+        let again = try await Self.run(["report", "--date", "2026-11-10"], environment: environment)
         #expect(again.status == 0 && again.stdout.contains("2026-11-10.html"))
         #expect(FileManager.default.fileExists(atPath: directory.path("r/2026-11-10.html")))
         let report = try JSONDecoder().decode(

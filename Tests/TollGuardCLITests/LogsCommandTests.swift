@@ -12,7 +12,7 @@ import TollGuardTestSupport
     /// A night of attacks in both PBXs' logs, with every injection trick aimed at 6.6.6.6 and
     /// 192.0.2.66 (which must never be banned), an office behind 198.51.100.77 re-registering
     /// after a power cut, and the PBX's own LAN (ignored).
-    static func attackLogs(in folder: TemporaryDirectory) throws -> [String] {
+    static func attackLogs(in folder: TemporaryDirectory) async throws -> [String] {
         var freeswitch = ""
         for index in 0..<12 {
             // Brute force from 203.0.113.5 with hostile user parts.
@@ -48,12 +48,16 @@ import TollGuardTestSupport
             """
         let fsPath = try folder.write("freeswitch.log", text: freeswitch)
         let gzipped = try folder.write("messages", text: asterisk)
-        _ = try run("/bin/gzip", ["-f", gzipped])
+        _ = try await run("/bin/gzip", ["-f", gzipped])
         return [fsPath, gzipped + ".gz"]
     }
 
     /// Runs a tool; its exit status and everything it printed.
-    static func run(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
+    static func run(_ path: String, _ arguments: [String]) async throws -> (Int32, String) {
+        try await onOwnThread { try runBlocking(path, arguments) }
+    }
+
+    private static func runBlocking(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -68,12 +72,12 @@ import TollGuardTestSupport
 
     static let expectedBans = ["198.51.100.25", "198.51.100.29", "2001:db8::bad", "203.0.113.5"]
 
-    @Test func scanJudgesAddressesWritesTheBanLogAndPrintsJSON() throws {
+    @Test func scanJudgesAddressesWritesTheBanLogAndPrintsJSON() async throws {
         let folder = try TemporaryDirectory()
-        let logs = try Self.attackLogs(in: folder)
+        let logs = try await Self.attackLogs(in: folder)
         let config = try folder.write("tollguard.toml", text: "[sip_watch]\nignore = [\"10.0.0.0/8\"]\n")
         let banLog = folder.path("bans.log")
-        let result = try CLITests.run(
+        let result = try await CLITests.run(
             ["logs", "scan", "--db", folder.path("t.sqlite"), "--config", config, "--ban-log", banLog, "--json"] + logs)
         #expect(result.status == 0, "\(result.stderr)")
         let objects = try result.stdout.split(separator: "\n").map {
@@ -108,13 +112,13 @@ import TollGuardTestSupport
         #expect(written.allSatisfy { $0.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ tollguard ban ip=[0-9a-f:.]+ rule=[a-z_]+ count=\d+/) != nil })
 
         // The alerts are in the common store, about addresses, with their log lines.
-        let alerts = try CLITests.run(["alerts", "list", "--db", folder.path("t.sqlite"), "--json", "--state", "all"])
+        let alerts = try await CLITests.run(["alerts", "list", "--db", folder.path("t.sqlite"), "--json", "--state", "all"])
         #expect(alerts.status == 0, "\(alerts.stderr)")
         let stored = try #require(try JSONSerialization.jsonObject(with: Data(alerts.stdout.utf8)) as? [[String: Any]])
         #expect(Set(stored.compactMap { $0["subject"] as? String }) == Set(Self.expectedBans))
     }
 
-    @Test func fail2banRegexWithTheShippedFilterFindsExactlyTheBannedAddresses() throws {
+    @Test func fail2banRegexWithTheShippedFilterFindsExactlyTheBannedAddresses() async throws {
         let regex = ["/usr/bin/fail2ban-regex", "/usr/local/bin/fail2ban-regex"].first {
             FileManager.default.isExecutableFile(atPath: $0)
         }
@@ -123,14 +127,14 @@ import TollGuardTestSupport
         }
         guard let regex else { return }
         let folder = try TemporaryDirectory()
-        let logs = try Self.attackLogs(in: folder)
+        let logs = try await Self.attackLogs(in: folder)
         let config = try folder.write("tollguard.toml", text: "[sip_watch]\nignore = [\"10.0.0.0/8\"]\n")
         let banLog = folder.path("bans.log")
-        let scan = try CLITests.run(
+        let scan = try await CLITests.run(
             ["logs", "scan", "--db", folder.path("t.sqlite"), "--config", config, "--ban-log", banLog] + logs)
         #expect(scan.status == 0, "\(scan.stderr)")
 
-        let (status, text) = try Self.run(
+        let (status, text) = try await Self.run(
             regex,
             ["--print-all-matched", "--raw", banLog, Self.fail2ban.appendingPathComponent("filter.d/tollguard.conf").path])
         #expect(status == 0, "\(text)")
@@ -144,7 +148,7 @@ import TollGuardTestSupport
         #expect(matched == Set(Self.expectedBans))
     }
 
-    @Test func theShippedJailLoadsAndCoversEverySIPPort() throws {
+    @Test func theShippedJailLoadsAndCoversEverySIPPort() async throws {
         let client = ["/usr/bin/fail2ban-client", "/usr/local/bin/fail2ban-client"].first {
             FileManager.default.isExecutableFile(atPath: $0)
         }
@@ -167,7 +171,7 @@ import TollGuardTestSupport
             .write(toFile: root + "/jail.d/tollguard.local", atomically: true, encoding: .utf8)
         try "[sshd]\nenabled = false\n".write(toFile: root + "/jail.d/zz-test.local", atomically: true, encoding: .utf8)
         for (arguments, check) in [(["-t"], "configuration test is successful"), (["-d"], "'start', 'tollguard'")] {
-            let (status, text) = try Self.run(client, ["-c", root] + arguments)
+            let (status, text) = try await Self.run(client, ["-c", root] + arguments)
             #expect(status == 0, "\(text)")
             #expect(text.contains(check), "\(text)")
             if arguments == ["-d"] {
@@ -187,7 +191,7 @@ import TollGuardTestSupport
                 + "(REGISTER) on sofia profile 'internal' for [1001@pbx] from ip 203.0.113.90\n"
         }.joined()
         try Data(lines.utf8).write(to: URL(fileURLWithPath: log))
-        let result = try CLITests.run([
+        let result = try await CLITests.run([
             "logs", "follow", "--db", folder.path("t.sqlite"), "--ban-log", banLog, "--from-start", "--polls", "1", log,
         ])
         #expect(result.status == 0, "\(result.stderr)")

@@ -6,9 +6,9 @@ import TollGuardTestSupport
 
 /// `classify`, `rates` and `lists` through the built executable.
 @Suite struct NumberCommandTests {
-    @Test func classifyJSONReadsStandardInputOneObjectPerLine() throws {
+    @Test func classifyJSONReadsStandardInputOneObjectPerLine() async throws {
         let directory = try TemporaryDirectory()
-        let result = try CLITests.run(
+        let result = try await CLITests.run(
             ["classify", "--db", directory.path("none.sqlite"), "--json", "--home-region", "US", "--outside-prefix", "9", "-"],
             stdin: Data("9011881612345678\n9 1 (201) 555-0123\n\n<script>alert(1)</script>\n".utf8))
         #expect(result.status == 0)
@@ -31,7 +31,7 @@ import TollGuardTestSupport
         #expect(!FileManager.default.fileExists(atPath: directory.path("none.sqlite")))
     }
 
-    @Test func rateDeckImportRepriceAndShow() throws {
+    @Test func rateDeckImportRepriceAndShow() async throws {
         let directory = try TemporaryDirectory()
         let db = directory.path("t.sqlite")
         let cdr = try directory.write(
@@ -40,39 +40,39 @@ import TollGuardTestSupport
                 + "\"2026-05-04 10:01:02\",\"62\",\"61\",\"NORMAL_CLEARING\",\"0c000000-0000-4000-8000-000000000001\",\"\",\"1001\",\"PCMU\",\"PCMU\"\n")
         let first = try directory.write("deck1.csv", text: "prefix,destination,rate_per_min,billing\n44,UK,0.60,60/60\n")
         let second = try directory.write("deck2.csv", text: "prefix,destination,rate_per_min,billing\n447,UK mobile,0.30,1/1\n")
-        #expect(try CLITests.run(["rates", "import", "--db", db, first]).status == 0)
-        #expect(try CLITests.run(["ingest", "--db", db, "--timezone", "UTC", cdr]).status == 0)
+        #expect(try await CLITests.run(["rates", "import", "--db", db, first]).status == 0)
+        #expect(try await CLITests.run(["ingest", "--db", db, "--timezone", "UTC", cdr]).status == 0)
         func cost() throws -> Int64? {
             try DatabaseQueue(path: db).read { try Int64.fetchOne($0, sql: "SELECT cost_micros FROM calls") }
         }
         #expect(try cost() == 1_200_000)
-        #expect(try CLITests.run(["rates", "import", "--db", db, second]).status == 0)
+        #expect(try await CLITests.run(["rates", "import", "--db", db, second]).status == 0)
         #expect(try cost() == 1_200_000)
-        let reprice = try CLITests.run(["rates", "reprice", "--db", db])
+        let reprice = try await CLITests.run(["rates", "reprice", "--db", db])
         #expect(reprice.stdout.contains("repriced 1 calls"))
         #expect(try cost() == 305_000)
-        let show = try CLITests.run(["rates", "show", "--db", db, "+447400123456"])
+        let show = try await CLITests.run(["rates", "show", "--db", db, "+447400123456"])
         #expect(show.stdout.contains("+447") && show.stdout.contains("UK mobile"))
 
         let bad = try directory.write("bad.csv", text: "prefix,destination,rate_per_min\n44,UK,abc\n")
-        let failed = try CLITests.run(["rates", "import", "--db", db, bad])
+        let failed = try await CLITests.run(["rates", "import", "--db", db, bad])
         #expect(failed.status != 0)
         #expect(failed.stderr.contains("line 2"))
         #expect(try cost() == 305_000)
     }
 
-    @Test func listsImportShowRemove() throws {
+    @Test func listsImportShowRemove() async throws {
         let directory = try TemporaryDirectory()
         let db = directory.path("t.sqlite")
         let file = try directory.write("apiban.txt", text: "# APIBAN export\n203.0.113.7\n198.51.100.0/24\n+37190123\nbogus!\n")
-        let imported = try CLITests.run(["lists", "import", "--db", db, "apiban", file])
+        let imported = try await CLITests.run(["lists", "import", "--db", db, "apiban", file])
         #expect(imported.status == 0)
         #expect(imported.stdout.contains("1 numbers/prefixes, 2 IP addresses/ranges, 1 lines skipped"))
         #expect(imported.stderr.contains("line 5"))
-        let shown = try CLITests.run(["lists", "show", "--db", db, "apiban"])
+        let shown = try await CLITests.run(["lists", "show", "--db", db, "apiban"])
         #expect(shown.stdout.split(separator: "\n") == ["+37190123", "198.51.100.0/24", "203.0.113.7"])
-        #expect(try CLITests.run(["lists", "remove", "--db", db, "apiban"]).status == 0)
-        #expect(try CLITests.run(["lists", "show", "--db", db]).stdout.contains("no lists"))
-        #expect(try CLITests.run(["lists", "remove", "--db", db, "apiban"]).status != 0)
+        #expect(try await CLITests.run(["lists", "remove", "--db", db, "apiban"]).status == 0)
+        #expect(try await CLITests.run(["lists", "show", "--db", db]).stdout.contains("no lists"))
+        #expect(try await CLITests.run(["lists", "remove", "--db", db, "apiban"]).status != 0)
     }
 }

@@ -9,7 +9,7 @@ import TollGuardTestSupport
     static let logHook = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Data/hooks/log-event.sh").path
 
-    @Test func suspendUnsuspendAndTheHookLog() throws {
+    @Test func suspendUnsuspendAndTheHookLog() async throws {
         let directory = try TemporaryDirectory()
         let log = directory.path("events.log")
         let config = try directory.write(
@@ -31,25 +31,25 @@ import TollGuardTestSupport
 
                 """)
         let environment = ["TOLLGUARD_CONFIG": config, "TOLLGUARD_DB": directory.path("t.sqlite")]
-        func run(_ arguments: [String]) throws -> CLITests.Output {
-            try CLITests.run(arguments, environment: environment)
+        func run(_ arguments: [String]) async throws -> CLITests.Output {
+            try await CLITests.run(arguments, environment: environment)
         }
-        let suspended = try run(["suspend", "1001", "--reason", "calls to Cuba at 3 a.m.", "--until", "2d", "--by", "alice"])
+        let suspended = try await run(["suspend", "1001", "--reason", "calls to Cuba at 3 a.m.", "--until", "2d", "--by", "alice"])
         #expect(suspended.status == 0, "\(suspended.stderr)")
         #expect(suspended.stdout.contains("suspended 1001 (suspension 1) until "))
         #expect(suspended.stdout.contains("hooks: 1 delivered"))
-        let again = try run(["suspend", "1001", "--reason", "again"])
+        let again = try await run(["suspend", "1001", "--reason", "again"])
         #expect(again.stdout.contains("already suspended") && !again.stdout.contains("hooks:"))
 
-        let listed = try run(["suspensions"])
+        let listed = try await run(["suspensions"])
         #expect(listed.stdout.contains("1001") && listed.stdout.contains("active") && listed.stdout.contains("alice"))
 
-        let lifted = try run(["unsuspend", "1001", "--comment", "password changed"])
+        let lifted = try await run(["unsuspend", "1001", "--comment", "password changed"])
         #expect(lifted.status == 0)
         #expect(lifted.stdout.contains("hooks: 1 delivered, 1 to retry"))
-        #expect(try run(["suspensions"]).stdout.contains("no account is suspended"))
-        #expect(try run(["suspensions", "--all"]).stdout.contains("lifted"))
-        let notSuspended = try run(["unsuspend", "1001"])
+        #expect(try await run(["suspensions"]).stdout.contains("no account is suspended"))
+        #expect(try await run(["suspensions", "--all"]).stdout.contains("lifted"))
+        let notSuspended = try await run(["unsuspend", "1001"])
         #expect(notSuspended.status != 0 && notSuspended.stderr.contains("1001 is not suspended"))
 
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
@@ -57,19 +57,19 @@ import TollGuardTestSupport
         #expect(lines[0].contains(" suspend account 1001: calls to Cuba at 3 a.m."))
         #expect(lines[2].contains(" unsuspend account 1001: password changed"))
 
-        let status = try run(["hooks", "status"])
+        let status = try await run(["hooks", "status"])
         #expect(status.stdout.contains("outbox: 1 pending, 2 delivered, 0 failed"))
         #expect(status.stdout.contains("broken") && status.stdout.contains("exited with status 1"))
-        let retry = try run(["hooks", "retry"])
+        let retry = try await run(["hooks", "retry"])
         #expect(retry.status != 0)
         #expect(retry.stdout.contains("retrying 1 deliveries"))
-        let json = try run(["hooks", "status", "--all", "--json"])
+        let json = try await run(["hooks", "status", "--all", "--json"])
         let entries = try JSONDecoder.iso8601.decode([OutboxEntry].self, from: Data(json.stdout.utf8))
         #expect(entries.map(\.hook) == ["log", "log", "broken"])
         #expect(entries.last?.attempts == 2)
     }
 
-    @Test func aBrokenHookConfigurationIsRefusedWithTheReason() throws {
+    @Test func aBrokenHookConfigurationIsRefusedWithTheReason() async throws {
         let directory = try TemporaryDirectory()
         let config = try directory.write(
             "tollguard.toml",
@@ -86,7 +86,7 @@ import TollGuardTestSupport
                 command = "rm -rf /"
 
                 """)
-        let result = try CLITests.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config])
+        let result = try await CLITests.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config])
         #expect(result.status != 0)
         #expect((result.stdout + result.stderr).contains("hooks[1]: \"command\" is not a hook setting"))
 
@@ -112,7 +112,7 @@ import TollGuardTestSupport
                 url = "https://noc.example.net/tollguard"
 
                 """)
-        let invalid = try CLITests.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config])
+        let invalid = try await CLITests.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config])
         #expect(invalid.status != 0)
         for reason in [
             "suspension.rules: \"dialy_quota\" is not a rule", "a webhook needs url, an http:// or https:// address",
