@@ -13,7 +13,7 @@ package func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T
 
 extension Process {
     /// Waits for the process to end without blocking a thread of the cooperative pool.
-    package func exit() async {
+    package func waitForExit() async {
         while isRunning { try? await Task.sleep(for: .milliseconds(10)) }
         waitUntilExit()  // already ended: returns at once, with the status set
     }

@@ -153,7 +153,7 @@ import TollGuardTestSupport
             kill(ingest.processIdentifier, SIGKILL)
             return line
         }
-        await process.exit()
+        await process.waitForExit()
         try #require(committed > 0, "no batch was committed before the kill")
         let partial = try TollGuardDatabase.open(path: db).callCount()
         #expect(partial < rows, "the kill came too late to test a resume")

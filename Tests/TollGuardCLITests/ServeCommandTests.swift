@@ -44,7 +44,7 @@ import TollGuardTestSupport
         kill(process.processIdentifier, SIGTERM)
         replay.cancel()
         _ = try? await replay.value
-        await process.exit()
+        await process.waitForExit()
         await server.stop()
         #expect(process.terminationStatus == 0)
 
@@ -81,7 +81,7 @@ import TollGuardTestSupport
         let again = try Self.request("POST", "/cdr", port: httpPort, headers: [good, "Content-Type: text/xml"], body: xml)
         #expect(again.hasPrefix("HTTP/1.1 200"))
         kill(process.processIdentifier, SIGTERM)
-        await process.exit()
+        await process.waitForExit()
         #expect(process.terminationStatus == 0)
         let database = try TollGuardDatabase.open(path: db)
         #expect(try database.callCount() == 1)
@@ -132,7 +132,7 @@ import TollGuardTestSupport
         try appendRows(5)
         try await Self.waitForMetric("tollguard_cdr_tail_rows_total", atLeast: 25, port: port)
         kill(process.processIdentifier, SIGTERM)
-        await process.exit()
+        await process.waitForExit()
         #expect(process.terminationStatus == 0)
         #expect(try TollGuardDatabase.open(path: db).callCount() == 25)
 
@@ -148,7 +148,7 @@ import TollGuardTestSupport
         #expect(Self.metric("tollguard_cdr_tail_rows_total", in: metrics) == 7)
         #expect(Self.metric("tollguard_sip_bans_total", in: metrics) == 1)
         kill(process.processIdentifier, SIGTERM)
-        await process.exit()
+        await process.waitForExit()
         #expect(process.terminationStatus == 0)
         #expect(try TollGuardDatabase.open(path: db).callCount() == 32)
         let bans = try String(contentsOfFile: banLog, encoding: .utf8).split(separator: "\n")
@@ -225,7 +225,7 @@ import TollGuardTestSupport
         #expect(Self.metric(fraudAlerts, in: metrics) == afterList)
         #expect(process.isRunning)
         kill(process.processIdentifier, SIGTERM)
-        await process.exit()
+        await process.waitForExit()
         #expect(process.terminationStatus == 0)
         #expect(try TollGuardDatabase.open(path: db).callCount() == 7)
     }

@@ -51,7 +51,7 @@ package struct TollGuardDatabase: Sendable {
         configuration.prepareDatabase { db in
             // A new file gets 16 KiB pages (SQLite's default is 4 KiB): a call row is ~300 bytes,
             // and larger pages mean fewer page splits and WAL frames per million rows (ingest
-            // measured 10–15 % faster). An existing file keeps the page size it was made with.
+            // ~8 % faster in paired runs). An existing file keeps the page size it was made with.
             try db.execute(sql: "PRAGMA page_size = \(preferredPageSize)")
             // 32 MiB of page cache holds the key-hash index of a few million calls and keeps
             // a 10-million-row import under 100 MB of memory.
