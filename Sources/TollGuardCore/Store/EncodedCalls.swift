@@ -45,7 +45,7 @@ package struct EncodedCalls: Sendable {
 
     /// Appends `call`, with its classification and price when known, read from `line` of its file.
     package mutating func append(_ call: CallRecord, destination: CallDestination?, line: Int?) {
-        let start = Int64(call.startedAt.timeIntervalSince1970.rounded(.down))
+        let start = CivilTime.epochSeconds(call.startedAt)
         slots.append(CallKeyHash.slots(key: call.dedupKey, startedAt: start))
         rowStarts.append(bytes.count)
         lengths.append(Self.null)  // key_hash: chosen at insert
@@ -59,8 +59,8 @@ package struct EncodedCalls: Sendable {
         text(call.sourceIP)
         text(call.trunk)
         time(start)
-        time(call.answeredAt.map { Int64($0.timeIntervalSince1970.rounded(.down)) })
-        time(Int64(call.endedAt.timeIntervalSince1970.rounded(.down)))
+        time(call.answeredAt.map(CivilTime.epochSeconds))
+        time(CivilTime.epochSeconds(call.endedAt))
         integer(Int64(call.duration))
         integer(Int64(call.billsec))
         text(call.disposition.rawValue)

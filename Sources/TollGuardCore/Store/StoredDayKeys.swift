@@ -27,7 +27,7 @@ package final class StoredDayKeys {
 
     /// Forgets everything when the store changed since `endTransaction` other than through this run.
     func beginTransaction(_ db: Database) throws {
-        let current = (dataVersion: try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0, changes: db.totalChangesCount)
+        let current = try Self.storePosition(db)
         if let validity, validity == current { return }
         keysByDay.removeAll()
         recentDays.removeAll()
@@ -36,7 +36,12 @@ package final class StoredDayKeys {
 
     /// Notes where the store stands after this run's writes.
     func endTransaction(_ db: Database) throws {
-        validity = (try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0, db.totalChangesCount)
+        validity = try Self.storePosition(db)
+    }
+
+    /// What moves when anything writes to the store: other connections' commits, this connection's changes.
+    private static func storePosition(_ db: Database) throws -> (dataVersion: Int64, changes: Int) {
+        (try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0, db.totalChangesCount)
     }
 
     /// False only when no call is stored under `keyHash`.

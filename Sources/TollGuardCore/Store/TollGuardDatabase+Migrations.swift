@@ -330,7 +330,7 @@ extension TollGuardDatabase {
                 let start = CivilTime.parseUTC(dateOrDateTime: row["start_utc"] as String)
                 if let start {
                     let value = CallKeyHash.value(
-                        key: row["dedup_key"], startedAt: Int64(start.timeIntervalSince1970.rounded(.down)))
+                        key: row["dedup_key"], startedAt: CivilTime.epochSeconds(start))
                     try db.execute(sql: "UPDATE OR IGNORE calls SET key_hash = ? WHERE id = ?", arguments: [value, id])
                     if db.changesCount > 0 { continue }
                 }

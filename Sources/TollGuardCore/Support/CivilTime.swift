@@ -36,7 +36,12 @@ package enum CivilTime {
 
     /// Formats `date` as `YYYY-MM-DD HH:MM:SS` in UTC (fractions dropped).
     package static func utcText(_ date: Date) -> String {
-        utcText(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)))
+        utcText(epochSeconds: epochSeconds(date))
+    }
+
+    /// `date` in whole seconds since 1970, fractions dropped (rounded down, also before 1970).
+    package static func epochSeconds(_ date: Date) -> Int64 {
+        Int64(date.timeIntervalSince1970.rounded(.down))
     }
 
     /// Writes the 19 bytes of `YYYY-MM-DD HH:MM:SS` for `epochSeconds` into `bytes[0..<19]`.

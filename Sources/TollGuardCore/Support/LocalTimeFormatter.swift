@@ -8,7 +8,7 @@ package struct LocalTimeFormatter: Sendable {
 
     package func seconds(_ date: Date) -> String {
         let offset = timeZone.secondsFromGMT(for: date)
-        return CivilTime.utcText(epochSeconds: Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(offset))
+        return CivilTime.utcText(epochSeconds: CivilTime.epochSeconds(date) + Int64(offset))
     }
 
     package func minutes(_ date: Date) -> String { String(seconds(date).prefix(16)) }
