@@ -19,7 +19,7 @@ import TollGuardTestSupport
         try await server.waitForSubscribers()
 
         // /healthz and /metrics on the port it printed.
-        let health = try Self.get("/healthz", port: httpPort)
+        let health = try await Self.get("/healthz", port: httpPort)
         #expect(health.hasPrefix("HTTP/1.1 200") && health.hasSuffix("\r\n\r\nok\n"), "\(health)")
 
         let calls = (0..<3000).map { index in
@@ -35,12 +35,10 @@ import TollGuardTestSupport
         let events = writer.stream(calls, heartbeatSeconds: 600).map(\.event)
         let replay = Task { try await server.replay(events, eventsPerSecond: 2000) }
         // Stop it while the replay is still going, once /metrics shows a third of the events in.
-        for _ in 0..<1000 {
-            let metrics = try Self.get("/metrics", port: httpPort)
-            let line = metrics.split(separator: "\n").first { $0.hasPrefix("tollguard_events_total ") }
-            if let value = line.flatMap({ Int($0.split(separator: " ")[1]) }), value >= 3000 { break }
-            try await Task.sleep(for: .milliseconds(5))
+        let aThirdIn = try await poll(upTo: 60, every: .milliseconds(5)) {
+            (Self.metric("tollguard_events_total", in: try await Self.get("/metrics", port: httpPort)) ?? 0) >= 3000
         }
+        #expect(aThirdIn, "serve did not receive 3,000 events within 60 s")
         kill(process.processIdentifier, SIGTERM)
         replay.cancel()
         _ = try? await replay.value
@@ -67,18 +65,18 @@ import TollGuardTestSupport
         let form = Array(("cdr=" + ESLValueDecoding.encode(String(decoding: xml, as: UTF8.self))).utf8)
         let formType = "Content-Type: application/x-www-form-urlencoded"
 
-        let unauthorized = try Self.request("POST", "/cdr", port: httpPort, body: xml)
+        let unauthorized = try await Self.request("POST", "/cdr", port: httpPort, body: xml)
         #expect(unauthorized.hasPrefix("HTTP/1.1 401"))
-        let wrong = try Self.request(
+        let wrong = try await Self.request(
             "POST", "/cdr", port: httpPort, headers: ["Authorization: Basic " + Data("freeswitch:guess".utf8).base64EncodedString()],
             body: xml)
         #expect(wrong.hasPrefix("HTTP/1.1 401"))
-        let junk = try Self.request("POST", "/cdr", port: httpPort, headers: [good], body: Array("hello".utf8))
+        let junk = try await Self.request("POST", "/cdr", port: httpPort, headers: [good], body: Array("hello".utf8))
         #expect(junk.hasPrefix("HTTP/1.1 400"))
-        let first = try Self.request("POST", "/cdr", port: httpPort, headers: [good, formType], body: form)
+        let first = try await Self.request("POST", "/cdr", port: httpPort, headers: [good, formType], body: form)
         #expect(first.hasPrefix("HTTP/1.1 200"), "\(first)")
         // The module retries when it did not see the 200: the second post stores nothing new.
-        let again = try Self.request("POST", "/cdr", port: httpPort, headers: [good, "Content-Type: text/xml"], body: xml)
+        let again = try await Self.request("POST", "/cdr", port: httpPort, headers: [good, "Content-Type: text/xml"], body: xml)
         #expect(again.hasPrefix("HTTP/1.1 200"))
         kill(process.processIdentifier, SIGTERM)
         await process.waitForExit()
@@ -144,7 +142,7 @@ import TollGuardTestSupport
         try await Self.waitForMetric("tollguard_sip_bans_total", atLeast: 1, port: port)
         // One more poll's time: nothing else may arrive (nothing read twice).
         try await Task.sleep(for: .milliseconds(400))
-        let metrics = try Self.get("/metrics", port: port)
+        let metrics = try await Self.get("/metrics", port: port)
         #expect(Self.metric("tollguard_cdr_tail_rows_total", in: metrics) == 7)
         #expect(Self.metric("tollguard_sip_bans_total", in: metrics) == 1)
         kill(process.processIdentifier, SIGTERM)
@@ -197,14 +195,14 @@ import TollGuardTestSupport
         // Not listed yet: nothing.
         try appendCall(to: listed)
         try await waitForRows(4)
-        #expect(Self.metric(fraudAlerts, in: try Self.get("/metrics", port: port)) == nil)
+        #expect(Self.metric(fraudAlerts, in: try await Self.get("/metrics", port: port)) == nil)
 
         // `lists import` writes the store; SIGHUP has the running engine take the list.
         #expect(try await CLITests.run(["lists", "import", "--config", config, "--db", db, "known", listFile]).status == 0)
         try await hangUp(expectingReloads: 1)
         try appendCall(to: listed)
         try await Self.waitForMetric(fraudAlerts, atLeast: 1, port: port)
-        let afterList = Self.metric(fraudAlerts, in: try Self.get("/metrics", port: port))
+        let afterList = Self.metric(fraudAlerts, in: try await Self.get("/metrics", port: port))
 
         // A configuration change: the rule disabled in the file, SIGHUP, the same number again: no finding.
         try "site.timezone = \"UTC\"\nanalysis.disabled_rules = [\"fraud_list_destination\"]\n\(tables)"
@@ -212,7 +210,7 @@ import TollGuardTestSupport
         try await hangUp(expectingReloads: 2)
         try appendCall(to: listed)
         try await waitForRows(6)
-        #expect(Self.metric(fraudAlerts, in: try Self.get("/metrics", port: port)) == afterList)
+        #expect(Self.metric(fraudAlerts, in: try await Self.get("/metrics", port: port)) == afterList)
 
         // A broken file is reported and not applied: serve goes on with the last good configuration.
         try "site.timezone = \"UTC\"\nanalysis.disabled_rules = 7\n".write(toFile: config, atomically: true, encoding: .utf8)
@@ -220,7 +218,7 @@ import TollGuardTestSupport
         try await Task.sleep(for: .milliseconds(500))
         try appendCall(to: listed)
         try await waitForRows(7)
-        let metrics = try Self.get("/metrics", port: port)
+        let metrics = try await Self.get("/metrics", port: port)
         #expect(Self.metric("tollguard_config_reloads_total", in: metrics) == 2)
         #expect(Self.metric(fraudAlerts, in: metrics) == afterList)
         #expect(process.isRunning)
@@ -242,14 +240,13 @@ import TollGuardTestSupport
         text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
     }
 
-    /// Polls /metrics until `name` reaches `value` (10 s at most).
+    /// Polls /metrics until `name` reaches `value` (60 s at most).
     static func waitForMetric(_ name: String, atLeast value: Int, port: Int) async throws {
-        for _ in 0..<1000 {
-            if let current = metric(name, in: try get("/metrics", port: port)), current >= value { return }
-            try await Task.sleep(for: .milliseconds(10))
+        let reached = try await poll(upTo: 60) { (metric(name, in: try await get("/metrics", port: port)) ?? 0) >= value }
+        guard reached else {
+            Issue.record("\(name) did not reach \(value) within 60 s")
+            throw POSIXError(.ETIMEDOUT)
         }
-        Issue.record("\(name) never reached \(value)")
-        throw POSIXError(.ETIMEDOUT)
     }
 
     /// Starts `tollguard serve ARGUMENTS --http-port 0` with its output in `serve.out` of
@@ -266,27 +263,36 @@ import TollGuardTestSupport
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<1000 {
+        var port: Int?
+        _ = try await poll(upTo: 30) {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-                let port = Int(text[range].split(separator: ":").last ?? "")
-            {
-                return (process, port)
-            }
-            try await Task.sleep(for: .milliseconds(10))
+            let match = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression)
+            port = match.flatMap { Int(text[$0].split(separator: ":").last ?? "") }
+            return port != nil
         }
-        process.terminate()
-        throw POSIXError(.ETIMEDOUT)
+        guard let port else {
+            process.terminate()
+            Issue.record("serve printed no HTTP port within 30 s")
+            throw POSIXError(.ETIMEDOUT)
+        }
+        return (process, port)
     }
 
     /// A plain HTTP GET over loopback, the whole response as text.
-    static func get(_ path: String, port: Int) throws -> String {
-        try request("GET", path, port: port)
+    static func get(_ path: String, port: Int) async throws -> String {
+        try await request("GET", path, port: port)
     }
 
-    /// One HTTP/1.1 request with `Connection: close`, the whole response as text.
-    static func request(_ method: String, _ path: String, port: Int, headers: [String] = [], body: [UInt8] = []) throws
-        -> String
+    /// One HTTP/1.1 request with `Connection: close`, the whole response as text (on a thread of
+    /// its own, so that waiting for serve holds no thread of the cooperative pool).
+    static func request(_ method: String, _ path: String, port: Int, headers: [String] = [], body: [UInt8] = [])
+        async throws -> String
+    {
+        try await onOwnThread { try requestBlocking(method, path, port: port, headers: headers, body: body) }
+    }
+
+    private static func requestBlocking(_ method: String, _ path: String, port: Int, headers: [String], body: [UInt8])
+        throws -> String
     {
         let handle = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard handle >= 0 else { throw POSIXError(.EIO) }

@@ -94,14 +94,7 @@ import TollGuardTestSupport
 
     /// Waits until `condition` holds (or fails after `seconds`).
     static func eventually(_ seconds: Double = 60, _ condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while try !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("condition not met within \(seconds) s")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        if try await !poll(upTo: seconds, until: condition) { Issue.record("condition not met within \(seconds) s") }
     }
 
     @Test func tenDropsDuringA100kEventReplayStoreEveryCallExactlyOnce() async throws {
