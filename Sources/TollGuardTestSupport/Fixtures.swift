@@ -56,6 +56,14 @@ package final class TemporaryDirectory: @unchecked Sendable {
     }
 }
 
+/// Appends `bytes` to the file at `path` (a log or CDR file growing under a follower).
+package func appendToFile(_ bytes: some Sequence<UInt8>, path: String) throws {
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data(bytes))
+}
+
 extension TimeZone {
     /// A zone by identifier that the tests rely on existing.
     package static func named(_ identifier: String) -> TimeZone {

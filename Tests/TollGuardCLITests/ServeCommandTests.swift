@@ -112,14 +112,14 @@ import TollGuardTestSupport
         func appendRows(_ count: Int) throws {
             var bytes: [UInt8] = []
             writer.appendRows(count, to: &bytes)
-            try Self.append(bytes, to: csv)
+            try appendToFile(bytes, path: csv)
         }
         func attack(from ip: String) throws {
             let lines = (0..<10).map { index in
                 "2026-11-21 03:12:\(String(format: "%02d", index)).000000 [WARNING] sofia_reg.c:1729 SIP auth failure "
                     + "(REGISTER) on sofia profile 'internal' for [1001@pbx] from ip \(ip)\n"
             }
-            try Self.append(Array(lines.joined().utf8), to: log)
+            try appendToFile(Array(lines.joined().utf8), path: log)
         }
 
         var (process, port) = try await Self.startServe(["--config", config, "--db", db], environment: [:], in: folder)
@@ -165,7 +165,7 @@ import TollGuardTestSupport
             let end = "2026-11-21 10:\(String(format: "%02d", calls)):40"
             let row = "\"Test\",\"1001\",\"\(destination)\",\"default\",\"\(start)\",\"\(start)\",\"\(end)\",\"40\",\"40\","
                 + "\"NORMAL_CLEARING\",\"c0ffee00-0000-4000-8000-\(String(format: "%012d", calls))\",\"\",\"1001\",\"PCMU\",\"PCMU\"\n"
-            try Self.append(Array(row.utf8), to: csv)
+            try appendToFile(Array(row.utf8), path: csv)
         }
         FileManager.default.createFile(atPath: csv, contents: nil)
         for _ in 0..<3 { try appendCall(to: "2125550100") }
@@ -226,13 +226,6 @@ import TollGuardTestSupport
         await process.waitForExit()
         #expect(process.terminationStatus == 0)
         #expect(try TollGuardDatabase.open(path: db).callCount() == 7)
-    }
-
-    static func append(_ bytes: [UInt8], to path: String) throws {
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(bytes))
-        try handle.close()
     }
 
     /// The value of an unlabelled metric in a /metrics text.

@@ -39,8 +39,18 @@ package struct CDRFileIngester: Sendable {
         guard let first = sample.first(where: { !Self.isBlank($0.bytes) }) else {
             return FileIngestSummary(path: path, format: options.format, formatSource: "empty file")
         }
-        let fingerprint = (reader.isStandardInput ? "stdin:" : "") + Self.hash(first.bytes)
-        let known = try database.ingestedFile(fingerprint: fingerprint)
+        let lines = sample.filter { !Self.isBlank($0.bytes) }.map(\.bytes)
+        let detection = Result { () throws(FormatDetectionError) in
+            try CDRFormatDetector.detect(lines: lines, timeZone: options.timeZone, columnMap: options.columnMap)
+        }
+        let isGenericCSV = options.format == .csv || (options.format == .auto && (try? detection.get())?.format == .csv)
+        var fingerprint = Self.fingerprint(lines, underHeader: false, standardInput: reader.isStandardInput)
+        var known = try database.ingestedFile(fingerprint: fingerprint)
+        let knownFormat = known?.format ?? .auto
+        if isGenericCSV, knownFormat == .auto || knownFormat == .csv {
+            fingerprint = Self.fingerprint(lines, underHeader: true, standardInput: reader.isStandardInput)
+            known = try database.ingestedFile(fingerprint: fingerprint)
+        }
 
         var resumeAt: IngestCheckpoint?
         if !reader.isStandardInput, let known, let checkpoint = known.checkpoint {
@@ -62,12 +72,10 @@ package struct CDRFileIngester: Sendable {
             format = options.format
             formatSource = "given"
         } else {
-            let lines = sample.filter { !Self.isBlank($0.bytes) }.map(\.bytes)
             do {
-                let detection = try CDRFormatDetector.detect(
-                    lines: lines, timeZone: options.timeZone, columnMap: options.columnMap)
-                format = detection.format
-                formatSource = "detected (\(detection.matched) of \(detection.sampled) sample lines)"
+                let detected = try detection.get()
+                format = detected.format
+                formatSource = "detected (\(detected.matched) of \(detected.sampled) sample lines)"
             } catch {
                 throw IngestError(path: path, reason: error.description)
             }
@@ -198,6 +206,14 @@ package struct CDRFileIngester: Sendable {
     /// Whether a line holds only spaces, tabs and a carriage return.
     static func isBlank(_ bytes: some Collection<UInt8>) -> Bool {
         bytes.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 }
+    }
+
+    /// What names a file's content in `ingested_files`: a hash of its first line — a CDR row,
+    /// found in no other file — or, `underHeader` (a generic CSV, whose header line every export
+    /// of the system shares), of the header and the first row under it.
+    private static func fingerprint(_ lines: [[UInt8]], underHeader: Bool, standardInput: Bool) -> String {
+        let prefix = (standardInput ? "stdin:" : "") + (underHeader ? "csv:" : "")
+        return prefix + hash(Array(lines.prefix(underHeader ? 2 : 1).joined(separator: [10])))
     }
 
     static func hash(_ bytes: [UInt8]) -> String {

@@ -85,6 +85,48 @@ import TollGuardTestSupport
         #expect(rows[1]["disposition"] == "no_answer")
     }
 
+    /// Exports of one system share their header line: each file is still a file of its own in
+    /// `ingested_files`, and its bad rows are kept even when another file had one on that line.
+    @Test func filesWithTheSameHeaderAreTwoFiles() throws {
+        let directory = try TemporaryDirectory()
+        let header = "CallUUID,Ext,Dialed,Started,Ended,Billable,Result\n"
+        func export(_ name: String, _ id: String) throws -> String {
+            try directory.write(
+                name,
+                text: header + "\(id)-1,1001,2125550100,2026-03-29T10:00:00Z,2026-03-29T10:01:00Z,60,ANSWERED\n"
+                    + "\(id)-2,1001,2125550101,not a time,2026-03-29T10:02:00Z,60,ANSWERED\n"
+                    + "\(id)-3,1002,2125550102,2026-03-29T10:03:00Z,2026-03-29T10:04:00Z,60,ANSWERED\n")
+        }
+        let monday = try export("monday.csv", "m")
+        let tuesday = try export("tuesday.csv", "t")
+        let database = try TollGuardDatabase.inMemory()
+        var options = IngestOptions(timeZone: .named("UTC"))
+        options.columnMap = [
+            "call_id": "CallUUID", "account": "Ext", "destination": "Dialed", "start": "Started", "end": "Ended",
+            "billsec": "Billable", "disposition": "Result",
+        ]
+        let ingester = CDRFileIngester(database: database, options: options)
+        for path in [monday, tuesday] {
+            let summary = try ingester.ingest(path: path)
+            #expect(summary.inserted == 2 && summary.rejected == 1, "\(path)")
+        }
+        let (files, rejected) = try database.writer.read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT path FROM ingested_files ORDER BY id"),
+                try Row.fetchAll(db, sql: "SELECT path, line FROM rejected_rows ORDER BY id")
+            )
+        }
+        #expect(files == [monday, tuesday])
+        #expect(rejected.map { "\($0["path"] as String):\($0["line"] as Int)" } == ["\(monday):3", "\(tuesday):3"])
+        // Each is still known again as itself: nothing new the second time, and a grown export
+        // is read on from its checkpoint.
+        #expect(try ingester.ingest(path: tuesday).inserted == 0)
+        #expect(try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rejected_rows") } == 2)
+        try appendToFile(Array("m-4,1003,2125550103,2026-03-29T11:00:00Z,2026-03-29T11:01:00Z,60,ANSWERED\n".utf8), path: monday)
+        let grown = try ingester.ingest(path: monday)
+        #expect(grown.resumedAfterLine == 4 && grown.inserted == 1)
+    }
+
     @Test func unmappedHeaderIsAClearError() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write("weird.csv", text: "a,b,c\n1,2,3\n")

@@ -10,15 +10,8 @@ import TollGuardTestSupport
     static func append(_ count: Int, to path: String, writer: inout ExampleCDRWriter) throws -> [String] {
         var bytes: [UInt8] = []
         writer.appendRows(count, to: &bytes)
-        try appendBytes(bytes, to: path)
+        try appendToFile(bytes, path: path)
         return uuids(in: bytes)
-    }
-
-    static func appendBytes(_ bytes: some Sequence<UInt8>, to path: String) throws {
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(bytes))
-        try handle.close()
     }
 
     static func uuids(in bytes: [UInt8]) -> [String] {
@@ -52,7 +45,7 @@ import TollGuardTestSupport
         var bytes: [UInt8] = []
         writer.appendRows(10, to: &bytes)
         let ten = Self.uuids(in: bytes)
-        try Self.appendBytes(bytes.dropLast(40), to: path)
+        try appendToFile(bytes.dropLast(40), path: path)
         #expect(try Self.callIDs(tail) == Array(ten.dropLast()))
         written += ten
 
@@ -61,7 +54,7 @@ import TollGuardTestSupport
         let saved = try database.followPositions(.cdrCSV)[path]
         #expect(saved == tail.position)
         tail = CDRTail(path: path, format: .auto, timeZone: utc, resumingAt: saved)
-        try Self.appendBytes(bytes.suffix(40), to: path)
+        try appendToFile(bytes.suffix(40), path: path)
         let next = try Self.append(5, to: path, writer: &writer)
         #expect(try Self.callIDs(tail) == [ten[9]] + next)
         written += next

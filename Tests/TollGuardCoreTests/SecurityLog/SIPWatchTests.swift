@@ -86,12 +86,7 @@ import TollGuardTestSupport
             "2026-11-21 03:12:\(String(format: "%02d", n % 60)).000000 [WARNING] sofia_reg.c:1478 SIP auth failure "
                 + "(REGISTER) on sofia profile 'internal' for [\(n)@pbx] from ip 203.0.113.\(n)\n"
         }
-        func append(_ text: String, to file: String = path) throws {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data(text.utf8))
-            try handle.close()
-        }
+        func append(_ text: String, to file: String = path) throws { try appendToFile(Array(text.utf8), path: file) }
         _ = try folder.write("freeswitch.log", text: line(1) + line(2))
         let follower = SecurityLogFollower(paths: [path], timeZone: .named("UTC"), year: 2026, fromStart: false)
         var seen: [(line: Int, user: String)] = []
