@@ -52,8 +52,18 @@ package struct CDRTailSource: Sendable {
             logger.error("cdr_tail: \(error)")
             return
         }
-        for row in rows.rejected {
+        for (row, _) in rows.rejected {
             logger.warning("cdr_tail: \(tail.path):\(row.line): \(row.problem.description); row skipped")
+        }
+        if let format = tail.format {
+            for (file, rejected) in Dictionary(grouping: rows.rejected, by: \.file) {
+                do {
+                    try database.recordRejectedRows(
+                        rejected.map(\.row), followedFile: tail.path, fingerprint: file, format: format)
+                } catch {
+                    logger.error("cdr_tail: could not keep the rejected rows of \(tail.path): \(error)")
+                }
+            }
         }
         stats.tailedRows.add(rows.records.count + rows.rejected.count, ordering: .relaxed)
         stats.tailedRowsRejected.add(rows.rejected.count, ordering: .relaxed)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TollGuardCore
 import TollGuardLive
@@ -127,12 +128,21 @@ import TollGuardTestSupport
         try await Self.waitForMetric("tollguard_cdr_tail_rows_total", atLeast: 20, port: port)
         try attack(from: "203.0.113.90")
         try await Self.waitForMetric("tollguard_sip_bans_total", atLeast: 1, port: port)
+        try appendToFile(Array("\"cut\",\"short\"\n".utf8), path: csv)  // line 21: kept in rejected_rows
         try appendRows(5)
-        try await Self.waitForMetric("tollguard_cdr_tail_rows_total", atLeast: 25, port: port)
+        try await Self.waitForMetric("tollguard_cdr_tail_rows_total", atLeast: 26, port: port)
         kill(process.processIdentifier, SIGTERM)
         await process.waitForExit()
         #expect(process.terminationStatus == 0)
         #expect(try TollGuardDatabase.open(path: db).callCount() == 25)
+        func rejectedRows() throws -> [String] {
+            try DatabaseQueue(path: db).read { db in
+                try Row.fetchAll(db, sql: "SELECT path, line, reason_code FROM rejected_rows").map {
+                    "\($0[0] as String):\($0[1] as Int) \($0[2] as String)"
+                }
+            }
+        }
+        #expect(try rejectedRows() == ["\(csv):21 column_count"])
 
         // Written while it was down.
         try appendRows(7)
@@ -149,6 +159,7 @@ import TollGuardTestSupport
         await process.waitForExit()
         #expect(process.terminationStatus == 0)
         #expect(try TollGuardDatabase.open(path: db).callCount() == 32)
+        #expect(try rejectedRows() == ["\(csv):21 column_count"])
         let bans = try String(contentsOfFile: banLog, encoding: .utf8).split(separator: "\n")
         #expect(bans.filter { $0.contains("ip=203.0.113.90 ") }.count == 1)
         #expect(bans.filter { $0.contains("ip=198.51.100.23 ") }.count == 1)

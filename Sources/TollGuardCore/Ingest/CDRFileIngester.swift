@@ -211,7 +211,7 @@ package struct CDRFileIngester: Sendable {
     /// What names a file's content in `ingested_files`: a hash of its first line — a CDR row,
     /// found in no other file — or, `underHeader` (a generic CSV, whose header line every export
     /// of the system shares), of the header and the first row under it.
-    private static func fingerprint(_ lines: [[UInt8]], underHeader: Bool, standardInput: Bool) -> String {
+    package static func fingerprint(_ lines: [[UInt8]], underHeader: Bool, standardInput: Bool = false) -> String {
         let prefix = (standardInput ? "stdin:" : "") + (underHeader ? "csv:" : "")
         return prefix + hash(Array(lines.prefix(underHeader ? 2 : 1).joined(separator: [10])))
     }

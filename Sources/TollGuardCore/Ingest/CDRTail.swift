@@ -8,7 +8,9 @@ package final class CDRTail {
     /// What one poll read.
     package struct Rows: Sendable {
         package var records: [(record: CallRecord, line: Int)] = []
-        package var rejected: [RejectedRow] = []
+        /// Rows that could not be read, with the fingerprint of the file they are in (a poll
+        /// across a rotation reads the end of one file and the start of the next).
+        package var rejected: [(row: RejectedRow, file: String)] = []
     }
 
     private static let detectionLines = 20
@@ -17,6 +19,9 @@ package final class CDRTail {
     private let timeZone: TimeZone
     private let columnMap: [String: String]
     private var decoder: CDRRowDecoder?
+    /// The content fingerprint of the file being read (as ingest names it), once the file has
+    /// the lines it is made of.
+    private var fingerprint: String?
 
     /// `format` `.auto` detects it from the file's first rows (waiting until there are enough).
     package init(
@@ -38,17 +43,21 @@ package final class CDRTail {
     package func poll() throws -> Rows {
         var rows = Rows()
         try tail.poll { reader, following, newFile in
-            if newFile { decoder = nil }
+            if newFile { (decoder, fingerprint) = (nil, nil) }
             if decoder == nil { decoder = try makeDecoder(following: following) }
             guard var decoder else { return (reader.positionOnDisk, reader.linesRead) }
             defer { self.decoder = decoder }
-            return try Self.read(reader, following: following, decoder: &decoder, into: &rows)
+            // A file rotated away before it was identified (rare) is named by its path and inode.
+            let file =
+                try fingerprint ?? (following ? identify(underHeader: decoder.format == .csv) : nil)
+                ?? "followed:\(reader.fileIdentity?.inode ?? 0):\(tail.path)"
+            return try Self.read(reader, following: following, decoder: &decoder, file: file, into: &rows)
         }
         return rows
     }
 
     private static func read(
-        _ reader: ByteLineReader, following: Bool, decoder: inout CDRRowDecoder, into rows: inout Rows
+        _ reader: ByteLineReader, following: Bool, decoder: inout CDRRowDecoder, file: String, into rows: inout Rows
     ) throws -> FileTail.Resume {
         var resume: FileTail.Resume = (reader.positionOnDisk, reader.linesRead)
         while let line = try reader.next() {
@@ -56,16 +65,14 @@ package final class CDRTail {
             resume = (line.endOffset, line.number)
             if CDRFileIngester.isBlank(line.bytes) || (decoder.format == .csv && line.number == 1) { continue }  // blank, or the header
             if line.isTruncated {
-                rows.rejected.append(
-                    RejectedRow(
-                        line: line.number, problem: RowProblem(.lineTooLong, "line longer than \(line.bytes.count) bytes"),
-                        raw: Array(line.bytes), isTruncated: true))
+                let problem = RowProblem(.lineTooLong, "line longer than \(line.bytes.count) bytes")
+                rows.rejected.append((RejectedRow(line: line.number, problem: problem, raw: Array(line.bytes), isTruncated: true), file))
                 continue
             }
             switch decoder.decode(line.bytes) {
             case .success(let record): rows.records.append((record, line.number))
             case .failure(let problem):
-                rows.rejected.append(RejectedRow(line: line.number, problem: problem, raw: Array(line.bytes), isTruncated: false))
+                rows.rejected.append((RejectedRow(line: line.number, problem: problem, raw: Array(line.bytes), isTruncated: false), file))
             }
         }
         return resume
@@ -73,16 +80,12 @@ package final class CDRTail {
 
     /// The decoder for this file: the configured format, or the one its first rows show; `nil`
     /// while the file has too few complete rows to tell. A generic CSV reads its header line.
+    /// Sets the file's ``fingerprint``.
     private func makeDecoder(following: Bool) throws -> CDRRowDecoder? {
         var format = configuredFormat
         var lines: [[UInt8]] = []
         if format == .auto || format == .csv {
-            // The file's first rows, read apart: the tail may be far past them.
-            let head = try ByteLineReader(path: tail.path)
-            while lines.count < Self.detectionLines, let line = try head.next() {
-                if line.isUnterminated && following { break }
-                if !CDRFileIngester.isBlank(line.bytes) { lines.append(Array(line.bytes)) }
-            }
+            lines = try headLines(Self.detectionLines, following: following)
         }
         if format == .auto {
             guard !lines.isEmpty else { return nil }
@@ -106,5 +109,27 @@ package final class CDRTail {
             }
         }
         return decoder
+    }
+
+    /// The fingerprint of the file now at the path, from its first line (a generic CSV's: its
+    /// header and first row); kept once those lines are there. Without them, what there is.
+    private func identify(underHeader: Bool) throws -> String {
+        let wanted = underHeader ? 2 : 1
+        let lines = try headLines(wanted, following: true)
+        let identified = CDRFileIngester.fingerprint(lines, underHeader: underHeader)
+        if lines.count == wanted { fingerprint = identified }
+        return identified
+    }
+
+    /// Up to `count` non-blank complete lines from the start of the file, read apart: the tail
+    /// may be far past them.
+    private func headLines(_ count: Int, following: Bool) throws -> [[UInt8]] {
+        let head = try ByteLineReader(path: tail.path)
+        var lines: [[UInt8]] = []
+        while lines.count < count, let line = try head.next() {
+            if line.isUnterminated && following { break }
+            if !CDRFileIngester.isBlank(line.bytes) { lines.append(Array(line.bytes)) }
+        }
+        return lines
     }
 }

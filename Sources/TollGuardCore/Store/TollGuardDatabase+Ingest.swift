@@ -81,22 +81,7 @@ extension TollGuardDatabase {
                 outcome = try CallInsertStatement(db, dayKeys: dayKeys).insert(
                     batch.calls, source: format.rawValue, fileID: fileID)
             }
-            if !batch.rejected.isEmpty {
-                let now = CivilTime.utcText(Date())
-                let statement = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO rejected_rows
-                            (file_id, path, line, reason_code, reason, column_number, raw_row, truncated, rejected_utc)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(file_id, line) DO NOTHING
-                        """)
-                for row in batch.rejected {
-                    try statement.execute(arguments: [
-                        fileID, path, row.line, row.problem.kind.rawValue, row.problem.description,
-                        row.problem.column, Data(row.raw), row.isTruncated, now,
-                    ])
-                }
-            }
+            let rejected = try Self.insertRejected(batch.rejected, fileID: fileID, path: path, db)
             if let checkpoint = batch.checkpoint {
                 try db.execute(
                     sql: """
@@ -113,12 +98,60 @@ extension TollGuardDatabase {
                     WHERE id = ?
                     """,
                 arguments: [
-                    batch.rowsRead, outcome.inserted, outcome.duplicates, batch.rejected.count,
-                    CivilTime.utcText(Date()), fileID,
+                    batch.rowsRead, outcome.inserted, outcome.duplicates, rejected, CivilTime.utcText(Date()), fileID,
                 ])
             try dayKeys?.endTransaction(db)
             return outcome
         }
+    }
+
+    /// Keeps rows of a followed CDR file (`serve`'s `[cdr_tail]`) that could not be read, as
+    /// ingest keeps a file's: in `rejected_rows`, under the `ingested_files` row of the file's
+    /// content (`fingerprint`, as ingest names it — a later `ingest` of the rotated file finds the
+    /// same rows). A row read again after a restart is not added twice; returns how many were new.
+    @discardableResult
+    package func recordRejectedRows(
+        _ rows: [RejectedRow], followedFile path: String, fingerprint: String, format: CDRFormat
+    ) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        let now = CivilTime.utcText(Date())
+        return try writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO ingested_files (fingerprint, path, format, first_ingested_utc, last_ingested_utc)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, last_ingested_utc = excluded.last_ingested_utc
+                    """, arguments: [fingerprint, path, format.rawValue, now, now])
+            let fileID = try Int64.fetchOne(
+                db, sql: "SELECT id FROM ingested_files WHERE fingerprint = ?", arguments: [fingerprint]) ?? 0
+            let added = try Self.insertRejected(rows, fileID: fileID, path: path, db)
+            try db.execute(
+                sql: "UPDATE ingested_files SET rejected = rejected + ? WHERE id = ?", arguments: [added, fileID])
+            return added
+        }
+    }
+
+    /// Inserts `rows` into `rejected_rows` (a line already there is left as it is); returns how
+    /// many were new.
+    private static func insertRejected(_ rows: [RejectedRow], fileID: Int64, path: String, _ db: Database) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        let now = CivilTime.utcText(Date())
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO rejected_rows
+                    (file_id, path, line, reason_code, reason, column_number, raw_row, truncated, rejected_utc)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(file_id, line) DO NOTHING
+                """)
+        var added = 0
+        for row in rows {
+            try statement.execute(arguments: [
+                fileID, path, row.line, row.problem.kind.rawValue, row.problem.description, row.problem.column,
+                Data(row.raw), row.isTruncated, now,
+            ])
+            added += db.changesCount
+        }
+        return added
     }
 
     /// Stores calls that come from no file (live events, CDR posts, tests), deduplicated as ingest

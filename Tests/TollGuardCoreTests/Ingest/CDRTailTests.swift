@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TollGuardCore
 import TollGuardTestSupport
@@ -75,15 +76,23 @@ import TollGuardTestSupport
 
         // A bad row between good ones: rejected with its line number, the others kept.
         let good1 = try Self.append(1, to: path, writer: &writer)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("\"only\",\"three\",\"columns\"\n".utf8))
-        try handle.close()
+        try appendToFile(Array("\"only\",\"three\",\"columns\"\n".utf8), path: path)
         let good2 = try Self.append(1, to: path, writer: &writer)
         let rows = try tail.poll()
         #expect(rows.records.map(\.record.callID) == good1 + good2)
-        #expect(rows.rejected.map(\.line) == [4])
+        #expect(rows.rejected.map(\.row.line) == [4])
         written += good1 + good2
+        // Kept as ingest keeps it, under the file's content: ingesting the same file later adds
+        // no second record of that row.
+        let format = try #require(tail.format)
+        #expect(try database.recordRejectedRows(rows.rejected.map(\.row), followedFile: path, fingerprint: rows.rejected[0].file, format: format) == 1)
+        #expect(try database.recordRejectedRows(rows.rejected.map(\.row), followedFile: path, fingerprint: rows.rejected[0].file, format: format) == 0)
+        let ingested = try CDRFileIngester.forTests(database).ingest(path: path)
+        #expect(ingested.rejected == 1)
+        let kept = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT f.rejected, r.path, r.line FROM rejected_rows r JOIN ingested_files f ON f.id = r.file_id")
+        }
+        #expect(kept.map { "\($0[0] as Int) \($0[1] as String):\($0[2] as Int)" } == ["1 \(path):4"])
 
         // Replaced while stopped (another file at the path): the saved position is not applied to it.
         try database.saveFollowPositions([path: tail.position], .cdrCSV)
