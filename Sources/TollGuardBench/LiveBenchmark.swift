@@ -105,10 +105,7 @@ struct LiveBenchmark: AsyncParsableCommand {
             await withDiscardingTaskGroup { group in
                 group.addTask { await LivePipeline.tick(continuation) }
                 group.addTask {
-                    await listener.run { event in
-                        received.count.add(1, ordering: .relaxed)
-                        continuation.yield(.event(event, receivedAt: .now))
-                    }
+                    await listener.run(feeding: continuation) { received.count.add(1, ordering: .relaxed) }
                 }
             }
         }

@@ -10,6 +10,7 @@ import TollGuardCore
 /// an ACL refusal is logged as such and retried only at the longest wait (no busy loop).
 package struct EventSocketListener: Sendable {
     package static let subscription = "event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE HEARTBEAT"
+    package static let channelListing = "api show channels as json"
 
     package var connection: EventSocketConnection
     package var reconnectMaxSeconds: Double
@@ -44,12 +45,17 @@ package struct EventSocketListener: Sendable {
         return Swift.min(a, max)
     }
 
-    /// Runs until cancelled.
-    package func run(onEvent: @escaping @Sendable (ESLEvent) async -> Void) async {
+    /// Runs until cancelled. After each subscription the switch's channels are listed (`api show
+    /// channels as json`) and handed to `onChannels`, so calls that started or ended while the
+    /// socket was down are known; events that arrive meanwhile come first, in order.
+    package func run(
+        onEvent: @escaping @Sendable (ESLEvent) async -> Void,
+        onChannels: @escaping @Sendable (FreeSWITCHChannelList, Date) async -> Void = { _, _ in }
+    ) async {
         var failures = 0
         while !Task.isCancelled {
             do {
-                try await session(onEvent: onEvent) { failures = 0 }
+                try await session(onEvent: onEvent, onChannels: onChannels) { failures = 0 }
                 failures += 1
             } catch is CancellationError {
                 return
@@ -75,7 +81,8 @@ package struct EventSocketListener: Sendable {
     }
 
     private func session(
-        onEvent: @escaping @Sendable (ESLEvent) async -> Void, connected: () -> Void
+        onEvent: @escaping @Sendable (ESLEvent) async -> Void,
+        onChannels: @escaping @Sendable (FreeSWITCHChannelList, Date) async -> Void, connected: () -> Void
     ) async throws {
         let counters = counters
         try await connection.run(onSkip: { [logger] reason in
@@ -101,6 +108,15 @@ package struct EventSocketListener: Sendable {
                 }
             }
             defer { watchdog.cancel() }
+            let listing = try await session.command(Self.channelListing) { frame in
+                lastFrame.store(Self.nowMillis(), ordering: .relaxed)
+                await deliver(frame, to: onEvent)
+            }
+            do {
+                await onChannels(try FreeSWITCHChannelList(json: listing.bodyText), Date())
+            } catch {
+                logger.warning("event socket: the channel list could not be read, calls up are learnt from events only: \(error)")
+            }
             while true {
                 let frame: ESLFrame
                 do {
@@ -112,19 +128,39 @@ package struct EventSocketListener: Sendable {
                     throw error
                 }
                 lastFrame.store(Self.nowMillis(), ordering: .relaxed)
-                guard frame.isEvent else { continue }
-                do {
-                    let event = try ESLEvent(frame: frame)
-                    counters.events.add(1, ordering: .relaxed)
-                    await onEvent(event)
-                } catch {
-                    logger.warning("event socket: \(error)")
-                }
+                await deliver(frame, to: onEvent)
             }
+        }
+    }
+
+    /// Hands an event frame on as an event; other frames (replies) are skipped.
+    private func deliver(_ frame: ESLFrame, to onEvent: @Sendable (ESLEvent) async -> Void) async {
+        guard frame.isEvent else { return }
+        do {
+            let event = try ESLEvent(frame: frame)
+            counters.events.add(1, ordering: .relaxed)
+            await onEvent(event)
+        } catch {
+            logger.warning("event socket: \(error)")
         }
     }
 
     static func nowMillis() -> Int64 {
         Int64(Date().timeIntervalSince1970 * 1000)
+    }
+}
+
+extension EventSocketListener {
+    /// Runs until cancelled, feeding the live pipeline's stream: events, and the channel lists
+    /// taken at each (re)connect. `onEvent` hears each event first (the benchmark counts them).
+    package func run(feeding continuation: AsyncStream<LiveInput>.Continuation, onEvent: @escaping @Sendable () -> Void = {})
+        async
+    {
+        await run(
+            onEvent: { event in
+                onEvent()
+                continuation.yield(.event(event, receivedAt: .now))
+            },
+            onChannels: { continuation.yield(.channels($0, listedAt: $1)) })
     }
 }

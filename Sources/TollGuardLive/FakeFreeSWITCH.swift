@@ -9,8 +9,8 @@ import TollGuardCore
 /// a wrong password, or a `text/rude-rejection` in ACL mode), `event`, `api` (`uuid_kill` is
 /// recorded, and a replayed call it names ends there: its `CHANNEL_HANGUP_COMPLETE` is sent at
 /// once with the kill's cause and time, and its later events are not), `bgapi` with its
-/// BACKGROUND_JOB, `exit`; and the replay of events to every subscribed connection, with
-/// connection drops on demand.
+/// BACKGROUND_JOB, `show channels as json` (the channels its events left up), `exit`; and the
+/// replay of events to every subscribed connection, with connection drops on demand.
 package final class FakeFreeSWITCH: Sendable {
     package let password: String
     package let rejectByACL: Bool
@@ -26,6 +26,8 @@ package final class FakeFreeSWITCH: Sendable {
         var accepted = 0
         /// `uuid_kill`s the replay has not acted on yet: uuid and cause.
         var pendingKills: [(uuid: String, cause: String)] = []
+        /// The channels up, as the events sent (or lost in a drop) left them.
+        var channels = FakeChannelTable()
     }
 
     /// The port it listens on (127.0.0.1).
@@ -77,11 +79,14 @@ package final class FakeFreeSWITCH: Sendable {
         try? await serverChannel.close()
     }
 
-    /// Closes every client connection (the switch restarting, a network cut).
-    package func dropConnections() {
+    /// Closes every client connection (the switch restarting, a network cut). `losing`: events
+    /// the switch raises while the clients are away, which change its channels (`show channels`)
+    /// but reach no one; they take effect before any client can connect again.
+    package func dropConnections(losing events: [ESLEvent] = []) {
         let channels = state.withLock { state in
             let all = Array(state.connections.values)
             state.subscribers.removeAll()
+            for event in events { state.channels.apply(event) }
             return all
         }
         for channel in channels { channel.close(promise: nil) }
@@ -113,10 +118,12 @@ package final class FakeFreeSWITCH: Sendable {
         return sent
     }
 
-    /// Sends one event (as `text/event-plain`) to every subscriber.
+    /// Sends one event (as `text/event-plain`) to every subscriber; the switch's channels change
+    /// as it says.
     @discardableResult
     package func publish(_ event: ESLEvent) async -> Int {
-        await broadcast(event.plainFrame.wireBytes)
+        state.withLock { $0.channels.apply(event) }
+        return await broadcast(event.plainFrame.wireBytes)
     }
 
     /// Replays `events` in order to the subscribers, `eventsPerSecond` apart (nil: as fast as the
@@ -164,6 +171,7 @@ package final class FakeFreeSWITCH: Sendable {
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }
             }
             if await broadcast(bytes) == 0 { continue }  // dropped meanwhile: send it again
+            state.withLock { $0.channels.apply(events[index]) }
             channels.sent(index)
             written += 1
             index += 1
@@ -235,6 +243,9 @@ package final class FakeFreeSWITCH: Sendable {
             return "UP 0 years, 0 days, 1 hour, 0 minutes, 0 seconds\nFreeSWITCH (Version 1.10.12 fake) is ready\n"
         case "hupall":
             return "-ERR hupall is not allowed here\n"
+        case "show":
+            guard words.dropFirst() == ["channels", "as", "json"] else { return "-ERR only 'show channels as json' here\n" }
+            return state.withLock { $0.channels.json }
         default:
             return "-ERR \(words.first ?? "") Command not found!\n"
         }

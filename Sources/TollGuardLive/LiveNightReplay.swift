@@ -103,7 +103,7 @@ package struct LiveNightReplay {
         let sources = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask { await LivePipeline.tick(continuation) }
-                group.addTask { await listener.run { continuation.yield(.event($0, receivedAt: .now)) } }
+                group.addTask { await listener.run(feeding: continuation) }
             }
         }
         try await server.waitForSubscribers()

@@ -7,6 +7,8 @@ import TollGuardCore
 package enum LiveInput: Sendable {
     /// An event from the event socket.
     case event(ESLEvent, receivedAt: ContinuousClock.Instant)
+    /// The switch's channels as listed right after a (re)connect, at `listedAt`.
+    case channels(FreeSWITCHChannelList, listedAt: Date)
     /// A completed call from another source (a CDR post, a tailed CSV row); `stored` hears
     /// whether it was written (a CDR post answers 200 only then, so the switch retries otherwise).
     case completed(CallRecord, source: String, stored: (@Sendable (Bool) -> Void)?)
@@ -52,6 +54,10 @@ package struct LivePipeline: Sendable {
         package let bans = Atomic<Int>(0)
         /// Configuration reloads applied (SIGHUP).
         package let reloads = Atomic<Int>(0)
+        /// Channel lists taken after a (re)connect; calls they started and ended.
+        package let resyncs = Atomic<Int>(0)
+        package let resyncStarted = Atomic<Int>(0)
+        package let resyncEnded = Atomic<Int>(0)
         package init() {}
     }
 
@@ -117,6 +123,19 @@ package struct LivePipeline: Sendable {
                         [started.uuid], account: started.account, reason: "new call of a suspended account",
                         switchTime: switchTime)
                 }
+            case .channels(let list, let listedAt):
+                let resync = monitor.resync(with: list.liveCalls(at: listedAt), at: listedAt)
+                state.add(resync.findings, receivedAt: ContinuousClock.now)
+                stats.resyncs.add(1, ordering: .relaxed)
+                stats.resyncStarted.add(resync.started.count, ordering: .relaxed)
+                stats.resyncEnded.add(resync.ended.count, ordering: .relaxed)
+                if !resync.started.isEmpty || !resync.ended.isEmpty {
+                    logger.notice(
+                        "event socket resync: \(resync.started.count) calls up that no event showed, \(resync.ended.count) ended unseen")
+                }
+                for call in resync.started where settings.killNewCallsOfSuspended && suspended.contains(call.account) {
+                    await hangUp([call.uuid], account: call.account, reason: "call of a suspended account", switchTime: switchTime)
+                }
             case .completed(let record, let source, let stored):
                 let (findings, destination) = monitor.complete(record)
                 state.add(findings, receivedAt: ContinuousClock.now)
@@ -168,7 +187,7 @@ package struct LivePipeline: Sendable {
     private func isTick(_ input: LiveInput) -> Bool {
         switch input {
         case .tick, .refresh, .reload: true
-        case .event, .completed: false
+        case .event, .completed, .channels: false
         }
     }
 

@@ -40,7 +40,7 @@ package struct LiveService: Service {
                         }
                         if let listener {
                             running.addTask {
-                                await listener.run { event in continuation.yield(.event(event, receivedAt: .now)) }
+                                await listener.run(feeding: continuation)
                             }
                         }
                     }
@@ -91,6 +91,16 @@ package enum LiveMetrics {
             metric(
                 "tollguard_event_socket_damaged_frames_total", "counter", "Damaged frames dropped.",
                 [("", listener.skippedFrames.load(ordering: .relaxed))])
+            metric(
+                "tollguard_event_socket_resyncs_total", "counter", "Channel lists taken at a (re)connect.",
+                [("", stats.resyncs.load(ordering: .relaxed))])
+            metric(
+                "tollguard_event_socket_resync_calls_total", "counter",
+                "Calls a channel list started (up, no event seen) or ended (gone, hangup lost).",
+                [
+                    ("{change=\"started\"}", stats.resyncStarted.load(ordering: .relaxed)),
+                    ("{change=\"ended\"}", stats.resyncEnded.load(ordering: .relaxed)),
+                ])
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -22,6 +22,8 @@ import TollGuardTestSupport
         // /healthz and /metrics on the port it printed.
         let health = try await Self.get("/healthz", port: httpPort)
         #expect(health.hasPrefix("HTTP/1.1 200") && health.hasSuffix("\r\n\r\nok\n"), "\(health)")
+        // The channel list taken at the connect (an empty switch: nothing to resync).
+        try await Self.waitForMetric("tollguard_event_socket_resyncs_total", atLeast: 1, port: httpPort)
 
         let calls = (0..<3000).map { index in
             let started = Date(timeIntervalSince1970: 1_795_000_000 + Double(index))

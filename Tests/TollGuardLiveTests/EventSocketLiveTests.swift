@@ -59,7 +59,7 @@ import TollGuardTestSupport
             let listening = Task {
                 await withDiscardingTaskGroup { inner in
                     inner.addTask { await LivePipeline.tick(continuation) }
-                    inner.addTask { await listener.run { event in continuation.yield(.event(event, receivedAt: .now)) } }
+                    inner.addTask { await listener.run(feeding: continuation) }
                 }
             }
             do {
@@ -185,6 +185,37 @@ import TollGuardTestSupport
             #expect(kills.prefix(3).allSatisfy { $0.reason.hasPrefix("suspended") && $0.reply == "+OK" })
             #expect(kills.suffix(2).allSatisfy { $0.reason == "new call of a suspended account" })
             #expect(!server.commands.contains { $0.contains("hupall") })
+        }
+    }
+
+    /// Events raised while the socket is down are lost; the channel list taken at the reconnect
+    /// tells which calls started and ended meanwhile. Two IRSF calls that no event showed make
+    /// three at once with the one seen: the account is suspended and all three are killed; a
+    /// call whose hangup was lost is no longer counted as up.
+    @Test func aReconnectLearnsTheCallsOfTheGapFromTheChannelList() async throws {
+        var configuration = TollGuardConfiguration()
+        configuration.suspension.rules = ["concurrent_international": .warning]
+        let server = try await FakeFreeSWITCH.start()
+        defer { Task { await server.stop() } }
+        let burst = Self.irsfBurst(uuidPrefix: "e", secondsApart: 1)
+        var writer = FreeSWITCHEventWriter()
+        func upEvents(_ call: CallRecord) -> [ESLEvent] { writer.events(for: call).map(\.event).filter { $0.name != "CHANNEL_HANGUP_COMPLETE" } }
+        let local = Self.honestCalls(2)[1]  // account 1001's colleague on a local call
+        let localEvents = writer.events(for: local).map(\.event)
+        try await Self.withRig(server: server, configuration: configuration) { rig in
+            try await server.waitForSubscribers()
+            for event in upEvents(burst[0]) + localEvents.dropLast() { await server.publish(event) }
+            try await Self.eventually { rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 2 }
+            #expect(server.kills.isEmpty)
+
+            server.dropConnections(losing: upEvents(burst[1]) + upEvents(burst[2]) + localEvents.suffix(1))
+            try await Self.eventually { try server.kills.count >= 3 && rig.database.callKills(account: "1001").count >= 3 }
+            #expect(Set(server.kills) == Set(burst.prefix(3).map { "\($0.callID) CALL_REJECTED" }))
+            #expect(try rig.database.activeSuspension(account: "1001")?.reason.contains("concurrent") == true)
+            #expect(rig.pipeline.stats.resyncStarted.load(ordering: .relaxed) == 2)
+            #expect(rig.pipeline.stats.resyncEnded.load(ordering: .relaxed) == 1)
+            #expect(rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 3)
+            #expect(server.commands.filter { $0 == "api show channels as json" }.count == 2, "at the connect and the reconnect")
         }
     }
 

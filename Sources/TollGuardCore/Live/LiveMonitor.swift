@@ -39,6 +39,9 @@ package struct LiveMonitor: Sendable {
     private var gateways: [String: String] = [:]
     /// Calls that ended lately: an event repeated after a reconnect must not count them twice.
     private var recentlyEnded = RecentKeys(capacity: 50_000)
+    /// Calls a resync found gone (their hangup was lost): ended in the engine then; their record,
+    /// when it comes, is stored but not counted again.
+    private var endedByResync = RecentKeys(capacity: 50_000)
 
     package init(engine: AnalysisEngine, rater: DestinationRater) {
         self.engine = engine
@@ -55,7 +58,7 @@ package struct LiveMonitor: Sendable {
             if FreeSWITCHChannel.isOriginatedLeg(headers) {
                 noteGateway(headers)
             } else if let live = FreeSWITCHChannel.liveCall(headers, at: event.date), calls[live.uuid] == nil,
-                !recentlyEnded.contains(live.uuid)
+                !hasEnded(live.uuid)
             {
                 step.findings = start(live)
                 step.started = live
@@ -63,7 +66,7 @@ package struct LiveMonitor: Sendable {
         case "CHANNEL_ANSWER":
             if FreeSWITCHChannel.isOriginatedLeg(headers) {
                 noteGateway(headers)
-            } else if var live = FreeSWITCHChannel.liveCall(headers, at: event.date), !recentlyEnded.contains(live.uuid) {
+            } else if var live = FreeSWITCHChannel.liveCall(headers, at: event.date), !hasEnded(live.uuid) {
                 let answeredAt = live.answeredAt ?? event.date ?? live.startedAt
                 if calls[live.uuid] == nil {
                     // Connected mid-call: the call starts here, then answers.
@@ -101,7 +104,9 @@ package struct LiveMonitor: Sendable {
     /// through the engine as start, answer and end at once; one already ended finds nothing.
     package mutating func complete(_ record: CallRecord) -> (findings: [Finding], destination: CallDestination) {
         let destination = rater.rate(record)
-        guard recentlyEnded.insert(record.dedupKey) else { return ([], destination) }
+        guard recentlyEnded.insert(record.dedupKey), !endedByResync.contains(record.dedupKey) else {
+            return ([], destination)
+        }
         var findings: [Finding] = []
         if calls[record.dedupKey] == nil {
             findings += start(
@@ -113,12 +118,54 @@ package struct LiveMonitor: Sendable {
             if let answeredAt = record.answeredAt { findings += answer(record.dedupKey, at: answeredAt) }
         }
         guard let entry = calls.removeValue(forKey: record.dedupKey) else { return (findings, destination) }
+        return (findings + end(entry, as: record, destination: destination), destination)
+    }
+
+    /// Tells the engine that the call of `entry` ended as `record` says.
+    private mutating func end(_ entry: Entry, as record: CallRecord, destination: CallDestination) -> [Finding] {
         var final = ObservedCall(record, destination: destination)
         // The subjects the call started with, whatever the CDR says now.
         final.account = entry.observed.account
         final.sourceIP = entry.observed.sourceIP
         final.trunk = entry.observed.trunk
-        return (findings + engine.observe(.ended, final, subjects: entry.subjects), destination)
+        return engine.observe(.ended, final, subjects: entry.subjects)
+    }
+
+    /// What a resync changed.
+    package struct Resync: Sendable {
+        package var findings: [Finding] = []
+        /// Calls up on the switch that no event had shown (started while the socket was down).
+        package var started: [LiveCall] = []
+        /// Calls thought up that the switch no longer has (their hangup was lost).
+        package var ended: [String] = []
+    }
+
+    /// Brings the calls in progress in line with the switch's list (`show channels` after a
+    /// reconnect, `now` the time of the list): calls it has that no event showed start (and
+    /// answer), in the order they started; calls it no longer has end now, their cost counted to
+    /// now. Their records, from a hangup event or a CDR that comes later, are stored but not
+    /// counted again.
+    package mutating func resync(with upNow: [LiveCall], at now: Date) -> Resync {
+        var result = Resync()
+        let up = Set(upNow.map(\.uuid))
+        for uuid in calls.keys.sorted() where !up.contains(uuid) {
+            guard let entry = calls.removeValue(forKey: uuid) else { continue }
+            let end = max(now, entry.live.startedAt)
+            let billsec = entry.live.answeredAt.map { max(0, Int(end.timeIntervalSince($0))) } ?? 0
+            let record = entry.live.record(endedAt: end, billsec: billsec, hangupCause: "")
+            result.findings += self.end(entry, as: record, destination: rater.rate(record))
+            _ = endedByResync.insert(uuid)
+            result.ended.append(uuid)
+        }
+        let new = upNow.filter { calls[$0.uuid] == nil && !hasEnded($0.uuid) }
+        for var live in new.sorted(by: { ($0.startedAt, $0.uuid) < ($1.startedAt, $1.uuid) }) {
+            let answeredAt = live.answeredAt
+            live.answeredAt = nil
+            result.findings += start(live)
+            if let answeredAt { result.findings += answer(live.uuid, at: answeredAt) }
+            result.started.append(live)
+        }
+        return result
     }
 
     /// Running costs of the answered calls at `time` (the quota rule).
@@ -149,6 +196,11 @@ package struct LiveMonitor: Sendable {
     }
 
     // MARK: -
+
+    /// Whether the call ended already (a late or repeated event must not start it again).
+    private func hasEnded(_ uuid: String) -> Bool {
+        recentlyEnded.contains(uuid) || endedByResync.contains(uuid)
+    }
 
     private mutating func start(_ live: LiveCall) -> [Finding] {
         let destination = rater.rate(

@@ -47,6 +47,42 @@ import TollGuardTestSupport
         #expect(monitor.calls.isEmpty)
     }
 
+    /// After a reconnect, `show channels`: calls that started while the socket was down start
+    /// (and answer), calls gone end; their late events neither start them again nor count twice.
+    @Test func aResyncStartsTheCallsNoEventShowedAndEndsTheOnesGone() throws {
+        var monitor = try Self.monitor()
+        var writer = FreeSWITCHEventWriter()
+        let calls = Self.burst(4)
+        // Calls 0 and 1 are seen up (created, answered); then the socket drops.
+        for call in calls.prefix(2) {
+            for timed in writer.events(for: call).dropLast() { _ = monitor.handle(timed.event) }
+        }
+        // Meanwhile call 0 ended and calls 2 and 3 started and were answered: all those events lost.
+        let now = Self.start.addingTimeInterval(60)
+        let up = calls[1...].map { call in
+            LiveCall(
+                uuid: call.callID, account: call.account, callerNumber: call.callerNumber, destination: call.destination,
+                context: call.context, sourceIP: call.sourceIP, startedAt: call.startedAt, answeredAt: now)
+        }
+        let resync = monitor.resync(with: up, at: now)
+        #expect(resync.ended == ["burst-0"])
+        #expect(resync.started.map(\.uuid) == ["burst-2", "burst-3"])
+        #expect(resync.findings.contains { $0.rule == .concurrentInternational }, "three calls up at once")
+        #expect(monitor.uuids(ofAccount: "1001") == ["burst-1", "burst-2", "burst-3"])
+        #expect(monitor.calls["burst-3"]?.observed.answeredAt == now)
+
+        // Call 0's events, late: its create starts nothing; its hangup is stored, not counted again.
+        let late = writer.events(for: calls[0])
+        #expect(monitor.handle(late[0].event).started == nil)
+        let hangup = monitor.handle(try #require(late.last).event)
+        #expect(hangup.completed.map(\.record.callID) == ["burst-0"])
+        #expect(hangup.findings.isEmpty)
+        #expect(monitor.uuids(ofAccount: "1001") == ["burst-1", "burst-2", "burst-3"])
+        // The same list again changes nothing.
+        let again = monitor.resync(with: up, at: now)
+        #expect(again.started.isEmpty && again.ended.isEmpty && again.findings.isEmpty)
+    }
+
     @Test func aNewEngineKeepsTheCallsInProgress() throws {
         var monitor = try Self.monitor()
         var writer = FreeSWITCHEventWriter()
