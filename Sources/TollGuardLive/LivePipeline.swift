@@ -110,11 +110,17 @@ package struct LivePipeline: Sendable {
         var settings = configuration.eventSocket
         /// The time of the last event seen: the switch's clock, recorded with each kill.
         var switchTime: Date?
+        /// The switch's clock less ours, from the last event with a time: a channel list (which has
+        /// no time of its own) is dated on the switch's clock, as its calls' events are.
+        var switchClockOffset: TimeInterval = 0
         for await input in inputs {
             switch input {
             case .event(let event, let receivedAt):
                 stats.events.add(1, ordering: .relaxed)
-                if let date = event.date { switchTime = date }
+                if let date = event.date {
+                    switchTime = date
+                    switchClockOffset = date.timeIntervalSinceNow
+                }
                 let step = monitor.handle(event)
                 state.add(step.findings, receivedAt: receivedAt)
                 state.completed += step.completed.map { ($0.record, $0.destination, "fs-event-socket") }
@@ -124,7 +130,8 @@ package struct LivePipeline: Sendable {
                         switchTime: switchTime)
                 }
             case .channels(let list, let listedAt):
-                let resync = monitor.resync(with: list.liveCalls(at: listedAt), at: listedAt)
+                let now = listedAt.addingTimeInterval(switchClockOffset)
+                let resync = monitor.resync(with: list.liveCalls(at: now), at: now)
                 state.add(resync.findings, receivedAt: ContinuousClock.now)
                 stats.resyncs.add(1, ordering: .relaxed)
                 stats.resyncStarted.add(resync.started.count, ordering: .relaxed)

@@ -80,7 +80,6 @@ package final class CDRTail {
 
     /// The decoder for this file: the configured format, or the one its first rows show; `nil`
     /// while the file has too few complete rows to tell. A generic CSV reads its header line.
-    /// Sets the file's ``fingerprint``.
     private func makeDecoder(following: Bool) throws -> CDRRowDecoder? {
         var format = configuredFormat
         var lines: [[UInt8]] = []
