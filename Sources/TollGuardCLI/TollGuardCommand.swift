@@ -16,7 +16,7 @@ struct TollGuardCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             DemoCommand.self, SimulateCommand.self, IngestCommand.self, AnalyzeCommand.self, ReportCommand.self,
-            AlertsCommand.self, SuspendCommand.self, UnsuspendCommand.self, SuspensionsCommand.self,
+            AlertsCommand.self, SuspendCommand.self, UnsuspendCommand.self, SuspensionsCommand.self, KillsCommand.self,
             HooksCommand.self, LogsCommand.self, QuotaCommand.self, ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
             ServeCommand.self, ConfigCommand.self, DatabaseCommand.self,
         ]
