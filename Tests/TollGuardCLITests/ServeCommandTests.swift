@@ -241,6 +241,32 @@ import TollGuardTestSupport
         #expect(try TollGuardDatabase.open(path: db).callCount() == 7)
     }
 
+    /// A SIGHUP while serve is still starting (here: waiting for the database, which another
+    /// connection holds locked) is not the end of it.
+    @Test func aHangupWhileStartingIsIgnored() async throws {
+        let folder = try TemporaryDirectory()
+        let db = folder.path("locked.sqlite")
+        _ = try TollGuardDatabase.open(path: db)
+        var lockHolding = Configuration()
+        lockHolding.allowsUnsafeTransactions = true  // the lock outlives one access, on purpose
+        nonisolated(unsafe) let holder = try DatabaseQueue(path: db, configuration: lockHolding)
+        try await onOwnThread { try holder.writeWithoutTransaction { try $0.execute(sql: "BEGIN EXCLUSIVE") } }
+        let process = try Self.launchServe(["--db", db], environment: [:], in: folder)
+        defer { if process.isRunning { process.terminate() } }
+        try await Task.sleep(for: .milliseconds(800))
+        let log = try String(contentsOfFile: folder.path("serve.out"), encoding: .utf8)
+        #expect(!log.contains("http://"), "serve should still be waiting for the lock: \(log)")
+        kill(process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(200))
+        try await onOwnThread { try holder.writeWithoutTransaction { try $0.execute(sql: "COMMIT") } }
+        let port = try await Self.httpPort(of: process, in: folder)
+        #expect(process.isRunning)
+        #expect(try await Self.get("/healthz", port: port).hasPrefix("HTTP/1.1 200"))
+        kill(process.processIdentifier, SIGTERM)
+        await process.waitForExit()
+        #expect(process.terminationStatus == 0)
+    }
+
     /// The value of an unlabelled metric in a /metrics text.
     static func metric(_ name: String, in text: String) -> Int? {
         text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
@@ -260,6 +286,14 @@ import TollGuardTestSupport
     static func startServe(_ arguments: [String], environment: [String: String], in folder: TemporaryDirectory)
         async throws -> (Process, Int)
     {
+        let process = try launchServe(arguments, environment: environment, in: folder)
+        return (process, try await httpPort(of: process, in: folder))
+    }
+
+    /// Starts `tollguard serve ARGUMENTS --http-port 0` with its output in `serve.out` of `folder`.
+    static func launchServe(_ arguments: [String], environment: [String: String], in folder: TemporaryDirectory) throws
+        -> Process
+    {
         let log = folder.path("serve.out")
         FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
@@ -269,19 +303,29 @@ import TollGuardTestSupport
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardError = FileHandle.nullDevice
         try process.run()
+        return process
+    }
+
+    /// Waits for the HTTP port serve prints in `serve.out` (30 s at most).
+    static func httpPort(of process: Process, in folder: TemporaryDirectory) async throws -> Int {
+        let log = folder.path("serve.out")
         var port: Int?
         _ = try await poll(upTo: 30) {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             let match = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression)
             port = match.flatMap { Int(text[$0].split(separator: ":").last ?? "") }
-            return port != nil
+            return port != nil || !process.isRunning
         }
         guard let port else {
-            process.terminate()
-            Issue.record("serve printed no HTTP port within 30 s")
+            if process.isRunning {
+                process.terminate()
+                Issue.record("serve printed no HTTP port within 30 s")
+            } else {
+                Issue.record("serve ended (status \(process.terminationStatus)) before printing its HTTP port")
+            }
             throw POSIXError(.ETIMEDOUT)
         }
-        return (process, port)
+        return port
     }
 
     /// A plain HTTP GET over loopback, the whole response as text.

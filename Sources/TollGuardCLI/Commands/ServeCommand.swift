@@ -35,6 +35,10 @@ struct ServeCommand: AsyncParsableCommand {
     var httpPort = 9476
 
     func run() async throws {
+        // SIGHUP's default action ends the process: until the reload service traps it, a
+        // `systemctl reload` (during a long migration, or waiting for the database lock) is
+        // ignored; the configuration is read below anyway.
+        signal(SIGHUP, SIG_IGN)
         let configuration = try global.loadConfiguration().configuration
         let zone = global.siteTimeZone(configuration)
         let database = try global.openDatabase(configuration)
