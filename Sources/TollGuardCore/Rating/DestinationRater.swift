@@ -31,7 +31,11 @@ package struct DestinationRater: Sendable {
 
     /// Classifies and prices a call given by its dialled destination, context, talk time and start.
     package func rate(destination: String, context: String, billsec: Int, startedAt: Date) -> CallDestination {
-        var classification = classifier(forContext: context).classify(destination)
+        // Called on the stored classifier, not on a copy returned by `classifier(forContext:)`:
+        // copying it retains and releases each of its tables, per call.
+        var classification =
+            contextClassifiers.isEmpty
+            ? classifier.classify(destination) : (contextClassifiers[context] ?? classifier).classify(destination)
         let price = price(classification, billsec: billsec, startedAt: startedAt)
         if price.usedFallback { classification.risk.insert(.unpriced) }
         return CallDestination(classification: classification, price: price)
