@@ -14,15 +14,13 @@ package struct CDRPostRoute: Sendable {
     package typealias Deliver = @Sendable (CallRecord, String, @escaping @Sendable (Bool) -> Void) -> Bool
 
     package var settings: CDRPostSettings
-    package var basic: String?
-    package var token: String?
+    package var credentials: HTTPCredentials
     package var deliver: Deliver
     package var logger: Logger
 
-    package init(settings: CDRPostSettings, basic: String?, token: String?, logger: Logger, deliver: @escaping Deliver) {
+    package init(settings: CDRPostSettings, credentials: HTTPCredentials, logger: Logger, deliver: @escaping Deliver) {
         self.settings = settings
-        self.basic = basic
-        self.token = token
+        self.credentials = credentials
         self.deliver = deliver
         self.logger = logger
     }
@@ -32,7 +30,7 @@ package struct CDRPostRoute: Sendable {
     }
 
     func handle(_ request: Request) async throws -> Response {
-        guard isAuthorized(request.headers[.authorization]) else {
+        guard credentials.authorize(request.headers[.authorization]) else {
             return Self.text(.unauthorized, "credentials required", headers: [.wwwAuthenticate: "Basic realm=\"tollguard\""])
         }
         let body: ByteBuffer
@@ -55,24 +53,6 @@ package struct CDRPostRoute: Sendable {
             }
         }
         return stored ? Self.text(.ok, "stored") : Self.text(.serviceUnavailable, "not stored; retry")
-    }
-
-    private func isAuthorized(_ header: String?) -> Bool {
-        guard let header else { return false }
-        if let basic, header.hasPrefix("Basic "),
-            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces))
-        {
-            return Self.constantTimeEquals(Array(decoded), Array(basic.utf8))
-        }
-        if let token, header.hasPrefix("Bearer ") {
-            return Self.constantTimeEquals(Array(header.dropFirst(7).utf8), Array(token.utf8))
-        }
-        return false
-    }
-
-    private static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     static func text(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = [:]) -> Response {

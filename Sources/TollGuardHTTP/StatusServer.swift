@@ -3,7 +3,8 @@ import Hummingbird
 import Logging
 
 /// The HTTP side of `serve`: `/healthz` (200 while the feeds are healthy, 503 with the reason
-/// otherwise), `/metrics` (Prometheus text) and `POST /cdr` (``CDRPostRoute``). Binds loopback by default.
+/// otherwise), `/metrics` (Prometheus text), `POST /cdr` (``CDRPostRoute``) and `GET /report`
+/// (``ReportPageRoute``). Binds loopback by default.
 package enum StatusServer {
     /// `health` answers whether `serve` is healthy and why not; `metrics` renders the exposition.
     package static func application(
@@ -11,10 +12,12 @@ package enum StatusServer {
         health: @escaping @Sendable () -> (healthy: Bool, text: String),
         metrics: @escaping @Sendable () -> String,
         cdrPost: CDRPostRoute? = nil,
+        reportPage: ReportPageRoute? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
         cdrPost?.add(to: router)
+        reportPage?.add(to: router)
         router.get("healthz") { _, _ -> Response in
             let (healthy, text) = health()
             return Response(

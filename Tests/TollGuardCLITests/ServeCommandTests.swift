@@ -81,11 +81,36 @@ import TollGuardTestSupport
         // The module retries when it did not see the 200: the second post stores nothing new.
         let again = try await Self.request("POST", "/cdr", port: httpPort, headers: [good, "Content-Type: text/xml"], body: xml)
         #expect(again.hasPrefix("HTTP/1.1 200"))
+
+        // The day's report page, behind the same credentials.
+        #expect(try await Self.get("/report?date=2009-05-21", port: httpPort).hasPrefix("HTTP/1.1 401"))
+        let page = try await Self.request("GET", "/report?date=2009-05-21", port: httpPort, headers: [good])
+        #expect(page.hasPrefix("HTTP/1.1 200"), "\(page.prefix(300))")
+        #expect(page.lowercased().contains("content-type: text/html; charset=utf-8"))
+        #expect(page.lowercased().contains("content-security-policy: default-src 'none'"))
+        #expect(page.contains("TollGuard report <span>2009-05-21</span>"))
+        #expect(page.contains("<b>1</b><span>calls</span>"), "the stored call is counted")
+        #expect(try await Self.request("GET", "/report?date=21.05.2009", port: httpPort, headers: [good]).hasPrefix("HTTP/1.1 400"))
+        #expect(try await Self.request("GET", "/report", port: httpPort, headers: [good]).hasPrefix("HTTP/1.1 200"))
         kill(process.processIdentifier, SIGTERM)
         await process.waitForExit()
         #expect(process.terminationStatus == 0)
         let database = try TollGuardDatabase.open(path: db)
         #expect(try database.callCount() == 1)
+    }
+
+    /// Without credentials the report page is served on loopback only.
+    @Test func theReportPageWithoutCredentialsIsLoopbackOnly() async throws {
+        for (host, status) in [("127.0.0.1", "200"), ("0.0.0.0", "403")] {
+            let folder = try TemporaryDirectory()
+            let (process, port) = try await Self.startServe(
+                ["--db", folder.path("r.sqlite"), "--http-host", host], environment: [:], in: folder)
+            defer { if process.isRunning { process.terminate() } }
+            let page = try await Self.get("/report", port: port)
+            #expect(page.hasPrefix("HTTP/1.1 \(status)"), "\(host): \(page.prefix(200))")
+            kill(process.processIdentifier, SIGTERM)
+            await process.waitForExit()
+        }
     }
 
     /// `serve` following a Master.csv ([cdr_tail]) and a FreeSWITCH log ([sip_watch] follow):
@@ -312,7 +337,7 @@ import TollGuardTestSupport
         var port: Int?
         _ = try await poll(upTo: 30) {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            let match = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression)
+            let match = text.range(of: #"http://[0-9.]+:(\d+)"#, options: .regularExpression)
             port = match.flatMap { Int(text[$0].split(separator: ":").last ?? "") }
             return port != nil || !process.isRunning
         }

@@ -74,21 +74,22 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let live = LiveService(pipeline: pipeline, listener: listener, sources: sources)
         let counters = listener?.counters
+        let secrets = configuration.cdrPost.secrets()
+        let credentials = HTTPCredentials(basic: secrets.basic, token: secrets.token)
         var cdrPost: CDRPostRoute?
         if configuration.cdrPost.enabled {
-            let secrets = configuration.cdrPost.secrets()
-            if secrets.basic == nil && secrets.token == nil {
+            if credentials.isEmpty {
                 logger.warning(
                     "POST /cdr refuses every post: set \(configuration.cdrPost.credentialsEnvironment) (user:password) or \(configuration.cdrPost.tokenEnvironment)")
             }
             let continuation = live.continuation
-            cdrPost = CDRPostRoute(
-                settings: configuration.cdrPost, basic: secrets.basic, token: secrets.token, logger: logger
-            ) { record, source, stored in
+            cdrPost = CDRPostRoute(settings: configuration.cdrPost, credentials: credentials, logger: logger) {
+                record, source, stored in
                 if case .enqueued = continuation.yield(.completed(record, source: source, stored: stored)) { return true }
                 return false
             }
         }
+        let countryNames = try global.numberingPlan().countryNames
         let http = StatusServer.application(
             host: httpHost, port: httpPort, logger: logger,
             health: {
@@ -110,6 +111,13 @@ struct ServeCommand: AsyncParsableCommand {
                 return text
             },
             cdrPost: cdrPost,
+            reportPage: ReportPageRoute(
+                credentials: credentials, loopbackOnly: ReportPageRoute.isLoopback(httpHost), logger: logger
+            ) { date in
+                try Self.reportPage(
+                    date: date, database: database, configuration: pipeline.configuration, zone: zone,
+                    countryNames: countryNames)
+            },
             onServerRunning: { port in
                 print("tollguard serve: /healthz and /metrics on http://\(httpHost):\(port)")
                 fflush(nil)
@@ -138,6 +146,25 @@ struct ServeCommand: AsyncParsableCommand {
         await commander?.shutdown()
         let stored = pipeline.stats.callsStored.load(ordering: .relaxed)
         print("tollguard serve: stopped; \(pipeline.stats.events.load(ordering: .relaxed)) events, \(stored) calls stored")
+    }
+}
+
+extension ServeCommand {
+    /// `GET /report`: the HTML report of a local day (`date`, default today) as the store has it
+    /// now; `nil` when `date` is not a date.
+    static func reportPage(
+        date: String?, database: TollGuardDatabase, configuration: TollGuardConfiguration, zone: TimeZone,
+        countryNames: [String: String]
+    ) throws -> String? {
+        var day = LocalClock.day(containing: Date(), in: zone)
+        if let date {
+            var converter = LocalTimeConverter(timeZone: zone)
+            guard date.utf8.count == 10, let start = converter.date(localText: date) else { return nil }
+            day = LocalClock.day(containing: start, in: zone)
+        }
+        let builder = ReportBuilder(
+            database: database, configuration: configuration, timeZone: zone, countryNames: countryNames)
+        return HTMLReportRenderer.render(try builder.build(from: day.from, to: day.to))
     }
 }
 
