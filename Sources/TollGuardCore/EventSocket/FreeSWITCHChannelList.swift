@@ -16,12 +16,14 @@ package struct FreeSWITCHChannelList: Sendable {
         }
 
         /// The columns the channel variables of the same name would give (`accountcode`,
-        /// `start_epoch` from `created_epoch`); the list has no others.
+        /// `start_epoch` from `created_epoch`, `user_name` from the user part of `presence_id`,
+        /// which an authenticated call carries); the list has no others.
         package func variable(_ name: String) -> String? {
             switch name {
             case "accountcode": self["accountcode"]
             case "start_epoch": self["created_epoch"]
             case "uuid": self["uuid"]
+            case "user_name": self["presence_id"].flatMap { $0.split(separator: "@").first.map(String.init) }
             default: nil
             }
         }
