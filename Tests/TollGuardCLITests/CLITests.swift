@@ -120,9 +120,19 @@ import TollGuardTestSupport
     }
 
     /// The last line an ingest committed into `db`, when there is one yet.
-    private static func committedLine(_ db: String) -> Int? {
-        guard FileManager.default.fileExists(atPath: db), let database = try? DatabaseQueue(path: db) else { return nil }
-        return try? database.read { try Int.fetchOne($0, sql: "SELECT max(committed_line) FROM ingested_files") }
+    /// The line the ingest into `db` has committed up to; the reason when it cannot be read
+    /// (yet). Only once the file is in WAL mode (before that a reader's lock can stand in the way
+    /// of the ingest setting it up), read-only, with a busy timeout: the watcher must neither
+    /// disturb the ingest nor miss a commit over a transient lock.
+    private static func committedLine(_ db: String) -> Result<Int, any Error> {
+        Result {
+            guard FileManager.default.fileExists(atPath: db + "-wal") else { throw CocoaError(.fileNoSuchFile) }
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(1)
+            let database = try DatabaseQueue(path: db, configuration: configuration)
+            return try database.read { try Int.fetchOne($0, sql: "SELECT max(committed_line) FROM ingested_files") } ?? 0
+        }
     }
 
     /// kill -9 in the middle of a file, then the same command: every row exactly once.
@@ -137,24 +147,35 @@ import TollGuardTestSupport
         let process = Process()
         process.executableURL = Self.buildDirectory.appendingPathComponent("tollguard")
         process.arguments = ["ingest", "--config", config, "--db", db, "--timezone", "UTC", file]
+        let errors = directory.path("ingest.err")
+        FileManager.default.createFile(atPath: errors, contents: nil)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
         try process.run()
         // Wait until some batches are committed, then kill without warning: watched from a thread
         // of its own, so a busy cooperative pool cannot let the whole file go by unwatched.
-        nonisolated(unsafe) let ingest = process
-        let committed = try await onOwnThread { () -> Int in
+        let ingest = process
+        let (committed, lastReadError) = try await onOwnThread { () -> (Int, String) in
             let deadline = Date().addingTimeInterval(60)
             var line = 0
+            var lastError = ""
             while Date() < deadline, ingest.isRunning, line == 0 {
-                line = Self.committedLine(db) ?? 0
+                switch Self.committedLine(db) {
+                case .success(let value): line = value
+                case .failure(let error): lastError = "\(error)"
+                }
                 if line == 0 { usleep(2000) }
             }
             kill(ingest.processIdentifier, SIGKILL)
-            return line
+            return (line, lastError)
         }
         await process.waitForExit()
-        try #require(committed > 0, "no batch was committed before the kill")
+        try #require(
+            committed > 0,
+            """
+            no batch was committed before the kill (ingest status \(process.terminationStatus), \
+            last read error: \(lastReadError), stderr: \((try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""))
+            """)
         let partial = try TollGuardDatabase.open(path: db).callCount()
         #expect(partial < rows, "the kill came too late to test a resume")
 
