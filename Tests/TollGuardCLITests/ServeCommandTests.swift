@@ -275,21 +275,44 @@ import TollGuardTestSupport
         var lockHolding = Configuration()
         lockHolding.allowsUnsafeTransactions = true  // the lock outlives one access, on purpose
         nonisolated(unsafe) let holder = try DatabaseQueue(path: db, configuration: lockHolding)
-        try await onOwnThread { try holder.writeWithoutTransaction { try $0.execute(sql: "BEGIN EXCLUSIVE") } }
-        let process = try Self.launchServe(["--db", db], environment: [:], in: folder)
+        let process = try Self.launchServe(["--db", db], environment: [:], in: folder, start: false)
         defer { if process.isRunning { process.terminate() } }
-        try await Task.sleep(for: .milliseconds(800))
-        let log = try String(contentsOfFile: folder.path("serve.out"), encoding: .utf8)
-        #expect(!log.contains("http://"), "serve should still be waiting for the lock: \(log)")
-        kill(process.processIdentifier, SIGHUP)
-        try await Task.sleep(for: .milliseconds(200))
-        try await onOwnThread { try holder.writeWithoutTransaction { try $0.execute(sql: "COMMIT") } }
+        // On a thread of its own, so the lock is held no longer than this takes (serve waits 5 s
+        // for it): lock, start serve, wait until serve ignores SIGHUP (its first line; the
+        // reload service cannot trap it before the lock is gone), send one, unlock.
+        let (ignoring, printedEarly) = try await onOwnThread { () throws -> (Bool, Bool) in
+            try holder.writeWithoutTransaction { try $0.execute(sql: "BEGIN EXCLUSIVE") }
+            defer { try? holder.writeWithoutTransaction { try $0.execute(sql: "COMMIT") } }
+            try process.run()
+            let deadline = Date().addingTimeInterval(30)
+            var ignoring = false
+            while !ignoring, process.isRunning, Date() < deadline {
+                ignoring = Self.ignoresHangup(process.processIdentifier)
+                if !ignoring { usleep(1000) }
+            }
+            guard ignoring else { return (false, false) }
+            kill(process.processIdentifier, SIGHUP)
+            usleep(100_000)
+            let log = (try? String(contentsOfFile: folder.path("serve.out"), encoding: .utf8)) ?? ""
+            return (true, log.contains("http://"))
+        }
+        try #require(ignoring, "serve never ignored SIGHUP before its reload service (status \(process.isRunning ? "running" : "\(process.terminationStatus)"))")
+        #expect(!printedEarly, "serve should have been waiting for the lock")
         let port = try await Self.httpPort(of: process, in: folder)
         #expect(process.isRunning)
         #expect(try await Self.get("/healthz", port: port).hasPrefix("HTTP/1.1 200"))
         kill(process.processIdentifier, SIGTERM)
         await process.waitForExit()
         #expect(process.terminationStatus == 0)
+    }
+
+    /// Whether process `pid` ignores SIGHUP (`SigIgn` in /proc/PID/status, bit 0).
+    static func ignoresHangup(_ pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
+            let mask = UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & 1 != 0
     }
 
     /// The value of an unlabelled metric in a /metrics text.
@@ -315,10 +338,11 @@ import TollGuardTestSupport
         return (process, try await httpPort(of: process, in: folder))
     }
 
-    /// Starts `tollguard serve ARGUMENTS --http-port 0` with its output in `serve.out` of `folder`.
-    static func launchServe(_ arguments: [String], environment: [String: String], in folder: TemporaryDirectory) throws
-        -> Process
-    {
+    /// Starts `tollguard serve ARGUMENTS --http-port 0` with its output in `serve.out` of `folder`
+    /// (`start` false: only prepares it).
+    static func launchServe(
+        _ arguments: [String], environment: [String: String], in folder: TemporaryDirectory, start: Bool = true
+    ) throws -> Process {
         let log = folder.path("serve.out")
         FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
@@ -327,7 +351,7 @@ import TollGuardTestSupport
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        if start { try process.run() }
         return process
     }
 
