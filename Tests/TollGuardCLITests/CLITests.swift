@@ -148,7 +148,7 @@ import TollGuardTestSupport
         process.executableURL = Self.buildDirectory.appendingPathComponent("tollguard")
         process.arguments = ["ingest", "--config", config, "--db", db, "--timezone", "UTC", file]
         let errors = directory.path("ingest.err")
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
         try process.run()

@@ -274,7 +274,7 @@ import TollGuardTestSupport
         _ = try TollGuardDatabase.open(path: db)
         var lockHolding = Configuration()
         lockHolding.allowsUnsafeTransactions = true  // the lock outlives one access, on purpose
-        nonisolated(unsafe) let holder = try DatabaseQueue(path: db, configuration: lockHolding)
+        let holder = try DatabaseQueue(path: db, configuration: lockHolding)
         let process = try Self.launchServe(["--db", db], environment: [:], in: folder, start: false)
         defer { if process.isRunning { process.terminate() } }
         // On a thread of its own, so the lock is held no longer than this takes (serve waits 5 s
