@@ -31,33 +31,27 @@ package struct CDRPostRoute: Sendable {
 
     func handle(_ request: Request) async throws -> Response {
         guard credentials.authorize(request.headers[.authorization]) else {
-            return Self.text(.unauthorized, "credentials required", headers: [.wwwAuthenticate: "Basic realm=\"tollguard\""])
+            return Response.plainText(.unauthorized, "credentials required", headers: [.wwwAuthenticate: "Basic realm=\"tollguard\""])
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: settings.maxBodyBytes)
         } catch {
-            return Self.text(.contentTooLarge, "body over \(settings.maxBodyBytes) bytes")
+            return Response.plainText(.contentTooLarge, "body over \(settings.maxBodyBytes) bytes")
         }
         let document: FreeSWITCHCDRDocument
         do {
             document = try FreeSWITCHCDRDocument.decode(body: Array(body.readableBytesView))
         } catch {
             logger.warning("POST /cdr: \(error.description)")
-            return Self.text(.badRequest, error.description)
+            return Response.plainText(.badRequest, error.description)
         }
-        guard let record = document.record else { return Self.text(.ok, "B leg ignored") }
+        guard let record = document.record else { return Response.plainText(.ok, "B leg ignored") }
         let stored: Bool = await withCheckedContinuation { continuation in
             if !deliver(record, document.format.rawValue, { continuation.resume(returning: $0) }) {
                 continuation.resume(returning: false)
             }
         }
-        return stored ? Self.text(.ok, "stored") : Self.text(.serviceUnavailable, "not stored; retry")
-    }
-
-    static func text(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = [:]) -> Response {
-        var fields = headers
-        fields[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+        return stored ? Response.plainText(.ok, "stored") : Response.plainText(.serviceUnavailable, "not stored; retry")
     }
 }

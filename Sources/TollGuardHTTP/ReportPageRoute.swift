@@ -37,21 +37,21 @@ package struct ReportPageRoute: Sendable {
     func handle(_ request: Request) -> Response {
         if credentials.isEmpty {
             guard loopbackOnly else {
-                return CDRPostRoute.text(
+                return Response.plainText(
                     .forbidden,
                     "the report is served on a loopback address only, unless TOLLGUARD_CDR_CREDENTIALS or TOLLGUARD_CDR_TOKEN is set")
             }
         } else if !credentials.authorize(request.headers[.authorization]) {
-            return CDRPostRoute.text(.unauthorized, "credentials required", headers: [.wwwAuthenticate: "Basic realm=\"tollguard\""])
+            return Response.plainText(.unauthorized, "credentials required", headers: [.wwwAuthenticate: "Basic realm=\"tollguard\""])
         }
         let html: String?
         do {
             html = try render(request.uri.queryParameters.get("date"))
         } catch {
             logger.error("GET /report: \(error)")
-            return CDRPostRoute.text(.internalServerError, "the report could not be built; see the log")
+            return Response.plainText(.internalServerError, "the report could not be built; see the log")
         }
-        guard let html else { return CDRPostRoute.text(.badRequest, "date: use YYYY-MM-DD (site time)") }
+        guard let html else { return Response.plainText(.badRequest, "date: use YYYY-MM-DD (site time)") }
         return Response(
             status: .ok,
             headers: [
