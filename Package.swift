@@ -120,6 +120,7 @@ let package = Package(
             dependencies: [
                 "TollGuardCore",
                 "TollGuardLive",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

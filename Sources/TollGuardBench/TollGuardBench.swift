@@ -10,6 +10,7 @@ struct TollGuardBench: AsyncParsableCommand {
         abstract: "TollGuard benchmarks: each prints its figures beside a baseline from the same run.",
         subcommands: [
             IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self, LogScanBenchmark.self, LiveBenchmark.self,
+            InsertLoopBaseline.self,
         ]
     )
 }
@@ -70,94 +71,4 @@ func exampleCDRFile(rows: Int, seed: UInt64, in directory: String) throws -> Str
 /// Removes a SQLite database and its WAL files, so a timed run starts from nothing.
 func removeDatabase(_ path: String) {
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-}
-
-struct IngestBenchmark: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ingest",
-        abstract: "tollguard ingest vs sqlite3 .import of the same FreeSWITCH example-template file.")
-
-    @Option(help: "Rows in the timed file.")
-    var rows = 1_000_000
-
-    @Option(help: "Rows in the peak-memory file (0 skips it).")
-    var rssRows = 0
-
-    @Option(help: "Runs of each tool, taking turns; the best of each is reported.")
-    var runs = 3
-
-    @Option(help: "Scratch folder (emptied files are left for inspection).")
-    var directory = NSTemporaryDirectory() + "tollguard-bench"
-
-    func run() throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let tollguard = siblingExecutable("tollguard")
-        let file = try exampleCDRFile(rows: rows, seed: 7, in: directory)
-
-        let sqliteDatabase = directory + "/sqlite-import.sqlite"
-        let tollguardDatabase = directory + "/tollguard.sqlite"
-        let floorDatabase = directory + "/sqlite-floor.sqlite"
-        let columns = (1...15).map { "c\($0) TEXT" }.joined(separator: ", ")
-        // Best of `runs`, the tools taking turns, so a burst of load elsewhere on this noisy
-        // machine lands on one run rather than on the ratio.
-        var baseline: Measurement?
-        var ours: Measurement?
-        var floor: Measurement?
-        for _ in 0..<max(1, runs) {
-            removeDatabase(sqliteDatabase)
-            removeDatabase(tollguardDatabase)
-            removeDatabase(floorDatabase)
-            _ = try measure(["sqlite3", sqliteDatabase, "CREATE TABLE cdr (\(columns));"])
-            let baselineRun = try measure(["sqlite3", "-cmd", ".mode csv", sqliteDatabase, ".import \(file) cdr"])
-            let ourRun = try measure([tollguard, "ingest", "--db", tollguardDatabase, "--timezone", "UTC", file])
-            guard baselineRun.status == 0, ourRun.status == 0 else {
-                throw ValidationError("a run failed: sqlite3 exit \(baselineRun.status), tollguard exit \(ourRun.status)")
-            }
-            // SQLite alone writing the rows TollGuard stored into a table like ours with no index:
-            // no parsing, no binding, no dedup (a WHERE keeps SQLite from copying records whole).
-            _ = try measure(["sqlite3", tollguardDatabase, "PRAGMA wal_checkpoint(TRUNCATE);"])
-            let floorRun = try measure([
-                "sqlite3", floorDatabase,
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; ATTACH '\(tollguardDatabase)' AS ingested; "
-                    + "CREATE TABLE calls AS SELECT * FROM ingested.calls WHERE 0; "
-                    + "INSERT INTO calls SELECT * FROM ingested.calls WHERE id > 0;",
-            ])
-            print(
-                String(
-                    format: "  run: sqlite3 .import %.2f s, tollguard ingest %.2f s, SQLite floor %.2f s", baselineRun.seconds,
-                    ourRun.seconds, floorRun.seconds))
-            baseline.keepFaster(baselineRun)
-            ours.keepFaster(ourRun)
-            if floorRun.status == 0 { floor.keepFaster(floorRun) }
-        }
-        guard let baseline, let ours else { return }
-        let stored = try TollGuardDatabase.open(path: tollguardDatabase).callCount()
-        print("ingest of \(rows) FreeSWITCH example-template rows (release build, fresh database, dedup on; best of \(max(1, runs)))")
-        print(
-            String(
-                format: "  sqlite3 .import (no index)  %7.2f s  %9.0f rows/s", baseline.seconds,
-                Double(rows) / baseline.seconds))
-        print(
-            String(
-                format: "  tollguard ingest            %7.2f s  %9.0f rows/s  peak RSS %d MB  (%d calls stored)",
-                ours.seconds, Double(rows) / ours.seconds, ours.maxRSSKilobytes / 1024, stored))
-        if let floor {
-            print(
-                String(
-                    format: "  SQLite floor (our rows, no index, no parsing) %7.2f s  %9.0f rows/s  (%.2fx of sqlite3 .import)",
-                    floor.seconds, Double(rows) / floor.seconds, baseline.seconds / floor.seconds))
-        }
-        print(String(format: "  ratio (sqlite3 time / tollguard time): %.2fx", baseline.seconds / ours.seconds))
-
-        if rssRows > 0 {
-            let bigFile = try exampleCDRFile(rows: rssRows, seed: 11, in: directory)
-            let bigDatabase = directory + "/tollguard-rss.sqlite"
-            removeDatabase(bigDatabase)
-            let big = try measure([tollguard, "ingest", "--db", bigDatabase, "--timezone", "UTC", bigFile])
-            print(
-                String(
-                    format: "  %d rows: %.1f s, %.0f rows/s, peak RSS %d MB (exit %d)", rssRows, big.seconds,
-                    Double(rssRows) / big.seconds, big.maxRSSKilobytes / 1024, big.status))
-        }
-    }
 }
