@@ -6,7 +6,7 @@ import TollGuardTestSupport
 /// `quota`, `analyze` and `alerts` end to end on the built executable.
 @Suite struct AnalysisCommandTests {
     /// An Asterisk Master.csv: a US office day for 1001 and a night of premium calls from 1023.
-    static func masterCSV() -> String {
+    static func masterCSV(day: String = "2026-11-20") -> String {
         var rows: [String] = []
         func row(_ account: String, _ dialed: String, _ start: String, _ billsec: Int, _ id: String) -> String {
             let answer = start
@@ -16,11 +16,11 @@ import TollGuardTestSupport
                 + "\(billsec + 3),\(billsec),\"ANSWERED\",\"DOCUMENTATION\",\"\(id)\",\"\""
         }
         for index in 0..<10 {
-            rows.append(row("1001", "912025550\(100 + index)", "2026-11-20 10:\(10 + index):00", 120, "day.\(index)"))
+            rows.append(row("1001", "912025550\(100 + index)", "\(day) 10:\(10 + index):00", 120, "day.\(index)"))
         }
         for index in 0..<12 {
             rows.append(
-                row("1023", "9011371900000\(10 + index)", "2026-11-20 02:\(10 + index):00", 900, "night.\(index)"))
+                row("1023", "9011371900000\(10 + index)", "\(day) 02:\(10 + index):00", 900, "night.\(index)"))
         }
         return rows.joined(separator: "\n") + "\n"
     }
@@ -96,5 +96,29 @@ import TollGuardTestSupport
 
         #expect(try await CLITests.run(["quota", "remove", "1023"] + common).status == 0)
         #expect(try await CLITests.run(["quota", "remove", "1023"] + common).stderr.contains("no quota set for 1023"))
+    }
+
+    /// A first `analyze` after loading old CDRs looks at yesterday, finds nothing, and says which
+    /// period holds the stored calls (in site time) instead of only "0 calls".
+    @Test func anEmptyPeriodPointsAtTheStoredCalls() async throws {
+        let folder = try TemporaryDirectory()
+        let config = try folder.write("tollguard.toml", text: "[site]\ntimezone = \"America/New_York\"\n")
+        // Years ago, so the default period (yesterday) holds none of them whatever the date today.
+        let csv = try folder.write("Master.csv", text: Self.masterCSV(day: "2019-03-14"))
+        let common = ["--config", config, "--db", folder.path("tg.sqlite"), "--no-report"]
+        #expect(try await CLITests.run(["ingest", csv] + common.dropLast()).status == 0)
+
+        let empty = try await CLITests.run(["analyze"] + common)
+        #expect(empty.status == 0)
+        #expect(empty.stdout.contains("analyzed 0 calls"))
+        // The rows are New York time: the night calls from 02:10, the office day until 10:19.
+        #expect(
+            empty.stdout.contains(
+                "no call started in this period; the stored calls started from 2019-03-14 02:10 to 2019-03-14 10:19: "
+                    + "analyze them with --from 2019-03-14 --to 2019-03-15"))
+
+        let pointed = try await CLITests.run(["analyze", "--from", "2019-03-14", "--to", "2019-03-15"] + common)
+        #expect(pointed.stdout.contains("analyzed 22 calls"))
+        #expect(!pointed.stdout.contains("no call started"))
     }
 }

@@ -26,8 +26,8 @@ package struct ReportBuilder: Sendable {
     /// The file name of a report: the local date of a one-day period, else `FIRST--LAST` day.
     package static func name(from: Date, to: Date, in timeZone: TimeZone) -> String {
         let local = LocalTimeFormatter(timeZone: timeZone)
-        let first = String(local.seconds(from).prefix(10))
-        let last = String(local.seconds(to.addingTimeInterval(-1)).prefix(10))
+        let first = local.day(from)
+        let last = local.day(to.addingTimeInterval(-1))
         return first == last ? first : "\(first)--\(last)"
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Local wall-clock text in one zone: `2026-11-12 03:00` and `2026-11-12 03:00:41`.
+/// Local wall-clock text in one zone: `2026-11-12`, `2026-11-12 03:00` and `2026-11-12 03:00:41`.
 package struct LocalTimeFormatter: Sendable {
     package let timeZone: TimeZone
 
@@ -12,4 +12,6 @@ package struct LocalTimeFormatter: Sendable {
     }
 
     package func minutes(_ date: Date) -> String { String(seconds(date).prefix(16)) }
+
+    package func day(_ date: Date) -> String { String(seconds(date).prefix(10)) }
 }
