@@ -31,7 +31,7 @@ package enum AnalysisLimit: Int, Sendable, Hashable, CaseIterable {
     package func defaultValue(for kind: Subject.Kind) -> Double {
         let entry = Self.table[rawValue]
         switch kind {
-        case .account: return entry.account
+        case .account, .caller: return entry.account
         case .ip, .trunk: return entry.shared
         }
     }

@@ -14,6 +14,8 @@ package struct PolicyResolver: Sendable {
             switch subject.kind {
             case .account:
                 exactAccounts.contains(subject.value) || accountPrefixes.contains { subject.value.hasPrefix($0) }
+            case .caller:
+                false  // a forged caller ID must not buy a group's limits
             case .trunk:
                 trunks.contains(subject.value)
             case .ip:
@@ -24,6 +26,7 @@ package struct PolicyResolver: Sendable {
     }
 
     private let settings: AnalysisSettings
+    private let publicContexts: Set<String>
     private let quotas: [String: Int64]
     private let groups: [Group]
     private var cache: [Subject: SubjectPolicy] = [:]
@@ -31,6 +34,7 @@ package struct PolicyResolver: Sendable {
     /// `quotas` are daily quotas in micro-units by account, from the quota table.
     package init(settings: AnalysisSettings, quotas: [String: Int64] = [:]) {
         self.settings = settings
+        publicContexts = Set(settings.publicContexts)
         self.quotas = quotas
         groups = settings.groups.sorted { $0.key < $1.key }.map { name, profile in
             let accounts = profile.accounts ?? []
@@ -58,15 +62,22 @@ package struct PolicyResolver: Sendable {
 
     package mutating func subjects(of call: ObservedCall) -> CallSubjects {
         CallSubjects(
-            account: policy(for: Subject(.account, call.account)),
+            account: policy(for: Subject(accountKind(of: call), call.account)),
             ip: call.sourceIP.map { policy(for: Subject(.ip, $0)) },
             trunk: call.trunk.map { policy(for: Subject(.trunk, $0)) })
+    }
+
+    /// `.caller` when the call's account is only its caller ID in a public context (see
+    /// `Subject.Kind.caller`): a call that came in from outside with no account of its own.
+    private func accountKind(of call: ObservedCall) -> Subject.Kind {
+        call.account == call.callerNumber && publicContexts.contains(call.context) ? .caller : .account
     }
 
     private func resolve(_ subject: Subject, ordinal: Int) -> SubjectPolicy {
         let base = settings.profile(for: subject.kind)
         var values = AnalysisLimit.allCases.map { base.limits[$0] ?? $0.defaultValue(for: subject.kind) }
-        var origins = Array(repeating: "analysis.\(subject.kind.rawValue)", count: values.count)
+        let table = subject.kind == .caller ? Subject.Kind.account : subject.kind  // callers have no table of their own
+        var origins = Array(repeating: "analysis.\(table.rawValue)", count: values.count)
         var profile = base
         var memberOf: [String] = []
         func lay(_ layer: AnalysisProfile, origin: String) {

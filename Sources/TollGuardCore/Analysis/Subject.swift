@@ -1,7 +1,14 @@
-/// What an alert is about: an account (extension or accountcode), a source IP, or a trunk/gateway.
+/// What an alert is about: an account (extension or accountcode), a caller ID standing in for
+/// one, a source IP, or a trunk/gateway.
 package struct Subject: Sendable, Hashable, CustomStringConvertible {
     package enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
         case account
+        /// The caller's number of a call that came into a public context without an account of
+        /// its own (no accountcode, no authenticated user): the CDR's account is then the caller
+        /// ID, which whoever placed the call chose. It is kept apart from the accounts so a forged
+        /// caller ID cannot run up a real extension's quota or get it suspended; it gets the
+        /// account limits, but no group, per-account settings, quota or automatic suspension.
+        case caller
         case ip
         case trunk
     }
@@ -14,6 +21,6 @@ package struct Subject: Sendable, Hashable, CustomStringConvertible {
         self.value = value
     }
 
-    /// `account 1001`, `ip 203.0.113.7`, `trunk gw1`.
+    /// `account 1001`, `caller +525536435847`, `ip 203.0.113.7`, `trunk gw1`.
     package var description: String { "\(kind.rawValue) \(value)" }
 }

@@ -77,6 +77,7 @@ package struct AnalysisSettings: Sendable, Codable, Equatable {
                 with: try container.decodeIfPresent(AnalysisProfile.self, forKey: key) ?? AnalysisProfile())
             switch kind {
             case .account: account = profile
+            case .caller: break  // no table of its own: callers get [analysis.account]
             case .ip: ip = profile
             case .trunk: trunk = profile
             }
@@ -88,7 +89,7 @@ package struct AnalysisSettings: Sendable, Codable, Equatable {
     /// The profile of a subject kind.
     package func profile(for kind: Subject.Kind) -> AnalysisProfile {
         switch kind {
-        case .account: account
+        case .account, .caller: account
         case .ip: ip
         case .trunk: trunk
         }

@@ -250,6 +250,42 @@ import TollGuardTestSupport
         #expect(AnalysisEngine.findings([outbound], settings: settings).of(.publicContext).count == 2)
     }
 
+    /// A call that came into a public context with no account of its own has its caller ID as
+    /// account, and whoever placed it chose that: a forged "1004" is `caller 1004`, apart from
+    /// extension 1004 — neither its spend, its quota nor its suspension.
+    @Test func aCallerIDInAPublicContextIsNotTheAccountOfTheSameName() {
+        var factory = CallFactory()
+        var settings = AnalysisSettings()
+        settings.account.allowedClasses = DestinationClass.allCases
+        // $30 each ($1.50 a minute, 20 minutes) against the $50 default quota.
+        let own = factory.call("1004", to: .premium(1), at: 36_000, talk: 1200, caller: "1004")
+        let forged = (0..<2).map {
+            factory.call(
+                "1004", to: .premium(2 + $0), at: 36_000 + 3600 * Double(1 + $0), talk: 1200, trunk: "carrier-in",
+                context: "public", caller: "1004")
+        }
+        // The quota table's $1,000 for extension 1004 is not the forged caller's either.
+        let quota = AnalysisEngine.findings(
+            [own] + forged, settings: settings, quotas: ["1004": 1_000_000_000]
+        ).of(.dailyQuota)
+        #expect(!quota.isEmpty)
+        #expect(quota.allSatisfy { $0.subject == Subject(.caller, "1004") })
+        #expect(quota.highestSeverity == .high)  // $60 of $50
+        #expect(quota.first?.metrics["limit_source"] == .text("analysis.account"))
+        #expect(!SuspensionPolicy().suspends(rule: "daily_quota", severity: .critical, subject: Subject(.caller, "1004")))
+        #expect(SuspensionPolicy().suspends(rule: "daily_quota", severity: .critical, subject: Subject(.account, "1004")))
+
+        // The same public context with an accountcode of its own, or the caller's number in an
+        // internal context, is an account.
+        let withAccountcode = factory.call(
+            "carrier-acct", to: .premium(5), at: 0, trunk: "carrier-in", context: "public", caller: "1004")
+        #expect(
+            AnalysisEngine.findings([withAccountcode]).of(.destinationClass).first?.subject
+                == Subject(.account, "carrier-acct"))
+        let fromExtension = factory.call("1004", to: .premium(6), at: 0, caller: "1004")
+        #expect(AnalysisEngine.findings([fromExtension]).of(.destinationClass).first?.subject == Subject(.account, "1004"))
+    }
+
     @Test func longCallsAreJudgedByDestinationClass() {
         var factory = CallFactory()
         let long = AnalysisEngine.findings([factory.call(to: .international(), at: 0, talk: 150 * 60)]).of(.longCall)
