@@ -121,4 +121,48 @@ import TollGuardTestSupport
         #expect(pointed.stdout.contains("analyzed 22 calls"))
         #expect(!pointed.stdout.contains("no call started"))
     }
+
+    /// A call from outside, in the public context without an accountcode, forging extension
+    /// 1004's number: from the FreeSWITCH CSV through analysis to the report it is `caller 1004`,
+    /// and extension 1004's own call stays `account 1004`.
+    @Test func aForgedCallerIDIsNotTheExtensionItNames() async throws {
+        let folder = try TemporaryDirectory()
+        let config = try folder.write(
+            "tollguard.toml", text: "[site]\ntimezone = \"UTC\"\n[dialplan]\nhome_region = \"US\"\n")
+        func row(context: String, accountcode: String, hour: Int, uuid: String) -> String {
+            let day = "2019-03-14 0\(hour):"
+            return "\"Office\",\"1004\",\"01137190000011\",\"\(context)\",\"\(day)00:00\",\"\(day)00:05\","
+                + "\"\(day)10:05\",\"605\",\"600\",\"NORMAL_CLEARING\",\"\(uuid)\",\"\",\"\(accountcode)\",\"PCMU\",\"PCMU\""
+        }
+        let csv = try folder.write(
+            "Master.csv",
+            text: [
+                row(context: "default", accountcode: "1004", hour: 2, uuid: "5f0c0a4e-0000-4000-8000-000000000001"),
+                row(context: "public", accountcode: "", hour: 3, uuid: "5f0c0a4e-0000-4000-8000-000000000002"),
+            ].joined(separator: "\n") + "\n")
+        let common = ["--config", config, "--db", folder.path("tg.sqlite")]
+        try await CLITests.run(["rates", "import", "--example"] + common)
+        #expect(try await CLITests.run(["ingest", "--format", "fs-example", csv] + common).status == 0)
+
+        let analyzed = try await CLITests.run(
+            ["analyze", "--from", "2019-03-14", "--json", "--reports", folder.path("reports")] + common)
+        let summary = try JSONSerialization.jsonObject(with: Data(analyzed.stdout.utf8)) as? [String: Any]
+        let spenders = (summary?["top_accounts"] as? [[String: Any]] ?? []).map {
+            "\($0["subject_type"] ?? "") \($0["account"] ?? "")"
+        }
+        #expect(spenders.sorted() == ["account 1004", "caller 1004"])
+        let premium = (summary?["alerts"] as? [[String: Any]] ?? []).filter {
+            $0["rule"] as? String == "destination_class"
+        }
+        #expect(premium.map { "\($0["subject_type"] ?? "") \($0["subject"] ?? "")" }.sorted() == ["account 1004", "caller 1004"])
+
+        let text = try await CLITests.run(["analyze", "--from", "2019-03-14", "--no-report"] + common).stdout
+        #expect(text.contains("caller 1004"))
+        let report = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: folder.path("reports/2019-03-14.json")))) as? [String: Any]
+        let accounts = (report?["accounts"] as? [[String: Any]] ?? []).map {
+            "\($0["subject_type"] ?? "") \($0["account"] ?? "")"
+        }
+        #expect(accounts.sorted() == ["account 1004", "caller 1004"])
+    }
 }

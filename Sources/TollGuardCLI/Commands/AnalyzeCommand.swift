@@ -101,8 +101,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
         if !report.topAccounts.isEmpty {
             print("\ntop accounts by spend:")
             var table = TextTable("ACCOUNT", "CALLS", "SPEND")
-            for account in report.topAccounts {
-                table.append([account.account, String(account.calls), summarizer.money(account.costMicros)])
+            for spender in report.topAccounts {
+                let name = spender.subject.kind == .caller ? "caller \(spender.subject.value)" : spender.subject.value
+                table.append([name, String(spender.calls), summarizer.money(spender.costMicros)])
             }
             print(table.render())
         }
@@ -172,8 +173,14 @@ struct AnalysisAnswer: Encodable {
 
     struct AccountSpend: Encodable {
         var account: String
+        var subjectType: Subject.Kind
         var calls: Int
         var spend: MetricValue
+
+        enum CodingKeys: String, CodingKey {
+            case account, calls, spend
+            case subjectType = "subject_type"
+        }
     }
 
     init(_ report: AnalysisReport, newAlerts: [StoredAlert]) {
@@ -188,7 +195,8 @@ struct AnalysisAnswer: Encodable {
         suppressed = report.changes.suppressed
         alerts = newAlerts.map { AlertAnswer($0, calls: nil) }
         topAccounts = report.topAccounts.map {
-            AccountSpend(account: $0.account, calls: $0.calls, spend: .money($0.costMicros))
+            AccountSpend(
+                account: $0.subject.value, subjectType: $0.subject.kind, calls: $0.calls, spend: .money($0.costMicros))
         }
         elapsedSeconds = report.elapsed.seconds
     }

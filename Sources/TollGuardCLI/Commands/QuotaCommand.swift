@@ -66,7 +66,9 @@ struct QuotaCommand: ParsableCommand {
             }
             let today = LocalClock.day(containing: Date(), in: zone)
             let spend = Dictionary(
-                try database.spendByAccount(from: today.from, to: today.to).map { ($0.account, $0.costMicros) },
+                try database.spendByAccount(
+                    from: today.from, to: today.to, publicContexts: configuration.analysis.publicContexts
+                ).filter { $0.subject.kind == .account }.map { ($0.subject.value, $0.costMicros) },
                 uniquingKeysWith: { $1 })
             let time = LocalTimeFormatter(timeZone: zone)
             var table = TextTable("ACCOUNT", "QUOTA", "SPENT TODAY", "SHARE", "SET BY", "SET")

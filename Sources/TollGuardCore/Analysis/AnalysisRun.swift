@@ -14,7 +14,8 @@ package struct AnalysisReport: Sendable {
     package var actions = AlertActionsReport()
     /// Suspensions that expired and were lifted.
     package var expired: [Suspension] = []
-    package var topAccounts: [(account: String, calls: Int, costMicros: Int64)] = []
+    /// The largest spenders: accounts, and callers of a public context (`Subject.Kind.caller`).
+    package var topAccounts: [(subject: Subject, calls: Int, costMicros: Int64)] = []
     package var elapsed: Duration = .zero
     /// Of `elapsed`: replaying calls through the engine (reading them included), and storing alerts.
     package var replayTime: Duration = .zero
@@ -78,7 +79,8 @@ package struct AnalysisRun: Sendable {
         report.expired = try database.liftExpiredSuspensions(actionSettings, now: now)
         report.actions = try database.actOnAlerts(actionSettings, now: now)
         report.storeTime = clock.now - started - report.replayTime
-        report.topAccounts = try database.spendByAccount(from: from, to: to, limit: 5)
+        report.topAccounts = try database.spendByAccount(
+            from: from, to: to, publicContexts: configuration.analysis.publicContexts, limit: 5)
         report.elapsed = clock.now - started
         try database.recordAnalysisRun(
             from: from, to: to, started: now, finished: Date(), calls: report.callsAnalyzed, findings: report.findings,

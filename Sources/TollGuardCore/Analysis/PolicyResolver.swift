@@ -62,15 +62,11 @@ package struct PolicyResolver: Sendable {
 
     package mutating func subjects(of call: ObservedCall) -> CallSubjects {
         CallSubjects(
-            account: policy(for: Subject(accountKind(of: call), call.account)),
+            account: policy(
+                for: .account(
+                    call.account, callerNumber: call.callerNumber, context: call.context, publicContexts: publicContexts)),
             ip: call.sourceIP.map { policy(for: Subject(.ip, $0)) },
             trunk: call.trunk.map { policy(for: Subject(.trunk, $0)) })
-    }
-
-    /// `.caller` when the call's account is only its caller ID in a public context (see
-    /// `Subject.Kind.caller`): a call that came in from outside with no account of its own.
-    private func accountKind(of call: ObservedCall) -> Subject.Kind {
-        call.account == call.callerNumber && publicContexts.contains(call.context) ? .caller : .account
     }
 
     private func resolve(_ subject: Subject, ordinal: Int) -> SubjectPolicy {

@@ -21,6 +21,14 @@ package struct Subject: Sendable, Hashable, CustomStringConvertible {
         self.value = value
     }
 
+    /// The account subject of a call: `.caller` when its account is only its caller ID and it came
+    /// into one of `publicContexts` (see `Kind.caller`), else `.account`.
+    package static func account(
+        _ account: String, callerNumber: String, context: String, publicContexts: Set<String>
+    ) -> Subject {
+        Subject(account == callerNumber && publicContexts.contains(context) ? .caller : .account, account)
+    }
+
     /// `account 1001`, `caller +525536435847`, `ip 203.0.113.7`, `trunk gw1`.
     package var description: String { "\(kind.rawValue) \(value)" }
 }

@@ -75,6 +75,8 @@ package struct PeriodReport: Sendable, Codable, Equatable {
     /// An account's spend: the whole period, and its most expensive local day against its daily quota.
     package struct AccountSpend: Sendable, Codable, Equatable {
         package var account: String
+        /// `.caller` for a public context's caller ID standing in for an account (`Subject.Kind.caller`).
+        package var subjectType: Subject.Kind
         package var calls: Int
         package var spendMicros: Int64
         package var peakDay: String
@@ -83,10 +85,11 @@ package struct PeriodReport: Sendable, Codable, Equatable {
         package var dailyQuotaMicros: Int64?
 
         package init(
-            account: String, calls: Int, spendMicros: Int64, peakDay: String, peakDaySpendMicros: Int64,
-            dailyQuotaMicros: Int64?
+            account: String, subjectType: Subject.Kind = .account, calls: Int, spendMicros: Int64, peakDay: String,
+            peakDaySpendMicros: Int64, dailyQuotaMicros: Int64?
         ) {
             self.account = account
+            self.subjectType = subjectType
             self.calls = calls
             self.spendMicros = spendMicros
             self.peakDay = peakDay
@@ -96,6 +99,7 @@ package struct PeriodReport: Sendable, Codable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case account, calls
+            case subjectType = "subject_type"
             case spendMicros = "spend_micros"
             case peakDay = "peak_day"
             case peakDaySpendMicros = "peak_day_spend_micros"

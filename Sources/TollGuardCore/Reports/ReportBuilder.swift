@@ -43,14 +43,16 @@ package struct ReportBuilder: Sendable {
             var spend: Int64 = 0
             var byDay: [Int: Int64] = [:]
         }
-        var accounts: [String: Account] = [:]
+        var accounts: [Subject: Account] = [:]
+        let publicContexts = Set(configuration.analysis.publicContexts)
         var countries: [String: PeriodReport.CountryTotal] = [:]
         var clock = LocalClock(timeZone: timeZone)
         try database.writer.read { db in
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT account, start_utc, billsec, disposition, cost_micros, dest_region, dest_scope
+                    SELECT account, start_utc, billsec, disposition, cost_micros, dest_region, dest_scope,
+                        caller_number, context
                     FROM calls WHERE start_utc >= ? AND start_utc < ?
                     """, arguments: [CivilTime.utcText(from), CivilTime.utcText(to)])
             while let row = try rows.next() {
@@ -82,7 +84,8 @@ package struct ReportBuilder: Sendable {
                         .add(billsec: billsec, cost: cost)
                     }
                 }
-                let account: String = row[0]
+                let account = Subject.account(
+                    row[0], callerNumber: row[7], context: row[8], publicContexts: publicContexts)
                 accounts[account, default: Account()].calls += 1
                 accounts[account, default: Account()].spend += cost
                 accounts[account, default: Account()].byDay[clock.local(start.timeIntervalSince1970).day, default: 0] +=
@@ -95,12 +98,15 @@ package struct ReportBuilder: Sendable {
         var resolver = PolicyResolver(
             settings: configuration.analysis,
             quotas: try database.quotaTable())
-        let spenders = accounts.sorted { ($0.value.spend, $1.key) > ($1.value.spend, $0.key) }.prefix(topAccounts)
+        let spenders = accounts.sorted {
+            ($0.value.spend, $1.key.value, $1.key.kind.rawValue) > ($1.value.spend, $0.key.value, $0.key.kind.rawValue)
+        }
+        .prefix(topAccounts)
         let accountRows = spenders.map { account, totals in
             let peak = totals.byDay.max { ($0.value, $1.key) < ($1.value, $0.key) } ?? (0, 0)
-            let quota = resolver.policy(for: Subject(.account, account)).active(.dailyQuota)
+            let quota = resolver.policy(for: account).active(.dailyQuota)
             return PeriodReport.AccountSpend(
-                account: account, calls: totals.calls, spendMicros: totals.spend, peakDay: LocalClock.dayText(peak.key),
+                account: account.value, subjectType: account.kind, calls: totals.calls, spendMicros: totals.spend, peakDay: LocalClock.dayText(peak.key),
                 peakDaySpendMicros: peak.value,
                 dailyQuotaMicros: quota.map { Int64(($0 * Double(Money.microsPerUnit)).rounded()) })
         }

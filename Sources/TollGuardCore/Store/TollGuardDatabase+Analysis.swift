@@ -78,18 +78,25 @@ extension TollGuardDatabase {
         return CivilTime.parseUTC(bytes: UnsafeBufferPointer(start: pointer, count: count))
     }
 
-    /// Spend per account of calls that started in `[from, to)`, largest first.
-    package func spendByAccount(from: Date, to: Date, limit: Int? = nil) throws -> [(
-        account: String, calls: Int, costMicros: Int64
+    /// Spend per account of calls that started in `[from, to)`, largest first. A caller of one of
+    /// `publicContexts` whose account is only its caller ID is a `.caller`, apart from the account
+    /// of the same name (the rule of `Subject.account(_:callerNumber:context:publicContexts:)`).
+    package func spendByAccount(from: Date, to: Date, publicContexts: [String], limit: Int? = nil) throws -> [(
+        subject: Subject, calls: Int, costMicros: Int64
     )] {
-        try writer.read { db in
+        let contexts = Array(repeating: "?", count: publicContexts.count).joined(separator: ", ")
+        return try writer.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT account, count(*), coalesce(sum(cost_micros), 0) AS spend FROM calls
-                    WHERE start_utc >= ? AND start_utc < ? GROUP BY account ORDER BY spend DESC, account LIMIT ?
-                    """, arguments: [CivilTime.utcText(from), CivilTime.utcText(to), limit ?? -1]
-            ).map { ($0[0], $0[1], $0[2]) }
+                    SELECT account, account = caller_number AND context IN (\(contexts)) AS is_caller, count(*),
+                        coalesce(sum(cost_micros), 0) AS spend
+                    FROM calls WHERE start_utc >= ? AND start_utc < ?
+                    GROUP BY account, is_caller ORDER BY spend DESC, account, is_caller LIMIT ?
+                    """,
+                arguments: StatementArguments(publicContexts)
+                    + [CivilTime.utcText(from), CivilTime.utcText(to), limit ?? -1]
+            ).map { (Subject($0[1] ? .caller : .account, $0[0]), $0[2], $0[3]) }
         }
     }
 
