@@ -54,13 +54,16 @@ package struct BanLog: Sendable {
     /// `203.0.113.5`, `2001:db8::5` — as `inet_ntop` writes them; `nil` for anything else.
     package static func canonicalAddress(_ text: String) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        func written() -> String {
+            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1, inet_ntop(AF_INET, &v4, &buffer, socklen_t(buffer.count)) != nil {
-            return String(cString: buffer)
+            return written()
         }
         var v6 = in6_addr()
         if inet_pton(AF_INET6, text, &v6) == 1, inet_ntop(AF_INET6, &v6, &buffer, socklen_t(buffer.count)) != nil {
-            return String(cString: buffer)
+            return written()
         }
         return nil
     }
