@@ -62,7 +62,8 @@ struct IngestBenchmark: ParsableCommand {
             ])
             print(
                 String(
-                    format: "  run: sqlite3 .import %.2f s, tollguard ingest %.2f s, insert loop %.2f s, with dedup %.2f s, "
+                    format:
+                        "  run: sqlite3 .import %.2f s, tollguard ingest %.2f s, insert loop %.2f s, with dedup %.2f s, "
                         + "SQLite floor %.2f s", baselineRun.seconds, ourRun.seconds, loopRun.seconds,
                     dedupLoopRun.seconds, floorRun.seconds))
             baseline.keepFaster(baselineRun)
@@ -74,7 +75,9 @@ struct IngestBenchmark: ParsableCommand {
         removeDatabase(loopDatabase)
         guard let baseline, let ours, let loop, let dedupLoop else { return }
         let stored = try TollGuardDatabase.open(path: tollguardDatabase).callCount()
-        print("ingest of \(rows) FreeSWITCH example-template rows (release build, fresh database, dedup on; best of \(max(1, runs)))")
+        print(
+            "ingest of \(rows) FreeSWITCH example-template rows (release build, fresh database, dedup on; best of \(max(1, runs)))"
+        )
         func line(_ name: String, _ run: Measurement, _ note: String = "") {
             let figures = String(
                 format: "%7.2f s  %9.0f rows/s  %5.2fx of .import", run.seconds, Double(rows) / run.seconds,

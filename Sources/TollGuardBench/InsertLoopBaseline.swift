@@ -90,11 +90,15 @@ struct InsertLoopBaseline: ParsableCommand {
             let quoted = line[position] == quote
             if quoted { position += 1 }
             let first = position
-            while position < length, quoted ? line[position] != quote : line[position] != comma && line[position] != newline {
+            while position < length,
+                quoted ? line[position] != quote : line[position] != comma && line[position] != newline
+            {
                 position += 1
             }
             field += 1
-            sqlite3_bind_text(statement, Int32(field), UnsafeRawPointer(line + first).assumingMemoryBound(to: CChar.self), Int32(position - first), nil)
+            sqlite3_bind_text(
+                statement, Int32(field), UnsafeRawPointer(line + first).assumingMemoryBound(to: CChar.self),
+                Int32(position - first), nil)
             if field == Self.startField { start = line + first }
             if field == Self.uuidField { uuid = UnsafeBufferPointer(start: line + first, count: position - first) }
             position += quoted ? 2 : 1

@@ -9,7 +9,8 @@ struct TollGuardBench: AsyncParsableCommand {
         commandName: "tollguard-bench",
         abstract: "TollGuard benchmarks: each prints its figures beside a baseline from the same run.",
         subcommands: [
-            IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self, LogScanBenchmark.self, LiveBenchmark.self,
+            IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self, LogScanBenchmark.self,
+            LiveBenchmark.self,
             InsertLoopBaseline.self,
         ]
     )

@@ -91,7 +91,8 @@ import TollGuardTestSupport
         let fp = try await CLITests.run(["alerts", "false-positive", String(id)] + common)
         #expect(fp.stdout.contains("stays quiet"))
         #expect(
-            try await CLITests.run(["alerts", "list", "--state", "false_positive"] + common).stdout.contains("false_positive")
+            try await CLITests.run(["alerts", "list", "--state", "false_positive"] + common).stdout.contains(
+                "false_positive")
         )
 
         #expect(try await CLITests.run(["quota", "remove", "1023"] + common).status == 0)
@@ -154,12 +155,16 @@ import TollGuardTestSupport
         let premium = (summary?["alerts"] as? [[String: Any]] ?? []).filter {
             $0["rule"] as? String == "destination_class"
         }
-        #expect(premium.map { "\($0["subject_type"] ?? "") \($0["subject"] ?? "")" }.sorted() == ["account 1004", "caller 1004"])
+        #expect(
+            premium.map { "\($0["subject_type"] ?? "") \($0["subject"] ?? "")" }.sorted() == [
+                "account 1004", "caller 1004",
+            ])
 
         let text = try await CLITests.run(["analyze", "--from", "2019-03-14", "--no-report"] + common).stdout
         #expect(text.contains("caller 1004"))
-        let report = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: folder.path("reports/2019-03-14.json")))) as? [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: folder.path("reports/2019-03-14.json")))) as? [String: Any]
         let accounts = (report?["accounts"] as? [[String: Any]] ?? []).map {
             "\($0["subject_type"] ?? "") \($0["account"] ?? "")"
         }

@@ -64,7 +64,8 @@ package struct PolicyResolver: Sendable {
         CallSubjects(
             account: policy(
                 for: .account(
-                    call.account, callerNumber: call.callerNumber, context: call.context, publicContexts: publicContexts)),
+                    call.account, callerNumber: call.callerNumber, context: call.context, publicContexts: publicContexts
+                )),
             ip: call.sourceIP.map { policy(for: Subject(.ip, $0)) },
             trunk: call.trunk.map { policy(for: Subject(.trunk, $0)) })
     }

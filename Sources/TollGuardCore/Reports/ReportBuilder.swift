@@ -106,7 +106,8 @@ package struct ReportBuilder: Sendable {
             let peak = totals.byDay.max { ($0.value, $1.key) < ($1.value, $0.key) } ?? (0, 0)
             let quota = resolver.policy(for: account).active(.dailyQuota)
             return PeriodReport.AccountSpend(
-                account: account.value, subjectType: account.kind, calls: totals.calls, spendMicros: totals.spend, peakDay: LocalClock.dayText(peak.key),
+                account: account.value, subjectType: account.kind, calls: totals.calls, spendMicros: totals.spend,
+                peakDay: LocalClock.dayText(peak.key),
                 peakDaySpendMicros: peak.value,
                 dailyQuotaMicros: quota.map { Int64(($0 * Double(Money.microsPerUnit)).rounded()) })
         }

@@ -96,7 +96,7 @@ extension TollGuardDatabase {
                     """,
                 arguments: StatementArguments(publicContexts)
                     + [CivilTime.utcText(from), CivilTime.utcText(to), limit ?? -1]
-            ).map { (Subject($0[1] ? .caller : .account, $0[0]), $0[2], $0[3]) }
+            ).map { (Subject(($0[1] as Bool?) == true ? .caller : .account, $0[0]), $0[2], $0[3]) }
         }
     }
 

@@ -272,8 +272,10 @@ import TollGuardTestSupport
         #expect(quota.allSatisfy { $0.subject == Subject(.caller, "1004") })
         #expect(quota.highestSeverity == .high)  // $60 of $50
         #expect(quota.first?.metrics["limit_source"] == .text("analysis.account"))
-        #expect(!SuspensionPolicy().suspends(rule: "daily_quota", severity: .critical, subject: Subject(.caller, "1004")))
-        #expect(SuspensionPolicy().suspends(rule: "daily_quota", severity: .critical, subject: Subject(.account, "1004")))
+        #expect(
+            !SuspensionPolicy().suspends(rule: "daily_quota", severity: .critical, subject: Subject(.caller, "1004")))
+        #expect(
+            SuspensionPolicy().suspends(rule: "daily_quota", severity: .critical, subject: Subject(.account, "1004")))
 
         // The same public context with an accountcode of its own, or the caller's number in an
         // internal context, is an account.
@@ -283,7 +285,8 @@ import TollGuardTestSupport
             AnalysisEngine.findings([withAccountcode]).of(.destinationClass).first?.subject
                 == Subject(.account, "carrier-acct"))
         let fromExtension = factory.call("1004", to: .premium(6), at: 0, caller: "1004")
-        #expect(AnalysisEngine.findings([fromExtension]).of(.destinationClass).first?.subject == Subject(.account, "1004"))
+        #expect(
+            AnalysisEngine.findings([fromExtension]).of(.destinationClass).first?.subject == Subject(.account, "1004"))
     }
 
     @Test func longCallsAreJudgedByDestinationClass() {
