@@ -170,4 +170,39 @@ import TollGuardTestSupport
         }
         #expect(accounts.sorted() == ["account 1004", "caller 1004"])
     }
+
+    /// A Berlin site that never set its home region: its phones dial 00… abroad, which the US
+    /// default reads as invalid numbers, and every destination check goes blind. analyze says so;
+    /// with `home_region = "DE"` the same calls are international and +882 is caught.
+    @Test func answeredCallsToInvalidNumbersPointAtTheDialPlan() async throws {
+        let folder = try TemporaryDirectory()
+        let rows = ["0044207946000", "0033142685300", "00882123456789"].enumerated().map { index, dialed in
+            let minute = "2019-03-14 10:0\(index)"
+            return "\"Office\",\"1001\",\"\(dialed)\",\"default\",\"\(minute):00\",\"\(minute):05\",\"\(minute):50\","
+                + "\"50\",\"45\",\"NORMAL_CLEARING\",\"6a1e0c2e-0000-4000-8000-00000000000\(index)\",\"\",\"1001\","
+                + "\"PCMA\",\"PCMA\""
+        }
+        let csv = try folder.write("Master.csv", text: rows.joined(separator: "\n") + "\n")
+        func analyze(_ config: String, _ name: String) async throws -> [String: Any]? {
+            let common = [
+                "--config", try folder.write(name + ".toml", text: config), "--db", folder.path(name + ".sqlite"),
+            ]
+            #expect(try await CLITests.run(["ingest", csv] + common).status == 0)
+            let text = try await CLITests.run(["analyze", "--from", "2019-03-14", "--no-report"] + common).stdout
+            #expect(text.contains("warning: 3 of 3 answered calls") == !config.contains("home_region"))
+            let json = try await CLITests.run(["analyze", "--from", "2019-03-14", "--no-report", "--json"] + common)
+            return try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        }
+        let unset = try await analyze("[site]\ntimezone = \"Europe/Berlin\"\n", "unset")
+        let warning = try #require(unset?["dial_plan_warning"] as? String)
+        #expect(
+            warning.hasPrefix("3 of 3 answered calls went to numbers the dial plan reads as invalid (home_region US"))
+
+        let german = try await analyze("[site]\ntimezone = \"Europe/Berlin\"\n[dialplan]\nhome_region = \"DE\"\n", "de")
+        #expect(german?["dial_plan_warning"] == nil)
+        let rules = try await CLITests.run(
+            ["alerts", "list", "--json", "--config", folder.path("de.toml"), "--db", folder.path("de.sqlite")])
+        let alerts = try JSONSerialization.jsonObject(with: Data(rules.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(alerts.contains { $0["rule"] as? String == "destination_class" && $0["subject"] as? String == "1001" })
+    }
 }

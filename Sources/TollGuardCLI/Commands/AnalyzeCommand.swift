@@ -76,6 +76,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             answer.suspended = report.actions.suspended
             answer.wouldSuspend = report.actions.wouldSuspend
             answer.hooks = .init(delivered: pass.delivered, retrying: pass.retrying, failed: pass.failed)
+            answer.dialPlanWarning = Self.dialPlanWarning(report, configuration.dialplan.site)
             try printJSON(answer)
             return
         }
@@ -98,6 +99,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             "alerts: \(report.changes.newCount) new\(Self.bySeverity(report.changes.new)), "
                 + "\(report.changes.updatedCount) updated\(Self.bySeverity(report.changes.updated)), "
                 + "\(report.changes.unchanged) unchanged, \(report.changes.suppressed) suppressed (false positives)")
+        if let warning = Self.dialPlanWarning(report, configuration.dialplan.site) { print("warning: \(warning)") }
         if !report.topAccounts.isEmpty {
             print("\ntop accounts by spend:")
             var table = TextTable("ACCOUNT", "CALLS", "SPEND")
@@ -116,6 +118,16 @@ struct AnalyzeCommand: AsyncParsableCommand {
             print("\nreports (with .json and -alerts.csv beside each):")
             for path in reportPaths { print("  \(path)") }
         }
+    }
+
+    /// What to tell the admin when the dial plan seems not to be the site's (`dialPlanLooksWrong`).
+    static func dialPlanWarning(_ report: AnalysisReport, _ plan: DialPlan) -> String? {
+        guard report.dialPlanLooksWrong else { return nil }
+        let prefixes = plan.outsideLinePrefixes.isEmpty ? "none" : plan.outsideLinePrefixes.joined(separator: ", ")
+        return "\(report.answeredToInvalidNumbers) of \(report.callsAnswered) answered calls went to numbers the dial "
+            + "plan reads as invalid (home_region \(plan.homeRegion), outside-line prefixes: \(prefixes)). An answered "
+            + "call reached a real number: check [dialplan] home_region and outside_line_prefixes (tollguard classify "
+            + "NUMBER shows how a number is read). Until then these calls escape every destination check."
     }
 
     /// Suspensions made, would-be suspensions (report-only), expiries and the hook deliveries.
@@ -164,6 +176,8 @@ struct AnalysisAnswer: Encodable {
     var suspended: [Suspension] = []
     var wouldSuspend: [Suspension] = []
     var hooks = Hooks(delivered: 0, retrying: 0, failed: 0)
+    /// Set when many answered calls went to numbers the dial plan reads as invalid.
+    var dialPlanWarning: String?
 
     struct Hooks: Encodable {
         var delivered: Int
@@ -211,5 +225,6 @@ struct AnalysisAnswer: Encodable {
         case unchangedAlerts = "unchanged_alerts"
         case topAccounts = "top_accounts"
         case elapsedSeconds = "elapsed_seconds"
+        case dialPlanWarning = "dial_plan_warning"
     }
 }

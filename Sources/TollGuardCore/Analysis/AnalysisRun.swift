@@ -8,6 +8,9 @@ package struct AnalysisReport: Sendable {
     package var callsAnalyzed = 0
     /// Calls replayed before the period so windows and histories were complete.
     package var callsWarmingUp = 0
+    /// Of `callsAnalyzed`: the answered ones, and those of them whose number the dial plan reads as invalid.
+    package var callsAnswered = 0
+    package var answeredToInvalidNumbers = 0
     package var findings = 0
     package var changes = AlertChanges()
     /// What the alerts led to: hook events queued, accounts suspended (or would-be, report-only).
@@ -20,6 +23,14 @@ package struct AnalysisReport: Sendable {
     /// Of `elapsed`: replaying calls through the engine (reading them included), and storing alerts.
     package var replayTime: Duration = .zero
     package var storeTime: Duration = .zero
+
+    /// Whether the dial plan seems not to be the site's: an answered call reached a real number,
+    /// so many answered calls to "invalid" numbers mean the digits are read with the wrong home
+    /// region or outside-line prefix — and such calls escape every destination check. (A route
+    /// scan's probes are invalid too, but they fail.)
+    package var dialPlanLooksWrong: Bool {
+        answeredToInvalidNumbers >= 3 && answeredToInvalidNumbers * 10 >= callsAnswered
+    }
 }
 
 /// The nightly analysis: replays the stored calls of a period through the analyzer engine —
@@ -66,7 +77,15 @@ package struct AnalysisRun: Sendable {
             }
         }
         try database.forEachObservedCall(from: from.addingTimeInterval(-engine.reach), to: to) { call in
-            if call.startedAt >= from { report.callsAnalyzed += 1 } else { report.callsWarmingUp += 1 }
+            if call.startedAt >= from {
+                report.callsAnalyzed += 1
+                if call.isAnswered {
+                    report.callsAnswered += 1
+                    if call.destinationClass == .invalid { report.answeredToInvalidNumbers += 1 }
+                }
+            } else {
+                report.callsWarmingUp += 1
+            }
             collect(engine.replay(call))
         }
         collect(engine.finish())
