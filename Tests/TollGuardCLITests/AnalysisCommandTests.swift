@@ -121,6 +121,17 @@ import TollGuardTestSupport
         let pointed = try await CLITests.run(["analyze", "--from", "2019-03-14", "--to", "2019-03-15"] + common)
         #expect(pointed.stdout.contains("analyzed 22 calls"))
         #expect(!pointed.stdout.contains("no call started"))
+
+        // `report` writes yesterday's (empty) report and says the same on stderr.
+        let reportOptions = Array(common.dropLast()) + ["--directory", folder.path("reports")]
+        let report = try await CLITests.run(["report"] + reportOptions)
+        #expect(report.status == 0)
+        #expect(
+            report.stderr.contains(
+                "tollguard report: no call started in this period; the stored calls started from 2019-03-14 02:10 to "
+                    + "2019-03-14 10:19: report them with --from 2019-03-14 --to 2019-03-15"))
+        let reported = try await CLITests.run(["report", "--date", "2019-03-14"] + reportOptions)
+        #expect(reported.stderr.isEmpty)
     }
 
     /// A call from outside, in the public context without an accountcode, forging extension

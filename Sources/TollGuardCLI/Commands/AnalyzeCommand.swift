@@ -87,13 +87,10 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 + "(\(zone.identifier)), after \(report.callsWarmingUp) earlier calls of history, in "
                 + "\(report.elapsed.secondsText) s (replay \(report.replayTime.secondsText) s, alerts \(report.storeTime.secondsText) s)"
         )
-        if report.callsAnalyzed == 0, let stored = try database.callStartRange(from: .distantPast, to: .distantFuture) {
-            // Typically a first run after loading old CDRs: the default period is yesterday.
-            let lastDay = LocalClock.day(containing: stored.last, in: zone)
-            print(
-                "no call started in this period; the stored calls started from \(time.minutes(stored.first)) to "
-                    + "\(time.minutes(stored.last)): analyze them with --from \(time.day(stored.first)) "
-                    + "--to \(time.day(lastDay.to))")
+        if report.callsAnalyzed == 0,
+            let hint = try EmptyPeriodHint.message(database: database, zone: zone, verb: "analyze")
+        {
+            print(hint)
         }
         print(
             "alerts: \(report.changes.newCount) new\(Self.bySeverity(report.changes.new)), "

@@ -53,6 +53,11 @@ struct ReportCommand: ParsableCommand {
             database: database, configuration: configuration, zone: zone, from: period.from, to: period.to,
             folder: directory ?? configuration.reports.directory, countryNames: try global.numberingPlan().countryNames)
         for path in paths { print(path) }
+        if try database.callStartRange(from: period.from, to: period.to) == nil,
+            let hint = try EmptyPeriodHint.message(database: database, zone: zone, verb: "report")
+        {
+            FileHandle.standardError.write(Data("tollguard report: \(hint)\n".utf8))
+        }
     }
 
     /// Builds and writes one report; returns the paths written, HTML first.
