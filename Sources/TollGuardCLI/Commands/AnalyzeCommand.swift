@@ -124,7 +124,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
         return "\(report.answeredToInvalidNumbers) of \(report.callsAnswered) answered calls went to numbers the dial "
             + "plan reads as invalid (home_region \(plan.homeRegion), outside-line prefixes: \(prefixes)). An answered "
             + "call reached a real number: check [dialplan] home_region and outside_line_prefixes (tollguard classify "
-            + "NUMBER shows how a number is read). Until then these calls escape every destination check."
+            + "NUMBER shows how a number is read). Until then these calls are unpriced and escape the destination-class, "
+            + "premium, hotspot and quota checks."
     }
 
     /// Suspensions made, would-be suspensions (report-only), expiries and the hook deliveries.

@@ -26,8 +26,8 @@ package struct AnalysisReport: Sendable {
 
     /// Whether the dial plan seems not to be the site's: an answered call reached a real number,
     /// so many answered calls to "invalid" numbers mean the digits are read with the wrong home
-    /// region or outside-line prefix — and such calls escape every destination check. (A route
-    /// scan's probes are invalid too, but they fail.)
+    /// region or outside-line prefix — and such calls go unpriced, past the destination-class,
+    /// premium, hotspot and quota checks. (A route scan's probes are invalid too, but they fail.)
     package var dialPlanLooksWrong: Bool {
         answeredToInvalidNumbers >= 3 && answeredToInvalidNumbers * 10 >= callsAnswered
     }
