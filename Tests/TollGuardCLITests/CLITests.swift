@@ -101,6 +101,7 @@ import TollGuardTestSupport
         #expect(check.status == 0)
         #expect(check.stdout.contains("Europe/Berlin"))
         #expect(check.stdout.contains(db))
+        #expect(check.stdout.contains("dial plan: home region US, outside-line prefixes none"))
         let dump = try await Self.run(["config", "dump"], environment: ["TOLLGUARD_CONFIG": config])
         #expect(dump.stdout.contains("batch_size = 5"))
         let bad = try directory.write("bad.toml", text: "[site]\ntimezone = \"Nowhere/Land\"\n")

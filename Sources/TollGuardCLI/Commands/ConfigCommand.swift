@@ -31,6 +31,12 @@ struct ConfigCommand: ParsableCommand {
             print("ok: \(source) (configuration version \(loaded.configuration.version))")
             print("database: \(global.databasePath(loaded.configuration))")
             print("site time zone: \(loaded.configuration.siteTimeZone?.identifier ?? "?")")
+            let plan = loaded.configuration.dialplan.site
+            let prefixes = plan.outsideLinePrefixes.isEmpty ? "none" : plan.outsideLinePrefixes.joined(separator: ", ")
+            // Shown because a wrong home region (the default is US) blinds the destination checks.
+            print(
+                "dial plan: home region \(plan.homeRegion), outside-line prefixes \(prefixes) "
+                    + "(tollguard classify NUMBER shows how a dialled number is read)")
         }
     }
 
