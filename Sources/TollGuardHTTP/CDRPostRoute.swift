@@ -31,7 +31,7 @@ package struct CDRPostRoute: Sendable {
 
     func handle(_ request: Request) async throws -> Response {
         guard credentials.authorize(request.headers[.authorization]) else {
-            return Response.plainText(.unauthorized, "credentials required", headers: [.wwwAuthenticate: "Basic realm=\"tollguard\""])
+            return Response.credentialsRequired
         }
         let body: ByteBuffer
         do {

@@ -39,10 +39,11 @@ package struct ReportPageRoute: Sendable {
             guard loopbackOnly else {
                 return Response.plainText(
                     .forbidden,
-                    "the report is served on a loopback address only, unless TOLLGUARD_CDR_CREDENTIALS or TOLLGUARD_CDR_TOKEN is set")
+                    "the report is served on a loopback address only, unless TOLLGUARD_CDR_CREDENTIALS or TOLLGUARD_CDR_TOKEN is set"
+                )
             }
         } else if !credentials.authorize(request.headers[.authorization]) {
-            return Response.plainText(.unauthorized, "credentials required", headers: [.wwwAuthenticate: "Basic realm=\"tollguard\""])
+            return Response.credentialsRequired
         }
         let html: String?
         do {

@@ -101,8 +101,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
             print("\ntop accounts by spend:")
             var table = TextTable("ACCOUNT", "CALLS", "SPEND")
             for spender in report.topAccounts {
-                let name = spender.subject.kind == .caller ? "caller \(spender.subject.value)" : spender.subject.value
-                table.append([name, String(spender.calls), summarizer.money(spender.costMicros)])
+                table.append([
+                    spender.subject.spenderLabel, String(spender.calls), summarizer.money(spender.costMicros),
+                ])
             }
             print(table.render())
         }

@@ -29,6 +29,9 @@ package struct Subject: Sendable, Hashable, CustomStringConvertible {
         Subject(account == callerNumber && publicContexts.contains(context) ? .caller : .account, account)
     }
 
+    /// How a spender is listed beside accounts: `1001` for an account, `caller +525536435847` for a caller.
+    package var spenderLabel: String { kind == .caller ? "caller \(value)" : value }
+
     /// `account 1001`, `caller +525536435847`, `ip 203.0.113.7`, `trunk gw1`.
     package var description: String { "\(kind.rawValue) \(value)" }
 }

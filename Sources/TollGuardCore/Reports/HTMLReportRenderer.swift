@@ -58,7 +58,7 @@ package enum HTMLReportRenderer {
             report.accounts.map { account in
                 let quota = account.dailyQuotaMicros
                 return SVGChart.Row(
-                    label: (account.subjectType == .caller ? "caller " : "") + account.account,
+                    label: Subject(account.subjectType, account.account).spenderLabel,
                     value: Double(account.peakDaySpendMicros), marker: quota.map(Double.init),
                     text: money(account.peakDaySpendMicros) + " on " + account.peakDay.suffix(5)
                         + (quota.map { " / " + money($0) } ?? ""),
