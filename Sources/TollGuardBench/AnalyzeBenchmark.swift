@@ -42,7 +42,8 @@ struct AnalyzeBenchmark: ParsableCommand {
         print("\(calls) calls stored; \(alerts.count) alerts (\(high) high or critical)")
         print("step                  seconds   calls/s    ratio to ingest  peak RSS")
         for (name, run) in [
-            ("ingest (baseline)", ingest), ("analyze", analyze), ("analyze again", rerun), ("report of one day", report),
+            ("ingest (baseline)", ingest), ("analyze", analyze), ("analyze again", rerun),
+            ("report of one day", report),
         ] {
             print(
                 name.padding(toLength: 20, withPad: " ", startingAt: 0)

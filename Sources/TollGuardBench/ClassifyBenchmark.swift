@@ -75,13 +75,15 @@ struct ClassifyBenchmark: ParsableCommand {
         timePasses(2)
         let tollguardRate: Double = Double(dialled.count) / best
 
-        let answers = try String(contentsOfFile: answersPath, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let answers = try String(contentsOfFile: answersPath, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
         var agree = 0
         var disagreements: [String] = []
         for index in 0..<sampleSize {
             let mine = classifier.classify(dialled[index])
             let expected = answers[index] == "error" ? ",," : String(answers[index])
-            let got = "\(mine.e164 ?? ""),\(mine.e164 == nil ? "" : mine.region ?? ""),\(mine.e164 == nil ? "" : mine.numberType?.rawValue ?? "")"
+            let got =
+                "\(mine.e164 ?? ""),\(mine.e164 == nil ? "" : mine.region ?? ""),\(mine.e164 == nil ? "" : mine.numberType?.rawValue ?? "")"
             if got == expected {
                 agree += 1
             } else if disagreements.count < 10 {
@@ -91,7 +93,9 @@ struct ClassifyBenchmark: ParsableCommand {
 
         print("classification of generated dialled strings (home region US)")
         print(String(format: "  reference data load + compile: %.0f ms", loadSeconds * 1000))
-        print(String(format: "  TollGuard     %9d strings  %12.0f /s  (%d valid)", dialled.count, tollguardRate, validCount))
+        print(
+            String(
+                format: "  TollGuard     %9d strings  %12.0f /s  (%d valid)", dialled.count, tollguardRate, validCount))
         print(String(format: "  phonenumbers  %9d strings  %12.0f /s", sampleSize, phonenumbersRate))
         print(String(format: "  ratio         %.1fx", tollguardRate / phonenumbersRate))
         print("  identical answers (E.164, region, type) on the sample: \(agree) of \(sampleSize)")

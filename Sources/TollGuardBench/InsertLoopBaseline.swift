@@ -4,7 +4,9 @@ import GRDBSQLite
 
 /// The reference the ingest issue names as the ceiling to aim near: a loop over the file with one
 /// prepared statement, each row's 15 fields bound straight from the line buffer, no index, one
-/// transaction, SQLite's default journal. Nothing of a store is there: no call record, no times
+/// transaction, SQLite's default journal.
+///
+/// Nothing of a store is there: no call record, no times
 /// converted, no checkpoints, no dedup.
 ///
 /// `--dedup` adds the least a deduplicating store writes for each row: a 64-bit key (the start

@@ -7,7 +7,9 @@ import TollGuardLive
 
 /// `serve`'s live path over loopback: the replay server sends generated call events at a fixed
 /// rate (honest calls, and every second an account starting an IRSF burst), the event-socket
-/// client and the live pipeline (engine, store, alerts) take them. Prints event→alert latency
+/// client and the live pipeline (engine, store, alerts) take them.
+///
+/// Prints event→alert latency
 /// (received → alert stored and acted on), events/s, and RSS early and at the end of the measured
 /// run, which follows a warm-up of the same traffic (three hours of call time by default: the
 /// windows filled and turned over, SQLite's page cache full, as in a serve up for hours); beside
@@ -22,10 +24,16 @@ struct LiveBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds to run.")
     var seconds = 60.0
 
-    @Option(help: "Seconds of call time per second of the run: 60 plays an hour a minute, so the hour-long windows fill and turn over within the run.")
+    @Option(
+        help:
+            "Seconds of call time per second of the run: 60 plays an hour a minute, so the hour-long windows fill and turn over within the run."
+    )
     var timeScale = 60.0
 
-    @Option(help: "Seconds of the same traffic before the measured run with analysis (default: three hours of call time), so the hour-long windows have filled and turned over and SQLite's page cache is full when measuring starts, as in a serve that has been up for hours.")
+    @Option(
+        help:
+            "Seconds of the same traffic before the measured run with analysis (default: three hours of call time), so the hour-long windows have filled and turned over and SQLite's page cache is full when measuring starts, as in a serve that has been up for hours."
+    )
     var warmup: Double?
 
     @Option(help: "Scratch folder.")
@@ -44,20 +52,24 @@ struct LiveBenchmark: AsyncParsableCommand {
         let baseline = skipBaseline ? nil : try await drive(analyze: false)
         let live = try await drive(analyze: true)
         func row(_ name: String, _ result: Result) -> String {
-            let latency = result.latencies.isEmpty
+            let latency =
+                result.latencies.isEmpty
                 ? "-"
-                : String(format: "%.2f / %.2f / %.2f ms (%d alerts)", result.percentile(0.5), result.percentile(0.99),
+                : String(
+                    format: "%.2f / %.2f / %.2f ms (%d alerts)", result.percentile(0.5), result.percentile(0.99),
                     result.percentile(1), result.latencies.count)
             return String(
                 format: "%-34@ %6.0f ev/s sent %6.0f ev/s taken  RSS %6.1f → %6.1f → %6.1f MB  latency p50/p99/max %@",
-                name as NSString, result.sentPerSecond, result.takenPerSecond, result.rssStart, result.rssMiddle, result.rssEnd,
+                name as NSString, result.sentPerSecond, result.takenPerSecond, result.rssStart, result.rssMiddle,
+                result.rssEnd,
                 latency as NSString)
         }
         if let baseline { print(row("client only (baseline)", baseline)) }
         print(row("client + engine + store + alerts", live))
         print(
             String(
-                format: "after %.0f s of warm-up: p99 %.2f ms (target < 5); RSS at 10 %% / 50 %% / 100 %% of the measured run: growth %.1f MB from 10 %% to the end",
+                format:
+                    "after %.0f s of warm-up: p99 %.2f ms (target < 5); RSS at 10 %% / 50 %% / 100 %% of the measured run: growth %.1f MB from 10 %% to the end",
                 warmupSeconds, live.percentile(0.99), live.rssEnd - live.rssStart))
     }
 
@@ -81,7 +93,9 @@ struct LiveBenchmark: AsyncParsableCommand {
     private func drive(analyze: Bool) async throws -> Result {
         let server = try await FakeFreeSWITCH.start()
         let database = directory + "/live-bench.sqlite"
-        for path in [database, database + "-wal", database + "-shm"] { try? FileManager.default.removeItem(atPath: path) }
+        for path in [database, database + "-wal", database + "-shm"] {
+            try? FileManager.default.removeItem(atPath: path)
+        }
         let store = try TollGuardDatabase.open(path: database)
         var configuration = TollGuardConfiguration()
         configuration.site.timezone = "UTC"
@@ -90,7 +104,7 @@ struct LiveBenchmark: AsyncParsableCommand {
         let listener = EventSocketListener(
             connection: connection, reconnectMaxSeconds: 1, heartbeatTimeoutSeconds: 30, logger: logger)
         let pipeline = LivePipeline(
-            database: store, configuration: configuration, timeZone: TimeZone(identifier: "UTC")!, kill: nil,
+            database: store, configuration: configuration, timeZone: .gmt, kill: nil,
             logger: logger)
         let received = EventCounter()
         let (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
@@ -127,7 +141,9 @@ struct LiveBenchmark: AsyncParsableCommand {
         let rssMiddle = series.count > 5 ? series[5] : 0
         let rssEnd = Self.residentMegabytes()
         if analyze {
-            print("RSS every tenth of the measured run (MB): " + (series + [rssEnd]).map { String(format: "%.0f", $0) }.joined(separator: " "))
+            print(
+                "RSS every tenth of the measured run (MB): "
+                    + (series + [rssEnd]).map { String(format: "%.0f", $0) }.joined(separator: " "))
         }
         sources.cancel()
         await sources.value
@@ -135,12 +151,16 @@ struct LiveBenchmark: AsyncParsableCommand {
         try await consumer.value
         await server.stop()
         return Result(
-            sentPerSecond: Double(total) / sentSeconds, takenPerSecond: Double(received.count.load(ordering: .relaxed)) / takenSeconds,
-            rssStart: rssStart, rssMiddle: rssMiddle, rssEnd: rssEnd, latencies: pipeline.stats.alertLatencies.withLock { $0 })
+            sentPerSecond: Double(total) / sentSeconds,
+            takenPerSecond: Double(received.count.load(ordering: .relaxed)) / takenSeconds,
+            rssStart: rssStart, rssMiddle: rssMiddle, rssEnd: rssEnd,
+            latencies: pipeline.stats.alertLatencies.withLock { $0 })
     }
 
     /// Sends `count` events of `traffic` at `rate` a second, calling `each` with each index once
-    /// it is sent, then waits (30 s at most) until the client has received them all. Returns the
+    /// it is sent, then waits (30 s at most) until the client has received them all.
+    ///
+    /// Returns the
     /// seconds the sending took and the seconds until the last was received.
     private func send(
         _ count: Int, of traffic: inout LiveTraffic, to server: FakeFreeSWITCH, received: EventCounter,
@@ -156,7 +176,8 @@ struct LiveBenchmark: AsyncParsableCommand {
             each(index)
         }
         let sentSeconds = (clock.now - started).seconds
-        while received.count.load(ordering: .relaxed) - before < count, (clock.now - started).seconds < sentSeconds + 30 {
+        while received.count.load(ordering: .relaxed) - before < count, (clock.now - started).seconds < sentSeconds + 30
+        {
             try await Task.sleep(for: .milliseconds(20))
         }
         return (sentSeconds, (clock.now - started).seconds)
@@ -199,9 +220,11 @@ struct LiveTraffic {
             let uuid = String(format: "1ive0000-0000-4000-8000-%012d", calls)
             var call = CallRecord(
                 dedupKey: uuid, callID: uuid, account: String(100_000 + calls % 20_000),
-                callerNumber: String(100_000 + calls % 20_000), destination: "2125550\(String(format: "%03d", calls % 1000))",
+                callerNumber: String(100_000 + calls % 20_000),
+                destination: "2125550\(String(format: "%03d", calls % 1000))",
                 context: "default", sourceIP: "10.1.\(calls % 20_000 / 250).\(calls % 250 + 1)", startedAt: started,
-                answeredAt: started.addingTimeInterval(2), endedAt: started.addingTimeInterval(20), duration: 20, billsec: 18,
+                answeredAt: started.addingTimeInterval(2), endedAt: started.addingTimeInterval(20), duration: 20,
+                billsec: 18,
                 disposition: .answered, hangupCause: "NORMAL_CLEARING")
             if calls % Int(callsPerSecond.rounded()) == 0 {
                 // An IRSF burst: the account's third simultaneous international call raises an alert.

@@ -27,7 +27,8 @@ struct LogScanBenchmark: ParsableCommand {
         let truth = try FreeSWITCHLogGenerator(lines: lines).write(to: log)
         print(
             "generated \(log): \(truth.lines) lines, \(truth.attackLines) attack lines (\(truth.failures) failures, "
-                + "\(truth.challenges) challenges, \(truth.unknownUsers) unknown users) from \(truth.addresses.count) addresses")
+                + "\(truth.challenges) challenges, \(truth.unknownUsers) unknown users) from \(truth.addresses.count) addresses"
+        )
 
         var rows: [(String, Double, Int?, Int)] = []
         let ours = directory + "/logs-scan.out"
@@ -46,22 +47,34 @@ struct LogScanBenchmark: ParsableCommand {
                 try? FileManager.default.removeItem(atPath: path)
             }
             let ourRun = try measure(
-                [siblingExecutable("tollguard"), "logs", "scan", "--config", config, "--db", database, "--ban-log", banLog, log],
+                [
+                    siblingExecutable("tollguard"), "logs", "scan", "--config", config, "--db", database, "--ban-log",
+                    banLog, log,
+                ],
                 stdoutTo: ours)
             let grepRun = try measure(
-                ["env", "LC_ALL=C", "grep", "-cE", "SIP auth (failure|challenge)|Can't find user", log], stdoutTo: grepOut)
+                ["env", "LC_ALL=C", "grep", "-cE", "SIP auth (failure|challenge)|Can't find user", log],
+                stdoutTo: grepOut)
             print(String(format: "  run: tollguard %.3f s, grep %.3f s", ourRun.seconds, grepRun.seconds))
             scan.keepFaster(ourRun)
             grep.keepFaster(grepRun)
         }
         guard let scan, let grep else { return }
-        let first = (try? String(contentsOfFile: ours, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
+        let first =
+            (try? String(contentsOfFile: ours, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
         rows.append(("tollguard logs scan (best)", scan.seconds, Self.ourCount(first), scan.maxRSSKilobytes))
 
         rows.append(
-            ("grep -cE (count only, best)", grep.seconds, Int(((try? String(contentsOfFile: grepOut, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)), grep.maxRSSKilobytes))
+            (
+                "grep -cE (count only, best)", grep.seconds,
+                Int(
+                    ((try? String(contentsOfFile: grepOut, encoding: .utf8)) ?? "").trimmingCharacters(
+                        in: .whitespacesAndNewlines)), grep.maxRSSKilobytes
+            ))
 
-        if FileManager.default.fileExists(atPath: "/usr/bin/fail2ban-regex"), FileManager.default.fileExists(atPath: filter) {
+        if FileManager.default.fileExists(atPath: "/usr/bin/fail2ban-regex"),
+            FileManager.default.fileExists(atPath: filter)
+        {
             let f2bOut = directory + "/fail2ban.out"
             let f2b = try measure(["fail2ban-regex", log, filter], stdoutTo: f2bOut)
             let text = (try? String(contentsOfFile: f2bOut, encoding: .utf8)) ?? ""
@@ -78,7 +91,8 @@ struct LogScanBenchmark: ParsableCommand {
             let ratio = seconds / base
             print(
                 name.padding(toLength: 32, withPad: " ", startingAt: 0)
-                    + String(format: "%7.2f  %9.0f  %9@   %8@   %16.2f×  %5d MB", seconds, Double(truth.lines) / seconds,
+                    + String(
+                        format: "%7.2f  %9.0f  %9@   %8@   %16.2f×  %5d MB", seconds, Double(truth.lines) / seconds,
                         matched.map(String.init) ?? "?", matched == truth.attackLines ? "same" : "differs", ratio,
                         rss / 1024))
         }

@@ -17,7 +17,8 @@ struct TollGuardCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, SimulateCommand.self, IngestCommand.self, AnalyzeCommand.self, ReportCommand.self,
             AlertsCommand.self, SuspendCommand.self, UnsuspendCommand.self, SuspensionsCommand.self, KillsCommand.self,
-            HooksCommand.self, LogsCommand.self, QuotaCommand.self, ClassifyCommand.self, RatesCommand.self, ListsCommand.self,
+            HooksCommand.self, LogsCommand.self, QuotaCommand.self, ClassifyCommand.self, RatesCommand.self,
+            ListsCommand.self,
             ServeCommand.self, ConfigCommand.self, DatabaseCommand.self,
         ]
     )

@@ -4,12 +4,15 @@ import Logging
 import TollGuardCore
 
 /// `POST /cdr`: CDRs from mod_json_cdr and mod_xml_cdr (raw, `cdr=` URL-encoded or base64).
+///
 /// The answer follows what those modules retry on: 200 only once the call is stored (or is a
 /// B leg, not a call of its own); 400 for a body that is no CDR, 401 without valid credentials,
 /// 413 for an oversized body, 503 when it could not be stored — the module then retries and,
 /// after its retries, writes the CDR to its `err-log-dir`, so nothing is lost.
 package struct CDRPostRoute: Sendable {
-    /// Hands a completed call on; the closure hears whether it was stored. Returns false when
+    /// Hands a completed call on; the closure hears whether it was stored.
+    ///
+    /// Returns false when
     /// nothing takes calls any more (shutting down).
     package typealias Deliver = @Sendable (CallRecord, String, @escaping @Sendable (Bool) -> Void) -> Bool
 

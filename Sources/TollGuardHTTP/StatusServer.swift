@@ -4,7 +4,9 @@ import Logging
 
 /// The HTTP side of `serve`: `/healthz` (200 while the feeds are healthy, 503 with the reason
 /// otherwise), `/metrics` (Prometheus text), `POST /cdr` (``CDRPostRoute``) and `GET /report`
-/// (``ReportPageRoute``). Binds loopback by default.
+/// (``ReportPageRoute``).
+///
+/// Binds loopback by default.
 package enum StatusServer {
     /// `health` answers whether `serve` is healthy and why not; `metrics` renders the exposition.
     package static func application(

@@ -7,7 +7,9 @@ import Foundation
 #endif
 
 /// A program started with `posix_spawn` — argv as given, no shell, the given environment — with
-/// its standard input and output (stderr joined) on pipes. Everything after the spawn runs on
+/// its standard input and output (stderr joined) on pipes.
+///
+/// Everything after the spawn runs on
 /// the caller's thread with `poll` and `waitpid`, so a busy Dispatch pool can never delay
 /// noticing that the program ended or timed out.
 struct ChildProcess {
@@ -104,7 +106,9 @@ struct ChildProcess {
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid {
                     let signal = status & 0x7f
-                    ending = terminatedAt != nil ? .timedOut : (signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal))
+                    ending =
+                        terminatedAt != nil
+                        ? .timedOut : (signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal))
                     endedAt = clock.now
                 } else if terminatedAt == nil, clock.now >= deadline {
                     kill(pid, SIGTERM)

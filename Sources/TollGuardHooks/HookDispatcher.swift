@@ -22,7 +22,9 @@ package struct DeliveryPass: Sendable, Hashable {
 }
 
 /// Delivers what the outbox holds: claims the due deliveries, runs each through its hook, and
-/// records every attempt. Safe to run from several processes at once (claims are leased);
+/// records every attempt.
+///
+/// Safe to run from several processes at once (claims are leased);
 /// an interrupted pass leaves its deliveries pending for the next one.
 package struct HookDispatcher: Sendable {
     package let database: TollGuardDatabase
@@ -91,12 +93,16 @@ package struct HookDispatcher: Sendable {
                     pass.retrying += 1
                     logger.warning(
                         "hook delivery failed; will retry",
-                        metadata: ["hook": "\(delivery.hook)", "delivery": "\(delivery.id)", "error": "\(result.error ?? "")"])
+                        metadata: [
+                            "hook": "\(delivery.hook)", "delivery": "\(delivery.id)", "error": "\(result.error ?? "")",
+                        ])
                 default:
                     pass.failed += 1
                     logger.error(
                         "hook delivery given up",
-                        metadata: ["hook": "\(delivery.hook)", "delivery": "\(delivery.id)", "error": "\(result.error ?? "")"])
+                        metadata: [
+                            "hook": "\(delivery.hook)", "delivery": "\(delivery.id)", "error": "\(result.error ?? "")",
+                        ])
                 }
             }
         }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Keeps the first `limit` bytes of a stream and counts the rest: what a hook's output or a
-/// webhook's answer is recorded as. Filled from one reading thread, read after it finished.
+/// webhook's answer is recorded as.
+///
+/// Filled from one reading thread, read after it finished.
 final class OutputPrefix: @unchecked Sendable {
     private let lock = NSLock()
     private var bytes = Data()

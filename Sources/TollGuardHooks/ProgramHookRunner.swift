@@ -62,7 +62,8 @@ package struct ProgramHookRunner: Sendable {
                 path: path, arguments: arguments, environment: environment, input: payload, timeout: timeout,
                 outputLimit: outputLimit)
         } catch {
-            return DeliveryAttempt(outcome: .failed, status: nil, duration: clock.now - started, error: error.description)
+            return DeliveryAttempt(
+                outcome: .failed, status: nil, duration: clock.now - started, error: error.description)
         }
         let duration = clock.now - started
         switch result.ending {

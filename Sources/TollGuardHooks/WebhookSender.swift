@@ -22,7 +22,9 @@ package struct WebhookSender: Sendable {
         return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Sends `payload`. A 2xx answer delivers it; a refused connection, a timeout, 408, 429 and
+    /// Sends `payload`.
+    ///
+    /// A 2xx answer delivers it; a refused connection, a timeout, 408, 429 and
     /// 5xx are retried; any other answer is refused for good (until `tollguard hooks retry`).
     package func send(
         payload: Data, event: HookEvent, url: String, secret: String, timeout: Duration

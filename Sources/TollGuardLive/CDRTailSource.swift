@@ -4,7 +4,9 @@ import Synchronization
 import TollGuardCore
 
 /// `[cdr_tail]` as a source of the live pipeline: every `poll_seconds`, the rows appended to each
-/// followed CDR file go to the engine and the store as completed calls. A file's position is
+/// followed CDR file go to the engine and the store as completed calls.
+///
+/// A file's position is
 /// saved once the pipeline has stored the rows before it (rows read again after a crash are
 /// duplicates the store recognizes), so a restart neither skips nor repeats a row.
 package struct CDRTailSource: Sendable {

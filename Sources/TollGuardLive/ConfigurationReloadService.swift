@@ -5,7 +5,9 @@ import UnixSignals
 
 /// SIGHUP for `serve`: reads the configuration file again and, when it is valid, installs it
 /// and has the live pipeline rebuild its engine from it and from the store's lists, quotas and
-/// rates. A file that does not load or validate is reported and the running configuration kept.
+/// rates.
+///
+/// A file that does not load or validate is reported and the running configuration kept.
 package struct ConfigurationReloadService: Service {
     package let configuration: ReloadableConfiguration
     /// Loads and validates the configuration file as at start.

@@ -60,7 +60,8 @@ package actor EventSocketCommander {
                         while let request = pending {
                             let frame = try await session.command(request.command)
                             pending = nil
-                            request.reply.resume(returning: frame.contentType == "api/response" ? frame.bodyText : frame.replyText)
+                            request.reply.resume(
+                                returning: frame.contentType == "api/response" ? frame.bodyText : frame.replyText)
                             pending = await iterator.next()
                         }
                     }

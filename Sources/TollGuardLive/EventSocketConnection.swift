@@ -4,7 +4,9 @@ import NIOPosix
 import TollGuardCore
 
 /// One inbound connection to FreeSWITCH's event socket, used inside ``run(_:)``: connect,
-/// `auth`, then the caller's conversation over the frame stream. Every reply is checked; a
+/// `auth`, then the caller's conversation over the frame stream.
+///
+/// Every reply is checked; a
 /// wrong password or an ACL refusal throws the matching ``EventSocketError``.
 package struct EventSocketConnection: Sendable {
     package var host: String
@@ -67,7 +69,8 @@ package struct EventSocketConnection: Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ESLFrameDecoder(onSkip: onSkip)))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(ESLFrameDecoder(onSkip: onSkip)))
                     return try NIOAsyncChannel<ESLFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }

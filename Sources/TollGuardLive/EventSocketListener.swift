@@ -6,7 +6,9 @@ import TollGuardCore
 
 /// Keeps an event-socket subscription alive: connects, authenticates, subscribes to the call
 /// events and HEARTBEAT, hands every event to `onEvent`, and after any disconnect, read error
-/// or lost heartbeat reconnects with growing waits and subscribes again. A wrong password or
+/// or lost heartbeat reconnects with growing waits and subscribes again.
+///
+/// A wrong password or
 /// an ACL refusal is logged as such and retried only at the longest wait (no busy loop).
 package struct EventSocketListener: Sendable {
     package static let subscription = "event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE HEARTBEAT"
@@ -31,7 +33,9 @@ package struct EventSocketListener: Sendable {
 
     package let counters = Counters()
 
-    package init(connection: EventSocketConnection, reconnectMaxSeconds: Double, heartbeatTimeoutSeconds: Double, logger: Logger) {
+    package init(
+        connection: EventSocketConnection, reconnectMaxSeconds: Double, heartbeatTimeoutSeconds: Double, logger: Logger
+    ) {
         self.connection = connection
         self.reconnectMaxSeconds = reconnectMaxSeconds
         self.heartbeatTimeoutSeconds = heartbeatTimeoutSeconds
@@ -45,7 +49,9 @@ package struct EventSocketListener: Sendable {
         return Swift.min(a, max)
     }
 
-    /// Runs until cancelled. After each subscription the switch's channels are listed (`api show
+    /// Runs until cancelled.
+    ///
+    /// After each subscription the switch's channels are listed (`api show
     /// channels as json`) and handed to `onChannels`, so calls that started or ended while the
     /// socket was down are known; events that arrive meanwhile come first, in order.
     package func run(
@@ -75,7 +81,8 @@ package struct EventSocketListener: Sendable {
             }
             if Task.isCancelled { return }
             counters.reconnects.add(1, ordering: .relaxed)
-            let wait = Self.backoff(attempt: failures - 1, max: reconnectMaxSeconds / backoffUnitSeconds) * backoffUnitSeconds
+            let wait =
+                Self.backoff(attempt: failures - 1, max: reconnectMaxSeconds / backoffUnitSeconds) * backoffUnitSeconds
             try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
         }
     }
@@ -115,7 +122,8 @@ package struct EventSocketListener: Sendable {
             do {
                 await onChannels(try FreeSWITCHChannelList(json: listing.bodyText), Date())
             } catch {
-                logger.warning("event socket: the channel list could not be read, calls up are learnt from events only: \(error)")
+                logger.warning(
+                    "event socket: the channel list could not be read, calls up are learnt from events only: \(error)")
             }
             while true {
                 let frame: ESLFrame
@@ -152,8 +160,12 @@ package struct EventSocketListener: Sendable {
 
 extension EventSocketListener {
     /// Runs until cancelled, feeding the live pipeline's stream: events, and the channel lists
-    /// taken at each (re)connect. `onEvent` hears each event first (the benchmark counts them).
-    package func run(feeding continuation: AsyncStream<LiveInput>.Continuation, onEvent: @escaping @Sendable () -> Void = {})
+    /// taken at each (re)connect.
+    ///
+    /// `onEvent` hears each event first (the benchmark counts them).
+    package func run(
+        feeding continuation: AsyncStream<LiveInput>.Continuation, onEvent: @escaping @Sendable () -> Void = {}
+    )
         async
     {
         await run(

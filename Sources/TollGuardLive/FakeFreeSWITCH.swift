@@ -79,7 +79,9 @@ package final class FakeFreeSWITCH: Sendable {
         try? await serverChannel.close()
     }
 
-    /// Closes every client connection (the switch restarting, a network cut). `losing`: events
+    /// Closes every client connection (the switch restarting, a network cut).
+    ///
+    /// `losing`: events
     /// the switch raises while the clients are away, which change its channels (`show channels`)
     /// but reach no one; they take effect before any client can connect again.
     package func dropConnections(losing events: [ESLEvent] = []) {
@@ -127,7 +129,9 @@ package final class FakeFreeSWITCH: Sendable {
     }
 
     /// Replays `events` in order to the subscribers, `eventsPerSecond` apart (nil: as fast as the
-    /// socket takes them). At each index in `dropBefore` it writes half of that event's frame,
+    /// socket takes them).
+    ///
+    /// At each index in `dropBefore` it writes half of that event's frame,
     /// closes the connections, waits for a new subscriber and goes on `overlap` events earlier
     /// (the client must not count those twice). A call killed meanwhile (`uuid_kill`) hangs up
     /// as FreeSWITCH would: its hangup is sent at once, at the time of the last event sent, with
@@ -206,7 +210,9 @@ package final class FakeFreeSWITCH: Sendable {
         let words = command.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         switch words.first?.lowercased() ?? "" {
         case "event":
-            let known: Set<String> = ["CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_HANGUP_COMPLETE", "HEARTBEAT", "ALL"]
+            let known: Set<String> = [
+                "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_HANGUP_COMPLETE", "HEARTBEAT", "ALL",
+            ]
             guard words.dropFirst().contains(where: { known.contains($0) }) else {
                 return Self.commandReply("-ERR no keywords supplied")
             }
@@ -219,7 +225,9 @@ package final class FakeFreeSWITCH: Sendable {
             let job = UUID().uuidString.lowercased()
             let output = api(Array(words.dropFirst()))
             let event = ESLEvent(
-                headers: ESLHeaders([("Event-Name", "BACKGROUND_JOB"), ("Job-UUID", job), ("Job-Command", words.dropFirst().first ?? "")]),
+                headers: ESLHeaders([
+                    ("Event-Name", "BACKGROUND_JOB"), ("Job-UUID", job), ("Job-Command", words.dropFirst().first ?? ""),
+                ]),
                 body: output)
             return Array("Content-Type: command/reply\nReply-Text: +OK Job-UUID: \(job)\nJob-UUID: \(job)\n\n".utf8)
                 + event.plainFrame.wireBytes
@@ -244,7 +252,9 @@ package final class FakeFreeSWITCH: Sendable {
         case "hupall":
             return "-ERR hupall is not allowed here\n"
         case "show":
-            guard words.dropFirst() == ["channels", "as", "json"] else { return "-ERR only 'show channels as json' here\n" }
+            guard words.dropFirst() == ["channels", "as", "json"] else {
+                return "-ERR only 'show channels as json' here\n"
+            }
             return state.withLock { $0.channels.json }
         default:
             return "-ERR \(words.first ?? "") Command not found!\n"
@@ -263,7 +273,8 @@ package final class FakeFreeSWITCH: Sendable {
         "Content-Type: text/disconnect-notice\nContent-Length: 67\n\nDisconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
             .utf8)
 
-    static let rudeRejection = Array("Content-Type: text/rude-rejection\nContent-Length: 24\n\nAccess Denied, go away.\n".utf8)
+    static let rudeRejection = Array(
+        "Content-Type: text/rude-rejection\nContent-Length: 24\n\nAccess Denied, go away.\n".utf8)
 }
 
 /// Client commands: a line plus optional header lines, ended by a blank line.
@@ -300,8 +311,9 @@ private final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendabl
 
     func channelActive(context: ChannelHandlerContext) {
         if server.rejectByACL {
+            let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: FakeFreeSWITCH.rudeRejection)))
-                .whenComplete { _ in context.close(promise: nil) }
+                .whenComplete { _ in channel.close(promise: nil) }
             return
         }
         server.connected(context.channel)
@@ -322,10 +334,12 @@ private final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendabl
                     write(FakeFreeSWITCH.commandReply("+OK accepted"), context: context)
                 } else {
                     server.authenticated(false)
+                    let channel = context.channel
                     context.writeAndFlush(
                         wrapOutboundOut(
-                            ByteBuffer(bytes: FakeFreeSWITCH.commandReply("-ERR invalid") + FakeFreeSWITCH.disconnectNotice))
-                    ).whenComplete { _ in context.close(promise: nil) }
+                            ByteBuffer(
+                                bytes: FakeFreeSWITCH.commandReply("-ERR invalid") + FakeFreeSWITCH.disconnectNotice))
+                    ).whenComplete { _ in channel.close(promise: nil) }
                 }
             } else if command == "exit" {
                 context.close(promise: nil)
@@ -336,7 +350,10 @@ private final class ConnectionHandler: ChannelInboundHandler, @unchecked Sendabl
         }
         let reply = server.reply(to: command, on: context.channel)
         if command == "exit" {
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: reply))).whenComplete { _ in context.close(promise: nil) }
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: reply))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
         } else {
             write(reply, context: context)
         }

@@ -50,7 +50,9 @@ package struct LiveNightReplay {
             path: site.cdrPath, format: .auto, timeZone: Simulation.timeZone, resumingAt: nil
         ).poll().records.map(\.record)
         let burstCalls = records.filter { burstIDs.contains($0.callID) }.sorted { $0.startedAt < $1.startedAt }
-        guard let first = burstCalls.first?.startedAt, let last = burstCalls.map(\.endedAt).max() else { return outcome }
+        guard let first = burstCalls.first?.startedAt, let last = burstCalls.map(\.endedAt).max() else {
+            return outcome
+        }
         let night = records.filter { $0.startedAt >= first.addingTimeInterval(-2 * 3600) && $0.startedAt <= last }
             .sorted { $0.startedAt < $1.startedAt }
         var writer = FreeSWITCHEventWriter()

@@ -138,10 +138,13 @@ package struct LivePipeline: Sendable {
                 stats.resyncEnded.add(resync.ended.count, ordering: .relaxed)
                 if !resync.started.isEmpty || !resync.ended.isEmpty {
                     logger.notice(
-                        "event socket resync: \(resync.started.count) calls up that no event showed, \(resync.ended.count) ended unseen")
+                        "event socket resync: \(resync.started.count) calls up that no event showed, \(resync.ended.count) ended unseen"
+                    )
                 }
                 for call in resync.started where settings.killNewCallsOfSuspended && suspended.contains(call.account) {
-                    await hangUp([call.uuid], account: call.account, reason: "call of a suspended account", switchTime: switchTime)
+                    await hangUp(
+                        [call.uuid], account: call.account, reason: "call of a suspended account",
+                        switchTime: switchTime)
                 }
             case .completed(let record, let source, let stored):
                 let (findings, destination) = monitor.complete(record)
@@ -155,7 +158,8 @@ package struct LivePipeline: Sendable {
                 let now = try database.suspendedAccounts()
                 for account in now.subtracting(suspended).sorted() where settings.killOnSuspend {
                     await hangUp(
-                        monitor.uuids(ofAccount: account), account: account, reason: "suspended", switchTime: switchTime)
+                        monitor.uuids(ofAccount: account), account: account, reason: "suspended", switchTime: switchTime
+                    )
                 }
                 suspended = now
             case .reload:
@@ -169,7 +173,8 @@ package struct LivePipeline: Sendable {
                     if settings.killOnSuspend {
                         await hangUp(
                             monitor.uuids(ofAccount: suspension.account), account: suspension.account,
-                            reason: "suspended (suspension \(suspension.id): \(suspension.reason))", switchTime: switchTime)
+                            reason: "suspended (suspension \(suspension.id): \(suspension.reason))",
+                            switchTime: switchTime)
                     }
                 }
             }
@@ -182,7 +187,8 @@ package struct LivePipeline: Sendable {
                     settings = configuration.eventSocket
                     stats.reloads.add(1, ordering: .relaxed)
                     logger.notice(
-                        "reloaded the configuration, lists, quotas and rates; \(monitor.calls.count) calls in progress kept")
+                        "reloaded the configuration, lists, quotas and rates; \(monitor.calls.count) calls in progress kept"
+                    )
                 } catch {
                     logger.error("reload: the engine could not be rebuilt, the running one stays: \(error)")
                 }
@@ -303,7 +309,9 @@ package struct LivePipeline: Sendable {
                 reply = "error: \(error)"
             }
             stats.kills.add(1, ordering: .relaxed)
-            logger.notice("killed call \(uuid) of \(account) (\(reason)): \(reply.trimmingCharacters(in: .whitespacesAndNewlines))")
+            logger.notice(
+                "killed call \(uuid) of \(account) (\(reason)): \(reply.trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
             do {
                 try database.record(
                     CallKill(

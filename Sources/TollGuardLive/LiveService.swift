@@ -5,7 +5,9 @@ import Synchronization
 import TollGuardCore
 
 /// The live pipeline as a `Service`: the event-socket listener (when configured) and the ticker
-/// feed one stream that the pipeline consumes. On graceful shutdown (SIGTERM) the sources stop
+/// feed one stream that the pipeline consumes.
+///
+/// On graceful shutdown (SIGTERM) the sources stop
 /// first, then the pipeline stores everything it received before returning.
 package struct LiveService: Service {
     /// A source other than the event socket (a tailed CDR file): runs until cancelled, yielding into the stream.
@@ -61,10 +63,16 @@ package enum LiveMetrics {
             lines.append("# TYPE \(name) \(type)")
             for (labels, value) in samples { lines.append("\(name)\(labels) \(value)") }
         }
-        metric("tollguard_events_total", "counter", "Event-socket events processed.", [("", stats.events.load(ordering: .relaxed))])
-        metric("tollguard_calls_ingested_total", "counter", "Completed calls stored.", [("", stats.callsStored.load(ordering: .relaxed))])
+        metric(
+            "tollguard_events_total", "counter", "Event-socket events processed.",
+            [("", stats.events.load(ordering: .relaxed))])
+        metric(
+            "tollguard_calls_ingested_total", "counter", "Completed calls stored.",
+            [("", stats.callsStored.load(ordering: .relaxed))])
         metric("tollguard_live_calls", "gauge", "Calls in progress.", [("", stats.liveCalls.load(ordering: .relaxed))])
-        metric("tollguard_calls_killed_total", "counter", "Live calls hung up (uuid_kill).", [("", stats.kills.load(ordering: .relaxed))])
+        metric(
+            "tollguard_calls_killed_total", "counter", "Live calls hung up (uuid_kill).",
+            [("", stats.kills.load(ordering: .relaxed))])
         let byRule = stats.alertsByRule.withLock { $0 }.sorted { $0.key < $1.key }
         metric(
             "tollguard_alerts_total", "counter", "Alert findings stored, by rule.",

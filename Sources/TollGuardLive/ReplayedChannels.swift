@@ -2,7 +2,9 @@ import Foundation
 import TollGuardCore
 
 /// What the replay server knows of the channels in a replayed stream: where each A leg's answer and
-/// hangup are, how far the replay got, and which calls were killed. A killed call's hangup is
+/// hangup are, how far the replay got, and which calls were killed.
+///
+/// A killed call's hangup is
 /// rewritten to the kill (FreeSWITCH ends the channel at `uuid_kill`, it does not wait for the
 /// scripted end). Sending an event costs one comparison; the rest is worked out at a kill.
 struct ReplayedChannels {

@@ -6,7 +6,9 @@ import TollGuardCore
 
 /// `[sip_watch] follow` as a `Service` of `serve`: the SIP attack watcher over the PBX logs as
 /// they grow (what `tollguard logs follow` does), alerts and hook events after each poll, bans
-/// to the ban log. Where each log was read to is saved after each poll, so a restart resumes
+/// to the ban log.
+///
+/// Where each log was read to is saved after each poll, so a restart resumes
 /// there; a first start begins at the logs' ends. A reload (SIGHUP) takes effect after the next poll.
 package struct SecurityLogWatchService: Service {
     package let database: TollGuardDatabase

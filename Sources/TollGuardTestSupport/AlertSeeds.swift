@@ -6,7 +6,9 @@ import TollGuardCore
 package enum AlertSeeds {
     package static let start = Date(timeIntervalSince1970: 1_795_000_000)
 
-    /// Stores one alert with `calls` evidence calls to `number` (one cent each... or `cost`); returns its id.
+    /// Stores one alert with `calls` evidence calls to `number` (one cent each...
+    ///
+    /// or `cost`); returns its id.
     @discardableResult
     package static func store(
         _ database: TollGuardDatabase, rule: AnalysisRule, severity: Severity, subject: Subject,

@@ -1,9 +1,9 @@
 import Foundation
+import TollGuardCore
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import TollGuardCore
 
 /// A folder under the system temporary directory, removed when the value is deinitialized.
 package final class TemporaryDirectory: @unchecked Sendable {
@@ -37,7 +37,9 @@ package final class TemporaryDirectory: @unchecked Sendable {
         try write(name, bytes: Array(text.utf8))
     }
 
-    /// Writes an executable script at `name` (folders made as needed) and returns its path. The
+    /// Writes an executable script at `name` (folders made as needed) and returns its path.
+    ///
+    /// The
     /// file is written through a close-on-exec descriptor: a program another test starts at that
     /// moment must not keep it open, or running the script fails with "Text file busy".
     @discardableResult

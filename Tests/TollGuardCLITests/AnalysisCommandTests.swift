@@ -183,7 +183,9 @@ import TollGuardTestSupport
     }
 
     /// A Berlin site that never set its home region: its phones dial 00… abroad, which the US
-    /// default reads as invalid numbers, unpriced and past the destination checks. analyze says so;
+    /// default reads as invalid numbers, unpriced and past the destination checks.
+    ///
+    /// analyze says so;
     /// with `home_region = "DE"` the same calls are international and +882 is caught.
     @Test func answeredCallsToInvalidNumbersPointAtTheDialPlan() async throws {
         let folder = try TemporaryDirectory()

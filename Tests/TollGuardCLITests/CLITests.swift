@@ -29,7 +29,8 @@ import TollGuardTestSupport
         try await onOwnThread { try runBlocking(arguments, stdin: stdin, environment: environment) }
     }
 
-    private static func runBlocking(_ arguments: [String], stdin: Data?, environment: [String: String]) throws -> Output {
+    private static func runBlocking(_ arguments: [String], stdin: Data?, environment: [String: String]) throws -> Output
+    {
         let process = Process()
         process.executableURL = buildDirectory.appendingPathComponent("tollguard")
         process.arguments = arguments
@@ -97,7 +98,8 @@ import TollGuardTestSupport
         let config = try directory.write(
             "tollguard.toml", text: "[site]\ntimezone = \"Europe/Berlin\"\n[ingest]\nbatch_size = 5\n")
         let db = directory.path("env.sqlite")
-        let check = try await Self.run(["config", "check"], environment: ["TOLLGUARD_CONFIG": config, "TOLLGUARD_DB": db])
+        let check = try await Self.run(
+            ["config", "check"], environment: ["TOLLGUARD_CONFIG": config, "TOLLGUARD_DB": db])
         #expect(check.status == 0)
         #expect(check.stdout.contains("Europe/Berlin"))
         #expect(check.stdout.contains(db))
@@ -114,13 +116,16 @@ import TollGuardTestSupport
         let directory = try TemporaryDirectory()
         let file = directory.path("Master.csv")
         try ExampleCDRWriter.writeFile(path: file, rows: 10, seed: 8)
-        let result = try await Self.run(["ingest", "--db", directory.path("t.sqlite"), directory.path("nope.csv"), file])
+        let result = try await Self.run([
+            "ingest", "--db", directory.path("t.sqlite"), directory.path("nope.csv"), file,
+        ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("nope.csv: No such file or directory"))
         #expect(result.stdout.contains("10 inserted"))
     }
 
     /// The last line an ingest committed into `db`, when there is one yet.
+    ///
     /// The line the ingest into `db` has committed up to; the reason when it cannot be read
     /// (yet). Only once the file is in WAL mode (before that a reader's lock can stand in the way
     /// of the ingest setting it up), read-only, with a busy timeout: the watcher must neither
@@ -132,7 +137,8 @@ import TollGuardTestSupport
             configuration.readonly = true
             configuration.busyMode = .timeout(1)
             let database = try DatabaseQueue(path: db, configuration: configuration)
-            return try database.read { try Int.fetchOne($0, sql: "SELECT max(committed_line) FROM ingested_files") } ?? 0
+            return try database.read { try Int.fetchOne($0, sql: "SELECT max(committed_line) FROM ingested_files") }
+                ?? 0
         }
     }
 
@@ -198,7 +204,8 @@ import TollGuardTestSupport
         let result = try await Self.run(["demo", "--directory", folder, "--live"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        let suspended = try #require(lines.first { $0.contains("suspended at ") && $0.contains("of the burst's calls") })
+        let suspended = try #require(
+            lines.first { $0.contains("suspended at ") && $0.contains("of the burst's calls") })
         let after = try #require(Int(suspended.split(separator: " after ")[1].split(separator: " ")[0]))
         #expect((1...3).contains(after), "\(suspended)")
         let burst = try #require(lines.first { $0.contains("the burst: ") })

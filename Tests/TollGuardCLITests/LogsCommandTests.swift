@@ -109,10 +109,16 @@ import TollGuardTestSupport
 
         let written = try String(contentsOfFile: banLog, encoding: .utf8).split(separator: "\n")
         #expect(written.count == Self.expectedBans.count)
-        #expect(written.allSatisfy { $0.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ tollguard ban ip=[0-9a-f:.]+ rule=[a-z_]+ count=\d+/) != nil })
+        #expect(
+            written.allSatisfy {
+                $0.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ tollguard ban ip=[0-9a-f:.]+ rule=[a-z_]+ count=\d+/)
+                    != nil
+            })
 
         // The alerts are in the common store, about addresses, with their log lines.
-        let alerts = try await CLITests.run(["alerts", "list", "--db", folder.path("t.sqlite"), "--json", "--state", "all"])
+        let alerts = try await CLITests.run([
+            "alerts", "list", "--db", folder.path("t.sqlite"), "--json", "--state", "all",
+        ])
         #expect(alerts.status == 0, "\(alerts.stderr)")
         let stored = try #require(try JSONSerialization.jsonObject(with: Data(alerts.stdout.utf8)) as? [[String: Any]])
         #expect(Set(stored.compactMap { $0["subject"] as? String }) == Set(Self.expectedBans))
@@ -136,7 +142,10 @@ import TollGuardTestSupport
 
         let (status, text) = try await Self.run(
             regex,
-            ["--print-all-matched", "--raw", banLog, Self.fail2ban.appendingPathComponent("filter.d/tollguard.conf").path])
+            [
+                "--print-all-matched", "--raw", banLog,
+                Self.fail2ban.appendingPathComponent("filter.d/tollguard.conf").path,
+            ])
         #expect(status == 0, "\(text)")
         #expect(text.contains("Lines: 4 lines, 0 ignored, 4 matched, 0 missed"), "\(text)")
         // The addresses fail2ban took, from its match listing, are exactly TollGuard's bans.
@@ -153,7 +162,8 @@ import TollGuardTestSupport
             FileManager.default.isExecutableFile(atPath: $0)
         }
         guard let client, FileManager.default.fileExists(atPath: "/etc/fail2ban/jail.conf") else {
-            #expect(ProcessInfo.processInfo.environment["TOLLGUARD_REQUIRE_FAIL2BAN"] != "1", "fail2ban is not installed")
+            #expect(
+                ProcessInfo.processInfo.environment["TOLLGUARD_REQUIRE_FAIL2BAN"] != "1", "fail2ban is not installed")
             return
         }
         // Debian's configuration with the shipped filter and jail added (and its sshd jail off,

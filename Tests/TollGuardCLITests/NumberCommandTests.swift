@@ -9,12 +9,17 @@ import TollGuardTestSupport
     @Test func classifyJSONReadsStandardInputOneObjectPerLine() async throws {
         let directory = try TemporaryDirectory()
         let result = try await CLITests.run(
-            ["classify", "--db", directory.path("none.sqlite"), "--json", "--home-region", "US", "--outside-prefix", "9", "-"],
+            [
+                "classify", "--db", directory.path("none.sqlite"), "--json", "--home-region", "US", "--outside-prefix",
+                "9", "-",
+            ],
             stdin: Data("9011881612345678\n9 1 (201) 555-0123\n\n<script>alert(1)</script>\n".utf8))
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 3)
-        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let objects = try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         for object in objects {
             for key in ["dialed", "scope", "e164", "region", "calling_code", "number_type", "risk", "cost_per_min"] {
                 #expect(object.keys.contains(key), "missing \(key)")
@@ -37,9 +42,12 @@ import TollGuardTestSupport
         let cdr = try directory.write(
             "Master.csv",
             text: "\"A\",\"1001\",\"011447400123456\",\"default\",\"2026-05-04 10:00:00\",\"2026-05-04 10:00:01\","
-                + "\"2026-05-04 10:01:02\",\"62\",\"61\",\"NORMAL_CLEARING\",\"0c000000-0000-4000-8000-000000000001\",\"\",\"1001\",\"PCMU\",\"PCMU\"\n")
-        let first = try directory.write("deck1.csv", text: "prefix,destination,rate_per_min,billing\n44,UK,0.60,60/60\n")
-        let second = try directory.write("deck2.csv", text: "prefix,destination,rate_per_min,billing\n447,UK mobile,0.30,1/1\n")
+                + "\"2026-05-04 10:01:02\",\"62\",\"61\",\"NORMAL_CLEARING\",\"0c000000-0000-4000-8000-000000000001\",\"\",\"1001\",\"PCMU\",\"PCMU\"\n"
+        )
+        let first = try directory.write(
+            "deck1.csv", text: "prefix,destination,rate_per_min,billing\n44,UK,0.60,60/60\n")
+        let second = try directory.write(
+            "deck2.csv", text: "prefix,destination,rate_per_min,billing\n447,UK mobile,0.30,1/1\n")
         #expect(try await CLITests.run(["rates", "import", "--db", db, first]).status == 0)
         #expect(try await CLITests.run(["ingest", "--db", db, "--timezone", "UTC", cdr]).status == 0)
         func cost() throws -> Int64? {
@@ -64,7 +72,8 @@ import TollGuardTestSupport
     @Test func listsImportShowRemove() async throws {
         let directory = try TemporaryDirectory()
         let db = directory.path("t.sqlite")
-        let file = try directory.write("apiban.txt", text: "# APIBAN export\n203.0.113.7\n198.51.100.0/24\n+37190123\nbogus!\n")
+        let file = try directory.write(
+            "apiban.txt", text: "# APIBAN export\n203.0.113.7\n198.51.100.0/24\n+37190123\nbogus!\n")
         let imported = try await CLITests.run(["lists", "import", "--db", db, "apiban", file])
         #expect(imported.status == 0)
         #expect(imported.stdout.contains("1 numbers/prefixes, 2 IP addresses/ranges, 1 lines skipped"))

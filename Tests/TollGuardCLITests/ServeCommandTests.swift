@@ -29,7 +29,8 @@ import TollGuardTestSupport
             let started = Date(timeIntervalSince1970: 1_795_000_000 + Double(index))
             let uuid = String(format: "5e4e0000-0000-4000-8000-%012d", index)
             return CallRecord(
-                dedupKey: uuid, callID: uuid, account: String(1000 + index % 40), callerNumber: String(1000 + index % 40),
+                dedupKey: uuid, callID: uuid, account: String(1000 + index % 40),
+                callerNumber: String(1000 + index % 40),
                 destination: "2125550\(String(format: "%03d", index % 1000))", context: "default",
                 startedAt: started, answeredAt: started.addingTimeInterval(2), endedAt: started.addingTimeInterval(30),
                 duration: 30, billsec: 28, disposition: .answered, hangupCause: "NORMAL_CLEARING")
@@ -71,7 +72,8 @@ import TollGuardTestSupport
         let unauthorized = try await Self.request("POST", "/cdr", port: httpPort, body: xml)
         #expect(unauthorized.hasPrefix("HTTP/1.1 401"))
         let wrong = try await Self.request(
-            "POST", "/cdr", port: httpPort, headers: ["Authorization: Basic " + Data("freeswitch:guess".utf8).base64EncodedString()],
+            "POST", "/cdr", port: httpPort,
+            headers: ["Authorization: Basic " + Data("freeswitch:guess".utf8).base64EncodedString()],
             body: xml)
         #expect(wrong.hasPrefix("HTTP/1.1 401"))
         let junk = try await Self.request("POST", "/cdr", port: httpPort, headers: [good], body: Array("hello".utf8))
@@ -79,7 +81,8 @@ import TollGuardTestSupport
         let first = try await Self.request("POST", "/cdr", port: httpPort, headers: [good, formType], body: form)
         #expect(first.hasPrefix("HTTP/1.1 200"), "\(first)")
         // The module retries when it did not see the 200: the second post stores nothing new.
-        let again = try await Self.request("POST", "/cdr", port: httpPort, headers: [good, "Content-Type: text/xml"], body: xml)
+        let again = try await Self.request(
+            "POST", "/cdr", port: httpPort, headers: [good, "Content-Type: text/xml"], body: xml)
         #expect(again.hasPrefix("HTTP/1.1 200"))
 
         // The day's report page, behind the same credentials.
@@ -90,7 +93,9 @@ import TollGuardTestSupport
         #expect(page.lowercased().contains("content-security-policy: default-src 'none'"))
         #expect(page.contains("TollGuard report <span>2009-05-21</span>"))
         #expect(page.contains("<b>1</b><span>calls</span>"), "the stored call is counted")
-        #expect(try await Self.request("GET", "/report?date=21.05.2009", port: httpPort, headers: [good]).hasPrefix("HTTP/1.1 400"))
+        #expect(
+            try await Self.request("GET", "/report?date=21.05.2009", port: httpPort, headers: [good]).hasPrefix(
+                "HTTP/1.1 400"))
         #expect(try await Self.request("GET", "/report", port: httpPort, headers: [good]).hasPrefix("HTTP/1.1 200"))
         kill(process.processIdentifier, SIGTERM)
         await process.waitForExit()
@@ -120,7 +125,8 @@ import TollGuardTestSupport
         let folder = try TemporaryDirectory()
         let csv = folder.path("Master.csv")
         try ExampleCDRWriter.writeFile(path: csv, rows: 20, seed: 5)
-        let log = try folder.write("freeswitch.log", text: "2026-11-21 03:00:00.000000 [INFO] switch_core.c:1 started\n")
+        let log = try folder.write(
+            "freeswitch.log", text: "2026-11-21 03:00:00.000000 [INFO] switch_core.c:1 started\n")
         let banLog = folder.path("bans.log")
         let config = try folder.write(
             "tollguard.toml",
@@ -201,11 +207,12 @@ import TollGuardTestSupport
             calls += 1
             let start = "2026-11-21 10:\(String(format: "%02d", calls)):00"
             let end = "2026-11-21 10:\(String(format: "%02d", calls)):40"
-            let row = "\"Test\",\"1001\",\"\(destination)\",\"default\",\"\(start)\",\"\(start)\",\"\(end)\",\"40\",\"40\","
+            let row =
+                "\"Test\",\"1001\",\"\(destination)\",\"default\",\"\(start)\",\"\(start)\",\"\(end)\",\"40\",\"40\","
                 + "\"NORMAL_CLEARING\",\"c0ffee00-0000-4000-8000-\(String(format: "%012d", calls))\",\"\",\"1001\",\"PCMU\",\"PCMU\"\n"
             try appendToFile(Array(row.utf8), path: csv)
         }
-        FileManager.default.createFile(atPath: csv, contents: nil)
+        #expect(FileManager.default.createFile(atPath: csv, contents: nil))
         for _ in 0..<3 { try appendCall(to: "2125550100") }
         let listed = "01137125550123"  // +371 25550123, about to be listed as a fraud number
         let listFile = try folder.write("known.txt", text: "+37125550123\n")
@@ -236,7 +243,8 @@ import TollGuardTestSupport
         #expect(Self.metric(fraudAlerts, in: try await Self.get("/metrics", port: port)) == nil)
 
         // `lists import` writes the store; SIGHUP has the running engine take the list.
-        #expect(try await CLITests.run(["lists", "import", "--config", config, "--db", db, "known", listFile]).status == 0)
+        #expect(
+            try await CLITests.run(["lists", "import", "--config", config, "--db", db, "known", listFile]).status == 0)
         try await hangUp(expectingReloads: 1)
         try appendCall(to: listed)
         try await Self.waitForMetric(fraudAlerts, atLeast: 1, port: port)
@@ -251,7 +259,8 @@ import TollGuardTestSupport
         #expect(Self.metric(fraudAlerts, in: try await Self.get("/metrics", port: port)) == afterList)
 
         // A broken file is reported and not applied: serve goes on with the last good configuration.
-        try "site.timezone = \"UTC\"\nanalysis.disabled_rules = 7\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "site.timezone = \"UTC\"\nanalysis.disabled_rules = 7\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
         kill(process.processIdentifier, SIGHUP)
         try await Task.sleep(for: .milliseconds(500))
         try appendCall(to: listed)
@@ -296,7 +305,10 @@ import TollGuardTestSupport
             let log = (try? String(contentsOfFile: folder.path("serve.out"), encoding: .utf8)) ?? ""
             return (true, log.contains("http://"))
         }
-        try #require(ignoring, "serve never ignored SIGHUP before its reload service (status \(process.isRunning ? "running" : "\(process.terminationStatus)"))")
+        try #require(
+            ignoring,
+            "serve never ignored SIGHUP before its reload service (status \(process.isRunning ? "running" : "\(process.terminationStatus)"))"
+        )
         #expect(!printedEarly, "serve should have been waiting for the lock")
         let port = try await Self.httpPort(of: process, in: folder)
         #expect(process.isRunning)
@@ -322,7 +334,9 @@ import TollGuardTestSupport
 
     /// Polls /metrics until `name` reaches `value` (60 s at most).
     static func waitForMetric(_ name: String, atLeast value: Int, port: Int) async throws {
-        let reached = try await poll(upTo: 60) { (metric(name, in: try await get("/metrics", port: port)) ?? 0) >= value }
+        let reached = try await poll(upTo: 60) {
+            (metric(name, in: try await get("/metrics", port: port)) ?? 0) >= value
+        }
         guard reached else {
             Issue.record("\(name) did not reach \(value) within 60 s")
             throw POSIXError(.ETIMEDOUT)
@@ -344,7 +358,9 @@ import TollGuardTestSupport
         _ arguments: [String], environment: [String: String], in folder: TemporaryDirectory, start: Bool = true
     ) throws -> Process {
         let log = folder.path("serve.out")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        guard FileManager.default.createFile(atPath: log, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log])
+        }
         let process = Process()
         process.executableURL = CLITests.buildDirectory.appendingPathComponent("tollguard")
         process.arguments = ["serve"] + arguments + ["--http-port", "0"]
@@ -401,12 +417,16 @@ import TollGuardTestSupport
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(handle, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(handle, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(handle, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let head = ["\(method) \(path) HTTP/1.1", "Host: 127.0.0.1", "Connection: close", "Content-Length: \(body.count)"] + headers
+        let head =
+            ["\(method) \(path) HTTP/1.1", "Host: 127.0.0.1", "Connection: close", "Content-Length: \(body.count)"]
+            + headers
         let request = Array((head.joined(separator: "\r\n") + "\r\n\r\n").utf8) + body
         var sent = 0
         while sent < request.count {

@@ -34,7 +34,9 @@ import TollGuardTestSupport
         func run(_ arguments: [String]) async throws -> CLITests.Output {
             try await CLITests.run(arguments, environment: environment)
         }
-        let suspended = try await run(["suspend", "1001", "--reason", "calls to Cuba at 3 a.m.", "--until", "2d", "--by", "alice"])
+        let suspended = try await run([
+            "suspend", "1001", "--reason", "calls to Cuba at 3 a.m.", "--until", "2d", "--by", "alice",
+        ])
         #expect(suspended.status == 0, "\(suspended.stderr)")
         #expect(suspended.stdout.contains("suspended 1001 (suspension 1) until "))
         #expect(suspended.stdout.contains("hooks: 1 delivered"))
@@ -74,27 +76,35 @@ import TollGuardTestSupport
     @Test func killsListsTheCallsServeHungUp() async throws {
         let directory = try TemporaryDirectory()
         let db = directory.path("k.sqlite")
-        let environment = ["TOLLGUARD_DB": db, "TOLLGUARD_CONFIG": try directory.write("t.toml", text: "site.timezone = \"UTC\"\n")]
+        let environment = [
+            "TOLLGUARD_DB": db, "TOLLGUARD_CONFIG": try directory.write("t.toml", text: "site.timezone = \"UTC\"\n"),
+        ]
         #expect(try await CLITests.run(["kills"], environment: environment).stdout.contains("no call was killed"))
         let database = try TollGuardDatabase.open(path: db)
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         try database.record(
-            CallKill(uuid: "b0000000-0000-4000-8000-000000000000", account: "1001", reason: "suspended (suspension 1)", at: start, reply: "+OK"))
+            CallKill(
+                uuid: "b0000000-0000-4000-8000-000000000000", account: "1001", reason: "suspended (suspension 1)",
+                at: start, reply: "+OK"))
         try database.record(
             CallKill(
-                uuid: "b0000000-0000-4000-8000-000000000001", account: "1002", reason: "new call of a suspended account",
+                uuid: "b0000000-0000-4000-8000-000000000001", account: "1002",
+                reason: "new call of a suspended account",
                 at: start.addingTimeInterval(61), reply: "-ERR No such channel!\u{1b}[2J"))
         let listed = try await CLITests.run(["kills"], environment: environment)
         #expect(listed.status == 0)
         let lines = listed.stdout.split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines[1].contains("2026-11-18 11:06:40") && lines[1].contains("1001") && lines[1].contains("+OK"))
-        #expect(lines[2].contains("b0000000-0000-4000-8000-000000000001") && lines[2].contains("-ERR No such channel!?[2J"))
+        #expect(
+            lines[2].contains("b0000000-0000-4000-8000-000000000001") && lines[2].contains("-ERR No such channel!?[2J"))
         #expect(!listed.stdout.contains("\u{1b}"))
         let one = try await CLITests.run(["kills", "--account", "1002", "--json"], environment: environment)
         let decoded = try JSONSerialization.jsonObject(with: Data(one.stdout.utf8)) as? [[String: Any]]
         #expect(decoded?.map { $0["uuid"] as? String } == ["b0000000-0000-4000-8000-000000000001"])
-        #expect(try await CLITests.run(["kills", "--account", "1003"], environment: environment).stdout.contains("no call of 1003 was killed"))
+        #expect(
+            try await CLITests.run(["kills", "--account", "1003"], environment: environment).stdout.contains(
+                "no call of 1003 was killed"))
     }
 
     @Test func aBrokenHookConfigurationIsRefusedWithTheReason() async throws {

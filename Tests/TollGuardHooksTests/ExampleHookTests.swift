@@ -31,7 +31,8 @@ import TollGuardTestSupport
         _ script: String, _ type: HookEventType, account: String? = nil, ip: String? = nil, arguments: [String],
         folder: TemporaryDirectory
     ) async throws -> DeliveryAttempt {
-        let subject = ip.map { HookEvent.EventSubject(type: .ip, value: $0) } ?? .init(type: .account, value: account ?? "")
+        let subject =
+            ip.map { HookEvent.EventSubject(type: .ip, value: $0) } ?? .init(type: .account, value: account ?? "")
         let event = HookEvent(
             id: HookEvent.newID(), type: type, time: AlertSeeds.start, subject: subject, account: account,
             reason: "test", actor: "test")
@@ -107,7 +108,8 @@ import TollGuardTestSupport
         let banned = try await Self.run(
             "nft-ban-ip.sh", .alert, ip: "2001:db8::66", arguments: ["12h", "203.0.113.10"], folder: folder)
         #expect(banned.outcome == .delivered, "\(banned.error ?? "") \(banned.output)")
-        _ = try await Self.run("nft-ban-ip.sh", .alert, ip: "203.0.113.10", arguments: ["12h", "203.0.113.10"], folder: folder)
+        _ = try await Self.run(
+            "nft-ban-ip.sh", .alert, ip: "203.0.113.10", arguments: ["12h", "203.0.113.10"], folder: folder)
         // Not an address: TollGuard sets no TOLLGUARD_IP, so nothing is banned.
         _ = try await Self.run("nft-ban-ip.sh", .alert, ip: "1.2.3.4; flush ruleset", arguments: [], folder: folder)
         _ = try await Self.run("nft-ban-ip.sh", .alert, account: "1001", arguments: [], folder: folder)

@@ -38,7 +38,8 @@ import TollGuardTestSupport
         var hook = AlertSeeds.programHook("pbx", path: try Self.recordingScript(in: folder))
         hook.arguments = ["--profile", "internal; echo not-a-shell", "$(id)"]
         let database = try TollGuardDatabase.inMemory()
-        let hostileAccount = "1001; rm -rf / $(touch \(folder.url.path)/pwned-dollar) `touch \(folder.url.path)/pwned-tick`"
+        let hostileAccount =
+            "1001; rm -rf / $(touch \(folder.url.path)/pwned-dollar) `touch \(folder.url.path)/pwned-tick`"
         let hostileReason = "caller \"<script>\" $(touch \(folder.url.path)/pwned-reason) && `id` | tee x; rm -rf ~"
         guard
             case .suspended = try database.suspend(

@@ -37,7 +37,8 @@ import TollGuardTestSupport
         let t0 = AlertSeeds.start
 
         var database = try TollGuardDatabase.open(path: path)
-        _ = try database.suspend(account: "1001", reason: "fraud", until: nil, actor: "policy", settings: settings, now: t0)
+        _ = try database.suspend(
+            account: "1001", reason: "fraud", until: nil, actor: "policy", settings: settings, now: t0)
         let down = try await Self.dispatcher(database, hook, at: t0).deliverDue()
         #expect(down.retrying == 1 && down.delivered == 0)
         #expect(try database.outbox().first?.status == .pending)
@@ -50,7 +51,8 @@ import TollGuardTestSupport
         await target.stop()
 
         // Down again: two more events wait in the outbox; then TollGuard restarts.
-        _ = try database.suspend(account: "1002", reason: "fraud", until: nil, actor: "policy", settings: settings, now: t0)
+        _ = try database.suspend(
+            account: "1002", reason: "fraud", until: nil, actor: "policy", settings: settings, now: t0)
         _ = try database.unsuspend(account: "1001", comment: "ok", actor: "alice", settings: settings, now: t0)
         let downAgain = try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(40)).deliverDue()
         #expect(downAgain.retrying == 2)
@@ -58,7 +60,8 @@ import TollGuardTestSupport
         let restarted = try await WebhookTarget.start(port: port, inbox: inbox)
         let later = try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(3600)).deliverDue()
         #expect(later.delivered == 2)
-        #expect(try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(7200)).deliverDue().attempts.isEmpty)
+        #expect(
+            try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(7200)).deliverDue().attempts.isEmpty)
         await restarted.stop()
 
         let requests = await inbox.requests

@@ -24,7 +24,8 @@ import TollGuardTestSupport
                 callID: String(format: "c0ffee00-0000-4000-8000-%012d", index), account: String(1000 + index % 50),
                 callerNumber: String(1000 + index % 50), destination: "2125550\(String(format: "%03d", index % 1000))",
                 context: "default", sourceIP: "192.0.2.\(index % 50 + 1)", startedAt: started,
-                answeredAt: answered ? started.addingTimeInterval(3) : nil, endedAt: started.addingTimeInterval(answered ? 63 : 20),
+                answeredAt: answered ? started.addingTimeInterval(3) : nil,
+                endedAt: started.addingTimeInterval(answered ? 63 : 20),
                 duration: answered ? 63 : 20, billsec: answered ? 60 : 0, disposition: answered ? .answered : .noAnswer,
                 hangupCause: answered ? "NORMAL_CLEARING" : "NO_ANSWER")
         }
@@ -39,7 +40,8 @@ import TollGuardTestSupport
 
     /// Runs listener and pipeline against `server` while `body` runs, then drains.
     static func withRig(
-        server: FakeFreeSWITCH, password: String = "ClueCon", configuration: TollGuardConfiguration = TollGuardConfiguration(),
+        server: FakeFreeSWITCH, password: String = "ClueCon",
+        configuration: TollGuardConfiguration = TollGuardConfiguration(),
         _ body: (Rig) async throws -> Void
     ) async throws {
         let folder = try TemporaryDirectory()
@@ -108,7 +110,10 @@ import TollGuardTestSupport
         try await Self.withRig(server: server) { rig in
             try await server.waitForSubscribers()
             try await server.replay(events, dropBefore: drops, overlap: 7)
-            try await Self.eventually { try rig.database.callCount() == calls.count && rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 0 }
+            try await Self.eventually {
+                try rig.database.callCount() == calls.count
+                    && rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 0
+            }
             // Each call stored once, and the events re-sent after a drop were not played twice.
             #expect(rig.pipeline.stats.callsStored.load(ordering: .relaxed) == calls.count)
             #expect(rig.pipeline.stats.duplicates.load(ordering: .relaxed) == 0)
@@ -128,7 +133,10 @@ import TollGuardTestSupport
             try await server.waitForSubscribers()
             await server.publish(events[0])
             // fsock's capture: a command glued in front of a frame, then garbage.
-            await server.broadcast(Array("uuid_transfer Content-Length: 720\nContent-Type: text/event-plain\n\nEvent-Name: HEARTBEAT\n\n".utf8))
+            await server.broadcast(
+                Array(
+                    "uuid_transfer Content-Length: 720\nContent-Type: text/event-plain\n\nEvent-Name: HEARTBEAT\n\n"
+                        .utf8))
             await server.broadcast(Array("\u{1}\u{2}binary junk\n\n".utf8))
             for event in events.dropFirst() { await server.publish(event) }
             try await Self.eventually { try rig.database.callCount() == 3 }
@@ -174,7 +182,9 @@ import TollGuardTestSupport
             try await server.waitForSubscribers()
             for event in events { await server.publish(event) }
             // The switch has the kill before the pipeline has its reply and records it.
-            try await Self.eventually { try server.kills.count >= 5 && rig.database.callKills(account: "1001").count >= 5 }
+            try await Self.eventually {
+                try server.kills.count >= 5 && rig.database.callKills(account: "1001").count >= 5
+            }
             let suspension = try #require(try rig.database.activeSuspension(account: "1001"))
             #expect(suspension.reason.contains("concurrent"))
             #expect(
@@ -189,7 +199,9 @@ import TollGuardTestSupport
     }
 
     /// Events raised while the socket is down are lost; the channel list taken at the reconnect
-    /// tells which calls started and ended meanwhile. Two IRSF calls that no event showed make
+    /// tells which calls started and ended meanwhile.
+    ///
+    /// Two IRSF calls that no event showed make
     /// three at once with the one seen: the account is suspended and all three are killed; a
     /// call whose hangup was lost is no longer counted as up.
     @Test func aReconnectLearnsTheCallsOfTheGapFromTheChannelList() async throws {
@@ -199,7 +211,9 @@ import TollGuardTestSupport
         defer { Task { await server.stop() } }
         let burst = Self.irsfBurst(uuidPrefix: "e", secondsApart: 1)
         var writer = FreeSWITCHEventWriter()
-        func upEvents(_ call: CallRecord) -> [ESLEvent] { writer.events(for: call).map(\.event).filter { $0.name != "CHANNEL_HANGUP_COMPLETE" } }
+        func upEvents(_ call: CallRecord) -> [ESLEvent] {
+            writer.events(for: call).map(\.event).filter { $0.name != "CHANNEL_HANGUP_COMPLETE" }
+        }
         let local = Self.honestCalls(2)[1]  // account 1001's colleague on a local call
         let localEvents = writer.events(for: local).map(\.event)
         try await Self.withRig(server: server, configuration: configuration) { rig in
@@ -209,7 +223,9 @@ import TollGuardTestSupport
             #expect(server.kills.isEmpty)
 
             server.dropConnections(losing: upEvents(burst[1]) + upEvents(burst[2]) + localEvents.suffix(1))
-            try await Self.eventually { try server.kills.count >= 3 && rig.database.callKills(account: "1001").count >= 3 }
+            try await Self.eventually {
+                try server.kills.count >= 3 && rig.database.callKills(account: "1001").count >= 3
+            }
             #expect(Set(server.kills) == Set(burst.prefix(3).map { "\($0.callID) CALL_REJECTED" }))
             #expect(try rig.database.activeSuspension(account: "1001")?.reason.contains("concurrent") == true)
             #expect(rig.pipeline.stats.resyncStarted.load(ordering: .relaxed) == 2)
@@ -239,14 +255,19 @@ import TollGuardTestSupport
                 } == 5
             }
             let stored = try rig.database.writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT hangup_cause, billsec, end_utc FROM calls WHERE account = '1001' ORDER BY start_utc")
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT hangup_cause, billsec, end_utc FROM calls WHERE account = '1001' ORDER BY start_utc")
             }
             #expect(server.kills.count == 5)
             // Ended at the kill (the replay's clock is 10 s per call, 2 s to the answer, 5 events a
             // second), not after the scripted hour.
             #expect(stored.allSatisfy { ($0["hangup_cause"] as String) == "CALL_REJECTED" })
             #expect(stored.allSatisfy { ($0["billsec"] as Int) <= 60 })
-            #expect(stored.map { $0["end_utc"] as String }.allSatisfy { $0 <= CivilTime.utcText(start.addingTimeInterval(60)) })
+            #expect(
+                stored.map { $0["end_utc"] as String }.allSatisfy {
+                    $0 <= CivilTime.utcText(start.addingTimeInterval(60))
+                })
         }
     }
 }

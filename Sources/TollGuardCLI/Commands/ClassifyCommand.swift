@@ -38,7 +38,9 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         var configuration = try global.loadConfiguration().configuration
         if let homeRegion { configuration.dialplan.site.homeRegion = homeRegion }
-        if let outsidePrefix { configuration.dialplan.site.outsideLinePrefixes = outsidePrefix.isEmpty ? [] : [outsidePrefix] }
+        if let outsidePrefix {
+            configuration.dialplan.site.outsideLinePrefixes = outsidePrefix.isEmpty ? [] : [outsidePrefix]
+        }
         let database = try global.openExistingDatabase(configuration)
         let rater = try global.destinationRater(configuration, database: database)
         let classifier = rater.classifier(forContext: context)
@@ -56,8 +58,14 @@ struct ClassifyCommand: ParsableCommand {
                 let answer = ClassificationAnswer(
                     dialed: dialled, scope: classification.scope.rawValue, e164: classification.e164,
                     region: classification.region, callingCode: classification.callingCode,
-                    numberType: classification.numberType?.rawValue, shortNumberCost: classification.shortNumberCost?.rawValue,
-                    risk: risk, hotspot: classification.hotspot.map { HotspotAnswer(prefix: "+" + $0.prefix, country: $0.country, sources: $0.sourceCount, evidence: $0.evidence) },
+                    numberType: classification.numberType?.rawValue,
+                    shortNumberCost: classification.shortNumberCost?.rawValue,
+                    risk: risk,
+                    hotspot: classification.hotspot.map {
+                        HotspotAnswer(
+                            prefix: "+" + $0.prefix, country: $0.country, sources: $0.sourceCount, evidence: $0.evidence
+                        )
+                    },
                     costPerMin: perMinute, ratePrefix: price.ratePrefix.map { "+" + $0 })
                 print(String(decoding: try encoder.encode(answer), as: UTF8.self))
             } else {
@@ -68,7 +76,9 @@ struct ClassifyCommand: ParsableCommand {
                 table.append([
                     dialled, classification.scope.rawValue, classification.e164 ?? "-",
                     classification.region ?? "-",
-                    classification.numberType?.rawValue ?? classification.shortNumberCost.map { "short code, \($0.rawValue)" } ?? "-",
+                    classification.numberType?.rawValue ?? classification.shortNumberCost.map {
+                        "short code, \($0.rawValue)"
+                    } ?? "-",
                     riskText.isEmpty ? "-" : riskText.joined(separator: ","), perMinute ?? "-",
                 ])
             }

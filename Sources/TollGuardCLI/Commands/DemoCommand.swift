@@ -30,7 +30,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Random seed; the same seed gives the same traffic.")
     var seed: UInt64 = 2026
 
-    @Flag(help: "Then replay the IRSF burst's night live through the event-socket replay server: suspension, kills, money saved.")
+    @Flag(
+        help:
+            "Then replay the IRSF burst's night live through the event-socket replay server: suspension, kills, money saved."
+    )
     var live = false
 
     @Option(help: "Events per second of the live replay.")
@@ -128,10 +131,13 @@ struct DemoCommand: AsyncParsableCommand {
     func replayLive(_ simulation: Simulation, site: SimulatedSiteRun) async throws {
         let text = SimulatedSiteRun.configurationText + Self.livePolicy
         let configuration = try ConfigurationLoader.decode(text, path: site.configurationPath).configuration
-        print("\nLive: the night of the IRSF burst, replayed as FreeSWITCH events through the event-socket replay server")
+        print(
+            "\nLive: the night of the IRSF burst, replayed as FreeSWITCH events through the event-socket replay server")
         print("      into the live pipeline (policy: \(Self.livePolicySummary)) ...")
-        let outcome = try await LiveNightReplay(site: site, configuration: configuration, eventsPerSecond: eventsPerSecond)
-            .run(simulation)
+        let outcome = try await LiveNightReplay(
+            site: site, configuration: configuration, eventsPerSecond: eventsPerSecond
+        )
+        .run(simulation)
         let zone = Simulation.timeZone
         let time = LocalTimeFormatter(timeZone: zone)
         print(
@@ -153,7 +159,9 @@ struct DemoCommand: AsyncParsableCommand {
             print("  the account was not suspended live")
         }
         let money = { (micros: Int64) in String(format: "%.2f %@", Double(micros) / 1_000_000, outcome.currency) }
-        let saved = outcome.nightlyMicros > 0 ? 100 * Double(outcome.nightlyMicros - outcome.liveMicros) / Double(outcome.nightlyMicros) : 0
+        let saved =
+            outcome.nightlyMicros > 0
+            ? 100 * Double(outcome.nightlyMicros - outcome.liveMicros) / Double(outcome.nightlyMicros) : 0
         print(
             "  Money to the revenue-share numbers: \(money(outcome.nightlyMicros)) by the time the nightly analysis "
                 + "acts, \(money(outcome.liveMicros)) live (\(String(format: "%.1f", saved)) % stopped)")

@@ -28,7 +28,8 @@ struct ListsCommand: ParsableCommand {
         var file: String
 
         func validate() throws {
-            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            guard !name.isEmpty,
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
             else { throw ValidationError("list name \"\(name)\": use letters, digits, - and _") }
         }
 

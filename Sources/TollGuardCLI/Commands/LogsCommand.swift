@@ -33,7 +33,8 @@ struct LogsCommand: ParsableCommand {
 
     struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Scan FreeSWITCH or Asterisk logs (plain or .gz): judge each source address, store alerts, write bans.",
+            abstract:
+                "Scan FreeSWITCH or Asterisk logs (plain or .gz): judge each source address, store alerts, write bans.",
             discussion: """
                 Recognizes FreeSWITCH's `SIP auth failure`, `SIP auth challenge`, `Can't find user` and \
                 `Rejected by acl` lines (log-auth-failures=true on each Sofia profile) in every format, and Asterisk's \
@@ -119,7 +120,8 @@ struct LogsCommand: ParsableCommand {
                         if case .forged(let candidates) = entry.reading {
                             print(
                                 TextTable.printable(
-                                    SecurityLogEntry.forgedNotice(file: file, line: entry.line, candidates: candidates)))
+                                    SecurityLogEntry.forgedNotice(file: file, line: entry.line, candidates: candidates))
+                            )
                         } else {
                             _ = watch.consume(entry, file: file)
                         }
@@ -200,7 +202,8 @@ struct WatchReport {
         }
         if !ranked.isEmpty {
             var table = TextTable(
-                "IP", "BANNED", "FAILURES", "UNKNOWN USERS", "CHALLENGES", "ACL", "DIALS", "USERS TRIED", "FIRST", "LAST")
+                "IP", "BANNED", "FAILURES", "UNKNOWN USERS", "CHALLENGES", "ACL", "DIALS", "USERS TRIED", "FIRST",
+                "LAST")
             let time = LocalTimeFormatter(timeZone: zone)
             for summary in ranked.prefix(50) {
                 table.append([

@@ -60,7 +60,9 @@ struct RatesCommand: ParsableCommand {
             }
             let database = try global.openDatabase(configuration)
             try database.replaceRateDeck(deck, sourcePath: source)
-            print("imported \(deck.entries.count) rates from \(source); run 'tollguard rates reprice' to price stored calls")
+            print(
+                "imported \(deck.entries.count) rates from \(source); run 'tollguard rates reprice' to price stored calls"
+            )
         }
     }
 
@@ -111,8 +113,9 @@ struct RatesCommand: ParsableCommand {
                 let digits = number.filter(\.isNumber)
                 entries = deck.rate(for: digits, at: Date()).map { [$0] } ?? []
                 if entries.isEmpty {
-                    print("no rate covers +\(digits): international calls there take the fallback rate "
-                        + Money.format(Money.micros(configuration.rating.fallbackRatePerMinute)))
+                    print(
+                        "no rate covers +\(digits): international calls there take the fallback rate "
+                            + Money.format(Money.micros(configuration.rating.fallbackRatePerMinute)))
                     return
                 }
             }

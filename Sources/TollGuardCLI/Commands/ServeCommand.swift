@@ -49,7 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
         if settings.enabled {
             guard let password = settings.password() else {
                 throw ValidationError(
-                    "event_socket.enabled: no password; set \(settings.passwordEnvironment) or event_socket.password_file")
+                    "event_socket.enabled: no password; set \(settings.passwordEnvironment) or event_socket.password_file"
+                )
             }
             let connection = EventSocketConnection(host: settings.host, port: settings.port, password: password)
             listener = EventSocketListener(
@@ -80,12 +81,15 @@ struct ServeCommand: AsyncParsableCommand {
         if configuration.cdrPost.enabled {
             if credentials.isEmpty {
                 logger.warning(
-                    "POST /cdr refuses every post: set \(configuration.cdrPost.credentialsEnvironment) (user:password) or \(configuration.cdrPost.tokenEnvironment)")
+                    "POST /cdr refuses every post: set \(configuration.cdrPost.credentialsEnvironment) (user:password) or \(configuration.cdrPost.tokenEnvironment)"
+                )
             }
             let continuation = live.continuation
             cdrPost = CDRPostRoute(settings: configuration.cdrPost, credentials: credentials, logger: logger) {
                 record, source, stored in
-                if case .enqueued = continuation.yield(.completed(record, source: source, stored: stored)) { return true }
+                if case .enqueued = continuation.yield(.completed(record, source: source, stored: stored)) {
+                    return true
+                }
                 return false
             }
         }
@@ -95,7 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
             health: {
                 guard let counters else { return (true, "ok (no event socket configured)") }
                 if counters.connects.load(ordering: .relaxed) == 0 {
-                    return (false, "event socket not connected: " + (counters.lastError.withLock { $0 } ?? "connecting"))
+                    return (
+                        false, "event socket not connected: " + (counters.lastError.withLock { $0 } ?? "connecting")
+                    )
                 }
                 return (true, "ok")
             },
@@ -145,7 +151,9 @@ struct ServeCommand: AsyncParsableCommand {
         try await group.run()
         await commander?.shutdown()
         let stored = pipeline.stats.callsStored.load(ordering: .relaxed)
-        print("tollguard serve: stopped; \(pipeline.stats.events.load(ordering: .relaxed)) events, \(stored) calls stored")
+        print(
+            "tollguard serve: stopped; \(pipeline.stats.events.load(ordering: .relaxed)) events, \(stored) calls stored"
+        )
     }
 }
 

@@ -116,7 +116,9 @@ struct SuspensionsCommand: AsyncParsableCommand {
         let configuration = try global.loadConfiguration().configuration
         let database = try global.openDatabase(configuration)
         let expired = try database.liftExpiredSuspensions(ActionSettings(configuration))
-        if !expired.isEmpty { try await HooksCommand.deliver(database: database, configuration: configuration, quiet: json) }
+        if !expired.isEmpty {
+            try await HooksCommand.deliver(database: database, configuration: configuration, quiet: json)
+        }
         let suspensions = try database.suspensions(includeHistory: all)
         if json {
             try printJSON(suspensions)

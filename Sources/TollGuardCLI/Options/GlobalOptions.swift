@@ -4,13 +4,16 @@ import TollGuardCore
 
 /// Options every command takes: where the configuration and the store are.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "Configuration file (default: $TOLLGUARD_CONFIG, ./tollguard.toml, /etc/tollguard/tollguard.toml).")
+    @Option(
+        name: .long,
+        help: "Configuration file (default: $TOLLGUARD_CONFIG, ./tollguard.toml, /etc/tollguard/tollguard.toml).")
     var config: String?
 
     @Option(name: .long, help: "SQLite database file (default: $TOLLGUARD_DB, then [database] path).")
     var db: String?
 
     /// The loaded configuration; a broken file is a validation error naming it.
+    ///
     /// `checkingDialPlan: false` for commands that classify no number (the check compiles every dial plan).
     func loadConfiguration(checkingDialPlan: Bool = true) throws -> LoadedConfiguration {
         do {

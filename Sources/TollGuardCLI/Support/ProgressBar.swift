@@ -22,13 +22,15 @@ final class ProgressBar: @unchecked Sendable {
         lastDraw = now
         let elapsed = max(now.timeIntervalSince(started), 0.001)
         let rate = Double(progress.rowsRead) / elapsed
-        var line = "\(URL(fileURLWithPath: progress.path).lastPathComponent): \(progress.rowsRead) rows, \(Int(rate)) rows/s"
+        var line =
+            "\(URL(fileURLWithPath: progress.path).lastPathComponent): \(progress.rowsRead) rows, \(Int(rate)) rows/s"
         if let size = progress.sizeOnDisk, size > 0 {
             let fraction = min(1, Double(progress.positionOnDisk) / Double(size))
             let width = 24
             let filled = Int(fraction * Double(width))
             let eta = fraction > 0 ? elapsed / fraction - elapsed : 0
-            line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            line =
+                "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
                 + String(format: "%3.0f%% ", fraction * 100) + line + String(format: ", ETA %.0fs", eta)
         }
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))

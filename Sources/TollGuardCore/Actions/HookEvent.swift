@@ -1,6 +1,7 @@
 import Foundation
 
 /// What TollGuard tells a hook: one JSON object, schema version 1 (documented in the README).
+///
 /// Its `id` is the idempotency key: a receiver that has seen it may ignore the delivery.
 package struct HookEvent: Sendable, Codable, Equatable {
     package static let currentSchemaVersion = 1
@@ -125,7 +126,9 @@ package struct HookEvent: Sendable, Codable, Equatable {
         return encoder
     }
 
-    /// The main fields as `TOLLGUARD_*` environment variables for program hooks. Values are
+    /// The main fields as `TOLLGUARD_*` environment variables for program hooks.
+    ///
+    /// Values are
     /// data: the program must quote them (`"$TOLLGUARD_ACCOUNT"`) and never `eval` them.
     package var environment: [String: String] {
         var variables: [String: String] = [

@@ -1,7 +1,9 @@
 import Foundation
 
 /// An account's suspension as stored: made by the policy or a person, lifted by a person or
-/// its expiry. Rows are never deleted, so they are also the history. A report-only record
+/// its expiry.
+///
+/// Rows are never deleted, so they are also the history. A report-only record
 /// (`enforced == false`) says what the policy would have suspended.
 package struct Suspension: Sendable, Hashable, Codable {
     package var id: Int64

@@ -139,7 +139,9 @@ package struct AnalysisEngine: Sendable {
     }
 }
 
-/// A min-heap of scheduled events by time, then by the order they were scheduled. The heap
+/// A min-heap of scheduled events by time, then by the order they were scheduled.
+///
+/// The heap
 /// orders small (time, sequence, slot) entries; the events stay put in their slots.
 struct EventQueue: Sendable {
     private var heap: [(time: Double, sequence: Int, slot: Int)] = []

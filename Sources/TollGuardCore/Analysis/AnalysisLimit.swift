@@ -27,7 +27,9 @@ package enum AnalysisLimit: Int, Sendable, Hashable, CaseIterable {
     /// One line for the README and `config dump`.
     package var help: String { Self.table[rawValue].help }
 
-    /// The built-in value for a subject kind. `0` switches a limit off.
+    /// The built-in value for a subject kind.
+    ///
+    /// `0` switches a limit off.
     package func defaultValue(for kind: Subject.Kind) -> Double {
         let entry = Self.table[rawValue]
         switch kind {

@@ -1,4 +1,6 @@
-/// The rules alerts are raised under. One analyzer may raise several (velocity of all
+/// The rules alerts are raised under.
+///
+/// One analyzer may raise several (velocity of all
 /// attempts and of international ones); de-duplication is per rule and subject.
 package enum AnalysisRule: String, Sendable, Hashable, CaseIterable, Codable {
     case velocity
@@ -28,7 +30,9 @@ package enum AnalysisRule: String, Sendable, Hashable, CaseIterable, Codable {
     case sipScanner = "sip_scanner"
 
     /// A continuing pattern within this gap of an alert's last call updates that alert;
-    /// after it, a new alert opens. Rules with a day window (`daily_quota`) merge by day instead.
+    /// after it, a new alert opens.
+    ///
+    /// Rules with a day window (`daily_quota`) merge by day instead.
     package var mergeGapSeconds: Double {
         switch self {
         case .newCountry, .unusualHour, .spendSpike, .destinationClass, .premiumDestination, .fraudListDestination,

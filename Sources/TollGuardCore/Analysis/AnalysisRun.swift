@@ -35,6 +35,7 @@ package struct AnalysisReport: Sendable {
 
 /// The nightly analysis: replays the stored calls of a period through the analyzer engine —
 /// starting early by the engine's reach so every window is whole — and stores the alerts.
+///
 /// Incremental and idempotent: a second run over the same or an overlapping period updates
 /// the alerts it continues and opens none twice.
 package struct AnalysisRun: Sendable {

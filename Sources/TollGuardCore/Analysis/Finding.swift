@@ -12,7 +12,7 @@ package struct Finding: Sendable {
     package var time: Date
     /// What happened, with the figure and the limit: "made 34 international attempts in 10 min (limit 10)".
     package var headline: String
-    /// A fixed window the alert belongs to, e.g. the local day of a quota; nil for gap-merged rules.
+    /// A fixed window the alert belongs to, such as the local day of a quota; nil for gap-merged rules.
     package var windowKey: String?
     /// The measured values and the limits, with where each limit came from.
     package var metrics: [String: MetricValue]

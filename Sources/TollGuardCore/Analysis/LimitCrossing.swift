@@ -1,4 +1,6 @@
-/// Whether a subject is over a limit already. The finding that crosses the limit carries the
+/// Whether a subject is over a limit already.
+///
+/// The finding that crosses the limit carries the
 /// calls that took it there as evidence; findings while it stays over carry only their own call.
 package struct LimitCrossing: Sendable {
     package private(set) var isOver = false

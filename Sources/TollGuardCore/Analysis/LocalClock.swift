@@ -1,7 +1,9 @@
 import Foundation
 
 /// Local days and hours of the site's time zone, for rules that run by the local day
-/// (quotas, spend) or hour (activity). Offsets are cached per UTC hour.
+/// (quotas, spend) or hour (activity).
+///
+/// Offsets are cached per UTC hour.
 package struct LocalClock: Sendable {
     package let timeZone: TimeZone
     private var offsets: [Int64: Int] = [:]

@@ -1,7 +1,9 @@
 import Foundation
 
 /// A call as the analyzers see it: who placed it, where it went (classified and priced at
-/// ingest), and when. Replayed from the store or built from live events.
+/// ingest), and when.
+///
+/// Replayed from the store or built from live events.
 package struct ObservedCall: Sendable, Hashable {
     /// The row id in `calls`, when the call is stored.
     package var rowID: Int64?
@@ -36,7 +38,8 @@ package struct ObservedCall: Sendable, Hashable {
 
     package init(
         rowID: Int64? = nil, key: String, account: String, callerNumber: String = "", sourceIP: String? = nil,
-        trunk: String? = nil, context: String = "default", dialed: String, scope: CallScope, e164: String? = nil, region: String? = nil,
+        trunk: String? = nil, context: String = "default", dialed: String, scope: CallScope, e164: String? = nil,
+        region: String? = nil,
         numberType: NumberType? = nil, risk: RiskFlags = [], hotspot: String? = nil, ratePerMinuteMicros: Int64 = 0,
         costMicros: Int64 = 0, startedAt: Date, answeredAt: Date? = nil, endedAt: Date? = nil, billsec: Int = 0,
         disposition: CallDisposition

@@ -1,6 +1,8 @@
 /// Resolves the limits of a subject: built-in defaults and its kind's table, then each group
 /// it belongs to (in name order), then its own entry, then — for an account's daily quota —
-/// the quota table that `tollguard quota set` writes. Resolved policies are cached.
+/// the quota table that `tollguard quota set` writes.
+///
+/// Resolved policies are cached.
 package struct PolicyResolver: Sendable {
     private struct Group: Sendable {
         let name: String
@@ -55,6 +57,7 @@ package struct PolicyResolver: Sendable {
     }
 
     /// The policies of a call's subjects.
+    ///
     /// The same settings with the quota table as it is now.
     package func replacingQuotas(_ quotas: [String: Int64]) -> PolicyResolver {
         quotas == self.quotas ? self : PolicyResolver(settings: settings, quotas: quotas)

@@ -1,4 +1,6 @@
-/// How urgent an alert is. `high` and above are what suspension policies and the
+/// How urgent an alert is.
+///
+/// `high` and above are what suspension policies and the
 /// detection-quality figures count.
 package enum Severity: Int, Sendable, Hashable, Comparable, CaseIterable, Codable, CustomStringConvertible {
     case info = 0

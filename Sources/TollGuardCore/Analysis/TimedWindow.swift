@@ -1,5 +1,7 @@
 /// Entries in time order over a trailing window, with counts and weight sums over any
-/// shorter trailing span. Appends are amortized O(1); span queries are binary searches.
+/// shorter trailing span.
+///
+/// Appends are amortized O(1); span queries are binary searches.
 package struct TimedWindow<Element: Sendable>: Sendable {
     private var times: [Double] = []
     /// Running total of weights up to and including each entry.
@@ -26,7 +28,9 @@ package struct TimedWindow<Element: Sendable>: Sendable {
         elements.append(element)
     }
 
-    /// Drops entries older than `cutoff`. Their storage goes once they are at least half of it,
+    /// Drops entries older than `cutoff`.
+    ///
+    /// Their storage goes once they are at least half of it,
     /// so a window never holds more than twice its live entries (a quiet subject's window does
     /// not keep every call it ever saw), and each entry is moved at most once on average.
     package mutating func expire(before cutoff: Double) {

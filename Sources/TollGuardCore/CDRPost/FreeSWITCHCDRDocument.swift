@@ -50,7 +50,9 @@ package struct FreeSWITCHCDRDocument: FreeSWITCHChannelData, Sendable {
             let decoded = Array(ESLValueDecoding.decode(Array(raw.replacingOccurrences(of: "+", with: " ").utf8)).utf8)
             if startsDocument(decoded) {
                 bytes = decoded
-            } else if let data = Data(base64Encoded: ESLValueDecoding.decode(Array(raw.utf8)), options: .ignoreUnknownCharacters) {
+            } else if let data = Data(
+                base64Encoded: ESLValueDecoding.decode(Array(raw.utf8)), options: .ignoreUnknownCharacters)
+            {
                 bytes = Array(data)
             }
         }
@@ -61,7 +63,9 @@ package struct FreeSWITCHCDRDocument: FreeSWITCHChannelData, Sendable {
         }
     }
 
-    /// mod_json_cdr: `{"variables": {…}, "callflow": [{"caller_profile": {…}}] or {…}}`. With
+    /// mod_json_cdr: `{"variables": {…}, "callflow": [{"caller_profile": {…}}] or {…}}`.
+    ///
+    /// With
     /// `encode-values` (the default) the variables are URL-encoded; that is told from the
     /// `*_stamp` values (a space is sent as `%20`).
     static func json(_ bytes: [UInt8]) throws(DecodingError) -> FreeSWITCHCDRDocument {
@@ -78,7 +82,8 @@ package struct FreeSWITCHCDRDocument: FreeSWITCHChannelData, Sendable {
         }
         var flow = object["callflow"]
         if let flows = flow as? [Any] { flow = flows.first }
-        let profile = ((flow as? [String: Any])?["caller_profile"] as? [String: Any])?.compactMapValues(Self.text) ?? [:]
+        let profile =
+            ((flow as? [String: Any])?["caller_profile"] as? [String: Any])?.compactMapValues(Self.text) ?? [:]
         return FreeSWITCHCDRDocument(format: .json, variables: variables, callerProfile: profile)
     }
 
@@ -96,7 +101,8 @@ package struct FreeSWITCHCDRDocument: FreeSWITCHChannelData, Sendable {
         let parser = XMLParser(data: Data(bytes))
         parser.delegate = collector
         guard parser.parse(), collector.closedCDR else {
-            throw DecodingError(reason: "malformed XML CDR" + (parser.parserError.map { ": \($0.localizedDescription)" } ?? ""))
+            throw DecodingError(
+                reason: "malformed XML CDR" + (parser.parserError.map { ": \($0.localizedDescription)" } ?? ""))
         }
         return FreeSWITCHCDRDocument(
             format: .xml, variables: collector.variables.mapValues { ESLValueDecoding.decode(Array($0.utf8)) },

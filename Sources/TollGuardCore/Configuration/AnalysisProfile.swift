@@ -1,4 +1,6 @@
-/// A table of analysis settings: limits by name and the destination policy. The same shape
+/// A table of analysis settings: limits by name and the destination policy.
+///
+/// The same shape
 /// serves a subject kind (`[analysis.account]`), a group (`[analysis.groups.NAME]`, which also
 /// lists its members) and one account (`[analysis.accounts."1001"]`); only what a table sets
 /// overrides what comes before it.

@@ -1,7 +1,9 @@
 import Foundation
 
 /// `[cdr_post]`: the `POST /cdr` endpoint of `tollguard serve` for mod_json_cdr and mod_xml_cdr
-/// (`url = http://host:9476/cdr`). Every post must authenticate: HTTP basic with `user:password`
+/// (`url = http://host:9476/cdr`).
+///
+/// Every post must authenticate: HTTP basic with `user:password`
 /// from `credentials_env` (the modules' `cred` with `auth-scheme basic`), or a bearer token from `token_env`.
 package struct CDRPostSettings: Sendable, Codable, Equatable {
     package var enabled = true
@@ -27,7 +29,8 @@ package struct CDRPostSettings: Sendable, Codable, Equatable {
         credentialsEnvironment =
             try container.decodeIfPresent(String.self, forKey: .credentialsEnvironment)
             ?? defaults.credentialsEnvironment
-        tokenEnvironment = try container.decodeIfPresent(String.self, forKey: .tokenEnvironment) ?? defaults.tokenEnvironment
+        tokenEnvironment =
+            try container.decodeIfPresent(String.self, forKey: .tokenEnvironment) ?? defaults.tokenEnvironment
         maxBodyBytes = try container.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? defaults.maxBodyBytes
     }
 

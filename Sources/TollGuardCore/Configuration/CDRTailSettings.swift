@@ -1,7 +1,9 @@
 import Foundation
 
 /// `[cdr_tail]`: CDR CSV files `tollguard serve` follows as the PBX appends to them (FreeSWITCH
-/// or Asterisk `cdr-csv/Master.csv`), feeding each new row to the live engine and the store. Where
+/// or Asterisk `cdr-csv/Master.csv`), feeding each new row to the live engine and the store.
+///
+/// Where
 /// each file was read to is saved in the store, so a restart neither skips nor repeats a row.
 package struct CDRTailSettings: Sendable, Codable, Equatable {
     package var files: [String] = []

@@ -94,12 +94,15 @@ package enum ConfigurationLoader {
                 // Hook tables are checked key by key when decoded.
                 if path == "hooks" { continue }
                 // Analysis tables are checked key by key when decoded (unknown limit names are errors).
-                if ["analysis.account", "analysis.ip", "analysis.trunk", "analysis.groups", "analysis.accounts"].contains(path) {
+                if ["analysis.account", "analysis.ip", "analysis.trunk", "analysis.groups", "analysis.accounts"]
+                    .contains(path)
+                {
                     continue
                 }
                 if path == "dialplan.contexts", let contexts = table[key]?.table {
                     for name in contexts.keys {
-                        for setting in contexts[name]?.table?.keys ?? [] where DialPlan.CodingKeys(rawValue: setting) == nil {
+                        for setting in contexts[name]?.table?.keys ?? []
+                        where DialPlan.CodingKeys(rawValue: setting) == nil {
                             unknown.append("\(path).\(name).\(setting)")
                         }
                     }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// `[event_socket]`: the live feed from FreeSWITCH's mod_event_socket that `tollguard serve`
-/// reads, and what it does to the calls of suspended accounts. The password is never in the
+/// reads, and what it does to the calls of suspended accounts.
+///
+/// The password is never in the
 /// file: it comes from the environment variable `password_env` or the file `password_file`.
 package struct EventSocketSettings: Sendable, Codable, Equatable {
     /// Off by default: `serve` reads the event socket only when this is true.
@@ -62,7 +64,9 @@ package struct EventSocketSettings: Sendable, Codable, Equatable {
         if !(1...65535).contains(port) { errors.append("event_socket.port must be 1 to 65535") }
         if host.isEmpty { errors.append("event_socket.host is empty") }
         if !(reconnectMaxSeconds >= 1) { errors.append("event_socket.reconnect_max_seconds must be at least 1") }
-        if !(heartbeatTimeoutSeconds >= 1) { errors.append("event_socket.heartbeat_timeout_seconds must be at least 1") }
+        if !(heartbeatTimeoutSeconds >= 1) {
+            errors.append("event_socket.heartbeat_timeout_seconds must be at least 1")
+        }
         // The cause goes on the wire after a uuid: one upper-case word, nothing else.
         if killCause.isEmpty || !killCause.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x5F }) {
             errors.append("event_socket.kill_cause \"\(killCause)\" is not a hangup cause like CALL_REJECTED")

@@ -18,7 +18,9 @@ package struct HookSettings: Sendable, Codable, Equatable {
     package var timeoutSeconds = 10.0
     /// program: the executable, run directly (never through a shell).
     package var path: String?
-    /// program: fixed arguments. Nothing from an event is ever put here.
+    /// program: fixed arguments.
+    ///
+    /// Nothing from an event is ever put here.
     package var arguments: [String] = []
     /// webhook: where the event is POSTed.
     package var url: String?
@@ -83,7 +85,8 @@ package struct HookSettings: Sendable, Codable, Equatable {
             }
             if url != nil || secretEnvironment != nil { errors.append("\(label): url and secret_env are for webhooks") }
         case .webhook:
-            guard let url, let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+            guard let url, let parsed = URL(string: url),
+                ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
                 parsed.host != nil
             else {
                 errors.append("\(label): a webhook needs url, an http:// or https:// address")

@@ -1,6 +1,7 @@
 import Foundation
 
 /// `[sip_watch]`: how the SIP attack watcher judges the source addresses in PBX security logs.
+///
 /// Every threshold counts within `window_minutes` of the log's own time, per source IP.
 package struct SIPWatchSettings: Sendable, Codable, Equatable {
     /// The sliding window of every count.
@@ -8,7 +9,9 @@ package struct SIPWatchSettings: Sendable, Codable, Equatable {
     /// Authentication failures, unknown users and ACL rejections that ban an address
     /// (fail2ban's FreeSWITCH and Asterisk jails use 10 in 10 minutes).
     package var failures = 10
-    /// Digest challenges not answered by a successful authentication that ban an address. Every
+    /// Digest challenges not answered by a successful authentication that ban an address.
+    ///
+    /// Every
     /// registration is challenged, so this is far above what an office of phones re-registering
     /// after a power cut sends; FreeSWITCH logs no success, so there it counts every challenge.
     package var challenges = 300
@@ -83,7 +86,9 @@ package struct SIPWatchSettings: Sendable, Codable, Equatable {
     package func validationErrors() -> [String] {
         var errors: [String] = []
         if !(windowMinutes > 0) { errors.append("sip_watch.window_minutes must be above 0") }
-        if !(pollSeconds > 0 && pollSeconds <= 3600) { errors.append("sip_watch.poll_seconds must be above 0 and at most 3600") }
+        if !(pollSeconds > 0 && pollSeconds <= 3600) {
+            errors.append("sip_watch.poll_seconds must be above 0 and at most 3600")
+        }
         for (name, value) in [
             ("failures", failures), ("challenges", challenges), ("distinct_users", distinctUsers),
             ("dial_attempts", dialAttempts), ("bad_ip_weight", badIPWeight), ("max_evidence_lines", maxEvidenceLines),

@@ -14,7 +14,9 @@ package struct SuspensionPolicy: Sendable, Codable, Equatable {
     }
 
     package var mode = Mode.enforce
-    /// Rule → the least severity of its alerts that suspends their account. `"*"` covers every
+    /// Rule → the least severity of its alerts that suspends their account.
+    ///
+    /// `"*"` covers every
     /// rule not named. By default only a daily-quota breach suspends.
     package var rules: [String: Severity] = ["daily_quota": .high]
     /// Accounts never suspended automatically (exact names, or prefixes ending in `*`).
@@ -76,7 +78,8 @@ package struct SuspensionPolicy: Sendable, Codable, Equatable {
             errors.append("suspension.expire_after_hours must be a number of zero or more")
         }
         if exempt.contains(where: { $0.isEmpty || $0 == "*" }) {
-            errors.append("suspension.exempt: an empty pattern or \"*\" would exempt every account (use mode = \"off\")")
+            errors.append(
+                "suspension.exempt: an empty pattern or \"*\" would exempt every account (use mode = \"off\")")
         }
         return errors
     }

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Everything an operator can set in `tollguard.toml`. Every setting has a default, so no
+/// Everything an operator can set in `tollguard.toml`.
+///
+/// Every setting has a default, so no
 /// file is needed; the file only holds what differs.
 package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     /// The newest configuration version this build reads.
@@ -73,7 +75,8 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
             let defaults = Rating()
             currency = try container.decodeIfPresent(String.self, forKey: .currency) ?? defaults.currency
             fallbackRatePerMinute =
-                try container.decodeIfPresent(Double.self, forKey: .fallbackRatePerMinute) ?? defaults.fallbackRatePerMinute
+                try container.decodeIfPresent(Double.self, forKey: .fallbackRatePerMinute)
+                ?? defaults.fallbackRatePerMinute
         }
     }
 
@@ -151,7 +154,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
 
     /// The generic CSV format.
     package struct CSV: Sendable, Codable, Equatable {
-        /// Our field name → the file's header name, e.g. `destination = "dialed"`.
+        /// Our field name → the file's header name, as in `destination = "dialed"`.
         package var columns: [String: String] = [:]
 
         package init() {}
@@ -227,6 +230,7 @@ extension TollGuardConfiguration {
     }
 
     /// Problems that make the configuration unusable, as sentences naming the setting.
+    ///
     /// `includingDialPlan: false` skips compiling the dial plans (commands that classify no number).
     package func validationErrors(includingDialPlan: Bool = true) -> [String] {
         var errors: [String] = []
@@ -234,7 +238,9 @@ extension TollGuardConfiguration {
             errors.append("version = \(version): this build reads configuration version 1 to \(Self.currentVersion)")
         }
         if siteTimeZone == nil {
-            errors.append("site.timezone = \"\(site.timezone)\" is not a time zone (use an IANA name like \"Europe/Berlin\", or \"local\")")
+            errors.append(
+                "site.timezone = \"\(site.timezone)\" is not a time zone (use an IANA name like \"Europe/Berlin\", or \"local\")"
+            )
         }
         if ingest.batchSize < 1 { errors.append("ingest.batch_size must be at least 1") }
         if ingest.maxFieldBytes < 16 { errors.append("ingest.max_field_bytes must be at least 16") }
@@ -258,7 +264,9 @@ extension TollGuardConfiguration {
         var hookNames: Set<String> = []
         for (index, hook) in hooks.enumerated() {
             errors += hook.validationErrors(index: index)
-            if !hookNames.insert(hook.name).inserted { errors.append("hooks[\(index)]: the name \"\(hook.name)\" is used twice") }
+            if !hookNames.insert(hook.name).inserted {
+                errors.append("hooks[\(index)]: the name \"\(hook.name)\" is used twice")
+            }
         }
         if includingDialPlan, case .success(let plan) = NumberingPlan.builtIn {
             do {

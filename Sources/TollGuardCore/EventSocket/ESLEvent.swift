@@ -11,7 +11,7 @@ package struct ESLEvent: Sendable, Hashable {
         self.body = body
     }
 
-    /// `CHANNEL_CREATE`, `HEARTBEAT`, …
+    /// The event's name: `CHANNEL_CREATE`, `HEARTBEAT` and so on.
     package var name: String { headers["Event-Name"] ?? "" }
 
     /// When FreeSWITCH raised the event (`Event-Date-Timestamp`, microseconds).
@@ -86,7 +86,8 @@ package struct ESLEvent: Sendable, Hashable {
             switch value {
             case let text as String: headers.append(name: key, value: text)
             case let number as NSNumber: headers.append(name: key, value: number.stringValue)
-            case let array as [Any]: headers.append(name: key, value: "ARRAY::" + array.map { "\($0)" }.joined(separator: "|:"))
+            case let array as [Any]:
+                headers.append(name: key, value: "ARRAY::" + array.map { "\($0)" }.joined(separator: "|:"))
             default: continue
             }
         }

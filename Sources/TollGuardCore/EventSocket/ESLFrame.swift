@@ -9,7 +9,7 @@ package struct ESLFrame: Sendable, Hashable {
         self.body = body
     }
 
-    /// `auth/request`, `command/reply`, `api/response`, `text/event-plain`, `text/disconnect-notice`, …
+    /// The frame's kind: `auth/request`, `command/reply`, `api/response`, `text/event-plain`, and so on.
     package var contentType: String { headers["Content-Type"] ?? "" }
 
     /// The reply text of a `command/reply` (`+OK accepted`, `-ERR invalid`).

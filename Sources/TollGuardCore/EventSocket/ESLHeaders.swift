@@ -1,7 +1,9 @@
 import Foundation
 
 /// The `Name: value` lines of an event-socket frame or event, in the order they came, looked up
-/// by name without regard to case. A name that repeats (`Hangup-Cause`, `variable_DP_MATCH`)
+/// by name without regard to case.
+///
+/// A name that repeats (`Hangup-Cause`, `variable_DP_MATCH`)
 /// answers with its first value; `all` keeps every line.
 package struct ESLHeaders: Sendable, Hashable {
     package struct Field: Sendable, Hashable {
@@ -24,7 +26,9 @@ package struct ESLHeaders: Sendable, Hashable {
         all.append(Field(name: name, value: value))
     }
 
-    /// The first value of `name`, `nil` when absent. FreeSWITCH's `_undef_` (an empty value) reads as "".
+    /// The first value of `name`, `nil` when absent.
+    ///
+    /// FreeSWITCH's `_undef_` (an empty value) reads as "".
     package subscript(name: String) -> String? {
         guard let index = firstIndex[name.lowercased()] else { return nil }
         let value = all[index].value

@@ -1,7 +1,9 @@
 import Foundation
 
 /// What FreeSWITCH knows about one channel, as an event-socket event or a JSON/XML CDR post
-/// carries it: channel variables and the caller profile. One mapping (``FreeSWITCHChannel``)
+/// carries it: channel variables and the caller profile.
+///
+/// One mapping (``FreeSWITCHChannel``)
 /// reads every source, so the same call gets the same record, and key, from each.
 package protocol FreeSWITCHChannelData {
     /// A channel variable (`accountcode`, `billsec`, …), `nil` when absent or empty.
@@ -50,7 +52,9 @@ package enum FreeSWITCHChannel {
         data.variable("uuid") ?? data.profile("uuid")
     }
 
-    /// Whether the channel is an originated leg (a B leg of a bridge). mod_cdr_csv writes only
+    /// Whether the channel is an originated leg (a B leg of a bridge).
+    ///
+    /// mod_cdr_csv writes only
     /// A legs by default (`legs="a"`), and the A leg is the call the account placed.
     package static func isOriginatedLeg(_ data: some FreeSWITCHChannelData) -> Bool {
         data.variable("originator") != nil || data.eventHeader("Other-Type") == "originator"
@@ -99,7 +103,8 @@ package enum FreeSWITCHChannel {
             epoch(data.variable("end_epoch")) ?? data.eventMicrosecondDate("Caller-Channel-Hangup-Time")
             ?? eventTime ?? call.startedAt
         let end = max(ended, call.startedAt)
-        let billsec = data.variable("billsec").flatMap { Int($0) } ?? call.answeredAt.map { Int(end.timeIntervalSince($0)) } ?? 0
+        let billsec =
+            data.variable("billsec").flatMap { Int($0) } ?? call.answeredAt.map { Int(end.timeIntervalSince($0)) } ?? 0
         let cause = data.variable("hangup_cause") ?? data.eventHeader("Hangup-Cause") ?? ""
         var record = call.record(endedAt: end, billsec: billsec, hangupCause: cause)
         if let duration = data.variable("duration").flatMap({ Int($0) }) { record.duration = duration }

@@ -2,10 +2,12 @@ import Foundation
 
 /// The switch's channels as `api show channels as json` lists them (mod_commands: an object with
 /// `row_count` and, unless it is 0, `rows`; every value a string, named as the core database's
-/// `channels` columns). After a reconnect it tells the calls still up, since events raised while
+/// `channels` columns).
+///
+/// After a reconnect it tells the calls still up, since events raised while
 /// the socket was down are lost.
 package struct FreeSWITCHChannelList: Sendable {
-    /// One row: `uuid`, `direction`, `created_epoch`, `cid_num`, `dest`, `accountcode`, `callstate`, …
+    /// One row: `uuid`, `direction`, `created_epoch`, `cid_num`, `dest`, `accountcode`, `callstate` and the rest.
     package struct Row: Sendable, Hashable, FreeSWITCHChannelData {
         package var columns: [String: String]
 
@@ -42,7 +44,9 @@ package struct FreeSWITCHChannelList: Sendable {
         }
 
         /// A leg the switch placed (the B leg of a bridge): only inbound channels are calls, as
-        /// with CGRateS's `filter Call-Direction inbound`. Once bridged, its `call_uuid` names
+        /// with CGRateS's `filter Call-Direction inbound`.
+        ///
+        /// Once bridged, its `call_uuid` names
         /// the A leg.
         package var isOriginatedLeg: Bool { self["direction"] == "outbound" }
 
@@ -57,7 +61,9 @@ package struct FreeSWITCHChannelList: Sendable {
 
     package init(rows: [Row]) { self.rows = rows }
 
-    /// Why an answer is not a channel list. A failed list is never read as "no calls".
+    /// Why an answer is not a channel list.
+    ///
+    /// A failed list is never read as "no calls".
     package struct ReadError: Error, CustomStringConvertible, Sendable {
         package var description: String
     }
@@ -79,7 +85,9 @@ package struct FreeSWITCHChannelList: Sendable {
     }
 
     /// The calls up: A legs not hanging up, each as the event socket would have shown it, with
-    /// the trunk of its B leg when the list has one. An answered call's answer time is not in the
+    /// the trunk of its B leg when the list has one.
+    ///
+    /// An answered call's answer time is not in the
     /// list: `now` stands for it (its CDR brings the true one).
     package func liveCalls(at now: Date) -> [LiveCall] {
         var trunks: [String: String] = [:]

@@ -133,7 +133,8 @@ package final class ByteLineReader {
         switch source {
         case .descriptor(let descriptor):
             guard lseek(descriptor, off_t(offset), SEEK_SET) >= 0 else {
-                throw FileReadError(path: path, reason: "cannot seek to byte \(offset): \(String(cString: strerror(errno)))")
+                throw FileReadError(
+                    path: path, reason: "cannot seek to byte \(offset): \(String(cString: strerror(errno)))")
             }
             streamOffset = offset
         case .gzip:

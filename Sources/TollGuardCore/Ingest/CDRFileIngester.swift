@@ -19,7 +19,9 @@ package struct CDRFileIngester: Sendable {
     package let options: IngestOptions
     package let logger: Logger
 
-    package init(database: TollGuardDatabase, options: IngestOptions, logger: Logger = Logger(label: "tollguard.ingest")) {
+    package init(
+        database: TollGuardDatabase, options: IngestOptions, logger: Logger = Logger(label: "tollguard.ingest")
+    ) {
         self.database = database
         self.options = options
         self.logger = logger
@@ -28,7 +30,8 @@ package struct CDRFileIngester: Sendable {
     private static let sampleSize = 20
 
     /// Ingests one file (`-` for standard input).
-    package func ingest(path: String, progress: (@Sendable (IngestProgress) -> Void)? = nil) throws -> FileIngestSummary {
+    package func ingest(path: String, progress: (@Sendable (IngestProgress) -> Void)? = nil) throws -> FileIngestSummary
+    {
         var reader: ByteLineReader
         do {
             reader = try ByteLineReader(path: path, maxLineBytes: options.maxLineBytes)
@@ -183,7 +186,8 @@ package struct CDRFileIngester: Sendable {
     }
 
     /// True when the line ending at the checkpoint still has the bytes committed then.
-    private func verify(_ checkpoint: IngestCheckpoint, in reader: ByteLineReader, sample: [SampleLine]) throws -> Bool {
+    private func verify(_ checkpoint: IngestCheckpoint, in reader: ByteLineReader, sample: [SampleLine]) throws -> Bool
+    {
         if let line = sample.first(where: { $0.endOffset == checkpoint.offset }) {
             return Self.hash(line.bytes) == checkpoint.tailHash
         }
@@ -267,14 +271,16 @@ private final class BatchProducer: @unchecked Sendable {
                     batch.rejected.append(
                         RejectedRow(
                             line: number,
-                            problem: RowProblem(.lineTooLong, "line longer than \(bytes.count) bytes; it was cut there"),
+                            problem: RowProblem(
+                                .lineTooLong, "line longer than \(bytes.count) bytes; it was cut there"),
                             raw: Array(bytes), isTruncated: true))
                 } else {
                     switch decoder.decode(bytes) {
                     case .success(let record):
                         batch.calls.append(record, destination: rater?.rate(record), line: number)
                     case .failure(let problem):
-                        batch.rejected.append(RejectedRow(line: number, problem: problem, raw: Array(bytes), isTruncated: false))
+                        batch.rejected.append(
+                            RejectedRow(line: number, problem: problem, raw: Array(bytes), isTruncated: false))
                     }
                 }
             }

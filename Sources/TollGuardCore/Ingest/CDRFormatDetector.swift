@@ -26,7 +26,9 @@ package enum CDRFormatDetector {
         var fields: [CSVFieldRange] = []
         let headerNames: [String] = first.withUnsafeBufferPointer { line in
             _ = splitter.split(line, into: &fields)
-            return fields.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0.start..<$0.end]), as: UTF8.self) }
+            return fields.map {
+                String(decoding: UnsafeBufferPointer(rebasing: line[$0.start..<$0.end]), as: UTF8.self)
+            }
         }
         if CDRLayout.looksLikeHeader(headerNames) {
             do {

@@ -32,7 +32,9 @@ package struct CDRRowDecoder {
         if let column = splitter.split(line, into: &fields) {
             throw CSVHeaderError(description: "the header row has an unterminated quote in column \(column)")
         }
-        let names = fields.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0.start..<$0.end]), as: UTF8.self) }
+        let names = fields.map {
+            String(decoding: UnsafeBufferPointer(rebasing: line[$0.start..<$0.end]), as: UTF8.self)
+        }
         layout = try CDRLayout.generic(header: names, columnMap: columnMap)
     }
 
@@ -50,7 +52,8 @@ package struct CDRRowDecoder {
             line = inner
         }
         if let column = splitter.split(line, into: &fields) {
-            return .failure(RowProblem(.brokenQuoting, column: column, "quoted field is not closed before the end of the line"))
+            return .failure(
+                RowProblem(.brokenQuoting, column: column, "quoted field is not closed before the end of the line"))
         }
         let layout: CDRLayout
         if format == .asterisk {
@@ -71,8 +74,10 @@ package struct CDRRowDecoder {
         }
         for (index, field) in fields.enumerated() where field.end - field.start > maxFieldBytes {
             return .failure(
-                RowProblem(.fieldTooLong, column: index + 1,
-                    "field of \(field.end - field.start) bytes; the limit is \(maxFieldBytes) ([ingest] max_field_bytes)"))
+                RowProblem(
+                    .fieldTooLong, column: index + 1,
+                    "field of \(field.end - field.start) bytes; the limit is \(maxFieldBytes) ([ingest] max_field_bytes)"
+                ))
         }
         if !scan.isASCII {
             for (index, field) in fields.enumerated() {
@@ -141,7 +146,9 @@ package struct CDRRowDecoder {
             } else if byte == 32, !sawDigit {
                 continue
             } else {
-                throw RowProblem(.badNumber, column: column + 1, "\(name) is not a whole number of seconds: \"\(text(line, column))\"")
+                throw RowProblem(
+                    .badNumber, column: column + 1,
+                    "\(name) is not a whole number of seconds: \"\(text(line, column))\"")
             }
         }
         return value

@@ -2,7 +2,9 @@ import Foundation
 
 /// Follows a growing CDR CSV — FreeSWITCH `cdr-csv/Master.csv`, Asterisk `cdr-csv/Master.csv`,
 /// a generic CSV — as rows are appended, across `cdr_csv rotate`, logrotate (rename) and
-/// truncation (see ``FileTail``). Each ``poll()`` decodes the complete rows added since the last
+/// truncation (see ``FileTail``).
+///
+/// Each ``poll()`` decodes the complete rows added since the last
 /// one; ``position`` is what to save so that a restart neither skips nor repeats a row.
 package final class CDRTail {
     /// What one poll read.
@@ -63,23 +65,29 @@ package final class CDRTail {
         while let line = try reader.next() {
             if following, line.isUnterminated { break }
             resume = (line.endOffset, line.number)
-            if CDRFileIngester.isBlank(line.bytes) || (decoder.format == .csv && line.number == 1) { continue }  // blank, or the header
+            // A blank line, or the header.
+            if CDRFileIngester.isBlank(line.bytes) || (decoder.format == .csv && line.number == 1) { continue }
             if line.isTruncated {
                 let problem = RowProblem(.lineTooLong, "line longer than \(line.bytes.count) bytes")
-                rows.rejected.append((RejectedRow(line: line.number, problem: problem, raw: Array(line.bytes), isTruncated: true), file))
+                rows.rejected.append(
+                    (RejectedRow(line: line.number, problem: problem, raw: Array(line.bytes), isTruncated: true), file))
                 continue
             }
             switch decoder.decode(line.bytes) {
             case .success(let record): rows.records.append((record, line.number))
             case .failure(let problem):
-                rows.rejected.append((RejectedRow(line: line.number, problem: problem, raw: Array(line.bytes), isTruncated: false), file))
+                rows.rejected.append(
+                    (RejectedRow(line: line.number, problem: problem, raw: Array(line.bytes), isTruncated: false), file)
+                )
             }
         }
         return resume
     }
 
     /// The decoder for this file: the configured format, or the one its first rows show; `nil`
-    /// while the file has too few complete rows to tell. A generic CSV reads its header line.
+    /// while the file has too few complete rows to tell.
+    ///
+    /// A generic CSV reads its header line.
     private func makeDecoder(following: Bool) throws -> CDRRowDecoder? {
         var format = configuredFormat
         var lines: [[UInt8]] = []
@@ -111,7 +119,9 @@ package final class CDRTail {
     }
 
     /// The fingerprint of the file now at the path, from its first line (a generic CSV's: its
-    /// header and first row); kept once those lines are there. Without them, what there is.
+    /// header and first row); kept once those lines are there.
+    ///
+    /// Without them, what there is.
     private func identify(underHeader: Bool) throws -> String {
         let wanted = underHeader ? 2 : 1
         let lines = try headLines(wanted, following: true)

@@ -24,7 +24,8 @@ package enum GenericCSVField: String, CaseIterable, Sendable, Codable {
         case .account: ["account", "accountcode", "account_code", "ext", "extension"]
         case .callerNumber: ["caller_number", "src", "caller_id_number", "callerid_number", "ani", "cli", "from"]
         case .callerName: ["caller_name", "caller_id_name", "callerid_name", "clid_name"]
-        case .destination: ["destination", "dst", "destination_number", "dialed", "dialed_number", "called_number", "to"]
+        case .destination:
+            ["destination", "dst", "destination_number", "dialed", "dialed_number", "called_number", "to"]
         case .context: ["context", "dcontext", "destination_context"]
         case .sourceIP: ["source_ip", "src_ip", "srcip", "network_addr", "sip_network_ip", "ip"]
         case .trunk: ["trunk", "gateway", "sip_gateway_name", "carrier"]
@@ -69,7 +70,8 @@ extension CDRLayout {
         }
         guard let destination = try column(.destination) else {
             throw CSVHeaderError(
-                description: "the header has no destination column (\(GenericCSVField.destination.aliases.joined(separator: ", "))); "
+                description:
+                    "the header has no destination column (\(GenericCSVField.destination.aliases.joined(separator: ", "))); "
                     + "map one with [ingest.csv.columns] destination = \"NAME\"")
         }
         let start = try column(.start)

@@ -19,7 +19,8 @@ package struct LocalTimeConverter {
         if let explicit = timestamp.explicitOffsetSeconds {
             return timestamp.epochSecondsIfUTC - Int64(explicit)
         }
-        let localHour = timestamp.epochSecondsIfUTC >= 0
+        let localHour =
+            timestamp.epochSecondsIfUTC >= 0
             ? timestamp.epochSecondsIfUTC / 3600 : (timestamp.epochSecondsIfUTC - 3599) / 3600
         if let offset = offsetByLocalHour[localHour] {
             return timestamp.epochSecondsIfUTC - Int64(offset)

@@ -25,7 +25,9 @@ package struct FraudList: Sendable, Hashable {
 
     /// Reads a list file: one number, prefix, IP address or CIDR range per line (`#` starts a
     /// comment; numbers with or without `+` or `00`), or a CSV whose header has a `number`
-    /// (or `ip`) column. Lines that are none of these are skipped and reported; the rest load.
+    /// (or `ip`) column.
+    ///
+    /// Lines that are none of these are skipped and reported; the rest load.
     package static func parse(name: String, text: String, source: String) -> (FraudList, [SkippedLine]) {
         var list = FraudList(name: name)
         var skipped: [SkippedLine] = []
@@ -55,7 +57,8 @@ package struct FraudList: Sendable, Hashable {
             if let column = csvColumn {
                 let fields = line.split(separator: ",", omittingEmptySubsequences: false)
                 guard column < fields.count else {
-                    skipped.append(SkippedLine(file: source, line: lineNumber, reason: "no value in column \(column + 1)"))
+                    skipped.append(
+                        SkippedLine(file: source, line: lineNumber, reason: "no value in column \(column + 1)"))
                     continue
                 }
                 value = fields[column].trimmingWhitespace()
@@ -69,7 +72,8 @@ package struct FraudList: Sendable, Hashable {
                 skipped.append(
                     SkippedLine(
                         file: source, line: lineNumber,
-                        reason: "\"\(value.prefix(60))\" is neither a number or prefix nor an IP address or CIDR range"))
+                        reason: "\"\(value.prefix(60))\" is neither a number or prefix nor an IP address or CIDR range")
+                )
             }
         }
         return (list, skipped)

@@ -1,5 +1,7 @@
 /// All imported fraud lists, compiled for matching calls: destinations by longest prefix,
-/// source IPs by range. Every match names its list.
+/// source IPs by range.
+///
+/// Every match names its list.
 package struct FraudLists: Sendable {
     /// One list entry a call matched.
     package struct Match: Sendable, Hashable, Codable {

@@ -1,7 +1,9 @@
 import Foundation
 
 /// The calls in progress and the analyzer engine watching them: FreeSWITCH channel events in,
-/// findings and completed calls out. Pure (no I/O, no clock): `serve` feeds it from the event
+/// findings and completed calls out.
+///
+/// Pure (no I/O, no clock): `serve` feeds it from the event
 /// socket and stores what it returns; tests feed it captured events.
 ///
 /// Only A legs are calls (mod_cdr_csv's default `legs="a"`): an originated B leg lends its
@@ -17,7 +19,8 @@ package struct LiveMonitor: Sendable {
         /// What the call has cost so far at `time`.
         package func runningCostMicros(at time: Date) -> Int64 {
             guard let answeredAt = observed.answeredAt else { return 0 }
-            return Int64((Double(observed.ratePerMinuteMicros) * max(0, time.timeIntervalSince(answeredAt)) / 60).rounded())
+            return Int64(
+                (Double(observed.ratePerMinuteMicros) * max(0, time.timeIntervalSince(answeredAt)) / 60).rounded())
         }
     }
 
@@ -99,7 +102,9 @@ package struct LiveMonitor: Sendable {
     }
 
     /// Ends a call with its completed record and returns what that found, with the call's
-    /// classification and price (computed once, for the engine and the store). A call that came
+    /// classification and price (computed once, for the engine and the store).
+    ///
+    /// A call that came
     /// without live events (a CDR post, a call that ended while the socket was down) is played
     /// through the engine as start, answer and end at once; one already ended finds nothing.
     package mutating func complete(_ record: CallRecord) -> (findings: [Finding], destination: CallDestination) {
@@ -143,7 +148,9 @@ package struct LiveMonitor: Sendable {
     /// Brings the calls in progress in line with the switch's list (`show channels` after a
     /// reconnect, `now` the time of the list): calls it has that no event showed start (and
     /// answer), in the order they started; calls it no longer has end now, their cost counted to
-    /// now. Their records, from a hangup event or a CDR that comes later, are stored but not
+    /// now.
+    ///
+    /// Their records, from a hangup event or a CDR that comes later, are stored but not
     /// counted again.
     package mutating func resync(with upNow: [LiveCall], at now: Date) -> Resync {
         var result = Resync()
@@ -181,7 +188,9 @@ package struct LiveMonitor: Sendable {
 
     /// Watches on with `engine` and `rater` (a reloaded configuration, lists or rates): the calls
     /// in progress start again in the new engine, in the order they started (answered ones
-    /// answer again), classified and priced anew. What that re-raises is not reported again.
+    /// answer again), classified and priced anew.
+    ///
+    /// What that re-raises is not reported again.
     package mutating func replaceEngine(_ engine: AnalysisEngine, rater: DestinationRater) {
         self.engine = engine
         self.rater = rater
@@ -225,7 +234,9 @@ package struct LiveMonitor: Sendable {
     }
 
     private mutating func noteGateway(_ headers: ESLHeaders) {
-        guard let originator = headers.variable("originator"), let trunk = FreeSWITCHChannel.trunk(headers) else { return }
+        guard let originator = headers.variable("originator"), let trunk = FreeSWITCHChannel.trunk(headers) else {
+            return
+        }
         gateways[originator] = trunk
     }
 }

@@ -38,7 +38,7 @@ enum DialledString {
                 utf8[index + 1] | 0x20 == UInt8(ascii: "b")
             {
                 index += 2
-                if count == 0 { output[0] = 12 ; count = 1 }
+                if count == 0 { output[0] = 12; count = 1 }
                 continue
             }
             if let symbol = DialSymbol.index(of: byte) {

@@ -9,18 +9,23 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
     private let transitions: UnsafePointer<Int32>
     /// Bit `tag` is set when the pattern given that tag accepts the input ending in this state.
     private let acceptedTagsByState: UnsafePointer<UInt32>
-    /// Owns the tables. Lookups read them through raw pointers: no reference counting per digit.
+    /// Owns the tables.
+    ///
+    /// Lookups read them through raw pointers: no reference counting per digit.
     private let storage: Storage
 
     private final class Storage {
-        let transitions: UnsafeMutableBufferPointer<Int32>
-        let accepted: UnsafeMutableBufferPointer<UInt32>
+        let transitions: UnsafeMutablePointer<Int32>
+        let accepted: UnsafeMutablePointer<UInt32>
 
         init(transitions: [Int32], accepted: [UInt32]) {
-            self.transitions = .allocate(capacity: transitions.count)
-            _ = self.transitions.initialize(from: transitions)
-            self.accepted = .allocate(capacity: accepted.count)
-            _ = self.accepted.initialize(from: accepted)
+            // At least one element each, so the pointers exist even for an empty table.
+            self.transitions = .allocate(capacity: max(1, transitions.count))
+            self.transitions.initialize(repeating: -1, count: max(1, transitions.count))
+            self.transitions.update(from: transitions, count: transitions.count)
+            self.accepted = .allocate(capacity: max(1, accepted.count))
+            self.accepted.initialize(repeating: 0, count: max(1, accepted.count))
+            self.accepted.update(from: accepted, count: accepted.count)
         }
 
         deinit {
@@ -91,8 +96,8 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
         }
         let storage = Storage(transitions: transitions, accepted: acceptedTags)
         self.storage = storage
-        self.transitions = UnsafePointer(storage.transitions.baseAddress!)
-        self.acceptedTagsByState = UnsafePointer(storage.accepted.baseAddress!)
+        self.transitions = UnsafePointer(storage.transitions)
+        self.acceptedTagsByState = UnsafePointer(storage.accepted)
     }
 
     /// The tags of every pattern that matches all of `digits` (values 0–9, not ASCII).

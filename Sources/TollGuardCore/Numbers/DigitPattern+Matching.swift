@@ -30,7 +30,9 @@ extension DigitPattern {
         symbols.withUnsafeBufferPointer { matchPrefix($0) }
     }
 
-    /// Backtracking over the program. A (pc, position) pair is tried once: a second visit
+    /// Backtracking over the program.
+    ///
+    /// A (pc, position) pair is tried once: a second visit
     /// cannot succeed where the first failed, so the run is linear in program × input.
     private func run(_ input: UnsafeBufferPointer<UInt8>) -> DigitMatch? {
         let width = input.count + 1

@@ -114,7 +114,9 @@ package enum DigitInstruction: Sendable, Hashable {
 
 extension Array where Element == DigitInstruction {
     /// The `symbol` and `match` instructions reachable from `seeds` without consuming input,
-    /// ascending: one state of the automaton, or where a match can start. `assertEnd` is passed
+    /// ascending: one state of the automaton, or where a match can start.
+    ///
+    /// `assertEnd` is passed
     /// through (the automata only ever run on whole inputs).
     func epsilonClosure(_ seeds: [Int]) -> [Int32] {
         var seen = Set<Int>()

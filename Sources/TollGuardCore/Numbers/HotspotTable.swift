@@ -4,6 +4,7 @@
 /// countries, so a hit raises an alert's severity but never raises one on its own.
 package struct HotspotTable: Sendable {
     /// One prefix and what the sources say about it.
+    ///
     /// A class, so a classification carries one reference rather than copies of its strings.
     package final class Entry: Sendable, Hashable, Codable {
         package let prefix: String
@@ -53,7 +54,8 @@ package struct HotspotTable: Sendable {
         for row in table.rows {
             let prefix = row["prefix"]
             guard !prefix.isEmpty, prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-                throw ReferenceDataError(file: table.source, line: row.line, reason: "prefix \"\(prefix)\" is not digits")
+                throw ReferenceDataError(
+                    file: table.source, line: row.line, reason: "prefix \"\(prefix)\" is not digits")
             }
             let kind = row["evidence"]
             if kind == "sms-high-risk" { continue }
@@ -63,8 +65,9 @@ package struct HotspotTable: Sendable {
         }
         self.init(
             entries: sources.map { prefix, urls in
-                Entry(prefix: prefix, country: countries[prefix] ?? "", sourceCount: urls.count,
-                      evidence: evidence[prefix] ?? [])
+                Entry(
+                    prefix: prefix, country: countries[prefix] ?? "", sourceCount: urls.count,
+                    evidence: evidence[prefix] ?? [])
             })
     }
 

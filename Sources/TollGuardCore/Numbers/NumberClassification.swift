@@ -25,7 +25,9 @@ package struct NumberClassification: Sendable, Hashable, Codable {
     package var e164Digits: Substring? { e164.map { $0.dropFirst() } }
 }
 
-/// Why a destination deserves a second look. Evidence, not verdicts: analyzers weigh them.
+/// Why a destination deserves a second look.
+///
+/// Evidence, not verdicts: analyzers weigh them.
 package struct RiskFlags: OptionSet, Sendable, Hashable, Codable {
     package let rawValue: UInt16
 

@@ -29,7 +29,9 @@ extension NumberClassifier {
         var national = DigitString(rest)
         var metadata = home
         if viaPrefix {
-            guard rest.count > 2, rest[0] != 0 else { return ParsedNumber(outcome: .failed, viaInternationalPrefix: true) }
+            guard rest.count > 2, rest[0] != 0 else {
+                return ParsedNumber(outcome: .failed, viaInternationalPrefix: true)
+            }
             var found = false
             var value = 0
             for length in 1...3 {
@@ -50,7 +52,9 @@ extension NumberClassifier {
             let potential = UnsafeBufferPointer(rebasing: number[homeCallingCodeDigits.count...])
             if let candidate = stripNationalPrefix(potential, metadata: home).apply(to: potential) {
                 let candidateMatches = candidate.withBuffer { home.matchesGeneralPattern($0) }
-                if (!home.matchesGeneralPattern(number) && candidateMatches) || home.lengthCheck(number.count) == .tooLong {
+                if (!home.matchesGeneralPattern(number) && candidateMatches)
+                    || home.lengthCheck(number.count) == .tooLong
+                {
                     national = candidate
                 }
             }
@@ -75,7 +79,8 @@ extension NumberClassifier {
             failed.tooLong = nsn.count > RegionNumbering.maximumNationalNumberLength
             return failed
         }
-        return ParsedNumber(outcome: .parsed(callingCode: callingCode, nationalNumber: nsn), viaInternationalPrefix: viaPrefix)
+        return ParsedNumber(
+            outcome: .parsed(callingCode: callingCode, nationalNumber: nsn), viaInternationalPrefix: viaPrefix)
     }
 
     /// Where the home international access code ends, if `number` starts with one.

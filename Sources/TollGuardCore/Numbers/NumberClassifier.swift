@@ -21,7 +21,8 @@ package struct NumberClassifier: Sendable {
     /// Compiles `dialPlan` against `plan`; throws a sentence naming the bad setting.
     package init(plan: NumberingPlan, dialPlan: DialPlan) throws(DialPlanError) {
         guard var home = plan.regions[dialPlan.homeRegion.uppercased()] else {
-            throw DialPlanError("home_region = \"\(dialPlan.homeRegion)\" is not a region code (use ISO 3166, like \"US\" or \"DE\")")
+            throw DialPlanError(
+                "home_region = \"\(dialPlan.homeRegion)\" is not a region code (use ISO 3166, like \"US\" or \"DE\")")
         }
         func digits(_ text: String, setting: String) throws(DialPlanError) -> [UInt8] {
             let bytes = Array(text.utf8)
@@ -31,7 +32,9 @@ package struct NumberClassifier: Sendable {
             return bytes.map { $0 - 0x30 }
         }
         var outside: [[UInt8]] = []
-        for prefix in dialPlan.outsideLinePrefixes { outside.append(try digits(prefix, setting: "outside_line_prefixes")) }
+        for prefix in dialPlan.outsideLinePrefixes {
+            outside.append(try digits(prefix, setting: "outside_line_prefixes"))
+        }
         self.outsideLinePrefixes = outside.sorted { $0.count > $1.count }
         if dialPlan.internationalPrefixes.isEmpty {
             internationalPrefixLiteralsForParsing = home.internationalPrefix?.literal.map { [$0] }
@@ -120,7 +123,9 @@ package struct NumberClassifier: Sendable {
         return result
     }
 
-    private func fill(_ result: inout NumberClassification, from parsed: ParsedNumber, number: UnsafeBufferPointer<UInt8>) {
+    private func fill(
+        _ result: inout NumberClassification, from parsed: ParsedNumber, number: UnsafeBufferPointer<UInt8>
+    ) {
         if case .parsed(let callingCode, let nsn) = parsed.outcome {
             nsn.withBuffer { describe(&result, callingCode: callingCode, nsn: $0) }
         } else if parsed.tooLong {

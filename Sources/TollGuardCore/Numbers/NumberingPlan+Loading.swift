@@ -46,14 +46,18 @@ extension NumberingPlan {
                 guard let code = Int(row["calling_code"]),
                     let tag = NumberType.tag(forMetadataName: row[typeColumn])
                 else {
-                    throw ReferenceDataError(file: table.source, line: row.line, reason: "unknown calling code or number type")
+                    throw ReferenceDataError(
+                        file: table.source, line: row.line, reason: "unknown calling code or number type")
                 }
                 let key = RegionBuilder.key(region: row["region"], callingCode: code)
                 guard builders[key] != nil else {
                     throw ReferenceDataError(
-                        file: table.source, line: row.line, reason: "region \(row["region"]) +\(code) is not in country-codes.csv")
+                        file: table.source, line: row.line,
+                        reason: "region \(row["region"]) +\(code) is not in country-codes.csv")
                 }
-                guard let pattern = try compile(row["national_number_pattern"], table: table, line: row.line) else { continue }
+                guard let pattern = try compile(row["national_number_pattern"], table: table, line: row.line) else {
+                    continue
+                }
                 builders[key]?.typePatterns.append((pattern, tag))
                 builders[key]?.typeLengths.append((tag, lengths(row["possible_lengths"])))
                 if tag == 0 {
@@ -70,7 +74,8 @@ extension NumberingPlan {
             guard let kind = ShortNumberTable.Kind(metadataName: row["short_number_type"]) else { continue }
             guard builders[row["region"]] != nil else {
                 throw ReferenceDataError(
-                    file: shortNumbers.source, line: row.line, reason: "region \(row["region"]) is not in country-codes.csv")
+                    file: shortNumbers.source, line: row.line,
+                    reason: "region \(row["region"]) is not in country-codes.csv")
             }
             guard let pattern = try compile(row["pattern"], table: shortNumbers, line: row.line) else { continue }
             builders[row["region"]]?.shortPatterns.append((pattern, kind.rawValue))
@@ -95,7 +100,8 @@ extension NumberingPlan {
         let areaCodes = try data.table("numbering/nanp-area-codes.csv")
         for row in areaCodes.rows {
             guard let npa = Int(row["npa"]) else {
-                throw ReferenceDataError(file: areaCodes.source, line: row.line, reason: "npa \"\(row["npa"])\" is not a number")
+                throw ReferenceDataError(
+                    file: areaCodes.source, line: row.line, reason: "npa \"\(row["npa"])\" is not a number")
             }
             nanp[npa] = row["region"]
         }
@@ -105,7 +111,8 @@ extension NumberingPlan {
             nanpAreaRegions: nanp)
     }
 
-    private static func compile(_ text: String, table: CSVTable, line: Int) throws(ReferenceDataError) -> DigitPattern? {
+    private static func compile(_ text: String, table: CSVTable, line: Int) throws(ReferenceDataError) -> DigitPattern?
+    {
         guard !text.isEmpty else { return nil }
         do {
             return try DigitPattern(text)

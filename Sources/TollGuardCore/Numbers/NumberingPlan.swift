@@ -1,5 +1,7 @@
 /// The world's numbering as TollGuard uses it: every region's patterns, compiled once,
-/// the IRSF hotspot prefixes and the NANP area codes. Pure and immutable; build one at
+/// the IRSF hotspot prefixes and the NANP area codes.
+///
+/// Pure and immutable; build one at
 /// start-up with ``load(from:)`` and share it (a class: every classifier holds the same one).
 package final class NumberingPlan: Sendable {
     /// Regions by ISO code (geographic regions only).
@@ -56,6 +58,7 @@ package final class NumberingPlan: Sendable {
     /// The region of a national number among those sharing its calling code, as libphonenumber
     /// decides: in list order, a region with leading digits takes the number when they match,
     /// one without when its patterns give the number a type.
+    ///
     /// Returns the region and the number's type there (`unknown` when no region claims it).
     func region(forNationalNumber nsn: UnsafeBufferPointer<UInt8>, callingCode: Int) -> (RegionNumbering, NumberType)? {
         let regions = regions(forCallingCode: callingCode)

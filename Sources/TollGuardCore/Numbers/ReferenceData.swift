@@ -19,7 +19,8 @@ package enum ReferenceData: Sendable, Hashable {
             do {
                 return try String(contentsOf: url, encoding: .utf8)
             } catch {
-                throw ReferenceDataError(file: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
+                throw ReferenceDataError(
+                    file: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
             }
         }
     }
@@ -37,7 +38,8 @@ package enum ReferenceData: Sendable, Hashable {
             do {
                 return try CSVTable(contentsOf: url)
             } catch {
-                throw ReferenceDataError(file: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
+                throw ReferenceDataError(
+                    file: url.path, line: nil, reason: "cannot be read (\(error.localizedDescription))")
             }
         }
     }

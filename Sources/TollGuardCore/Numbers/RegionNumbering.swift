@@ -1,6 +1,8 @@
 /// Everything TollGuard knows about numbering in one region (`DE`, `JM`, or `001` for a
 /// non-geographic calling code such as +881): its prefixes, lengths and the compiled
-/// number-type automaton. A class: the classifier hands regions around on every call,
+/// number-type automaton.
+///
+/// A class: the classifier hands regions around on every call,
 /// and one reference costs less than copying a dozen fields.
 package final class RegionNumbering: Sendable {
     /// ISO 3166 code, or `001` for the international networks.
@@ -29,7 +31,8 @@ package final class RegionNumbering: Sendable {
 
     init(
         region: String, callingCode: Int, isMainRegion: Bool, leadingDigits: DigitPattern?,
-        internationalPrefix: DigitPattern?, nationalPrefixForParsing: DigitPattern?, nationalPrefixTransformRule: String?,
+        internationalPrefix: DigitPattern?, nationalPrefixForParsing: DigitPattern?,
+        nationalPrefixTransformRule: String?,
         possibleLengths: [Int], localOnlyLengths: [Int], typeAutomaton: DigitAutomaton, typeLengths: [UInt32],
         shortNumbers: ShortNumberTable?
     ) {
@@ -51,7 +54,8 @@ package final class RegionNumbering: Sendable {
     func withNationalPrefix(_ pattern: DigitPattern?) -> RegionNumbering {
         RegionNumbering(
             region: region, callingCode: callingCode, isMainRegion: isMainRegion, leadingDigits: leadingDigits,
-            internationalPrefix: internationalPrefix, nationalPrefixForParsing: pattern, nationalPrefixTransformRule: nil,
+            internationalPrefix: internationalPrefix, nationalPrefixForParsing: pattern,
+            nationalPrefixTransformRule: nil,
             possibleLengths: possibleLengths, localOnlyLengths: localOnlyLengths, typeAutomaton: typeAutomaton,
             typeLengths: typeLengths, shortNumbers: shortNumbers)
     }

@@ -15,7 +15,8 @@ package struct BillingIncrement: Sendable, Hashable, Codable, CustomStringConver
     /// Reads `30/6`; nil unless both parts are positive whole seconds.
     package init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let initial = Int(parts[0].trimmingWhitespace()), let step = Int(parts[1].trimmingWhitespace()),
+        guard parts.count == 2, let initial = Int(parts[0].trimmingWhitespace()),
+            let step = Int(parts[1].trimmingWhitespace()),
             initial > 0, step > 0
         else { return nil }
         self.init(initialSeconds: initial, incrementSeconds: step)

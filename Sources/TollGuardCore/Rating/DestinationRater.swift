@@ -56,7 +56,8 @@ package struct DestinationRater: Sendable {
         } else if classification.scope == .international || classification.scope == .sameCodeOtherRegion {
             price.usedFallback = true
             price.ratePerMinuteMicros = fallbackRatePerMinuteMicros
-            let fallback = RateDeck.Entry(prefix: "", destination: "fallback", ratePerMinuteMicros: fallbackRatePerMinuteMicros)
+            let fallback = RateDeck.Entry(
+                prefix: "", destination: "fallback", ratePerMinuteMicros: fallbackRatePerMinuteMicros)
             price.costMicros = fallback.cost(billsec: billsec)
         }
         return price

@@ -3,7 +3,9 @@ import Foundation
 extension RateDeck {
     /// Reads a rate deck CSV: header with `prefix`, `destination`, `rate_per_min`, and optionally
     /// `connect_fee`, `billing` (`60/60`, `30/6`, `1/1`), `currency`, `effective_from` (`YYYY-MM-DD`
-    /// or `YYYY-MM-DD HH:MM:SS`, UTC). A bad row is an error naming its line; nothing is half-imported.
+    /// or `YYYY-MM-DD HH:MM:SS`, UTC).
+    ///
+    /// A bad row is an error naming its line; nothing is half-imported.
     package static func parse(_ table: CSVTable, defaultCurrency: String) throws(RateDeckError) -> RateDeck {
         for column in ["prefix", "destination", "rate_per_min"] where !table.has(column) {
             throw RateDeckError(file: table.source, line: 1, reason: "the header has no \(column) column")
@@ -11,7 +13,9 @@ extension RateDeck {
         var entries: [Entry] = []
         var seen: [String: Int] = [:]
         for row in table.rows {
-            func fail(_ reason: String) -> RateDeckError { RateDeckError(file: table.source, line: row.line, reason: reason) }
+            func fail(_ reason: String) -> RateDeckError {
+                RateDeckError(file: table.source, line: row.line, reason: reason)
+            }
             var prefix = row["prefix"]
             if prefix.hasPrefix("+") { prefix.removeFirst() }
             guard !prefix.isEmpty, prefix.count <= 15, prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {

@@ -1,4 +1,5 @@
 /// Escapes text for HTML element content and quoted attribute values (`&`, `<`, `>`, `"`, `'`).
+///
 /// Everything a report takes from a CDR goes through it: a caller name can be `<script>`.
 package enum HTMLEscaping {
     package static func escape(_ text: String) -> String {

@@ -1,5 +1,7 @@
 /// Renders a `PeriodReport` as one self-contained HTML page: inline CSS, inline SVG charts,
-/// no script and nothing loaded from elsewhere. Every value is escaped on the way in.
+/// no script and nothing loaded from elsewhere.
+///
+/// Every value is escaped on the way in.
 package enum HTMLReportRenderer {
     package static func render(_ report: PeriodReport) -> String {
         let h = HTMLEscaping.escape

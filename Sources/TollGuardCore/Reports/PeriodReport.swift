@@ -1,6 +1,8 @@
 /// What the morning report says about a period (a day, or the demo's week): the traffic by
 /// hour, who spent what against their quota, where the calls went, and the alerts with their
-/// evidence. Written as `reports/NAME.json`; rendered as HTML and the alerts CSV.
+/// evidence.
+///
+/// Written as `reports/NAME.json`; rendered as HTML and the alerts CSV.
 ///
 /// Money is in integer micro-units of `currency`; times are the site's local wall clock
 /// (`2026-11-12 03:00`) with the zone named in `timeZone`.
@@ -174,7 +176,9 @@ package struct PeriodReport: Sendable, Codable, Equatable {
         }
     }
 
-    /// One evidence call. `callerName` and `dialed` come straight from the CDR: hostile text.
+    /// One evidence call.
+    ///
+    /// `callerName` and `dialed` come straight from the CDR: hostile text.
     package struct EvidenceRow: Sendable, Codable, Equatable {
         package var time: String
         package var account: String

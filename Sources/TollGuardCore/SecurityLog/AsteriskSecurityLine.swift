@@ -1,6 +1,8 @@
 import Foundation
 
-/// Reads Asterisk's security lines from `messages`/`full` and from the `security` log channel:
+/// Reads Asterisk's security lines from `messages`/`full` and from the `security` log channel.
+///
+/// Lines like these:
 ///
 ///     [2026-11-21 03:12:01] NOTICE[2041] chan_sip.c: Registration from '"1001" <sip:1001@pbx>' failed for '198.51.100.23:5072' - Wrong password
 ///     [2026-11-21 03:12:05] NOTICE[2051] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '<sip:1001@pbx>' failed for '198.51.100.24:5060' (callid: 12345) - No matching endpoint found
@@ -54,7 +56,10 @@ package struct AsteriskSecurityLine {
     /// The line's meaning, or `nil` when it is not an Asterisk security line.
     package mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> Parsed? {
         // The earliest level tag is Asterisk's own; a later one is inside the message (attacker text).
-        guard let level = Self.levels.compactMap({ line.firstOccurrence(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound })
+        guard
+            let level = Self.levels.compactMap({ line.firstOccurrence(of: $0) }).min(by: {
+                $0.lowerBound < $1.lowerBound
+            })
         else { return nil }
         guard let messageStart = Self.messageStart(line, afterLevel: level.upperBound) else { return nil }
         var end = line.endIndex
@@ -86,7 +91,9 @@ package struct AsteriskSecurityLine {
         return hostAuthentication(message)
     }
 
-    /// chan_sip: `Registration from 'FROM' failed for 'ADDRESS:PORT' - REASON`. Nothing the
+    /// chan_sip: `Registration from 'FROM' failed for 'ADDRESS:PORT' - REASON`.
+    ///
+    /// Nothing the
     /// attacker writes follows the address, so it is read from the right.
     private static func registration(_ message: String) -> Parsed? {
         guard let (reason, kind) = registrationReasons.first(where: { message.hasSuffix("' - " + $0.0) }) else {
@@ -102,6 +109,7 @@ package struct AsteriskSecurityLine {
     }
 
     /// PJSIP: `Request 'METHOD' from 'FROM' failed for 'ADDRESS:PORT' (callid: CALLID) - REASON`.
+    ///
     /// Both the From header and the Call-ID are the attacker's: the address must be the same
     /// read from the left and from the right.
     private static func request(_ message: String) -> Parsed? {
@@ -116,12 +124,14 @@ package struct AsteriskSecurityLine {
         guard rest.hasPrefix("from '") else { return nil }
         let body = rest.dropFirst("from '".count)
         // The reason ends the line; no quote may follow it (the Call-ID cannot fake a later one).
-        guard let (kind, reasonStart) = requestReasons.lazy.compactMap({ reason, kind -> (SecurityEventKind, String.Index)? in
-            guard let found = body.range(of: ") - " + reason, options: .backwards),
-                !body[found.upperBound...].contains("'")
-            else { return nil }
-            return (kind, found.lowerBound)
-        }).first
+        guard
+            let (kind, reasonStart) = requestReasons.lazy.compactMap({
+                reason, kind -> (SecurityEventKind, String.Index)? in
+                guard let found = body.range(of: ") - " + reason, options: .backwards),
+                    !body[found.upperBound...].contains("'")
+                else { return nil }
+                return (kind, found.lowerBound)
+            }).first
         else { return nil }
         let head = body[..<reasonStart]
         func candidate(_ marker: Range<Substring.Index>) -> (from: Substring, address: Substring)? {
@@ -129,7 +139,8 @@ package struct AsteriskSecurityLine {
             guard let close = afterAddress.range(of: "' (callid: ") else { return nil }
             return (head[..<marker.lowerBound], afterAddress[..<close.lowerBound])
         }
-        guard let first = head.range(of: "' failed for '"), let last = head.range(of: "' failed for '", options: .backwards),
+        guard let first = head.range(of: "' failed for '"),
+            let last = head.range(of: "' failed for '", options: .backwards),
             let left = candidate(first), let right = candidate(last)
         else { return nil }
         let leftAddress = stripPort(left.address)
@@ -150,7 +161,8 @@ package struct AsteriskSecurityLine {
         var text = Substring(message)
         if text.hasSuffix(".") { text = text.dropLast() }
         guard text.hasSuffix("'"),
-            let contextMarker = text.range(of: "' rejected because extension not found in context '", options: .backwards),
+            let contextMarker = text.range(
+                of: "' rejected because extension not found in context '", options: .backwards),
             let extensionMarker = text[..<contextMarker.lowerBound].range(of: ") to extension '", options: .backwards),
             let open = text[..<extensionMarker.lowerBound].range(of: " (", options: .backwards)
         else { return nil }
@@ -209,7 +221,9 @@ package struct AsteriskSecurityLine {
     }
 
     /// `res_security_log`: `SecurityEvent="NAME",…,RemoteAddress="IPV4/UDP/ADDRESS/PORT",…` as
-    /// `key="value"` pairs whose values are written raw (a Call-ID can hold `"`). The address is
+    /// `key="value"` pairs whose values are written raw (a Call-ID can hold `"`).
+    ///
+    /// The address is
     /// the last `RemoteAddress` followed only by well-formed pairs to the end of the line — the
     /// side after it is the server's own for most events. For events with attacker fields after
     /// it too, it must also be the first `RemoteAddress` of a well-formed walk from the left.
@@ -334,7 +348,8 @@ package struct AsteriskSecurityLine {
         while position < line.endIndex, line[position] >= 0x30, line[position] <= 0x39 { position += 1 }
         guard position < line.endIndex, line[position] == 0x5D else { return nil }
         position += 1
-        if position + 2 < line.endIndex, line[position] == 0x5B, line[position + 1] == 0x43, line[position + 2] == 0x2D {
+        if position + 2 < line.endIndex, line[position] == 0x5B, line[position + 1] == 0x43, line[position + 2] == 0x2D
+        {
             while position < line.endIndex, line[position] != 0x5D { position += 1 }
             position += 1
         }

@@ -4,7 +4,9 @@ import Foundation
 /// channel, dial-plan and registration noise (a third with a channel-UUID prefix), near misses
 /// (`Rejected by acl` debug lines, `Register:` lines ending in an address, warnings from other
 /// files), and attack lines — auth failures, challenges and unknown users — from a few hundred
-/// addresses with skewed weights, user parts guessing extensions and IRSF dial strings. Classic
+/// addresses with skewed weights, user parts guessing extensions and IRSF dial strings.
+///
+/// Classic
 /// format (no CPU column), which every filter reads. Deterministic per seed.
 package struct FreeSWITCHLogGenerator {
     /// What was written.
@@ -49,7 +51,8 @@ package struct FreeSWITCHLogGenerator {
         var truth = Truth()
         var output = Data()
         output.reserveCapacity(1 << 22)
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path)
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
         else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
         defer { try? handle.close() }
         var second = 1_795_000_000
@@ -74,7 +77,8 @@ package struct FreeSWITCHLogGenerator {
                         "\(time) [WARNING] sofia_reg.c:2889 SIP auth challenge (\(method)) on sofia profile 'external' for [\(user)@pbx.example.com] from ip \(address)"
                 default:
                     truth.unknownUsers += 1
-                    line = "\(time) [WARNING] sofia_reg.c:2859 Can't find user [\(user)@pbx.example.com] from \(address)"
+                    line =
+                        "\(time) [WARNING] sofia_reg.c:2859 Can't find user [\(user)@pbx.example.com] from \(address)"
                 }
             } else {
                 let uuid = random.uuid()
@@ -88,17 +92,23 @@ package struct FreeSWITCHLogGenerator {
                     line =
                         "\(time) [INFO] sofia_reg.c:2011 Register: from \(account)@pbx.example.com contact from 10.0.\(random.int(0...3)).\(random.int(2...250))"
                 case 2:
-                    line = "\(time) [WARNING] switch_core_media.c:5573 Audio Codec Compare [PCMA:8:8000:20:64000:1]/[PCMU:0:8000:20:64000:1]"
+                    line =
+                        "\(time) [WARNING] switch_core_media.c:5573 Audio Codec Compare [PCMA:8:8000:20:64000:1]/[PCMU:0:8000:20:64000:1]"
                 case 3...5:
-                    line = "\(prefix)EXECUTE [depth=0] sofia/internal/\(account)@pbx.example.com set(effective_caller_id_number=\(account))"
+                    line =
+                        "\(prefix)EXECUTE [depth=0] sofia/internal/\(account)@pbx.example.com set(effective_caller_id_number=\(account))"
                 case 6:
-                    line = "\(prefix)\(time) [NOTICE] switch_channel.c:1104 New Channel sofia/internal/\(account)@pbx.example.com [\(uuid)]"
+                    line =
+                        "\(prefix)\(time) [NOTICE] switch_channel.c:1104 New Channel sofia/internal/\(account)@pbx.example.com [\(uuid)]"
                 case 7:
-                    line = "\(prefix)\(time) [NOTICE] switch_channel.c:3993 Channel [sofia/internal/\(account)@pbx.example.com] has been answered"
+                    line =
+                        "\(prefix)\(time) [NOTICE] switch_channel.c:3993 Channel [sofia/internal/\(account)@pbx.example.com] has been answered"
                 case 8:
-                    line = "\(prefix)\(time) [INFO] mod_dialplan_xml.c:637 Processing \(account) <\(account)>->9011442079460\(random.digits(3)) in context default"
+                    line =
+                        "\(prefix)\(time) [INFO] mod_dialplan_xml.c:637 Processing \(account) <\(account)>->9011442079460\(random.digits(3)) in context default"
                 default:
-                    line = "\(prefix)\(time) [NOTICE] sofia.c:8736 Hangup sofia/internal/\(account)@pbx.example.com [CS_EXECUTE] [NORMAL_CLEARING]"
+                    line =
+                        "\(prefix)\(time) [NOTICE] sofia.c:8736 Hangup sofia/internal/\(account)@pbx.example.com [CS_EXECUTE] [NORMAL_CLEARING]"
                 }
             }
             output.append(contentsOf: line.utf8)

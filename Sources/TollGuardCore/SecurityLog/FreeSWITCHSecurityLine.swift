@@ -57,12 +57,15 @@ package struct FreeSWITCHSecurityLine {
         var end = line.endIndex
         while end > line.startIndex, line[end - 1] == 0x0D || line[end - 1] == 0x20 { end -= 1 }
         let text = UnsafeBufferPointer(rebasing: line[line.startIndex..<end])
-        if text.count > Self.aclSuffix.count, text[(text.count - Self.aclSuffix.count)...].elementsEqual(Self.aclSuffix) {
+        if text.count > Self.aclSuffix.count, text[(text.count - Self.aclSuffix.count)...].elementsEqual(Self.aclSuffix)
+        {
             return parseACL(text)
         }
         // The last token must look like an address before anything else is looked at.
         var tokenStart = text.count
-        while tokenStart > 0, Self.isAddressByte(text[tokenStart - 1]), text.count - tokenStart <= 47 { tokenStart -= 1 }
+        while tokenStart > 0, Self.isAddressByte(text[tokenStart - 1]), text.count - tokenStart <= 47 {
+            tokenStart -= 1
+        }
         guard tokenStart > 0, tokenStart < text.count, text[tokenStart - 1] == 0x20,
             let marker = text.firstOccurrence(of: Self.regMarker)
         else { return nil }
@@ -91,7 +94,8 @@ package struct FreeSWITCHSecurityLine {
                 user: String(decoding: body[userOpen.upperBound..<userEnd], as: UTF8.self),
                 method: String(decoding: body[methodStart..<methodEnd], as: UTF8.self))
         } else {
-            guard body.count >= Self.from.count - 1, body.suffix(Self.from.count - 1).elementsEqual(Self.from.dropLast())
+            guard body.count >= Self.from.count - 1,
+                body.suffix(Self.from.count - 1).elementsEqual(Self.from.dropLast())
             else { return nil }
             let userStart = body.startIndex + Self.cantFind.count
             let userEnd = body.endIndex - (Self.from.count - 1)
@@ -104,7 +108,7 @@ package struct FreeSWITCHSecurityLine {
         return event
     }
 
-    /// `IP 203.0.113.5 Rejected by acl "domains". Falling back to Digest auth.`
+    /// Reads an ACL rejection (`IP 203.0.113.5 Rejected by acl "domains". Falling back to Digest auth.`).
     private mutating func parseACL(_ text: UnsafeBufferPointer<UInt8>) -> SecurityEvent? {
         guard let marker = text.firstOccurrence(of: Self.sofiaMarker) else { return nil }
         let message = Self.messageStart(text, after: marker.upperBound)
@@ -185,12 +189,15 @@ package struct FreeSWITCHSecurityLine {
     }
 
     private static func isAddressByte(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x3A) || byte == 0x2E || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
+        (byte >= 0x30 && byte <= 0x3A) || byte == 0x2E || (byte >= 0x61 && byte <= 0x66)
+            || (byte >= 0x41 && byte <= 0x46)
     }
 }
 
 extension UnsafeBufferPointer<UInt8> {
-    /// The first occurrence of `needle` in `self[range]` (all of it by default). Looks for the
+    /// The first occurrence of `needle` in `self[range]` (all of it by default).
+    ///
+    /// Looks for the
     /// needle's rarest byte — `_` or `'` when it has one — with `memchr`, then compares.
     func firstOccurrence(of needle: [UInt8], in range: Range<Int>? = nil) -> Range<Int>? {
         let range = range ?? startIndex..<endIndex

@@ -3,7 +3,9 @@ import Foundation
 /// Judges source addresses from their security-log lines, in log order: brute force
 /// (authentication failures in a window), challenge floods (challenges never answered by a
 /// successful authentication), user-name scans, dial attempts to missing extensions from
-/// unauthenticated sources, and self-declared scanners. Each crossing is a finding about the
+/// unauthenticated sources, and self-declared scanners.
+///
+/// Each crossing is a finding about the
 /// address (with the lines behind it) and a ban; the address's counts then start again, as
 /// fail2ban's do after a ban.
 ///
@@ -212,7 +214,10 @@ package struct SIPAttackDetector {
                             ? "dialled \(dialed.prefix(40)) (international) to a missing extension without authenticating"
                             : "dialled \(dials) missing extensions without authenticating in "
                                 + "\(Self.minutesText(settings.windowMinutes)) (limit \(settings.dialAttempts))",
-                        ["dial_attempts": .count(dials), "limit": .count(settings.dialAttempts), "dialed": .text(String(dialed.prefix(200)))]
+                        [
+                            "dial_attempts": .count(dials), "limit": .count(settings.dialAttempts),
+                            "dialed": .text(String(dialed.prefix(200))),
+                        ]
                     ))
             }
         }
@@ -251,7 +256,8 @@ package struct SIPAttackDetector {
     private func newState(_ address: String, at time: Date) -> AddressState {
         let lists = badIPs.matches(sourceIP: address).map(\.list)
         return AddressState(
-            address: address, ignored: isIgnored(address), weight: lists.isEmpty ? 1 : settings.badIPWeight, lists: lists, last: time)
+            address: address, ignored: isIgnored(address), weight: lists.isEmpty ? 1 : settings.badIPWeight,
+            lists: lists, last: time)
     }
 
     /// The first scanner name in the event's user or client name (ASCII case-insensitive).

@@ -2,7 +2,9 @@ import Foundation
 
 /// The SIP attack watcher: security-log entries in, alerts about addresses (in the common
 /// store, acted on like every alert — hooks get `alert` events with `TOLLGUARD_IP`) and ban-log
-/// lines out. `logs scan` feeds it whole files, `logs follow` what the files grow by; both
+/// lines out.
+///
+/// `logs scan` feeds it whole files, `logs follow` what the files grow by; both
 /// ``commit(now:)`` what they fed.
 package struct SIPWatch {
     /// What one commit stored and wrote.
@@ -42,7 +44,9 @@ package struct SIPWatch {
     /// Whether `address` is on `sip_watch.ignore`.
     package func isIgnored(_ address: String) -> Bool { detector.isIgnored(address) }
 
-    /// Judges one entry of `file`. A line without a time takes the last time seen (or now).
+    /// Judges one entry of `file`.
+    ///
+    /// A line without a time takes the last time seen (or now).
     package mutating func consume(_ entry: SecurityLogEntry, file: String) -> SIPAttackDetector.Outcome {
         guard case .event(let event) = entry.reading else { return SIPAttackDetector.Outcome() }
         let time = event.time ?? lastTime ?? Date()

@@ -26,7 +26,9 @@ package enum SecurityLogSource: String, Sendable, Hashable, Codable {
     case asterisk
 }
 
-/// One recognized security-log line. `ip` is always an address `inet_pton` accepted, taken
+/// One recognized security-log line.
+///
+/// `ip` is always an address `inet_pton` accepted, taken
 /// from the position the PBX itself writes — never from a user, domain, caller or session field.
 package struct SecurityEvent: Sendable, Hashable {
     package var source: SecurityLogSource

@@ -7,7 +7,9 @@ import Foundation
 #endif
 
 /// Tails PBX logs as they grow, across rotations (see ``FileTail``): each ``poll(_:)`` reports
-/// the security lines added since the previous one. A last line still being written is read
+/// the security lines added since the previous one.
+///
+/// A last line still being written is read
 /// once its newline arrives; a record broken by a line break is joined across polls.
 package final class SecurityLogFollower {
     private struct Followed {
@@ -20,6 +22,7 @@ package final class SecurityLogFollower {
     private let year: Int
 
     /// `fromStart`: read what the files already hold; otherwise start at their current ends.
+    ///
     /// `positions` (by path, from ``positions`` of an earlier run) resume where that run stopped.
     package init(
         paths: [String], timeZone: TimeZone, year: Int, fromStart: Bool, positions: [String: TailPosition] = [:]
@@ -47,7 +50,9 @@ package final class SecurityLogFollower {
             let path = files[index].tail.path
             try files[index].tail.poll { reader, following, newFile in
                 if newFile { files[index].scanner = SecurityLogScanner(timeZone: timeZone, year: year) }
-                return try files[index].scanner.scan(reader, following: following, into: &summary) { try body(path, $0) }
+                return try files[index].scanner.scan(reader, following: following, into: &summary) {
+                    try body(path, $0)
+                }
             }
         }
         return summary

@@ -2,7 +2,9 @@ import Foundation
 
 /// Reads PBX log files (plain or `.gz`) line by line and reports each recognized security
 /// line — FreeSWITCH or Asterisk, whichever the file turns out to be — with its 1-based line
-/// number and text. A FreeSWITCH line whose user part held a line break is joined with the line
+/// number and text.
+///
+/// A FreeSWITCH line whose user part held a line break is joined with the line
 /// that finishes it, and reported at the line where it started; a start that nothing finishes
 /// is counted as `unfinished`, not dropped silently. A line whose attacker fields forge the
 /// address is reported as forged, attributed to nobody.
@@ -70,7 +72,9 @@ package struct SecurityLogScanner {
         throw FileReadError(path: path, reason: "the scan stopped before the end of the file")
     }
 
-    /// Scans what `reader` has from its position. When `following`, a last line without its
+    /// Scans what `reader` has from its position.
+    ///
+    /// When `following`, a last line without its
     /// newline (still being written) is left unread, and a record broken by a line break stays
     /// open for the next call. Returns where the next scan starts (stream offset and the number
     /// of the last line read).

@@ -18,11 +18,16 @@ package struct FreeSWITCHEventWriter: Sendable {
 
     /// The events of `call`, in order.
     package mutating func events(for call: CallRecord) -> [TimedEvent] {
-        var events = [TimedEvent(time: call.startedAt, event: event("CHANNEL_CREATE", call, state: "ringing", at: call.startedAt))]
+        var events = [
+            TimedEvent(time: call.startedAt, event: event("CHANNEL_CREATE", call, state: "ringing", at: call.startedAt))
+        ]
         if let answeredAt = call.answeredAt {
-            events.append(TimedEvent(time: answeredAt, event: event("CHANNEL_ANSWER", call, state: "answered", at: answeredAt)))
+            events.append(
+                TimedEvent(time: answeredAt, event: event("CHANNEL_ANSWER", call, state: "answered", at: answeredAt)))
         }
-        events.append(TimedEvent(time: call.endedAt, event: event("CHANNEL_HANGUP_COMPLETE", call, state: "hangup", at: call.endedAt)))
+        events.append(
+            TimedEvent(
+                time: call.endedAt, event: event("CHANNEL_HANGUP_COMPLETE", call, state: "hangup", at: call.endedAt)))
         return events
     }
 
@@ -95,7 +100,8 @@ package struct FreeSWITCHEventWriter: Sendable {
         ]
         for (field, value) in pairs { headers.append(name: field, value: value) }
         if name == "CHANNEL_HANGUP_COMPLETE" {
-            let bridge = call.trunk.map { "sofia/gateway/\($0)/\(call.destination)" } ?? "user/\(call.destination)@\(hostname)"
+            let bridge =
+                call.trunk.map { "sofia/gateway/\($0)/\(call.destination)" } ?? "user/\(call.destination)@\(hostname)"
             let tail: [(String, String)] = [
                 ("Hangup-Cause", call.hangupCause), ("variable_last_app", "bridge"), ("variable_last_arg", bridge),
                 ("variable_hangup_cause", call.hangupCause), ("variable_start_epoch", epoch(call.startedAt)),

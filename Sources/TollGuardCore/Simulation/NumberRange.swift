@@ -1,5 +1,7 @@
 /// A range of telephone numbers the simulator draws from: an E.164 prefix and how many random
-/// digits follow it. The ranges below are checked against the classifier by the tests, so
+/// digits follow it.
+///
+/// The ranges below are checked against the classifier by the tests, so
 /// honest traffic is valid, national or international as meant, and fraud lands where it pays.
 struct NumberRange: Sendable {
     /// E.164 digits without `+`.

@@ -2,6 +2,7 @@ import Foundation
 
 /// One simulated site end to end in its own folder — CDR file, scenario labels, known-fraud
 /// list, configuration, database — ingested and analyzed exactly as an operator's would be.
+///
 /// `tollguard demo` and the detection-quality evaluation both run through it.
 package struct SimulatedSiteRun: Sendable {
     package let folder: URL
@@ -23,7 +24,9 @@ package struct SimulatedSiteRun: Sendable {
     private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
     /// The simulated site's `tollguard.toml`: its time zone and numbers, and the group an admin
-    /// would give its call centre. Everything else is the default.
+    /// would give its call centre.
+    ///
+    /// Everything else is the default.
     package static let configurationText = """
         # tollguard.toml of the simulated site (tollguard demo / tollguard simulate --evaluate).
         version = 1

@@ -34,7 +34,8 @@ package enum CallKeyHash {
         return Slots(
             own: value(day: day, hash: hash),
             earlierDay: secondOfDay < startTolerance && day > 0 ? value(day: day - 1, hash: hash) : nil,
-            laterDay: secondOfDay >= secondsPerDay - startTolerance && day < lastDay ? value(day: day + 1, hash: hash) : nil)
+            laterDay: secondOfDay >= secondsPerDay - startTolerance && day < lastDay
+                ? value(day: day + 1, hash: hash) : nil)
     }
 
     /// The stored value of `key` for a call that started at `epochSeconds` (its own day's slot).

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Calls laid out as the `calls` insert binds them: every text column's bytes in one buffer,
-/// numbers as they are, and each call's dedup slots. Ingest builds them on its reading thread, so
+/// numbers as they are, and each call's dedup slots.
+///
+/// Ingest builds them on its reading thread, so
 /// the writer thread only binds (without copying: the buffer outlives each step) and steps —
 /// formatting times, hashing keys and copying strings no longer wait on SQLite's thread.
 package struct EncodedCalls: Sendable {

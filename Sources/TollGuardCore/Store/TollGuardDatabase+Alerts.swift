@@ -4,7 +4,9 @@ import GRDB
 extension TollGuardDatabase {
     /// Stores a run's drafts: each one updates the alert it continues — same rule, subject and
     /// window, overlapping in time within the rule's merge gap, whatever its state — or opens
-    /// a new one; drafts a false positive suppresses are dropped. Re-applying the same drafts
+    /// a new one; drafts a false positive suppresses are dropped.
+    ///
+    /// Re-applying the same drafts
     /// changes nothing.
     package func apply(
         _ drafts: [AlertDraft], summarizer: AlertSummarizer, evidenceLimit: Int, now: Date = Date()
@@ -284,7 +286,9 @@ extension TollGuardDatabase {
     package func alertLogLines(id: Int64) throws -> [EvidenceLogLine] {
         try writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT file, line, at_utc, text FROM alert_log_lines WHERE alert_id = ? ORDER BY at_utc, file, line",
+                db,
+                sql:
+                    "SELECT file, line, at_utc, text FROM alert_log_lines WHERE alert_id = ? ORDER BY at_utc, file, line",
                 arguments: [id]
             ).map { row in
                 EvidenceLogLine(
@@ -310,7 +314,9 @@ extension TollGuardDatabase {
         }
     }
 
-    /// Moves an alert to `state`, recording who, when and why. Marking it a false positive also
+    /// Moves an alert to `state`, recording who, when and why.
+    ///
+    /// Marking it a false positive also
     /// keeps its rule quiet for its subject from the alert's first call until `suppressFor` after now.
     package func setAlertState(
         id: Int64, to state: AlertState, actor: String, comment: String?, suppressFor: TimeInterval, now: Date = Date()

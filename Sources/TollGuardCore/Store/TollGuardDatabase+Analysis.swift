@@ -13,6 +13,7 @@ package struct QuotaEntry: Sendable, Hashable {
 
 extension TollGuardDatabase {
     /// Calls that started in `[from, to)`, in order of start, as the analyzers see them.
+    ///
     /// Reads straight from SQLite's columns: one pass, no per-row `Row` boxing.
     package func forEachObservedCall(
         from: Date, to: Date, _ body: (ObservedCall) throws -> Void
@@ -78,7 +79,9 @@ extension TollGuardDatabase {
         return CivilTime.parseUTC(bytes: UnsafeBufferPointer(start: pointer, count: count))
     }
 
-    /// Spend per account of calls that started in `[from, to)`, largest first. A caller of one of
+    /// Spend per account of calls that started in `[from, to)`, largest first.
+    ///
+    /// A caller of one of
     /// `publicContexts` whose account is only its caller ID is a `.caller`, apart from the account
     /// of the same name (the rule of `Subject.account(_:callerNumber:context:publicContexts:)`).
     package func spendByAccount(from: Date, to: Date, publicContexts: [String], limit: Int? = nil) throws -> [(
@@ -143,6 +146,7 @@ extension TollGuardDatabase {
     }
 
     /// All quotas, by account.
+    ///
     /// The daily quotas in micro-units by account, as the engine takes them.
     package func quotaTable() throws -> [String: Int64] {
         Dictionary(try quotas().map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })

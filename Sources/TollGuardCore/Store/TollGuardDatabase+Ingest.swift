@@ -42,6 +42,7 @@ extension TollGuardDatabase {
     }
 
     /// Records that `path` (content `fingerprint`) is being ingested as `format`; returns its id.
+    ///
     /// `restart` clears a checkpoint that no longer matches the file.
     package func registerFile(
         fingerprint: String, path: String, format: CDRFormat, compressed: Bool, restart: Bool
@@ -64,12 +65,15 @@ extension TollGuardDatabase {
                         WHERE fingerprint = ?
                         """, arguments: [fingerprint])
             }
-            return try Int64.fetchOne(db, sql: "SELECT id FROM ingested_files WHERE fingerprint = ?", arguments: [fingerprint]) ?? 0
+            return try Int64.fetchOne(
+                db, sql: "SELECT id FROM ingested_files WHERE fingerprint = ?", arguments: [fingerprint]) ?? 0
         }
     }
 
     /// Writes a batch and moves the file's checkpoint, all in one transaction, so a crash
-    /// leaves either the whole batch or none of it. `dayKeys` is the run's cache of stored keys,
+    /// leaves either the whole batch or none of it.
+    ///
+    /// `dayKeys` is the run's cache of stored keys,
     /// kept from batch to batch.
     package func commit(
         _ batch: IngestBatch, fileID: Int64, path: String, format: CDRFormat, dayKeys: StoredDayKeys? = nil
@@ -108,7 +112,9 @@ extension TollGuardDatabase {
     /// Keeps rows of a followed CDR file (`serve`'s `[cdr_tail]`) that could not be read, as
     /// ingest keeps a file's: in `rejected_rows`, under the `ingested_files` row of the file's
     /// content (`fingerprint`, as ingest names it — a later `ingest` of the rotated file finds the
-    /// same rows). A row read again after a restart is not added twice; returns how many were new.
+    /// same rows).
+    ///
+    /// A row read again after a restart is not added twice; returns how many were new.
     @discardableResult
     package func recordRejectedRows(
         _ rows: [RejectedRow], followedFile path: String, fingerprint: String, format: CDRFormat
@@ -122,8 +128,9 @@ extension TollGuardDatabase {
                     VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, last_ingested_utc = excluded.last_ingested_utc
                     """, arguments: [fingerprint, path, format.rawValue, now, now])
-            let fileID = try Int64.fetchOne(
-                db, sql: "SELECT id FROM ingested_files WHERE fingerprint = ?", arguments: [fingerprint]) ?? 0
+            let fileID =
+                try Int64.fetchOne(
+                    db, sql: "SELECT id FROM ingested_files WHERE fingerprint = ?", arguments: [fingerprint]) ?? 0
             let added = try Self.insertRejected(rows, fileID: fileID, path: path, db)
             try db.execute(
                 sql: "UPDATE ingested_files SET rejected = rejected + ? WHERE id = ?", arguments: [added, fileID])
@@ -133,7 +140,8 @@ extension TollGuardDatabase {
 
     /// Inserts `rows` into `rejected_rows` (a line already there is left as it is); returns how
     /// many were new.
-    private static func insertRejected(_ rows: [RejectedRow], fileID: Int64, path: String, _ db: Database) throws -> Int {
+    private static func insertRejected(_ rows: [RejectedRow], fileID: Int64, path: String, _ db: Database) throws -> Int
+    {
         guard !rows.isEmpty else { return 0 }
         let now = CivilTime.utcText(Date())
         let statement = try db.cachedStatement(
@@ -156,7 +164,9 @@ extension TollGuardDatabase {
 
     /// Stores calls that come from no file (live events, CDR posts, tests), deduplicated as ingest
     /// does; `source` goes in `calls.source_format` (`fs-event-socket`, `fs-json-cdr`, a format name).
-    package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], source: String) throws -> BatchOutcome {
+    package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], source: String) throws
+        -> BatchOutcome
+    {
         var encoded = EncodedCalls()
         encoded.reserveCapacity(calls.count)
         for call in calls { encoded.append(call.record, destination: call.destination, line: nil) }
@@ -250,10 +260,13 @@ struct CallInsertStatement {
         }
         // The slot is taken: the same call, or (rarely) another key with the same day and hash.
         if try storedKey(under: slots.own, is: calls, index, base) == true { return false }
-        let collidedBefore = try firstRow(collided, bind: { handle in
-            let (key, count) = calls.dedupKey(of: index, base: base)
-            sqlite3_bind_text(handle, 1, key, Int32(count), nil)  // SQLITE_STATIC: the buffer outlives the step
-        }) { _ in true }
+        let collidedBefore = try firstRow(
+            collided,
+            bind: { handle in
+                let (key, count) = calls.dedupKey(of: index, base: base)
+                sqlite3_bind_text(handle, 1, key, Int32(count), nil)  // SQLITE_STATIC: the buffer outlives the step
+            }
+        ) { _ in true }
         if collidedBefore == true { return false }
         return try step(calls, index, base: base, keyHash: nil)
     }
@@ -334,4 +347,3 @@ struct CallInsertStatement {
         }
     }
 }
-

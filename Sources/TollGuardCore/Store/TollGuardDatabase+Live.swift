@@ -28,7 +28,8 @@ extension TollGuardDatabase {
     package func record(_ kill: CallKill) throws {
         try writer.write { db in
             try db.execute(
-                sql: "INSERT INTO call_kills (uuid, account, reason, at_utc, reply, call_time_utc) VALUES (?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO call_kills (uuid, account, reason, at_utc, reply, call_time_utc) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
                     kill.uuid, kill.account, kill.reason, CivilTime.utcText(kill.at), kill.reply,
                     kill.callTime.map(CivilTime.utcText),
@@ -57,7 +58,9 @@ extension TollGuardDatabase {
     /// The accounts with a suspension in force.
     package func suspendedAccounts() throws -> Set<String> {
         try writer.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT DISTINCT account FROM suspensions WHERE enforced = 1 AND lifted_utc IS NULL"))
+            Set(
+                try String.fetchAll(
+                    db, sql: "SELECT DISTINCT account FROM suspensions WHERE enforced = 1 AND lifted_utc IS NULL"))
         }
     }
 }

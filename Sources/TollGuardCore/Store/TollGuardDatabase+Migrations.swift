@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 
 extension TollGuardDatabase {
-    /// The schema's history. A shipped migration is never edited; changes are new migrations.
+    /// The schema's history.
+    ///
+    /// A shipped migration is never edited; changes are new migrations.
     package static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-calls-ingest") { db in
@@ -316,7 +318,9 @@ extension TollGuardDatabase {
     }
 
     /// `calls.key_hash` was a plain 64-bit hash of the dedup key; it is now day-first
-    /// (`CallKeyHash`). Stored calls move to the new values in chunks; a call whose new value is
+    /// (`CallKeyHash`).
+    ///
+    /// Stored calls move to the new values in chunks; a call whose new value is
     /// taken keeps a NULL hash, which the partial index on `dedup_key` finds, as on insert.
     private static func rehashCallKeys(_ db: Database) throws {
         // Negative ids first, so no new value meets an old one still in place.

@@ -5,13 +5,15 @@ import GRDB
 /// one delivery per subscribed hook, and stay until delivered or given up.
 extension TollGuardDatabase {
     /// Queues `event` for every hook that receives it; returns how many deliveries were queued.
+    ///
     /// Nothing is stored when no hook receives it.
     @discardableResult
     static func enqueue(_ event: HookEvent, hooks: [HookSettings], now: Date, _ db: Database) throws -> Int {
         let receivers = hooks.filter { $0.receives(event.type, severity: event.severity) }
         guard !receivers.isEmpty else { return 0 }
         try db.execute(
-            sql: "INSERT INTO hook_events (id, type, subject_type, subject, created_utc, payload) VALUES (?, ?, ?, ?, ?, ?)",
+            sql:
+                "INSERT INTO hook_events (id, type, subject_type, subject, created_utc, payload) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [
                 event.id, event.type.rawValue, event.subject.type.rawValue, event.subject.value, CivilTime.utcText(now),
                 try event.payload(),
@@ -29,7 +31,9 @@ extension TollGuardDatabase {
         return receivers.count
     }
 
-    /// Claims up to `limit` due deliveries after id `after` for `lease` seconds, oldest first. A delivery whose hook
+    /// Claims up to `limit` due deliveries after id `after` for `lease` seconds, oldest first.
+    ///
+    /// A delivery whose hook
     /// has an earlier pending delivery for the same subject waits for it, so a hook never sees an
     /// account's `unsuspend` before its `suspend`. Another process claiming meanwhile gets others.
     package func claimDueDeliveries(
@@ -98,7 +102,9 @@ extension TollGuardDatabase {
                     """,
                 arguments: [
                     delivery.id, nowText, attempt.outcome.rawValue, attempt.status,
-                    Int(attempt.duration.components.seconds * 1000 + attempt.duration.components.attoseconds / 1_000_000_000_000_000),
+                    Int(
+                        attempt.duration.components.seconds * 1000 + attempt.duration.components.attoseconds
+                            / 1_000_000_000_000_000),
                     attempt.output, attempt.error,
                 ])
         }
@@ -151,6 +157,7 @@ extension TollGuardDatabase {
     }
 
     /// Makes failed deliveries (or only `ids`) and pending ones due now; returns how many.
+    ///
     /// A failed delivery gets one more attempt each time.
     @discardableResult
     package func requeueDeliveries(ids: [Int64]? = nil, now: Date) throws -> Int {

@@ -16,7 +16,8 @@ extension TollGuardDatabase {
             for entry in deck.entries {
                 try insert.execute(arguments: [
                     entry.prefix, entry.destination, entry.ratePerMinuteMicros, entry.connectFeeMicros,
-                    entry.billing.description, entry.currency, entry.effectiveFrom.map(CivilTime.utcText), now, sourcePath,
+                    entry.billing.description, entry.currency, entry.effectiveFrom.map(CivilTime.utcText), now,
+                    sourcePath,
                 ])
             }
         }
@@ -98,7 +99,9 @@ extension TollGuardDatabase {
 
 extension TollGuardDatabase {
     /// Classifies and prices stored calls again (after a rate deck or dial plan change), from
-    /// `from` on or all of them, in batches of `batchSize` calls per transaction. Returns the count.
+    /// `from` on or all of them, in batches of `batchSize` calls per transaction.
+    ///
+    /// Returns the count.
     package func reprice(with rater: DestinationRater, from: Date? = nil, batchSize: Int = 20_000) throws -> Int {
         let start = from.map(CivilTime.utcText) ?? ""
         var lastID: Int64 = 0
@@ -121,7 +124,8 @@ extension TollGuardDatabase {
                         WHERE id = ?
                         """)
                 for row in rows {
-                    let startedAt = CivilTime.parseUTC(dateOrDateTime: row[4] as String) ?? Date(timeIntervalSince1970: 0)
+                    let startedAt =
+                        CivilTime.parseUTC(dateOrDateTime: row[4] as String) ?? Date(timeIntervalSince1970: 0)
                     let rated = rater.rate(destination: row[1], context: row[2], billsec: row[3], startedAt: startedAt)
                     let classification = rated.classification
                     try update.execute(arguments: [

@@ -89,7 +89,9 @@ extension TollGuardDatabase {
         }
     }
 
-    /// Suspends `account` by hand. An account already suspended stays as it is and no hook runs again.
+    /// Suspends `account` by hand.
+    ///
+    /// An account already suspended stays as it is and no hook runs again.
     /// The account's open alerts are attached as the evidence.
     package func suspend(
         account: String, reason: String, until: Date?, actor: String, settings: ActionSettings, now: Date = Date()
@@ -243,7 +245,9 @@ extension TollGuardDatabase {
                 SELECT call_key, number, region, cost_micros FROM alert_calls
                 WHERE alert_id IN (\(alertIDs.map(String.init).joined(separator: ", "))) ORDER BY at_utc, call_key
                 """
-        ).map { row in (key: row[0] as String, number: row[1] as String, region: row[2] as String?, costMicros: row[3] as Int64) }
+        ).map { row in
+            (key: row[0] as String, number: row[1] as String, region: row[2] as String?, costMicros: row[3] as Int64)
+        }
         return HookEvent.Figures(calls: calls, currency: currency)
     }
 }

@@ -46,7 +46,9 @@ package struct CSVTable: Sendable {
                 let line = UnsafeBufferPointer(rebasing: all[lineStart..<lineEnd])
                 lineStart = next
                 var first = 0
-                while first < line.count, line[first] == UInt8(ascii: " ") || line[first] == UInt8(ascii: "\t") { first += 1 }
+                while first < line.count, line[first] == UInt8(ascii: " ") || line[first] == UInt8(ascii: "\t") {
+                    first += 1
+                }
                 if first == line.count || line[first] == UInt8(ascii: "#") { continue }
                 _ = splitter.split(line, into: &ranges)
                 let fields: [String] = ranges.map { range in

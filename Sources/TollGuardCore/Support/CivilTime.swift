@@ -106,7 +106,8 @@ extension CivilTime {
         else { return nil }
         var seconds = 0
         if bytes.count > 10 {
-            guard bytes.count == 16 || bytes.count == 19, bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"),
+            guard bytes.count == 16 || bytes.count == 19,
+                bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"),
                 bytes[13] == UInt8(ascii: ":"), let hour = number(11..<13), let minute = number(14..<16), hour < 24,
                 minute < 60
             else { return nil }

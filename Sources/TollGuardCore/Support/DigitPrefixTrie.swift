@@ -1,5 +1,7 @@
 /// Digit prefixes (E.164, no `+`) → the items listed under each, for longest-prefix lookups:
-/// rate deck prices and IRSF hotspot prefixes. One array read per digit, no hashing.
+/// rate deck prices and IRSF hotspot prefixes.
+///
+/// One array read per digit, no hashing.
 struct DigitPrefixTrie: Sendable {
     /// `children[node * 10 + digit]` is the next node; 0 = none (node 0 is the root).
     private var children = [Int32](repeating: 0, count: 10)

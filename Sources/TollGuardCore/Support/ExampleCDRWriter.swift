@@ -26,10 +26,14 @@ package struct ExampleCDRWriter {
         random.int(0...max(1, bound) - 1)
     }
 
-    private static let names = ["Alice Meyer", "Bob Jones", "Carla Diaz", "Dev Patel", "Eve Novak", "Farid Haddad",
-        "Grace Lee", "Hugo Martin", "Ines Costa", "Jon Berg"]
-    private static let international = ["011442079460018", "011493012345678", "011331234567890", "0113912345678",
-        "011525512345678", "0118613912345678", "011919812345678"]
+    private static let names = [
+        "Alice Meyer", "Bob Jones", "Carla Diaz", "Dev Patel", "Eve Novak", "Farid Haddad",
+        "Grace Lee", "Hugo Martin", "Ines Costa", "Jon Berg",
+    ]
+    private static let international = [
+        "011442079460018", "011493012345678", "011331234567890", "0113912345678",
+        "011525512345678", "0118613912345678", "011919812345678",
+    ]
 
     /// Appends `count` rows to `output`.
     package mutating func appendRows(_ count: Int, to output: inout [UInt8]) {

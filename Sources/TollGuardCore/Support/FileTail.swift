@@ -29,7 +29,9 @@ package struct TailPosition: Sendable, Hashable, Codable {
 /// Follows one growing file across rotations: a file renamed away (logrotate, `cdr_csv`'s
 /// `rotate`, FreeSWITCH `fsctl send_sighup`, Asterisk `logger rotate`) is read to its end before
 /// the new file at the path is read from its start; a file truncated in place (`copytruncate`) is
-/// read again from its start. What reads the lines is the caller's (`read`), so a log scanner
+/// read again from its start.
+///
+/// What reads the lines is the caller's (`read`), so a log scanner
 /// can join broken records and a CDR reader can decode rows; ``FileTail`` keeps the position.
 package final class FileTail {
     /// How a poll's reading went: where the next one resumes.
@@ -50,7 +52,9 @@ package final class FileTail {
         skipExisting = position == nil && startAtEnd
     }
 
-    /// Reads what the file gained since the last poll. `read` gets the reader placed at the
+    /// Reads what the file gained since the last poll.
+    ///
+    /// `read` gets the reader placed at the
     /// resume point, `following` (false when finishing a file rotated away: its last line is
     /// complete even without a newline) and whether this is a new file (a rotation or
     /// truncation happened: per-file state starts again); it returns where it stopped.
@@ -106,7 +110,8 @@ package final class FileTail {
 
     private func tailMatches(_ reader: ByteLineReader) -> Bool {
         position.tail.isEmpty
-            || reader.peek(at: position.offset - Int64(position.tail.count), count: position.tail.count) == position.tail
+            || reader.peek(at: position.offset - Int64(position.tail.count), count: position.tail.count)
+                == position.tail
     }
 
     private func remember(_ reader: ByteLineReader) {

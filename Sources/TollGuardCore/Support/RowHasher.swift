@@ -1,5 +1,7 @@
 /// A 128-bit non-cryptographic hash (MurmurHash3, x64 128-bit variant) used for dedup keys of
-/// rows that carry no call id and for file fingerprints. Stable across runs and platforms.
+/// rows that carry no call id and for file fingerprints.
+///
+/// Stable across runs and platforms.
 package enum RowHasher {
     /// The hash of `bytes` as 32 lower-case hex digits.
     package static func hex(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0x746f_6c6c) -> String {

@@ -11,9 +11,11 @@ import TollGuardTestSupport
     @Test func aHookGetsAnAccountsUnsuspendOnlyAfterItsSuspend() throws {
         let database = try TollGuardDatabase.inMemory()
         let now = AlertSeeds.start
-        _ = try database.suspend(account: "1001", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
+        _ = try database.suspend(
+            account: "1001", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
         _ = try database.unsuspend(account: "1001", comment: nil, actor: "a", settings: Self.settings, now: now)
-        _ = try database.suspend(account: "1002", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
+        _ = try database.suspend(
+            account: "1002", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
 
         let claimed = try database.claimDueDeliveries(now: now, lease: 60, limit: 10)
         #expect(claimed.map(\.eventType) == [.suspend, .suspend])
@@ -54,7 +56,8 @@ import TollGuardTestSupport
 
         let database = try TollGuardDatabase.inMemory()
         var now = AlertSeeds.start
-        _ = try database.suspend(account: "1001", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
+        _ = try database.suspend(
+            account: "1001", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
         let failure = DeliveryAttempt(outcome: .failed, status: nil, duration: .seconds(1), error: "refused")
         for wait in [0.0, 10, 20] {
             now = now.addingTimeInterval(wait)
@@ -70,7 +73,8 @@ import TollGuardTestSupport
         #expect(try database.claimDueDeliveries(now: now, lease: 60).count == 1)
 
         // A refusal for good is failed at once.
-        _ = try database.suspend(account: "1002", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
+        _ = try database.suspend(
+            account: "1002", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
         let claimed = try #require(try database.claimDueDeliveries(now: now, lease: 60).first)
         try database.record(
             DeliveryAttempt(outcome: .rejected, status: 404, duration: .zero, error: "HTTP 404"), for: claimed,

@@ -25,7 +25,8 @@ import TollGuardTestSupport
 
     @Test func thePolicySuspendsOnTheRulesAndSeveritiesItNamesOnly() throws {
         let database = try TollGuardDatabase.inMemory()
-        let quota = try AlertSeeds.store(database, rule: .dailyQuota, severity: .high, subject: Subject(.account, "1001"))
+        let quota = try AlertSeeds.store(
+            database, rule: .dailyQuota, severity: .high, subject: Subject(.account, "1001"))
         try AlertSeeds.store(database, rule: .dailyQuota, severity: .warning, subject: Subject(.account, "1002"))
         try AlertSeeds.store(database, rule: .velocity, severity: .critical, subject: Subject(.account, "1003"))
         try AlertSeeds.store(
@@ -107,15 +108,17 @@ import TollGuardTestSupport
     @Test func aSuspendedAccountIsNotSuspendedTwiceAndUnsuspendingRunsTheUnsuspendHooks() throws {
         let database = try TollGuardDatabase.inMemory()
         let settings = Self.settings(rules: ["daily_quota": .high])
-        guard case .suspended(let made) = try database.suspend(
-            account: "1001", reason: "caller reported fraud", until: nil, actor: "alice", settings: settings)
+        guard
+            case .suspended(let made) = try database.suspend(
+                account: "1001", reason: "caller reported fraud", until: nil, actor: "alice", settings: settings)
         else {
             Issue.record("the first suspend did not suspend")
             return
         }
         #expect(made.actor == "alice")
-        guard case .alreadySuspended(let same) = try database.suspend(
-            account: "1001", reason: "again", until: nil, actor: "bob", settings: settings)
+        guard
+            case .alreadySuspended(let same) = try database.suspend(
+                account: "1001", reason: "again", until: nil, actor: "bob", settings: settings)
         else {
             Issue.record("the second suspend suspended again")
             return

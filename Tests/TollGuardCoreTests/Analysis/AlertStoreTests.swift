@@ -16,7 +16,7 @@ import TollGuardTestSupport
         let plan = try NumberingPlan.builtIn.get()
         let deck = try RateDeck.parse(ReferenceData.embedded.table("ratedeck-example.csv"), defaultCurrency: "USD")
         let rater = try configuration.destinationRater(plan: plan, deck: deck)
-        let day = CivilTime.parseUTC(dateOrDateTime: "2026-11-20 05:00")!  // local midnight in New York
+        let day = Self.dayStart  // local midnight in New York
         var calls: [(record: CallRecord, destination: CallDestination?)] = []
         func add(_ id: String, _ account: String, _ dialed: String, at minutes: Double, talk: Int) {
             let start = day.addingTimeInterval(minutes * 60)
@@ -42,8 +42,8 @@ import TollGuardTestSupport
         return (database, run)
     }
 
-    static let dayStart = CivilTime.parseUTC(dateOrDateTime: "2026-11-20 05:00")!
-    static let dayEnd = CivilTime.parseUTC(dateOrDateTime: "2026-11-21 05:00")!
+    static let dayStart = Date(timeIntervalSince1970: 1_795_150_800)  // 2026-11-20 05:00 UTC
+    static let dayEnd = Date(timeIntervalSince1970: 1_795_237_200)  // 2026-11-21 05:00 UTC
 
     @Test func analyzingTheSameDayTwiceOrOverlappingWindowsAddsNoAlerts() throws {
         let (database, run) = try Self.storedNight()

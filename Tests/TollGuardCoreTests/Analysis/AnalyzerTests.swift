@@ -301,7 +301,9 @@ import TollGuardTestSupport
     }
 
     /// An honest outbound call centre: 40 agents, 8 hours, 90 national calls an hour each, a third
-    /// unanswered, to numbers from a call list, all through one trunk and one IP. Loud, but nothing at `high` or above —
+    /// unanswered, to numbers from a call list, all through one trunk and one IP.
+    ///
+    /// Loud, but nothing at `high` or above —
     /// with the built-in limits, and silent once configured as a group.
     @Test func anHonestCallCentreRaisesNothingHigh() throws {
         var factory = CallFactory()

@@ -21,7 +21,8 @@ import TollGuardCore
         let events = try frames.map { try ESLEvent(frame: $0) }
         let names = events.map(\.name)
         // The damaged frame is a HEARTBEAT: every other one is read.
-        let heartbeatsSent = String(decoding: bytes, as: UTF8.self).components(separatedBy: "Event-Name: HEARTBEAT\n").count - 1
+        let heartbeatsSent =
+            String(decoding: bytes, as: UTF8.self).components(separatedBy: "Event-Name: HEARTBEAT\n").count - 1
         #expect(names.filter { $0 == "HEARTBEAT" }.count == heartbeatsSent - 1)
         #expect(names.contains("CHANNEL_CREATE") && names.contains("CHANNEL_HANGUP_COMPLETE"))
         // The frames after the damage are intact: the hangup decodes as its separate capture does.
@@ -103,7 +104,8 @@ import TollGuardCore
         #expect(event.headers["FreeSWITCH-IPv6"] == "2001:0:5ef5:79fd:1c45:341e:53ef:cd79")
         #expect(event.date == Date(timeIntervalSince1970: 1_420_557_162))
 
-        let text = "Event-Name: CUSTOM\nvariable_x: _undef_\nvariable_list: ARRAY%3A%3A3%7C%3Asupplier2%7C%3Afoo%20bar\n"
+        let text =
+            "Event-Name: CUSTOM\nvariable_x: _undef_\nvariable_list: ARRAY%3A%3A3%7C%3Asupplier2%7C%3Afoo%20bar\n"
             + "Hangup-Cause: NORMAL_CLEARING\nHangup-Cause: SECOND\nvariable_name: Jos%C3%A9%FF\nContent-Length: 5\n\nhello"
         let custom = ESLEvent.plain(Array(text.utf8))
         #expect(custom.headers["variable_x"] == "")
@@ -121,7 +123,8 @@ import TollGuardCore
     }
 
     @Test func jsonEvents() throws {
-        let json = #"{"Event-Name":"CHANNEL_ANSWER","Unique-ID":"u-1","Caller-Caller-ID-Name":"A B","variable_list":["x","y"],"_body":"b"}"#
+        let json =
+            #"{"Event-Name":"CHANNEL_ANSWER","Unique-ID":"u-1","Caller-Caller-ID-Name":"A B","variable_list":["x","y"],"_body":"b"}"#
         let frame = ESLFrame(headers: ESLHeaders([("Content-Type", "text/event-json")]), body: Array(json.utf8))
         let event = try ESLEvent(frame: frame)
         #expect(event.name == "CHANNEL_ANSWER")

@@ -34,7 +34,9 @@ import TollGuardTestSupport
     /// the event path counts it against `user_name`, not against the caller ID it sends.
     @Test func withoutAnAccountCodeTheUserIsTheAccount() throws {
         let list = try FreeSWITCHChannelList(
-            json: #"{"row_count":1,"rows":[{"uuid":"u1","direction":"inbound","created_epoch":"1795000000","cid_num":"+4930123","dest":"011252615550101","presence_id":"1005@pbx1.example.com","callstate":"RINGING","accountcode":""}]}"#)
+            json:
+                #"{"row_count":1,"rows":[{"uuid":"u1","direction":"inbound","created_epoch":"1795000000","cid_num":"+4930123","dest":"011252615550101","presence_id":"1005@pbx1.example.com","callstate":"RINGING","accountcode":""}]}"#
+        )
         #expect(list.liveCalls(at: Date()).map(\.account) == ["1005"])
         #expect(list.liveCalls(at: Date()).map(\.callerNumber) == ["+4930123"])
     }
@@ -42,7 +44,10 @@ import TollGuardTestSupport
     @Test func anEmptySwitchAndAnswersThatAreNoList() throws {
         #expect(try FreeSWITCHChannelList(json: "{\"row_count\":0}\n").rows.isEmpty)
         #expect(try FreeSWITCHChannelList(json: "{\n\t\"row_count\":\t0\n}").liveCalls(at: Date()).isEmpty)
-        for body in ["-ERR show Command not found!\n", "", "uuid,direction\n", "{\"rows\":[]}", "{\"row_count\":2,\"rows\":[{\"uuid\":\"x\"}]}"] {
+        for body in [
+            "-ERR show Command not found!\n", "", "uuid,direction\n", "{\"rows\":[]}",
+            "{\"row_count\":2,\"rows\":[{\"uuid\":\"x\"}]}",
+        ] {
             #expect(throws: FreeSWITCHChannelList.ReadError.self, "\(body.debugDescription)") {
                 try FreeSWITCHChannelList(json: body)
             }

@@ -63,13 +63,16 @@ import TollGuardTestSupport
         let received = try ESLEvent(frame: ESLFrameParser.frames(in: hangup.plainFrame.wireBytes)[0])
         let record = try #require(FreeSWITCHChannel.record(received.headers))
         #expect(record.dedupKey == call.dedupKey)
-        #expect(record.startedAt == call.startedAt && record.answeredAt == call.answeredAt && record.endedAt == call.endedAt)
+        #expect(
+            record.startedAt == call.startedAt && record.answeredAt == call.answeredAt && record.endedAt == call.endedAt
+        )
         #expect(record.billsec == 60 && record.disposition == .answered && record.callerName == "Reception")
         #expect(try database.store([(record, nil)], source: "fs-event-socket").inserted == 1)
 
         // The same call in the nightly mod_cdr_csv file (the `example` template, site in UTC).
         let folder = try TemporaryDirectory()
-        let row = #""Reception","1001","011441632960961","default","2026-11-18 11:06:40","2026-11-18 11:06:44","#
+        let row =
+            #""Reception","1001","011441632960961","default","2026-11-18 11:06:40","2026-11-18 11:06:44","#
             + #""2026-11-18 11:07:44","64","60","NORMAL_CLEARING","5f2b6c1e-0d8a-4c47-9e1b-2a7f3c9d4e10","","1001","PCMU","PCMU""#
         let path = try folder.write("Master.csv", text: row + "\n")
         var options = IngestOptions(timeZone: .named("UTC"))

@@ -23,7 +23,8 @@ import TollGuardTestSupport
             return CallRecord(
                 dedupKey: "burst-\(index)", callID: "burst-\(index)", account: account, callerNumber: account,
                 destination: "01125261\(String(format: "%07d", index))", context: "default", sourceIP: "203.0.113.9",
-                startedAt: started, answeredAt: started.addingTimeInterval(2), endedAt: started.addingTimeInterval(1802),
+                startedAt: started, answeredAt: started.addingTimeInterval(2),
+                endedAt: started.addingTimeInterval(1802),
                 duration: 1802, billsec: 1800, disposition: .answered, hangupCause: "NORMAL_CLEARING")
         }
     }
@@ -61,7 +62,8 @@ import TollGuardTestSupport
         let now = Self.start.addingTimeInterval(60)
         let up = calls[1...].map { call in
             LiveCall(
-                uuid: call.callID, account: call.account, callerNumber: call.callerNumber, destination: call.destination,
+                uuid: call.callID, account: call.account, callerNumber: call.callerNumber,
+                destination: call.destination,
                 context: call.context, sourceIP: call.sourceIP, startedAt: call.startedAt, answeredAt: now)
         }
         let resync = monitor.resync(with: up, at: now)
@@ -115,7 +117,9 @@ import TollGuardTestSupport
         // delivered 5 s after the answer (the event's own date is not the answer time).
         var late = ESLHeaders()
         for field in events[1].event.headers.all {
-            let value = field.name == "Event-Date-Timestamp" ? String(Int64(call.answeredAt!.timeIntervalSince1970 + 5) * 1_000_000) : field.value
+            let value =
+                field.name == "Event-Date-Timestamp"
+                ? String(Int64(call.answeredAt!.timeIntervalSince1970 + 5) * 1_000_000) : field.value
             late.append(name: field.name, value: value)
         }
         let step = monitor.handle(ESLEvent(headers: late))
@@ -147,12 +151,14 @@ import TollGuardTestSupport
     @Test func completedCallsMatchTheirRecordsAndLiveAgreesWithReplay() throws {
         var monitor = try Self.monitor(quotas: ["1001": Money.micros(20)])
         var writer = FreeSWITCHEventWriter()
-        let calls = Self.burst(4) + Self.burst(3, account: "2002").map {
-            var call = $0
-            call.dedupKey = "other-" + call.dedupKey
-            call.callID = call.dedupKey
-            return call
-        }
+        let calls =
+            Self.burst(4)
+            + Self.burst(3, account: "2002").map {
+                var call = $0
+                call.dedupKey = "other-" + call.dedupKey
+                call.callID = call.dedupKey
+                return call
+            }
         var liveFindings: [Finding] = []
         var stored: [CallRecord] = []
         for timed in writer.stream(calls, heartbeatSeconds: 7200) {

@@ -7,8 +7,11 @@ import TollGuardTestSupport
 @Suite struct AsteriskMasterCSVTests {
     private func rows(_ fixture: String) throws -> (FileIngestSummary, [Row]) {
         let database = try TollGuardDatabase.inMemory()
-        let summary = try CDRFileIngester.forTests(database, zone: "Europe/Berlin").ingest(path: FixtureFiles.path(fixture))
-        return (summary, try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM calls ORDER BY id") })
+        let summary = try CDRFileIngester.forTests(database, zone: "Europe/Berlin").ingest(
+            path: FixtureFiles.path(fixture))
+        return (
+            summary, try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM calls ORDER BY id") }
+        )
     }
 
     @Test func eighteenColumns() throws {
@@ -65,10 +68,13 @@ import TollGuardTestSupport
     @Test func headerAliasesAndOffsets() throws {
         let database = try TollGuardDatabase.inMemory()
         var options = IngestOptions(timeZone: .named("America/New_York"))
-        options.columnMap = ["call_id": "CallUUID", "account": "Ext", "destination": "Dialed", "start": "Started",
+        options.columnMap = [
+            "call_id": "CallUUID", "account": "Ext", "destination": "Dialed", "start": "Started",
             "answer": "Answered", "end": "Ended", "billsec": "Billable", "disposition": "Result", "source_ip": "SrcIP",
-            "trunk": "Carrier"]
-        let summary = try CDRFileIngester(database: database, options: options).ingest(path: FixtureFiles.path("generic.csv"))
+            "trunk": "Carrier",
+        ]
+        let summary = try CDRFileIngester(database: database, options: options).ingest(
+            path: FixtureFiles.path("generic.csv"))
         #expect(summary.format == .csv)
         #expect(summary.inserted == 2)
         let rows = try database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM calls ORDER BY id") }
@@ -122,7 +128,8 @@ import TollGuardTestSupport
         // is read on from its checkpoint.
         #expect(try ingester.ingest(path: tuesday).inserted == 0)
         #expect(try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM rejected_rows") } == 2)
-        try appendToFile(Array("m-4,1003,2125550103,2026-03-29T11:00:00Z,2026-03-29T11:01:00Z,60,ANSWERED\n".utf8), path: monday)
+        try appendToFile(
+            Array("m-4,1003,2125550103,2026-03-29T11:00:00Z,2026-03-29T11:01:00Z,60,ANSWERED\n".utf8), path: monday)
         let grown = try ingester.ingest(path: monday)
         #expect(grown.resumedAfterLine == 4 && grown.inserted == 1)
     }

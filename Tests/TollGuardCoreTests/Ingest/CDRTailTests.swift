@@ -22,7 +22,7 @@ import TollGuardTestSupport
     }
 
     static func create(_ path: String) {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil), "could not create \(path)")
     }
 
     static func callIDs(_ tail: CDRTail) throws -> [String] {
@@ -85,12 +85,18 @@ import TollGuardTestSupport
         // Kept as ingest keeps it, under the file's content: ingesting the same file later adds
         // no second record of that row.
         let format = try #require(tail.format)
-        #expect(try database.recordRejectedRows(rows.rejected.map(\.row), followedFile: path, fingerprint: rows.rejected[0].file, format: format) == 1)
-        #expect(try database.recordRejectedRows(rows.rejected.map(\.row), followedFile: path, fingerprint: rows.rejected[0].file, format: format) == 0)
+        #expect(
+            try database.recordRejectedRows(
+                rows.rejected.map(\.row), followedFile: path, fingerprint: rows.rejected[0].file, format: format) == 1)
+        #expect(
+            try database.recordRejectedRows(
+                rows.rejected.map(\.row), followedFile: path, fingerprint: rows.rejected[0].file, format: format) == 0)
         let ingested = try CDRFileIngester.forTests(database).ingest(path: path)
         #expect(ingested.rejected == 1)
         let kept = try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT f.rejected, r.path, r.line FROM rejected_rows r JOIN ingested_files f ON f.id = r.file_id")
+            try Row.fetchAll(
+                db,
+                sql: "SELECT f.rejected, r.path, r.line FROM rejected_rows r JOIN ingested_files f ON f.id = r.file_id")
         }
         #expect(kept.map { "\($0[0] as Int) \($0[1] as String):\($0[2] as Int)" } == ["1 \(path):4"])
 
@@ -99,7 +105,8 @@ import TollGuardTestSupport
         try FileManager.default.moveItem(atPath: path, toPath: path + ".2")
         Self.create(path)
         let replaced = try Self.append(6, to: path, writer: &writer)
-        tail = CDRTail(path: path, format: .auto, timeZone: utc, resumingAt: try database.followPositions(.cdrCSV)[path])
+        tail = CDRTail(
+            path: path, format: .auto, timeZone: utc, resumingAt: try database.followPositions(.cdrCSV)[path])
         #expect(try Self.callIDs(tail) == replaced)
         written += replaced
         #expect(Set(written).count == written.count)

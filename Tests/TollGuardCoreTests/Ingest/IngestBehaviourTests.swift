@@ -31,16 +31,22 @@ import TollGuardTestSupport
         #expect(summary.rejected == 6)
 
         let rejected = try database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT line, reason_code, column_number, raw_row FROM rejected_rows ORDER BY line")
+            try Row.fetchAll(
+                db, sql: "SELECT line, reason_code, column_number, raw_row FROM rejected_rows ORDER BY line")
         }
         let kinds = rejected.map { "\($0["line"] as Int):\($0["reason_code"] as String)" }
-        #expect(kinds == ["2:column_count", "3:broken_quoting", "4:bad_time", "5:invalid_utf8", "6:field_too_long", "7:nul_byte"])
+        #expect(
+            kinds == [
+                "2:column_count", "3:broken_quoting", "4:bad_time", "5:invalid_utf8", "6:field_too_long", "7:nul_byte",
+            ])
         #expect(rejected[3]["column_number"] == 1)
         #expect(rejected[5]["column_number"] == nil as Int?)
         // The original bytes are kept exactly, invalid UTF-8 and NUL included.
         let raw: Data = rejected[5]["raw_row"]
         #expect(raw.contains(0))
-        let stored = try database.writer.read { db in try String.fetchAll(db, sql: "SELECT call_id FROM calls ORDER BY line") }
+        let stored = try database.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT call_id FROM calls ORDER BY line")
+        }
         #expect(stored == ["22222222-0000-4000-8000-000000000001", "22222222-0000-4000-8000-000000000008"])
     }
 
@@ -179,7 +185,8 @@ import TollGuardTestSupport
 
     @Test func unknownShapeAsksForFormat() {
         #expect(throws: FormatDetectionError.self) {
-            try CDRFormatDetector.detect(lines: [Array("hello,world,1,2".utf8)], timeZone: .named("UTC"), columnMap: [:])
+            try CDRFormatDetector.detect(
+                lines: [Array("hello,world,1,2".utf8)], timeZone: .named("UTC"), columnMap: [:])
         }
     }
 }

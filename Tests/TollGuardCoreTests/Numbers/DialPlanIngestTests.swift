@@ -16,13 +16,17 @@ import TollGuardTestSupport
         var cost: Int64?
     }
 
-    static func ingest(_ fixture: String, configuration: String, deck: String) throws -> (TollGuardDatabase, [String: StoredCall]) {
+    static func ingest(_ fixture: String, configuration: String, deck: String) throws -> (
+        TollGuardDatabase, [String: StoredCall]
+    ) {
         let loaded = try ConfigurationLoader.decode(configuration)
         let database = try TollGuardDatabase.inMemory()
         try database.replaceRateDeck(
-            try RateDeck.parse(CSVTable(text: deck, source: "deck.csv"), defaultCurrency: "USD"), sourcePath: "deck.csv")
+            try RateDeck.parse(CSVTable(text: deck, source: "deck.csv"), defaultCurrency: "USD"), sourcePath: "deck.csv"
+        )
         var options = loaded.configuration.ingestOptions(timeZone: .named("UTC"))
-        options.rater = try loaded.configuration.destinationRater(plan: try NumberingPlan.builtIn.get(), deck: try database.rateDeck())
+        options.rater = try loaded.configuration.destinationRater(
+            plan: try NumberingPlan.builtIn.get(), deck: try database.rateDeck())
         _ = try CDRFileIngester(database: database, options: options).ingest(path: FixtureFiles.path(fixture))
         return (database, try stored(database))
     }
@@ -31,9 +35,12 @@ import TollGuardTestSupport
         try database.writer.read { db in
             var calls: [String: StoredCall] = [:]
             for row in try Row.fetchAll(
-                db, sql: "SELECT destination, dest_scope, dest_e164, dest_region, dest_type, dest_risk, cost_micros FROM calls")
-            {
-                calls[row[0]] = StoredCall(scope: row[1], e164: row[2], region: row[3], type: row[4], risk: row[5], cost: row[6])
+                db,
+                sql:
+                    "SELECT destination, dest_scope, dest_e164, dest_region, dest_type, dest_risk, cost_micros FROM calls"
+            ) {
+                calls[row[0]] = StoredCall(
+                    scope: row[1], e164: row[2], region: row[3], type: row[4], risk: row[5], cost: row[6])
             }
             return calls
         }
@@ -48,14 +55,22 @@ import TollGuardTestSupport
             [rating]
             fallback_rate_per_min = 3.0
             """
-        let deck = "prefix,destination,rate_per_min,billing\n49,Germany,0.01,60/60\n4917,Germany mobile,0.02,1/1\n49900,Germany premium,1.50,60/60\n44,United Kingdom,0.012,1/1\n"
+        let deck =
+            "prefix,destination,rate_per_min,billing\n49,Germany,0.01,60/60\n4917,Germany mobile,0.02,1/1\n49900,Germany premium,1.50,60/60\n44,United Kingdom,0.012,1/1\n"
         let (_, calls) = try Self.ingest("dialplan-de.csv", configuration: configuration, deck: deck)
         #expect(calls.count == 7)
-        #expect(calls["0030123456"] == StoredCall(scope: "national", e164: "+4930123456", region: "DE", type: "fixed_line", risk: nil, cost: 30_000))
+        #expect(
+            calls["0030123456"]
+                == StoredCall(
+                    scope: "national", e164: "+4930123456", region: "DE", type: "fixed_line", risk: nil, cost: 30_000))
         #expect(calls["0112"] == StoredCall(scope: "emergency", e164: nil, region: "DE", type: nil, risk: nil, cost: 0))
         #expect(calls["0 0171 2345678"]?.type == "mobile")
         #expect(calls["0 0171 2345678"]?.cost == 20_000)
-        #expect(calls["009001234567"] == StoredCall(scope: "national", e164: "+499001234567", region: "DE", type: "premium_rate", risk: "premium_rate", cost: 15_000_000))
+        #expect(
+            calls["009001234567"]
+                == StoredCall(
+                    scope: "national", e164: "+499001234567", region: "DE", type: "premium_rate", risk: "premium_rate",
+                    cost: 15_000_000))
         #expect(calls["000441212345678"]?.scope == "international")
         #expect(calls["000441212345678"]?.cost == 12_200)  // 61 s at 1/1 × 0.012
         // Iridium is not in the deck: fallback 3.00/min for 10 minutes, flagged.
@@ -72,9 +87,14 @@ import TollGuardTestSupport
             [dialplan.contexts.public]
             outside_line_prefixes = []
             """
-        let deck = "prefix,destination,rate_per_min,billing\n1,USA,0.006,6/6\n1876,Jamaica,0.21,60/6\n44,UK,0.011,1/1\n447,UK mobile,0.03,1/1\n53,Cuba,0.98,60/60\n"
+        let deck =
+            "prefix,destination,rate_per_min,billing\n1,USA,0.006,6/6\n1876,Jamaica,0.21,60/6\n44,UK,0.011,1/1\n447,UK mobile,0.03,1/1\n53,Cuba,0.98,60/60\n"
         let (database, calls) = try Self.ingest("dialplan-us.csv", configuration: configuration, deck: deck)
-        #expect(calls["9 1 (201) 555-0123"] == StoredCall(scope: "national", e164: "+12015550123", region: "US", type: "fixed_line_or_mobile", risk: nil, cost: 12_600))
+        #expect(
+            calls["9 1 (201) 555-0123"]
+                == StoredCall(
+                    scope: "national", e164: "+12015550123", region: "US", type: "fixed_line_or_mobile", risk: nil,
+                    cost: 12_600))
         #expect(calls["9911"]?.scope == "emergency")
         #expect(calls["918765230123"]?.scope == "same_code_other_region")
         #expect(calls["918765230123"]?.risk == "nanp_other_region,irsf_hotspot")
@@ -88,10 +108,12 @@ import TollGuardTestSupport
         // A new deck changes nothing until reprice; reprice --from skips earlier calls.
         let newDeck = "prefix,destination,rate_per_min,billing\n1,USA,0.012,6/6\n53,Cuba,1.50,60/60\n"
         try database.replaceRateDeck(
-            try RateDeck.parse(CSVTable(text: newDeck, source: "new.csv"), defaultCurrency: "USD"), sourcePath: "new.csv")
+            try RateDeck.parse(CSVTable(text: newDeck, source: "new.csv"), defaultCurrency: "USD"),
+            sourcePath: "new.csv")
         #expect(try Self.stored(database)["9011 53 5123 4567"]?.cost == 29_400_000)
         let loaded = try ConfigurationLoader.decode(configuration)
-        let rater = try loaded.configuration.destinationRater(plan: try NumberingPlan.builtIn.get(), deck: try database.rateDeck())
+        let rater = try loaded.configuration.destinationRater(
+            plan: try NumberingPlan.builtIn.get(), deck: try database.rateDeck())
         let from = try #require(CivilTime.parseUTC(dateOrDateTime: "2026-05-04 09:05:00"))
         #expect(try database.reprice(with: rater, from: from, batchSize: 3) == 7)
         let repriced = try Self.stored(database)

@@ -34,7 +34,8 @@ import Testing
 
     @Test(arguments: examples)
     func exampleNumberHasItsType(_ example: Example) throws {
-        let classifier = try NumberClassifier(plan: try NumberingPlan.builtIn.get(), dialPlan: DialPlan(homeRegion: "DE"))
+        let classifier = try NumberClassifier(
+            plan: try NumberingPlan.builtIn.get(), dialPlan: DialPlan(homeRegion: "DE"))
         let result = classifier.classify(example.e164)
         #expect(result.numberType?.rawValue == example.type)
         #expect(result.e164 == example.e164)
@@ -45,7 +46,8 @@ import Testing
     }
 
     @Test func internationalNetworksAndSatelliteAreFlaggedByCallingCode() throws {
-        let classifier = try NumberClassifier(plan: try NumberingPlan.builtIn.get(), dialPlan: DialPlan(homeRegion: "GB"))
+        let classifier = try NumberClassifier(
+            plan: try NumberingPlan.builtIn.get(), dialPlan: DialPlan(homeRegion: "GB"))
         for number in ["+870301234567", "+881612345678", "+88216123456"] {
             let result = classifier.classify(number)
             #expect(result.risk.contains(.internationalNetwork), "\(number)")
@@ -58,7 +60,8 @@ import Testing
     }
 
     @Test func digitsAppendedToAValidNumberAreTooLong() throws {
-        let classifier = try NumberClassifier(plan: try NumberingPlan.builtIn.get(), dialPlan: DialPlan(homeRegion: "US"))
+        let classifier = try NumberClassifier(
+            plan: try NumberingPlan.builtIn.get(), dialPlan: DialPlan(homeRegion: "US"))
         let result = classifier.classify("+12015550123999999")
         #expect(result.scope == .invalid)
         #expect(result.risk.contains(.tooLong))
@@ -66,7 +69,8 @@ import Testing
     }
 
     @Test func caribbeanNumbersCarryNANPOtherRegionButPuertoRicoDoesNot() throws {
-        let classifier = try NumberClassifier(plan: try NumberingPlan.builtIn.get(), dialPlan: DialPlan(homeRegion: "US"))
+        let classifier = try NumberClassifier(
+            plan: try NumberingPlan.builtIn.get(), dialPlan: DialPlan(homeRegion: "US"))
         #expect(classifier.classify("+18765230123").risk.contains(.nanpOtherRegion))
         #expect(classifier.classify("12843001234").risk.contains(.nanpOtherRegion))
         #expect(!classifier.classify("12015550123").risk.contains(.nanpOtherRegion))

@@ -58,7 +58,8 @@ import Testing
     @Test func fallbackPricesUncoveredInternationalCallsAndFlagsThem() throws {
         let plan = try NumberingPlan.builtIn.get()
         let rater = DestinationRater(
-            classifier: try NumberClassifier(plan: plan, dialPlan: DialPlan(homeRegion: "US", outsideLinePrefixes: ["9"])),
+            classifier: try NumberClassifier(
+                plan: plan, dialPlan: DialPlan(homeRegion: "US", outsideLinePrefixes: ["9"])),
             deck: try Self.deck(), fallbackRatePerMinuteMicros: 2_000_000)
         let start = Date()
         let covered = rater.rate(destination: "9011447400123456", context: "", billsec: 61, startedAt: start)
@@ -70,7 +71,8 @@ import Testing
         #expect(uncovered.price.costMicros == 4_000_000)  // 120 s at 60/60 × 2.00
         #expect(uncovered.classification.risk.contains(.unpriced))
         // National calls the deck misses are not charged the international fallback; internal calls cost nothing.
-        #expect(rater.rate(destination: "912015550123", context: "", billsec: 60, startedAt: start).price.costMicros == 0)
+        #expect(
+            rater.rate(destination: "912015550123", context: "", billsec: 60, startedAt: start).price.costMicros == 0)
         #expect(rater.rate(destination: "1002", context: "", billsec: 600, startedAt: start).price.costMicros == 0)
     }
 

@@ -93,7 +93,8 @@ import TollGuardTestSupport
         #expect(event.user == example.user)
         let unknown = try #require(
             Self.parse(
-                "2026-11-21 03:12:01.123456 [WARNING] sofia_reg.c:2859 Can't find user [\(example.user)] from \(example.ip)"))
+                "2026-11-21 03:12:01.123456 [WARNING] sofia_reg.c:2859 Can't find user [\(example.user)] from \(example.ip)"
+            ))
         #expect(unknown.ip == example.ip && unknown.user == example.user)
     }
 

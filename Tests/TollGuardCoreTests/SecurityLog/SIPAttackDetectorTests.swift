@@ -59,7 +59,10 @@ import TollGuardTestSupport
         var office: [SecurityEvent] = []
         for phone in 0..<60 {
             office.append(Self.challenge("198.51.100.77", user: "10\(phone)"))
-            office.append(SecurityEvent(source: .freeswitch, kind: .authChallenge, ip: "198.51.100.77", user: "10\(phone)", method: "INVITE"))
+            office.append(
+                SecurityEvent(
+                    source: .freeswitch, kind: .authChallenge, ip: "198.51.100.77", user: "10\(phone)", method: "INVITE"
+                ))
         }
         office += [Self.failure("198.51.100.77", user: "1003"), Self.failure("198.51.100.77", user: "1017")]
         let officeRun = Self.run(office, spacing: 1)
@@ -106,7 +109,8 @@ import TollGuardTestSupport
         var event = SecurityEvent(source: .asterisk, kind: .unknownUser, ip: "203.0.113.10", user: "100")
         event.agent = "Friendly-Scanner"
         #expect(Self.run([event]).bans.map(\.rule) == [.sipScanner])
-        let sipvicious = SecurityEvent(source: .freeswitch, kind: .authChallenge, ip: "203.0.113.11", user: "sipvicious")
+        let sipvicious = SecurityEvent(
+            source: .freeswitch, kind: .authChallenge, ip: "203.0.113.11", user: "sipvicious")
         #expect(Self.run([sipvicious]).bans.map(\.rule) == [.sipScanner])
     }
 
@@ -114,7 +118,8 @@ import TollGuardTestSupport
         var settings = SIPWatchSettings()
         settings.ignore = ["10.0.0.0/8", "2001:db8:1::/48"]
         let ignored =
-            Array(repeating: Self.failure("10.20.30.40"), count: 50) + Array(repeating: Self.failure("2001:db8:1::9"), count: 50)
+            Array(repeating: Self.failure("10.20.30.40"), count: 50)
+            + Array(repeating: Self.failure("2001:db8:1::9"), count: 50)
         #expect(Self.run(ignored, settings: settings).bans.isEmpty)
         #expect(Self.run([Self.failure("10.20.30.40")], settings: settings).findings.isEmpty)
 
@@ -122,7 +127,9 @@ import TollGuardTestSupport
         let weighed = Self.run(Array(repeating: Self.failure("203.0.113.12"), count: 5), badIPs: FraudLists([list]))
         #expect(weighed.bans.map(\.count) == [10])
         #expect(weighed.findings.first?.metrics["bad_ip_lists"] == .list(["scanners"]))
-        #expect(Self.run(Array(repeating: Self.failure("198.51.100.12"), count: 5), badIPs: FraudLists([list])).bans.isEmpty)
+        #expect(
+            Self.run(Array(repeating: Self.failure("198.51.100.12"), count: 5), badIPs: FraudLists([list])).bans.isEmpty
+        )
     }
 
     @Test func freeSWITCHACLLinesAloneDoNotCountButAsteriskACLFailuresDo() {
@@ -138,7 +145,9 @@ import TollGuardTestSupport
     /// their counts through it, and a forgotten address starts from nothing.
     @Test func forgettingQuietAddressesKeepsTheCountsOfTheOthers() {
         func noise(_ count: Int, from first: Int) -> [SecurityEvent] {
-            (first..<(first + count)).map { Self.challenge("10.\($0 / 65_536).\($0 / 256 % 256).\($0 % 256)", user: "1001") }
+            (first..<(first + count)).map {
+                Self.challenge("10.\($0 / 65_536).\($0 / 256 % 256).\($0 % 256)", user: "1001")
+            }
         }
         // 0.015 s apart. 198.51.100.7 fails 9 times at the start, then goes quiet; 203.0.113.5
         // fails 9 times at ~450 s; the forgetting comes at the 50,000th line (~750 s), when only

@@ -46,7 +46,8 @@ import TollGuardTestSupport
         let lines = try database.alertLogLines(id: brute.id)
         // The ten lines up to the crossing (file lines 4…13), as written.
         #expect(lines.map(\.line) == Array(4...13))
-        #expect(lines.allSatisfy { $0.file == log && $0.text.hasSuffix("failed for '203.0.113.50:5060' - Wrong password") })
+        #expect(
+            lines.allSatisfy { $0.file == log && $0.text.hasSuffix("failed for '203.0.113.50:5060' - Wrong password") })
         // The ignored office address never became anything; the bans went to the ban log.
         #expect(commit.bans.map(\.ip).sorted() == ["198.51.100.25", "203.0.113.50"])
         let banLog = try String(contentsOfFile: folder.path("bans.log"), encoding: .utf8)
@@ -74,7 +75,9 @@ import TollGuardTestSupport
         #expect(
             BanLog.line(ip: "2001:DB8:0:0::5", rule: .sipScanner, count: 1, at: time)
                 == "2026-11-18T11:06:40Z tollguard ban ip=2001:db8::5 rule=sip_scanner count=1\n")
-        for hostile in ["6.6.6.6 rule=x", "203.0.113.5\n2026-01-01T00:00:00Z tollguard ban ip=6.6.6.6", "pbx.example.com", ""] {
+        for hostile in [
+            "6.6.6.6 rule=x", "203.0.113.5\n2026-01-01T00:00:00Z tollguard ban ip=6.6.6.6", "pbx.example.com", "",
+        ] {
             #expect(BanLog.line(ip: hostile, rule: .sipScanner, count: 1, at: time) == nil)
         }
     }

@@ -10,7 +10,9 @@ import TollGuardCore
         try body(path)
     }
 
-    private func settings(_ database: TollGuardDatabase) throws -> (pageSize: Int, checkpointPages: Int, journal: String) {
+    private func settings(_ database: TollGuardDatabase) throws -> (
+        pageSize: Int, checkpointPages: Int, journal: String
+    ) {
         try database.writer.write { db in
             (
                 try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0,

@@ -21,7 +21,8 @@ import TollGuardTestSupport
 
     @Test func hashCollisionKeepsBothCallsAndStillDedupes() throws {
         let database = try TollGuardDatabase.inMemory()
-        let fileID = try database.registerFile(fingerprint: "f", path: "test", format: .fsExample, compressed: false, restart: false)
+        let fileID = try database.registerFile(
+            fingerprint: "f", path: "test", format: .fsExample, compressed: false, restart: false)
         #expect(try commit([call("first-call")], database, fileID: fileID).inserted == 1)
         // Learn the hash "second-call" gets, then forge a collision: a different key stored under it.
         #expect(try commit([call("second-call")], database, fileID: fileID).inserted == 1)
@@ -52,7 +53,8 @@ import TollGuardTestSupport
     private func call(_ key: String, startingAt epochSeconds: TimeInterval) -> CallRecord {
         CallRecord(
             dedupKey: key, callID: key, account: "1001", callerNumber: "1001", destination: "100",
-            startedAt: Date(timeIntervalSince1970: epochSeconds), endedAt: Date(timeIntervalSince1970: epochSeconds + 60),
+            startedAt: Date(timeIntervalSince1970: epochSeconds),
+            endedAt: Date(timeIntervalSince1970: epochSeconds + 60),
             duration: 60, billsec: 55, disposition: .answered)
     }
 
@@ -70,17 +72,23 @@ import TollGuardTestSupport
     @Test func aCallSeenWithAStartHoursApartAcrossMidnightIsOneCall() throws {
         let database = try TollGuardDatabase.inMemory()
         let lateEvening: TimeInterval = 1_774_050_000  // 2026-03-20 23:40 UTC
-        #expect(try database.store([(call("uuid-a", startingAt: lateEvening), nil)], source: "fs-event-socket").inserted == 1)
+        #expect(
+            try database.store([(call("uuid-a", startingAt: lateEvening), nil)], source: "fs-event-socket").inserted
+                == 1)
         // The nightly CSV, converted with a time zone two hours off, puts its start on the next day.
         let shifted = try database.store(
             [(call("uuid-a", startingAt: lateEvening + 7_200), nil)], source: "fs-example")
         #expect(shifted.duplicates == 1)
         // And the other way round: stored in the early hours, seen again the evening before.
         let earlyMorning: TimeInterval = 1_774_141_200  // 2026-03-22 01:00 UTC
-        #expect(try database.store([(call("uuid-b", startingAt: earlyMorning), nil)], source: "fs-example").inserted == 1)
-        #expect(try database.store([(call("uuid-b", startingAt: earlyMorning - 10_800), nil)], source: "x").duplicates == 1)
+        #expect(
+            try database.store([(call("uuid-b", startingAt: earlyMorning), nil)], source: "fs-example").inserted == 1)
+        #expect(
+            try database.store([(call("uuid-b", startingAt: earlyMorning - 10_800), nil)], source: "x").duplicates == 1)
         // Days apart it is another call (another day's slot, and not a neighbour's).
-        #expect(try database.store([(call("uuid-b", startingAt: earlyMorning + 2 * 86_400), nil)], source: "x").inserted == 1)
+        #expect(
+            try database.store([(call("uuid-b", startingAt: earlyMorning + 2 * 86_400), nil)], source: "x").inserted
+                == 1)
         #expect(try database.callCount() == 3)
     }
 
@@ -99,7 +107,8 @@ import TollGuardTestSupport
 
     @Test func anIngestRunFindsACallItStoredOnTheNeighbouringDayEarlierInTheRun() throws {
         let database = try TollGuardDatabase.inMemory()
-        let fileID = try database.registerFile(fingerprint: "f", path: "test", format: .fsExample, compressed: false, restart: false)
+        let fileID = try database.registerFile(
+            fingerprint: "f", path: "test", format: .fsExample, compressed: false, restart: false)
         let dayKeys = StoredDayKeys()
         // Noon on day D looks at D+1 (empty, and now remembered); the next morning's call is then
         // stored on D+1 and must join what the run remembers of it.
@@ -118,17 +127,24 @@ import TollGuardTestSupport
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("day-keys-\(UUID()).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let database = try TollGuardDatabase.open(path: path)
-        let fileID = try database.registerFile(fingerprint: "f", path: "test", format: .fsExample, compressed: false, restart: false)
+        let fileID = try database.registerFile(
+            fingerprint: "f", path: "test", format: .fsExample, compressed: false, restart: false)
         let dayKeys = StoredDayKeys()
-        #expect(try commit([call("noon-d", startingAt: Self.noon)], database, fileID: fileID, dayKeys: dayKeys).inserted == 1)
+        #expect(
+            try commit([call("noon-d", startingAt: Self.noon)], database, fileID: fileID, dayKeys: dayKeys).inserted
+                == 1)
         // Another process stores a call on D+1, which the run has read as empty (another connection commits).
         let otherProcess = try TollGuardDatabase.open(path: path)
-        #expect(try otherProcess.store([(call("uuid-y", startingAt: Self.noon + 23 * Self.hour), nil)], source: "x").inserted == 1)
+        #expect(
+            try otherProcess.store([(call("uuid-y", startingAt: Self.noon + 23 * Self.hour), nil)], source: "x")
+                .inserted == 1)
         let afterOtherProcess = try commit(
             [call("uuid-y", startingAt: Self.noon + 9 * Self.hour)], database, fileID: fileID, dayKeys: dayKeys)
         #expect(afterOtherProcess.duplicates == 1)
         // This process's live path stores one on the same connection.
-        #expect(try database.store([(call("uuid-z", startingAt: Self.noon + 22 * Self.hour), nil)], source: "x").inserted == 1)
+        #expect(
+            try database.store([(call("uuid-z", startingAt: Self.noon + 22 * Self.hour), nil)], source: "x").inserted
+                == 1)
         let afterLivePath = try commit(
             [call("uuid-z", startingAt: Self.noon + 8 * Self.hour)], database, fileID: fileID, dayKeys: dayKeys)
         #expect(afterLivePath.duplicates == 1)
@@ -148,7 +164,8 @@ import TollGuardTestSupport
                         VALUES (?, ?, ?, '1001', '1001', '', '100', 'default', ?, ?, 60, 55, 'answered', '', 'fs-example')
                         """,
                     arguments: [
-                        Int64(index) * 7_919 - 100_000, record.dedupKey, record.callID, CivilTime.utcText(record.startedAt),
+                        Int64(index) * 7_919 - 100_000, record.dedupKey, record.callID,
+                        CivilTime.utcText(record.startedAt),
                         CivilTime.utcText(record.endedAt),
                     ])
             }
@@ -161,7 +178,10 @@ import TollGuardTestSupport
         }
         for (record, row) in zip(calls, stored) {
             #expect(row.0 == record.dedupKey)
-            #expect(row.1 == CallKeyHash.value(key: record.dedupKey, startedAt: Int64(record.startedAt.timeIntervalSince1970)))
+            #expect(
+                row.1
+                    == CallKeyHash.value(key: record.dedupKey, startedAt: Int64(record.startedAt.timeIntervalSince1970))
+            )
         }
         let again = try database.store(calls.map { ($0, nil) }, source: "fs-example")
         #expect(again.inserted == 0)

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Behaviour change against an account's own history (the last `history_days` days):
+/// Behaviour change against an account's own history (the last `history_days` days).
+///
 /// - `new_country`: an international or premium call to a country not called in the history;
 /// - `unusual_hour`: an international or premium call at a local hour the account was never active in;
 /// - `spend_spike`: a day's spend `spend_spike_multiple` times the median of its spending days.

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Concurrent calls per subject, from each call's start and end, with a separate (lower)
-/// limit for international and premium calls. All calls: `warning`, `high` from twice the
+/// limit for international and premium calls.
+///
+/// All calls: `warning`, `high` from twice the
 /// limit; international: `high`, `critical` from twice the limit.
 package struct ConcurrencyAnalyzer: Analyzer {
     private struct Active: Sendable {

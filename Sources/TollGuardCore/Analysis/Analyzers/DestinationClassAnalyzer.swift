@@ -1,6 +1,8 @@
 /// Destination classes: a call to a class the account is not allowed (`high`), and calls to
 /// premium-rate, international-network and satellite numbers even where allowed (`warning`),
-/// shared-cost numbers (`info`). Hotspot evidence raises either by one step; alone it alerts nothing.
+/// shared-cost numbers (`info`).
+///
+/// Hotspot evidence raises either by one step; alone it alerts nothing.
 package struct DestinationClassAnalyzer: Analyzer {
     package init() {}
 

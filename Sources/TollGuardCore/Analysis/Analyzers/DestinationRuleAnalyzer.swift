@@ -1,6 +1,8 @@
 /// Dial-plan rules in the manner of FreeSWITCH's mod_cti guide, per account: a maximum
 /// number length, denied prefixes (`00`, `+`), and allowed prefixes (when set, every other
-/// external call is denied). A broken rule is `high`: the PBX should never have routed it.
+/// external call is denied).
+///
+/// A broken rule is `high`: the PBX should never have routed it.
 package struct DestinationRuleAnalyzer: Analyzer {
     package init() {}
 

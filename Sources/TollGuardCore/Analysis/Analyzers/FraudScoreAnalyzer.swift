@@ -1,7 +1,9 @@
 import Foundation
 
 /// Fraud score in the manner of TransNexus ClearIP: per subject, the sum of the per-minute
-/// rates of the destinations called in the last 5 and 60 minutes, against a limit. Expensive
+/// rates of the destinations called in the last 5 and 60 minutes, against a limit.
+///
+/// Expensive
 /// destinations reach it in a few calls; cheap ones never do. `high`, `critical` from three times.
 package struct FraudScoreAnalyzer: Analyzer {
     private struct Score: Sendable {

@@ -1,5 +1,7 @@
 /// Long calls: one call longer than the limit for its destination class (IRSF calls are
-/// kept up for hours). `warning`, `high` from twice the limit.
+/// kept up for hours).
+///
+/// `warning`, `high` from twice the limit.
 package struct LongCallAnalyzer: Analyzer {
     package init() {}
 

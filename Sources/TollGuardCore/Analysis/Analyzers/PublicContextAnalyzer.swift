@@ -1,6 +1,8 @@
 /// Public-context leaks: a call that arrived in an inbound context (`public` in FreeSWITCH,
 /// `from-trunk` in Asterisk) and was routed to an external destination — a route that must
-/// never exist. `high` on the attempt, `critical` once answered; against the trunk, else the
+/// never exist.
+///
+/// `high` on the attempt, `critical` once answered; against the trunk, else the
 /// source IP, else the account.
 ///
 /// Inbound calls to the site's own numbers look national, so national and mobile

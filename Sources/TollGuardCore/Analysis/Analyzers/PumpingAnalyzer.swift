@@ -3,6 +3,7 @@ import Foundation
 /// Targeted pumping and sequential calls: many calls from one subject to one number, or
 /// to many numbers of one narrow range (the last `pumping_range_digits` digits varying), in
 /// an hour — OpenSIPS fraud_detection's sequential calls, ClearIP's targeted pumping.
+///
 /// `warning` for domestic numbers, `high` for international and premium ones; a hotspot raises it.
 package struct PumpingAnalyzer: Analyzer {
     private struct Targets: Sendable {

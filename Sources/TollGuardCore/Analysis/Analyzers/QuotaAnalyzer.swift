@@ -2,6 +2,7 @@ import Foundation
 
 /// Daily cost quota per account, the day running in the site's time zone: a `warning` at
 /// `quota_warning_share` of the quota, `high` (a breach) at the quota, `critical` at twice it.
+///
 /// One alert per account and day.
 ///
 /// Ended calls add their cost. Live, answered calls still up are projected too: at each

@@ -2,7 +2,9 @@ import Foundation
 
 /// Route scanning: bursts of failed international, premium or invalid attempts from one
 /// subject, probing with varied dial prefixes (`00…`, `011…`, `9011…`, `+…`) or varied
-/// destinations. `high`, `critical` from three times the limit.
+/// destinations.
+///
+/// `high`, `critical` from three times the limit.
 package struct RouteScanAnalyzer: Analyzer {
     private struct Failure: Sendable {
         var call: EvidenceCall

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Wangiri ("one ring and cut"): premium-rate numbers ring the PBX's numbers once and hang up,
-/// hoping someone calls back. The missed calls are free; the callbacks pay the fraudster.
+/// hoping someone calls back.
+///
+/// The missed calls are free; the callbacks pay the fraudster.
 ///
 /// Remembers every short unanswered inbound call (a public context, ringing no longer than
 /// `wangiri_ring_seconds`) for `wangiri_memory_hours`, and raises `wangiri_callback` against
