@@ -80,7 +80,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: HTTP: /healthz, /metrics (CDR posts next)
+        // MARK: Demo: the traffic simulator, the event-socket replay server and log generators
+        // (product code: `tollguard demo` and `simulate` run them), apart from the core and the live client
+        .target(
+            name: "TollGuardDemo",
+            dependencies: [
+                "TollGuardCore",
+                "TollGuardLive",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: HTTP: /healthz, /metrics, POST /cdr, /report
         .target(
             name: "TollGuardHTTP",
             dependencies: [
@@ -107,6 +121,7 @@ let package = Package(
                 "TollGuardCore",
                 "TollGuardHooks",
                 "TollGuardLive",
+                "TollGuardDemo",
                 "TollGuardHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,6 +135,7 @@ let package = Package(
             dependencies: [
                 "TollGuardCore",
                 "TollGuardLive",
+                "TollGuardDemo",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -135,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TollGuardCoreTests",
-            dependencies: ["TollGuardCore", "TollGuardTestSupport"],
+            dependencies: ["TollGuardCore", "TollGuardDemo", "TollGuardTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -152,12 +168,17 @@ let package = Package(
         ),
         .testTarget(
             name: "TollGuardLiveTests",
-            dependencies: ["TollGuardCore", "TollGuardLive", "TollGuardTestSupport"],
+            dependencies: ["TollGuardCore", "TollGuardLive", "TollGuardDemo", "TollGuardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TollGuardDemoTests",
+            dependencies: ["TollGuardCore", "TollGuardDemo", "TollGuardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TollGuardCLITests",
-            dependencies: ["TollGuardCLI", "TollGuardCore", "TollGuardLive", "TollGuardTestSupport"],
+            dependencies: ["TollGuardCLI", "TollGuardCore", "TollGuardLive", "TollGuardDemo", "TollGuardTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

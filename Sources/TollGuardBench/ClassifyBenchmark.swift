@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TollGuardCore
+import TollGuardDemo
 
 /// TollGuard's number classifier against the Python `phonenumbers` package on the same dialled strings.
 struct ClassifyBenchmark: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRDBSQLite
+import TollGuardDemo
 
 /// The reference the ingest issue names as the ceiling to aim near: a loop over the file with one
 /// prepared statement, each row's 15 fields bound straight from the line buffer, no index, one

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import TollGuardCore
+import TollGuardDemo
 import TollGuardLive
 
 /// `serve`'s live path over loopback: the replay server sends generated call events at a fixed

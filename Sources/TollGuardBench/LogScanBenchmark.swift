@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TollGuardCore
+import TollGuardDemo
 
 /// `tollguard logs scan` over a generated FreeSWITCH log beside `grep -cE` for the same messages
 /// and, when installed, `fail2ban-regex` with Debian's `freeswitch.conf` filter, in one run.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TollGuardCore
+import TollGuardDemo
 
 /// Benchmarks that print TollGuard's figure beside a baseline measured in the same run.
 @main

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import TollGuardCore
+import TollGuardDemo
 import TollGuardTestSupport
 
 /// End-to-end tests that run the built `tollguard` executable.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import TollGuardCore
+import TollGuardDemo
 import TollGuardLive
 import TollGuardTestSupport
 

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Testing
 import TollGuardCore
+import TollGuardDemo
 import TollGuardLive
 import TollGuardTestSupport
 

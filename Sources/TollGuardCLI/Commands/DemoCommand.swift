@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TollGuardCore
+import TollGuardDemo
 import TollGuardHooks
 import TollGuardLive
 

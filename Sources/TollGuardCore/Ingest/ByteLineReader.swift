@@ -6,6 +6,11 @@ package struct FileReadError: Error, CustomStringConvertible, Sendable {
     package var path: String
     package var reason: String
     package var description: String { "\(path): \(reason)" }
+
+    package init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// Reads a file, a gzip file or standard input line by line over large buffered reads.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollGuardCore
+import TollGuardDemo
 import TollGuardTestSupport
 
 /// Each analyzer with a positive and a negative case, driven by arrays of calls through the

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollGuardCore
+import TollGuardDemo
 
 /// CDR posts from mod_xml_cdr and mod_json_cdr in every encoding the modules send, read to
 /// the same record as the event of the same call.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollGuardCore
+import TollGuardDemo
 import TollGuardTestSupport
 
 /// The live monitor: rules fire on create and answer, before any CDR exists; the quota rule

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import TollGuardCore
+import TollGuardDemo
 import TollGuardTestSupport
 
 /// A followed `Master.csv`: rows appended (the last one perhaps half written), `cdr_csv rotate`

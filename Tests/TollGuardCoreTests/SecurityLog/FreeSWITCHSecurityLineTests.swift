@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollGuardCore
+import TollGuardDemo
 import TollGuardTestSupport
 
 /// FreeSWITCH security lines in every shape seen in the wild, and the injection cases: the

@@ -1,4 +1,5 @@
 import Foundation
+import TollGuardCore
 
 /// The kinds of fraud the simulator injects.
 package enum FraudScenarioKind: String, Sendable, Codable, CaseIterable {

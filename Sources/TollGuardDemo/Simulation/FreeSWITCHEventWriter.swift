@@ -1,4 +1,5 @@
 import Foundation
+import TollGuardCore
 
 /// Writes calls as the FreeSWITCH event socket would show them: `CHANNEL_CREATE`,
 /// `CHANNEL_ANSWER` (if answered) and `CHANNEL_HANGUP_COMPLETE` for the A leg, with the

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TollGuardCore
+import TollGuardLive
 
 /// A protocol-faithful stand-in for FreeSWITCH's mod_event_socket, for tests, benchmarks and
 /// `tollguard demo --live`: `auth/request`, `auth` (`-ERR invalid` and a disconnect notice for

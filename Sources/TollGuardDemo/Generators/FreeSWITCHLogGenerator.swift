@@ -1,4 +1,5 @@
 import Foundation
+import TollGuardCore
 
 /// Writes a FreeSWITCH log with a known share of attack lines, for the log-scan benchmark:
 /// channel, dial-plan and registration noise (a third with a channel-UUID prefix), near misses

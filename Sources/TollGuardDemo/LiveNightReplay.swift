@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import TollGuardCore
+import TollGuardLive
 
 /// `tollguard demo --live`: the night of the simulation's IRSF burst replayed as FreeSWITCH events
 /// through the replay server into the live pipeline (event-socket client, engine, store, policy,

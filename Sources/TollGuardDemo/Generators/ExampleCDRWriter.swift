@@ -1,4 +1,5 @@
 import Foundation
+import TollGuardCore
 
 /// Writes plausible FreeSWITCH `example`-template CDR rows, deterministically per seed.
 ///

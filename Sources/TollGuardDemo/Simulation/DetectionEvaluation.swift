@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TollGuardCore
 
 /// How one injected scenario fared.
 package struct ScenarioOutcome: Sendable, Encodable {

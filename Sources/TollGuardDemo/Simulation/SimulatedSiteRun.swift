@@ -1,4 +1,5 @@
 import Foundation
+import TollGuardCore
 
 /// One simulated site end to end in its own folder — CDR file, scenario labels, known-fraud
 /// list, configuration, database — ingested and analyzed exactly as an operator's would be.

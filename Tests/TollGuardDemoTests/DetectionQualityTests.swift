@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TollGuardCore
+import TollGuardDemo
 import TollGuardTestSupport
 
 /// The acceptance figures: over five seeds every injected scenario raises an alert at `high`

@@ -1,4 +1,5 @@
 import Foundation
+import TollGuardCore
 
 /// What to simulate.
 package struct SimulationSettings: Sendable, Hashable {

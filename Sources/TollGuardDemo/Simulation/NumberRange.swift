@@ -1,3 +1,4 @@
+import TollGuardCore
 /// A range of telephone numbers the simulator draws from: an E.164 prefix and how many random
 /// digits follow it.
 ///

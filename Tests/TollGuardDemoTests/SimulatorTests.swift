@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import TollGuardCore
+import TollGuardDemo
 import TollGuardTestSupport
 
 /// The simulator: deterministic per seed, real FreeSWITCH rows the ingest path reads, and

@@ -1,4 +1,5 @@
 import Foundation
+import TollGuardCore
 
 /// The simulator's dice: uniform integers, chances and picks from one seeded generator,
 /// so a seed always gives the same traffic.
