@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // `swift package generate-documentation`: the DocC catalogs in Sources/ (CI builds them).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -63,6 +65,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -72,6 +75,7 @@ let package = Package(
             name: "TollGuardLive",
             dependencies: [
                 "TollGuardCore",
+                "TollGuardHooks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +90,7 @@ let package = Package(
             name: "TollGuardDemo",
             dependencies: [
                 "TollGuardCore",
+                "TollGuardHooks",
                 "TollGuardLive",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -101,6 +106,21 @@ let package = Package(
                 "TollGuardCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Server: `serve` assembled (live pipeline, hooks, reload, HTTP) as one ServiceGroup
+        .target(
+            name: "TollGuardServer",
+            dependencies: [
+                "TollGuardCore",
+                "TollGuardHooks",
+                "TollGuardLive",
+                "TollGuardHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,7 +142,7 @@ let package = Package(
                 "TollGuardHooks",
                 "TollGuardLive",
                 "TollGuardDemo",
-                "TollGuardHTTP",
+                "TollGuardServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -134,6 +154,7 @@ let package = Package(
             name: "TollGuardBench",
             dependencies: [
                 "TollGuardCore",
+                "TollGuardHooks",
                 "TollGuardLive",
                 "TollGuardDemo",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -146,7 +167,7 @@ let package = Package(
         // MARK: Test support and tests
         .target(
             name: "TollGuardTestSupport",
-            dependencies: ["TollGuardCore"],
+            dependencies: ["TollGuardCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -168,12 +189,39 @@ let package = Package(
         ),
         .testTarget(
             name: "TollGuardLiveTests",
-            dependencies: ["TollGuardCore", "TollGuardLive", "TollGuardDemo", "TollGuardTestSupport"],
+            dependencies: [
+                "TollGuardCore", "TollGuardHooks", "TollGuardLive", "TollGuardDemo", "TollGuardTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TollGuardDemoTests",
-            dependencies: ["TollGuardCore", "TollGuardDemo", "TollGuardTestSupport"],
+            dependencies: [
+                "TollGuardCore", "TollGuardDemo", "TollGuardTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TollGuardHTTPTests",
+            dependencies: [
+                "TollGuardCore", "TollGuardHTTP", "TollGuardTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TollGuardServerTests",
+            dependencies: [
+                "TollGuardCore", "TollGuardServer", "TollGuardHTTP", "TollGuardLive", "TollGuardDemo",
+                "TollGuardTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import TollGuardCore
 import TollGuardDemo
+import TollGuardHooks
 import TollGuardLive
 
 /// `serve`'s live path over loopback: the replay server sends generated call events at a fixed
@@ -104,23 +105,23 @@ struct LiveBenchmark: AsyncParsableCommand {
         let connection = EventSocketConnection(host: "127.0.0.1", port: server.port, password: server.password)
         let listener = EventSocketListener(
             connection: connection, reconnectMaxSeconds: 1, heartbeatTimeoutSeconds: 30, logger: logger)
-        let pipeline = LivePipeline(
-            database: store, configuration: configuration, timeZone: .gmt, kill: nil,
-            logger: logger)
+        let actions = ActionLayer(
+            database: store, configuration: ReloadableConfiguration(configuration), logger: logger)
+        let pipeline = LivePipeline(actions: actions, timeZone: .gmt, logger: logger)
         let received = EventCounter()
-        let (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+        let inputs = LiveInputs()
         let consumer = Task {
             if analyze {
                 try await pipeline.run(inputs)
             } else {
-                for await _ in inputs {}
+                for await _ in inputs.stream { inputs.took() }
             }
         }
         let sources = Task {
             await withDiscardingTaskGroup { group in
-                group.addTask { await LivePipeline.tick(continuation) }
+                group.addTask { await LivePipeline.tick(inputs) }
                 group.addTask {
-                    await listener.run(feeding: continuation) { received.count.add(1, ordering: .relaxed) }
+                    await listener.run(feeding: inputs) { received.count.add(1, ordering: .relaxed) }
                 }
             }
         }
@@ -148,7 +149,7 @@ struct LiveBenchmark: AsyncParsableCommand {
         }
         sources.cancel()
         await sources.value
-        continuation.finish()
+        inputs.finish()
         try await consumer.value
         await server.stop()
         return Result(

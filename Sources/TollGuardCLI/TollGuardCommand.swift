@@ -12,6 +12,10 @@ struct TollGuardCommand: AsyncParsableCommand {
         discussion: """
             TollGuard loads CDRs into a SQLite store and watches them for toll fraud.
             Settings come from tollguard.toml (--config or TOLLGUARD_CONFIG); the store from --db or TOLLGUARD_DB.
+
+            Exit status: 0 done; 1 failed (one line says why: a store, file or configuration problem, an alert \
+            or list that does not exist, a hook delivery that failed); 3 ingest --strict rejected rows; \
+            64 a usage mistake (the usage is printed).
             """,
         version: "0.1.0",
         subcommands: [

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import TollGuardCore
+import TollGuardHooks
 import TollGuardLive
 
 /// `tollguard demo --live`: the night of the simulation's IRSF burst replayed as FreeSWITCH events
@@ -29,14 +30,18 @@ package struct LiveNightReplay {
     package let site: SimulatedSiteRun
     package let configuration: TollGuardConfiguration
     package let eventsPerSecond: Double
+    package let logger: Logger
 
-    package init(site: SimulatedSiteRun, configuration: TollGuardConfiguration, eventsPerSecond: Double) {
+    package init(
+        site: SimulatedSiteRun, configuration: TollGuardConfiguration, eventsPerSecond: Double, logger: Logger
+    ) {
         self.site = site
         self.configuration = configuration
         self.eventsPerSecond = eventsPerSecond
+        self.logger = logger
     }
 
-    /// Replays the burst's night of `simulation` (whose CDR file ``SimulatedSiteRun/run(_:now:)``
+    /// Replays the burst's night of `simulation` (whose CDR file ``SimulatedSiteRun/run(_:logger:now:)``
     /// wrote) into a fresh store, `live.sqlite` in the site's folder.
     package func run(_ simulation: Simulation) async throws -> Outcome {
         var outcome = Outcome()
@@ -91,22 +96,24 @@ package struct LiveNightReplay {
 
     /// The replay server sends `events`; the live pipeline takes them, stores, acts and kills.
     private func replay(_ events: [ESLEvent], into database: TollGuardDatabase) async throws {
-        var logger = Logger(label: "tollguard.demo.live")
+        // The replay's own connection notices (the replay server closing, and so on) are not the demo's news.
+        var logger = logger
         logger.logLevel = .error
         let server = try await FakeFreeSWITCH.start()
         let connection = EventSocketConnection(host: "127.0.0.1", port: server.port, password: server.password)
         let listener = EventSocketListener(
             connection: connection, reconnectMaxSeconds: 1, heartbeatTimeoutSeconds: 65, logger: logger)
         let commander = EventSocketCommander(connection: connection, logger: logger)
-        let pipeline = LivePipeline(
-            database: database, configuration: configuration, timeZone: Simulation.timeZone,
-            kill: { try await commander.api($0) }, logger: logger)
-        let (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+        let actions = ActionLayer(
+            database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
+            switchCommand: { try await commander.api($0) })
+        let pipeline = LivePipeline(actions: actions, timeZone: Simulation.timeZone, logger: logger)
+        let inputs = LiveInputs()
         let consumer = Task { try await pipeline.run(inputs) }
         let sources = Task {
             await withDiscardingTaskGroup { group in
-                group.addTask { await LivePipeline.tick(continuation) }
-                group.addTask { await listener.run(feeding: continuation) }
+                group.addTask { await LivePipeline.tick(inputs) }
+                group.addTask { await listener.run(feeding: inputs) }
             }
         }
         try await server.waitForSubscribers()
@@ -118,7 +125,7 @@ package struct LiveNightReplay {
         }
         sources.cancel()
         await sources.value
-        continuation.finish()
+        inputs.finish()
         try await consumer.value
         await commander.shutdown()
         await server.stop()

@@ -46,7 +46,7 @@ package struct CDRPostRoute: Sendable {
         do {
             document = try FreeSWITCHCDRDocument.decode(body: Array(body.readableBytesView))
         } catch {
-            logger.warning("POST /cdr: \(error.description)")
+            logger.warning("POST /cdr: not a CDR", metadata: ["error": "\(error.description)"])
             return Response.plainText(.badRequest, error.description)
         }
         guard let record = document.record else { return Response.plainText(.ok, "B leg ignored") }

@@ -10,7 +10,7 @@ import Logging
 /// takes) it asks for them; when none are, it answers only while `serve` listens on loopback.
 package struct ReportPageRoute: Sendable {
     /// The page for a local date (`nil`: today); `nil` when the date is not one.
-    package typealias Render = @Sendable (_ date: String?) throws -> String?
+    package typealias Render = @Sendable (_ date: String?) async throws -> String?
 
     package var credentials: HTTPCredentials
     /// Whether the HTTP side listens on a loopback address only.
@@ -31,10 +31,10 @@ package struct ReportPageRoute: Sendable {
     }
 
     package func add(to router: Router<BasicRequestContext>) {
-        router.get("report") { request, _ -> Response in handle(request) }
+        router.get("report") { request, _ -> Response in await handle(request) }
     }
 
-    func handle(_ request: Request) -> Response {
+    func handle(_ request: Request) async -> Response {
         if credentials.isEmpty {
             guard loopbackOnly else {
                 return Response.plainText(
@@ -47,9 +47,9 @@ package struct ReportPageRoute: Sendable {
         }
         let html: String?
         do {
-            html = try render(request.uri.queryParameters.get("date"))
+            html = try await render(request.uri.queryParameters.get("date"))
         } catch {
-            logger.error("GET /report: \(error)")
+            logger.error("GET /report: the report could not be built", metadata: ["error": "\(error)"])
             return Response.plainText(.internalServerError, "the report could not be built; see the log")
         }
         guard let html else { return Response.plainText(.badRequest, "date: use YYYY-MM-DD (site time)") }

@@ -33,22 +33,23 @@ package struct HookDispatcher: Sendable {
     /// Where webhook secrets are read (`secret_env`).
     package let environment: [String: String]
     package let now: @Sendable () -> Date
-    private let logger = Logger(label: "tollguard.hooks")
+    package let logger: Logger
 
     package init(
         database: TollGuardDatabase, hooks: [HookSettings], settings: HookDeliverySettings,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        now: @escaping @Sendable () -> Date = { Date() }
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.database = database
         self.hooks = hooks
         self.settings = settings
         self.environment = environment
+        self.logger = logger
         self.now = now
     }
 
-    package init(database: TollGuardDatabase, configuration: TollGuardConfiguration) {
-        self.init(database: database, hooks: configuration.hooks, settings: configuration.hookDelivery)
+    package init(database: TollGuardDatabase, configuration: TollGuardConfiguration, logger: Logger) {
+        self.init(database: database, hooks: configuration.hooks, settings: configuration.hookDelivery, logger: logger)
     }
 
     /// Delivers every due delivery once (a failed one waits for its backoff, not for this pass).
@@ -71,7 +72,7 @@ package struct HookDispatcher: Sendable {
         // at most once per pass (a failure waits for its backoff).
         var cursor: Int64 = 0
         while true {
-            let batch = try database.claimDueDeliveries(now: now(), lease: longest + 60, after: cursor)
+            let batch = try await database.claimDueDeliveries(now: now(), lease: longest + 60, after: cursor)
             if batch.isEmpty { break }
             for delivery in batch {
                 cursor = delivery.id
@@ -84,7 +85,7 @@ package struct HookDispatcher: Sendable {
                         outcome: .rejected, status: nil, duration: .zero,
                         error: "no hook named \"\(delivery.hook)\" in the configuration")
                 }
-                try database.record(result, for: delivery, settings: settings, now: now())
+                try await database.record(result, for: delivery, settings: settings, now: now())
                 pass.attempts.append(.init(delivery: delivery, result: result))
                 switch result.outcome {
                 case .delivered:
@@ -92,17 +93,10 @@ package struct HookDispatcher: Sendable {
                 case .failed where delivery.attempts + 1 < settings.maxAttempts:
                     pass.retrying += 1
                     logger.warning(
-                        "hook delivery failed; will retry",
-                        metadata: [
-                            "hook": "\(delivery.hook)", "delivery": "\(delivery.id)", "error": "\(result.error ?? "")",
-                        ])
+                        "hook delivery failed; will retry", metadata: Self.metadata(delivery, result))
                 default:
                     pass.failed += 1
-                    logger.error(
-                        "hook delivery given up",
-                        metadata: [
-                            "hook": "\(delivery.hook)", "delivery": "\(delivery.id)", "error": "\(result.error ?? "")",
-                        ])
+                    logger.error("hook delivery given up", metadata: Self.metadata(delivery, result))
                 }
             }
         }
@@ -137,6 +131,15 @@ package struct HookDispatcher: Sendable {
             return await WebhookSender(client: client, outputLimit: settings.outputBytes).send(
                 payload: delivery.payload, event: event, url: url, secret: secret, timeout: timeout)
         }
+    }
+
+    /// What a log line says of a delivery and its attempt.
+    private static func metadata(_ delivery: OutboxDelivery, _ result: DeliveryAttempt) -> Logger.Metadata {
+        [
+            "hook.name": "\(delivery.hook)", "hook.delivery": "\(delivery.id)",
+            "hook.event": "\(delivery.eventType.rawValue)", "hook.subject": "\(delivery.subject.description)",
+            "hook.error": "\(result.error ?? "")",
+        ]
     }
 
     /// A client that never follows redirects (a POST must not turn into something else).

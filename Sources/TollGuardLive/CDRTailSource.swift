@@ -30,40 +30,51 @@ package struct CDRTailSource: Sendable {
     }
 
     /// Follows the files until cancelled, yielding their rows into `continuation`.
-    package func run(_ continuation: AsyncStream<LiveInput>.Continuation) async {
-        let saved = (try? database.followPositions(.cdrCSV)) ?? [:]
+    package func run(_ inputs: LiveInputs) async {
+        let saved: [String: TailPosition]
+        do {
+            saved = try await database.followPositions(.cdrCSV)
+        } catch {
+            logger.error(
+                "cdr_tail: the saved positions cannot be read; following from where each file is read now",
+                metadata: ["error": "\(error)"])
+            saved = [:]
+        }
         let tails = settings.files.map {
             CDRTail(path: $0, format: settings.format, timeZone: timeZone, columnMap: columnMap, resumingAt: saved[$0])
         }
         var lastSaved = saved
         while !Task.isCancelled {
             for tail in tails {
-                poll(tail, into: continuation, lastSaved: &lastSaved)
+                await poll(tail, into: inputs, lastSaved: &lastSaved)
             }
             try? await Task.sleep(for: .seconds(settings.pollSeconds))
         }
     }
 
-    private func poll(
-        _ tail: CDRTail, into continuation: AsyncStream<LiveInput>.Continuation, lastSaved: inout [String: TailPosition]
-    ) {
+    private func poll(_ tail: CDRTail, into inputs: LiveInputs, lastSaved: inout [String: TailPosition]) async {
         let rows: CDRTail.Rows
         do {
             rows = try tail.poll()
         } catch {
-            logger.error("cdr_tail: \(error)")
+            logger.error(
+                "cdr_tail: the file could not be read", metadata: ["file": "\(tail.path)", "error": "\(error)"])
             return
         }
         for (row, _) in rows.rejected {
-            logger.warning("cdr_tail: \(tail.path):\(row.line): \(row.problem.description); row skipped")
+            logger.warning(
+                "cdr_tail: row skipped",
+                metadata: ["file": "\(tail.path)", "line": "\(row.line)", "row.reason": "\(row.problem.description)"])
         }
         if let format = tail.format {
             for (file, rejected) in Dictionary(grouping: rows.rejected, by: \.file) {
                 do {
-                    try database.recordRejectedRows(
+                    try await database.recordRejectedRows(
                         rejected.map(\.row), followedFile: tail.path, fingerprint: file, format: format)
                 } catch {
-                    logger.error("cdr_tail: could not keep the rejected rows of \(tail.path): \(error)")
+                    logger.error(
+                        "cdr_tail: the rejected rows could not be kept",
+                        metadata: ["file": "\(tail.path)", "error": "\(error)"])
                 }
             }
         }
@@ -75,22 +86,23 @@ package struct CDRTailSource: Sendable {
         let database = database
         let logger = logger
         let path = tail.path
-        let save: @Sendable (Bool) -> Void = { stored in
+        let save: @Sendable (Bool) async -> Void = { stored in
             guard stored else { return }
             do {
-                try database.saveFollowPositions([path: position], .cdrCSV)
+                try await database.saveFollowPositions([path: position], .cdrCSV)
             } catch {
-                logger.error("cdr_tail: could not save the position in \(path): \(error)")
+                logger.error(
+                    "cdr_tail: could not save the position", metadata: ["file": "\(path)", "error": "\(error)"])
             }
         }
         guard let last = rows.records.last else {
-            save(true)
+            await save(true)
             return
         }
         let source = (tail.format ?? settings.format).rawValue
         for (record, _) in rows.records.dropLast() {
-            continuation.yield(.completed(record, source: source, stored: nil))
+            inputs.yield(.completed(record, source: source, stored: nil))
         }
-        continuation.yield(.completed(last.record, source: source, stored: save))
+        inputs.yield(.completed(last.record, source: source, stored: save))
     }
 }

@@ -41,13 +41,15 @@ package struct ConfigurationReloadService: Service {
         do {
             next = try load()
         } catch {
-            logger.error("SIGHUP: the configuration was not reloaded, the running one stays: \(error)")
+            logger.error(
+                "SIGHUP: the configuration was not reloaded, the running one stays", metadata: ["error": "\(error)"])
             return
         }
         let restartOnly = ReloadableConfiguration.needsRestart(from: configuration.current, to: next)
         if !restartOnly.isEmpty {
             logger.warning(
-                "SIGHUP: \(restartOnly.joined(separator: ", ")) changed; that takes effect when serve restarts")
+                "SIGHUP: settings changed that take effect when serve restarts",
+                metadata: ["config.sections": "\(restartOnly.joined(separator: ", "))"])
         }
         configuration.replace(with: next)
         notify()

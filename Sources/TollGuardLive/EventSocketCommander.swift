@@ -68,7 +68,7 @@ package actor EventSocketCommander {
                     return
                 } catch {
                     failures += 1
-                    logger.warning("event socket command connection: \(error)")
+                    logger.warning("event socket command connection failed", metadata: ["error": "\(error)"])
                     if failures >= 3, let request = pending {
                         // Give up on this command; the next one tries a fresh connection.
                         pending = nil

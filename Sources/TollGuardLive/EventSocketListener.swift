@@ -42,6 +42,11 @@ package struct EventSocketListener: Sendable {
         self.logger = logger
     }
 
+    /// Where the switch is, for log lines.
+    private var address: Logger.Metadata {
+        ["event_socket.host": "\(connection.host)", "event_socket.port": "\(connection.port)"]
+    }
+
     /// The waits between attempts: 1, 1, 2, 3, 5, 8, … seconds up to `max` (fsock's Fibonacci backoff).
     package static func backoff(attempt: Int, max: Double) -> Double {
         var (a, b) = (1.0, 1.0)
@@ -68,15 +73,16 @@ package struct EventSocketListener: Sendable {
             } catch let error as EventSocketError {
                 counters.lastError.withLock { $0 = error.description }
                 if error.isConfigurationError {
-                    logger.error("\(error.description)")
+                    logger.error("\(error.description)", metadata: address)
                     failures = 100
                 } else {
-                    logger.warning("\(error.description)")
+                    logger.warning("\(error.description)", metadata: address)
                     failures += 1
                 }
             } catch {
                 counters.lastError.withLock { $0 = "\(error)" }
-                logger.warning("event socket \(connection.host):\(connection.port): \(error)")
+                logger.warning(
+                    "event socket connection failed", metadata: address.merging(["error": "\(error)"]) { $1 })
                 failures += 1
             }
             if Task.isCancelled { return }
@@ -92,15 +98,17 @@ package struct EventSocketListener: Sendable {
         onChannels: @escaping @Sendable (FreeSWITCHChannelList, Date) async -> Void, connected: () -> Void
     ) async throws {
         let counters = counters
+        let address = address
         try await connection.run(onSkip: { [logger] reason in
             counters.skippedFrames.add(1, ordering: .relaxed)
-            logger.warning("event socket: dropped a damaged frame (\(reason))")
+            logger.warning(
+                "event socket: dropped a damaged frame", metadata: ["event_socket.frame.problem": "\(reason)"])
         }) { session in
             let reply = try await session.command(Self.subscription)
             guard reply.replyText.hasPrefix("+OK") else { throw EventSocketError.commandFailed(reply.replyText) }
             counters.connects.add(1, ordering: .relaxed)
             connected()
-            logger.info("event socket \(connection.host):\(connection.port): subscribed")
+            logger.info("event socket subscribed", metadata: address)
             let lastFrame = Atomic<Int64>(Self.nowMillis())
             let channel = session.channel
             let timeout = heartbeatTimeoutSeconds
@@ -123,7 +131,8 @@ package struct EventSocketListener: Sendable {
                 await onChannels(try FreeSWITCHChannelList(json: listing.bodyText), Date())
             } catch {
                 logger.warning(
-                    "event socket: the channel list could not be read, calls up are learnt from events only: \(error)")
+                    "event socket: the channel list could not be read, calls up are learnt from events only",
+                    metadata: ["error": "\(error)"])
             }
             while true {
                 let frame: ESLFrame
@@ -149,7 +158,7 @@ package struct EventSocketListener: Sendable {
             counters.events.add(1, ordering: .relaxed)
             await onEvent(event)
         } catch {
-            logger.warning("event socket: \(error)")
+            logger.warning("event socket: an event could not be read", metadata: ["error": "\(error)"])
         }
     }
 
@@ -163,16 +172,12 @@ extension EventSocketListener {
     /// taken at each (re)connect.
     ///
     /// `onEvent` hears each event first (the benchmark counts them).
-    package func run(
-        feeding continuation: AsyncStream<LiveInput>.Continuation, onEvent: @escaping @Sendable () -> Void = {}
-    )
-        async
-    {
+    package func run(feeding inputs: LiveInputs, onEvent: @escaping @Sendable () -> Void = {}) async {
         await run(
             onEvent: { event in
                 onEvent()
-                continuation.yield(.event(event, receivedAt: .now))
+                inputs.yield(.event(event, receivedAt: .now))
             },
-            onChannels: { continuation.yield(.channels($0, listedAt: $1)) })
+            onChannels: { inputs.yield(.channels($0, listedAt: $1)) })
     }
 }

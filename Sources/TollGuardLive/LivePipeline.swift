@@ -2,36 +2,19 @@ import Foundation
 import Logging
 import Synchronization
 import TollGuardCore
-
-/// What flows into the live pipeline, in one ordered stream.
-package enum LiveInput: Sendable {
-    /// An event from the event socket.
-    case event(ESLEvent, receivedAt: ContinuousClock.Instant)
-    /// The switch's channels as listed right after a (re)connect, at `listedAt`.
-    case channels(FreeSWITCHChannelList, listedAt: Date)
-    /// A completed call from another source (a CDR post, a tailed CSV row); `stored` hears
-    /// whether it was written (a CDR post answers 200 only then, so the switch retries otherwise).
-    case completed(CallRecord, source: String, stored: (@Sendable (Bool) -> Void)?)
-    /// Time to store what is pending.
-    case tick
-    /// Time to store what is pending and take the changes other commands made (quotas, suspensions).
-    case refresh
-    /// The configuration was replaced (SIGHUP): store what is pending, then rebuild the engine
-    /// from it and from the store's lists, quotas and rates, keeping the calls in progress.
-    case reload
-}
+import TollGuardHooks
 
 /// The live side of `serve`: events in time order through the ``LiveMonitor`` (the one engine),
 /// completed calls stored in micro-batches, alerts stored and acted on as soon as they are
-/// found, and the live calls of suspended accounts hung up with `uuid_kill`.
+/// found (through the ``ActionLayer``), and the live calls of suspended accounts hung up.
 package struct LivePipeline: Sendable {
     package let database: TollGuardDatabase
+    /// What follows an alert: the policy, the outbox, the kills.
+    package let actions: ActionLayer
     /// Replaced on SIGHUP; the pipeline rebuilds its engine when it hears `.reload`.
-    package let configurationCell: ReloadableConfiguration
+    package var configurationCell: ReloadableConfiguration { actions.configuration }
     package var configuration: TollGuardConfiguration { configurationCell.current }
     package let timeZone: TimeZone
-    /// Hangs up one call: `api uuid_kill <uuid> <cause>`; returns FreeSWITCH's answer.
-    package let kill: (@Sendable (String) async throws -> String)?
     package let logger: Logger
     package let stats = Stats()
 
@@ -61,14 +44,10 @@ package struct LivePipeline: Sendable {
         package init() {}
     }
 
-    package init(
-        database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone,
-        kill: (@Sendable (String) async throws -> String)?, logger: Logger
-    ) {
-        self.database = database
-        configurationCell = ReloadableConfiguration(configuration)
+    package init(actions: ActionLayer, timeZone: TimeZone, logger: Logger) {
+        database = actions.database
+        self.actions = actions
         self.timeZone = timeZone
-        self.kill = kill
         self.logger = logger
     }
 
@@ -103,17 +82,23 @@ package struct LivePipeline: Sendable {
     }
 
     /// Consumes `inputs` until the stream ends, then stores what is pending.
-    package func run(_ inputs: AsyncStream<LiveInput>) async throws {
+    package func run(_ inputs: LiveInputs) async throws {
         var monitor = try makeMonitor()
         var state = makeFlushState(configuration)
-        var suspended = try database.suspendedAccounts()
+        var suspended: Set<String> = try await database.suspendedAccounts()
         var settings = configuration.eventSocket
         /// The time of the last event seen: the switch's clock, recorded with each kill.
         var switchTime: Date?
         /// The switch's clock less ours, from the last event with a time: a channel list (which has
         /// no time of its own) is dated on the switch's clock, as its calls' events are.
         var switchClockOffset: TimeInterval = 0
-        for await input in inputs {
+        var taken = 0
+        for await input in inputs.stream {
+            inputs.took()
+            // A busy stream never suspends the loop: let the other services on the cooperative
+            // pool (HTTP, hook delivery, the event-socket reader itself) run now and then.
+            taken &+= 1
+            if taken % 64 == 0 { await Task.yield() }
             switch input {
             case .event(let event, let receivedAt):
                 stats.events.add(1, ordering: .relaxed)
@@ -138,8 +123,10 @@ package struct LivePipeline: Sendable {
                 stats.resyncEnded.add(resync.ended.count, ordering: .relaxed)
                 if !resync.started.isEmpty || !resync.ended.isEmpty {
                     logger.notice(
-                        "event socket resync: \(resync.started.count) calls up that no event showed, \(resync.ended.count) ended unseen"
-                    )
+                        "event socket resync: calls up that no event showed, calls ended unseen",
+                        metadata: [
+                            "resync.started": "\(resync.started.count)", "resync.ended": "\(resync.ended.count)",
+                        ])
                 }
                 for call in resync.started where settings.killNewCallsOfSuspended && suspended.contains(call.account) {
                     await hangUp(
@@ -154,8 +141,8 @@ package struct LivePipeline: Sendable {
             case .tick:
                 break
             case .refresh:
-                monitor.updateQuotas(try database.quotaTable())
-                let now = try database.suspendedAccounts()
+                monitor.updateQuotas(try await database.quotaTable())
+                let now: Set<String> = try await database.suspendedAccounts()
                 for account in now.subtracting(suspended).sorted() where settings.killOnSuspend {
                     await hangUp(
                         monitor.uuids(ofAccount: account), account: account, reason: "suspended", switchTime: switchTime
@@ -166,8 +153,10 @@ package struct LivePipeline: Sendable {
                 break  // after the flush below: the new engine's warm-up reads what it stores
             }
             stats.liveCalls.store(monitor.calls.count, ordering: .relaxed)
+            // Findings are stored and acted on at once, whatever else waits: a suspension must not
+            // wait for a batch (the burst's next call would get through).
             if state.hasFindings || state.completed.count >= 500 || state.isDue || isTick(input) {
-                let newlySuspended = try flush(&state)
+                let newlySuspended = try await flush(&state)
                 for suspension in newlySuspended {
                     suspended.insert(suspension.account)
                     if settings.killOnSuspend {
@@ -187,14 +176,16 @@ package struct LivePipeline: Sendable {
                     settings = configuration.eventSocket
                     stats.reloads.add(1, ordering: .relaxed)
                     logger.notice(
-                        "reloaded the configuration, lists, quotas and rates; \(monitor.calls.count) calls in progress kept"
-                    )
+                        "reloaded the configuration, lists, quotas and rates; the calls in progress are kept",
+                        metadata: ["calls.live": "\(monitor.calls.count)"])
                 } catch {
-                    logger.error("reload: the engine could not be rebuilt, the running one stays: \(error)")
+                    logger.error(
+                        "reload: the engine could not be rebuilt, the running one stays",
+                        metadata: ["error": "\(error)"])
                 }
             }
         }
-        _ = try flush(&state)
+        _ = try await flush(&state)
     }
 
     private func isTick(_ input: LiveInput) -> Bool {
@@ -207,8 +198,7 @@ package struct LivePipeline: Sendable {
     /// Sends `.tick` every `flush` and `.refresh` every `refresh` until cancelled, so pending
     /// calls are stored within `flush` even when no event follows them.
     package static func tick(
-        _ continuation: AsyncStream<LiveInput>.Continuation, flush: Duration = .milliseconds(100),
-        refresh: Duration = .seconds(2)
+        _ inputs: LiveInputs, flush: Duration = .milliseconds(100), refresh: Duration = .seconds(2)
     ) async {
         var sinceRefresh = Duration.zero
         while !Task.isCancelled {
@@ -216,9 +206,9 @@ package struct LivePipeline: Sendable {
             sinceRefresh += flush
             if sinceRefresh >= refresh {
                 sinceRefresh = .zero
-                continuation.yield(.refresh)
+                inputs.yield(.refresh)
             } else {
-                continuation.yield(.tick)
+                inputs.yield(.tick)
             }
         }
     }
@@ -230,7 +220,7 @@ package struct LivePipeline: Sendable {
         var aggregator: AlertAggregator
         var completed: [(record: CallRecord, destination: CallDestination, source: String)] = []
         var findingsReceived: [ContinuousClock.Instant] = []
-        var acknowledgements: [@Sendable (Bool) -> Void] = []
+        var acknowledgements: [@Sendable (Bool) async -> Void] = []
         var lastFlush = ContinuousClock.now
 
         init(summarizer: AlertSummarizer, evidenceLimit: Int) {
@@ -250,17 +240,15 @@ package struct LivePipeline: Sendable {
     }
 
     /// Stores alerts and acts on them, then stores the calls; returns the suspensions made.
-    private func flush(_ state: inout FlushState) throws -> [Suspension] {
+    private func flush(_ state: inout FlushState) async throws -> [Suspension] {
         defer { state.lastFlush = .now }
         var suspended: [Suspension] = []
         // Alerts first: they are what the latency is about; the calls' batch follows.
         let drafts = state.aggregator.drafts
         if !drafts.isEmpty {
-            let now = Date()
-            let changes = try database.apply(
-                drafts, summarizer: state.summarizer, evidenceLimit: state.evidenceLimit, now: now)
-            let actions = try database.actOnAlerts(ActionSettings(configuration), now: now)
-            suspended = actions.suspended
+            let changes = try await database.apply(
+                drafts, summarizer: state.summarizer, evidenceLimit: state.evidenceLimit, now: Date())
+            suspended = try await actions.actOnNewAlerts().suspended
             stats.alertsRaised.add(changes.newCount, ordering: .relaxed)
             stats.alertsByRule.withLock { counts in
                 for draft in drafts { counts[draft.rule.rawValue, default: 0] += 1 }
@@ -278,51 +266,24 @@ package struct LivePipeline: Sendable {
             state.acknowledgements = []
             do {
                 for (source, group) in Dictionary(grouping: state.completed, by: \.source) {
-                    let outcome = try database.store(group.map { ($0.record, $0.destination) }, source: source)
+                    let outcome = try await database.store(group.map { ($0.record, $0.destination) }, source: source)
                     stats.callsStored.add(outcome.inserted, ordering: .relaxed)
                     stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
                 }
             } catch {
-                for acknowledge in acknowledgements { acknowledge(false) }
+                for acknowledge in acknowledgements { await acknowledge(false) }
                 throw error
             }
-            for acknowledge in acknowledgements { acknowledge(true) }
+            for acknowledge in acknowledgements { await acknowledge(true) }
             state.completed = []
         }
         state.findingsReceived = []
         return suspended
     }
 
-    /// Hangs up `uuids` one by one (`uuid_kill`, never `hupall`) and records each kill.
+    /// Hangs up `uuids` through the action layer and counts the kills.
     private func hangUp(_ uuids: [String], account: String, reason: String, switchTime: Date?) async {
-        guard let kill else { return }
-        for uuid in uuids {
-            // The uuid goes on the wire: only uuid characters, never a space or a newline.
-            guard !uuid.isEmpty, uuid.utf8.allSatisfy({ Self.uuidBytes.contains($0) }) else {
-                logger.warning("not killing call \(uuid.debugDescription): not a uuid")
-                continue
-            }
-            let reply: String
-            do {
-                reply = try await kill("uuid_kill \(uuid) \(configuration.eventSocket.killCause)")
-            } catch {
-                reply = "error: \(error)"
-            }
-            stats.kills.add(1, ordering: .relaxed)
-            logger.notice(
-                "killed call \(uuid) of \(account) (\(reason)): \(reply.trimmingCharacters(in: .whitespacesAndNewlines))"
-            )
-            do {
-                try database.record(
-                    CallKill(
-                        uuid: uuid, account: account, reason: reason, at: Date(),
-                        reply: reply.trimmingCharacters(in: .whitespacesAndNewlines),
-                        callTime: switchTime))
-            } catch {
-                logger.error("could not record the kill of \(uuid): \(error)")
-            }
-        }
+        let kills = await actions.hangUp(uuids, account: account, reason: reason, switchTime: switchTime)
+        stats.kills.add(kills.count, ordering: .relaxed)
     }
-
-    private static let uuidBytes = Set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.".utf8)
 }

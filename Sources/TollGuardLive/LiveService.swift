@@ -11,24 +11,23 @@ import TollGuardCore
 /// first, then the pipeline stores everything it received before returning.
 package struct LiveService: Service {
     /// A source other than the event socket (a tailed CDR file): runs until cancelled, yielding into the stream.
-    package typealias Source = @Sendable (AsyncStream<LiveInput>.Continuation) async -> Void
+    package typealias Source = @Sendable (LiveInputs) async -> Void
 
     package let pipeline: LivePipeline
     package let listener: EventSocketListener?
     package let sources: [Source]
-    /// Other sources (CDR posts, tailed files) yield into this.
-    package let inputs: AsyncStream<LiveInput>
-    package let continuation: AsyncStream<LiveInput>.Continuation
+    /// What the pipeline consumes; other sources (CDR posts, reloads) yield into it too.
+    package let inputs: LiveInputs
 
     package init(pipeline: LivePipeline, listener: EventSocketListener?, sources: [Source] = []) {
         self.pipeline = pipeline
         self.listener = listener
         self.sources = sources
-        (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+        inputs = LiveInputs()
     }
 
     package func run() async throws {
-        let continuation = continuation
+        let inputs = inputs
         let listener = listener
         let sources = sources
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -36,18 +35,18 @@ package struct LiveService: Service {
             group.addTask {
                 await cancelWhenGracefulShutdown {
                     await withDiscardingTaskGroup { running in
-                        running.addTask { await LivePipeline.tick(continuation) }
+                        running.addTask { await LivePipeline.tick(inputs) }
                         for source in sources {
-                            running.addTask { await source(continuation) }
+                            running.addTask { await source(inputs) }
                         }
                         if let listener {
                             running.addTask {
-                                await listener.run(feeding: continuation)
+                                await listener.run(feeding: inputs)
                             }
                         }
                     }
                 }
-                continuation.finish()
+                inputs.finish()
             }
             try await group.waitForAll()
         }

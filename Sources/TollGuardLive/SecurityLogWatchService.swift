@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import TollGuardCore
+import TollGuardHooks
 
 /// `[sip_watch] follow` as a `Service` of `serve`: the SIP attack watcher over the PBX logs as
 /// they grow (what `tollguard logs follow` does), alerts and hook events after each poll, bans
@@ -11,22 +12,21 @@ import TollGuardCore
 /// Where each log was read to is saved after each poll, so a restart resumes
 /// there; a first start begins at the logs' ends. A reload (SIGHUP) takes effect after the next poll.
 package struct SecurityLogWatchService: Service {
-    package let database: TollGuardDatabase
-    package let configuration: ReloadableConfiguration
+    /// The store, the configuration as last reloaded, and what follows an alert.
+    package let actions: ActionLayer
     package let timeZone: TimeZone
     package let stats: LivePipeline.Stats
     package let logger: Logger
 
-    package init(
-        database: TollGuardDatabase, configuration: ReloadableConfiguration, timeZone: TimeZone,
-        stats: LivePipeline.Stats, logger: Logger
-    ) {
-        self.database = database
-        self.configuration = configuration
+    package init(actions: ActionLayer, timeZone: TimeZone, stats: LivePipeline.Stats, logger: Logger) {
+        self.actions = actions
         self.timeZone = timeZone
         self.stats = stats
         self.logger = logger
     }
+
+    private var database: TollGuardDatabase { actions.database }
+    private var configuration: ReloadableConfiguration { actions.configuration }
 
     package func run() async throws {
         let settings = configuration.current.sipWatch
@@ -35,9 +35,9 @@ package struct SecurityLogWatchService: Service {
         let year = LocalClock.calendar(in: timeZone).component(.year, from: Date())
         let follower = SecurityLogFollower(
             paths: settings.follow, timeZone: timeZone, year: year, fromStart: false,
-            positions: try database.followPositions(.securityLog))
+            positions: try await database.followPositions(.securityLog))
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            poll(follower, &watch)
+            await poll(follower, &watch)
             if configuration.generation != generation {
                 // Reloaded (SIGHUP): thresholds, allow-list, ban log and policy as now configured;
                 // the per-address counts start again.
@@ -45,33 +45,38 @@ package struct SecurityLogWatchService: Service {
                 do {
                     watch = try SIPWatch(database: database, configuration: configuration.current, timeZone: timeZone)
                 } catch {
-                    logger.error("sip_watch: keeping the previous settings: \(error)")
+                    logger.error("sip_watch: keeping the previous settings", metadata: ["error": "\(error)"])
                 }
             }
             try? await Task.sleep(for: .seconds(settings.pollSeconds))
         }
-        poll(follower, &watch)
+        await poll(follower, &watch)
     }
 
-    private func poll(_ follower: SecurityLogFollower, _ watch: inout SIPWatch) {
+    private func poll(_ follower: SecurityLogFollower, _ watch: inout SIPWatch) async {
         do {
             let summary = try follower.poll { file, entry in
                 if case .forged(let candidates) = entry.reading {
                     logger.warning(
-                        "\(SecurityLogEntry.forgedNotice(file: file, line: entry.line, candidates: candidates))")
+                        "\(SecurityLogEntry.forgedNotice(file: file, line: entry.line, candidates: candidates))",
+                        metadata: ["file": "\(file)", "line": "\(entry.line)"])
                 } else {
                     _ = watch.consume(entry, file: file)
                 }
             }
             stats.securityLines.add(summary.recognized, ordering: .relaxed)
-            let commit = try watch.commit()
+            let commit = try await watch.commit()
+            if commit.changes.newCount + commit.changes.updatedCount > 0 {
+                _ = try await actions.actOnNewAlerts()
+            }
             stats.bans.add(commit.bans.count, ordering: .relaxed)
             for ban in commit.bans {
-                logger.notice("ban \(ban.ip) (\(ban.rule.rawValue), \(ban.count))")
+                logger.notice(
+                    "ban", metadata: ["ip": "\(ban.ip)", "rule": "\(ban.rule.rawValue)", "count": "\(ban.count)"])
             }
-            try database.saveFollowPositions(follower.positions, .securityLog)
+            try await database.saveFollowPositions(follower.positions, .securityLog)
         } catch {
-            logger.error("sip_watch.follow: \(error)")
+            logger.error("sip_watch.follow", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -81,6 +81,6 @@ extension CDRFileIngester {
         var options = IngestOptions(timeZone: .named(zone))
         options.format = format
         options.batchSize = batchSize
-        return CDRFileIngester(database: database, options: options)
+        return CDRFileIngester(database: database, options: options, logger: testLogger)
     }
 }

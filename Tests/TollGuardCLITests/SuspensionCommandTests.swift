@@ -82,11 +82,11 @@ import TollGuardTestSupport
         #expect(try await CLITests.run(["kills"], environment: environment).stdout.contains("no call was killed"))
         let database = try TollGuardDatabase.open(path: db)
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        try database.record(
+        try await database.record(
             CallKill(
                 uuid: "b0000000-0000-4000-8000-000000000000", account: "1001", reason: "suspended (suspension 1)",
                 at: start, reply: "+OK"))
-        try database.record(
+        try await database.record(
             CallKill(
                 uuid: "b0000000-0000-4000-8000-000000000001", account: "1002",
                 reason: "new call of a suspended account",

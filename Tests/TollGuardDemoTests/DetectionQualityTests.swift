@@ -8,16 +8,21 @@ import TollGuardTestSupport
 /// or above, and honest traffic — the call centre and the travellers included — raises none.
 @Suite struct DetectionQualityTests {
     @Test(arguments: [UInt64(2026), 2027, 2028, 2029, 2030])
-    func everyScenarioIsCaughtAndHonestTrafficStaysBelowHigh(seed: UInt64) throws {
+    func everyScenarioIsCaughtAndHonestTrafficStaysBelowHigh(seed: UInt64) async throws {
         let directory = try TemporaryDirectory()
-        var settings = SimulationSettings()
-        settings.seed = seed
-        settings.accounts = 36
-        let simulation = try Simulation(settings)
-        let site = SimulatedSiteRun(folder: URL(fileURLWithPath: directory.path("site")))
-        let outcome = try site.run(simulation)
-        let evaluation = try DetectionEvaluation.evaluate(
-            seed: seed, scenarios: simulation.scenarios, run: outcome.analysisRun, from: outcome.from, to: outcome.to)
+        // A simulated week is long synchronous work: off the cooperative pool, which other suites' network tests need.
+        let (simulation, evaluation) = try await onOwnThread {
+            var settings = SimulationSettings()
+            settings.seed = seed
+            settings.accounts = 36
+            let simulation = try Simulation(settings)
+            let site = SimulatedSiteRun(folder: URL(fileURLWithPath: directory.path("site")))
+            let outcome = try site.run(simulation, logger: testLogger)
+            let evaluation = try DetectionEvaluation.evaluate(
+                seed: seed, scenarios: simulation.scenarios, run: outcome.analysisRun, from: outcome.from,
+                to: outcome.to)
+            return (simulation, evaluation)
+        }
         for scenario in evaluation.scenarios {
             #expect(scenario.caught, "seed \(seed): \(scenario.description) not caught at high+")
             #expect((scenario.highestSeverity ?? .info) >= .high)
@@ -35,21 +40,23 @@ import TollGuardTestSupport
         #expect(agentCalls > 5 * 6 * 500)
     }
 
-    @Test func anAlertOnHonestTrafficCountsAgainstPrecision() throws {
+    @Test func anAlertOnHonestTrafficCountsAgainstPrecision() async throws {
         // The same site with a quota of five cents a day: honest staff breach it, and that is counted.
         let directory = try TemporaryDirectory()
-        var settings = SimulationSettings()
-        settings.seed = 2026
-        settings.accounts = 24
-        settings.days = 4
-        settings.injectFraud = false
-        let simulation = try Simulation(settings)
-        let site = SimulatedSiteRun(
-            folder: URL(fileURLWithPath: directory.path("strict")),
-            configurationText: SimulatedSiteRun.configurationText + "\n[analysis.account]\ndaily_quota = 0.05\n")
-        let outcome = try site.run(simulation)
-        let evaluation = try DetectionEvaluation.evaluate(
-            seed: 2026, scenarios: [], run: outcome.analysisRun, from: outcome.from, to: outcome.to)
+        let evaluation = try await onOwnThread {
+            var settings = SimulationSettings()
+            settings.seed = 2026
+            settings.accounts = 24
+            settings.days = 4
+            settings.injectFraud = false
+            let simulation = try Simulation(settings)
+            let site = SimulatedSiteRun(
+                folder: URL(fileURLWithPath: directory.path("strict")),
+                configurationText: SimulatedSiteRun.configurationText + "\n[analysis.account]\ndaily_quota = 0.05\n")
+            let outcome = try site.run(simulation, logger: testLogger)
+            return try DetectionEvaluation.evaluate(
+                seed: 2026, scenarios: [], run: outcome.analysisRun, from: outcome.from, to: outcome.to)
+        }
         #expect(!evaluation.honestHighAlerts.isEmpty)
         #expect(evaluation.precision == 0)
         #expect(evaluation.honestHighAlerts.allSatisfy { $0.rule == AnalysisRule.dailyQuota.rawValue })

@@ -56,8 +56,10 @@ import TollGuardTestSupport
         let path = directory.path("Master.csv")
         try simulation.writeCDRs(to: path)
         let database = try TollGuardDatabase.inMemory()
-        let summary = try CDRFileIngester(database: database, options: IngestOptions(timeZone: Simulation.timeZone))
-            .ingest(path: path)
+        let summary = try CDRFileIngester(
+            database: database, options: IngestOptions(timeZone: Simulation.timeZone), logger: testLogger
+        )
+        .ingest(path: path)
         #expect(summary.format == .fsAsterisk)
         #expect(summary.inserted == simulation.calls.count && summary.rejected == 0)
         // An office call: account, caller name, gateway; an inbound one: the caller's number, context public.

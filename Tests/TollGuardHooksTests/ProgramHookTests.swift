@@ -30,7 +30,8 @@ import TollGuardTestSupport
     {
         var settings = HookDeliverySettings()
         settings.outputBytes = 64
-        return HookDispatcher(database: database, hooks: hooks, settings: settings, environment: [:], now: { now })
+        return HookDispatcher(
+            database: database, hooks: hooks, settings: settings, environment: [:], logger: testLogger, now: { now })
     }
 
     @Test func aProgramHookGetsTheExactJSONAndHostileStringsStayInert() async throws {
@@ -42,9 +43,8 @@ import TollGuardTestSupport
             "1001; rm -rf / $(touch \(folder.url.path)/pwned-dollar) `touch \(folder.url.path)/pwned-tick`"
         let hostileReason = "caller \"<script>\" $(touch \(folder.url.path)/pwned-reason) && `id` | tee x; rm -rf ~"
         guard
-            case .suspended = try database.suspend(
-                account: hostileAccount, reason: hostileReason, until: nil, actor: "alice",
-                settings: ActionSettings(hooks: [hook]))
+            case .suspended = try ActionDecider(database: database, settings: ActionSettings(hooks: [hook])).suspend(
+                account: hostileAccount, reason: hostileReason, until: nil, actor: "alice")
         else {
             Issue.record("not suspended")
             return
@@ -79,8 +79,8 @@ import TollGuardTestSupport
         var slow = AlertSeeds.programHook("slow", path: try Self.recordingScript(in: folder, body: "exec sleep 30"))
         slow.timeoutSeconds = 0.5
         let database = try TollGuardDatabase.inMemory()
-        _ = try database.suspend(
-            account: "1001", reason: "r", until: nil, actor: "a", settings: ActionSettings(hooks: [slow]))
+        _ = try ActionDecider(database: database, settings: ActionSettings(hooks: [slow])).suspend(
+            account: "1001", reason: "r", until: nil, actor: "a")
         let pass = try await Self.dispatcher(database, hooks: [slow]).deliverDue()
         // Stopped at its timeout, not after its 30 s (measured by the runner, on its own thread).
         #expect(try #require(pass.attempts.first).result.duration < .seconds(10))
@@ -95,8 +95,8 @@ import TollGuardTestSupport
             path: try Self.recordingScript(
                 in: failingFolder, body: "i=0; while [ $i -lt 50 ]; do echo line $i; i=$((i+1)); done; exit 3"))
         let other = try TollGuardDatabase.inMemory()
-        _ = try other.suspend(
-            account: "1001", reason: "r", until: nil, actor: "a", settings: ActionSettings(hooks: [failing]))
+        _ = try ActionDecider(database: other, settings: ActionSettings(hooks: [failing])).suspend(
+            account: "1001", reason: "r", until: nil, actor: "a")
         _ = try await Self.dispatcher(other, hooks: [failing]).deliverDue()
         let failed = try #require(try other.outbox().first)
         #expect(failed.status == .pending)
@@ -110,14 +110,14 @@ import TollGuardTestSupport
     @Test func aMissingProgramOrAnUnknownHookFailsForGood() async throws {
         let database = try TollGuardDatabase.inMemory()
         let missing = AlertSeeds.programHook("missing", path: "/nonexistent/hook.sh")
-        _ = try database.suspend(
-            account: "1001", reason: "r", until: nil, actor: "a", settings: ActionSettings(hooks: [missing]))
+        _ = try ActionDecider(database: database, settings: ActionSettings(hooks: [missing])).suspend(
+            account: "1001", reason: "r", until: nil, actor: "a")
         let pass = try await Self.dispatcher(database, hooks: [missing]).deliverDue()
         #expect(pass.failed == 1)
         #expect(try database.outbox().first?.lastError == "/nonexistent/hook.sh is not an executable file")
 
-        _ = try database.suspend(
-            account: "1002", reason: "r", until: nil, actor: "a", settings: ActionSettings(hooks: [missing]))
+        _ = try ActionDecider(database: database, settings: ActionSettings(hooks: [missing])).suspend(
+            account: "1002", reason: "r", until: nil, actor: "a")
         _ = try await Self.dispatcher(database, hooks: []).deliverDue()
         #expect(try database.outbox().last?.lastError == "no hook named \"missing\" in the configuration")
         #expect(try database.outbox().map(\.status) == [.failed, .failed])

@@ -21,7 +21,7 @@ import TollGuardTestSupport
     static func dispatcher(_ database: TollGuardDatabase, _ hook: HookSettings, at now: Date) -> HookDispatcher {
         HookDispatcher(
             database: database, hooks: [hook], settings: HookDeliverySettings(),
-            environment: ["TG_TEST_SECRET": secret], now: { now })
+            environment: ["TG_TEST_SECRET": secret], logger: testLogger, now: { now })
     }
 
     @Test func deliveriesMadeWhileTheTargetIsDownArriveLaterAndAfterARestartExactlyOncePerKey() async throws {
@@ -37,8 +37,8 @@ import TollGuardTestSupport
         let t0 = AlertSeeds.start
 
         var database = try TollGuardDatabase.open(path: path)
-        _ = try database.suspend(
-            account: "1001", reason: "fraud", until: nil, actor: "policy", settings: settings, now: t0)
+        _ = try ActionDecider(database: database, settings: settings).suspend(
+            account: "1001", reason: "fraud", until: nil, actor: "policy", now: t0)
         let down = try await Self.dispatcher(database, hook, at: t0).deliverDue()
         #expect(down.retrying == 1 && down.delivered == 0)
         #expect(try database.outbox().first?.status == .pending)
@@ -51,9 +51,10 @@ import TollGuardTestSupport
         await target.stop()
 
         // Down again: two more events wait in the outbox; then TollGuard restarts.
-        _ = try database.suspend(
-            account: "1002", reason: "fraud", until: nil, actor: "policy", settings: settings, now: t0)
-        _ = try database.unsuspend(account: "1001", comment: "ok", actor: "alice", settings: settings, now: t0)
+        _ = try ActionDecider(database: database, settings: settings).suspend(
+            account: "1002", reason: "fraud", until: nil, actor: "policy", now: t0)
+        _ = try ActionDecider(database: database, settings: settings).unsuspend(
+            account: "1001", comment: "ok", actor: "alice", now: t0)
         let downAgain = try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(40)).deliverDue()
         #expect(downAgain.retrying == 2)
         database = try TollGuardDatabase.open(path: path)
@@ -85,8 +86,8 @@ import TollGuardTestSupport
         let database = try TollGuardDatabase.inMemory()
         let t0 = AlertSeeds.start
         await inbox.script([.serviceUnavailable])
-        _ = try database.suspend(
-            account: "1001", reason: "r", until: nil, actor: "a", settings: ActionSettings(hooks: [hook]), now: t0)
+        _ = try ActionDecider(database: database, settings: ActionSettings(hooks: [hook])).suspend(
+            account: "1001", reason: "r", until: nil, actor: "a", now: t0)
         #expect(try await Self.dispatcher(database, hook, at: t0).deliverDue().retrying == 1)
         #expect(try database.outbox().first?.lastStatus == 503)
         #expect(try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(60)).deliverDue().delivered == 1)
@@ -96,16 +97,17 @@ import TollGuardTestSupport
         #expect(await inbox.accepted.count == 1)
 
         await inbox.script([.badRequest])
-        _ = try database.unsuspend(
-            account: "1001", comment: nil, actor: "a", settings: ActionSettings(hooks: [hook]), now: t0)
+        _ = try ActionDecider(database: database, settings: ActionSettings(hooks: [hook])).unsuspend(
+            account: "1001", comment: nil, actor: "a", now: t0)
         #expect(try await Self.dispatcher(database, hook, at: t0.addingTimeInterval(60)).deliverDue().failed == 1)
         #expect(try database.outbox().last?.status == .failed)
 
         // Without its secret a webhook sends nothing unsigned.
-        _ = try database.suspend(
-            account: "1002", reason: "r", until: nil, actor: "a", settings: ActionSettings(hooks: [hook]), now: t0)
+        _ = try ActionDecider(database: database, settings: ActionSettings(hooks: [hook])).suspend(
+            account: "1002", reason: "r", until: nil, actor: "a", now: t0)
         let unsigned = HookDispatcher(
-            database: database, hooks: [hook], settings: HookDeliverySettings(), environment: [:], now: { t0 })
+            database: database, hooks: [hook], settings: HookDeliverySettings(), environment: [:], logger: testLogger,
+            now: { t0 })
         #expect(try await unsigned.deliverDue().failed == 1)
         #expect(try database.outbox().last?.lastError == "the webhook secret variable TG_TEST_SECRET is not set")
         #expect(await inbox.requests.count == 3)

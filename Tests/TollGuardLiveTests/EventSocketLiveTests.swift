@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import TollGuardCore
 import TollGuardDemo
+import TollGuardHooks
 import TollGuardLive
 import TollGuardTestSupport
 
@@ -53,28 +54,29 @@ import TollGuardTestSupport
         configured.backoffUnitSeconds = 0.01
         let listener = configured
         let commander = EventSocketCommander(connection: connection, logger: logger)
-        let pipeline = LivePipeline(
-            database: database, configuration: configuration, timeZone: .named("UTC"),
-            kill: { try await commander.api($0) }, logger: logger)
-        let (inputs, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+        let actions = ActionLayer(
+            database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
+            switchCommand: { try await commander.api($0) })
+        let pipeline = LivePipeline(actions: actions, timeZone: .named("UTC"), logger: logger)
+        let inputs = LiveInputs()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run(inputs) }
             let listening = Task {
                 await withDiscardingTaskGroup { inner in
-                    inner.addTask { await LivePipeline.tick(continuation) }
-                    inner.addTask { await listener.run(feeding: continuation) }
+                    inner.addTask { await LivePipeline.tick(inputs) }
+                    inner.addTask { await listener.run(feeding: inputs) }
                 }
             }
             do {
                 try await body(Rig(server: server, listener: listener, pipeline: pipeline, database: database))
             } catch {
                 listening.cancel()
-                continuation.finish()
+                inputs.finish()
                 throw error
             }
             listening.cancel()
             await listening.value
-            continuation.finish()
+            inputs.finish()
             try await group.waitForAll()
         }
         await commander.shutdown()
@@ -150,7 +152,10 @@ import TollGuardTestSupport
         let server = try await FakeFreeSWITCH.start(password: "right")
         defer { Task { await server.stop() } }
         try await Self.withRig(server: server, password: "wrong") { rig in
-            try await Self.eventually { server.authFailures >= 1 }
+            // The switch counts the refusal before the client has read it: wait for both.
+            try await Self.eventually {
+                server.authFailures >= 1 && rig.listener.counters.lastError.withLock { $0 } != nil
+            }
             #expect(rig.listener.counters.lastError.withLock { $0 }?.contains("authentication failed") == true)
             // The configuration error waits the longest backoff (0.2 s here) between tries:
             // at most 1 + 1.5 / 0.2 more tries in the next 1.5 s.
@@ -219,6 +224,9 @@ import TollGuardTestSupport
         let localEvents = writer.events(for: local).map(\.event)
         try await Self.withRig(server: server, configuration: configuration) { rig in
             try await server.waitForSubscribers()
+            // The channel list taken at the connect first: a call published while the switch answers
+            // it may be in the list before its event, and the resync would count it.
+            try await Self.eventually { rig.pipeline.stats.resyncs.load(ordering: .relaxed) >= 1 }
             for event in upEvents(burst[0]) + localEvents.dropLast() { await server.publish(event) }
             try await Self.eventually { rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 2 }
             #expect(server.kills.isEmpty)

@@ -14,11 +14,11 @@ struct AlertsCommand: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "open, acknowledged, resolved, false_positive, or all (default: open and acknowledged).")
-        var state: String?
+        @Option(help: "The alerts in this state, or all (default: open and acknowledged).")
+        var state: AlertStateChoice?
 
-        @Option(help: "Minimum severity: info, warning, high, critical.")
-        var severity: String?
+        @Option(help: "The alerts of this severity or higher.")
+        var severity: Severity?
 
         @Option(help: "Only alerts seen since this site time (YYYY-MM-DD or \"YYYY-MM-DD HH:MM\").")
         var since: String?
@@ -26,40 +26,26 @@ struct AlertsCommand: ParsableCommand {
         @Option(help: "At most this many alerts.")
         var limit: Int?
 
-        @Flag(help: "Print JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
             var filter = AlertFilter(limit: limit)
-            switch state {
-            case nil: filter.states = [.open, .acknowledged]
-            case "all": filter.states = []
-            case let name?:
-                guard let parsed = AlertState(rawValue: name.replacingOccurrences(of: "-", with: "_")) else {
-                    throw ValidationError("--state \(name): use open, acknowledged, resolved, false_positive or all")
-                }
-                filter.states = [parsed]
-            }
-            if let severity {
-                guard let parsed = Severity(name: severity) else {
-                    throw ValidationError("--severity \(severity): use info, warning, high or critical")
-                }
-                filter.minimumSeverity = parsed
-            }
+            filter.states = state?.states ?? [.open, .acknowledged]
+            filter.minimumSeverity = severity
             if let since {
                 filter.since = try global.localDate(since, option: "--since", zone: global.siteTimeZone(configuration))
             }
             let database = try global.openExistingDatabase(configuration)
             let alerts = try database?.alerts(filter) ?? []
-            if json, let database {
+            if output.json, let database {
                 try printJSON(try alerts.map { AlertAnswer($0, calls: try database.alertCalls(id: $0.id)) })
-            } else if json {
+            } else if output.json {
                 print("[]")
             } else if alerts.isEmpty {
                 print("no alerts")
             } else {
-                print(AlertsCommand.table(alerts).render())
+                print(TextTable.alerts(alerts).render())
             }
         }
     }
@@ -73,18 +59,17 @@ struct AlertsCommand: ParsableCommand {
         @Argument(help: "Alert id.")
         var id: Int64
 
-        @Flag(help: "Print JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
             guard let database = try global.openExistingDatabase(configuration), let alert = try database.alert(id: id)
             else {
-                throw ValidationError("no alert \(id)")
+                throw CommandFailure("no alert \(id)")
             }
             let calls = try database.alertCalls(id: id)
             let lines = try database.alertLogLines(id: id)
-            if json {
+            if output.json {
                 var answer = AlertAnswer(alert, calls: calls)
                 answer.logLines = lines.map {
                     .init(file: $0.file, line: $0.line, time: CivilTime.utcText($0.time) + "Z", text: $0.text)
@@ -155,18 +140,6 @@ struct AlertsCommand: ParsableCommand {
         @OptionGroup var change: StateChangeOptions
         func run() throws { try change.apply(.falsePositive) }
     }
-
-    /// The alert table printed by `alerts list` and `analyze`.
-    static func table(_ alerts: [StoredAlert]) -> TextTable {
-        var table = TextTable("ID", "SEVERITY", "STATE", "RULE", "SUBJECT", "SUMMARY")
-        for alert in alerts {
-            table.append([
-                String(alert.id), alert.severity.name, alert.state.rawValue, alert.rule,
-                "\(alert.subject.kind.rawValue) \(alert.subject.value)", alert.summary,
-            ])
-        }
-        return table
-    }
 }
 
 /// The arguments of `alerts ack|resolve|false-positive`.
@@ -185,7 +158,7 @@ struct StateChangeOptions: ParsableArguments {
     func apply(_ state: AlertState) throws {
         let configuration = try global.loadConfiguration().configuration
         guard let database = try global.openExistingDatabase(configuration) else {
-            throw ValidationError("no alert \(id)")
+            throw CommandFailure("no alert \(id)")
         }
         let alert: StoredAlert
         do {
@@ -193,7 +166,7 @@ struct StateChangeOptions: ParsableArguments {
                 id: id, to: state, actor: GlobalOptions.actor(by), comment: comment,
                 suppressFor: configuration.analysis.falsePositiveSuppressHours * 3600)
         } catch {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
         var line = "alert \(alert.id) is now \(alert.state.rawValue)"
         if state == .falsePositive {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TollGuardCore
 import TollGuardHooks
 
@@ -17,14 +18,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Start (site time): YYYY-MM-DD or \"YYYY-MM-DD HH:MM\". Default: yesterday 00:00.")
-    var from: String?
+    @OptionGroup var period: PeriodOptions
 
-    @Option(help: "End, exclusive (site time). Default: the day after --from, or today 00:00.")
-    var to: String?
-
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Flag(help: "Write no report (default: one per analyzed day, see reports.enabled).")
     var noReport = false
@@ -35,48 +31,32 @@ struct AnalyzeCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
         let zone = global.siteTimeZone(configuration)
-        var period = AnalysisRun.previousDay(before: Date(), in: zone)
-        if let from {
-            period.from = try global.localDate(from, option: "--from", zone: zone)
-            period.to = LocalClock.adding(days: 1, to: period.from, in: zone)
-        }
-        if let to { period.to = try global.localDate(to, option: "--to", zone: zone) }
-        guard period.from < period.to else { throw ValidationError("--from must be before --to") }
+        let period = try self.period.period(in: zone, global: global)
         let database = try global.openDatabase(configuration)
+        let countryNames = try global.numberingPlan().countryNames
         let run = AnalysisRun(
-            database: database, configuration: configuration, timeZone: zone,
-            countryNames: try global.numberingPlan().countryNames)
+            database: database, configuration: configuration, timeZone: zone, countryNames: countryNames)
         let report = try run.run(from: period.from, to: period.to)
+        let round = try await ActionLayer(
+            database: database, configuration: configuration, logger: Logger(label: "tollguard.analyze")
+        ).act()
         let newAlerts = try report.changes.newIDs.compactMap { try database.alert(id: $0) }
         var reportPaths: [String] = []
         if configuration.reports.enabled && !noReport {
-            // One report per local day analyzed that has calls (the last 31 of them at most); an
-            // empty period still gets its last day's report, saying so.
-            let calls = try database.callStartRange(from: period.from, to: period.to)
-            let lastDay = calls.map { LocalClock.day(containing: $0.last, in: zone).from } ?? period.to
-            let end = min(period.to, calls == nil ? period.to : LocalClock.adding(days: 1, to: lastDay, in: zone))
-            var day = max(
-                period.from, calls.map { LocalClock.day(containing: $0.first, in: zone).from } ?? period.from,
-                LocalClock.adding(days: -31, to: end, in: zone))
-            if calls == nil { day = max(period.from, LocalClock.adding(days: -1, to: end, in: zone)) }
-            let countryNames = try global.numberingPlan().countryNames
-            while day < end {
-                let next = min(LocalClock.adding(days: 1, to: day, in: zone), end)
-                reportPaths += try ReportCommand.write(
-                    database: database, configuration: configuration, zone: zone, from: day, to: next,
-                    folder: reports ?? configuration.reports.directory, countryNames: countryNames
-                ).prefix(1)
-                day = next
-            }
+            let builder = ReportBuilder(
+                database: database, configuration: configuration, timeZone: zone, countryNames: countryNames)
+            reportPaths = try builder.writeDailyReports(
+                from: period.from, to: period.to,
+                with: ReportWriter(folder: URL(fileURLWithPath: reports ?? configuration.reports.directory)))
         }
-        let pass = try await HooksCommand.deliver(database: database, configuration: configuration, quiet: true)
-        if json {
+        let pass = round.delivery
+        if output.json {
             var answer = AnalysisAnswer(report, newAlerts: newAlerts)
             answer.reports = reportPaths
-            answer.suspended = report.actions.suspended
-            answer.wouldSuspend = report.actions.wouldSuspend
+            answer.suspended = round.actions.suspended
+            answer.wouldSuspend = round.actions.wouldSuspend
             answer.hooks = .init(delivered: pass.delivered, retrying: pass.retrying, failed: pass.failed)
-            answer.dialPlanWarning = Self.dialPlanWarning(report, configuration.dialplan.site)
+            answer.dialPlanWarning = report.dialPlanWarning(configuration.dialplan.site)
             try printJSON(answer)
             return
         }
@@ -93,10 +73,10 @@ struct AnalyzeCommand: AsyncParsableCommand {
             print(hint)
         }
         print(
-            "alerts: \(report.changes.newCount) new\(Self.bySeverity(report.changes.new)), "
-                + "\(report.changes.updatedCount) updated\(Self.bySeverity(report.changes.updated)), "
+            "alerts: \(report.changes.newCount) new\(Output.bySeverity(report.changes.new)), "
+                + "\(report.changes.updatedCount) updated\(Output.bySeverity(report.changes.updated)), "
                 + "\(report.changes.unchanged) unchanged, \(report.changes.suppressed) suppressed (false positives)")
-        if let warning = Self.dialPlanWarning(report, configuration.dialplan.site) { print("warning: \(warning)") }
+        if let warning = report.dialPlanWarning(configuration.dialplan.site) { print("warning: \(warning)") }
         if !report.topAccounts.isEmpty {
             print("\ntop accounts by spend:")
             var table = TextTable("ACCOUNT", "CALLS", "SPEND")
@@ -109,51 +89,13 @@ struct AnalyzeCommand: AsyncParsableCommand {
         }
         if !newAlerts.isEmpty {
             print("\nnew alerts:")
-            print(AlertsCommand.table(newAlerts).render())
+            print(TextTable.alerts(newAlerts).render())
         }
-        Self.printActions(report, pass: pass, zone: zone)
+        Output.printActions(round, zone: zone)
         if !reportPaths.isEmpty {
             print("\nreports (with .json and -alerts.csv beside each):")
             for path in reportPaths { print("  \(path)") }
         }
-    }
-
-    /// What to tell the admin when the dial plan seems not to be the site's (`dialPlanLooksWrong`).
-    static func dialPlanWarning(_ report: AnalysisReport, _ plan: DialPlan) -> String? {
-        guard report.dialPlanLooksWrong else { return nil }
-        let prefixes = plan.outsideLinePrefixes.isEmpty ? "none" : plan.outsideLinePrefixes.joined(separator: ", ")
-        return "\(report.answeredToInvalidNumbers) of \(report.callsAnswered) answered calls went to numbers the dial "
-            + "plan reads as invalid (home_region \(plan.homeRegion), outside-line prefixes: \(prefixes)). An answered "
-            + "call reached a real number: check [dialplan] home_region and outside_line_prefixes (tollguard classify "
-            + "NUMBER shows how a number is read). Until then these calls are unpriced and escape the destination-class, "
-            + "premium, hotspot and quota checks."
-    }
-
-    /// Suspensions made, would-be suspensions (report-only), expiries and the hook deliveries.
-    static func printActions(_ report: AnalysisReport, pass: DeliveryPass, zone: TimeZone) {
-        let actions = report.actions
-        if !actions.suspended.isEmpty {
-            print("\nsuspended by the policy:")
-            print(SuspensionsCommand.table(actions.suspended, zone: zone).render())
-        }
-        if !actions.wouldSuspend.isEmpty {
-            print("\nwould suspend (suspension.mode = report-only; nothing suspended):")
-            print(SuspensionsCommand.table(actions.wouldSuspend, zone: zone).render())
-        }
-        for suspension in report.expired {
-            print(TextTable.printable("suspension \(suspension.id) of \(suspension.account) expired; lifted"))
-        }
-        if actions.joinedExisting > 0 {
-            print("\(actions.joinedExisting) alerts added to suspensions already in force (no hook runs twice)")
-        }
-        if let line = HooksCommand.summary(pass) { print(line) }
-    }
-
-    static func bySeverity(_ counts: [Severity: Int]) -> String {
-        let parts = Severity.allCases.reversed().compactMap { severity in
-            counts[severity].map { "\($0) \(severity.name)" }
-        }
-        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
     }
 }
 

@@ -16,8 +16,7 @@ struct ClassifyCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(name: .long, help: "One JSON object per number.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: "Home region (ISO 3166, e.g. US, DE) instead of [dialplan] home_region.")
     var homeRegion: String?
@@ -54,7 +53,7 @@ struct ClassifyCommand: ParsableCommand {
             let perMinute = price.ratePerMinuteMicros.map { Money.format($0) }
             var risk = classification.risk.labels
             if price.usedFallback { risk.append("unpriced") }
-            if json {
+            if output.json {
                 let answer = ClassificationAnswer(
                     dialed: dialled, scope: classification.scope.rawValue, e164: classification.e164,
                     region: classification.region, callingCode: classification.callingCode,
@@ -94,7 +93,7 @@ struct ClassifyCommand: ParsableCommand {
                 try handle(argument)
             }
         }
-        if !json { print(table.render()) }
+        if !output.json { print(table.render()) }
     }
 }
 

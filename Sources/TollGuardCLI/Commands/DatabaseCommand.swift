@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import TollGuardCore
 
 struct DatabaseCommand: ParsableCommand {
@@ -21,11 +20,8 @@ struct DatabaseCommand: ParsableCommand {
             let database = try global.openDatabase(configuration)
             print("database: \(global.databasePath(configuration))")
             print("migrations: \(try database.appliedMigrations().joined(separator: ", "))")
-            try database.writer.read { db in
-                for table in ["calls", "ingested_files", "rejected_rows"] {
-                    let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
-                    print("\(table): \(count) rows")
-                }
+            for (table, rows) in try database.rowCounts() {
+                print("\(table): \(rows) rows")
             }
         }
     }

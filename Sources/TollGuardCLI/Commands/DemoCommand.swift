@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TollGuardCore
 import TollGuardDemo
 import TollGuardHooks
@@ -49,16 +50,12 @@ struct DemoCommand: AsyncParsableCommand {
         settings.seed = seed
         let simulation = try Simulation(settings)
         let folder = URL(fileURLWithPath: directory).standardizedFileURL
-        let hookLog = folder.appendingPathComponent("hook-events.log")
-        let hookScript = try Self.installHook(in: folder, replacing: hookLog)
-        let site = SimulatedSiteRun(
-            folder: folder,
-            configurationText: SimulatedSiteRun.configurationText
-                + Self.actionsConfiguration(hook: hookScript.path, log: hookLog.path))
+        let (site, hookLog) = try DemoSite.prepare(folder: folder)
         print(
             "Simulating \(days) days of a New York FreeSWITCH PBX (\(accounts) extensions, call centre included, "
                 + "seed \(seed)) with \(simulation.scenarios.count) injected fraud scenarios")
-        let outcome = try site.run(simulation)
+        let logger = Logger(label: "tollguard.demo")
+        let outcome = try site.run(simulation, logger: logger)
         let ingest = outcome.ingest
         print(
             "Ingested \(site.cdrPath): \(ingest.rowsRead) rows (\(ingest.format.rawValue), \(ingest.formatSource)), "
@@ -66,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
         let analysis = outcome.analysis
         print(
             "Analyzed \(analysis.callsAnalyzed) calls in \(analysis.elapsed.secondsText) s: "
-                + "\(analysis.changes.newCount) alerts\(AnalyzeCommand.bySeverity(analysis.changes.new))")
+                + "\(analysis.changes.newCount) alerts\(Output.bySeverity(analysis.changes.new))")
 
         let zone = Simulation.timeZone
         let alerts = try outcome.database.alerts(AlertFilter(states: Set(AlertState.allCases)))
@@ -77,13 +74,12 @@ struct DemoCommand: AsyncParsableCommand {
         print("\nAlerts, most severe first (times are \(zone.identifier)):")
         print(table.render())
 
-        let pass = try await HookDispatcher(database: outcome.database, configuration: outcome.configuration)
-            .deliverDue()
-        let actions = analysis.actions
+        let actions = ActionLayer(database: outcome.database, configuration: outcome.configuration, logger: logger)
+        let pass = try await actions.deliverDue()
         print(
-            "\nSuspended by the policy (\(actions.suspended.count) accounts; suspension.mode = enforce, "
+            "\nSuspended by the policy (\(outcome.actions.suspended.count) accounts; suspension.mode = enforce, "
                 + "rules in \(site.configurationPath)):")
-        print(SuspensionsCommand.table(actions.suspended, zone: zone).render())
+        print(TextTable.suspensions(outcome.actions.suspended, zone: zone).render())
         let logged = (try? String(contentsOf: hookLog, encoding: .utf8))?.split(separator: "\n") ?? []
         print(
             "The program hook ran \(pass.attempts.count) times (\(pass.delivered) delivered) and logged each event "
@@ -93,12 +89,18 @@ struct DemoCommand: AsyncParsableCommand {
         print("\nInjected scenarios (\(site.labelsPath)):")
         for scenario in simulation.scenarios { print("  \(scenario.start)  \(scenario.description)") }
 
-        let paths = try ReportCommand.write(
-            database: outcome.database, configuration: outcome.configuration, zone: zone, from: outcome.from,
-            to: outcome.to, folder: site.reportsFolder.path, countryNames: try NumberingPlan.builtIn.get().countryNames)
+        let paths = try ReportBuilder(
+            database: outcome.database, configuration: outcome.configuration, timeZone: zone,
+            countryNames: try NumberingPlan.builtIn.get().countryNames
+        ).write(from: outcome.from, to: outcome.to, with: ReportWriter(folder: site.reportsFolder))
         print("\nReport: \(paths.first ?? "")")
         print("        (\(paths.dropFirst().joined(separator: ", ")))")
-        try await Self.watchSIPAttacks(folder: folder, outcome: outcome)
+        let attack = try await DemoSite.watchSIPAttacks(folder: folder, outcome: outcome, actions: actions)
+        print(
+            "\nSIP attack watcher: \(attack.log) (\(attack.lines) lines, \(attack.attackLines) attack lines from "
+                + "\(attack.attackers) addresses): \(attack.alerts) alerts about addresses, "
+                + "\(attack.bans.count) bans in \(attack.banLog) for Data/fail2ban/jail.d/tollguard.local")
+        for ban in attack.bans.prefix(3) { print("  ban \(ban.ip) (\(ban.rule.rawValue), \(ban.count) in the window)") }
         if live { try await replayLive(simulation, site: site) }
         print("Done in \((clock.now - started).secondsText) s. Look around:")
         print("  cd \(directory) && tollguard alerts list && tollguard alerts show 1")
@@ -107,38 +109,17 @@ struct DemoCommand: AsyncParsableCommand {
         print("  tollguard logs scan --ban-log bans.log freeswitch.log")
     }
 
-    /// The SIP attack watcher over a generated FreeSWITCH security log: alerts about addresses
-    /// (acted on like the others) and a ban log for fail2ban.
-    static func watchSIPAttacks(folder: URL, outcome: SimulatedSiteRun.Outcome) async throws {
-        let log = folder.appendingPathComponent("freeswitch.log").path
-        let banLog = folder.appendingPathComponent("bans.log").path
-        try? FileManager.default.removeItem(atPath: banLog)
-        let truth = try FreeSWITCHLogGenerator(lines: 20_000, attackers: 30).write(to: log)
-        var watch = try SIPWatch(
-            database: outcome.database, configuration: outcome.configuration, timeZone: Simulation.timeZone,
-            banLog: banLog)
-        var scanner = SecurityLogScanner(timeZone: .gmt, year: 2026)
-        let summary = try scanner.scan(path: log) { _ = watch.consume($0, file: log) }
-        let commit = try watch.commit()
-        _ = try await HookDispatcher(database: outcome.database, configuration: outcome.configuration).deliverDue()
-        print(
-            "\nSIP attack watcher: \(log) (\(summary.lines) lines, \(truth.attackLines) attack lines from "
-                + "\(truth.addresses.count) addresses): \(commit.changes.newCount) alerts about addresses, "
-                + "\(commit.bans.count) bans in \(banLog) for Data/fail2ban/jail.d/tollguard.local")
-        for ban in commit.bans.prefix(3) { print("  ban \(ban.ip) (\(ban.rule.rawValue), \(ban.count) in the window)") }
-    }
-
     /// The live part: the burst's night through the replay server and `serve`'s pipeline.
     func replayLive(_ simulation: Simulation, site: SimulatedSiteRun) async throws {
-        let text = SimulatedSiteRun.configurationText + Self.livePolicy
+        let text = SimulatedSiteRun.configurationText + DemoSite.livePolicy
         let configuration = try ConfigurationLoader.decode(text, path: site.configurationPath).configuration
         print(
             "\nLive: the night of the IRSF burst, replayed as FreeSWITCH events through the event-socket replay server")
-        print("      into the live pipeline (policy: \(Self.livePolicySummary)) ...")
+        print("      into the live pipeline (policy: \(DemoSite.livePolicySummary)) ...")
         let outcome = try await LiveNightReplay(
-            site: site, configuration: configuration, eventsPerSecond: eventsPerSecond
-        )
-        .run(simulation)
+            site: site, configuration: configuration, eventsPerSecond: eventsPerSecond,
+            logger: Logger(label: "tollguard.demo.live")
+        ).run(simulation)
         let zone = Simulation.timeZone
         let time = LocalTimeFormatter(timeZone: zone)
         print(
@@ -166,64 +147,5 @@ struct DemoCommand: AsyncParsableCommand {
         print(
             "  Money to the revenue-share numbers: \(money(outcome.nightlyMicros)) by the time the nightly analysis "
                 + "acts, \(money(outcome.liveMicros)) live (\(String(format: "%.1f", saved)) % stopped)")
-    }
-
-    /// The live run's policy: the demo's, plus suspending on concurrent or rapid international calls.
-    static let livePolicy = """
-
-        [suspension]
-        mode = "enforce"
-        [suspension.rules]
-        daily_quota = "high"
-        fraud_list_destination = "high"
-        concurrent_international = "high"
-        velocity_international = "high"
-        "*" = "critical"
-
-        [event_socket]
-        kill_on_suspend = true
-        kill_new_calls_of_suspended = true
-
-        """
-    static let livePolicySummary =
-        "suspend on concurrent_international, velocity_international, daily_quota, fraud_list_destination at high"
-
-    /// The demo's policy and hook, appended to the simulated site's configuration.
-    static func actionsConfiguration(hook: String, log: String) -> String {
-        func quoted(_ text: String) -> String {
-            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        }
-        return """
-
-            # Suspend accounts on quota breaches and known-fraud numbers at high, and on anything critical.
-            [suspension]
-            mode = "enforce"
-            [suspension.rules]
-            daily_quota = "high"
-            fraud_list_destination = "high"
-            "*" = "critical"
-
-            # One program hook: Data/hooks/log-event.sh, logging every event to hook-events.log.
-            [[hooks]]
-            name = "demo-log"
-            type = "program"
-            path = \(quoted(hook))
-            arguments = [\(quoted(log))]
-            events = ["alert", "suspend", "unsuspend", "quota_warning"]
-            min_severity = "high"
-
-            """
-    }
-
-    /// Writes the embedded `Data/hooks/log-event.sh` into the demo folder and empties the old log.
-    static func installHook(in folder: URL, replacing log: URL) throws -> URL {
-        let manager = FileManager.default
-        let hooks = folder.appendingPathComponent("hooks")
-        try manager.createDirectory(at: hooks, withIntermediateDirectories: true)
-        let script = hooks.appendingPathComponent("log-event.sh")
-        try ReferenceData.embedded.text("hooks/log-event.sh").write(to: script, atomically: true, encoding: .utf8)
-        try manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
-        if manager.fileExists(atPath: log.path) { try manager.removeItem(at: log) }
-        return script
     }
 }

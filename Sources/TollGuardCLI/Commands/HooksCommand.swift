@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TollGuardCore
 import TollGuardHooks
 
@@ -15,26 +16,6 @@ struct HooksCommand: AsyncParsableCommand {
         subcommands: [Status.self, Deliver.self, Retry.self],
         defaultSubcommand: Status.self)
 
-    /// Delivers what is due and says what happened (one line; nothing when there was nothing to do).
-    @discardableResult
-    static func deliver(database: TollGuardDatabase, configuration: TollGuardConfiguration, quiet: Bool = false)
-        async throws -> DeliveryPass
-    {
-        let pass = try await HookDispatcher(database: database, configuration: configuration).deliverDue()
-        if !quiet, let line = summary(pass) { print(line) }
-        return pass
-    }
-
-    /// `hooks: 3 delivered, 1 to retry (tollguard hooks status)`; `nil` when nothing was attempted.
-    static func summary(_ pass: DeliveryPass) -> String? {
-        guard !pass.attempts.isEmpty else { return nil }
-        var parts = ["\(pass.delivered) delivered"]
-        if pass.retrying > 0 { parts.append("\(pass.retrying) to retry") }
-        if pass.failed > 0 { parts.append("\(pass.failed) failed") }
-        return "hooks: " + parts.joined(separator: ", ")
-            + (pass.delivered == pass.attempts.count ? "" : " (tollguard hooks status)")
-    }
-
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List pending and failed deliveries (--all: delivered ones too).")
@@ -47,20 +28,19 @@ struct HooksCommand: AsyncParsableCommand {
         @Option(help: "At most this many, oldest first.")
         var limit = 200
 
-        @Flag(help: "Print JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             guard let database = try global.openExistingDatabase(configuration) else {
-                throw ValidationError("no database at \(global.databasePath(configuration))")
+                throw CommandFailure("no database at \(global.databasePath(configuration))")
             }
             let entries = try database.outbox(statuses: all ? [] : [.pending, .failed], limit: limit)
-            if json {
+            if output.json {
                 try printJSON(entries)
                 return
             }
-            let counts = try database.outboxCounts()
+            let counts = try await database.outboxCounts()
             print(
                 "outbox: " + DeliveryStatus.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
                     + "; hooks configured: "
@@ -88,12 +68,11 @@ struct HooksCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             let database = try global.openDatabase(configuration)
-            let expired = try database.liftExpiredSuspensions(ActionSettings(configuration))
-            for suspension in expired {
-                print(TextTable.printable("suspension \(suspension.id) of \(suspension.account) expired; lifted"))
-            }
-            let pass = try await HooksCommand.deliver(database: database, configuration: configuration)
-            if pass.attempts.isEmpty { print("hooks: nothing due") }
+            let actions = ActionLayer(
+                database: database, configuration: configuration, logger: Logger(label: "tollguard.hooks"))
+            Output.printExpired(try actions.liftExpiredSuspensions())
+            let pass = try await actions.deliverDue()
+            if let line = Output.deliveries(pass) { print(line) } else { print("hooks: nothing due") }
             if pass.failed > 0 { throw ExitCode(1) }
         }
     }
@@ -112,7 +91,10 @@ struct HooksCommand: AsyncParsableCommand {
             let database = try global.openDatabase(configuration)
             let count = try database.requeueDeliveries(ids: ids.isEmpty ? nil : ids, now: Date())
             print("retrying \(count) deliveries")
-            let pass = try await HooksCommand.deliver(database: database, configuration: configuration)
+            let pass = try await ActionLayer(
+                database: database, configuration: configuration, logger: Logger(label: "tollguard.hooks")
+            ).deliverDue()
+            if let line = Output.deliveries(pass) { print(line) }
             if pass.delivered < pass.attempts.count { throw ExitCode(1) }
         }
     }

@@ -3,8 +3,6 @@ import Foundation
 import Logging
 import TollGuardCore
 
-extension CDRFormat: ExpressibleByArgument {}
-
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
@@ -31,8 +29,7 @@ struct IngestCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with status 3 when any row was rejected.")
     var strict = false
 
-    @Flag(name: .long, help: "Print the summary as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "CDR files to load ('-' for standard input).")
     var files: [String]
@@ -52,7 +49,7 @@ struct IngestCommand: ParsableCommand {
         if let format { options.format = format }
         let database = try global.openDatabase(configuration)
         options.rater = try global.destinationRater(configuration, database: database)
-        let ingester = CDRFileIngester(database: database, options: options)
+        let ingester = CDRFileIngester(database: database, options: options, logger: Logger(label: "tollguard.ingest"))
 
         let started = Date()
         var results: [FileIngestSummary] = []
@@ -63,7 +60,7 @@ struct IngestCommand: ParsableCommand {
                 let summary = try ingester.ingest(path: file) { bar.update($0) }
                 bar.finish()
                 results.append(summary)
-                if !json { printSummary(summary) }
+                if !output.json { printSummary(summary) }
             } catch {
                 bar.finish()
                 failures.append("\(error)")
@@ -72,7 +69,7 @@ struct IngestCommand: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         let total = IngestTotals(results: results, failures: failures, seconds: seconds)
-        if json {
+        if output.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(total), as: UTF8.self))

@@ -13,14 +13,13 @@ struct KillsCommand: ParsableCommand {
     @Option(help: "Only this account's calls.")
     var account: String?
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let configuration = try global.loadConfiguration().configuration
         let database = try global.openDatabase(configuration)
         let kills = try database.callKills(account: account)
-        if json {
+        if output.json {
             try printJSON(kills)
             return
         }

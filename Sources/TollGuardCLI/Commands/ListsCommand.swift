@@ -39,7 +39,7 @@ struct ListsCommand: ParsableCommand {
             do {
                 text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: file)), as: UTF8.self)
             } catch {
-                throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+                throw CommandFailure("cannot read \(file): \(error.localizedDescription)")
             }
             let (list, skipped) = FraudList.parse(name: name, text: text, source: file)
             for line in skipped.prefix(20) {
@@ -73,7 +73,7 @@ struct ListsCommand: ParsableCommand {
             let lists = try database.fraudLists()
             if let name {
                 guard let list = lists.first(where: { $0.name == name }) else {
-                    throw ValidationError("no list named \(name) (have: \(lists.map(\.name).joined(separator: ", ")))")
+                    throw CommandFailure("no list named \(name) (have: \(lists.map(\.name).joined(separator: ", ")))")
                 }
                 for number in list.numbers { print("+" + number) }
                 for range in list.ipRanges { print(range.text) }
@@ -85,7 +85,7 @@ struct ListsCommand: ParsableCommand {
                 let summary = summaries.first { $0.name == list.name }
                 table.append([
                     list.name, String(list.numbers.count), String(list.ipRanges.count), summary?.source ?? "",
-                    summary?.imported ?? "",
+                    summary.map { StoredTime.text($0.imported) } ?? "",
                 ])
             }
             print(lists.isEmpty ? "no lists yet" : table.render())
@@ -103,7 +103,7 @@ struct ListsCommand: ParsableCommand {
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
             let database = try global.openDatabase(configuration)
-            guard try database.removeFraudList(named: name) else { throw ValidationError("no list named \(name)") }
+            guard try database.removeFraudList(named: name) else { throw CommandFailure("no list named \(name)") }
             print("removed list \(name)")
         }
     }

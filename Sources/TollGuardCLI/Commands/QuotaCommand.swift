@@ -97,7 +97,7 @@ struct QuotaCommand: ParsableCommand {
             let configuration = try global.loadConfiguration().configuration
             guard let database = try global.openExistingDatabase(configuration),
                 try database.removeQuota(account: account)
-            else { throw ValidationError("no quota set for \(account)") }
+            else { throw CommandFailure("no quota set for \(account)") }
             print(TextTable.printable("quota for \(account) removed"))
         }
     }

@@ -44,17 +44,17 @@ struct RatesCommand: ParsableCommand {
                     source = "built-in Data/ratedeck-example.csv"
                 }
             } catch {
-                throw ValidationError("cannot read \(file ?? "the example deck"): \(error)")
+                throw CommandFailure("cannot read \(file ?? "the example deck"): \(error)")
             }
             let deck: RateDeck
             do {
                 deck = try RateDeck.parse(table, defaultCurrency: configuration.rating.currency)
             } catch {
-                throw ValidationError(error.description)
+                throw CommandFailure(error.description)
             }
             let currencies = Set(deck.entries.map(\.currency))
             if currencies.count > 1 || (currencies.first.map { $0 != configuration.rating.currency } ?? false) {
-                throw ValidationError(
+                throw CommandFailure(
                     "\(source): the deck's currencies (\(currencies.sorted().joined(separator: ", "))) differ from "
                         + "rating.currency = \"\(configuration.rating.currency)\"; quotas need one currency")
             }

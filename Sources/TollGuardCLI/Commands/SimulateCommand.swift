@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TollGuardCore
 import TollGuardDemo
 
@@ -53,8 +54,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "With --evaluate: scratch folder (emptied of earlier runs' files).")
     var directory = "tollguard-evaluation"
 
-    @Flag(help: "With --evaluate: print the results as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if !evaluate && out == nil { throw ValidationError("--out FILE is required (or --evaluate)") }
@@ -94,19 +94,19 @@ struct SimulateCommand: ParsableCommand {
         var evaluations: [DetectionEvaluation] = []
         for offset in 0..<UInt64(seeds) {
             let simulation = try Simulation(settings(seed: seed &+ offset))
-            let outcome = try site.run(simulation)
+            let outcome = try site.run(simulation, logger: Logger(label: "tollguard.simulate"))
             let evaluation = try DetectionEvaluation.evaluate(
                 seed: seed &+ offset, scenarios: simulation.scenarios, run: outcome.analysisRun, from: outcome.from,
                 to: outcome.to)
             evaluations.append(evaluation)
-            if !json { printEvaluation(evaluation, calls: simulation.calls.count) }
+            if !output.json { printEvaluation(evaluation, calls: simulation.calls.count) }
         }
         let scenarios = evaluations.flatMap(\.scenarios)
         let caught = scenarios.filter(\.caught).count
         let high = evaluations.reduce(0) { $0 + $1.highAlerts }
         let truePositives = evaluations.reduce(0) { $0 + $1.truePositiveHighAlerts }
         let honest = evaluations.reduce(0) { $0 + $1.honestHighAlerts.count }
-        if json {
+        if output.json {
             try printJSON(
                 EvaluationAnswer(
                     seeds: evaluations.map(EvaluationAnswer.Seed.init), scenarios: scenarios.count, caught: caught,

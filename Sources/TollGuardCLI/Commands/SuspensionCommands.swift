@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TollGuardCore
 import TollGuardHooks
 
@@ -33,9 +34,9 @@ struct SuspendCommand: AsyncParsableCommand {
         let end = try until.map { try Self.parseUntil($0, now: now, zone: zone, global: global) }
         if let end, end <= now { throw ValidationError("--until \(until ?? ""): that is not in the future") }
         let database = try global.openDatabase(configuration)
-        let outcome = try database.suspend(
-            account: account, reason: reason, until: end, actor: GlobalOptions.actor(by),
-            settings: ActionSettings(configuration), now: now)
+        let (outcome, pass) = try await ActionLayer(
+            database: database, configuration: configuration, logger: Logger(label: "tollguard.suspend")
+        ).suspend(account: account, reason: reason, until: end, actor: GlobalOptions.actor(by))
         let time = LocalTimeFormatter(timeZone: zone)
         switch outcome {
         case .suspended(let suspension):
@@ -43,14 +44,14 @@ struct SuspendCommand: AsyncParsableCommand {
                 TextTable.printable(
                     "suspended \(suspension.account) (suspension \(suspension.id))"
                         + (suspension.until.map { " until \(time.minutes($0))" } ?? "")
-                        + (suspension.alertIDs.isEmpty ? "" : "; alerts \(Self.ids(suspension.alertIDs))")))
+                        + (suspension.alertIDs.isEmpty ? "" : "; alerts \(Output.ids(suspension.alertIDs))")))
         case .alreadySuspended(let suspension):
             print(
                 TextTable.printable(
                     "\(suspension.account) is already suspended since \(time.minutes(suspension.since)) "
                         + "(suspension \(suspension.id), by \(suspension.actor)); nothing changed, no hook runs"))
         }
-        try await HooksCommand.deliver(database: database, configuration: configuration)
+        if let line = Output.deliveries(pass) { print(line) }
     }
 
     /// `2026-11-21 18:00` (site time), `2026-11-22`, or `90m`, `12h`, `2d` from now.
@@ -60,11 +61,6 @@ struct SuspendCommand: AsyncParsableCommand {
             return now.addingTimeInterval(count * seconds)
         }
         return try global.localDate(text, option: "--until", zone: zone)
-    }
-
-    static func ids(_ ids: [Int64]) -> String {
-        let shown = ids.prefix(8).map(String.init).joined(separator: ", ")
-        return ids.count > 8 ? shown + " (+\(ids.count - 8) more)" : shown
     }
 }
 
@@ -86,15 +82,14 @@ struct UnsuspendCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
         let database = try global.openDatabase(configuration)
-        guard
-            let lifted = try database.unsuspend(
-                account: account, comment: comment, actor: GlobalOptions.actor(by),
-                settings: ActionSettings(configuration))
-        else {
-            throw ValidationError(TextTable.printable("\(account) is not suspended"))
+        let (lifted, pass) = try await ActionLayer(
+            database: database, configuration: configuration, logger: Logger(label: "tollguard.unsuspend")
+        ).unsuspend(account: account, comment: comment, actor: GlobalOptions.actor(by))
+        guard let lifted else {
+            throw CommandFailure(TextTable.printable("\(account) is not suspended"))
         }
         print(TextTable.printable("lifted the suspension of \(lifted.account) (suspension \(lifted.id))"))
-        try await HooksCommand.deliver(database: database, configuration: configuration)
+        if let line = Output.deliveries(pass) { print(line) }
     }
 }
 
@@ -109,18 +104,19 @@ struct SuspensionsCommand: AsyncParsableCommand {
     @Flag(help: "Every suspension: lifted, expired and report-only ones too.")
     var all = false
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
         let database = try global.openDatabase(configuration)
-        let expired = try database.liftExpiredSuspensions(ActionSettings(configuration))
-        if !expired.isEmpty {
-            try await HooksCommand.deliver(database: database, configuration: configuration, quiet: json)
+        let actions = ActionLayer(
+            database: database, configuration: configuration, logger: Logger(label: "tollguard.suspensions"))
+        if !(try actions.liftExpiredSuspensions()).isEmpty {
+            let pass = try await actions.deliverDue()
+            if !output.json, let line = Output.deliveries(pass) { print(line) }
         }
         let suspensions = try database.suspensions(includeHistory: all)
-        if json {
+        if output.json {
             try printJSON(suspensions)
             return
         }
@@ -128,21 +124,6 @@ struct SuspensionsCommand: AsyncParsableCommand {
             print(all ? "no suspensions yet" : "no account is suspended")
             return
         }
-        print(Self.table(suspensions, zone: global.siteTimeZone(configuration)).render())
-    }
-
-    static func table(_ suspensions: [Suspension], zone: TimeZone) -> TextTable {
-        let time = LocalTimeFormatter(timeZone: zone)
-        var table = TextTable("ID", "ACCOUNT", "STATE", "SINCE", "UNTIL", "BY", "ALERTS", "REASON")
-        for suspension in suspensions {
-            var state = suspension.state
-            if let lifted = suspension.liftedAt { state += " \(time.minutes(lifted)) by \(suspension.liftedBy ?? "?")" }
-            table.append([
-                String(suspension.id), suspension.account, state, time.minutes(suspension.since),
-                suspension.until.map(time.minutes) ?? "-", suspension.actor,
-                SuspendCommand.ids(suspension.alertIDs), suspension.reason,
-            ])
-        }
-        return table
+        print(TextTable.suspensions(suspensions, zone: global.siteTimeZone(configuration)).render())
     }
 }

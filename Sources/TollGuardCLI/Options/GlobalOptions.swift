@@ -20,11 +20,11 @@ struct GlobalOptions: ParsableArguments {
             let loaded = try ConfigurationLoader.load(explicitPath: config)
             let errors = loaded.configuration.validationErrors(includingDialPlan: checkingDialPlan)
             guard errors.isEmpty else {
-                throw ValidationError((loaded.path.map { "\($0): " } ?? "") + errors.joined(separator: "; "))
+                throw CommandFailure((loaded.path.map { "\($0): " } ?? "") + errors.joined(separator: "; "))
             }
             return loaded
         } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
     }
 
@@ -42,7 +42,7 @@ struct GlobalOptions: ParsableArguments {
         do {
             return try NumberingPlan.builtIn.get()
         } catch {
-            throw ValidationError("reference data: \(error.description)")
+            throw CommandFailure("reference data: \(error.description)")
         }
     }
 
@@ -54,7 +54,7 @@ struct GlobalOptions: ParsableArguments {
         do {
             return try configuration.destinationRater(plan: try numberingPlan(), deck: deck)
         } catch let error as DialPlanError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
     }
 
@@ -71,7 +71,7 @@ struct GlobalOptions: ParsableArguments {
             return try TollGuardDatabase.open(
                 path: path, busyTimeout: .milliseconds(configuration.database.busyTimeoutMilliseconds))
         } catch {
-            throw ValidationError("cannot open the database \(path): \(error)")
+            throw CommandFailure("cannot open the database \(path): \(error)")
         }
     }
 }

@@ -13,10 +13,6 @@ package struct AnalysisReport: Sendable {
     package var answeredToInvalidNumbers = 0
     package var findings = 0
     package var changes = AlertChanges()
-    /// What the alerts led to: hook events queued, accounts suspended (or would-be, report-only).
-    package var actions = AlertActionsReport()
-    /// Suspensions that expired and were lifted.
-    package var expired: [Suspension] = []
     /// The largest spenders: accounts, and callers of a public context (`Subject.Kind.caller`).
     package var topAccounts: [(subject: Subject, calls: Int, costMicros: Int64)] = []
     package var elapsed: Duration = .zero
@@ -30,6 +26,17 @@ package struct AnalysisReport: Sendable {
     /// premium, hotspot and quota checks. (A route scan's probes are invalid too, but they fail.)
     package var dialPlanLooksWrong: Bool {
         answeredToInvalidNumbers >= 3 && answeredToInvalidNumbers * 10 >= callsAnswered
+    }
+
+    /// What to tell the admin when the dial plan seems not to be the site's (`dialPlanLooksWrong`).
+    package func dialPlanWarning(_ plan: DialPlan) -> String? {
+        guard dialPlanLooksWrong else { return nil }
+        let prefixes = plan.outsideLinePrefixes.isEmpty ? "none" : plan.outsideLinePrefixes.joined(separator: ", ")
+        return "\(answeredToInvalidNumbers) of \(callsAnswered) answered calls went to numbers the dial "
+            + "plan reads as invalid (home_region \(plan.homeRegion), outside-line prefixes: \(prefixes)). An answered "
+            + "call reached a real number: check [dialplan] home_region and outside_line_prefixes (tollguard classify "
+            + "NUMBER shows how a number is read). Until then these calls are unpriced and escape the destination-class, "
+            + "premium, hotspot and quota checks."
     }
 }
 
@@ -63,8 +70,10 @@ package struct AnalysisRun: Sendable {
                 namedByAtLeast: configuration.analysis.hotspotMinSources))
     }
 
-    /// Analyzes calls that started in `[from, to)`, then acts on the new and escalated alerts
-    /// (suspension policy, hook events into the outbox; delivering them is the caller's next step).
+    /// Analyzes calls that started in `[from, to)` and stores the alerts.
+    ///
+    /// Acting on them (the suspension policy, hook events, their delivery) is the action layer's
+    /// step after this one: it takes every alert new or more severe since it last acted.
     package func run(from: Date, to: Date, now: Date = Date()) throws -> AnalysisReport {
         let clock = ContinuousClock()
         let started = clock.now
@@ -95,9 +104,6 @@ package struct AnalysisRun: Sendable {
             timeZone: timeZone, currency: configuration.rating.currency, countryNames: countryNames)
         report.changes = try database.apply(
             aggregator.drafts, summarizer: summarizer, evidenceLimit: configuration.analysis.maxEvidenceCalls, now: now)
-        let actionSettings = ActionSettings(configuration)
-        report.expired = try database.liftExpiredSuspensions(actionSettings, now: now)
-        report.actions = try database.actOnAlerts(actionSettings, now: now)
         report.storeTime = clock.now - started - report.replayTime
         report.topAccounts = try database.spendByAccount(
             from: from, to: to, publicContexts: configuration.analysis.publicContexts, limit: 5)

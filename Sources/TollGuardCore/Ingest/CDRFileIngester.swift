@@ -20,7 +20,7 @@ package struct CDRFileIngester: Sendable {
     package let logger: Logger
 
     package init(
-        database: TollGuardDatabase, options: IngestOptions, logger: Logger = Logger(label: "tollguard.ingest")
+        database: TollGuardDatabase, options: IngestOptions, logger: Logger
     ) {
         self.database = database
         self.options = options

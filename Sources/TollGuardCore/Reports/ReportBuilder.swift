@@ -31,7 +31,18 @@ package struct ReportBuilder: Sendable {
         return first == last ? first : "\(first)--\(last)"
     }
 
+    /// The report of the calls that started in `[from, to)` and the alerts that touch it, read
+    /// from one snapshot of the store.
     package func build(from: Date, to: Date, site: String = "", now: Date = Date()) throws -> PeriodReport {
+        try database.writer.read { db in try build(from: from, to: to, site: site, now: now, db) }
+    }
+
+    /// ``build(from:to:site:now:)`` without holding a thread of the cooperative pool (`serve`'s `/report`).
+    package func build(from: Date, to: Date, site: String = "", now: Date = Date()) async throws -> PeriodReport {
+        try await database.writer.read { db in try build(from: from, to: to, site: site, now: now, db) }
+    }
+
+    private func build(from: Date, to: Date, site: String, now: Date, _ db: Database) throws -> PeriodReport {
         let local = LocalTimeFormatter(timeZone: timeZone)
         let hourCount = max(1, Int((to.timeIntervalSince(from) / 3600).rounded(.up)))
         var hours = (0..<hourCount).map {
@@ -47,33 +58,25 @@ package struct ReportBuilder: Sendable {
         let publicContexts = Set(configuration.analysis.publicContexts)
         var countries: [String: PeriodReport.CountryTotal] = [:]
         var clock = LocalClock(timeZone: timeZone)
-        try database.writer.read { db in
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT account, start_utc, billsec, disposition, cost_micros, dest_region, dest_scope,
-                        caller_number, context
-                    FROM calls WHERE start_utc >= ? AND start_utc < ?
-                    """, arguments: [CivilTime.utcText(from), CivilTime.utcText(to)])
-            while let row = try rows.next() {
-                guard let start = CivilTime.parseUTC(dateOrDateTime: row[1] as String) else { continue }
-                let answered = (row[3] as String) == CallDisposition.answered.rawValue
-                let billsec: Int = row[2]
-                let cost: Int64 = row[4] ?? 0
+        do {
+            let calls = try ReportedCall.started(from: from, to: to).fetchCursor(db)
+            while let call = try calls.next() {
+                let start = call.startedAt
+                let billsec = call.billsec
+                let cost = call.costMicros
                 let hour = min(hourCount - 1, max(0, Int(start.timeIntervalSince(from) / 3600)))
                 hours[hour].calls += 1
                 hours[hour].spendMicros += cost
                 totals.calls += 1
                 totals.spendMicros += cost
                 totals.minutes += billsec
-                if answered {
+                if call.isAnswered {
                     hours[hour].answered += 1
                     totals.answered += 1
                 }
-                let scope: String? = row[6]
-                if scope == CallScope.international.rawValue || scope == CallScope.sameCodeOtherRegion.rawValue {
+                if call.scope == .international || call.scope == .sameCodeOtherRegion {
                     totals.international += 1
-                    if let region: String = row[5] {
+                    if let region = call.region {
                         countries[
                             region,
                             default: PeriodReport.CountryTotal(
@@ -85,7 +88,8 @@ package struct ReportBuilder: Sendable {
                     }
                 }
                 let account = Subject.account(
-                    row[0], callerNumber: row[7], context: row[8], publicContexts: publicContexts)
+                    call.account, callerNumber: call.callerNumber, context: call.context,
+                    publicContexts: publicContexts)
                 accounts[account, default: Account()].calls += 1
                 accounts[account, default: Account()].spend += cost
                 accounts[account, default: Account()].byDay[clock.local(start.timeIntervalSince1970).day, default: 0] +=
@@ -95,9 +99,10 @@ package struct ReportBuilder: Sendable {
         totals.minutes /= 60
         for index in countries.keys { countries[index]?.minutes /= 60 }
 
+        let quotas = try QuotaEntry.fetchAll(db)
         var resolver = PolicyResolver(
             settings: configuration.analysis,
-            quotas: try database.quotaTable())
+            quotas: Dictionary(quotas.map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }))
         let spenders = accounts.sorted {
             ($0.value.spend, $1.key.value, $1.key.kind.rawValue) > ($1.value.spend, $0.key.value, $0.key.kind.rawValue)
         }
@@ -117,9 +122,11 @@ package struct ReportBuilder: Sendable {
         .prefix(topCountries)
 
         var alerts: [PeriodReport.Alert] = []
-        for alert in try database.alerts(AlertFilter(states: Set(AlertState.allCases), since: from, before: to)) {
+        let touching = StoredAlert.all().matching(
+            AlertFilter(states: Set(AlertState.allCases), since: from, before: to))
+        for alert in try touching.mostSevereFirst().fetchAll(db) {
             totals.alertsBySeverity[alert.severity.name, default: 0] += 1
-            let evidence = try database.alertCalls(id: alert.id).prefix(evidencePerAlert).map { call in
+            let evidence = try AlertCall.evidence(ofAlert: alert.id).fetchAll(db).prefix(evidencePerAlert).map { call in
                 PeriodReport.EvidenceRow(
                     time: local.seconds(call.time), account: call.account ?? "", callerName: call.callerName ?? "",
                     dialed: call.dialed ?? call.number, number: call.number,

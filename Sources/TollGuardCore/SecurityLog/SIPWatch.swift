@@ -10,7 +10,6 @@ package struct SIPWatch {
     /// What one commit stored and wrote.
     package struct Commit: Sendable {
         package var changes = AlertChanges()
-        package var actions = AlertActionsReport()
         /// Bans written to the ban log (one per address per commit).
         package var bans: [SIPAttackDetector.Ban] = []
 
@@ -19,7 +18,6 @@ package struct SIPWatch {
 
     package let settings: SIPWatchSettings
     private let database: TollGuardDatabase
-    private let configuration: TollGuardConfiguration
     private let summarizer: AlertSummarizer
     private let banLog: BanLog?
     private var detector: SIPAttackDetector
@@ -32,7 +30,6 @@ package struct SIPWatch {
         database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone, banLog: String? = nil
     ) throws {
         self.database = database
-        self.configuration = configuration
         settings = configuration.sipWatch
         summarizer = AlertSummarizer(timeZone: timeZone, currency: configuration.rating.currency, countryNames: [:])
         let path = banLog ?? settings.banLog
@@ -58,8 +55,8 @@ package struct SIPWatch {
         return outcome
     }
 
-    /// Stores the alerts of what was consumed since the last commit, acts on them (policy and
-    /// hook events into the outbox), and appends the bans to the ban log.
+    /// Stores the alerts of what was consumed since the last commit and appends the bans to the
+    /// ban log; acting on the alerts is the action layer's next step.
     package mutating func commit(now: Date = Date()) throws -> Commit {
         var commit = Commit()
         let drafts = aggregator.drafts
@@ -67,7 +64,20 @@ package struct SIPWatch {
         if !drafts.isEmpty {
             commit.changes = try database.apply(
                 drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, now: now)
-            commit.actions = try database.actOnAlerts(ActionSettings(configuration), now: now)
+        }
+        if let banLog, !bans.isEmpty { commit.bans = try banLog.append(bans, at: now) }
+        bans = []
+        return commit
+    }
+
+    /// ``commit(now:)`` without holding a thread of the cooperative pool while the store is busy.
+    package mutating func commit(now: Date = Date()) async throws -> Commit {
+        var commit = Commit()
+        let drafts = aggregator.drafts
+        aggregator = AlertAggregator(evidenceLimit: settings.maxEvidenceLines)
+        if !drafts.isEmpty {
+            commit.changes = try await database.apply(
+                drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, now: now)
         }
         if let banLog, !bans.isEmpty { commit.bans = try banLog.append(bans, at: now) }
         bans = []

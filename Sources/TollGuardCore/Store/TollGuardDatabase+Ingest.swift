@@ -2,14 +2,6 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// What the store knows about a file ingested before.
-package struct IngestedFile: Sendable, Hashable {
-    package var id: Int64
-    package var format: CDRFormat
-    package var checkpoint: IngestCheckpoint?
-    package var isCompleted: Bool
-}
-
 /// How many calls of a batch were new and how many the store already had.
 package struct BatchOutcome: Sendable, Hashable {
     package var inserted = 0
@@ -20,24 +12,7 @@ extension TollGuardDatabase {
     /// The ingest record of the file whose content fingerprint is `fingerprint`.
     package func ingestedFile(fingerprint: String) throws -> IngestedFile? {
         try writer.read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT id, format, committed_offset, committed_line, checkpoint_tail_hash,
-                               checkpoint_tail_length, completed_utc
-                        FROM ingested_files WHERE fingerprint = ?
-                        """, arguments: [fingerprint])
-            else { return nil }
-            let offset: Int64 = row["committed_offset"]
-            let tailHash: String? = row["checkpoint_tail_hash"]
-            return IngestedFile(
-                id: row["id"], format: CDRFormat(rawValue: row["format"]) ?? .auto,
-                checkpoint: offset > 0 && tailHash != nil
-                    ? IngestCheckpoint(
-                        offset: offset, line: row["committed_line"], tailHash: tailHash ?? "",
-                        tailLength: row["checkpoint_tail_length"]) : nil,
-                isCompleted: row["completed_utc"] != nil)
+            try IngestedFile.filter(IngestedFileRow.Columns.fingerprint == fingerprint).fetchOne(db)
         }
     }
 
@@ -47,26 +22,27 @@ extension TollGuardDatabase {
     package func registerFile(
         fingerprint: String, path: String, format: CDRFormat, compressed: Bool, restart: Bool
     ) throws -> Int64 {
-        let now = CivilTime.utcText(Date())
+        let now = Date()
         return try writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO ingested_files (fingerprint, path, format, compressed, first_ingested_utc, last_ingested_utc)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(fingerprint) DO UPDATE SET
-                        path = excluded.path, format = excluded.format, compressed = excluded.compressed,
-                        last_ingested_utc = excluded.last_ingested_utc, completed_utc = NULL
-                    """, arguments: [fingerprint, path, format.rawValue, compressed, now, now])
-            if restart {
-                try db.execute(
-                    sql: """
-                        UPDATE ingested_files SET committed_offset = 0, committed_line = 0,
-                            checkpoint_tail_hash = NULL, checkpoint_tail_length = 0
-                        WHERE fingerprint = ?
-                        """, arguments: [fingerprint])
+            typealias Columns = IngestedFileRow.Columns
+            var row = IngestedFileRow(
+                fingerprint: fingerprint, path: path, format: format, compressed: compressed, now: now)
+            let file = try row.upsertAndFetch(
+                db, onConflict: [Columns.fingerprint.name], updating: .noColumnUnlessSpecified
+            ) { excluded in
+                [
+                    Columns.path.set(to: excluded[Columns.path]), Columns.format.set(to: excluded[Columns.format]),
+                    Columns.compressed.set(to: excluded[Columns.compressed]),
+                    Columns.lastIngested.set(to: excluded[Columns.lastIngested]), Columns.completed.set(to: nil),
+                ]
             }
-            return try Int64.fetchOne(
-                db, sql: "SELECT id FROM ingested_files WHERE fingerprint = ?", arguments: [fingerprint]) ?? 0
+            let id = try file.storedID()
+            if restart {
+                try IngestedFileRow.filter(Columns.id == id).updateAll(
+                    db, Columns.committedOffset.set(to: 0), Columns.committedLine.set(to: 0),
+                    Columns.checkpointTailHash.set(to: nil), Columns.checkpointTailLength.set(to: 0))
+            }
+            return id
         }
     }
 
@@ -86,24 +62,19 @@ extension TollGuardDatabase {
                     batch.calls, source: format.rawValue, fileID: fileID)
             }
             let rejected = try Self.insertRejected(batch.rejected, fileID: fileID, path: path, db)
+            typealias Columns = IngestedFileRow.Columns
+            let file = IngestedFileRow.filter(Columns.id == fileID)
             if let checkpoint = batch.checkpoint {
-                try db.execute(
-                    sql: """
-                        UPDATE ingested_files SET committed_offset = ?, committed_line = ?,
-                            checkpoint_tail_hash = ?, checkpoint_tail_length = ?
-                        WHERE id = ?
-                        """,
-                    arguments: [checkpoint.offset, checkpoint.line, checkpoint.tailHash, checkpoint.tailLength, fileID])
+                try file.updateAll(
+                    db, Columns.committedOffset.set(to: checkpoint.offset),
+                    Columns.committedLine.set(to: checkpoint.line),
+                    Columns.checkpointTailHash.set(to: checkpoint.tailHash),
+                    Columns.checkpointTailLength.set(to: checkpoint.tailLength))
             }
-            try db.execute(
-                sql: """
-                    UPDATE ingested_files SET rows_read = rows_read + ?, inserted = inserted + ?,
-                        duplicates = duplicates + ?, rejected = rejected + ?, last_ingested_utc = ?
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    batch.rowsRead, outcome.inserted, outcome.duplicates, rejected, CivilTime.utcText(Date()), fileID,
-                ])
+            try file.updateAll(
+                db, Columns.rowsRead += batch.rowsRead, Columns.inserted += outcome.inserted,
+                Columns.duplicates += outcome.duplicates, Columns.rejected += rejected,
+                Columns.lastIngested.set(to: StoredTime.text(Date())))
             try dayKeys?.endTransaction(db)
             return outcome
         }
@@ -118,22 +89,25 @@ extension TollGuardDatabase {
     @discardableResult
     package func recordRejectedRows(
         _ rows: [RejectedRow], followedFile path: String, fingerprint: String, format: CDRFormat
-    ) throws -> Int {
+    ) async throws -> Int {
         guard !rows.isEmpty else { return 0 }
-        let now = CivilTime.utcText(Date())
-        return try writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO ingested_files (fingerprint, path, format, first_ingested_utc, last_ingested_utc)
-                    VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, last_ingested_utc = excluded.last_ingested_utc
-                    """, arguments: [fingerprint, path, format.rawValue, now, now])
-            let fileID =
-                try Int64.fetchOne(
-                    db, sql: "SELECT id FROM ingested_files WHERE fingerprint = ?", arguments: [fingerprint]) ?? 0
+        let now = Date()
+        return try await writer.write { db in
+            typealias Columns = IngestedFileRow.Columns
+            // The tail does not reset what ingest recorded (completion, format): only the path and time.
+            var row = IngestedFileRow(
+                fingerprint: fingerprint, path: path, format: format, compressed: false, now: now)
+            let file = try row.upsertAndFetch(
+                db, onConflict: [Columns.fingerprint.name], updating: .noColumnUnlessSpecified
+            ) { excluded in
+                [
+                    Columns.path.set(to: excluded[Columns.path]),
+                    Columns.lastIngested.set(to: excluded[Columns.lastIngested]),
+                ]
+            }
+            let fileID = try file.storedID()
             let added = try Self.insertRejected(rows, fileID: fileID, path: path, db)
-            try db.execute(
-                sql: "UPDATE ingested_files SET rejected = rejected + ? WHERE id = ?", arguments: [added, fileID])
+            try IngestedFileRow.filter(Columns.id == fileID).updateAll(db, Columns.rejected += added)
             return added
         }
     }
@@ -143,20 +117,10 @@ extension TollGuardDatabase {
     private static func insertRejected(_ rows: [RejectedRow], fileID: Int64, path: String, _ db: Database) throws -> Int
     {
         guard !rows.isEmpty else { return 0 }
-        let now = CivilTime.utcText(Date())
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO rejected_rows
-                    (file_id, path, line, reason_code, reason, column_number, raw_row, truncated, rejected_utc)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(file_id, line) DO NOTHING
-                """)
+        let now = Date()
         var added = 0
         for row in rows {
-            try statement.execute(arguments: [
-                fileID, path, row.line, row.problem.kind.rawValue, row.problem.description, row.problem.column,
-                Data(row.raw), row.isTruncated, now,
-            ])
+            try RejectedRowRecord(fileID: fileID, path: path, row: row, rejected: now).insert(db, onConflict: .ignore)
             added += db.changesCount
         }
         return added
@@ -167,24 +131,38 @@ extension TollGuardDatabase {
     package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], source: String) throws
         -> BatchOutcome
     {
+        let encoded = Self.encode(calls)
+        return try writer.write { db in try CallInsertStatement(db).insert(encoded, source: source, fileID: nil) }
+    }
+
+    /// ``store(_:source:)`` without holding a thread of the cooperative pool while the store is busy.
+    package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], source: String) async throws
+        -> BatchOutcome
+    {
+        let encoded = Self.encode(calls)
+        return try await writer.write { db in
+            try CallInsertStatement(db).insert(encoded, source: source, fileID: nil)
+        }
+    }
+
+    private static func encode(_ calls: [(record: CallRecord, destination: CallDestination?)]) -> EncodedCalls {
         var encoded = EncodedCalls()
         encoded.reserveCapacity(calls.count)
         for call in calls { encoded.append(call.record, destination: call.destination, line: nil) }
-        return try writer.write { db in try CallInsertStatement(db).insert(encoded, source: source, fileID: nil) }
+        return encoded
     }
 
     /// Marks the file as read to its end.
     package func markCompleted(fileID: Int64) throws {
         try writer.write { db in
-            try db.execute(
-                sql: "UPDATE ingested_files SET completed_utc = ? WHERE id = ?",
-                arguments: [CivilTime.utcText(Date()), fileID])
+            _ = try IngestedFileRow.filter(IngestedFileRow.Columns.id == fileID).updateAll(
+                db, IngestedFileRow.Columns.completed.set(to: StoredTime.text(Date())))
         }
     }
 
     /// Number of stored calls.
     package func callCount() throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM calls") ?? 0 }
+        try writer.read { db in try Table("calls").fetchCount(db) }
     }
 }
 

@@ -4,82 +4,61 @@ import GRDB
 extension TollGuardDatabase {
     /// Replaces the stored rate deck with `deck` (one transaction: a failed import keeps the old deck).
     package func replaceRateDeck(_ deck: RateDeck, sourcePath: String) throws {
-        let now = CivilTime.utcText(Date())
+        let now = Date()
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM rate_deck")
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT INTO rate_deck (prefix, destination, rate_per_min_micros, connect_fee_micros, billing,
-                                           currency, effective_from_utc, imported_utc, source_path)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
+            try RateDeck.Entry.deleteAll(db)
             for entry in deck.entries {
-                try insert.execute(arguments: [
-                    entry.prefix, entry.destination, entry.ratePerMinuteMicros, entry.connectFeeMicros,
-                    entry.billing.description, entry.currency, entry.effectiveFrom.map(CivilTime.utcText), now,
-                    sourcePath,
-                ])
+                try ImportedRateRow(entry: entry, imported: now, sourcePath: sourcePath).insert(db)
             }
         }
     }
 
     /// The stored rate deck (empty when none was imported).
     package func rateDeck() throws -> RateDeck {
-        try writer.read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT prefix, destination, rate_per_min_micros, connect_fee_micros, billing, currency, effective_from_utc
-                    FROM rate_deck
-                    """)
-            return RateDeck(
-                entries: rows.map { row in
-                    RateDeck.Entry(
-                        prefix: row[0], destination: row[1], ratePerMinuteMicros: row[2], connectFeeMicros: row[3],
-                        billing: BillingIncrement(row[4] as String) ?? .perMinute, currency: row[5],
-                        effectiveFrom: (row[6] as String?).flatMap { CivilTime.parseUTC(dateOrDateTime: $0) })
-                })
-        }
+        try writer.read { db in RateDeck(entries: try RateDeck.Entry.fetchAll(db)) }
     }
 
     /// Stores `list` under its name, replacing a list of that name.
     package func saveFraudList(_ list: FraudList, sourcePath: String) throws {
-        let now = CivilTime.utcText(Date())
+        let now = Date()
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM fraud_list_entries WHERE list_name = ?", arguments: [list.name])
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO fraud_lists (name, source_path, imported_utc) VALUES (?, ?, ?)",
-                arguments: [list.name, sourcePath, now])
-            let insert = try db.makeStatement(
-                sql: "INSERT OR IGNORE INTO fraud_list_entries (list_name, kind, value) VALUES (?, ?, ?)")
-            for number in list.numbers { try insert.execute(arguments: [list.name, "number", number]) }
-            for range in list.ipRanges { try insert.execute(arguments: [list.name, "ip", range.text]) }
+            try FraudListEntryRow.filter(FraudListEntryRow.Columns.listName == list.name).deleteAll(db)
+            try FraudListSummary(name: list.name, source: sourcePath, imported: now).insert(db, onConflict: .replace)
+            for number in list.numbers {
+                try FraudListEntryRow(listName: list.name, kind: .number, value: number).insert(db, onConflict: .ignore)
+            }
+            for range in list.ipRanges {
+                try FraudListEntryRow(listName: list.name, kind: .ip, value: range.text).insert(db, onConflict: .ignore)
+            }
         }
     }
 
     /// Removes a list; false when there was none of that name.
     package func removeFraudList(named name: String) throws -> Bool {
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM fraud_list_entries WHERE list_name = ?", arguments: [name])
-            try db.execute(sql: "DELETE FROM fraud_lists WHERE name = ?", arguments: [name])
-            return db.changesCount > 0
+            try FraudListEntryRow.filter(FraudListEntryRow.Columns.listName == name).deleteAll(db)
+            return try FraudListSummary.deleteOne(db, key: name)
         }
     }
 
     /// Every stored list with its entries.
     package func fraudLists() throws -> [FraudList] {
         try writer.read { db in
-            let names = try String.fetchAll(db, sql: "SELECT name FROM fraud_lists ORDER BY name")
-            return try names.map { name in
-                var list = FraudList(name: name)
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT kind, value FROM fraud_list_entries WHERE list_name = ? ORDER BY value",
-                    arguments: [name])
-                for row in rows {
-                    if (row[0] as String) == "ip" {
-                        if let range = IPAddressRange(row[1] as String) { list.ipRanges.append(range) }
-                    } else {
-                        list.numbers.append(row[1])
+            try FraudListSummary.order(FraudListSummary.Columns.name).fetchAll(db).map { summary in
+                var list = FraudList(name: summary.name)
+                let entries = try FraudListEntryRow.filter(FraudListEntryRow.Columns.listName == summary.name)
+                    .order(FraudListEntryRow.Columns.value).fetchAll(db)
+                for entry in entries {
+                    switch entry.kind {
+                    case .ip:
+                        guard let range = IPAddressRange(entry.value) else {
+                            throw StoredValueError(
+                                table: FraudListEntryRow.databaseTableName, column: "value",
+                                row: "list \(summary.name) value \(entry.value)", reason: "not an IP address or range")
+                        }
+                        list.ipRanges.append(range)
+                    case .number:
+                        list.numbers.append(entry.value)
                     }
                 }
                 return list
@@ -88,12 +67,8 @@ extension TollGuardDatabase {
     }
 
     /// Name, source and import time of each stored list.
-    package func fraudListSummaries() throws -> [(name: String, source: String, imported: String)] {
-        try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, source_path, imported_utc FROM fraud_lists ORDER BY name").map {
-                (name: $0[0], source: $0[1], imported: $0[2])
-            }
-        }
+    package func fraudListSummaries() throws -> [FraudListSummary] {
+        try writer.read { db in try FraudListSummary.order(FraudListSummary.Columns.name).fetchAll(db) }
     }
 }
 
@@ -103,44 +78,74 @@ extension TollGuardDatabase {
     ///
     /// Returns the count.
     package func reprice(with rater: DestinationRater, from: Date? = nil, batchSize: Int = 20_000) throws -> Int {
-        let start = from.map(CivilTime.utcText) ?? ""
+        let start = from.map(StoredTime.text) ?? ""
         var lastID: Int64 = 0
         var total = 0
         while true {
             let done: Bool = try writer.write { db in
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT id, destination, context, billsec, start_utc FROM calls
-                        WHERE id > ? AND start_utc >= ? ORDER BY id LIMIT ?
-                        """,
-                    arguments: [lastID, start, batchSize])
-                guard !rows.isEmpty else { return true }
-                let update = try db.cachedStatement(
-                    sql: """
-                        UPDATE calls SET dest_scope = ?, dest_e164 = ?, dest_region = ?, dest_calling_code = ?,
-                            dest_type = ?, dest_risk = ?, dest_hotspot = ?, rate_prefix = ?, rate_per_min_micros = ?,
-                            cost_micros = ?
-                        WHERE id = ?
-                        """)
-                for row in rows {
-                    let startedAt =
-                        CivilTime.parseUTC(dateOrDateTime: row[4] as String) ?? Date(timeIntervalSince1970: 0)
-                    let rated = rater.rate(destination: row[1], context: row[2], billsec: row[3], startedAt: startedAt)
-                    let classification = rated.classification
-                    try update.execute(arguments: [
-                        classification.scope.rawValue, classification.e164, classification.region,
-                        classification.callingCode, classification.numberType?.rawValue,
-                        classification.risk.storedText,
-                        classification.hotspot?.prefix, rated.price.ratePrefix, rated.price.ratePerMinuteMicros,
-                        rated.price.costMicros, row[0] as Int64,
-                    ])
-                    lastID = row[0]
+                let calls = try CallToPrice.afterID(lastID, startingFrom: start, limit: batchSize).fetchAll(db)
+                guard !calls.isEmpty else { return true }
+                for call in calls {
+                    let rated = rater.rate(
+                        destination: call.destination, context: call.context, billsec: call.billsec,
+                        startedAt: call.startedAt)
+                    try RepricedCallRow(id: call.id, rated: rated).update(db)
+                    lastID = call.id
                 }
-                total += rows.count
-                return rows.count < batchSize
+                total += calls.count
+                return calls.count < batchSize
             }
             if done { return total }
         }
+    }
+}
+
+/// What repricing reads of a stored call.
+private struct CallToPrice: FetchableRecord {
+    var id: Int64
+    var destination: String
+    var context: String
+    var billsec: Int
+    var startedAt: Date
+
+    init(row: Row) throws {
+        let stored = StoredRow(row, table: "calls")
+        id = try stored("id")
+        destination = try stored("destination")
+        context = try stored("context")
+        billsec = try stored("billsec")
+        startedAt = try stored.date("start_utc")
+    }
+
+    /// Up to `limit` calls after id `lastID` that started at or after `start` (stored text), by id.
+    static func afterID(_ lastID: Int64, startingFrom start: String, limit: Int) -> SQLRequest<CallToPrice> {
+        SQLRequest(
+            sql: """
+                SELECT id, destination, context, billsec, start_utc FROM calls
+                WHERE id > ? AND start_utc >= ? ORDER BY id LIMIT ?
+                """, arguments: [lastID, start, limit])
+    }
+}
+
+/// The classification and price columns of a stored call, written again.
+private struct RepricedCallRow: PersistableRecord {
+    static let databaseTableName = "calls"
+
+    var id: Int64
+    var rated: CallDestination
+
+    func encode(to container: inout PersistenceContainer) {
+        let classification = rated.classification
+        container["id"] = id
+        container["dest_scope"] = classification.scope.rawValue
+        container["dest_e164"] = classification.e164
+        container["dest_region"] = classification.region
+        container["dest_calling_code"] = classification.callingCode
+        container["dest_type"] = classification.numberType?.rawValue
+        container["dest_risk"] = classification.risk.storedText
+        container["dest_hotspot"] = classification.hotspot?.prefix
+        container["rate_prefix"] = rated.price.ratePrefix
+        container["rate_per_min_micros"] = rated.price.ratePerMinuteMicros
+        container["cost_micros"] = rated.price.costMicros
     }
 }

@@ -63,6 +63,17 @@ package struct TollGuardDatabase: Sendable {
         return configuration
     }
 
+    /// Rows in the tables `tollguard db status` shows: calls, the files they came from, the rows rejected.
+    package func rowCounts() throws -> [(table: String, rows: Int)] {
+        try writer.read { db in
+            [
+                ("calls", try Table("calls").fetchCount(db)),
+                (IngestedFileRow.databaseTableName, try IngestedFileRow.fetchCount(db)),
+                (RejectedRowRecord.databaseTableName, try RejectedRowRecord.fetchCount(db)),
+            ]
+        }
+    }
+
     /// Identifiers of the migrations applied to this database.
     package func appliedMigrations() throws -> [String] {
         try writer.read { db in try Self.migrator.appliedIdentifiers(db).sorted() }

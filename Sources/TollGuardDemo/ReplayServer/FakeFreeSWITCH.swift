@@ -95,8 +95,9 @@ package final class FakeFreeSWITCH: Sendable {
         for channel in channels { channel.close(promise: nil) }
     }
 
-    /// Waits until at least `count` connections are subscribed to events.
-    package func waitForSubscribers(_ count: Int = 1, timeout: Duration = .seconds(30)) async throws {
+    /// Waits until at least `count` connections are subscribed to events (the default wait is long:
+    /// a client in a loaded test process may take a while to be scheduled).
+    package func waitForSubscribers(_ count: Int = 1, timeout: Duration = .seconds(120)) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while subscriberCount < count {

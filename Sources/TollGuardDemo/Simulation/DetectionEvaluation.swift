@@ -85,13 +85,11 @@ package struct DetectionEvaluation: Sendable {
             labels.enumerated().flatMap { index, label in label.callIDs.map { ($0, index) } },
             uniquingKeysWith: { first, _ in first })
         try database.writer.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT call_id, dedup_key, start_utc FROM calls")
-            while let row = try rows.next() {
-                guard let index = ids[row["call_id"] as String] else { continue }
-                scenarioOfKey[row["dedup_key"]] = index
-                if let start = CivilTime.parseUTC(dateOrDateTime: row["start_utc"] as String) {
-                    startsByScenario[index].append(start)
-                }
+            let calls = try CallIdentity.everyCall.fetchCursor(db)
+            while let call = try calls.next() {
+                guard let index = ids[call.callID] else { continue }
+                scenarioOfKey[call.dedupKey] = index
+                startsByScenario[index].append(call.startedAt)
             }
         }
         var outcomes = labels.map(ScenarioOutcome.init)

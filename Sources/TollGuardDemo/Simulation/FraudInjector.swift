@@ -1,4 +1,5 @@
 import TollGuardCore
+
 /// Makes the calls of each injected fraud scenario, on days and at hours drawn from the seed,
 /// each against its own victim extension.
 struct FraudInjector {

@@ -1,4 +1,5 @@
 import TollGuardCore
+
 /// Writes simulated calls as FreeSWITCH `mod_cdr_csv` rows.
 enum FreeSWITCHCDRWriter {
     /// One row of the stock `asterisk` template (18 quoted fields): accountcode, caller_id_number,

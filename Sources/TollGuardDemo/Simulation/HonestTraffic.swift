@@ -1,4 +1,5 @@
 import TollGuardCore
+
 /// The site's everyday calls: office hours and quiet weekends, internal, national and usual
 /// international calls, missed and busy attempts, missed inbound calls and their callbacks,
 /// a loud outbound call centre, and travellers calling a new country.

@@ -1,4 +1,5 @@
 import TollGuardCore
+
 /// A range of telephone numbers the simulator draws from: an E.164 prefix and how many random
 /// digits follow it.
 ///

@@ -1,4 +1,5 @@
 import TollGuardCore
+
 /// A small deterministic random number generator (SplitMix64), so generated traffic is the same for a seed.
 package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64

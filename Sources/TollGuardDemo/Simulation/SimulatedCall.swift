@@ -1,4 +1,5 @@
 import TollGuardCore
+
 /// One call the simulator made up, in the shape of a FreeSWITCH CDR: local wall-clock times
 /// (as `mod_cdr_csv` writes them), the dialled string, and the scenario it belongs to.
 package struct SimulatedCall: Sendable {

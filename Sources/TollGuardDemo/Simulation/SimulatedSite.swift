@@ -1,4 +1,5 @@
 import TollGuardCore
+
 /// The PBX the simulator plays: a New York office on FreeSWITCH with an outbound call centre.
 ///
 /// Extensions `1001…` are office staff (two of them travel), `2001…` call-centre agents behind

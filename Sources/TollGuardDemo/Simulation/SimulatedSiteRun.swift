@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TollGuardCore
 
 /// One simulated site end to end in its own folder — CDR file, scenario labels, known-fraud
@@ -58,6 +59,8 @@ package struct SimulatedSiteRun: Sendable {
         package var configuration: TollGuardConfiguration
         package var ingest: FileIngestSummary
         package var analysis: AnalysisReport
+        /// What the action layer did after the analysis: suspensions, hook events queued.
+        package var actions: AlertActionsReport
         package var analysisRun: AnalysisRun
         package var from: Date
         package var to: Date
@@ -90,8 +93,9 @@ package struct SimulatedSiteRun: Sendable {
     }
 
     /// Writes the simulation's files, ingests the CDRs with the example rate deck and the
-    /// known-fraud list, and analyzes the simulated days.
-    package func run(_ simulation: Simulation, now: Date = Date()) throws -> Outcome {
+    /// known-fraud list, analyzes the simulated days and acts on the alerts (the policy and the
+    /// outbox; delivering is the caller's choice).
+    package func run(_ simulation: Simulation, logger: Logger, now: Date = Date()) throws -> Outcome {
         try prepareFolder()
         try simulation.writeCDRs(to: cdrPath)
         try simulation.writeLabels(to: labelsPath)
@@ -105,7 +109,7 @@ package struct SimulatedSiteRun: Sendable {
         var options = configuration.ingestOptions(timeZone: zone)
         let plan = try NumberingPlan.builtIn.get()
         options.rater = try loadReferenceData(into: database, configuration: configuration)
-        let ingest = try CDRFileIngester(database: database, options: options).ingest(path: cdrPath)
+        let ingest = try CDRFileIngester(database: database, options: options, logger: logger).ingest(path: cdrPath)
 
         var converter = LocalTimeConverter(timeZone: zone)
         guard let from = converter.date(localText: simulation.settings.firstDay) else {
@@ -115,8 +119,12 @@ package struct SimulatedSiteRun: Sendable {
         let analysisRun = AnalysisRun(
             database: database, configuration: configuration, timeZone: zone, countryNames: plan.countryNames)
         let analysis = try analysisRun.run(from: from, to: to, now: now)
+        // The decisions as `analyze` takes them; delivering is the caller's choice. (Synchronous:
+        // a simulated week is minutes of work that must not hold the cooperative pool.)
+        let decider = ActionDecider(database: database, settings: ActionSettings(configuration))
+        _ = try decider.liftExpiredSuspensions(now: now)
         return Outcome(
             database: database, configuration: configuration, ingest: ingest, analysis: analysis,
-            analysisRun: analysisRun, from: from, to: to)
+            actions: try decider.actOnNewAlerts(now: now), analysisRun: analysisRun, from: from, to: to)
     }
 }

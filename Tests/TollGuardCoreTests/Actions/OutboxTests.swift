@@ -8,37 +8,38 @@ import TollGuardTestSupport
     static let hooks = [AlertSeeds.programHook("pbx")]
     static let settings = ActionSettings(hooks: hooks)
 
-    @Test func aHookGetsAnAccountsUnsuspendOnlyAfterItsSuspend() throws {
+    @Test func aHookGetsAnAccountsUnsuspendOnlyAfterItsSuspend() async throws {
         let database = try TollGuardDatabase.inMemory()
         let now = AlertSeeds.start
-        _ = try database.suspend(
-            account: "1001", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
-        _ = try database.unsuspend(account: "1001", comment: nil, actor: "a", settings: Self.settings, now: now)
-        _ = try database.suspend(
-            account: "1002", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
+        _ = try ActionDecider(database: database, settings: Self.settings).suspend(
+            account: "1001", reason: "r", until: nil, actor: "a", now: now)
+        _ = try ActionDecider(database: database, settings: Self.settings).unsuspend(
+            account: "1001", comment: nil, actor: "a", now: now)
+        _ = try ActionDecider(database: database, settings: Self.settings).suspend(
+            account: "1002", reason: "r", until: nil, actor: "a", now: now)
 
-        let claimed = try database.claimDueDeliveries(now: now, lease: 60, limit: 10)
+        let claimed = try await database.claimDueDeliveries(now: now, lease: 60, limit: 10)
         #expect(claimed.map(\.eventType) == [.suspend, .suspend])
         #expect(claimed.map(\.subject.value) == ["1001", "1002"])
         // Claimed deliveries are leased: another process gets none of them.
-        #expect(try database.claimDueDeliveries(now: now, lease: 60, limit: 10).isEmpty)
+        #expect(try await database.claimDueDeliveries(now: now, lease: 60, limit: 10).isEmpty)
 
         var delivery = HookDeliverySettings()
         delivery.retrySeconds = 30
         let failed = DeliveryAttempt(outcome: .failed, status: 1, duration: .milliseconds(5), error: "exited 1")
-        try database.record(failed, for: claimed[0], settings: delivery, now: now)
-        try database.record(
+        try await database.record(failed, for: claimed[0], settings: delivery, now: now)
+        try await database.record(
             DeliveryAttempt(outcome: .delivered, status: 0, duration: .milliseconds(5)), for: claimed[1],
             settings: delivery, now: now)
         // 1001's suspend waits for its retry; its unsuspend waits behind it.
-        #expect(try database.claimDueDeliveries(now: now.addingTimeInterval(10), lease: 60, limit: 10).isEmpty)
-        let retried = try database.claimDueDeliveries(now: now.addingTimeInterval(31), lease: 60, limit: 10)
+        #expect(try await database.claimDueDeliveries(now: now.addingTimeInterval(10), lease: 60, limit: 10).isEmpty)
+        let retried = try await database.claimDueDeliveries(now: now.addingTimeInterval(31), lease: 60, limit: 10)
         #expect(retried.map(\.eventType) == [.suspend])
         #expect(retried.first?.attempts == 1)
-        try database.record(
+        try await database.record(
             DeliveryAttempt(outcome: .delivered, status: 0, duration: .milliseconds(5)), for: retried[0],
             settings: delivery, now: now.addingTimeInterval(31))
-        let last = try database.claimDueDeliveries(now: now.addingTimeInterval(31), lease: 60, limit: 10)
+        let last = try await database.claimDueDeliveries(now: now.addingTimeInterval(31), lease: 60, limit: 10)
         #expect(last.map(\.eventType) == [.unsuspend])
 
         let entries = try database.outbox()
@@ -47,7 +48,7 @@ import TollGuardTestSupport
         #expect(entries.first?.lastStatus == 0)
     }
 
-    @Test func failuresBackOffExponentiallyThenGiveUpAndRetryResends() throws {
+    @Test func failuresBackOffExponentiallyThenGiveUpAndRetryResends() async throws {
         var delivery = HookDeliverySettings()
         delivery.maxAttempts = 3
         delivery.retrySeconds = 10
@@ -56,37 +57,37 @@ import TollGuardTestSupport
 
         let database = try TollGuardDatabase.inMemory()
         var now = AlertSeeds.start
-        _ = try database.suspend(
-            account: "1001", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
+        _ = try ActionDecider(database: database, settings: Self.settings).suspend(
+            account: "1001", reason: "r", until: nil, actor: "a", now: now)
         let failure = DeliveryAttempt(outcome: .failed, status: nil, duration: .seconds(1), error: "refused")
         for wait in [0.0, 10, 20] {
             now = now.addingTimeInterval(wait)
-            let claimed = try #require(try database.claimDueDeliveries(now: now, lease: 60).first)
-            try database.record(failure, for: claimed, settings: delivery, now: now)
+            let claimed = try #require(try await database.claimDueDeliveries(now: now, lease: 60).first)
+            try await database.record(failure, for: claimed, settings: delivery, now: now)
         }
         #expect(try database.outbox().map(\.status) == [.failed])
         #expect(try database.outbox().first?.lastError == "refused")
-        #expect(try database.claimDueDeliveries(now: now.addingTimeInterval(3600), lease: 60).isEmpty)
-        #expect(try database.outboxCounts() == [.failed: 1])
+        #expect(try await database.claimDueDeliveries(now: now.addingTimeInterval(3600), lease: 60).isEmpty)
+        #expect(try await database.outboxCounts() == [.failed: 1])
 
         #expect(try database.requeueDeliveries(now: now) == 1)
-        #expect(try database.claimDueDeliveries(now: now, lease: 60).count == 1)
+        #expect(try await database.claimDueDeliveries(now: now, lease: 60).count == 1)
 
         // A refusal for good is failed at once.
-        _ = try database.suspend(
-            account: "1002", reason: "r", until: nil, actor: "a", settings: Self.settings, now: now)
-        let claimed = try #require(try database.claimDueDeliveries(now: now, lease: 60).first)
-        try database.record(
+        _ = try ActionDecider(database: database, settings: Self.settings).suspend(
+            account: "1002", reason: "r", until: nil, actor: "a", now: now)
+        let claimed = try #require(try await database.claimDueDeliveries(now: now, lease: 60).first)
+        try await database.record(
             DeliveryAttempt(outcome: .rejected, status: 404, duration: .zero, error: "HTTP 404"), for: claimed,
             settings: delivery, now: now)
         #expect(try database.outbox().last?.status == .failed)
     }
 
-    @Test func eventsNoHookReceivesAreNotStored() throws {
+    @Test func eventsNoHookReceivesAreNotStored() async throws {
         let database = try TollGuardDatabase.inMemory()
-        _ = try database.suspend(
-            account: "1001", reason: "r", until: nil, actor: "a",
-            settings: ActionSettings(hooks: [AlertSeeds.programHook("ops", events: [.alert])]))
+        _ = try ActionDecider(
+            database: database, settings: ActionSettings(hooks: [AlertSeeds.programHook("ops", events: [.alert])])
+        ).suspend(account: "1001", reason: "r", until: nil, actor: "a")
         #expect(try database.outbox().isEmpty)
         #expect(try database.activeSuspension(account: "1001") != nil)
     }

@@ -35,10 +35,12 @@ import TollGuardTestSupport
         let listed = try AlertSeeds.store(
             database, rule: .fraudListDestination, severity: .high, subject: Subject(.account, "1004"))
 
-        let report = try database.actOnAlerts(
-            Self.settings(
+        let report = try ActionDecider(
+            database: database,
+            settings: Self.settings(
                 rules: ["daily_quota": .high, "fraud_list_destination": .high, "fraud_list_ip": .high],
-                exempt: ["9*"]), now: AlertSeeds.start)
+                exempt: ["9*"])
+        ).actOnNewAlerts(now: AlertSeeds.start)
 
         #expect(report.alerts == 6)
         #expect(report.suspended.map(\.account) == ["1001", "1004"])
@@ -67,12 +69,16 @@ import TollGuardTestSupport
         try AlertSeeds.store(database, rule: .dailyQuota, severity: .high, subject: Subject(.account, "1001"))
         try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1002"))
         let defaults = ActionSettings(TollGuardConfiguration())
-        #expect(try database.actOnAlerts(defaults).suspended.map(\.account) == ["1001"])
+        #expect(
+            try ActionDecider(database: database, settings: defaults).actOnNewAlerts().suspended.map(\.account) == [
+                "1001"
+            ])
 
         try AlertSeeds.store(
             database, rule: .velocity, severity: .critical, subject: Subject(.account, "1003"),
             at: AlertSeeds.start.addingTimeInterval(60))
-        let star = try database.actOnAlerts(Self.settings(rules: ["*": .critical]))
+        let star = try ActionDecider(database: database, settings: Self.settings(rules: ["*": .critical]))
+            .actOnNewAlerts()
         #expect(star.suspended.map(\.account) == ["1003"])
     }
 
@@ -83,8 +89,9 @@ import TollGuardTestSupport
             AlertSeeds.programHook("blocker", events: [.suspend]),
             AlertSeeds.programHook("unblocker", events: [.unsuspend]),
         ]
-        let report = try database.actOnAlerts(
-            Self.settings(mode: .reportOnly, rules: ["daily_quota": .high], hooks: hooks))
+        let report = try ActionDecider(
+            database: database, settings: Self.settings(mode: .reportOnly, rules: ["daily_quota": .high], hooks: hooks)
+        ).actOnNewAlerts()
 
         #expect(report.suspended.isEmpty)
         #expect(report.wouldSuspend.map(\.account) == ["1001"])
@@ -100,7 +107,9 @@ import TollGuardTestSupport
 
         let off = try TollGuardDatabase.inMemory()
         try AlertSeeds.store(off, rule: .dailyQuota, severity: .critical, subject: Subject(.account, "1001"))
-        let nothing = try off.actOnAlerts(Self.settings(mode: .off, rules: ["daily_quota": .high], hooks: hooks))
+        let nothing = try ActionDecider(
+            database: off, settings: Self.settings(mode: .off, rules: ["daily_quota": .high], hooks: hooks)
+        ).actOnNewAlerts()
         #expect(nothing.suspended.isEmpty && nothing.wouldSuspend.isEmpty)
         #expect(try off.outbox().isEmpty)
     }
@@ -109,16 +118,16 @@ import TollGuardTestSupport
         let database = try TollGuardDatabase.inMemory()
         let settings = Self.settings(rules: ["daily_quota": .high])
         guard
-            case .suspended(let made) = try database.suspend(
-                account: "1001", reason: "caller reported fraud", until: nil, actor: "alice", settings: settings)
+            case .suspended(let made) = try ActionDecider(database: database, settings: settings).suspend(
+                account: "1001", reason: "caller reported fraud", until: nil, actor: "alice")
         else {
             Issue.record("the first suspend did not suspend")
             return
         }
         #expect(made.actor == "alice")
         guard
-            case .alreadySuspended(let same) = try database.suspend(
-                account: "1001", reason: "again", until: nil, actor: "bob", settings: settings)
+            case .alreadySuspended(let same) = try ActionDecider(database: database, settings: settings).suspend(
+                account: "1001", reason: "again", until: nil, actor: "bob")
         else {
             Issue.record("the second suspend suspended again")
             return
@@ -127,16 +136,19 @@ import TollGuardTestSupport
         // A policy alert on the suspended account joins the suspension, no new event.
         let alert = try #require(
             try AlertSeeds.store(database, rule: .dailyQuota, severity: .high, subject: Subject(.account, "1001")))
-        let report = try database.actOnAlerts(settings)
+        let report = try ActionDecider(database: database, settings: settings).actOnNewAlerts()
         #expect(report.suspended.isEmpty)
         #expect(report.joinedExisting == 1)
         #expect(try database.activeSuspension(account: "1001")?.alertIDs == [alert])
         #expect(try Self.events(database).map(\.event.type) == [.suspend])
 
         let lifted = try #require(
-            try database.unsuspend(account: "1001", comment: "new password set", actor: "alice", settings: settings))
+            try ActionDecider(database: database, settings: settings).unsuspend(
+                account: "1001", comment: "new password set", actor: "alice"))
         #expect(lifted.state == "lifted")
-        #expect(try database.unsuspend(account: "1001", comment: nil, actor: "alice", settings: settings) == nil)
+        #expect(
+            try ActionDecider(database: database, settings: settings).unsuspend(
+                account: "1001", comment: nil, actor: "alice") == nil)
         let events = try Self.events(database).map(\.event)
         #expect(events.map(\.type) == [.suspend, .unsuspend])
         #expect(events.last?.reason == "new password set")
@@ -153,21 +165,21 @@ import TollGuardTestSupport
         settings.hooks.append(alertHook)
         let subject = Subject(.account, "1001")
         try AlertSeeds.store(database, rule: .velocity, severity: .warning, subject: subject)
-        let first = try database.actOnAlerts(settings)
+        let first = try ActionDecider(database: database, settings: settings).actOnNewAlerts()
         #expect(first.deliveries[.alert] == 1)
         #expect(first.suspended.isEmpty)
-        #expect(try database.actOnAlerts(settings).alerts == 0)
+        #expect(try ActionDecider(database: database, settings: settings).actOnNewAlerts().alerts == 0)
 
         // The same pattern continues at critical: the stored alert escalates.
         try AlertSeeds.store(
             database, rule: .velocity, severity: .critical, subject: subject,
             at: AlertSeeds.start.addingTimeInterval(120))
         #expect(try database.alerts().count == 1)
-        let escalated = try database.actOnAlerts(settings)
+        let escalated = try ActionDecider(database: database, settings: settings).actOnNewAlerts()
         #expect(escalated.alerts == 1)
         #expect(escalated.deliveries[.alert] == 1)
         #expect(escalated.suspended.map(\.account) == ["1001"])
-        #expect(try database.actOnAlerts(settings).alerts == 0)
+        #expect(try ActionDecider(database: database, settings: settings).actOnNewAlerts().alerts == 0)
     }
 
     @Test func aQuotaWarningGoesToItsSubscribersOnce() throws {
@@ -175,7 +187,8 @@ import TollGuardTestSupport
         let settings = Self.settings(
             rules: ["daily_quota": .high], hooks: [AlertSeeds.programHook("mail", events: [.quotaWarning])])
         try AlertSeeds.store(database, rule: .dailyQuota, severity: .warning, subject: Subject(.account, "1001"))
-        #expect(try database.actOnAlerts(settings).deliveries == [.quotaWarning: 1])
+        #expect(
+            try ActionDecider(database: database, settings: settings).actOnNewAlerts().deliveries == [.quotaWarning: 1])
         let event = try #require(try Self.events(database).first?.event)
         #expect(event.type == .quotaWarning)
         #expect(event.account == "1001")
@@ -187,10 +200,15 @@ import TollGuardTestSupport
         settings.policy.expireAfterHours = 1
         try AlertSeeds.store(database, rule: .dailyQuota, severity: .high, subject: Subject(.account, "1001"))
         let start = AlertSeeds.start
-        let made = try #require(try database.actOnAlerts(settings, now: start).suspended.first)
+        let made = try #require(
+            try ActionDecider(database: database, settings: settings).actOnNewAlerts(now: start).suspended.first)
         #expect(made.until == start.addingTimeInterval(3600))
-        #expect(try database.liftExpiredSuspensions(settings, now: start.addingTimeInterval(1800)).isEmpty)
-        let expired = try database.liftExpiredSuspensions(settings, now: start.addingTimeInterval(3601))
+        #expect(
+            try ActionDecider(database: database, settings: settings).liftExpiredSuspensions(
+                now: start.addingTimeInterval(1800)
+            ).isEmpty)
+        let expired = try ActionDecider(database: database, settings: settings).liftExpiredSuspensions(
+            now: start.addingTimeInterval(3601))
         #expect(expired.map(\.state) == ["expired"])
         #expect(try database.activeSuspension(account: "1001") == nil)
         #expect(try Self.events(database).map(\.event.type) == [.suspend, .unsuspend])

@@ -306,7 +306,15 @@ import TollGuardTestSupport
     ///
     /// Loud, but nothing at `high` or above —
     /// with the built-in limits, and silent once configured as a group.
-    @Test func anHonestCallCentreRaisesNothingHigh() throws {
+    @Test func anHonestCallCentreRaisesNothingHigh() async throws {
+        // 28,800 calls through the engine twice: off the cooperative pool, which other suites' network tests need.
+        let (defaults, configured) = try await onOwnThread { try Self.callCentreFindings() }
+        #expect(defaults.filter { $0.severity >= .high }.isEmpty)
+        #expect(configured.isEmpty)
+    }
+
+    /// The call centre's findings with the built-in limits, and with its group configured.
+    static func callCentreFindings() throws -> (defaults: [Finding], configured: [Finding]) {
         var factory = CallFactory()
         var random = SeededGenerator(seed: 7)
         var calls: [ObservedCall] = []
@@ -322,8 +330,6 @@ import TollGuardTestSupport
             }
         }
         let defaults = AnalysisEngine.findings(calls)
-        #expect(defaults.filter { $0.severity >= .high }.isEmpty)
-
         let settings = try ConfigurationLoader.decode(
             """
             [analysis.groups.callcentre]
@@ -339,6 +345,6 @@ import TollGuardTestSupport
             concurrent_calls = 60
             """
         ).configuration.analysis
-        #expect(AnalysisEngine.findings(calls, settings: settings).isEmpty)
+        return (defaults, AnalysisEngine.findings(calls, settings: settings))
     }
 }

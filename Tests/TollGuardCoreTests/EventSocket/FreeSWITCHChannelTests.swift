@@ -78,7 +78,7 @@ import TollGuardTestSupport
         let path = try folder.write("Master.csv", text: row + "\n")
         var options = IngestOptions(timeZone: .named("UTC"))
         options.format = .fsExample
-        let summary = try CDRFileIngester(database: database, options: options).ingest(path: path)
+        let summary = try CDRFileIngester(database: database, options: options, logger: testLogger).ingest(path: path)
         #expect(summary.rowsRead == 1)
         #expect(summary.duplicates == 1)
         #expect(summary.inserted == 0)

@@ -73,7 +73,7 @@ import TollGuardTestSupport
             "answer": "Answered", "end": "Ended", "billsec": "Billable", "disposition": "Result", "source_ip": "SrcIP",
             "trunk": "Carrier",
         ]
-        let summary = try CDRFileIngester(database: database, options: options).ingest(
+        let summary = try CDRFileIngester(database: database, options: options, logger: testLogger).ingest(
             path: FixtureFiles.path("generic.csv"))
         #expect(summary.format == .csv)
         #expect(summary.inserted == 2)
@@ -111,7 +111,7 @@ import TollGuardTestSupport
             "call_id": "CallUUID", "account": "Ext", "destination": "Dialed", "start": "Started", "end": "Ended",
             "billsec": "Billable", "disposition": "Result",
         ]
-        let ingester = CDRFileIngester(database: database, options: options)
+        let ingester = CDRFileIngester(database: database, options: options, logger: testLogger)
         for path in [monday, tuesday] {
             let summary = try ingester.ingest(path: path)
             #expect(summary.inserted == 2 && summary.rejected == 1, "\(path)")
@@ -141,7 +141,7 @@ import TollGuardTestSupport
         var options = IngestOptions(timeZone: .named("UTC"))
         options.format = .csv
         #expect(throws: IngestError.self) {
-            try CDRFileIngester(database: database, options: options).ingest(path: path)
+            try CDRFileIngester(database: database, options: options, logger: testLogger).ingest(path: path)
         }
     }
 }

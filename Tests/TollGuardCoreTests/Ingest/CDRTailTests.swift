@@ -30,7 +30,7 @@ import TollGuardTestSupport
         try tail.poll().records.map(\.record.callID)
     }
 
-    @Test func everyRowOnceThroughGrowthRotationTruncationAndRestarts() throws {
+    @Test func everyRowOnceThroughGrowthRotationTruncationAndRestarts() async throws {
         let folder = try TemporaryDirectory()
         let path = folder.path("Master.csv")
         let database = try TollGuardDatabase.inMemory()
@@ -52,8 +52,8 @@ import TollGuardTestSupport
         written += ten
 
         // Restart from the saved position; the half row is finished meanwhile and read once.
-        try database.saveFollowPositions([path: tail.position], .cdrCSV)
-        let saved = try database.followPositions(.cdrCSV)[path]
+        try await database.saveFollowPositions([path: tail.position], .cdrCSV)
+        let saved = try await database.followPositions(.cdrCSV)[path]
         #expect(saved == tail.position)
         tail = CDRTail(path: path, format: .auto, timeZone: utc, resumingAt: saved)
         try appendToFile(bytes.suffix(40), path: path)
@@ -87,10 +87,10 @@ import TollGuardTestSupport
         // no second record of that row.
         let format = try #require(tail.format)
         #expect(
-            try database.recordRejectedRows(
+            try await database.recordRejectedRows(
                 rows.rejected.map(\.row), followedFile: path, fingerprint: rows.rejected[0].file, format: format) == 1)
         #expect(
-            try database.recordRejectedRows(
+            try await database.recordRejectedRows(
                 rows.rejected.map(\.row), followedFile: path, fingerprint: rows.rejected[0].file, format: format) == 0)
         let ingested = try CDRFileIngester.forTests(database).ingest(path: path)
         #expect(ingested.rejected == 1)
@@ -102,12 +102,12 @@ import TollGuardTestSupport
         #expect(kept.map { "\($0[0] as Int) \($0[1] as String):\($0[2] as Int)" } == ["1 \(path):4"])
 
         // Replaced while stopped (another file at the path): the saved position is not applied to it.
-        try database.saveFollowPositions([path: tail.position], .cdrCSV)
+        try await database.saveFollowPositions([path: tail.position], .cdrCSV)
         try FileManager.default.moveItem(atPath: path, toPath: path + ".2")
         Self.create(path)
         let replaced = try Self.append(6, to: path, writer: &writer)
         tail = CDRTail(
-            path: path, format: .auto, timeZone: utc, resumingAt: try database.followPositions(.cdrCSV)[path])
+            path: path, format: .auto, timeZone: utc, resumingAt: try await database.followPositions(.cdrCSV)[path])
         #expect(try Self.callIDs(tail) == replaced)
         written += replaced
         #expect(Set(written).count == written.count)

@@ -68,7 +68,7 @@ import TollGuardTestSupport
         var options = IngestOptions(timeZone: .named("UTC"))
         options.format = .fsExample
         options.maxLineBytes = 65_536
-        let summary = try CDRFileIngester(database: database, options: options).ingest(path: path)
+        let summary = try CDRFileIngester(database: database, options: options, logger: testLogger).ingest(path: path)
         #expect(summary.inserted == 2)
         #expect(summary.rejected == 1)
         #expect(summary.problems.first?.hasPrefix("line 2: line longer than") == true)

@@ -27,7 +27,8 @@ import TollGuardTestSupport
         var options = loaded.configuration.ingestOptions(timeZone: .named("UTC"))
         options.rater = try loaded.configuration.destinationRater(
             plan: try NumberingPlan.builtIn.get(), deck: try database.rateDeck())
-        _ = try CDRFileIngester(database: database, options: options).ingest(path: FixtureFiles.path(fixture))
+        _ = try CDRFileIngester(database: database, options: options, logger: testLogger).ingest(
+            path: FixtureFiles.path(fixture))
         return (database, try stored(database))
     }
 

@@ -38,6 +38,9 @@ import TollGuardTestSupport
         var watch = try SIPWatch(
             database: database, configuration: configuration, timeZone: .named("UTC"), banLog: folder.path("bans.log"))
         let commit = try Self.scan([log], watch: &watch)
+        // The watcher stores alerts; the action layer acts on them (here, the hook events).
+        let actions = ActionDecider(database: database, settings: ActionSettings(configuration))
+        _ = try actions.actOnNewAlerts(now: SIPAttackDetectorTests.start)
 
         let alerts = try database.alerts(AlertFilter(states: Set(AlertState.allCases)))
         #expect(Set(alerts.map(\.subject)) == [Subject(.ip, "198.51.100.25"), Subject(.ip, "203.0.113.50")])
@@ -65,6 +68,7 @@ import TollGuardTestSupport
         var again = try SIPWatch(
             database: database, configuration: configuration, timeZone: .named("UTC"), banLog: folder.path("bans.log"))
         let second = try Self.scan([log], watch: &again)
+        _ = try actions.actOnNewAlerts(now: SIPAttackDetectorTests.start)
         #expect(second.changes.newCount == 0)
         #expect(try database.alerts(AlertFilter(states: Set(AlertState.allCases))).count == 2)
         #expect(try database.outbox(statuses: [.pending]).count == 2)

@@ -318,10 +318,11 @@ extension TollGuardDatabase {
     }
 
     /// `calls.key_hash` was a plain 64-bit hash of the dedup key; it is now day-first
-    /// (`CallKeyHash`).
+    /// (``KeyHashV8``, the frozen form of `CallKeyHash`).
     ///
-    /// Stored calls move to the new values in chunks; a call whose new value is
-    /// taken keeps a NULL hash, which the partial index on `dedup_key` finds, as on insert.
+    /// Stored calls move to the new values in
+    /// chunks; a call whose new value is taken keeps a NULL hash, which the partial index on
+    /// `dedup_key` finds, as on insert.
     private static func rehashCallKeys(_ db: Database) throws {
         // Negative ids first, so no new value meets an old one still in place.
         try db.execute(sql: "UPDATE calls SET key_hash = -id WHERE key_hash IS NOT NULL")
@@ -331,10 +332,7 @@ extension TollGuardDatabase {
             if rows.isEmpty { return }
             for row in rows {
                 let id: Int64 = row["id"]
-                let start = CivilTime.parseUTC(dateOrDateTime: row["start_utc"] as String)
-                if let start {
-                    let value = CallKeyHash.value(
-                        key: row["dedup_key"], startedAt: CivilTime.epochSeconds(start))
+                if let value = KeyHashV8.value(dedupKey: row["dedup_key"], startUTC: row["start_utc"]) {
                     try db.execute(sql: "UPDATE OR IGNORE calls SET key_hash = ? WHERE id = ?", arguments: [value, id])
                     if db.changesCount > 0 { continue }
                 }

@@ -1,0 +1,88 @@
+import Foundation
+import TollGuardCore
+import TollGuardHooks
+
+// How commands print alerts, suspensions and what the action layer did: shared by every
+// command that shows them, so none calls another command's code.
+
+extension TextTable {
+    /// Alerts as `alerts list` shows them.
+    static func alerts(_ alerts: [StoredAlert]) -> TextTable {
+        var table = TextTable("ID", "SEVERITY", "STATE", "RULE", "SUBJECT", "SUMMARY")
+        for alert in alerts {
+            table.append([
+                String(alert.id), alert.severity.name, alert.state.rawValue, alert.rule,
+                "\(alert.subject.kind.rawValue) \(alert.subject.value)", alert.summary,
+            ])
+        }
+        return table
+    }
+
+    /// Suspensions as `suspensions` shows them.
+    static func suspensions(_ suspensions: [Suspension], zone: TimeZone) -> TextTable {
+        let time = LocalTimeFormatter(timeZone: zone)
+        var table = TextTable("ID", "ACCOUNT", "STATE", "SINCE", "UNTIL", "BY", "ALERTS", "REASON")
+        for suspension in suspensions {
+            var state = suspension.state
+            if let lifted = suspension.liftedAt { state += " \(time.minutes(lifted)) by \(suspension.liftedBy ?? "?")" }
+            table.append([
+                String(suspension.id), suspension.account, state, time.minutes(suspension.since),
+                suspension.until.map(time.minutes) ?? "-", suspension.actor,
+                Output.ids(suspension.alertIDs), suspension.reason,
+            ])
+        }
+        return table
+    }
+}
+
+/// Sentences the commands share.
+enum Output {
+    /// `3, 7, 12 (+4 more)`: at most eight ids.
+    static func ids(_ ids: [Int64]) -> String {
+        let shown = ids.prefix(8).map(String.init).joined(separator: ", ")
+        return ids.count > 8 ? shown + " (+\(ids.count - 8) more)" : shown
+    }
+
+    /// ` (2 critical, 5 high)`, or nothing when there are none.
+    static func bySeverity(_ counts: [Severity: Int]) -> String {
+        let parts = Severity.allCases.reversed().compactMap { severity in
+            counts[severity].map { "\($0) \(severity.name)" }
+        }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+    }
+
+    /// `hooks: 3 delivered, 1 to retry (tollguard hooks status)`; nil when nothing was attempted.
+    static func deliveries(_ pass: DeliveryPass) -> String? {
+        guard !pass.attempts.isEmpty else { return nil }
+        var parts = ["\(pass.delivered) delivered"]
+        if pass.retrying > 0 { parts.append("\(pass.retrying) to retry") }
+        if pass.failed > 0 { parts.append("\(pass.failed) failed") }
+        return "hooks: " + parts.joined(separator: ", ")
+            + (pass.delivered == pass.attempts.count ? "" : " (tollguard hooks status)")
+    }
+
+    /// Suspensions made, would-be suspensions (report-only), expiries and the hook deliveries of a round.
+    static func printActions(_ round: ActionRound, zone: TimeZone) {
+        let actions = round.actions
+        if !actions.suspended.isEmpty {
+            print("\nsuspended by the policy:")
+            print(TextTable.suspensions(actions.suspended, zone: zone).render())
+        }
+        if !actions.wouldSuspend.isEmpty {
+            print("\nwould suspend (suspension.mode = report-only; nothing suspended):")
+            print(TextTable.suspensions(actions.wouldSuspend, zone: zone).render())
+        }
+        printExpired(round.expired)
+        if actions.joinedExisting > 0 {
+            print("\(actions.joinedExisting) alerts added to suspensions already in force (no hook runs twice)")
+        }
+        if let line = deliveries(round.delivery) { print(line) }
+    }
+
+    /// One line per suspension that expired and was lifted.
+    static func printExpired(_ expired: [Suspension]) {
+        for suspension in expired {
+            print(TextTable.printable("suspension \(suspension.id) of \(suspension.account) expired; lifted"))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Where `serve`'s HTTP side listens.
+package struct HTTPServerSettings: Sendable {
+    package var host: String
+    /// 0: any free port (the one bound is told to `onServerRunning`).
+    package var port: Int
+
+    package init(host: String = "127.0.0.1", port: Int = 9476) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Whether the server is reachable from this machine only.
+    package var isLoopback: Bool { ReportPageRoute.isLoopback(host) }
+}
+
+/// Whether `serve` works, and in a line why not.
+package struct HealthStatus: Sendable, Equatable {
+    package var healthy: Bool
+    package var reason: String
+
+    package init(healthy: Bool, reason: String) {
+        self.healthy = healthy
+        self.reason = reason
+    }
+}
+
+/// What the HTTP routes answer from: the state the rest of `serve` reports, and where posted
+/// CDRs and report requests go.
+package struct HTTPRoutes: Sendable {
+    /// `GET /healthz`: 200 while healthy, 503 with the reason otherwise.
+    package var health: @Sendable () async -> HealthStatus
+    /// `GET /metrics`: the Prometheus text exposition.
+    package var metrics: @Sendable () async -> String
+    /// `POST /cdr`; nil when `[cdr_post]` is off.
+    package var cdrPost: CDRPostRoute?
+    /// `GET /report`; nil when not served.
+    package var reportPage: ReportPageRoute?
+
+    package init(
+        health: @escaping @Sendable () async -> HealthStatus, metrics: @escaping @Sendable () async -> String,
+        cdrPost: CDRPostRoute? = nil, reportPage: ReportPageRoute? = nil
+    ) {
+        self.health = health
+        self.metrics = metrics
+        self.cdrPost = cdrPost
+        self.reportPage = reportPage
+    }
+}
+
+/// The router of `serve`'s HTTP side: `/healthz`, `/metrics`, `POST /cdr`, `GET /report`.
+package func buildRouter(_ routes: HTTPRoutes) -> Router<BasicRequestContext> {
+    let router = Router()
+    routes.cdrPost?.add(to: router)
+    routes.reportPage?.add(to: router)
+    router.get("healthz") { _, _ -> Response in
+        let status = await routes.health()
+        return Response.plainText(status.healthy ? .ok : .serviceUnavailable, status.reason)
+    }
+    router.get("metrics") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: await routes.metrics())))
+    }
+    return router
+}
+
+/// `serve`'s HTTP application, a `Service` of its `ServiceGroup`; binds loopback by default.
+///
+/// `onServerRunning` hears the port bound (useful with port 0).
+package func buildApplication(
+    _ settings: HTTPServerSettings, routes: HTTPRoutes, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(routes), configuration: .init(address: .hostname(settings.host, port: settings.port)),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: logger)
+}

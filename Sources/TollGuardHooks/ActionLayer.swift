@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import TollGuardCore
+
+/// What happens after an alert or a person's decision, in one place: the suspension policy and
+/// the hook events it owes (``ActionDecider``), their delivery from the outbox
+/// (``HookDispatcher``), and the live calls hung up on the switch.
+///
+/// `analyze`, `serve`, `suspend`/`unsuspend`, `suspensions`, `logs scan|follow` and
+/// `hooks deliver|retry` all act through it; none of them decides or delivers by itself.
+/// Decisions are one transaction each with the outbox rows they owe, so a crash between a
+/// decision and its delivery loses nothing: the next delivery pass sends it.
+package struct ActionLayer: Sendable {
+    /// Sends one API command to the switch (`uuid_kill <uuid> <cause>`) and returns its answer.
+    package typealias SwitchCommand = @Sendable (String) async throws -> String
+
+    package let database: TollGuardDatabase
+    /// The configuration as last (re)loaded: policy, hooks and kill settings are read per step.
+    package let configuration: ReloadableConfiguration
+    package let logger: Logger
+    /// How live calls are hung up; nil where there is no live connection to a switch.
+    package let switchCommand: SwitchCommand?
+    /// Where webhook secrets are read (`secret_env`).
+    package let environment: [String: String]
+    package let now: @Sendable () -> Date
+
+    package init(
+        database: TollGuardDatabase, configuration: ReloadableConfiguration, logger: Logger,
+        switchCommand: SwitchCommand? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.database = database
+        self.configuration = configuration
+        self.logger = logger
+        self.switchCommand = switchCommand
+        self.environment = environment
+        self.now = now
+    }
+
+    /// The action layer of a command that runs once with `configuration`.
+    package init(database: TollGuardDatabase, configuration: TollGuardConfiguration, logger: Logger) {
+        self.init(database: database, configuration: ReloadableConfiguration(configuration), logger: logger)
+    }
+
+    private var decider: ActionDecider {
+        ActionDecider(database: database, settings: ActionSettings(configuration.current))
+    }
+
+    // MARK: - Decisions
+
+    /// Acts on the alerts new or more severe since last acted on: policy, suspensions, hook events
+    /// into the outbox.
+    ///
+    /// Nothing is delivered yet.
+    package func actOnNewAlerts() async throws -> AlertActionsReport {
+        let report = try await decider.actOnNewAlerts(now: now())
+        for suspension in report.suspended {
+            logger.notice(
+                "suspended by the policy",
+                metadata: [
+                    "account": "\(suspension.account)", "suspension.id": "\(suspension.id)",
+                    "suspension.reason": "\(suspension.reason)",
+                ])
+        }
+        return report
+    }
+
+    /// Lifts the suspensions whose `until` has passed; their unsuspend events go into the outbox.
+    package func liftExpiredSuspensions() throws -> [Suspension] {
+        let lifted = try decider.liftExpiredSuspensions(now: now())
+        for suspension in lifted {
+            logger.notice(
+                "suspension expired; lifted",
+                metadata: ["account": "\(suspension.account)", "suspension.id": "\(suspension.id)"])
+        }
+        return lifted
+    }
+
+    /// The usual step after alerts were stored (`analyze`, `logs`): expired suspensions lifted,
+    /// the policy applied to new and escalated alerts, then everything due delivered.
+    package func act() async throws -> ActionRound {
+        var round = ActionRound()
+        round.expired = try liftExpiredSuspensions()
+        round.actions = try await actOnNewAlerts()
+        round.delivery = try await deliverDue()
+        return round
+    }
+
+    /// Suspends `account` by hand and delivers its events.
+    package func suspend(account: String, reason: String, until: Date?, actor: String) async throws -> (
+        outcome: SuspendOutcome, delivery: DeliveryPass
+    ) {
+        let outcome = try decider.suspend(account: account, reason: reason, until: until, actor: actor, now: now())
+        if case .suspended(let suspension) = outcome {
+            logger.notice(
+                "suspended by hand",
+                metadata: ["account": "\(account)", "suspension.id": "\(suspension.id)", "actor": "\(actor)"])
+        }
+        return (outcome, try await deliverDue())
+    }
+
+    /// Lifts `account`'s suspension and delivers its events; the outcome is nil when it was not suspended.
+    package func unsuspend(account: String, comment: String?, actor: String) async throws -> (
+        lifted: Suspension?, delivery: DeliveryPass
+    ) {
+        guard let lifted = try decider.unsuspend(account: account, comment: comment, actor: actor, now: now()) else {
+            return (nil, DeliveryPass())
+        }
+        logger.notice(
+            "suspension lifted",
+            metadata: ["account": "\(account)", "suspension.id": "\(lifted.id)", "actor": "\(actor)"])
+        return (lifted, try await deliverDue())
+    }
+
+    // MARK: - Delivery
+
+    /// Delivers every due delivery of the outbox once (a failed one waits for its backoff).
+    package func deliverDue() async throws -> DeliveryPass {
+        try await HookDispatcher(
+            database: database, hooks: configuration.current.hooks, settings: configuration.current.hookDelivery,
+            environment: environment, logger: logger, now: now
+        ).deliverDue()
+    }
+
+    // MARK: - Live calls
+
+    /// Hangs up `uuids` of `account`'s live calls one by one (`uuid_kill`, never `hupall`) and
+    /// records each kill with the switch's answer; `switchTime` is the switch's clock then.
+    ///
+    /// A uuid that is not one (a space, a line break: text the switch would read as more
+    /// command) is refused and never sent.
+    @discardableResult
+    package func hangUp(_ uuids: [String], account: String, reason: String, switchTime: Date?) async -> [CallKill] {
+        guard let switchCommand else { return [] }
+        var kills: [CallKill] = []
+        for uuid in uuids {
+            guard let command = CallKill.command(uuid: uuid, cause: configuration.current.eventSocket.killCause) else {
+                logger.warning("not killing a call: not a uuid", metadata: ["call.uuid": "\(uuid.debugDescription)"])
+                continue
+            }
+            let reply: String
+            do {
+                reply = try await switchCommand(command).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                reply = "error: \(error)"
+            }
+            let kill = CallKill(
+                uuid: uuid, account: account, reason: reason, at: now(), reply: reply, callTime: switchTime)
+            kills.append(kill)
+            logger.notice(
+                "killed call",
+                metadata: [
+                    "call.uuid": "\(uuid)", "account": "\(account)", "kill.reason": "\(reason)",
+                    "kill.reply": "\(reply)",
+                ])
+            do {
+                try await database.record(kill)
+            } catch {
+                logger.error(
+                    "could not record a kill", metadata: ["call.uuid": "\(uuid)", "error": "\(error)"])
+            }
+        }
+        return kills
+    }
+}
+
+/// What one round of the action layer did: expiries, decisions, deliveries.
+package struct ActionRound: Sendable {
+    package var expired: [Suspension] = []
+    package var actions = AlertActionsReport()
+    package var delivery = DeliveryPass()
+
+    package init() {}
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Synchronization
+import TollGuardCore
+
+/// What flows into the live pipeline, in one ordered stream.
+package enum LiveInput: Sendable {
+    /// An event from the event socket.
+    case event(ESLEvent, receivedAt: ContinuousClock.Instant)
+    /// The switch's channels as listed right after a (re)connect, at `listedAt`.
+    case channels(FreeSWITCHChannelList, listedAt: Date)
+    /// A completed call from another source (a CDR post, a tailed CSV row); `stored` hears
+    /// whether it was written (a CDR post answers 200 only then, so the switch retries otherwise).
+    case completed(CallRecord, source: String, stored: (@Sendable (Bool) async -> Void)?)
+    /// Time to store what is pending.
+    case tick
+    /// Time to store what is pending and take the changes other commands made (quotas, suspensions).
+    case refresh
+    /// The configuration was replaced (SIGHUP): store what is pending, then rebuild the engine
+    /// from it and from the store's lists, quotas and rates, keeping the calls in progress.
+    case reload
+}
+
+/// The ordered stream of everything the live pipeline consumes, fed by every source, with a count
+/// of what waits in it (`/metrics` shows it; a backlog that grows says the pipeline falls behind).
+package final class LiveInputs: Sendable {
+    package let stream: AsyncStream<LiveInput>
+    private let continuation: AsyncStream<LiveInput>.Continuation
+    private let waiting = Atomic<Int>(0)
+
+    package init() {
+        (stream, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+    }
+
+    /// Adds `input`; false once the stream is finished (shutting down).
+    @discardableResult
+    package func yield(_ input: LiveInput) -> Bool {
+        waiting.add(1, ordering: .relaxed)
+        if case .terminated = continuation.yield(input) {
+            waiting.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    /// Ends the stream: the pipeline takes what is in it, then stops.
+    package func finish() { continuation.finish() }
+
+    /// Inputs yielded and not taken yet.
+    package var backlog: Int { waiting.load(ordering: .relaxed) }
+
+    /// The consumer took one input.
+    package func took() { waiting.subtract(1, ordering: .relaxed) }
+}

@@ -1,0 +1,29 @@
+import Synchronization
+import TollGuardCore
+import TollGuardHooks
+import TollGuardLive
+
+/// `/metrics` of a running `serve`: the live counters, the hook outbox and its delivery service.
+enum ServeMetrics {
+    static func render(
+        pipeline: LivePipeline.Stats, listener: EventSocketListener.Counters?, inputs: LiveInputs,
+        hooks: HookDeliveryService, database: TollGuardDatabase
+    ) async -> String {
+        var text = LiveMetrics.render(pipeline, listener: listener)
+        text += "# HELP tollguard_live_inputs_waiting Events and calls received and not yet taken by the pipeline.\n"
+        text += "# TYPE tollguard_live_inputs_waiting gauge\n"
+        text += "tollguard_live_inputs_waiting \(inputs.backlog)\n"
+        if let outbox = try? await database.outboxCounts() {
+            text += "# HELP tollguard_hook_deliveries Hook deliveries in the outbox, by status.\n"
+            text += "# TYPE tollguard_hook_deliveries gauge\n"
+            for status in DeliveryStatus.allCases {
+                text += "tollguard_hook_deliveries{status=\"\(status.rawValue)\"} \(outbox[status] ?? 0)\n"
+            }
+        }
+        let counters = hooks.counters
+        text += "# HELP tollguard_hook_delivery_passes_failed_total Passes over the outbox that failed as a whole.\n"
+        text += "# TYPE tollguard_hook_delivery_passes_failed_total counter\n"
+        text += "tollguard_hook_delivery_passes_failed_total \(counters.failedPasses.load(ordering: .relaxed))\n"
+        return text
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TollGuardCore
+import TollGuardHTTP
+import TollGuardHooks
+import TollGuardLive
+import UnixSignals
+
+/// What `serve` is started with besides the configuration and the store.
+package struct ServeSettings: Sendable {
+    /// Where `/healthz`, `/metrics`, `POST /cdr` and `/report` listen.
+    package var http = HTTPServerSettings()
+    /// Reads and validates the configuration file again (SIGHUP).
+    package var reloadConfiguration: @Sendable () throws -> TollGuardConfiguration
+    /// Names of countries by region code, for reports and alert summaries.
+    package var countryNames: [String: String] = [:]
+    /// Signals that stop `serve` gracefully; none in tests, which trigger the shutdown themselves.
+    package var gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    /// Hears the HTTP port bound, once the server runs.
+    package var onHTTPRunning: @Sendable (Int) async -> Void = { _ in }
+
+    package init(reloadConfiguration: @escaping @Sendable () throws -> TollGuardConfiguration) {
+        self.reloadConfiguration = reloadConfiguration
+    }
+}
+
+/// Why `serve` cannot start with a configuration.
+package struct ServeError: Error, CustomStringConvertible, Sendable {
+    package var description: String
+}
+
+/// A `serve` assembled: its services in one `ServiceGroup`, and what it reports while and after
+/// it runs.
+package struct Serve: Sendable {
+    /// The services, in start order; a graceful shutdown stops them in reverse: the HTTP side and
+    /// the sources first, then the pipeline stores what it received, then the last hook deliveries.
+    package let group: ServiceGroup
+    /// The live pipeline's counters (events, calls stored, alerts, kills).
+    package let stats: LivePipeline.Stats
+    /// Where CDR posts, tailed rows and reloads enter the pipeline.
+    package let inputs: LiveInputs
+    /// What follows an alert: the policy, the outbox, the kills.
+    package let actions: ActionLayer
+    private let commander: EventSocketCommander?
+
+    fileprivate init(
+        group: ServiceGroup, stats: LivePipeline.Stats, inputs: LiveInputs, actions: ActionLayer,
+        commander: EventSocketCommander?
+    ) {
+        self.group = group
+        self.stats = stats
+        self.inputs = inputs
+        self.actions = actions
+        self.commander = commander
+    }
+
+    /// Runs every service until a graceful shutdown (a signal, or the group's own) has drained them.
+    package func run() async throws {
+        try await group.run()
+        await commander?.shutdown()
+    }
+
+    /// The last line `serve` prints: events received and calls stored.
+    package var summary: String {
+        "\(stats.events.load(ordering: .relaxed)) events, \(stats.callsStored.load(ordering: .relaxed)) calls stored"
+    }
+}
+
+/// Assembles `serve`: the live pipeline fed by the event socket (`[event_socket]`), the tailed
+/// CDR files (`[cdr_tail]`) and CDR posts (`[cdr_post]`); the SIP attack watcher over followed
+/// logs (`[sip_watch] follow`); hook delivery; the SIGHUP reload; and the HTTP application.
+///
+/// Nothing runs until ``Serve/run()``.
+package func buildServeServices(
+    configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone,
+    settings: ServeSettings, logger: Logger
+) throws -> Serve {
+    let socket = configuration.eventSocket
+    var listener: EventSocketListener?
+    var commander: EventSocketCommander?
+    if socket.enabled {
+        guard let password = socket.password() else {
+            throw ServeError(
+                description:
+                    "event_socket.enabled: no password; set \(socket.passwordEnvironment) or event_socket.password_file"
+            )
+        }
+        let connection = EventSocketConnection(host: socket.host, port: socket.port, password: password)
+        listener = EventSocketListener(
+            connection: connection, reconnectMaxSeconds: socket.reconnectMaxSeconds,
+            heartbeatTimeoutSeconds: socket.heartbeatTimeoutSeconds, logger: logger)
+        commander = EventSocketCommander(connection: connection, logger: logger)
+    } else if configuration.cdrTail.files.isEmpty {
+        logger.warning("event_socket.enabled is false and cdr_tail.files is empty: no live calls")
+    }
+    var switchCommand: ActionLayer.SwitchCommand?
+    if let commander {
+        switchCommand = { command in try await commander.api(command) }
+    }
+    let actions = ActionLayer(
+        database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
+        switchCommand: switchCommand)
+    let pipeline = LivePipeline(actions: actions, timeZone: timeZone, logger: logger)
+    var sources: [LiveService.Source] = []
+    if !configuration.cdrTail.files.isEmpty {
+        let tail = CDRTailSource(
+            database: database, settings: configuration.cdrTail, timeZone: timeZone,
+            columnMap: configuration.ingest.csv.columns, stats: pipeline.stats, logger: logger)
+        sources.append { inputs in await tail.run(inputs) }
+    }
+    let live = LiveService(pipeline: pipeline, listener: listener, sources: sources)
+    let inputs = live.inputs
+    let hooks = HookDeliveryService(actions: actions)
+    let http = buildApplication(
+        settings.http,
+        routes: httpRoutes(
+            configuration: configuration, database: database, timeZone: timeZone, settings: settings,
+            inputs: inputs, pipeline: pipeline, listener: listener, hooks: hooks, logger: logger),
+        logger: logger, onServerRunning: settings.onHTTPRunning)
+    let reload = ConfigurationReloadService(
+        configuration: actions.configuration, load: settings.reloadConfiguration,
+        notify: { inputs.yield(.reload) }, logger: logger)
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        .init(service: hooks), .init(service: live), .init(service: http), .init(service: reload),
+    ]
+    if !configuration.sipWatch.follow.isEmpty {
+        services.append(
+            .init(
+                service: SecurityLogWatchService(
+                    actions: actions, timeZone: timeZone, stats: pipeline.stats, logger: logger)))
+    }
+    let group = ServiceGroup(
+        configuration: .init(
+            services: services, gracefulShutdownSignals: settings.gracefulShutdownSignals, logger: logger))
+    return Serve(group: group, stats: pipeline.stats, inputs: inputs, actions: actions, commander: commander)
+}
+
+/// The HTTP side's routes over the running services.
+private func httpRoutes(
+    configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone, settings: ServeSettings,
+    inputs: LiveInputs, pipeline: LivePipeline, listener: EventSocketListener?, hooks: HookDeliveryService,
+    logger: Logger
+) -> HTTPRoutes {
+    let secrets = configuration.cdrPost.secrets()
+    let credentials = HTTPCredentials(basic: secrets.basic, token: secrets.token)
+    var cdrPost: CDRPostRoute?
+    if configuration.cdrPost.enabled {
+        if credentials.isEmpty {
+            logger.warning(
+                "POST /cdr refuses every post: set the credentials (user:password) or the token variable",
+                metadata: [
+                    "cdr_post.credentials_env": "\(configuration.cdrPost.credentialsEnvironment)",
+                    "cdr_post.token_env": "\(configuration.cdrPost.tokenEnvironment)",
+                ])
+        }
+        cdrPost = CDRPostRoute(settings: configuration.cdrPost, credentials: credentials, logger: logger) {
+            record, source, stored in
+            inputs.yield(.completed(record, source: source, stored: { stored($0) }))
+        }
+    }
+    let page = ReportPage(
+        database: database, configuration: pipeline.configurationCell, timeZone: timeZone,
+        countryNames: settings.countryNames)
+    let counters = listener?.counters
+    return HTTPRoutes(
+        health: { ServeHealth.status(listener: counters) },
+        metrics: {
+            await ServeMetrics.render(
+                pipeline: pipeline.stats, listener: counters, inputs: inputs, hooks: hooks, database: database)
+        },
+        cdrPost: cdrPost,
+        reportPage: ReportPageRoute(
+            credentials: credentials, loopbackOnly: settings.http.isLoopback, logger: logger
+        ) { date in try await page.render(date: date) })
+}
