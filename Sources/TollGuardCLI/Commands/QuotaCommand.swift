@@ -59,21 +59,16 @@ struct QuotaCommand: ParsableCommand {
                 "default for everyone ([analysis.account] daily_quota): "
                     + (fallback > 0 ? "\(Money.format(Money.micros(fallback), decimals: 2)) \(currency)" : "none"))
             guard let database = try global.openExistingDatabase(configuration) else { return }
-            let quotas = try database.quotas()
+            let today = LocalClock.day(containing: Date(), in: zone)
+            let quotas = try database.quotaStatus(
+                from: today.from, to: today.to, publicContexts: configuration.analysis.publicContexts)
             guard !quotas.isEmpty else {
                 print("no account quotas set")
                 return
             }
-            let today = LocalClock.day(containing: Date(), in: zone)
-            let spend = Dictionary(
-                try database.spendByAccount(
-                    from: today.from, to: today.to, publicContexts: configuration.analysis.publicContexts
-                ).filter { $0.subject.kind == .account }.map { ($0.subject.value, $0.costMicros) },
-                uniquingKeysWith: { $1 })
             let time = LocalTimeFormatter(timeZone: zone)
             var table = TextTable("ACCOUNT", "QUOTA", "SPENT TODAY", "SHARE", "SET BY", "SET")
-            for quota in quotas {
-                let spent = spend[quota.account] ?? 0
+            for (quota, spent) in quotas {
                 let share = quota.dailyMicros > 0 ? "\(Int(Double(spent) / Double(quota.dailyMicros) * 100)) %" : "off"
                 table.append([
                     quota.account, "\(Money.format(quota.dailyMicros, decimals: 2)) \(quota.currency)",

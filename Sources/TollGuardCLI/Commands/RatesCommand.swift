@@ -52,11 +52,8 @@ struct RatesCommand: ParsableCommand {
             } catch {
                 throw CommandFailure(error.description)
             }
-            let currencies = Set(deck.entries.map(\.currency))
-            if currencies.count > 1 || (currencies.first.map { $0 != configuration.rating.currency } ?? false) {
-                throw CommandFailure(
-                    "\(source): the deck's currencies (\(currencies.sorted().joined(separator: ", "))) differ from "
-                        + "rating.currency = \"\(configuration.rating.currency)\"; quotas need one currency")
+            if let problem = deck.currencyProblem(siteCurrency: configuration.rating.currency) {
+                throw CommandFailure("\(source): \(problem)")
             }
             let database = try global.openDatabase(configuration)
             try database.replaceRateDeck(deck, sourcePath: source)

@@ -59,4 +59,13 @@ package struct RateDeck: Sendable {
         }
         return index.map { entries[$0] }
     }
+
+    /// Why this deck cannot price the site's calls: its currencies are not the site's one
+    /// (quotas and spend are summed in one currency); nil when it can.
+    package func currencyProblem(siteCurrency: String) -> String? {
+        let currencies = Set(entries.map(\.currency))
+        guard currencies.count > 1 || (currencies.first.map { $0 != siteCurrency } ?? false) else { return nil }
+        return "the deck's currencies (\(currencies.sorted().joined(separator: ", "))) differ from "
+            + "rating.currency = \"\(siteCurrency)\"; quotas need one currency"
+    }
 }

@@ -66,6 +66,20 @@ extension TollGuardDatabase {
         return Dictionary(quotas.map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
     }
 
+    /// Each account quota with what its account spent in `[from, to)` (a local day): what
+    /// `quota list` shows, and a review page will.
+    package func quotaStatus(from: Date, to: Date, publicContexts: [String]) throws -> [(
+        quota: QuotaEntry, spentMicros: Int64
+    )] {
+        let quotas = try quotas()
+        guard !quotas.isEmpty else { return [] }
+        let spend = Dictionary(
+            try spendByAccount(from: from, to: to, publicContexts: publicContexts)
+                .filter { $0.subject.kind == .account }.map { ($0.subject.value, $0.costMicros) },
+            uniquingKeysWith: { $1 })
+        return quotas.map { ($0, spend[$0.account] ?? 0) }
+    }
+
     /// All quotas, by account.
     package func quotas() throws -> [QuotaEntry] {
         try writer.read { db in try QuotaEntry.order(QuotaEntry.Columns.account).fetchAll(db) }
