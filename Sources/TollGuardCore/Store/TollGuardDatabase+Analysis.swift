@@ -6,10 +6,7 @@ extension TollGuardDatabase {
     package func forEachObservedCall(
         from: Date, to: Date, _ body: (ObservedCall) throws -> Void
     ) throws {
-        try writer.read { db in
-            let calls = try ObservedCall.started(from: from, to: to).fetchCursor(db)
-            while let call = try calls.next() { try body(call) }
-        }
+        try writer.read { db in try ObservedCall.forEachStarted(in: db, from: from, to: to, body) }
     }
 
     /// Spend per account of calls that started in `[from, to)`, largest first.

@@ -15,27 +15,56 @@ package struct ReportedCall: Sendable, FetchableRecord {
     /// Unclassified calls have none.
     package var scope: CallScope?
 
+    /// The columns read, in this order (by position: a report reads every call of its day).
+    private static let columns = [
+        "id", "account", "start_utc", "billsec", "disposition", "cost_micros", "dest_region", "dest_scope",
+        "caller_number", "context",
+    ]
+
     package init(row: Row) throws {
-        let stored = StoredRow(row, table: "calls")
-        account = try stored("account")
-        callerNumber = try stored("caller_number")
-        context = try stored("context")
-        startedAt = try stored.date("start_utc")
-        billsec = try stored("billsec")
-        isAnswered = try stored.value("disposition", as: CallDisposition.self) == .answered
-        costMicros = try stored.optional("cost_micros") ?? 0
-        region = try stored.optional("dest_region")
-        scope = try stored.optionalValue("dest_scope", as: CallScope.self)
+        func failure(_ index: Int, _ reason: String) -> StoredValueError {
+            let id: Int64? = row[0]
+            return StoredValueError(
+                table: "calls", column: Self.columns[index], row: "id \(id.map(String.init) ?? "?")", reason: reason)
+        }
+        func required<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ index: Int) throws -> Value {
+            guard let value: Value = row[index] else { throw failure(index, "NULL where a value is needed") }
+            return value
+        }
+        func known<Value: RawRepresentable>(_ index: Int, _ type: Value.Type) throws -> Value?
+        where Value.RawValue == String {
+            guard let stored: String = row[index] else { return nil }
+            guard let value = Value(rawValue: stored) else {
+                throw failure(index, "\(stored.debugDescription) is not a known \(Value.self)")
+            }
+            return value
+        }
+        let started = try row.withUnsafeData(atIndex: 2) { bytes in
+            bytes.flatMap { $0.withUnsafeBytes { CivilTime.parseUTC(bytes: $0.bindMemory(to: UInt8.self)) } }
+        }
+        guard let started else {
+            let stored: String? = row[2]
+            throw failure(2, "\((stored ?? "NULL").debugDescription) is not a UTC time")
+        }
+        guard let disposition = try known(4, CallDisposition.self) else {
+            throw failure(4, "NULL where a disposition is needed")
+        }
+        account = try required(1)
+        callerNumber = try required(8)
+        context = try required(9)
+        startedAt = started
+        billsec = try required(3)
+        isAnswered = disposition == .answered
+        costMicros = row[5] ?? 0
+        region = row[6]
+        scope = try known(7, CallScope.self)
     }
 
     /// The calls that started in `[from, to)`.
     package static func started(from: Date, to: Date) -> SQLRequest<ReportedCall> {
         SQLRequest(
-            sql: """
-                SELECT id, account, start_utc, billsec, disposition, cost_micros, dest_region, dest_scope,
-                    caller_number, context
-                FROM calls WHERE start_utc >= ? AND start_utc < ?
-                """, arguments: [StoredTime.text(from), StoredTime.text(to)])
+            sql: "SELECT " + columns.joined(separator: ", ") + " FROM calls WHERE start_utc >= ? AND start_utc < ?",
+            arguments: [StoredTime.text(from), StoredTime.text(to)])
     }
 }
 
