@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        // NIOHTTPTypes: the HTTP parts a Hummingbird channel handler sees (the request deadlines).
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // `swift package generate-documentation`: the DocC catalogs in Sources/ (CI builds them).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
@@ -105,6 +107,8 @@ let package = Package(
             dependencies: [
                 "TollGuardCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -172,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TollGuardCoreTests",
-            dependencies: ["TollGuardCore", "TollGuardDemo", "TollGuardTestSupport"],
+            dependencies: ["CZlib", "TollGuardCore", "TollGuardDemo", "TollGuardTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -218,7 +222,9 @@ let package = Package(
                 "TollGuardCore", "TollGuardServer", "TollGuardHTTP", "TollGuardLive", "TollGuardDemo",
                 "TollGuardTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],

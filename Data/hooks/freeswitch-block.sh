@@ -19,9 +19,9 @@
 #     </condition>
 #   </extension>
 #
-# Live calls are hung up one by one with `uuid_kill <uuid> CALL_REJECTED`, picked from
-# `show channels` by an exact accountcode match — never `hupall`, whose filter with an empty
-# value would hang up every call on the switch.
+# Live calls are hung up one by one with `uuid_kill <uuid> CALL_REJECTED`: candidates from
+# `show channels`, each confirmed by its own accountcode (`uuid_getvar`), compared exactly as
+# text — never `hupall`, whose filter with an empty value would hang up every call on the switch.
 #
 # The account comes from call data and may be hostile: it is used only if it is a plain account
 # name, and it is only ever passed as data (quoted, through awk's ENVIRON), never evaluated.
@@ -39,14 +39,19 @@ esac
 case "${TOLLGUARD_EVENT:-}" in
 suspend)
     "$fs_cli" -x "db insert/tollguard_blocked/$account/1"
-    # The live channels of this account, by exact accountcode, as uuids.
-    "$fs_cli" -x "show channels as delim |" | awk -F'|' '
-        NR == 1 { for (i = 1; i <= NF; i++) column[$i] = i; next }
-        column["accountcode"] && $column["accountcode"] == ENVIRON["TOLLGUARD_ACCOUNT"] { print $column["uuid"] }
+    # Candidates: the uuid (first field) of each listed channel whose line holds the account
+    # anywhere. A caller-ID name or a dialled number may hold the separator, so no field after
+    # the first is trusted by its position; each candidate's accountcode is asked of the switch
+    # and compared with the account as a string, exactly ("01001", "1001.0" or "+1001" is not
+    # "1001").
+    "$fs_cli" -x "show channels as delim |" | awk '
+        NR > 1 && index($0, ENVIRON["TOLLGUARD_ACCOUNT"]) > 0 { split($0, field, "|"); print field[1] }
     ' | while read -r uuid; do
         case "$uuid" in
             *[!0-9a-fA-F-]* | '') continue ;;
         esac
+        code=$("$fs_cli" -x "uuid_getvar $uuid accountcode")
+        [ "$code" = "$account" ] || continue
         "$fs_cli" -x "uuid_kill $uuid CALL_REJECTED"
         echo "killed $uuid"
     done

@@ -1,12 +1,15 @@
 import Foundation
 import Hummingbird
 import Logging
+import TollGuardCore
 
 /// Where `serve`'s HTTP side listens.
 package struct HTTPServerSettings: Sendable {
     package var host: String
     /// 0: any free port (the one bound is told to `onServerRunning`).
     package var port: Int
+    /// How long a client may take, and how many are served at once.
+    package var limits = HTTPLimits()
 
     package init(host: String = "127.0.0.1", port: Int = 9476) {
         self.host = host
@@ -70,13 +73,22 @@ package func buildRouter(_ routes: HTTPRoutes) -> Router<BasicRequestContext> {
 
 /// `serve`'s HTTP application, a `Service` of its `ServiceGroup`; binds loopback by default.
 ///
+/// Every connection is bounded (``HTTPLimits``): headers and body must arrive in time, an idle
+/// connection is closed, and past the connection limit a new one is closed at once.
 /// `onServerRunning` hears the port bound (useful with port 0).
 package func buildApplication(
     _ settings: HTTPServerSettings, routes: HTTPRoutes, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(routes), configuration: .init(address: .hostname(settings.host, port: settings.port)),
+    let limits = settings.limits
+    let count = ConnectionCount()
+    return Application(
+        router: buildRouter(routes),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [RequestDeadlineHandler(limits: limits, count: count)],
+                idleTimeout: .nanoseconds(Int64(limits.idleTimeout.seconds * 1_000_000_000)))),
+        configuration: .init(address: .hostname(settings.host, port: settings.port)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
 }

@@ -15,16 +15,17 @@ package struct HTTPCredentials: Sendable {
     /// Neither is configured.
     package var isEmpty: Bool { basic == nil && token == nil }
 
-    /// Whether an `Authorization` header carries one of them.
+    /// Whether an `Authorization` header carries one of them (the scheme's case does not
+    /// matter: `bearer` is `Bearer`, as RFC 9110 says).
     package func authorize(_ header: String?) -> Bool {
-        guard let header else { return false }
-        if let basic, header.hasPrefix("Basic "),
-            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces))
-        {
+        guard let header, let space = header.firstIndex(of: " ") else { return false }
+        let scheme = header[..<space].lowercased()
+        let credentials = header[header.index(after: space)...].trimmingCharacters(in: .whitespaces)
+        if let basic, scheme == "basic", let decoded = Data(base64Encoded: credentials) {
             return Self.constantTimeEquals(Array(decoded), Array(basic.utf8))
         }
-        if let token, header.hasPrefix("Bearer ") {
-            return Self.constantTimeEquals(Array(header.dropFirst(7).utf8), Array(token.utf8))
+        if let token, scheme == "bearer" {
+            return Self.constantTimeEquals(Array(credentials.utf8), Array(token.utf8))
         }
         return false
     }

@@ -96,7 +96,7 @@ package struct ActionLayer: Sendable {
                 "suspended by hand",
                 metadata: ["account": "\(account)", "suspension.id": "\(suspension.id)", "actor": "\(actor)"])
         }
-        return (outcome, try await deliverDue())
+        return (outcome, try await deliverDue(startingWithin: Self.commandDeliveryWait))
     }
 
     /// Lifts `account`'s suspension and delivers its events; the outcome is nil when it was not suspended.
@@ -109,17 +109,22 @@ package struct ActionLayer: Sendable {
         logger.notice(
             "suspension lifted",
             metadata: ["account": "\(account)", "suspension.id": "\(lifted.id)", "actor": "\(actor)"])
-        return (lifted, try await deliverDue())
+        return (lifted, try await deliverDue(startingWithin: Self.commandDeliveryWait))
     }
 
     // MARK: - Delivery
 
-    /// Delivers every due delivery of the outbox once (a failed one waits for its backoff).
-    package func deliverDue() async throws -> DeliveryPass {
+    /// How long `suspend` and `unsuspend` start deliveries for before they answer (each hook's
+    /// own timeout then bounds what runs); what is left is reported and delivered later.
+    package static let commandDeliveryWait: Duration = .seconds(20)
+
+    /// Delivers every due delivery of the outbox once (a failed one waits for its backoff), each
+    /// hook beside the others; with `startingWithin`, none starts after that long.
+    package func deliverDue(startingWithin limit: Duration? = nil) async throws -> DeliveryPass {
         try await HookDispatcher(
             database: database, hooks: configuration.current.hooks, settings: configuration.current.hookDelivery,
             environment: environment, logger: logger, now: now
-        ).deliverDue()
+        ).deliverDue(startingWithin: limit)
     }
 
     // MARK: - Live calls

@@ -17,7 +17,7 @@ struct ChildProcess {
     enum Ending: Equatable {
         case exited(Int32)
         case signalled(Int32)
-        /// Did not end within the timeout; stopped with SIGTERM, then SIGKILL.
+        /// Did not end within the timeout; its process group stopped with SIGTERM, then SIGKILL.
         case timedOut
     }
 
@@ -55,7 +55,9 @@ struct ChildProcess {
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+        // A process group of its own: a timeout ends the program and everything it started.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -111,10 +113,10 @@ struct ChildProcess {
                         ? .timedOut : (signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal))
                     endedAt = clock.now
                 } else if terminatedAt == nil, clock.now >= deadline {
-                    kill(pid, SIGTERM)
+                    kill(-pid, SIGTERM)
                     terminatedAt = clock.now
                 } else if let terminatedAt, clock.now - terminatedAt > .seconds(2) {
-                    kill(pid, SIGKILL)
+                    kill(-pid, SIGKILL)
                 }
             }
             if let endedAt, readFD < 0 || clock.now - endedAt > .seconds(1) { break }
@@ -147,6 +149,8 @@ struct ChildProcess {
                 }
             }
         }
+        // Timed out: whatever the program started and left running (a `sleep 600` child) goes too.
+        if terminatedAt != nil { kill(-pid, SIGKILL) }
         if readFD >= 0 { close(readFD) }
         if writeFD >= 0 { close(writeFD) }
         return ending ?? .timedOut

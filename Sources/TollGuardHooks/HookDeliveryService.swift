@@ -30,12 +30,21 @@ package struct HookDeliveryService: Service {
     package let actions: ActionLayer
     package let interval: Duration
     package let counters: Counters
+    /// Where a failed pass is recorded while it lasts (`serve`'s `/healthz`).
+    package let health: StoreHealth
 
-    package init(actions: ActionLayer, interval: Duration = .seconds(2), counters: Counters = Counters()) {
+    package init(
+        actions: ActionLayer, interval: Duration = .seconds(2), counters: Counters = Counters(),
+        health: StoreHealth = StoreHealth()
+    ) {
         self.actions = actions
         self.interval = interval
         self.counters = counters
+        self.health = health
     }
+
+    /// The part of `serve` the store health names for this service's writes.
+    package static let storeComponent = "hook delivery"
 
     package func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -54,11 +63,11 @@ package struct HookDeliveryService: Service {
             counters.retrying.add(pass.retrying, ordering: .relaxed)
             counters.failed.add(pass.failed, ordering: .relaxed)
             counters.lastError.withLock { $0 = nil }
+            health.succeeded(Self.storeComponent, logger: actions.logger)
         } catch {
             counters.failedPasses.add(1, ordering: .relaxed)
             counters.lastError.withLock { $0 = "\(error)" }
-            actions.logger.error(
-                "hook delivery pass failed; the next pass retries", metadata: ["error": "\(error)"])
+            health.failed(Self.storeComponent, error: error, logger: actions.logger)
         }
     }
 }

@@ -12,6 +12,21 @@ package struct DeliveryPass: Sendable, Hashable {
     package var failed = 0
     /// Each attempt made, in order.
     package var attempts: [Attempt] = []
+    /// Hooks with deliveries due that did not start before the pass's time was up (they are
+    /// tried by the next pass: `serve`, `tollguard hooks deliver`).
+    package var stillDue: [StillDue] = []
+
+    package struct StillDue: Sendable, Hashable, Comparable {
+        package var hook: String
+        package var deliveries: Int
+
+        package init(hook: String, deliveries: Int) {
+            self.hook = hook
+            self.deliveries = deliveries
+        }
+
+        package static func < (lhs: StillDue, rhs: StillDue) -> Bool { lhs.hook < rhs.hook }
+    }
 
     package struct Attempt: Sendable, Hashable {
         package var delivery: OutboxDelivery
@@ -53,10 +68,15 @@ package struct HookDispatcher: Sendable {
     }
 
     /// Delivers every due delivery once (a failed one waits for its backoff, not for this pass).
-    package func deliverDue() async throws -> DeliveryPass {
-        var client: HTTPClient?
+    ///
+    /// Each hook delivers on its own, in id order (so an account's `unsuspend` never overtakes its
+    /// `suspend`), beside the others: a webhook whose target hangs does not hold back the program
+    /// that blocks the account. With `startingWithin`, no delivery starts after that long; those
+    /// left due are listed in ``DeliveryPass/stillDue``.
+    package func deliverDue(startingWithin limit: Duration? = nil) async throws -> DeliveryPass {
+        let client = hooks.contains { $0.kind == .webhook } ? Self.makeClient() : nil
         do {
-            let pass = try await deliverDue(client: &client)
+            let pass = try await deliverEachHook(client: client, until: limit.map { ContinuousClock.now + $0 })
             try await client?.shutdown()
             return pass
         } catch {
@@ -65,39 +85,72 @@ package struct HookDispatcher: Sendable {
         }
     }
 
-    private func deliverDue(client: inout HTTPClient?) async throws -> DeliveryPass {
+    private func deliverEachHook(client: HTTPClient?, until deadline: ContinuousClock.Instant?) async throws
+        -> DeliveryPass
+    {
+        var selections = hooks.map { HookSelection.named($0.name) }
+        // Deliveries of hooks no longer configured are refused, on their own too.
+        selections.append(.noneOf(hooks.map(\.name)))
+        let passes = try await withThrowingTaskGroup(of: DeliveryPass.self) { group in
+            for selection in selections {
+                group.addTask { try await deliverInOrder(selection, client: client, until: deadline) }
+            }
+            var passes: [DeliveryPass] = []
+            for try await pass in group { passes.append(pass) }
+            return passes
+        }
+        var pass = DeliveryPass()
+        for part in passes {
+            pass.delivered += part.delivered
+            pass.retrying += part.retrying
+            pass.failed += part.failed
+            pass.attempts += part.attempts
+            pass.stillDue += part.stillDue
+        }
+        pass.attempts.sort { $0.delivery.id < $1.delivery.id }
+        pass.stillDue.sort()
+        return pass
+    }
+
+    /// The due deliveries of `selection`, one at a time, in id order: each is leased only while it
+    /// runs and tried at most once per pass (a failure waits for its backoff).
+    private func deliverInOrder(
+        _ selection: HookSelection, client: HTTPClient?, until deadline: ContinuousClock.Instant?
+    ) async throws -> DeliveryPass {
         var pass = DeliveryPass()
         let longest = hooks.map(\.timeoutSeconds).max() ?? 10
-        // One at a time, in id order: a delivery is leased only while it runs, and each is tried
-        // at most once per pass (a failure waits for its backoff).
         var cursor: Int64 = 0
         while true {
-            let batch = try await database.claimDueDeliveries(now: now(), lease: longest + 60, after: cursor)
-            if batch.isEmpty { break }
-            for delivery in batch {
-                cursor = delivery.id
-                let result: DeliveryAttempt
-                if let hook = hooks.first(where: { $0.name == delivery.hook }) {
-                    if hook.kind == .webhook, client == nil { client = Self.makeClient() }
-                    result = await deliver(delivery, through: hook, client: client)
-                } else {
-                    result = DeliveryAttempt(
-                        outcome: .rejected, status: nil, duration: .zero,
-                        error: "no hook named \"\(delivery.hook)\" in the configuration")
+            if let deadline, ContinuousClock.now >= deadline {
+                if case .named(let name) = selection {
+                    let due = try await database.dueDeliveryCount(now: now(), hooks: selection)
+                    if due > 0 { pass.stillDue.append(.init(hook: name, deliveries: due)) }
                 }
-                try await database.record(result, for: delivery, settings: settings, now: now())
-                pass.attempts.append(.init(delivery: delivery, result: result))
-                switch result.outcome {
-                case .delivered:
-                    pass.delivered += 1
-                case .failed where delivery.attempts + 1 < settings.maxAttempts:
-                    pass.retrying += 1
-                    logger.warning(
-                        "hook delivery failed; will retry", metadata: Self.metadata(delivery, result))
-                default:
-                    pass.failed += 1
-                    logger.error("hook delivery given up", metadata: Self.metadata(delivery, result))
-                }
+                break
+            }
+            let batch = try await database.claimDueDeliveries(
+                now: now(), lease: longest + 60, after: cursor, hooks: selection)
+            guard let delivery = batch.first else { break }
+            cursor = delivery.id
+            let result: DeliveryAttempt
+            if let hook = hooks.first(where: { $0.name == delivery.hook }) {
+                result = await deliver(delivery, through: hook, client: client)
+            } else {
+                result = DeliveryAttempt(
+                    outcome: .rejected, status: nil, duration: .zero,
+                    error: "no hook named \"\(delivery.hook)\" in the configuration")
+            }
+            try await database.record(result, for: delivery, settings: settings, now: now())
+            pass.attempts.append(.init(delivery: delivery, result: result))
+            switch result.outcome {
+            case .delivered:
+                pass.delivered += 1
+            case .failed where delivery.attempts + 1 < settings.maxAttempts:
+                pass.retrying += 1
+                logger.warning("hook delivery failed; will retry", metadata: Self.metadata(delivery, result))
+            default:
+                pass.failed += 1
+                logger.error("hook delivery given up", metadata: Self.metadata(delivery, result))
             }
         }
         return pass

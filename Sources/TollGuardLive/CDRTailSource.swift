@@ -100,9 +100,11 @@ package struct CDRTailSource: Sendable {
             return
         }
         let source = (tail.format ?? settings.format).rawValue
+        // `send` waits while the pipeline is full (its store refusing writes for long): the rest
+        // of the file waits on disk.
         for (record, _) in rows.records.dropLast() {
-            inputs.yield(.completed(record, source: source, stored: nil))
+            await inputs.send(.completed(record, source: source, stored: nil))
         }
-        inputs.yield(.completed(last.record, source: source, stored: save))
+        await inputs.send(.completed(last.record, source: source, stored: save))
     }
 }

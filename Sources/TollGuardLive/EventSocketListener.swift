@@ -109,14 +109,14 @@ package struct EventSocketListener: Sendable {
             counters.connects.add(1, ordering: .relaxed)
             connected()
             logger.info("event socket subscribed", metadata: address)
-            let lastFrame = Atomic<Int64>(Self.nowMillis())
+            let watch = FrameWatch(now: Self.nowMillis())
             let channel = session.channel
             let timeout = heartbeatTimeoutSeconds
             // The watchdog closes a silent connection; the read below then ends and we reconnect.
             let watchdog = Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(Int(min(timeout, 1) * 1000)))
-                    if Double(Self.nowMillis() - lastFrame.load(ordering: .relaxed)) / 1000 > timeout {
+                    if watch.silentSeconds(now: Self.nowMillis()) > timeout {
                         channel.close(promise: nil)
                         return
                     }
@@ -124,8 +124,8 @@ package struct EventSocketListener: Sendable {
             }
             defer { watchdog.cancel() }
             let listing = try await session.command(Self.channelListing) { frame in
-                lastFrame.store(Self.nowMillis(), ordering: .relaxed)
-                await deliver(frame, to: onEvent)
+                watch.frameArrived(now: Self.nowMillis())
+                await handOn(frame, watch: watch, to: onEvent)
             }
             do {
                 await onChannels(try FreeSWITCHChannelList(json: listing.bodyText), Date())
@@ -139,15 +139,26 @@ package struct EventSocketListener: Sendable {
                 do {
                     frame = try await session.nextFrame()
                 } catch {
-                    if Double(Self.nowMillis() - lastFrame.load(ordering: .relaxed)) / 1000 > timeout {
+                    if watch.silentSeconds(now: Self.nowMillis()) > timeout {
                         throw EventSocketError.heartbeatLost(seconds: timeout)
                     }
                     throw error
                 }
-                lastFrame.store(Self.nowMillis(), ordering: .relaxed)
-                await deliver(frame, to: onEvent)
+                watch.frameArrived(now: Self.nowMillis())
+                await handOn(frame, watch: watch, to: onEvent)
             }
         }
+    }
+
+    /// Hands a frame on, the watchdog told it is busy meanwhile: a pipeline pushing back (its
+    /// store refusing writes for long) is no silence of the switch's.
+    private func handOn(
+        _ frame: ESLFrame, watch: FrameWatch, to onEvent: @Sendable (ESLEvent) async -> Void
+    ) async {
+        watch.handingOn.store(true, ordering: .relaxed)
+        await deliver(frame, to: onEvent)
+        watch.frameArrived(now: Self.nowMillis())
+        watch.handingOn.store(false, ordering: .relaxed)
     }
 
     /// Hands an event frame on as an event; other frames (replies) are skipped.
@@ -176,8 +187,25 @@ extension EventSocketListener {
         await run(
             onEvent: { event in
                 onEvent()
-                inputs.yield(.event(event, receivedAt: .now))
+                await inputs.send(.event(event, receivedAt: .now))
             },
-            onChannels: { inputs.yield(.channels($0, listedAt: $1)) })
+            onChannels: { await inputs.send(.channels($0, listedAt: $1)) })
+    }
+}
+
+/// When a session last heard from the switch, and whether a frame is being handed on now.
+private final class FrameWatch: Sendable {
+    let lastFrame: Atomic<Int64>
+    let handingOn = Atomic<Bool>(false)
+
+    init(now: Int64) {
+        lastFrame = Atomic(now)
+    }
+
+    func frameArrived(now: Int64) { lastFrame.store(now, ordering: .relaxed) }
+
+    /// Seconds since the last frame; 0 while one is handed on.
+    func silentSeconds(now: Int64) -> Double {
+        handingOn.load(ordering: .relaxed) ? 0 : Double(now - lastFrame.load(ordering: .relaxed)) / 1000
     }
 }

@@ -22,13 +22,39 @@ package enum LiveInput: Sendable {
 
 /// The ordered stream of everything the live pipeline consumes, fed by every source, with a count
 /// of what waits in it (`/metrics` shows it; a backlog that grows says the pipeline falls behind).
+///
+/// Sources that can wait ``send(_:)``: past ``capacity`` inputs waiting they wait for room, so
+/// a pipeline that stops taking inputs (the store refusing writes for long) bounds the memory
+/// and pushes back on the sources instead (the event socket's reads stop, a tailed file is read
+/// later). CDR posts check ``hasRoom`` and answer 503 instead.
 package final class LiveInputs: Sendable {
     package let stream: AsyncStream<LiveInput>
     private let continuation: AsyncStream<LiveInput>.Continuation
     private let waiting = Atomic<Int>(0)
+    /// Inputs waiting past which ``send(_:)`` waits.
+    package let capacity: Int
 
-    package init() {
+    package init(capacity: Int = 50_000) {
         (stream, continuation) = AsyncStream.makeStream(of: LiveInput.self)
+        self.capacity = capacity
+    }
+
+    /// Whether an input may be added without going past ``capacity``.
+    package var hasRoom: Bool { waiting.load(ordering: .relaxed) < capacity }
+
+    /// Adds `input` once there is room (checked every 20 ms); false once the stream is finished.
+    ///
+    /// A cancelled wait adds the input anyway: what a source received is never dropped.
+    @discardableResult
+    package func send(_ input: LiveInput) async -> Bool {
+        while !hasRoom {
+            do {
+                try await Task.sleep(for: .milliseconds(20))
+            } catch {
+                break
+            }
+        }
+        return yield(input)
     }
 
     /// Adds `input`; false once the stream is finished (shutting down).

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 import TollGuardCore
 import TollGuardHooks
@@ -17,6 +18,12 @@ package struct LivePipeline: Sendable {
     package let timeZone: TimeZone
     package let logger: Logger
     package let stats = Stats()
+    /// Where a refused write is recorded (and `/healthz` reads it).
+    package let health: StoreHealth
+    /// Calls kept in memory while the store refuses writes before the pipeline stops taking inputs.
+    package var maxPendingCalls = 100_000
+    /// How long a shutdown keeps retrying a refusing store before giving up what it holds.
+    package var drainTimeout: Duration = .seconds(10)
 
     /// Counters for `/metrics`, the benchmark and tests.
     package final class Stats: Sendable {
@@ -26,6 +33,8 @@ package struct LivePipeline: Sendable {
         package let alertsRaised = Atomic<Int>(0)
         package let kills = Atomic<Int>(0)
         package let liveCalls = Atomic<Int>(0)
+        /// Completed calls received and not yet stored.
+        package let pendingCalls = Atomic<Int>(0)
         package let alertsByRule = Mutex<[String: Int]>([:])
         /// Event received → its alert stored and acted on, in microseconds (the last 100,000).
         package let alertLatencies = Mutex<[Int]>([])
@@ -44,10 +53,11 @@ package struct LivePipeline: Sendable {
         package init() {}
     }
 
-    package init(actions: ActionLayer, timeZone: TimeZone, logger: Logger) {
+    package init(actions: ActionLayer, timeZone: TimeZone, health: StoreHealth = StoreHealth(), logger: Logger) {
         database = actions.database
         self.actions = actions
         self.timeZone = timeZone
+        self.health = health
         self.logger = logger
     }
 
@@ -82,6 +92,13 @@ package struct LivePipeline: Sendable {
     }
 
     /// Consumes `inputs` until the stream ends, then stores what is pending.
+    ///
+    /// A write the store refuses (locked past the busy timeout, disk full, I/O error, read-only)
+    /// stops nothing: the engine goes on with the events, the calls and alerts not written stay in
+    /// memory and are written again with backoff, ``health`` says why meanwhile, and CDR posts
+    /// hear at once that their call is not stored yet (the switch retries). Past
+    /// ``maxPendingCalls`` the pipeline takes no more inputs until the store takes what it holds:
+    /// the sources then wait (the event socket's reads stop, the switch buffers).
     package func run(_ inputs: LiveInputs) async throws {
         var monitor = try makeMonitor()
         var state = makeFlushState(configuration)
@@ -93,6 +110,21 @@ package struct LivePipeline: Sendable {
         /// no time of its own) is dated on the switch's clock, as its calls' events are.
         var switchClockOffset: TimeInterval = 0
         var taken = 0
+
+        /// Writes what is pending, then hangs up the calls of the accounts it suspended.
+        func storePending() async {
+            let newlySuspended = await flush(&state)
+            for suspension in newlySuspended {
+                suspended.insert(suspension.account)
+                if settings.killOnSuspend {
+                    await hangUp(
+                        monitor.uuids(ofAccount: suspension.account), account: suspension.account,
+                        reason: "suspended (suspension \(suspension.id): \(suspension.reason))",
+                        switchTime: switchTime)
+                }
+            }
+        }
+
         for await input in inputs.stream {
             inputs.took()
             // A busy stream never suspends the loop: let the other services on the cooperative
@@ -141,38 +173,47 @@ package struct LivePipeline: Sendable {
             case .tick:
                 break
             case .refresh:
-                monitor.updateQuotas(try await database.quotaTable())
-                let now: Set<String> = try await database.suspendedAccounts()
-                for account in now.subtracting(suspended).sorted() where settings.killOnSuspend {
-                    await hangUp(
-                        monitor.uuids(ofAccount: account), account: account, reason: "suspended", switchTime: switchTime
-                    )
+                do {
+                    monitor.updateQuotas(try await database.quotaTable())
+                    let now: Set<String> = try await database.suspendedAccounts()
+                    for account in now.subtracting(suspended).sorted() where settings.killOnSuspend {
+                        await hangUp(
+                            monitor.uuids(ofAccount: account), account: account, reason: "suspended",
+                            switchTime: switchTime)
+                    }
+                    suspended = now
+                } catch {
+                    logger.warning(
+                        "the quotas and suspensions could not be read; the last ones read stay",
+                        metadata: ["error": "\(error)"])
                 }
-                suspended = now
             case .reload:
                 break  // after the flush below: the new engine's warm-up reads what it stores
             }
             stats.liveCalls.store(monitor.calls.count, ordering: .relaxed)
             // Findings are stored and acted on at once, whatever else waits: a suspension must not
-            // wait for a batch (the burst's next call would get through).
-            if state.hasFindings || state.completed.count >= 500 || state.isDue || isTick(input) {
-                let newlySuspended = try await flush(&state)
-                for suspension in newlySuspended {
-                    suspended.insert(suspension.account)
-                    if settings.killOnSuspend {
-                        await hangUp(
-                            monitor.uuids(ofAccount: suspension.account), account: suspension.account,
-                            reason: "suspended (suspension \(suspension.id): \(suspension.reason))",
-                            switchTime: switchTime)
-                    }
-                }
+            // wait for a batch (the burst's next call would get through). While the store refuses
+            // writes, attempts wait for their backoff.
+            if state.hasFindings || state.completed.count >= 500 || state.isDue || isTick(input),
+                state.mayAttempt
+            {
+                await storePending()
             }
+            // Full: take nothing more until the store takes what waits (bounded memory; the
+            // sources wait in turn). A graceful shutdown goes on draining the stream instead.
+            while state.isFailing, state.completed.count >= maxPendingCalls, !Task.isCancelled,
+                !Task.isShuttingDownGracefully
+            {
+                if let retryAt = state.retryAt { try? await Task.sleep(until: retryAt) }
+                await storePending()
+            }
+            stats.pendingCalls.store(state.completed.count, ordering: .relaxed)
             if case .reload = input {
                 let configuration = configuration
                 do {
                     let (engine, rater) = try makeEngine(configuration, now: Date())
                     monitor.replaceEngine(engine, rater: rater)
-                    state = makeFlushState(configuration)
+                    state.reconfigure(makeFlushState(configuration))
                     settings = configuration.eventSocket
                     stats.reloads.add(1, ordering: .relaxed)
                     logger.notice(
@@ -185,7 +226,25 @@ package struct LivePipeline: Sendable {
                 }
             }
         }
-        _ = try await flush(&state)
+        // The stream ended (shutdown): store what is pending, retrying a refusing store until
+        // the drain time is up.
+        let deadline = ContinuousClock.now + drainTimeout
+        await storePending()
+        while state.isFailing, !Task.isCancelled, ContinuousClock.now < deadline {
+            try? await Task.sleep(until: min(state.retryAt ?? deadline, deadline))
+            await storePending()
+        }
+        stats.pendingCalls.store(state.completed.count, ordering: .relaxed)
+        if state.isFailing || !state.completed.isEmpty || state.hasFindings {
+            logger.critical(
+                "stopping with calls and alerts the store did not take; the switch's own CDRs hold the calls",
+                metadata: [
+                    "calls.unstored": "\(state.completed.count)",
+                    "alerts.unstored": "\(state.aggregator.drafts.count)",
+                    "outage": "\(health.outages.map(\.reason).joined(separator: "; "))",
+                ])
+            for acknowledge in state.acknowledgements { await acknowledge(false) }
+        }
     }
 
     private func isTick(_ input: LiveInput) -> Bool {
@@ -222,6 +281,11 @@ package struct LivePipeline: Sendable {
         var findingsReceived: [ContinuousClock.Instant] = []
         var acknowledgements: [@Sendable (Bool) async -> Void] = []
         var lastFlush = ContinuousClock.now
+        /// Alerts stored and not yet acted on (the action layer's write failed).
+        var actionsPending = false
+        /// When the store refuses writes: the time of the next attempt.
+        var retryAt: ContinuousClock.Instant?
+        var backoff = RetryBackoff()
 
         init(summarizer: AlertSummarizer, evidenceLimit: Int) {
             self.summarizer = summarizer
@@ -231,53 +295,91 @@ package struct LivePipeline: Sendable {
 
         var hasFindings: Bool { !findingsReceived.isEmpty }
         var isDue: Bool { !completed.isEmpty && ContinuousClock.now - lastFlush > .milliseconds(100) }
+        var isFailing: Bool { retryAt != nil }
+        /// False while the backoff after a refused write runs.
+        var mayAttempt: Bool { retryAt.map { ContinuousClock.now >= $0 } ?? true }
 
         mutating func add(_ findings: [Finding], receivedAt: ContinuousClock.Instant) {
             guard !findings.isEmpty else { return }
             for finding in findings { aggregator.add(finding) }
             findingsReceived.append(receivedAt)
         }
+
+        /// Takes `fresh`'s summarizer and evidence limit (a reload), keeping what waits.
+        mutating func reconfigure(_ fresh: FlushState) {
+            summarizer = fresh.summarizer
+            evidenceLimit = fresh.evidenceLimit
+        }
     }
 
+    /// The part of `serve` the store health names for this pipeline's writes.
+    package static let storeComponent = "live pipeline"
+
     /// Stores alerts and acts on them, then stores the calls; returns the suspensions made.
-    private func flush(_ state: inout FlushState) async throws -> [Suspension] {
+    ///
+    /// What the store refuses stays in `state` for the next attempt, after a backoff.
+    private func flush(_ state: inout FlushState) async -> [Suspension] {
         defer { state.lastFlush = .now }
+        do {
+            let suspended = try await write(&state)
+            if state.isFailing {
+                state.retryAt = nil
+                state.backoff.reset()
+                health.succeeded(Self.storeComponent, logger: logger)
+            }
+            return suspended
+        } catch {
+            state.retryAt = .now + state.backoff.step()
+            health.failed(
+                Self.storeComponent, error: error, logger: logger,
+                metadata: [
+                    "calls.pending": "\(state.completed.count)", "alerts.pending": "\(state.aggregator.drafts.count)",
+                ])
+            // A CDR post is answered now (503: the switch keeps the CDR and retries); the calls
+            // stay pending and are stored with the next attempt that succeeds.
+            for acknowledge in state.acknowledgements { await acknowledge(false) }
+            return []
+        }
+    }
+
+    private func write(_ state: inout FlushState) async throws -> [Suspension] {
         var suspended: [Suspension] = []
         // Alerts first: they are what the latency is about; the calls' batch follows.
         let drafts = state.aggregator.drafts
         if !drafts.isEmpty {
             let changes = try await database.apply(
                 drafts, summarizer: state.summarizer, evidenceLimit: state.evidenceLimit, now: Date())
-            suspended = try await actions.actOnNewAlerts().suspended
+            state.aggregator = AlertAggregator(evidenceLimit: state.evidenceLimit)
+            state.actionsPending = true
             stats.alertsRaised.add(changes.newCount, ordering: .relaxed)
             stats.alertsByRule.withLock { counts in
                 for draft in drafts { counts[draft.rule.rawValue, default: 0] += 1 }
             }
+        }
+        if state.actionsPending {
+            suspended = try await actions.actOnNewAlerts().suspended
+            state.actionsPending = false
             let done = ContinuousClock.now
             let latencies = state.findingsReceived.map { Int($0.duration(to: done).seconds * 1_000_000) }
             stats.alertLatencies.withLock { all in
                 all += latencies
                 if all.count > 100_000 { all.removeFirst(all.count - 100_000) }
             }
-            state.aggregator = AlertAggregator(evidenceLimit: state.evidenceLimit)
-        }
-        if !state.completed.isEmpty {
-            let acknowledgements = state.acknowledgements
-            state.acknowledgements = []
-            do {
-                for (source, group) in Dictionary(grouping: state.completed, by: \.source) {
-                    let outcome = try await database.store(group.map { ($0.record, $0.destination) }, source: source)
-                    stats.callsStored.add(outcome.inserted, ordering: .relaxed)
-                    stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
-                }
-            } catch {
-                for acknowledge in acknowledgements { await acknowledge(false) }
-                throw error
-            }
-            for acknowledge in acknowledgements { await acknowledge(true) }
-            state.completed = []
         }
         state.findingsReceived = []
+        if !state.completed.isEmpty {
+            // Source by source, each batch taken off once stored: a retry writes only what is left.
+            for source in Set(state.completed.map(\.source)).sorted() {
+                let batch = state.completed.filter { $0.source == source }
+                let outcome = try await database.store(batch.map { ($0.record, $0.destination) }, source: source)
+                stats.callsStored.add(outcome.inserted, ordering: .relaxed)
+                stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
+                state.completed.removeAll { $0.source == source }
+            }
+            let acknowledgements = state.acknowledgements
+            state.acknowledgements = []
+            for acknowledge in acknowledgements { await acknowledge(true) }
+        }
         return suspended
     }
 

@@ -16,12 +16,18 @@ package struct SecurityLogWatchService: Service {
     package let actions: ActionLayer
     package let timeZone: TimeZone
     package let stats: LivePipeline.Stats
+    /// Where a refused write is recorded while it lasts.
+    package let health: StoreHealth
     package let logger: Logger
 
-    package init(actions: ActionLayer, timeZone: TimeZone, stats: LivePipeline.Stats, logger: Logger) {
+    package init(
+        actions: ActionLayer, timeZone: TimeZone, stats: LivePipeline.Stats, health: StoreHealth = StoreHealth(),
+        logger: Logger
+    ) {
         self.actions = actions
         self.timeZone = timeZone
         self.stats = stats
+        self.health = health
         self.logger = logger
     }
 
@@ -36,8 +42,9 @@ package struct SecurityLogWatchService: Service {
         let follower = SecurityLogFollower(
             paths: settings.follow, timeZone: timeZone, year: year, fromStart: false,
             positions: try await database.followPositions(.securityLog))
+        var actionsPending = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await poll(follower, &watch)
+            await poll(follower, &watch, actionsPending: &actionsPending)
             if configuration.generation != generation {
                 // Reloaded (SIGHUP): thresholds, allow-list, ban log and policy as now configured;
                 // the per-address counts start again.
@@ -50,10 +57,13 @@ package struct SecurityLogWatchService: Service {
             }
             try? await Task.sleep(for: .seconds(settings.pollSeconds))
         }
-        await poll(follower, &watch)
+        await poll(follower, &watch, actionsPending: &actionsPending)
     }
 
-    private func poll(_ follower: SecurityLogFollower, _ watch: inout SIPWatch) async {
+    /// The part of `serve` the store health names for this service's writes.
+    package static let storeComponent = "sip watcher"
+
+    private func poll(_ follower: SecurityLogFollower, _ watch: inout SIPWatch, actionsPending: inout Bool) async {
         do {
             let summary = try follower.poll { file, entry in
                 if case .forged(let candidates) = entry.reading {
@@ -65,18 +75,33 @@ package struct SecurityLogWatchService: Service {
                 }
             }
             stats.securityLines.add(summary.recognized, ordering: .relaxed)
-            let commit = try await watch.commit()
-            if commit.changes.newCount + commit.changes.updatedCount > 0 {
-                _ = try await actions.actOnNewAlerts()
-            }
-            stats.bans.add(commit.bans.count, ordering: .relaxed)
-            for ban in commit.bans {
+        } catch {
+            logger.error("sip_watch.follow: a log could not be read", metadata: ["error": "\(error)"])
+        }
+        // Bans first: the ban log is a file, and fail2ban reads it while the store is down.
+        do {
+            let bans = try watch.writeBans()
+            stats.bans.add(bans.count, ordering: .relaxed)
+            for ban in bans {
                 logger.notice(
                     "ban", metadata: ["ip": "\(ban.ip)", "rule": "\(ban.rule.rawValue)", "count": "\(ban.count)"])
             }
-            try await database.saveFollowPositions(follower.positions, .securityLog)
         } catch {
-            logger.error("sip_watch.follow", metadata: ["error": "\(error)"])
+            logger.error("sip_watch: the ban log could not be written; retrying", metadata: ["error": "\(error)"])
+        }
+        // Alerts, their actions, then where each log was read to: what the store refuses stays
+        // in `watch` (and `actionsPending`) for the next poll.
+        do {
+            let changes = try await watch.storeAlerts()
+            if changes.newCount + changes.updatedCount > 0 { actionsPending = true }
+            if actionsPending {
+                _ = try await actions.actOnNewAlerts()
+                actionsPending = false
+            }
+            try await database.saveFollowPositions(follower.positions, .securityLog)
+            health.succeeded(Self.storeComponent, logger: logger)
+        } catch {
+            health.failed(Self.storeComponent, error: error, logger: logger)
         }
     }
 }

@@ -1,11 +1,17 @@
 import Synchronization
+import TollGuardCore
 import TollGuardHTTP
 import TollGuardLive
 
 /// What `/healthz` says of a running `serve`.
 enum ServeHealth {
-    /// Unhealthy until the event socket has connected once; healthy when none is configured.
-    static func status(listener: EventSocketListener.Counters?) -> HealthStatus {
+    /// Unhealthy while a part of `serve` cannot write to the store, and until the event socket has
+    /// connected once; healthy otherwise (also when no event socket is configured).
+    static func status(listener: EventSocketListener.Counters?, store: StoreHealth) -> HealthStatus {
+        let outages = store.outages
+        if !outages.isEmpty {
+            return HealthStatus(healthy: false, reason: outages.map(\.reason).joined(separator: "; "))
+        }
         guard let listener else { return HealthStatus(healthy: true, reason: "ok (no event socket configured)") }
         if listener.connects.load(ordering: .relaxed) == 0 {
             let error = listener.lastError.withLock { $0 } ?? "connecting"

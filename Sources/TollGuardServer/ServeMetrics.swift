@@ -7,12 +7,31 @@ import TollGuardLive
 enum ServeMetrics {
     static func render(
         pipeline: LivePipeline.Stats, listener: EventSocketListener.Counters?, inputs: LiveInputs,
-        hooks: HookDeliveryService, database: TollGuardDatabase
+        hooks: HookDeliveryService, database: TollGuardDatabase, store: StoreHealth
     ) async -> String {
         var text = LiveMetrics.render(pipeline, listener: listener)
         text += "# HELP tollguard_live_inputs_waiting Events and calls received and not yet taken by the pipeline.\n"
         text += "# TYPE tollguard_live_inputs_waiting gauge\n"
         text += "tollguard_live_inputs_waiting \(inputs.backlog)\n"
+        text += "# HELP tollguard_live_calls_unstored Completed calls received and not yet stored.\n"
+        text += "# TYPE tollguard_live_calls_unstored gauge\n"
+        text += "tollguard_live_calls_unstored \(pipeline.pendingCalls.load(ordering: .relaxed))\n"
+        let failing = Set(store.outages.map(\.component))
+        let failures = store.failureCounts
+        let components = [
+            LivePipeline.storeComponent, SecurityLogWatchService.storeComponent, HookDeliveryService.storeComponent,
+        ]
+        text +=
+            "# HELP tollguard_store_write_failures_total Writes the store refused (busy, full, I/O, read-only), by part.\n"
+        text += "# TYPE tollguard_store_write_failures_total counter\n"
+        for component in components {
+            text += "tollguard_store_write_failures_total{component=\"\(component)\"} \(failures[component] ?? 0)\n"
+        }
+        text += "# HELP tollguard_store_failing Whether a part cannot write to the store now (1) or can (0).\n"
+        text += "# TYPE tollguard_store_failing gauge\n"
+        for component in components {
+            text += "tollguard_store_failing{component=\"\(component)\"} \(failing.contains(component) ? 1 : 0)\n"
+        }
         if let outbox = try? await database.outboxCounts() {
             text += "# HELP tollguard_hook_deliveries Hook deliveries in the outbox, by status.\n"
             text += "# TYPE tollguard_hook_deliveries gauge\n"

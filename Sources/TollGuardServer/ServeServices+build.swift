@@ -20,6 +20,14 @@ package struct ServeSettings: Sendable {
     package var gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
     /// Hears the HTTP port bound, once the server runs.
     package var onHTTPRunning: @Sendable (Int) async -> Void = { _ in }
+    /// How long a graceful shutdown keeps retrying a store that refuses writes before it gives
+    /// up (logging what it could not store).
+    ///
+    /// A store that works is drained whatever it takes.
+    package var drainTimeout: Duration = .seconds(10)
+    /// Completed calls the pipeline keeps in memory while the store refuses writes before it
+    /// stops taking inputs (the sources wait; CDR posts are answered 503).
+    package var maxUnstoredCalls = 100_000
 
     package init(reloadConfiguration: @escaping @Sendable () throws -> TollGuardConfiguration) {
         self.reloadConfiguration = reloadConfiguration
@@ -43,16 +51,19 @@ package struct Serve: Sendable {
     package let inputs: LiveInputs
     /// What follows an alert: the policy, the outbox, the kills.
     package let actions: ActionLayer
+    /// The parts that cannot write to the store now, and why (`/healthz`).
+    package let storeHealth: StoreHealth
     private let commander: EventSocketCommander?
 
     fileprivate init(
         group: ServiceGroup, stats: LivePipeline.Stats, inputs: LiveInputs, actions: ActionLayer,
-        commander: EventSocketCommander?
+        storeHealth: StoreHealth, commander: EventSocketCommander?
     ) {
         self.group = group
         self.stats = stats
         self.inputs = inputs
         self.actions = actions
+        self.storeHealth = storeHealth
         self.commander = commander
     }
 
@@ -102,7 +113,10 @@ package func buildServeServices(
     let actions = ActionLayer(
         database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
         switchCommand: switchCommand)
-    let pipeline = LivePipeline(actions: actions, timeZone: timeZone, logger: logger)
+    let storeHealth = StoreHealth()
+    var pipeline = LivePipeline(actions: actions, timeZone: timeZone, health: storeHealth, logger: logger)
+    pipeline.maxPendingCalls = settings.maxUnstoredCalls
+    pipeline.drainTimeout = settings.drainTimeout
     var sources: [LiveService.Source] = []
     if !configuration.cdrTail.files.isEmpty {
         let tail = CDRTailSource(
@@ -112,7 +126,7 @@ package func buildServeServices(
     }
     let live = LiveService(pipeline: pipeline, listener: listener, sources: sources)
     let inputs = live.inputs
-    let hooks = HookDeliveryService(actions: actions)
+    let hooks = HookDeliveryService(actions: actions, health: storeHealth)
     let http = buildApplication(
         settings.http,
         routes: httpRoutes(
@@ -129,12 +143,14 @@ package func buildServeServices(
         services.append(
             .init(
                 service: SecurityLogWatchService(
-                    actions: actions, timeZone: timeZone, stats: pipeline.stats, logger: logger)))
+                    actions: actions, timeZone: timeZone, stats: pipeline.stats, health: storeHealth, logger: logger)))
     }
     let group = ServiceGroup(
         configuration: .init(
             services: services, gracefulShutdownSignals: settings.gracefulShutdownSignals, logger: logger))
-    return Serve(group: group, stats: pipeline.stats, inputs: inputs, actions: actions, commander: commander)
+    return Serve(
+        group: group, stats: pipeline.stats, inputs: inputs, actions: actions, storeHealth: storeHealth,
+        commander: commander)
 }
 
 /// The HTTP side's routes over the running services.
@@ -155,9 +171,28 @@ private func httpRoutes(
                     "cdr_post.token_env": "\(configuration.cdrPost.tokenEnvironment)",
                 ])
         }
+        let health = pipeline.health
         cdrPost = CDRPostRoute(settings: configuration.cdrPost, credentials: credentials, logger: logger) {
             record, source, stored in
-            inputs.yield(.completed(record, source: source, stored: { stored($0) }))
+            guard inputs.hasRoom else {
+                return .notStored(reason: "the live pipeline holds too many calls the store has not taken")
+            }
+            if let outage = health.outages.first(where: { $0.component == LivePipeline.storeComponent }) {
+                // Analysed now and stored once the store takes writes; the switch keeps it until
+                // a retry is answered 200 (the retry is a duplicate, recognized as one).
+                guard inputs.yield(.completed(record, source: source, stored: nil)) else {
+                    return .notStored(reason: "shutting down")
+                }
+                return .notStored(reason: outage.reason)
+            }
+            let answer: @Sendable (Bool) async -> Void = { written in
+                let reason = health.outages.first { $0.component == LivePipeline.storeComponent }?.reason
+                stored(written ? .taken : .notStored(reason: reason ?? "the store refused it"))
+            }
+            guard inputs.yield(.completed(record, source: source, stored: answer)) else {
+                return .notStored(reason: "shutting down")
+            }
+            return .taken
         }
     }
     let page = ReportPage(
@@ -165,10 +200,11 @@ private func httpRoutes(
         countryNames: settings.countryNames)
     let counters = listener?.counters
     return HTTPRoutes(
-        health: { ServeHealth.status(listener: counters) },
+        health: { ServeHealth.status(listener: counters, store: pipeline.health) },
         metrics: {
             await ServeMetrics.render(
-                pipeline: pipeline.stats, listener: counters, inputs: inputs, hooks: hooks, database: database)
+                pipeline: pipeline.stats, listener: counters, inputs: inputs, hooks: hooks, database: database,
+                store: pipeline.health)
         },
         cdrPost: cdrPost,
         reportPage: ReportPageRoute(

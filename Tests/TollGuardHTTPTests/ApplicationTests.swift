@@ -14,25 +14,9 @@ import TollGuardTestSupport
     static let logger = Logger(label: "test.http")
     static let basic = "Basic " + Data("freeswitch:s3cret".utf8).base64EncodedString()
 
-    /// A mod_json_cdr document of one answered call from `account` to `destination` (written for
-    /// TollGuard in the module's shape: `variables`, and `callflow` with its caller profile).
+    /// A mod_json_cdr document of one answered call from `account` to `destination`.
     static func jsonCDR(uuid: String, account: String = "1001", destination: String = "12125550100") -> ByteBuffer {
-        let start = 1_795_000_000
-        let document: [String: Any] = [
-            "variables": [
-                "uuid": uuid, "accountcode": account, "start_epoch": "\(start)", "answer_epoch": "\(start + 2)",
-                "end_epoch": "\(start + 62)", "billsec": "60", "duration": "62", "hangup_cause": "NORMAL_CLEARING",
-            ],
-            "callflow": [
-                [
-                    "caller_profile": [
-                        "caller_id_number": account, "destination_number": destination, "context": "default",
-                    ]
-                ]
-            ],
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: document)) ?? Data()
-        return ByteBuffer(bytes: Array(data))
+        ByteBuffer(bytes: CDRDocuments.json(uuid: uuid, account: account, destination: destination))
     }
 
     /// Routes over `database`: posted calls are stored there (or refused when `storing` is off).
@@ -51,16 +35,16 @@ import TollGuardTestSupport
             cdrPost: CDRPostRoute(settings: settings, credentials: credentials, logger: logger) {
                 record, source, stored in
                 guard storing else {
-                    stored(false)
-                    return true
+                    stored(.notStored(reason: "the store refused it"))
+                    return .taken
                 }
                 do {
                     _ = try database.store([(record, nil)], source: source)
-                    stored(true)
+                    stored(.taken)
                 } catch {
-                    stored(false)
+                    stored(.notStored(reason: "\(error)"))
                 }
-                return true
+                return .taken
             },
             reportPage: ReportPageRoute(credentials: credentials, loopbackOnly: loopbackOnly, logger: logger) { date in
                 try await page.render(date: date, now: Date(timeIntervalSince1970: 1_795_000_000))
@@ -150,10 +134,84 @@ import TollGuardTestSupport
                 body: Self.jsonCDR(uuid: "a0000000-0000-4000-8000-000000000002")
             ) { response in
                 #expect(response.status == .serviceUnavailable)
-                #expect(String(buffer: response.body) == "not stored; retry\n")
+                #expect(String(buffer: response.body) == "not stored: the store refused it; retry\n")
+                #expect(response.headers[.retryAfter] == "30")
             }
         }
         #expect(try database.callCount() == 0)
+    }
+
+    /// The scheme of an `Authorization` header is read whatever its case (`bearer`, `BASIC`).
+    @Test func theAuthorizationSchemeIsCaseInsensitive() {
+        let credentials = HTTPCredentials(basic: "freeswitch:s3cret", token: "t0ken")
+        #expect(credentials.authorize("bearer t0ken"))
+        #expect(credentials.authorize("BEARER t0ken"))
+        #expect(credentials.authorize("basic " + Data("freeswitch:s3cret".utf8).base64EncodedString()))
+        #expect(!credentials.authorize("bearer t0ke"))
+        #expect(!credentials.authorize("bearert0ken"))
+        #expect(!credentials.authorize("token t0ken"))
+    }
+
+    /// A CDR that is no whole call — no uuid to recognize it by, a negative billsec — is a 400
+    /// with the reason (the module keeps it in its error folder), never a 200 that stores nothing
+    /// or stores it wrong.
+    @Test func aCDRThatIsNoWholeCallIsRefusedWithTheReason() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        @Sendable func cdr(_ variables: [String: String]) -> ByteBuffer {
+            let document: [String: Any] = [
+                "variables": [
+                    "accountcode": "1001", "start_epoch": "1795000000", "answer_epoch": "1795000002",
+                    "end_epoch": "1795000062", "billsec": "60", "hangup_cause": "NORMAL_CLEARING",
+                ].merging(variables) { $1 },
+                "callflow": [["caller_profile": ["caller_id_number": "1001", "destination_number": "12125550100"]]],
+            ]
+            return ByteBuffer(bytes: Array((try? JSONSerialization.data(withJSONObject: document)) ?? Data()))
+        }
+        let credentials = HTTPCredentials(basic: "freeswitch:s3cret", token: nil)
+        try await Self.app(Self.routes(database, credentials: credentials)).test(.router) { client in
+            try await client.execute(
+                uri: "/cdr", method: .post, headers: [.authorization: Self.basic], body: cdr([:])
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("no uuid"))
+            }
+            try await client.execute(
+                uri: "/cdr", method: .post, headers: [.authorization: Self.basic],
+                body: cdr(["uuid": "a0000000-0000-4000-8000-000000000009", "billsec": "-5"])
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body) == "billsec -5 is negative\n")
+            }
+        }
+        #expect(try database.callCount() == 0)
+    }
+
+    /// A post whose call nothing answers for (a pipeline stopped, a store hanging) is answered 503
+    /// when its wait is over, never held for ever.
+    @Test func aPostNobodyAnswersForIsA503WhenItsWaitIsOver() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        var routes = Self.routes(database, credentials: HTTPCredentials(basic: "freeswitch:s3cret", token: nil))
+        let handedOn = Atomic<Int>(0)
+        var route = CDRPostRoute(
+            settings: CDRPostSettings(), credentials: HTTPCredentials(basic: "freeswitch:s3cret", token: nil),
+            logger: Self.logger
+        ) {
+            _, _, _ in
+            handedOn.add(1, ordering: .relaxed)
+            return .taken
+        }
+        route.storeWait = .milliseconds(500)
+        routes.cdrPost = route
+        try await Self.app(routes).test(.router) { client in
+            try await client.execute(
+                uri: "/cdr", method: .post, headers: [.authorization: Self.basic],
+                body: Self.jsonCDR(uuid: "a0000000-0000-4000-8000-000000000003")
+            ) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body).hasPrefix("not stored: the store did not take it within"))
+            }
+        }
+        #expect(handedOn.load(ordering: .relaxed) == 1)
     }
 
     @Test func theReportPageAsksForCredentialsAndShowsTheStoredDay() async throws {

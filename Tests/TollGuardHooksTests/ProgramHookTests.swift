@@ -74,6 +74,33 @@ import TollGuardTestSupport
         #expect(entry.lastStatus == 0)
     }
 
+    /// A hung hook's timeout ends its whole process group: the `sleep 600` it started in the
+    /// background does not outlive it (one would pile up per attempt).
+    @Test func aTimedOutHookLeavesNothingBehind() async throws {
+        let folder = try TemporaryDirectory()
+        let pidFile = folder.path("child.pid")
+        var hung = AlertSeeds.programHook(
+            "hung",
+            path: try Self.recordingScript(in: folder, body: "sleep 600 & echo $! > \(pidFile)\nsleep 30"))
+        hung.timeoutSeconds = 0.5
+        let database = try TollGuardDatabase.inMemory()
+        _ = try ActionDecider(database: database, settings: ActionSettings(hooks: [hung])).suspend(
+            account: "1001", reason: "r", until: nil, actor: "a")
+        let pass = try await Self.dispatcher(database, hooks: [hung]).deliverDue()
+        #expect(pass.retrying == 1)
+        let child = try #require(
+            Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try await poll(upTo: 10) { !Self.isRunning(child) }, "the hook's background child \(child) survived")
+    }
+
+    /// Whether `pid` is a live process (a zombie nobody reaped yet is not).
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        return stat[stat.index(close, offsetBy: 2)] != "Z"
+    }
+
     @Test func aSlowProgramIsStoppedAndRetriedAndAFailingOneKeepsItsOutput() async throws {
         let folder = try TemporaryDirectory()
         var slow = AlertSeeds.programHook("slow", path: try Self.recordingScript(in: folder, body: "exec sleep 30"))

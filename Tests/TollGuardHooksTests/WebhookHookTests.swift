@@ -114,3 +114,68 @@ import TollGuardTestSupport
         await target.stop()
     }
 }
+
+/// Hooks deliver beside each other: a webhook whose target hangs (takes the connection, never
+/// answers) holds back no other hook, and a bounded pass says what it left.
+@Suite struct HookIsolationTests {
+    /// A TCP port that takes connections (the kernel completes them) and never answers.
+    final class SilentListener: Sendable {
+        let port: Int
+        private let descriptor: Int32
+
+        init() throws {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.descriptor = descriptor
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+            }
+            try #require(bound == 0 && listen(descriptor, 16) == 0)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            }
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        deinit { close(descriptor) }
+    }
+
+    @Test func aHangingWebhookHoldsBackNoOtherHook() async throws {
+        let silent = try SilentListener()
+        var chat = WebhookHookTests.hook("http://127.0.0.1:\(silent.port)/hook")
+        chat.name = "chat"
+        chat.timeoutSeconds = 20
+        let folder = try TemporaryDirectory()
+        let stamps = folder.path("stamps")
+        let block = AlertSeeds.programHook(
+            "block", path: try folder.writeExecutable("block.sh", text: "#!/bin/sh\ndate +%s.%N >> \(stamps)\n"))
+        // The webhook first: delivered one after the other, the program would wait for it.
+        let hooks = [chat, block]
+        let database = try TollGuardDatabase.inMemory()
+        for account in ["1001", "1002"] {
+            _ = try ActionDecider(database: database, settings: ActionSettings(hooks: hooks)).suspend(
+                account: account, reason: "fraud", until: nil, actor: "policy")
+        }
+        let dispatcher = HookDispatcher(
+            database: database, hooks: hooks, settings: HookDeliverySettings(),
+            environment: ["TG_TEST_SECRET": WebhookHookTests.secret], logger: testLogger)
+        let started = Date()
+        let pass = try await dispatcher.deliverDue(startingWithin: .seconds(8))
+        // The program blocked both accounts while the webhook hung on its first delivery (one
+        // after the other, the program would have started only after the webhook's 20 s).
+        let ran = try String(contentsOfFile: stamps, encoding: .utf8).split(separator: "\n").compactMap { Double($0) }
+        #expect(ran.count == 2)
+        #expect(
+            ran.allSatisfy { $0 - started.timeIntervalSince1970 < 15 },
+            "\(ran.map { $0 - started.timeIntervalSince1970 })")
+        #expect(pass.delivered == 2)
+        #expect(pass.retrying == 1)
+        // The pass started nothing after its 8 s: the webhook's other delivery is left, and said so.
+        #expect(pass.stillDue == [DeliveryPass.StillDue(hook: "chat", deliveries: 1)])
+        #expect(try database.outbox(statuses: [.pending]).map(\.hook) == ["chat", "chat"])
+    }
+}

@@ -23,6 +23,14 @@ struct DatabaseCommand: ParsableCommand {
             for (table, rows) in try database.rowCounts() {
                 print("\(table): \(rows) rows")
             }
+            let problems = try database.integrityProblems()
+            guard problems.isEmpty else {
+                throw CommandFailure(
+                    "the store is damaged (SQLite quick_check):\n  "
+                        + problems.map(TextTable.printable)
+                        .joined(separator: "\n  ") + "\nrestore it from a backup, or move it away to start a new one")
+            }
+            print("integrity: ok (quick_check)")
         }
     }
 }

@@ -53,10 +53,14 @@ enum Output {
 
     /// `hooks: 3 delivered, 1 to retry (tollguard hooks status)`; nil when nothing was attempted.
     static func deliveries(_ pass: DeliveryPass) -> String? {
-        guard !pass.attempts.isEmpty else { return nil }
+        guard !pass.attempts.isEmpty || !pass.stillDue.isEmpty else { return nil }
         var parts = ["\(pass.delivered) delivered"]
         if pass.retrying > 0 { parts.append("\(pass.retrying) to retry") }
         if pass.failed > 0 { parts.append("\(pass.failed) failed") }
+        if !pass.stillDue.isEmpty {
+            let hooks = pass.stillDue.map { "\(TextTable.printable($0.hook)) \($0.deliveries)" }.joined(separator: ", ")
+            parts.append("still pending after the wait: \(hooks) (serve or `tollguard hooks deliver` delivers them)")
+        }
         return "hooks: " + parts.joined(separator: ", ")
             + (pass.delivered == pass.attempts.count ? "" : " (tollguard hooks status)")
     }

@@ -1,3 +1,5 @@
+import TollGuardCore
+
 /// Left-aligned columns for terminal output.
 struct TextTable {
     var header: [String]
@@ -27,8 +29,10 @@ struct TextTable {
         }.joined(separator: "\n")
     }
 
-    /// Cells can hold caller names and dialled strings: no escape sequences reach the terminal.
+    /// Cells can hold caller names and dialled strings: no escape sequences reach the terminal,
+    /// no bidi override reverses the rest of the row, and no value runs past 1,000 characters.
     static func printable(_ text: String) -> String {
-        String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) })
+        DisplayText.bounded(
+            String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) }))
     }
 }

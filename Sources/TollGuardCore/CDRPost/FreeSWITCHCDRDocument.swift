@@ -28,8 +28,21 @@ package struct FreeSWITCHCDRDocument: FreeSWITCHChannelData, Sendable {
     }
 
     /// The completed call; `nil` for an originated (B) leg, which is not a call of its own.
-    package var record: CallRecord? {
-        FreeSWITCHChannel.isOriginatedLeg(self) ? nil : FreeSWITCHChannel.record(self)
+    ///
+    /// A CDR that is no whole call is an error, never a call stored as something it is not:
+    /// one without a uuid (its key: it could not be recognized again), or with a negative
+    /// billsec or duration.
+    package func completedCall() throws(DecodingError) -> CallRecord? {
+        if FreeSWITCHChannel.isOriginatedLeg(self) { return nil }
+        for name in ["billsec", "duration"] {
+            if let value = variable(name), let seconds = Int(value), seconds < 0 {
+                throw DecodingError(reason: "\(name) \(seconds) is negative")
+            }
+        }
+        guard let record = FreeSWITCHChannel.record(self) else {
+            throw DecodingError(reason: "the CDR has no uuid, the key a call is stored and recognized by")
+        }
+        return record
     }
 
     package struct DecodingError: Error, Equatable, CustomStringConvertible {

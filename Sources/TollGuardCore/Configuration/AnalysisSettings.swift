@@ -61,13 +61,13 @@ package struct AnalysisSettings: Sendable, Codable, Equatable {
         hotspotMinSources =
             try container.decodeIfPresent(Int.self, forKey: .hotspotMinSources) ?? defaults.hotspotMinSources
         wangiriRingSeconds =
-            try container.decodeIfPresent(Double.self, forKey: .wangiriRingSeconds) ?? defaults.wangiriRingSeconds
+            try container.decodeNumberIfPresent(forKey: .wangiriRingSeconds) ?? defaults.wangiriRingSeconds
         wangiriMemoryHours =
-            try container.decodeIfPresent(Double.self, forKey: .wangiriMemoryHours) ?? defaults.wangiriMemoryHours
+            try container.decodeNumberIfPresent(forKey: .wangiriMemoryHours) ?? defaults.wangiriMemoryHours
         wangiriCampaignCalls =
             try container.decodeIfPresent(Int.self, forKey: .wangiriCampaignCalls) ?? defaults.wangiriCampaignCalls
         falsePositiveSuppressHours =
-            try container.decodeIfPresent(Double.self, forKey: .falsePositiveSuppressHours)
+            try container.decodeNumberIfPresent(forKey: .falsePositiveSuppressHours)
             ?? defaults.falsePositiveSuppressHours
         maxEvidenceCalls =
             try container.decodeIfPresent(Int.self, forKey: .maxEvidenceCalls) ?? defaults.maxEvidenceCalls

@@ -20,3 +20,13 @@ extension Decoder {
         }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// A decimal setting, written either way in TOML: `timeout_seconds = 10` as well as `10.0`
+    /// (TOML tells integers from floats; a person writing a number of seconds does not).
+    func decodeNumberIfPresent(forKey key: Key) throws -> Double? {
+        guard contains(key) else { return nil }
+        if let whole = try? decode(Int.self, forKey: key) { return Double(whole) }
+        return try decode(Double.self, forKey: key)
+    }
+}

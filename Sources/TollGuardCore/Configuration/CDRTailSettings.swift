@@ -24,7 +24,7 @@ package struct CDRTailSettings: Sendable, Codable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = CDRTailSettings()
         files = try container.decodeIfPresent([String].self, forKey: .files) ?? defaults.files
-        pollSeconds = try container.decodeIfPresent(Double.self, forKey: .pollSeconds) ?? defaults.pollSeconds
+        pollSeconds = try container.decodeNumberIfPresent(forKey: .pollSeconds) ?? defaults.pollSeconds
         if let name = try container.decodeIfPresent(String.self, forKey: .format) {
             guard let known = CDRFormat(rawValue: name) else {
                 throw DecodingError.dataCorruptedError(

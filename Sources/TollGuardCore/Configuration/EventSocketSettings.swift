@@ -48,9 +48,9 @@ package struct EventSocketSettings: Sendable, Codable, Equatable {
             try container.decodeIfPresent(String.self, forKey: .passwordEnvironment) ?? defaults.passwordEnvironment
         passwordFile = try container.decodeIfPresent(String.self, forKey: .passwordFile) ?? defaults.passwordFile
         reconnectMaxSeconds =
-            try container.decodeIfPresent(Double.self, forKey: .reconnectMaxSeconds) ?? defaults.reconnectMaxSeconds
+            try container.decodeNumberIfPresent(forKey: .reconnectMaxSeconds) ?? defaults.reconnectMaxSeconds
         heartbeatTimeoutSeconds =
-            try container.decodeIfPresent(Double.self, forKey: .heartbeatTimeoutSeconds)
+            try container.decodeNumberIfPresent(forKey: .heartbeatTimeoutSeconds)
             ?? defaults.heartbeatTimeoutSeconds
         killOnSuspend = try container.decodeIfPresent(Bool.self, forKey: .killOnSuspend) ?? defaults.killOnSuspend
         killNewCallsOfSuspended =

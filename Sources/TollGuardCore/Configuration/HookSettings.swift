@@ -47,7 +47,7 @@ package struct HookSettings: Sendable, Codable, Equatable {
         kind = try container.decode(Kind.self, forKey: .kind)
         events = try container.decodeIfPresent([HookEventType].self, forKey: .events) ?? [.suspend, .unsuspend]
         minSeverity = try container.decodeIfPresent(Severity.self, forKey: .minSeverity) ?? .high
-        timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 10
+        timeoutSeconds = try container.decodeNumberIfPresent(forKey: .timeoutSeconds) ?? 10
         path = try container.decodeIfPresent(String.self, forKey: .path)
         arguments = try container.decodeIfPresent([String].self, forKey: .arguments) ?? []
         url = try container.decodeIfPresent(String.self, forKey: .url)
@@ -126,9 +126,9 @@ package struct HookDeliverySettings: Sendable, Codable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = HookDeliverySettings()
         maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? defaults.maxAttempts
-        retrySeconds = try container.decodeIfPresent(Double.self, forKey: .retrySeconds) ?? defaults.retrySeconds
+        retrySeconds = try container.decodeNumberIfPresent(forKey: .retrySeconds) ?? defaults.retrySeconds
         maxRetrySeconds =
-            try container.decodeIfPresent(Double.self, forKey: .maxRetrySeconds) ?? defaults.maxRetrySeconds
+            try container.decodeNumberIfPresent(forKey: .maxRetrySeconds) ?? defaults.maxRetrySeconds
         outputBytes = try container.decodeIfPresent(Int.self, forKey: .outputBytes) ?? defaults.outputBytes
     }
 

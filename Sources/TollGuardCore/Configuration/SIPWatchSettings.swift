@@ -64,7 +64,7 @@ package struct SIPWatchSettings: Sendable, Codable, Equatable {
         try decoder.rejectUnknownKeys(CodingKeys.self, table: "sip_watch")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = SIPWatchSettings()
-        windowMinutes = try container.decodeIfPresent(Double.self, forKey: .windowMinutes) ?? defaults.windowMinutes
+        windowMinutes = try container.decodeNumberIfPresent(forKey: .windowMinutes) ?? defaults.windowMinutes
         failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? defaults.failures
         challenges = try container.decodeIfPresent(Int.self, forKey: .challenges) ?? defaults.challenges
         distinctUsers = try container.decodeIfPresent(Int.self, forKey: .distinctUsers) ?? defaults.distinctUsers
@@ -79,7 +79,7 @@ package struct SIPWatchSettings: Sendable, Codable, Equatable {
         maxEvidenceLines =
             try container.decodeIfPresent(Int.self, forKey: .maxEvidenceLines) ?? defaults.maxEvidenceLines
         follow = try container.decodeIfPresent([String].self, forKey: .follow) ?? defaults.follow
-        pollSeconds = try container.decodeIfPresent(Double.self, forKey: .pollSeconds) ?? defaults.pollSeconds
+        pollSeconds = try container.decodeNumberIfPresent(forKey: .pollSeconds) ?? defaults.pollSeconds
     }
 
     /// Problems that make these settings unusable, as sentences naming the setting.

@@ -38,7 +38,7 @@ package struct SuspensionPolicy: Sendable, Codable, Equatable {
         rules = try container.decodeIfPresent([String: Severity].self, forKey: .rules) ?? defaults.rules
         exempt = try container.decodeIfPresent([String].self, forKey: .exempt) ?? defaults.exempt
         expireAfterHours =
-            try container.decodeIfPresent(Double.self, forKey: .expireAfterHours) ?? defaults.expireAfterHours
+            try container.decodeNumberIfPresent(forKey: .expireAfterHours) ?? defaults.expireAfterHours
     }
 
     /// The least severity at which an alert of `rule` suspends its account, if any does.

@@ -75,7 +75,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
             let defaults = Rating()
             currency = try container.decodeIfPresent(String.self, forKey: .currency) ?? defaults.currency
             fallbackRatePerMinute =
-                try container.decodeIfPresent(Double.self, forKey: .fallbackRatePerMinute)
+                try container.decodeNumberIfPresent(forKey: .fallbackRatePerMinute)
                 ?? defaults.fallbackRatePerMinute
         }
     }

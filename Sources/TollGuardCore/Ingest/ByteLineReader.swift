@@ -176,8 +176,9 @@ package final class ByteLineReader {
                 }
                 var end = newlineIndex
                 if end > dataStart, buffer[end - 1] == 13 { end -= 1 }
+                let start = dataStart + byteOrderMarkLength(end: end)
                 let line = Line(
-                    bytes: UnsafeBufferPointer(start: buffer + dataStart, count: end - dataStart),
+                    bytes: UnsafeBufferPointer(start: buffer + start, count: end - start),
                     number: lineNumber + 1, startOffset: streamOffset,
                     endOffset: streamOffset + Int64(newlineIndex + 1 - dataStart),
                     isTruncated: false, isUnterminated: false)
@@ -188,8 +189,9 @@ package final class ByteLineReader {
             scanFrom = dataEnd
             if atEOF {
                 guard dataStart < dataEnd, !discardingRestOfLine else { return nil }
+                let start = dataStart + byteOrderMarkLength(end: dataEnd)
                 let line = Line(
-                    bytes: UnsafeBufferPointer(start: buffer + dataStart, count: dataEnd - dataStart),
+                    bytes: UnsafeBufferPointer(start: buffer + start, count: dataEnd - start),
                     number: lineNumber + 1, startOffset: streamOffset,
                     endOffset: streamOffset + Int64(dataEnd - dataStart), isTruncated: false, isUnterminated: true)
                 lineNumber += 1
@@ -224,6 +226,15 @@ package final class ByteLineReader {
         }
     }
 
+    /// 3 when the input's first line, ending at `end`, starts with a UTF-8 byte-order mark (as
+    /// Excel's "CSV UTF-8" writes), which is no part of the first header name; 0 otherwise.
+    private func byteOrderMarkLength(end: Int) -> Int {
+        guard lineNumber == 0, streamOffset == 0, end - dataStart >= 3, buffer[dataStart] == 0xEF,
+            buffer[dataStart + 1] == 0xBB, buffer[dataStart + 2] == 0xBF
+        else { return 0 }
+        return 3
+    }
+
     private func consume(upTo index: Int) {
         streamOffset += Int64(index - dataStart)
         dataStart = index
@@ -255,10 +266,21 @@ package final class ByteLineReader {
             }
         case .gzip(let file):
             let read = gzread(file, buffer + index, UInt32(count))
+            var code: Int32 = 0
             if read < 0 {
-                var code: Int32 = 0
                 let message = gzerror(file, &code).map { String(cString: $0) } ?? "unknown error"
                 throw FileReadError(path: path, reason: "gzip data is corrupt: \(message)")
+            }
+            if read == 0 {
+                // zlib reports a stream that stops before its end (a file cut short, a trailer
+                // missing) as the end of the data, with Z_BUF_ERROR set: not a whole file.
+                _ = gzerror(file, &code)
+                if code == Z_BUF_ERROR {
+                    throw FileReadError(
+                        path: path,
+                        reason: "the gzip stream ends early (the file is cut short), "
+                            + "\(streamOffset + Int64(dataEnd - dataStart)) bytes read before the cut")
+                }
             }
             return Int(read)
         }

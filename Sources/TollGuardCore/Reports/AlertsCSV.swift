@@ -2,9 +2,10 @@ import Foundation
 
 /// `reports/NAME-alerts.csv`: one row per alert, for spreadsheets and ticket systems.
 ///
-/// Cells are quoted when they need it, and a cell a spreadsheet would run as a formula —
-/// one starting with `=`, `+`, `-`, `@`, a tab or a carriage return, as a dialled `+37190…`
-/// or a hostile caller name does — is prefixed with `'` (OWASP's CSV-injection advice).
+/// Every cell is quoted, and a cell a spreadsheet would run as a formula — one starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return, as a dialled `+37190…` or a hostile caller
+/// name does, also after a `;` where a spreadsheet splits — is prefixed with `'` (OWASP's
+/// CSV-injection advice).
 package enum AlertsCSV {
     package static let header = [
         "id", "severity", "rule", "subject_type", "subject", "state", "first_seen", "last_seen", "calls", "spend",
@@ -12,7 +13,7 @@ package enum AlertsCSV {
     ]
 
     package static func render(_ report: PeriodReport) -> String {
-        var lines = [header.map(cell).joined(separator: ",")]
+        var lines = [header.joined(separator: ",")]
         for alert in report.alerts {
             let numbers = alert.evidence.map(\.dialed).reduce(into: [String]()) {
                 if !$0.contains($1) { $0.append($1) }
@@ -27,13 +28,29 @@ package enum AlertsCSV {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// One cell, neutralized and quoted as needed.
+    /// One cell, neutralized and quoted.
+    ///
+    /// Every cell is quoted: a spreadsheet that splits on `;` (or a tab) rather than `,` still
+    /// keeps it one cell, and a cell that starts with a formula character — after the quote, or
+    /// after a `;` or tab such a spreadsheet would split at — is prefixed with `'`.
     package static func cell(_ text: String) -> String {
         var value = text
-        if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+        if let first = value.unicodeScalars.first, formulaStarts.contains(first) {
             value = "'" + value
         }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        if value.unicodeScalars.contains(where: { $0 == ";" || $0 == "\t" }) {
+            // What follows a separator another locale splits at must not start a formula either.
+            var neutral = String.UnicodeScalarView()
+            var afterSeparator = false
+            for scalar in value.unicodeScalars {
+                if afterSeparator, formulaStarts.contains(scalar) { neutral.append("'") }
+                neutral.append(scalar)
+                afterSeparator = scalar == ";" || scalar == "\t"
+            }
+            value = String(neutral)
+        }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+
+    private static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
 }

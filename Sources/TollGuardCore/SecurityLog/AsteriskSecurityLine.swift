@@ -73,6 +73,22 @@ package struct AsteriskSecurityLine {
         return parsed
     }
 
+    private static let allLevels = ["VERBOSE[", "DEBUG[", "NOTICE[", "WARNING[", "ERROR[", "SECURITY[", "DTMF["].map {
+        Array($0.utf8)
+    }
+
+    /// Whether the line starts a log record of Asterisk's own making — a time, then a level tag
+    /// like `NOTICE[2041]` — and is not the rest of a record broken by a line break.
+    package mutating func startsRecord(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let head = UnsafeBufferPointer(rebasing: line[line.startIndex..<Swift.min(line.endIndex, 160)])
+        guard
+            let level = Self.allLevels.compactMap({ head.firstOccurrence(of: $0) }).min(by: {
+                $0.lowerBound < $1.lowerBound
+            }), level.lowerBound >= 2, line[level.lowerBound - 1] == 0x20
+        else { return false }
+        return time(line, before: level.lowerBound) != nil
+    }
+
     // MARK: - Messages
 
     static func parseMessage(_ message: String) -> Parsed? {

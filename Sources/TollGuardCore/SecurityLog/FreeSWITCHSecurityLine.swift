@@ -46,11 +46,29 @@ package struct FreeSWITCHSecurityLine {
             || line[message...].starts(with: cantFind)
     }
 
-    /// Whether the line is a log record of its own (it has a level tag like `[WARNING]` near its
-    /// start), not the rest of a record broken by a line break.
-    package static func isRecord(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        levelTag(line, before: Swift.min(line.endIndex, 160)) != nil
+    /// Whether the line starts a log record of FreeSWITCH's own making: its prefix — a time, a
+    /// known level tag like `[WARNING]`, a source `file.c:LINE` — and not the rest of a record
+    /// broken by a line break (whose text, written by whoever sent the request, may imitate a tag).
+    package mutating func startsRecord(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let limit = Swift.min(line.endIndex, 160)
+        guard let tag = Self.levelTag(line, before: limit) else { return false }
+        var close = tag + 2
+        while close < limit, line[close] != 0x5D { close += 1 }
+        guard close < limit, Self.levelNames.contains(where: { line[(tag + 2)..<close].elementsEqual($0) }) else {
+            return false
+        }
+        // The source, `file.c:LINE`, soon after the tag (`[WARNING] sofia_reg.c:1729`, or
+        // `[WARN] [SOFIA] [sofia_reg.c:4130]`).
+        let window = UnsafeBufferPointer(rebasing: line[(close + 1)..<Swift.min(line.endIndex, close + 48)])
+        guard let source = window.firstOccurrence(of: Self.sourceSuffix), source.upperBound < window.endIndex,
+            window[source.upperBound] >= 0x30, window[source.upperBound] <= 0x39
+        else { return false }
+        return time(line, before: limit) != nil
     }
+
+    private static let sourceSuffix = Array(".c:".utf8)
+    private static let levelNames = ["CONSOLE", "ALERT", "CRIT", "ERR", "WARNING", "WARN", "NOTICE", "INFO", "DEBUG"]
+        .map { Array($0.utf8) }
 
     /// The event on `line`, or `nil` when it is not a FreeSWITCH security line.
     package mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> SecurityEvent? {

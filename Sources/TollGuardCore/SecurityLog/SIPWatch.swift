@@ -55,32 +55,53 @@ package struct SIPWatch {
         return outcome
     }
 
-    /// Stores the alerts of what was consumed since the last commit and appends the bans to the
-    /// ban log; acting on the alerts is the action layer's next step.
+    /// Appends the bans to the ban log and stores the alerts of what was consumed since the last
+    /// commit; acting on the alerts is the action layer's next step.
     package mutating func commit(now: Date = Date()) throws -> Commit {
         var commit = Commit()
-        let drafts = aggregator.drafts
-        aggregator = AlertAggregator(evidenceLimit: settings.maxEvidenceLines)
-        if !drafts.isEmpty {
-            commit.changes = try database.apply(
-                drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, now: now)
-        }
-        if let banLog, !bans.isEmpty { commit.bans = try banLog.append(bans, at: now) }
-        bans = []
+        commit.bans = try writeBans(now: now)
+        commit.changes = try storeAlerts(now: now)
         return commit
     }
 
     /// ``commit(now:)`` without holding a thread of the cooperative pool while the store is busy.
     package mutating func commit(now: Date = Date()) async throws -> Commit {
         var commit = Commit()
-        let drafts = aggregator.drafts
-        aggregator = AlertAggregator(evidenceLimit: settings.maxEvidenceLines)
-        if !drafts.isEmpty {
-            commit.changes = try await database.apply(
-                drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, now: now)
-        }
-        if let banLog, !bans.isEmpty { commit.bans = try banLog.append(bans, at: now) }
-        bans = []
+        commit.bans = try writeBans(now: now)
+        commit.changes = try await storeAlerts(now: now)
         return commit
+    }
+
+    /// Appends the bans found since the last call to the ban log: a file, not the store, so bans
+    /// go out while the store refuses writes.
+    ///
+    /// Bans the log refused are kept for the next call.
+    package mutating func writeBans(now: Date = Date()) throws -> [SIPAttackDetector.Ban] {
+        defer { if banLog == nil { bans = [] } }
+        guard let banLog, !bans.isEmpty else { return [] }
+        let written = try banLog.append(bans, at: now)
+        bans = []
+        return written
+    }
+
+    /// Stores the alerts of what was consumed since the last call; a refused write keeps them
+    /// for the next call.
+    package mutating func storeAlerts(now: Date = Date()) throws -> AlertChanges {
+        let drafts = aggregator.drafts
+        guard !drafts.isEmpty else { return AlertChanges() }
+        let changes = try database.apply(
+            drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, now: now)
+        aggregator = AlertAggregator(evidenceLimit: settings.maxEvidenceLines)
+        return changes
+    }
+
+    /// ``storeAlerts(now:)`` without holding a thread of the cooperative pool while the store is busy.
+    package mutating func storeAlerts(now: Date = Date()) async throws -> AlertChanges {
+        let drafts = aggregator.drafts
+        guard !drafts.isEmpty else { return AlertChanges() }
+        let changes = try await database.apply(
+            drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, now: now)
+        aggregator = AlertAggregator(evidenceLimit: settings.maxEvidenceLines)
+        return changes
     }
 }

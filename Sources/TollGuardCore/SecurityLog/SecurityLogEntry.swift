@@ -2,8 +2,9 @@
 package enum SecurityLineReading: Sendable, Hashable {
     case event(SecurityEvent)
     /// A security line whose attacker-written fields imitate the address field, so that the
-    /// address read from one end differs from the one read from the other: none of the
-    /// candidates is trusted, and the line is reported rather than attributed.
+    /// address read from one end differs from the one read from the other — or a record whose
+    /// address is not where the PBX writes it (no candidates): none is trusted, and the line is
+    /// reported rather than attributed.
     case forged(candidates: [String])
 }
 
@@ -28,8 +29,13 @@ package struct SecurityLogEntry: Sendable, Hashable {
 }
 
 extension SecurityLogEntry {
-    /// How a line whose address fields were forged is reported: `file:line: forged address fields (…); attributed to nobody`.
+    /// How a line whose address fields were forged is reported: `file:line: forged address fields (…); attributed to nobody`,
+    /// or, with no candidates, a record whose address is not where the PBX writes it.
     package static func forgedNotice(file: String, line: Int, candidates: [String]) -> String {
-        "\(file):\(line): forged address fields (\(candidates.joined(separator: ", "))); attributed to nobody"
+        guard !candidates.isEmpty else {
+            return "\(file):\(line): a security record without its address where the PBX writes it "
+                + "(line breaks in its user part?); attributed to nobody"
+        }
+        return "\(file):\(line): forged address fields (\(candidates.joined(separator: ", "))); attributed to nobody"
     }
 }

@@ -4,10 +4,12 @@ import Foundation
 /// line — FreeSWITCH or Asterisk, whichever the file turns out to be — with its 1-based line
 /// number and text.
 ///
-/// A FreeSWITCH line whose user part held a line break is joined with the line
-/// that finishes it, and reported at the line where it started; a start that nothing finishes
-/// is counted as `unfinished`, not dropped silently. A line whose attacker fields forge the
-/// address is reported as forged, attributed to nobody.
+/// A record ends where the next line of the PBX's own making starts (time, level, source):
+/// a security line whose attacker text held line breaks is joined with the lines that continue
+/// it, read as one, and reported at the line where it started; a start that nothing finishes
+/// is counted as `unfinished`, not dropped silently. A record whose attacker fields forge the
+/// address, or whose address is not where the PBX writes it, is reported as forged, attributed
+/// to nobody.
 ///
 /// One scanner reads one log: it remembers which PBX wrote it and a record still open at the
 /// end of what it read (for ``scan(_:following:into:_:)`` called again as the file grows).
@@ -32,11 +34,26 @@ package struct SecurityLogScanner {
     }
 
     private static let maxEvidenceBytes = 1000
+    /// Lines a record may run over (each line break in its attacker text adds one), and bytes.
+    private static let maxContinuations = 16
+    private static let maxRecordBytes = 16_384
     private var freeswitch: FreeSWITCHSecurityLine
     private var asterisk: AsteriskSecurityLine
     /// The PBX that wrote this log, once a line has said so.
     package private(set) var source: SecurityLogSource?
-    private var pending: (bytes: [UInt8], line: Int, joined: Int)?
+    /// A security record read so far: it ends only where the next record of the PBX's own
+    /// making starts, because a line break in its attacker text would make the rest of it look
+    /// like a line of its own.
+    private var held: HeldRecord?
+
+    private struct HeldRecord {
+        var bytes: [UInt8]
+        /// 1-based line number where the record starts.
+        var line: Int
+        /// What it reads as so far; nil for the start of a message without its end.
+        var reading: SecurityLineReading?
+        var continuations = 0
+    }
 
     /// `timeZone` is the PBX's (its logs are in local time); `year` completes dates written without one.
     package init(timeZone: TimeZone, year: Int) {
@@ -74,53 +91,104 @@ package struct SecurityLogScanner {
 
     /// Scans what `reader` has from its position.
     ///
-    /// When `following`, a last line without its
-    /// newline (still being written) is left unread, and a record broken by a line break stays
-    /// open for the next call. Returns where the next scan starts (stream offset and the number
-    /// of the last line read).
+    /// A security record ends where the next line of the PBX's own making starts (its prefix:
+    /// time, level, source); lines between that it needs or reads with are its continuation,
+    /// so the address is read where the PBX writes it — at the end of the whole record — and
+    /// never from attacker text that a line break made look like a line's end. When
+    /// `following`, a last line without its newline (still being written) is left unread, and a
+    /// record it may continue is held for the next scan. Returns where the next scan starts
+    /// (stream offset and the number of the last line read).
     package mutating func scan(
         _ reader: ByteLineReader, following: Bool, into summary: inout Summary,
         _ body: (SecurityLogEntry) throws -> Void
     ) throws -> (offset: Int64, line: Int) {
         var resume: (offset: Int64, line: Int) = (reader.positionOnDisk, reader.linesRead)
+        var continuationMayFollow = false
         while let line = try reader.next() {
             if following, line.isUnterminated {
-                return (line.startOffset, line.number - 1)
+                resume = (line.startOffset, line.number - 1)
+                // A line still being written that begins as the PBX's lines do ends the held record.
+                continuationMayFollow = !Self.beginsLikeARecord(line.bytes)
+                break
             }
             resume = (line.endOffset, line.number)
             summary.lines += 1
-            if var held = pending, !FreeSWITCHSecurityLine.isRecord(line.bytes) {
-                held.bytes.append(0x0A)
-                held.bytes += line.bytes
-                held.joined += 1
-                if let event = held.bytes.withUnsafeBufferPointer({ freeswitch.parse($0) }) {
-                    pending = nil
-                    try held.bytes.withUnsafeBufferPointer { bytes in
-                        try report(.event(event), line: held.line, bytes: bytes, &summary, body)
+            if var record = held {
+                if record.continuations < Self.maxContinuations, record.bytes.count < Self.maxRecordBytes,
+                    !startsRecord(line.bytes)
+                {
+                    // A line without the PBX's prefix continues the record when the record needs
+                    // it (no address at its end yet) or reads with it (its end is the PBX's
+                    // `from ip ADDR`); otherwise it is a line of the PBX's own that has no prefix
+                    // (FreeSWITCH's `EXECUTE [depth=0] …`), and the record ended before it.
+                    var joined = record.bytes
+                    joined.append(0x0A)
+                    joined += line.bytes
+                    let reading = joined.withUnsafeBufferPointer { read($0) }
+                    if reading != nil || record.reading == nil {
+                        record.bytes = joined
+                        record.reading = reading
+                        record.continuations += 1
+                        held = record
+                        continue
                     }
-                } else if held.joined < 3 {
-                    pending = held
-                } else {
-                    summary.unfinished += 1
-                    pending = nil
                 }
-                continue
-            } else if pending != nil {
-                // A new record begins: what was held never ended.
-                summary.unfinished += 1
-                pending = nil
+                held = nil
+                try finish(record, &summary, body)
             }
             if let reading = read(line.bytes) {
-                try report(reading, line: line.number, bytes: line.bytes, &summary, body)
+                held = HeldRecord(bytes: Array(line.bytes), line: line.number, reading: reading)
             } else if source != .asterisk, FreeSWITCHSecurityLine.isUnfinishedStart(line.bytes) {
-                pending = (Array(line.bytes), line.number, 0)
+                held = HeldRecord(bytes: Array(line.bytes), line: line.number, reading: nil)
             }
         }
-        if !following, pending != nil {
-            summary.unfinished += 1
-            pending = nil
+        // The PBX writes a record with its continuations at once: what was read to the end is
+        // whole, unless a line still being written may continue it.
+        if let record = held, !following || !continuationMayFollow {
+            held = nil
+            try finish(record, &summary, body)
         }
         return resume
+    }
+
+    /// Whether the start of a line still being written looks like the prefix of a PBX line: a
+    /// date (`2026-11-21`, `11-21 `), a channel UUID, `[` (Asterisk) or a syslog month.
+    private static func beginsLikeARecord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        func isDigit(_ index: Int) -> Bool { index < bytes.count && bytes[index] >= 0x30 && bytes[index] <= 0x39 }
+        func isHex(_ index: Int) -> Bool {
+            index < bytes.count && (isDigit(index) || (bytes[index] | 0x20 >= 0x61 && bytes[index] | 0x20 <= 0x66))
+        }
+        func byte(_ index: Int) -> UInt8 { index < bytes.count ? bytes[index] : 0 }
+        if (0..<4).allSatisfy(isDigit), byte(4) == 0x2D, isDigit(5), isDigit(6), byte(7) == 0x2D { return true }
+        if isDigit(0), isDigit(1), byte(2) == 0x2D, isDigit(3), isDigit(4), byte(5) == 0x20 { return true }
+        if (0..<8).allSatisfy(isHex), byte(8) == 0x2D { return true }
+        if byte(0) == 0x5B { return true }
+        return bytes.count >= 4 && byte(3) == 0x20 && byte(0) >= 0x41 && byte(0) <= 0x5A
+    }
+
+    /// Whether `line` starts a record of the PBX's own making.
+    private mutating func startsRecord(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch source {
+        case .freeswitch: freeswitch.startsRecord(line)
+        case .asterisk: asterisk.startsRecord(line)
+        case nil: freeswitch.startsRecord(line) || asterisk.startsRecord(line)
+        }
+    }
+
+    /// Reports a whole record: read as one, at the line where it started.
+    ///
+    /// One whose address is
+    /// not where the PBX writes it is reported as forged, attributed to nobody.
+    private mutating func finish(
+        _ record: HeldRecord, _ summary: inout Summary, _ body: (SecurityLogEntry) throws -> Void
+    ) throws {
+        if record.reading == nil { summary.unfinished += 1 }
+        // A start that nothing finished is only counted; one that lines continued without its
+        // address ever reaching where the PBX writes it is reported, attributed to nobody.
+        guard let reading = record.reading ?? (record.continuations > 0 ? .forged(candidates: []) : nil) else { return }
+        try record.bytes.withUnsafeBufferPointer { bytes in
+            try report(reading, line: record.line, bytes: bytes, &summary, body)
+        }
     }
 
     /// The line read by the parser of this log's PBX (both until one has recognized a line).

@@ -28,13 +28,20 @@ extension TollGuardDatabase {
     /// A delivery whose hook has an earlier pending delivery for the same subject waits for it, so a hook
     /// never sees an account's `unsuspend` before its `suspend`. Another process claiming meanwhile gets others.
     package func claimDueDeliveries(
-        now: Date, lease: TimeInterval, after: Int64 = 0, limit: Int = 1
+        now: Date, lease: TimeInterval, after: Int64 = 0, limit: Int = 1, hooks: HookSelection = .all
     ) async throws -> [OutboxDelivery] {
         try await writer.write { db in
-            let due = try OutboxDelivery.due(now: now, after: after, limit: limit).fetchAll(db)
+            let due = try OutboxDelivery.due(now: now, after: after, limit: limit, hooks: hooks).fetchAll(db)
             try HookDeliveryRow.filter(due.map(\.id).contains(HookDeliveryRow.Columns.id)).updateAll(
                 db, HookDeliveryRow.Columns.leaseUntil.set(to: StoredTime.text(now.addingTimeInterval(lease))))
             return due
+        }
+    }
+
+    /// How many deliveries of `hooks` are due now (and not leased), without claiming them.
+    package func dueDeliveryCount(now: Date, hooks: HookSelection) async throws -> Int {
+        try await writer.read { db in
+            try OutboxDelivery.due(now: now, after: 0, limit: -1, hooks: hooks).fetchCount(db)
         }
     }
 

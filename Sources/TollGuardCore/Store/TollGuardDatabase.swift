@@ -2,6 +2,14 @@ import CSQLiteTuning
 import Foundation
 import GRDB
 
+/// Why a store cannot be opened: damaged, from a newer TollGuard, read-only and unmigrated.
+package struct StoreOpenError: Error, CustomStringConvertible, Sendable, Equatable {
+    package var path: String
+    package var reason: String
+
+    package var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
+}
+
 /// The TollGuard store: a `Sendable` handle around a GRDB writer, migrated on open.
 ///
 /// On disk it is a `DatabasePool` (WAL, `synchronous=NORMAL`), so the daemon and CLI
@@ -17,8 +25,66 @@ package struct TollGuardDatabase: Sendable {
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        let pool = try DatabasePool(path: path, configuration: makeConfiguration(busyTimeout: busyTimeout))
-        return try TollGuardDatabase(writer: pool)
+        do {
+            let folderWritable = FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory)
+            if FileManager.default.fileExists(atPath: path),
+                !folderWritable || !FileManager.default.isWritableFile(atPath: path)
+            {
+                // In a read-only folder SQLite cannot make the WAL's shared-memory file: the store
+                // is opened as the unchanging file it is there.
+                return try openReadOnly(
+                    path: folderWritable ? path : "file:\(path)?immutable=1", busyTimeout: busyTimeout)
+            }
+            let pool = try DatabasePool(path: path, configuration: makeConfiguration(busyTimeout: busyTimeout))
+            return try TollGuardDatabase(writer: pool)
+        } catch var error as StoreOpenError {
+            error.path = path
+            throw error
+        } catch let error as DatabaseError
+            where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT
+        {
+            throw StoreOpenError(
+                path: path,
+                reason: "the store is damaged (\(error.message ?? "SQLite: \(error.resultCode)")); "
+                    + "restore it from a backup, or move it away to start a new one")
+        }
+    }
+
+    /// A store this process may not write (its file or folder read-only): read as it is, never
+    /// migrated — one that needs migrating is refused, naming what it lacks.
+    private static func openReadOnly(path: String, busyTimeout: Duration) throws -> TollGuardDatabase {
+        var configuration = makeConfiguration(busyTimeout: busyTimeout)
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try refuseUnknownMigrations(queue)
+        let pending = try queue.read { db in
+            let applied = try migrator.appliedIdentifiers(db)
+            return migrator.migrations.filter { !applied.contains($0) }
+        }
+        guard pending.isEmpty else {
+            throw StoreOpenError(
+                path: path,
+                reason: "the store is read-only here and needs migrating (\(pending.joined(separator: ", "))); "
+                    + "run a tollguard command that may write it once")
+        }
+        return TollGuardDatabase(migrated: queue)
+    }
+
+    /// Refuses a store written by a newer TollGuard: migrations this one does not know.
+    private static func refuseUnknownMigrations(_ writer: any DatabaseWriter) throws {
+        let known = migrator.migrations
+        let unknown = try writer.read { db -> [String] in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+                .filter { !known.contains($0) }
+        }
+        guard unknown.isEmpty else {
+            throw StoreOpenError(
+                path: "",
+                reason:
+                    "the store was written by a newer TollGuard: its schema has \(unknown.joined(separator: ", ")), "
+                    + "this TollGuard's ends at \(known.last ?? "none"); run the newer tollguard (nothing was written)")
+        }
     }
 
     /// Process-wide SQLite settings, applied before the first connection opens.
@@ -32,10 +98,22 @@ package struct TollGuardDatabase: Sendable {
         try TollGuardDatabase(writer: DatabaseQueue(configuration: makeConfiguration(busyTimeout: .seconds(1))))
     }
 
-    /// Wraps `writer` and applies the migrations.
+    /// Wraps `writer` and applies the migrations; a store from a newer TollGuard is refused
+    /// before anything is written.
     package init(writer: any DatabaseWriter) throws {
         self.writer = writer
+        try Self.refuseUnknownMigrations(writer)
         try Self.migrator.migrate(writer)
+    }
+
+    /// Wraps a store known to be migrated already.
+    private init(migrated writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
+    /// Problems SQLite's `quick_check` finds in the store's pages and indexes; empty when sound.
+    package func integrityProblems() throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(20)") }.filter { $0 != "ok" }
     }
 
     /// Page size of a database file TollGuard creates.

@@ -10,6 +10,33 @@ import TollGuardCore
         #expect(loaded.configuration.site.timezone == "local")
     }
 
+    /// A decimal setting may be written as a whole number (`timeout_seconds = 10`, as the example
+    /// configuration has it) or with a fraction.
+    @Test func decimalSettingsTakeWholeNumbers() throws {
+        let loaded = try ConfigurationLoader.decode(
+            """
+            [cdr_tail]
+            poll_seconds = 2
+            [event_socket]
+            heartbeat_timeout_seconds = 30
+            [[hooks]]
+            name = "pbx"
+            type = "program"
+            path = "/usr/local/bin/block.sh"
+            events = ["suspend"]
+            timeout_seconds = 10
+            [[hooks]]
+            name = "chat"
+            type = "program"
+            path = "/usr/local/bin/notify.sh"
+            events = ["alert"]
+            timeout_seconds = 2.5
+            """)
+        #expect(loaded.configuration.cdrTail.pollSeconds == 2)
+        #expect(loaded.configuration.eventSocket.heartbeatTimeoutSeconds == 30)
+        #expect(loaded.configuration.hooks.map(\.timeoutSeconds) == [10, 2.5])
+    }
+
     @Test func settingsAndUnknownKeys() throws {
         let loaded = try ConfigurationLoader.decode(
             """

@@ -13,7 +13,7 @@ import TollGuardDemo
         for body in [xml, form, base64] {
             let document = try FreeSWITCHCDRDocument.decode(body: body)
             #expect(document.format == .xml)
-            let record = try #require(document.record)
+            let record = try #require(try document.completedCall())
             #expect(record.dedupKey == "91353230-461f-11de-aa7f-b10b4edc0c92")  // the A leg's, not the originatee's
             #expect(record.account == "1000")
             #expect(record.callerNumber == "1000")
@@ -77,7 +77,8 @@ import TollGuardDemo
                     let document = try FreeSWITCHCDRDocument.decode(body: posted)
                     #expect(document.format == .json)
                     #expect(
-                        document.record == fromEvent, "encode-values \(encodeValues), duplicate callflow \(duplicate)")
+                        (try document.completedCall()) == fromEvent,
+                        "encode-values \(encodeValues), duplicate callflow \(duplicate)")
                 }
             }
         }
@@ -91,7 +92,7 @@ import TollGuardDemo
         ])
         headers.append(name: "variable_start_stamp", value: "2026-11-18 11:06:40")
         let body = FreeSWITCHCDRDocumentTests.jsonCDR(of: headers, encodeValues: false, duplicateCallflow: false)
-        #expect(try FreeSWITCHCDRDocument.decode(body: body).record == nil)
+        #expect(try FreeSWITCHCDRDocument.decode(body: body).completedCall() == nil)
         for junk in ["", "hello", "{not json", "<cdr><variables>", "cdr=%%%"] {
             #expect(throws: FreeSWITCHCDRDocument.DecodingError.self, "\(junk)") {
                 try FreeSWITCHCDRDocument.decode(body: Array(junk.utf8))

@@ -65,6 +65,21 @@ import TollGuardTestSupport
         #expect(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<link"))
     }
 
+    /// A RIGHT-TO-LEFT OVERRIDE in a name cannot reverse the rest of a line, and a 60 KB name
+    /// cannot bloat the page: each value is shown without bidi controls, cut at 1,000 characters.
+    @Test func hostileNamesCannotReorderOrBloatAPage() {
+        var report = Self.sampleReport()
+        report.alerts[0].subject = "1001\u{202E}gnp.exe"
+        report.alerts[0].summary = String(repeating: "A", count: 60_000)
+        let html = HTMLReportRenderer.render(report)
+        #expect(!html.unicodeScalars.contains(where: DisplayText.isBidiControl))
+        #expect(html.contains("1001?gnp.exe"))
+        #expect(!html.contains(String(repeating: "A", count: DisplayText.defaultLimit + 1)))
+        #expect(html.contains(String(repeating: "A", count: DisplayText.defaultLimit) + "…"))
+        #expect(DisplayText.bounded("Müller \u{2067}x\u{2069} & Söhne") == "Müller ?x? & Söhne")
+        #expect(DisplayText.bounded("plain") == "plain")
+    }
+
     @Test func everythingFromACDRIsEscapedInHTML() {
         let html = HTMLReportRenderer.render(Self.sampleReport())
         #expect(!html.contains("<script"))
@@ -79,8 +94,12 @@ import TollGuardTestSupport
         for formula in ["=1+2", "+37190000021", "-2+3", "@SUM(A1)", "\t=cmd", "\r=cmd"] {
             #expect(AlertsCSV.cell(formula).hasPrefix("'") || AlertsCSV.cell(formula).hasPrefix("\"'"), "\(formula)")
         }
-        #expect(AlertsCSV.cell("plain") == "plain")
+        // Every cell quoted: a spreadsheet that splits on ";" keeps it whole; a formula after a
+        // ";" is neutralized too.
+        #expect(AlertsCSV.cell("plain") == "\"plain\"")
         #expect(AlertsCSV.cell("a,b") == "\"a,b\"")
+        #expect(AlertsCSV.cell("x;=1+1;y") == "\"x;'=1+1;y\"")
+        #expect(AlertsCSV.cell("x\t@SUM(A1)") == "\"x\t'@SUM(A1)\"")
         #expect(AlertsCSV.cell("say \"hi\"") == "\"say \"\"hi\"\"\"")
         var report = Self.sampleReport()
         report.alerts[0].subject = "=HYPERLINK(\"http://evil\",\"x\")"
@@ -89,12 +108,13 @@ import TollGuardTestSupport
         let lines = csv.components(separatedBy: "\r\n")
         #expect(lines[0] == AlertsCSV.header.joined(separator: ","))
         #expect(lines[1].contains(",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\","))
-        #expect(lines[1].contains(",'+1 called,"))
+        #expect(lines[1].contains(",\"'+1 called\","))
         // The dialled evidence starts with = too.
-        #expect(lines[1].hasSuffix(",\"'=cmd|'/C calc'!A0\"") || lines[1].hasSuffix(",'=cmd|'/C calc'!A0"))
+        #expect(lines[1].hasSuffix(",\"'=cmd|'/C calc'!A0\""))
         // No cell of any row starts a formula.
         for line in lines.dropFirst() where !line.isEmpty {
             #expect(!line.hasPrefix("=") && !line.contains(",=") && !line.contains(",+") && !line.contains(",@"))
+            #expect(!line.contains(",\"=") && !line.contains(",\"+") && !line.contains(",\"@"))
         }
     }
 

@@ -127,3 +127,92 @@ import TollGuardTestSupport
         #expect(seen.map(\.user) == ["3@pbx", "4@pbx", "5@pbx", "6@pbx", "7@pbx"])
     }
 }
+
+/// Line breaks in attacker text (a SIP user part) never choose the address: a record ends only
+/// where the PBX's next line starts, and its address is read where the PBX writes it.
+@Suite struct LineBreakInjectionTests {
+    /// A FreeSWITCH auth failure at second `index` whose user part is `user` (raw, line breaks and all).
+    static func failure(user: String, from address: String, second index: Int) -> String {
+        "2026-11-21 03:12:\(String(format: "%02d", index)).123456 [WARNING] sofia_reg.c:1478 SIP auth failure "
+            + "(REGISTER) on sofia profile 'internal' for [\(user)@pbx.example.com] from ip \(address)\n"
+    }
+
+    static func bans(afterScanning text: String) throws -> [String] {
+        let folder = try TemporaryDirectory()
+        let log = try folder.write("freeswitch.log", text: text)
+        let database = try TollGuardDatabase.inMemory()
+        var watch = try SIPWatch(
+            database: database, configuration: TollGuardConfiguration(), timeZone: .named("UTC"),
+            banLog: folder.path("bans.log"))
+        return try SIPWatchTests.scan([log], watch: &watch).bans.map(\.ip)
+    }
+
+    @Test(arguments: [
+        "x] from ip 6.6.6.8\n",  // the first line looks whole and ends in the injected address
+        "x\n [Z",  // the continuation imitates a level tag
+        "x\n [WARNING] a\n [Z\n] from ip 6.6.6.8\n",  // spread over several line breaks
+    ])
+    func theRealSenderIsBannedNeverTheInjectedAddress(_ user: String) throws {
+        let text = (0..<12).map { Self.failure(user: user, from: "203.0.113.77", second: $0) }.joined()
+        let bans = try Self.bans(afterScanning: text)
+        #expect(bans == ["203.0.113.77"], "\(user.debugDescription)")
+    }
+
+    /// A record continued past a line break whose end never reaches the address the PBX writes
+    /// (a log cut short in the middle of a record) is reported and attributed to nobody — never
+    /// to the address inside it.
+    @Test func aRecordWhoseEndIsNotThePBXsIsReportedAndAttributedToNobody() throws {
+        let folder = try TemporaryDirectory()
+        let path = try folder.write(
+            "freeswitch.log",
+            text: """
+                2026-11-21 03:12:01.123456 [WARNING] sofia_reg.c:1478 SIP auth failure (REGISTER) on sofia profile 'internal' for [x
+                ] from ip 6.6.6.8 and no address where sofia writes it
+                2026-11-21 03:12:02.000000 [NOTICE] switch_channel.c:1104 New Channel sofia/internal/1002@pbx
+
+                """)
+        var scanner = SecurityLogScanner(timeZone: .named("UTC"), year: 2026)
+        var readings: [(Int, SecurityLineReading)] = []
+        let summary = try scanner.scan(path: path) { readings.append(($0.line, $0.reading)) }
+        #expect(readings.map(\.0) == [1])
+        #expect(readings.first?.1 == .forged(candidates: []))
+        #expect(summary.forged == 1)
+        #expect(
+            SecurityLogEntry.forgedNotice(file: "freeswitch.log", line: 1, candidates: []).contains(
+                "attributed to nobody"))
+    }
+
+    /// Followed as it grows (`serve`, `logs follow`): a record is held until the next line shows
+    /// it whole, so a continuation written after a poll still belongs to it; one with nothing
+    /// after it is reported at the next poll that finds nothing new.
+    @Test func aFollowedRecordWaitsForWhatContinuesIt() throws {
+        let folder = try TemporaryDirectory()
+        let path = try folder.write("freeswitch.log", text: "")
+        let follower = SecurityLogFollower(paths: [path], timeZone: .named("UTC"), year: 2026, fromStart: true)
+        var seen: [String] = []
+        func poll() throws {
+            _ = try follower.poll { _, entry in if let event = entry.event { seen.append(event.ip) } }
+        }
+        func append(_ text: String) throws {
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.close()
+        }
+        // The switch is writing the record: its first line, and the start of what continues it.
+        let record = Self.failure(user: "x] from ip 6.6.6.8\n", from: "203.0.113.77", second: 1)
+        let cut = record.index(try #require(record.firstIndex(of: "\n")), offsetBy: 6)
+        try append(String(record[..<cut]))
+        try poll()
+        #expect(seen.isEmpty, "reported before the record was whole")
+        try append(String(record[cut...]))
+        try poll()
+        #expect(seen == ["203.0.113.77"])
+        // A whole record followed by the PBX's own unprefixed line (`EXECUTE …`) is reported at once.
+        try append(
+            Self.failure(user: "1001", from: "203.0.113.78", second: 2)
+                + "EXECUTE [depth=0] sofia/internal/1001@pbx.example.com set(effective_caller_id_number=1001)\n")
+        try poll()
+        #expect(seen == ["203.0.113.77", "203.0.113.78"])
+    }
+}

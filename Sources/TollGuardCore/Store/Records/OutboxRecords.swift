@@ -138,21 +138,43 @@ extension OutboxDelivery: FetchableRecord {
     /// Up to `limit` deliveries due at `now` after id `after`, oldest first, that no other pass
     /// holds and that wait for no earlier pending delivery of their hook and subject (so a hook
     /// never sees an account's `unsuspend` before its `suspend`).
-    package static func due(now: Date, after: Int64, limit: Int) -> SQLRequest<OutboxDelivery> {
+    package static func due(now: Date, after: Int64, limit: Int, hooks: HookSelection = .all)
+        -> SQLRequest<OutboxDelivery>
+    {
         let nowText = StoredTime.text(now)
+        var arguments: StatementArguments = [after, nowText, nowText]
+        var hookFilter = ""
+        switch hooks {
+        case .all:
+            break
+        case .named(let name):
+            hookFilter = "AND d.hook = ?"
+            arguments += [name]
+        case .noneOf(let names):
+            hookFilter = "AND d.hook NOT IN (" + names.map { _ in "?" }.joined(separator: ", ") + ")"
+            arguments += StatementArguments(names)
+        }
+        arguments += [limit]
         return SQLRequest(
             sql: """
                 SELECT d.id, d.event_id, e.type, d.hook, d.subject_type, d.subject, e.payload, d.attempts
                 FROM hook_deliveries d JOIN hook_events e ON e.id = d.event_id
                 WHERE d.status = 'pending' AND d.id > ? AND d.next_attempt_utc <= ?
-                  AND (d.lease_until_utc IS NULL OR d.lease_until_utc <= ?)
+                  AND (d.lease_until_utc IS NULL OR d.lease_until_utc <= ?) \(hookFilter)
                   AND NOT EXISTS (
                       SELECT 1 FROM hook_deliveries p
                       WHERE p.status = 'pending' AND p.hook = d.hook AND p.subject_type = d.subject_type
                         AND p.subject = d.subject AND p.id < d.id)
                 ORDER BY d.id LIMIT ?
-                """, arguments: [after, nowText, nowText, limit])
+                """, arguments: arguments)
     }
+}
+
+/// Whose deliveries a claim takes: every hook's, one hook's, or those of hooks not among some names.
+package enum HookSelection: Sendable, Hashable {
+    case all
+    case named(String)
+    case noneOf([String])
 }
 
 extension OutboxEntry: FetchableRecord {
