@@ -42,7 +42,8 @@ struct TollGuardCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            // A damaged page met mid-command is said as what it is, not as SQLite's error number.
+            exit(withError: StoreOpenError.damage(in: error).map { CommandFailure($0.description) } ?? error)
         }
     }
 }

@@ -124,7 +124,7 @@ extension TollGuardDatabase {
     private func insertEvidence(_ calls: [EvidenceCall], alertID: Int64, _ db: Database, limit: Int = .max) throws {
         var added = 0
         for call in calls where added < limit {
-            try EvidenceCallRow(alertID: alertID, call: call).insert(db, onConflict: .ignore)
+            try EvidenceCallRow(alertID: alertID, call: call).insertIgnoringDuplicate(db)
             added += db.changesCount
         }
     }
@@ -132,7 +132,7 @@ extension TollGuardDatabase {
     private func insertEvidence(_ lines: [EvidenceLogLine], alertID: Int64, _ db: Database, limit: Int) throws {
         var added = 0
         for line in lines where added < limit {
-            try EvidenceLogLineRow(alertID: alertID, line: line).insert(db, onConflict: .ignore)
+            try EvidenceLogLineRow(alertID: alertID, line: line).insertIgnoringDuplicate(db)
             added += db.changesCount
         }
     }

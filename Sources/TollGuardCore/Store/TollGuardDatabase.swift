@@ -2,14 +2,6 @@ import CSQLiteTuning
 import Foundation
 import GRDB
 
-/// Why a store cannot be opened: damaged, from a newer TollGuard, read-only and unmigrated.
-package struct StoreOpenError: Error, CustomStringConvertible, Sendable, Equatable {
-    package var path: String
-    package var reason: String
-
-    package var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
-}
-
 /// The TollGuard store: a `Sendable` handle around a GRDB writer, migrated on open.
 ///
 /// On disk it is a `DatabasePool` (WAL, `synchronous=NORMAL`), so the daemon and CLI
@@ -40,13 +32,10 @@ package struct TollGuardDatabase: Sendable {
         } catch var error as StoreOpenError {
             error.path = path
             throw error
-        } catch let error as DatabaseError
-            where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT
-        {
-            throw StoreOpenError(
-                path: path,
-                reason: "the store is damaged (\(error.message ?? "SQLite: \(error.resultCode)")); "
-                    + "restore it from a backup, or move it away to start a new one")
+        } catch {
+            guard var damaged = StoreOpenError.damage(in: error) else { throw error }
+            damaged.path = path
+            throw damaged
         }
     }
 
