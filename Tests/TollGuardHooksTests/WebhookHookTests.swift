@@ -151,8 +151,10 @@ import TollGuardTestSupport
         chat.timeoutSeconds = 20
         let folder = try TemporaryDirectory()
         let stamps = folder.path("stamps")
-        let block = AlertSeeds.programHook(
-            "block", path: try folder.writeExecutable("block.sh", text: "#!/bin/sh\ndate +%s.%N >> \(stamps)\n"))
+        // The shell itself, not a script just written: a script written while other tests fork
+        // can be "text file busy" for a moment on a loaded machine.
+        var block = AlertSeeds.programHook("block", path: "/bin/sh")
+        block.arguments = ["-c", "date +%s.%N >> \(stamps)"]
         // The webhook first: delivered one after the other, the program would wait for it.
         let hooks = [chat, block]
         let database = try TollGuardDatabase.inMemory()

@@ -63,7 +63,33 @@ package struct FreeSWITCHSecurityLine {
         guard let source = window.firstOccurrence(of: Self.sourceSuffix), source.upperBound < window.endIndex,
             window[source.upperBound] >= 0x30, window[source.upperBound] <= 0x39
         else { return false }
-        return time(line, before: limit) != nil
+        return Self.hasTimestamp(line, before: tag)
+    }
+
+    /// Whether the tokens before the level tag are a date and a clock (`2026-11-21 03:12:01.123456`
+    /// or `11-21 03:12:01.123456`, an `NN.NN%` column allowed after them): read by shape, without
+    /// converting the time, as it is asked of many lines.
+    private static func hasTimestamp(_ line: UnsafeBufferPointer<UInt8>, before tag: Int) -> Bool {
+        func token(endingAt end: Int) -> Range<Int> {
+            var start = end
+            while start > line.startIndex, line[start - 1] != 0x20 { start -= 1 }
+            return start..<end
+        }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        var clock = token(endingAt: tag)
+        if let last = clock.last, line[last] == 0x25, clock.lowerBound > line.startIndex {  // NN.NN%
+            clock = token(endingAt: clock.lowerBound - 1)
+        }
+        // HH:MM:SS, then optional fractions.
+        guard clock.count >= 8, isDigit(line[clock.lowerBound]), isDigit(line[clock.lowerBound + 1]),
+            line[clock.lowerBound + 2] == 0x3A, line[clock.lowerBound + 5] == 0x3A, clock.lowerBound > line.startIndex
+        else { return false }
+        let date = token(endingAt: clock.lowerBound - 1)
+        let dashes = line[date].count { $0 == 0x2D }
+        return (dashes == 2 && date.count == 10 || dashes == 1 && date.count == 5)
+            && line[date].allSatisfy {
+                isDigit($0) || $0 == 0x2D
+            }
     }
 
     private static let sourceSuffix = Array(".c:".utf8)

@@ -113,7 +113,7 @@ package struct SecurityLogScanner {
             }
             resume = (line.endOffset, line.number)
             summary.lines += 1
-            if var record = held {
+            if var record = held.take() {
                 if record.continuations < Self.maxContinuations, record.bytes.count < Self.maxRecordBytes,
                     !startsRecord(line.bytes)
                 {
@@ -121,19 +121,18 @@ package struct SecurityLogScanner {
                     // it (no address at its end yet) or reads with it (its end is the PBX's
                     // `from ip ADDR`); otherwise it is a line of the PBX's own that has no prefix
                     // (FreeSWITCH's `EXECUTE [depth=0] …`), and the record ended before it.
-                    var joined = record.bytes
-                    joined.append(0x0A)
-                    joined += line.bytes
-                    let reading = joined.withUnsafeBufferPointer { read($0) }
+                    let kept = record.bytes.count
+                    record.bytes.append(0x0A)
+                    record.bytes += line.bytes
+                    let reading = record.bytes.withUnsafeBufferPointer { read($0) }
                     if reading != nil || record.reading == nil {
-                        record.bytes = joined
                         record.reading = reading
                         record.continuations += 1
                         held = record
                         continue
                     }
+                    record.bytes.removeSubrange(kept...)
                 }
-                held = nil
                 try finish(record, &summary, body)
             }
             if let reading = read(line.bytes) {
@@ -144,8 +143,7 @@ package struct SecurityLogScanner {
         }
         // The PBX writes a record with its continuations at once: what was read to the end is
         // whole, unless a line still being written may continue it.
-        if let record = held, !following || !continuationMayFollow {
-            held = nil
+        if held != nil, !following || !continuationMayFollow, let record = held.take() {
             try finish(record, &summary, body)
         }
         return resume
