@@ -373,11 +373,12 @@ import TollGuardTestSupport
         return process
     }
 
-    /// Waits for the HTTP port serve prints in `serve.out` (30 s at most).
+    /// Waits for the HTTP port serve prints in `serve.out` (120 s at most: a debug serve starting
+    /// while the rest of the suite keeps both cores busy was seen to take over 30 s).
     static func httpPort(of process: Process, in folder: TemporaryDirectory) async throws -> Int {
         let log = folder.path("serve.out")
         var port: Int?
-        _ = try await poll(upTo: 30) {
+        _ = try await poll(upTo: 120) {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             let match = text.range(of: #"http://[0-9.]+:(\d+)"#, options: .regularExpression)
             port = match.flatMap { Int(text[$0].split(separator: ":").last ?? "") }
@@ -386,7 +387,7 @@ import TollGuardTestSupport
         guard let port else {
             if process.isRunning {
                 process.terminate()
-                Issue.record("serve printed no HTTP port within 30 s")
+                Issue.record("serve printed no HTTP port within 120 s")
             } else {
                 Issue.record("serve ended (status \(process.terminationStatus)) before printing its HTTP port")
             }

@@ -36,7 +36,7 @@ import TollGuardTestSupport
 
     static func rig(
         database: TollGuardDatabase, folder: TemporaryDirectory, server: FakeFreeSWITCH? = nil,
-        drainTimeout: Duration = .seconds(15)
+        drainTimeout: Duration = .seconds(15), maxUnstoredCalls: Int = 100_000
     ) throws -> Rig {
         setenv(tokenVariable, token, 1)
         var configuration = TollGuardConfiguration()
@@ -63,6 +63,7 @@ import TollGuardTestSupport
         settings.http.port = 0
         settings.gracefulShutdownSignals = []
         settings.drainTimeout = drainTimeout
+        settings.maxUnstoredCalls = maxUnstoredCalls
         let port = PortCell()
         settings.onHTTPRunning = { bound in port.value.withLock { $0 = bound } }
         let serve = try buildServeServices(
@@ -183,6 +184,36 @@ import TollGuardTestSupport
             }
         }
         await server.stop()
+    }
+
+    /// A long outage does not grow the pipeline without bound: past `maxUnstoredCalls` it takes
+    /// no more inputs (they wait in the stream, its sources wait on it), and when the store is
+    /// back every call is stored.
+    @Test func aLongOutageKeepsThePipelineBounded() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.path("serve.sqlite")
+        let database = try TollGuardDatabase.open(path: path, busyTimeout: .milliseconds(200))
+        let rig = try Self.rig(database: database, folder: folder, maxUnstoredCalls: 3)
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await rig.serve.run() }
+                #expect(try await poll(upTo: 120) { rig.port.value.withLock { $0 } != nil })
+                let lock = try await WriteLock.take(path: path)
+                for index in 1...12 {
+                    let answer = try await Self.post(rig, uuid: String(format: "e0000000-0000-4000-8000-%012d", index))
+                    #expect(answer.0 == 503, "\(answer.1)")
+                }
+                // The pipeline holds at most its bound (a batch may pass it by the calls of one
+                // input); the rest waits in the stream.
+                #expect(try await poll(upTo: 60) { rig.serve.inputs.backlog >= 5 }, "the posts were taken anyway")
+                #expect(rig.serve.stats.pendingCalls.load(ordering: .relaxed) <= 4)
+                await lock.release()
+                #expect(try await poll(upTo: 120) { try database.callCount() == 12 })
+                #expect(rig.serve.inputs.backlog <= 1)
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
     }
 
     @Test func aShutdownDuringAnOutageEndsWithinItsDrainTime() async throws {
