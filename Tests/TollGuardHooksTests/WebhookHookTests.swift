@@ -149,7 +149,7 @@ import TollGuardTestSupport
         let silent = try SilentListener()
         var chat = WebhookHookTests.hook("http://127.0.0.1:\(silent.port)/hook")
         chat.name = "chat"
-        chat.timeoutSeconds = 40
+        chat.timeoutSeconds = 90
         let folder = try TemporaryDirectory()
         let stamps = folder.path("stamps")
         // The shell itself, not a script just written: a script written while other tests fork
@@ -171,11 +171,15 @@ import TollGuardTestSupport
             defer { finished.store(true, ordering: .relaxed) }
             return try await dispatcher.deliverDue(startingWithin: .seconds(20))
         }
-        // The program blocks both accounts while the webhook still hangs on its first delivery.
-        let blocked = try await poll(upTo: 35) {
+        // The program blocks both accounts while the webhook still hangs on its first delivery:
+        // when its runs are there, the webhook has no attempt recorded yet. (No bound on how soon:
+        // on a loaded two-core run the whole process can be starved for tens of seconds.)
+        let blocked = try await poll(upTo: 80) {
             ((try? String(contentsOfFile: stamps, encoding: .utf8)) ?? "").split(separator: "\n").count == 2
         }
         #expect(blocked, "the program hook did not run while the webhook hung")
+        let chatAttempts = try database.outbox().filter { $0.hook == "chat" }.map(\.attempts).reduce(0, +)
+        #expect(chatAttempts == 0, "the webhook's attempt ended before the program ran")
         let ended = finished.load(ordering: .relaxed)
         #expect(!ended, "the pass ended before the webhook's timeout")
         let result = try await pass.value
