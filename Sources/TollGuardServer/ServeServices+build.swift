@@ -177,7 +177,7 @@ private func httpRoutes(
             guard inputs.hasRoom else {
                 return .notStored(reason: "the live pipeline holds too many calls the store has not taken")
             }
-            if let outage = health.outages.first(where: { $0.component == LivePipeline.storeComponent }) {
+            if let outage = health.outage(of: LivePipeline.storeComponent) {
                 // Analysed now and stored once the store takes writes; the switch keeps it until
                 // a retry is answered 200 (the retry is a duplicate, recognized as one).
                 guard inputs.yield(.completed(record, source: source, stored: nil)) else {
@@ -186,7 +186,7 @@ private func httpRoutes(
                 return .notStored(reason: outage.reason)
             }
             let answer: @Sendable (Bool) async -> Void = { written in
-                let reason = health.outages.first { $0.component == LivePipeline.storeComponent }?.reason
+                let reason = health.outage(of: LivePipeline.storeComponent)?.reason
                 stored(written ? .taken : .notStored(reason: reason ?? "the store refused it"))
             }
             guard inputs.yield(.completed(record, source: source, stored: answer)) else {

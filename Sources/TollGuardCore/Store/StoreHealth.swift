@@ -73,6 +73,11 @@ package final class StoreHealth: Sendable {
         return ended
     }
 
+    /// The outage of `component`, if one is going on.
+    package func outage(of component: String) -> Outage? {
+        state.withLock { $0.outages[component] }
+    }
+
     /// The outages going on, by component.
     package var outages: [Outage] {
         state.withLock { $0.outages.values.sorted { $0.component < $1.component } }
