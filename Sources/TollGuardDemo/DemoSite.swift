@@ -72,20 +72,27 @@ package enum DemoSite {
 
     /// The demo's policy and hook, appended to the simulated site's configuration.
     static func actionsConfiguration(hook: String, log: String) -> String {
+        """
+
+        # Suspend accounts on quota breaches and known-fraud numbers at high, and on anything critical.
+        [suspension]
+        mode = "enforce"
+        [suspension.rules]
+        daily_quota = "high"
+        fraud_list_destination = "high"
+        "*" = "critical"
+
+        """ + hookConfiguration(hook: hook, log: log)
+    }
+
+    /// One program hook: `Data/hooks/log-event.sh`, logging every event of high severity or more to `log`.
+    package static func hookConfiguration(hook: String, log: String) -> String {
         func quoted(_ text: String) -> String {
             "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
         return """
 
-            # Suspend accounts on quota breaches and known-fraud numbers at high, and on anything critical.
-            [suspension]
-            mode = "enforce"
-            [suspension.rules]
-            daily_quota = "high"
-            fraud_list_destination = "high"
-            "*" = "critical"
-
-            # One program hook: Data/hooks/log-event.sh, logging every event to hook-events.log.
+            # One program hook: Data/hooks/log-event.sh, logging every event to \(URL(fileURLWithPath: log).lastPathComponent).
             [[hooks]]
             name = "demo-log"
             type = "program"

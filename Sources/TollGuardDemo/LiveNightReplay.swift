@@ -127,6 +127,8 @@ package struct LiveNightReplay {
         await sources.value
         inputs.finish()
         try await consumer.value
+        // What `serve`'s hook delivery does as it goes: the hooks hear of the alerts and suspensions.
+        _ = try await actions.deliverDue()
         await commander.shutdown()
         await server.stop()
     }

@@ -348,8 +348,14 @@ package struct LivePipeline: Sendable {
         let drafts = state.aggregator.drafts
         if !drafts.isEmpty {
             let changes = try await database.apply(
-                drafts, summarizer: state.summarizer, evidenceLimit: state.evidenceLimit, now: Date())
+                drafts, summarizer: state.summarizer, evidenceLimit: state.evidenceLimit, raisedBy: "serve",
+                now: Date())
             state.aggregator = AlertAggregator(evidenceLimit: state.evidenceLimit)
+            // Evidence of calls stored by earlier batches takes their row and cost before the
+            // hooks hear of the alert; the calls still to come link as they are stored.
+            let earlier = drafts.flatMap(\.calls).filter { $0.rowID == nil }
+            try await database.linkEvidence(
+                toCalls: earlier.map { .init(key: $0.key, start: $0.time) }, summarizer: state.summarizer)
             state.actionsPending = true
             stats.alertsRaised.add(changes.newCount, ordering: .relaxed)
             stats.alertsByRule.withLock { counts in
@@ -372,6 +378,9 @@ package struct LivePipeline: Sendable {
             for source in Set(state.completed.map(\.source)).sorted() {
                 let batch = state.completed.filter { $0.source == source }
                 let outcome = try await database.store(batch.map { ($0.record, $0.destination) }, source: source)
+                try await database.linkEvidence(
+                    toCalls: batch.map { .init(key: $0.record.dedupKey, start: $0.record.startedAt) },
+                    summarizer: state.summarizer)
                 stats.callsStored.add(outcome.inserted, ordering: .relaxed)
                 stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
                 state.completed.removeAll { $0.source == source }

@@ -37,7 +37,8 @@ package struct SecurityLogWatchService: Service {
     package func run() async throws {
         let settings = configuration.current.sipWatch
         var generation = configuration.generation
-        var watch = try SIPWatch(database: database, configuration: configuration.current, timeZone: timeZone)
+        var watch = try SIPWatch(
+            database: database, configuration: configuration.current, timeZone: timeZone, raisedBy: "serve")
         let year = LocalClock.calendar(in: timeZone).component(.year, from: Date())
         let follower = SecurityLogFollower(
             paths: settings.follow, timeZone: timeZone, year: year, fromStart: false,
@@ -50,7 +51,8 @@ package struct SecurityLogWatchService: Service {
                 // the per-address counts start again.
                 generation = configuration.generation
                 do {
-                    watch = try SIPWatch(database: database, configuration: configuration.current, timeZone: timeZone)
+                    watch = try SIPWatch(
+                        database: database, configuration: configuration.current, timeZone: timeZone, raisedBy: "serve")
                 } catch {
                     logger.error("sip_watch: keeping the previous settings", metadata: ["error": "\(error)"])
                 }

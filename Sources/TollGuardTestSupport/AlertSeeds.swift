@@ -27,7 +27,7 @@ package enum AlertSeeds {
                 headline: "tripped \(rule.rawValue)", calls: evidence))
         let changes = try database.apply(
             aggregator.drafts, summarizer: AlertSummarizer(timeZone: .gmt, currency: "USD", countryNames: [:]),
-            evidenceLimit: 100, now: now)
+            evidenceLimit: 100, raisedBy: "analyze", now: now)
         return changes.newIDs.first
     }
 

@@ -204,6 +204,37 @@ import TollGuardTestSupport
         }
     }
 
+    /// A live alert is stored before its calls: once they are stored its evidence carries them
+    /// (account, classification, billsec) and their cost, and its money is theirs.
+    @Test func aLiveAlertsEvidenceTakesItsCallsOnceTheyAreStored() async throws {
+        let server = try await FakeFreeSWITCH.start()
+        defer { Task { await server.stop() } }
+        let burst = Self.irsfBurst(uuidPrefix: "e", secondsApart: 1)
+        var writer = FreeSWITCHEventWriter()
+        let events = writer.stream(burst).map(\.event)
+        try await Self.withRig(server: server) { rig in
+            try await server.waitForSubscribers()
+            for event in events { await server.publish(event) }
+            try await Self.eventually { try rig.database.callCount() == burst.count }
+            let alerts = try rig.database.alerts()
+            let alert = try #require(
+                alerts.first { $0.rule == "concurrent_international" && $0.subject.value == "1001" })
+            try await Self.eventually {
+                try rig.database.alertCalls(id: alert.id).allSatisfy { $0.account != nil }
+            }
+            let evidence = try rig.database.alertCalls(id: alert.id)
+            #expect(evidence.count >= 3)
+            #expect(evidence.allSatisfy { $0.account == "1001" && $0.destinationClass == "international" })
+            #expect(evidence.allSatisfy { $0.billsec == 3598 && $0.costMicros > 0 })
+            let stored = try #require(try rig.database.alert(id: alert.id))
+            #expect(stored.costMicros == evidence.map(\.costMicros).reduce(0, +))
+            #expect(
+                stored.summary.hasSuffix(
+                    AlertSummarizer(timeZone: .gmt, currency: "USD", countryNames: [:]).money(stored.costMicros)))
+            #expect(try rig.database.alertHistory(id: alert.id).first?.actor == "serve")
+        }
+    }
+
     /// Events raised while the socket is down are lost; the channel list taken at the reconnect
     /// tells which calls started and ended meanwhile.
     ///

@@ -111,7 +111,12 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// The live part: the burst's night through the replay server and `serve`'s pipeline.
     func replayLive(_ simulation: Simulation, site: SimulatedSiteRun) async throws {
-        let text = SimulatedSiteRun.configurationText + DemoSite.livePolicy
+        let hookLog = site.folder.appendingPathComponent("live-hook-events.log")
+        try? FileManager.default.removeItem(at: hookLog)
+        let hook = site.folder.appendingPathComponent("hooks/log-event.sh").path
+        let text =
+            SimulatedSiteRun.configurationText + DemoSite.livePolicy
+            + DemoSite.hookConfiguration(hook: hook, log: hookLog.path)
         let configuration = try ConfigurationLoader.decode(text, path: site.configurationPath).configuration
         print(
             "\nLive: the night of the IRSF burst, replayed as FreeSWITCH events through the event-socket replay server")
@@ -139,6 +144,12 @@ struct DemoCommand: AsyncParsableCommand {
             if outcome.kills.count > 5 { print("    (\(outcome.kills.count - 5) more: live.sqlite, table call_kills)") }
         } else {
             print("  the account was not suspended live")
+        }
+        let logged = (try? String(contentsOf: hookLog, encoding: .utf8))?.split(separator: "\n") ?? []
+        print(
+            "  the hook logged \(logged.filter { $0.hasPrefix("{") }.count) events with their JSON to \(hookLog.path):")
+        for line in logged.filter({ !$0.hasPrefix("{") }).prefix(3) {
+            print("    " + TextTable.printable(String(line)))
         }
         let money = { (micros: Int64) in String(format: "%.2f %@", Double(micros) / 1_000_000, outcome.currency) }
         let saved =

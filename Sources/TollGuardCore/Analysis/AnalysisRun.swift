@@ -103,7 +103,8 @@ package struct AnalysisRun: Sendable {
         let summarizer = AlertSummarizer(
             timeZone: timeZone, currency: configuration.rating.currency, countryNames: countryNames)
         report.changes = try database.apply(
-            aggregator.drafts, summarizer: summarizer, evidenceLimit: configuration.analysis.maxEvidenceCalls, now: now)
+            aggregator.drafts, summarizer: summarizer, evidenceLimit: configuration.analysis.maxEvidenceCalls,
+            raisedBy: "analyze", now: now)
         report.storeTime = clock.now - started - report.replayTime
         report.topAccounts = try database.spendByAccount(
             from: from, to: to, publicContexts: configuration.analysis.publicContexts, limit: 5)

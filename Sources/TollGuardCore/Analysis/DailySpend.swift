@@ -19,9 +19,13 @@ package struct DailySpend: Sendable {
         if calls.count < Self.evidenceLimit { calls.append(call.evidence) }
     }
 
-    /// The evidence for a finding at `severity` about the day, triggered by `call`.
-    package mutating func evidence(at severity: Severity, for call: ObservedCall) -> [EvidenceCall] {
+    /// The evidence for a finding at `severity` about the day, triggered by `triggers` (the call
+    /// that ended, or the calls up with their cost so far): the day's calls with them the first
+    /// time the level is reached, then only them.
+    package mutating func evidence(at severity: Severity, for triggers: [EvidenceCall]) -> [EvidenceCall] {
         defer { reported = max(reported ?? severity, severity) }
-        return reported.map { $0 >= severity } == true ? [call.evidence] : calls
+        if reported.map({ $0 >= severity }) == true { return triggers }
+        let keys = Set(calls.map(\.key))
+        return calls + triggers.filter { !keys.contains($0.key) }
     }
 }

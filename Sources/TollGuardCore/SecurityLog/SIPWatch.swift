@@ -24,12 +24,19 @@ package struct SIPWatch {
     private var aggregator: AlertAggregator
     private var bans: [SIPAttackDetector.Ban] = []
     private var lastTime: Date?
+    /// The process named in new alerts' history.
+    private let raisedBy: String
 
-    /// `banLog` overrides `sip_watch.ban_log`; an empty path writes no ban log.
+    /// A watch storing into `database`.
+    ///
+    /// `banLog` overrides `sip_watch.ban_log`; an empty path writes no ban log. `raisedBy` names
+    /// the process in new alerts' history.
     package init(
-        database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone, banLog: String? = nil
+        database: TollGuardDatabase, configuration: TollGuardConfiguration, timeZone: TimeZone, banLog: String? = nil,
+        raisedBy: String = "logs scan"
     ) throws {
         self.database = database
+        self.raisedBy = raisedBy
         settings = configuration.sipWatch
         summarizer = AlertSummarizer(timeZone: timeZone, currency: configuration.rating.currency, countryNames: [:])
         let path = banLog ?? settings.banLog
@@ -90,7 +97,8 @@ package struct SIPWatch {
         let drafts = aggregator.drafts
         guard !drafts.isEmpty else { return AlertChanges() }
         let changes = try database.apply(
-            drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, now: now)
+            drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, raisedBy: raisedBy,
+            now: now)
         aggregator = AlertAggregator(evidenceLimit: settings.maxEvidenceLines)
         return changes
     }
@@ -100,7 +108,8 @@ package struct SIPWatch {
         let drafts = aggregator.drafts
         guard !drafts.isEmpty else { return AlertChanges() }
         let changes = try await database.apply(
-            drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, now: now)
+            drafts, summarizer: summarizer, evidenceLimit: settings.maxEvidenceLines, raisedBy: raisedBy,
+            now: now)
         aggregator = AlertAggregator(evidenceLimit: settings.maxEvidenceLines)
         return changes
     }

@@ -6,27 +6,31 @@ extension TollGuardDatabase {
     /// window, overlapping in time within the rule's merge gap, whatever its state — or opens
     /// a new one; drafts a false positive suppresses are dropped.
     ///
-    /// Re-applying the same drafts changes nothing.
+    /// Re-applying the same drafts changes nothing. `raisedBy` names the process in a new
+    /// alert's history (`analyze`, `serve`, `logs scan`).
     package func apply(
-        _ drafts: [AlertDraft], summarizer: AlertSummarizer, evidenceLimit: Int, now: Date = Date()
+        _ drafts: [AlertDraft], summarizer: AlertSummarizer, evidenceLimit: Int, raisedBy: String,
+        now: Date = Date()
     ) throws -> AlertChanges {
         try writer.write { db in
-            try apply(drafts, summarizer: summarizer, evidenceLimit: evidenceLimit, now: now, db)
+            try apply(drafts, summarizer: summarizer, evidenceLimit: evidenceLimit, raisedBy: raisedBy, now: now, db)
         }
     }
 
-    /// ``apply(_:summarizer:evidenceLimit:now:)`` without holding a thread of the cooperative pool
-    /// while the store is busy.
+    /// ``apply(_:summarizer:evidenceLimit:raisedBy:now:)`` without holding a thread of the
+    /// cooperative pool while the store is busy.
     package func apply(
-        _ drafts: [AlertDraft], summarizer: AlertSummarizer, evidenceLimit: Int, now: Date = Date()
+        _ drafts: [AlertDraft], summarizer: AlertSummarizer, evidenceLimit: Int, raisedBy: String,
+        now: Date = Date()
     ) async throws -> AlertChanges {
         try await writer.write { db in
-            try apply(drafts, summarizer: summarizer, evidenceLimit: evidenceLimit, now: now, db)
+            try apply(drafts, summarizer: summarizer, evidenceLimit: evidenceLimit, raisedBy: raisedBy, now: now, db)
         }
     }
 
     private func apply(
-        _ drafts: [AlertDraft], summarizer: AlertSummarizer, evidenceLimit: Int, now: Date, _ db: Database
+        _ drafts: [AlertDraft], summarizer: AlertSummarizer, evidenceLimit: Int, raisedBy: String, now: Date,
+        _ db: Database
     ) throws -> AlertChanges {
         var changes = AlertChanges()
         for draft in drafts {
@@ -43,7 +47,8 @@ extension TollGuardDatabase {
                     changes.unchanged += 1
                 }
             } else {
-                let id = try insert(draft, summarizer: summarizer, evidenceLimit: evidenceLimit, now: now, db)
+                let id = try insert(
+                    draft, summarizer: summarizer, evidenceLimit: evidenceLimit, raisedBy: raisedBy, now: now, db)
                 changes.new[draft.severity, default: 0] += 1
                 changes.newIDs.append(id)
             }
@@ -60,7 +65,8 @@ extension TollGuardDatabase {
     }
 
     private func insert(
-        _ draft: AlertDraft, summarizer: AlertSummarizer, evidenceLimit: Int, now: Date, _ db: Database
+        _ draft: AlertDraft, summarizer: AlertSummarizer, evidenceLimit: Int, raisedBy: String, now: Date,
+        _ db: Database
     ) throws -> Int64 {
         let regions = Self.regionsByFrequency(draft.calls)
         let summary = summarizer.summary(
@@ -71,10 +77,10 @@ extension TollGuardDatabase {
         guard let id = row.id else {
             throw StoredValueError(table: "alerts", column: "id", row: "new", reason: "no id")
         }
-        try insertEvidence(draft.calls, alertID: id, db)
+        _ = try insertEvidence(draft.calls, alertID: id, db)
         try insertEvidence(draft.lines, alertID: id, db, limit: evidenceLimit)
         try AlertHistoryRow(
-            alertID: id, change: AlertStateChange(state: .open, actor: "analysis", at: now, comment: nil)
+            alertID: id, change: AlertStateChange(state: .open, actor: raisedBy, at: now, comment: nil)
         )
         .insert(db)
         return id
@@ -91,13 +97,14 @@ extension TollGuardDatabase {
             return (try stored?("calls") ?? 0, try stored?("cost") ?? 0)
         }
         let stored = try evidenceTotals().calls
-        try insertEvidence(draft.calls, alertID: alert.id, db, limit: max(0, evidenceLimit - stored))
+        let costChange = try insertEvidence(
+            draft.calls, alertID: alert.id, db, limit: max(0, evidenceLimit - stored))
         let storedLines = try EvidenceLogLineRow.count(ofAlert: alert.id).fetchOne(db) ?? 0
         try insertEvidence(draft.lines, alertID: alert.id, db, limit: max(0, evidenceLimit - storedLines))
         let (evidenceCount, evidenceCost) = try evidenceTotals()
         let capped = evidenceCount >= evidenceLimit
         let callCount = max(alert.callCount, draft.callCount, evidenceCount)
-        let costMicros = capped ? max(alert.costMicros, draft.costMicros, evidenceCost) : evidenceCost
+        let costMicros = capped ? max(alert.costMicros + costChange, draft.costMicros, evidenceCost) : evidenceCost
         let firstSeen = min(alert.firstSeen, draft.firstSeen)
         let lastSeen = max(alert.lastSeen, draft.lastSeen)
         let escalates = draft.severity > alert.severity
@@ -121,12 +128,22 @@ extension TollGuardDatabase {
         return true
     }
 
-    private func insertEvidence(_ calls: [EvidenceCall], alertID: Int64, _ db: Database, limit: Int = .max) throws {
+    /// Adds up to `limit` new evidence calls and brings those already stored up to date (their
+    /// row, their cost once the call ended); the change of cost of the rows already stored.
+    private func insertEvidence(_ calls: [EvidenceCall], alertID: Int64, _ db: Database, limit: Int = .max) throws
+        -> Int64
+    {
         var added = 0
-        for call in calls where added < limit {
-            try EvidenceCallRow(alertID: alertID, call: call).insertIgnoringDuplicate(db)
-            added += db.changesCount
+        var costChange: Int64 = 0
+        for call in calls {
+            let row = EvidenceCallRow(alertID: alertID, call: call)
+            if added < limit, try row.insertIgnoringDuplicate(db) {
+                added += 1
+            } else {
+                costChange += try row.refreshStored(db)
+            }
         }
+        return costChange
     }
 
     private func insertEvidence(_ lines: [EvidenceLogLine], alertID: Int64, _ db: Database, limit: Int) throws {

@@ -101,7 +101,7 @@ package struct BehaviourAnalyzer: Analyzer {
                 Double(history.today.micros) >= multiple * Double(median)
             else { break }
             let severity: Severity = Double(history.today.micros) >= 2 * multiple * Double(median) ? .high : .warning
-            let calls = history.today.evidence(at: severity, for: call)
+            let calls = history.today.evidence(at: severity, for: [call.evidence])
             var metrics = policy.metrics(for: .spendSpikeMultiple)
             metrics["spent"] = .money(history.today.micros)
             metrics["median_day"] = .money(median)

@@ -45,7 +45,8 @@ package struct QuotaAnalyzer: Analyzer {
         if state.day != local.day { state = DailySpend(day: local.day) }
         state.add(call)
         defer { days[call.account] = state }
-        return finding(policy: event.subjects.account, state: &state, spent: state.micros, at: event.time, call: call)
+        return finding(
+            policy: event.subjects.account, state: &state, spent: state.micros, at: event.time, calls: [call.evidence])
     }
 
     package mutating func project(at time: Date) -> [Finding] {
@@ -53,16 +54,22 @@ package struct QuotaAnalyzer: Analyzer {
         let local = clock.local(time.timeIntervalSince1970)
         for (account, calls) in running {
             guard let first = calls.values.first else { continue }
+            // Each call up is evidence with its cost so far, so the alert's money is the money
+            // its headline counts; the call's final cost replaces it when it ends.
             var running: Int64 = 0
-            for entry in calls.values {
+            var evidence: [EvidenceCall] = []
+            for entry in calls.values.sorted(by: { $0.call.startedAt < $1.call.startedAt }) {
                 let seconds = max(0, time.timeIntervalSince(entry.call.answeredAt ?? entry.call.startedAt))
-                running += Int64((Double(entry.call.ratePerMinuteMicros) * seconds / 60).rounded())
+                let cost = Int64((Double(entry.call.ratePerMinuteMicros) * seconds / 60).rounded())
+                running += cost
+                var call = entry.call.evidence
+                call.costMicros = cost
+                evidence.append(call)
             }
             var state = days.removeValue(forKey: account) ?? DailySpend(day: local.day)
             if state.day != local.day { state = DailySpend(day: local.day) }
-            let latest = calls.values.max { $0.call.startedAt < $1.call.startedAt }?.call ?? first.call
             findings += finding(
-                policy: first.policy, state: &state, spent: state.micros + running, at: time, call: latest,
+                policy: first.policy, state: &state, spent: state.micros + running, at: time, calls: evidence,
                 runningCalls: calls.count)
             days[account] = state
         }
@@ -70,7 +77,8 @@ package struct QuotaAnalyzer: Analyzer {
     }
 
     private func finding(
-        policy: SubjectPolicy, state: inout DailySpend, spent micros: Int64, at time: Date, call: ObservedCall,
+        policy: SubjectPolicy, state: inout DailySpend, spent micros: Int64, at time: Date,
+        calls triggers: [EvidenceCall],
         runningCalls: Int = 0
     ) -> [Finding] {
         guard let quota = policy.active(.dailyQuota) else { return [] }
@@ -87,7 +95,7 @@ package struct QuotaAnalyzer: Analyzer {
         } else {
             return []
         }
-        let calls = state.evidence(at: level, for: call)
+        let calls = state.evidence(at: level, for: triggers)
         var metrics = policy.metrics(for: .dailyQuota)
         metrics["spent"] = .money(micros)
         metrics["share"] = .number((spent / Double(quotaMicros) * 100).rounded() / 100)

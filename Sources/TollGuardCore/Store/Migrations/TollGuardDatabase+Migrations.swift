@@ -314,6 +314,11 @@ extension TollGuardDatabase {
         migrator.registerMigration("v8-day-ordered-key-hash") { db in
             try rehashCallKeys(db)
         }
+        migrator.registerMigration("v9-evidence-links") { db in
+            try db.execute(
+                sql: "CREATE INDEX alert_calls_unlinked ON alert_calls(call_key) WHERE call_row_id IS NULL")
+            try EvidenceLinkRepairV9.run(db)
+        }
         return migrator
     }
 

@@ -45,10 +45,11 @@ package struct EvidenceCallRow: FetchableRecord, PersistableRecord {
 }
 
 extension EvidenceCallRow {
-    /// Inserts the row unless the alert has this call already, through one cached statement: a
-    /// nightly `analyze` writes hundreds of thousands of evidence rows, and a record's own insert
-    /// (its persistence container) costs several percent of the run.
-    package func insertIgnoringDuplicate(_ db: Database) throws {
+    /// Inserts the row unless the alert has this call already; true when a row was added.
+    ///
+    /// One cached statement: a nightly `analyze` writes hundreds of thousands of evidence rows,
+    /// and a record's own insert (its persistence container) costs several percent of the run.
+    package func insertIgnoringDuplicate(_ db: Database) throws -> Bool {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO alert_calls (alert_id, call_key, call_row_id, at_utc, number, region, cost_micros)
@@ -57,6 +58,28 @@ extension EvidenceCallRow {
         try statement.execute(arguments: [
             alertID, call.key, call.rowID, StoredTime.text(call.time), call.number, call.region, call.costMicros,
         ])
+        return db.changesCount > 0
+    }
+
+    /// Brings the alert's stored row of this call up to date; the change of cost, in micros.
+    ///
+    /// Its row in `calls` once known (an `analyze` after `serve` links what the live side could
+    /// not), and its cost once higher (a live call's first evidence is taken while it is up).
+    package func refreshStored(_ db: Database) throws -> Int64 {
+        let stored = try db.cachedStatement(
+            sql: "SELECT cost_micros, call_row_id IS NULL FROM alert_calls WHERE alert_id = ? AND call_key = ?")
+        guard let row = try Row.fetchOne(stored, arguments: [alertID, call.key]) else { return 0 }
+        let old: Int64 = row[0]
+        let unlinked: Bool = row[1]
+        let cost = max(old, call.costMicros)
+        guard cost != old || (unlinked && call.rowID != nil) else { return 0 }
+        let update = try db.cachedStatement(
+            sql: """
+                UPDATE alert_calls SET call_row_id = coalesce(call_row_id, ?), cost_micros = ?
+                WHERE alert_id = ? AND call_key = ?
+                """)
+        try update.execute(arguments: [call.rowID, cost, alertID, call.key])
+        return cost - old
     }
 
     /// How many evidence calls alert `id` keeps, and what they cost together.
