@@ -378,12 +378,20 @@ package struct LivePipeline: Sendable {
             for source in Set(state.completed.map(\.source)).sorted() {
                 let batch = state.completed.filter { $0.source == source }
                 let outcome = try await database.store(batch.map { ($0.record, $0.destination) }, source: source)
-                try await database.linkEvidence(
-                    toCalls: batch.map { .init(key: $0.record.dedupKey, start: $0.record.startedAt) },
-                    summarizer: state.summarizer)
                 stats.callsStored.add(outcome.inserted, ordering: .relaxed)
                 stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
                 state.completed.removeAll { $0.source == source }
+                // The alerts stored before these calls take them as their evidence now. A
+                // refusal here leaves that evidence waiting (the next `analyze` links it).
+                do {
+                    try await database.linkEvidence(
+                        toCalls: batch.map { .init(key: $0.record.dedupKey, start: $0.record.startedAt) },
+                        summarizer: state.summarizer)
+                } catch {
+                    logger.warning(
+                        "stored calls could not be linked to the alerts that wait for them",
+                        metadata: ["error": "\(error)", "calls": "\(batch.count)"])
+                }
             }
             let acknowledgements = state.acknowledgements
             state.acknowledgements = []

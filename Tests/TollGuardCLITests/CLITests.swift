@@ -24,15 +24,17 @@ import TollGuardTestSupport
 
     /// Runs `tollguard` with `arguments` to its end (on a thread of its own: see `onOwnThread`).
     @discardableResult
-    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) async throws
-        -> Output
-    {
-        try await onOwnThread { try runBlocking(arguments, stdin: stdin, environment: environment) }
+    static func run(
+        _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], in folder: String? = nil
+    ) async throws -> Output {
+        try await onOwnThread { try runBlocking(arguments, stdin: stdin, environment: environment, folder: folder) }
     }
 
-    private static func runBlocking(_ arguments: [String], stdin: Data?, environment: [String: String]) throws -> Output
-    {
+    private static func runBlocking(
+        _ arguments: [String], stdin: Data?, environment: [String: String], folder: String?
+    ) throws -> Output {
         let process = Process()
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         process.executableURL = buildDirectory.appendingPathComponent("tollguard")
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment

@@ -36,12 +36,10 @@ struct AlertsCommand: ParsableCommand {
             if let since {
                 filter.since = try global.localDate(since, option: "--since", zone: global.siteTimeZone(configuration))
             }
-            let database = try global.openExistingDatabase(configuration)
-            let alerts = try database?.alerts(filter) ?? []
-            if output.json, let database {
+            let database = try global.openStoreToRead(configuration)
+            let alerts = try database.alerts(filter)
+            if output.json {
                 try printJSON(try alerts.map { AlertAnswer($0, calls: try database.alertCalls(id: $0.id)) })
-            } else if output.json {
-                print("[]")
             } else if alerts.isEmpty {
                 print("no alerts")
             } else {
@@ -63,8 +61,8 @@ struct AlertsCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
-            guard let database = try global.openExistingDatabase(configuration), let alert = try database.alert(id: id)
-            else {
+            let database = try global.openStoreToRead(configuration)
+            guard let alert = try database.alert(id: id) else {
                 throw CommandFailure("no alert \(id)")
             }
             let calls = try database.alertCalls(id: id)
@@ -157,9 +155,7 @@ struct StateChangeOptions: ParsableArguments {
 
     func apply(_ state: AlertState) throws {
         let configuration = try global.loadConfiguration().configuration
-        guard let database = try global.openExistingDatabase(configuration) else {
-            throw CommandFailure("no alert \(id)")
-        }
+        let database = try global.openStoreToRead(configuration)
         let alert: StoredAlert
         do {
             alert = try database.setAlertState(

@@ -17,7 +17,7 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
-            let database = try global.openDatabase(configuration)
+            let database = try global.openStoreToRead(configuration)
             print("database: \(global.databasePath(configuration))")
             print("migrations: \(try database.appliedMigrations().joined(separator: ", "))")
             for (table, rows) in try database.rowCounts() {

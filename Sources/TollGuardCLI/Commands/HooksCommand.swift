@@ -32,9 +32,7 @@ struct HooksCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration().configuration
-            guard let database = try global.openExistingDatabase(configuration) else {
-                throw CommandFailure("no database at \(global.databasePath(configuration))")
-            }
+            let database = try global.openStoreToRead(configuration)
             let entries = try database.outbox(statuses: all ? [] : [.pending, .failed], limit: limit)
             if output.json {
                 try printJSON(entries)
@@ -67,7 +65,7 @@ struct HooksCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration().configuration
-            let database = try global.openDatabase(configuration)
+            let database = try global.openStoreToRead(configuration)
             let actions = ActionLayer(
                 database: database, configuration: configuration, logger: Logger(label: "tollguard.hooks"))
             Output.printExpired(try actions.liftExpiredSuspensions())
@@ -88,7 +86,7 @@ struct HooksCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try global.loadConfiguration().configuration
-            let database = try global.openDatabase(configuration)
+            let database = try global.openStoreToRead(configuration)
             let count = try database.requeueDeliveries(ids: ids.isEmpty ? nil : ids, now: Date())
             print("retrying \(count) deliveries")
             let pass = try await ActionLayer(

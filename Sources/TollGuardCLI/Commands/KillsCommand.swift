@@ -17,7 +17,7 @@ struct KillsCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try global.loadConfiguration().configuration
-        let database = try global.openDatabase(configuration)
+        let database = try global.openStoreToRead(configuration)
         let kills = try database.callKills(account: account)
         if output.json {
             try printJSON(kills)

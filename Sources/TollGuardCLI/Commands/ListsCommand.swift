@@ -66,10 +66,7 @@ struct ListsCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
-            guard let database = try global.openExistingDatabase(configuration) else {
-                print("no lists yet")
-                return
-            }
+            let database = try global.openStoreToRead(configuration)
             let lists = try database.fraudLists()
             if let name {
                 guard let list = lists.first(where: { $0.name == name }) else {

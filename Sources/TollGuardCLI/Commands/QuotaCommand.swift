@@ -58,7 +58,7 @@ struct QuotaCommand: ParsableCommand {
             print(
                 "default for everyone ([analysis.account] daily_quota): "
                     + (fallback > 0 ? "\(Money.format(Money.micros(fallback), decimals: 2)) \(currency)" : "none"))
-            guard let database = try global.openExistingDatabase(configuration) else { return }
+            let database = try global.openStoreToRead(configuration)
             let today = LocalClock.day(containing: Date(), in: zone)
             let quotas = try database.quotaStatus(
                 from: today.from, to: today.to, publicContexts: configuration.analysis.publicContexts)
@@ -90,8 +90,7 @@ struct QuotaCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
-            guard let database = try global.openExistingDatabase(configuration),
-                try database.removeQuota(account: account)
+            guard try global.openStoreToRead(configuration).removeQuota(account: account)
             else { throw CommandFailure("no quota set for \(account)") }
             print(TextTable.printable("quota for \(account) removed"))
         }

@@ -99,10 +99,7 @@ struct RatesCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
-            guard let database = try global.openExistingDatabase(configuration) else {
-                print("no database yet: import a deck with 'tollguard rates import FILE'")
-                return
-            }
+            let database = try global.openStoreToRead(configuration)
             let deck = try database.rateDeck()
             var table = TextTable("prefix", "destination", "per min", "connect", "billing", "currency", "from")
             var entries = deck.entries.sorted { $0.prefix < $1.prefix }

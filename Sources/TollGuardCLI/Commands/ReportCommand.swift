@@ -37,9 +37,7 @@ struct ReportCommand: ParsableCommand {
             period.from = try global.localDate(date, option: "--date", zone: zone)
             period.to = LocalClock.adding(days: 1, to: period.from, in: zone)
         }
-        guard let database = try global.openExistingDatabase(configuration) else {
-            throw CommandFailure("no database at \(global.databasePath(configuration)): ingest and analyze first")
-        }
+        let database = try global.openStoreToRead(configuration)
         let paths = try ReportBuilder(
             database: database, configuration: configuration, timeZone: zone,
             countryNames: try global.numberingPlan().countryNames

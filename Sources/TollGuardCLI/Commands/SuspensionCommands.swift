@@ -81,7 +81,7 @@ struct UnsuspendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
-        let database = try global.openDatabase(configuration)
+        let database = try global.openStoreToRead(configuration)
         let (lifted, pass) = try await ActionLayer(
             database: database, configuration: configuration, logger: Logger(label: "tollguard.unsuspend")
         ).unsuspend(account: account, comment: comment, actor: GlobalOptions.actor(by))
@@ -108,7 +108,7 @@ struct SuspensionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
-        let database = try global.openDatabase(configuration)
+        let database = try global.openStoreToRead(configuration)
         let actions = ActionLayer(
             database: database, configuration: configuration, logger: Logger(label: "tollguard.suspensions"))
         if !(try actions.liftExpiredSuspensions()).isEmpty {

@@ -58,10 +58,35 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// Opens the store only if its file exists (for commands that must not create one).
+    /// Opens the store only if its file exists (for commands that can do without one).
     func openExistingDatabase(_ configuration: TollGuardConfiguration) throws -> TollGuardDatabase? {
         guard FileManager.default.fileExists(atPath: databasePath(configuration)) else { return nil }
         return try openDatabase(configuration)
+    }
+
+    /// Opens the store a read command answers from; a store that does not exist is an error
+    /// naming the path and where it came from, never a new empty store and an empty answer.
+    func openStoreToRead(_ configuration: TollGuardConfiguration) throws -> TollGuardDatabase {
+        guard let database = try openExistingDatabase(configuration) else {
+            let path = databasePath(configuration)
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            throw CommandFailure(
+                "no database at \(absolute) (\(databasePathOrigin(configuration))): nothing was ever stored there. "
+                    + "Name the store with --db or [database] path, or fill it with 'tollguard ingest'.")
+        }
+        return database
+    }
+
+    /// Where ``databasePath(_:)`` took the path from, for messages.
+    func databasePathOrigin(_ configuration: TollGuardConfiguration) -> String {
+        if db != nil { return "--db" }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["TOLLGUARD_DB"], !fromEnvironment.isEmpty {
+            return "TOLLGUARD_DB"
+        }
+        if let loaded = try? ConfigurationLoader.load(explicitPath: config), let path = loaded.path {
+            return "[database] path of \(path)"
+        }
+        return "the default, in the current folder; no configuration file was found"
     }
 
     /// Opens (and migrates) the store.

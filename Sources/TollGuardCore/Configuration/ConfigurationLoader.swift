@@ -66,13 +66,17 @@ package enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(path: path, reason: "\(error)")
         }
-        let configuration: TollGuardConfiguration
+        var configuration: TollGuardConfiguration
         do {
             configuration = try TOMLDecoder().decode(TollGuardConfiguration.self, from: table)
         } catch let error as DecodingError {
             throw ConfigurationError(path: path, reason: describe(error))
         } catch {
             throw ConfigurationError(path: path, reason: "\(error)")
+        }
+        if let path {
+            configuration.resolvePaths(
+                writtenIn: table, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
         }
         return LoadedConfiguration(
             configuration: configuration, path: path, unknownKeys: unknownKeys(in: table))
