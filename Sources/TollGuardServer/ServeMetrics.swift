@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import TollGuardCore
 import TollGuardHooks
@@ -38,6 +39,21 @@ enum ServeMetrics {
             for status in DeliveryStatus.allCases {
                 text += "tollguard_hook_deliveries{status=\"\(status.rawValue)\"} \(outbox[status] ?? 0)\n"
             }
+        }
+        if let run = try? database.lastAnalysisRun() {
+            let blind = (try? database.lastAnalysisBlindPeriod()) != nil
+            text += "# HELP tollguard_last_analysis_calls Calls the latest analyze run analysed.\n"
+            text += "# TYPE tollguard_last_analysis_calls gauge\n"
+            text += "tollguard_last_analysis_calls \(run.calls)\n"
+            text +=
+                "# HELP tollguard_last_analysis_finished_seconds When the latest analyze run finished (Unix time).\n"
+            text += "# TYPE tollguard_last_analysis_finished_seconds gauge\n"
+            text += "tollguard_last_analysis_finished_seconds \(Int(run.finished.timeIntervalSince1970))\n"
+            text +=
+                "# HELP tollguard_last_analysis_blind Whether the latest analyze found no call in its period though "
+                + "the store holds earlier ones (1).\n"
+            text += "# TYPE tollguard_last_analysis_blind gauge\n"
+            text += "tollguard_last_analysis_blind \(blind ? 1 : 0)\n"
         }
         let counters = hooks.counters
         text += "# HELP tollguard_hook_delivery_passes_failed_total Passes over the outbox that failed as a whole.\n"

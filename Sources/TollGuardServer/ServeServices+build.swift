@@ -200,7 +200,11 @@ private func httpRoutes(
         countryNames: settings.countryNames)
     let counters = listener?.counters
     return HTTPRoutes(
-        health: { ServeHealth.status(listener: counters, store: pipeline.health) },
+        health: {
+            ServeHealth.status(
+                listener: counters, store: pipeline.health, blindAnalysis: try? database.lastAnalysisBlindPeriod(),
+                timeZone: timeZone)
+        },
         metrics: {
             await ServeMetrics.render(
                 pipeline: pipeline.stats, listener: counters, inputs: inputs, hooks: hooks, database: database,

@@ -14,6 +14,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
             Re-running over the same or an overlapping period updates the alerts it continues and opens none twice. \
             New and escalated alerts then go through the suspension policy and to the hooks ([suspension], \
             [[hooks]]); the outbox is delivered before the command ends.
+
+            Exit status: 0 on success, 1 on an error, 4 when the period held no call while the store holds \
+            earlier ones (the period's CDRs did not arrive: watch for it in the nightly job).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -57,7 +60,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
             answer.wouldSuspend = round.actions.wouldSuspend
             answer.hooks = .init(delivered: pass.delivered, retrying: pass.retrying, failed: pass.failed)
             answer.dialPlanWarning = report.dialPlanWarning(configuration.dialplan.site)
+            answer.blindPeriodWarning = report.blindPeriod?.warning(in: zone)
             try printJSON(answer)
+            try exitIfBlind(report, zone: zone)
             return
         }
         let time = LocalTimeFormatter(timeZone: zone)
@@ -96,6 +101,14 @@ struct AnalyzeCommand: AsyncParsableCommand {
             print("\nreports (with .json and -alerts.csv beside each):")
             for path in reportPaths { print("  \(path)") }
         }
+        try exitIfBlind(report, zone: zone)
+    }
+
+    /// Exit status 4, with the warning on standard error, when the period went unanalysed.
+    private func exitIfBlind(_ report: AnalysisReport, zone: TimeZone) throws {
+        guard let blind = report.blindPeriod else { return }
+        FileHandle.standardError.write(Data("tollguard analyze: warning: \(blind.warning(in: zone))\n".utf8))
+        throw ExitCode(4)
     }
 }
 
@@ -117,6 +130,8 @@ struct AnalysisAnswer: Encodable {
     var suspended: [Suspension] = []
     var wouldSuspend: [Suspension] = []
     var hooks = Hooks(delivered: 0, retrying: 0, failed: 0)
+    /// Set when the period held no call while the store holds earlier ones (exit status 4).
+    var blindPeriodWarning: String?
     /// Set when many answered calls went to numbers the dial plan reads as invalid.
     var dialPlanWarning: String?
 
@@ -167,5 +182,6 @@ struct AnalysisAnswer: Encodable {
         case topAccounts = "top_accounts"
         case elapsedSeconds = "elapsed_seconds"
         case dialPlanWarning = "dial_plan_warning"
+        case blindPeriodWarning = "blind_period_warning"
     }
 }

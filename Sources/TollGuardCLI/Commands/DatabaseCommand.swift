@@ -23,6 +23,16 @@ struct DatabaseCommand: ParsableCommand {
             for (table, rows) in try database.rowCounts() {
                 print("\(table): \(rows) rows")
             }
+            let files = try database.ingestedFiles(limit: 20)
+            if !files.isEmpty {
+                print("files read, latest first (the format each was read with):")
+                for file in files {
+                    print(
+                        TextTable.printable(
+                            "  \(file.path): \(file.format), \(file.rowsRead) rows read, \(file.inserted) inserted, "
+                                + "\(file.rejected) rejected\(file.isCompleted ? "" : ", not read to its end")"))
+                }
+            }
             let problems = try database.integrityProblems()
             guard problems.isEmpty else {
                 throw CommandFailure(

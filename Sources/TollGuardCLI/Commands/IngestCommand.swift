@@ -29,6 +29,17 @@ struct IngestCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with status 3 when any row was rejected.")
     var strict = false
 
+    @Flag(
+        name: .long,
+        help: """
+            Also load each file's rotated copies beside it (Master.csv.1, Master.csv.2.gz, \
+            Master.csv-20261110.gz, Master.csv.2026-11-10-00-00-00), oldest first.
+            """)
+    var rotated = false
+
+    @Flag(name: .long, help: "Read the files from their start again, as if never read (their calls dedupe).")
+    var reread = false
+
     @OptionGroup var output: OutputOptions
 
     @Argument(help: "CDR files to load ('-' for standard input).")
@@ -47,6 +58,7 @@ struct IngestCommand: ParsableCommand {
         let zone = timezone.flatMap(TollGuardConfiguration.timeZone(named:)) ?? configuration.siteTimeZone ?? .current
         var options = configuration.ingestOptions(timeZone: zone)
         if let format { options.format = format }
+        options.reread = reread
         let database = try global.openDatabase(configuration)
         options.rater = try global.destinationRater(configuration, database: database)
         let ingester = CDRFileIngester(database: database, options: options, logger: Logger(label: "tollguard.ingest"))
@@ -54,7 +66,22 @@ struct IngestCommand: ParsableCommand {
         let started = Date()
         var results: [FileIngestSummary] = []
         var failures: [String] = []
+        var paths: [String] = []
         for file in files {
+            guard rotated, file != "-" else {
+                paths.append(file)
+                continue
+            }
+            do {
+                let found = try RotatedFiles.withRotated(file)
+                if found.isEmpty { failures.append("\(file): no such file, and no rotated copy of it") }
+                paths += found
+            } catch {
+                failures.append("\(file): cannot list its folder: \(error.localizedDescription)")
+            }
+        }
+        for failure in failures { FileHandle.standardError.write(Data("tollguard ingest: \(failure)\n".utf8)) }
+        for file in paths {
             let bar = ProgressBar()
             do {
                 let summary = try ingester.ingest(path: file) { bar.update($0) }

@@ -19,6 +19,8 @@ package struct AnalysisReport: Sendable {
     /// Of `elapsed`: replaying calls through the engine (reading them included), and storing alerts.
     package var replayTime: Duration = .zero
     package var storeTime: Duration = .zero
+    /// Set when the period held no call while the store holds earlier ones.
+    package var blindPeriod: BlindPeriod?
 
     /// Whether the dial plan seems not to be the site's: an answered call reached a real number,
     /// so many answered calls to "invalid" numbers mean the digits are read with the wrong home
@@ -108,6 +110,7 @@ package struct AnalysisRun: Sendable {
         report.storeTime = clock.now - started - report.replayTime
         report.topAccounts = try database.spendByAccount(
             from: from, to: to, publicContexts: configuration.analysis.publicContexts, limit: 5)
+        if report.callsAnalyzed == 0 { report.blindPeriod = try database.blindPeriod(from: from, to: to) }
         report.elapsed = clock.now - started
         try database.recordAnalysisRun(
             from: from, to: to, started: now, finished: Date(), calls: report.callsAnalyzed, findings: report.findings,

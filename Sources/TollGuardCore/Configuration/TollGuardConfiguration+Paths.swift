@@ -2,7 +2,8 @@ import Foundation
 import TOMLKit
 
 extension TollGuardConfiguration {
-    /// Makes the relative file paths the configuration file writes relative to the file's folder:
+    /// Makes the relative file paths the configuration file writes relative to the file's folder.
+    ///
     /// `/etc/tollguard/tollguard.toml` saying `path = "tollguard.sqlite"` means the store in
     /// `/etc/tollguard`, whatever folder a command runs from. Defaults the file leaves unset stay
     /// relative to the working directory.

@@ -55,8 +55,24 @@ package struct CDRFileIngester: Sendable {
             known = try database.ingestedFile(fingerprint: fingerprint)
         }
 
+        // A file every row of which was rejected under one format is read again under another
+        // (a wrong --format must not poison it); --reread starts any file over.
+        let wanted = options.format != .auto ? options.format : (try? detection.get())?.format
+        var rereadReason: String?
+        if let known {
+            if options.reread {
+                rereadReason = "read again from the start (--reread)"
+            } else if known.wasAllRejected, let wanted, wanted != known.format {
+                rereadReason =
+                    "read again: all \(known.rejectedRows) rows read before were rejected as \(known.format.rawValue)"
+            }
+        }
         var resumeAt: IngestCheckpoint?
-        if !reader.isStandardInput, let known, let checkpoint = known.checkpoint {
+        if rereadReason != nil {
+            logger.notice(
+                "reading the file again from its start",
+                metadata: ["file.path": "\(path)", "reason": "\(rereadReason ?? "")"])
+        } else if !reader.isStandardInput, let known, let checkpoint = known.checkpoint {
             if try verify(checkpoint, in: reader, sample: sample) {
                 resumeAt = checkpoint
             } else {
@@ -99,8 +115,9 @@ package struct CDRFileIngester: Sendable {
 
         let fileID = try database.registerFile(
             fingerprint: fingerprint, path: path, format: format, compressed: reader.isCompressed,
-            restart: known?.checkpoint != nil && resumeAt == nil)
-        var summary = FileIngestSummary(path: path, format: format, formatSource: formatSource)
+            restart: (known?.checkpoint != nil || rereadReason != nil) && resumeAt == nil)
+        var summary = FileIngestSummary(
+            path: path, format: format, formatSource: formatSource + (rereadReason.map { "; " + $0 } ?? ""))
         summary.resumedAfterLine = resumeAt?.line
 
         var pending = sample.filter { $0.number != headerLine }

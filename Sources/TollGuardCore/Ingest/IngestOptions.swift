@@ -15,6 +15,8 @@ package struct IngestOptions: Sendable {
     package var problemsListed = 20
     /// Classifies and prices each call as it is read; nil stores calls without destination data.
     package var rater: DestinationRater?
+    /// Read every file from its start, as if never read (`ingest --reread`); its calls dedupe as always.
+    package var reread = false
 
     package init(timeZone: TimeZone) {
         self.timeZone = timeZone

@@ -38,9 +38,13 @@ extension TollGuardDatabase {
             }
             let id = try file.storedID()
             if restart {
+                // Read from the start again: the file's figures and rejected rows are this read's.
                 try IngestedFileRow.filter(Columns.id == id).updateAll(
                     db, Columns.committedOffset.set(to: 0), Columns.committedLine.set(to: 0),
-                    Columns.checkpointTailHash.set(to: nil), Columns.checkpointTailLength.set(to: 0))
+                    Columns.checkpointTailHash.set(to: nil), Columns.checkpointTailLength.set(to: 0),
+                    Columns.rowsRead.set(to: 0), Columns.inserted.set(to: 0), Columns.duplicates.set(to: 0),
+                    Columns.rejected.set(to: 0))
+                try db.execute(sql: "DELETE FROM rejected_rows WHERE file_id = ?", arguments: [id])
             }
             return id
         }

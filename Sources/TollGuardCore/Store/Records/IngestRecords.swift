@@ -9,10 +9,18 @@ package struct IngestedFile: Sendable, Hashable, FetchableRecord, TableRecord {
     package var format: CDRFormat
     package var checkpoint: IngestCheckpoint?
     package var isCompleted: Bool
+    /// Rows stored (inserted, or found stored already) and rows rejected, over every read.
+    package var acceptedRows: Int
+    package var rejectedRows: Int
+
+    /// Whether every row read was rejected: the file was likely read with the wrong format.
+    package var wasAllRejected: Bool { rejectedRows > 0 && acceptedRows == 0 }
 
     package init(row: Row) throws {
         let stored = StoredRow(row, table: Self.databaseTableName)
         id = try stored("id")
+        acceptedRows = try stored("inserted") + stored("duplicates")
+        rejectedRows = try stored("rejected")
         format = try stored("format")
         let offset: Int64 = try stored("committed_offset")
         let tailHash: String? = try stored.optional("checkpoint_tail_hash")
