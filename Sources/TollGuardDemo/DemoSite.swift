@@ -40,7 +40,8 @@ package enum DemoSite {
         var watch = try SIPWatch(
             database: outcome.database, configuration: outcome.configuration, timeZone: Simulation.timeZone,
             banLog: banLog)
-        var scanner = SecurityLogScanner(timeZone: .gmt, year: 2026)
+        // As `logs scan` in the demo folder reads it: in the site's time zone.
+        var scanner = SecurityLogScanner(timeZone: Simulation.timeZone, year: 2026)
         let summary = try scanner.scan(path: log) { _ = watch.consume($0, file: log) }
         let commit = try await watch.commit()
         _ = try await actions.actOnNewAlerts()

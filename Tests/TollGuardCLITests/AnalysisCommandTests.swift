@@ -109,8 +109,11 @@ import TollGuardTestSupport
         let common = ["--config", config, "--db", folder.path("tg.sqlite"), "--no-report"]
         #expect(try await CLITests.run(["ingest", csv] + common.dropLast()).status == 0)
 
+        // Calls before the period and none in it: a warning and exit status 4 (the night's CDRs
+        // did not arrive), with the hint.
         let empty = try await CLITests.run(["analyze"] + common)
-        #expect(empty.status == 0)
+        #expect(empty.status == 4)
+        #expect(empty.stderr.contains("warning: no call started from"))
         #expect(empty.stdout.contains("analyzed 0 calls"))
         // The rows are New York time: the night calls from 02:10, the office day until 10:19.
         #expect(

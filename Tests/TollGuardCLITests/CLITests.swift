@@ -223,6 +223,35 @@ import TollGuardTestSupport
         let database = try TollGuardDatabase.open(path: folder + "/live.sqlite")
         let account = try #require(burst.split(separator: "from extension ").last.map(String.init))
         #expect(try database.callKills(account: account).count == killed)
+
+        // The live alerts carry their calls: cost and classification in `alerts show`, the
+        // report and the hook's event JSON; a quota alert's money is the money of its headline.
+        let live = ["--db", folder + "/live.sqlite", "--config", folder + "/tollguard.toml"]
+        let alerts = try database.alerts(AlertFilter(states: Set(AlertState.allCases)))
+        let quota = try #require(alerts.first { $0.rule == "daily_quota" && $0.subject.value == account })
+        let shown = try await Self.run(["alerts", "show", String(quota.id), "--json"] + live)
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+        let calls = try #require(answer["calls"] as? [[String: Any]])
+        #expect(!calls.isEmpty && calls.allSatisfy { $0["account"] as? String == account && $0["class"] != nil })
+        #expect(calls.contains { ($0["cost"] as? Double ?? 0) > 0 })
+        let spent = try #require(quota.headline.split(separator: " spent")[0].split(separator: " ").last)
+        #expect(quota.summary.hasSuffix("$" + spent), "\(quota.summary)")
+        #expect(quota.costMicros > 0)
+        let report = try await Self.run(
+            ["report", "--date", "2026-11-11", "--directory", directory.path("reports")] + live)
+        #expect(report.status == 0, "\(report.stderr)")
+        let json = try String(contentsOfFile: directory.path("reports/2026-11-11.json"), encoding: .utf8)
+        let evidence = try #require(
+            (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["alerts"] as? [[String: Any]]
+        )
+        .flatMap { $0["evidence"] as? [[String: Any]] ?? [] }
+        #expect(!evidence.isEmpty)
+        #expect(evidence.allSatisfy { $0["account"] as? String != nil && $0["scope"] as? String != nil })
+        #expect(evidence.contains { ($0["cost_micros"] as? Int ?? 0) > 0 })
+        let hookEvents = try String(contentsOfFile: folder + "/live-hook-events.log", encoding: .utf8)
+            .split(separator: "\n").filter { $0.hasPrefix("{") }.map { try HookEvent.decode(Data($0.utf8)) }
+        #expect(hookEvents.contains { $0.type == .suspend && $0.account == account })
+        #expect(hookEvents.contains { ($0.figures?.costMicros ?? 0) > 0 && $0.account == account })
     }
 
     @Test func demoSimulatesAnalyzesAndReportsInItsOwnFolder() async throws {
@@ -271,6 +300,15 @@ import TollGuardTestSupport
         #expect(!bans.isEmpty && bans.allSatisfy { $0.contains(" tollguard ban ip=") })
         #expect(result.stdout.contains("SIP attack watcher: ") && result.stdout.contains("\(bans.count) bans in"))
         #expect(events.contains { $0.type == .alert && $0.subject.type == .ip })
+
+        // The follow-up the demo suggests reads the log as the demo did: nothing new, no ban twice.
+        let rescan = try await Self.run(
+            ["logs", "scan", "--ban-log", "bans.log", "freeswitch.log"], in: folder)
+        #expect(rescan.status == 0, "\(rescan.stderr)")
+        #expect(
+            rescan.stdout.contains("alerts: 0 new") && rescan.stdout.contains("bans written: 0"), "\(rescan.stdout)")
+        let again = try String(contentsOfFile: folder + "/bans.log", encoding: .utf8).split(separator: "\n")
+        #expect(again == bans)
     }
 
     @Test func simulateWritesTheSameFileForASeedAndItsLabels() async throws {

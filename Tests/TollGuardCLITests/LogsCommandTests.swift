@@ -111,7 +111,8 @@ import TollGuardTestSupport
         #expect(written.count == Self.expectedBans.count)
         #expect(
             written.allSatisfy {
-                $0.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ tollguard ban ip=[0-9a-f:.]+ rule=[a-z_]+ count=\d+/)
+                $0.wholeMatch(
+                    of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ tollguard ban ip=[0-9a-f:.]+ rule=[a-z_]+ count=\d+ seen=\S+/)
                     != nil
             })
 

@@ -20,12 +20,12 @@ struct ConfigCommand: ParsableCommand {
             do {
                 loaded = try ConfigurationLoader.load(explicitPath: global.config)
             } catch {
-                print("error: \(error)")
+                for reason in error.reasons { print("error: \(error.path.map { "\($0): " } ?? "")\(reason)") }
                 throw ExitCode(1)
             }
             let source = loaded.path ?? "no file (built-in defaults)"
             for key in loaded.unknownKeys { print("warning: \(source): unknown setting \(key) is ignored") }
-            let errors = loaded.configuration.validationErrors()
+            let errors = loaded.configuration.validationErrors() + loaded.configuration.hookProgramErrors()
             for error in errors { print("error: \(source): \(error)") }
             guard errors.isEmpty else { throw ExitCode(1) }
             print("ok: \(source) (configuration version \(loaded.configuration.version))")
@@ -48,7 +48,10 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             var configuration = try global.loadConfiguration().configuration
-            configuration.database.path = global.databasePath(configuration)
+            // Paths as they are used (relative ones from the current folder), so the dump reads back the same.
+            let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
+            configuration.database.path = absolute(global.databasePath(configuration))
+            configuration.reports.directory = absolute(configuration.reports.directory)
             print(try ConfigurationLoader.dump(configuration))
         }
     }

@@ -52,6 +52,7 @@ struct SuspendCommand: AsyncParsableCommand {
                         + "(suspension \(suspension.id), by \(suspension.actor)); nothing changed, no hook runs"))
         }
         if let line = Output.deliveries(pass) { print(line) }
+        try Output.requireDelivered(pass, what: "the suspension of \(account)")
     }
 
     /// `2026-11-21 18:00` (site time), `2026-11-22`, or `90m`, `12h`, `2d` from now.
@@ -90,6 +91,7 @@ struct UnsuspendCommand: AsyncParsableCommand {
         }
         print(TextTable.printable("lifted the suspension of \(lifted.account) (suspension \(lifted.id))"))
         if let line = Output.deliveries(pass) { print(line) }
+        try Output.requireDelivered(pass, what: "the lifting of \(account)'s suspension")
     }
 }
 

@@ -51,6 +51,24 @@ enum Output {
         return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
     }
 
+    /// Fails (exit 1) when a delivery of this pass did not go through.
+    ///
+    /// For `suspend` and `unsuspend`, the hook is what blocks or frees the account on the PBX.
+    static func requireDelivered(_ pass: DeliveryPass, what: String) throws {
+        let undelivered = pass.attempts.filter { $0.result.outcome != .delivered }
+        guard !undelivered.isEmpty else { return }
+        let reasons = undelivered.map { attempt in
+            let result = attempt.result
+            let detail = result.error ?? result.status.map { "exit/status \($0)" } ?? result.outcome.rawValue
+            let output = result.output.isEmpty ? "" : ": " + result.output.prefix(200)
+            return "hook \(attempt.delivery.hook) \(result.outcome.rawValue) (\(detail))\(output)"
+        }
+        throw CommandFailure(
+            TextTable.printable(
+                "\(what) is recorded, but the PBX may not have done it: " + reasons.joined(separator: "; ")
+                    + (pass.retrying > 0 ? " (retried by serve or `tollguard hooks deliver`)" : "")))
+    }
+
     /// `hooks: 3 delivered, 1 to retry (tollguard hooks status)`; nil when nothing was attempted.
     static func deliveries(_ pass: DeliveryPass) -> String? {
         guard !pass.attempts.isEmpty || !pass.stillDue.isEmpty else { return nil }

@@ -4,10 +4,22 @@ import TOMLKit
 /// Why the configuration file cannot be used.
 package struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     package var path: String?
-    package var reason: String
+    /// Every problem found, one sentence each.
+    package var reasons: [String]
+    package var reason: String { reasons.joined(separator: "; ") }
     package var description: String {
         if let path { return "\(path): \(reason)" }
         return reason
+    }
+
+    package init(path: String?, reason: String) {
+        self.path = path
+        reasons = [reason]
+    }
+
+    package init(path: String?, reasons: [String]) {
+        self.path = path
+        self.reasons = reasons
     }
 }
 
@@ -66,6 +78,24 @@ package enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(path: path, reason: "\(error)")
         }
+        let problems = ConfigurationTypeCheck.problems(in: table)
+        if !problems.isEmpty {
+            // The rest of the file, decoded without the wrong values, for its other errors.
+            // A hook that lost a value cannot be decoded: the others are checked without it.
+            let brokenHooks = Set(problems.compactMap { $0.firstMatch(of: /^hooks\[(\d+)\]/).flatMap { Int($0.1) } })
+            if !brokenHooks.isEmpty, let hooks = table["hooks"]?.array {
+                let kept = TOMLArray()
+                for index in 0..<hooks.count where !brokenHooks.contains(index) { kept.append(hooks[index]) }
+                table["hooks"] = kept
+            }
+            var rest = try? TOMLDecoder().decode(TollGuardConfiguration.self, from: table)
+            if let path {
+                rest?.resolvePaths(
+                    writtenIn: table, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            }
+            let more = rest.map { $0.validationErrors() + $0.hookProgramErrors() } ?? []
+            throw ConfigurationError(path: path, reasons: problems + more)
+        }
         var configuration: TollGuardConfiguration
         do {
             configuration = try TOMLDecoder().decode(TollGuardConfiguration.self, from: table)
@@ -83,8 +113,14 @@ package enum ConfigurationLoader {
     }
 
     /// The effective configuration as TOML, secrets redacted.
+    ///
+    /// Whole numbers print as integers (`daily_quota = 5`, not `5.0`): they read back the same.
     package static func dump(_ configuration: TollGuardConfiguration) throws -> String {
-        try TOMLEncoder().encode(configuration)
+        let text = try TOMLEncoder().encode(configuration)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            guard let match = line.wholeMatch(of: /(\s*[^=]+= )(-?\d+)\.0/) else { return String(line) }
+            return String(match.1 + match.2)
+        }.joined(separator: "\n")
     }
 
     private static func unknownKeys(in table: TOMLTable) -> [String] {
@@ -145,6 +181,10 @@ package enum ConfigurationLoader {
         case .keyNotFound(let key, let context):
             return "\(path(context)): missing key \(key.stringValue)"
         case .dataCorrupted(let context):
+            let key = path(context).replacing(/\[\d+\]/, with: "")
+            if let allowed = ConfigurationTypeCheck.choices[key] {
+                return "\(path(context)): not one of \(allowed.joined(separator: ", "))"
+            }
             return "\(path(context)): \(context.debugDescription)"
         @unknown default:
             return "\(error)"

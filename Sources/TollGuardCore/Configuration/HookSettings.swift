@@ -148,3 +148,23 @@ package struct HookDeliverySettings: Sendable, Codable, Equatable {
         return errors
     }
 }
+
+extension TollGuardConfiguration {
+    /// The program hooks whose program is missing or not executable (`config check`).
+    ///
+    /// Found now, not at 3 a.m. when the first suspension's block does not happen.
+    package func hookProgramErrors() -> [String] {
+        hooks.enumerated().compactMap { index, hook in
+            guard hook.kind == .program, let path = hook.path else { return nil }
+            let label = "hooks[\(index)] \"\(hook.name)\""
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+                return "\(label): the program \(path) does not exist"
+            }
+            guard !isFolder.boolValue, FileManager.default.isExecutableFile(atPath: path) else {
+                return "\(label): the program \(path) is not executable (chmod +x)"
+            }
+            return nil
+        }
+    }
+}

@@ -8,32 +8,59 @@ import Foundation
 
 /// The ban log fail2ban reads (`Data/fail2ban/filter.d/tollguard.conf`). One fixed line per ban:
 ///
-///     2026-11-21T03:12:01Z tollguard ban ip=203.0.113.5 rule=sip_auth_failures count=10
+///     2026-11-21T03:12:01Z tollguard ban ip=203.0.113.5 rule=sip_auth_failures count=10 seen=2026-11-21T03:11:58Z
 ///
 /// written with one `write(2)` on an `O_APPEND` descriptor, so lines from concurrent writers
-/// never interleave. The time is when TollGuard decided (fail2ban's `findtime` counts from it);
-/// the address is re-parsed and written in its canonical form, so nothing but an address
-/// `inet_ntop` wrote can reach fail2ban's `<ADDR>`.
+/// never interleave. The first time is when TollGuard decided (fail2ban's `findtime` counts from
+/// it); `seen` is the log time of the line that crossed the threshold, so scanning the same log
+/// again appends no ban the log holds already. The address is re-parsed and written in its
+/// canonical form, so nothing but an address `inet_ntop` wrote can reach fail2ban's `<ADDR>`.
 package struct BanLog: Sendable {
     package let path: String
 
     package init(path: String) { self.path = path }
 
-    /// The line for a ban, or `nil` when `ip` is not an address.
-    package static func line(ip: String, rule: AnalysisRule, count: Int, at time: Date) -> String? {
+    private static let stampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt)
+
+    /// The line for a ban decided at `time` on a log line of `seen`, or `nil` when `ip` is not an address.
+    package static func line(ip: String, rule: AnalysisRule, count: Int, at time: Date, seen: Date) -> String? {
         guard let address = canonicalAddress(ip) else { return nil }
-        let stamp = Date.ISO8601FormatStyle(includingFractionalSeconds: false, timeZone: .gmt).format(time)
-        return "\(stamp) tollguard ban ip=\(address) rule=\(rule.rawValue) count=\(max(0, count))\n"
+        return "\(stampStyle.format(time)) tollguard ban ip=\(address) \(identity(rule: rule, seen: seen))"
+            .replacingOccurrences(of: " seen=", with: " count=\(max(0, count)) seen=") + "\n"
     }
 
-    /// Appends one line per ban (once per address); returns the bans written.
+    /// What makes a line the same ban: the address, the rule and the log time that crossed it.
+    private static func identity(rule: AnalysisRule, seen: Date) -> String {
+        "rule=\(rule.rawValue) seen=\(stampStyle.format(seen))"
+    }
+
+    /// The bans the log holds already, as `ip rule=… seen=…` (lines of older versions, without
+    /// `seen`, match nothing).
+    private func written() -> Set<String> {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        var keys: Set<String> = []
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 7, fields[1] == "tollguard", fields[2] == "ban" else { continue }
+            keys.insert("\(fields[3].dropFirst(3)) \(fields[4]) \(fields[6])")
+        }
+        return keys
+    }
+
+    /// Appends one line per ban (once per address) unless the log holds that ban already;
+    /// returns the bans written.
     @discardableResult
     package func append(_ bans: [SIPAttackDetector.Ban], at time: Date = Date()) throws -> [SIPAttackDetector.Ban] {
+        guard !bans.isEmpty else { return [] }
         var seen: Set<String> = []
         var written: [SIPAttackDetector.Ban] = []
         var text = ""
+        let logged = self.written()
         for ban in bans where seen.insert(ban.ip).inserted {
-            guard let line = Self.line(ip: ban.ip, rule: ban.rule, count: ban.count, at: time) else { continue }
+            guard let address = Self.canonicalAddress(ban.ip),
+                !logged.contains("\(address) \(Self.identity(rule: ban.rule, seen: ban.time))"),
+                let line = Self.line(ip: ban.ip, rule: ban.rule, count: ban.count, at: time, seen: ban.time)
+            else { continue }
             text += line
             written.append(ban)
         }

@@ -54,11 +54,12 @@ import TollGuardTestSupport
         // The ignored office address never became anything; the bans went to the ban log.
         #expect(commit.bans.map(\.ip).sorted() == ["198.51.100.25", "203.0.113.50"])
         let banLog = try String(contentsOfFile: folder.path("bans.log"), encoding: .utf8)
+        // Each line: when decided, the address, the rule, the count, and the log time of the crossing.
         #expect(
             banLog.split(separator: "\n").map { $0.split(separator: " ").dropFirst().joined(separator: " ") } == [
-                "tollguard ban ip=198.51.100.25 rule=sip_dial_attempt count=1",
-                "tollguard ban ip=203.0.113.50 rule=sip_auth_failures count=10",
-            ])
+                "tollguard ban ip=198.51.100.25 rule=sip_dial_attempt count=1 seen=2026-11-21T03:10:00Z",
+                "tollguard ban ip=203.0.113.50 rule=sip_auth_failures count=10 seen=2026-11-21T03:11:09Z",
+            ], "\(banLog)")
         // Each alert became one `alert` event for the hook, carrying the address.
         let outbox = try database.outbox(statuses: [.pending])
         #expect(Set(outbox.map(\.subject)) == ["198.51.100.25", "203.0.113.50"])
@@ -70,6 +71,9 @@ import TollGuardTestSupport
         let second = try Self.scan([log], watch: &again)
         _ = try actions.actOnNewAlerts(now: SIPAttackDetectorTests.start)
         #expect(second.changes.newCount == 0)
+        // ... and no ban the ban log holds already.
+        #expect(second.bans.isEmpty)
+        #expect(try String(contentsOfFile: folder.path("bans.log"), encoding: .utf8) == banLog)
         #expect(try database.alerts(AlertFilter(states: Set(AlertState.allCases))).count == 2)
         #expect(try database.outbox(statuses: [.pending]).count == 2)
     }
@@ -77,12 +81,13 @@ import TollGuardTestSupport
     @Test func theBanLogHoldsOnlyAddressesInCanonicalForm() throws {
         let time = Date(timeIntervalSince1970: 1_795_000_000)
         #expect(
-            BanLog.line(ip: "2001:DB8:0:0::5", rule: .sipScanner, count: 1, at: time)
-                == "2026-11-18T11:06:40Z tollguard ban ip=2001:db8::5 rule=sip_scanner count=1\n")
+            BanLog.line(ip: "2001:DB8:0:0::5", rule: .sipScanner, count: 1, at: time, seen: time.addingTimeInterval(-5))
+                == "2026-11-18T11:06:40Z tollguard ban ip=2001:db8::5 rule=sip_scanner count=1 seen=2026-11-18T11:06:35Z\n"
+        )
         for hostile in [
             "6.6.6.6 rule=x", "203.0.113.5\n2026-01-01T00:00:00Z tollguard ban ip=6.6.6.6", "pbx.example.com", "",
         ] {
-            #expect(BanLog.line(ip: hostile, rule: .sipScanner, count: 1, at: time) == nil)
+            #expect(BanLog.line(ip: hostile, rule: .sipScanner, count: 1, at: time, seen: time) == nil)
         }
     }
 
