@@ -43,6 +43,11 @@ package struct HTTPRoutes: Sendable {
     /// `GET /report`; nil when not served.
     package var reportPage: ReportPageRoute?
 
+    /// What these routes answer, for `GET /` and the start-up line.
+    package var endpoints: [IndexPage.Endpoint] {
+        IndexPage.endpoints(cdrPost: cdrPost != nil, reportPage: reportPage != nil)
+    }
+
     package init(
         health: @escaping @Sendable () async -> HealthStatus, metrics: @escaping @Sendable () async -> String,
         cdrPost: CDRPostRoute? = nil, reportPage: ReportPageRoute? = nil
@@ -59,6 +64,12 @@ package func buildRouter(_ routes: HTTPRoutes) -> Router<BasicRequestContext> {
     let router = Router()
     routes.cdrPost?.add(to: router)
     routes.reportPage?.add(to: router)
+    let index = IndexPage(endpoints: routes.endpoints).render()
+    router.get("/") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: index)))
+    }
     router.get("healthz") { _, _ -> Response in
         let status = await routes.health()
         return Response.plainText(status.healthy ? .ok : .serviceUnavailable, status.reason)

@@ -53,12 +53,15 @@ package struct Serve: Sendable {
     package let actions: ActionLayer
     /// The parts that cannot write to the store now, and why (`/healthz`).
     package let storeHealth: StoreHealth
+    /// What the HTTP side answers (`GET /` lists them; the start-up line names them).
+    package let endpoints: [IndexPage.Endpoint]
     private let commander: EventSocketCommander?
 
     fileprivate init(
         group: ServiceGroup, stats: LivePipeline.Stats, inputs: LiveInputs, actions: ActionLayer,
-        storeHealth: StoreHealth, commander: EventSocketCommander?
+        storeHealth: StoreHealth, endpoints: [IndexPage.Endpoint], commander: EventSocketCommander?
     ) {
+        self.endpoints = endpoints
         self.group = group
         self.stats = stats
         self.inputs = inputs
@@ -127,12 +130,12 @@ package func buildServeServices(
     let live = LiveService(pipeline: pipeline, listener: listener, sources: sources)
     let inputs = live.inputs
     let hooks = HookDeliveryService(actions: actions, health: storeHealth)
+    let routes = httpRoutes(
+        configuration: configuration, database: database, timeZone: timeZone, settings: settings,
+        inputs: inputs, pipeline: pipeline, listener: listener, hooks: hooks, logger: logger)
     let http = buildApplication(
         settings.http,
-        routes: httpRoutes(
-            configuration: configuration, database: database, timeZone: timeZone, settings: settings,
-            inputs: inputs, pipeline: pipeline, listener: listener, hooks: hooks, logger: logger),
-        logger: logger, onServerRunning: settings.onHTTPRunning)
+        routes: routes, logger: logger, onServerRunning: settings.onHTTPRunning)
     let reload = ConfigurationReloadService(
         configuration: actions.configuration, load: settings.reloadConfiguration,
         notify: { inputs.yield(.reload) }, logger: logger)
@@ -150,7 +153,7 @@ package func buildServeServices(
             services: services, gracefulShutdownSignals: settings.gracefulShutdownSignals, logger: logger))
     return Serve(
         group: group, stats: pipeline.stats, inputs: inputs, actions: actions, storeHealth: storeHealth,
-        commander: commander)
+        endpoints: routes.endpoints, commander: commander)
 }
 
 /// The HTTP side's routes over the running services.

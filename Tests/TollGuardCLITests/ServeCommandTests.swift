@@ -107,6 +107,33 @@ import TollGuardTestSupport
     }
 
     /// Without credentials the report page is served on loopback only.
+    /// Trying `serve` without a switch: `--replay FILE` plays a CDR file's calls through the
+    /// built-in replay server; the start-up line names every endpoint and `GET /` links them.
+    @Test func serveReplaysACDRFileAndListsWhatItOffers() async throws {
+        let folder = try TemporaryDirectory()
+        let cdr = folder.path("Master.csv")
+        try ExampleCDRWriter.writeFile(path: cdr, rows: 300, seed: 4)
+        let (process, port) = try await Self.startServe(
+            ["--db", folder.path("r.sqlite"), "--replay", cdr, "--events-per-second", "5000"],
+            environment: ["TZ": "UTC"], in: folder)
+        defer { if process.isRunning { process.terminate() } }
+        let out = try String(contentsOfFile: folder.path("serve.out"), encoding: .utf8)
+        #expect(out.contains("answers GET /, GET /report, GET /metrics, GET /healthz"), "\(out)")
+        #expect(out.contains("replaying 300 calls of \(cdr)"), "\(out)")
+        let index = try await Self.get("/", port: port)
+        #expect(index.hasPrefix("HTTP/1.1 200"))
+        for link in ["href=\"/report\"", "href=\"/metrics\"", "href=\"/healthz\""] {
+            #expect(index.contains(link), "\(link)")
+        }
+        // Every call of the file goes through the event socket and is stored.
+        try await Self.waitForMetric("tollguard_calls_ingested_total", atLeast: 300, port: port)
+        kill(process.processIdentifier, SIGTERM)
+        await process.waitForExit()
+        #expect(process.terminationStatus == 0)
+        let database = try TollGuardDatabase.open(path: folder.path("r.sqlite"))
+        #expect(try database.callCount() == 300)
+    }
+
     @Test func theReportPageWithoutCredentialsIsLoopbackOnly() async throws {
         for (host, status) in [("127.0.0.1", "200"), ("0.0.0.0", "403")] {
             let folder = try TemporaryDirectory()

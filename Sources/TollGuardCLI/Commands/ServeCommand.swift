@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import TollGuardCore
+import TollGuardDemo
 import TollGuardHTTP
 import TollGuardServer
 
@@ -31,18 +33,42 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port for /healthz and /metrics (0: any free port, printed at start).")
     var httpPort = 9476
 
+    @Option(
+        help: ArgumentHelp(
+            "Try serve without a switch: play the calls of this CDR file as live events through the built-in "
+                + "replay server (the event socket is pointed at it).", valueName: "cdr-file"))
+    var replay: String?
+
+    @Option(help: "Events per second of --replay.")
+    var eventsPerSecond = 200.0
+
     func run() async throws {
         // SIGHUP's default action ends the process: until the reload service traps it, a
         // `systemctl reload` (during a long migration, or waiting for the database lock) is
         // ignored; the configuration is read below anyway.
         signal(SIGHUP, SIG_IGN)
-        let configuration = try global.loadConfiguration().configuration
+        var configuration = try global.loadConfiguration().configuration
+        let replaying = try replay.map { path in
+            try CDRFileReplay(
+                path: path, format: configuration.ingest.format, timeZone: global.siteTimeZone(configuration))
+        }
+        let server = replaying == nil ? nil : try await FakeFreeSWITCH.start(password: UUID().uuidString)
+        if let server {
+            setenv("TOLLGUARD_REPLAY_PASSWORD", server.password, 1)
+            configuration.eventSocket.enabled = true
+            configuration.eventSocket.host = "127.0.0.1"
+            configuration.eventSocket.port = server.port
+            configuration.eventSocket.passwordEnvironment = "TOLLGUARD_REPLAY_PASSWORD"
+            configuration.eventSocket.passwordFile = ""
+        }
         let database = try global.openDatabase(configuration)
         var settings = ServeSettings(reloadConfiguration: { [global] in try global.loadConfiguration().configuration })
         settings.http = HTTPServerSettings(host: httpHost, port: httpPort)
         settings.countryNames = try global.numberingPlan().countryNames
+        let endpoints = Mutex<[String]>([])
         settings.onHTTPRunning = { [httpHost] port in
-            print("tollguard serve: /healthz and /metrics on http://\(httpHost):\(port)")
+            let listed = endpoints.withLock { $0 }.joined(separator: ", ")
+            print("tollguard serve: http://\(httpHost):\(port) answers \(listed)")
             fflush(nil)
         }
         let serve: Serve
@@ -53,7 +79,26 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ServeError {
             throw CommandFailure(error.description)
         }
-        try await serve.run()
+        endpoints.withLock { $0 = serve.endpoints.map(\.label) }
+        guard let server, let replaying else {
+            try await serve.run()
+            print("tollguard serve: stopped; \(serve.summary)")
+            return
+        }
+        print(
+            "tollguard serve: replaying \(replaying.calls.count) calls of \(replay ?? "") as \(replaying.events.count) "
+                + "events at \(Int(eventsPerSecond))/s through the built-in replay server on 127.0.0.1:\(server.port)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await serve.run() }
+            group.addTask { [eventsPerSecond] in
+                try await server.waitForSubscribers()
+                _ = try await server.replay(replaying.events, eventsPerSecond: eventsPerSecond)
+                print("tollguard serve: replay done; serving until stopped (Ctrl-C)")
+                fflush(nil)
+            }
+            try await group.waitForAll()
+        }
+        await server.stop()
         print("tollguard serve: stopped; \(serve.summary)")
     }
 }

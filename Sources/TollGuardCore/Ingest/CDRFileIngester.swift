@@ -6,6 +6,11 @@ package struct IngestError: Error, CustomStringConvertible, Sendable {
     package var path: String
     package var reason: String
     package var description: String { "\(path): \(reason)" }
+
+    package init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// Loads CDR files into the store: detect, decode, insert in checkpointed batches.
