@@ -106,7 +106,6 @@ import TollGuardTestSupport
         #expect(try database.callCount() == 1)
     }
 
-    /// Without credentials the report page is served on loopback only.
     /// Trying `serve` without a switch: `--replay FILE` plays a CDR file's calls through the
     /// built-in replay server; the start-up line names every endpoint and `GET /` links them.
     @Test func serveReplaysACDRFileAndListsWhatItOffers() async throws {
@@ -134,6 +133,7 @@ import TollGuardTestSupport
         #expect(try database.callCount() == 300)
     }
 
+    /// Without credentials the report page is served on loopback only.
     @Test func theReportPageWithoutCredentialsIsLoopbackOnly() async throws {
         for (host, status) in [("127.0.0.1", "200"), ("0.0.0.0", "403")] {
             let folder = try TemporaryDirectory()
