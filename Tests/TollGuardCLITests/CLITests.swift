@@ -223,6 +223,9 @@ import TollGuardTestSupport
         let database = try TollGuardDatabase.open(path: folder + "/live.sqlite")
         let account = try #require(burst.split(separator: "from extension ").last.map(String.init))
         #expect(try database.callKills(account: account).count == killed)
+        // +881 satellite numbers read as international networks, never "001".
+        #expect(result.stdout.contains("international network"))
+        #expect(!result.stdout.contains("(001)") && !result.stdout.contains("and 001,"), "\(result.stdout)")
 
         // The live alerts carry their calls: cost and classification in `alerts show`, the
         // report and the hook's event JSON; a quota alert's money is the money of its headline.

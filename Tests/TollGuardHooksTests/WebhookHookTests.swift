@@ -149,7 +149,7 @@ import TollGuardTestSupport
         let silent = try SilentListener()
         var chat = WebhookHookTests.hook("http://127.0.0.1:\(silent.port)/hook")
         chat.name = "chat"
-        chat.timeoutSeconds = 90
+        chat.timeoutSeconds = 150
         let folder = try TemporaryDirectory()
         let stamps = folder.path("stamps")
         // The shell itself, not a script just written: a script written while other tests fork
@@ -169,12 +169,12 @@ import TollGuardTestSupport
         let finished = Atomic<Bool>(false)
         let pass = Task {
             defer { finished.store(true, ordering: .relaxed) }
-            return try await dispatcher.deliverDue(startingWithin: .seconds(20))
+            return try await dispatcher.deliverDue(startingWithin: .seconds(60))
         }
         // The program blocks both accounts while the webhook still hangs on its first delivery:
         // when its runs are there, the webhook has no attempt recorded yet. (No bound on how soon:
         // on a loaded two-core run the whole process can be starved for tens of seconds.)
-        let blocked = try await poll(upTo: 80) {
+        let blocked = try await poll(upTo: 140) {
             ((try? String(contentsOfFile: stamps, encoding: .utf8)) ?? "").split(separator: "\n").count == 2
         }
         #expect(blocked, "the program hook did not run while the webhook hung")
@@ -185,7 +185,7 @@ import TollGuardTestSupport
         let result = try await pass.value
         #expect(result.delivered == 2)
         #expect(result.retrying == 1)
-        // The pass started nothing after its 20 s: the webhook's other delivery is left, and said so.
+        // The pass started nothing after its 60 s: the webhook's other delivery is left, and said so.
         #expect(result.stillDue == [DeliveryPass.StillDue(hook: "chat", deliveries: 1)])
         #expect(try database.outbox(statuses: [.pending]).map(\.hook) == ["chat", "chat"])
     }

@@ -5,8 +5,8 @@ import TollGuardCore
 struct AlertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
-        abstract: "Review fraud alerts: list, show, acknowledge, resolve, mark false positives.",
-        subcommands: [List.self, Show.self, Acknowledge.self, Resolve.self, FalsePositive.self]
+        abstract: "Review fraud alerts: list, show, acknowledge, resolve, mark false positives, reopen.",
+        subcommands: [List.self, Show.self, Acknowledge.self, Resolve.self, FalsePositive.self, Reopen.self]
     )
 
     struct List: ParsableCommand {
@@ -43,7 +43,9 @@ struct AlertsCommand: ParsableCommand {
             } else if alerts.isEmpty {
                 print("no alerts")
             } else {
-                print(TextTable.alerts(alerts).render())
+                print(
+                    TextTable.alerts(alerts, zone: global.siteTimeZone(configuration), width: TextTable.terminalWidth)
+                        .render())
             }
         }
     }
@@ -85,6 +87,17 @@ struct AlertsCommand: ParsableCommand {
                 "seen:       \(time.minutes(alert.firstSeen)) – \(time.minutes(alert.lastSeen)) (\(zone.identifier))"
             )
             print("calls:      \(alert.callCount), \(summarizer.money(alert.costMicros))")
+            if alert.subject.kind == .account {
+                if let suspension = try database.activeSuspension(account: alert.subject.value) {
+                    print(
+                        TextTable.printable(
+                            "suspended:  yes, since \(time.minutes(suspension.since)) (suspension \(suspension.id), by "
+                                + "\(suspension.actor))"
+                                + (suspension.until.map { ", until \(time.minutes($0))" } ?? "")))
+                } else {
+                    print("suspended:  no")
+                }
+            }
             for (name, value) in alert.metrics.sorted(by: { $0.key < $1.key }) {
                 print(
                     "\(name + ":")\(String(repeating: " ", count: max(1, 12 - name.count)))\(TextTable.printable(value.description))"
@@ -137,6 +150,14 @@ struct AlertsCommand: ParsableCommand {
             discussion: "The quiet time is analysis.false_positive_suppress_hours (default 168 hours).")
         @OptionGroup var change: StateChangeOptions
         func run() throws { try change.apply(.falsePositive) }
+    }
+
+    struct Reopen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Open an acknowledged, resolved or false-positive alert again (a false positive's quiet time ends).")
+        @OptionGroup var change: StateChangeOptions
+        func run() throws { try change.apply(.open) }
     }
 }
 

@@ -42,32 +42,65 @@ struct QuotaCommand: ParsableCommand {
                 TextTable.printable(
                     "quota for \(account): \(Money.format(micros, decimals: 2)) \(configuration.rating.currency) per day"
                 ))
+            if try !database.hasCalls(ofAccount: account) {
+                FileHandle.standardError.write(
+                    Data(
+                        TextTable.printable(
+                            "warning: no call of account \(account) is stored; a quota counts the account the switch "
+                                + "writes (accountcode, else the extension): check the spelling with "
+                                + "'tollguard quota list' after the next ingest\n"
+                        ).utf8))
+            }
         }
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the quotas with today's spend.")
+        static let configuration = CommandConfiguration(abstract: "List the quotas with a day's spend (today's).")
 
         @OptionGroup var global: GlobalOptions
+
+        @Option(help: "The day whose spend to show, YYYY-MM-DD in site time (default: today).")
+        var date: String?
+
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
             let zone = global.siteTimeZone(configuration)
+            let day =
+                try date.map { text in
+                    let from = try global.localDate(text, option: "--date", zone: zone)
+                    return (from: from, to: LocalClock.adding(days: 1, to: from, in: zone))
+                } ?? LocalClock.day(containing: Date(), in: zone)
+            if output.json {
+                let database = try global.openStoreToRead(configuration)
+                let quotas = try database.quotaStatus(
+                    from: day.from, to: day.to, publicContexts: configuration.analysis.publicContexts)
+                try printJSON(
+                    QuotaAnswer(
+                        day: LocalTimeFormatter(timeZone: zone).day(day.from),
+                        defaultQuota: configuration.analysis.account.limits[.dailyQuota] ?? 0,
+                        currency: configuration.rating.currency,
+                        quotas: quotas.map { QuotaAnswer.Entry($0.quota, spentMicros: $0.spentMicros) }))
+                return
+            }
             let fallback = configuration.analysis.account.limits[.dailyQuota] ?? 0
             let currency = configuration.rating.currency
             print(
                 "default for everyone ([analysis.account] daily_quota): "
                     + (fallback > 0 ? "\(Money.format(Money.micros(fallback), decimals: 2)) \(currency)" : "none"))
             let database = try global.openStoreToRead(configuration)
-            let today = LocalClock.day(containing: Date(), in: zone)
             let quotas = try database.quotaStatus(
-                from: today.from, to: today.to, publicContexts: configuration.analysis.publicContexts)
+                from: day.from, to: day.to, publicContexts: configuration.analysis.publicContexts)
             guard !quotas.isEmpty else {
                 print("no account quotas set")
                 return
             }
             let time = LocalTimeFormatter(timeZone: zone)
-            var table = TextTable("ACCOUNT", "QUOTA", "SPENT TODAY", "SHARE", "SET BY", "SET")
+            var table = TextTable(
+                "ACCOUNT", "QUOTA",
+                date == nil ? "SPENT TODAY" : "SPENT \(LocalTimeFormatter(timeZone: zone).day(day.from))",
+                "SHARE", "SET BY", "SET")
             for (quota, spent) in quotas {
                 let share = quota.dailyMicros > 0 ? "\(Int(Double(spent) / Double(quota.dailyMicros) * 100)) %" : "off"
                 table.append([
@@ -94,5 +127,43 @@ struct QuotaCommand: ParsableCommand {
             else { throw CommandFailure("no quota set for \(account)") }
             print(TextTable.printable("quota for \(account) removed"))
         }
+    }
+}
+
+/// `quota list --json`: the day, the default, and each account's quota with the day's spend.
+struct QuotaAnswer: Encodable {
+    var day: String
+    var defaultQuota: Double
+    var currency: String
+    var quotas: [Entry]
+
+    struct Entry: Encodable {
+        var account: String
+        var quota: MetricValue
+        var spent: MetricValue
+        var share: Double?
+        var setBy: String
+        var setAt: String
+
+        init(_ quota: QuotaEntry, spentMicros: Int64) {
+            account = quota.account
+            self.quota = .money(quota.dailyMicros)
+            spent = .money(spentMicros)
+            share =
+                quota.dailyMicros > 0 ? (Double(spentMicros) / Double(quota.dailyMicros) * 100).rounded() / 100 : nil
+            setBy = quota.setBy
+            setAt = CivilTime.utcText(quota.setAt) + "Z"
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case account, quota, spent, share
+            case setBy = "set_by"
+            case setAt = "set_at"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case day, currency, quotas
+        case defaultQuota = "default_quota"
     }
 }

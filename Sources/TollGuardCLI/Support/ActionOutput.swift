@@ -7,14 +7,33 @@ import TollGuardHooks
 
 extension TextTable {
     /// Alerts as `alerts list` shows them.
-    static func alerts(_ alerts: [StoredAlert]) -> TextTable {
-        var table = TextTable("ID", "SEVERITY", "STATE", "RULE", "SUBJECT", "SUMMARY")
+    ///
+    /// With `zone`, the local day each was last seen; with `width`, summaries are cut (`…`) so each row fits
+    /// (`alerts show` has them whole).
+    static func alerts(_ alerts: [StoredAlert], zone: TimeZone? = nil, width: Int? = nil) -> TextTable {
+        let time = zone.map { LocalTimeFormatter(timeZone: $0) }
+        var table =
+            time == nil
+            ? TextTable("ID", "SEVERITY", "STATE", "RULE", "SUBJECT", "SUMMARY")
+            : TextTable("ID", "SEVERITY", "STATE", "DAY", "RULE", "SUBJECT", "SUMMARY")
+        var rows: [[String]] = []
         for alert in alerts {
-            table.append([
-                String(alert.id), alert.severity.name, alert.state.rawValue, alert.rule,
-                "\(alert.subject.kind.rawValue) \(alert.subject.value)", alert.summary,
-            ])
+            var row = [String(alert.id), alert.severity.name, alert.state.rawValue]
+            if let time { row.append(time.day(alert.lastSeen)) }
+            row += [alert.rule, "\(alert.subject.kind.rawValue) \(alert.subject.value)", alert.summary]
+            rows.append(row.map(TextTable.printable))
         }
+        if let width, let first = rows.first {
+            // Two spaces between columns; the summary takes what the others leave (at least 20).
+            let widths = (0..<first.count - 1).map { column in
+                max(table.headerWidth(column), rows.map { $0[column].count }.max() ?? 0)
+            }
+            let room = max(20, width - widths.reduce(0, +) - 2 * widths.count)
+            for index in rows.indices where rows[index][first.count - 1].count > room {
+                rows[index][first.count - 1] = rows[index][first.count - 1].prefix(room - 1) + "…"
+            }
+        }
+        for row in rows { table.append(row) }
         return table
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import TollGuardCore
 
 /// Left-aligned columns for terminal output.
@@ -11,6 +12,19 @@ struct TextTable {
 
     mutating func append(_ row: [String]) {
         rows.append(row)
+    }
+
+    /// The width of column `column`'s header.
+    func headerWidth(_ column: Int) -> Int { column < header.count ? header[column].count : 0 }
+
+    /// The terminal's width when standard output is one, else `COLUMNS`, else 120; never below 80.
+    static var terminalWidth: Int {
+        var size = winsize()
+        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
+            return max(80, Int(size.ws_col))
+        }
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap({ Int($0) }) { return max(80, columns) }
+        return 120
     }
 
     /// The table as lines, columns padded to their widest cell (control characters shown as `?`).

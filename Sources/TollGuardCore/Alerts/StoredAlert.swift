@@ -11,9 +11,9 @@ package enum AlertState: String, Sendable, Hashable, CaseIterable, Codable {
     package var successors: Set<AlertState> {
         switch self {
         case .open: [.acknowledged, .resolved, .falsePositive]
-        case .acknowledged: [.resolved, .falsePositive]
-        case .resolved: [.falsePositive]
-        case .falsePositive: []
+        case .acknowledged: [.open, .resolved, .falsePositive]
+        case .resolved: [.open, .falsePositive]
+        case .falsePositive: [.open]
         }
     }
 }

@@ -32,6 +32,8 @@ extension NumberingPlan {
             order.append(key)
             if region != "001" { countryNames[region] = row["common_name"] }
         }
+        // +800 (UIFN), +870 (Inmarsat), +881/+882/+883 (satellites, networks): no country.
+        countryNames["001"] = "international networks"
 
         // The type patterns: general, fixed line, mobile, voicemail (one file), the special
         // types of geographic regions (another) and of the international networks (a third).

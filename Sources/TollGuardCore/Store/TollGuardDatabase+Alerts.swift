@@ -203,7 +203,8 @@ extension TollGuardDatabase {
     /// Moves an alert to `state`, recording who, when and why.
     ///
     /// Marking it a false positive also
-    /// keeps its rule quiet for its subject from the alert's first call until `suppressFor` after now.
+    /// keeps its rule quiet for its subject from the alert's first call until `suppressFor` after now;
+    /// reopening it (`open`) ends that quiet time.
     package func setAlertState(
         id: Int64, to state: AlertState, actor: String, comment: String?, suppressFor: TimeInterval, now: Date = Date()
     ) throws(AlertStateError) -> StoredAlert {
@@ -221,6 +222,10 @@ extension TollGuardDatabase {
                 try AlertHistoryRow(
                     alertID: id, change: AlertStateChange(state: state, actor: actor, at: now, comment: comment)
                 ).insert(db)
+                if state == .open {
+                    // Reopened: a false positive's quiet time ends with it.
+                    try AlertSuppressionRow.filter(AlertSuppressionRow.Columns.alertID == id).deleteAll(db)
+                }
                 if state == .falsePositive {
                     try AlertSuppressionRow(
                         rule: alert.rule, subject: alert.subject, from: alert.firstSeen,

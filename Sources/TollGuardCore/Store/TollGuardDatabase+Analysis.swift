@@ -101,3 +101,15 @@ extension TollGuardDatabase {
         }
     }
 }
+
+extension TollGuardDatabase {
+    /// Whether any stored call is of `account` (`quota set` warns about an account never seen).
+    ///
+    /// Scans `calls` until the first match: an interactive command's price for no index on accounts.
+    package func hasCalls(ofAccount account: String) throws -> Bool {
+        try writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM calls WHERE account = ?)", arguments: [account])
+                ?? false
+        }
+    }
+}

@@ -21,7 +21,8 @@ package struct DestinationClassAnalyzer: Analyzer {
             "risk": .list(call.risk.labels),
         ]
         if let hotspot = call.hotspot { metrics["hotspot"] = .text("+" + hotspot) }
-        let place = call.region.map { " (\($0))" } ?? ""
+        // +800, +870, +881…: no country, "001" in the numbering data.
+        let place = call.region.map { $0 == "001" ? " (international network)" : " (\($0))" } ?? ""
         if !policy.allowedClasses.contains(destinationClass) {
             return [
                 Finding(
