@@ -101,6 +101,18 @@ package enum HTMLReportRenderer {
             }
             html += "</tbody></table></details>\n"
         }
+        html += "</section>\n"
+        html += "<section id=\"actions\"><h2>Suspensions and kills (\(report.actions.count))</h2>\n"
+        if report.actions.isEmpty {
+            html += "<p>No account was suspended and no call hung up in this period.</p>\n"
+        } else {
+            html += "<table><thead><tr><th>time</th><th>what</th><th>account</th><th>detail</th></tr></thead><tbody>\n"
+            for action in report.actions {
+                html += "<tr><td>\(h(action.time))</td><td>\(h(action.kind))</td><td>\(h(action.account))</td>"
+                html += "<td>\(h(action.detail))</td></tr>\n"
+            }
+            html += "</tbody></table>\n"
+        }
         html += "</section>\n<footer>TollGuard · report schema \(report.schemaVersion)</footer>\n</body>\n</html>\n"
         return html
     }

@@ -23,6 +23,24 @@ package struct PeriodReport: Sendable, Codable, Equatable {
     package var accounts: [AccountSpend]
     package var countries: [CountryTotal]
     package var alerts: [Alert]
+    /// What was done in the period: suspensions, report-only decisions, liftings, calls hung up.
+    package var actions: [Action] = []
+
+    /// One thing done about an account in the period.
+    package struct Action: Sendable, Codable, Equatable {
+        package var time: String
+        /// `suspended`, `would suspend` (report-only), `lifted`, `call killed`.
+        package var kind: String
+        package var account: String
+        package var detail: String
+
+        package init(time: String, kind: String, account: String, detail: String) {
+            self.time = time
+            self.kind = kind
+            self.account = account
+            self.detail = detail
+        }
+    }
 
     package struct Totals: Sendable, Codable, Equatable {
         package var calls = 0
@@ -233,7 +251,7 @@ package struct PeriodReport: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, site, currency, from, to, generated, totals, hours, accounts, countries, alerts
+        case name, site, currency, from, to, generated, totals, hours, accounts, countries, alerts, actions
         case schemaVersion = "schema_version"
         case timeZone = "time_zone"
     }

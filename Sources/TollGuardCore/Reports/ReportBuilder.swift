@@ -145,11 +145,64 @@ package struct ReportBuilder: Sendable {
         alerts.sort {
             (Severity(name: $0.severity) ?? .info, $1.firstSeen) > (Severity(name: $1.severity) ?? .info, $0.firstSeen)
         }
-        return PeriodReport(
+        var report = PeriodReport(
             name: Self.name(from: from, to: to, in: timeZone), site: site, timeZone: timeZone.identifier,
             currency: configuration.rating.currency, from: local.minutes(from), to: local.minutes(to),
             generated: CivilTime.utcText(now) + "Z", totals: totals, hours: hours, accounts: accountRows,
             countries: Array(countryRows), alerts: alerts)
+        report.actions = try Self.actions(from: from, to: to, local: local, db)
+        return report
+    }
+
+    /// The suspensions made (and decided report-only), lifted, and the calls hung up in `[from, to)`, oldest first.
+    private static func actions(from: Date, to: Date, local: LocalTimeFormatter, _ db: Database) throws
+        -> [PeriodReport.Action]
+    {
+        let range: [any DatabaseValueConvertible] = [StoredTime.text(from), StoredTime.text(to)]
+        var dated: [(Date, PeriodReport.Action)] = []
+        func add(_ text: String, _ kind: String, _ account: String, _ detail: String) {
+            guard let time = StoredTime.date(text) else { return }
+            dated.append(
+                (time, PeriodReport.Action(time: local.minutes(time), kind: kind, account: account, detail: detail)))
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, account, enforced, reason, actor, created_utc FROM suspensions
+                WHERE created_utc >= ? AND created_utc < ? ORDER BY id
+                """, arguments: StatementArguments(range))
+        {
+            let enforced: Bool = row["enforced"]
+            let id: Int64 = row["id"]
+            let reason: String = row["reason"]
+            let actor: String = row["actor"]
+            add(
+                row["created_utc"], enforced ? "suspended" : "would suspend", row["account"],
+                "suspension \(id) by \(actor): \(reason)")
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, account, lifted_utc, lifted_by FROM suspensions
+                WHERE lifted_utc >= ? AND lifted_utc < ? ORDER BY id
+                """, arguments: StatementArguments(range))
+        {
+            let id: Int64 = row["id"]
+            let by: String? = row["lifted_by"]
+            add(row["lifted_utc"], "lifted", row["account"], "suspension \(id) by \(by ?? "?")")
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql:
+                "SELECT uuid, account, reason, at_utc, reply FROM call_kills WHERE at_utc >= ? AND at_utc < ? ORDER BY id",
+            arguments: StatementArguments(range))
+        {
+            let uuid: String = row["uuid"]
+            let reason: String = row["reason"]
+            let reply: String = row["reply"]
+            add(row["at_utc"], "call killed", row["account"], "\(uuid): \(reason) → \(reply)")
+        }
+        return dated.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TollGuardCore
 import TollGuardTestSupport
@@ -58,7 +59,9 @@ import TollGuardTestSupport
         let golden = try String(contentsOf: FixtureFiles.url("reports/golden-report.html"), encoding: .utf8)
         #expect(html == golden)
         // Its sections, in order, and nothing loaded from elsewhere.
-        let sections = ["id=\"totals\"", "id=\"hourly\"", "id=\"accounts\"", "id=\"countries\"", "id=\"alerts\""]
+        let sections = [
+            "id=\"totals\"", "id=\"hourly\"", "id=\"accounts\"", "id=\"countries\"", "id=\"alerts\"", "id=\"actions\"",
+        ]
         let positions = sections.compactMap { html.range(of: $0)?.lowerBound }
         #expect(positions.count == sections.count && positions == positions.sorted())
         #expect(html.components(separatedBy: "<svg ").count - 1 == 4)
@@ -137,6 +140,7 @@ import TollGuardTestSupport
         #expect(!report.alerts.isEmpty)
         #expect(report.alerts.allSatisfy { !$0.evidence.isEmpty && $0.evidence.allSatisfy { $0.account == "1023" } })
         #expect(report.totals.alertsBySeverity.values.reduce(0, +) == report.alerts.count)
+        #expect(report.actions.isEmpty)
         // Written as three files.
         let directory = try TemporaryDirectory()
         let paths = try ReportWriter(folder: URL(fileURLWithPath: directory.path("reports"))).write(report)
@@ -147,5 +151,41 @@ import TollGuardTestSupport
         let decoded = try JSONDecoder().decode(
             PeriodReport.self, from: Data(contentsOf: URL(fileURLWithPath: paths[1])))
         #expect(decoded == report)
+    }
+
+    /// The morning report lists what was done on its day: suspensions (enforced and report-only),
+    /// liftings and kills, oldest first; nothing of the days around it.
+    @Test func theReportListsTheDaysSuspensionsAndKills() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let zone = TimeZone.named("UTC")
+        let day = LocalClock.day(containing: AlertSeeds.start, in: zone)
+        let decider = ActionDecider(database: database, settings: ActionSettings())
+        _ = try decider.suspend(
+            account: "1019", reason: "IRSF burst", until: nil, actor: "policy", now: day.from.addingTimeInterval(3_600))
+        try database.record(
+            CallKill(
+                uuid: "b0000000-0000-4000-8000-000000000001", account: "1019", reason: "suspended (suspension 1)",
+                at: day.from.addingTimeInterval(3_601), reply: "+OK"))
+        _ = try decider.unsuspend(
+            account: "1019", comment: "password changed", actor: "alice", now: day.from.addingTimeInterval(7_200))
+        // The day after: not in this report.
+        _ = try decider.suspend(
+            account: "1020", reason: "later", until: nil, actor: "bob", now: day.to.addingTimeInterval(60))
+        try database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO suspensions (account, enforced, reason, actor, created_utc)
+                    VALUES ('1021', 0, 'quota', 'policy', ?)
+                    """, arguments: [StoredTime.text(day.from.addingTimeInterval(5_000))])
+        }
+        let report = try ReportBuilder(
+            database: database, configuration: TollGuardConfiguration(), timeZone: zone, countryNames: [:]
+        ).build(from: day.from, to: day.to)
+        #expect(report.actions.map(\.kind) == ["suspended", "call killed", "would suspend", "lifted"])
+        #expect(report.actions.map(\.account) == ["1019", "1019", "1021", "1019"])
+        #expect(report.actions[0].detail == "suspension 1 by policy: IRSF burst")
+        #expect(report.actions[3].detail == "suspension 1 by alice")
+        let html = HTMLReportRenderer.render(report)
+        #expect(html.contains("<td>call killed</td><td>1019</td>"))
     }
 }
