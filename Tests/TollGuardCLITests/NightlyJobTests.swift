@@ -32,7 +32,7 @@ import TollGuardTestSupport
             String($0.prefix { $0 != ":" })
         }
         #expect(order.first == rotated && order.last == current, "\(first.stdout)")
-        #expect(first.stdout.contains("Total: 2 file(s)"), "\(first.stdout)")
+        #expect(first.stdout.contains("Total: 2 files"), "\(first.stdout)")
         #expect(first.stdout.contains(", 80 inserted"), "\(first.stdout)")
         let again = try await CLITests.run(
             ["ingest", "--rotated", "--db", db, "--timezone", "UTC", "--format", "fs-example", current])

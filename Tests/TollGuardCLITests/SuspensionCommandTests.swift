@@ -69,7 +69,7 @@ import TollGuardTestSupport
         #expect(status.stdout.contains("broken") && status.stdout.contains("exited with status 1"))
         let retry = try await run(["hooks", "retry"])
         #expect(retry.status != 0)
-        #expect(retry.stdout.contains("retrying 1 deliveries"))
+        #expect(retry.stdout.contains("retrying 1 delivery"))
         let json = try await run(["hooks", "status", "--all", "--json"])
         let entries = try JSONDecoder.iso8601.decode([OutboxEntry].self, from: Data(json.stdout.utf8))
         #expect(entries.map(\.hook) == ["log", "log", "broken"])

@@ -68,8 +68,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
         let time = LocalTimeFormatter(timeZone: zone)
         let summarizer = AlertSummarizer(timeZone: zone, currency: configuration.rating.currency, countryNames: [:])
         print(
-            "analyzed \(report.callsAnalyzed) calls from \(time.minutes(period.from)) to \(time.minutes(period.to)) "
-                + "(\(zone.identifier)), after \(report.callsWarmingUp) earlier calls of history, in "
+            "analyzed \(Plural.of(report.callsAnalyzed, "call")) from \(time.minutes(period.from)) to "
+                + "\(time.minutes(period.to)) (\(zone.identifier)), after \(Plural.of(report.callsWarmingUp, "earlier call")) "
+                + "of history, in "
                 + "\(report.elapsed.secondsText) s (replay \(report.replayTime.secondsText) s, alerts \(report.storeTime.secondsText) s)"
         )
         if report.callsAnalyzed == 0,

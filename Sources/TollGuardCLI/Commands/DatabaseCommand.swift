@@ -21,7 +21,7 @@ struct DatabaseCommand: ParsableCommand {
             print("database: \(global.databasePath(configuration))")
             print("migrations: \(try database.appliedMigrations().joined(separator: ", "))")
             for (table, rows) in try database.rowCounts() {
-                print("\(table): \(rows) rows")
+                print("\(table): \(Plural.of(rows, "row"))")
             }
             let files = try database.ingestedFiles(limit: 20)
             if !files.isEmpty {
@@ -29,7 +29,7 @@ struct DatabaseCommand: ParsableCommand {
                 for file in files {
                     print(
                         TextTable.printable(
-                            "  \(file.path): \(file.format), \(file.rowsRead) rows read, \(file.inserted) inserted, "
+                            "  \(file.path): \(file.format), \(Plural.of(file.rowsRead, "row")) read, \(file.inserted) inserted, "
                                 + "\(file.rejected) rejected\(file.isCompleted ? "" : ", not read to its end")"))
                 }
             }

@@ -88,7 +88,7 @@ struct HooksCommand: AsyncParsableCommand {
             let configuration = try global.loadConfiguration().configuration
             let database = try global.openStoreToRead(configuration)
             let count = try database.requeueDeliveries(ids: ids.isEmpty ? nil : ids, now: Date())
-            print("retrying \(count) deliveries")
+            print("retrying \(Plural.of(count, "delivery"))")
             let pass = try await ActionLayer(
                 database: database, configuration: configuration, logger: Logger(label: "tollguard.hooks")
             ).deliverDue()

@@ -103,7 +103,7 @@ struct IngestCommand: ParsableCommand {
         } else {
             let rate = seconds > 0 ? Int(Double(total.rowsRead) / seconds) : 0
             print(
-                "Total: \(total.files) file(s), \(total.rowsRead) rows read, \(total.inserted) inserted, "
+                "Total: \(Plural.of(total.files, "file")), \(Plural.of(total.rowsRead, "row")) read, \(total.inserted) inserted, "
                     + "\(total.duplicates) duplicates, \(total.rejected) rejected in "
                     + String(format: "%.2f s (%d rows/s)", seconds, rate))
         }
@@ -116,7 +116,8 @@ struct IngestCommand: ParsableCommand {
         if let line = summary.resumedAfterLine { header += ", resumed after line \(line)" }
         print(header)
         print(
-            "  \(summary.rowsRead) rows read, \(summary.inserted) inserted, \(summary.duplicates) duplicates, "
+            "  \(Plural.of(summary.rowsRead, "row")) read, \(summary.inserted) inserted, "
+                + "\(Plural.of(summary.duplicates, "duplicate")), "
                 + "\(summary.rejected) rejected")
         for problem in summary.problems { print("  rejected \(problem)") }
         if summary.rejected > summary.problems.count {

@@ -84,7 +84,7 @@ struct RatesCommand: ParsableCommand {
             let database = try global.openDatabase(configuration)
             let rater = try global.destinationRater(configuration, database: database)
             let count = try database.reprice(with: rater, from: start)
-            print("repriced \(count) calls" + (from.map { " from \($0)" } ?? ""))
+            print("repriced \(Plural.of(count, "call"))" + (from.map { " from \($0)" } ?? ""))
         }
     }
 

@@ -115,7 +115,9 @@ enum Output {
         }
         printExpired(round.expired)
         if actions.joinedExisting > 0 {
-            print("\(actions.joinedExisting) alerts added to suspensions already in force (no hook runs twice)")
+            print(
+                "\(Plural.of(actions.joinedExisting, "alert")) added to suspensions already in force (no hook runs twice)"
+            )
         }
         if let line = deliveries(round.delivery) { print(line) }
     }
