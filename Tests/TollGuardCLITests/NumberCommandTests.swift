@@ -57,7 +57,7 @@ import TollGuardTestSupport
         #expect(try await CLITests.run(["rates", "import", "--db", db, second]).status == 0)
         #expect(try cost() == 1_200_000)
         let reprice = try await CLITests.run(["rates", "reprice", "--db", db])
-        #expect(reprice.stdout.contains("repriced 1 calls"))
+        #expect(reprice.stdout.contains("repriced 1 call\n"), "\(reprice.stdout)")
         #expect(try cost() == 305_000)
         let show = try await CLITests.run(["rates", "show", "--db", db, "+447400123456"])
         #expect(show.stdout.contains("+447") && show.stdout.contains("UK mobile"))
