@@ -351,12 +351,20 @@ package struct LivePipeline: Sendable {
                 drafts, summarizer: state.summarizer, evidenceLimit: state.evidenceLimit, raisedBy: "serve",
                 now: Date())
             state.aggregator = AlertAggregator(evidenceLimit: state.evidenceLimit)
-            // Evidence of calls stored by earlier batches takes their row and cost before the
-            // hooks hear of the alert; the calls still to come link as they are stored.
-            let earlier = drafts.flatMap(\.calls).filter { $0.rowID == nil }
-            try await database.linkEvidence(
-                toCalls: earlier.map { .init(key: $0.key, start: $0.time) }, summarizer: state.summarizer)
+            // Stored: they must be acted on whatever happens next.
             state.actionsPending = true
+            // Evidence of calls stored by earlier batches takes their row and cost before the
+            // hooks hear of the alert; the calls still to come link as they are stored. A
+            // refusal here delays no suspension: the evidence waits for the next link.
+            let earlier = drafts.flatMap(\.calls).filter { $0.rowID == nil }
+            do {
+                try await database.linkEvidence(
+                    toCalls: earlier.map { .init(key: $0.key, start: $0.time) }, summarizer: state.summarizer)
+            } catch {
+                logger.warning(
+                    "alert evidence could not be linked to its stored calls yet",
+                    metadata: ["error": "\(error)", "calls": "\(earlier.count)"])
+            }
             stats.alertsRaised.add(changes.newCount, ordering: .relaxed)
             stats.alertsByRule.withLock { counts in
                 for draft in drafts { counts[draft.rule.rawValue, default: 0] += 1 }
