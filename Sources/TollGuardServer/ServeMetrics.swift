@@ -41,7 +41,7 @@ enum ServeMetrics {
             }
         }
         if let run = try? database.lastAnalysisRun() {
-            let blind = (try? database.lastAnalysisBlindPeriod()) != nil
+            let blind = (try? database.blindPeriod(ofRun: run)) != nil
             text += "# HELP tollguard_last_analysis_calls Calls the latest analyze run analysed.\n"
             text += "# TYPE tollguard_last_analysis_calls gauge\n"
             text += "tollguard_last_analysis_calls \(run.calls)\n"

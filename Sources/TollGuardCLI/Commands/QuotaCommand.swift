@@ -72,10 +72,10 @@ struct QuotaCommand: ParsableCommand {
                     let from = try global.localDate(text, option: "--date", zone: zone)
                     return (from: from, to: LocalClock.adding(days: 1, to: from, in: zone))
                 } ?? LocalClock.day(containing: Date(), in: zone)
+            let database = try global.openStoreToRead(configuration)
+            let quotas = try database.quotaStatus(
+                from: day.from, to: day.to, publicContexts: configuration.analysis.publicContexts)
             if output.json {
-                let database = try global.openStoreToRead(configuration)
-                let quotas = try database.quotaStatus(
-                    from: day.from, to: day.to, publicContexts: configuration.analysis.publicContexts)
                 try printJSON(
                     QuotaAnswer(
                         day: LocalTimeFormatter(timeZone: zone).day(day.from),
@@ -89,9 +89,6 @@ struct QuotaCommand: ParsableCommand {
             print(
                 "default for everyone ([analysis.account] daily_quota): "
                     + (fallback > 0 ? "\(Money.format(Money.micros(fallback), decimals: 2)) \(currency)" : "none"))
-            let database = try global.openStoreToRead(configuration)
-            let quotas = try database.quotaStatus(
-                from: day.from, to: day.to, publicContexts: configuration.analysis.publicContexts)
             guard !quotas.isEmpty else {
                 print("no account quotas set")
                 return

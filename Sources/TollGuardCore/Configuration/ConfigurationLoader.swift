@@ -89,10 +89,7 @@ package enum ConfigurationLoader {
                 table["hooks"] = kept
             }
             var rest = try? TOMLDecoder().decode(TollGuardConfiguration.self, from: table)
-            if let path {
-                rest?.resolvePaths(
-                    writtenIn: table, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
-            }
+            rest?.resolvePaths(writtenIn: table, configurationFile: path)
             let more = rest.map { $0.validationErrors() + $0.hookProgramErrors() } ?? []
             throw ConfigurationError(path: path, reasons: problems + more)
         }
@@ -104,10 +101,7 @@ package enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(path: path, reason: "\(error)")
         }
-        if let path {
-            configuration.resolvePaths(
-                writtenIn: table, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
-        }
+        configuration.resolvePaths(writtenIn: table, configurationFile: path)
         return LoadedConfiguration(
             configuration: configuration, path: path, unknownKeys: unknownKeys(in: table))
     }

@@ -10,7 +10,9 @@ extension TollGuardConfiguration {
     ///
     /// Covers `database.path`, `reports.directory`, `sip_watch.ban_log`, `sip_watch.follow`,
     /// `cdr_tail.files` and the program hooks' `path`.
-    mutating func resolvePaths(writtenIn table: TOMLTable, folder: String) {
+    mutating func resolvePaths(writtenIn table: TOMLTable, configurationFile: String?) {
+        guard let configurationFile else { return }
+        let folder = URL(fileURLWithPath: configurationFile).deletingLastPathComponent().path
         func resolved(_ path: String) -> String {
             guard !path.isEmpty, !path.hasPrefix("/") else { return path }
             return URL(fileURLWithPath: folder).appendingPathComponent(path).standardizedFileURL.path

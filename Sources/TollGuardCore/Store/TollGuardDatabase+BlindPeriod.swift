@@ -28,7 +28,11 @@ extension TollGuardDatabase {
     /// The blind spot of the latest `analyze` run, if it had one and still has (calls stored since
     /// for its period end it).
     package func lastAnalysisBlindPeriod() throws -> BlindPeriod? {
-        guard let run = try lastAnalysisRun(), run.calls == 0 else { return nil }
-        return try blindPeriod(from: run.from, to: run.to)
+        try lastAnalysisRun().flatMap(blindPeriod(ofRun:))
+    }
+
+    /// The blind spot of an `analyze` run read with ``lastAnalysisRun()``, if it still has one.
+    package func blindPeriod(ofRun run: (from: Date, to: Date, finished: Date, calls: Int)) throws -> BlindPeriod? {
+        run.calls == 0 ? try blindPeriod(from: run.from, to: run.to) : nil
     }
 }
