@@ -23,10 +23,12 @@ package final class TemporaryDirectory: @unchecked Sendable {
         url.appendingPathComponent(name).path
     }
 
-    /// Writes `bytes` to `name` and returns its path.
+    /// Writes `bytes` to `name` (folders made as needed) and returns its path.
     @discardableResult
     package func write(_ name: String, bytes: [UInt8]) throws -> String {
         let path = path(name)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
     }

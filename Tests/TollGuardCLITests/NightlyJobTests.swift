@@ -65,4 +65,38 @@ import TollGuardTestSupport
             ["analyze", "--db", folder.path("empty.sqlite"), "--no-report"], environment: utc)
         #expect(empty.status == 0, "\(empty.stderr)")
     }
+
+    /// The shipped timer runs `ingest --rotated` with no file: the files are the configuration's,
+    /// relative to its folder; none configured is a usage error naming the setting and the file.
+    @Test func ingestWithoutFilesLoadsTheConfiguredOnes() async throws {
+        let folder = try TemporaryDirectory()
+        _ = try folder.write("cdr/Master.csv", text: try Self.rows(seed: 2, day: 1))
+        let rotated = try folder.write("cdr/Master.csv.1", text: try Self.rows(seed: 1, day: 0))
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSinceNow: -86_400)], ofItemAtPath: rotated)
+        let configuration = try folder.write(
+            "etc/tollguard.toml",
+            text: """
+                [site]
+                timezone = "UTC"
+                [database]
+                path = "../t.sqlite"
+                [ingest]
+                files = ["../cdr/Master.csv"]
+                format = "fs-example"
+                """)
+        let elsewhere = try TemporaryDirectory()
+        let nightly = try await CLITests.run(
+            ["ingest", "--rotated", "--config", configuration], in: elsewhere.url.path)
+        #expect(nightly.status == 0, "\(nightly.stderr)")
+        #expect(nightly.stdout.contains("Total: 2 files"), "\(nightly.stdout)")
+        #expect(nightly.stdout.contains(", 80 inserted"), "\(nightly.stdout)")
+        #expect(FileManager.default.fileExists(atPath: folder.path("t.sqlite")))
+
+        let bare = try folder.write("bare.toml", text: "[site]\ntimezone = \"UTC\"\n")
+        let unconfigured = try await CLITests.run(
+            ["ingest", "--rotated", "--config", bare], in: elsewhere.url.path)
+        #expect(unconfigured.status == 64)
+        #expect(unconfigured.stderr.contains("or list them as [ingest] files in \(bare)"), "\(unconfigured.stderr)")
+    }
 }

@@ -99,7 +99,7 @@ struct DemoCommand: AsyncParsableCommand {
         print(
             "\nSIP attack watcher: \(attack.log) (\(attack.lines) lines, \(attack.attackLines) attack lines from "
                 + "\(attack.attackers) addresses): \(attack.alerts) alerts about addresses, "
-                + "\(attack.bans.count) bans in \(attack.banLog) for Data/fail2ban/jail.d/tollguard.local")
+                + "\(attack.bans.count) bans in \(attack.banLog) for fail2ban's tollguard jail")
         for ban in attack.bans.prefix(3) { print("  ban \(ban.ip) (\(ban.rule.rawValue), \(ban.count) in the window)") }
         if live { try await replayLive(simulation, site: site) }
         print("Done in \((clock.now - started).secondsText) s. Look around:")

@@ -8,6 +8,7 @@ struct IngestCommand: ParsableCommand {
         commandName: "ingest",
         abstract: "Load CDR files (FreeSWITCH mod_cdr_csv, Asterisk Master.csv, generic CSV) into the store.",
         discussion: """
+            Named no file, it loads [ingest] files of the configuration (what the nightly timer runs). \
             Files may be gzip-compressed; '-' reads standard input. Loading is idempotent: a file or an \
             overlapping rotated file adds each call once, and a run that was killed resumes where it stopped. \
             Bad rows are stored in rejected_rows with their file, line and reason; the rows around them load.
@@ -42,11 +43,10 @@ struct IngestCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Argument(help: "CDR files to load ('-' for standard input).")
-    var files: [String]
+    @Argument(help: "CDR files to load ('-' for standard input; default: [ingest] files).")
+    var files: [String] = []
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("name at least one CDR file, or '-' for standard input") }
         if let timezone, TollGuardConfiguration.timeZone(named: timezone) == nil {
             throw ValidationError("--timezone \(timezone) is not a time zone (use an IANA name like Europe/Berlin)")
         }
@@ -55,6 +55,12 @@ struct IngestCommand: ParsableCommand {
     func run() throws {
         let loaded = try global.loadConfiguration()
         let configuration = loaded.configuration
+        let files = self.files.isEmpty ? configuration.ingest.files : self.files
+        if files.isEmpty {
+            let written = loaded.path.map { "in \($0)" } ?? "in a configuration file (none was found)"
+            throw ValidationError(
+                "name at least one CDR file ('-' for standard input), or list them as [ingest] files \(written)")
+        }
         let zone = timezone.flatMap(TollGuardConfiguration.timeZone(named:)) ?? configuration.siteTimeZone ?? .current
         var options = configuration.ingestOptions(timeZone: zone)
         if let format { options.format = format }

@@ -8,8 +8,8 @@ extension TollGuardConfiguration {
     /// `/etc/tollguard`, whatever folder a command runs from. Defaults the file leaves unset stay
     /// relative to the working directory.
     ///
-    /// Covers `database.path`, `reports.directory`, `sip_watch.ban_log`, `sip_watch.follow`,
-    /// `cdr_tail.files` and the program hooks' `path`.
+    /// Covers `database.path`, `ingest.files`, `reports.directory`, `sip_watch.ban_log`,
+    /// `sip_watch.follow`, `cdr_tail.files` and the program hooks' `path`.
     mutating func resolvePaths(writtenIn table: TOMLTable, configurationFile: String?) {
         guard let configurationFile else { return }
         let folder = URL(fileURLWithPath: configurationFile).deletingLastPathComponent().path
@@ -19,6 +19,7 @@ extension TollGuardConfiguration {
         }
         func isSet(_ section: String, _ key: String) -> Bool { table[section]?.table?[key] != nil }
         if isSet("database", "path") { database.path = resolved(database.path) }
+        ingest.files = ingest.files.map(resolved)
         if isSet("reports", "directory") { reports.directory = resolved(reports.directory) }
         if isSet("sip_watch", "ban_log") { sipWatch.banLog = resolved(sipWatch.banLog) }
         sipWatch.follow = sipWatch.follow.map(resolved)

@@ -121,6 +121,8 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
 
     /// How CDR files are read.
     package struct Ingest: Sendable, Codable, Equatable {
+        /// CDR files `tollguard ingest` loads when it is named none (the nightly timer's).
+        package var files: [String] = []
         /// Format used when `--format` is not given (`auto` detects it).
         package var format = CDRFormat.auto
         /// Rows per transaction (and per checkpoint).
@@ -134,7 +136,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         package init() {}
 
         enum CodingKeys: String, CodingKey {
-            case format
+            case files, format
             case batchSize = "batch_size"
             case maxFieldBytes = "max_field_bytes"
             case maxLineBytes = "max_line_bytes"
@@ -144,6 +146,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Ingest()
+            files = try container.decodeIfPresent([String].self, forKey: .files) ?? defaults.files
             format = try container.decodeIfPresent(CDRFormat.self, forKey: .format) ?? defaults.format
             batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
             maxFieldBytes = try container.decodeIfPresent(Int.self, forKey: .maxFieldBytes) ?? defaults.maxFieldBytes

@@ -10,6 +10,25 @@ import TollGuardCore
         #expect(loaded.configuration.site.timezone == "local")
     }
 
+    /// The example configuration is what the Debian package installs as
+    /// `/etc/tollguard/tollguard.toml`: every key it writes is a setting, its values are the
+    /// defaults (but the places of the store and the reports), and it is valid as installed.
+    @Test func theExampleConfigurationIsTheDefaults() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+                "Data/tollguard.example.toml")
+        let loaded = try ConfigurationLoader.load(explicitPath: example.path, environment: [:])
+        #expect(loaded.unknownKeys.isEmpty)
+        #expect(loaded.configuration.validationErrors().isEmpty)
+        #expect(loaded.configuration.database.path == "/var/lib/tollguard/tollguard.sqlite")
+        #expect(loaded.configuration.reports.directory == "/var/lib/tollguard/reports")
+        #expect(loaded.configuration.ingest.files.isEmpty)
+        var defaults = TollGuardConfiguration()
+        defaults.database.path = loaded.configuration.database.path
+        defaults.reports.directory = loaded.configuration.reports.directory
+        #expect(loaded.configuration == defaults)
+    }
+
     /// A decimal setting may be written as a whole number (`timeout_seconds = 10`, as the example
     /// configuration has it) or with a fraction.
     @Test func decimalSettingsTakeWholeNumbers() throws {
