@@ -68,9 +68,9 @@ package struct SecurityLogWatchService: Service {
     private func poll(_ follower: SecurityLogFollower, _ watch: inout SIPWatch, actionsPending: inout Bool) async {
         do {
             let summary = try follower.poll { file, entry in
-                if case .forged(let candidates) = entry.reading {
+                if case .unparsedAttack(let reason) = entry.reading {
                     logger.warning(
-                        "\(SecurityLogEntry.forgedNotice(file: file, line: entry.line, candidates: candidates))",
+                        "\(SecurityLogEntry.unparsedAttackNotice(file: file, line: entry.line, reason: reason))",
                         metadata: ["file": "\(file)", "line": "\(entry.line)"])
                 } else {
                     _ = watch.consume(entry, file: file)

@@ -95,8 +95,9 @@ import TollGuardTestSupport
         #expect(first["line"] as? Int == 1)
         let joined = try #require(lines.first { $0["ip"] as? String == "2001:db8::bad" })
         #expect(joined["user"] as? String == "ad\nmin@pbx")
-        let forged = lines.filter { $0["kind"] as? String == "forged" }
-        #expect(forged.map { $0["line"] as? Int } == [3])
+        let unparsed = lines.filter { $0["kind"] as? String == "unparsed_attack" }
+        #expect(unparsed.map { $0["line"] as? Int } == [3])
+        #expect(unparsed.allSatisfy { ($0["reason"] as? String)?.contains("ChallengeResponseFailed") == true })
         // No line was ever attributed to an injected address.
         let addresses = Set(lines.compactMap { $0["ip"] as? String })
         #expect(addresses.isDisjoint(with: ["6.6.6.6", "192.0.2.66"]))

@@ -126,10 +126,10 @@ struct LogsCommand: ParsableCommand {
                 round += 1
                 do {
                     _ = try follower.poll { file, entry in
-                        if case .forged(let candidates) = entry.reading {
+                        if case .unparsedAttack(let reason) = entry.reading {
                             print(
                                 TextTable.printable(
-                                    SecurityLogEntry.forgedNotice(file: file, line: entry.line, candidates: candidates))
+                                    SecurityLogEntry.unparsedAttackNotice(file: file, line: entry.line, reason: reason))
                             )
                         } else {
                             _ = watch.consume(entry, file: file)

@@ -12,7 +12,7 @@ struct WatchReport {
 
     var totals = SecurityLogScanner.Summary()
     var perIP: [String: IPSummary] = [:]
-    var forged: [(file: String, line: Int, candidates: [String])] = []
+    var unparsed: [(file: String, line: Int, reason: String)] = []
     var commit = SIPWatch.Commit()
 
     /// Counts an entry and feeds it to the watcher.
@@ -21,8 +21,8 @@ struct WatchReport {
         case .event(let event):
             let outcome = watch.consume(entry, file: file)
             perIP[event.ip, default: IPSummary(ip: event.ip, ignored: watch.isIgnored(event.ip))].add(event, outcome)
-        case .forged(let candidates):
-            if forged.count < 1000 { forged.append((file, entry.line, candidates)) }
+        case .unparsedAttack(let reason):
+            if unparsed.count < 1000 { unparsed.append((file, entry.line, reason)) }
         }
     }
 
@@ -33,8 +33,8 @@ struct WatchReport {
             return LineRecord(
                 file: file, line: entry.line, time: event.time, ip: event.ip, kind: event.kind.rawValue,
                 user: event.user, method: event.method, dialed: event.dialed, source: event.source.rawValue)
-        case .forged(let candidates):
-            return LineRecord(file: file, line: entry.line, kind: "forged", candidates: candidates)
+        case .unparsedAttack(let reason):
+            return LineRecord(file: file, line: entry.line, kind: "unparsed_attack", reason: reason)
         }
     }
 
@@ -49,10 +49,10 @@ struct WatchReport {
                 + "\(sum(\.unknownUsers)) unknown users, \(sum(\.challenges)) challenges, \(sum(\.aclRejections)) ACL, "
                 + "\(sum(\.dialAttempts)) dial attempts) from \(perIP.count) addresses"
                 + (totals.unfinished > 0 ? ", \(totals.unfinished) unfinished (a user part with a line break?)" : ""))
-        for line in forged.prefix(20) {
+        for line in unparsed.prefix(20) {
             print(
                 TextTable.printable(
-                    SecurityLogEntry.forgedNotice(file: line.file, line: line.line, candidates: line.candidates)))
+                    SecurityLogEntry.unparsedAttackNotice(file: line.file, line: line.line, reason: line.reason)))
         }
         if !ranked.isEmpty {
             var table = TextTable(
@@ -90,7 +90,7 @@ struct WatchReport {
         var method: String?
         var dialed: String?
         var source: String?
-        var candidates: [String]?
+        var reason: String?
     }
 
     /// `logs scan --json`: what one address did.

@@ -15,13 +15,19 @@ import Foundation
 /// `[C-…]` call ids and `file.c:LINE in function:` sources.
 ///
 /// Every message has attacker text (a From header, a user name, a dialled number, a Call-ID) on
-/// one or both sides of the address. The address is read from the side the attacker cannot
-/// write; where both sides carry attacker text, it is read from both ends and must agree, or
-/// the line is reported as ``SecurityLineReading/forged(candidates:)`` and attributed to nobody.
+/// one or both sides of the address. The address is read where Asterisk writes it: counted from
+/// the end of the line through the message's fixed tail, or, where attacker text lies on both
+/// sides, as the one place where the fixed text around an address appears. When attacker text
+/// imitates that frame so that more than one place qualifies, or none does, the line is
+/// reported as ``SecurityLineReading/unparsedAttack(reason:)`` and attributed to nobody: never
+/// to a decoy, and never dropped.
 package struct AsteriskSecurityLine {
     package typealias Parsed = SecurityLineReading
 
-    private static let levels = ["NOTICE[", "SECURITY[", "WARNING[", "ERROR["].map { Array($0.utf8) }
+    /// Level tags as Asterisk writes them, `NOTICE[2041]`, and spaced, `NOTICE [2041]`.
+    private static let levels = ["NOTICE", "SECURITY", "WARNING", "ERROR"].flatMap { [$0 + "[", $0 + " ["] }.map {
+        Array($0.utf8)
+    }
     private static let registrationReasons: [(String, SecurityEventKind)] = [
         ("Wrong password", .authFailure), ("Username/auth name mismatch", .authFailure),
         ("No matching peer found", .unknownUser), ("Not a local domain", .aclRejected),
@@ -36,11 +42,6 @@ package struct AsteriskSecurityLine {
     private static let securityEvents: [String: SecurityEventKind] = [
         "InvalidAccountID": .unknownUser, "ChallengeResponseFailed": .authFailure, "InvalidPassword": .authFailure,
         "FailedACL": .aclRejected, "ChallengeSent": .authChallenge, "SuccessfulAuth": .successfulAuth,
-    ]
-    /// Security events with attacker-written fields after `RemoteAddress` (digest responses,
-    /// request parameters) as well as before it (`AccountID`, `SessionID`).
-    private static let eventsWrittenOnBothSides: Set<String> = [
-        "ChallengeResponseFailed", "InvalidPassword", "RequestNotAllowed", "RequestBadFormat",
     ]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -61,11 +62,18 @@ package struct AsteriskSecurityLine {
                 $0.lowerBound < $1.lowerBound
             })
         else { return nil }
-        guard let messageStart = Self.messageStart(line, afterLevel: level.upperBound) else { return nil }
         var end = line.endIndex
-        while end > messageStart, line[end - 1] == 0x20 || line[end - 1] == 0x0D { end -= 1 }
-        let message = String(decoding: line[messageStart..<end], as: UTF8.self)
-        guard var parsed = Self.parseMessage(message) else { return nil }
+        while end > line.startIndex, line[end - 1] == 0x20 || line[end - 1] == 0x0D { end -= 1 }
+        let parsedMessage: Parsed?
+        if let rejected = Self.rejectedConnection(UnsafeBufferPointer(rebasing: line[level.upperBound..<end])) {
+            parsedMessage = rejected
+        } else {
+            guard let messageStart = Self.messageStart(line, afterLevel: level.upperBound), messageStart <= end else {
+                return nil
+            }
+            parsedMessage = Self.parseMessage(String(decoding: line[messageStart..<end], as: UTF8.self))
+        }
+        guard var parsed = parsedMessage else { return nil }
         if case .event(var event) = parsed {
             event.time = time(line, before: level.lowerBound)
             parsed = .event(event)
@@ -73,9 +81,9 @@ package struct AsteriskSecurityLine {
         return parsed
     }
 
-    private static let allLevels = ["VERBOSE[", "DEBUG[", "NOTICE[", "WARNING[", "ERROR[", "SECURITY[", "DTMF["].map {
-        Array($0.utf8)
-    }
+    private static let allLevels = ["VERBOSE", "DEBUG", "NOTICE", "WARNING", "ERROR", "SECURITY", "DTMF"].flatMap {
+        [$0 + "[", $0 + " ["]
+    }.map { Array($0.utf8) }
 
     /// Whether the line starts a log record of Asterisk's own making — a time, then a level tag
     /// like `NOTICE[2041]` — and is not the rest of a record broken by a line break.
@@ -95,14 +103,17 @@ package struct AsteriskSecurityLine {
         if message.hasPrefix("SecurityEvent=\"") { return securityEvent(message) }
         if message.hasPrefix("Registration from '") { return registration(message) }
         if message.hasPrefix("Request ") { return request(message) }
-        if message.hasPrefix("Call from '") { return dialAttempt(message) }
+        if message.hasPrefix("Call from '") || message.hasPrefix("Call (") { return dialAttempt(message) }
+        // PJSIP names the endpoint first: `anonymous: Call (UDP:ADDRESS:PORT) to extension …`.
+        if let colon = message.firstIndex(of: ":"), message[colon...].hasPrefix(": Call ("),
+            message[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) })
+        {
+            return dialAttempt(String(message[message.index(colon, offsetBy: 2)...]))
+        }
         if message.hasPrefix("No registration for peer '") { return noRegistration(message) }
         if message.hasPrefix("hacking attempt detected '"), message.hasSuffix("'") {
             let address = message.dropFirst("hacking attempt detected '".count).dropLast()
             return recognized(.authFailure, address: address)
-        }
-        if message.hasPrefix("Rejecting unknown SIP connection from ") {
-            return recognized(.aclRejected, address: message.dropFirst("Rejecting unknown SIP connection from ".count))
         }
         return hostAuthentication(message)
     }
@@ -118,7 +129,9 @@ package struct AsteriskSecurityLine {
         let head = message.dropLast(reason.count + 4)
         guard let marker = head.range(of: "' failed for '", options: .backwards) else { return nil }
         let from = head[head.index(head.startIndex, offsetBy: "Registration from '".count)..<marker.lowerBound]
-        guard var parsed = newEvent(kind, address: stripPort(head[marker.upperBound...])) else { return nil }
+        guard var parsed = newEvent(kind, address: stripPort(head[marker.upperBound...])) else {
+            return .unparsedAttack(reason: "no address where chan_sip writes it (failed for 'ADDRESS' - \(reason))")
+        }
         parsed.describe(from: from)
         parsed.method = "REGISTER"
         return .event(parsed)
@@ -126,8 +139,8 @@ package struct AsteriskSecurityLine {
 
     /// PJSIP: `Request 'METHOD' from 'FROM' failed for 'ADDRESS:PORT' (callid: CALLID) - REASON`.
     ///
-    /// Both the From header and the Call-ID are the attacker's: the address must be the same
-    /// read from the left and from the right.
+    /// Both the From header and the Call-ID are the attacker's, so the address is the one place
+    /// where `' failed for '`, an address and `' (callid: ` follow each other.
     private static func request(_ message: String) -> Parsed? {
         var rest = message.dropFirst("Request ".count)
         var method: String?
@@ -139,7 +152,7 @@ package struct AsteriskSecurityLine {
         }
         guard rest.hasPrefix("from '") else { return nil }
         let body = rest.dropFirst("from '".count)
-        // The reason ends the line; no quote may follow it (the Call-ID cannot fake a later one).
+        // The reason ends the line (`- No matching endpoint found after 5 tries in 2.500 ms`).
         guard
             let (kind, reasonStart) = requestReasons.lazy.compactMap({
                 reason, kind -> (SecurityEventKind, String.Index)? in
@@ -150,48 +163,116 @@ package struct AsteriskSecurityLine {
             }).first
         else { return nil }
         let head = body[..<reasonStart]
-        func candidate(_ marker: Range<Substring.Index>) -> (from: Substring, address: Substring)? {
-            let afterAddress = head[marker.upperBound...]
-            guard let close = afterAddress.range(of: "' (callid: ") else { return nil }
-            return (head[..<marker.lowerBound], afterAddress[..<close.lowerBound])
+        let found = framedAddresses(in: head, before: "' failed for '", after: "' (callid: ")
+        guard let only = found.first, found.count == 1 else {
+            return .unparsedAttack(reason: ambiguity(found.count, frame: "failed for 'ADDRESS' (callid:"))
         }
-        guard let first = head.range(of: "' failed for '"),
-            let last = head.range(of: "' failed for '", options: .backwards),
-            let left = candidate(first), let right = candidate(last)
-        else { return nil }
-        let leftAddress = stripPort(left.address)
-        let rightAddress = stripPort(right.address)
-        guard leftAddress == rightAddress else {
-            return .forged(candidates: [leftAddress, rightAddress].filter(isAddress))
-        }
-        guard var parsed = newEvent(kind, address: leftAddress) else { return nil }
-        parsed.describe(from: left.from)
+        guard var parsed = newEvent(kind, address: only.address) else { return nil }
+        parsed.describe(from: head[..<only.frame.lowerBound])
         parsed.method = method
         return .event(parsed)
     }
 
+    /// Every place in `text` where `before`, an address (with its port, `[IPv6]:port` too, after
+    /// a `UDP:`-like transport) and `after` follow each other: the frame the PBX writes around it.
+    private static func framedAddresses(
+        in text: Substring, before: String, after: String
+    ) -> [(address: String, frame: Range<Substring.Index>)] {
+        var found: [(String, Range<Substring.Index>)] = []
+        var searchStart = text.startIndex
+        while let marker = text[searchStart...].range(of: before) {
+            searchStart = marker.upperBound
+            guard let close = text[marker.upperBound...].range(of: after) else { break }
+            let address = stripPort(withoutTransport(text[marker.upperBound..<close.lowerBound]))
+            if isAddress(address) { found.append((address, marker.lowerBound..<close.upperBound)) }
+        }
+        return found
+    }
+
+    /// `UDP:198.51.100.1:5060` → `198.51.100.1:5060`.
+    private static func withoutTransport(_ text: Substring) -> Substring {
+        for transport in ["UDP:", "TCP:", "TLS:", "WS:", "WSS:"] where text.hasPrefix(transport) {
+            return text.dropFirst(transport.count)
+        }
+        return text
+    }
+
+    /// Why a message's address could not be located: no place, or several, framed as the PBX frames it.
+    private static func ambiguity(_ count: Int, frame: String) -> String {
+        count == 0
+            ? "no address where Asterisk writes it (\(frame))"
+            : "\(count) places framed as Asterisk frames the address (\(frame)): attacker text imitates it"
+    }
+
     /// chan_sip and PJSIP: `Call from 'NAME' (ADDRESS:PORT) to extension 'EXTEN' rejected because
-    /// extension not found in context 'CONTEXT'.` The context is configuration and the dialled
-    /// extension (a Request-URI user part) has no spaces, so the address is read from the right.
+    /// extension not found in context 'CONTEXT'.`, PJSIP's `Call (UDP:ADDRESS:PORT) to extension …`.
+    ///
+    /// Without a caller's name the address follows `Call (` at once. With one, the name and the
+    /// dialled extension are both the attacker's, so the address is the one place where
+    /// `' (`, an address and `) to extension '` follow each other.
     private static func dialAttempt(_ message: String) -> Parsed? {
         var text = Substring(message)
         if text.hasSuffix(".") { text = text.dropLast() }
         guard text.hasSuffix("'"),
             let contextMarker = text.range(
-                of: "' rejected because extension not found in context '", options: .backwards),
-            let extensionMarker = text[..<contextMarker.lowerBound].range(of: ") to extension '", options: .backwards),
-            let open = text[..<extensionMarker.lowerBound].range(of: " (", options: .backwards)
+                of: "' rejected because extension not found in context '", options: .backwards)
         else { return nil }
-        var address = text[open.upperBound..<extensionMarker.lowerBound]
-        for transport in ["UDP:", "TCP:", "TLS:", "WS:", "WSS:"] where address.hasPrefix(transport) {
-            address = address.dropFirst(transport.count)
+        let head = text[..<contextMarker.lowerBound]
+        let found: [(address: String, frame: Range<Substring.Index>)]
+        if head.hasPrefix("Call (") {
+            found = framedAddresses(in: head.prefix(while: { $0 != "'" }), before: "Call (", after: ") to extension ")
+        } else {
+            found = framedAddresses(in: head, before: "' (", after: ") to extension '")
         }
-        guard var parsed = newEvent(.unknownExtension, address: stripPort(address)) else { return nil }
-        parsed.dialed = String(text[extensionMarker.upperBound..<contextMarker.lowerBound])
-        let caller = text[text.index(text.startIndex, offsetBy: "Call from '".count)..<open.lowerBound]
-        if caller.hasSuffix("'") { parsed.describe(from: caller.dropLast()) }
+        guard let only = found.first, found.count == 1 else {
+            return .unparsedAttack(reason: ambiguity(found.count, frame: "(ADDRESS) to extension '…'"))
+        }
+        guard var parsed = newEvent(.unknownExtension, address: only.address) else { return nil }
+        var dialed = head[only.frame.upperBound...]
+        if dialed.hasPrefix("'") { dialed = dialed.dropFirst() }
+        parsed.dialed = String(dialed)
+        if text.hasPrefix("Call from '") {
+            let caller = text[text.index(text.startIndex, offsetBy: "Call from '".count)..<only.frame.lowerBound]
+            parsed.describe(from: caller)
+        }
         parsed.method = "INVITE"
         return .event(parsed)
+    }
+
+    /// The dial plan's `Rejecting unknown SIP connection from ADDRESS`, read from the end of the line.
+    ///
+    /// Written by `Log(WARNING, "Rejecting unknown SIP connection from ${CHANNEL(recvip)}")` (FreePBX
+    /// and others) as `[pid][C-…] Ext. s: "Rejecting unknown SIP connection from ADDRESS"`, the
+    /// address with or without its port, IPv6 bare or bracketed. The extension after `Ext.` may be
+    /// dialled text, so the message is read from the end of the line.
+    static func rejectedConnection(_ afterLevel: UnsafeBufferPointer<UInt8>) -> Parsed? {
+        // `2041]`, an optional `[C-0000001d]` and `:`, then the Log application's `Ext. `.
+        var position = afterLevel.startIndex
+        while position < afterLevel.endIndex, afterLevel[position] >= 0x30, afterLevel[position] <= 0x39 {
+            position += 1
+        }
+        guard position < afterLevel.endIndex, afterLevel[position] == 0x5D else { return nil }
+        position += 1
+        if afterLevel[position...].starts(with: "[C-".utf8) {
+            while position < afterLevel.endIndex, afterLevel[position] != 0x5D { position += 1 }
+            position += 1
+        }
+        if position < afterLevel.endIndex, afterLevel[position] == 0x3A { position += 1 }
+        guard afterLevel[position...].starts(with: " Ext. ".utf8) else { return nil }
+        let text = String(decoding: afterLevel[position...], as: UTF8.self)
+        guard let marker = text.range(of: "Rejecting unknown SIP connection from ", options: .backwards) else {
+            return nil
+        }
+        var address = text[marker.upperBound...]
+        if text[..<marker.lowerBound].hasSuffix("\"") {
+            guard address.hasSuffix("\"") else { return nil }
+            address = address.dropLast()
+        }
+        guard let event = newEvent(.aclRejected, address: stripPort(address)) else {
+            return .unparsedAttack(
+                reason: "no address where the dial plan writes it (Rejecting unknown SIP connection from ADDRESS)")
+        }
+        return .event(event)
     }
 
     /// chan_sip: `No registration for peer 'NAME' (from ADDRESS)`.
@@ -237,66 +318,77 @@ package struct AsteriskSecurityLine {
     }
 
     /// `res_security_log`: `SecurityEvent="NAME",…,RemoteAddress="IPV4/UDP/ADDRESS/PORT",…` as
-    /// `key="value"` pairs whose values are written raw (a Call-ID can hold `"`).
+    /// `key="value"` pairs whose values are written raw.
     ///
-    /// The address is
-    /// the last `RemoteAddress` followed only by well-formed pairs to the end of the line — the
-    /// side after it is the server's own for most events. For events with attacker fields after
-    /// it too, it must also be the first `RemoteAddress` of a well-formed walk from the left.
+    /// Attacker text fills `AccountID` and `SessionID` (a Call-ID may hold any character) before
+    /// the address, and the digest fields after it (`Response`, `ReceivedChallenge`,
+    /// `ReceivedHash`), which come from quoted strings: a `"` in them arrives escaped (`\"`), or
+    /// ends them. So the address is read from the right: the pairs after `RemoteAddress` must be
+    /// the ones Asterisk writes for the event (its required fields, then `Module`, `ACLName`,
+    /// `SessionTV`, `RequestParams`, in that order, each once), and a `\"` never closes a value.
     private static func securityEvent(_ message: String) -> Parsed? {
         let bytes = Array(message.utf8)
         let nameStart = "SecurityEvent=\"".utf8.count
         guard let nameEnd = bytes[nameStart...].firstIndex(of: 0x22) else { return nil }
         let name = String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self)
         guard let kind = securityEvents[name] else { return nil }
-        let fromRight = remoteAddressFromRight(bytes)
-        var address = fromRight
-        if eventsWrittenOnBothSides.contains(name) {
-            let fromLeft = remoteAddressFromLeft(bytes)
-            if fromLeft != fromRight {
-                return .forged(candidates: [fromLeft, fromRight].compactMap { $0 }.filter(isAddress))
-            }
-            address = fromLeft
+        guard let address = remoteAddressFromRight(bytes, tail: tailFields[name] ?? ([], [])) else {
+            return .unparsedAttack(
+                reason: "no RemoteAddress followed by the fields Asterisk writes after it for \(name)")
         }
-        guard let address, var parsed = newEvent(kind, address: Substring(address)) else { return nil }
+        guard var parsed = newEvent(kind, address: Substring(address)) else {
+            return .unparsedAttack(reason: "RemoteAddress of \(name) is not an address")
+        }
         let pairs = wellFormedPairs(bytes)
         parsed.user = pairs["AccountID"].flatMap { $0.isEmpty || $0 == "<unknown>" ? nil : $0 }
         parsed.method = pairs["Service"]
         return .event(parsed)
     }
 
-    /// Walks `,Key="value"` pairs back from the end; the first `RemoteAddress` met.
-    private static func remoteAddressFromRight(_ bytes: [UInt8]) -> String? {
+    /// The fields Asterisk writes after `RemoteAddress`, in order (`main/security_events.c`): each
+    /// event's required fields, all of them, then any of the optional ones.
+    private static let tailFields: [String: (required: [String], optional: [String])] = {
+        let optional = ["Module", "ACLName", "SessionTV", "RequestParams"]
+        return [
+            "InvalidAccountID": ([], optional), "FailedACL": ([], optional),
+            "ChallengeResponseFailed": (["Challenge", "Response", "ExpectedResponse"], optional),
+            "InvalidPassword": (["Challenge", "ReceivedChallenge", "ReceivedHash"], optional),
+            "ChallengeSent": (["Challenge"], optional), "SuccessfulAuth": (["UsingPassword"], optional),
+        ]
+    }()
+
+    /// The `RemoteAddress` that the event's own fields follow, walking `,Key="value"` pairs back from the end.
+    ///
+    /// Optional fields in their order, then every required one, then the address. A `"` escaped
+    /// by `\` never opens or closes a value.
+    private static func remoteAddressFromRight(
+        _ bytes: [UInt8], tail: (required: [String], optional: [String])
+    ) -> String? {
         var end = bytes.endIndex
+        var optional = tail.optional[...]
+        var required = tail.required[...]
         while end > bytes.startIndex {
             // …,Key="value"  — `end` is past the closing quote.
-            guard bytes[end - 1] == 0x22, let open = bytes[..<(end - 1)].lastIndex(of: 0x22), open > 0,
-                bytes[open - 1] == 0x3D
-            else { return nil }
+            guard bytes[end - 1] == 0x22, end - 1 > bytes.startIndex else { return nil }
+            var open = end - 2
+            while open > bytes.startIndex, !(bytes[open] == 0x22 && bytes[open - 1] != 0x5C) { open -= 1 }
+            guard open > 0, bytes[open] == 0x22, bytes[open - 1] == 0x3D else { return nil }
             var keyStart = open - 1
             while keyStart > 0, isKeyByte(bytes[keyStart - 1]) { keyStart -= 1 }
             guard keyStart < open - 1 else { return nil }
             let key = String(decoding: bytes[keyStart..<(open - 1)], as: UTF8.self)
-            if key == "RemoteAddress" { return addressOfTransport(bytes[(open + 1)..<(end - 1)]) }
+            if required.last == key {
+                required = required.dropLast()
+                optional = []
+            } else if let position = optional.lastIndex(of: key) {
+                optional = optional[..<position]
+            } else if key == "RemoteAddress", required.isEmpty {
+                return addressOfTransport(bytes[(open + 1)..<(end - 1)])
+            } else {
+                return nil
+            }
             guard keyStart > 0, bytes[keyStart - 1] == 0x2C else { return nil }
             end = keyStart - 1
-        }
-        return nil
-    }
-
-    /// Walks `Key="value",` pairs from the start; the first `RemoteAddress` met.
-    private static func remoteAddressFromLeft(_ bytes: [UInt8]) -> String? {
-        var position = bytes.startIndex
-        while position < bytes.endIndex {
-            guard let equals = bytes[position...].firstIndex(of: 0x3D), equals + 1 < bytes.endIndex,
-                bytes[equals + 1] == 0x22, bytes[position..<equals].allSatisfy(isKeyByte),
-                let close = bytes[(equals + 2)...].firstIndex(of: 0x22)
-            else { return nil }
-            if bytes[position..<equals].elementsEqual("RemoteAddress".utf8) {
-                return addressOfTransport(bytes[(equals + 2)..<close])
-            }
-            guard close + 1 < bytes.endIndex, bytes[close + 1] == 0x2C else { return nil }
-            position = close + 2
         }
         return nil
     }
@@ -325,6 +417,8 @@ package struct AsteriskSecurityLine {
         }
         return String(decoding: parts[2], as: UTF8.self)
     }
+
+    private static func isIdentifierByte(_ byte: UInt8) -> Bool { isKeyByte(byte) }
 
     private static func isKeyByte(_ byte: UInt8) -> Bool {
         (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
@@ -376,11 +470,21 @@ package struct AsteriskSecurityLine {
         while position < line.endIndex, line[position] != 0x3A, line[position] != 0x20 { position += 1 }
         guard position < line.endIndex, line[position] == 0x3A else { return nil }
         position += 1
+        let lineNumberStart = position
         while position < line.endIndex, line[position] >= 0x30, line[position] <= 0x39 { position += 1 }
         if line[position...].starts(with: " in ".utf8) {
             var colon = position + 4
             while colon < line.endIndex, line[colon] != 0x3A, line[colon] != 0x20 { colon += 1 }
             if colon < line.endIndex, line[colon] == 0x3A { position = colon + 1 }
+        } else if position > lineNumberStart, position < line.endIndex, line[position] == 0x20 {
+            // `chan_sip.c:28468 handle_request_register: …`: a C function name, then ": ".
+            var end = position + 1
+            while end < line.endIndex, isIdentifierByte(line[end]) { end += 1 }
+            if end > position + 1, end + 1 < line.endIndex, line[end] == 0x3A, line[end + 1] == 0x20,
+                !(line[position + 1] >= 0x30 && line[position + 1] <= 0x39)
+            {
+                position = end + 1
+            }
         }
         while position < line.endIndex, line[position] == 0x20 { position += 1 }
         return position

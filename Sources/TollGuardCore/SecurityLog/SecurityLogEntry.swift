@@ -1,11 +1,10 @@
 /// What a recognized security-log line says.
 package enum SecurityLineReading: Sendable, Hashable {
     case event(SecurityEvent)
-    /// A security line whose attacker-written fields imitate the address field, so that the
-    /// address read from one end differs from the one read from the other — or a record whose
-    /// address is not where the PBX writes it (no candidates): none is trusted, and the line is
-    /// reported rather than attributed.
-    case forged(candidates: [String])
+    /// A known attack message whose source address cannot be located where the PBX writes it:
+    /// attacker text imitates the text around the address, or a line break cut the record. No
+    /// address in it is trusted; the line is reported (`unparsed_attack`), never dropped.
+    case unparsedAttack(reason: String)
 }
 
 /// One recognized line of a log, where it was, and its text (for an alert's evidence).
@@ -29,13 +28,9 @@ package struct SecurityLogEntry: Sendable, Hashable {
 }
 
 extension SecurityLogEntry {
-    /// How a line whose address fields were forged is reported: `file:line: forged address fields (…); attributed to nobody`,
-    /// or, with no candidates, a record whose address is not where the PBX writes it.
-    package static func forgedNotice(file: String, line: Int, candidates: [String]) -> String {
-        guard !candidates.isEmpty else {
-            return "\(file):\(line): a security record without its address where the PBX writes it "
-                + "(line breaks in its user part?); attributed to nobody"
-        }
-        return "\(file):\(line): forged address fields (\(candidates.joined(separator: ", "))); attributed to nobody"
+    /// How an attack line without a locatable address is reported:
+    /// `file:line: unparsed_attack: REASON; attributed to nobody`.
+    package static func unparsedAttackNotice(file: String, line: Int, reason: String) -> String {
+        "\(file):\(line): unparsed_attack: \(reason); attributed to nobody"
     }
 }

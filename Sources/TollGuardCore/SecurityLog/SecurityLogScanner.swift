@@ -7,9 +7,9 @@ import Foundation
 /// A record ends where the next line of the PBX's own making starts (time, level, source):
 /// a security line whose attacker text held line breaks is joined with the lines that continue
 /// it, read as one, and reported at the line where it started; a start that nothing finishes
-/// is counted as `unfinished`, not dropped silently. A record whose attacker fields forge the
-/// address, or whose address is not where the PBX writes it, is reported as forged, attributed
-/// to nobody.
+/// is counted as `unfinished`, not dropped silently. A known attack message whose address
+/// cannot be located where the PBX writes it is reported as `unparsed_attack`, attributed to
+/// nobody.
 ///
 /// One scanner reads one log: it remembers which PBX wrote it and a record still open at the
 /// end of what it read (for ``scan(_:following:into:_:)`` called again as the file grows).
@@ -20,8 +20,8 @@ package struct SecurityLogScanner {
         package var recognized = 0
         /// Security lines that started but never ended (an evasion attempt or a cut log).
         package var unfinished = 0
-        /// Security lines whose address fields disagree (forged by the client), attributed to nobody.
-        package var forged = 0
+        /// Attack lines whose address cannot be located (`unparsed_attack`), attributed to nobody.
+        package var unparsedAttacks = 0
 
         package init() {}
 
@@ -29,7 +29,7 @@ package struct SecurityLogScanner {
             lines += other.lines
             recognized += other.recognized
             unfinished += other.unfinished
-            forged += other.forged
+            unparsedAttacks += other.unparsedAttacks
         }
     }
 
@@ -176,14 +176,19 @@ package struct SecurityLogScanner {
     /// Reports a whole record: read as one, at the line where it started.
     ///
     /// One whose address is
-    /// not where the PBX writes it is reported as forged, attributed to nobody.
+    /// not where the PBX writes it is reported as an unparsed attack, attributed to nobody.
     private mutating func finish(
         _ record: HeldRecord, _ summary: inout Summary, _ body: (SecurityLogEntry) throws -> Void
     ) throws {
         if record.reading == nil { summary.unfinished += 1 }
         // A start that nothing finished is only counted; one that lines continued without its
         // address ever reaching where the PBX writes it is reported, attributed to nobody.
-        guard let reading = record.reading ?? (record.continuations > 0 ? .forged(candidates: []) : nil) else { return }
+        guard
+            let reading = record.reading
+                ?? (record.continuations > 0
+                    ? .unparsedAttack(
+                        reason: "a record broken by line breaks, without its address where the PBX writes it") : nil)
+        else { return }
         try record.bytes.withUnsafeBufferPointer { bytes in
             try report(reading, line: record.line, bytes: bytes, &summary, body)
         }
@@ -207,7 +212,7 @@ package struct SecurityLogScanner {
         _ body: (SecurityLogEntry) throws -> Void
     ) throws {
         summary.recognized += 1
-        if case .forged = reading { summary.forged += 1 }
+        if case .unparsedAttack = reading { summary.unparsedAttacks += 1 }
         let text = String(
             decoding: UnsafeBufferPointer(rebasing: bytes.prefix(Self.maxEvidenceBytes)), as: UTF8.self)
         try body(SecurityLogEntry(reading: reading, line: line, text: text))

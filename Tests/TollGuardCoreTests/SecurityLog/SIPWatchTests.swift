@@ -180,11 +180,14 @@ import TollGuardTestSupport
         var readings: [(Int, SecurityLineReading)] = []
         let summary = try scanner.scan(path: path) { readings.append(($0.line, $0.reading)) }
         #expect(readings.map(\.0) == [1])
-        #expect(readings.first?.1 == .forged(candidates: []))
-        #expect(summary.forged == 1)
+        guard case .unparsedAttack(let reason) = readings.first?.1 else {
+            Issue.record("not reported as an unparsed attack: \(readings)")
+            return
+        }
+        #expect(summary.unparsedAttacks == 1)
         #expect(
-            SecurityLogEntry.forgedNotice(file: "freeswitch.log", line: 1, candidates: []).contains(
-                "attributed to nobody"))
+            SecurityLogEntry.unparsedAttackNotice(file: "freeswitch.log", line: 1, reason: reason).contains(
+                "freeswitch.log:1: unparsed_attack: a record broken by line breaks"))
     }
 
     /// Followed as it grows (`serve`, `logs follow`): a record is held until the next line shows
