@@ -29,6 +29,9 @@ struct ClassifyBenchmark: ParsableCommand {
     @Option(help: "Python interpreter used to create the venv.")
     var python = "python3"
 
+    @Option(help: "Also time this (older) tollguard binary's classify command on the same file.")
+    var baselineBinary: String?
+
     func run() throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let loadStart = Date()
@@ -76,6 +79,23 @@ struct ClassifyBenchmark: ParsableCommand {
         timePasses(2)
         let tollguardRate: Double = Double(dialled.count) / best
 
+        // The command as a user runs it: the file in, every answer written (to /dev/null), best of three.
+        func commandRate(_ binary: String, json: Bool) throws -> Double {
+            var fastest: Measurement?
+            for _ in 0..<3 {
+                var arguments = [binary, "classify", "--db", directory + "/no-store.sqlite"]
+                if json { arguments.append("--json") }
+                let run = try measure(arguments + ["-"], stdinFrom: inputPath)
+                guard run.status == 0 else { throw ValidationError("\(binary) classify exited \(run.status)") }
+                fastest.keepFaster(run)
+            }
+            return Double(dialled.count) / (fastest?.seconds ?? .infinity)
+        }
+        let tollguard = siblingExecutable("tollguard")
+        let commandJSON = try commandRate(tollguard, json: true)
+        let commandText = try commandRate(tollguard, json: false)
+        let baselineJSON = try baselineBinary.map { try commandRate($0, json: true) }
+
         let answers = try String(contentsOfFile: answersPath, encoding: .utf8).split(
             separator: "\n", omittingEmptySubsequences: false)
         var agree = 0
@@ -99,6 +119,21 @@ struct ClassifyBenchmark: ParsableCommand {
                 format: "  TollGuard     %9d strings  %12.0f /s  (%d valid)", dialled.count, tollguardRate, validCount))
         print(String(format: "  phonenumbers  %9d strings  %12.0f /s", sampleSize, phonenumbersRate))
         print(String(format: "  ratio         %.1fx", tollguardRate / phonenumbersRate))
+        print("the command as users run it (classify - < file > /dev/null, priced, every answer written; best of 3):")
+        print(
+            String(
+                format: "  classify --json   %9d strings  %12.0f /s  (%.2f of the in-process classifier)",
+                dialled.count, commandJSON, commandJSON / tollguardRate))
+        print(
+            String(
+                format: "  classify (tab)    %9d strings  %12.0f /s  (%.2f of the in-process classifier)",
+                dialled.count, commandText, commandText / tollguardRate))
+        if let baselineJSON, let baselineBinary {
+            print(
+                String(
+                    format: "  baseline --json   %9d strings  %12.0f /s  (%@; this build is %.1fx)", dialled.count,
+                    baselineJSON, baselineBinary, commandJSON / baselineJSON))
+        }
         print("  identical answers (E.164, region, type) on the sample: \(agree) of \(sampleSize)")
         for line in disagreements { print(line) }
     }

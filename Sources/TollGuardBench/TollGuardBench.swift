@@ -32,11 +32,14 @@ extension Optional where Wrapped == Measurement {
 }
 
 /// Runs `arguments` (no shell) and measures it with wait4's resource usage.
-func measure(_ arguments: [String], quiet: Bool = true, stdoutTo file: String? = nil) throws -> Measurement {
+func measure(
+    _ arguments: [String], quiet: Bool = true, stdoutTo file: String? = nil, stdinFrom input: String? = nil
+) throws -> Measurement {
     var pid: pid_t = 0
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
+    if let input { posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0) }
     if let file {
         posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     } else if quiet {

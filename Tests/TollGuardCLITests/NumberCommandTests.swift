@@ -36,6 +36,53 @@ import TollGuardTestSupport
         #expect(!FileManager.default.fileExists(atPath: directory.path("none.sqlite")))
     }
 
+    /// A stream of numbers (a file or standard input) is answered one line each, in input order,
+    /// across threads: JSON identical to the answers for the same numbers named as arguments, or
+    /// tab-separated rows after a header whose dialled text cannot break a row.
+    @Test func classifyStreamsAFileInOrderAsJSONOrTabs() async throws {
+        let directory = try TemporaryDirectory()
+        var numbers: [String] = []
+        for index in 0..<3_000 {
+            numbers.append(
+                [
+                    "+4420794\(60_000 + index)", "011 881 6\(1_000_000 + index)",
+                    "1 (201) 555-\(1_000 + index % 9_000)",
+                    "\(index)",
+                ][index % 4])
+        }
+        let input = numbers.map { "  \($0)\t\r" }.joined(separator: "\n\n") + "\nbad\u{1B}[31m\t\"x"
+        let file = try directory.write("numbers.txt", text: input)
+        let db = directory.path("none.sqlite")
+        let json = try await CLITests.run(["classify", "--db", db, "--json", "--file", file])
+        #expect(json.status == 0, "\(json.stderr)")
+        let lines = json.stdout.split(separator: "\n")
+        #expect(lines.count == numbers.count + 1)
+        let dialled = try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["dialed"] as? String
+        }
+        #expect(Array(dialled.prefix(numbers.count)) == numbers.map(Optional.some))
+        #expect(dialled.last == "bad\u{1B}[31m\t\"x")
+        let named = try await CLITests.run(["classify", "--db", db, "--json"] + Array(numbers.prefix(4)))
+        #expect(named.stdout == lines.prefix(4).joined(separator: "\n") + "\n")
+        let piped = try await CLITests.run(["classify", "--db", db, "--json", "-"], stdin: Data(input.utf8))
+        #expect(piped.stdout == json.stdout)
+
+        let text = try await CLITests.run(["classify", "--db", db, "--file", file])
+        let rows = text.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(rows.first == "dialled\tscope\te164\tregion\ttype\trisk\tper min")
+        #expect(rows.count == numbers.count + 2)
+        #expect(rows.dropFirst().allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 7 })
+        #expect(rows.dropFirst().prefix(numbers.count).map { String($0.prefix { $0 != "\t" }) } == numbers)
+        #expect(rows.last?.hasPrefix("bad?[31m?\"x\t") == true)
+        #expect(!FileManager.default.fileExists(atPath: db))
+
+        let missing = try await CLITests.run(["classify", "--db", db, "--file", directory.path("nope.txt")])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("nope.txt"))
+        let mixed = try await CLITests.run(["classify", "--db", db, "--file", file, "12345"])
+        #expect(mixed.status == 64)
+    }
+
     @Test func rateDeckImportRepriceAndShow() async throws {
         let directory = try TemporaryDirectory()
         let db = directory.path("t.sqlite")

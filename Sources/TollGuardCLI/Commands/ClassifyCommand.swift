@@ -10,8 +10,9 @@ struct ClassifyCommand: ParsableCommand {
             Each number is normalized (formatting, SIP/tel URIs, outside-line prefix), then classified: scope \
             (internal, emergency, short_code, national, same_code_other_region, international, invalid), E.164, \
             region, calling code, number type and risk evidence, with the per-minute price from the stored rate \
-            deck (or the fallback rate). '-' reads one number per line from standard input; with --json each \
-            answer is one JSON object per line.
+            deck (or the fallback rate). Numbers named as arguments are answered in a table (--json: one JSON \
+            object per line). '-' (standard input) or --file reads a stream of numbers, one per line, answered \
+            one line each in input order on every core: tab-separated with a header, or one JSON object with --json.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -27,11 +28,19 @@ struct ClassifyCommand: ParsableCommand {
     @Option(name: .long, help: "Dial-plan context whose overrides apply.")
     var context = ""
 
-    @Argument(help: "Dialled numbers ('-' reads them from standard input).")
-    var numbers: [String]
+    @Option(name: .long, help: "Read the numbers from this file, one per line (as '-' reads standard input).")
+    var file: String?
+
+    @Argument(help: "Dialled numbers ('-' reads them from standard input, one per line).")
+    var numbers: [String] = []
 
     func validate() throws {
-        if numbers.isEmpty { throw ValidationError("name at least one number, or '-' for standard input") }
+        if numbers.isEmpty && file == nil {
+            throw ValidationError("name at least one number, '-' for standard input, or --file")
+        }
+        if (file != nil || numbers.contains("-")) && numbers.count > (numbers.contains("-") && file == nil ? 1 : 0) {
+            throw ValidationError("read numbers from one place: arguments, '-' or --file")
+        }
     }
 
     func run() throws {
@@ -43,102 +52,48 @@ struct ClassifyCommand: ParsableCommand {
         let database = try global.openExistingDatabase(configuration)
         let rater = try global.destinationRater(configuration, database: database)
         let classifier = rater.classifier(forContext: context)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var table = TextTable("dialled", "scope", "e164", "region", "type", "risk", "per min")
+        let stream = ClassificationStream(
+            classifier: classifier, rater: rater, format: output.json ? .json : .tabSeparated)
 
-        func handle(_ dialled: String) throws {
+        if file != nil || numbers == ["-"] {
+            // A stream: answered in blocks on every core, one line each (tab-separated, or JSON).
+            var input = STDIN_FILENO
+            if let file {
+                input = open(file, O_RDONLY | O_CLOEXEC)
+                guard input >= 0 else {
+                    throw CommandFailure("cannot read \(file): \(String(cString: strerror(errno)))")
+                }
+            }
+            defer { if input != STDIN_FILENO { close(input) } }
+            do {
+                _ = try stream.run(input: input, output: STDOUT_FILENO)
+            } catch let error as FileReadError {
+                throw CommandFailure(error.description)
+            }
+            return
+        }
+        if output.json {
+            FileHandle.standardOutput.write(Data(stream.answers(for: numbers)))
+            return
+        }
+        var table = TextTable("dialled", "scope", "e164", "region", "type", "risk", "per min")
+        for dialled in numbers {
             let classification = classifier.classify(dialled)
             let price = rater.price(classification, billsec: 60, startedAt: Date())
-            let perMinute = price.ratePerMinuteMicros.map { Money.format($0) }
             var risk = classification.risk.labels
             if price.usedFallback { risk.append("unpriced") }
-            if output.json {
-                let answer = ClassificationAnswer(
-                    dialed: dialled, scope: classification.scope.rawValue, e164: classification.e164,
-                    region: classification.region, callingCode: classification.callingCode,
-                    numberType: classification.numberType?.rawValue,
-                    shortNumberCost: classification.shortNumberCost?.rawValue,
-                    risk: risk,
-                    hotspot: classification.hotspot.map {
-                        HotspotAnswer(
-                            prefix: "+" + $0.prefix, country: $0.country, sources: $0.sourceCount, evidence: $0.evidence
-                        )
-                    },
-                    costPerMin: perMinute, ratePrefix: price.ratePrefix.map { "+" + $0 })
-                print(String(decoding: try encoder.encode(answer), as: UTF8.self))
-            } else {
-                var riskText = risk
-                if let hotspot = classification.hotspot, let index = riskText.firstIndex(of: "irsf_hotspot") {
-                    riskText[index] = "irsf_hotspot(+\(hotspot.prefix), \(hotspot.sourceCount) sources)"
-                }
-                table.append([
-                    dialled, classification.scope.rawValue, classification.e164 ?? "-",
-                    classification.region ?? "-",
-                    classification.numberType?.rawValue ?? classification.shortNumberCost.map {
-                        "short code, \($0.rawValue)"
-                    } ?? "-",
-                    riskText.isEmpty ? "-" : riskText.joined(separator: ","), perMinute ?? "-",
-                ])
+            if let hotspot = classification.hotspot, let index = risk.firstIndex(of: "irsf_hotspot") {
+                risk[index] = "irsf_hotspot(+\(hotspot.prefix), \(hotspot.sourceCount) sources)"
             }
+            table.append([
+                dialled, classification.scope.rawValue, classification.e164 ?? "-", classification.region ?? "-",
+                classification.numberType?.rawValue ?? classification.shortNumberCost.map {
+                    "short code, \($0.rawValue)"
+                } ?? "-",
+                risk.isEmpty ? "-" : risk.joined(separator: ","),
+                price.ratePerMinuteMicros.map { Money.format($0) } ?? "-",
+            ])
         }
-
-        for argument in numbers {
-            if argument == "-" {
-                while let line = readLine() {
-                    let trimmed = line.trimmingCharacters(in: .whitespaces)
-                    if !trimmed.isEmpty { try handle(trimmed) }
-                }
-            } else {
-                try handle(argument)
-            }
-        }
-        if !output.json { print(table.render()) }
+        print(table.render())
     }
-}
-
-/// `classify --json` output: one object per number.
-struct ClassificationAnswer: Encodable {
-    var dialed: String
-    var scope: String
-    var e164: String?
-    var region: String?
-    var callingCode: Int?
-    var numberType: String?
-    var shortNumberCost: String?
-    var risk: [String]
-    var hotspot: HotspotAnswer?
-    var costPerMin: String?
-    var ratePrefix: String?
-
-    enum CodingKeys: String, CodingKey {
-        case dialed, scope, e164, region, risk, hotspot
-        case callingCode = "calling_code"
-        case numberType = "number_type"
-        case shortNumberCost = "short_number_cost"
-        case costPerMin = "cost_per_min"
-        case ratePrefix = "rate_prefix"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(dialed, forKey: .dialed)
-        try container.encode(scope, forKey: .scope)
-        try container.encode(e164, forKey: .e164)
-        try container.encode(region, forKey: .region)
-        try container.encode(callingCode, forKey: .callingCode)
-        try container.encode(numberType, forKey: .numberType)
-        try container.encodeIfPresent(shortNumberCost, forKey: .shortNumberCost)
-        try container.encode(risk, forKey: .risk)
-        try container.encodeIfPresent(hotspot, forKey: .hotspot)
-        try container.encode(costPerMin, forKey: .costPerMin)
-        try container.encodeIfPresent(ratePrefix, forKey: .ratePrefix)
-    }
-}
-
-struct HotspotAnswer: Encodable {
-    var prefix: String
-    var country: String
-    var sources: Int
-    var evidence: [String]
 }
