@@ -38,8 +38,10 @@ package struct ClassificationStream: Sendable {
     }
 
     /// Reads `input` to its end and writes the answers to `output`; returns how many numbers were answered.
-    package func run(input: Int32, output: Int32, blockBytes: Int = 1 << 22) throws -> Int {
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    package func run(input: Int32, output: Int32, blockBytes: Int = 1 << 20) throws -> Int {
+        let workers = (0..<max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))).map { _ in
+            WorkerOutput(writer: AnswerWriter(stream: self))
+        }
         var pending: [UInt8] = []
         var block = [UInt8](repeating: 0, count: blockBytes)
         var answered = 0
@@ -58,29 +60,24 @@ package struct ClassificationStream: Sendable {
             guard end > 0 else { continue }
             let lines = Self.lines(pending[..<end])
             answered += lines.count
-            try Self.writeAll(answers(lines, in: pending, workers: workers), to: output)
+            answer(lines, in: pending, by: lines.count > 256 ? workers : [workers[0]])
+            for worker in workers {
+                try Self.writeAll(worker.writer.output, to: output)
+                worker.writer.output.removeAll(keepingCapacity: true)
+            }
             pending.removeSubrange(..<end)
         }
         return answered
     }
 
-    /// The answer lines for `lines` (ranges of `bytes`), in their order, from `workers` threads.
-    private func answers(_ lines: [Range<Int>], in bytes: [UInt8], workers: Int) -> [UInt8] {
-        guard lines.count > 256, workers > 1 else {
-            var writer = AnswerWriter(stream: self)
-            for line in lines { writer.append(String(decoding: bytes[line], as: UTF8.self)) }
-            return writer.output
-        }
-        let parts = OrderedParts(count: workers)
-        let share = (lines.count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { part in
+    /// Answers `lines` (ranges of `bytes`), a contiguous share to each worker, all at once.
+    private func answer(_ lines: [Range<Int>], in bytes: [UInt8], by workers: [WorkerOutput]) {
+        let share = (lines.count + workers.count - 1) / workers.count
+        DispatchQueue.concurrentPerform(iterations: workers.count) { part in
             let slice = lines[min(part * share, lines.count)..<min((part + 1) * share, lines.count)]
-            var writer = AnswerWriter(stream: self)
-            writer.output.reserveCapacity(slice.count * 160)
-            for line in slice { writer.append(String(decoding: bytes[line], as: UTF8.self)) }
-            parts.set(part, writer.output)
+            let worker = workers[part]
+            for line in slice { worker.writer.append(String(decoding: bytes[line], as: UTF8.self)) }
         }
-        return parts.joined()
     }
 
     /// The non-blank lines of `bytes`, without their surrounding blanks.
@@ -117,7 +114,7 @@ package struct ClassificationStream: Sendable {
 
     /// One thread's answers, with the texts that repeat across numbers (risk lists, prices,
     /// hotspots) rendered once.
-    private struct AnswerWriter {
+    fileprivate struct AnswerWriter {
         let stream: ClassificationStream
         var output: [UInt8] = []
         private var risks: [UInt16: (json: [UInt8], text: [UInt8])] = [:]
@@ -149,38 +146,42 @@ package struct ClassificationStream: Sendable {
             hotspot: [UInt8]?
         ) {
             // Keys in sorted order, as `JSONEncoder` with `.sortedKeys` writes them.
-            output += #"{"calling_code":"#.utf8
-            if let code = classification.callingCode { output += String(code).utf8 } else { output += "null".utf8 }
-            output += #","cost_per_min":"#.utf8
-            if let perMinute { quoted(perMinute) } else { output += "null".utf8 }
-            output += #","dialed":"#.utf8
+            output.append(static: #"{"calling_code":"#)
+            if let code = classification.callingCode {
+                output += String(code).utf8
+            } else {
+                output.append(static: "null")
+            }
+            output.append(static: #","cost_per_min":"#)
+            if let perMinute { quoted(perMinute) } else { output.append(static: "null") }
+            output.append(static: #","dialed":"#)
             JSONText.appendString(classification.dialed, to: &output)
-            output += #","e164":"#.utf8
+            output.append(static: #","e164":"#)
             optional(classification.e164)
             if let hotspot {
-                output += #","hotspot":"#.utf8
+                output.append(static: #","hotspot":"#)
                 output += hotspot
             }
-            output += #","number_type":"#.utf8
+            output.append(static: #","number_type":"#)
             optional(classification.numberType?.rawValue)
             if let prefix = price.ratePrefix {
-                output += #","rate_prefix":"+"#.utf8
+                output.append(static: #","rate_prefix":"+"#)
                 output += prefix.utf8
                 output.append(0x22)
             }
-            output += #","region":"#.utf8
+            output.append(static: #","region":"#)
             optional(classification.region)
-            output += #","risk":"#.utf8
+            output.append(static: #","risk":"#)
             output += risk
-            output += #","scope":""#.utf8
+            output.append(static: #","scope":""#)
             output += classification.scope.rawValue.utf8
             output.append(0x22)
             if let cost = classification.shortNumberCost {
-                output += #","short_number_cost":""#.utf8
+                output.append(static: #","short_number_cost":""#)
                 output += cost.rawValue.utf8
                 output.append(0x22)
             }
-            output += "}\n".utf8
+            output.append(static: "}\n")
         }
 
         private mutating func appendRow(
@@ -216,7 +217,7 @@ package struct ClassificationStream: Sendable {
 
         private mutating func optional(_ text: String?) {
             guard let text else {
-                output += "null".utf8
+                output.append(static: "null")
                 return
             }
             JSONText.appendString(text, to: &output)
@@ -261,14 +262,14 @@ package struct ClassificationStream: Sendable {
             if let known = hotspots[entry.prefix] { return known }
             var json: [UInt8] = Array(#"{"country":"#.utf8)
             JSONText.appendString(entry.country, to: &json)
-            json += #","evidence":["#.utf8
+            json.append(static: #","evidence":["#)
             for (index, evidence) in entry.evidence.enumerated() {
                 if index > 0 { json.append(0x2C) }
                 JSONText.appendString(evidence, to: &json)
             }
-            json += #"],"prefix":"+"#.utf8
+            json.append(static: #"],"prefix":"+"#)
             json += entry.prefix.utf8
-            json += #"","sources":"#.utf8
+            json.append(static: #"","sources":"#)
             json += String(entry.sourceCount).utf8
             json.append(0x7D)
             let text = Array("irsf_hotspot(+\(entry.prefix), \(entry.sourceCount) sources)".utf8)
@@ -278,20 +279,12 @@ package struct ClassificationStream: Sendable {
     }
 }
 
-/// Answers of the threads of one block, set by each and read once all are done.
-private final class OrderedParts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var parts: [[UInt8]]
+/// One worker thread's answers and caches; used by that thread while a block is answered, and
+/// by the reading thread between blocks.
+private final class WorkerOutput: @unchecked Sendable {
+    var writer: ClassificationStream.AnswerWriter
 
-    init(count: Int) { parts = Array(repeating: [], count: count) }
-
-    func set(_ index: Int, _ bytes: [UInt8]) {
-        lock.withLock { parts[index] = bytes }
-    }
-
-    func joined() -> [UInt8] {
-        lock.withLock { Array(parts.joined()) }
-    }
+    init(writer: ClassificationStream.AnswerWriter) { self.writer = writer }
 }
 
 /// JSON string literals written byte by byte, as `JSONEncoder` writes them (`/` unescaped).
@@ -299,6 +292,17 @@ package enum JSONText {
     /// Appends `text` quoted and escaped.
     package static func appendString(_ text: String, to output: inout [UInt8]) {
         output.append(0x22)
+        // Most texts (numbers, codes) need no escape: copied at once.
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            output.append(contentsOf: bytes)
+            return true
+        }
+        if plain {
+            output.append(0x22)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case 0x22: output += [0x5C, 0x22]
@@ -315,5 +319,12 @@ package enum JSONText {
             }
         }
         output.append(0x22)
+    }
+}
+
+extension [UInt8] {
+    /// Appends a literal's bytes in one copy.
+    mutating func append(static text: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }
