@@ -10,7 +10,7 @@ struct SimulateCommand: ParsableCommand {
         abstract: "Write realistic PBX traffic with labelled fraud as a FreeSWITCH CDR file, or measure detection.",
         discussion: """
             The simulated site is a New York office on FreeSWITCH (America/New_York, US dial plan) with an \
-            outbound call centre and two travellers; seven fraud scenarios are injected on days drawn from the seed. \
+            outbound call centre and two travellers; eight fraud scenarios are injected on days drawn from the seed. \
             The CDRs use mod_cdr_csv's "asterisk" template. The same seed always gives the same file.
 
             --evaluate simulates --seeds runs (seeds --seed, --seed+1, …) in a scratch folder, ingests and analyzes \

@@ -25,7 +25,7 @@ package struct AnalysisEngine: Sendable {
         self.strongHotspots = strongHotspots
     }
 
-    /// All thirteen analyzers with the configured settings.
+    /// All fourteen analyzers with the configured settings.
     package static func standard(
         settings: AnalysisSettings, timeZone: TimeZone, fraudLists: FraudLists = .none, quotas: [String: Int64] = [:],
         strongHotspots: Set<String>? = nil
@@ -42,6 +42,9 @@ package struct AnalysisEngine: Sendable {
             WangiriAnalyzer(
                 publicContexts: settings.publicContexts, ringSeconds: settings.wangiriRingSeconds,
                 memoryHours: settings.wangiriMemoryHours, campaignCalls: settings.wangiriCampaignCalls),
+            SlowDripAnalyzer(
+                clock: clock, historyDays: settings.historyDays, minHistoryDays: settings.minHistoryDays,
+                publicContexts: settings.publicContexts, memoryHours: settings.wangiriMemoryHours),
         ]
         return AnalysisEngine(
             analyzers: analyzers, resolver: PolicyResolver(settings: settings, quotas: quotas),

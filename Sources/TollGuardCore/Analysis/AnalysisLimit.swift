@@ -15,6 +15,7 @@ package enum AnalysisLimit: Int, Sendable, Hashable, CaseIterable {
     case fraudScore5m, fraudScore60m
     case spendSpikeMultiple, spendSpikeMinimum
     case longCallInternal, longCallNational, longCallMobile, longCallInternational, longCallPremium
+    case slowDripCountries, slowDripNumbers
 
     /// What a limit's number means.
     package enum Unit: Sendable {
@@ -92,5 +93,10 @@ package enum AnalysisLimit: Int, Sendable, Hashable, CaseIterable {
         ("long_call_minutes_mobile", .minutes, 240, 240, "longest mobile call"),
         ("long_call_minutes_international", .minutes, 120, 120, "longest international call"),
         ("long_call_minutes_premium", .minutes, 30, 30, "longest premium-rate call"),
+        (
+            "slow_drip_countries", .count, 3, 0,
+            "distinct unusual high-risk countries an account calls in a day (slow drip; 0: off)"
+        ),
+        ("slow_drip_numbers", .count, 4, 0, "distinct high-risk numbers among those calls"),
     ]
 }

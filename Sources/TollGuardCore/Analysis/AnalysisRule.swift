@@ -22,6 +22,7 @@ package enum AnalysisRule: String, Sendable, Hashable, CaseIterable, Codable {
     case publicContext = "public_context"
     case longCall = "long_call"
     case wangiriCallback = "wangiri_callback"
+    case slowDrip = "slow_drip"
     /// SIP attack watcher (security logs), about source addresses.
     case sipAuthFailures = "sip_auth_failures"
     case sipChallengeFlood = "sip_challenge_flood"

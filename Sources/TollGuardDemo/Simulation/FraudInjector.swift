@@ -42,6 +42,7 @@ struct FraudInjector {
             case .routeScan: routeScan(victim: victim(), midnight: midnight)
             case .targetedPumping: targetedPumping(victim: victim(), midnight: midnight)
             case .quotaExhaustion: quotaExhaustion(victim: victim(), midnight: midnight)
+            case .slowDrip: slowDrip(victim: Self.newExtension, midnight: midnight)
             }
             label(kind, calls: before..<calls.count)
         }
@@ -160,6 +161,24 @@ struct FraudInjector {
                 account: victim, dialled: random.pick(numbers), at: clock, ring: random.int(3...9), talk: talk,
                 cause: "NORMAL_CLEARING")
             clock += Int64(talk + random.int(900...2400))
+        }
+    }
+
+    /// An extension provisioned the day it is hacked (a default password): no history of its own.
+    static let newExtension = "1099"
+
+    /// A call every half hour to an hour, a few minutes each, all afternoon, each to a new number
+    /// in Caribbean one-ring areas and IRSF hotspot ranges: no window, concurrency or quota is reached.
+    private mutating func slowDrip(victim: String, midnight: Int64) {
+        let ranges = NumberRange.oneRing + NumberRange.revenueShare.filter { !["LV", "001"].contains($0.country) }
+        var clock = midnight + Int64(13 * 3600 + random.int(0...1800))
+        while clock < midnight + 18 * 3600 {
+            let talk = random.int(120...300)
+            let number = random.pick(ranges).draw(&random)
+            add(
+                account: victim, dialled: number.hasPrefix("1") ? number : "011" + number, at: clock,
+                ring: random.int(4...12), talk: talk, cause: "NORMAL_CLEARING")
+            clock += Int64(talk + random.int(1500...3300))
         }
     }
 

@@ -17,6 +17,8 @@ package enum FraudScenarioKind: String, Sendable, Codable, CaseIterable {
     case targetedPumping = "targeted_pumping"
     /// Mid-priced international calls spread over a day until the quota is gone.
     case quotaExhaustion = "quota_exhaustion"
+    /// A new extension, hacked, calls a few high-risk countries an hour all afternoon, under every limit.
+    case slowDrip = "slow_drip"
 
     /// What the scenario is, in a sentence.
     package var summary: String {
@@ -28,6 +30,7 @@ package enum FraudScenarioKind: String, Sendable, Codable, CaseIterable {
         case .routeScan: "route scanning with 9, 00, 011 and + probes"
         case .targetedPumping: "targeted pumping of one international number"
         case .quotaExhaustion: "quota exhaustion spread over a day"
+        case .slowDrip: "slow drip to high-risk countries from a new extension"
         }
     }
 }
