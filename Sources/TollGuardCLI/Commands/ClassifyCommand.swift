@@ -38,7 +38,9 @@ struct ClassifyCommand: ParsableCommand {
         if numbers.isEmpty && file == nil {
             throw ValidationError("name at least one number, '-' for standard input, or --file")
         }
-        if (file != nil || numbers.contains("-")) && numbers.count > (numbers.contains("-") && file == nil ? 1 : 0) {
+        let streams = numbers.count { $0 == "-" } + (file == nil ? 0 : 1)
+        let named = numbers.count { $0 != "-" }
+        if streams > 1 || (streams == 1 && named > 0) {
             throw ValidationError("read numbers from one place: arguments, '-' or --file")
         }
     }
