@@ -64,11 +64,12 @@ package struct AsteriskSecurityLine {
         else { return nil }
         var end = line.endIndex
         while end > line.startIndex, line[end - 1] == 0x20 || line[end - 1] == 0x0D { end -= 1 }
+        guard let source = Self.sourceStart(line, afterLevel: level.upperBound), source <= end else { return nil }
         let parsedMessage: Parsed?
-        if let rejected = Self.rejectedConnection(UnsafeBufferPointer(rebasing: line[level.upperBound..<end])) {
+        if let rejected = Self.rejectedConnection(UnsafeBufferPointer(rebasing: line[source..<end])) {
             parsedMessage = rejected
         } else {
-            guard let messageStart = Self.messageStart(line, afterLevel: level.upperBound), messageStart <= end else {
+            guard let messageStart = Self.messageStart(line, atSource: source), messageStart <= end else {
                 return nil
             }
             parsedMessage = Self.parseMessage(String(decoding: line[messageStart..<end], as: UTF8.self))
@@ -245,21 +246,10 @@ package struct AsteriskSecurityLine {
     /// and others) as `[pid][C-…] Ext. s: "Rejecting unknown SIP connection from ADDRESS"`, the
     /// address with or without its port, IPv6 bare or bracketed. The extension after `Ext.` may be
     /// dialled text, so the message is read from the end of the line.
-    static func rejectedConnection(_ afterLevel: UnsafeBufferPointer<UInt8>) -> Parsed? {
-        // `2041]`, an optional `[C-0000001d]` and `:`, then the Log application's `Ext. `.
-        var position = afterLevel.startIndex
-        while position < afterLevel.endIndex, afterLevel[position] >= 0x30, afterLevel[position] <= 0x39 {
-            position += 1
-        }
-        guard position < afterLevel.endIndex, afterLevel[position] == 0x5D else { return nil }
-        position += 1
-        if afterLevel[position...].starts(with: "[C-".utf8) {
-            while position < afterLevel.endIndex, afterLevel[position] != 0x5D { position += 1 }
-            position += 1
-        }
-        if position < afterLevel.endIndex, afterLevel[position] == 0x3A { position += 1 }
-        guard afterLevel[position...].starts(with: " Ext. ".utf8) else { return nil }
-        let text = String(decoding: afterLevel[position...], as: UTF8.self)
+    static func rejectedConnection(_ source: UnsafeBufferPointer<UInt8>) -> Parsed? {
+        // The Log application's source, `Ext. `.
+        guard source.starts(with: " Ext. ".utf8) else { return nil }
+        let text = String(decoding: source, as: UTF8.self)
         guard let marker = text.range(of: "Rejecting unknown SIP connection from ", options: .backwards) else {
             return nil
         }
@@ -418,8 +408,6 @@ package struct AsteriskSecurityLine {
         return String(decoding: parts[2], as: UTF8.self)
     }
 
-    private static func isIdentifierByte(_ byte: UInt8) -> Bool { isKeyByte(byte) }
-
     private static func isKeyByte(_ byte: UInt8) -> Bool {
         (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
             || byte == 0x5F
@@ -451,9 +439,9 @@ package struct AsteriskSecurityLine {
         return String(text)
     }
 
-    /// Where the message starts: past `[pid]`, an optional `[C-…]`, an optional `:`, and the
-    /// source (`chan_sip.c:` or `chan_sip.c:25801 in handle_request_register:`).
-    private static func messageStart(_ line: UnsafeBufferPointer<UInt8>, afterLevel start: Int) -> Int? {
+    /// Where the source starts (at its space): past the level tag's `2041]`, an optional
+    /// `[C-0000001d]` and an optional `:`.
+    private static func sourceStart(_ line: UnsafeBufferPointer<UInt8>, afterLevel start: Int) -> Int? {
         var position = start
         while position < line.endIndex, line[position] >= 0x30, line[position] <= 0x39 { position += 1 }
         guard position < line.endIndex, line[position] == 0x5D else { return nil }
@@ -464,6 +452,13 @@ package struct AsteriskSecurityLine {
             position += 1
         }
         if position < line.endIndex, line[position] == 0x3A { position += 1 }
+        return position
+    }
+
+    /// Where the message starts: past the source (`chan_sip.c:`, `chan_sip.c:25801 in
+    /// handle_request_register:` or `chan_sip.c:28468 handle_request_register:`).
+    private static func messageStart(_ line: UnsafeBufferPointer<UInt8>, atSource source: Int) -> Int? {
+        var position = source
         guard position < line.endIndex, line[position] == 0x20 else { return nil }
         position += 1
         // The source file token ends with ':' (optionally followed by a line number).
@@ -479,7 +474,7 @@ package struct AsteriskSecurityLine {
         } else if position > lineNumberStart, position < line.endIndex, line[position] == 0x20 {
             // `chan_sip.c:28468 handle_request_register: …`: a C function name, then ": ".
             var end = position + 1
-            while end < line.endIndex, isIdentifierByte(line[end]) { end += 1 }
+            while end < line.endIndex, isKeyByte(line[end]) { end += 1 }
             if end > position + 1, end + 1 < line.endIndex, line[end] == 0x3A, line[end + 1] == 0x20,
                 !(line[position + 1] >= 0x30 && line[position + 1] <= 0x39)
             {
