@@ -1,7 +1,11 @@
-// sqlite3_config is variadic, so Swift cannot call it directly; this is the one C function we need.
+// sqlite3_config is variadic, so Swift cannot call it directly; these are the C functions we need.
 #include <sqlite3.h>
 #include "sqlite_tuning.h"
 
 int tollguard_sqlite_disable_memory_statistics(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+int tollguard_sqlite_set_statement_journal_spill(int bytes) {
+    return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, bytes);
 }

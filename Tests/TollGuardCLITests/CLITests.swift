@@ -130,12 +130,12 @@ import TollGuardTestSupport
     /// The last line an ingest committed into `db`, when there is one yet.
     ///
     /// The line the ingest into `db` has committed up to; the reason when it cannot be read
-    /// (yet). Only once the file is in WAL mode (before that a reader's lock can stand in the way
-    /// of the ingest setting it up), read-only, with a busy timeout: the watcher must neither
-    /// disturb the ingest nor miss a commit over a transient lock.
+    /// (yet). Read-only, with a busy timeout: the watcher must neither disturb the ingest nor miss
+    /// a commit over a transient lock. (A store the ingest creates is written through the rollback
+    /// journal, so the watcher's lock can make a commit wait, as a reader's does on a real box.)
     private static func committedLine(_ db: String) -> Result<Int, any Error> {
         Result {
-            guard FileManager.default.fileExists(atPath: db + "-wal") else { throw CocoaError(.fileNoSuchFile) }
+            guard FileManager.default.fileExists(atPath: db) else { throw CocoaError(.fileNoSuchFile) }
             var configuration = Configuration()
             configuration.readonly = true
             configuration.busyMode = .timeout(1)

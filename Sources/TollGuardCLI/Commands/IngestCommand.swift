@@ -65,7 +65,7 @@ struct IngestCommand: ParsableCommand {
         var options = configuration.ingestOptions(timeZone: zone)
         if let format { options.format = format }
         options.reread = reread
-        let database = try global.openDatabase(configuration)
+        let database = try global.openDatabase(configuration, loadingNewStoreDirectly: true)
         options.rater = try global.destinationRater(configuration, database: database)
         let ingester = CDRFileIngester(database: database, options: options, logger: Logger(label: "tollguard.ingest"))
 
@@ -100,6 +100,7 @@ struct IngestCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("tollguard ingest: \(error)\n".utf8))
             }
         }
+        database.finishLoading()
         let seconds = Date().timeIntervalSince(started)
         let total = IngestTotals(results: results, failures: failures, seconds: seconds)
         if output.json {

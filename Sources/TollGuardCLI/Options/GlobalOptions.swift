@@ -90,11 +90,14 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Opens (and migrates) the store.
-    func openDatabase(_ configuration: TollGuardConfiguration) throws -> TollGuardDatabase {
+    func openDatabase(_ configuration: TollGuardConfiguration, loadingNewStoreDirectly: Bool = false) throws
+        -> TollGuardDatabase
+    {
         let path = databasePath(configuration)
         do {
             return try TollGuardDatabase.open(
-                path: path, busyTimeout: .milliseconds(configuration.database.busyTimeoutMilliseconds))
+                path: path, busyTimeout: .milliseconds(configuration.database.busyTimeoutMilliseconds),
+                loadingNewStoreDirectly: loadingNewStoreDirectly)
         } catch {
             throw CommandFailure("cannot open the database \(path): \(error)")
         }

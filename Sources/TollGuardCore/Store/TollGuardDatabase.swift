@@ -11,7 +11,15 @@ package struct TollGuardDatabase: Sendable {
     package let writer: any DatabaseWriter
 
     /// Opens (creating if needed) and migrates the database at `path`.
-    package static func open(path: String, busyTimeout: Duration = .seconds(5)) throws -> TollGuardDatabase {
+    ///
+    /// With `loadingNewStoreDirectly`, a store this call creates is written through SQLite's
+    /// rollback journal instead of the WAL until ``finishLoading()``: a first import of history
+    /// writes each page once rather than twice (WAL, then checkpoint). Nothing else has the new
+    /// file open yet; a crash mid-load rolls back to the last commit as the WAL would, and the
+    /// next open turns the WAL on.
+    package static func open(
+        path: String, busyTimeout: Duration = .seconds(5), loadingNewStoreDirectly: Bool = false
+    ) throws -> TollGuardDatabase {
         _ = processSetUp
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
@@ -26,6 +34,10 @@ package struct TollGuardDatabase: Sendable {
                 // is opened as the unchanging file it is there.
                 return try openReadOnly(
                     path: folderWritable ? path : "file:\(path)?immutable=1", busyTimeout: busyTimeout)
+            }
+            if loadingNewStoreDirectly, !FileManager.default.fileExists(atPath: path) {
+                let queue = try DatabaseQueue(path: path, configuration: makeConfiguration(busyTimeout: busyTimeout))
+                return try TollGuardDatabase(writer: queue)
             }
             let pool = try DatabasePool(path: path, configuration: makeConfiguration(busyTimeout: busyTimeout))
             return try TollGuardDatabase(writer: pool)
@@ -80,6 +92,9 @@ package struct TollGuardDatabase: Sendable {
     private static let processSetUp: Void = {
         // Memory statistics cost a global mutex per allocation; nothing here reads them.
         _ = tollguard_sqlite_disable_memory_statistics()
+        // A multi-row insert (ingest's groups of calls) keeps a statement journal; past SQLite's
+        // 64 KiB default (four 16 KiB pages) it went to a temporary file, doubling ingest's writes.
+        _ = tollguard_sqlite_set_statement_journal_spill(4 << 20)
     }()
 
     /// A fresh in-memory database, for tests.
@@ -93,6 +108,24 @@ package struct TollGuardDatabase: Sendable {
         self.writer = writer
         try Self.refuseUnknownMigrations(writer)
         try Self.migrator.migrate(writer)
+    }
+
+    /// Turns the WAL on for a store opened with `loadingNewStoreDirectly`, so that readers and
+    /// the daemon share it from then on; a no-op for any other store.
+    ///
+    /// Returns false when another connection held the store at that moment: it stays in the
+    /// rollback journal until the next TollGuard command opens it, which turns the WAL on.
+    @discardableResult
+    package func finishLoading() -> Bool {
+        guard writer is DatabaseQueue else { return true }
+        do {
+            return try writer.writeWithoutTransaction { db in
+                guard try String.fetchOne(db, sql: "PRAGMA journal_mode") == "delete" else { return true }
+                return try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal"
+            }
+        } catch {
+            return false
+        }
     }
 
     /// Wraps a store known to be migrated already.

@@ -33,6 +33,26 @@ import TollGuardCore
         }
     }
 
+    /// A first import writes a store it creates without the WAL, and leaves it in WAL mode for
+    /// readers and the daemon; a store that exists is never taken out of the WAL.
+    @Test func aStoreLoadedDirectlyEndsInWALAndAnExistingOneNeverLeavesIt() throws {
+        try withScratchPath { path in
+            let loading = try TollGuardDatabase.open(path: path, loadingNewStoreDirectly: true)
+            #expect(try settings(loading).journal == "delete")
+            #expect(try settings(loading).pageSize == TollGuardDatabase.preferredPageSize)
+            // Another reader is open: the switch waits for nothing and is left to the next open.
+            let reader = try DatabaseQueue(path: path)
+            try reader.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM calls")
+                #expect(loading.finishLoading() == false)
+            }
+            #expect(loading.finishLoading())
+            #expect(try settings(loading).journal == "wal")
+            let reopened = try TollGuardDatabase.open(path: path, loadingNewStoreDirectly: true)
+            #expect(try settings(reopened).journal == "wal")
+        }
+    }
+
     @Test func aFileMadeWithSmallerPagesKeepsThemAndItsCheckpointStaysAboutFortyMegabytes() throws {
         try withScratchPath { path in
             let queue = try DatabaseQueue(path: path)

@@ -47,6 +47,63 @@ import TollGuardTestSupport
         }
         #expect(keys == ["decoy", "first-call", "second-call"])
     }
+
+    /// Ingest commits with SQLite's per-row foreign-key lookup off: a batch naming a file that was
+    /// never registered must still be refused, with nothing written.
+    @Test func aBatchOfAFileNeverRegisteredIsRefused() throws {
+        let database = try TollGuardDatabase.inMemory()
+        #expect(throws: DatabaseError.self) { try commit([call("orphan")], database, fileID: 42) }
+        #expect(try database.callCount() == 0)
+        // The connection checks foreign keys again afterwards.
+        let enforced = try database.writer.read { db in try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") }
+        #expect(enforced == true)
+    }
+
+    /// Ingest inserts calls in groups of 128 with one statement: groups holding calls stored
+    /// before, a call twice, a call under a neighbouring day and a hash collision must store and
+    /// count exactly what inserting them one by one does.
+    @Test func callsInsertedAsAGroupAreDedupedAndCountedAsOneByOne() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let fileID = try database.registerFile(
+            fingerprint: "f", path: "test", format: .fsExample, compressed: false, restart: false)
+        let noon: TimeInterval = 1_774_008_000  // 2026-03-20 12:00 UTC
+        func call(_ key: String, at start: TimeInterval = noon) -> CallRecord {
+            CallRecord(
+                dedupKey: key, callID: key, account: "1001", callerNumber: "1001", destination: "100",
+                startedAt: Date(timeIntervalSince1970: start), endedAt: Date(timeIntervalSince1970: start + 60),
+                duration: 60, billsec: 55, disposition: .answered)
+        }
+        // Stored before: five calls, and a decoy under the hash "victim" will get.
+        for index in 0..<5 { _ = try database.store([(call("before-\(index)"), nil)], source: "x") }
+        _ = try database.store([(call("victim"), nil)], source: "x")
+        try database.writer.write { db in
+            try db.execute(sql: "UPDATE calls SET dedup_key = 'decoy', call_id = 'decoy' WHERE dedup_key = 'victim'")
+        }
+        var batch = (0..<300).map { call("new-\($0)") }
+        batch[3] = call("twice")
+        batch[200] = call("twice")
+        batch[7] = call("before-2")
+        batch[150] = call("before-4")
+        batch[127] = call("split-by-groups", at: noon + 12 * 3_600 + 30)
+        batch[128] = call("split-by-groups", at: noon + 11 * 3_600)
+        batch[20] = call("victim")
+        batch[21] = call("victim")
+        // One call seen by two sources: late evening on D+1's side of midnight, then 14 hours earlier on day D.
+        batch[10] = call("across-midnight", at: noon + 12 * 3_600 + 60)
+        batch[12] = call("across-midnight", at: noon + 10 * 3_600 - 60)
+        let distinctNew = Set(batch.map(\.dedupKey)).subtracting((0..<5).map { "before-\($0)" })
+        let first = try commit(batch, database, fileID: fileID)
+        #expect(first.inserted == distinctNew.count)
+        #expect(first.duplicates == batch.count - distinctNew.count)
+        let stored = try database.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT dedup_key FROM calls")
+        }
+        #expect(stored.count == Set(stored).count, "a call stored twice")
+        #expect(Set(stored) == distinctNew.union((0..<5).map { "before-\($0)" }).union(["decoy"]))
+        let again = try commit(batch, database, fileID: fileID)
+        #expect(again.inserted == 0)
+        #expect(again.duplicates == batch.count)
+    }
 }
 
 @Suite struct DayOrderedKeyTests {
