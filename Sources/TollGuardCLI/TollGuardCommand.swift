@@ -22,7 +22,7 @@ struct TollGuardCommand: AsyncParsableCommand {
             DemoCommand.self, SimulateCommand.self, IngestCommand.self, AnalyzeCommand.self, ReportCommand.self,
             AlertsCommand.self, SuspendCommand.self, UnsuspendCommand.self, SuspensionsCommand.self, KillsCommand.self,
             HooksCommand.self, LogsCommand.self, QuotaCommand.self, ClassifyCommand.self, RatesCommand.self,
-            ListsCommand.self,
+            ListsCommand.self, UsersCommand.self,
             ServeCommand.self, ConfigCommand.self, DatabaseCommand.self,
         ]
     )

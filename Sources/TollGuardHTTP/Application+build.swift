@@ -42,28 +42,32 @@ package struct HTTPRoutes: Sendable {
     package var cdrPost: CDRPostRoute?
     /// `GET /report`; nil when not served.
     package var reportPage: ReportPageRoute?
+    /// `/console`: the review console; nil when not served.
+    package var console: ConsoleRoute?
 
     /// What these routes answer, for `GET /` and the start-up line.
     package var endpoints: [IndexPage.Endpoint] {
-        IndexPage.endpoints(cdrPost: cdrPost != nil, reportPage: reportPage != nil)
+        IndexPage.endpoints(cdrPost: cdrPost != nil, reportPage: reportPage != nil, console: console != nil)
     }
 
     package init(
         health: @escaping @Sendable () async -> HealthStatus, metrics: @escaping @Sendable () async -> String,
-        cdrPost: CDRPostRoute? = nil, reportPage: ReportPageRoute? = nil
+        cdrPost: CDRPostRoute? = nil, reportPage: ReportPageRoute? = nil, console: ConsoleRoute? = nil
     ) {
         self.health = health
         self.metrics = metrics
         self.cdrPost = cdrPost
         self.reportPage = reportPage
+        self.console = console
     }
 }
 
-/// The router of `serve`'s HTTP side: `/healthz`, `/metrics`, `POST /cdr`, `GET /report`.
+/// The router of `serve`'s HTTP side: `/healthz`, `/metrics`, `POST /cdr`, `GET /report`, `/console`.
 package func buildRouter(_ routes: HTTPRoutes) -> Router<BasicRequestContext> {
     let router = Router()
     routes.cdrPost?.add(to: router)
     routes.reportPage?.add(to: router)
+    routes.console?.add(to: router)
     let index = IndexPage(endpoints: routes.endpoints).render()
     router.get("/") { _, _ -> Response in
         Response(

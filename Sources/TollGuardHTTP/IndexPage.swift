@@ -23,8 +23,9 @@ package struct IndexPage: Sendable {
     package init(endpoints: [Endpoint]) { self.endpoints = endpoints }
 
     /// What `serve` answers with these routes, `/` first.
-    package static func endpoints(cdrPost: Bool, reportPage: Bool) -> [Endpoint] {
+    package static func endpoints(cdrPost: Bool, reportPage: Bool, console: Bool = false) -> [Endpoint] {
         var list = [Endpoint("GET", "/", "this page")]
+        if console { list.append(Endpoint("GET", "/console", "the review console (log in)")) }
         if reportPage { list.append(Endpoint("GET", "/report", "the morning report of a day (?date=YYYY-MM-DD)")) }
         list.append(Endpoint("GET", "/metrics", "Prometheus metrics"))
         list.append(Endpoint("GET", "/healthz", "health: 200 ok, or 503 and why"))

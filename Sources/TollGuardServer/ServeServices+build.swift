@@ -28,6 +28,8 @@ package struct ServeSettings: Sendable {
     /// Completed calls the pipeline keeps in memory while the store refuses writes before it
     /// stops taking inputs (the sources wait; CDR posts are answered 503).
     package var maxUnstoredCalls = 100_000
+    /// The review console's cookies and session length (its currency and quiet time come from the configuration).
+    package var console = ConsoleSettings()
 
     package init(reloadConfiguration: @escaping @Sendable () throws -> TollGuardConfiguration) {
         self.reloadConfiguration = reloadConfiguration
@@ -202,6 +204,17 @@ private func httpRoutes(
         database: database, configuration: pipeline.configurationCell, timeZone: timeZone,
         countryNames: settings.countryNames)
     let counters = listener?.counters
+    var consoleSettings = settings.console
+    consoleSettings.currency = configuration.rating.currency
+    consoleSettings.falsePositiveQuiet = configuration.analysis.falsePositiveSuppressHours * 3600
+    let console: ConsoleRoute?
+    do {
+        console = try ConsoleRoute(database: database, settings: consoleSettings, logger: logger)
+    } catch {
+        logger.error(
+            "the review console's templates do not parse; /console is not served", metadata: ["error": "\(error)"])
+        console = nil
+    }
     return HTTPRoutes(
         health: {
             ServeHealth.status(
@@ -216,5 +229,6 @@ private func httpRoutes(
         cdrPost: cdrPost,
         reportPage: ReportPageRoute(
             credentials: credentials, loopbackOnly: settings.http.isLoopback, logger: logger
-        ) { date in try await page.render(date: date) })
+        ) { date in try await page.render(date: date) },
+        console: console)
 }

@@ -117,7 +117,7 @@ import TollGuardTestSupport
             environment: ["TZ": "UTC"], in: folder)
         defer { if process.isRunning { process.terminate() } }
         let out = try String(contentsOfFile: folder.path("serve.out"), encoding: .utf8)
-        #expect(out.contains("answers GET /, GET /report, GET /metrics, GET /healthz"), "\(out)")
+        #expect(out.contains("answers GET /, GET /console, GET /report, GET /metrics, GET /healthz"), "\(out)")
         #expect(out.contains("replaying 300 calls of \(cdr)"), "\(out)")
         let index = try await Self.get("/", port: port)
         #expect(index.hasPrefix("HTTP/1.1 200"))

@@ -222,6 +222,10 @@ extension TollGuardDatabase {
                 try AlertHistoryRow(
                     alertID: id, change: AlertStateChange(state: state, actor: actor, at: now, comment: comment)
                 ).insert(db)
+                var entry = JournalEntry(
+                    at: now, actor: actor, action: "alert.\(state.rawValue)", subjectType: "alert", subject: String(id),
+                    before: alert.state.rawValue, after: state.rawValue, note: comment)
+                try entry.insert(db)
                 if state == .open {
                     // Reopened: a false positive's quiet time ends with it.
                     try AlertSuppressionRow.filter(AlertSuppressionRow.Columns.alertID == id).deleteAll(db)

@@ -319,6 +319,38 @@ extension TollGuardDatabase {
                 sql: "CREATE INDEX alert_calls_unlinked ON alert_calls(call_key) WHERE call_row_id IS NULL")
             try EvidenceLinkRepairV9.run(db)
         }
+        migrator.registerMigration("v10-console") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        name TEXT PRIMARY KEY,
+                        role TEXT NOT NULL CHECK (role IN ('viewer', 'reviewer', 'admin')),
+                        password_hash TEXT NOT NULL,
+                        created_utc TEXT NOT NULL,
+                        password_set_utc TEXT NOT NULL
+                    );
+                    CREATE TABLE sessions (
+                        token_hash TEXT PRIMARY KEY,
+                        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+                        csrf_token TEXT NOT NULL,
+                        created_utc TEXT NOT NULL,
+                        expires_utc TEXT NOT NULL
+                    );
+                    CREATE INDEX sessions_by_user ON sessions(user_name);
+                    CREATE TABLE journal (
+                        id INTEGER PRIMARY KEY,
+                        at_utc TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        subject_type TEXT,
+                        subject TEXT,
+                        before TEXT,
+                        after TEXT,
+                        note TEXT
+                    );
+                    CREATE INDEX journal_by_subject ON journal(subject_type, subject, id);
+                    """)
+        }
         return migrator
     }
 

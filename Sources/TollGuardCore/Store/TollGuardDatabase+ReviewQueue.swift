@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+
+/// Which alerts a console tab lists.
+package enum ReviewTab: String, Sendable, CaseIterable {
+    case open
+    case acknowledged
+    case closed
+
+    /// The alert states the tab shows.
+    package var states: Set<AlertState> {
+        switch self {
+        case .open: [.open]
+        case .acknowledged: [.acknowledged]
+        case .closed: [.resolved, .falsePositive]
+        }
+    }
+}
+
+/// An alert in the review queue, with the money its account put at risk on the alert's day.
+package struct ReviewQueueEntry: Sendable, Hashable {
+    package var alert: StoredAlert
+    /// What the alert's account spent on the (UTC) day of its last call; nil for a subject that is no account.
+    package var daySpendMicros: Int64?
+    /// The account's daily quota, when one is set.
+    package var quotaMicros: Int64?
+
+    /// Spend against quota (1.0 = the quota reached); nil without both.
+    package var quotaFraction: Double? {
+        guard let daySpendMicros, let quotaMicros, quotaMicros > 0 else { return nil }
+        return Double(daySpendMicros) / Double(quotaMicros)
+    }
+
+    /// The money at risk: the day's spend, or the alert's own calls' cost when larger or the only figure.
+    package var atRiskMicros: Int64 { max(daySpendMicros ?? 0, alert.costMicros) }
+
+    /// Queue order: past or nearest its quota first, then the most money at risk, then severity, then the latest.
+    package static func queueOrder(_ left: ReviewQueueEntry, _ right: ReviewQueueEntry) -> Bool {
+        let leftFraction = left.quotaFraction ?? -1, rightFraction = right.quotaFraction ?? -1
+        if leftFraction != rightFraction { return leftFraction > rightFraction }
+        if left.atRiskMicros != right.atRiskMicros { return left.atRiskMicros > right.atRiskMicros }
+        if left.alert.severity != right.alert.severity { return left.alert.severity > right.alert.severity }
+        if left.alert.lastSeen != right.alert.lastSeen { return left.alert.lastSeen > right.alert.lastSeen }
+        return left.alert.id > right.alert.id
+    }
+}
+
+extension TollGuardDatabase {
+    /// The alerts of `tab`, in queue order (see ``ReviewQueueEntry/queueOrder(_:_:)``), at most `limit`.
+    package func reviewQueue(_ tab: ReviewTab, limit: Int = 500) throws -> [ReviewQueueEntry] {
+        try writer.read { db in
+            let alerts = try StoredAlert.all().matching(AlertFilter(states: tab.states)).mostSevereFirst()
+                .fetchAll(db)
+            let quotas = Dictionary(
+                try Row.fetchAll(db, sql: "SELECT account, daily_micros FROM quotas").map {
+                    (($0["account"] as String), ($0["daily_micros"] as Int64))
+                }, uniquingKeysWith: { $1 })
+            var spendByAccountDay: [String: Int64] = [:]
+            let entries = try alerts.map { alert -> ReviewQueueEntry in
+                guard alert.subject.kind == .account else { return ReviewQueueEntry(alert: alert) }
+                let day = String(StoredTime.text(alert.lastSeen).prefix(10))
+                let key = alert.subject.value + "\u{0}" + day
+                let spend: Int64
+                if let known = spendByAccountDay[key] {
+                    spend = known
+                } else {
+                    spend =
+                        try Int64.fetchOne(
+                            db,
+                            sql: """
+                                SELECT coalesce(sum(cost_micros), 0) FROM calls
+                                WHERE start_utc >= ? AND start_utc < ? AND account = ?
+                                """, arguments: [day, day + "~", alert.subject.value]) ?? 0
+                    spendByAccountDay[key] = spend
+                }
+                return ReviewQueueEntry(
+                    alert: alert, daySpendMicros: spend, quotaMicros: quotas[alert.subject.value])
+            }
+            return Array(entries.sorted(by: ReviewQueueEntry.queueOrder).prefix(limit))
+        }
+    }
+
+    /// How many alerts each tab holds.
+    package func reviewCounts() throws -> [ReviewTab: Int] {
+        try writer.read { db in
+            let byState = try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM alerts GROUP BY state")
+            var counts: [ReviewTab: Int] = [:]
+            for row in byState {
+                let state = AlertState(rawValue: row["state"] as String)
+                guard let tab = ReviewTab.allCases.first(where: { state.map($0.states.contains) ?? false }) else {
+                    continue
+                }
+                counts[tab, default: 0] += row["n"] as Int
+            }
+            return counts
+        }
+    }
+}
+
+extension ReviewQueueEntry {
+    init(alert: StoredAlert) {
+        self.init(alert: alert, daySpendMicros: nil, quotaMicros: nil)
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Mustache
+import TollGuardCore
+
+/// What every page's header shows: who is signed in, the tabs and their counts.
+struct PageHeader {
+    var title: String
+    var signedIn = false
+    var userName = ""
+    var role = ""
+    var csrf = ""
+    var openCount = 0
+    var acknowledgedCount = 0
+    var closedCount = 0
+    var onOpen = false
+    var onAcknowledged = false
+    var onClosed = false
+    var onJournal = false
+}
+
+/// Renders the console's pages from the store's data (every value escaped by the templates).
+struct ConsolePages: Sendable {
+    private let library: MustacheLibrary
+
+    init() throws {
+        var templates: [String: MustacheTemplate] = [:]
+        for (name, text) in ConsoleTemplates.all { templates[name] = try MustacheTemplate(string: text) }
+        library = MustacheLibrary(templates: templates)
+    }
+
+    func render(_ page: Any, _ template: String) -> String {
+        library.render(page, withTemplate: template) ?? ""
+    }
+
+    // MARK: Login
+
+    struct LoginPage {
+        var header = PageHeader(title: "Log in")
+        var error: String?
+        var name: String
+    }
+
+    // MARK: Queue
+
+    struct QueueRow {
+        var id: Int64
+        var severity: String
+        var subject: String
+        var headline: String
+        var rule: String
+        var atRisk: String
+        var quota: Bool
+        var quotaText: String
+        var quotaClass: String
+        var quotaPercent: Int
+        var lastSeen: String
+        var state: String
+        var stateBy: String?
+    }
+
+    struct QueuePage {
+        var header: PageHeader
+        var heading: String
+        var entries: [QueueRow]
+        var hasEntries: Bool
+    }
+
+    static func queueRow(_ entry: ReviewQueueEntry, currency: String) -> QueueRow {
+        let alert = entry.alert
+        let fraction = entry.quotaFraction
+        let percent = fraction.map { min(100, Int(($0 * 100 / 5).rounded()) * 5) } ?? 0
+        return QueueRow(
+            id: alert.id, severity: alert.severity.description, subject: alert.subject.description,
+            headline: alert.headline, rule: alert.rule, atRisk: money(entry.atRiskMicros, currency),
+            quota: entry.quotaMicros != nil,
+            quotaText: entry.quotaMicros.map {
+                "\(money(entry.daySpendMicros ?? 0, currency)) of \(money($0, currency))"
+            } ?? "",
+            quotaClass: (fraction ?? 0) >= 1 ? "over" : (fraction ?? 0) >= 0.8 ? "near" : "",
+            quotaPercent: percent, lastSeen: time(alert.lastSeen), state: alert.state.rawValue,
+            stateBy: alert.stateBy)
+    }
+
+    // MARK: Alert
+
+    struct Metric {
+        var name: String
+        var value: String
+    }
+
+    struct Action {
+        var value: String
+        var label: String
+    }
+
+    struct CallRow {
+        var time: String
+        var account: String
+        var callerName: String
+        var number: String
+        var region: String
+        var destinationClass: String
+        var risk: String
+        var billsec: String
+        var cost: String
+    }
+
+    struct TimelineItem {
+        var at: String
+        var actor: String
+        var what: String
+        var note: String?
+    }
+
+    struct AlertPage {
+        var header: PageHeader
+        var id: Int64
+        var csrf: String
+        var severity: String
+        var headline: String
+        var rule: String
+        var subject: String
+        var firstSeen: String
+        var lastSeen: String
+        var callCount: Int
+        var cost: String
+        var state: String
+        var stateBy: String?
+        var stateAt: String?
+        var summary: String
+        var metrics: [Metric]
+        var mayTriage: Bool
+        var actions: [Action]
+        var calls: [CallRow]
+        var hasCalls: Bool
+        var logLines: [String]
+        var hasLogLines: Bool
+        var timeline: [TimelineItem]
+    }
+
+    /// The buttons of the actions an alert in `state` allows.
+    static func actions(from state: AlertState) -> [Action] {
+        let order: [(AlertState, String, String)] = [
+            (.acknowledged, "acknowledge", "Acknowledge"), (.resolved, "resolve", "Resolve"),
+            (.falsePositive, "false_positive", "False positive"), (.open, "reopen", "Reopen"),
+        ]
+        return order.filter { state.successors.contains($0.0) }.map { Action(value: $0.1, label: $0.2) }
+    }
+
+    static func callRow(_ call: AlertCall, currency: String) -> CallRow {
+        CallRow(
+            time: time(call.time), account: call.account ?? "", callerName: call.callerName ?? "",
+            number: call.dialed ?? call.number, region: call.region ?? "",
+            destinationClass: call.destinationClass ?? "",
+            risk: call.risk ?? "", billsec: call.billsec.map(String.init) ?? "", cost: money(call.costMicros, currency))
+    }
+
+    static func timelineItem(_ entry: JournalEntry) -> TimelineItem {
+        let change = [entry.before, entry.after].compactMap { $0 }.joined(separator: " → ")
+        return TimelineItem(
+            at: time(entry.at), actor: entry.actor, what: entry.action + (change.isEmpty ? "" : " (\(change))"),
+            note: entry.note)
+    }
+
+    // MARK: Journal
+
+    struct JournalRow {
+        var at: String
+        var actor: String
+        var action: String
+        var subject: String
+        var change: String
+        var note: String
+    }
+
+    struct JournalPage {
+        var header: PageHeader
+        var entries: [JournalRow]
+    }
+
+    static func journalRow(_ entry: JournalEntry) -> JournalRow {
+        JournalRow(
+            at: time(entry.at), actor: entry.actor, action: entry.action,
+            subject: [entry.subjectType, entry.subject].compactMap { $0 }.joined(separator: " "),
+            change: [entry.before, entry.after].compactMap { $0 }.joined(separator: " → "), note: entry.note ?? "")
+    }
+
+    // MARK: Formatting
+
+    static func money(_ micros: Int64, _ currency: String) -> String {
+        "\(Money.format(micros, decimals: 2)) \(currency)"
+    }
+
+    static func time(_ date: Date) -> String { StoredTime.text(date) }
+}

@@ -1,0 +1,276 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import TollGuardCore
+
+/// How the console runs.
+package struct ConsoleSettings: Sendable {
+    /// Cookies only over HTTPS: on when serve speaks TLS or sits behind a proxy that does.
+    package var secureCookies = false
+    /// How long a login lasts.
+    package var sessionLifetime: TimeInterval = 12 * 3_600
+    /// How long a false positive keeps its rule quiet for its subject.
+    package var falsePositiveQuiet: TimeInterval = 7 * 86_400
+    /// The currency money is shown in.
+    package var currency = "USD"
+
+    package init() {}
+}
+
+/// The review console: log in, the queue, an alert's case file, triage, the journal.
+///
+/// Server-rendered pages that work without JavaScript; every change is a form POST carrying the
+/// session's CSRF token (and, when the browser sends one, an `Origin` of this host), checked
+/// against the user's role on the server.
+package struct ConsoleRoute: Sendable {
+    private let database: TollGuardDatabase
+    private let settings: ConsoleSettings
+    private let passwords: PasswordHashing
+    private let throttle: LoginThrottle
+    private let pages: ConsolePages
+    private let logger: Logger
+    private static let cookieName = "tollguard_session"
+    /// Verified against when the name is unknown, so an unknown name takes as long as a wrong
+    /// password; made at the first such login.
+    private let decoyHash = DecoyHash()
+
+    package init(
+        database: TollGuardDatabase, settings: ConsoleSettings = ConsoleSettings(),
+        passwords: PasswordHashing = PasswordHashing(), throttle: LoginThrottle = LoginThrottle(), logger: Logger
+    ) throws {
+        self.database = database
+        self.settings = settings
+        self.passwords = passwords
+        self.throttle = throttle
+        self.logger = logger
+        pages = try ConsolePages()
+    }
+
+    /// A signed-in request: who, and the token forms must carry.
+    private struct Signed {
+        var user: ConsoleUser
+        var csrf: String
+        var tokenHash: String
+    }
+
+    package func add(to router: Router<BasicRequestContext>) {
+        router.get("console/style.css") { _, _ in
+            var response = Response.page(ConsoleTemplates.stylesheet, status: .ok)
+            response.headers[.contentType] = "text/css; charset=utf-8"
+            return response
+        }
+        router.get("console/login") { _, _ in
+            Response.page(pages.render(ConsolePages.LoginPage(name: ""), "login"), status: .ok)
+        }
+        router.post("console/login") { request, _ in try await login(request) }
+        router.post("console/logout") { request, _ in
+            let form = try await Self.form(request)
+            if let signed = try await signedIn(request), SessionToken.matches(form["csrf"] ?? "", signed.csrf) {
+                try await database.inThreadPool { try $0.endSession(tokenHash: signed.tokenHash) }
+            }
+            var response = Response.redirect(to: "/console/login")
+            response.setCookie(expiredCookie)
+            return response
+        }
+        router.get("console") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            let tab = request.uri.queryParameters["tab"].flatMap { ReviewTab(rawValue: String($0)) } ?? .open
+            return try await queue(tab, signed)
+        }
+        router.get("console/alerts/{id}") { request, context in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            let id = try context.parameters.require("id", as: Int64.self)
+            return try await alertPage(id, signed)
+        }
+        router.post("console/alerts/{id}") { request, context in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            let id = try context.parameters.require("id", as: Int64.self)
+            return try await changeAlert(id, request, signed)
+        }
+        router.get("console/journal") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            var header = try await header("Journal", signed)
+            header.onJournal = true
+            let entries = try await database.inThreadPool { try $0.journal(limit: 500) }
+            return Response.page(
+                pages.render(
+                    ConsolePages.JournalPage(header: header, entries: entries.map(ConsolePages.journalRow)),
+                    "journal"), status: .ok)
+        }
+    }
+
+    // MARK: Sessions
+
+    private func signedIn(_ request: Request) async throws -> Signed? {
+        guard let token = request.cookies[Self.cookieName]?.value, !token.isEmpty else { return nil }
+        let hash = SessionToken.storedHash(of: token)
+        guard let (user, csrf) = try await database.inThreadPool({ try $0.session(tokenHash: hash) }) else {
+            return nil
+        }
+        return Signed(user: user, csrf: csrf, tokenHash: hash)
+    }
+
+    private func login(_ request: Request) async throws -> Response {
+        let form = try await Self.form(request)
+        let name = form["name"] ?? ""
+        let password = form["password"] ?? ""
+        let keys = ["name:" + name]
+        let wait = await throttle.wait(for: keys)
+        if wait > 0 {
+            let page = ConsolePages.LoginPage(
+                error: "Too many failed logins for this name: try again in \(Int(wait.rounded(.up))) s.", name: name)
+            return Response.page(pages.render(page, "login"), status: .tooManyRequests)
+        }
+        let user = try await database.inThreadPool { try $0.user(named: name) }
+        let passwords = self.passwords
+        let decoy = decoyHash
+        let matches = try await NIOThreadPool.singleton.runIfActive {
+            passwords.verify(password, hash: user?.passwordHash ?? decoy.hash(with: passwords))
+        }
+        guard let user, matches else {
+            await throttle.failed(keys)
+            try await database.inThreadPool {
+                try $0.record(
+                    JournalEntry(at: Date(), actor: name, action: "login.failed", subjectType: "user", subject: name))
+            }
+            logger.notice("console login failed", metadata: ["user": "\(name)"])
+            let page = ConsolePages.LoginPage(error: "Wrong name or password.", name: name)
+            return Response.page(pages.render(page, "login"), status: .unauthorized)
+        }
+        await throttle.succeeded(keys[0])
+        let token = SessionToken.make()
+        let csrf = SessionToken.make()
+        let now = Date()
+        try await database.inThreadPool {
+            try $0.startSession(
+                user: user.name, tokenHash: SessionToken.storedHash(of: token), csrfToken: csrf,
+                expires: now.addingTimeInterval(settings.sessionLifetime), now: now)
+        }
+        var response = Response.redirect(to: "/console")
+        response.setCookie(
+            Cookie(
+                name: Self.cookieName, value: token, maxAge: Int(settings.sessionLifetime), path: "/",
+                secure: settings.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    private var expiredCookie: Cookie {
+        Cookie(
+            name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: settings.secureCookies, httpOnly: true,
+            sameSite: .strict)
+    }
+
+    // MARK: Pages
+
+    private func header(_ title: String, _ signed: Signed) async throws -> PageHeader {
+        let counts = try await database.inThreadPool { try $0.reviewCounts() }
+        return PageHeader(
+            title: title, signedIn: true, userName: signed.user.name, role: signed.user.role.rawValue,
+            csrf: signed.csrf, openCount: counts[.open] ?? 0, acknowledgedCount: counts[.acknowledged] ?? 0,
+            closedCount: counts[.closed] ?? 0)
+    }
+
+    private func queue(_ tab: ReviewTab, _ signed: Signed) async throws -> Response {
+        let titles: [ReviewTab: String] = [.open: "Open alerts", .acknowledged: "Acknowledged", .closed: "Closed"]
+        var header = try await header(titles[tab] ?? "Alerts", signed)
+        header.onOpen = tab == .open
+        header.onAcknowledged = tab == .acknowledged
+        header.onClosed = tab == .closed
+        let entries = try await database.inThreadPool { try $0.reviewQueue(tab) }
+        let rows = entries.map { ConsolePages.queueRow($0, currency: settings.currency) }
+        let page = ConsolePages.QueuePage(
+            header: header, heading: header.title, entries: rows, hasEntries: !rows.isEmpty)
+        return Response.page(pages.render(page, "queue"), status: .ok)
+    }
+
+    private func alertPage(_ id: Int64, _ signed: Signed) async throws -> Response {
+        guard let alert = try await database.inThreadPool({ try $0.alert(id: id) }) else {
+            return Response.page("no alert \(id)", status: .notFound)
+        }
+        let (calls, lines, journal) = try await database.inThreadPool { database in
+            (
+                try database.alertCalls(id: id), try database.alertLogLines(id: id),
+                try database.journal(subjectType: "alert", subject: String(id))
+            )
+        }
+        let header = try await header("Alert \(id)", signed)
+        let calls_ = calls.map { ConsolePages.callRow($0, currency: settings.currency) }
+        let page = ConsolePages.AlertPage(
+            header: header, id: id, csrf: signed.csrf, severity: alert.severity.description, headline: alert.headline,
+            rule: alert.rule, subject: alert.subject.description, firstSeen: ConsolePages.time(alert.firstSeen),
+            lastSeen: ConsolePages.time(alert.lastSeen), callCount: alert.callCount,
+            cost: ConsolePages.money(alert.costMicros, settings.currency), state: alert.state.rawValue,
+            stateBy: alert.stateBy, stateAt: alert.stateAt.map(ConsolePages.time), summary: alert.summary,
+            metrics: alert.metrics.sorted { $0.key < $1.key }.map {
+                ConsolePages.Metric(name: $0.key, value: "\($0.value)")
+            },
+            mayTriage: signed.user.role.mayTriage, actions: ConsolePages.actions(from: alert.state), calls: calls_,
+            hasCalls: !calls_.isEmpty, logLines: lines.map(\.text), hasLogLines: !lines.isEmpty,
+            timeline: journal.reversed().map(ConsolePages.timelineItem))
+        return Response.page(pages.render(page, "alert"), status: .ok)
+    }
+
+    // MARK: Actions
+
+    private static let transitions: [String: AlertState] = [
+        "acknowledge": .acknowledged, "resolve": .resolved, "false_positive": .falsePositive, "reopen": .open,
+    ]
+
+    private func changeAlert(_ id: Int64, _ request: Request, _ signed: Signed) async throws -> Response {
+        let form = try await Self.form(request)
+        if let refusal = refusal(request, form: form, signed: signed) { return refusal }
+        guard signed.user.role.mayTriage else {
+            return Response.page("a \(signed.user.role.rawValue) may not change alerts", status: .forbidden)
+        }
+        guard let action = form["action"], let state = Self.transitions[action] else {
+            return Response.page("unknown action", status: .badRequest)
+        }
+        let comment = form["comment"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        let quiet = settings.falsePositiveQuiet
+        do {
+            _ = try await database.inThreadPool {
+                try $0.setAlertState(id: id, to: state, actor: signed.user.name, comment: comment, suppressFor: quiet)
+            }
+        } catch let error as AlertStateError {
+            return Response.page(error.description, status: error == .noSuchAlert(id) ? .notFound : .conflict)
+        }
+        return Response.redirect(to: "/console/alerts/\(id)")
+    }
+
+    /// Why a changing request is refused: a missing or wrong CSRF token, or a foreign `Origin`.
+    private func refusal(_ request: Request, form: [String: String], signed: Signed) -> Response? {
+        guard SessionToken.matches(form["csrf"] ?? "", signed.csrf) else {
+            return Response.page("the form's token is missing or stale: reload the page", status: .forbidden)
+        }
+        if let origin = request.headers[.origin], let host = request.head.authority {
+            guard origin == "http://\(host)" || origin == "https://\(host)" else {
+                return Response.page("a change from another site (Origin \(origin)) is refused", status: .forbidden)
+            }
+        }
+        return nil
+    }
+
+    /// A URL-encoded form body (at most 64 KiB).
+    private static func form(_ request: Request) async throws -> [String: String] {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        return URLEncodedForm.fields(String(buffer: body))
+    }
+}
+
+/// A hash of a random password, made once, for logins under unknown names.
+private final class DecoyHash: Sendable {
+    private let made = Mutex<String?>(nil)
+
+    func hash(with passwords: PasswordHashing) -> String {
+        made.withLock { made in
+            if let made { return made }
+            let hash = passwords.hash(SessionToken.make())
+            made = hash
+            return hash
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOPosix
+import TollGuardCore
+
+extension TollGuardDatabase {
+    /// Runs `body` on NIO's thread pool: the store's calls block, and the handlers' threads must not.
+    func inThreadPool<Value: Sendable>(_ body: @escaping @Sendable (TollGuardDatabase) throws -> Value) async throws
+        -> Value
+    {
+        let database = self
+        return try await NIOThreadPool.singleton.runIfActive { try body(database) }
+    }
+}
+
+extension HTTPField.Name {
+    // Both names are valid header names, so the initializer cannot fail.
+    fileprivate static let referrerPolicy = HTTPField.Name("Referrer-Policy") ?? .contentSecurityPolicy
+    fileprivate static let frameOptions = HTTPField.Name("X-Frame-Options") ?? .contentSecurityPolicy
+}
+
+extension Response {
+    /// The headers every console page carries: no script or style from anywhere but this server,
+    /// no framing, no caching of pages that show call data.
+    static let consoleSecurityHeaders: HTTPFields = [
+        .contentSecurityPolicy:
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+            + "frame-ancestors 'none'; base-uri 'none'",
+        .xContentTypeOptions: "nosniff",
+        .referrerPolicy: "same-origin",
+        .cacheControl: "no-store",
+        .frameOptions: "DENY",
+    ]
+
+    /// An HTML page (or a plain message) with the console's security headers.
+    static func page(_ html: String, status: HTTPResponse.Status) -> Response {
+        var headers = consoleSecurityHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// `application/x-www-form-urlencoded` bodies, as browsers send forms.
+enum URLEncodedForm {
+    /// The body's fields; a name given twice keeps its first value.
+    static func fields(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]) else { continue }
+            let value = parts.count > 1 ? decode(parts[1]) ?? "" : ""
+            if fields[name] == nil { fields[name] = value }
+        }
+        return fields
+    }
+
+    private static func decode(_ text: Substring) -> String? {
+        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}

@@ -1,0 +1,168 @@
+/// The console's Mustache templates.
+///
+/// `{{name}}` escapes HTML (every value shown can be
+/// attacker-controlled: caller names, numbers, subjects); nothing here uses `{{{…}}}`.
+enum ConsoleTemplates {
+    static let all: [String: String] = [
+        "header": header, "footer": footer, "login": login, "queue": queue, "alert": alert, "journal": journal,
+    ]
+
+    static let header = """
+        {{#header}}
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · TollGuard</title>
+        <link rel="stylesheet" href="/console/style.css">
+        </head><body>
+        <header class="top">
+        <a class="brand" href="/console">TollGuard</a>
+        {{#signedIn}}
+        <nav>
+        <a href="/console?tab=open"{{#onOpen}} aria-current="page"{{/onOpen}}>Open <span class="count" id="count-open">{{openCount}}</span></a>
+        <a href="/console?tab=acknowledged"{{#onAcknowledged}} aria-current="page"{{/onAcknowledged}}>Acknowledged <span class="count" id="count-acknowledged">{{acknowledgedCount}}</span></a>
+        <a href="/console?tab=closed"{{#onClosed}} aria-current="page"{{/onClosed}}>Closed <span class="count" id="count-closed">{{closedCount}}</span></a>
+        <a href="/console/journal"{{#onJournal}} aria-current="page"{{/onJournal}}>Journal</a>
+        </nav>
+        <form class="who" method="post" action="/console/logout">
+        <span>{{userName}} ({{role}})</span>
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <button type="submit">Log out</button>
+        </form>
+        {{/signedIn}}
+        </header>
+        <main>
+        {{/header}}
+        """
+
+    static let footer = """
+        </main>
+        </body></html>
+        """
+
+    static let login = """
+        {{> header}}
+        <h1>Log in</h1>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <form class="login" method="post" action="/console/login">
+        <label>Name <input name="name" autocomplete="username" required value="{{name}}"></label>
+        <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+        <button type="submit">Log in</button>
+        </form>
+        {{> footer}}
+        """
+
+    static let queue = """
+        {{> header}}
+        <h1>{{heading}}</h1>
+        {{^entries}}<p class="empty">No alerts here.</p>{{/entries}}
+        {{#hasEntries}}
+        <table class="queue">
+        <thead><tr><th>Severity</th><th>Subject</th><th>Alert</th><th>At risk</th><th>Quota</th><th>Last call</th><th>State</th></tr></thead>
+        <tbody>
+        {{#entries}}
+        <tr class="severity-{{severity}}" data-alert="{{id}}">
+        <td><span class="badge {{severity}}">{{severity}}</span></td>
+        <td>{{subject}}</td>
+        <td><a href="/console/alerts/{{id}}">{{headline}}</a><div class="rule">{{rule}}</div></td>
+        <td class="money">{{atRisk}}</td>
+        <td>{{#quota}}<div class="bar" title="{{quotaText}}"><span class="fill {{quotaClass}}" data-percent="{{quotaPercent}}"></span></div><small>{{quotaText}}</small>{{/quota}}</td>
+        <td>{{lastSeen}}</td>
+        <td>{{state}}{{#stateBy}}<div class="by">{{stateBy}}</div>{{/stateBy}}</td>
+        </tr>
+        {{/entries}}
+        </tbody></table>
+        {{/hasEntries}}
+        {{> footer}}
+        """
+
+    static let alert = """
+        {{> header}}
+        <p><a href="/console">← Queue</a></p>
+        <h1><span class="badge {{severity}}">{{severity}}</span> {{headline}}</h1>
+        <dl class="facts">
+        <dt>Rule</dt><dd>{{rule}}</dd>
+        <dt>Subject</dt><dd>{{subject}}</dd>
+        <dt>Window</dt><dd>{{firstSeen}} – {{lastSeen}}</dd>
+        <dt>Calls</dt><dd>{{callCount}}, cost {{cost}}</dd>
+        <dt>State</dt><dd id="state">{{state}}{{#stateBy}} ({{stateBy}}, {{stateAt}}){{/stateBy}}</dd>
+        {{#metrics}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/metrics}}
+        </dl>
+        <p class="summary">{{summary}}</p>
+        {{#mayTriage}}
+        <form class="triage" method="post" action="/console/alerts/{{id}}">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label>Comment <textarea name="comment" rows="2"></textarea></label>
+        {{#actions}}<button type="submit" name="action" value="{{value}}">{{label}}</button>{{/actions}}
+        </form>
+        {{/mayTriage}}
+        <h2>Evidence calls</h2>
+        {{^calls}}<p class="empty">No calls kept with this alert.</p>{{/calls}}
+        {{#hasCalls}}
+        <table class="calls"><thead><tr><th>Time (UTC)</th><th>Account</th><th>Caller name</th><th>Number</th><th>Region</th><th>Class</th><th>Risk</th><th>Billed s</th><th>Cost</th></tr></thead>
+        <tbody>
+        {{#calls}}<tr><td>{{time}}</td><td>{{account}}</td><td>{{callerName}}</td><td>{{number}}</td><td>{{region}}</td><td>{{destinationClass}}</td><td>{{risk}}</td><td>{{billsec}}</td><td class="money">{{cost}}</td></tr>{{/calls}}
+        </tbody></table>
+        {{/hasCalls}}
+        {{#hasLogLines}}
+        <h2>Log lines</h2>
+        <pre class="log">{{#logLines}}{{.}}
+        {{/logLines}}</pre>
+        {{/hasLogLines}}
+        <h2>Timeline</h2>
+        <ol class="timeline">
+        {{#timeline}}<li><time>{{at}}</time> <strong>{{actor}}</strong> {{what}}{{#note}}: <q>{{note}}</q>{{/note}}</li>{{/timeline}}
+        </ol>
+        {{> footer}}
+        """
+
+    static let journal = """
+        {{> header}}
+        <h1>Journal</h1>
+        <table class="journal"><thead><tr><th>Time (UTC)</th><th>Who</th><th>What</th><th>Subject</th><th>Before → after</th><th>Note</th></tr></thead>
+        <tbody>
+        {{#entries}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{subject}}</td><td>{{change}}</td><td>{{note}}</td></tr>{{/entries}}
+        </tbody></table>
+        {{> footer}}
+        """
+
+    /// The console's stylesheet (no inline styles: the Content-Security-Policy forbids them).
+    static let stylesheet = """
+        body { font: 15px/1.45 system-ui, sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; }
+        header.top { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.2rem; background: #1d2430; color: #fff; }
+        header.top a { color: #fff; text-decoration: none; }
+        header.top nav { display: flex; gap: 1rem; flex: 1; }
+        header.top nav a[aria-current] { border-bottom: 2px solid #f0b429; }
+        .brand { font-weight: 700; }
+        .count { background: #3e4c59; border-radius: 9px; padding: 0 .45rem; font-size: .85em; }
+        .who { display: flex; gap: .6rem; align-items: center; margin: 0; }
+        main { padding: 1rem 1.2rem; max-width: 1360px; }
+        table { border-collapse: collapse; width: 100%; background: #fff; }
+        th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
+        th { background: #eef0f3; font-weight: 600; }
+        .money { text-align: right; font-variant-numeric: tabular-nums; }
+        .badge { border-radius: 4px; padding: 0 .4rem; font-size: .85em; text-transform: uppercase; }
+        .badge.critical { background: #b42318; color: #fff; } .badge.high { background: #e8590c; color: #fff; }
+        .badge.warning { background: #f0b429; } .badge.info { background: #d9e2ec; }
+        .rule, .by { color: #616e7c; font-size: .85em; }
+        .bar { width: 8rem; height: .5rem; background: #e4e7eb; border-radius: 3px; overflow: hidden; }
+        .fill { display: block; height: 100%; background: #3ebd93; }
+        .fill.near { background: #f0b429; } .fill.over { background: #b42318; }
+        .fill[data-percent="0"] { width: 0; }
+        \(barWidths)
+        .error { color: #b42318; font-weight: 600; }
+        .empty { color: #616e7c; }
+        form.login { display: grid; gap: .6rem; max-width: 22rem; }
+        form.triage { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: 1rem 0; }
+        form.triage label { flex-basis: 100%; display: grid; }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+        dt { color: #616e7c; } dd { margin: 0; }
+        pre.log { background: #fff; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
+        ol.timeline { padding-left: 1.2rem; }
+        """
+
+    /// Widths for the quota bars in steps of 5 % (`data-percent` is rounded to a step): CSS
+    /// only, no inline style attribute.
+    static let barWidths = stride(from: 5, through: 100, by: 5)
+        .map { ".fill[data-percent=\"\($0)\"] { width: \($0)%; }" }.joined(separator: "\n")
+}

@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+import TollGuardCore
+import TollGuardHTTP
+import TollGuardTestSupport
+
+/// The review console in process: logins, roles, the form token, the queue's order, triage and
+/// the journal, and hostile text shown as text.
+@Suite struct ConsoleTests {
+    static let logger = Logger(label: "test.console")
+    static let password = "correct horse battery"
+
+    /// A store with three users (one of each role) and the console's routes over it.
+    static func console(_ database: TollGuardDatabase, throttle: LoginThrottle = LoginThrottle())
+        throws -> some ApplicationProtocol
+    {
+        let hashing = PasswordHashing(cost: 4)
+        for (name, role) in [("vera", ConsoleRole.viewer), ("rob", .reviewer), ("ada", .admin)] {
+            try database.addUser(name: name, role: role, passwordHash: hashing.hash(password), actor: "test")
+        }
+        let routes = HTTPRoutes(
+            health: { HealthStatus(healthy: true, reason: "ok") }, metrics: { "" },
+            console: try ConsoleRoute(database: database, passwords: hashing, throttle: throttle, logger: logger))
+        return buildApplication(HTTPServerSettings(host: "127.0.0.1", port: 0), routes: routes, logger: logger)
+    }
+
+    static func form(_ fields: [String: String]) -> ByteBuffer {
+        let allowed = CharacterSet.alphanumerics
+        let body = fields.sorted { $0.key < $1.key }.map { name, value in
+            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+        }.joined(separator: "&")
+        return ByteBuffer(string: body)
+    }
+
+    static let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    /// Logs `name` in; returns the session cookie (`name=value`).
+    static func logIn(_ client: some TestClientProtocol, _ name: String, password: String = password) async throws
+        -> String
+    {
+        try await client.execute(
+            uri: "/console/login", method: .post, headers: formHeaders,
+            body: form(["name": name, "password": password])
+        ) { response in
+            #expect(response.status == .seeOther)
+            let cookie = try #require(response.headers[.setCookie])
+            #expect(cookie.contains("HttpOnly"))
+            #expect(cookie.contains("SameSite=Strict"))
+            return String(cookie.split(separator: ";")[0])
+        }
+    }
+
+    /// The page at `uri` for the session `cookie`.
+    static func page(_ client: some TestClientProtocol, _ uri: String, _ cookie: String) async throws -> String {
+        try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]) { response in
+            #expect(response.status == .ok)
+            return String(buffer: response.body)
+        }
+    }
+
+    /// The form token a page carries.
+    static func csrf(in page: String) throws -> String {
+        let marker = "name=\"csrf\" value=\""
+        let start = try #require(page.range(of: marker)).upperBound
+        return String(page[start...].prefix { $0 != "\"" })
+    }
+
+    @Test func nothingIsShownWithoutALoginAndAWrongPasswordIsRefusedAndJournaled() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        try await Self.console(database).test(.router) { client in
+            for uri in ["/console", "/console/alerts/1", "/console/journal"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .seeOther, "\(uri)")
+                    #expect(response.headers[.location] == "/console/login")
+                }
+            }
+            try await client.execute(
+                uri: "/console/login", method: .post, headers: Self.formHeaders,
+                body: Self.form(["name": "rob", "password": "guess"])
+            ) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.setCookie] == nil)
+            }
+            // A forged cookie is no session.
+            try await client.execute(uri: "/console", method: .get, headers: [.cookie: "tollguard_session=forged"]) {
+                #expect($0.status == .seeOther)
+            }
+        }
+        #expect(try database.journal().contains { $0.action == "login.failed" && $0.subject == "rob" })
+    }
+
+    @Test func repeatedFailuresAreSlowedDownEvenForTheRightPassword() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        try await Self.console(database, throttle: LoginThrottle(freeFailures: 3, longestWait: 60)).test(.router) {
+            client in
+            for _ in 0..<3 {
+                try await client.execute(
+                    uri: "/console/login", method: .post, headers: Self.formHeaders,
+                    body: Self.form(["name": "ada", "password": "wrong one"])
+                ) { #expect($0.status == .unauthorized) }
+            }
+            try await client.execute(
+                uri: "/console/login", method: .post, headers: Self.formHeaders,
+                body: Self.form(["name": "ada", "password": Self.password])
+            ) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.setCookie] == nil)
+            }
+        }
+    }
+
+    @Test func theQueuePutsTheAccountPastItsQuotaFirstAndShowsHostileTextAsText() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        let hostile = "<img src=x onerror=alert(1)>"
+        let critical = try #require(
+            try AlertSeeds.store(
+                database, rule: .velocity, severity: .critical, subject: Subject(.account, hostile),
+                costMicros: 100_000))
+        let overQuota = try #require(
+            try AlertSeeds.store(
+                database, rule: .velocity, severity: .warning, subject: Subject(.account, "1002"), costMicros: 100_000))
+        // Account 1002 spent 30 on the alert's day against a quota of 20.
+        try database.setQuota(account: "1002", dailyMicros: 20_000_000, currency: "USD", setBy: "test")
+        try await database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO calls (dedup_key, call_id, account, caller_number, caller_name, destination, context,
+                        start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format, cost_micros)
+                    VALUES ('k1', 'k1', '1002', '1002', '', '37190000001', 'default', ?, ?, 600, 600, 'answered',
+                        'NORMAL_CLEARING', 'test', 30000000)
+                    """, arguments: [StoredTime.text(AlertSeeds.start), StoredTime.text(AlertSeeds.start)])
+        }
+        try await Self.console(database).test(.router) { client in
+            let cookie = try await Self.logIn(client, "vera")
+            try await client.execute(uri: "/console", method: .get, headers: [.cookie: cookie]) { response in
+                let csp = try #require(response.headers[.contentSecurityPolicy])
+                #expect(csp.contains("default-src 'self'"))
+                #expect(!csp.contains("unsafe-inline"))
+                let page = String(buffer: response.body)
+                #expect(!page.contains(hostile))
+                #expect(page.contains("&lt;img src=x onerror=alert(1)&gt;"))
+                let first = try #require(page.range(of: "data-alert=\"\(overQuota)\""))
+                let second = try #require(page.range(of: "data-alert=\"\(critical)\""))
+                #expect(first.lowerBound < second.lowerBound, "the account past its quota comes first")
+                #expect(page.contains("30.00 USD of 20.00 USD"))
+            }
+        }
+    }
+
+    @Test func aViewerMayNotChangeAnAlertEvenByAForgedRequest() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        let id = try #require(
+            try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1001")))
+        try await Self.console(database).test(.router) { client in
+            let cookie = try await Self.logIn(client, "vera")
+            let page = try await Self.page(client, "/console/alerts/\(id)", cookie)
+            #expect(!page.contains("value=\"acknowledge\""), "a viewer is offered no action")
+            try await client.execute(
+                uri: "/console/alerts/\(id)", method: .post, headers: Self.formHeaders + [.cookie: cookie],
+                body: Self.form(["csrf": try Self.csrf(in: page), "action": "acknowledge"])
+            ) { #expect($0.status == .forbidden) }
+        }
+        #expect(try database.alert(id: id)?.state == .open)
+    }
+
+    @Test func aReviewerWorksAnAlertOnlyWithTheFormTokenAndFromThisSite() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        let id = try #require(
+            try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1001")))
+        try await Self.console(database).test(.router) { client in
+            let cookie = try await Self.logIn(client, "rob")
+            let page = try await Self.page(client, "/console/alerts/\(id)", cookie)
+            let token = try Self.csrf(in: page)
+            try await client.execute(
+                uri: "/console/alerts/\(id)", method: .post, headers: Self.formHeaders + [.cookie: cookie],
+                body: Self.form(["action": "acknowledge"])
+            ) { #expect($0.status == .forbidden) }
+            try await client.execute(
+                uri: "/console/alerts/\(id)", method: .post,
+                headers: Self.formHeaders + [.cookie: cookie, .origin: "https://evil.example"],
+                body: Self.form(["csrf": token, "action": "acknowledge"])
+            ) { #expect($0.status == .forbidden) }
+            #expect(try database.alert(id: id)?.state == .open)
+            try await client.execute(
+                uri: "/console/alerts/\(id)", method: .post, headers: Self.formHeaders + [.cookie: cookie],
+                body: Self.form(["csrf": token, "action": "false_positive", "comment": "the <b>boss</b> abroad"])
+            ) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/console/alerts/\(id)")
+            }
+            let after = try await Self.page(client, "/console/alerts/\(id)", cookie)
+            #expect(after.contains("alert.false_positive (open → false_positive)"))
+            #expect(after.contains("the &lt;b&gt;boss&lt;/b&gt; abroad"))
+            #expect(after.contains("value=\"reopen\""))
+        }
+        #expect(try database.alert(id: id)?.state == .falsePositive)
+        let entry = try #require(try database.journal(subjectType: "alert", subject: String(id)).first)
+        #expect(entry.actor == "rob")
+        #expect(entry.before == "open")
+        #expect(entry.after == "false_positive")
+    }
+
+    @Test func loggingOutEndsTheSession() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        try await Self.console(database).test(.router) { client in
+            let cookie = try await Self.logIn(client, "ada")
+            let page = try await Self.page(client, "/console", cookie)
+            try await client.execute(
+                uri: "/console/logout", method: .post, headers: Self.formHeaders + [.cookie: cookie],
+                body: Self.form(["csrf": try Self.csrf(in: page)])
+            ) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: "/console", method: .get, headers: [.cookie: cookie]) {
+                #expect($0.status == .seeOther)
+            }
+        }
+    }
+}
+
+extension HTTPFields {
+    fileprivate static func + (left: HTTPFields, right: HTTPFields) -> HTTPFields {
+        var merged = left
+        merged.append(contentsOf: right)
+        return merged
+    }
+}
