@@ -241,7 +241,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TollGuardCLITests",
-            dependencies: ["TollGuardCLI", "TollGuardCore", "TollGuardLive", "TollGuardDemo", "TollGuardTestSupport"],
+            dependencies: [
+                "TollGuardCLI", "TollGuardCore", "TollGuardHTTP", "TollGuardLive", "TollGuardDemo",
+                "TollGuardTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -62,6 +62,14 @@ package struct ConsoleRoute: Sendable {
             response.headers[.contentType] = "text/css; charset=utf-8"
             return response
         }
+        // Browsers ask for /favicon.ico on pages without an icon link (the refusals, `/`).
+        for path in ["console/icon.svg", "favicon.ico"] {
+            router.get(RouterPath(path)) { _, _ in
+                var response = Response.page(ConsoleTemplates.icon, status: .ok)
+                response.headers[.contentType] = "image/svg+xml"
+                return response
+            }
+        }
         router.get("console/login") { _, _ in
             Response.page(pages.render(ConsolePages.LoginPage(name: ""), "login"), status: .ok)
         }

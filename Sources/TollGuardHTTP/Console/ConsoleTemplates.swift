@@ -14,6 +14,7 @@ enum ConsoleTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · TollGuard</title>
         <link rel="stylesheet" href="/console/style.css">
+        <link rel="icon" href="/console/icon.svg" type="image/svg+xml">
         </head><body>
         <header class="top">
         <a class="brand" href="/console">TollGuard</a>
@@ -124,6 +125,12 @@ enum ConsoleTemplates {
         {{#entries}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{subject}}</td><td>{{change}}</td><td>{{note}}</td></tr>{{/entries}}
         </tbody></table>
         {{> footer}}
+        """
+
+    /// The tab's icon (a browser asks for one; a missing icon is an error in its console).
+    static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" \
+        fill="#1d2430"/><path d="M4 4h8v2H9v6H7V6H4z" fill="#f0b429"/></svg>
         """
 
     /// The console's stylesheet (no inline styles: the Content-Security-Policy forbids them).

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import Testing
+import TollGuardCore
+import TollGuardHTTP
+import TollGuardTestSupport
+
+/// The review console in a real browser: Debian's headless Chromium driven by Selenium
+/// (`Tests/Browser/console_browser_test.py`) against a `tollguard serve` on a store filled here.
+///
+/// Runs where Chromium, its driver and Selenium are installed (`.ci/run` installs them and sets
+/// `TOLLGUARD_REQUIRE_BROWSER=1`, which makes their absence a failure rather than a skip).
+@Suite struct ConsoleBrowserTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Browser/console_browser_test.py").path
+    static let password = "a browser test password"
+
+    /// The Python with Selenium (`TOLLGUARD_BROWSER_PYTHON`, else `python3`), when it and the browser are here.
+    static func python() -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        let browser = environment["TOLLGUARD_CHROMIUM"] ?? "/usr/bin/chromium"
+        let driver = environment["TOLLGUARD_CHROMEDRIVER"] ?? "/usr/bin/chromedriver"
+        guard FileManager.default.isExecutableFile(atPath: browser),
+            FileManager.default.isExecutableFile(atPath: driver)
+        else { return nil }
+        let python = environment["TOLLGUARD_BROWSER_PYTHON"] ?? "/usr/bin/python3"
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: python)
+        probe.arguments = ["-c", "import selenium"]
+        probe.standardOutput = FileHandle.nullDevice
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return nil }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0 ? python : nil
+    }
+
+    @Test func theConsoleWorksInHeadlessChromium() async throws {
+        guard let python = Self.python() else {
+            #expect(
+                ProcessInfo.processInfo.environment["TOLLGUARD_REQUIRE_BROWSER"] != "1",
+                "chromium, chromium-driver or Selenium is missing (see .ci/run)")
+            return
+        }
+        let folder = try TemporaryDirectory()
+        let path = folder.path("console.sqlite")
+        let (overQuota, hostile) = try Self.fillStore(path)
+
+        let (serve, port) = try await ServeCommandTests.startServe(
+            ["--db", path], environment: ["TZ": "UTC"], in: folder)
+        defer { if serve.isRunning { serve.terminate() } }
+        let screenshots =
+            ProcessInfo.processInfo.environment["TOLLGUARD_SCREENSHOTS"] ?? folder.path("screenshots")
+        let browser = Process()
+        browser.executableURL = URL(fileURLWithPath: python)
+        browser.arguments = [
+            Self.script, "--url", "http://127.0.0.1:\(port)", "--password", Self.password,
+            "--over-quota-alert", String(overQuota), "--hostile-alert", String(hostile), "--screenshots", screenshots,
+        ]
+        let output = folder.path("browser.out")
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        browser.standardOutput = handle
+        browser.standardError = handle
+        try browser.run()
+        await browser.waitForExit()
+        let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        #expect(browser.terminationStatus == 0, "\(said)")
+        #expect(said.contains("every step passed"), "\(said)")
+        // What the browser did is in the store: the false positive, by the reviewer.
+        let database = try TollGuardDatabase.open(path: path)
+        #expect(try database.alert(id: hostile)?.state == .falsePositive)
+        #expect(try database.alert(id: overQuota)?.state == .acknowledged)
+        #expect(try database.journal(subjectType: "alert", subject: String(hostile)).first?.actor == "rob")
+    }
+
+    /// Fills the store the browser works on; returns the two alerts' ids.
+    ///
+    /// Users rob (reviewer) and vera (viewer); an alert on account 1002, past its quota, and a
+    /// critical one whose subject is hostile HTML.
+    static func fillStore(_ path: String) throws -> (overQuota: Int64, hostile: Int64) {
+        let database = try TollGuardDatabase.open(path: path)
+        let hashing = PasswordHashing(cost: 6)
+        try database.addUser(name: "rob", role: .reviewer, passwordHash: hashing.hash(password), actor: "test")
+        try database.addUser(name: "vera", role: .viewer, passwordHash: hashing.hash(password), actor: "test")
+        let hostile = try #require(
+            try AlertSeeds.store(
+                database, rule: .velocity, severity: .critical,
+                subject: Subject(.account, "<img src=x onerror=alert(1)>"),
+                costMicros: 100_000))
+        let overQuota = try #require(
+            try AlertSeeds.store(
+                database, rule: .velocity, severity: .warning, subject: Subject(.account, "1002"), costMicros: 100_000))
+        try database.setQuota(account: "1002", dailyMicros: 20_000_000, currency: "USD", setBy: "test")
+        try database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO calls (dedup_key, call_id, account, caller_number, caller_name, destination, context,
+                        start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format, cost_micros)
+                    VALUES ('k1', 'k1', '1002', '1002', '', '37190000001', 'default', ?, ?, 600, 600, 'answered',
+                        'NORMAL_CLEARING', 'test', 30000000)
+                    """, arguments: [StoredTime.text(AlertSeeds.start), StoredTime.text(AlertSeeds.start)])
+        }
+        return (overQuota, hostile)
+    }
+}
