@@ -206,6 +206,8 @@ private func httpRoutes(
     let counters = listener?.counters
     var consoleSettings = settings.console
     consoleSettings.currency = configuration.rating.currency
+    consoleSettings.timeZone = timeZone
+    consoleSettings.publicContexts = configuration.analysis.publicContexts
     consoleSettings.falsePositiveQuiet = configuration.analysis.falsePositiveSuppressHours * 3600
     let console: ConsoleRoute?
     do {

@@ -69,6 +69,7 @@ def main() -> int:
     parser.add_argument("--password", required=True)
     parser.add_argument("--over-quota-alert", required=True)
     parser.add_argument("--hostile-alert", required=True)
+    parser.add_argument("--day", required=True)
     parser.add_argument("--screenshots", default="")
     arguments = parser.parse_args()
     url = arguments.url
@@ -121,6 +122,29 @@ def main() -> int:
         driver.get(url + "/console/alerts/" + arguments.over_quota_alert)
         check(not driver.find_elements(By.CSS_SELECTOR, "form.triage"), "a viewer is offered no action")
         console_clean(driver, "viewer")
+        driver.find_element(By.CSS_SELECTOR, "form.who button").click()
+        WebDriverWait(driver, 10).until(conditions.url_contains("/console/login"))
+
+        # An admin edits a quota with a reason, and the journal shows it before -> after.
+        log_in(driver, url, "ada", arguments.password)
+        driver.get(url + "/console/accounts?date=" + arguments.day)
+        row = driver.find_element(By.CSS_SELECTOR, "tr[data-account='1002']")
+        amount = row.find_element(By.NAME, "amount")
+        amount.clear()
+        amount.send_keys("50")
+        row.find_element(By.NAME, "reason").send_keys("raised for the fair")
+        row.find_element(By.CSS_SELECTOR, "form.quota button").click()
+        WebDriverWait(driver, 10).until(conditions.url_contains("/console/accounts"))
+        driver.get(url + "/console/accounts?date=" + arguments.day)
+        row = driver.find_element(By.CSS_SELECTOR, "tr[data-account='1002']")
+        check("50.00 USD" in row.text, "the new quota is shown")
+        check("60 %" in row.text, "30 spent of 50 shows 60 %")
+        screenshot(driver, arguments.screenshots, "accounts")
+        driver.get(url + "/console/journal")
+        journal = driver.find_element(By.CSS_SELECTOR, "table.journal").text
+        check("quota.set" in journal and "20.00 USD → 50.00 USD" in journal and "raised for the fair" in journal,
+              "the journal shows the quota change with its reason")
+        console_clean(driver, "admin")
     finally:
         driver.quit()
 

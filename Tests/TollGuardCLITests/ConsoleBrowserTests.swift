@@ -55,6 +55,7 @@ import TollGuardTestSupport
         browser.arguments = [
             Self.script, "--url", "http://127.0.0.1:\(port)", "--password", Self.password,
             "--over-quota-alert", String(overQuota), "--hostile-alert", String(hostile), "--screenshots", screenshots,
+            "--day", String(StoredTime.text(AlertSeeds.start).prefix(10)),
         ]
         let output = folder.path("browser.out")
         _ = FileManager.default.createFile(atPath: output, contents: nil)
@@ -71,17 +72,19 @@ import TollGuardTestSupport
         #expect(try database.alert(id: hostile)?.state == .falsePositive)
         #expect(try database.alert(id: overQuota)?.state == .acknowledged)
         #expect(try database.journal(subjectType: "alert", subject: String(hostile)).first?.actor == "rob")
+        #expect(try await database.quotaTable()["1002"] == 50_000_000)
     }
 
     /// Fills the store the browser works on; returns the two alerts' ids.
     ///
-    /// Users rob (reviewer) and vera (viewer); an alert on account 1002, past its quota, and a
+    /// Users rob (reviewer), vera (viewer) and ada (admin); an alert on account 1002, past its quota, and a
     /// critical one whose subject is hostile HTML.
     static func fillStore(_ path: String) throws -> (overQuota: Int64, hostile: Int64) {
         let database = try TollGuardDatabase.open(path: path)
         let hashing = PasswordHashing(cost: 6)
         try database.addUser(name: "rob", role: .reviewer, passwordHash: hashing.hash(password), actor: "test")
         try database.addUser(name: "vera", role: .viewer, passwordHash: hashing.hash(password), actor: "test")
+        try database.addUser(name: "ada", role: .admin, passwordHash: hashing.hash(password), actor: "test")
         let hostile = try #require(
             try AlertSeeds.store(
                 database, rule: .velocity, severity: .critical,

@@ -204,6 +204,47 @@ import TollGuardTestSupport
         #expect(entry.after == "false_positive")
     }
 
+    @Test func onlyAnAdminChangesAQuotaAndOnlyWithAReasonEachChangeJournaled() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        let hostile = "<script>alert(2)</script>"
+        try database.setQuota(account: hostile, dailyMicros: 5_000_000, currency: "USD", setBy: "test")
+        try database.setQuota(account: "1001", dailyMicros: 10_000_000, currency: "USD", setBy: "test")
+        try await Self.console(database).test(.router) { client in
+            let reviewer = try await Self.logIn(client, "rob")
+            let reviewerPage = try await Self.page(client, "/console/accounts", reviewer)
+            #expect(!reviewerPage.contains("form class=\"quota\""), "a reviewer is offered no quota form")
+            #expect(reviewerPage.contains("&lt;script&gt;alert(2)&lt;/script&gt;"))
+            #expect(!reviewerPage.contains(hostile))
+            try await client.execute(
+                uri: "/console/accounts/quota", method: .post, headers: Self.formHeaders + [.cookie: reviewer],
+                body: Self.form([
+                    "csrf": try Self.csrf(in: reviewerPage), "account": "1001", "amount": "99", "reason": "x",
+                ])
+            ) { #expect($0.status == .forbidden) }
+
+            let admin = try await Self.logIn(client, "ada")
+            let token = try Self.csrf(in: try await Self.page(client, "/console/accounts", admin))
+            try await client.execute(
+                uri: "/console/accounts/quota", method: .post, headers: Self.formHeaders + [.cookie: admin],
+                body: Self.form(["csrf": token, "account": "1001", "amount": "40", "reason": " "])
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("needs a reason"))
+            }
+            try await client.execute(
+                uri: "/console/accounts/quota", method: .post, headers: Self.formHeaders + [.cookie: admin],
+                body: Self.form(["csrf": token, "account": "1001", "amount": "40", "reason": "trade fair week"])
+            ) { #expect($0.status == .seeOther) }
+        }
+        #expect(try await database.quotaTable()["1001"] == 40_000_000)
+        let change = try #require(try database.journal(subjectType: "account", subject: "1001").first)
+        #expect(change.action == "quota.set")
+        #expect(change.actor == "ada")
+        #expect(change.before == "10.00 USD")
+        #expect(change.after == "40.00 USD")
+        #expect(change.note == "trade fair week")
+    }
+
     @Test func loggingOutEndsTheSession() async throws {
         let database = try TollGuardDatabase.inMemory()
         try await Self.console(database).test(.router) { client in

@@ -29,6 +29,9 @@ struct QuotaCommand: ParsableCommand {
         @Option(help: "Who (default: the login name).")
         var by: String?
 
+        @Option(help: "Why, for the journal.")
+        var reason: String?
+
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
             guard let micros = Money.micros(amount), micros >= 0 else {
@@ -37,7 +40,7 @@ struct QuotaCommand: ParsableCommand {
             let database = try global.openDatabase(configuration)
             try database.setQuota(
                 account: account, dailyMicros: micros, currency: configuration.rating.currency,
-                setBy: GlobalOptions.actor(by))
+                setBy: GlobalOptions.actor(by), reason: reason)
             print(
                 TextTable.printable(
                     "quota for \(account): \(Money.format(micros, decimals: 2)) \(configuration.rating.currency) per day"
@@ -118,9 +121,17 @@ struct QuotaCommand: ParsableCommand {
         @Argument(help: "Account.")
         var account: String
 
+        @Option(help: "Who (default: the login name).")
+        var by: String?
+
+        @Option(help: "Why, for the journal.")
+        var reason: String?
+
         func run() throws {
             let configuration = try global.loadConfiguration().configuration
-            guard try global.openStoreToRead(configuration).removeQuota(account: account)
+            guard
+                try global.openStoreToRead(configuration).removeQuota(
+                    account: account, removedBy: GlobalOptions.actor(by), reason: reason)
             else { throw CommandFailure("no quota set for \(account)") }
             print(TextTable.printable("quota for \(account) removed"))
         }

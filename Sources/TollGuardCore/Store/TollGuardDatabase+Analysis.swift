@@ -37,19 +37,36 @@ extension TollGuardDatabase {
 }
 
 extension TollGuardDatabase {
-    /// Sets (or replaces) an account's daily quota.
-    package func setQuota(account: String, dailyMicros: Int64, currency: String, setBy: String, now: Date = Date())
-        throws
-    {
+    /// Sets (or replaces) an account's daily quota, journaled with the value before and `reason`.
+    package func setQuota(
+        account: String, dailyMicros: Int64, currency: String, setBy: String, reason: String? = nil,
+        now: Date = Date()
+    ) throws {
         try writer.write { db in
+            let before = try QuotaEntry.fetchOne(db, key: account)
             try QuotaEntry(account: account, dailyMicros: dailyMicros, currency: currency, setBy: setBy, setAt: now)
                 .upsert(db)
+            var entry = JournalEntry(
+                at: now, actor: setBy, action: "quota.set", subjectType: "account", subject: account,
+                before: before.map { "\(Money.format($0.dailyMicros, decimals: 2)) \($0.currency)" },
+                after: "\(Money.format(dailyMicros, decimals: 2)) \(currency)", note: reason)
+            try entry.insert(db)
         }
     }
 
-    /// Removes an account's quota (the default applies again); false when it had none.
-    package func removeQuota(account: String) throws -> Bool {
-        try writer.write { db in try QuotaEntry.deleteOne(db, key: account) }
+    /// Removes an account's quota (the default applies again), journaled; false when it had none.
+    package func removeQuota(account: String, removedBy actor: String = "", reason: String? = nil, now: Date = Date())
+        throws -> Bool
+    {
+        try writer.write { db in
+            guard let before = try QuotaEntry.fetchOne(db, key: account) else { return false }
+            try before.delete(db)
+            var entry = JournalEntry(
+                at: now, actor: actor, action: "quota.removed", subjectType: "account", subject: account,
+                before: "\(Money.format(before.dailyMicros, decimals: 2)) \(before.currency)", note: reason)
+            try entry.insert(db)
+            return true
+        }
     }
 
     /// The daily quotas in micro-units by account, as the engine takes them.

@@ -16,6 +16,7 @@ struct PageHeader {
     var onAcknowledged = false
     var onClosed = false
     var onJournal = false
+    var onAccounts = false
 }
 
 /// Renders the console's pages from the store's data (every value escaped by the templates).
@@ -160,6 +161,42 @@ struct ConsolePages: Sendable {
         return TimelineItem(
             at: time(entry.at), actor: entry.actor, what: entry.action + (change.isEmpty ? "" : " (\(change))"),
             note: entry.note)
+    }
+
+    // MARK: Accounts
+
+    struct AccountRow {
+        var account: String
+        var calls: Int
+        var spent: String
+        var quota: String
+        var hasQuota: Bool
+        var amount: String
+        var percentText: String
+        var quotaClass: String
+        var quotaPercent: Int
+        var mayAdminister: Bool
+        var csrf: String
+    }
+
+    struct AccountsPage {
+        var header: PageHeader
+        var date: String
+        var zone: String
+        var error: String?
+        var rows: [AccountRow]
+        var hasRows: Bool
+        var mayAdminister: Bool
+    }
+
+    /// The bar's step (0–100 by 5) and colour for `spent` of `quota`.
+    static func bar(spent: Int64, quota: Int64) -> (percent: Int, colour: String, text: String) {
+        guard quota > 0 else { return (0, "", "no quota (0)") }
+        let fraction = Double(spent) / Double(quota)
+        return (
+            min(100, Int((fraction * 100 / 5).rounded()) * 5), fraction >= 1 ? "over" : fraction >= 0.8 ? "near" : "",
+            "\(Int((fraction * 100).rounded())) %"
+        )
     }
 
     // MARK: Journal

@@ -16,6 +16,10 @@ package struct ConsoleSettings: Sendable {
     package var falsePositiveQuiet: TimeInterval = 7 * 86_400
     /// The currency money is shown in.
     package var currency = "USD"
+    /// The site's time zone: the day a quota counts.
+    package var timeZone = TimeZone.gmt
+    /// Contexts whose calls' account is only a caller ID (kept apart from the accounts).
+    package var publicContexts: [String] = []
 
     package init() {}
 }
@@ -97,6 +101,15 @@ package struct ConsoleRoute: Sendable {
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
             let id = try context.parameters.require("id", as: Int64.self)
             return try await changeAlert(id, request, signed)
+        }
+        router.get("console/accounts") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            let date = request.uri.queryParameters["date"].map(String.init)
+            return try await accounts(date: date, error: nil, signed)
+        }
+        router.post("console/accounts/quota") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            return try await changeQuota(request, signed)
         }
         router.get("console/journal") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
@@ -221,7 +234,94 @@ package struct ConsoleRoute: Sendable {
         return Response.page(pages.render(page, "alert"), status: .ok)
     }
 
+    /// The site-local day `text` (`YYYY-MM-DD`) names, today when nil; nil when `text` is no date.
+    private func day(_ text: String?) -> (start: Date, end: Date, text: String)? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = settings.timeZone
+        let start: Date
+        if let text {
+            let parts = text.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 3,
+                let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+            else { return nil }
+            start = date
+        } else {
+            start = calendar.startOfDay(for: Date())
+        }
+        guard let end = calendar.date(byAdding: .day, value: 1, to: start) else { return nil }
+        let components = calendar.dateComponents([.year, .month, .day], from: start)
+        let label = String(
+            format: "%04d-%02d-%02d", components.year ?? 0, components.month ?? 0, components.day ?? 0)
+        return (start, end, label)
+    }
+
+    private func accounts(date: String?, error: String?, _ signed: Signed) async throws -> Response {
+        var header = try await header("Accounts and quotas", signed)
+        header.onAccounts = true
+        guard let day = day(date) else {
+            return Response.page("date \(date ?? ""): use YYYY-MM-DD", status: .badRequest)
+        }
+        let publicContexts = settings.publicContexts
+        let (spend, quotas) = try await database.inThreadPool { database in
+            (
+                try database.spendByAccount(from: day.start, to: day.end, publicContexts: publicContexts)
+                    .filter { $0.subject.kind == .account },
+                try database.quotas()
+            )
+        }
+        let quotaByAccount = Dictionary(quotas.map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
+        var figures: [String: (calls: Int, spent: Int64)] = [:]
+        for entry in spend { figures[entry.subject.value] = (entry.calls, entry.costMicros) }
+        for quota in quotas where figures[quota.account] == nil { figures[quota.account] = (0, 0) }
+        let mayAdminister = signed.user.role.mayAdminister
+        let currency = settings.currency
+        let rows = figures.map { account, figure -> (Double, Int64, ConsolePages.AccountRow) in
+            let quota = quotaByAccount[account]
+            let bar = quota.map { ConsolePages.bar(spent: figure.spent, quota: $0) }
+            let fraction = quota.flatMap { $0 > 0 ? Double(figure.spent) / Double($0) : nil } ?? -1
+            return (
+                fraction, figure.spent,
+                ConsolePages.AccountRow(
+                    account: account, calls: figure.calls, spent: ConsolePages.money(figure.spent, currency),
+                    quota: quota.map { ConsolePages.money($0, currency) } ?? "default", hasQuota: quota != nil,
+                    amount: quota.map { Money.format($0, decimals: 2) } ?? "", percentText: bar?.text ?? "",
+                    quotaClass: bar?.colour ?? "", quotaPercent: bar?.percent ?? 0, mayAdminister: mayAdminister,
+                    csrf: signed.csrf)
+            )
+        }
+        .sorted { ($0.0, $0.1, $1.2.account) > ($1.0, $1.1, $0.2.account) }.map(\.2)
+        let page = ConsolePages.AccountsPage(
+            header: header, date: day.text, zone: settings.timeZone.identifier, error: error,
+            rows: rows, hasRows: !rows.isEmpty, mayAdminister: mayAdminister)
+        return Response.page(pages.render(page, "accounts"), status: error == nil ? .ok : .badRequest)
+    }
+
     // MARK: Actions
+
+    private func changeQuota(_ request: Request, _ signed: Signed) async throws -> Response {
+        let form = try await Self.form(request)
+        if let refusal = refusal(request, form: form, signed: signed) { return refusal }
+        guard signed.user.role.mayAdminister else {
+            return Response.page("a \(signed.user.role.rawValue) may not change quotas", status: .forbidden)
+        }
+        let account = form["account"] ?? ""
+        let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let amount = (form["amount"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard !account.isEmpty else { return Response.page("which account?", status: .badRequest) }
+        guard !reason.isEmpty else {
+            return try await accounts(date: nil, error: "A quota change needs a reason.", signed)
+        }
+        guard let micros = Money.micros(amount), micros >= 0 else {
+            return try await accounts(
+                date: nil, error: "\(amount) is no amount: use a number like 25 or 12.50.", signed)
+        }
+        let currency = settings.currency
+        try await database.inThreadPool {
+            try $0.setQuota(
+                account: account, dailyMicros: micros, currency: currency, setBy: signed.user.name, reason: reason)
+        }
+        return Response.redirect(to: "/console/accounts")
+    }
 
     private static let transitions: [String: AlertState] = [
         "acknowledge": .acknowledged, "resolve": .resolved, "false_positive": .falsePositive, "reopen": .open,

@@ -5,6 +5,7 @@
 enum ConsoleTemplates {
     static let all: [String: String] = [
         "header": header, "footer": footer, "login": login, "queue": queue, "alert": alert, "journal": journal,
+        "accounts": accounts,
     ]
 
     static let header = """
@@ -23,6 +24,7 @@ enum ConsoleTemplates {
         <a href="/console?tab=open"{{#onOpen}} aria-current="page"{{/onOpen}}>Open <span class="count" id="count-open">{{openCount}}</span></a>
         <a href="/console?tab=acknowledged"{{#onAcknowledged}} aria-current="page"{{/onAcknowledged}}>Acknowledged <span class="count" id="count-acknowledged">{{acknowledgedCount}}</span></a>
         <a href="/console?tab=closed"{{#onClosed}} aria-current="page"{{/onClosed}}>Closed <span class="count" id="count-closed">{{closedCount}}</span></a>
+        <a href="/console/accounts"{{#onAccounts}} aria-current="page"{{/onAccounts}}>Accounts</a>
         <a href="/console/journal"{{#onJournal}} aria-current="page"{{/onJournal}}>Journal</a>
         </nav>
         <form class="who" method="post" action="/console/logout">
@@ -117,6 +119,32 @@ enum ConsoleTemplates {
         {{> footer}}
         """
 
+    static let accounts = """
+        {{> header}}
+        <h1>Accounts and quotas</h1>
+        <form class="day" method="get" action="/console/accounts">
+        <label>Day <input type="date" name="date" value="{{date}}"></label> <button type="submit">Show</button>
+        <span class="note">in {{zone}}</span>
+        </form>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        {{^rows}}<p class="empty">No account spent anything that day and none has a quota.</p>{{/rows}}
+        {{#hasRows}}
+        <table class="accounts"><thead><tr><th>Account</th><th>Calls</th><th>Spent</th><th>Daily quota</th><th></th>{{#mayAdminister}}<th>Change the quota</th>{{/mayAdminister}}</tr></thead>
+        <tbody>
+        {{#rows}}<tr data-account="{{account}}">
+        <td>{{account}}</td><td>{{calls}}</td><td class="money">{{spent}}</td><td class="money">{{quota}}</td>
+        <td>{{#hasQuota}}<div class="bar" title="{{percentText}}"><span class="fill {{quotaClass}}" data-percent="{{quotaPercent}}"></span></div><small>{{percentText}}</small>{{/hasQuota}}</td>
+        {{#mayAdminister}}<td><form class="quota" method="post" action="/console/accounts/quota">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="account" value="{{account}}">
+        <input name="amount" inputmode="decimal" size="7" value="{{amount}}" aria-label="daily quota of {{account}}">
+        <input name="reason" size="18" placeholder="reason (required)" required aria-label="reason">
+        <button type="submit">Save</button></form></td>{{/mayAdminister}}
+        </tr>{{/rows}}
+        </tbody></table>
+        {{/hasRows}}
+        {{> footer}}
+        """
+
     static let journal = """
         {{> header}}
         <h1>Journal</h1>
@@ -158,6 +186,8 @@ enum ConsoleTemplates {
         .fill[data-percent="0"] { width: 0; }
         \(barWidths)
         .error { color: #b42318; font-weight: 600; }
+        .note { color: #616e7c; }
+        form.quota { display: flex; gap: .3rem; margin: 0; }
         .empty { color: #616e7c; }
         form.login { display: grid; gap: .6rem; max-width: 22rem; }
         form.triage { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: 1rem 0; }
