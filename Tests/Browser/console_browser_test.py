@@ -111,8 +111,23 @@ def main() -> int:
         driver.get(url + "/console/alerts/" + arguments.over_quota_alert)
         check(driver.find_element(By.ID, "state").text.startswith("open"), "the refused form changed nothing")
 
+        # Snooze until worse: out of the queue, in the Snoozed tab; woken again by hand.
+        driver.find_element(By.CSS_SELECTOR, "button[value=snooze_worse]").click()
+        WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.ID, "snooze")))
+        check("until it costs more than" in driver.find_element(By.ID, "snooze").text, "the snooze says what wakes it")
+        driver.get(url + "/console")
+        check(not driver.find_elements(By.CSS_SELECTOR, "tr[data-alert='%s']" % arguments.over_quota_alert),
+              "a snoozed alert leaves the open queue")
+        driver.get(url + "/console?tab=snoozed")
+        check(driver.find_elements(By.CSS_SELECTOR, "tr[data-alert='%s']" % arguments.over_quota_alert),
+              "a snoozed alert is in the Snoozed tab")
+        driver.get(url + "/console/alerts/" + arguments.over_quota_alert)
+        driver.find_element(By.CSS_SELECTOR, "button[value=unsnooze]").click()
+        WebDriverWait(driver, 10).until(conditions.invisibility_of_element_located((By.ID, "snooze")))
+
         driver.get(url + "/console/journal")
         check("alert.false_positive" in driver.page_source, "the journal has the false positive")
+        check("alert.snoozed" in driver.page_source, "the journal has the snooze")
         screenshot(driver, arguments.screenshots, "journal")
         driver.find_element(By.CSS_SELECTOR, "form.who button").click()
         WebDriverWait(driver, 10).until(conditions.url_contains("/console/login"))

@@ -245,6 +245,56 @@ import TollGuardTestSupport
         #expect(change.note == "trade fair week")
     }
 
+    @Test func anAlertSnoozedUntilWorseComesBackWhenItsAccountSpendsMore() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        let subject = Subject(.account, "1001")
+        let id = try #require(
+            try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: subject, calls: 2))
+        try await Self.console(database).test(.router) { client in
+            let cookie = try await Self.logIn(client, "rob")
+            let page = try await Self.page(client, "/console/alerts/\(id)", cookie)
+            for action in ["assign_me", "snooze_worse"] {
+                try await client.execute(
+                    uri: "/console/alerts/\(id)", method: .post, headers: Self.formHeaders + [.cookie: cookie],
+                    body: Self.form(["csrf": try Self.csrf(in: page), "action": action, "comment": "watching it"])
+                ) { #expect($0.status == .seeOther, "\(action)") }
+            }
+            #expect(!(try await Self.page(client, "/console", cookie)).contains("data-alert=\"\(id)\""))
+            #expect(try await Self.page(client, "/console?tab=snoozed", cookie).contains("data-alert=\"\(id)\""))
+            #expect(try await Self.page(client, "/console?tab=snoozed", cookie).contains("id=\"count-snoozed\">1<"))
+            // The account calls again: analysis adds calls and money to the same alert.
+            _ = try AlertSeeds.store(
+                database, rule: .velocity, severity: .high, subject: subject,
+                at: AlertSeeds.start.addingTimeInterval(60),
+                calls: 3)
+            let open = try await Self.page(client, "/console", cookie)
+            #expect(open.contains("data-alert=\"\(id)\""), "worse: back in the queue")
+            #expect(try await Self.page(client, "/console?tab=mine", cookie).contains("data-alert=\"\(id)\""))
+        }
+        let actions = try database.journal(subjectType: "alert", subject: String(id)).map(\.action)
+        #expect(actions.contains("alert.snoozed"))
+        #expect(actions.contains("alert.assigned"))
+    }
+
+    @Test func anAlertSnoozedUntilATimeStaysOutOfTheQueueUntilThen() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let id = try #require(
+            try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1001")))
+        let now = Date()
+        _ = try database.snoozeAlert(
+            id: id, AlertSnooze(until: now.addingTimeInterval(3_600)), actor: "rob", comment: nil, now: now)
+        #expect(try database.reviewQueue(.open, now: now).isEmpty)
+        #expect(try database.reviewQueue(.snoozed, now: now).map(\.alert.id) == [id])
+        #expect(try database.reviewCounts(now: now)[.snoozed] == 1)
+        let later = now.addingTimeInterval(3_601)
+        #expect(try database.reviewQueue(.open, now: later).map(\.alert.id) == [id])
+        #expect(try database.reviewCounts(now: later)[.open] == 1)
+        #expect(try database.reviewCounts(now: later)[.snoozed] == nil)
+        // A person's decision ends the snooze.
+        _ = try database.setAlertState(id: id, to: .resolved, actor: "rob", comment: nil, suppressFor: 0)
+        #expect(try database.alert(id: id)?.snooze == nil)
+    }
+
     @Test func loggingOutEndsTheSession() async throws {
         let database = try TollGuardDatabase.inMemory()
         try await Self.console(database).test(.router) { client in

@@ -87,6 +87,8 @@ struct AlertsCommand: ParsableCommand {
                 "seen:       \(time.minutes(alert.firstSeen)) – \(time.minutes(alert.lastSeen)) (\(zone.identifier))"
             )
             print("calls:      \(alert.callCount), \(summarizer.money(alert.costMicros))")
+            if let assignee = alert.assignee { print(TextTable.printable("assigned:   \(assignee)")) }
+            if alert.isSnoozed(at: Date()), let snooze = alert.snooze { print("snoozed:    \(snooze)") }
             if alert.subject.kind == .account {
                 if let suspension = try database.activeSuspension(account: alert.subject.value) {
                     print(
@@ -108,6 +110,17 @@ struct AlertsCommand: ParsableCommand {
                 print(
                     "  \(time.minutes(change.at))  \(change.state.rawValue) by \(TextTable.printable(change.actor))"
                         + (change.comment.map { ": " + TextTable.printable($0) } ?? ""))
+            }
+            // The console's triage beyond states: snoozes and assignments, from the journal.
+            let triage = try database.journal(subjectType: "alert", subject: String(id)).reversed()
+                .filter { ["alert.snoozed", "alert.unsnoozed", "alert.assigned"].contains($0.action) }
+            for entry in triage {
+                let what = entry.action.dropFirst("alert.".count)
+                print(
+                    TextTable.printable(
+                        "  \(time.minutes(entry.at))  \(what) by \(entry.actor)"
+                            + ((entry.after ?? entry.before).map { ": " + $0 } ?? "")
+                            + (entry.note.map { " (\($0))" } ?? "")))
             }
             if !lines.isEmpty {
                 print("\nevidence log lines (\(lines.count)):")
@@ -209,6 +222,10 @@ struct AlertAnswer: Encodable {
     var state: String
     var stateBy: String?
     var stateComment: String?
+    /// Who works it in the review console (omitted when no one).
+    var assignee: String?
+    /// What a snoozed alert waits for (omitted when not snoozed).
+    var snoozed: String?
     var metrics: [String: MetricValue]
     var callCount: Int
     var cost: MetricValue
@@ -255,6 +272,8 @@ struct AlertAnswer: Encodable {
         state = alert.state.rawValue
         stateBy = alert.stateBy
         stateComment = alert.stateComment
+        assignee = alert.assignee
+        snoozed = alert.isSnoozed(at: Date()) ? alert.snooze?.description : nil
         metrics = alert.metrics
         callCount = alert.callCount
         cost = .money(alert.costMicros)
@@ -267,7 +286,7 @@ struct AlertAnswer: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, rule, severity, subject, summary, state, metrics, cost, calls
+        case id, rule, severity, subject, summary, state, metrics, cost, calls, assignee, snoozed
         case subjectType = "subject_type"
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"

@@ -36,6 +36,55 @@ package struct StoredAlert: Sendable, Hashable {
     package var stateBy: String?
     package var stateAt: Date?
     package var stateComment: String?
+    /// Kept out of the queue until a time or until it gets worse; nil when not snoozed.
+    package var snooze: AlertSnooze? = nil
+    /// Who is working it; nil when no one.
+    package var assignee: String? = nil
+
+    /// Whether the alert is out of the queue at `now`: snoozed, and neither the time nor the
+    /// worsening it waits for has come.
+    package func isSnoozed(at now: Date) -> Bool {
+        guard let snooze else { return false }
+        if let until = snooze.until, now >= until { return false }
+        if let cost = snooze.worseThanCostMicros, costMicros > cost { return false }
+        if let calls = snooze.worseAtCalls, callCount >= calls { return false }
+        return true
+    }
+}
+
+/// What a snoozed alert waits for: a time, or getting worse (more money, more calls).
+package struct AlertSnooze: Sendable, Hashable, CustomStringConvertible {
+    /// Back in the queue at this time.
+    package var until: Date?
+    /// Back in the queue once its calls cost more than this.
+    package var worseThanCostMicros: Int64?
+    /// Back in the queue once it has this many calls.
+    package var worseAtCalls: Int?
+
+    package init(until: Date? = nil, worseThanCostMicros: Int64? = nil, worseAtCalls: Int? = nil) {
+        self.until = until
+        self.worseThanCostMicros = worseThanCostMicros
+        self.worseAtCalls = worseAtCalls
+    }
+
+    /// `until 2026-12-03 18:00:00 UTC`, `until it costs more than 12.50 or reaches 9 calls`.
+    package var description: String {
+        var parts: [String] = []
+        if let until { parts.append("until \(StoredTime.text(until)) UTC") }
+        var worse: [String] = []
+        if let worseThanCostMicros { worse.append("costs more than \(Money.format(worseThanCostMicros, decimals: 2))") }
+        if let worseAtCalls { worse.append("reaches \(worseAtCalls) calls") }
+        if !worse.isEmpty { parts.append("until it " + worse.joined(separator: " or ")) }
+        return parts.joined(separator: ", ")
+    }
+
+    /// The SQL condition (on `alerts`) under which a snooze still holds at the bound time `?`.
+    static let holdsSQL = """
+        (snoozed_until_utc IS NOT NULL OR snooze_cost_micros IS NOT NULL OR snooze_calls IS NOT NULL)
+        AND (snoozed_until_utc IS NULL OR snoozed_until_utc > ?)
+        AND (snooze_cost_micros IS NULL OR cost_micros <= snooze_cost_micros)
+        AND (snooze_calls IS NULL OR call_count < snooze_calls)
+        """
 }
 
 /// One evidence call of an alert, with what the store knows of it.

@@ -222,6 +222,7 @@ extension TollGuardDatabase {
                 try AlertHistoryRow(
                     alertID: id, change: AlertStateChange(state: state, actor: actor, at: now, comment: comment)
                 ).insert(db)
+                try Self.clearSnooze(id, db)  // a person's decision ends any snooze
                 var entry = JournalEntry(
                     at: now, actor: actor, action: "alert.\(state.rawValue)", subjectType: "alert", subject: String(id),
                     before: alert.state.rawValue, after: state.rawValue, note: comment)
@@ -250,12 +251,15 @@ extension TollGuardDatabase {
 package enum AlertStateError: Error, CustomStringConvertible, Equatable {
     case noSuchAlert(Int64)
     case notAllowed(id: Int64, from: AlertState, to: AlertState)
+    case notSnoozable(id: Int64, state: AlertState)
     case store(String)
 
     package var description: String {
         switch self {
         case .noSuchAlert(let id): "no alert \(id)"
         case .notAllowed(let id, let from, let to): "alert \(id) is \(from.rawValue); it cannot become \(to.rawValue)"
+        case .notSnoozable(let id, let state):
+            "alert \(id) is \(state.rawValue); only an open or acknowledged alert snoozes"
         case .store(let message): message
         }
     }

@@ -3,16 +3,35 @@ import GRDB
 
 /// Which alerts a console tab lists.
 package enum ReviewTab: String, Sendable, CaseIterable {
+    /// Open, not snoozed.
     case open
+    /// Open or acknowledged, assigned to the person looking, not snoozed.
+    case mine
+    /// Acknowledged, not snoozed.
     case acknowledged
+    /// Open or acknowledged, waiting for a time or for getting worse.
+    case snoozed
+    /// Resolved or false positive.
     case closed
 
     /// The alert states the tab shows.
     package var states: Set<AlertState> {
         switch self {
         case .open: [.open]
+        case .mine, .snoozed: [.open, .acknowledged]
         case .acknowledged: [.acknowledged]
         case .closed: [.resolved, .falsePositive]
+        }
+    }
+
+    /// Whether `alert` belongs in this tab for `user` at `now`.
+    package func shows(_ alert: StoredAlert, user: String, at now: Date) -> Bool {
+        guard states.contains(alert.state) else { return false }
+        switch self {
+        case .closed: return true
+        case .snoozed: return alert.isSnoozed(at: now)
+        case .mine: return alert.assignee == user && !alert.isSnoozed(at: now)
+        case .open, .acknowledged: return !alert.isSnoozed(at: now)
         }
     }
 }
@@ -46,11 +65,14 @@ package struct ReviewQueueEntry: Sendable, Hashable {
 }
 
 extension TollGuardDatabase {
-    /// The alerts of `tab`, in queue order (see ``ReviewQueueEntry/queueOrder(_:_:)``), at most `limit`.
-    package func reviewQueue(_ tab: ReviewTab, limit: Int = 500) throws -> [ReviewQueueEntry] {
+    /// The alerts of `tab` as `user` sees it at `now`, in queue order (see
+    /// ``ReviewQueueEntry/queueOrder(_:_:)``), at most `limit`.
+    package func reviewQueue(_ tab: ReviewTab, user: String = "", now: Date = Date(), limit: Int = 500) throws
+        -> [ReviewQueueEntry]
+    {
         try writer.read { db in
             let alerts = try StoredAlert.all().matching(AlertFilter(states: tab.states)).mostSevereFirst()
-                .fetchAll(db)
+                .fetchAll(db).filter { tab.shows($0, user: user, at: now) }
             let quotas = Dictionary(
                 try Row.fetchAll(db, sql: "SELECT account, daily_micros FROM quotas").map {
                     (($0["account"] as String), ($0["daily_micros"] as Int64))
@@ -80,17 +102,31 @@ extension TollGuardDatabase {
         }
     }
 
-    /// How many alerts each tab holds.
-    package func reviewCounts() throws -> [ReviewTab: Int] {
+    /// How many alerts each tab holds for `user` at `now`.
+    package func reviewCounts(user: String = "", now: Date = Date()) throws -> [ReviewTab: Int] {
         try writer.read { db in
-            let byState = try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM alerts GROUP BY state")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT state, (\(AlertSnooze.holdsSQL)) AS snoozed, assignee = ? AS mine, count(*) AS n
+                    FROM alerts GROUP BY 1, 2, 3
+                    """, arguments: [StoredTime.text(now), user])
             var counts: [ReviewTab: Int] = [:]
-            for row in byState {
-                let state = AlertState(rawValue: row["state"] as String)
-                guard let tab = ReviewTab.allCases.first(where: { state.map($0.states.contains) ?? false }) else {
-                    continue
+            for row in rows {
+                guard let state = AlertState(rawValue: row["state"] as String) else { continue }
+                let snoozed = (row["snoozed"] as Bool?) ?? false
+                let mine = (row["mine"] as Bool?) ?? false
+                let n: Int = row["n"]
+                switch state {
+                case .resolved, .falsePositive: counts[.closed, default: 0] += n
+                case .open, .acknowledged:
+                    if snoozed {
+                        counts[.snoozed, default: 0] += n
+                        continue
+                    }
+                    counts[state == .open ? .open : .acknowledged, default: 0] += n
+                    if mine { counts[.mine, default: 0] += n }
                 }
-                counts[tab, default: 0] += row["n"] as Int
             }
             return counts
         }

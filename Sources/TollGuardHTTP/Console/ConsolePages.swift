@@ -10,10 +10,14 @@ struct PageHeader {
     var role = ""
     var csrf = ""
     var openCount = 0
+    var mineCount = 0
     var acknowledgedCount = 0
+    var snoozedCount = 0
     var closedCount = 0
     var onOpen = false
+    var onMine = false
     var onAcknowledged = false
+    var onSnoozed = false
     var onClosed = false
     var onJournal = false
     var onAccounts = false
@@ -57,6 +61,8 @@ struct ConsolePages: Sendable {
         var lastSeen: String
         var state: String
         var stateBy: String?
+        var assignee: String?
+        var snooze: String?
     }
 
     struct QueuePage {
@@ -79,7 +85,7 @@ struct ConsolePages: Sendable {
             } ?? "",
             quotaClass: (fraction ?? 0) >= 1 ? "over" : (fraction ?? 0) >= 0.8 ? "near" : "",
             quotaPercent: percent, lastSeen: time(alert.lastSeen), state: alert.state.rawValue,
-            stateBy: alert.stateBy)
+            stateBy: alert.stateBy, assignee: alert.assignee, snooze: alert.snooze?.description)
     }
 
     // MARK: Alert
@@ -132,6 +138,11 @@ struct ConsolePages: Sendable {
         var metrics: [Metric]
         var mayTriage: Bool
         var actions: [Action]
+        var assignee: String?
+        var mine: Bool
+        var snooze: String?
+        var snoozable: Bool
+        var zone: String
         var calls: [CallRow]
         var hasCalls: Bool
         var logLines: [String]

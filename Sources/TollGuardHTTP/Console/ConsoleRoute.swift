@@ -187,20 +187,28 @@ package struct ConsoleRoute: Sendable {
     // MARK: Pages
 
     private func header(_ title: String, _ signed: Signed) async throws -> PageHeader {
-        let counts = try await database.inThreadPool { try $0.reviewCounts() }
+        let user = signed.user.name
+        let counts = try await database.inThreadPool { try $0.reviewCounts(user: user) }
         return PageHeader(
-            title: title, signedIn: true, userName: signed.user.name, role: signed.user.role.rawValue,
-            csrf: signed.csrf, openCount: counts[.open] ?? 0, acknowledgedCount: counts[.acknowledged] ?? 0,
+            title: title, signedIn: true, userName: user, role: signed.user.role.rawValue, csrf: signed.csrf,
+            openCount: counts[.open] ?? 0, mineCount: counts[.mine] ?? 0,
+            acknowledgedCount: counts[.acknowledged] ?? 0, snoozedCount: counts[.snoozed] ?? 0,
             closedCount: counts[.closed] ?? 0)
     }
 
     private func queue(_ tab: ReviewTab, _ signed: Signed) async throws -> Response {
-        let titles: [ReviewTab: String] = [.open: "Open alerts", .acknowledged: "Acknowledged", .closed: "Closed"]
+        let titles: [ReviewTab: String] = [
+            .open: "Open alerts", .mine: "Assigned to me", .acknowledged: "Acknowledged", .snoozed: "Snoozed",
+            .closed: "Closed",
+        ]
         var header = try await header(titles[tab] ?? "Alerts", signed)
         header.onOpen = tab == .open
+        header.onMine = tab == .mine
         header.onAcknowledged = tab == .acknowledged
+        header.onSnoozed = tab == .snoozed
         header.onClosed = tab == .closed
-        let entries = try await database.inThreadPool { try $0.reviewQueue(tab) }
+        let user = signed.user.name
+        let entries = try await database.inThreadPool { try $0.reviewQueue(tab, user: user) }
         let rows = entries.map { ConsolePages.queueRow($0, currency: settings.currency) }
         let page = ConsolePages.QueuePage(
             header: header, heading: header.title, entries: rows, hasEntries: !rows.isEmpty)
@@ -228,7 +236,11 @@ package struct ConsoleRoute: Sendable {
             metrics: alert.metrics.sorted { $0.key < $1.key }.map {
                 ConsolePages.Metric(name: $0.key, value: "\($0.value)")
             },
-            mayTriage: signed.user.role.mayTriage, actions: ConsolePages.actions(from: alert.state), calls: calls_,
+            mayTriage: signed.user.role.mayTriage, actions: ConsolePages.actions(from: alert.state),
+            assignee: alert.assignee, mine: alert.assignee == signed.user.name,
+            snooze: alert.isSnoozed(at: Date()) ? alert.snooze?.description : nil,
+            snoozable: alert.state == .open || alert.state == .acknowledged, zone: settings.timeZone.identifier,
+            calls: calls_,
             hasCalls: !calls_.isEmpty, logLines: lines.map(\.text), hasLogLines: !lines.isEmpty,
             timeline: journal.reversed().map(ConsolePages.timelineItem))
         return Response.page(pages.render(page, "alert"), status: .ok)
@@ -333,19 +345,50 @@ package struct ConsoleRoute: Sendable {
         guard signed.user.role.mayTriage else {
             return Response.page("a \(signed.user.role.rawValue) may not change alerts", status: .forbidden)
         }
-        guard let action = form["action"], let state = Self.transitions[action] else {
-            return Response.page("unknown action", status: .badRequest)
-        }
         let comment = form["comment"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
         let quiet = settings.falsePositiveQuiet
-        do {
-            _ = try await database.inThreadPool {
-                try $0.setAlertState(id: id, to: state, actor: signed.user.name, comment: comment, suppressFor: quiet)
+        let actor = signed.user.name
+        let change: @Sendable (TollGuardDatabase) throws -> StoredAlert
+        switch form["action"] ?? "" {
+        case let action where Self.transitions[action] != nil:
+            let state = Self.transitions[action] ?? .open
+            change = { try $0.setAlertState(id: id, to: state, actor: actor, comment: comment, suppressFor: quiet) }
+        case "snooze_worse":
+            change = { database in
+                guard let alert = try database.alert(id: id) else { throw AlertStateError.noSuchAlert(id) }
+                let snooze = AlertSnooze(
+                    worseThanCostMicros: alert.costMicros, worseAtCalls: alert.callCount + Self.moreCallsToWake)
+                return try database.snoozeAlert(id: id, snooze, actor: actor, comment: comment)
             }
+        case "snooze_until":
+            guard let until = localTime(form["until"] ?? ""), until > Date() else {
+                return Response.page("snooze until when? give a time to come", status: .badRequest)
+            }
+            change = { try $0.snoozeAlert(id: id, AlertSnooze(until: until), actor: actor, comment: comment) }
+        case "unsnooze":
+            change = { try $0.unsnoozeAlert(id: id, actor: actor, comment: comment) }
+        case "assign_me":
+            change = { try $0.assignAlert(id: id, to: actor, actor: actor) }
+        case "unassign":
+            change = { try $0.assignAlert(id: id, to: nil, actor: actor) }
+        default:
+            return Response.page("unknown action", status: .badRequest)
+        }
+        do {
+            _ = try await database.inThreadPool(change)
         } catch let error as AlertStateError {
             return Response.page(error.description, status: error == .noSuchAlert(id) ? .notFound : .conflict)
         }
         return Response.redirect(to: "/console/alerts/\(id)")
+    }
+
+    /// How many more calls wake an alert snoozed until worse.
+    static let moreCallsToWake = 5
+
+    /// A `datetime-local` value (`YYYY-MM-DDTHH:MM`) in the site's time zone.
+    private func localTime(_ text: String) -> Date? {
+        var converter = LocalTimeConverter(timeZone: settings.timeZone)
+        return converter.date(localText: text.replacingOccurrences(of: "T", with: " "))
     }
 
     /// Why a changing request is refused: a missing or wrong CSRF token, or a foreign `Origin`.

@@ -22,7 +22,9 @@ enum ConsoleTemplates {
         {{#signedIn}}
         <nav>
         <a href="/console?tab=open"{{#onOpen}} aria-current="page"{{/onOpen}}>Open <span class="count" id="count-open">{{openCount}}</span></a>
+        <a href="/console?tab=mine"{{#onMine}} aria-current="page"{{/onMine}}>Mine <span class="count" id="count-mine">{{mineCount}}</span></a>
         <a href="/console?tab=acknowledged"{{#onAcknowledged}} aria-current="page"{{/onAcknowledged}}>Acknowledged <span class="count" id="count-acknowledged">{{acknowledgedCount}}</span></a>
+        <a href="/console?tab=snoozed"{{#onSnoozed}} aria-current="page"{{/onSnoozed}}>Snoozed <span class="count" id="count-snoozed">{{snoozedCount}}</span></a>
         <a href="/console?tab=closed"{{#onClosed}} aria-current="page"{{/onClosed}}>Closed <span class="count" id="count-closed">{{closedCount}}</span></a>
         <a href="/console/accounts"{{#onAccounts}} aria-current="page"{{/onAccounts}}>Accounts</a>
         <a href="/console/journal"{{#onJournal}} aria-current="page"{{/onJournal}}>Journal</a>
@@ -89,6 +91,8 @@ enum ConsoleTemplates {
         <dt>Window</dt><dd>{{firstSeen}} – {{lastSeen}}</dd>
         <dt>Calls</dt><dd>{{callCount}}, cost {{cost}}</dd>
         <dt>State</dt><dd id="state">{{state}}{{#stateBy}} ({{stateBy}}, {{stateAt}}){{/stateBy}}</dd>
+        <dt>Assigned to</dt><dd id="assignee">{{#assignee}}{{assignee}}{{/assignee}}{{^assignee}}no one{{/assignee}}</dd>
+        {{#snooze}}<dt>Snoozed</dt><dd id="snooze">{{snooze}}</dd>{{/snooze}}
         {{#metrics}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/metrics}}
         </dl>
         <p class="summary">{{summary}}</p>
@@ -97,6 +101,17 @@ enum ConsoleTemplates {
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label>Comment <textarea name="comment" rows="2"></textarea></label>
         {{#actions}}<button type="submit" name="action" value="{{value}}">{{label}}</button>{{/actions}}
+        </form>
+        <form class="triage" method="post" action="/console/alerts/{{id}}">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        {{#snoozable}}
+        <button type="submit" name="action" value="snooze_worse">Snooze until worse</button>
+        <label class="inline">until <input type="datetime-local" name="until"> <span class="note">{{zone}}</span></label>
+        <button type="submit" name="action" value="snooze_until">Snooze until then</button>
+        {{/snoozable}}
+        {{#snooze}}<button type="submit" name="action" value="unsnooze">Wake now</button>{{/snooze}}
+        {{^mine}}<button type="submit" name="action" value="assign_me">Assign to me</button>{{/mine}}
+        {{#assignee}}<button type="submit" name="action" value="unassign">Unassign</button>{{/assignee}}
         </form>
         {{/mayTriage}}
         <h2>Evidence calls</h2>
@@ -192,6 +207,7 @@ enum ConsoleTemplates {
         form.login { display: grid; gap: .6rem; max-width: 22rem; }
         form.triage { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: 1rem 0; }
         form.triage label { flex-basis: 100%; display: grid; }
+        form.triage label.inline { flex-basis: auto; display: inline; }
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
         dt { color: #616e7c; } dd { margin: 0; }
         pre.log { background: #fff; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }

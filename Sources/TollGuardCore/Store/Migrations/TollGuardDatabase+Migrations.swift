@@ -351,6 +351,15 @@ extension TollGuardDatabase {
                     CREATE INDEX journal_by_subject ON journal(subject_type, subject, id);
                     """)
         }
+        migrator.registerMigration("v11-snooze-assign") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE alerts ADD COLUMN snoozed_until_utc TEXT;
+                    ALTER TABLE alerts ADD COLUMN snooze_cost_micros INTEGER;
+                    ALTER TABLE alerts ADD COLUMN snooze_calls INTEGER;
+                    ALTER TABLE alerts ADD COLUMN assignee TEXT;
+                    """)
+        }
         return migrator
     }
 

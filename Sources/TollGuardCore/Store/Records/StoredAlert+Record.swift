@@ -49,6 +49,16 @@ extension StoredAlert: FetchableRecord, TableRecord {
             headline: try stored("headline"), metrics: try stored.json("metrics"), callCount: try stored("call_count"),
             costMicros: try stored("cost_micros"), state: try stored("state"), stateBy: try stored.optional("state_by"),
             stateAt: try stored.optionalDate("state_utc"), stateComment: try stored.optional("state_comment"))
+        if row.hasColumn("assignee") {
+            assignee = try stored.optional("assignee")
+            let snooze = AlertSnooze(
+                until: try stored.optionalDate("snoozed_until_utc"),
+                worseThanCostMicros: try stored.optional("snooze_cost_micros"),
+                worseAtCalls: try stored.optional("snooze_calls"))
+            if snooze.until != nil || snooze.worseThanCostMicros != nil || snooze.worseAtCalls != nil {
+                self.snooze = snooze
+            }
+        }
     }
 
     /// The alert `draft` continues: same rule, subject and fixed window, or — for the rules merged
