@@ -207,7 +207,8 @@ private func httpRoutes(
     var consoleSettings = settings.console
     consoleSettings.currency = configuration.rating.currency
     consoleSettings.timeZone = timeZone
-    consoleSettings.publicContexts = configuration.analysis.publicContexts
+    let configurationCell = pipeline.configurationCell
+    consoleSettings.analysis = { configurationCell.current.analysis }
     consoleSettings.falsePositiveQuiet = configuration.analysis.falsePositiveSuppressHours * 3600
     let console: ConsoleRoute?
     do {

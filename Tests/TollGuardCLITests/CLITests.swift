@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import TollGuardCore
 import TollGuardDemo
+import TollGuardHTTP
 import TollGuardTestSupport
 
 /// End-to-end tests that run the built `tollguard` executable.
@@ -277,6 +278,11 @@ import TollGuardTestSupport
             ["alerts", "list", "--json"],
             environment: ["TOLLGUARD_CONFIG": folder + "/tollguard.toml", "TOLLGUARD_DB": folder + "/tollguard.sqlite"])
         #expect(alerts.status == 0 && alerts.stdout.contains("\"severity\" : \"critical\""))
+        // It ends with the review console's address and a login that works on the demo store.
+        #expect(result.stdout.contains("log in as demo / tollguard-demo"))
+        let demoUser = try #require(try TollGuardDatabase.open(path: folder + "/tollguard.sqlite").user(named: "demo"))
+        #expect(demoUser.role == .admin)
+        #expect(PasswordHashing().verify("tollguard-demo", hash: demoUser.passwordHash))
 
         // The demo's policy suspended accounts, and its program hook logged each event with its JSON.
         #expect(result.stdout.contains("Suspended by the policy"))

@@ -151,6 +151,45 @@ import TollGuardTestSupport
         }
     }
 
+    /// Most sites set one default quota in the configuration, not one per account in the table.
+    @Test func theQueueMeasuresAgainstTheConfiguredQuotaWhenTheTableHasNone() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let id = try #require(
+            try AlertSeeds.store(
+                database, rule: .dailyQuota, severity: .warning, subject: Subject(.account, "1003"),
+                costMicros: 100_000))
+        var analysis = AnalysisSettings()
+        analysis.account.limits[.dailyQuota] = 40
+        let entry = try #require(try database.reviewQueue(.open, analysis: analysis).first)
+        #expect(entry.alert.id == id)
+        #expect(entry.quotaMicros == 40_000_000)
+        try database.setQuota(account: "1003", dailyMicros: 15_000_000, currency: "USD", setBy: "test")
+        #expect(try database.reviewQueue(.open, analysis: analysis).first?.quotaMicros == 15_000_000)
+    }
+
+    /// A quota counts the site's day: an evening alert in New York is on the next UTC day.
+    @Test func theQueueCountsTheSpendOfTheSitesDay() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let evening = Date(timeIntervalSince1970: 1_795_057_200)  // 2026-11-19 03:00 UTC, 22:00 in New York on the 18th
+        let morning = Date(timeIntervalSince1970: 1_795_014_000)  // 2026-11-18 15:00 UTC, 10:00 in New York
+        _ = try #require(
+            try AlertSeeds.store(
+                database, rule: .dailyQuota, severity: .high, subject: Subject(.account, "1018"), at: evening,
+                costMicros: 100_000))
+        try database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO calls (dedup_key, call_id, account, caller_number, caller_name, destination, context,
+                        start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format, cost_micros)
+                    VALUES ('m1', 'm1', '1018', '1018', '', '37190000001', 'default', ?, ?, 60, 60, 'answered',
+                        'NORMAL_CLEARING', 'test', 12000000)
+                    """, arguments: [StoredTime.text(morning), StoredTime.text(morning)])
+        }
+        let newYork = try #require(TimeZone(identifier: "America/New_York"))
+        #expect(try database.reviewQueue(.open, timeZone: newYork).first?.daySpendMicros == 12_000_000)
+        #expect(try database.reviewQueue(.open, timeZone: .gmt).first?.daySpendMicros == 0)
+    }
+
     @Test func aViewerMayNotChangeAnAlertEvenByAForgedRequest() async throws {
         let database = try TollGuardDatabase.inMemory()
         let id = try #require(

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TollGuardCore
 import TollGuardDemo
+import TollGuardHTTP
 import TollGuardHooks
 import TollGuardLive
 
@@ -40,6 +41,13 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: "Events per second of the live replay.")
     var eventsPerSecond = 2000.0
+
+    @Flag(help: "Then keep serving the demo store, with the review console, until Ctrl-C.")
+    var serve = false
+
+    /// The demo's console login (an admin), printed at the end.
+    static let consoleUser = "demo"
+    static let consolePassword = "tollguard-demo"
 
     func run() async throws {
         let clock = ContinuousClock()
@@ -107,6 +115,25 @@ struct DemoCommand: AsyncParsableCommand {
         print("  tollguard suspensions --all && tollguard hooks status --all")
         print("  tollguard simulate --evaluate    # recall and precision over five seeds")
         print("  tollguard logs scan --ban-log bans.log freeswitch.log")
+        try addConsoleUser(site.databasePath)
+        let login = "log in as \(Self.consoleUser) / \(Self.consolePassword)"
+        guard serve else {
+            print("Review console (or run the demo with --serve):")
+            print("  cd \(directory) && tollguard serve    # http://127.0.0.1:9476/console, \(login)")
+            return
+        }
+        print("Review console: \(login) at /console of the address below (Ctrl-C stops it)")
+        var command = try ServeCommand.parse(["--config", site.configurationPath, "--db", site.databasePath])
+        try await command.run()
+    }
+
+    /// The demo store's console admin (kept when the demo runs again in the same folder).
+    private func addConsoleUser(_ path: String) throws {
+        let database = try TollGuardDatabase.open(path: path)
+        guard try database.user(named: Self.consoleUser) == nil else { return }
+        try database.addUser(
+            name: Self.consoleUser, role: .admin, passwordHash: PasswordHashing().hash(Self.consolePassword),
+            actor: "demo")
     }
 
     /// The live part: the burst's night through the replay server and `serve`'s pipeline.

@@ -39,7 +39,7 @@ package enum ReviewTab: String, Sendable, CaseIterable {
 /// An alert in the review queue, with the money its account put at risk on the alert's day.
 package struct ReviewQueueEntry: Sendable, Hashable {
     package var alert: StoredAlert
-    /// What the alert's account spent on the (UTC) day of its last call; nil for a subject that is no account.
+    /// What the alert's account spent on the (site-local) day of its last call; nil for a subject that is no account.
     package var daySpendMicros: Int64?
     /// The account's daily quota, when one is set.
     package var quotaMicros: Int64?
@@ -67,21 +67,30 @@ package struct ReviewQueueEntry: Sendable, Hashable {
 extension TollGuardDatabase {
     /// The alerts of `tab` as `user` sees it at `now`, in queue order (see
     /// ``ReviewQueueEntry/queueOrder(_:_:)``), at most `limit`.
-    package func reviewQueue(_ tab: ReviewTab, user: String = "", now: Date = Date(), limit: Int = 500) throws
-        -> [ReviewQueueEntry]
-    {
-        try writer.read { db in
+    ///
+    /// An account's quota is the one analysis applies: the quota table's, else `analysis`'s
+    /// (per account, its groups, the default).
+    /// The day is the site's (`timeZone`), as quotas count it.
+    package func reviewQueue(
+        _ tab: ReviewTab, user: String = "", now: Date = Date(), analysis: AnalysisSettings = AnalysisSettings(),
+        timeZone: TimeZone = .gmt, limit: Int = 500
+    ) throws -> [ReviewQueueEntry] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return try writer.read { db in
             let alerts = try StoredAlert.all().matching(AlertFilter(states: tab.states)).mostSevereFirst()
                 .fetchAll(db).filter { tab.shows($0, user: user, at: now) }
-            let quotas = Dictionary(
-                try Row.fetchAll(db, sql: "SELECT account, daily_micros FROM quotas").map {
-                    (($0["account"] as String), ($0["daily_micros"] as Int64))
-                }, uniquingKeysWith: { $1 })
+            var resolver = PolicyResolver(
+                settings: analysis,
+                quotas: Dictionary(
+                    try QuotaEntry.fetchAll(db).map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }))
             var spendByAccountDay: [String: Int64] = [:]
             let entries = try alerts.map { alert -> ReviewQueueEntry in
                 guard alert.subject.kind == .account else { return ReviewQueueEntry(alert: alert) }
-                let day = String(StoredTime.text(alert.lastSeen).prefix(10))
-                let key = alert.subject.value + "\u{0}" + day
+                let dayStart = calendar.startOfDay(for: alert.lastSeen)
+                let dayEnd =
+                    calendar.date(byAdding: .day, value: 1, to: dayStart) ?? dayStart.addingTimeInterval(86_400)
+                let key = alert.subject.value + "\u{0}" + StoredTime.text(dayStart)
                 let spend: Int64
                 if let known = spendByAccountDay[key] {
                     spend = known
@@ -92,11 +101,12 @@ extension TollGuardDatabase {
                             sql: """
                                 SELECT coalesce(sum(cost_micros), 0) FROM calls
                                 WHERE start_utc >= ? AND start_utc < ? AND account = ?
-                                """, arguments: [day, day + "~", alert.subject.value]) ?? 0
+                                """,
+                            arguments: [StoredTime.text(dayStart), StoredTime.text(dayEnd), alert.subject.value]) ?? 0
                     spendByAccountDay[key] = spend
                 }
-                return ReviewQueueEntry(
-                    alert: alert, daySpendMicros: spend, quotaMicros: quotas[alert.subject.value])
+                let quota = resolver.policy(for: alert.subject).active(.dailyQuota).map(Money.micros)
+                return ReviewQueueEntry(alert: alert, daySpendMicros: spend, quotaMicros: quota)
             }
             return Array(entries.sorted(by: ReviewQueueEntry.queueOrder).prefix(limit))
         }

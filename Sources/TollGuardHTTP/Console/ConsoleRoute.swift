@@ -18,8 +18,9 @@ package struct ConsoleSettings: Sendable {
     package var currency = "USD"
     /// The site's time zone: the day a quota counts.
     package var timeZone = TimeZone.gmt
-    /// Contexts whose calls' account is only a caller ID (kept apart from the accounts).
-    package var publicContexts: [String] = []
+    /// The analysis settings in force (quotas by account, groups and default; public contexts):
+    /// read at each page, so a reloaded configuration shows at once.
+    package var analysis: @Sendable () -> AnalysisSettings = { AnalysisSettings() }
 
     package init() {}
 }
@@ -208,7 +209,11 @@ package struct ConsoleRoute: Sendable {
         header.onSnoozed = tab == .snoozed
         header.onClosed = tab == .closed
         let user = signed.user.name
-        let entries = try await database.inThreadPool { try $0.reviewQueue(tab, user: user) }
+        let analysis = settings.analysis()
+        let zone = settings.timeZone
+        let entries = try await database.inThreadPool {
+            try $0.reviewQueue(tab, user: user, analysis: analysis, timeZone: zone)
+        }
         let rows = entries.map { ConsolePages.queueRow($0, currency: settings.currency) }
         let page = ConsolePages.QueuePage(
             header: header, heading: header.title, entries: rows, hasEntries: !rows.isEmpty)
@@ -273,30 +278,37 @@ package struct ConsoleRoute: Sendable {
         guard let day = day(date) else {
             return Response.page("date \(date ?? ""): use YYYY-MM-DD", status: .badRequest)
         }
-        let publicContexts = settings.publicContexts
+        let analysis = settings.analysis()
         let (spend, quotas) = try await database.inThreadPool { database in
             (
-                try database.spendByAccount(from: day.start, to: day.end, publicContexts: publicContexts)
+                try database.spendByAccount(from: day.start, to: day.end, publicContexts: analysis.publicContexts)
                     .filter { $0.subject.kind == .account },
                 try database.quotas()
             )
         }
         let quotaByAccount = Dictionary(quotas.map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
+        var resolver = PolicyResolver(settings: analysis, quotas: quotaByAccount)
         var figures: [String: (calls: Int, spent: Int64)] = [:]
         for entry in spend { figures[entry.subject.value] = (entry.calls, entry.costMicros) }
         for quota in quotas where figures[quota.account] == nil { figures[quota.account] = (0, 0) }
         let mayAdminister = signed.user.role.mayAdminister
         let currency = settings.currency
         let rows = figures.map { account, figure -> (Double, Int64, ConsolePages.AccountRow) in
-            let quota = quotaByAccount[account]
+            // The quota analysis applies: the table's, else the configuration's (marked as such).
+            let quota =
+                quotaByAccount[account]
+                ?? resolver.policy(for: Subject(.account, account)).active(.dailyQuota).map(Money.micros)
+            let configured = quotaByAccount[account] == nil && quota != nil
             let bar = quota.map { ConsolePages.bar(spent: figure.spent, quota: $0) }
             let fraction = quota.flatMap { $0 > 0 ? Double(figure.spent) / Double($0) : nil } ?? -1
             return (
                 fraction, figure.spent,
                 ConsolePages.AccountRow(
                     account: account, calls: figure.calls, spent: ConsolePages.money(figure.spent, currency),
-                    quota: quota.map { ConsolePages.money($0, currency) } ?? "default", hasQuota: quota != nil,
-                    amount: quota.map { Money.format($0, decimals: 2) } ?? "", percentText: bar?.text ?? "",
+                    quota: quota.map { ConsolePages.money($0, currency) + (configured ? " (configured)" : "") }
+                        ?? "none",
+                    hasQuota: quota != nil, amount: quota.map { Money.format($0, decimals: 2) } ?? "",
+                    percentText: bar?.text ?? "",
                     quotaClass: bar?.colour ?? "", quotaPercent: bar?.percent ?? 0, mayAdminister: mayAdminister,
                     csrf: signed.csrf)
             )

@@ -63,7 +63,7 @@ enum ConsoleTemplates {
         {{^entries}}<p class="empty">No alerts here.</p>{{/entries}}
         {{#hasEntries}}
         <table class="queue">
-        <thead><tr><th>Severity</th><th>Subject</th><th>Alert</th><th>At risk</th><th>Quota</th><th>Last call</th><th>State</th></tr></thead>
+        <thead><tr><th>Severity</th><th>Subject</th><th>Alert</th><th>At risk</th><th>Quota</th><th>Last call (UTC)</th><th>State</th></tr></thead>
         <tbody>
         {{#entries}}
         <tr class="severity-{{severity}}" data-alert="{{id}}">
