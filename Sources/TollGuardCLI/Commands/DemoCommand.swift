@@ -123,7 +123,7 @@ struct DemoCommand: AsyncParsableCommand {
             return
         }
         print("Review console: \(login) at /console of the address below (Ctrl-C stops it)")
-        var command = try ServeCommand.parse(["--config", site.configurationPath, "--db", site.databasePath])
+        let command = try ServeCommand.parse(["--config", site.configurationPath, "--db", site.databasePath])
         try await command.run()
     }
 
