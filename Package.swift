@@ -218,7 +218,6 @@ let package = Package(
             name: "TollGuardHTTPTests",
             dependencies: [
                 "TollGuardCore", "TollGuardHTTP", "TollGuardTestSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

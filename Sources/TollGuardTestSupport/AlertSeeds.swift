@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import TollGuardCore
 
 /// Stores alerts exactly as analysis would (drafts applied to the store), so the action layer
@@ -29,6 +30,26 @@ package enum AlertSeeds {
             aggregator.drafts, summarizer: AlertSummarizer(timeZone: .gmt, currency: "USD", countryNames: [:]),
             evidenceLimit: 100, raisedBy: "analyze", now: now)
         return changes.newIDs.first
+    }
+
+    /// Stores one answered call of `account` at `time` that cost `costMicros` (the spend a quota counts).
+    package static func storeCall(
+        _ database: TollGuardDatabase, key: String, account: String, at time: Date, billsec: Int = 600,
+        costMicros: Int64
+    ) throws {
+        try database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO calls (dedup_key, call_id, account, caller_number, caller_name, destination, context,
+                        start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format, cost_micros)
+                    VALUES (?, ?, ?, ?, '', '37190000001', 'default', ?, ?, ?, ?, 'answered', 'NORMAL_CLEARING',
+                        'test', ?)
+                    """,
+                arguments: [
+                    key, key, account, account, StoredTime.text(time), StoredTime.text(time), billsec, billsec,
+                    costMicros,
+                ])
+        }
     }
 
     /// A program hook named `name` subscribed to `events`.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 import TollGuardCore
 import TollGuardHTTP
@@ -94,15 +93,7 @@ import TollGuardTestSupport
             try AlertSeeds.store(
                 database, rule: .velocity, severity: .warning, subject: Subject(.account, "1002"), costMicros: 100_000))
         try database.setQuota(account: "1002", dailyMicros: 20_000_000, currency: "USD", setBy: "test")
-        try database.writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO calls (dedup_key, call_id, account, caller_number, caller_name, destination, context,
-                        start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format, cost_micros)
-                    VALUES ('k1', 'k1', '1002', '1002', '', '37190000001', 'default', ?, ?, 600, 600, 'answered',
-                        'NORMAL_CLEARING', 'test', 30000000)
-                    """, arguments: [StoredTime.text(AlertSeeds.start), StoredTime.text(AlertSeeds.start)])
-        }
+        try AlertSeeds.storeCall(database, key: "k1", account: "1002", at: AlertSeeds.start, costMicros: 30_000_000)
         return (overQuota, hostile)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -125,15 +124,7 @@ import TollGuardTestSupport
                 database, rule: .velocity, severity: .warning, subject: Subject(.account, "1002"), costMicros: 100_000))
         // Account 1002 spent 30 on the alert's day against a quota of 20.
         try database.setQuota(account: "1002", dailyMicros: 20_000_000, currency: "USD", setBy: "test")
-        try await database.writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO calls (dedup_key, call_id, account, caller_number, caller_name, destination, context,
-                        start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format, cost_micros)
-                    VALUES ('k1', 'k1', '1002', '1002', '', '37190000001', 'default', ?, ?, 600, 600, 'answered',
-                        'NORMAL_CLEARING', 'test', 30000000)
-                    """, arguments: [StoredTime.text(AlertSeeds.start), StoredTime.text(AlertSeeds.start)])
-        }
+        try AlertSeeds.storeCall(database, key: "k1", account: "1002", at: AlertSeeds.start, costMicros: 30_000_000)
         try await Self.console(database).test(.router) { client in
             let cookie = try await Self.logIn(client, "vera")
             try await client.execute(uri: "/console", method: .get, headers: [.cookie: cookie]) { response in
@@ -176,15 +167,8 @@ import TollGuardTestSupport
             try AlertSeeds.store(
                 database, rule: .dailyQuota, severity: .high, subject: Subject(.account, "1018"), at: evening,
                 costMicros: 100_000))
-        try database.writer.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO calls (dedup_key, call_id, account, caller_number, caller_name, destination, context,
-                        start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format, cost_micros)
-                    VALUES ('m1', 'm1', '1018', '1018', '', '37190000001', 'default', ?, ?, 60, 60, 'answered',
-                        'NORMAL_CLEARING', 'test', 12000000)
-                    """, arguments: [StoredTime.text(morning), StoredTime.text(morning)])
-        }
+        try AlertSeeds.storeCall(
+            database, key: "m1", account: "1018", at: morning, billsec: 60, costMicros: 12_000_000)
         let newYork = try #require(TimeZone(identifier: "America/New_York"))
         #expect(try database.reviewQueue(.open, timeZone: newYork).first?.daySpendMicros == 12_000_000)
         #expect(try database.reviewQueue(.open, timeZone: .gmt).first?.daySpendMicros == 0)

@@ -74,8 +74,7 @@ struct ConsolePages: Sendable {
 
     static func queueRow(_ entry: ReviewQueueEntry, currency: String) -> QueueRow {
         let alert = entry.alert
-        let fraction = entry.quotaFraction
-        let percent = fraction.map { min(100, Int(($0 * 100 / 5).rounded()) * 5) } ?? 0
+        let quotaBar = entry.quotaMicros.map { Self.bar(spent: entry.daySpendMicros ?? 0, quota: $0) }
         return QueueRow(
             id: alert.id, severity: alert.severity.description, subject: alert.subject.description,
             headline: alert.headline, rule: alert.rule, atRisk: money(entry.atRiskMicros, currency),
@@ -83,8 +82,8 @@ struct ConsolePages: Sendable {
             quotaText: entry.quotaMicros.map {
                 "\(money(entry.daySpendMicros ?? 0, currency)) of \(money($0, currency))"
             } ?? "",
-            quotaClass: (fraction ?? 0) >= 1 ? "over" : (fraction ?? 0) >= 0.8 ? "near" : "",
-            quotaPercent: percent, lastSeen: time(alert.lastSeen), state: alert.state.rawValue,
+            quotaClass: quotaBar?.colour ?? "", quotaPercent: quotaBar?.percent ?? 0, lastSeen: time(alert.lastSeen),
+            state: alert.state.rawValue,
             stateBy: alert.stateBy, assignee: alert.assignee, snooze: alert.snooze?.description)
     }
 
