@@ -176,8 +176,10 @@ package final class FakeFreeSWITCH: Sendable {
                 let due = started + .milliseconds(Int(Double(written) / rate * 1000))
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }
             }
-            if await broadcast(bytes) == 0 { continue }  // dropped meanwhile: send it again
+            // The switch's channel table changes before its event goes out, as in FreeSWITCH: a
+            // channel list answered after a client has read the event always shows its change.
             state.withLock { $0.channels.apply(events[index]) }
+            if await broadcast(bytes) == 0 { continue }  // dropped meanwhile: send it again
             channels.sent(index)
             written += 1
             index += 1
