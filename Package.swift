@@ -109,6 +109,7 @@ let package = Package(
             name: "TollGuardHTTP",
             dependencies: [
                 "TollGuardCore",
+                "TollGuardHooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -217,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "TollGuardHTTPTests",
             dependencies: [
-                "TollGuardCore", "TollGuardHTTP", "TollGuardTestSupport",
+                "TollGuardCore", "TollGuardHTTP", "TollGuardHooks", "TollGuardTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

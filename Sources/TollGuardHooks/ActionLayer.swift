@@ -112,6 +112,23 @@ package struct ActionLayer: Sendable {
         return (lifted, try await deliverDue(startingWithin: Self.commandDeliveryWait))
     }
 
+    /// Applies a person's `change` to the alerts `ids` (journaled, `alert_changed` events
+    /// queued); the delivery service, or the next command that delivers, sends the events.
+    package func changeAlerts(_ ids: [Int64], _ change: AlertChange, actor: String, comment: String?) async throws
+        -> TriageResult
+    {
+        let result = try await decider.changeAlerts(ids, change, actor: actor, comment: comment, now: now())
+        if !result.changed.isEmpty {
+            logger.info(
+                "alerts changed",
+                metadata: [
+                    "actor": "\(actor)", "change": "\(change.action)",
+                    "alert.ids": "\(result.changed.map(\.after.id))",
+                ])
+        }
+        return result
+    }
+
     // MARK: - Delivery
 
     /// How long `suspend` and `unsuspend` start deliveries for before they answer (each hook's

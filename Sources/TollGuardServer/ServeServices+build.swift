@@ -209,10 +209,9 @@ private func httpRoutes(
     consoleSettings.timeZone = timeZone
     let configurationCell = pipeline.configurationCell
     consoleSettings.analysis = { configurationCell.current.analysis }
-    consoleSettings.falsePositiveQuiet = configuration.analysis.falsePositiveSuppressHours * 3600
     let console: ConsoleRoute?
     do {
-        console = try ConsoleRoute(database: database, settings: consoleSettings, logger: logger)
+        console = try ConsoleRoute(actions: hooks.actions, settings: consoleSettings, logger: logger)
     } catch {
         logger.error(
             "the review console's templates do not parse; /console is not served", metadata: ["error": "\(error)"])

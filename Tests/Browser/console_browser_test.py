@@ -1,19 +1,24 @@
 """Drives the review console in Debian's headless Chromium (Selenium pointed at that browser).
 
 Run by Tests/TollGuardCLITests/ConsoleBrowserTests.swift against a `tollguard serve` it started
-on a store it filled: users rob (reviewer) and vera (viewer), an alert whose subject is hostile
-HTML, and an account past its quota. Exits non-zero, naming the step, on the first failure.
+on a store it filled: users rob (reviewer), vera (viewer) and ada (admin), two alerts whose
+subject is hostile HTML, and an account past its quota; serve runs a program hook on suspensions.
+Exits non-zero, naming the step, on the first failure.
+
+Where the test must change the store behind the browser's back (the account spends more), the
+script writes `snoozed` into --handshake and waits for the test to write `spent` there.
 """
 import argparse
 import os
 import sys
+import time
 
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -63,12 +68,25 @@ def screenshot(driver: webdriver.Chrome, folder: str, name: str) -> None:
         driver.save_screenshot(os.path.join(folder, name + ".png"))
 
 
+def wait_for_file(path: str, step: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        check(time.monotonic() < deadline, step + ": the test never wrote " + path)
+        time.sleep(0.05)
+
+
+def queue_ids(driver: webdriver.Chrome) -> list:
+    return [row.get_attribute("data-alert") for row in driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--over-quota-alert", required=True)
     parser.add_argument("--hostile-alert", required=True)
+    parser.add_argument("--matching-alert", required=True)
+    parser.add_argument("--handshake", required=True)
     parser.add_argument("--day", required=True)
     parser.add_argument("--screenshots", default="")
     arguments = parser.parse_args()
@@ -90,40 +108,82 @@ def main() -> int:
         console_clean(driver, "queue")
         screenshot(driver, arguments.screenshots, "queue")
 
-        # The case file of the hostile alert, then a false positive with a comment.
+        # The queue's filter is in the address, and its export is what it shows.
+        driver.find_element(By.NAME, "subject").send_keys("1002")
+        driver.find_element(By.CSS_SELECTOR, "form.filter button").click()
+        WebDriverWait(driver, 10).until(conditions.url_contains("subject=1002"))
+        check(queue_ids(driver) == [arguments.over_quota_alert], "the filter keeps the account's alert only")
+        check("subject=1002" in driver.find_element(By.CSS_SELECTOR, "a.export").get_attribute("href"),
+              "the CSV export carries the filter")
+        screenshot(driver, arguments.screenshots, "queue-filtered")
+
+        # The case file of the hostile alert, then a false positive with a reason and a comment
+        # that closes the other open alert of the same rule and subject.
         driver.get(url + "/console/alerts/" + arguments.hostile_alert)
         no_script_ran(driver, "alert page")
         check("Evidence calls" in driver.page_source, "the alert page shows its evidence")
+        check(driver.find_elements(By.CSS_SELECTOR, "ul.related a[href='/console/alerts/%s']" % arguments.matching_alert),
+              "the case file lists the other alert of its subject")
         screenshot(driver, arguments.screenshots, "alert")
         driver.find_element(By.NAME, "comment").send_keys("test traffic <b>ok</b>")
+        Select(driver.find_element(By.CSS_SELECTOR, "select[name=reason]")).select_by_value("test_calls")
+        driver.find_element(By.NAME, "close_matching").click()
         driver.find_element(By.CSS_SELECTOR, "button[value=false_positive]").click()
         WebDriverWait(driver, 10).until(conditions.text_to_be_present_in_element((By.ID, "state"), "false_positive"))
         check("test traffic <b>ok</b>" in driver.find_element(By.CSS_SELECTOR, "ol.timeline").text,
               "the comment is in the timeline, as text")
         console_clean(driver, "alert page")
+        driver.get(url + "/console/alerts/" + arguments.matching_alert)
+        check(driver.find_element(By.ID, "state").text.startswith("false_positive"),
+              "the matching alert closed with it")
+        check("closed with alert " + arguments.hostile_alert in driver.find_element(By.CSS_SELECTOR, "ol.timeline").text,
+              "the matching alert's timeline says why")
 
         # A form whose token was taken out is refused, and nothing changes.
         driver.get(url + "/console/alerts/" + arguments.over_quota_alert)
         driver.execute_script("document.querySelector('form.triage input[name=csrf]').remove()")
         driver.find_element(By.CSS_SELECTOR, "button[value=acknowledge]").click()
-        check("token is missing" in driver.page_source, "a form without its token is refused")
+        WebDriverWait(driver, 10).until(conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "token is missing"))
         driver.get_log("browser")  # the refusal's 403, wanted here, is not an error of the pages
         driver.get(url + "/console/alerts/" + arguments.over_quota_alert)
         check(driver.find_element(By.ID, "state").text.startswith("open"), "the refused form changed nothing")
 
-        # Snooze until worse: out of the queue, in the Snoozed tab; woken again by hand.
+        # Snooze until worse: out of the queue, in the Snoozed tab; back when the account spends more.
         driver.find_element(By.CSS_SELECTOR, "button[value=snooze_worse]").click()
         WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.ID, "snooze")))
         check("until it costs more than" in driver.find_element(By.ID, "snooze").text, "the snooze says what wakes it")
         driver.get(url + "/console")
-        check(not driver.find_elements(By.CSS_SELECTOR, "tr[data-alert='%s']" % arguments.over_quota_alert),
-              "a snoozed alert leaves the open queue")
+        check(arguments.over_quota_alert not in queue_ids(driver), "a snoozed alert leaves the open queue")
         driver.get(url + "/console?tab=snoozed")
-        check(driver.find_elements(By.CSS_SELECTOR, "tr[data-alert='%s']" % arguments.over_quota_alert),
-              "a snoozed alert is in the Snoozed tab")
-        driver.get(url + "/console/alerts/" + arguments.over_quota_alert)
-        driver.find_element(By.CSS_SELECTOR, "button[value=unsnooze]").click()
-        WebDriverWait(driver, 10).until(conditions.invisibility_of_element_located((By.ID, "snooze")))
+        check(arguments.over_quota_alert in queue_ids(driver), "a snoozed alert is in the Snoozed tab")
+        with open(os.path.join(arguments.handshake, "snoozed"), "w") as marker:
+            marker.write("snoozed\n")
+        wait_for_file(os.path.join(arguments.handshake, "spent"), "the account spends more")
+        driver.get(url + "/console")
+        check(arguments.over_quota_alert in queue_ids(driver), "the snoozed alert came back when the account spent more")
+        driver.get(url + "/console?tab=snoozed")
+        check(arguments.over_quota_alert not in queue_ids(driver), "and it left the Snoozed tab")
+
+        # Suspend the account with a reason: the hook runs and the page shows what it answered;
+        # then lift it, and the hook runs again.
+        driver.get(url + "/console/suspensions")
+        form = driver.find_element(By.CSS_SELECTOR, "form.suspend")
+        form.find_element(By.NAME, "account").send_keys("1002")
+        form.find_element(By.NAME, "reason").send_keys("calls to Somalia at night")
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(driver, 30).until(conditions.presence_of_element_located((By.CSS_SELECTOR, "tr[data-suspension]")))
+        row = driver.find_element(By.CSS_SELECTOR, "tr[data-suspension]")
+        check("calls to Somalia at night" in row.text, "the suspension shows its reason")
+        check("pbx blocked 1002 (suspend)" in row.text and "delivered" in row.text,
+              "the suspend hook ran and its answer is shown: %r" % row.text)
+        screenshot(driver, arguments.screenshots, "suspensions")
+        row.find_element(By.NAME, "reason").send_keys("password changed")
+        row.find_element(By.CSS_SELECTOR, "form.unsuspend button").click()
+        WebDriverWait(driver, 30).until(conditions.text_to_be_present_in_element(
+            (By.TAG_NAME, "main"), "No account is suspended."))
+        check("pbx blocked 1002 (unsuspend)" in driver.find_element(By.TAG_NAME, "main").text,
+              "the unsuspend hook ran and its answer is shown")
+        console_clean(driver, "suspensions")
 
         driver.get(url + "/console/journal")
         check("alert.false_positive" in driver.page_source, "the journal has the false positive")
@@ -137,6 +197,19 @@ def main() -> int:
         driver.get(url + "/console/alerts/" + arguments.over_quota_alert)
         check(not driver.find_elements(By.CSS_SELECTOR, "form.triage"), "a viewer is offered no action")
         console_clean(driver, "viewer")
+        # A forged form, with the viewer's own valid token, is refused on the server.
+        driver.execute_script(
+            "const form = document.createElement('form'); form.method = 'post';"
+            "form.action = '/console/alerts/' + arguments[0];"
+            "for (const [name, value] of [['csrf', document.querySelector('form.who input[name=csrf]').value],"
+            "                             ['action', 'resolve']]) {"
+            "  const input = document.createElement('input'); input.type = 'hidden';"
+            "  input.name = name; input.value = value; form.appendChild(input); }"
+            "document.body.appendChild(form); form.submit();", arguments.over_quota_alert)
+        WebDriverWait(driver, 10).until(conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), "may not"))
+        driver.get_log("browser")  # the refusal's 403 is wanted here
+        driver.get(url + "/console/alerts/" + arguments.over_quota_alert)
+        check(not driver.find_element(By.ID, "state").text.startswith("resolved"), "the forged change did nothing")
         driver.find_element(By.CSS_SELECTOR, "form.who button").click()
         WebDriverWait(driver, 10).until(conditions.url_contains("/console/login"))
 
@@ -149,11 +222,11 @@ def main() -> int:
         amount.send_keys("50")
         row.find_element(By.NAME, "reason").send_keys("raised for the fair")
         row.find_element(By.CSS_SELECTOR, "form.quota button").click()
-        WebDriverWait(driver, 10).until(conditions.url_contains("/console/accounts"))
+        WebDriverWait(driver, 10).until(conditions.staleness_of(row))  # the answer replaced the page
         driver.get(url + "/console/accounts?date=" + arguments.day)
         row = driver.find_element(By.CSS_SELECTOR, "tr[data-account='1002']")
         check("50.00 USD" in row.text, "the new quota is shown")
-        check("60 %" in row.text, "30 spent of 50 shows 60 %")
+        check("60 %" in row.text, "30 spent of 50 shows 60 %%: %r" % row.text)
         screenshot(driver, arguments.screenshots, "accounts")
         driver.get(url + "/console/journal")
         journal = driver.find_element(By.CSS_SELECTOR, "table.journal").text

@@ -13,7 +13,7 @@ import TollGuardTestSupport
             try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1001")))
         _ = try database.assignAlert(id: id, to: "rob", actor: "rob")
         _ = try database.snoozeAlert(
-            id: id, AlertSnooze(worseThanCostMicros: 3_000_000, worseAtCalls: 7), actor: "rob",
+            id: id, SnoozeRequest(moreCostMicros: 0, moreCalls: 5), actor: "rob",
             comment: "customer says test")
 
         let shown = try await CLITests.run(["alerts", "show", String(id), "--db", path])

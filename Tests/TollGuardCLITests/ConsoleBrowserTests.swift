@@ -42,10 +42,26 @@ import TollGuardTestSupport
         }
         let folder = try TemporaryDirectory()
         let path = folder.path("console.sqlite")
-        let (overQuota, hostile) = try Self.fillStore(path)
+        let (overQuota, hostile, matching) = try Self.fillStore(path)
+        let hook = try folder.writeExecutable(
+            "pbx-hook.sh", text: "#!/bin/sh\necho \"pbx blocked $TOLLGUARD_ACCOUNT ($TOLLGUARD_EVENT)\"\n")
+        let configuration = try folder.write(
+            "tollguard.toml",
+            text: """
+                [site]
+                timezone = "UTC"
+                [[hooks]]
+                name = "pbx"
+                type = "program"
+                path = "\(hook)"
+                events = ["suspend", "unsuspend"]
+
+                """)
+        let handshake = folder.path("handshake")
+        try FileManager.default.createDirectory(atPath: handshake, withIntermediateDirectories: true)
 
         let (serve, port) = try await ServeCommandTests.startServe(
-            ["--db", path], environment: ["TZ": "UTC"], in: folder)
+            ["--db", path], environment: ["TZ": "UTC", "TOLLGUARD_CONFIG": configuration], in: folder)
         defer { if serve.isRunning { serve.terminate() } }
         let screenshots =
             ProcessInfo.processInfo.environment["TOLLGUARD_SCREENSHOTS"] ?? folder.path("screenshots")
@@ -53,7 +69,8 @@ import TollGuardTestSupport
         browser.executableURL = URL(fileURLWithPath: python)
         browser.arguments = [
             Self.script, "--url", "http://127.0.0.1:\(port)", "--password", Self.password,
-            "--over-quota-alert", String(overQuota), "--hostile-alert", String(hostile), "--screenshots", screenshots,
+            "--over-quota-alert", String(overQuota), "--hostile-alert", String(hostile), "--matching-alert",
+            String(matching), "--handshake", handshake, "--screenshots", screenshots,
             "--day", String(StoredTime.text(AlertSeeds.start).prefix(10)),
         ]
         let output = folder.path("browser.out")
@@ -62,23 +79,40 @@ import TollGuardTestSupport
         browser.standardOutput = handle
         browser.standardError = handle
         try browser.run()
+        // When the browser has snoozed the account's alert until worse, the account spends more.
+        let spender = Task {
+            let snoozed = try await poll(
+                upTo: 600,
+                until: {
+                    FileManager.default.fileExists(atPath: handshake + "/snoozed") || !browser.isRunning
+                })
+            guard snoozed, FileManager.default.fileExists(atPath: handshake + "/snoozed") else { return }
+            let database = try TollGuardDatabase.open(path: path)
+            try AlertSeeds.store(
+                database, rule: .velocity, severity: .warning, subject: Subject(.account, "1002"), calls: 4,
+                costMicros: 100_000)
+            _ = FileManager.default.createFile(atPath: handshake + "/spent", contents: Data("spent\n".utf8))
+        }
         await browser.waitForExit()
+        try await spender.value
         let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         #expect(browser.terminationStatus == 0, "\(said)")
         #expect(said.contains("every step passed"), "\(said)")
         // What the browser did is in the store: the false positive, by the reviewer.
         let database = try TollGuardDatabase.open(path: path)
         #expect(try database.alert(id: hostile)?.state == .falsePositive)
+        #expect(try database.alert(id: matching)?.state == .falsePositive)
+        #expect(try database.suspensions(includeHistory: true).map(\.state) == ["lifted"])
         #expect(try database.alert(id: overQuota)?.state == .acknowledged)
         #expect(try database.journal(subjectType: "alert", subject: String(hostile)).first?.actor == "rob")
         #expect(try await database.quotaTable()["1002"] == 50_000_000)
     }
 
-    /// Fills the store the browser works on; returns the two alerts' ids.
+    /// Fills the store the browser works on; returns the alerts' ids.
     ///
-    /// Users rob (reviewer), vera (viewer) and ada (admin); an alert on account 1002, past its quota, and a
-    /// critical one whose subject is hostile HTML.
-    static func fillStore(_ path: String) throws -> (overQuota: Int64, hostile: Int64) {
+    /// Users rob (reviewer), vera (viewer) and ada (admin); an alert on account 1002, past its quota, and
+    /// two of one rule three days apart whose subject is hostile HTML.
+    static func fillStore(_ path: String) throws -> (overQuota: Int64, hostile: Int64, matching: Int64) {
         let database = try TollGuardDatabase.open(path: path)
         let hashing = PasswordHashing(cost: 6)
         try database.addUser(name: "rob", role: .reviewer, passwordHash: hashing.hash(password), actor: "test")
@@ -94,6 +128,10 @@ import TollGuardTestSupport
                 database, rule: .velocity, severity: .warning, subject: Subject(.account, "1002"), costMicros: 100_000))
         try database.setQuota(account: "1002", dailyMicros: 20_000_000, currency: "USD", setBy: "test")
         try AlertSeeds.storeCall(database, key: "k1", account: "1002", at: AlertSeeds.start, costMicros: 30_000_000)
-        return (overQuota, hostile)
+        let matching = try #require(
+            try AlertSeeds.store(
+                database, rule: .velocity, severity: .high, subject: Subject(.account, "<img src=x onerror=alert(1)>"),
+                at: AlertSeeds.start.addingTimeInterval(3 * 86_400), costMicros: 100_000))
+        return (overQuota, hostile, matching)
     }
 }

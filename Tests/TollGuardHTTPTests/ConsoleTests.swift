@@ -5,6 +5,7 @@ import Logging
 import Testing
 import TollGuardCore
 import TollGuardHTTP
+import TollGuardHooks
 import TollGuardTestSupport
 
 /// The review console in process: logins, roles, the form token, the queue's order, triage and
@@ -14,16 +15,19 @@ import TollGuardTestSupport
     static let password = "correct horse battery"
 
     /// A store with three users (one of each role) and the console's routes over it.
-    static func console(_ database: TollGuardDatabase, throttle: LoginThrottle = LoginThrottle())
-        throws -> some ApplicationProtocol
-    {
+    static func console(
+        _ database: TollGuardDatabase, throttle: LoginThrottle = LoginThrottle(),
+        configuration: TollGuardConfiguration = TollGuardConfiguration()
+    ) throws -> some ApplicationProtocol {
         let hashing = PasswordHashing(cost: 4)
         for (name, role) in [("vera", ConsoleRole.viewer), ("rob", .reviewer), ("ada", .admin)] {
             try database.addUser(name: name, role: role, passwordHash: hashing.hash(password), actor: "test")
         }
         let routes = HTTPRoutes(
             health: { HealthStatus(healthy: true, reason: "ok") }, metrics: { "" },
-            console: try ConsoleRoute(database: database, passwords: hashing, throttle: throttle, logger: logger))
+            console: try ConsoleRoute(
+                actions: ActionLayer(database: database, configuration: configuration, logger: logger),
+                passwords: hashing, throttle: throttle, logger: logger))
         return buildApplication(HTTPServerSettings(host: "127.0.0.1", port: 0), routes: routes, logger: logger)
     }
 
@@ -210,13 +214,20 @@ import TollGuardTestSupport
             #expect(try database.alert(id: id)?.state == .open)
             try await client.execute(
                 uri: "/console/alerts/\(id)", method: .post, headers: Self.formHeaders + [.cookie: cookie],
-                body: Self.form(["csrf": token, "action": "false_positive", "comment": "the <b>boss</b> abroad"])
+                body: Self.form(["csrf": token, "action": "false_positive", "comment": "no reason given"])
+            ) { #expect($0.status == .badRequest) }
+            try await client.execute(
+                uri: "/console/alerts/\(id)", method: .post, headers: Self.formHeaders + [.cookie: cookie],
+                body: Self.form([
+                    "csrf": token, "action": "false_positive", "reason": "expected_traffic",
+                    "comment": "the <b>boss</b> abroad",
+                ])
             ) { response in
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/console/alerts/\(id)")
             }
             let after = try await Self.page(client, "/console/alerts/\(id)", cookie)
-            #expect(after.contains("alert.false_positive (open → false_positive)"))
+            #expect(after.contains("alert.false_positive (open → false_positive (expected traffic))"))
             #expect(after.contains("the &lt;b&gt;boss&lt;/b&gt; abroad"))
             #expect(after.contains("value=\"reopen\""))
         }
@@ -224,7 +235,7 @@ import TollGuardTestSupport
         let entry = try #require(try database.journal(subjectType: "alert", subject: String(id)).first)
         #expect(entry.actor == "rob")
         #expect(entry.before == "open")
-        #expect(entry.after == "false_positive")
+        #expect(entry.after == "false_positive (expected traffic)")
     }
 
     @Test func onlyAnAdminChangesAQuotaAndOnlyWithAReasonEachChangeJournaled() async throws {
@@ -305,7 +316,7 @@ import TollGuardTestSupport
             try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1001")))
         let now = Date()
         _ = try database.snoozeAlert(
-            id: id, AlertSnooze(until: now.addingTimeInterval(3_600)), actor: "rob", comment: nil, now: now)
+            id: id, SnoozeRequest(until: now.addingTimeInterval(3_600)), actor: "rob", comment: nil, now: now)
         #expect(try database.reviewQueue(.open, now: now).isEmpty)
         #expect(try database.reviewQueue(.snoozed, now: now).map(\.alert.id) == [id])
         #expect(try database.reviewCounts(now: now)[.snoozed] == 1)

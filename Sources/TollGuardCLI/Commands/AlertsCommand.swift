@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TollGuardCore
+import TollGuardHooks
 
-struct AlertsCommand: ParsableCommand {
+struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
         abstract: "Review fraud alerts: list, show, acknowledge, resolve, mark false positives, reopen.",
@@ -143,36 +145,45 @@ struct AlertsCommand: ParsableCommand {
         }
     }
 
-    struct Acknowledge: ParsableCommand {
+    struct Acknowledge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ack", abstract: "Acknowledge an alert: someone is on it.")
         @OptionGroup var change: StateChangeOptions
-        func run() throws { try change.apply(.acknowledged) }
+        func run() async throws { try await change.apply(.acknowledge) }
     }
 
-    struct Resolve: ParsableCommand {
+    struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Resolve an alert.")
         @OptionGroup var change: StateChangeOptions
-        func run() throws { try change.apply(.resolved) }
+        @Option(help: "How it ended: \(AlertDisposition.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var disposition: AlertDisposition = .other
+        func run() async throws { try await change.apply(.resolve(disposition)) }
     }
 
-    struct FalsePositive: ParsableCommand {
+    struct FalsePositive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "false-positive",
             abstract: "Mark an alert a false positive; its rule stays quiet for its subject for a while.",
             discussion: "The quiet time is analysis.false_positive_suppress_hours (default 168 hours).")
         @OptionGroup var change: StateChangeOptions
-        func run() throws { try change.apply(.falsePositive) }
+        @Option(help: "Why: \(FalsePositiveReason.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var reason: FalsePositiveReason = .other
+        @Flag(help: "Also close the other open alerts of the same rule and subject.")
+        var closeMatching = false
+        func run() async throws { try await change.apply(.falsePositive(reason, closingMatching: closeMatching)) }
     }
 
-    struct Reopen: ParsableCommand {
+    struct Reopen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Open an acknowledged, resolved or false-positive alert again (a false positive's quiet time ends).")
         @OptionGroup var change: StateChangeOptions
-        func run() throws { try change.apply(.open) }
+        func run() async throws { try await change.apply(.reopen) }
     }
 }
+
+extension AlertDisposition: ExpressibleByArgument {}
+extension FalsePositiveReason: ExpressibleByArgument {}
 
 /// The arguments of `alerts ack|resolve|false-positive`.
 struct StateChangeOptions: ParsableArguments {
@@ -187,24 +198,26 @@ struct StateChangeOptions: ParsableArguments {
     @Option(help: "Who (default: the login name).")
     var by: String?
 
-    func apply(_ state: AlertState) throws {
+    /// Applies `change` through the action layer (journaled; hooks taking `alert_changed` hear of it).
+    func apply(_ change: AlertChange) async throws {
         let configuration = try global.loadConfiguration().configuration
         let database = try global.openStoreToRead(configuration)
-        let alert: StoredAlert
-        do {
-            alert = try database.setAlertState(
-                id: id, to: state, actor: GlobalOptions.actor(by), comment: comment,
-                suppressFor: configuration.analysis.falsePositiveSuppressHours * 3600)
-        } catch {
-            throw CommandFailure(error.description)
+        let actions = ActionLayer(
+            database: database, configuration: configuration, logger: Logger(label: "tollguard.alerts"))
+        let result = try await actions.changeAlerts([id], change, actor: GlobalOptions.actor(by), comment: comment)
+        if let refused = result.refused.first { throw CommandFailure(refused.error.description) }
+        for outcome in result.changed {
+            let alert = outcome.after
+            var line = "alert \(alert.id) is now \(outcome.entry.after ?? alert.state.rawValue)"
+            if alert.state == .falsePositive {
+                line +=
+                    "; \(alert.rule) stays quiet for \(alert.subject.kind.rawValue) \(alert.subject.value) "
+                    + "for \(Int(configuration.analysis.falsePositiveSuppressHours)) h"
+            }
+            print(TextTable.printable(line))
         }
-        var line = "alert \(alert.id) is now \(alert.state.rawValue)"
-        if state == .falsePositive {
-            line +=
-                "; \(alert.rule) stays quiet for \(alert.subject.kind.rawValue) \(alert.subject.value) "
-                + "for \(Int(configuration.analysis.falsePositiveSuppressHours)) h"
-        }
-        print(TextTable.printable(line))
+        let pass = try await actions.deliverDue(startingWithin: ActionLayer.commandDeliveryWait)
+        if let line = Output.deliveries(pass) { print(line) }
     }
 }
 

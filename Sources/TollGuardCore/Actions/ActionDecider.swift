@@ -67,6 +67,7 @@ package struct ActionDecider: Sendable {
                 alerts: alerts.map(HookEvent.AlertInfo.init),
                 figures: try SuspensionStore.figures(alertIDs: suspension.alertIDs, settings.currency, db), now: now)
             try Outbox.enqueue(event, hooks: settings.hooks, now: now, db)
+            try Self.journal(suspension, action: "suspension.started", by: actor, note: reason, now: now, db)
             return .suspended(suspension)
         }
     }
@@ -76,6 +77,18 @@ package struct ActionDecider: Sendable {
         try database.writer.write { db in
             guard let active = try SuspensionStore.active(account: account, db) else { return nil }
             return try lift(active, by: actor, comment: comment, now: now, db)
+        }
+    }
+
+    /// Applies a person's `change` to the alerts `ids`, journaled, with an `alert_changed` event
+    /// for each alert changed queued for the hooks that take it.
+    package func changeAlerts(
+        _ ids: [Int64], _ change: AlertChange, actor: String, comment: String?, now: Date = Date()
+    ) async throws -> TriageResult {
+        try await database.writer.write { db in
+            try AlertTriage.change(
+                ids, change, actor: actor, comment: comment, suppressFor: settings.falsePositiveQuiet,
+                hooks: settings.hooks, now: now, db)
         }
     }
 
@@ -144,6 +157,9 @@ package struct ActionDecider: Sendable {
                 alerts: alerts.map(HookEvent.AlertInfo.init),
                 figures: try SuspensionStore.figures(alertIDs: suspension.alertIDs, settings.currency, db), now: now)
             report.deliveries[type, default: 0] += try Outbox.enqueue(event, hooks: settings.hooks, now: now, db)
+            try Self.journal(
+                suspension, action: enforced ? "suspension.started" : "suspension.would_start", by: "policy",
+                note: suspension.reason, now: now, db)
             if enforced { report.suspended.append(suspension) } else { report.wouldSuspend.append(suspension) }
         }
         return report
@@ -158,6 +174,18 @@ package struct ActionDecider: Sendable {
             alerts: try SuspensionStore.alertInfos(ids: lifted.alertIDs, db),
             figures: try SuspensionStore.figures(alertIDs: lifted.alertIDs, settings.currency, db), now: now)
         try Outbox.enqueue(event, hooks: settings.hooks, now: now, db)
+        try Self.journal(lifted, action: "suspension.lifted", by: actor, note: comment, now: now, db)
         return lifted
+    }
+
+    /// The journal's line for a suspension's start or end.
+    private static func journal(
+        _ suspension: Suspension, action: String, by actor: String, note: String?, now: Date, _ db: Database
+    ) throws {
+        var entry = JournalEntry(
+            at: now, actor: actor, action: action, subjectType: "account", subject: suspension.account,
+            before: action == "suspension.lifted" ? "suspended (\(suspension.id))" : nil,
+            after: action == "suspension.lifted" ? "lifted" : "suspended (\(suspension.id))", note: note)
+        try entry.insert(db)
     }
 }

@@ -26,6 +26,22 @@ extension HookEvent {
     }
 }
 
+extension HookEvent {
+    /// An `alert_changed` event: a person changed one alert.
+    package static func about(_ outcome: AlertChangeOutcome, now: Date) -> HookEvent {
+        let alert = outcome.after
+        let entry = outcome.entry
+        var event = HookEvent(
+            id: newID(), type: .alertChanged, time: now, mode: nil,
+            subject: EventSubject(type: alert.subject.kind, value: alert.subject.value),
+            account: alert.subject.kind == .account ? alert.subject.value : nil,
+            reason: entry.note ?? "\(entry.action) by \(entry.actor)", actor: entry.actor, severity: alert.severity,
+            suspension: nil, alerts: [AlertInfo(alert)], figures: nil)
+        event.change = ChangeInfo(action: entry.action, before: entry.before, after: entry.after, note: entry.note)
+        return event
+    }
+}
+
 extension HookEvent.AlertInfo {
     package init(_ alert: StoredAlert) {
         self.init(

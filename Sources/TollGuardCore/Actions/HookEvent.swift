@@ -25,6 +25,8 @@ package struct HookEvent: Sendable, Codable, Equatable {
     package var suspension: SuspensionInfo?
     package var alerts: [AlertInfo] = []
     package var figures: Figures?
+    /// What a person changed, on `alert_changed` events.
+    package var change: ChangeInfo?
 
     package init(
         id: String, type: HookEventType, time: Date, mode: String? = nil, subject: EventSubject, account: String?,
@@ -43,6 +45,21 @@ package struct HookEvent: Sendable, Codable, Equatable {
         self.suspension = suspension
         self.alerts = alerts
         self.figures = figures
+    }
+
+    /// A person's change of an alert: the journal's action, before → after, and the note.
+    package struct ChangeInfo: Sendable, Codable, Equatable {
+        package var action: String
+        package var before: String?
+        package var after: String?
+        package var note: String?
+
+        package init(action: String, before: String?, after: String?, note: String?) {
+            self.action = action
+            self.before = before
+            self.after = after
+            self.note = note
+        }
     }
 
     package struct EventSubject: Sendable, Codable, Equatable {
@@ -100,7 +117,7 @@ package struct HookEvent: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, type, time, mode, subject, account, reason, actor, severity, suspension, alerts, figures
+        case id, type, time, mode, subject, account, reason, actor, severity, suspension, alerts, figures, change
         case schemaVersion = "schema_version"
     }
 
@@ -151,6 +168,11 @@ package struct HookEvent: Sendable, Codable, Equatable {
         if let suspension {
             variables["TOLLGUARD_SUSPENSION_ID"] = String(suspension.id)
             variables["TOLLGUARD_UNTIL"] = suspension.until.map { $0.formatted(.iso8601) }
+        }
+        if let change {
+            variables["TOLLGUARD_CHANGE"] = change.action
+            variables["TOLLGUARD_CHANGE_BEFORE"] = change.before
+            variables["TOLLGUARD_CHANGE_AFTER"] = change.after
         }
         if let figures {
             variables["TOLLGUARD_CALLS"] = String(figures.calls)

@@ -12,10 +12,12 @@ package enum HookEventType: String, Sendable, Hashable, Codable, CaseIterable {
     case unsuspend
     /// An account passed the warning share of its daily quota.
     case quotaWarning = "quota_warning"
+    /// A person changed an alert: its state, its snooze, who works it, or a comment.
+    case alertChanged = "alert_changed"
 
     /// The subscription that receives this event: `would_suspend` goes to `suspend` subscribers.
     package var subscription: HookEventType { self == .wouldSuspend ? .suspend : self }
 
     /// Events a hook can subscribe to.
-    package static let subscribable: [HookEventType] = [.alert, .suspend, .unsuspend, .quotaWarning]
+    package static let subscribable: [HookEventType] = [.alert, .suspend, .unsuspend, .quotaWarning, .alertChanged]
 }

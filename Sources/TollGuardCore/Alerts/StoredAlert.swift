@@ -32,6 +32,8 @@ package struct StoredAlert: Sendable, Hashable {
     package var metrics: [String: MetricValue]
     package var callCount: Int
     package var costMicros: Int64
+    /// How many countries its evidence calls reach.
+    package var countryCount = 0
     package var state: AlertState
     package var stateBy: String?
     package var stateAt: Date?
@@ -48,6 +50,7 @@ package struct StoredAlert: Sendable, Hashable {
         if let until = snooze.until, now >= until { return false }
         if let cost = snooze.worseThanCostMicros, costMicros > cost { return false }
         if let calls = snooze.worseAtCalls, callCount >= calls { return false }
+        if let countries = snooze.worseAtCountries, countryCount > countries { return false }
         return true
     }
 }
@@ -60,11 +63,21 @@ package struct AlertSnooze: Sendable, Hashable, CustomStringConvertible {
     package var worseThanCostMicros: Int64?
     /// Back in the queue once it has this many calls.
     package var worseAtCalls: Int?
+    /// Back in the queue once its calls reach more countries than this.
+    package var worseAtCountries: Int?
 
-    package init(until: Date? = nil, worseThanCostMicros: Int64? = nil, worseAtCalls: Int? = nil) {
+    package init(
+        until: Date? = nil, worseThanCostMicros: Int64? = nil, worseAtCalls: Int? = nil, worseAtCountries: Int? = nil
+    ) {
         self.until = until
         self.worseThanCostMicros = worseThanCostMicros
         self.worseAtCalls = worseAtCalls
+        self.worseAtCountries = worseAtCountries
+    }
+
+    /// Whether it waits for anything at all.
+    package var isEmpty: Bool {
+        until == nil && worseThanCostMicros == nil && worseAtCalls == nil && worseAtCountries == nil
     }
 
     /// `until 2026-12-03 18:00:00 UTC`, `until it costs more than 12.50 or reaches 9 calls`.
@@ -74,16 +87,19 @@ package struct AlertSnooze: Sendable, Hashable, CustomStringConvertible {
         var worse: [String] = []
         if let worseThanCostMicros { worse.append("costs more than \(Money.format(worseThanCostMicros, decimals: 2))") }
         if let worseAtCalls { worse.append("reaches \(worseAtCalls) calls") }
+        if worseAtCountries != nil { worse.append("calls a new country") }
         if !worse.isEmpty { parts.append("until it " + worse.joined(separator: " or ")) }
         return parts.joined(separator: ", ")
     }
 
     /// The SQL condition (on `alerts`) under which a snooze still holds at the bound time `?`.
     static let holdsSQL = """
-        (snoozed_until_utc IS NOT NULL OR snooze_cost_micros IS NOT NULL OR snooze_calls IS NOT NULL)
+        (snoozed_until_utc IS NOT NULL OR snooze_cost_micros IS NOT NULL OR snooze_calls IS NOT NULL
+            OR snooze_countries IS NOT NULL)
         AND (snoozed_until_utc IS NULL OR snoozed_until_utc > ?)
         AND (snooze_cost_micros IS NULL OR cost_micros <= snooze_cost_micros)
         AND (snooze_calls IS NULL OR call_count < snooze_calls)
+        AND (snooze_countries IS NULL OR country_count <= snooze_countries)
         """
 }
 

@@ -72,7 +72,7 @@ extension TollGuardDatabase {
         let summary = summarizer.summary(
             subject: draft.subject, headline: draft.headline, callCount: draft.callCount, regions: regions,
             costMicros: draft.costMicros, firstSeen: draft.firstSeen, lastSeen: draft.lastSeen)
-        var row = NewAlertRow(draft: draft, summary: summary, now: now)
+        var row = NewAlertRow(draft: draft, summary: summary, countryCount: regions.count, now: now)
         try row.insert(db)
         guard let id = row.id else {
             throw StoredValueError(table: "alerts", column: "id", row: "new", reason: "no id")
@@ -113,17 +113,19 @@ extension TollGuardDatabase {
             escalates || (draft.severity == alert.severity && draft.lastSeen > alert.lastSeen)
             ? draft.headline : alert.headline
         let metrics = headline == draft.headline ? draft.metrics : alert.metrics
+        let regions = try EvidenceCallRow.regions(ofAlert: alert.id).fetchAll(db)
         let changed =
             callCount != alert.callCount || costMicros != alert.costMicros || firstSeen != alert.firstSeen
             || lastSeen != alert.lastSeen || severity != alert.severity || headline != alert.headline
+            || regions.count != alert.countryCount
         guard changed else { return false }
-        let regions = try EvidenceCallRow.regions(ofAlert: alert.id).fetchAll(db)
         let summary = summarizer.summary(
             subject: alert.subject, headline: headline, callCount: callCount, regions: regions, costMicros: costMicros,
             firstSeen: firstSeen, lastSeen: lastSeen)
         try AlertRevision(
             id: alert.id, severity: severity, firstSeen: firstSeen, lastSeen: lastSeen, summary: summary,
-            headline: headline, metrics: metrics, callCount: callCount, costMicros: costMicros, updated: now
+            headline: headline, metrics: metrics, callCount: callCount, costMicros: costMicros,
+            countryCount: regions.count, updated: now
         ).update(db)
         return true
     }
@@ -171,6 +173,20 @@ extension TollGuardDatabase {
         }
     }
 
+    /// The latest alerts of `subject`, at most `limit`.
+    package func alerts(ofSubject subject: Subject, limit: Int) throws -> [StoredAlert] {
+        try writer.read { db in
+            try StoredAlert.filter(
+                StoredAlert.Columns.subjectType == subject.kind.rawValue && StoredAlert.Columns.subject == subject.value
+            ).order(StoredAlert.Columns.lastSeen.desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// The rules that raised any alert, by name.
+    package func alertRules() throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT rule FROM alerts ORDER BY rule") }
+    }
+
     /// One alert.
     package func alert(id: Int64) throws -> StoredAlert? {
         try writer.read { db in try StoredAlert.fetchOne(db, key: id) }
@@ -197,52 +213,6 @@ extension TollGuardDatabase {
         try writer.read { db in
             try AlertStateChange.filter(AlertStateChange.Columns.alertID == id).order(AlertStateChange.Columns.id)
                 .fetchAll(db)
-        }
-    }
-
-    /// Moves an alert to `state`, recording who, when and why.
-    ///
-    /// Marking it a false positive also
-    /// keeps its rule quiet for its subject from the alert's first call until `suppressFor` after now;
-    /// reopening it (`open`) ends that quiet time.
-    package func setAlertState(
-        id: Int64, to state: AlertState, actor: String, comment: String?, suppressFor: TimeInterval, now: Date = Date()
-    ) throws(AlertStateError) -> StoredAlert {
-        do {
-            return try writer.write { db in
-                guard let alert = try StoredAlert.fetchOne(db, key: id) else { throw AlertStateError.noSuchAlert(id) }
-                guard alert.state.successors.contains(state) else {
-                    throw AlertStateError.notAllowed(id: id, from: alert.state, to: state)
-                }
-                typealias Columns = StoredAlert.Columns
-                try StoredAlert.filter(Columns.id == id).updateAll(
-                    db, Columns.state.set(to: state), Columns.stateBy.set(to: actor),
-                    Columns.stateAt.set(to: StoredTime.text(now)), Columns.stateComment.set(to: comment),
-                    Columns.updated.set(to: StoredTime.text(now)))
-                try AlertHistoryRow(
-                    alertID: id, change: AlertStateChange(state: state, actor: actor, at: now, comment: comment)
-                ).insert(db)
-                try Self.clearSnooze(id, db)  // a person's decision ends any snooze
-                var entry = JournalEntry(
-                    at: now, actor: actor, action: "alert.\(state.rawValue)", subjectType: "alert", subject: String(id),
-                    before: alert.state.rawValue, after: state.rawValue, note: comment)
-                try entry.insert(db)
-                if state == .open {
-                    // Reopened: a false positive's quiet time ends with it.
-                    try AlertSuppressionRow.filter(AlertSuppressionRow.Columns.alertID == id).deleteAll(db)
-                }
-                if state == .falsePositive {
-                    try AlertSuppressionRow(
-                        rule: alert.rule, subject: alert.subject, from: alert.firstSeen,
-                        until: max(now, alert.lastSeen).addingTimeInterval(suppressFor), alertID: id
-                    ).insert(db, onConflict: .ignore)
-                }
-                return try StoredAlert.fetchOne(db, key: id) ?? alert
-            }
-        } catch let error as AlertStateError {
-            throw error
-        } catch {
-            throw AlertStateError.store("\(error)")
         }
     }
 }

@@ -77,6 +77,18 @@ extension TollGuardDatabase {
         try writer.read { db in try OutboxEntry.listing(statuses: statuses, limit: limit).fetchAll(db) }
     }
 
+    /// The deliveries of the events about suspension `id` (its `suspend` or `would_suspend`, and
+    /// its `unsuspend`), oldest first, with their last attempt.
+    package func deliveries(ofSuspension id: Int64) throws -> [OutboxEntry] {
+        try writer.read { db in try OutboxEntry.listing(aboutSuspension: id).fetchAll(db) }
+    }
+
+    /// The deliveries of the events about alert `id` (`alert`, `quota_warning`, `alert_changed`)
+    /// among those about `subject`, oldest first, with their last attempt.
+    package func deliveries(ofAlert id: Int64, subject: Subject) throws -> [OutboxEntry] {
+        try writer.read { db in try OutboxEntry.listing(aboutAlert: id, subject: subject).fetchAll(db) }
+    }
+
     /// The stored bytes of an event: exactly what its hooks receive.
     package func hookEventPayload(id: String) throws -> Data? {
         try writer.read { db in try HookEventRow.fetchOne(db, key: id)?.payload }

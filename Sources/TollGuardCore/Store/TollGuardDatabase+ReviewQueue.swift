@@ -36,6 +36,31 @@ package enum ReviewTab: String, Sendable, CaseIterable {
     }
 }
 
+/// What a queue's filter keeps, beyond its tab: a rule, a lowest severity, a subject (part of it).
+package struct ReviewFilter: Sendable, Hashable {
+    package var rule: String?
+    package var minimumSeverity: Severity?
+    /// Kept when the subject's value contains it (case-insensitive).
+    package var subject: String?
+
+    package init(rule: String? = nil, minimumSeverity: Severity? = nil, subject: String? = nil) {
+        self.rule = rule
+        self.minimumSeverity = minimumSeverity
+        self.subject = subject
+    }
+
+    /// Whether it keeps everything.
+    package var isEmpty: Bool { rule == nil && minimumSeverity == nil && subject == nil }
+
+    /// Whether `alert` passes.
+    package func keeps(_ alert: StoredAlert) -> Bool {
+        if let rule, alert.rule != rule { return false }
+        if let minimumSeverity, alert.severity < minimumSeverity { return false }
+        if let subject, !alert.subject.value.localizedCaseInsensitiveContains(subject) { return false }
+        return true
+    }
+}
+
 /// An alert in the review queue, with the money its account put at risk on the alert's day.
 package struct ReviewQueueEntry: Sendable, Hashable {
     package var alert: StoredAlert
@@ -65,21 +90,21 @@ package struct ReviewQueueEntry: Sendable, Hashable {
 }
 
 extension TollGuardDatabase {
-    /// The alerts of `tab` as `user` sees it at `now`, in queue order (see
+    /// The alerts of `tab` that `filter` keeps, as `user` sees them at `now`, in queue order (see
     /// ``ReviewQueueEntry/queueOrder(_:_:)``), at most `limit`.
     ///
     /// An account's quota is the one analysis applies: the quota table's, else `analysis`'s
     /// (per account, its groups, the default).
     /// The day is the site's (`timeZone`), as quotas count it.
     package func reviewQueue(
-        _ tab: ReviewTab, user: String = "", now: Date = Date(), analysis: AnalysisSettings = AnalysisSettings(),
-        timeZone: TimeZone = .gmt, limit: Int = 500
+        _ tab: ReviewTab, filter: ReviewFilter = ReviewFilter(), user: String = "", now: Date = Date(),
+        analysis: AnalysisSettings = AnalysisSettings(), timeZone: TimeZone = .gmt, limit: Int = 500
     ) throws -> [ReviewQueueEntry] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         return try writer.read { db in
             let alerts = try StoredAlert.all().matching(AlertFilter(states: tab.states)).mostSevereFirst()
-                .fetchAll(db).filter { tab.shows($0, user: user, at: now) }
+                .fetchAll(db).filter { tab.shows($0, user: user, at: now) && filter.keeps($0) }
             var resolver = PolicyResolver(
                 settings: analysis,
                 quotas: Dictionary(

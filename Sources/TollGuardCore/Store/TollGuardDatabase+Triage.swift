@@ -1,78 +1,214 @@
 import Foundation
 import GRDB
 
+/// One alert a person's change reached: as it was, as it is, and its journal entry.
+package struct AlertChangeOutcome: Sendable, Hashable {
+    package var before: StoredAlert
+    package var after: StoredAlert
+    package var entry: JournalEntry
+}
+
+/// What a change asked of several alerts did: the alerts changed (those a false positive closed
+/// with it included) and the ones refused, with why.
+package struct TriageResult: Sendable {
+    package var changed: [AlertChangeOutcome] = []
+    package var refused: [(id: Int64, error: AlertStateError)] = []
+
+    package init() {}
+}
+
 extension TollGuardDatabase {
+    /// Applies `change` to every alert of `ids` in one transaction, each journaled; an alert the
+    /// change does not fit (closed and asked to snooze, say) is refused, the others change.
+    package func changeAlerts(
+        _ ids: [Int64], _ change: AlertChange, actor: String, comment: String?, suppressFor: TimeInterval,
+        now: Date = Date()
+    ) throws -> TriageResult {
+        try writer.write { db in
+            try AlertTriage.change(
+                ids, change, actor: actor, comment: comment, suppressFor: suppressFor, hooks: [], now: now, db)
+        }
+    }
+
+    /// Moves an alert to `state`, recording who, when and why.
+    ///
+    /// Marking it a false positive also keeps its rule quiet for its subject from the alert's
+    /// first call until `suppressFor` after now; reopening it (`open`) ends that quiet time.
+    package func setAlertState(
+        id: Int64, to state: AlertState, actor: String, comment: String?, suppressFor: TimeInterval, now: Date = Date()
+    ) throws(AlertStateError) -> StoredAlert {
+        let change: AlertChange =
+            switch state {
+            case .open: .reopen
+            case .acknowledged: .acknowledge
+            case .resolved: .resolve(.other)
+            case .falsePositive: .falsePositive(.other, closingMatching: false)
+            }
+        return try changeAlert(id, change, actor: actor, comment: comment, suppressFor: suppressFor, now: now)
+    }
+
     /// Snoozes an open or acknowledged alert until `snooze` says, journaled as `alert.snoozed`.
-    package func snoozeAlert(id: Int64, _ snooze: AlertSnooze, actor: String, comment: String?, now: Date = Date())
+    package func snoozeAlert(id: Int64, _ snooze: SnoozeRequest, actor: String, comment: String?, now: Date = Date())
         throws(AlertStateError) -> StoredAlert
     {
-        try changeAlert(id: id, now: now) { db, alert in
-            guard alert.state == .open || alert.state == .acknowledged else {
-                throw AlertStateError.notSnoozable(id: id, state: alert.state)
-            }
-            try db.execute(
-                sql: """
-                    UPDATE alerts SET snoozed_until_utc = ?, snooze_cost_micros = ?, snooze_calls = ?, updated_utc = ?
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    StoredTime.optionalText(snooze.until), snooze.worseThanCostMicros, snooze.worseAtCalls,
-                    StoredTime.text(now), id,
-                ])
-            return JournalEntry(
-                at: now, actor: actor, action: "alert.snoozed", subjectType: "alert", subject: String(id),
-                after: snooze.description, note: comment)
-        }
+        try changeAlert(id, .snooze(snooze), actor: actor, comment: comment, suppressFor: 0, now: now)
     }
 
     /// Ends an alert's snooze now, journaled as `alert.unsnoozed`.
     package func unsnoozeAlert(id: Int64, actor: String, comment: String?, now: Date = Date())
         throws(AlertStateError) -> StoredAlert
     {
-        try changeAlert(id: id, now: now) { db, alert in
-            try Self.clearSnooze(id, db)
-            return JournalEntry(
-                at: now, actor: actor, action: "alert.unsnoozed", subjectType: "alert", subject: String(id),
-                before: alert.snooze?.description, note: comment)
-        }
+        try changeAlert(id, .unsnooze, actor: actor, comment: comment, suppressFor: 0, now: now)
     }
 
     /// Assigns an alert to `assignee` (nil: to no one), journaled as `alert.assigned`.
     package func assignAlert(id: Int64, to assignee: String?, actor: String, now: Date = Date())
         throws(AlertStateError) -> StoredAlert
     {
-        try changeAlert(id: id, now: now) { db, alert in
-            try db.execute(
-                sql: "UPDATE alerts SET assignee = ?, updated_utc = ? WHERE id = ?",
-                arguments: [assignee, StoredTime.text(now), id])
-            return JournalEntry(
-                at: now, actor: actor, action: "alert.assigned", subjectType: "alert", subject: String(id),
-                before: alert.assignee, after: assignee ?? "no one")
+        try changeAlert(id, .assign(assignee), actor: actor, comment: nil, suppressFor: 0, now: now)
+    }
+
+    /// One alert's change; its refusal thrown.
+    private func changeAlert(
+        _ id: Int64, _ change: AlertChange, actor: String, comment: String?, suppressFor: TimeInterval, now: Date
+    ) throws(AlertStateError) -> StoredAlert {
+        let result: TriageResult
+        do {
+            result = try changeAlerts([id], change, actor: actor, comment: comment, suppressFor: suppressFor, now: now)
+        } catch {
+            throw AlertStateError.store("\(error)")
         }
+        if let refused = result.refused.first { throw refused.error }
+        guard let outcome = result.changed.first(where: { $0.after.id == id }) else {
+            throw AlertStateError.noSuchAlert(id)
+        }
+        return outcome.after
+    }
+}
+
+/// Triage inside a transaction: each change journaled, and — for the hooks given — an
+/// `alert_changed` event queued in the same transaction.
+package enum AlertTriage {
+    /// Applies `change` to each alert of `ids`; see ``TollGuardDatabase/changeAlerts(_:_:actor:comment:suppressFor:now:)``.
+    package static func change(
+        _ ids: [Int64], _ change: AlertChange, actor: String, comment: String?, suppressFor: TimeInterval,
+        hooks: [HookSettings], now: Date, _ db: Database
+    ) throws -> TriageResult {
+        var result = TriageResult()
+        let comment = comment.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        var seen: Set<Int64> = []
+        for id in ids where seen.insert(id).inserted {
+            guard let alert = try StoredAlert.fetchOne(db, key: id) else {
+                result.refused.append((id, .noSuchAlert(id)))
+                continue
+            }
+            do {
+                result.changed.append(
+                    try apply(change, to: alert, actor: actor, comment: comment, suppressFor: suppressFor, now: now, db)
+                )
+            } catch let error as AlertStateError {
+                result.refused.append((id, error))
+                continue
+            }
+            if case .falsePositive(let reason, closingMatching: true) = change {
+                for other in try StoredAlert.matchingOpen(alert).fetchAll(db) where seen.insert(other.id).inserted {
+                    result.changed.append(
+                        try apply(
+                            .falsePositive(reason, closingMatching: false), to: other, actor: actor,
+                            comment: "closed with alert \(id)" + (comment.map { ": " + $0 } ?? ""),
+                            suppressFor: suppressFor, now: now, db))
+                }
+            }
+        }
+        let subscribed = hooks.filter { $0.events.contains(.alertChanged) }
+        if !subscribed.isEmpty {
+            for outcome in result.changed {
+                try Outbox.enqueue(HookEvent.about(outcome, now: now), hooks: subscribed, now: now, db)
+            }
+        }
+        return result
+    }
+
+    private static func apply(
+        _ change: AlertChange, to alert: StoredAlert, actor: String, comment: String?, suppressFor: TimeInterval,
+        now: Date, _ db: Database
+    ) throws -> AlertChangeOutcome {
+        let id = alert.id
+        typealias Columns = StoredAlert.Columns
+        var entry = JournalEntry(
+            at: now, actor: actor, action: change.action, subjectType: "alert", subject: String(id), note: comment)
+        if let state = change.state {
+            guard alert.state.successors.contains(state) else {
+                throw AlertStateError.notAllowed(id: id, from: alert.state, to: state)
+            }
+            try StoredAlert.filter(Columns.id == id).updateAll(
+                db, Columns.state.set(to: state), Columns.stateBy.set(to: actor),
+                Columns.stateAt.set(to: StoredTime.text(now)), Columns.stateComment.set(to: comment),
+                Columns.updated.set(to: StoredTime.text(now)))
+            try AlertHistoryRow(
+                alertID: id, change: AlertStateChange(state: state, actor: actor, at: now, comment: comment)
+            ).insert(db)
+            try clearSnooze(id, db)  // a person's decision ends any snooze
+            entry.before = alert.state.rawValue
+            entry.after = state.rawValue
+            switch change {
+            case .reopen:
+                // A false positive's quiet time ends with it.
+                try AlertSuppressionRow.filter(AlertSuppressionRow.Columns.alertID == id).deleteAll(db)
+            case .falsePositive(let reason, _):
+                entry.after = "\(state.rawValue) (\(reason.label))"
+                try AlertSuppressionRow(
+                    rule: alert.rule, subject: alert.subject, from: alert.firstSeen,
+                    until: max(now, alert.lastSeen).addingTimeInterval(suppressFor), alertID: id
+                ).insert(db, onConflict: .ignore)
+            case .resolve(let disposition):
+                entry.after = "\(state.rawValue) (\(disposition.label))"
+            default:
+                break
+            }
+        } else {
+            switch change {
+            case .snooze(let request):
+                guard alert.state == .open || alert.state == .acknowledged else {
+                    throw AlertStateError.notSnoozable(id: id, state: alert.state)
+                }
+                let snooze = request.snooze(of: alert)
+                guard !snooze.isEmpty else { throw AlertStateError.notSnoozable(id: id, state: alert.state) }
+                try db.execute(
+                    sql: """
+                        UPDATE alerts SET snoozed_until_utc = ?, snooze_cost_micros = ?, snooze_calls = ?,
+                            snooze_countries = ?, updated_utc = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [
+                        StoredTime.optionalText(snooze.until), snooze.worseThanCostMicros, snooze.worseAtCalls,
+                        snooze.worseAtCountries, StoredTime.text(now), id,
+                    ])
+                entry.after = snooze.description
+            case .unsnooze:
+                try clearSnooze(id, db)
+                entry.before = alert.snooze?.description
+            case .assign(let assignee):
+                try db.execute(
+                    sql: "UPDATE alerts SET assignee = ?, updated_utc = ? WHERE id = ?",
+                    arguments: [assignee, StoredTime.text(now), id])
+                entry.before = alert.assignee
+                entry.after = assignee ?? "no one"
+            default:
+                break  // a comment: the journal entry is all
+            }
+        }
+        try entry.insert(db)
+        return AlertChangeOutcome(before: alert, after: try StoredAlert.fetchOne(db, key: id) ?? alert, entry: entry)
     }
 
     static func clearSnooze(_ id: Int64, _ db: Database) throws {
         try db.execute(
-            sql:
-                "UPDATE alerts SET snoozed_until_utc = NULL, snooze_cost_micros = NULL, snooze_calls = NULL WHERE id = ?",
+            sql: """
+                UPDATE alerts SET snoozed_until_utc = NULL, snooze_cost_micros = NULL, snooze_calls = NULL,
+                    snooze_countries = NULL
+                WHERE id = ?
+                """,
             arguments: [id])
-    }
-
-    /// Runs `change` on alert `id` in one transaction with its journal entry; returns the alert after.
-    private func changeAlert(
-        id: Int64, now: Date, _ change: @escaping (Database, StoredAlert) throws -> JournalEntry
-    ) throws(AlertStateError) -> StoredAlert {
-        do {
-            return try writer.write { db in
-                guard let alert = try StoredAlert.fetchOne(db, key: id) else { throw AlertStateError.noSuchAlert(id) }
-                var entry = try change(db, alert)
-                try entry.insert(db)
-                return try StoredAlert.fetchOne(db, key: id) ?? alert
-            }
-        } catch let error as AlertStateError {
-            throw error
-        } catch {
-            throw AlertStateError.store("\(error)")
-        }
     }
 }

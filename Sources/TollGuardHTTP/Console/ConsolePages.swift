@@ -21,6 +21,14 @@ struct PageHeader {
     var onClosed = false
     var onJournal = false
     var onAccounts = false
+    var onSuspensions = false
+}
+
+/// One choice of a `<select>`.
+struct Option {
+    var value: String
+    var label: String
+    var selected = false
 }
 
 /// Renders the console's pages from the store's data (every value escaped by the templates).
@@ -70,6 +78,20 @@ struct ConsolePages: Sendable {
         var heading: String
         var entries: [QueueRow]
         var hasEntries: Bool
+        var count: Int
+        var tab: String
+        var rules: [Option]
+        var severities: [Option]
+        var subject: String
+        var filtered: Bool
+        /// The page's own address (`/console?tab=…&rule=…`), to come back to after a change.
+        var here: String
+        /// The CSV export of exactly what the page shows.
+        var csvLink: String
+        var mayTriage: Bool
+        var csrf: String
+        var dispositions: [Option]
+        var reasons: [Option]
     }
 
     static func queueRow(_ entry: ReviewQueueEntry, currency: String) -> QueueRow {
@@ -94,9 +116,12 @@ struct ConsolePages: Sendable {
         var value: String
     }
 
-    struct Action {
-        var value: String
-        var label: String
+    /// The state changes an alert allows now.
+    struct AllowedActions {
+        var acknowledge: Bool
+        var resolve: Bool
+        var falsePositive: Bool
+        var reopen: Bool
     }
 
     struct CallRow {
@@ -118,8 +143,22 @@ struct ConsolePages: Sendable {
         var note: String?
     }
 
+    struct RelatedAlert {
+        var id: Int64
+        var severity: String
+        var headline: String
+        var state: String
+        var lastSeen: String
+    }
+
     struct AlertPage {
         var header: PageHeader
+        var dispositions: [Option]
+        var reasons: [Option]
+        var people: [Option]
+        var suspension: String?
+        var related: [RelatedAlert]
+        var hasRelated: Bool
         var id: Int64
         var csrf: String
         var severity: String
@@ -136,7 +175,7 @@ struct ConsolePages: Sendable {
         var summary: String
         var metrics: [Metric]
         var mayTriage: Bool
-        var actions: [Action]
+        var actions: AllowedActions
         var assignee: String?
         var mine: Bool
         var snooze: String?
@@ -149,13 +188,12 @@ struct ConsolePages: Sendable {
         var timeline: [TimelineItem]
     }
 
-    /// The buttons of the actions an alert in `state` allows.
-    static func actions(from state: AlertState) -> [Action] {
-        let order: [(AlertState, String, String)] = [
-            (.acknowledged, "acknowledge", "Acknowledge"), (.resolved, "resolve", "Resolve"),
-            (.falsePositive, "false_positive", "False positive"), (.open, "reopen", "Reopen"),
-        ]
-        return order.filter { state.successors.contains($0.0) }.map { Action(value: $0.1, label: $0.2) }
+    /// The state changes an alert in `state` allows.
+    static func actions(from state: AlertState) -> AllowedActions {
+        let next = state.successors
+        return AllowedActions(
+            acknowledge: next.contains(.acknowledged), resolve: next.contains(.resolved),
+            falsePositive: next.contains(.falsePositive), reopen: next.contains(.open))
     }
 
     static func callRow(_ call: AlertCall, currency: String) -> CallRow {
@@ -166,11 +204,51 @@ struct ConsolePages: Sendable {
             risk: call.risk ?? "", billsec: call.billsec.map(String.init) ?? "", cost: money(call.costMicros, currency))
     }
 
-    static func timelineItem(_ entry: JournalEntry) -> TimelineItem {
+    static func timelineItem(_ entry: JournalEntry) -> (Date, TimelineItem) {
         let change = [entry.before, entry.after].compactMap { $0 }.joined(separator: " → ")
-        return TimelineItem(
-            at: time(entry.at), actor: entry.actor, what: entry.action + (change.isEmpty ? "" : " (\(change))"),
-            note: entry.note)
+        return (
+            entry.at,
+            TimelineItem(
+                at: time(entry.at), actor: entry.actor, what: entry.action + (change.isEmpty ? "" : " (\(change))"),
+                note: entry.note)
+        )
+    }
+
+    /// A hook delivery as the timeline shows it: the hook, the event, and what it answered.
+    static func timelineItem(_ delivery: OutboxEntry) -> (Date, TimelineItem) {
+        (
+            delivery.delivered ?? delivery.created,
+            TimelineItem(
+                at: time(delivery.delivered ?? delivery.created), actor: "hook " + delivery.hook,
+                what: "\(delivery.eventType) \(hookOutcome(delivery))", note: delivery.lastOutput ?? delivery.lastError)
+        )
+    }
+
+    /// A kill as the timeline shows it.
+    static func timelineItem(_ kill: CallKill) -> (Date, TimelineItem) {
+        (
+            kill.at,
+            TimelineItem(
+                at: time(kill.at), actor: "kill", what: "call \(kill.uuid) hung up: \(kill.reason)", note: kill.reply)
+        )
+    }
+
+    /// `delivered (200)`, `pending, attempt 2`, `failed: …`.
+    static func hookOutcome(_ delivery: OutboxEntry) -> String {
+        let status = delivery.lastStatus.map { " (\($0))" } ?? ""
+        switch delivery.status {
+        case .delivered: return "delivered" + status
+        case .pending: return delivery.attempts == 0 ? "pending" : "pending, attempt \(delivery.attempts + 1)" + status
+        case .failed: return "failed" + status
+        }
+    }
+
+    static func dispositions() -> [Option] {
+        AlertDisposition.allCases.map { Option(value: $0.rawValue, label: $0.label) }
+    }
+
+    static func reasons() -> [Option] {
+        FalsePositiveReason.allCases.map { Option(value: $0.rawValue, label: $0.label) }
     }
 
     // MARK: Accounts

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import TollGuardCore
+import TollGuardHooks
 
 /// How the console runs.
 package struct ConsoleSettings: Sendable {
@@ -12,8 +13,6 @@ package struct ConsoleSettings: Sendable {
     package var secureCookies = false
     /// How long a login lasts.
     package var sessionLifetime: TimeInterval = 12 * 3_600
-    /// How long a false positive keeps its rule quiet for its subject.
-    package var falsePositiveQuiet: TimeInterval = 7 * 86_400
     /// The currency money is shown in.
     package var currency = "USD"
     /// The site's time zone: the day a quota counts.
@@ -25,28 +24,32 @@ package struct ConsoleSettings: Sendable {
     package init() {}
 }
 
-/// The review console: log in, the queue, an alert's case file, triage, the journal.
+/// The review console: log in, the queue, an alert's case file, triage, accounts and quotas,
+/// suspensions, the journal.
 ///
 /// Server-rendered pages that work without JavaScript; every change is a form POST carrying the
 /// session's CSRF token (and, when the browser sends one, an `Origin` of this host), checked
-/// against the user's role on the server.
+/// against the user's role on the server. People's changes go through the action layer, so
+/// hooks hear of them.
 package struct ConsoleRoute: Sendable {
-    private let database: TollGuardDatabase
-    private let settings: ConsoleSettings
+    let database: TollGuardDatabase
+    let actions: ActionLayer
+    let settings: ConsoleSettings
     private let passwords: PasswordHashing
     private let throttle: LoginThrottle
-    private let pages: ConsolePages
-    private let logger: Logger
+    let pages: ConsolePages
+    let logger: Logger
     private static let cookieName = "tollguard_session"
     /// Verified against when the name is unknown, so an unknown name takes as long as a wrong
     /// password; made at the first such login.
     private let decoyHash = DecoyHash()
 
     package init(
-        database: TollGuardDatabase, settings: ConsoleSettings = ConsoleSettings(),
+        actions: ActionLayer, settings: ConsoleSettings = ConsoleSettings(),
         passwords: PasswordHashing = PasswordHashing(), throttle: LoginThrottle = LoginThrottle(), logger: Logger
     ) throws {
-        self.database = database
+        self.database = actions.database
+        self.actions = actions
         self.settings = settings
         self.passwords = passwords
         self.throttle = throttle
@@ -55,7 +58,7 @@ package struct ConsoleRoute: Sendable {
     }
 
     /// A signed-in request: who, and the token forms must carry.
-    private struct Signed {
+    struct Signed {
         var user: ConsoleUser
         var csrf: String
         var tokenHash: String
@@ -90,8 +93,15 @@ package struct ConsoleRoute: Sendable {
         }
         router.get("console") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
-            let tab = request.uri.queryParameters["tab"].flatMap { ReviewTab(rawValue: String($0)) } ?? .open
-            return try await queue(tab, signed)
+            return try await queue(QueueQuery(request.uri.queryParameters), signed)
+        }
+        router.get("console/alerts.csv") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            return try await queueCSV(QueueQuery(request.uri.queryParameters), signed)
+        }
+        router.post("console/alerts") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            return try await changeAlerts(request, signed)
         }
         router.get("console/alerts/{id}") { request, context in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
@@ -112,6 +122,14 @@ package struct ConsoleRoute: Sendable {
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
             return try await changeQuota(request, signed)
         }
+        router.get("console/suspensions") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            return try await suspensions(error: nil, signed)
+        }
+        router.post("console/suspensions") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            return try await changeSuspension(request, signed)
+        }
         router.get("console/journal") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
             var header = try await header("Journal", signed)
@@ -126,7 +144,7 @@ package struct ConsoleRoute: Sendable {
 
     // MARK: Sessions
 
-    private func signedIn(_ request: Request) async throws -> Signed? {
+    func signedIn(_ request: Request) async throws -> Signed? {
         guard let token = request.cookies[Self.cookieName]?.value, !token.isEmpty else { return nil }
         let hash = SessionToken.storedHash(of: token)
         guard let (user, csrf) = try await database.inThreadPool({ try $0.session(tokenHash: hash) }) else {
@@ -185,226 +203,8 @@ package struct ConsoleRoute: Sendable {
             sameSite: .strict)
     }
 
-    // MARK: Pages
-
-    private func header(_ title: String, _ signed: Signed) async throws -> PageHeader {
-        let user = signed.user.name
-        let counts = try await database.inThreadPool { try $0.reviewCounts(user: user) }
-        return PageHeader(
-            title: title, signedIn: true, userName: user, role: signed.user.role.rawValue, csrf: signed.csrf,
-            openCount: counts[.open] ?? 0, mineCount: counts[.mine] ?? 0,
-            acknowledgedCount: counts[.acknowledged] ?? 0, snoozedCount: counts[.snoozed] ?? 0,
-            closedCount: counts[.closed] ?? 0)
-    }
-
-    private func queue(_ tab: ReviewTab, _ signed: Signed) async throws -> Response {
-        let titles: [ReviewTab: String] = [
-            .open: "Open alerts", .mine: "Assigned to me", .acknowledged: "Acknowledged", .snoozed: "Snoozed",
-            .closed: "Closed",
-        ]
-        var header = try await header(titles[tab] ?? "Alerts", signed)
-        header.onOpen = tab == .open
-        header.onMine = tab == .mine
-        header.onAcknowledged = tab == .acknowledged
-        header.onSnoozed = tab == .snoozed
-        header.onClosed = tab == .closed
-        let user = signed.user.name
-        let analysis = settings.analysis()
-        let zone = settings.timeZone
-        let entries = try await database.inThreadPool {
-            try $0.reviewQueue(tab, user: user, analysis: analysis, timeZone: zone)
-        }
-        let rows = entries.map { ConsolePages.queueRow($0, currency: settings.currency) }
-        let page = ConsolePages.QueuePage(
-            header: header, heading: header.title, entries: rows, hasEntries: !rows.isEmpty)
-        return Response.page(pages.render(page, "queue"), status: .ok)
-    }
-
-    private func alertPage(_ id: Int64, _ signed: Signed) async throws -> Response {
-        guard let alert = try await database.inThreadPool({ try $0.alert(id: id) }) else {
-            return Response.page("no alert \(id)", status: .notFound)
-        }
-        let (calls, lines, journal) = try await database.inThreadPool { database in
-            (
-                try database.alertCalls(id: id), try database.alertLogLines(id: id),
-                try database.journal(subjectType: "alert", subject: String(id))
-            )
-        }
-        let header = try await header("Alert \(id)", signed)
-        let calls_ = calls.map { ConsolePages.callRow($0, currency: settings.currency) }
-        let page = ConsolePages.AlertPage(
-            header: header, id: id, csrf: signed.csrf, severity: alert.severity.description, headline: alert.headline,
-            rule: alert.rule, subject: alert.subject.description, firstSeen: ConsolePages.time(alert.firstSeen),
-            lastSeen: ConsolePages.time(alert.lastSeen), callCount: alert.callCount,
-            cost: ConsolePages.money(alert.costMicros, settings.currency), state: alert.state.rawValue,
-            stateBy: alert.stateBy, stateAt: alert.stateAt.map(ConsolePages.time), summary: alert.summary,
-            metrics: alert.metrics.sorted { $0.key < $1.key }.map {
-                ConsolePages.Metric(name: $0.key, value: "\($0.value)")
-            },
-            mayTriage: signed.user.role.mayTriage, actions: ConsolePages.actions(from: alert.state),
-            assignee: alert.assignee, mine: alert.assignee == signed.user.name,
-            snooze: alert.isSnoozed(at: Date()) ? alert.snooze?.description : nil,
-            snoozable: alert.state == .open || alert.state == .acknowledged, zone: settings.timeZone.identifier,
-            calls: calls_,
-            hasCalls: !calls_.isEmpty, logLines: lines.map(\.text), hasLogLines: !lines.isEmpty,
-            timeline: journal.reversed().map(ConsolePages.timelineItem))
-        return Response.page(pages.render(page, "alert"), status: .ok)
-    }
-
-    /// The site-local day `text` (`YYYY-MM-DD`) names, today when nil; nil when `text` is no date.
-    private func day(_ text: String?) -> (start: Date, end: Date, text: String)? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = settings.timeZone
-        let start: Date
-        if let text {
-            let parts = text.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3,
-                let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
-            else { return nil }
-            start = date
-        } else {
-            start = calendar.startOfDay(for: Date())
-        }
-        guard let end = calendar.date(byAdding: .day, value: 1, to: start) else { return nil }
-        let components = calendar.dateComponents([.year, .month, .day], from: start)
-        let label = String(
-            format: "%04d-%02d-%02d", components.year ?? 0, components.month ?? 0, components.day ?? 0)
-        return (start, end, label)
-    }
-
-    private func accounts(date: String?, error: String?, _ signed: Signed) async throws -> Response {
-        var header = try await header("Accounts and quotas", signed)
-        header.onAccounts = true
-        guard let day = day(date) else {
-            return Response.page("date \(date ?? ""): use YYYY-MM-DD", status: .badRequest)
-        }
-        let analysis = settings.analysis()
-        let (spend, quotas) = try await database.inThreadPool { database in
-            (
-                try database.spendByAccount(from: day.start, to: day.end, publicContexts: analysis.publicContexts)
-                    .filter { $0.subject.kind == .account },
-                try database.quotas()
-            )
-        }
-        let quotaByAccount = Dictionary(quotas.map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
-        var resolver = PolicyResolver(settings: analysis, quotas: quotaByAccount)
-        var figures: [String: (calls: Int, spent: Int64)] = [:]
-        for entry in spend { figures[entry.subject.value] = (entry.calls, entry.costMicros) }
-        for quota in quotas where figures[quota.account] == nil { figures[quota.account] = (0, 0) }
-        let mayAdminister = signed.user.role.mayAdminister
-        let currency = settings.currency
-        let rows = figures.map { account, figure -> (Double, Int64, ConsolePages.AccountRow) in
-            // The quota analysis applies: the table's, else the configuration's (marked as such).
-            let quota =
-                quotaByAccount[account]
-                ?? resolver.policy(for: Subject(.account, account)).active(.dailyQuota).map(Money.micros)
-            let configured = quotaByAccount[account] == nil && quota != nil
-            let bar = quota.map { ConsolePages.bar(spent: figure.spent, quota: $0) }
-            let fraction = quota.flatMap { $0 > 0 ? Double(figure.spent) / Double($0) : nil } ?? -1
-            return (
-                fraction, figure.spent,
-                ConsolePages.AccountRow(
-                    account: account, calls: figure.calls, spent: ConsolePages.money(figure.spent, currency),
-                    quota: quota.map { ConsolePages.money($0, currency) + (configured ? " (configured)" : "") }
-                        ?? "none",
-                    hasQuota: quota != nil, amount: quota.map { Money.format($0, decimals: 2) } ?? "",
-                    percentText: bar?.text ?? "",
-                    quotaClass: bar?.colour ?? "", quotaPercent: bar?.percent ?? 0, mayAdminister: mayAdminister,
-                    csrf: signed.csrf)
-            )
-        }
-        .sorted { ($0.0, $0.1, $1.2.account) > ($1.0, $1.1, $0.2.account) }.map(\.2)
-        let page = ConsolePages.AccountsPage(
-            header: header, date: day.text, zone: settings.timeZone.identifier, error: error,
-            rows: rows, hasRows: !rows.isEmpty, mayAdminister: mayAdminister)
-        return Response.page(pages.render(page, "accounts"), status: error == nil ? .ok : .badRequest)
-    }
-
-    // MARK: Actions
-
-    private func changeQuota(_ request: Request, _ signed: Signed) async throws -> Response {
-        let form = try await Self.form(request)
-        if let refusal = refusal(request, form: form, signed: signed) { return refusal }
-        guard signed.user.role.mayAdminister else {
-            return Response.page("a \(signed.user.role.rawValue) may not change quotas", status: .forbidden)
-        }
-        let account = form["account"] ?? ""
-        let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let amount = (form["amount"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard !account.isEmpty else { return Response.page("which account?", status: .badRequest) }
-        guard !reason.isEmpty else {
-            return try await accounts(date: nil, error: "A quota change needs a reason.", signed)
-        }
-        guard let micros = Money.micros(amount), micros >= 0 else {
-            return try await accounts(
-                date: nil, error: "\(amount) is no amount: use a number like 25 or 12.50.", signed)
-        }
-        let currency = settings.currency
-        try await database.inThreadPool {
-            try $0.setQuota(
-                account: account, dailyMicros: micros, currency: currency, setBy: signed.user.name, reason: reason)
-        }
-        return Response.redirect(to: "/console/accounts")
-    }
-
-    private static let transitions: [String: AlertState] = [
-        "acknowledge": .acknowledged, "resolve": .resolved, "false_positive": .falsePositive, "reopen": .open,
-    ]
-
-    private func changeAlert(_ id: Int64, _ request: Request, _ signed: Signed) async throws -> Response {
-        let form = try await Self.form(request)
-        if let refusal = refusal(request, form: form, signed: signed) { return refusal }
-        guard signed.user.role.mayTriage else {
-            return Response.page("a \(signed.user.role.rawValue) may not change alerts", status: .forbidden)
-        }
-        let comment = form["comment"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
-        let quiet = settings.falsePositiveQuiet
-        let actor = signed.user.name
-        let change: @Sendable (TollGuardDatabase) throws -> StoredAlert
-        switch form["action"] ?? "" {
-        case let action where Self.transitions[action] != nil:
-            let state = Self.transitions[action] ?? .open
-            change = { try $0.setAlertState(id: id, to: state, actor: actor, comment: comment, suppressFor: quiet) }
-        case "snooze_worse":
-            change = { database in
-                guard let alert = try database.alert(id: id) else { throw AlertStateError.noSuchAlert(id) }
-                let snooze = AlertSnooze(
-                    worseThanCostMicros: alert.costMicros, worseAtCalls: alert.callCount + Self.moreCallsToWake)
-                return try database.snoozeAlert(id: id, snooze, actor: actor, comment: comment)
-            }
-        case "snooze_until":
-            guard let until = localTime(form["until"] ?? ""), until > Date() else {
-                return Response.page("snooze until when? give a time to come", status: .badRequest)
-            }
-            change = { try $0.snoozeAlert(id: id, AlertSnooze(until: until), actor: actor, comment: comment) }
-        case "unsnooze":
-            change = { try $0.unsnoozeAlert(id: id, actor: actor, comment: comment) }
-        case "assign_me":
-            change = { try $0.assignAlert(id: id, to: actor, actor: actor) }
-        case "unassign":
-            change = { try $0.assignAlert(id: id, to: nil, actor: actor) }
-        default:
-            return Response.page("unknown action", status: .badRequest)
-        }
-        do {
-            _ = try await database.inThreadPool(change)
-        } catch let error as AlertStateError {
-            return Response.page(error.description, status: error == .noSuchAlert(id) ? .notFound : .conflict)
-        }
-        return Response.redirect(to: "/console/alerts/\(id)")
-    }
-
-    /// How many more calls wake an alert snoozed until worse.
-    static let moreCallsToWake = 5
-
-    /// A `datetime-local` value (`YYYY-MM-DDTHH:MM`) in the site's time zone.
-    private func localTime(_ text: String) -> Date? {
-        var converter = LocalTimeConverter(timeZone: settings.timeZone)
-        return converter.date(localText: text.replacingOccurrences(of: "T", with: " "))
-    }
-
     /// Why a changing request is refused: a missing or wrong CSRF token, or a foreign `Origin`.
-    private func refusal(_ request: Request, form: [String: String], signed: Signed) -> Response? {
+    func refusal(_ request: Request, form: [String: String], signed: Signed) -> Response? {
         guard SessionToken.matches(form["csrf"] ?? "", signed.csrf) else {
             return Response.page("the form's token is missing or stale: reload the page", status: .forbidden)
         }
@@ -417,10 +217,30 @@ package struct ConsoleRoute: Sendable {
     }
 
     /// A URL-encoded form body (at most 64 KiB).
-    private static func form(_ request: Request) async throws -> [String: String] {
+    static func form(_ request: Request) async throws -> [String: String] {
+        URLEncodedForm.fields(try await formBody(request))
+    }
+
+    /// A URL-encoded form body's text (at most 64 KiB).
+    static func formBody(_ request: Request) async throws -> String {
         var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024)
-        return URLEncodedForm.fields(String(buffer: body))
+        return String(buffer: try await request.collectBody(upTo: 64 * 1024))
+    }
+
+    /// The page header: who is signed in, the tabs and their counts.
+    func header(_ title: String, _ signed: Signed) async throws -> PageHeader {
+        let user = signed.user.name
+        let counts = try await database.inThreadPool { try $0.reviewCounts(user: user) }
+        return PageHeader(
+            title: title, signedIn: true, userName: user, role: signed.user.role.rawValue, csrf: signed.csrf,
+            openCount: counts[.open] ?? 0, mineCount: counts[.mine] ?? 0,
+            acknowledgedCount: counts[.acknowledged] ?? 0, snoozedCount: counts[.snoozed] ?? 0,
+            closedCount: counts[.closed] ?? 0)
+    }
+
+    /// A plain refusal for a role that may not do what it asked.
+    static func forbidden(_ role: ConsoleRole, _ what: String) -> Response {
+        Response.page("a \(role.rawValue) may not \(what)", status: .forbidden)
     }
 }
 

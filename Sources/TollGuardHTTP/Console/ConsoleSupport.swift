@@ -46,13 +46,17 @@ enum URLEncodedForm {
     /// The body's fields; a name given twice keeps its first value.
     static func fields(_ body: String) -> [String: String] {
         var fields: [String: String] = [:]
-        for pair in body.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]) else { continue }
-            let value = parts.count > 1 ? decode(parts[1]) ?? "" : ""
-            if fields[name] == nil { fields[name] = value }
-        }
+        for (name, value) in pairs(body) where fields[name] == nil { fields[name] = value }
         return fields
+    }
+
+    /// Every name and value of the body, in order (a checkbox list sends one name many times).
+    static func pairs(_ body: String) -> [(name: String, value: String)] {
+        body.split(separator: "&", omittingEmptySubsequences: true).compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]) else { return nil }
+            return (name, parts.count > 1 ? decode(parts[1]) ?? "" : "")
+        }
     }
 
     private static func decode(_ text: Substring) -> String? {

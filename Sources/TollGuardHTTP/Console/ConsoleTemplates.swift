@@ -5,7 +5,8 @@
 enum ConsoleTemplates {
     static let all: [String: String] = [
         "header": header, "footer": footer, "login": login, "queue": queue, "alert": alert, "journal": journal,
-        "accounts": accounts,
+        "accounts": accounts, "suspensions": suspensions, "suspensionTable": suspensionTable,
+        "hookList": hookList,
     ]
 
     static let header = """
@@ -27,6 +28,7 @@ enum ConsoleTemplates {
         <a href="/console?tab=snoozed"{{#onSnoozed}} aria-current="page"{{/onSnoozed}}>Snoozed <span class="count" id="count-snoozed">{{snoozedCount}}</span></a>
         <a href="/console?tab=closed"{{#onClosed}} aria-current="page"{{/onClosed}}>Closed <span class="count" id="count-closed">{{closedCount}}</span></a>
         <a href="/console/accounts"{{#onAccounts}} aria-current="page"{{/onAccounts}}>Accounts</a>
+        <a href="/console/suspensions"{{#onSuspensions}} aria-current="page"{{/onSuspensions}}>Suspensions</a>
         <a href="/console/journal"{{#onJournal}} aria-current="page"{{/onJournal}}>Journal</a>
         </nav>
         <form class="who" method="post" action="/console/logout">
@@ -59,24 +61,53 @@ enum ConsoleTemplates {
 
     static let queue = """
         {{> header}}
-        <h1>{{heading}}</h1>
+        <h1>{{heading}} <span class="note">({{count}})</span></h1>
+        <form class="filter" method="get" action="/console">
+        <input type="hidden" name="tab" value="{{tab}}">
+        <label>Rule <select name="rule"><option value="">any</option>{{#rules}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/rules}}</select></label>
+        <label>Severity <select name="severity"><option value="">any</option>{{#severities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/severities}}</select></label>
+        <label>Subject <input name="subject" value="{{subject}}" size="14" placeholder="account or IP"></label>
+        <button type="submit">Filter</button>
+        {{#filtered}}<a href="/console?tab={{tab}}">clear</a>{{/filtered}}
+        <a class="export" href="{{csvLink}}">Export CSV</a>
+        </form>
         {{^entries}}<p class="empty">No alerts here.</p>{{/entries}}
         {{#hasEntries}}
+        <form class="bulk" method="post" action="/console/alerts">
+        {{#mayTriage}}
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="tab" value="{{tab}}">
+        {{#rules}}{{#selected}}<input type="hidden" name="rule" value="{{value}}">{{/selected}}{{/rules}}
+        {{#severities}}{{#selected}}<input type="hidden" name="severity" value="{{value}}">{{/selected}}{{/severities}}
+        <input type="hidden" name="subject" value="{{subject}}">
+        <div class="bulk-actions">
+        <label>On <select name="scope"><option value="selected">the alerts ticked</option><option value="filter">all {{count}} alerts shown</option></select></label>
+        <button type="submit" name="action" value="acknowledge">Acknowledge</button>
+        <button type="submit" name="action" value="assign_me">Assign to me</button>
+        <button type="submit" name="action" value="snooze_worse">Snooze until worse</button>
+        <select name="disposition" aria-label="disposition">{{#dispositions}}<option value="{{value}}">{{label}}</option>{{/dispositions}}</select>
+        <button type="submit" name="action" value="resolve">Resolve</button>
+        <select name="reason" aria-label="false positive reason"><option value="">reason…</option>{{#reasons}}<option value="{{value}}">{{label}}</option>{{/reasons}}</select>
+        <button type="submit" name="action" value="false_positive">False positive</button>
+        </div>
+        {{/mayTriage}}
         <table class="queue">
-        <thead><tr><th>Severity</th><th>Subject</th><th>Alert</th><th>At risk</th><th>Quota</th><th>Last call (UTC)</th><th>State</th></tr></thead>
+        <thead><tr>{{#mayTriage}}<th></th>{{/mayTriage}}<th>Severity</th><th>Subject</th><th>Alert</th><th>At risk</th><th>Quota</th><th>Last call (UTC)</th><th>State</th></tr></thead>
         <tbody>
         {{#entries}}
         <tr class="severity-{{severity}}" data-alert="{{id}}">
+        {{#mayTriage}}<td><input type="checkbox" name="ids" value="{{id}}" aria-label="choose alert {{id}}"></td>{{/mayTriage}}
         <td><span class="badge {{severity}}">{{severity}}</span></td>
         <td>{{subject}}</td>
         <td><a href="/console/alerts/{{id}}">{{headline}}</a><div class="rule">{{rule}}</div></td>
         <td class="money">{{atRisk}}</td>
         <td>{{#quota}}<div class="bar" title="{{quotaText}}"><span class="fill {{quotaClass}}" data-percent="{{quotaPercent}}"></span></div><small>{{quotaText}}</small>{{/quota}}</td>
         <td>{{lastSeen}}</td>
-        <td>{{state}}{{#stateBy}}<div class="by">{{stateBy}}</div>{{/stateBy}}</td>
+        <td>{{state}}{{#stateBy}}<div class="by">{{stateBy}}</div>{{/stateBy}}{{#assignee}}<div class="by">→ {{assignee}}</div>{{/assignee}}</td>
         </tr>
         {{/entries}}
         </tbody></table>
+        </form>
         {{/hasEntries}}
         {{> footer}}
         """
@@ -93,6 +124,7 @@ enum ConsoleTemplates {
         <dt>State</dt><dd id="state">{{state}}{{#stateBy}} ({{stateBy}}, {{stateAt}}){{/stateBy}}</dd>
         <dt>Assigned to</dt><dd id="assignee">{{#assignee}}{{assignee}}{{/assignee}}{{^assignee}}no one{{/assignee}}</dd>
         {{#snooze}}<dt>Snoozed</dt><dd id="snooze">{{snooze}}</dd>{{/snooze}}
+        <dt>Account</dt><dd id="suspension">{{#suspension}}{{suspension}}{{/suspension}}{{^suspension}}not suspended{{/suspension}} · <a href="/console/suspensions">suspensions</a></dd>
         {{#metrics}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/metrics}}
         </dl>
         <p class="summary">{{summary}}</p>
@@ -100,17 +132,27 @@ enum ConsoleTemplates {
         <form class="triage" method="post" action="/console/alerts/{{id}}">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label>Comment <textarea name="comment" rows="2"></textarea></label>
-        {{#actions}}<button type="submit" name="action" value="{{value}}">{{label}}</button>{{/actions}}
+        <button type="submit" name="action" value="comment">Comment</button>
+        {{#actions}}{{#acknowledge}}<button type="submit" name="action" value="acknowledge">Acknowledge</button>{{/acknowledge}}{{#reopen}}<button type="submit" name="action" value="reopen">Reopen</button>{{/reopen}}{{/actions}}
+        {{#actions}}{{#resolve}}<span class="group"><select name="disposition" aria-label="disposition">{{#dispositions}}<option value="{{value}}">{{label}}</option>{{/dispositions}}</select>
+        <button type="submit" name="action" value="resolve">Resolve</button></span>{{/resolve}}{{/actions}}
+        {{#actions}}{{#falsePositive}}<span class="group"><select name="reason" aria-label="false positive reason"><option value="">reason…</option>{{#reasons}}<option value="{{value}}">{{label}}</option>{{/reasons}}</select>
+        <label class="inline"><input type="checkbox" name="close_matching"> also close the other open alerts of this rule and subject</label>
+        <button type="submit" name="action" value="false_positive">False positive</button></span>{{/falsePositive}}{{/actions}}
         </form>
         <form class="triage" method="post" action="/console/alerts/{{id}}">
         <input type="hidden" name="csrf" value="{{csrf}}">
         {{#snoozable}}
-        <button type="submit" name="action" value="snooze_worse">Snooze until worse</button>
-        <label class="inline">until <input type="datetime-local" name="until"> <span class="note">{{zone}}</span></label>
-        <button type="submit" name="action" value="snooze_until">Snooze until then</button>
+        <span class="group">Back when it costs <input name="more_cost" size="5" value="0" aria-label="more money"> more, has <input name="more_calls" size="3" value="5" aria-label="more calls"> more calls,
+        <label class="inline"><input type="checkbox" name="new_country" checked> or calls a new country</label>
+        <button type="submit" name="action" value="snooze_worse">Snooze until worse</button></span>
+        <span class="group"><label class="inline">until <input type="datetime-local" name="until"> <span class="note">{{zone}}</span></label>
+        <button type="submit" name="action" value="snooze_until">Snooze until then</button></span>
         {{/snoozable}}
         {{#snooze}}<button type="submit" name="action" value="unsnooze">Wake now</button>{{/snooze}}
         {{^mine}}<button type="submit" name="action" value="assign_me">Assign to me</button>{{/mine}}
+        <span class="group"><select name="assignee" aria-label="assign to">{{#people}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/people}}</select>
+        <button type="submit" name="action" value="assign">Assign</button></span>
         {{#assignee}}<button type="submit" name="action" value="unassign">Unassign</button>{{/assignee}}
         </form>
         {{/mayTriage}}
@@ -127,6 +169,10 @@ enum ConsoleTemplates {
         <pre class="log">{{#logLines}}{{.}}
         {{/logLines}}</pre>
         {{/hasLogLines}}
+        {{#hasRelated}}
+        <h2>Other alerts of {{subject}}</h2>
+        <ul class="related">{{#related}}<li><span class="badge {{severity}}">{{severity}}</span> <a href="/console/alerts/{{id}}">{{headline}}</a> · {{state}} · {{lastSeen}}</li>{{/related}}</ul>
+        {{/hasRelated}}
         <h2>Timeline</h2>
         <ol class="timeline">
         {{#timeline}}<li><time>{{at}}</time> <strong>{{actor}}</strong> {{what}}{{#note}}: <q>{{note}}</q>{{/note}}</li>{{/timeline}}
@@ -212,6 +258,12 @@ enum ConsoleTemplates {
         dt { color: #616e7c; } dd { margin: 0; }
         pre.log { background: #fff; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
         ol.timeline { padding-left: 1.2rem; }
+        form.filter, .bulk-actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .6rem 0; }
+        form.filter .export { margin-left: auto; }
+        .group { display: inline-flex; flex-wrap: wrap; gap: .3rem; align-items: center; }
+        ul.hooks { margin: 0; padding-left: 1rem; font-size: .9em; }
+        form.suspend { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: 1rem 0; }
+        form.unsuspend { display: flex; gap: .3rem; margin: 0; }
         """
 
     /// Widths for the quota bars in steps of 5 % (`data-percent` is rounded to a step): CSS

@@ -360,6 +360,16 @@ extension TollGuardDatabase {
                     ALTER TABLE alerts ADD COLUMN assignee TEXT;
                     """)
         }
+        // How many countries an alert's evidence calls reach, so a snooze can wait for a new one.
+        migrator.registerMigration("v12-snooze-country") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE alerts ADD COLUMN country_count INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE alerts ADD COLUMN snooze_countries INTEGER;
+                    UPDATE alerts SET country_count = (
+                        SELECT count(DISTINCT region) FROM alert_calls WHERE alert_id = alerts.id);
+                    """)
+        }
         return migrator
     }
 

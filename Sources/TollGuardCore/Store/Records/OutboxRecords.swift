@@ -194,14 +194,37 @@ extension OutboxEntry: FetchableRecord {
     package static func listing(statuses: Set<DeliveryStatus>, limit: Int?) -> SQLRequest<OutboxEntry> {
         let chosen = statuses.map(\.rawValue).sorted()
         let filter = chosen.isEmpty ? "" : "WHERE d.status IN (" + chosen.map { _ in "?" }.joined(separator: ", ") + ")"
-        return SQLRequest(
+        return listing(where: filter, StatementArguments(chosen) + [limit ?? -1], limited: true)
+    }
+
+    /// The deliveries of the events about suspension `id`.
+    static func listing(aboutSuspension id: Int64) -> SQLRequest<OutboxEntry> {
+        listing(
+            where: "WHERE e.type IN ('suspend', 'would_suspend', 'unsuspend') "
+                + "AND json_extract(CAST(e.payload AS TEXT), '$.suspension.id') = ?", [id])
+    }
+
+    /// The deliveries of the events about alert `id`, among the events about `subject`.
+    static func listing(aboutAlert id: Int64, subject: Subject) -> SQLRequest<OutboxEntry> {
+        listing(
+            where: """
+                WHERE d.subject_type = ? AND d.subject = ? AND e.type IN ('alert', 'quota_warning', 'alert_changed')
+                  AND EXISTS (SELECT 1 FROM json_each(CAST(e.payload AS TEXT), '$.alerts') j
+                              WHERE json_extract(j.value, '$.id') = ?)
+                """, [subject.kind.rawValue, subject.value, id])
+    }
+
+    private static func listing(where filter: String, _ arguments: StatementArguments, limited: Bool = false)
+        -> SQLRequest<OutboxEntry>
+    {
+        SQLRequest(
             sql: """
                 SELECT d.id, d.event_id, e.type, d.hook, d.subject_type, d.subject, d.status, d.attempts,
                        e.created_utc, d.next_attempt_utc, d.delivered_utc, d.last_error,
                        a.status AS last_status, a.output AS last_output
                 FROM hook_deliveries d JOIN hook_events e ON e.id = d.event_id
                 LEFT JOIN hook_attempts a ON a.id = (SELECT max(id) FROM hook_attempts WHERE delivery_id = d.id)
-                \(filter) ORDER BY d.id LIMIT ?
-                """, arguments: StatementArguments(chosen) + [limit ?? -1])
+                \(filter) ORDER BY d.id\(limited ? " LIMIT ?" : "")
+                """, arguments: arguments)
     }
 }

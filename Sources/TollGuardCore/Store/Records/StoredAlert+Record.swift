@@ -21,6 +21,8 @@ extension StoredAlert: FetchableRecord, TableRecord {
         package static let metrics = Column("metrics")
         package static let callCount = Column("call_count")
         package static let costMicros = Column("cost_micros")
+        /// How many countries the evidence calls reach.
+        package static let countryCount = Column("country_count")
         package static let state = Column("state")
         package static let stateBy = Column("state_by")
         package static let stateAt = Column("state_utc")
@@ -57,6 +59,13 @@ extension StoredAlert: FetchableRecord, TableRecord {
                 worseAtCalls: try stored.optional("snooze_calls"))
             if snooze.until != nil || snooze.worseThanCostMicros != nil || snooze.worseAtCalls != nil {
                 self.snooze = snooze
+            }
+        }
+        if row.hasColumn("country_count") {
+            countryCount = try stored("country_count")
+            if let countries: Int = try stored.optional("snooze_countries") {
+                snooze = snooze ?? AlertSnooze()
+                snooze?.worseAtCountries = countries
             }
         }
     }
@@ -132,6 +141,17 @@ extension DerivableRequest<StoredAlert> {
 
 }
 
+extension StoredAlert {
+    /// The other open or acknowledged alerts of `alert`'s rule and subject.
+    package static func matchingOpen(_ alert: StoredAlert) -> QueryInterfaceRequest<StoredAlert> {
+        StoredAlert.filter(
+            Columns.rule == alert.rule && Columns.subjectType == alert.subject.kind.rawValue
+                && Columns.subject == alert.subject.value && Columns.id != alert.id
+                && [AlertState.open, .acknowledged].contains(Columns.state)
+        ).order(Columns.id)
+    }
+}
+
 /// What merging a draft changes in an alert's row.
 package struct AlertRevision: PersistableRecord {
     package static let databaseTableName = StoredAlert.databaseTableName
@@ -145,6 +165,7 @@ package struct AlertRevision: PersistableRecord {
     package var metrics: [String: MetricValue]
     package var callCount: Int
     package var costMicros: Int64
+    package var countryCount: Int
     package var updated: Date
 
     package func encode(to container: inout PersistenceContainer) throws {
@@ -159,6 +180,7 @@ package struct AlertRevision: PersistableRecord {
         container[Columns.metrics] = try StoredAlert.metricsText(metrics)
         container[Columns.callCount] = callCount
         container[Columns.costMicros] = costMicros
+        container[Columns.countryCount] = countryCount
         container[Columns.updated] = StoredTime.text(updated)
     }
 }
@@ -170,6 +192,7 @@ package struct NewAlertRow: MutablePersistableRecord {
     package var id: Int64?
     package var draft: AlertDraft
     package var summary: String
+    package var countryCount: Int
     package var now: Date
 
     package func encode(to container: inout PersistenceContainer) throws {
@@ -188,6 +211,7 @@ package struct NewAlertRow: MutablePersistableRecord {
         container[Columns.metrics] = try StoredAlert.metricsText(draft.metrics)
         container[Columns.callCount] = draft.callCount
         container[Columns.costMicros] = draft.costMicros
+        container[Columns.countryCount] = countryCount
         container[Columns.created] = StoredTime.text(now)
         container[Columns.updated] = StoredTime.text(now)
     }

@@ -1,0 +1,265 @@
+import Foundation
+import Hummingbird
+import TollGuardCore
+import TollGuardHooks
+
+/// What a queue address asks for: a tab and a filter (`/console?tab=open&rule=…&severity=high&subject=10`).
+struct QueueQuery: Sendable {
+    var tab: ReviewTab = .open
+    var filter = ReviewFilter()
+
+    init(tab: ReviewTab = .open, filter: ReviewFilter = ReviewFilter()) {
+        self.tab = tab
+        self.filter = filter
+    }
+
+    init(_ parameters: Hummingbird.Parameters) {
+        self.init(
+            fields: Dictionary(parameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// From a form's or an address's fields; blank ones are no filter.
+    init(fields: [String: String]) {
+        func field(_ name: String) -> String? {
+            fields[name].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        }
+        tab = field("tab").flatMap(ReviewTab.init(rawValue:)) ?? .open
+        filter = ReviewFilter(
+            rule: field("rule"), minimumSeverity: field("severity").flatMap(Severity.init(name:)),
+            subject: field("subject"))
+    }
+
+    /// The query string, filter included (`tab=open&rule=daily_quota`).
+    var queryString: String {
+        var items = [URLQueryItem(name: "tab", value: tab.rawValue)]
+        if let rule = filter.rule { items.append(URLQueryItem(name: "rule", value: rule)) }
+        if let severity = filter.minimumSeverity { items.append(URLQueryItem(name: "severity", value: severity.name)) }
+        if let subject = filter.subject { items.append(URLQueryItem(name: "subject", value: subject)) }
+        var components = URLComponents()
+        components.queryItems = items
+        return components.percentEncodedQuery ?? "tab=\(tab.rawValue)"
+    }
+}
+
+/// The queue, its CSV export, an alert's case file, and triage of one alert or many.
+extension ConsoleRoute {
+    static let tabTitles: [ReviewTab: String] = [
+        .open: "Open alerts", .mine: "Assigned to me", .acknowledged: "Acknowledged", .snoozed: "Snoozed",
+        .closed: "Closed",
+    ]
+
+    /// The queue's alerts for `query` as `signed` sees them.
+    func queueEntries(_ query: QueueQuery, _ signed: Signed) async throws -> [ReviewQueueEntry] {
+        let user = signed.user.name
+        let analysis = settings.analysis()
+        let zone = settings.timeZone
+        return try await database.inThreadPool {
+            try $0.reviewQueue(query.tab, filter: query.filter, user: user, analysis: analysis, timeZone: zone)
+        }
+    }
+
+    func queue(_ query: QueueQuery, _ signed: Signed) async throws -> Response {
+        let tab = query.tab
+        var header = try await header(Self.tabTitles[tab] ?? "Alerts", signed)
+        header.onOpen = tab == .open
+        header.onMine = tab == .mine
+        header.onAcknowledged = tab == .acknowledged
+        header.onSnoozed = tab == .snoozed
+        header.onClosed = tab == .closed
+        let entries = try await queueEntries(query, signed)
+        let rules = try await database.inThreadPool { try $0.alertRules() }
+        let rows = entries.map { ConsolePages.queueRow($0, currency: settings.currency) }
+        let page = ConsolePages.QueuePage(
+            header: header, heading: header.title, entries: rows, hasEntries: !rows.isEmpty, count: rows.count,
+            tab: tab.rawValue,
+            rules: rules.map { Option(value: $0, label: $0, selected: $0 == query.filter.rule) },
+            severities: Severity.allCases.sorted(by: >).map {
+                Option(value: $0.name, label: $0.name + " and above", selected: $0 == query.filter.minimumSeverity)
+            },
+            subject: query.filter.subject ?? "", filtered: !query.filter.isEmpty,
+            here: "/console?" + query.queryString, csvLink: "/console/alerts.csv?" + query.queryString,
+            mayTriage: signed.user.role.mayTriage, csrf: signed.csrf, dispositions: ConsolePages.dispositions(),
+            reasons: ConsolePages.reasons())
+        return Response.page(pages.render(page, "queue"), status: .ok)
+    }
+
+    /// The queue exactly as filtered, as CSV (journaled as an export).
+    func queueCSV(_ query: QueueQuery, _ signed: Signed) async throws -> Response {
+        let entries = try await queueEntries(query, signed)
+        let csv = ConsoleCSV.queue(entries, currency: settings.currency)
+        let actor = signed.user.name
+        try await database.inThreadPool {
+            try $0.record(
+                JournalEntry(
+                    at: Date(), actor: actor, action: "export.alerts", subjectType: "queue", subject: query.queryString,
+                    after: "\(entries.count) alerts"))
+        }
+        var response = Response.page(csv, status: .ok)
+        response.headers[.contentType] = "text/csv; charset=utf-8"
+        response.headers[.contentDisposition] = "attachment; filename=\"tollguard-alerts-\(query.tab.rawValue).csv\""
+        return response
+    }
+
+    func alertPage(_ id: Int64, _ signed: Signed) async throws -> Response {
+        guard let alert = try await database.inThreadPool({ try $0.alert(id: id) }) else {
+            return Response.page("no alert \(id)", status: .notFound)
+        }
+        let file = try await database.inThreadPool { database in
+            let account = alert.subject.kind == .account ? alert.subject.value : nil
+            return (
+                calls: try database.alertCalls(id: id), lines: try database.alertLogLines(id: id),
+                journal: try database.journal(subjectType: "alert", subject: String(id)),
+                deliveries: try database.deliveries(ofAlert: id, subject: alert.subject),
+                kills: try account.map { try database.callKills(account: $0) } ?? [],
+                suspension: try account.flatMap { try database.activeSuspension(account: $0) },
+                related: try database.alerts(ofSubject: alert.subject, limit: 21).filter { $0.id != id },
+                people: try database.users().filter { $0.role.mayTriage }.map(\.name)
+            )
+        }
+        let header = try await header("Alert \(id)", signed)
+        let calls = file.calls.map { ConsolePages.callRow($0, currency: settings.currency) }
+        // Kills of the account during the alert's window (and after it, while it is open).
+        let kills = file.kills.filter { $0.at >= alert.firstSeen.addingTimeInterval(-3600) }
+        let timeline =
+            (file.journal.map(ConsolePages.timelineItem) + file.deliveries.map(ConsolePages.timelineItem)
+            + kills.map(ConsolePages.timelineItem))
+            .sorted { $0.0 < $1.0 }.map(\.1)
+        let related = file.related.prefix(20).map {
+            ConsolePages.RelatedAlert(
+                id: $0.id, severity: $0.severity.description, headline: $0.headline, state: $0.state.rawValue,
+                lastSeen: ConsolePages.time($0.lastSeen))
+        }
+        let page = ConsolePages.AlertPage(
+            header: header, dispositions: ConsolePages.dispositions(), reasons: ConsolePages.reasons(),
+            people: file.people.map { Option(value: $0, label: $0, selected: $0 == alert.assignee) },
+            suspension: file.suspension.map {
+                "suspended since \(ConsolePages.time($0.since)) by \($0.actor): \($0.reason)"
+            },
+            related: related, hasRelated: !related.isEmpty,
+            id: id, csrf: signed.csrf, severity: alert.severity.description, headline: alert.headline,
+            rule: alert.rule, subject: alert.subject.description, firstSeen: ConsolePages.time(alert.firstSeen),
+            lastSeen: ConsolePages.time(alert.lastSeen), callCount: alert.callCount,
+            cost: ConsolePages.money(alert.costMicros, settings.currency), state: alert.state.rawValue,
+            stateBy: alert.stateBy, stateAt: alert.stateAt.map(ConsolePages.time), summary: alert.summary,
+            metrics: alert.metrics.sorted { $0.key < $1.key }.map {
+                ConsolePages.Metric(name: $0.key, value: "\($0.value)")
+            },
+            mayTriage: signed.user.role.mayTriage, actions: ConsolePages.actions(from: alert.state),
+            assignee: alert.assignee, mine: alert.assignee == signed.user.name,
+            snooze: alert.isSnoozed(at: Date()) ? alert.snooze?.description : nil,
+            snoozable: alert.state == .open || alert.state == .acknowledged, zone: settings.timeZone.identifier,
+            calls: calls, hasCalls: !calls.isEmpty, logLines: file.lines.map(\.text), hasLogLines: !file.lines.isEmpty,
+            timeline: timeline)
+        return Response.page(pages.render(page, "alert"), status: .ok)
+    }
+
+    /// One alert's form: the change, then its case file again.
+    func changeAlert(_ id: Int64, _ request: Request, _ signed: Signed) async throws -> Response {
+        let form = try await Self.form(request)
+        if let refusal = refusal(request, form: form, signed: signed) { return refusal }
+        guard signed.user.role.mayTriage else { return Self.forbidden(signed.user.role, "change alerts") }
+        let change: AlertChange
+        switch try await alertChange(form, signed) {
+        case .success(let chosen): change = chosen
+        case .failure(let refusal): return Response.page(refusal.message, status: .badRequest)
+        }
+        let result = try await actions.changeAlerts([id], change, actor: signed.user.name, comment: form["comment"])
+        if let refused = result.refused.first {
+            return Response.page(
+                refused.error.description, status: refused.error == .noSuchAlert(id) ? .notFound : .conflict)
+        }
+        return Response.redirect(to: "/console/alerts/\(id)")
+    }
+
+    /// The queue's form: one change on the alerts ticked (`ids`), or on every alert the filter
+    /// shows (`scope=filter`, the filter in the form); then back to the queue.
+    func changeAlerts(_ request: Request, _ signed: Signed) async throws -> Response {
+        let body = try await Self.formBody(request)
+        let form = URLEncodedForm.fields(body)
+        if let refusal = refusal(request, form: form, signed: signed) { return refusal }
+        guard signed.user.role.mayTriage else { return Self.forbidden(signed.user.role, "change alerts") }
+        let change: AlertChange
+        switch try await alertChange(form, signed) {
+        case .success(let chosen): change = chosen
+        case .failure(let refusal): return Response.page(refusal.message, status: .badRequest)
+        }
+        let query = QueueQuery(fields: form)
+        let ids: [Int64]
+        if form["scope"] == "filter" {
+            ids = try await queueEntries(query, signed).map(\.alert.id)
+        } else {
+            ids = URLEncodedForm.pairs(body).filter { $0.name == "ids" }.compactMap { Int64($0.value) }
+        }
+        guard !ids.isEmpty else { return Response.page("no alert chosen: tick some first", status: .badRequest) }
+        let result = try await actions.changeAlerts(ids, change, actor: signed.user.name, comment: form["comment"])
+        guard result.refused.isEmpty else {
+            let lines = result.refused.map { "<li>\(HTMLEscaping.escape($0.error.description))</li>" }
+            return Response.page(
+                "<p>\(result.changed.count) alerts changed; these were not:</p><ul>\(lines.joined())</ul>"
+                    + "<p><a href=\"/console?\(HTMLEscaping.escape(query.queryString))\">Back to the queue</a></p>",
+                status: .conflict)
+        }
+        return Response.redirect(to: "/console?" + query.queryString)
+    }
+
+    /// Why a form asks for no change the console knows.
+    struct FormRefusal: Error {
+        var message: String
+    }
+
+    /// The change a triage form asks for.
+    func alertChange(_ form: [String: String], _ signed: Signed) async throws -> Result<AlertChange, FormRefusal> {
+        func blank(_ name: String) -> Bool { (form[name] ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+        switch form["action"] ?? "" {
+        case "acknowledge": return .success(.acknowledge)
+        case "reopen": return .success(.reopen)
+        case "resolve":
+            return .success(.resolve(form["disposition"].flatMap(AlertDisposition.init(rawValue:)) ?? .other))
+        case "false_positive":
+            guard let reason = form["reason"].flatMap(FalsePositiveReason.init(rawValue:)) else {
+                return .failure(FormRefusal(message: "a false positive needs a reason: pick one"))
+            }
+            return .success(.falsePositive(reason, closingMatching: form["close_matching"] == "on"))
+        case "snooze_worse":
+            // The queue's button sends no thresholds: worse in any way.
+            if form["more_cost"] == nil && form["more_calls"] == nil && form["new_country"] == nil {
+                return .success(.snooze(.untilWorse))
+            }
+            let cost = blank("more_cost") ? nil : Money.micros(form["more_cost"] ?? "")
+            let calls = blank("more_calls") ? nil : Int(form["more_calls"] ?? "")
+            guard blank("more_cost") || cost != nil, blank("more_calls") || (calls ?? 0) > 0 else {
+                return .failure(FormRefusal(message: "more money is an amount (0 for any), more calls a count"))
+            }
+            let request = SnoozeRequest(moreCostMicros: cost, moreCalls: calls, newCountry: form["new_country"] == "on")
+            guard cost != nil || calls != nil || request.newCountry else {
+                return .failure(FormRefusal(message: "snooze until what? more money, more calls or a new country"))
+            }
+            return .success(.snooze(request))
+        case "snooze_until":
+            guard let until = localTime(form["until"] ?? ""), until > Date() else {
+                return .failure(FormRefusal(message: "snooze until when? give a time to come"))
+            }
+            return .success(.snooze(SnoozeRequest(until: until)))
+        case "unsnooze": return .success(.unsnooze)
+        case "assign_me": return .success(.assign(signed.user.name))
+        case "unassign": return .success(.assign(nil))
+        case "assign":
+            let name = form["assignee"] ?? ""
+            guard let user = try await database.inThreadPool({ try $0.user(named: name) }), user.role.mayTriage else {
+                return .failure(FormRefusal(message: "no reviewer named \(name)"))
+            }
+            return .success(.assign(user.name))
+        case "comment":
+            guard !blank("comment") else { return .failure(FormRefusal(message: "an empty comment says nothing")) }
+            return .success(.comment)
+        default:
+            return .failure(FormRefusal(message: "unknown action"))
+        }
+    }
+
+    /// A `datetime-local` value (`YYYY-MM-DDTHH:MM`) in the site's time zone.
+    func localTime(_ text: String) -> Date? {
+        var converter = LocalTimeConverter(timeZone: settings.timeZone)
+        return converter.date(localText: text.replacingOccurrences(of: "T", with: " "))
+    }
+}

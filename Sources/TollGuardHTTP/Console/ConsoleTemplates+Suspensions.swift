@@ -1,0 +1,46 @@
+extension ConsoleTemplates {
+    static let suspensions = """
+        {{> header}}
+        <h1>Suspensions</h1>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        {{#mayTriage}}
+        <form class="suspend" method="post" action="/console/suspensions">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="suspend">
+        <label>Account <input name="account" required size="12" value="{{account}}"></label>
+        <label>Reason <input name="reason" required size="30"></label>
+        <label>For hours <input name="hours" size="4" inputmode="decimal" placeholder="until lifted"></label>
+        <button type="submit">Suspend</button>
+        </form>
+        {{/mayTriage}}
+        <h2>Now</h2>
+        {{^current}}<p class="empty">No account is suspended.</p>{{/current}}
+        {{#hasCurrent}}{{> suspensionTable}}{{/hasCurrent}}
+        {{#hasPast}}
+        <h2>Before</h2>
+        <table class="suspensions"><thead><tr><th>#</th><th>Account</th><th>State</th><th>Why</th><th>By</th><th>Since (UTC)</th><th>Lifted</th><th>Hooks</th></tr></thead>
+        <tbody>
+        {{#past}}<tr data-suspension="{{id}}"><td>{{id}}</td><td>{{account}}</td><td>{{state}}</td><td>{{reason}}</td><td>{{actor}}</td><td>{{since}}</td><td>{{lifted}}</td>
+        <td>{{> hookList}}</td></tr>{{/past}}
+        </tbody></table>
+        {{/hasPast}}
+        {{> footer}}
+        """
+
+    static let suspensionTable = """
+        <table class="suspensions"><thead><tr><th>#</th><th>Account</th><th>Why</th><th>By</th><th>Since (UTC)</th><th>Until</th><th>Hooks</th>{{#mayTriage}}<th>Lift</th>{{/mayTriage}}</tr></thead>
+        <tbody>
+        {{#current}}<tr data-suspension="{{id}}"><td>{{id}}</td><td>{{account}}</td><td>{{reason}}</td><td>{{actor}}</td><td>{{since}}</td><td>{{#until}}{{until}}{{/until}}{{^until}}lifted by hand{{/until}}</td>
+        <td>{{> hookList}}</td>
+        {{#mayTriage}}<td><form class="unsuspend" method="post" action="/console/suspensions">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="unsuspend">
+        <input type="hidden" name="account" value="{{account}}">
+        <input name="reason" size="16" required placeholder="reason (required)" aria-label="reason to lift {{account}}">
+        <button type="submit">Unsuspend</button></form></td>{{/mayTriage}}
+        </tr>{{/current}}
+        </tbody></table>
+        """
+
+    static let hookList = """
+        {{^hooks}}<span class="note">no hook</span>{{/hooks}}{{#hasHooks}}<ul class="hooks">{{#hooks}}<li class="hook"><strong>{{hook}}</strong> {{event}}: <span class="outcome">{{outcome}}</span>{{#output}} <q>{{output}}</q>{{/output}}</li>{{/hooks}}</ul>{{/hasHooks}}
+        """
+}
