@@ -104,7 +104,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: HTTP: /healthz, /metrics, POST /cdr, /report
+        // MARK: HTTP: /healthz, /metrics, POST /cdr, /report, the review console and its API
         .target(
             name: "TollGuardHTTP",
             dependencies: [
@@ -120,6 +120,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Console/openapi.json"],
             swiftSettings: swiftSettings
         ),
 

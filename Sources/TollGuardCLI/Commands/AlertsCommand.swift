@@ -41,7 +41,7 @@ struct AlertsCommand: AsyncParsableCommand {
             let database = try global.openStoreToRead(configuration)
             let alerts = try database.alerts(filter)
             if output.json {
-                try printJSON(try alerts.map { AlertAnswer($0, calls: try database.alertCalls(id: $0.id)) })
+                try printJSON(try alerts.map { AlertJSON($0, calls: try database.alertCalls(id: $0.id)) })
             } else if alerts.isEmpty {
                 print("no alerts")
             } else {
@@ -72,11 +72,7 @@ struct AlertsCommand: AsyncParsableCommand {
             let calls = try database.alertCalls(id: id)
             let lines = try database.alertLogLines(id: id)
             if output.json {
-                var answer = AlertAnswer(alert, calls: calls)
-                answer.logLines = lines.map {
-                    .init(file: $0.file, line: $0.line, time: CivilTime.utcText($0.time) + "Z", text: $0.text)
-                }
-                try printJSON(answer)
+                try printJSON(AlertJSON(alert, calls: calls, logLines: lines))
                 return
             }
             let zone = global.siteTimeZone(configuration)
@@ -218,94 +214,5 @@ struct StateChangeOptions: ParsableArguments {
         }
         let pass = try await actions.deliverDue(startingWithin: ActionLayer.commandDeliveryWait)
         if let line = Output.deliveries(pass) { print(line) }
-    }
-}
-
-/// An alert in JSON: `id`, `rule`, `severity`, `subject_type`, `subject`, `first_seen`, `last_seen`,
-/// `summary`, `state`, `metrics`, `calls` (the evidence calls), and more.
-struct AlertAnswer: Encodable {
-    var id: Int64
-    var rule: String
-    var severity: String
-    var subjectType: String
-    var subject: String
-    var firstSeen: String
-    var lastSeen: String
-    var summary: String
-    var state: String
-    var stateBy: String?
-    var stateComment: String?
-    /// Who works it in the review console (omitted when no one).
-    var assignee: String?
-    /// What a snoozed alert waits for (omitted when not snoozed).
-    var snoozed: String?
-    var metrics: [String: MetricValue]
-    var callCount: Int
-    var cost: MetricValue
-    var calls: [CallAnswer]?
-    /// The log lines behind a SIP-watch alert (`alerts show --json`).
-    var logLines: [LogLineAnswer]?
-
-    struct LogLineAnswer: Encodable {
-        var file: String
-        var line: Int
-        var time: String
-        var text: String
-    }
-
-    struct CallAnswer: Encodable {
-        var key: String
-        var time: String
-        var account: String?
-        var dialed: String?
-        var number: String
-        var region: String?
-        var `class`: String?
-        var numberType: String?
-        var risk: String?
-        var billsec: Int?
-        var disposition: String?
-        var cost: MetricValue
-
-        enum CodingKeys: String, CodingKey {
-            case key, time, account, dialed, number, region, `class`, risk, billsec, disposition, cost
-            case numberType = "number_type"
-        }
-    }
-
-    init(_ alert: StoredAlert, calls: [AlertCall]?) {
-        id = alert.id
-        rule = alert.rule
-        severity = alert.severity.name
-        subjectType = alert.subject.kind.rawValue
-        subject = alert.subject.value
-        firstSeen = CivilTime.utcText(alert.firstSeen) + "Z"
-        lastSeen = CivilTime.utcText(alert.lastSeen) + "Z"
-        summary = alert.summary
-        state = alert.state.rawValue
-        stateBy = alert.stateBy
-        stateComment = alert.stateComment
-        assignee = alert.assignee
-        snoozed = alert.isSnoozed(at: Date()) ? alert.snooze?.description : nil
-        metrics = alert.metrics
-        callCount = alert.callCount
-        cost = .money(alert.costMicros)
-        self.calls = calls?.map { call in
-            CallAnswer(
-                key: call.key, time: CivilTime.utcText(call.time) + "Z", account: call.account, dialed: call.dialed,
-                number: call.number, region: call.region, class: call.destinationClass, numberType: call.numberType,
-                risk: call.risk, billsec: call.billsec, disposition: call.disposition, cost: .money(call.costMicros))
-        }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, rule, severity, subject, summary, state, metrics, cost, calls, assignee, snoozed
-        case subjectType = "subject_type"
-        case firstSeen = "first_seen"
-        case lastSeen = "last_seen"
-        case stateBy = "state_by"
-        case stateComment = "state_comment"
-        case callCount = "call_count"
-        case logLines = "log_lines"
     }
 }

@@ -124,7 +124,7 @@ struct AnalysisAnswer: Encodable {
     var updatedAlerts: [String: Int]
     var unchangedAlerts: Int
     var suppressed: Int
-    var alerts: [AlertAnswer]
+    var alerts: [AlertJSON]
     var topAccounts: [AccountSpend]
     var elapsedSeconds: Double
     var reports: [String] = []
@@ -164,7 +164,7 @@ struct AnalysisAnswer: Encodable {
         updatedAlerts = Dictionary(uniqueKeysWithValues: report.changes.updated.map { ($0.key.name, $0.value) })
         unchangedAlerts = report.changes.unchanged
         suppressed = report.changes.suppressed
-        alerts = newAlerts.map { AlertAnswer($0, calls: nil) }
+        alerts = newAlerts.map { AlertJSON($0, calls: nil) }
         topAccounts = report.topAccounts.map {
             AccountSpend(
                 account: $0.subject.value, subjectType: $0.subject.kind, calls: $0.calls, spend: .money($0.costMicros))

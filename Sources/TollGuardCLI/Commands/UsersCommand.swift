@@ -9,11 +9,11 @@ struct UsersCommand: ParsableCommand {
         abstract: "Manage who may log in to the review console.",
         discussion: """
             Roles: viewer (reads every page), reviewer (also works alerts: acknowledge, resolve, false positive, \
-            reopen), admin (also quotas, suspensions and users). Passwords are read from standard input (the first \
-            line) or, when it is a terminal, asked for without echo; the store keeps only a bcrypt hash. Every change \
-            is journaled.
+            reopen, assign, snooze; suspends accounts), admin (also quotas and users). Passwords are read from \
+            standard input (the first line) or, when it is a terminal, asked for without echo; the store keeps only \
+            a bcrypt hash. Every change is journaled.
             """,
-        subcommands: [Add.self, Password.self, Role.self, List.self]
+        subcommands: [Add.self, Password.self, Role.self, List.self, Token.self]
     )
 
     /// Reads a new password: the first line of standard input, or typed twice at a terminal.
@@ -111,6 +111,38 @@ struct UsersCommand: ParsableCommand {
                 throw CommandFailure(error.description)
             }
             print(TextTable.printable("\(name) is now \(role.rawValue)"))
+        }
+    }
+
+    struct Token: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an API token for a user (for /api/v1, as Authorization: Bearer TOKEN).",
+            discussion: """
+                The token acts as the user, with their role, until it expires or their password is set again. It is \
+                printed once; the store keeps only its SHA-256.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "Login name.")
+        var name: String
+
+        @Option(help: "Days until it expires.")
+        var days = 90
+
+        func run() throws {
+            guard (1...3650).contains(days) else { throw ValidationError("--days: from 1 to 3650") }
+            let configuration = try global.loadConfiguration().configuration
+            let database = try global.openStoreToRead(configuration)
+            guard try database.user(named: name) != nil else {
+                throw CommandFailure(UserChangeError.noSuchUser(name).description)
+            }
+            let token = SessionToken.make()
+            let now = Date()
+            try database.startSession(
+                user: name, tokenHash: SessionToken.storedHash(of: token), csrfToken: SessionToken.make(),
+                expires: now.addingTimeInterval(Double(days) * 86_400), now: now, journaledAs: "token.created")
+            print(token)
         }
     }
 

@@ -4,14 +4,15 @@ import Foundation
 package enum ConsoleRole: String, Sendable, Hashable, CaseIterable, Codable {
     /// Reads every page; changes nothing.
     case viewer
-    /// Works alerts: acknowledge, comment, resolve, false positive, reopen.
+    /// Works alerts (acknowledge, comment, resolve, false positive, reopen, assign, snooze) and
+    /// suspends accounts.
     case reviewer
-    /// Everything a reviewer does, and quotas, suspensions and users.
+    /// Everything a reviewer does, and quotas and users.
     case admin
 
-    /// Whether this role may change the state of alerts.
+    /// Whether this role may change alerts and suspensions.
     package var mayTriage: Bool { self != .viewer }
-    /// Whether this role may change quotas, suspensions and users.
+    /// Whether this role may change quotas and users.
     package var mayAdminister: Bool { self == .admin }
 }
 
@@ -65,5 +66,25 @@ package struct JournalEntry: Sendable, Hashable {
         self.before = before
         self.after = after
         self.note = note
+    }
+}
+
+extension JournalEntry: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case id, at, actor, action, subject, before, after, note
+        case subjectType = "subject_type"
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(id, forKey: .id)
+        try container.encode(at, forKey: .at)
+        try container.encode(actor, forKey: .actor)
+        try container.encode(action, forKey: .action)
+        try container.encodeIfPresent(subjectType, forKey: .subjectType)
+        try container.encodeIfPresent(subject, forKey: .subject)
+        try container.encodeIfPresent(before, forKey: .before)
+        try container.encodeIfPresent(after, forKey: .after)
+        try container.encodeIfPresent(note, forKey: .note)
     }
 }

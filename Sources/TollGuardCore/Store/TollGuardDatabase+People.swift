@@ -81,7 +81,8 @@ extension TollGuardDatabase {
 
     /// Records a login: its token's hash, its form token and when it ends.
     package func startSession(
-        user: String, tokenHash: String, csrfToken: String, expires: Date, now: Date = Date()
+        user: String, tokenHash: String, csrfToken: String, expires: Date, now: Date = Date(),
+        journaledAs action: String = "session.started"
     ) throws {
         try writer.write { db in
             try ConsoleSessionRow(
@@ -90,7 +91,8 @@ extension TollGuardDatabase {
             ).insert(db)
             try ConsoleSessionRow.filter(Column("expires_utc") < StoredTime.text(now)).deleteAll(db)
             var entry = JournalEntry(
-                at: now, actor: user, action: "session.started", subjectType: "user", subject: user)
+                at: now, actor: user, action: action, subjectType: "user", subject: user,
+                after: action == "session.started" ? nil : "until \(StoredTime.text(expires)) UTC")
             try entry.insert(db)
         }
     }

@@ -25,12 +25,28 @@ extension ConsoleRoute {
         return (start, end, label)
     }
 
-    func accounts(date: String?, error: String?, _ signed: Signed) async throws -> Response {
-        var header = try await header("Accounts and quotas", signed)
-        header.onAccounts = true
-        guard let day = day(date) else {
-            return Response.page("date \(date ?? ""): use YYYY-MM-DD", status: .badRequest)
+    /// One account on one day: its calls and spend against the quota analysis applies.
+    struct AccountDay: Encodable, Sendable {
+        var account: String
+        var calls: Int
+        var spentMicros: Int64
+        /// The quota table's, else the configuration's (`quotaConfigured`); nil without one.
+        var quotaMicros: Int64?
+        var quotaConfigured: Bool
+
+        /// Spend against quota (1.0 = reached); -1 without a quota.
+        var fraction: Double { quotaMicros.flatMap { $0 > 0 ? Double(spentMicros) / Double($0) : nil } ?? -1 }
+
+        enum CodingKeys: String, CodingKey {
+            case account, calls
+            case spentMicros = "spent_micros"
+            case quotaMicros = "quota_micros"
+            case quotaConfigured = "quota_configured"
         }
+    }
+
+    /// Every account that spent on `day` or has a quota, nearest or past its quota first.
+    func accountDays(_ day: (start: Date, end: Date, text: String)) async throws -> [AccountDay] {
         let analysis = settings.analysis()
         let (spend, quotas) = try await database.inThreadPool { database in
             (
@@ -44,29 +60,39 @@ extension ConsoleRoute {
         var figures: [String: (calls: Int, spent: Int64)] = [:]
         for entry in spend { figures[entry.subject.value] = (entry.calls, entry.costMicros) }
         for quota in quotas where figures[quota.account] == nil { figures[quota.account] = (0, 0) }
-        let mayAdminister = signed.user.role.mayAdminister
-        let currency = settings.currency
-        let rows = figures.map { account, figure -> (Double, Int64, ConsolePages.AccountRow) in
-            // The quota analysis applies: the table's, else the configuration's (marked as such).
+        return figures.map { account, figure in
             let quota =
                 quotaByAccount[account]
                 ?? resolver.policy(for: Subject(.account, account)).active(.dailyQuota).map(Money.micros)
-            let configured = quotaByAccount[account] == nil && quota != nil
-            let bar = quota.map { ConsolePages.bar(spent: figure.spent, quota: $0) }
-            let fraction = quota.flatMap { $0 > 0 ? Double(figure.spent) / Double($0) : nil } ?? -1
-            return (
-                fraction, figure.spent,
-                ConsolePages.AccountRow(
-                    account: account, calls: figure.calls, spent: ConsolePages.money(figure.spent, currency),
-                    quota: quota.map { ConsolePages.money($0, currency) + (configured ? " (configured)" : "") }
-                        ?? "none",
-                    hasQuota: quota != nil, amount: quota.map { Money.format($0, decimals: 2) } ?? "",
-                    percentText: bar?.text ?? "",
-                    quotaClass: bar?.colour ?? "", quotaPercent: bar?.percent ?? 0, mayAdminister: mayAdminister,
-                    csrf: signed.csrf)
-            )
+            return AccountDay(
+                account: account, calls: figure.calls, spentMicros: figure.spent, quotaMicros: quota,
+                quotaConfigured: quotaByAccount[account] == nil && quota != nil)
         }
-        .sorted { ($0.0, $0.1, $1.2.account) > ($1.0, $1.1, $0.2.account) }.map(\.2)
+        .sorted {
+            ($0.fraction, $0.spentMicros, $1.account) > ($1.fraction, $1.spentMicros, $0.account)
+        }
+    }
+
+    func accounts(date: String?, error: String?, _ signed: Signed) async throws -> Response {
+        var header = try await header("Accounts and quotas", signed)
+        header.onAccounts = true
+        guard let day = day(date) else {
+            return Response.page("date \(date ?? ""): use YYYY-MM-DD", status: .badRequest)
+        }
+        let mayAdminister = signed.user.role.mayAdminister
+        let currency = settings.currency
+        let rows = try await accountDays(day).map { entry in
+            let bar = entry.quotaMicros.map { ConsolePages.bar(spent: entry.spentMicros, quota: $0) }
+            return ConsolePages.AccountRow(
+                account: entry.account, calls: entry.calls, spent: ConsolePages.money(entry.spentMicros, currency),
+                quota: entry.quotaMicros.map {
+                    ConsolePages.money($0, currency) + (entry.quotaConfigured ? " (configured)" : "")
+                } ?? "none",
+                hasQuota: entry.quotaMicros != nil,
+                amount: entry.quotaMicros.map { Money.format($0, decimals: 2) } ?? "",
+                percentText: bar?.text ?? "", quotaClass: bar?.colour ?? "", quotaPercent: bar?.percent ?? 0,
+                mayAdminister: mayAdminister, csrf: signed.csrf)
+        }
         let page = ConsolePages.AccountsPage(
             header: header, date: day.text, zone: settings.timeZone.identifier, error: error,
             rows: rows, hasRows: !rows.isEmpty, mayAdminister: mayAdminister)
@@ -76,23 +102,34 @@ extension ConsoleRoute {
     func changeQuota(_ request: Request, _ signed: Signed) async throws -> Response {
         let form = try await Self.form(request)
         if let refusal = refusal(request, form: form, signed: signed) { return refusal }
-        guard signed.user.role.mayAdminister else { return Self.forbidden(signed.user.role, "change quotas") }
-        let account = form["account"] ?? ""
-        let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let amount = (form["amount"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard !account.isEmpty else { return Response.page("which account?", status: .badRequest) }
-        guard !reason.isEmpty else {
-            return try await accounts(date: nil, error: "A quota change needs a reason.", signed)
+        switch try await setQuota(form["account"] ?? "", amount: form["amount"], reason: form["reason"], signed) {
+        case .success: return Response.redirect(to: "/console/accounts")
+        case .failure(let refusal) where refusal.status == .forbidden:
+            return Response.page(refusal.message, status: .forbidden)
+        case .failure(let refusal): return try await accounts(date: nil, error: refusal.message, signed)
         }
+    }
+
+    /// Sets `account`'s daily quota for an admin, with the reason the journal keeps.
+    func setQuota(_ account: String, amount: String?, reason: String?, _ signed: Signed) async throws
+        -> Result<Int64, TriageRefusal>
+    {
+        guard signed.user.role.mayAdminister else {
+            return .failure(
+                TriageRefusal(message: "a \(signed.user.role.rawValue) may not change quotas", status: .forbidden))
+        }
+        let reason = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let amount = (amount ?? "").trimmingCharacters(in: .whitespaces)
+        guard !account.isEmpty else { return .failure(TriageRefusal(message: "Which account?")) }
+        guard !reason.isEmpty else { return .failure(TriageRefusal(message: "A quota change needs a reason.")) }
         guard let micros = Money.micros(amount), micros >= 0 else {
-            return try await accounts(
-                date: nil, error: "\(amount) is no amount: use a number like 25 or 12.50.", signed)
+            return .failure(TriageRefusal(message: "\(amount) is no amount: use a number like 25 or 12.50."))
         }
         let currency = settings.currency
         try await database.inThreadPool {
             try $0.setQuota(
                 account: account, dailyMicros: micros, currency: currency, setBy: signed.user.name, reason: reason)
         }
-        return Response.redirect(to: "/console/accounts")
+        return .success(micros)
     }
 }

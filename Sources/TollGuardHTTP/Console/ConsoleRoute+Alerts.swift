@@ -100,31 +100,51 @@ extension ConsoleRoute {
         return response
     }
 
-    func alertPage(_ id: Int64, _ signed: Signed) async throws -> Response {
-        guard let alert = try await database.inThreadPool({ try $0.alert(id: id) }) else {
-            return Response.page("no alert \(id)", status: .notFound)
-        }
-        let file = try await database.inThreadPool { database in
+    /// Everything an alert's case file shows.
+    struct CaseFile: Sendable {
+        var alert: StoredAlert
+        var calls: [AlertCall]
+        var lines: [EvidenceLogLine]
+        var journal: [JournalEntry]
+        var deliveries: [OutboxEntry]
+        /// Kills of the account's calls from an hour before the alert's first call.
+        var kills: [CallKill]
+        var suspension: Suspension?
+        /// The latest other alerts of the same subject.
+        var related: [StoredAlert]
+        /// Who may be assigned alerts.
+        var people: [String]
+    }
+
+    /// Alert `id`'s case file; nil when there is no such alert.
+    func caseFile(_ id: Int64) async throws -> CaseFile? {
+        try await database.inThreadPool { database in
+            guard let alert = try database.alert(id: id) else { return nil }
             let account = alert.subject.kind == .account ? alert.subject.value : nil
-            return (
-                calls: try database.alertCalls(id: id), lines: try database.alertLogLines(id: id),
+            return CaseFile(
+                alert: alert, calls: try database.alertCalls(id: id), lines: try database.alertLogLines(id: id),
                 journal: try database.journal(subjectType: "alert", subject: String(id)),
                 deliveries: try database.deliveries(ofAlert: id, subject: alert.subject),
-                kills: try account.map { try database.callKills(account: $0) } ?? [],
+                kills: try account.map { try database.callKills(account: $0) }?
+                    .filter { $0.at >= alert.firstSeen.addingTimeInterval(-3600) } ?? [],
                 suspension: try account.flatMap { try database.activeSuspension(account: $0) },
-                related: try database.alerts(ofSubject: alert.subject, limit: 21).filter { $0.id != id },
-                people: try database.users().filter { $0.role.mayTriage }.map(\.name)
-            )
+                related: Array(
+                    try database.alerts(ofSubject: alert.subject, limit: 21).filter { $0.id != id }.prefix(20)),
+                people: try database.users().filter { $0.role.mayTriage }.map(\.name))
         }
+    }
+
+    func alertPage(_ id: Int64, _ signed: Signed) async throws -> Response {
+        guard let file = try await caseFile(id) else { return Response.page("no alert \(id)", status: .notFound) }
+        let alert = file.alert
         let header = try await header("Alert \(id)", signed)
         let calls = file.calls.map { ConsolePages.callRow($0, currency: settings.currency) }
-        // Kills of the account during the alert's window (and after it, while it is open).
-        let kills = file.kills.filter { $0.at >= alert.firstSeen.addingTimeInterval(-3600) }
+        let kills = file.kills
         let timeline =
             (file.journal.map(ConsolePages.timelineItem) + file.deliveries.map(ConsolePages.timelineItem)
             + kills.map(ConsolePages.timelineItem))
             .sorted { $0.0 < $1.0 }.map(\.1)
-        let related = file.related.prefix(20).map {
+        let related = file.related.map {
             ConsolePages.RelatedAlert(
                 id: $0.id, severity: $0.severity.description, headline: $0.headline, state: $0.state.rawValue,
                 lastSeen: ConsolePages.time($0.lastSeen))
@@ -155,105 +175,111 @@ extension ConsoleRoute {
 
     /// One alert's form: the change, then its case file again.
     func changeAlert(_ id: Int64, _ request: Request, _ signed: Signed) async throws -> Response {
-        let form = try await Self.form(request)
-        if let refusal = refusal(request, form: form, signed: signed) { return refusal }
-        guard signed.user.role.mayTriage else { return Self.forbidden(signed.user.role, "change alerts") }
-        let change: AlertChange
-        switch try await alertChange(form, signed) {
-        case .success(let chosen): change = chosen
-        case .failure(let refusal): return Response.page(refusal.message, status: .badRequest)
+        let body = try await Self.formBody(request)
+        if let refusal = refusal(request, form: URLEncodedForm.fields(body), signed: signed) { return refusal }
+        var triage = TriageRequest(form: URLEncodedForm.pairs(body))
+        triage.ids = [id]
+        triage.wholeFilter = false
+        switch try await triageAlerts(triage, signed) {
+        case .failure(let refusal): return Response.page(refusal.message, status: refusal.status)
+        case .success(let result):
+            if let refused = result.refused.first {
+                return Response.page(
+                    refused.error.description, status: refused.error == .noSuchAlert(id) ? .notFound : .conflict)
+            }
+            return Response.redirect(to: "/console/alerts/\(id)")
         }
-        let result = try await actions.changeAlerts([id], change, actor: signed.user.name, comment: form["comment"])
-        if let refused = result.refused.first {
-            return Response.page(
-                refused.error.description, status: refused.error == .noSuchAlert(id) ? .notFound : .conflict)
-        }
-        return Response.redirect(to: "/console/alerts/\(id)")
     }
 
     /// The queue's form: one change on the alerts ticked (`ids`), or on every alert the filter
     /// shows (`scope=filter`, the filter in the form); then back to the queue.
     func changeAlerts(_ request: Request, _ signed: Signed) async throws -> Response {
         let body = try await Self.formBody(request)
-        let form = URLEncodedForm.fields(body)
-        if let refusal = refusal(request, form: form, signed: signed) { return refusal }
-        guard signed.user.role.mayTriage else { return Self.forbidden(signed.user.role, "change alerts") }
-        let change: AlertChange
-        switch try await alertChange(form, signed) {
-        case .success(let chosen): change = chosen
-        case .failure(let refusal): return Response.page(refusal.message, status: .badRequest)
+        if let refusal = refusal(request, form: URLEncodedForm.fields(body), signed: signed) { return refusal }
+        let triage = TriageRequest(form: URLEncodedForm.pairs(body))
+        switch try await triageAlerts(triage, signed) {
+        case .failure(let refusal): return Response.page(refusal.message, status: refusal.status)
+        case .success(let result):
+            guard result.refused.isEmpty else {
+                let lines = result.refused.map { "<li>\(HTMLEscaping.escape($0.error.description))</li>" }
+                return Response.page(
+                    "<p>\(result.changed.count) alerts changed; these were not:</p><ul>\(lines.joined())</ul>"
+                        + "<p><a href=\"/console?\(HTMLEscaping.escape(triage.query.queryString))\">Back to the queue</a></p>",
+                    status: .conflict)
+            }
+            return Response.redirect(to: "/console?" + triage.query.queryString)
         }
-        let query = QueueQuery(fields: form)
-        let ids: [Int64]
-        if form["scope"] == "filter" {
-            ids = try await queueEntries(query, signed).map(\.alert.id)
-        } else {
-            ids = URLEncodedForm.pairs(body).filter { $0.name == "ids" }.compactMap { Int64($0.value) }
-        }
-        guard !ids.isEmpty else { return Response.page("no alert chosen: tick some first", status: .badRequest) }
-        let result = try await actions.changeAlerts(ids, change, actor: signed.user.name, comment: form["comment"])
-        guard result.refused.isEmpty else {
-            let lines = result.refused.map { "<li>\(HTMLEscaping.escape($0.error.description))</li>" }
-            return Response.page(
-                "<p>\(result.changed.count) alerts changed; these were not:</p><ul>\(lines.joined())</ul>"
-                    + "<p><a href=\"/console?\(HTMLEscaping.escape(query.queryString))\">Back to the queue</a></p>",
-                status: .conflict)
-        }
-        return Response.redirect(to: "/console?" + query.queryString)
     }
 
-    /// Why a form asks for no change the console knows.
-    struct FormRefusal: Error {
+    /// Why a request asks for nothing the console does, or for what its user may not do.
+    struct TriageRefusal: Error {
         var message: String
+        var status: HTTPResponse.Status = .badRequest
     }
 
-    /// The change a triage form asks for.
-    func alertChange(_ form: [String: String], _ signed: Signed) async throws -> Result<AlertChange, FormRefusal> {
-        func blank(_ name: String) -> Bool { (form[name] ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
-        switch form["action"] ?? "" {
+    /// Applies `triage` for `signed` through the action layer (the form and the API both come here).
+    func triageAlerts(_ triage: TriageRequest, _ signed: Signed) async throws -> Result<TriageResult, TriageRefusal> {
+        guard signed.user.role.mayTriage else {
+            return .failure(
+                TriageRefusal(message: "a \(signed.user.role.rawValue) may not change alerts", status: .forbidden))
+        }
+        let change: AlertChange
+        switch try await alertChange(triage, signed) {
+        case .success(let chosen): change = chosen
+        case .failure(let refusal): return .failure(refusal)
+        }
+        let ids = triage.wholeFilter ? try await queueEntries(triage.query, signed).map(\.alert.id) : triage.ids
+        guard !ids.isEmpty else { return .failure(TriageRefusal(message: "no alert chosen: tick some first")) }
+        return .success(
+            try await actions.changeAlerts(ids, change, actor: signed.user.name, comment: triage.comment))
+    }
+
+    /// The change a triage request asks for.
+    func alertChange(_ triage: TriageRequest, _ signed: Signed) async throws -> Result<AlertChange, TriageRefusal> {
+        switch triage.action {
         case "acknowledge": return .success(.acknowledge)
         case "reopen": return .success(.reopen)
         case "resolve":
-            return .success(.resolve(form["disposition"].flatMap(AlertDisposition.init(rawValue:)) ?? .other))
+            return .success(.resolve(triage.disposition.flatMap(AlertDisposition.init(rawValue:)) ?? .other))
         case "false_positive":
-            guard let reason = form["reason"].flatMap(FalsePositiveReason.init(rawValue:)) else {
-                return .failure(FormRefusal(message: "a false positive needs a reason: pick one"))
+            guard let reason = triage.reason.flatMap(FalsePositiveReason.init(rawValue:)) else {
+                return .failure(TriageRefusal(message: "a false positive needs a reason: pick one"))
             }
-            return .success(.falsePositive(reason, closingMatching: form["close_matching"] == "on"))
+            return .success(.falsePositive(reason, closingMatching: triage.closeMatching))
         case "snooze_worse":
             // The queue's button sends no thresholds: worse in any way.
-            if form["more_cost"] == nil && form["more_calls"] == nil && form["new_country"] == nil {
-                return .success(.snooze(.untilWorse))
+            guard triage.thresholdsGiven else { return .success(.snooze(.untilWorse)) }
+            let cost = triage.moreCost.flatMap(Money.micros)
+            let calls = triage.moreCalls.flatMap { Int($0) }
+            guard triage.moreCost == nil || (cost ?? -1) >= 0, triage.moreCalls == nil || (calls ?? 0) > 0 else {
+                return .failure(TriageRefusal(message: "more money is an amount (0 for any), more calls a count"))
             }
-            let cost = blank("more_cost") ? nil : Money.micros(form["more_cost"] ?? "")
-            let calls = blank("more_calls") ? nil : Int(form["more_calls"] ?? "")
-            guard blank("more_cost") || cost != nil, blank("more_calls") || (calls ?? 0) > 0 else {
-                return .failure(FormRefusal(message: "more money is an amount (0 for any), more calls a count"))
-            }
-            let request = SnoozeRequest(moreCostMicros: cost, moreCalls: calls, newCountry: form["new_country"] == "on")
+            let request = SnoozeRequest(moreCostMicros: cost, moreCalls: calls, newCountry: triage.newCountry)
             guard cost != nil || calls != nil || request.newCountry else {
-                return .failure(FormRefusal(message: "snooze until what? more money, more calls or a new country"))
+                return .failure(TriageRefusal(message: "snooze until what? more money, more calls or a new country"))
             }
             return .success(.snooze(request))
         case "snooze_until":
-            guard let until = localTime(form["until"] ?? ""), until > Date() else {
-                return .failure(FormRefusal(message: "snooze until when? give a time to come"))
+            guard let until = triage.until ?? triage.untilLocalText.flatMap(localTime), until > Date() else {
+                return .failure(TriageRefusal(message: "snooze until when? give a time to come"))
             }
             return .success(.snooze(SnoozeRequest(until: until)))
         case "unsnooze": return .success(.unsnooze)
         case "assign_me": return .success(.assign(signed.user.name))
         case "unassign": return .success(.assign(nil))
         case "assign":
-            let name = form["assignee"] ?? ""
+            let name = triage.assignee ?? ""
             guard let user = try await database.inThreadPool({ try $0.user(named: name) }), user.role.mayTriage else {
-                return .failure(FormRefusal(message: "no reviewer named \(name)"))
+                return .failure(TriageRefusal(message: "no reviewer named \(name)"))
             }
             return .success(.assign(user.name))
         case "comment":
-            guard !blank("comment") else { return .failure(FormRefusal(message: "an empty comment says nothing")) }
+            guard triage.comment != nil else {
+                return .failure(TriageRefusal(message: "an empty comment says nothing"))
+            }
             return .success(.comment)
         default:
-            return .failure(FormRefusal(message: "unknown action"))
+            return .failure(TriageRefusal(message: "unknown action \(triage.action)"))
         }
     }
 

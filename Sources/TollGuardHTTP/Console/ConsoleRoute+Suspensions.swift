@@ -80,36 +80,78 @@ extension ConsoleRoute {
     func changeSuspension(_ request: Request, _ signed: Signed) async throws -> Response {
         let form = try await Self.form(request)
         if let refusal = refusal(request, form: form, signed: signed) { return refusal }
-        guard signed.user.role.mayTriage else { return Self.forbidden(signed.user.role, "suspend accounts") }
         let account = (form["account"] ?? "").trimmingCharacters(in: .whitespaces)
-        let reason = (form["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !account.isEmpty else {
-            return try await suspensions(error: "Which account?", signed)
-        }
-        guard !reason.isEmpty else {
-            return try await suspensions(error: "A suspension or its lifting needs a reason.", account: account, signed)
-        }
+        let outcome: Result<Suspension, TriageRefusal>
         switch form["action"] ?? "" {
         case "suspend":
-            let hours = (form["hours"] ?? "").trimmingCharacters(in: .whitespaces)
-            var until: Date?
-            if !hours.isEmpty {
-                guard let count = Double(hours), count > 0 else {
-                    return try await suspensions(
-                        error: "\(hours) is no number of hours (leave it empty: until lifted).", account: account,
-                        signed)
-                }
-                until = Date().addingTimeInterval(count * 3600)
-            }
-            _ = try await actions.suspend(account: account, reason: reason, until: until, actor: signed.user.name)
+            outcome = try await suspend(account, reason: form["reason"], hours: form["hours"], signed)
         case "unsuspend":
-            let (lifted, _) = try await actions.unsuspend(account: account, comment: reason, actor: signed.user.name)
-            guard lifted != nil else {
-                return try await suspensions(error: "\(account) is not suspended.", signed)
-            }
+            outcome = try await unsuspend(account, reason: form["reason"], signed)
         default:
             return Response.page("unknown action", status: .badRequest)
         }
-        return Response.redirect(to: "/console/suspensions")
+        switch outcome {
+        case .success: return Response.redirect(to: "/console/suspensions")
+        case .failure(let refusal) where refusal.status == .forbidden:
+            return Response.page(refusal.message, status: .forbidden)
+        case .failure(let refusal): return try await suspensions(error: refusal.message, account: account, signed)
+        }
+    }
+
+    /// Suspends `account` for `signed`, through the action layer (its hooks run now); an account
+    /// already suspended keeps its suspension.
+    func suspend(_ account: String, reason: String?, hours: String?, _ signed: Signed) async throws
+        -> Result<Suspension, TriageRefusal>
+    {
+        let given: String
+        switch Self.suspensionChange(account, reason: reason, by: signed, "suspend accounts") {
+        case .success(let reason): given = reason
+        case .failure(let refusal): return .failure(refusal)
+        }
+        let hours = (hours ?? "").trimmingCharacters(in: .whitespaces)
+        var until: Date?
+        if !hours.isEmpty {
+            guard let count = Double(hours), count > 0 else {
+                return .failure(
+                    TriageRefusal(message: "\(hours) is no number of hours (leave it empty: until lifted)."))
+            }
+            until = Date().addingTimeInterval(count * 3600)
+        }
+        switch try await actions.suspend(account: account, reason: given, until: until, actor: signed.user.name)
+            .outcome
+        {
+        case .suspended(let suspension), .alreadySuspended(let suspension): return .success(suspension)
+        }
+    }
+
+    /// Lifts `account`'s suspension for `signed`, through the action layer (its hooks run now).
+    func unsuspend(_ account: String, reason: String?, _ signed: Signed) async throws
+        -> Result<Suspension, TriageRefusal>
+    {
+        let given: String
+        switch Self.suspensionChange(account, reason: reason, by: signed, "lift suspensions") {
+        case .success(let reason): given = reason
+        case .failure(let refusal): return .failure(refusal)
+        }
+        guard
+            let lifted = try await actions.unsuspend(account: account, comment: given, actor: signed.user.name).lifted
+        else { return .failure(TriageRefusal(message: "\(account) is not suspended.", status: .notFound)) }
+        return .success(lifted)
+    }
+
+    /// The reason of a suspension or its lifting, when `signed` may make it and gave an account and a reason.
+    private static func suspensionChange(_ account: String, reason: String?, by signed: Signed, _ what: String)
+        -> Result<String, TriageRefusal>
+    {
+        guard signed.user.role.mayTriage else {
+            return .failure(
+                TriageRefusal(message: "a \(signed.user.role.rawValue) may not \(what)", status: .forbidden))
+        }
+        let reason = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !account.isEmpty else { return .failure(TriageRefusal(message: "Which account?")) }
+        guard !reason.isEmpty else {
+            return .failure(TriageRefusal(message: "A suspension or its lifting needs a reason."))
+        }
+        return .success(reason)
     }
 }

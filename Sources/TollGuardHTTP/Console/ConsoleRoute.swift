@@ -65,6 +65,7 @@ package struct ConsoleRoute: Sendable {
     }
 
     package func add(to router: Router<BasicRequestContext>) {
+        addAPI(to: router)
         router.get("console/style.css") { _, _ in
             var response = Response.page(ConsoleTemplates.stylesheet, status: .ok)
             response.headers[.contentType] = "text/css; charset=utf-8"
@@ -144,8 +145,14 @@ package struct ConsoleRoute: Sendable {
 
     // MARK: Sessions
 
+    /// The session of the request's cookie, when it is a live one.
     func signedIn(_ request: Request) async throws -> Signed? {
         guard let token = request.cookies[Self.cookieName]?.value, !token.isEmpty else { return nil }
+        return try await session(token)
+    }
+
+    /// The session `token` names, when it is a live one.
+    func session(_ token: String) async throws -> Signed? {
         let hash = SessionToken.storedHash(of: token)
         guard let (user, csrf) = try await database.inThreadPool({ try $0.session(tokenHash: hash) }) else {
             return nil
@@ -205,12 +212,19 @@ package struct ConsoleRoute: Sendable {
 
     /// Why a changing request is refused: a missing or wrong CSRF token, or a foreign `Origin`.
     func refusal(_ request: Request, form: [String: String], signed: Signed) -> Response? {
-        guard SessionToken.matches(form["csrf"] ?? "", signed.csrf) else {
-            return Response.page("the form's token is missing or stale: reload the page", status: .forbidden)
+        crossSiteRefusal(request, token: form["csrf"] ?? "", signed: signed).map {
+            Response.page($0, status: .forbidden)
+        }
+    }
+
+    /// Why a change carrying the form token `token` is refused (wrong token, foreign `Origin`); nil when it is not.
+    func crossSiteRefusal(_ request: Request, token: String, signed: Signed) -> String? {
+        guard SessionToken.matches(token, signed.csrf) else {
+            return "the form's token is missing or stale: reload the page"
         }
         if let origin = request.headers[.origin], let host = request.head.authority {
             guard origin == "http://\(host)" || origin == "https://\(host)" else {
-                return Response.page("a change from another site (Origin \(origin)) is refused", status: .forbidden)
+                return "a change from another site (Origin \(origin)) is refused"
             }
         }
         return nil
@@ -238,10 +252,6 @@ package struct ConsoleRoute: Sendable {
             closedCount: counts[.closed] ?? 0)
     }
 
-    /// A plain refusal for a role that may not do what it asked.
-    static func forbidden(_ role: ConsoleRole, _ what: String) -> Response {
-        Response.page("a \(role.rawValue) may not \(what)", status: .forbidden)
-    }
 }
 
 /// A hash of a random password, made once, for logins under unknown names.

@@ -1,0 +1,90 @@
+import Foundation
+import TollGuardCore
+
+/// `GET /api/v1/alerts`: a queue tab as filtered, in queue order, with every tab's count.
+struct QueueJSON: Encodable {
+    var tab: String
+    var count: Int
+    var counts: [String: Int]
+    var alerts: [Entry]
+
+    struct Entry: Encodable {
+        var alert: AlertJSON
+        /// What the account spent on the (site-local) day of the alert's last call.
+        var daySpendMicros: Int64?
+        var dailyQuotaMicros: Int64?
+        var atRiskMicros: Int64
+
+        init(_ entry: ReviewQueueEntry) {
+            alert = AlertJSON(entry.alert, calls: nil)
+            daySpendMicros = entry.daySpendMicros
+            dailyQuotaMicros = entry.quotaMicros
+            atRiskMicros = entry.atRiskMicros
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case alert
+            case daySpendMicros = "day_spend_micros"
+            case dailyQuotaMicros = "daily_quota_micros"
+            case atRiskMicros = "at_risk_micros"
+        }
+    }
+}
+
+/// `GET /api/v1/alerts/{id}`: the case file.
+struct CaseFileJSON: Encodable {
+    var alert: AlertJSON
+    var journal: [JournalEntry]
+    var hookDeliveries: [OutboxEntry]
+    var kills: [CallKill]
+    var suspension: Suspension?
+    var related: [AlertJSON]
+
+    init(_ file: ConsoleRoute.CaseFile) {
+        alert = AlertJSON(file.alert, calls: file.calls, logLines: file.lines)
+        journal = file.journal
+        hookDeliveries = file.deliveries
+        kills = file.kills
+        suspension = file.suspension
+        related = file.related.map { AlertJSON($0, calls: nil) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case alert, journal, kills, suspension, related
+        case hookDeliveries = "hook_deliveries"
+    }
+}
+
+/// What a change did: the alerts after it, and those refused with why.
+struct ChangesJSON: Encodable {
+    var changed: [AlertJSON]
+    var refused: [RefusedJSON]
+}
+
+struct RefusedJSON: Encodable {
+    var id: Int64
+    var error: String
+}
+
+/// `GET /api/v1/accounts`.
+struct AccountsJSON: Encodable {
+    var date: String
+    var timeZone: String
+    var currency: String
+    var accounts: [ConsoleRoute.AccountDay]
+
+    enum CodingKeys: String, CodingKey {
+        case date, currency, accounts
+        case timeZone = "time_zone"
+    }
+}
+
+/// `GET /api/v1/suspensions`: newest first, each with its hooks' deliveries.
+struct SuspensionsJSON: Encodable {
+    var suspensions: [Entry]
+
+    struct Entry: Encodable {
+        var suspension: Suspension
+        var hooks: [OutboxEntry]
+    }
+}
