@@ -132,9 +132,10 @@ package func buildServeServices(
     let live = LiveService(pipeline: pipeline, listener: listener, sources: sources)
     let inputs = live.inputs
     let hooks = HookDeliveryService(actions: actions, health: storeHealth)
+    let updates = ConsoleUpdates(database: database, logger: logger)
     let routes = httpRoutes(
         configuration: configuration, database: database, timeZone: timeZone, settings: settings,
-        inputs: inputs, pipeline: pipeline, listener: listener, hooks: hooks, logger: logger)
+        inputs: inputs, pipeline: pipeline, listener: listener, hooks: hooks, updates: updates, logger: logger)
     let http = buildApplication(
         settings.http,
         routes: routes, logger: logger, onServerRunning: settings.onHTTPRunning)
@@ -142,7 +143,10 @@ package func buildServeServices(
         configuration: actions.configuration, load: settings.reloadConfiguration,
         notify: { inputs.yield(.reload) }, logger: logger)
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-        .init(service: hooks), .init(service: live), .init(service: http), .init(service: reload),
+        // The console's updates after the HTTP server: stopped first, they end the open event
+        // streams, so the server's shutdown waits for no page.
+        .init(service: hooks), .init(service: live), .init(service: http), .init(service: updates),
+        .init(service: reload),
     ]
     if !configuration.sipWatch.follow.isEmpty {
         services.append(
@@ -162,7 +166,7 @@ package func buildServeServices(
 private func httpRoutes(
     configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone, settings: ServeSettings,
     inputs: LiveInputs, pipeline: LivePipeline, listener: EventSocketListener?, hooks: HookDeliveryService,
-    logger: Logger
+    updates: ConsoleUpdates, logger: Logger
 ) -> HTTPRoutes {
     let secrets = configuration.cdrPost.secrets()
     let credentials = HTTPCredentials(basic: secrets.basic, token: secrets.token)
@@ -211,7 +215,8 @@ private func httpRoutes(
     consoleSettings.analysis = { configurationCell.current.analysis }
     let console: ConsoleRoute?
     do {
-        console = try ConsoleRoute(actions: hooks.actions, settings: consoleSettings, logger: logger)
+        console = try ConsoleRoute(
+            actions: hooks.actions, settings: consoleSettings, updates: updates, logger: logger)
     } catch {
         logger.error(
             "the review console's templates do not parse; /console is not served", metadata: ["error": "\(error)"])

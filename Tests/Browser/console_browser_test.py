@@ -5,8 +5,10 @@ on a store it filled: users rob (reviewer), vera (viewer) and ada (admin), two a
 subject is hostile HTML, and an account past its quota; serve runs a program hook on suspensions.
 Exits non-zero, naming the step, on the first failure.
 
-Where the test must change the store behind the browser's back (the account spends more), the
-script writes `snoozed` into --handshake and waits for the test to write `spent` there.
+Where the test must change the store behind the browser's back, the script writes a step's name
+into --handshake and waits for the test's answer there: `watching` -> `raised` (a new alert,
+which must reach the open queue by server-sent events), `snoozed` -> `spent` (the account spends
+more).
 """
 import argparse
 import os
@@ -75,6 +77,12 @@ def wait_for_file(path: str, step: str, seconds: float = 120) -> None:
         time.sleep(0.05)
 
 
+def handshake(folder: str, step: str, answer: str) -> None:
+    with open(os.path.join(folder, step), "w") as marker:
+        marker.write(step + "\n")
+    wait_for_file(os.path.join(folder, answer), step)
+
+
 def queue_ids(driver: webdriver.Chrome) -> list:
     return [row.get_attribute("data-alert") for row in driver.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")]
 
@@ -107,6 +115,19 @@ def main() -> int:
         no_script_ran(driver, "queue")
         console_clean(driver, "queue")
         screenshot(driver, arguments.screenshots, "queue")
+
+        # A new alert reaches the open page without a reload: the count and a banner, its hostile
+        # subject as text.
+        open_count = int(driver.find_element(By.ID, "count-open").text)
+        handshake(arguments.handshake, "watching", "raised")
+        WebDriverWait(driver, 30).until(conditions.text_to_be_present_in_element((By.ID, "live-banner"), "1 new alert"))
+        check(int(driver.find_element(By.ID, "count-open").text) == open_count + 1, "the Open count follows the store")
+        check("<script>alert(2)</script>" in driver.find_element(By.ID, "live-banner").text,
+              "the new alert's subject is in the banner as text")
+        no_script_ran(driver, "live update")
+        check(not driver.find_elements(By.CSS_SELECTOR, "#live-banner script"), "no markup from the store in the banner")
+        console_clean(driver, "live update")
+        screenshot(driver, arguments.screenshots, "queue-live")
 
         # The queue's filter is in the address, and its export is what it shows.
         driver.find_element(By.NAME, "subject").send_keys("1002")
@@ -156,9 +177,7 @@ def main() -> int:
         check(arguments.over_quota_alert not in queue_ids(driver), "a snoozed alert leaves the open queue")
         driver.get(url + "/console?tab=snoozed")
         check(arguments.over_quota_alert in queue_ids(driver), "a snoozed alert is in the Snoozed tab")
-        with open(os.path.join(arguments.handshake, "snoozed"), "w") as marker:
-            marker.write("snoozed\n")
-        wait_for_file(os.path.join(arguments.handshake, "spent"), "the account spends more")
+        handshake(arguments.handshake, "snoozed", "spent")
         driver.get(url + "/console")
         check(arguments.over_quota_alert in queue_ids(driver), "the snoozed alert came back when the account spent more")
         driver.get(url + "/console?tab=snoozed")

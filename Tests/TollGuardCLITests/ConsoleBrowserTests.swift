@@ -79,22 +79,33 @@ import TollGuardTestSupport
         browser.standardOutput = handle
         browser.standardError = handle
         try browser.run()
-        // When the browser has snoozed the account's alert until worse, the account spends more.
-        let spender = Task {
-            let snoozed = try await poll(
-                upTo: 600,
-                until: {
-                    FileManager.default.fileExists(atPath: handshake + "/snoozed") || !browser.isRunning
-                })
-            guard snoozed, FileManager.default.fileExists(atPath: handshake + "/snoozed") else { return }
-            let database = try TollGuardDatabase.open(path: path)
-            try AlertSeeds.store(
-                database, rule: .velocity, severity: .warning, subject: Subject(.account, "1002"), calls: 4,
-                costMicros: 100_000)
-            _ = FileManager.default.createFile(atPath: handshake + "/spent", contents: Data("spent\n".utf8))
+        // The store changes behind the browser's back when it asks: a new alert while it watches
+        // the queue; more spend once it snoozed the account's alert until worse.
+        let responder = Task {
+            func step(_ name: String, answer: String, _ change: (TollGuardDatabase) throws -> Void) async throws
+                -> Bool
+            {
+                let asked = try await poll(upTo: 600) {
+                    FileManager.default.fileExists(atPath: "\(handshake)/\(name)") || !browser.isRunning
+                }
+                guard asked, FileManager.default.fileExists(atPath: "\(handshake)/\(name)") else { return false }
+                try change(try TollGuardDatabase.open(path: path))
+                return FileManager.default.createFile(atPath: "\(handshake)/\(answer)", contents: Data(answer.utf8))
+            }
+            let raised = try await step("watching", answer: "raised") { database in
+                try AlertSeeds.store(
+                    database, rule: .concurrentCalls, severity: .high,
+                    subject: Subject(.account, "<script>alert(2)</script>"))
+            }
+            guard raised else { return }
+            _ = try await step("snoozed", answer: "spent") { database in
+                try AlertSeeds.store(
+                    database, rule: .velocity, severity: .warning, subject: Subject(.account, "1002"), calls: 4,
+                    costMicros: 100_000)
+            }
         }
         await browser.waitForExit()
-        try await spender.value
+        try await responder.value
         let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         #expect(browser.terminationStatus == 0, "\(said)")
         #expect(said.contains("every step passed"), "\(said)")

@@ -6,6 +6,10 @@ import TollGuardCore
 struct PageHeader {
     var title: String
     var signedIn = false
+    /// Whether the page loads the live-updates script (serve runs ``ConsoleUpdates``).
+    var liveUpdates = false
+    /// The newest alert when the page was made: its stream starts after it.
+    var newestAlert: Int64 = 0
     var userName = ""
     var role = ""
     var csrf = ""

@@ -39,17 +39,20 @@ package struct ConsoleRoute: Sendable {
     private let throttle: LoginThrottle
     let pages: ConsolePages
     let logger: Logger
+    /// Live updates to open pages; nil where serve runs without them.
+    let updates: ConsoleUpdates?
     private static let cookieName = "tollguard_session"
     /// Verified against when the name is unknown, so an unknown name takes as long as a wrong
     /// password; made at the first such login.
     private let decoyHash = DecoyHash()
 
     package init(
-        actions: ActionLayer, settings: ConsoleSettings = ConsoleSettings(),
+        actions: ActionLayer, settings: ConsoleSettings = ConsoleSettings(), updates: ConsoleUpdates? = nil,
         passwords: PasswordHashing = PasswordHashing(), throttle: LoginThrottle = LoginThrottle(), logger: Logger
     ) throws {
         self.database = actions.database
         self.actions = actions
+        self.updates = updates
         self.settings = settings
         self.passwords = passwords
         self.throttle = throttle
@@ -78,6 +81,21 @@ package struct ConsoleRoute: Sendable {
                 response.headers[.contentType] = "image/svg+xml"
                 return response
             }
+        }
+        router.get("console/console.js") { _, _ in
+            var response = Response.page(ConsoleScript.source, status: .ok)
+            response.headers[.contentType] = "text/javascript; charset=utf-8"
+            return response
+        }
+        router.get("console/events") { request, _ in
+            guard try await signedIn(request) != nil else { return Response.page("log in", status: .unauthorized) }
+            guard let updates else { return Response.page("live updates are off", status: .notFound) }
+            // The alerts raised since the page was made (its `since`) come first, then every update.
+            let stream = updates.subscribe()
+            let since = request.uri.queryParameters["since"].flatMap { Int64($0) }
+            var missed: ConsoleUpdate?
+            if let since { missed = try await updates.raised(after: since) }
+            return Self.eventStream(stream, first: missed)
         }
         router.get("console/login") { _, _ in
             Response.page(pages.render(ConsolePages.LoginPage(name: ""), "login"), status: .ok)
@@ -241,12 +259,35 @@ package struct ConsoleRoute: Sendable {
         return String(buffer: try await request.collectBody(upTo: 64 * 1024))
     }
 
+    /// `messages` as a `text/event-stream` response: each update one `alerts` event, a comment
+    /// line for each heartbeat, until the stream ends or the page goes.
+    static func eventStream(_ messages: AsyncStream<ConsoleUpdates.Message>, first: ConsoleUpdate? = nil) -> Response {
+        var headers = Response.consoleSecurityHeaders
+        headers[.contentType] = "text/event-stream; charset=utf-8"
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "retry: 5000\n: live updates\n\n"))
+                if let first { try await writer.write(ByteBuffer(string: first.eventText)) }
+                for await message in messages {
+                    switch message {
+                    case .update(let update): try await writer.write(ByteBuffer(string: update.eventText))
+                    case .heartbeat: try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                    }
+                }
+                try await writer.finish(nil)
+            })
+    }
+
     /// The page header: who is signed in, the tabs and their counts.
     func header(_ title: String, _ signed: Signed) async throws -> PageHeader {
         let user = signed.user.name
-        let counts = try await database.inThreadPool { try $0.reviewCounts(user: user) }
+        let (counts, newest) = try await database.inThreadPool {
+            (try $0.reviewCounts(user: user), try $0.newestAlertID())
+        }
         return PageHeader(
-            title: title, signedIn: true, userName: user, role: signed.user.role.rawValue, csrf: signed.csrf,
+            title: title, signedIn: true, liveUpdates: updates != nil, newestAlert: newest, userName: user,
+            role: signed.user.role.rawValue, csrf: signed.csrf,
             openCount: counts[.open] ?? 0, mineCount: counts[.mine] ?? 0,
             acknowledgedCount: counts[.acknowledged] ?? 0, snoozedCount: counts[.snoozed] ?? 0,
             closedCount: counts[.closed] ?? 0)

@@ -5,12 +5,18 @@ import NIOPosix
 import TollGuardCore
 
 extension TollGuardDatabase {
-    /// Runs `body` on NIO's thread pool: the store's calls block, and the handlers' threads must not.
+    /// Runs `body` on Dispatch's global pool: the store's calls block (a busy store waits its
+    /// timeout), and neither the handlers' threads nor NIO's small thread pool may wait with them;
+    /// Dispatch adds threads while its own ones block.
     func inThreadPool<Value: Sendable>(_ body: @escaping @Sendable (TollGuardDatabase) throws -> Value) async throws
         -> Value
     {
         let database = self
-        return try await NIOThreadPool.singleton.runIfActive { try body(database) }
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try body(database) })
+            }
+        }
     }
 }
 

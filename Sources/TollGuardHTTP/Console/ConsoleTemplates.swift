@@ -17,6 +17,8 @@ enum ConsoleTemplates {
         <title>{{title}} · TollGuard</title>
         <link rel="stylesheet" href="/console/style.css">
         <link rel="icon" href="/console/icon.svg" type="image/svg+xml">
+        {{#liveUpdates}}<meta name="tollguard-newest-alert" content="{{newestAlert}}">
+        <script src="/console/console.js" defer></script>{{/liveUpdates}}
         </head><body>
         <header class="top">
         <a class="brand" href="/console">TollGuard</a>
@@ -258,6 +260,8 @@ enum ConsoleTemplates {
         dt { color: #616e7c; } dd { margin: 0; }
         pre.log { background: #fff; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
         ol.timeline { padding-left: 1.2rem; }
+        #live-banner { display: flex; flex-wrap: wrap; gap: .8rem; align-items: center; background: #fff7e0; border: 1px solid #f0b429; border-radius: 4px; padding: .4rem .8rem; margin-bottom: .8rem; }
+        .live-alert { color: #3e4c59; }
         form.filter, .bulk-actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .6rem 0; }
         form.filter .export { margin-left: auto; }
         .group { display: inline-flex; flex-wrap: wrap; gap: .3rem; align-items: center; }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Slows down password guessing: after `freeFailures` failed logins for a name (or from an
-/// address), each further attempt must wait twice as long as the last, up to `longestWait`.
+/// address), the next attempt must wait `firstWait`, each further one twice as long as the last,
+/// up to `longestWait`.
 package actor LoginThrottle {
     private struct Record {
         var failures: Int
@@ -11,11 +12,16 @@ package actor LoginThrottle {
     private var records: [String: Record] = [:]
     private let freeFailures: Int
     private let longestWait: TimeInterval
+    private let firstWait: TimeInterval
     /// Failures older than this are forgotten.
     private let memory: TimeInterval
 
-    package init(freeFailures: Int = 5, longestWait: TimeInterval = 900, memory: TimeInterval = 3_600) {
+    package init(
+        freeFailures: Int = 5, firstWait: TimeInterval = 1, longestWait: TimeInterval = 900,
+        memory: TimeInterval = 3_600
+    ) {
         self.freeFailures = freeFailures
+        self.firstWait = firstWait
         self.longestWait = longestWait
         self.memory = memory
     }
@@ -26,7 +32,7 @@ package actor LoginThrottle {
             guard let record = records[key], now.timeIntervalSince(record.last) < memory,
                 record.failures >= freeFailures
             else { return 0 }
-            let wait = min(longestWait, pow(2, Double(record.failures - freeFailures)))
+            let wait = min(longestWait, firstWait * pow(2, Double(record.failures - freeFailures)))
             return max(0, record.last.addingTimeInterval(wait).timeIntervalSince(now))
         }.max() ?? 0
     }

@@ -370,6 +370,10 @@ extension TollGuardDatabase {
                         SELECT count(DISTINCT region) FROM alert_calls WHERE alert_id = alerts.id);
                     """)
         }
+        // The console's live updates ask for the alerts changed since a time, every second.
+        migrator.registerMigration("v13-alerts-by-update") { db in
+            try db.execute(sql: "CREATE INDEX alerts_by_updated ON alerts(updated_utc)")
+        }
         return migrator
     }
 
