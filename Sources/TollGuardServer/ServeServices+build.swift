@@ -213,6 +213,7 @@ private func httpRoutes(
     consoleSettings.timeZone = timeZone
     let configurationCell = pipeline.configurationCell
     consoleSettings.analysis = { configurationCell.current.analysis }
+    consoleSettings.banLog = { configurationCell.current.sipWatch.banLog }
     let console: ConsoleRoute?
     do {
         console = try ConsoleRoute(

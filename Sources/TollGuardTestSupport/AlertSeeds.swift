@@ -32,6 +32,29 @@ package enum AlertSeeds {
         return changes.newIDs.first
     }
 
+    /// Stores one SIP-watcher alert on `address` with `lines` as its log lines; returns its id.
+    @discardableResult
+    package static func storeSIPAttack(
+        _ database: TollGuardDatabase, address: String, rule: AnalysisRule = .sipAuthFailures, lines: [String],
+        at time: Date = start
+    ) throws -> Int64? {
+        let evidence = lines.enumerated().map { index, text in
+            EvidenceLogLine(
+                file: "/var/log/asterisk/security", line: index + 1, time: time.addingTimeInterval(Double(index)),
+                text: text)
+        }
+        var aggregator = AlertAggregator(evidenceLimit: 100)
+        var finding = Finding(
+            rule: rule, severity: .high, subject: Subject(.ip, address), time: time,
+            headline: "\(lines.count) failed logins from \(address)", calls: [])
+        finding.lines = evidence
+        aggregator.add(finding)
+        let changes = try database.apply(
+            aggregator.drafts, summarizer: AlertSummarizer(timeZone: .gmt, currency: "USD", countryNames: [:]),
+            evidenceLimit: 100, raisedBy: "sip-watch", now: time)
+        return changes.newIDs.first
+    }
+
     /// Stores one answered call of `account` at `time` that cost `costMicros` (the spend a quota counts).
     package static func storeCall(
         _ database: TollGuardDatabase, key: String, account: String, at time: Date, billsec: Int = 600,

@@ -183,6 +183,13 @@ def main() -> int:
         driver.get(url + "/console?tab=snoozed")
         check(arguments.over_quota_alert not in queue_ids(driver), "and it left the Snoozed tab")
 
+        # The SIP attackers: the address, its log line as text.
+        driver.get(url + "/console/attackers")
+        row = driver.find_element(By.CSS_SELECTOR, "tr[data-address='203.0.113.5']")
+        check("<img src=x onerror=alert(4)>" in row.text, "the attack line is shown as text")
+        no_script_ran(driver, "attackers")
+        screenshot(driver, arguments.screenshots, "attackers")
+
         # Suspend the account with a reason: the hook runs and the page shows what it answered;
         # then lift it, and the hook runs again.
         driver.get(url + "/console/suspensions")

@@ -143,6 +143,11 @@ import TollGuardTestSupport
             try AlertSeeds.store(
                 database, rule: .velocity, severity: .high, subject: Subject(.account, "<img src=x onerror=alert(1)>"),
                 at: AlertSeeds.start.addingTimeInterval(3 * 86_400), costMicros: 100_000))
+        try AlertSeeds.storeSIPAttack(
+            database, address: "203.0.113.5",
+            lines: [
+                "NOTICE: Registration from '<img src=x onerror=alert(4)>' failed for '203.0.113.5:5060' - Wrong password"
+            ])
         return (overQuota, hostile, matching)
     }
 }

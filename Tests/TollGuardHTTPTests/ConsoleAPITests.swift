@@ -47,7 +47,7 @@ import TollGuardTestSupport
         let served = Set(
             buildRouter(routes).routes.filter { $0.path.description.hasPrefix("/api/") }
                 .map { "\($0.method) \($0.path.description)" })
-        #expect(served.count >= 11)
+        #expect(served.count >= 12)
         #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented))")
         #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served))")
     }
@@ -62,7 +62,7 @@ import TollGuardTestSupport
             let admin = try Self.token(database, "ada")
             let reads = [
                 "/api/v1/me", "/api/v1/alerts", "/api/v1/alerts/\(id)", "/api/v1/accounts", "/api/v1/suspensions",
-                "/api/v1/journal",
+                "/api/v1/attackers", "/api/v1/journal",
             ]
             for uri in reads {
                 try await client.execute(uri: uri, method: .get) { #expect($0.status == .unauthorized, "\(uri)") }

@@ -248,4 +248,76 @@ import TollGuardTestSupport
         #expect(try !asleep())
         #expect(try database.reviewQueue(.open).map(\.alert.id) == [id])
     }
+
+    @Test func theQueueMarksTheAlertsNewSinceEachPersonsLastVisit() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        let first = try #require(
+            try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1001")))
+        try await ConsoleTests.console(database).test(.router) { client in
+            let rob = try await ConsoleTests.logIn(client, "rob")
+            let vera = try await ConsoleTests.logIn(client, "vera")
+            func newOnes(_ cookie: String) async throws -> [Int64] {
+                let page = try await ConsoleTests.page(client, "/console", cookie)
+                return page.components(separatedBy: "<tr ").dropFirst().filter { $0.contains("class=\"new-mark\"") }
+                    .compactMap { row in
+                        row.range(of: "data-alert=\"").flatMap { Int64(row[$0.upperBound...].prefix { $0 != "\"" }) }
+                    }
+            }
+            #expect(try await newOnes(rob) == [first])  // a first visit: everything is new
+            #expect(try await newOnes(rob).isEmpty)
+            let second = try #require(
+                try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1002")))
+            #expect(try await newOnes(rob) == [second])
+            #expect(try await newOnes(rob).isEmpty)
+            // Each person has their own last visit.
+            #expect(try await newOnes(vera).sorted() == [first, second].sorted())
+        }
+    }
+
+    @Test func theSIPAttackersPageShowsEachAddressItsBansAndItsLinesAsText() async throws {
+        let folder = try TemporaryDirectory()
+        let banLog = folder.path("bans.log")
+        try
+            "2026-11-18T11:06:50Z tollguard ban ip=203.0.113.5 rule=sip_auth_failures count=3 seen=2026-11-18T11:06:42Z\n"
+            .write(toFile: banLog, atomically: true, encoding: .utf8)
+        let database = try TollGuardDatabase.inMemory()
+        try AlertSeeds.storeSIPAttack(
+            database, address: "203.0.113.5",
+            lines: [
+                "NOTICE: Registration from '<script>alert(3)</script>' failed for '203.0.113.5:5060' - Wrong password"
+            ])
+        try AlertSeeds.storeSIPAttack(
+            database, address: "198.51.100.7", rule: .sipUserScan, lines: ["scan 1", "scan 2"])
+        try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1001"))
+        var settings = ConsoleSettings()
+        settings.banLog = { banLog }
+        let hashing = PasswordHashing(cost: 4)
+        try database.addUser(name: "vera", role: .viewer, passwordHash: hashing.hash(ConsoleTests.password), actor: "t")
+        let routes = HTTPRoutes(
+            health: { HealthStatus(healthy: true, reason: "ok") }, metrics: { "" },
+            console: try ConsoleRoute(
+                actions: ActionLayer(
+                    database: database, configuration: TollGuardConfiguration(), logger: ConsoleTests.logger),
+                settings: settings, passwords: hashing, logger: ConsoleTests.logger))
+        try await buildApplication(
+            HTTPServerSettings(host: "127.0.0.1", port: 0), routes: routes, logger: ConsoleTests.logger
+        ).test(.router) { client in
+            let cookie = try await ConsoleTests.logIn(client, "vera")
+            let page = try await ConsoleTests.page(client, "/console/attackers", cookie)
+            let rows = page.components(separatedBy: "<tr data-address=").dropFirst()
+            #expect(rows.count == 2)
+            let banned = try #require(rows.first { $0.hasPrefix("\"203.0.113.5\"") })
+            #expect(banned.contains("yes (1)") && banned.contains("sip_auth_failures"))
+            #expect(banned.contains("&lt;script&gt;alert(3)&lt;/script&gt;") && !page.contains("<script>alert(3)"))
+            #expect(banned.contains("href=\"/console?tab=open&amp;subject=203.0.113.5\""))
+            let scanner = try #require(rows.first { $0.hasPrefix("\"198.51.100.7\"") })
+            #expect(scanner.contains("<td>no</td>"))
+            // The latest line first, with its file and line number.
+            let latest = try #require(scanner.range(of: "/var/log/asterisk/security:2: scan 2"))
+            let earlier = try #require(scanner.range(of: "/var/log/asterisk/security:1: scan 1"))
+            #expect(latest.lowerBound < earlier.lowerBound)
+            let filtered = try await ConsoleTests.page(client, "/console/attackers?address=198.51", cookie)
+            #expect(filtered.components(separatedBy: "<tr data-address=").count == 2)
+        }
+    }
 }

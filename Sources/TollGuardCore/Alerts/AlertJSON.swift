@@ -30,6 +30,13 @@ package struct AlertJSON: Encodable, Sendable {
         package var line: Int
         package var time: String
         package var text: String
+
+        package init(_ line: EvidenceLogLine) {
+            file = line.file
+            self.line = line.line
+            time = CivilTime.utcText(line.time) + "Z"
+            text = line.text
+        }
     }
 
     package struct CallJSON: Encodable, Sendable {
@@ -77,9 +84,7 @@ package struct AlertJSON: Encodable, Sendable {
                 number: call.number, region: call.region, class: call.destinationClass, numberType: call.numberType,
                 risk: call.risk, billsec: call.billsec, disposition: call.disposition, cost: .money(call.costMicros))
         }
-        self.logLines = logLines?.map {
-            LogLineJSON(file: $0.file, line: $0.line, time: CivilTime.utcText($0.time) + "Z", text: $0.text)
-        }
+        self.logLines = logLines?.map(LogLineJSON.init)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -34,6 +34,17 @@ package struct BanLog: Sendable {
         "rule=\(rule.rawValue) seen=\(stampStyle.format(seen))"
     }
 
+    /// How many bans the log holds for each address (none when it cannot be read).
+    package func banCounts() -> [String: Int] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var counts: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("ip=") }) else { continue }
+            counts[String(field.dropFirst(3)), default: 0] += 1
+        }
+        return counts
+    }
+
     /// The bans the log holds already, as `ip rule=… seen=…` (lines of older versions, without
     /// `seen`, match nothing).
     private func written() -> Set<String> {

@@ -74,6 +74,20 @@ extension TollGuardDatabase {
         try writer.read { db in try ConsoleUser.fetchOne(db, key: name) }
     }
 
+    /// Records that `user`'s queue now showed them every alert up to `newest`; returns the newest
+    /// it had shown before (0 at the first visit): the alerts after it are new to them.
+    package func markQueueSeen(user: String, upTo newest: Int64) throws -> Int64 {
+        try writer.write { db in
+            let before =
+                try Int64.fetchOne(db, sql: "SELECT queue_seen_alert FROM users WHERE name = ?", arguments: [user]) ?? 0
+            if newest > before {
+                try db.execute(
+                    sql: "UPDATE users SET queue_seen_alert = ? WHERE name = ?", arguments: [newest, user])
+            }
+            return before
+        }
+    }
+
     /// Every user, by name.
     package func users() throws -> [ConsoleUser] {
         try writer.read { db in try ConsoleUser.order(Column("name")).fetchAll(db) }

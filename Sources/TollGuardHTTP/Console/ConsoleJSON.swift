@@ -88,3 +88,38 @@ struct SuspensionsJSON: Encodable {
         var hooks: [OutboxEntry]
     }
 }
+
+/// `GET /api/v1/attackers`: one address the SIP attack watcher raised alerts on.
+struct AttackerJSON: Encodable {
+    var address: String
+    var rules: [String]
+    var alerts: Int
+    var openAlerts: Int
+    var attempts: Int
+    var severity: String
+    var firstSeen: Date
+    var lastSeen: Date
+    /// The ban log's lines for it.
+    var bans: Int
+    var lines: [AlertJSON.LogLineJSON]
+
+    init(_ attacker: SIPAttacker, bans: [String: Int]) {
+        address = attacker.address
+        rules = attacker.rules
+        alerts = attacker.alerts
+        openAlerts = attacker.openAlerts
+        attempts = attacker.attempts
+        severity = attacker.highest.name
+        firstSeen = attacker.firstSeen
+        lastSeen = attacker.lastSeen
+        self.bans = bans[BanLog.canonicalAddress(attacker.address) ?? attacker.address] ?? 0
+        lines = attacker.lines.map(AlertJSON.LogLineJSON.init)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case address, rules, alerts, attempts, severity, bans, lines
+        case openAlerts = "open_alerts"
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+    }
+}

@@ -26,6 +26,7 @@ struct PageHeader {
     var onJournal = false
     var onAccounts = false
     var onSuspensions = false
+    var onAttackers = false
 }
 
 /// One choice of a `<select>`.
@@ -75,6 +76,8 @@ struct ConsolePages: Sendable {
         var stateBy: String?
         var assignee: String?
         var snooze: String?
+        /// Raised since the person's last visit to the queue.
+        var isNew = false
     }
 
     struct QueuePage {
@@ -83,6 +86,9 @@ struct ConsolePages: Sendable {
         var entries: [QueueRow]
         var hasEntries: Bool
         var count: Int
+        /// How many of them are new since the person's last visit.
+        var newCount: Int
+        var hasNew: Bool
         var tab: String
         var rules: [Option]
         var severities: [Option]

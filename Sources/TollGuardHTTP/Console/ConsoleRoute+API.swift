@@ -95,6 +95,15 @@ extension ConsoleRoute {
                     try await unsuspend(try context.parameters.require("account"), reason: body.reason, signed))
             }
         }
+        api.get("attackers") { request, _ in
+            try await caller(request) { _ in
+                let matching = request.uri.queryParameters["address"].map(String.init)
+                let attackers = try await database.inThreadPool { try $0.sipAttackers(matching: matching) }
+                let banLog = settings.banLog()
+                let bans = banLog.isEmpty ? [:] : BanLog(path: banLog).banCounts()
+                return .json(["attackers": attackers.map { AttackerJSON($0, bans: bans) }])
+            }
+        }
         api.get("journal") { request, _ in
             try await caller(request) { _ in
                 let limit = request.uri.queryParameters["limit"].flatMap { Int($0) }.map { min(max($0, 1), 5_000) }

@@ -67,10 +67,18 @@ extension ConsoleRoute {
         header.onSnoozed = tab == .snoozed
         header.onClosed = tab == .closed
         let entries = try await queueEntries(query, signed)
-        let rules = try await database.inThreadPool { try $0.alertRules() }
-        let rows = entries.map { ConsolePages.queueRow($0, currency: settings.currency) }
+        let user = signed.user.name
+        let (rules, seenBefore) = try await database.inThreadPool { database in
+            (try database.alertRules(), try database.markQueueSeen(user: user, upTo: try database.newestAlertID()))
+        }
+        let rows = entries.map { entry in
+            var row = ConsolePages.queueRow(entry, currency: settings.currency)
+            row.isNew = entry.alert.id > seenBefore
+            return row
+        }
         let page = ConsolePages.QueuePage(
             header: header, heading: header.title, entries: rows, hasEntries: !rows.isEmpty, count: rows.count,
+            newCount: rows.filter(\.isNew).count, hasNew: rows.contains(where: \.isNew),
             tab: tab.rawValue,
             rules: rules.map { Option(value: $0, label: $0, selected: $0 == query.filter.rule) },
             severities: Severity.allCases.sorted(by: >).map {

@@ -20,6 +20,8 @@ package struct ConsoleSettings: Sendable {
     /// The analysis settings in force (quotas by account, groups and default; public contexts):
     /// read at each page, so a reloaded configuration shows at once.
     package var analysis: @Sendable () -> AnalysisSettings = { AnalysisSettings() }
+    /// The SIP watcher's ban log (`sip_watch.ban_log`; empty: none), read at each page.
+    package var banLog: @Sendable () -> String = { "" }
 
     package init() {}
 }
@@ -148,6 +150,10 @@ package struct ConsoleRoute: Sendable {
         router.post("console/suspensions") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
             return try await changeSuspension(request, signed)
+        }
+        router.get("console/attackers") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            return try await attackers(request.uri.queryParameters["address"].map(String.init), signed)
         }
         router.get("console/journal") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }

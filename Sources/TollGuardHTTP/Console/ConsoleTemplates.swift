@@ -6,7 +6,7 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "header": header, "footer": footer, "login": login, "queue": queue, "alert": alert, "journal": journal,
         "accounts": accounts, "suspensions": suspensions, "suspensionTable": suspensionTable,
-        "hookList": hookList,
+        "hookList": hookList, "attackers": attackers,
     ]
 
     static let header = """
@@ -31,6 +31,7 @@ enum ConsoleTemplates {
         <a href="/console?tab=closed"{{#onClosed}} aria-current="page"{{/onClosed}}>Closed <span class="count" id="count-closed">{{closedCount}}</span></a>
         <a href="/console/accounts"{{#onAccounts}} aria-current="page"{{/onAccounts}}>Accounts</a>
         <a href="/console/suspensions"{{#onSuspensions}} aria-current="page"{{/onSuspensions}}>Suspensions</a>
+        <a href="/console/attackers"{{#onAttackers}} aria-current="page"{{/onAttackers}}>SIP attackers</a>
         <a href="/console/journal"{{#onJournal}} aria-current="page"{{/onJournal}}>Journal</a>
         </nav>
         <form class="who" method="post" action="/console/logout">
@@ -63,7 +64,7 @@ enum ConsoleTemplates {
 
     static let queue = """
         {{> header}}
-        <h1>{{heading}} <span class="note">({{count}})</span></h1>
+        <h1>{{heading}} <span class="note">({{count}}{{#hasNew}}, <span id="new-count">{{newCount}}</span> new since your last visit{{/hasNew}})</span></h1>
         <form class="filter" method="get" action="/console">
         <input type="hidden" name="tab" value="{{tab}}">
         <label>Rule <select name="rule"><option value="">any</option>{{#rules}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/rules}}</select></label>
@@ -101,7 +102,7 @@ enum ConsoleTemplates {
         {{#mayTriage}}<td><input type="checkbox" name="ids" value="{{id}}" aria-label="choose alert {{id}}"></td>{{/mayTriage}}
         <td><span class="badge {{severity}}">{{severity}}</span></td>
         <td>{{subject}}</td>
-        <td><a href="/console/alerts/{{id}}">{{headline}}</a><div class="rule">{{rule}}</div></td>
+        <td>{{#isNew}}<span class="new-mark" title="new since your last visit">new</span> {{/isNew}}<a href="/console/alerts/{{id}}">{{headline}}</a><div class="rule">{{rule}}</div></td>
         <td class="money">{{atRisk}}</td>
         <td>{{#quota}}<div class="bar" title="{{quotaText}}"><span class="fill {{quotaClass}}" data-percent="{{quotaPercent}}"></span></div><small>{{quotaText}}</small>{{/quota}}</td>
         <td>{{lastSeen}}</td>
@@ -262,6 +263,7 @@ enum ConsoleTemplates {
         ol.timeline { padding-left: 1.2rem; }
         #live-banner { display: flex; flex-wrap: wrap; gap: .8rem; align-items: center; background: #fff7e0; border: 1px solid #f0b429; border-radius: 4px; padding: .4rem .8rem; margin-bottom: .8rem; }
         .live-alert { color: #3e4c59; }
+        .new-mark { background: #2186eb; color: #fff; border-radius: 4px; padding: 0 .35rem; font-size: .8em; }
         form.filter, .bulk-actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin: .6rem 0; }
         form.filter .export { margin-left: auto; }
         .group { display: inline-flex; flex-wrap: wrap; gap: .3rem; align-items: center; }

@@ -374,6 +374,10 @@ extension TollGuardDatabase {
         migrator.registerMigration("v13-alerts-by-update") { db in
             try db.execute(sql: "CREATE INDEX alerts_by_updated ON alerts(updated_utc)")
         }
+        // The newest alert each person's queue showed them: what is new since their last visit.
+        migrator.registerMigration("v14-queue-seen") { db in
+            try db.execute(sql: "ALTER TABLE users ADD COLUMN queue_seen_alert INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

@@ -43,4 +43,26 @@ extension ConsoleTemplates {
     static let hookList = """
         {{^hooks}}<span class="note">no hook</span>{{/hooks}}{{#hasHooks}}<ul class="hooks">{{#hooks}}<li class="hook"><strong>{{hook}}</strong> {{event}}: <span class="outcome">{{outcome}}</span>{{#output}} <q>{{output}}</q>{{/output}}</li>{{/hooks}}</ul>{{/hasHooks}}
         """
+
+    static let attackers = """
+        {{> header}}
+        <h1>SIP attackers</h1>
+        <form class="filter" method="get" action="/console/attackers">
+        <label>Address <input name="address" value="{{address}}" size="20" placeholder="part of an address"></label>
+        <button type="submit">Filter</button>
+        <span class="note">{{#banLog}}bans from {{banLog}}{{/banLog}}{{^banLog}}no ban log configured (sip_watch.ban_log){{/banLog}}</span>
+        </form>
+        {{^rows}}<p class="empty">The SIP attack watcher raised no alert{{#address}} on an address like this{{/address}}.</p>{{/rows}}
+        {{#hasRows}}
+        <table class="attackers"><thead><tr><th>Address</th><th>Rules</th><th>Attempts</th><th>Alerts</th><th>Severity</th><th>First seen (UTC)</th><th>Last seen (UTC)</th><th>Banned</th><th>Latest lines</th></tr></thead>
+        <tbody>
+        {{#rows}}<tr data-address="{{address}}"><td><a href="{{queueLink}}">{{address}}</a></td><td>{{rules}}</td><td>{{attempts}}</td><td>{{alerts}} ({{openAlerts}} open)</td>
+        <td><span class="badge {{severity}}">{{severity}}</span></td><td>{{firstSeen}}</td><td>{{lastSeen}}</td>
+        <td>{{#banned}}yes ({{bans}}){{/banned}}{{^banned}}no{{/banned}}</td>
+        <td><pre class="log">{{#lines}}{{.}}
+        {{/lines}}</pre></td></tr>{{/rows}}
+        </tbody></table>
+        {{/hasRows}}
+        {{> footer}}
+        """
 }
