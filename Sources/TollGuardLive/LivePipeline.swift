@@ -50,6 +50,8 @@ package struct LivePipeline: Sendable {
         package let resyncs = Atomic<Int>(0)
         package let resyncStarted = Atomic<Int>(0)
         package let resyncEnded = Atomic<Int>(0)
+        /// The calls up, as of the last tick (the console's live page).
+        package let snapshot = Mutex<LiveCallsSnapshot?>(nil)
         package init() {}
     }
 
@@ -171,7 +173,10 @@ package struct LivePipeline: Sendable {
                 state.completed.append((record, destination, source))
                 if let stored { state.acknowledgements.append(stored) }
             case .tick:
-                break
+                // The calls up for the console, once per tick: the event path never pays for it.
+                let snapshot = LiveCallsSnapshot(
+                    monitor, at: Date().addingTimeInterval(switchClockOffset))
+                stats.snapshot.withLock { $0 = snapshot }
             case .refresh:
                 do {
                     monitor.updateQuotas(try await database.quotaTable())

@@ -214,6 +214,10 @@ private func httpRoutes(
     let configurationCell = pipeline.configurationCell
     consoleSettings.analysis = { configurationCell.current.analysis }
     consoleSettings.banLog = { configurationCell.current.sipWatch.banLog }
+    if listener != nil || !configuration.cdrTail.files.isEmpty {
+        let stats = pipeline.stats
+        consoleSettings.liveCalls = { stats.snapshot.withLock { $0 } }
+    }
     let console: ConsoleRoute?
     do {
         console = try ConsoleRoute(

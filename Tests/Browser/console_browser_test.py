@@ -190,6 +190,11 @@ def main() -> int:
         no_script_ran(driver, "attackers")
         screenshot(driver, arguments.screenshots, "attackers")
 
+        # This serve has no live source: the live page says so.
+        driver.get(url + "/console/live")
+        check("has no live source" in driver.find_element(By.TAG_NAME, "main").text, "the live page says why it is empty")
+        screenshot(driver, arguments.screenshots, "live")
+
         # Suspend the account with a reason: the hook runs and the page shows what it answered;
         # then lift it, and the hook runs again.
         driver.get(url + "/console/suspensions")

@@ -320,4 +320,63 @@ import TollGuardTestSupport
             #expect(filtered.components(separatedBy: "<tr data-address=").count == 2)
         }
     }
+
+    @Test func theLivePageShowsTheCallsUpPerAccountTheCostliestFirst() async throws {
+        let now = AlertSeeds.start
+        func call(_ uuid: String, _ account: String, cost: Int64, caller: String = "1001") -> LiveCallsSnapshot.Call {
+            LiveCallsSnapshot.Call(
+                uuid: uuid, account: account, callerNumber: caller, number: "+252610000000", region: "SO",
+                sourceIP: "203.0.113.9", startedAt: now.addingTimeInterval(-600),
+                answeredAt: now.addingTimeInterval(-590),
+                ratePerMinuteMicros: 1_200_000, runningCostMicros: cost)
+        }
+        let snapshot = LiveCallsSnapshot(
+            at: now,
+            calls: [
+                call("a1", "1001", cost: 1_000_000), call("b1", "2002", cost: 3_000_000),
+                call("a2", "1001", cost: 2_500_000, caller: "<img src=x onerror=alert(5)>"),
+            ])
+        let database = try TollGuardDatabase.inMemory()
+        let hashing = PasswordHashing(cost: 4)
+        try database.addUser(name: "vera", role: .viewer, passwordHash: hashing.hash(ConsoleTests.password), actor: "t")
+        func app(_ live: (@Sendable () -> LiveCallsSnapshot?)?) throws -> some ApplicationProtocol {
+            var settings = ConsoleSettings()
+            settings.liveCalls = live
+            return buildApplication(
+                HTTPServerSettings(host: "127.0.0.1", port: 0),
+                routes: HTTPRoutes(
+                    health: { HealthStatus(healthy: true, reason: "ok") }, metrics: { "" },
+                    console: try ConsoleRoute(
+                        actions: ActionLayer(
+                            database: database, configuration: TollGuardConfiguration(), logger: ConsoleTests.logger),
+                        settings: settings, passwords: hashing, logger: ConsoleTests.logger)),
+                logger: ConsoleTests.logger)
+        }
+        try await app({ snapshot }).test(.router) { client in
+            let cookie = try await ConsoleTests.logIn(client, "vera")
+            let page = try await ConsoleTests.page(client, "/console/live", cookie)
+            // 1001 has 3.50 running, 2002 has 3.00: 1001 first, its costlier call first.
+            let first = try #require(page.range(of: "data-account=\"1001\""))
+            let second = try #require(page.range(of: "data-account=\"2002\""))
+            #expect(first.lowerBound < second.lowerBound)
+            #expect(page.contains("3.50 USD"))
+            let a2 = try #require(page.range(of: "data-call=\"a2\""))
+            let a1 = try #require(page.range(of: "data-call=\"a1\""))
+            #expect(a2.lowerBound < a1.lowerBound)
+            #expect(page.contains("&lt;img src=x onerror=alert(5)&gt;") && !page.contains("<img src=x"))
+            let token = try ConsoleAPITests.token(database, "vera")
+            try await client.execute(uri: "/api/v1/live", method: .get, headers: ConsoleAPITests.bearer(token)) {
+                let calls = try #require(try ConsoleAPITests.json($0)["calls"] as? [[String: Any]])
+                #expect(calls.compactMap { $0["uuid"] as? String } == ["b1", "a2", "a1"])
+            }
+        }
+        try await app(nil).test(.router) { client in
+            let cookie = try await ConsoleTests.logIn(client, "vera")
+            #expect(try await ConsoleTests.page(client, "/console/live", cookie).contains("has no live source"))
+            let token = try ConsoleAPITests.token(database, "vera")
+            try await client.execute(uri: "/api/v1/live", method: .get, headers: ConsoleAPITests.bearer(token)) {
+                #expect($0.status == .notFound)
+            }
+        }
+    }
 }

@@ -123,3 +123,10 @@ struct AttackerJSON: Encodable {
         case lastSeen = "last_seen"
     }
 }
+
+/// `GET /api/v1/live`: the calls up as of the live pipeline's last tick, the most expensive first.
+struct LiveJSON: Encodable {
+    /// The switch's time of the snapshot; absent before the first tick.
+    var at: Date?
+    var calls: [LiveCallsSnapshot.Call]
+}

@@ -27,6 +27,7 @@ struct PageHeader {
     var onAccounts = false
     var onSuspensions = false
     var onAttackers = false
+    var onLive = false
 }
 
 /// One choice of a `<select>`.

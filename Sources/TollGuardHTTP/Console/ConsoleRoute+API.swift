@@ -95,6 +95,15 @@ extension ConsoleRoute {
                     try await unsuspend(try context.parameters.require("account"), reason: body.reason, signed))
             }
         }
+        api.get("live") { request, _ in
+            try await caller(request) { _ in
+                guard let liveCalls = settings.liveCalls else {
+                    return .error("serve has no live source (event socket or tailed CDR files)", .notFound)
+                }
+                let snapshot = liveCalls()
+                return .json(LiveJSON(at: snapshot?.at, calls: snapshot?.calls ?? []))
+            }
+        }
         api.get("attackers") { request, _ in
             try await caller(request) { _ in
                 let matching = request.uri.queryParameters["address"].map(String.init)

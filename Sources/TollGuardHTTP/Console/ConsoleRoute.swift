@@ -22,6 +22,8 @@ package struct ConsoleSettings: Sendable {
     package var analysis: @Sendable () -> AnalysisSettings = { AnalysisSettings() }
     /// The SIP watcher's ban log (`sip_watch.ban_log`; empty: none), read at each page.
     package var banLog: @Sendable () -> String = { "" }
+    /// The calls up now, where serve has live sources (nil: none, the live page says so).
+    package var liveCalls: (@Sendable () -> LiveCallsSnapshot?)? = nil
 
     package init() {}
 }
@@ -150,6 +152,10 @@ package struct ConsoleRoute: Sendable {
         router.post("console/suspensions") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
             return try await changeSuspension(request, signed)
+        }
+        router.get("console/live") { request, _ in
+            guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
+            return try await live(signed)
         }
         router.get("console/attackers") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }

@@ -65,4 +65,23 @@ extension ConsoleTemplates {
         {{/hasRows}}
         {{> footer}}
         """
+
+    static let live = """
+        {{> header}}
+        <h1>Live calls{{#hasCalls}} <span class="note">({{count}})</span>{{/hasCalls}}</h1>
+        {{^hasSource}}<p class="empty">This serve has no live source: configure the event socket or tailed CDR files to see calls while they are up.</p>{{/hasSource}}
+        {{#hasSource}}
+        <p class="note">{{#at}}As of {{at}} UTC (switch time); reload for now.{{/at}}{{^at}}No snapshot yet.{{/at}}</p>
+        {{^accounts}}<p class="empty">No call is up.</p>{{/accounts}}
+        {{#hasCalls}}
+        <table class="live"><thead><tr><th>Account</th><th>Caller</th><th>Number</th><th>Region</th><th>From</th><th>Started (UTC)</th><th>Rate</th><th>So far</th></tr></thead>
+        {{#accounts}}<tbody data-account="{{account}}">
+        <tr class="account"><th>{{account}}</th><th colspan="6">{{count}} up</th><th class="money">{{cost}}</th></tr>
+        {{#calls}}<tr data-call="{{uuid}}"><td></td><td>{{callerNumber}}</td><td>{{number}}</td><td>{{region}}</td><td>{{sourceIP}}</td><td>{{started}}{{^answered}} (ringing){{/answered}}</td><td class="money">{{rate}}</td><td class="money">{{cost}}</td></tr>{{/calls}}
+        </tbody>{{/accounts}}
+        </table>
+        {{/hasCalls}}
+        {{/hasSource}}
+        {{> footer}}
+        """
 }

@@ -6,7 +6,7 @@ enum ConsoleTemplates {
     static let all: [String: String] = [
         "header": header, "footer": footer, "login": login, "queue": queue, "alert": alert, "journal": journal,
         "accounts": accounts, "suspensions": suspensions, "suspensionTable": suspensionTable,
-        "hookList": hookList, "attackers": attackers,
+        "hookList": hookList, "attackers": attackers, "live": live,
     ]
 
     static let header = """
@@ -32,6 +32,7 @@ enum ConsoleTemplates {
         <a href="/console/accounts"{{#onAccounts}} aria-current="page"{{/onAccounts}}>Accounts</a>
         <a href="/console/suspensions"{{#onSuspensions}} aria-current="page"{{/onSuspensions}}>Suspensions</a>
         <a href="/console/attackers"{{#onAttackers}} aria-current="page"{{/onAttackers}}>SIP attackers</a>
+        <a href="/console/live"{{#onLive}} aria-current="page"{{/onLive}}>Live</a>
         <a href="/console/journal"{{#onJournal}} aria-current="page"{{/onJournal}}>Journal</a>
         </nav>
         <form class="who" method="post" action="/console/logout">
