@@ -379,4 +379,50 @@ import TollGuardTestSupport
             }
         }
     }
+
+    @Test func everyListExportsToCSVAsItsPageFiltersItAndTheJournalFiltersByWhoAndWhat() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        let id = try #require(
+            try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1001")))
+        try AlertSeeds.storeCall(database, key: "k1", account: "1001", at: AlertSeeds.start, costMicros: 4_000_000)
+        try AlertSeeds.storeSIPAttack(database, address: "203.0.113.5", lines: ["x"])
+        try await ConsoleTests.console(database).test(.router) { client in
+            let cookie = try await ConsoleTests.logIn(client, "rob")
+            let token = try ConsoleTests.csrf(in: try await ConsoleTests.page(client, "/console/alerts/\(id)", cookie))
+            try await client.execute(
+                uri: "/console/alerts/\(id)", method: .post, headers: ConsoleTests.formHeaders + [.cookie: cookie],
+                body: Self.form([("csrf", token), ("action", "comment"), ("comment", "=cmd|' /C calc'!A0")])
+            ) { #expect($0.status == .seeOther) }
+            try await client.execute(
+                uri: "/console/suspensions", method: .post, headers: ConsoleTests.formHeaders + [.cookie: cookie],
+                body: Self.form([
+                    ("csrf", token), ("action", "suspend"), ("account", "1001"), ("reason", "night calls"),
+                ])
+            ) { #expect($0.status == .seeOther) }
+            func csv(_ uri: String) async throws -> [Substring] {
+                try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]) { response in
+                    #expect(response.headers[.contentType] == "text/csv; charset=utf-8", "\(uri)")
+                    return String(buffer: response.body).split(separator: "\r\n")
+                }
+            }
+            let day = String(StoredTime.text(AlertSeeds.start).prefix(10))
+            let accounts = try await csv("/console/accounts.csv?date=\(day)")
+            #expect(accounts.first == "date,account,calls,spent,daily_quota,quota_from,currency")
+            #expect(accounts.dropFirst().contains { $0.hasPrefix("\(day),1001,1,4.00,") })
+            let suspensions = try await csv("/console/suspensions.csv")
+            #expect(suspensions.count == 2 && suspensions.last?.contains(",1001,active,night calls,rob,") == true)
+            let attackers = try await csv("/console/attackers.csv?address=203.0")
+            #expect(attackers.count == 2 && attackers.last?.hasPrefix("203.0.113.5,sip_auth_failures,") == true)
+            #expect(try await csv("/console/attackers.csv?address=10.").count == 1)
+            // The journal, filtered to rob's alert changes: the comment, quoted out of formula reach.
+            let page = try await ConsoleTests.page(client, "/console/journal?actor=rob&action=alert.", cookie)
+            #expect(page.contains("alert.commented") && !page.contains("suspension.started"))
+            #expect(page.contains("href=\"/console/journal.csv?actor=rob&amp;action=alert.\""))
+            let journal = try await csv("/console/journal.csv?actor=rob&action=alert.")
+            #expect(journal.count == 2)
+            #expect(journal.last?.contains(",rob,alert.commented,alert,\(id),,,'=cmd|' /C calc'!A0") == true)
+        }
+        let exports = try database.journal(actionPrefix: "export.").map(\.action)
+        #expect(Set(exports) == ["export.accounts", "export.suspensions", "export.attackers", "export.journal"])
+    }
 }

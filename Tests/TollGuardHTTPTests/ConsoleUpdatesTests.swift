@@ -38,7 +38,7 @@ import TollGuardTestSupport
         #expect(updates.listenerCount == 3)
         let watcher = Task { try await updates.run() }
         // The watcher takes its first look before the alert is raised.
-        #expect(try await poll(upTo: 30) { updates.isWatching })
+        #expect(try await poll(upTo: 300) { updates.isWatching })
         let id = try #require(
             try AlertSeeds.store(database, rule: .velocity, severity: .critical, subject: Subject(.account, "<b>x</b>"))
         )
@@ -93,12 +93,12 @@ import TollGuardTestSupport
                     ($0.headers[.contentType], String(buffer: $0.body))
                 }
             }
-            #expect(try await poll(upTo: 30) { updates.listenerCount == 1 })
-            #expect(try await poll(upTo: 30) { updates.isWatching })
+            #expect(try await poll(upTo: 300) { updates.listenerCount == 1 })
+            #expect(try await poll(upTo: 300) { updates.isWatching })
             let id = try #require(
                 try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: Subject(.account, "1001")))
             // The stream ends when the watcher stops: then its whole body can be read.
-            #expect(try await poll(upTo: 30) { updates.newestAlertTold == id })
+            #expect(try await poll(upTo: 300) { updates.newestAlertTold == id })
             watcher.cancel()
             let (type, body) = try await stream.value
             #expect(type == "text/event-stream; charset=utf-8")

@@ -139,13 +139,21 @@ extension TollGuardDatabase {
         try writer.write { db in try entry.insert(db) }
     }
 
-    /// The journal, newest first; only `subject` of `subjectType` when given.
-    package func journal(subjectType: String? = nil, subject: String? = nil, limit: Int = 200) throws -> [JournalEntry]
-    {
+    /// The journal, newest first; only `subject` of `subjectType`, by `actor`, of actions
+    /// starting with `actionPrefix` (`alert.`, `quota.`), when given.
+    package func journal(
+        subjectType: String? = nil, subject: String? = nil, actor: String? = nil, actionPrefix: String? = nil,
+        limit: Int = 200
+    ) throws -> [JournalEntry] {
         try writer.read { db in
             var request = JournalEntry.all()
             if let subjectType { request = request.filter(Column("subject_type") == subjectType) }
             if let subject { request = request.filter(Column("subject") == subject) }
+            if let actor { request = request.filter(Column("actor") == actor) }
+            if let actionPrefix {
+                request = request.filter(
+                    sql: "substr(action, 1, length(?)) = ?", arguments: [actionPrefix, actionPrefix])
+            }
             return try request.order(Column("id").desc).limit(limit).fetchAll(db)
         }
     }

@@ -312,6 +312,9 @@ struct ConsolePages: Sendable {
     struct JournalPage {
         var header: PageHeader
         var entries: [JournalRow]
+        var actor: String
+        var action: String
+        var csvLink: String
     }
 
     static func journalRow(_ entry: JournalEntry) -> JournalRow {

@@ -27,6 +27,7 @@ extension ConsoleRoute {
         var rows: [AttackerRow]
         var hasRows: Bool
         var banLog: String?
+        var csvLink: String
     }
 
     func attackers(_ address: String?, _ signed: Signed) async throws -> Response {
@@ -52,7 +53,11 @@ extension ConsoleRoute {
         }
         let page = AttackersPage(
             header: header, address: matching ?? "", rows: rows, hasRows: !rows.isEmpty,
-            banLog: banLog.isEmpty ? nil : banLog)
+            banLog: banLog.isEmpty ? nil : banLog,
+            csvLink: "/console/attackers.csv"
+                + (matching.flatMap { $0.isEmpty ? nil : $0 }.map {
+                    "?address=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+                } ?? ""))
         return Response.page(pages.render(page, "attackers"), status: .ok)
     }
 }

@@ -163,14 +163,9 @@ package struct ConsoleRoute: Sendable {
         }
         router.get("console/journal") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
-            var header = try await header("Journal", signed)
-            header.onJournal = true
-            let entries = try await database.inThreadPool { try $0.journal(limit: 500) }
-            return Response.page(
-                pages.render(
-                    ConsolePages.JournalPage(header: header, entries: entries.map(ConsolePages.journalRow)),
-                    "journal"), status: .ok)
+            return try await journal(JournalQuery(request.uri.queryParameters), signed)
         }
+        addExports(to: router)
     }
 
     // MARK: Sessions

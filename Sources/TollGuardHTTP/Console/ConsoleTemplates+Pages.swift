@@ -1,7 +1,7 @@
 extension ConsoleTemplates {
     static let suspensions = """
         {{> header}}
-        <h1>Suspensions</h1>
+        <h1>Suspensions <a class="export" href="/console/suspensions.csv">Export CSV</a></h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{#mayTriage}}
         <form class="suspend" method="post" action="/console/suspensions">
@@ -51,6 +51,7 @@ extension ConsoleTemplates {
         <label>Address <input name="address" value="{{address}}" size="20" placeholder="part of an address"></label>
         <button type="submit">Filter</button>
         <span class="note">{{#banLog}}bans from {{banLog}}{{/banLog}}{{^banLog}}no ban log configured (sip_watch.ban_log){{/banLog}}</span>
+        <a class="export" href="{{csvLink}}">Export CSV</a>
         </form>
         {{^rows}}<p class="empty">The SIP attack watcher raised no alert{{#address}} on an address like this{{/address}}.</p>{{/rows}}
         {{#hasRows}}

@@ -187,9 +187,10 @@ enum ConsoleTemplates {
     static let accounts = """
         {{> header}}
         <h1>Accounts and quotas</h1>
-        <form class="day" method="get" action="/console/accounts">
+        <form class="day filter" method="get" action="/console/accounts">
         <label>Day <input type="date" name="date" value="{{date}}"></label> <button type="submit">Show</button>
         <span class="note">in {{zone}}</span>
+        <a class="export" href="/console/accounts.csv?date={{date}}">Export CSV</a>
         </form>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{^rows}}<p class="empty">No account spent anything that day and none has a quota.</p>{{/rows}}
@@ -213,6 +214,12 @@ enum ConsoleTemplates {
     static let journal = """
         {{> header}}
         <h1>Journal</h1>
+        <form class="filter" method="get" action="/console/journal">
+        <label>Who <input name="actor" value="{{actor}}" size="12"></label>
+        <label>What <input name="action" value="{{action}}" size="16" placeholder="alert. quota. export."></label>
+        <button type="submit">Filter</button>
+        <a class="export" href="{{csvLink}}">Export CSV</a>
+        </form>
         <table class="journal"><thead><tr><th>Time (UTC)</th><th>Who</th><th>What</th><th>Subject</th><th>Before → after</th><th>Note</th></tr></thead>
         <tbody>
         {{#entries}}<tr><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td><td>{{subject}}</td><td>{{change}}</td><td>{{note}}</td></tr>{{/entries}}
