@@ -50,7 +50,7 @@ package struct LivePipeline: Sendable {
         package let resyncs = Atomic<Int>(0)
         package let resyncStarted = Atomic<Int>(0)
         package let resyncEnded = Atomic<Int>(0)
-        /// The calls up, as of the last tick (the console's live page).
+        /// The calls up, as of the last refresh (the console's live page).
         package let snapshot = Mutex<LiveCallsSnapshot?>(nil)
         package init() {}
     }
@@ -173,11 +173,12 @@ package struct LivePipeline: Sendable {
                 state.completed.append((record, destination, source))
                 if let stored { state.acknowledgements.append(stored) }
             case .tick:
-                // The calls up for the console, once per tick: the event path never pays for it.
-                let snapshot = LiveCallsSnapshot(
-                    monitor, at: Date().addingTimeInterval(switchClockOffset))
-                stats.snapshot.withLock { $0 = snapshot }
+                break
             case .refresh:
+                // The calls up for the console's live page, once per refresh (2 s), not per
+                // event or per 100 ms tick: the event path never pays for a page.
+                let snapshot = LiveCallsSnapshot(monitor, at: Date().addingTimeInterval(switchClockOffset))
+                stats.snapshot.withLock { $0 = snapshot }
                 do {
                     monitor.updateQuotas(try await database.quotaTable())
                     let now: Set<String> = try await database.suspendedAccounts()

@@ -263,7 +263,7 @@ import TollGuardTestSupport
             try await Self.eventually { rig.pipeline.stats.resyncs.load(ordering: .relaxed) >= 1 }
             for event in upEvents(burst[0]) + localEvents.dropLast() { await server.publish(event) }
             try await Self.eventually { rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 2 }
-            // The console's live page reads the calls up as of the last tick.
+            // The console's live page reads the calls up as of the last refresh.
             try await Self.eventually {
                 Set(rig.pipeline.stats.snapshot.withLock { $0?.calls.map(\.uuid) } ?? [])
                     == [burst[0].callID, local.callID]

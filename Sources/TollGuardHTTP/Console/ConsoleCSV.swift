@@ -6,28 +6,22 @@ import TollGuardCore
 /// Subjects, headlines and names may be attacker-controlled: a field a spreadsheet would read as a
 /// formula (starting `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`.
 enum ConsoleCSV {
-    /// The queue's alerts, in queue order.
-    static func queue(_ entries: [ReviewQueueEntry], currency: String) -> String {
-        var lines = [
-            row([
-                "id", "severity", "rule", "subject_type", "subject", "headline", "state", "assignee", "first_seen_utc",
-                "last_seen_utc", "calls", "cost", "day_spend", "daily_quota", "currency", "snoozed",
-            ])
+    /// The queue's columns.
+    static let queueHeader = [
+        "id", "severity", "rule", "subject_type", "subject", "headline", "state", "assignee", "first_seen_utc",
+        "last_seen_utc", "calls", "cost", "day_spend", "daily_quota", "currency", "snoozed",
+    ]
+
+    /// One queue entry's fields, under ``queueHeader``.
+    static func queueFields(_ entry: ReviewQueueEntry, currency: String) -> [String] {
+        let alert = entry.alert
+        return [
+            String(alert.id), alert.severity.name, alert.rule, alert.subject.kind.rawValue, alert.subject.value,
+            alert.headline, alert.state.rawValue, alert.assignee ?? "", StoredTime.text(alert.firstSeen),
+            StoredTime.text(alert.lastSeen), String(alert.callCount), Money.format(alert.costMicros, decimals: 2),
+            entry.daySpendMicros.map { Money.format($0, decimals: 2) } ?? "",
+            entry.quotaMicros.map { Money.format($0, decimals: 2) } ?? "", currency, alert.snooze?.description ?? "",
         ]
-        for entry in entries {
-            let alert = entry.alert
-            lines.append(
-                row([
-                    String(alert.id), alert.severity.name, alert.rule, alert.subject.kind.rawValue, alert.subject.value,
-                    alert.headline, alert.state.rawValue, alert.assignee ?? "", StoredTime.text(alert.firstSeen),
-                    StoredTime.text(alert.lastSeen), String(alert.callCount),
-                    Money.format(alert.costMicros, decimals: 2),
-                    entry.daySpendMicros.map { Money.format($0, decimals: 2) } ?? "",
-                    entry.quotaMicros.map { Money.format($0, decimals: 2) } ?? "", currency,
-                    alert.snooze?.description ?? "",
-                ]))
-        }
-        return lines.joined()
     }
 
     /// One CSV record (RFC 4180), CRLF-terminated.

@@ -103,7 +103,7 @@ struct AttackerJSON: Encodable {
     var bans: Int
     var lines: [AlertJSON.LogLineJSON]
 
-    init(_ attacker: SIPAttacker, bans: [String: Int]) {
+    init(_ attacker: SIPAttacker, bans: Int) {
         address = attacker.address
         rules = attacker.rules
         alerts = attacker.alerts
@@ -112,7 +112,7 @@ struct AttackerJSON: Encodable {
         severity = attacker.highest.name
         firstSeen = attacker.firstSeen
         lastSeen = attacker.lastSeen
-        self.bans = bans[BanLog.canonicalAddress(attacker.address) ?? attacker.address] ?? 0
+        self.bans = bans
         lines = attacker.lines.map(AlertJSON.LogLineJSON.init)
     }
 
@@ -124,9 +124,9 @@ struct AttackerJSON: Encodable {
     }
 }
 
-/// `GET /api/v1/live`: the calls up as of the live pipeline's last tick, the most expensive first.
+/// `GET /api/v1/live`: the calls up as of the live pipeline's last refresh, the most expensive first.
 struct LiveJSON: Encodable {
-    /// The switch's time of the snapshot; absent before the first tick.
+    /// The switch's time of the snapshot; absent before the first refresh.
     var at: Date?
     var calls: [LiveCallsSnapshot.Call]
 }

@@ -73,12 +73,8 @@ extension ConsoleRoute {
         }
         api.get("suspensions") { request, _ in
             try await caller(request) { _ in
-                let listed = try await database.inThreadPool { database in
-                    try database.suspensions(includeHistory: true).suffix(200).reversed().map {
-                        SuspensionsJSON.Entry(suspension: $0, hooks: try database.deliveries(ofSuspension: $0.id))
-                    }
-                }
-                return .json(SuspensionsJSON(suspensions: listed))
+                let listed = try await suspensionsWithHooks()
+                return .json(SuspensionsJSON(suspensions: listed.map(SuspensionsJSON.Entry.init)))
             }
         }
         api.post("suspensions") { request, _ in
@@ -107,10 +103,8 @@ extension ConsoleRoute {
         api.get("attackers") { request, _ in
             try await caller(request) { _ in
                 let matching = request.uri.queryParameters["address"].map(String.init)
-                let attackers = try await database.inThreadPool { try $0.sipAttackers(matching: matching) }
-                let banLog = settings.banLog()
-                let bans = banLog.isEmpty ? [:] : BanLog(path: banLog).banCounts()
-                return .json(["attackers": attackers.map { AttackerJSON($0, bans: bans) }])
+                let attackers = try await sipAttackers(matching: matching)
+                return .json(["attackers": attackers.map { AttackerJSON($0.attacker, bans: $0.bans) }])
             }
         }
         api.get("journal") { request, _ in

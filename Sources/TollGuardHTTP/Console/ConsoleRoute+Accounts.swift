@@ -114,10 +114,7 @@ extension ConsoleRoute {
     func setQuota(_ account: String, amount: String?, reason: String?, _ signed: Signed) async throws
         -> Result<Int64, TriageRefusal>
     {
-        guard signed.user.role.mayAdminister else {
-            return .failure(
-                TriageRefusal(message: "a \(signed.user.role.rawValue) may not change quotas", status: .forbidden))
-        }
+        guard signed.user.role.mayAdminister else { return .failure(.forbidden(signed.user.role, "change quotas")) }
         let reason = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let amount = (amount ?? "").trimmingCharacters(in: .whitespaces)
         guard !account.isEmpty else { return .failure(TriageRefusal(message: "Which account?")) }

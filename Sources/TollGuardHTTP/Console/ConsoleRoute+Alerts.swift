@@ -93,19 +93,11 @@ extension ConsoleRoute {
 
     /// The queue exactly as filtered, as CSV (journaled as an export).
     func queueCSV(_ query: QueueQuery, _ signed: Signed) async throws -> Response {
-        let entries = try await queueEntries(query, signed)
-        let csv = ConsoleCSV.queue(entries, currency: settings.currency)
-        let actor = signed.user.name
-        try await database.inThreadPool {
-            try $0.record(
-                JournalEntry(
-                    at: Date(), actor: actor, action: "export.alerts", subjectType: "queue", subject: query.queryString,
-                    after: "\(entries.count) alerts"))
-        }
-        var response = Response.page(csv, status: .ok)
-        response.headers[.contentType] = "text/csv; charset=utf-8"
-        response.headers[.contentDisposition] = "attachment; filename=\"tollguard-alerts-\(query.tab.rawValue).csv\""
-        return response
+        let currency = settings.currency
+        return try await export(
+            "alerts", subjectType: "queue", query: query.queryString, signed, fileName: "alerts-\(query.tab.rawValue)",
+            counting: "alerts", header: ConsoleCSV.queueHeader,
+            rows: try await queueEntries(query, signed).map { ConsoleCSV.queueFields($0, currency: currency) })
     }
 
     /// Everything an alert's case file shows.
@@ -223,14 +215,16 @@ extension ConsoleRoute {
     struct TriageRefusal: Error {
         var message: String
         var status: HTTPResponse.Status = .badRequest
+
+        /// A `role` that may not do `what`.
+        static func forbidden(_ role: ConsoleRole, _ what: String) -> TriageRefusal {
+            TriageRefusal(message: "a \(role.rawValue) may not \(what)", status: .forbidden)
+        }
     }
 
     /// Applies `triage` for `signed` through the action layer (the form and the API both come here).
     func triageAlerts(_ triage: TriageRequest, _ signed: Signed) async throws -> Result<TriageResult, TriageRefusal> {
-        guard signed.user.role.mayTriage else {
-            return .failure(
-                TriageRefusal(message: "a \(signed.user.role.rawValue) may not change alerts", status: .forbidden))
-        }
+        guard signed.user.role.mayTriage else { return .failure(.forbidden(signed.user.role, "change alerts")) }
         let change: AlertChange
         switch try await alertChange(triage, signed) {
         case .success(let chosen): change = chosen

@@ -30,26 +30,30 @@ extension ConsoleRoute {
         var csvLink: String
     }
 
+    /// The SIP watcher's addresses (those containing `matching`), each with how often the ban
+    /// log (`sip_watch.ban_log`) banned it: the page, its CSV and the API all read them here.
+    func sipAttackers(matching: String?, limit: Int = 500) async throws -> [(attacker: SIPAttacker, bans: Int)] {
+        let matching = matching?.trimmingCharacters(in: .whitespaces)
+        let attackers = try await database.inThreadPool { try $0.sipAttackers(matching: matching, limit: limit) }
+        let banLog = settings.banLog()
+        let bans = banLog.isEmpty ? [:] : BanLog(path: banLog).banCounts()
+        return attackers.map { ($0, bans[BanLog.canonicalAddress($0.address) ?? $0.address] ?? 0) }
+    }
+
     func attackers(_ address: String?, _ signed: Signed) async throws -> Response {
         var header = try await header("SIP attackers", signed)
         header.onAttackers = true
         let matching = address?.trimmingCharacters(in: .whitespaces)
-        let attackers = try await database.inThreadPool { try $0.sipAttackers(matching: matching) }
         let banLog = settings.banLog()
-        let bans = banLog.isEmpty ? [:] : BanLog(path: banLog).banCounts()
-        let rows = attackers.map { attacker in
-            var query = URLComponents()
-            query.queryItems = [
-                URLQueryItem(name: "tab", value: "open"), URLQueryItem(name: "subject", value: attacker.address),
-            ]
-            let banned = bans[BanLog.canonicalAddress(attacker.address) ?? attacker.address] ?? 0
-            return AttackerRow(
+        let rows = try await sipAttackers(matching: matching).map { attacker, banned in
+            AttackerRow(
                 address: attacker.address, rules: attacker.rules.joined(separator: ", "), alerts: attacker.alerts,
                 attempts: attacker.attempts, severity: attacker.highest.name,
                 firstSeen: ConsolePages.time(attacker.firstSeen), lastSeen: ConsolePages.time(attacker.lastSeen),
                 openAlerts: attacker.openAlerts, bans: banned, banned: banned > 0,
                 lines: attacker.lines.map { "\($0.file):\($0.line): \($0.text)" },
-                queueLink: "/console?" + (query.percentEncodedQuery ?? ""))
+                queueLink: "/console?"
+                    + QueueQuery(tab: .open, filter: ReviewFilter(subject: attacker.address)).queryString)
         }
         let page = AttackersPage(
             header: header, address: matching ?? "", rows: rows, hasRows: !rows.isEmpty,

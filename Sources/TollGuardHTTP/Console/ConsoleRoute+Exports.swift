@@ -100,40 +100,41 @@ extension ConsoleRoute {
         router.get("console/attackers.csv") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
             let matching = request.uri.queryParameters["address"].map(String.init)
-            let attackers = try await database.inThreadPool { try $0.sipAttackers(matching: matching, limit: 100_000) }
-            let banLog = settings.banLog()
-            let bans = banLog.isEmpty ? [:] : BanLog(path: banLog).banCounts()
+            let attackers = try await sipAttackers(matching: matching, limit: 100_000)
             return try await export(
                 "attackers", query: matching.map { "address=\($0)" } ?? "", signed,
                 header: [
                     "address", "rules", "attempts", "alerts", "open_alerts", "severity", "first_seen_utc",
                     "last_seen_utc", "bans",
                 ],
-                rows: attackers.map {
+                rows: attackers.map { attacker, bans in
                     [
-                        $0.address, $0.rules.joined(separator: " "), String($0.attempts), String($0.alerts),
-                        String($0.openAlerts), $0.highest.name, StoredTime.text($0.firstSeen),
-                        StoredTime.text($0.lastSeen),
-                        String(bans[BanLog.canonicalAddress($0.address) ?? $0.address] ?? 0),
+                        attacker.address, attacker.rules.joined(separator: " "), String(attacker.attempts),
+                        String(attacker.alerts), String(attacker.openAlerts), attacker.highest.name,
+                        StoredTime.text(attacker.firstSeen), StoredTime.text(attacker.lastSeen), String(bans),
                     ]
                 })
         }
     }
 
-    /// `rows` under `header` as a CSV download named after `list`, journaled as `export.<list>`.
-    func export(_ list: String, query: String, _ signed: Signed, header: [String], rows: [[String]]) async throws
-        -> Response
-    {
+    /// `rows` under `header` as a CSV download (`tollguard-<fileName>.csv`), journaled as
+    /// `export.<list>` of `subjectType` (default: the list) and the filter `query`, with how many
+    /// rows there were (`3 rows`, or `3 <counting>`).
+    func export(
+        _ list: String, subjectType: String? = nil, query: String, _ signed: Signed, fileName: String? = nil,
+        counting counted: String = "rows", header: [String], rows: [[String]]
+    ) async throws -> Response {
         let actor = signed.user.name
         try await database.inThreadPool {
             try $0.record(
                 JournalEntry(
-                    at: Date(), actor: actor, action: "export.\(list)", subjectType: list, subject: query,
-                    after: "\(rows.count) rows"))
+                    at: Date(), actor: actor, action: "export.\(list)", subjectType: subjectType ?? list,
+                    subject: query,
+                    after: "\(rows.count) \(counted)"))
         }
         var response = Response.page(([header] + rows).map(ConsoleCSV.row).joined(), status: .ok)
         response.headers[.contentType] = "text/csv; charset=utf-8"
-        response.headers[.contentDisposition] = "attachment; filename=\"tollguard-\(list).csv\""
+        response.headers[.contentDisposition] = "attachment; filename=\"tollguard-\(fileName ?? list).csv\""
         return response
     }
 }

@@ -42,14 +42,19 @@ extension ConsoleRoute {
         var account: String
     }
 
-    func suspensions(error: String?, account: String = "", _ signed: Signed) async throws -> Response {
-        var header = try await header("Suspensions", signed)
-        header.onSuspensions = true
-        let listed = try await database.inThreadPool { database in
+    /// The latest 200 suspensions, newest first, each with its hooks' deliveries (the page and the API).
+    func suspensionsWithHooks() async throws -> [(suspension: Suspension, hooks: [OutboxEntry])] {
+        try await database.inThreadPool { database in
             try database.suspensions(includeHistory: true).suffix(200).reversed().map { suspension in
                 (suspension, try database.deliveries(ofSuspension: suspension.id))
             }
         }
+    }
+
+    func suspensions(error: String?, account: String = "", _ signed: Signed) async throws -> Response {
+        var header = try await header("Suspensions", signed)
+        header.onSuspensions = true
+        let listed = try await suspensionsWithHooks()
         let mayTriage = signed.user.role.mayTriage
         let rows = listed.map { suspension, deliveries in
             let hooks = deliveries.map {
@@ -143,10 +148,7 @@ extension ConsoleRoute {
     private static func suspensionChange(_ account: String, reason: String?, by signed: Signed, _ what: String)
         -> Result<String, TriageRefusal>
     {
-        guard signed.user.role.mayTriage else {
-            return .failure(
-                TriageRefusal(message: "a \(signed.user.role.rawValue) may not \(what)", status: .forbidden))
-        }
+        guard signed.user.role.mayTriage else { return .failure(.forbidden(signed.user.role, what)) }
         let reason = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !account.isEmpty else { return .failure(TriageRefusal(message: "Which account?")) }
         guard !reason.isEmpty else {
