@@ -5,8 +5,4 @@
 /// Must run before SQLite initializes; returns the SQLite result code (SQLITE_MISUSE if too late).
 int tollguard_sqlite_disable_memory_statistics(void);
 
-/// Keeps a statement's journal in memory up to `bytes` before SQLite spills it to a temporary
-/// file. Must run before SQLite initializes; returns the SQLite result code.
-int tollguard_sqlite_set_statement_journal_spill(int bytes);
-
 #endif

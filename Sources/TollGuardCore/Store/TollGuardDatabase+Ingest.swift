@@ -64,6 +64,13 @@ extension TollGuardDatabase {
             // ingest) would check nothing. `foreign_keys` cannot change inside a transaction.
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+            // The multi-row inserts keep a statement journal; past SQLite's 64 KiB default it
+            // went to a temporary file, doubling ingest's writes. With temporary storage in
+            // memory it stays there. (A process-wide spill size, SQLITE_CONFIG_STMTJRNL_SPILL,
+            // did the same but made SQLite 3.40 fail analyze's large UPDATEs of a million-call
+            // store with SQLITE_FULL.)
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            defer { try? db.execute(sql: "PRAGMA temp_store = DEFAULT") }
             var outcome = BatchOutcome()
             try db.inTransaction {
                 guard try IngestedFileRow.exists(db, key: fileID) else {

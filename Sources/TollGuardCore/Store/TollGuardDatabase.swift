@@ -92,9 +92,6 @@ package struct TollGuardDatabase: Sendable {
     private static let processSetUp: Void = {
         // Memory statistics cost a global mutex per allocation; nothing here reads them.
         _ = tollguard_sqlite_disable_memory_statistics()
-        // A multi-row insert (ingest's groups of calls) keeps a statement journal; past SQLite's
-        // 64 KiB default (four 16 KiB pages) it went to a temporary file, doubling ingest's writes.
-        _ = tollguard_sqlite_set_statement_journal_spill(4 << 20)
     }()
 
     /// A fresh in-memory database, for tests.
