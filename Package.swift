@@ -169,8 +169,12 @@ let package = Package(
             dependencies: [
                 "TollGuardCore",
                 "TollGuardHooks",
+                "TollGuardHTTP",
                 "TollGuardLive",
                 "TollGuardDemo",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

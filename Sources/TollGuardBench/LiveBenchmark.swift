@@ -46,11 +46,7 @@ struct LiveBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .error
-            return handler
-        }
+        bootstrapQuietLogging()
         let baseline = skipBaseline ? nil : try await drive(analyze: false)
         let live = try await drive(analyze: true)
         func row(_ name: String, _ result: Result) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TollGuardCore
 import TollGuardDemo
 
@@ -11,7 +12,7 @@ struct TollGuardBench: AsyncParsableCommand {
         abstract: "TollGuard benchmarks: each prints its figures beside a baseline from the same run.",
         subcommands: [
             IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self, LogScanBenchmark.self,
-            LiveBenchmark.self,
+            LiveBenchmark.self, ConsoleBenchmark.self,
             InsertLoopBaseline.self,
         ]
     )
@@ -76,4 +77,13 @@ func exampleCDRFile(rows: Int, seed: UInt64, in directory: String) throws -> Str
 /// Removes a SQLite database and its WAL files, so a timed run starts from nothing.
 func removeDatabase(_ path: String) {
     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+}
+
+/// Logs errors only, to standard error: a benchmark's output is its figures.
+func bootstrapQuietLogging() {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = .error
+        return handler
+    }
 }

@@ -9,16 +9,17 @@ package enum AlertSeeds {
 
     /// Stores one alert with `calls` evidence calls to `number` (one cent each...
     ///
-    /// or `cost`); returns its id.
+    /// or `cost`), the first linked to the stored calls `callRowIDs`; returns its id.
     @discardableResult
     package static func store(
         _ database: TollGuardDatabase, rule: AnalysisRule, severity: Severity, subject: Subject,
         at time: Date = start, calls: Int = 2, number: String = "+37190000001", region: String = "LV",
-        costMicros: Int64 = 1_500_000, now: Date = start
+        costMicros: Int64 = 1_500_000, now: Date = start, callRowIDs: [Int64] = []
     ) throws -> Int64? {
         let evidence = (0..<calls).map { index in
             EvidenceCall(
-                key: "\(subject.value)-\(rule.rawValue)-\(time.timeIntervalSince1970)-\(index)", rowID: nil,
+                key: "\(subject.value)-\(rule.rawValue)-\(time.timeIntervalSince1970)-\(index)",
+                rowID: index < callRowIDs.count ? callRowIDs[index] : nil,
                 time: time.addingTimeInterval(Double(index)), number: number, region: region, costMicros: costMicros)
         }
         var aggregator = AlertAggregator(evidenceLimit: 100)
@@ -55,23 +56,27 @@ package enum AlertSeeds {
         return changes.newIDs.first
     }
 
-    /// Stores one answered call of `account` at `time` that cost `costMicros` (the spend a quota counts).
+    /// Stores one answered call of `account` at `time` that cost `costMicros` (the spend a quota
+    /// counts); returns its row id.
+    @discardableResult
     package static func storeCall(
         _ database: TollGuardDatabase, key: String, account: String, at time: Date, billsec: Int = 600,
-        costMicros: Int64
-    ) throws {
+        costMicros: Int64, sourceIP: String? = nil
+    ) throws -> Int64 {
         try database.writer.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO calls (dedup_key, call_id, account, caller_number, caller_name, destination, context,
-                        start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format, cost_micros)
+                        start_utc, end_utc, duration, billsec, disposition, hangup_cause, source_format, cost_micros,
+                        source_ip)
                     VALUES (?, ?, ?, ?, '', '37190000001', 'default', ?, ?, ?, ?, 'answered', 'NORMAL_CLEARING',
-                        'test', ?)
+                        'test', ?, ?)
                     """,
                 arguments: [
                     key, key, account, account, StoredTime.text(time), StoredTime.text(time), billsec, billsec,
-                    costMicros,
+                    costMicros, sourceIP,
                 ])
+            return db.lastInsertedRowID
         }
     }
 

@@ -169,6 +169,17 @@ def main() -> int:
         driver.get(url + "/console/alerts/" + arguments.over_quota_alert)
         check(driver.find_element(By.ID, "state").text.startswith("open"), "the refused form changed nothing")
 
+        # The account's 30 days of spend, drawn against its quota: the alert's day is over it.
+        bars = driver.find_elements(By.CSS_SELECTOR, "#spend-chart rect.day-bar")
+        check(len(bars) == 30, "the case file charts 30 days of spend (%d bars)" % len(bars))
+        over = driver.find_elements(By.CSS_SELECTOR, "#spend-chart rect.day-bar.over")
+        check(len(over) == 1 and over[0].size["height"] > 0, "the day past the quota is drawn, marked over it")
+        line = driver.find_elements(By.CSS_SELECTOR, "#spend-chart line.quota-line")
+        check(len(line) == 1
+              and over[0].location["y"] < line[0].location["y"] < over[0].location["y"] + over[0].size["height"],
+              "the quota line crosses the day that passed it")
+        screenshot(driver, arguments.screenshots, "alert-spend")
+
         # Snooze until worse: out of the queue, in the Snoozed tab; back when the account spends more.
         driver.find_element(By.CSS_SELECTOR, "button[value=snooze_worse]").click()
         WebDriverWait(driver, 10).until(conditions.presence_of_element_located((By.ID, "snooze")))

@@ -19,15 +19,25 @@ import TollGuardTestSupport
         _ database: TollGuardDatabase, throttle: LoginThrottle = LoginThrottle(),
         configuration: TollGuardConfiguration = TollGuardConfiguration()
     ) throws -> some ApplicationProtocol {
-        let hashing = PasswordHashing(cost: 4)
         for (name, role) in [("vera", ConsoleRole.viewer), ("rob", .reviewer), ("ada", .admin)] {
             try database.addUser(name: name, role: role, passwordHash: hashing.hash(password), actor: "test")
         }
+        return try app(database, throttle: throttle, configuration: configuration)
+    }
+
+    /// Quick password hashes for tests.
+    static let hashing = PasswordHashing(cost: 4)
+
+    /// The console's routes over `database` with `settings`, its users as they are.
+    static func app(
+        _ database: TollGuardDatabase, settings: ConsoleSettings = ConsoleSettings(),
+        throttle: LoginThrottle = LoginThrottle(), configuration: TollGuardConfiguration = TollGuardConfiguration()
+    ) throws -> some ApplicationProtocol {
         let routes = HTTPRoutes(
             health: { HealthStatus(healthy: true, reason: "ok") }, metrics: { "" },
             console: try ConsoleRoute(
                 actions: ActionLayer(database: database, configuration: configuration, logger: logger),
-                passwords: hashing, throttle: throttle, logger: logger))
+                settings: settings, passwords: hashing, throttle: throttle, logger: logger))
         return buildApplication(HTTPServerSettings(host: "127.0.0.1", port: 0), routes: routes, logger: logger)
     }
 

@@ -337,20 +337,12 @@ import TollGuardTestSupport
                 call("a2", "1001", cost: 2_500_000, caller: "<img src=x onerror=alert(5)>"),
             ])
         let database = try TollGuardDatabase.inMemory()
-        let hashing = PasswordHashing(cost: 4)
-        try database.addUser(name: "vera", role: .viewer, passwordHash: hashing.hash(ConsoleTests.password), actor: "t")
+        try database.addUser(
+            name: "vera", role: .viewer, passwordHash: ConsoleTests.hashing.hash(ConsoleTests.password), actor: "t")
         func app(_ live: (@Sendable () -> LiveCallsSnapshot?)?) throws -> some ApplicationProtocol {
             var settings = ConsoleSettings()
             settings.liveCalls = live
-            return buildApplication(
-                HTTPServerSettings(host: "127.0.0.1", port: 0),
-                routes: HTTPRoutes(
-                    health: { HealthStatus(healthy: true, reason: "ok") }, metrics: { "" },
-                    console: try ConsoleRoute(
-                        actions: ActionLayer(
-                            database: database, configuration: TollGuardConfiguration(), logger: ConsoleTests.logger),
-                        settings: settings, passwords: hashing, logger: ConsoleTests.logger)),
-                logger: ConsoleTests.logger)
+            return try ConsoleTests.app(database, settings: settings)
         }
         try await app({ snapshot }).test(.router) { client in
             let cookie = try await ConsoleTests.logIn(client, "vera")

@@ -102,7 +102,9 @@ extension TollGuardDatabase {
     ) throws -> [ReviewQueueEntry] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
+        while try rollUpSpend() {}
         return try writer.read { db in
+            let mark = try SpendRollup.mark(db)
             let alerts = try StoredAlert.all().matching(AlertFilter(states: tab.states)).mostSevereFirst()
                 .fetchAll(db).filter { tab.shows($0, user: user, at: now) && filter.keeps($0) }
             var resolver = PolicyResolver(
@@ -121,13 +123,8 @@ extension TollGuardDatabase {
                     spend = known
                 } else {
                     spend =
-                        try Int64.fetchOne(
-                            db,
-                            sql: """
-                                SELECT coalesce(sum(cost_micros), 0) FROM calls
-                                WHERE start_utc >= ? AND start_utc < ? AND account = ?
-                                """,
-                            arguments: [StoredTime.text(dayStart), StoredTime.text(dayEnd), alert.subject.value]) ?? 0
+                        try SpendRollup.spend(db, account: alert.subject.value, from: dayStart, to: dayEnd, mark: mark)
+                        .micros
                     spendByAccountDay[key] = spend
                 }
                 let quota = resolver.policy(for: alert.subject).active(.dailyQuota).map(Money.micros)

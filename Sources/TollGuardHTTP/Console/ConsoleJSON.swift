@@ -39,6 +39,18 @@ struct CaseFileJSON: Encodable {
     var kills: [CallKill]
     var suspension: Suspension?
     var related: [AlertJSON]
+    var dailySpend: [DaySpend]
+    var dailyQuotaMicros: Int64?
+    var sourceAddresses: [String]
+    var addressAlerts: [AlertJSON]
+    var rangeAlerts: [RangeAlertJSON]
+    var liveCalls: [LiveCallsSnapshot.Call]?
+
+    /// An alert whose calls went to the same number range (`+88213520xxx`).
+    struct RangeAlertJSON: Encodable {
+        var range: String
+        var alert: AlertJSON
+    }
 
     init(_ file: ConsoleRoute.CaseFile) {
         alert = AlertJSON(file.alert, calls: file.calls, logLines: file.lines)
@@ -47,11 +59,25 @@ struct CaseFileJSON: Encodable {
         kills = file.kills
         suspension = file.suspension
         related = file.related.map { AlertJSON($0, calls: nil) }
+        dailySpend = file.spend
+        dailyQuotaMicros = file.quotaMicros
+        sourceAddresses = file.addresses
+        addressAlerts = file.addressAlerts.map { AlertJSON($0, calls: nil) }
+        rangeAlerts = file.rangeNeighbours.map {
+            RangeAlertJSON(range: $0.range.description, alert: AlertJSON($0.alert, calls: nil))
+        }
+        liveCalls = file.liveCalls
     }
 
     enum CodingKeys: String, CodingKey {
         case alert, journal, kills, suspension, related
         case hookDeliveries = "hook_deliveries"
+        case dailySpend = "daily_spend"
+        case dailyQuotaMicros = "daily_quota_micros"
+        case sourceAddresses = "source_addresses"
+        case addressAlerts = "address_alerts"
+        case rangeAlerts = "range_alerts"
+        case liveCalls = "live_calls"
     }
 }
 

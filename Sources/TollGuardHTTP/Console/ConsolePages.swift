@@ -158,12 +158,58 @@ struct ConsolePages: Sendable {
         var id: Int64
         var severity: String
         var headline: String
+        var subject: String
         var state: String
         var lastSeen: String
+
+        init(_ alert: StoredAlert) {
+            id = alert.id
+            severity = alert.severity.description
+            headline = alert.headline
+            subject = alert.subject.description
+            state = alert.state.rawValue
+            lastSeen = ConsolePages.time(alert.lastSeen)
+        }
+    }
+
+    /// `calls` by region (country or NANP area), the costliest first.
+    static func countries(of calls: [AlertCall], currency: String) -> [CountryRow] {
+        var byRegion: [String: (calls: Int, micros: Int64)] = [:]
+        for call in calls {
+            let figures = byRegion[call.region ?? "unknown", default: (0, 0)]
+            byRegion[call.region ?? "unknown"] = (figures.calls + 1, figures.micros + call.costMicros)
+        }
+        return byRegion.sorted { ($0.value.micros, $0.value.calls, $1.key) > ($1.value.micros, $1.value.calls, $0.key) }
+            .map { CountryRow(region: $0.key, calls: $0.value.calls, cost: money($0.value.micros, currency)) }
+    }
+
+    /// Where an alert's evidence calls went, by country or region.
+    struct CountryRow {
+        var region: String
+        var calls: Int
+        var cost: String
+    }
+
+    /// An alert related to the case by a number range.
+    struct RangeAlert {
+        var range: String
+        var alert: RelatedAlert
     }
 
     struct AlertPage {
         var header: PageHeader
+        var chart: SpendChart?
+        var countries: [CountryRow]
+        var hasCountries: Bool
+        var addresses: [String]
+        var hasAddresses: Bool
+        var addressAlerts: [RelatedAlert]
+        var hasAddressAlerts: Bool
+        var rangeAlerts: [RangeAlert]
+        var hasRangeAlerts: Bool
+        /// nil without live sources; empty when the account has no call up.
+        var liveCalls: [ConsoleRoute.LiveCallRow]?
+        var hasLiveCalls: Bool
         var dispositions: [Option]
         var reasons: [Option]
         var people: [Option]

@@ -5,7 +5,7 @@ import TollGuardCore
 /// The accounts page: every account's spend on a day against its quota, and quota changes.
 extension ConsoleRoute {
     /// The site-local day `text` (`YYYY-MM-DD`) names, today when nil; nil when `text` is no date.
-    func day(_ text: String?) -> (start: Date, end: Date, text: String)? {
+    package func day(_ text: String?) -> (start: Date, end: Date, text: String)? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = settings.timeZone
         let start: Date
@@ -26,7 +26,7 @@ extension ConsoleRoute {
     }
 
     /// One account on one day: its calls and spend against the quota analysis applies.
-    struct AccountDay: Encodable, Sendable {
+    package struct AccountDay: Encodable, Sendable {
         var account: String
         var calls: Int
         var spentMicros: Int64
@@ -45,8 +45,15 @@ extension ConsoleRoute {
         }
     }
 
+    /// The daily quota analysis applies to `account`: the quota table's, else the configuration's.
+    static func dailyQuota(of account: String, quotas: [QuotaEntry], analysis: AnalysisSettings) -> Int64? {
+        if let set = quotas.last(where: { $0.account == account }) { return set.dailyMicros }
+        var resolver = PolicyResolver(settings: analysis, quotas: [:])
+        return resolver.policy(for: Subject(.account, account)).active(.dailyQuota).map(Money.micros)
+    }
+
     /// Every account that spent on `day` or has a quota, nearest or past its quota first.
-    func accountDays(_ day: (start: Date, end: Date, text: String)) async throws -> [AccountDay] {
+    package func accountDays(_ day: (start: Date, end: Date, text: String)) async throws -> [AccountDay] {
         let analysis = settings.analysis()
         let (spend, quotas) = try await database.inThreadPool { database in
             (

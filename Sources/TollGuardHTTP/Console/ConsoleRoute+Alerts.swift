@@ -101,7 +101,7 @@ extension ConsoleRoute {
     }
 
     /// Everything an alert's case file shows.
-    struct CaseFile: Sendable {
+    package struct CaseFile: Sendable {
         var alert: StoredAlert
         var calls: [AlertCall]
         var lines: [EvidenceLogLine]
@@ -114,14 +114,31 @@ extension ConsoleRoute {
         var related: [StoredAlert]
         /// Who may be assigned alerts.
         var people: [String]
+        /// The account's spend on each of the 30 days up to the alert's last call, and its daily quota.
+        var spend: [DaySpend] = []
+        var quotaMicros: Int64?
+        /// Where the alert's calls came from (its address, for an address), and the alerts about
+        /// those addresses (the SIP attack watcher's among them).
+        var addresses: [String] = []
+        var addressAlerts: [StoredAlert] = []
+        /// Alerts whose calls went to the same number ranges as this one's.
+        var rangeNeighbours: [RangeNeighbour] = []
+        /// The account's calls up now, when serve has live sources.
+        var liveCalls: [LiveCallsSnapshot.Call]?
     }
 
-    /// Alert `id`'s case file; nil when there is no such alert.
-    func caseFile(_ id: Int64) async throws -> CaseFile? {
-        try await database.inThreadPool { database in
+    /// Days of spend the case file charts.
+    static let chartDays = 30
+
+    /// Alert `id`'s case file, everything its page and its API read from the store; nil when
+    /// there is no such alert.
+    package func caseFile(_ id: Int64) async throws -> CaseFile? {
+        let analysis = settings.analysis()
+        let timeZone = settings.timeZone
+        var file = try await database.inThreadPool { database -> CaseFile? in
             guard let alert = try database.alert(id: id) else { return nil }
             let account = alert.subject.kind == .account ? alert.subject.value : nil
-            return CaseFile(
+            var file = CaseFile(
                 alert: alert, calls: try database.alertCalls(id: id), lines: try database.alertLogLines(id: id),
                 journal: try database.journal(subjectType: "alert", subject: String(id)),
                 deliveries: try database.deliveries(ofAlert: id, subject: alert.subject),
@@ -131,7 +148,25 @@ extension ConsoleRoute {
                 related: Array(
                     try database.alerts(ofSubject: alert.subject, limit: 21).filter { $0.id != id }.prefix(20)),
                 people: try database.users().filter { $0.role.mayTriage }.map(\.name))
+            file.rangeNeighbours = try database.rangeNeighbours(ofAlert: id, limit: 20)
+            if alert.subject.kind == .ip {
+                file.addresses = [alert.subject.value]
+            } else {
+                file.addresses = try database.sourceAddresses(ofAlert: id)
+            }
+            file.addressAlerts = try database.alerts(ofSubjects: file.addresses.map { Subject(.ip, $0) }, limit: 21)
+                .filter { $0.id != id }
+            if let account {
+                file.spend = try database.dailySpend(
+                    account: account, days: Self.chartDays, through: alert.lastSeen, timeZone: timeZone)
+                file.quotaMicros = try Self.dailyQuota(of: account, quotas: database.quotas(), analysis: analysis)
+            }
+            return file
         }
+        if let account = file?.alert.subject, account.kind == .account, let snapshot = settings.liveCalls?() {
+            file?.liveCalls = snapshot.calls.filter { $0.account == account.value }
+        }
+        return file
     }
 
     func alertPage(_ id: Int64, _ signed: Signed) async throws -> Response {
@@ -144,13 +179,23 @@ extension ConsoleRoute {
             (file.journal.map(ConsolePages.timelineItem) + file.deliveries.map(ConsolePages.timelineItem)
             + kills.map(ConsolePages.timelineItem))
             .sorted { $0.0 < $1.0 }.map(\.1)
-        let related = file.related.map {
-            ConsolePages.RelatedAlert(
-                id: $0.id, severity: $0.severity.description, headline: $0.headline, state: $0.state.rawValue,
-                lastSeen: ConsolePages.time($0.lastSeen))
+        let related = file.related.map(ConsolePages.RelatedAlert.init)
+        let currency = settings.currency
+        let countries = ConsolePages.countries(of: file.calls, currency: currency)
+        let addressAlerts = file.addressAlerts.map(ConsolePages.RelatedAlert.init)
+        let rangeAlerts = file.rangeNeighbours.map {
+            ConsolePages.RangeAlert(range: $0.range.description, alert: ConsolePages.RelatedAlert($0.alert))
         }
+        let liveCalls = file.liveCalls?.map { LiveCallRow($0, currency: currency) }
         let page = ConsolePages.AlertPage(
-            header: header, dispositions: ConsolePages.dispositions(), reasons: ConsolePages.reasons(),
+            header: header,
+            chart: file.spend.isEmpty ? nil : SpendChart(file.spend, quotaMicros: file.quotaMicros, currency: currency),
+            countries: countries, hasCountries: !countries.isEmpty, addresses: file.addresses,
+            hasAddresses: !file.addresses.isEmpty, addressAlerts: addressAlerts,
+            hasAddressAlerts: !addressAlerts.isEmpty,
+            rangeAlerts: rangeAlerts, hasRangeAlerts: !rangeAlerts.isEmpty, liveCalls: liveCalls,
+            hasLiveCalls: !(liveCalls ?? []).isEmpty, dispositions: ConsolePages.dispositions(),
+            reasons: ConsolePages.reasons(),
             people: file.people.map { Option(value: $0, label: $0, selected: $0 == alert.assignee) },
             suspension: file.suspension.map {
                 "suspended since \(ConsolePages.time($0.since)) by \($0.actor): \($0.reason)"

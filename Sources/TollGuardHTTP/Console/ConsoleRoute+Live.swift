@@ -14,6 +14,18 @@ extension ConsoleRoute {
         var answered: Bool
         var rate: String
         var cost: String
+
+        init(_ call: LiveCallsSnapshot.Call, currency: String) {
+            uuid = call.uuid
+            callerNumber = call.callerNumber
+            number = call.number
+            region = call.region ?? ""
+            sourceIP = call.sourceIP ?? ""
+            started = ConsolePages.time(call.startedAt)
+            answered = call.answeredAt != nil
+            rate = ConsolePages.money(call.ratePerMinuteMicros, currency) + "/min"
+            cost = ConsolePages.money(call.runningCostMicros, currency)
+        }
     }
 
     struct LiveAccount {
@@ -41,14 +53,7 @@ extension ConsoleRoute {
             LiveAccount(
                 account: group.account, count: group.calls.count,
                 cost: ConsolePages.money(group.runningCostMicros, currency),
-                calls: group.calls.map { call in
-                    LiveCallRow(
-                        uuid: call.uuid, callerNumber: call.callerNumber, number: call.number,
-                        region: call.region ?? "", sourceIP: call.sourceIP ?? "",
-                        started: ConsolePages.time(call.startedAt), answered: call.answeredAt != nil,
-                        rate: ConsolePages.money(call.ratePerMinuteMicros, currency) + "/min",
-                        cost: ConsolePages.money(call.runningCostMicros, currency))
-                })
+                calls: group.calls.map { LiveCallRow($0, currency: currency) })
         }
         let page = LivePage(
             header: header, hasSource: settings.liveCalls != nil, at: snapshot.map { ConsolePages.time($0.at) },

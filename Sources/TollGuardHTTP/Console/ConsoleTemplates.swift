@@ -4,7 +4,8 @@
 /// attacker-controlled: caller names, numbers, subjects); nothing here uses `{{{…}}}`.
 enum ConsoleTemplates {
     static let all: [String: String] = [
-        "header": header, "footer": footer, "login": login, "queue": queue, "alert": alert, "journal": journal,
+        "header": header, "footer": footer, "relatedAlert": relatedAlert, "login": login, "queue": queue,
+        "alert": alert, "journal": journal,
         "accounts": accounts, "suspensions": suspensions, "suspensionTable": suspensionTable,
         "hookList": hookList, "attackers": attackers, "live": live,
     ]
@@ -116,6 +117,11 @@ enum ConsoleTemplates {
         {{> footer}}
         """
 
+    /// One alert in a list of related alerts.
+    static let relatedAlert = """
+        <li><span class="badge {{severity}}">{{severity}}</span> <a href="/console/alerts/{{id}}">{{headline}}</a> · {{subject}} · {{state}} · {{lastSeen}}</li>
+        """
+
     static let alert = """
         {{> header}}
         <p><a href="/console">← Queue</a></p>
@@ -168,6 +174,25 @@ enum ConsoleTemplates {
         {{#calls}}<tr><td>{{time}}</td><td>{{account}}</td><td>{{callerName}}</td><td>{{number}}</td><td>{{region}}</td><td>{{destinationClass}}</td><td>{{risk}}</td><td>{{billsec}}</td><td class="money">{{cost}}</td></tr>{{/calls}}
         </tbody></table>
         {{/hasCalls}}
+        {{#hasCountries}}
+        <h2>Destinations</h2>
+        <table class="countries"><thead><tr><th>Country or area</th><th>Calls</th><th>Cost</th></tr></thead>
+        <tbody>{{#countries}}<tr><td>{{region}}</td><td>{{calls}}</td><td class="money">{{cost}}</td></tr>{{/countries}}</tbody></table>
+        {{/hasCountries}}
+        {{#chart}}
+        <h2>Daily spend, last 30 days</h2>
+        <figure class="spend">
+        <svg id="spend-chart" viewBox="0 0 {{chartWidth}} {{chartHeight}}" width="{{chartWidth}}" height="{{chartHeight}}" role="img" aria-label="daily spend over 30 days">
+        <text x="0" y="12" class="scale">{{scaleTop}}</text>
+        <line x1="{{plotLeft}}" y1="{{plotBottom}}" x2="{{plotRight}}" y2="{{plotBottom}}" class="axis"/>
+        {{#bars}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" class="day-bar{{#over}} over{{/over}}"><title>{{title}}</title></rect>{{/bars}}
+        {{#hasQuota}}<line x1="{{plotLeft}}" y1="{{quotaY}}" x2="{{plotRight}}" y2="{{quotaY}}" class="quota-line"/>
+        <text x="{{plotRight}}" y="{{quotaLabelY}}" text-anchor="end" class="quota-label">{{quotaText}}</text>{{/hasQuota}}
+        {{#days}}<text x="{{x}}" y="{{labelY}}" class="day">{{text}}</text>{{/days}}
+        </svg>
+        <figcaption>{{total}} over 30 days{{#hasQuota}}; {{quotaText}} a day, passed on {{overDays}} of them{{/hasQuota}}{{^hasQuota}}; no daily quota{{/hasQuota}}.</figcaption>
+        </figure>
+        {{/chart}}
         {{#hasLogLines}}
         <h2>Log lines</h2>
         <pre class="log">{{#logLines}}{{.}}
@@ -175,8 +200,23 @@ enum ConsoleTemplates {
         {{/hasLogLines}}
         {{#hasRelated}}
         <h2>Other alerts of {{subject}}</h2>
-        <ul class="related">{{#related}}<li><span class="badge {{severity}}">{{severity}}</span> <a href="/console/alerts/{{id}}">{{headline}}</a> · {{state}} · {{lastSeen}}</li>{{/related}}</ul>
+        <ul class="related">{{#related}}{{> relatedAlert}}{{/related}}</ul>
         {{/hasRelated}}
+        {{#hasAddresses}}
+        <h2>Source addresses</h2>
+        <p id="addresses">{{#addresses}}<a href="/console/attackers?q={{.}}">{{.}}</a> {{/addresses}}</p>
+        {{#hasAddressAlerts}}<ul class="related" id="address-alerts">{{#addressAlerts}}{{> relatedAlert}}{{/addressAlerts}}</ul>{{/hasAddressAlerts}}
+        {{^hasAddressAlerts}}<p class="empty">No alert about these addresses (the SIP attack watcher's included).</p>{{/hasAddressAlerts}}
+        {{/hasAddresses}}
+        {{#hasRangeAlerts}}
+        <h2>Same number ranges</h2>
+        <ul class="related" id="range-alerts">{{#rangeAlerts}}<li><code>{{range}}</code> {{#alert}}{{> relatedAlert}}{{/alert}}</li>{{/rangeAlerts}}</ul>
+        {{/hasRangeAlerts}}
+        {{#hasLiveCalls}}
+        <h2>Calls up now</h2>
+        <table class="live"><thead><tr><th>Started</th><th>Caller</th><th>Number</th><th>Region</th><th>Source</th><th>Rate</th><th>Cost so far</th></tr></thead>
+        <tbody>{{#liveCalls}}<tr data-call="{{uuid}}"><td>{{started}}{{^answered}} (ringing){{/answered}}</td><td>{{callerNumber}}</td><td>{{number}}</td><td>{{region}}</td><td>{{sourceIP}}</td><td class="money">{{rate}}</td><td class="money">{{cost}}</td></tr>{{/liveCalls}}</tbody></table>
+        {{/hasLiveCalls}}
         <h2>Timeline</h2>
         <ol class="timeline">
         {{#timeline}}<li><time>{{at}}</time> <strong>{{actor}}</strong> {{what}}{{#note}}: <q>{{note}}</q>{{/note}}</li>{{/timeline}}
@@ -256,6 +296,11 @@ enum ConsoleTemplates {
         .fill { display: block; height: 100%; background: #3ebd93; }
         .fill.near { background: #f0b429; } .fill.over { background: #b42318; }
         .fill[data-percent="0"] { width: 0; }
+        #spend-chart { background: #fff; max-width: 100%; height: auto; }
+        #spend-chart .day-bar { fill: #3e7cb1; } #spend-chart .day-bar.over { fill: #b42318; }
+        #spend-chart .quota-line { stroke: #b42318; stroke-width: 2; stroke-dasharray: 6 4; }
+        #spend-chart .axis { stroke: #9aa5b1; } #spend-chart text { font-size: 11px; fill: #52606d; }
+        figure.spend { margin: 0; }
         \(barWidths)
         .error { color: #b42318; font-weight: 600; }
         .note { color: #616e7c; }

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TollGuardCore
+import TollGuardTestSupport
+
+/// The store side of the console's case file: daily spend by the site's day, number ranges.
+@Suite struct CaseFileStoreTests {
+    /// An evening call in New York is on the next UTC day but on its own local day; days without
+    /// calls are there with nothing spent.
+    @Test func dailySpendCountsTheSitesDaysAndKeepsTheEmptyOnes() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let evening = Date(timeIntervalSince1970: 1_795_057_200)  // 2026-11-19 03:00 UTC, 22:00 on the 18th in New York
+        try AlertSeeds.storeCall(database, key: "e", account: "1018", at: evening, costMicros: 7_000_000)
+        try AlertSeeds.storeCall(
+            database, key: "old", account: "1018", at: evening.addingTimeInterval(-9 * 86_400), costMicros: 1_000_000)
+        try AlertSeeds.storeCall(database, key: "other", account: "1019", at: evening, costMicros: 50_000_000)
+        let newYork = try #require(TimeZone(identifier: "America/New_York"))
+        let local = try database.dailySpend(account: "1018", days: 5, through: evening, timeZone: newYork)
+        #expect(local.map(\.day) == ["2026-11-14", "2026-11-15", "2026-11-16", "2026-11-17", "2026-11-18"])
+        #expect(local.map(\.micros) == [0, 0, 0, 0, 7_000_000])
+        let utc = try database.dailySpend(account: "1018", days: 10, through: evening, timeZone: .gmt)
+        #expect(utc.first?.day == "2026-11-10")
+        #expect(utc.last?.day == "2026-11-19")
+        #expect(utc.map(\.micros).reduce(0, +) == 8_000_000)
+        #expect(utc.map(\.calls).reduce(0, +) == 2)
+    }
+
+    @Test func aNumberRangeIsItsNumbersButTheLastThreeDigits() {
+        #expect(NumberRange("+88213520123")?.description == "+88213520xxx")
+        #expect(NumberRange("0088213520123")?.prefix == "0088213520")
+        #expect(NumberRange("+3719000") == nil, "too short to name a range")
+        #expect(NumberRange("+88213520*23") == nil)
+        #expect(NumberRange("sip:evil@x.example") == nil)
+    }
+}
+
+/// The spend rollup: exact before, after and across a rollup, never counting a call twice.
+@Suite struct SpendRollupTests {
+    @Test func theRollupAndTheCallsPastItsMarkCountEachCallOnce() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let day = Date(timeIntervalSince1970: 1_795_046_400)  // 2026-11-19 00:00 UTC
+        // Either side of a quarter hour, and of midnight.
+        try AlertSeeds.storeCall(
+            database, key: "a", account: "7", at: day.addingTimeInterval(-1), costMicros: 1_000_000)
+        try AlertSeeds.storeCall(database, key: "b", account: "7", at: day, costMicros: 2_000_000)
+        try AlertSeeds.storeCall(
+            database, key: "c", account: "7", at: day.addingTimeInterval(899), costMicros: 4_000_000)
+        let before = try database.dailySpend(account: "7", days: 2, through: day, timeZone: .gmt).map(\.micros)
+        #expect(before == [1_000_000, 6_000_000])
+        #expect(try database.rollUpSpend() == false, "reading rolled everything up")
+        // Calls stored after the rollup are read past its mark, then rolled up once.
+        try AlertSeeds.storeCall(
+            database, key: "d", account: "7", at: day.addingTimeInterval(900), costMicros: 8_000_000)
+        try AlertSeeds.storeCall(database, key: "e", account: "8", at: day, costMicros: 16_000_000)
+        let unrolled = try database.accountSpend(account: "7", from: day, to: day.addingTimeInterval(86_400))
+        #expect(unrolled.calls == 3)
+        #expect(unrolled.micros == 14_000_000)
+        let rolled = try database.dailySpend(account: "7", days: 2, through: day, timeZone: .gmt).map(\.micros)
+        #expect(rolled == [1_000_000, 14_000_000])
+        let after = try database.accountSpend(account: "7", from: day, to: day.addingTimeInterval(86_400))
+        #expect(after.micros == 14_000_000, "rolled up once, counted once")
+        // Nepal (+05:45): its day of the 19th starts at 18:15 UTC on the 18th, a quarter boundary.
+        let nepal = try #require(TimeZone(identifier: "Asia/Kathmandu"))
+        let local = try database.dailySpend(account: "7", days: 1, through: day, timeZone: nepal)
+        #expect(local.map(\.day) == ["2026-11-19"])
+        #expect(local.map(\.micros) == [15_000_000])
+    }
+
+    /// A rollup in parts (here one call at a time) adds up to the same figures.
+    @Test func aRollupInPartsAddsUp() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let day = Date(timeIntervalSince1970: 1_795_046_400)
+        for index in 0..<5 {
+            try AlertSeeds.storeCall(
+                database, key: "p\(index)", account: "9", at: day.addingTimeInterval(Double(index) * 60),
+                costMicros: 1_000_000)
+        }
+        var parts = 0
+        while try database.rollUpSpend(limit: 1) { parts += 1 }
+        #expect(parts == 4)
+        #expect(try database.dailySpend(account: "9", days: 1, through: day, timeZone: .gmt).first?.micros == 5_000_000)
+        #expect(try database.dailySpend(account: "9", days: 1, through: day, timeZone: .gmt).first?.calls == 5)
+    }
+}
