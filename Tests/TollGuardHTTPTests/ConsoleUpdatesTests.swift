@@ -30,6 +30,22 @@ import TollGuardTestSupport
         #expect(try database.alertsChanged(since: next).0.map(\.alert.id) == [raised])
     }
 
+    /// An analysis writes thousands of alerts within one second; a person's change after it must
+    /// still be seen (the benchmark's store of 11,889 alerts once hid every later change).
+    @Test func aChangeAfterMoreAlertsThanOneAnswerHoldsInOneSecondIsSeen() throws {
+        let database = try TollGuardDatabase.inMemory()
+        var ids: [Int64] = []
+        for index in 0..<250 {
+            ids.append(
+                try #require(
+                    try AlertSeeds.store(
+                        database, rule: .velocity, severity: .high, subject: Subject(.account, "\(1000 + index)"))))
+        }
+        let mark = try database.alertChangeMark()
+        _ = try database.assignAlert(id: ids[7], to: "rob", actor: "rob", now: AlertSeeds.start.addingTimeInterval(5))
+        #expect(try database.alertsChanged(since: mark, limit: 200).0.map(\.alert.id) == [ids[7]])
+    }
+
     @Test func oneWatcherTellsEveryOpenPageAndEndsTheirStreamsWhenItStops() async throws {
         let database = try TollGuardDatabase.inMemory()
         let updates = ConsoleUpdates(

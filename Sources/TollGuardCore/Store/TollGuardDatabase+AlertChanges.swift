@@ -53,12 +53,18 @@ extension TollGuardDatabase {
     {
         guard let mark else { return ([], try alertChangeMark()) }
         return try writer.read { db in
+            // The alerts already seen at the mark's second stay out in SQL: an analysis that
+            // changes more than `limit` alerts in one second would otherwise fill every answer
+            // with them, and no later change would ever be seen.
+            let seen = "[" + mark.seenAtUpdated.sorted().map(String.init).joined(separator: ",") + "]"
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM alerts WHERE id > ? OR updated_utc >= ?
+                    SELECT * FROM alerts
+                    WHERE id > ? OR updated_utc > ?
+                       OR (updated_utc = ? AND id NOT IN (SELECT value FROM json_each(?)))
                     ORDER BY updated_utc, id LIMIT ?
-                    """, arguments: [mark.maxID, mark.updated, limit])
+                    """, arguments: [mark.maxID, mark.updated, mark.updated, seen, limit])
             var next = mark
             var changes: [AlertChangeSinceMark] = []
             for row in rows {
