@@ -238,7 +238,7 @@ struct ConsoleBenchmark: AsyncParsableCommand {
                 // A change a second apart, as the store stores times to the second.
                 try await Task.sleep(for: .milliseconds(1_100))
                 let id = alertIDs[0]
-                let marker = arrivals.expect(id: id, pages: pages)
+                let marker = arrivals.expect(id: id)
                 var request = HTTPClientRequest(url: base + "/api/v1/alerts/\(id)/changes")
                 request.method = .POST
                 request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -276,12 +276,8 @@ struct Timings {
     var p95: Double
 
     init(_ samples: [Double]) {
-        let sorted = samples.sorted()
-        func percentile(_ p: Double) -> Double {
-            sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)]
-        }
-        p50 = percentile(0.5)
-        p95 = percentile(0.95)
+        p50 = quantile(samples, 0.5)
+        p95 = quantile(samples, 0.95)
     }
 }
 
@@ -301,7 +297,7 @@ private final class Arrivals: Sendable {
 
     func opened() { state.withLock { $0.open += 1 } }
 
-    func expect(id: Int64, pages: Int) -> Int {
+    func expect(id: Int64) -> Int {
         state.withLock { state in
             state.changes.append((id, nil, []))
             return state.changes.count - 1

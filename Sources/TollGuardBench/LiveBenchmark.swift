@@ -80,9 +80,7 @@ struct LiveBenchmark: AsyncParsableCommand {
         var latencies: [Int]
 
         func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return 0 }
-            let sorted = latencies.sorted()
-            return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]) / 1000
+            quantile(latencies.map { Double($0) / 1000 }, p)
         }
     }
 

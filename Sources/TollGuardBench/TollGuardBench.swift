@@ -87,3 +87,10 @@ func bootstrapQuietLogging() {
         return handler
     }
 }
+
+/// The `p` quantile of `samples` (0 for none): the sample at rank p × (n − 1), rounded down.
+func quantile(_ samples: [Double], _ p: Double) -> Double {
+    guard !samples.isEmpty else { return 0 }
+    let sorted = samples.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+}

@@ -71,8 +71,6 @@ extension TollGuardDatabase {
                 let alert = try StoredAlert(row: row)
                 let updated: String = row["updated_utc"] ?? ""
                 let isNew = alert.id > mark.maxID
-                if !isNew && updated == mark.updated && mark.seenAtUpdated.contains(alert.id) { continue }
-                if !isNew && updated < mark.updated { continue }
                 changes.append(AlertChangeSinceMark(alert: alert, isNew: isNew))
                 next.maxID = max(next.maxID, alert.id)
                 if updated > next.updated {

@@ -54,15 +54,14 @@ extension TollGuardDatabase {
         let last = calendar.startOfDay(for: through)
         let count = max(days, 1)
         let starts = (0...count).compactMap { calendar.date(byAdding: .day, value: $0 - count + 1, to: last) }
+        var clock = LocalClock(timeZone: timeZone)
+        let labels = starts.dropLast().map { LocalClock.dayText(clock.local($0.timeIntervalSince1970).day) }
         while try rollUpSpend() {}
         return try writer.read { db in
             let mark = try SpendRollup.mark(db)
-            return try zip(starts, starts.dropFirst()).map { start, end in
-                let spent = try SpendRollup.spend(db, account: account, from: start, to: end, mark: mark)
-                let parts = calendar.dateComponents([.year, .month, .day], from: start)
-                return DaySpend(
-                    day: String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0),
-                    calls: spent.calls, micros: spent.micros)
+            return try zip(labels, zip(starts, starts.dropFirst())).map { day, bounds in
+                let spent = try SpendRollup.spend(db, account: account, from: bounds.0, to: bounds.1, mark: mark)
+                return DaySpend(day: day, calls: spent.calls, micros: spent.micros)
             }
         }
     }

@@ -19,10 +19,8 @@ extension ConsoleRoute {
             start = calendar.startOfDay(for: Date())
         }
         guard let end = calendar.date(byAdding: .day, value: 1, to: start) else { return nil }
-        let components = calendar.dateComponents([.year, .month, .day], from: start)
-        let label = String(
-            format: "%04d-%02d-%02d", components.year ?? 0, components.month ?? 0, components.day ?? 0)
-        return (start, end, label)
+        var clock = LocalClock(timeZone: settings.timeZone)
+        return (start, end, LocalClock.dayText(clock.local(start.timeIntervalSince1970).day))
     }
 
     /// One account on one day: its calls and spend against the quota analysis applies.
@@ -47,8 +45,8 @@ extension ConsoleRoute {
 
     /// The daily quota analysis applies to `account`: the quota table's, else the configuration's.
     static func dailyQuota(of account: String, quotas: [QuotaEntry], analysis: AnalysisSettings) -> Int64? {
-        if let set = quotas.last(where: { $0.account == account }) { return set.dailyMicros }
-        var resolver = PolicyResolver(settings: analysis, quotas: [:])
+        let table = quotas.filter { $0.account == account }.map { ($0.account, $0.dailyMicros) }
+        var resolver = PolicyResolver(settings: analysis, quotas: Dictionary(table, uniquingKeysWith: { $1 }))
         return resolver.policy(for: Subject(.account, account)).active(.dailyQuota).map(Money.micros)
     }
 
