@@ -49,11 +49,9 @@ extension TollGuardDatabase {
     ///
     /// From the spend rollup (see `SpendRollup`), brought up to date first.
     package func dailySpend(account: String, days: Int, through: Date, timeZone: TimeZone) throws -> [DaySpend] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let last = calendar.startOfDay(for: through)
+        let last = LocalClock.day(containing: through, in: timeZone).from
         let count = max(days, 1)
-        let starts = (0...count).compactMap { calendar.date(byAdding: .day, value: $0 - count + 1, to: last) }
+        let starts = (0...count).map { LocalClock.adding(days: $0 - count + 1, to: last, in: timeZone) }
         var clock = LocalClock(timeZone: timeZone)
         let labels = starts.dropLast().map { LocalClock.dayText(clock.local($0.timeIntervalSince1970).day) }
         while try rollUpSpend() {}
