@@ -180,7 +180,7 @@ package struct LivePipeline: Sendable {
                 let snapshot = LiveCallsSnapshot(monitor, at: Date().addingTimeInterval(switchClockOffset))
                 stats.snapshot.withLock { $0 = snapshot }
                 do {
-                    monitor.updateQuotas(try await database.quotaTable())
+                    monitor.updateQuotas(try await database.quotaTable(), raises: try await database.quotaRaises())
                     let now: Set<String> = try await database.suspendedAccounts()
                     for account in now.subtracting(suspended).sorted() where settings.killOnSuspend {
                         await hangUp(

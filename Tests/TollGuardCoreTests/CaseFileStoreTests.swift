@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TollGuardCore
 import TollGuardTestSupport
@@ -80,5 +81,46 @@ import TollGuardTestSupport
         #expect(parts == 4)
         #expect(try database.dailySpend(account: "9", days: 1, through: day, timeZone: .gmt).first?.micros == 5_000_000)
         #expect(try database.dailySpend(account: "9", days: 1, through: day, timeZone: .gmt).first?.calls == 5)
+    }
+}
+
+/// A quota raised until midnight: stored per account and day, journaled with what it replaced.
+@Suite struct QuotaRaiseStoreTests {
+    @Test func aRaiseIsJournaledWithTheQuotaItReplacesAndASecondRaiseReplacesTheFirst() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let at = AlertSeeds.start
+        func raise(_ micros: Int64, _ reason: String) -> QuotaRaise {
+            QuotaRaise(
+                account: "1001", day: "2026-11-18", dailyMicros: micros, currency: "USD", reason: reason,
+                setBy: "ada", setAt: at)
+        }
+        try database.setQuota(account: "1001", dailyMicros: 50_000_000, currency: "USD", setBy: "test")
+        try database.raiseQuota(raise(80_000_000, "trade fair"), analysis: AnalysisSettings())
+        try database.raiseQuota(raise(120_000_000, "fair runs late"), analysis: AnalysisSettings())
+        let day = CivilTime.daysFromCivil(year: 2026, month: 11, day: 18)
+        #expect(try database.quotaRaises() == ["1001": [day: 120_000_000]])
+        #expect(try database.quotaRaises(onDay: "2026-11-18")["1001"]?.reason == "fair runs late")
+        #expect(try database.quotaRaises(onDay: "2026-11-19").isEmpty)
+        let journal = try database.journal(subjectType: "account", subject: "1001", actionPrefix: "quota.raised")
+        #expect(journal.count == 2)
+        let befores = Set(journal.compactMap(\.before))
+        #expect(befores == ["50.00 USD", "80.00 USD"], "first the standing quota, then the first raise")
+        #expect(
+            journal.contains { $0.after == "120.00 USD until the end of 2026-11-18" && $0.note == "fair runs late" })
+    }
+
+    @Test func aStoredRaiseWhoseDayIsNoDateIsAnErrorNamingIt() throws {
+        let database = try TollGuardDatabase.inMemory()
+        try database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO quota_raises VALUES ('1001', '18/11/2026', 1, 'USD', 'r', 'ada', '2026-11-18 10:00:00')
+                    """)
+        }
+        #expect {
+            _ = try database.quotaRaises()
+        } throws: { error in
+            "\(error)".contains("quota_raises") && "\(error)".contains("18/11/2026")
+        }
     }
 }

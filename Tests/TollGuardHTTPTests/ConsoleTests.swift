@@ -290,6 +290,64 @@ import TollGuardTestSupport
         #expect(change.note == "trade fair week")
     }
 
+    /// A raise until midnight: admins only, with a reason, journaled; the accounts page and the
+    /// queue measure the day against it, the API raises the same way.
+    @Test func anAdminRaisesAQuotaUntilMidnightWithAReason() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        try database.setQuota(account: "1001", dailyMicros: 20_000_000, currency: "USD", setBy: "test")
+        let now = Date()
+        try AlertSeeds.storeCall(database, key: "today", account: "1001", at: now, costMicros: 30_000_000)
+        _ = try #require(
+            try AlertSeeds.store(
+                database, rule: .dailyQuota, severity: .high, subject: Subject(.account, "1001"), at: now, now: now))
+        try await Self.console(database).test(.router) { client in
+            let reviewer = try await Self.logIn(client, "rob")
+            let reviewerPage = try await Self.page(client, "/console/accounts", reviewer)
+            #expect(!reviewerPage.contains("value=\"raise\""), "a reviewer is offered no raise")
+            try await client.execute(
+                uri: "/console/accounts/quota", method: .post, headers: Self.formHeaders + [.cookie: reviewer],
+                body: Self.form([
+                    "csrf": try Self.csrf(in: reviewerPage), "account": "1001", "amount": "99", "reason": "x",
+                    "action": "raise",
+                ])
+            ) { #expect($0.status == .forbidden) }
+
+            let admin = try await Self.logIn(client, "ada")
+            let page = try await Self.page(client, "/console/accounts", admin)
+            #expect(page.contains("value=\"raise\""))
+            let token = try Self.csrf(in: page)
+            try await client.execute(
+                uri: "/console/accounts/quota", method: .post, headers: Self.formHeaders + [.cookie: admin],
+                body: Self.form(["csrf": token, "account": "1001", "amount": "60", "reason": "", "action": "raise"])
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("needs a reason"))
+            }
+            let none = try await database.quotaRaises()
+            #expect(none.isEmpty)
+            try await client.execute(
+                uri: "/console/accounts/quota", method: .post, headers: Self.formHeaders + [.cookie: admin],
+                body: Self.form([
+                    "csrf": token, "account": "1001", "amount": "60", "reason": "board meeting abroad",
+                    "action": "raise",
+                ])
+            ) { #expect($0.status == .seeOther) }
+            let raised = try await Self.page(client, "/console/accounts", admin)
+            #expect(raised.contains("60.00 USD"))
+            #expect(raised.contains("raised until midnight by ada: board meeting abroad"))
+            // A day other than today offers no raise.
+            #expect(
+                !(try await Self.page(client, "/console/accounts?date=2020-01-01", admin)).contains("value=\"raise\""))
+        }
+        // The standing quota is untouched; the queue measures today against the raise.
+        #expect(try await database.quotaTable()["1001"] == 20_000_000)
+        #expect(try database.reviewQueue(.open, now: now).first?.quotaMicros == 60_000_000)
+        let change = try #require(try database.journal(subjectType: "account", subject: "1001").first)
+        #expect(change.action == "quota.raised")
+        #expect(change.before == "20.00 USD")
+        #expect(change.note == "board meeting abroad")
+    }
+
     @Test func anAlertSnoozedUntilWorseComesBackWhenItsAccountSpendsMore() async throws {
         let database = try TollGuardDatabase.inMemory()
         let subject = Subject(.account, "1001")

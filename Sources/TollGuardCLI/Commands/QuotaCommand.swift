@@ -11,7 +11,7 @@ struct QuotaCommand: ParsableCommand {
             [analysis.account] — the default for everyone). The day runs in the site's time zone; a warning comes at \
             quota_warning_share (default 80 %), a breach at 100 %.
             """,
-        subcommands: [Set.self, List.self, Remove.self]
+        subcommands: [Set.self, Raise.self, List.self, Remove.self]
     )
 
     struct Set: ParsableCommand {
@@ -54,6 +54,51 @@ struct QuotaCommand: ParsableCommand {
                                 + "'tollguard quota list' after the next ingest\n"
                         ).utf8))
             }
+        }
+    }
+
+    struct Raise: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Raise an account's daily quota until the end of today (site time), with a reason.",
+            discussion: """
+                The raise is the account's quota for today only: the daily-quota rule measures today against it \
+                (a running serve takes it within its refresh), and at midnight the standing quota holds again. \
+                A second raise on the same day replaces the first. Journaled as quota.raised.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "Account (extension or accountcode).")
+        var account: String
+
+        @Argument(help: "Today's quota, e.g. 150 or 99.50.")
+        var amount: String
+
+        @Option(help: "Why (required), for the journal.")
+        var reason: String
+
+        @Option(help: "Who (default: the login name).")
+        var by: String?
+
+        func run() throws {
+            let configuration = try global.loadConfiguration().configuration
+            guard let micros = Money.micros(amount), micros >= 0 else {
+                throw ValidationError("amount \(amount): use a number like 150 or 99.50")
+            }
+            let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !reason.isEmpty else { throw ValidationError("--reason: say why, for the journal") }
+            let zone = global.siteTimeZone(configuration)
+            let today = LocalTimeFormatter(timeZone: zone).day(Date())
+            let currency = configuration.rating.currency
+            try global.openDatabase(configuration).raiseQuota(
+                QuotaRaise(
+                    account: account, day: today, dailyMicros: micros, currency: currency, reason: reason,
+                    setBy: GlobalOptions.actor(by), setAt: Date()),
+                analysis: configuration.analysis)
+            print(
+                TextTable.printable(
+                    "quota for \(account) raised to \(Money.format(micros, decimals: 2)) \(currency) until the end of \(today)"
+                ))
         }
     }
 

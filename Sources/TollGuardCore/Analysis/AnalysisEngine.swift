@@ -28,7 +28,7 @@ package struct AnalysisEngine: Sendable {
     /// All fourteen analyzers with the configured settings.
     package static func standard(
         settings: AnalysisSettings, timeZone: TimeZone, fraudLists: FraudLists = .none, quotas: [String: Int64] = [:],
-        strongHotspots: Set<String>? = nil
+        raises: QuotaRaises = [:], strongHotspots: Set<String>? = nil
     ) -> AnalysisEngine {
         let clock = LocalClock(timeZone: timeZone)
         let analyzers: [any Analyzer] = [
@@ -47,7 +47,7 @@ package struct AnalysisEngine: Sendable {
                 publicContexts: settings.publicContexts, memoryHours: settings.wangiriMemoryHours),
         ]
         return AnalysisEngine(
-            analyzers: analyzers, resolver: PolicyResolver(settings: settings, quotas: quotas),
+            analyzers: analyzers, resolver: PolicyResolver(settings: settings, quotas: quotas, raises: raises),
             disabledRules: Set(settings.disabledRules.compactMap(AnalysisRule.init(rawValue:))),
             strongHotspots: strongHotspots)
     }
@@ -112,9 +112,10 @@ package struct AnalysisEngine: Sendable {
         return findings
     }
 
-    /// Takes the quota table as it is now (`tollguard quota set` while `serve` runs).
-    package mutating func updateQuotas(_ quotas: [String: Int64]) {
-        resolver = resolver.replacingQuotas(quotas)
+    /// Takes the quota table and the day raises as they are now (`tollguard quota set` or a
+    /// raise in the console while `serve` runs): calls that start from now on are judged by them.
+    package mutating func updateQuotas(_ quotas: [String: Int64], raises: QuotaRaises = [:]) {
+        resolver = resolver.replacingQuotas(quotas, raises: raises)
     }
 
     /// Prepares a call for the analyzers, once, before its first event: a hotspot too few

@@ -67,7 +67,7 @@ package struct AnalysisRun: Sendable {
     package func makeEngine() throws -> AnalysisEngine {
         AnalysisEngine.standard(
             settings: configuration.analysis, timeZone: timeZone, fraudLists: FraudLists(try database.fraudLists()),
-            quotas: try database.quotaTable(),
+            quotas: try database.quotaTable(), raises: try database.quotaRaises(),
             strongHotspots: try NumberingPlan.builtIn.get().hotspots.prefixes(
                 namedByAtLeast: configuration.analysis.hotspotMinSources))
     }

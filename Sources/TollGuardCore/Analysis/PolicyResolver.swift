@@ -30,14 +30,17 @@ package struct PolicyResolver: Sendable {
     private let settings: AnalysisSettings
     private let publicContexts: Set<String>
     private let quotas: [String: Int64]
+    private let raises: QuotaRaises
     private let groups: [Group]
     private var cache: [Subject: SubjectPolicy] = [:]
 
-    /// `quotas` are daily quotas in micro-units by account, from the quota table.
-    package init(settings: AnalysisSettings, quotas: [String: Int64] = [:]) {
+    /// `quotas` are daily quotas in micro-units by account, from the quota table; `raises` the
+    /// quotas raised for single days.
+    package init(settings: AnalysisSettings, quotas: [String: Int64] = [:], raises: QuotaRaises = [:]) {
         self.settings = settings
         publicContexts = Set(settings.publicContexts)
         self.quotas = quotas
+        self.raises = raises
         groups = settings.groups.sorted { $0.key < $1.key }.map { name, profile in
             let accounts = profile.accounts ?? []
             return Group(
@@ -59,8 +62,9 @@ package struct PolicyResolver: Sendable {
     /// The policies of a call's subjects.
     ///
     /// The same settings with the quota table as it is now.
-    package func replacingQuotas(_ quotas: [String: Int64]) -> PolicyResolver {
-        quotas == self.quotas ? self : PolicyResolver(settings: settings, quotas: quotas)
+    package func replacingQuotas(_ quotas: [String: Int64], raises: QuotaRaises = [:]) -> PolicyResolver {
+        quotas == self.quotas && raises == self.raises
+            ? self : PolicyResolver(settings: settings, quotas: quotas, raises: raises)
     }
 
     package mutating func subjects(of call: ObservedCall) -> CallSubjects {
@@ -102,6 +106,6 @@ package struct PolicyResolver: Sendable {
             subject: subject, ordinal: ordinal, values: values, origins: origins,
             allowedClasses: Set(profile.allowedClasses ?? []),
             deniedPrefixes: profile.deniedPrefixes ?? [], allowedPrefixes: profile.allowedPrefixes ?? [],
-            groups: memberOf)
+            groups: memberOf, quotaRaises: subject.kind == .account ? raises[subject.value] ?? [:] : [:])
     }
 }

@@ -15,10 +15,13 @@ package final class SubjectPolicy: Sendable {
     package let allowedPrefixes: [String]
     /// The groups the subject is in, by name.
     package let groups: [String]
+    /// An account's daily quota raised for single local days (days since 1970 in the site's
+    /// zone), in micro-units: a person's raise until midnight.
+    package let quotaRaises: [Int: Int64]
 
     package init(
         subject: Subject, ordinal: Int, values: [Double], origins: [String], allowedClasses: Set<DestinationClass>,
-        deniedPrefixes: [String], allowedPrefixes: [String], groups: [String]
+        deniedPrefixes: [String], allowedPrefixes: [String], groups: [String], quotaRaises: [Int: Int64] = [:]
     ) {
         self.subject = subject
         self.ordinal = ordinal
@@ -28,6 +31,13 @@ package final class SubjectPolicy: Sendable {
         self.deniedPrefixes = deniedPrefixes
         self.allowedPrefixes = allowedPrefixes
         self.groups = groups
+        self.quotaRaises = quotaRaises
+    }
+
+    /// The daily quota on local `day` in micro-units: that day's raise, else the standing quota;
+    /// nil when there is neither.
+    package func dailyQuotaMicros(onDay day: Int) -> Int64? {
+        quotaRaises[day] ?? active(.dailyQuota).map(Money.micros)
     }
 
     /// The value of `limit`; `0` means the limit is off.

@@ -183,8 +183,10 @@ package struct LiveMonitor: Sendable {
         calls.values.filter { $0.live.account == account }.map(\.live.uuid).sorted()
     }
 
-    /// Takes the quota table as it is now.
-    package mutating func updateQuotas(_ quotas: [String: Int64]) { engine.updateQuotas(quotas) }
+    /// Takes the quota table and the day raises as they are now.
+    package mutating func updateQuotas(_ quotas: [String: Int64], raises: QuotaRaises = [:]) {
+        engine.updateQuotas(quotas, raises: raises)
+    }
 
     /// Watches on with `engine` and `rater` (a reloaded configuration, lists or rates): the calls
     /// in progress start again in the new engine, in the order they started (answered ones

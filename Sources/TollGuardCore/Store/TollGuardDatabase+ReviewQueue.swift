@@ -93,8 +93,8 @@ extension TollGuardDatabase {
     /// The alerts of `tab` that `filter` keeps, as `user` sees them at `now`, in queue order (see
     /// ``ReviewQueueEntry/queueOrder(_:_:)``), at most `limit`.
     ///
-    /// An account's quota is the one analysis applies: the quota table's, else `analysis`'s
-    /// (per account, its groups, the default).
+    /// An account's quota is the one analysis applies: that day's raise, else the quota table's,
+    /// else `analysis`'s (per account, its groups, the default).
     /// The day is the site's (`timeZone`), as quotas count it.
     package func reviewQueue(
         _ tab: ReviewTab, filter: ReviewFilter = ReviewFilter(), user: String = "", now: Date = Date(),
@@ -110,7 +110,9 @@ extension TollGuardDatabase {
             var resolver = PolicyResolver(
                 settings: analysis,
                 quotas: Dictionary(
-                    try QuotaEntry.fetchAll(db).map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }))
+                    try QuotaEntry.fetchAll(db).map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }),
+                raises: try Self.raises(db))
+            var clock = LocalClock(timeZone: timeZone)
             var spendByAccountDay: [String: Int64] = [:]
             let entries = try alerts.map { alert -> ReviewQueueEntry in
                 guard alert.subject.kind == .account else { return ReviewQueueEntry(alert: alert) }
@@ -127,7 +129,8 @@ extension TollGuardDatabase {
                         .micros
                     spendByAccountDay[key] = spend
                 }
-                let quota = resolver.policy(for: alert.subject).active(.dailyQuota).map(Money.micros)
+                let quota = resolver.policy(for: alert.subject)
+                    .dailyQuotaMicros(onDay: clock.local(dayStart.timeIntervalSince1970).day)
                 return ReviewQueueEntry(alert: alert, daySpendMicros: spend, quotaMicros: quota)
             }
             return Array(entries.sorted(by: ReviewQueueEntry.queueOrder).prefix(limit))

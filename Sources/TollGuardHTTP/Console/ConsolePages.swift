@@ -315,12 +315,16 @@ struct ConsolePages: Sendable {
         var calls: Int
         var spent: String
         var quota: String
+        /// Who raised the day's quota until midnight, and why.
+        var raise: String?
         var hasQuota: Bool
         var amount: String
         var percentText: String
         var quotaClass: String
         var quotaPercent: Int
         var mayAdminister: Bool
+        /// The page shows today: a raise until midnight is offered.
+        var mayRaise: Bool
         var csrf: String
     }
 

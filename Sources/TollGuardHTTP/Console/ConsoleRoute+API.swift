@@ -71,6 +71,16 @@ extension ConsoleRoute {
                 }
             }
         }
+        api.post("accounts/{account}/raise") { request, context in
+            try await change(request) { signed in
+                let account = try context.parameters.require("account")
+                let body = try await Self.decode(QuotaRequest.self, request)
+                switch try await raiseQuota(account, amount: body.amount, reason: body.reason, signed) {
+                case .success(let raise): return .json(raise)
+                case .failure(let refusal): return .error(refusal.message, refusal.status)
+                }
+            }
+        }
         api.get("suspensions") { request, _ in
             try await caller(request) { _ in
                 let listed = try await suspensionsWithHooks()

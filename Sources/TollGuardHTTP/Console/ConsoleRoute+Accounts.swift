@@ -28,9 +28,12 @@ extension ConsoleRoute {
         var account: String
         var calls: Int
         var spentMicros: Int64
-        /// The quota table's, else the configuration's (`quotaConfigured`); nil without one.
+        /// The quota that day: its raise, else the quota table's, else the configuration's
+        /// (`quotaConfigured`); nil without one.
         var quotaMicros: Int64?
         var quotaConfigured: Bool
+        /// The day's raise, when a person raised the quota until its end.
+        var raise: QuotaRaise?
 
         /// Spend against quota (1.0 = reached); -1 without a quota.
         var fraction: Double { quotaMicros.flatMap { $0 > 0 ? Double(spentMicros) / Double($0) : nil } ?? -1 }
@@ -40,38 +43,34 @@ extension ConsoleRoute {
             case spentMicros = "spent_micros"
             case quotaMicros = "quota_micros"
             case quotaConfigured = "quota_configured"
+            case raise
         }
-    }
-
-    /// The daily quota analysis applies to `account`: the quota table's, else the configuration's.
-    static func dailyQuota(of account: String, quotas: [QuotaEntry], analysis: AnalysisSettings) -> Int64? {
-        let table = quotas.filter { $0.account == account }.map { ($0.account, $0.dailyMicros) }
-        var resolver = PolicyResolver(settings: analysis, quotas: Dictionary(table, uniquingKeysWith: { $1 }))
-        return resolver.policy(for: Subject(.account, account)).active(.dailyQuota).map(Money.micros)
     }
 
     /// Every account that spent on `day` or has a quota, nearest or past its quota first.
     package func accountDays(_ day: (start: Date, end: Date, text: String)) async throws -> [AccountDay] {
         let analysis = settings.analysis()
-        let (spend, quotas) = try await database.inThreadPool { database in
+        let (spend, quotas, raises) = try await database.inThreadPool { database in
             (
                 try database.spendByAccount(from: day.start, to: day.end, publicContexts: analysis.publicContexts)
                     .filter { $0.subject.kind == .account },
-                try database.quotas()
+                try database.quotas(), try database.quotaRaises(onDay: day.text)
             )
         }
         let quotaByAccount = Dictionary(quotas.map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
         var resolver = PolicyResolver(settings: analysis, quotas: quotaByAccount)
         var figures: [String: (calls: Int, spent: Int64)] = [:]
         for entry in spend { figures[entry.subject.value] = (entry.calls, entry.costMicros) }
-        for quota in quotas where figures[quota.account] == nil { figures[quota.account] = (0, 0) }
+        for account in quotas.map(\.account) + raises.keys where figures[account] == nil { figures[account] = (0, 0) }
         return figures.map { account, figure in
-            let quota =
+            let standing =
                 quotaByAccount[account]
                 ?? resolver.policy(for: Subject(.account, account)).active(.dailyQuota).map(Money.micros)
+            let raise = raises[account]
             return AccountDay(
-                account: account, calls: figure.calls, spentMicros: figure.spent, quotaMicros: quota,
-                quotaConfigured: quotaByAccount[account] == nil && quota != nil)
+                account: account, calls: figure.calls, spentMicros: figure.spent,
+                quotaMicros: raise?.dailyMicros ?? standing,
+                quotaConfigured: raise == nil && quotaByAccount[account] == nil && standing != nil, raise: raise)
         }
         .sorted {
             ($0.fraction, $0.spentMicros, $1.account) > ($1.fraction, $1.spentMicros, $0.account)
@@ -85,6 +84,7 @@ extension ConsoleRoute {
             return Response.page("date \(date ?? ""): use YYYY-MM-DD", status: .badRequest)
         }
         let mayAdminister = signed.user.role.mayAdminister
+        let isToday = day.text == self.day(nil)?.text
         let currency = settings.currency
         let rows = try await accountDays(day).map { entry in
             let bar = entry.quotaMicros.map { ConsolePages.bar(spent: entry.spentMicros, quota: $0) }
@@ -93,10 +93,11 @@ extension ConsoleRoute {
                 quota: entry.quotaMicros.map {
                     ConsolePages.money($0, currency) + (entry.quotaConfigured ? " (configured)" : "")
                 } ?? "none",
+                raise: entry.raise.map { "raised until midnight by \($0.setBy): \($0.reason)" },
                 hasQuota: entry.quotaMicros != nil,
                 amount: entry.quotaMicros.map { Money.format($0, decimals: 2) } ?? "",
                 percentText: bar?.text ?? "", quotaClass: bar?.colour ?? "", quotaPercent: bar?.percent ?? 0,
-                mayAdminister: mayAdminister, csrf: signed.csrf)
+                mayAdminister: mayAdminister, mayRaise: mayAdminister && isToday, csrf: signed.csrf)
         }
         let page = ConsolePages.AccountsPage(
             header: header, date: day.text, zone: settings.timeZone.identifier, error: error,
@@ -104,10 +105,17 @@ extension ConsoleRoute {
         return Response.page(pages.render(page, "accounts"), status: error == nil ? .ok : .badRequest)
     }
 
+    /// The accounts page's quota form: a change (`action=set`, the default) or a raise until
+    /// midnight (`action=raise`).
     func changeQuota(_ request: Request, _ signed: Signed) async throws -> Response {
         let form = try await Self.form(request)
         if let refusal = refusal(request, form: form, signed: signed) { return refusal }
-        switch try await setQuota(form["account"] ?? "", amount: form["amount"], reason: form["reason"], signed) {
+        let account = form["account"] ?? ""
+        let outcome =
+            form["action"] == "raise"
+            ? try await raiseQuota(account, amount: form["amount"], reason: form["reason"], signed).map { _ in () }
+            : try await setQuota(account, amount: form["amount"], reason: form["reason"], signed).map { _ in () }
+        switch outcome {
         case .success: return Response.redirect(to: "/console/accounts")
         case .failure(let refusal) where refusal.status == .forbidden:
             return Response.page(refusal.message, status: .forbidden)
@@ -115,10 +123,10 @@ extension ConsoleRoute {
         }
     }
 
-    /// Sets `account`'s daily quota for an admin, with the reason the journal keeps.
-    func setQuota(_ account: String, amount: String?, reason: String?, _ signed: Signed) async throws
-        -> Result<Int64, TriageRefusal>
-    {
+    /// An admin's quota change of `account` to `amount`, with its reason: both checked.
+    private func quotaChange(_ account: String, amount: String?, reason: String?, _ signed: Signed) -> Result<
+        (micros: Int64, reason: String), TriageRefusal
+    > {
         guard signed.user.role.mayAdminister else { return .failure(.forbidden(signed.user.role, "change quotas")) }
         let reason = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let amount = (amount ?? "").trimmingCharacters(in: .whitespaces)
@@ -127,11 +135,43 @@ extension ConsoleRoute {
         guard let micros = Money.micros(amount), micros >= 0 else {
             return .failure(TriageRefusal(message: "\(amount) is no amount: use a number like 25 or 12.50."))
         }
+        return .success((micros, reason))
+    }
+
+    /// Sets `account`'s daily quota for an admin, with the reason the journal keeps.
+    func setQuota(_ account: String, amount: String?, reason: String?, _ signed: Signed) async throws
+        -> Result<Int64, TriageRefusal>
+    {
+        let change: (micros: Int64, reason: String)
+        switch quotaChange(account, amount: amount, reason: reason, signed) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let checked): change = checked
+        }
         let currency = settings.currency
         try await database.inThreadPool {
             try $0.setQuota(
-                account: account, dailyMicros: micros, currency: currency, setBy: signed.user.name, reason: reason)
+                account: account, dailyMicros: change.micros, currency: currency, setBy: signed.user.name,
+                reason: change.reason)
         }
-        return .success(micros)
+        return .success(change.micros)
+    }
+
+    /// Raises `account`'s quota until the end of today (the site's day) for an admin, with the
+    /// reason the journal keeps; the daily-quota rule and the live pipeline take it at once.
+    func raiseQuota(_ account: String, amount: String?, reason: String?, _ signed: Signed) async throws
+        -> Result<QuotaRaise, TriageRefusal>
+    {
+        let change: (micros: Int64, reason: String)
+        switch quotaChange(account, amount: amount, reason: reason, signed) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let checked): change = checked
+        }
+        guard let today = day(nil) else { return .failure(TriageRefusal(message: "No day today.")) }
+        let raise = QuotaRaise(
+            account: account, day: today.text, dailyMicros: change.micros, currency: settings.currency,
+            reason: change.reason, setBy: signed.user.name, setAt: Date())
+        let analysis = settings.analysis()
+        try await database.inThreadPool { try $0.raiseQuota(raise, analysis: analysis) }
+        return .success(raise)
     }
 }

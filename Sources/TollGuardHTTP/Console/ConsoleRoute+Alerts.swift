@@ -159,7 +159,7 @@ extension ConsoleRoute {
             if let account {
                 file.spend = try database.dailySpend(
                     account: account, days: Self.chartDays, through: alert.lastSeen, timeZone: timeZone)
-                file.quotaMicros = try Self.dailyQuota(of: account, quotas: database.quotas(), analysis: analysis)
+                file.quotaMicros = try database.standingQuota(of: account, analysis: analysis)
             }
             return file
         }

@@ -238,13 +238,14 @@ enum ConsoleTemplates {
         <table class="accounts"><thead><tr><th>Account</th><th>Calls</th><th>Spent</th><th>Daily quota</th><th></th>{{#mayAdminister}}<th>Change the quota</th>{{/mayAdminister}}</tr></thead>
         <tbody>
         {{#rows}}<tr data-account="{{account}}">
-        <td>{{account}}</td><td>{{calls}}</td><td class="money">{{spent}}</td><td class="money">{{quota}}</td>
+        <td>{{account}}</td><td>{{calls}}</td><td class="money">{{spent}}</td><td class="money">{{quota}}{{#raise}}<div class="by raise">{{raise}}</div>{{/raise}}</td>
         <td>{{#hasQuota}}<div class="bar" title="{{percentText}}"><span class="fill {{quotaClass}}" data-percent="{{quotaPercent}}"></span></div><small>{{percentText}}</small>{{/hasQuota}}</td>
         {{#mayAdminister}}<td><form class="quota" method="post" action="/console/accounts/quota">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="account" value="{{account}}">
         <input name="amount" inputmode="decimal" size="7" value="{{amount}}" aria-label="daily quota of {{account}}">
         <input name="reason" size="18" placeholder="reason (required)" required aria-label="reason">
-        <button type="submit">Save</button></form></td>{{/mayAdminister}}
+        <button type="submit" name="action" value="set">Save</button>
+        {{#mayRaise}}<button type="submit" name="action" value="raise" title="this quota for today only, back to the standing one at midnight">Raise until midnight</button>{{/mayRaise}}</form></td>{{/mayAdminister}}
         </tr>{{/rows}}
         </tbody></table>
         {{/hasRows}}

@@ -75,6 +75,33 @@ import TollGuardTestSupport
         #expect(utc.of(.dailyQuota).highestSeverity == .high)
     }
 
+    /// A quota raised until midnight is the quota of its day only; the next day the standing one holds.
+    @Test func aQuotaRaisedForADayHoldsThatDayOnly() {
+        var factory = CallFactory()
+        // $30 a call, four calls on 2026-11-16 and four on the 17th, against the default $50.
+        let calls = (0..<8).map {
+            factory.call(to: .premium($0 % 4), at: Double($0 / 4) * 86_400 + 36_000 + Double($0 % 4) * 3600, talk: 1200)
+        }
+        var settings = AnalysisSettings()
+        settings.account.allowedClasses = DestinationClass.allCases
+        let sixteenth = CivilTime.daysFromCivil(year: 2026, month: 11, day: 16)
+        func findings(raisedTo micros: Int64) -> [Finding] {
+            var engine = AnalysisEngine.standard(
+                settings: settings, timeZone: .named("UTC"), raises: ["1001": [sixteenth: micros]])
+            return engine.findings(replaying: calls).of(.dailyQuota)
+        }
+        // Raised to $200: the $120 of the 16th stays quiet; the 17th breaches the standing $50.
+        let high = findings(raisedTo: 200_000_000)
+        #expect(high.map(\.windowKey) == ["2026-11-17", "2026-11-17", "2026-11-17"])
+        #expect(high.map(\.severity) == [.high, .high, .critical], "$60, $90, then $120 against $50")
+        #expect(high.first?.metrics["limit_source"] == .text("analysis.account"))
+        // Raised to $100: the 16th warns at $90 and breaches at $120, measured against the raise.
+        let sixteenthFindings = findings(raisedTo: 100_000_000).filter { $0.windowKey == "2026-11-16" }
+        #expect(sixteenthFindings.map(\.severity) == [.warning, .high])
+        #expect(sixteenthFindings.first?.metrics["limit_value"] == .money(100_000_000))
+        #expect(sixteenthFindings.first?.metrics["limit_source"] == .text("raised for the day"))
+    }
+
     @Test func destinationClassesFollowEachAccountsPolicyAndHotspotsRaiseSeverity() throws {
         var factory = CallFactory()
         let premium = AnalysisEngine.findings([factory.call(to: .premium(), at: 0)])

@@ -3,7 +3,8 @@ import Foundation
 /// Daily cost quota per account, the day running in the site's time zone: a `warning` at
 /// `quota_warning_share` of the quota, `high` (a breach) at the quota, `critical` at twice it.
 ///
-/// One alert per account and day.
+/// One alert per account and day. A raise of an account's quota for one day (the console's
+/// "until midnight") is its quota that day.
 ///
 /// Ended calls add their cost. Live, answered calls still up are projected too: at each
 /// ``project(at:)`` their running cost (rate × time since answer) counts on top of the day's
@@ -81,8 +82,7 @@ package struct QuotaAnalyzer: Analyzer {
         calls triggers: [EvidenceCall],
         runningCalls: Int = 0
     ) -> [Finding] {
-        guard let quota = policy.active(.dailyQuota) else { return [] }
-        let quotaMicros = Money.micros(quota)
+        guard let quotaMicros = policy.dailyQuotaMicros(onDay: state.day) else { return [] }
         let share = policy[.quotaWarningShare]
         let spent = Double(micros)
         let level: Severity
@@ -97,6 +97,10 @@ package struct QuotaAnalyzer: Analyzer {
         }
         let calls = state.evidence(at: level, for: triggers)
         var metrics = policy.metrics(for: .dailyQuota)
+        if let raised = policy.quotaRaises[state.day] {
+            metrics["limit_value"] = .money(raised)
+            metrics["limit_source"] = .text("raised for the day")
+        }
         metrics["spent"] = .money(micros)
         metrics["share"] = .number((spent / Double(quotaMicros) * 100).rounded() / 100)
         metrics["warning_share"] = .number(share)

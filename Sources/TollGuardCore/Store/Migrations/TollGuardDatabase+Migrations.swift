@@ -399,6 +399,22 @@ extension TollGuardDatabase {
                     CREATE INDEX alert_calls_by_number ON alert_calls(number);
                     """)
         }
+        // A person raises an account's quota until the end of the site's day, with a reason.
+        migrator.registerMigration("v16-quota-raises") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE quota_raises (
+                        account TEXT NOT NULL,
+                        day TEXT NOT NULL,
+                        daily_micros INTEGER NOT NULL,
+                        currency TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        set_by TEXT NOT NULL,
+                        set_utc TEXT NOT NULL,
+                        PRIMARY KEY (account, day)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
