@@ -78,6 +78,7 @@ import TollGuardTestSupport
                 ("/api/v1/alerts/\(id)/changes", .post, #"{"action": "acknowledge"}"#),
                 ("/api/v1/alerts/changes", .post, #"{"action": "acknowledge", "ids": [\#(id)]}"#),
                 ("/api/v1/accounts/1001/quota", .put, #"{"amount": 25, "reason": "r"}"#),
+                ("/api/v1/accounts/1001/raise", .post, #"{"amount": 90, "reason": "r"}"#),
                 ("/api/v1/suspensions", .post, #"{"account": "1001", "reason": "r"}"#),
                 ("/api/v1/suspensions/1001/lift", .post, #"{"reason": "r"}"#),
             ]
@@ -93,6 +94,24 @@ import TollGuardTestSupport
                 uri: "/api/v1/accounts/1001/quota", method: .put, headers: Self.bearer(reviewer),
                 body: ByteBuffer(string: #"{"amount": 25, "reason": "r"}"#)
             ) { #expect($0.status == .forbidden, "a reviewer sets no quota") }
+            try await client.execute(
+                uri: "/api/v1/accounts/1001/raise", method: .post, headers: Self.bearer(reviewer),
+                body: ByteBuffer(string: #"{"amount": 90, "reason": "r"}"#)
+            ) { #expect($0.status == .forbidden, "a reviewer raises no quota") }
+            try await client.execute(
+                uri: "/api/v1/accounts/1001/raise", method: .post, headers: Self.bearer(admin),
+                body: ByteBuffer(string: #"{"amount": 90}"#)
+            ) { #expect($0.status == .badRequest, "a raise needs a reason") }
+            try await client.execute(
+                uri: "/api/v1/accounts/1001/raise", method: .post, headers: Self.bearer(admin),
+                body: ByteBuffer(string: #"{"amount": 90, "reason": "conference call marathon"}"#)
+            ) { response in
+                #expect(response.status == .ok)
+                let raise = try Self.json(response)
+                #expect(raise["daily_micros"] as? Int == 90_000_000)
+                #expect(raise["reason"] as? String == "conference call marathon")
+                #expect(raise["set_by"] as? String == "ada")
+            }
             try await client.execute(
                 uri: "/api/v1/alerts/\(id)/changes", method: .post, headers: Self.bearer(reviewer),
                 body: ByteBuffer(string: #"{"action": "acknowledge", "comment": "on it"}"#)
@@ -112,6 +131,7 @@ import TollGuardTestSupport
         }
         #expect(try database.alert(id: id)?.state == .acknowledged)
         #expect(try await database.quotaTable()["1001"] == 25_500_000)
+        #expect(try await database.quotaRaises()["1001"]?.values.first == 90_000_000)
         #expect(try database.journal(subjectType: "alert", subject: String(id)).first?.actor == "rob")
     }
 
