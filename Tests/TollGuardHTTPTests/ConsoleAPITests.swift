@@ -257,6 +257,6 @@ import TollGuardTestSupport
                 body: ByteBuffer(string: #"{"reason": "again"}"#)
             ) { #expect($0.status == .notFound) }
         }
-        #expect(try database.reviewQueue(.snoozed).map(\.alert.id).sorted() == [small, big].sorted())
+        #expect(try database.reviewQueue(.snoozed).entries.map(\.alert.id).sorted() == [small, big].sorted())
     }
 }

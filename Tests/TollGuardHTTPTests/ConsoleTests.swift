@@ -166,11 +166,11 @@ import TollGuardTestSupport
                 costMicros: 100_000))
         var analysis = AnalysisSettings()
         analysis.account.limits[.dailyQuota] = 40
-        let entry = try #require(try database.reviewQueue(.open, analysis: analysis).first)
+        let entry = try #require(try database.reviewQueue(.open, analysis: analysis).entries.first)
         #expect(entry.alert.id == id)
         #expect(entry.quotaMicros == 40_000_000)
         try database.setQuota(account: "1003", dailyMicros: 15_000_000, currency: "USD", setBy: "test")
-        #expect(try database.reviewQueue(.open, analysis: analysis).first?.quotaMicros == 15_000_000)
+        #expect(try database.reviewQueue(.open, analysis: analysis).entries.first?.quotaMicros == 15_000_000)
     }
 
     /// A quota counts the site's day: an evening alert in New York is on the next UTC day.
@@ -185,8 +185,8 @@ import TollGuardTestSupport
         try AlertSeeds.storeCall(
             database, key: "m1", account: "1018", at: morning, billsec: 60, costMicros: 12_000_000)
         let newYork = try #require(TimeZone(identifier: "America/New_York"))
-        #expect(try database.reviewQueue(.open, timeZone: newYork).first?.daySpendMicros == 12_000_000)
-        #expect(try database.reviewQueue(.open, timeZone: .gmt).first?.daySpendMicros == 0)
+        #expect(try database.reviewQueue(.open, timeZone: newYork).entries.first?.daySpendMicros == 12_000_000)
+        #expect(try database.reviewQueue(.open, timeZone: .gmt).entries.first?.daySpendMicros == 0)
     }
 
     @Test func aViewerMayNotChangeAnAlertEvenByAForgedRequest() async throws {
@@ -341,7 +341,7 @@ import TollGuardTestSupport
         }
         // The standing quota is untouched; the queue measures today against the raise.
         #expect(try await database.quotaTable()["1001"] == 20_000_000)
-        #expect(try database.reviewQueue(.open, now: now).first?.quotaMicros == 60_000_000)
+        #expect(try database.reviewQueue(.open, now: now).entries.first?.quotaMicros == 60_000_000)
         let change = try #require(try database.journal(subjectType: "account", subject: "1001").first)
         #expect(change.action == "quota.raised")
         #expect(change.before == "20.00 USD")
@@ -386,11 +386,11 @@ import TollGuardTestSupport
         let now = Date()
         _ = try database.snoozeAlert(
             id: id, SnoozeRequest(until: now.addingTimeInterval(3_600)), actor: "rob", comment: nil, now: now)
-        #expect(try database.reviewQueue(.open, now: now).isEmpty)
-        #expect(try database.reviewQueue(.snoozed, now: now).map(\.alert.id) == [id])
+        #expect(try database.reviewQueue(.open, now: now).entries.isEmpty)
+        #expect(try database.reviewQueue(.snoozed, now: now).entries.map(\.alert.id) == [id])
         #expect(try database.reviewCounts(now: now)[.snoozed] == 1)
         let later = now.addingTimeInterval(3_601)
-        #expect(try database.reviewQueue(.open, now: later).map(\.alert.id) == [id])
+        #expect(try database.reviewQueue(.open, now: later).entries.map(\.alert.id) == [id])
         #expect(try database.reviewCounts(now: later)[.open] == 1)
         #expect(try database.reviewCounts(now: later)[.snoozed] == nil)
         // A person's decision ends the snooze.

@@ -231,7 +231,7 @@ import TollGuardTestSupport
         let id = try #require(try AlertSeeds.store(database, rule: .velocity, severity: .high, subject: subject))
         _ = try database.snoozeAlert(id: id, SnoozeRequest(newCountry: true), actor: "rob", comment: nil)
         func asleep() throws -> Bool {
-            let queued = try database.reviewQueue(.snoozed).map(\.alert.id) == [id]
+            let queued = try database.reviewQueue(.snoozed).entries.map(\.alert.id) == [id]
             let counted = try database.reviewCounts()[.snoozed] == 1
             #expect(queued == counted, "the queue and its count disagree")
             return queued
@@ -246,7 +246,7 @@ import TollGuardTestSupport
             region: "SO")
         #expect(try database.alert(id: id)?.countryCount == 2)
         #expect(try !asleep())
-        #expect(try database.reviewQueue(.open).map(\.alert.id) == [id])
+        #expect(try database.reviewQueue(.open).entries.map(\.alert.id) == [id])
     }
 
     @Test func theQueueMarksTheAlertsNewSinceEachPersonsLastVisit() async throws {

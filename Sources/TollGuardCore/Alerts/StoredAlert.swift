@@ -93,6 +93,9 @@ package struct AlertSnooze: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The SQL condition (on `alerts`) under which a snooze still holds at the bound time `?`.
+    ///
+    /// Its first term is the condition of the partial index `alerts_snoozed` (migration
+    /// v17-review-counts), word for word, so the tab counts read that index.
     static let holdsSQL = """
         (snoozed_until_utc IS NOT NULL OR snooze_cost_micros IS NOT NULL OR snooze_calls IS NOT NULL
             OR snooze_countries IS NOT NULL)

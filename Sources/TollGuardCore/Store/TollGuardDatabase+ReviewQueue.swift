@@ -24,14 +24,16 @@ package enum ReviewTab: String, Sendable, CaseIterable {
         }
     }
 
-    /// Whether `alert` belongs in this tab for `user` at `now`.
-    package func shows(_ alert: StoredAlert, user: String, at now: Date) -> Bool {
-        guard states.contains(alert.state) else { return false }
+    /// The SQL condition on `alerts` under which an alert is in the tab for `user` at `now`.
+    func condition(user: String, at now: Date) -> (sql: String, arguments: StatementArguments) {
+        let states = "state IN (" + states.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ") + ")"
+        let holds = "(\(AlertSnooze.holdsSQL))"
+        let time: StatementArguments = [StoredTime.text(now)]
         switch self {
-        case .closed: return true
-        case .snoozed: return alert.isSnoozed(at: now)
-        case .mine: return alert.assignee == user && !alert.isSnoozed(at: now)
-        case .open, .acknowledged: return !alert.isSnoozed(at: now)
+        case .closed: return (states, [])
+        case .snoozed: return ("\(states) AND \(holds)", time)
+        case .mine: return ("\(states) AND assignee = ? AND NOT \(holds)", [user] + time)
+        case .open, .acknowledged: return ("\(states) AND NOT \(holds)", time)
         }
     }
 }
@@ -52,12 +54,10 @@ package struct ReviewFilter: Sendable, Hashable {
     /// Whether it keeps everything.
     package var isEmpty: Bool { rule == nil && minimumSeverity == nil && subject == nil }
 
-    /// Whether `alert` passes.
-    package func keeps(_ alert: StoredAlert) -> Bool {
-        if let rule, alert.rule != rule { return false }
-        if let minimumSeverity, alert.severity < minimumSeverity { return false }
-        if let subject, !alert.subject.value.localizedCaseInsensitiveContains(subject) { return false }
-        return true
+    /// Whether a subject's value passes (the rule and severity are kept in SQL).
+    func keepsSubject(_ value: String) -> Bool {
+        guard let subject else { return true }
+        return value.localizedCaseInsensitiveContains(subject)
     }
 }
 
@@ -70,106 +70,208 @@ package struct ReviewQueueEntry: Sendable, Hashable {
     package var quotaMicros: Int64?
 
     /// Spend against quota (1.0 = the quota reached); nil without both.
-    package var quotaFraction: Double? {
-        guard let daySpendMicros, let quotaMicros, quotaMicros > 0 else { return nil }
-        return Double(daySpendMicros) / Double(quotaMicros)
-    }
+    package var quotaFraction: Double? { QueueRank.fraction(spent: daySpendMicros, quota: quotaMicros) }
 
     /// The money at risk: the day's spend, or the alert's own calls' cost when larger or the only figure.
     package var atRiskMicros: Int64 { max(daySpendMicros ?? 0, alert.costMicros) }
+}
 
-    /// Queue order: past or nearest its quota first, then the most money at risk, then severity, then the latest.
-    package static func queueOrder(_ left: ReviewQueueEntry, _ right: ReviewQueueEntry) -> Bool {
-        let leftFraction = left.quotaFraction ?? -1, rightFraction = right.quotaFraction ?? -1
+/// A review queue: how many alerts it holds, all their ids in queue order, and one page of them
+/// in full.
+package struct ReviewQueue: Sendable {
+    /// Every alert of the queue, in queue order.
+    package var ids: [Int64]
+    /// The page asked for, from `offset`.
+    package var entries: [ReviewQueueEntry]
+    /// Where the page starts in `ids`.
+    package var offset: Int
+
+    /// How many alerts the queue holds.
+    package var total: Int { ids.count }
+
+    /// Alerts on one page of the console's queue.
+    package static let pageSize = 100
+}
+
+/// Where an alert stands in the queue: past or nearest its quota first, then the most money at
+/// risk, then severity, then the latest.
+struct QueueRank {
+    var id: Int64
+    var severity: Int
+    var subject: Subject
+    var lastSeen: Date
+    var costMicros: Int64
+    var daySpendMicros: Int64?
+    var quotaMicros: Int64?
+
+    /// Spend against quota; nil without both.
+    static func fraction(spent: Int64?, quota: Int64?) -> Double? {
+        guard let spent, let quota, quota > 0 else { return nil }
+        return Double(spent) / Double(quota)
+    }
+
+    /// Whether `left` comes before `right`.
+    static func precedes(_ left: QueueRank, _ right: QueueRank) -> Bool {
+        let leftFraction = fraction(spent: left.daySpendMicros, quota: left.quotaMicros) ?? -1
+        let rightFraction = fraction(spent: right.daySpendMicros, quota: right.quotaMicros) ?? -1
         if leftFraction != rightFraction { return leftFraction > rightFraction }
-        if left.atRiskMicros != right.atRiskMicros { return left.atRiskMicros > right.atRiskMicros }
-        if left.alert.severity != right.alert.severity { return left.alert.severity > right.alert.severity }
-        if left.alert.lastSeen != right.alert.lastSeen { return left.alert.lastSeen > right.alert.lastSeen }
-        return left.alert.id > right.alert.id
+        let leftRisk = max(left.daySpendMicros ?? 0, left.costMicros)
+        let rightRisk = max(right.daySpendMicros ?? 0, right.costMicros)
+        if leftRisk != rightRisk { return leftRisk > rightRisk }
+        if left.severity != right.severity { return left.severity > right.severity }
+        if left.lastSeen != right.lastSeen { return left.lastSeen > right.lastSeen }
+        return left.id > right.id
     }
 }
 
 extension TollGuardDatabase {
     /// The alerts of `tab` that `filter` keeps, as `user` sees them at `now`, in queue order (see
-    /// ``ReviewQueueEntry/queueOrder(_:_:)``), at most `limit`.
+    /// ``QueueRank/precedes(_:_:)``), with `limit` of them from `offset` in full (all when nil).
     ///
     /// An account's quota is the one analysis applies: that day's raise, else the quota table's,
     /// else `analysis`'s (per account, its groups, the default).
     /// The day is the site's (`timeZone`), as quotas count it.
+    ///
+    /// The order is taken from a narrow read of every alert of the tab and one query for the
+    /// spend of all their account-days; only the page's alerts are read whole.
     package func reviewQueue(
         _ tab: ReviewTab, filter: ReviewFilter = ReviewFilter(), user: String = "", now: Date = Date(),
-        analysis: AnalysisSettings = AnalysisSettings(), timeZone: TimeZone = .gmt, limit: Int = 500
-    ) throws -> [ReviewQueueEntry] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+        analysis: AnalysisSettings = AnalysisSettings(), timeZone: TimeZone = .gmt, offset: Int = 0, limit: Int? = nil
+    ) throws -> ReviewQueue {
         while try rollUpSpend() {}
         return try writer.read { db in
-            let mark = try SpendRollup.mark(db)
-            let alerts = try StoredAlert.all().matching(AlertFilter(states: tab.states)).mostSevereFirst()
-                .fetchAll(db).filter { tab.shows($0, user: user, at: now) && filter.keeps($0) }
-            var resolver = PolicyResolver(
-                settings: analysis,
-                quotas: Dictionary(
-                    try QuotaEntry.fetchAll(db).map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }),
-                raises: try Self.raises(db))
-            var clock = LocalClock(timeZone: timeZone)
-            var spendByAccountDay: [String: Int64] = [:]
-            let entries = try alerts.map { alert -> ReviewQueueEntry in
-                guard alert.subject.kind == .account else { return ReviewQueueEntry(alert: alert) }
-                let dayStart = calendar.startOfDay(for: alert.lastSeen)
-                let dayEnd =
-                    calendar.date(byAdding: .day, value: 1, to: dayStart) ?? dayStart.addingTimeInterval(86_400)
-                let key = alert.subject.value + "\u{0}" + StoredTime.text(dayStart)
-                let spend: Int64
-                if let known = spendByAccountDay[key] {
-                    spend = known
-                } else {
-                    spend =
-                        try SpendRollup.spend(db, account: alert.subject.value, from: dayStart, to: dayEnd, mark: mark)
-                        .micros
-                    spendByAccountDay[key] = spend
-                }
-                let quota = resolver.policy(for: alert.subject)
-                    .dailyQuotaMicros(onDay: clock.local(dayStart.timeIntervalSince1970).day)
-                return ReviewQueueEntry(alert: alert, daySpendMicros: spend, quotaMicros: quota)
-            }
-            return Array(entries.sorted(by: ReviewQueueEntry.queueOrder).prefix(limit))
+            var ranks = try Self.queueRanks(db, tab, filter: filter, user: user, now: now)
+            try Self.addSpendAndQuotas(db, to: &ranks, analysis: analysis, timeZone: timeZone)
+            ranks.sort(by: QueueRank.precedes)
+            let start = min(max(offset, 0), ranks.count)
+            let page = ranks[start..<min(ranks.count, start + (limit ?? ranks.count))]
+            let alerts = Dictionary(
+                try StoredAlert.filter(page.map(\.id).contains(StoredAlert.Columns.id)).fetchAll(db).map {
+                    ($0.id, $0)
+                },
+                uniquingKeysWith: { first, _ in first })
+            return ReviewQueue(
+                ids: ranks.map(\.id),
+                entries: page.compactMap { rank in
+                    alerts[rank.id].map {
+                        ReviewQueueEntry(alert: $0, daySpendMicros: rank.daySpendMicros, quotaMicros: rank.quotaMicros)
+                    }
+                },
+                offset: start)
         }
+    }
+
+    /// What the order needs of each alert of `tab` that `filter` keeps.
+    private static func queueRanks(
+        _ db: Database, _ tab: ReviewTab, filter: ReviewFilter, user: String, now: Date
+    ) throws -> [QueueRank] {
+        var (condition, arguments) = tab.condition(user: user, at: now)
+        if let rule = filter.rule {
+            condition += " AND rule = ?"
+            arguments += [rule]
+        }
+        if let severity = filter.minimumSeverity {
+            condition += " AND severity_rank >= ?"
+            arguments += [severity.rawValue]
+        }
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT id, severity_rank, subject_type, subject, last_seen_utc, cost_micros FROM alerts
+                WHERE \(condition)
+                """, arguments: arguments)
+        var ranks: [QueueRank] = []
+        while let row = try rows.next() {
+            let stored = StoredRow(row, table: "alerts")
+            let subject: String = try stored("subject")
+            guard filter.keepsSubject(subject) else { continue }
+            ranks.append(
+                QueueRank(
+                    id: try stored("id"), severity: try stored("severity_rank"),
+                    subject: Subject(try stored("subject_type"), subject),
+                    lastSeen: try stored.date("last_seen_utc"), costMicros: try stored("cost_micros")))
+        }
+        return ranks
+    }
+
+    /// Each account alert's spend on the site day of its last call, and that day's quota.
+    private static func addSpendAndQuotas(
+        _ db: Database, to ranks: inout [QueueRank], analysis: AnalysisSettings, timeZone: TimeZone
+    ) throws {
+        var resolver = PolicyResolver(
+            settings: analysis,
+            quotas: Dictionary(
+                try QuotaEntry.fetchAll(db).map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }),
+            raises: try raises(db))
+        var clock = LocalClock(timeZone: timeZone)
+        var dayBounds: [Int: (from: Date, to: Date)] = [:]
+        var rangeIndex: [AccountDay: Int] = [:]
+        var ranges: [SpendRollup.Range] = []
+        var rangeOfRank: [Int?] = []
+        for index in ranks.indices {
+            let rank = ranks[index]
+            guard rank.subject.kind == .account else {
+                rangeOfRank.append(nil)
+                continue
+            }
+            let day = clock.local(rank.lastSeen.timeIntervalSince1970).day
+            let key = AccountDay(account: rank.subject.value, day: day)
+            if let known = rangeIndex[key] {
+                rangeOfRank.append(known)
+            } else {
+                let bounds = dayBounds[day] ?? LocalClock.day(containing: rank.lastSeen, in: timeZone)
+                dayBounds[day] = bounds
+                rangeIndex[key] = ranges.count
+                rangeOfRank.append(ranges.count)
+                ranges.append(SpendRollup.Range(account: key.account, from: bounds.from, to: bounds.to))
+            }
+            ranks[index].quotaMicros = resolver.policy(for: rank.subject).dailyQuotaMicros(onDay: day)
+        }
+        let spent = try SpendRollup.spends(db, in: ranges, mark: try SpendRollup.mark(db))
+        for index in ranks.indices {
+            if let range = rangeOfRank[index] { ranks[index].daySpendMicros = spent[range] }
+        }
+    }
+
+    /// An account and a site day (days since 1970).
+    private struct AccountDay: Hashable {
+        var account: String
+        var day: Int
     }
 
     /// How many alerts each tab holds for `user` at `now`.
+    ///
+    /// Asked on every console page, so it reads indexes only: the alerts by state, `user`'s, and
+    /// the snoozed ones (few), which it takes out of their state's count.
     package func reviewCounts(user: String = "", now: Date = Date()) throws -> [ReviewTab: Int] {
         try writer.read { db in
-            let rows = try Row.fetchAll(
+            var counts: [ReviewTab: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM alerts GROUP BY state") {
+                switch AlertState(rawValue: row[0]) {
+                case .open: counts[.open, default: 0] += row[1]
+                case .acknowledged: counts[.acknowledged, default: 0] += row[1]
+                case .resolved, .falsePositive: counts[.closed, default: 0] += row[1]
+                case nil: continue
+                }
+            }
+            counts[.mine] =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM alerts WHERE state IN ('open', 'acknowledged') AND assignee = ?",
+                    arguments: [user]) ?? 0
+            let snoozed = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT state, (\(AlertSnooze.holdsSQL)) AS snoozed, assignee = ? AS mine, count(*) AS n
-                    FROM alerts GROUP BY 1, 2, 3
-                    """, arguments: [StoredTime.text(now), user])
-            var counts: [ReviewTab: Int] = [:]
-            for row in rows {
-                guard let state = AlertState(rawValue: row["state"] as String) else { continue }
-                let snoozed = (row["snoozed"] as Bool?) ?? false
-                let mine = (row["mine"] as Bool?) ?? false
-                let n: Int = row["n"]
-                switch state {
-                case .resolved, .falsePositive: counts[.closed, default: 0] += n
-                case .open, .acknowledged:
-                    if snoozed {
-                        counts[.snoozed, default: 0] += n
-                        continue
-                    }
-                    counts[state == .open ? .open : .acknowledged, default: 0] += n
-                    if mine { counts[.mine, default: 0] += n }
-                }
+                    SELECT state, assignee = ?, count(*) FROM alerts
+                    WHERE state IN ('open', 'acknowledged') AND \(AlertSnooze.holdsSQL) GROUP BY 1, 2
+                    """, arguments: [user, StoredTime.text(now)])
+            for row in snoozed {
+                let tab: ReviewTab = row[0] == AlertState.open.rawValue ? .open : .acknowledged
+                let mine: Bool? = row[1], n: Int = row[2]
+                counts[tab, default: 0] -= n
+                counts[.snoozed, default: 0] += n
+                if mine == true { counts[.mine, default: 0] -= n }
             }
             return counts
         }
-    }
-}
-
-extension ReviewQueueEntry {
-    init(alert: StoredAlert) {
-        self.init(alert: alert, daySpendMicros: nil, quotaMicros: nil)
     }
 }

@@ -51,6 +51,53 @@ enum SpendRollup {
             (summed?[1] ?? 0) + (added?[1] ?? 0)
         )
     }
+
+    /// An account's spend from one whole quarter hour up to another.
+    struct Range: Sendable, Hashable, Encodable {
+        var account: String
+        var from: Date
+        var to: Date
+
+        func encode(to encoder: any Encoder) throws {
+            var fields = encoder.unkeyedContainer()
+            try fields.encode(account)
+            try fields.encode(SpendRollup.quarter(from))
+            try fields.encode(SpendRollup.quarter(to))
+        }
+    }
+
+    /// The spend of each of `ranges`, in their order, in one query (the ranges go in as one JSON
+    /// argument), plus the calls past `mark` in one pass.
+    static func spends(_ db: Database, in ranges: [Range], mark: Int64) throws -> [Int64] {
+        guard !ranges.isEmpty else { return [] }
+        let wanted = String(decoding: try JSONEncoder().encode(ranges), as: UTF8.self)
+        var spent = [Int64](repeating: 0, count: ranges.count)
+        let rolled = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT CAST(wanted.key AS INTEGER),
+                    (SELECT coalesce(sum(cost_micros), 0) FROM account_spend
+                     WHERE account = wanted.value ->> 0 AND quarter_utc >= wanted.value ->> 1
+                        AND quarter_utc < wanted.value ->> 2)
+                FROM json_each(?) AS wanted
+                """, arguments: [wanted])
+        while let row = try rolled.next() {
+            let index: Int = row[0]
+            if spent.indices.contains(index) { spent[index] = row[1] }
+        }
+        var rangesOfAccount: [String: [Int]] = [:]
+        for (index, range) in ranges.enumerated() { rangesOfAccount[range.account, default: []].append(index) }
+        let recent = try Row.fetchCursor(
+            db, sql: "SELECT account, start_utc, cost_micros FROM calls WHERE id > ?", arguments: [mark])
+        while let row = try recent.next() {
+            let account: String = row[0], startText: String = row[1]
+            guard let indices = rangesOfAccount[account], let start = StoredTime.date(startText) else { continue }
+            for index in indices where ranges[index].from <= start && start < ranges[index].to {
+                spent[index] += row[2]
+            }
+        }
+        return spent
+    }
 }
 
 extension TollGuardDatabase {

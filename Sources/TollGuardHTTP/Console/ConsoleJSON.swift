@@ -1,12 +1,22 @@
 import Foundation
 import TollGuardCore
 
-/// `GET /api/v1/alerts`: a queue tab as filtered, in queue order, with every tab's count.
+/// `GET /api/v1/alerts`: a page of a queue tab as filtered, in queue order, with every tab's count.
 struct QueueJSON: Encodable {
     var tab: String
+    /// Alerts on this page.
     var count: Int
+    /// Alerts in the tab as filtered, on every page.
+    var total: Int
+    var page: Int
+    var pageSize: Int
     var counts: [String: Int]
     var alerts: [Entry]
+
+    enum CodingKeys: String, CodingKey {
+        case tab, count, total, page, counts, alerts
+        case pageSize = "page_size"
+    }
 
     struct Entry: Encodable {
         var alert: AlertJSON

@@ -103,6 +103,27 @@ struct ConsolePages: Sendable {
         var csrf: String
         var dispositions: [Option]
         var reasons: [Option]
+        var paging: Paging
+    }
+
+    /// Where a page of a long list is: rows `first`–`last` of `total`, and the pages beside it.
+    struct Paging {
+        var first: Int
+        var last: Int
+        var total: Int
+        var previous: String?
+        var next: String?
+        /// Whether there is more than one page.
+        var isPaged: Bool
+
+        init(first: Int, last: Int, total: Int, previous: String?, next: String?) {
+            self.first = first
+            self.last = last
+            self.total = total
+            self.previous = previous
+            self.next = next
+            isPaged = previous != nil || next != nil
+        }
     }
 
     static func queueRow(_ entry: ReviewQueueEntry, currency: String) -> QueueRow {

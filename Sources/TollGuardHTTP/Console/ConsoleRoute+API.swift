@@ -22,13 +22,14 @@ extension ConsoleRoute {
         api.get("alerts") { request, _ in
             try await caller(request) { signed in
                 let query = QueueQuery(request.uri.queryParameters)
-                let entries = try await queueEntries(query, signed)
+                let queue = try await reviewQueue(query, signed)
                 let counts = try await database.inThreadPool { try $0.reviewCounts(user: signed.user.name) }
                 return .json(
                     QueueJSON(
-                        tab: query.tab.rawValue, count: entries.count,
+                        tab: query.tab.rawValue, count: queue.entries.count, total: queue.total, page: query.page,
+                        pageSize: QueueQuery.pageSize,
                         counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                        alerts: entries.map(QueueJSON.Entry.init)))
+                        alerts: queue.entries.map(QueueJSON.Entry.init)))
             }
         }
         api.get("alerts/{id}") { request, context in

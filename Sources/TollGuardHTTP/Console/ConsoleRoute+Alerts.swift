@@ -3,14 +3,23 @@ import Hummingbird
 import TollGuardCore
 import TollGuardHooks
 
-/// What a queue address asks for: a tab and a filter (`/console?tab=open&rule=…&severity=high&subject=10`).
+/// What a queue address asks for: a tab, a filter and a page
+/// (`/console?tab=open&rule=…&severity=high&subject=10&page=2`).
 struct QueueQuery: Sendable {
     var tab: ReviewTab = .open
     var filter = ReviewFilter()
+    /// Which page of the queue, from 1.
+    var page = 1
+    /// The newest alert seen before the visit whose pages these are: a page link carries it, so
+    /// the second page marks as new what the first would have.
+    var seenBefore: Int64?
 
-    init(tab: ReviewTab = .open, filter: ReviewFilter = ReviewFilter()) {
+    static let pageSize = ReviewQueue.pageSize
+
+    init(tab: ReviewTab = .open, filter: ReviewFilter = ReviewFilter(), page: Int = 1) {
         self.tab = tab
         self.filter = filter
+        self.page = max(page, 1)
     }
 
     init(_ parameters: Hummingbird.Parameters) {
@@ -27,9 +36,14 @@ struct QueueQuery: Sendable {
         filter = ReviewFilter(
             rule: field("rule"), minimumSeverity: field("severity").flatMap(Severity.init(name:)),
             subject: field("subject"))
+        page = max(field("page").flatMap { Int($0) } ?? 1, 1)
+        seenBefore = field("seen").flatMap { Int64($0) }
     }
 
-    /// The query string, filter included (`tab=open&rule=daily_quota`).
+    /// Where the page starts in the whole queue.
+    var offset: Int { (page - 1) * Self.pageSize }
+
+    /// The query string: the tab and the filter (`tab=open&rule=daily_quota`), without the page.
     var queryString: String {
         var items = [URLQueryItem(name: "tab", value: tab.rawValue)]
         if let rule = filter.rule { items.append(URLQueryItem(name: "rule", value: rule)) }
@@ -38,6 +52,11 @@ struct QueueQuery: Sendable {
         var components = URLComponents()
         components.queryItems = items
         return components.percentEncodedQuery ?? "tab=\(tab.rawValue)"
+    }
+
+    /// The query string of page `page` of the same tab and filter, marking as new what came after `seen`.
+    func queryString(page: Int, seen: Int64? = nil) -> String {
+        queryString + (page > 1 ? "&page=\(page)" : "") + (seen.map { "&seen=\($0)" } ?? "")
     }
 }
 
@@ -48,13 +67,19 @@ extension ConsoleRoute {
         .closed: "Closed",
     ]
 
-    /// The queue's alerts for `query` as `signed` sees them.
-    func queueEntries(_ query: QueueQuery, _ signed: Signed) async throws -> [ReviewQueueEntry] {
+    /// The queue for `query` as `signed` sees it, its page in full (`whole`: every alert in full;
+    /// `idsOnly`: none).
+    func reviewQueue(_ query: QueueQuery, _ signed: Signed, whole: Bool = false, idsOnly: Bool = false)
+        async throws -> ReviewQueue
+    {
         let user = signed.user.name
         let analysis = settings.analysis()
         let zone = settings.timeZone
+        let (offset, limit): (Int, Int?) = whole ? (0, nil) : idsOnly ? (0, 0) : (query.offset, QueueQuery.pageSize)
         return try await database.inThreadPool {
-            try $0.reviewQueue(query.tab, filter: query.filter, user: user, analysis: analysis, timeZone: zone)
+            try $0.reviewQueue(
+                query.tab, filter: query.filter, user: user, analysis: analysis, timeZone: zone, offset: offset,
+                limit: limit)
         }
     }
 
@@ -66,28 +91,39 @@ extension ConsoleRoute {
         header.onAcknowledged = tab == .acknowledged
         header.onSnoozed = tab == .snoozed
         header.onClosed = tab == .closed
-        let entries = try await queueEntries(query, signed)
+        let queue = try await reviewQueue(query, signed)
         let user = signed.user.name
-        let (rules, seenBefore) = try await database.inThreadPool { database in
-            (try database.alertRules(), try database.markQueueSeen(user: user, upTo: try database.newestAlertID()))
+        let newest = header.newestAlert
+        let (rules, seenAtVisit) = try await database.inThreadPool { database in
+            (try database.alertRules(), try database.markQueueSeen(user: user, upTo: newest))
         }
-        let rows = entries.map { entry in
+        let seenBefore = query.seenBefore ?? seenAtVisit
+        let rows = queue.entries.map { entry in
             var row = ConsolePages.queueRow(entry, currency: settings.currency)
             row.isNew = entry.alert.id > seenBefore
             return row
         }
+        let newCount = queue.ids.reduce(0) { $0 + ($1 > seenBefore ? 1 : 0) }
+        let pageCount = max(1, (queue.total + QueueQuery.pageSize - 1) / QueueQuery.pageSize)
         let page = ConsolePages.QueuePage(
-            header: header, heading: header.title, entries: rows, hasEntries: !rows.isEmpty, count: rows.count,
-            newCount: rows.filter(\.isNew).count, hasNew: rows.contains(where: \.isNew),
+            header: header, heading: header.title, entries: rows, hasEntries: !rows.isEmpty, count: queue.total,
+            newCount: newCount, hasNew: newCount > 0,
             tab: tab.rawValue,
             rules: rules.map { Option(value: $0, label: $0, selected: $0 == query.filter.rule) },
             severities: Severity.allCases.sorted(by: >).map {
                 Option(value: $0.name, label: $0.name + " and above", selected: $0 == query.filter.minimumSeverity)
             },
             subject: query.filter.subject ?? "", filtered: !query.filter.isEmpty,
-            here: "/console?" + query.queryString, csvLink: "/console/alerts.csv?" + query.queryString,
+            here: "/console?" + query.queryString(page: query.page),
+            csvLink: "/console/alerts.csv?" + query.queryString,
             mayTriage: signed.user.role.mayTriage, csrf: signed.csrf, dispositions: ConsolePages.dispositions(),
-            reasons: ConsolePages.reasons())
+            reasons: ConsolePages.reasons(),
+            paging: ConsolePages.Paging(
+                first: queue.offset + 1, last: queue.offset + rows.count, total: queue.total,
+                previous: query.page > 1
+                    ? "/console?" + query.queryString(page: min(query.page - 1, pageCount), seen: seenBefore) : nil,
+                next: query.page < pageCount
+                    ? "/console?" + query.queryString(page: query.page + 1, seen: seenBefore) : nil))
         return Response.page(pages.render(page, "queue"), status: .ok)
     }
 
@@ -97,7 +133,9 @@ extension ConsoleRoute {
         return try await export(
             "alerts", subjectType: "queue", query: query.queryString, signed, fileName: "alerts-\(query.tab.rawValue)",
             counting: "alerts", header: ConsoleCSV.queueHeader,
-            rows: try await queueEntries(query, signed).map { ConsoleCSV.queueFields($0, currency: currency) })
+            rows: try await reviewQueue(query, signed, whole: true).entries.map {
+                ConsoleCSV.queueFields($0, currency: currency)
+            })
     }
 
     /// Everything an alert's case file shows.
@@ -275,7 +313,7 @@ extension ConsoleRoute {
         case .success(let chosen): change = chosen
         case .failure(let refusal): return .failure(refusal)
         }
-        let ids = triage.wholeFilter ? try await queueEntries(triage.query, signed).map(\.alert.id) : triage.ids
+        let ids = triage.wholeFilter ? try await reviewQueue(triage.query, signed, idsOnly: true).ids : triage.ids
         guard !ids.isEmpty else { return .failure(TriageRefusal(message: "no alert chosen: tick some first")) }
         return .success(
             try await actions.changeAlerts(ids, change, actor: signed.user.name, comment: triage.comment))

@@ -86,7 +86,7 @@ enum ConsoleTemplates {
         {{#severities}}{{#selected}}<input type="hidden" name="severity" value="{{value}}">{{/selected}}{{/severities}}
         <input type="hidden" name="subject" value="{{subject}}">
         <div class="bulk-actions">
-        <label>On <select name="scope"><option value="selected">the alerts ticked</option><option value="filter">all {{count}} alerts shown</option></select></label>
+        <label>On <select name="scope"><option value="selected">the alerts ticked</option><option value="filter">all {{count}} alerts of this tab and filter</option></select></label>
         <button type="submit" name="action" value="acknowledge">Acknowledge</button>
         <button type="submit" name="action" value="assign_me">Assign to me</button>
         <button type="submit" name="action" value="snooze_worse">Snooze until worse</button>
@@ -113,6 +113,9 @@ enum ConsoleTemplates {
         {{/entries}}
         </tbody></table>
         </form>
+        {{#paging}}{{#isPaged}}<nav class="paging">Alerts {{first}}–{{last}} of {{total}}
+        {{#previous}}<a rel="prev" href="{{.}}">← previous</a>{{/previous}}
+        {{#next}}<a rel="next" href="{{.}}">next →</a>{{/next}}</nav>{{/isPaged}}{{/paging}}
         {{/hasEntries}}
         {{> footer}}
         """

@@ -415,6 +415,18 @@ extension TollGuardDatabase {
                     ) WITHOUT ROWID;
                     """)
         }
+        // The console's tab counts on every page: by state and assignee from an index, the few
+        // snoozed alerts from a partial one (its condition is the first term of
+        // `AlertSnooze.holdsSQL`, which is how SQLite knows to use it).
+        migrator.registerMigration("v17-review-counts") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX alerts_by_state ON alerts(state, assignee);
+                    CREATE INDEX alerts_snoozed ON alerts(state)
+                        WHERE snoozed_until_utc IS NOT NULL OR snooze_cost_micros IS NOT NULL
+                            OR snooze_calls IS NOT NULL OR snooze_countries IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 
