@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Mustache
 import Testing
 import TollGuardCore
 import TollGuardTestSupport
@@ -168,6 +169,37 @@ import TollGuardTestSupport
                     Set(try database.reviewQueue(tab, user: "rob", now: at).ids) == Set(expected.map(\.id)), "\(tab)")
             }
             #expect((counts[.snoozed] ?? 0) > 0 && (counts[.mine] ?? 0) > 0 && (counts[.closed] ?? 0) > 0)
+        }
+    }
+
+    /// The pages render from dictionaries made once (`TemplateContext`), not by swift-mustache's
+    /// own reflection; what they render must not change.
+    @Test func aFlattenedPageRendersAsTheStructItself() throws {
+        var library = MustacheLibrary()
+        for (name, text) in ConsoleTemplates.all { library.register(try MustacheTemplate(string: text), named: name) }
+        let pages = try ConsolePages()
+        for mayTriage in [true, false] {
+            let rows = (0..<3).map { (index: Int) -> ConsolePages.QueueRow in
+                let stateBy: String? = index == 2 ? "rob" : nil
+                let assignee: String? = index == 0 ? "ann" : nil
+                return ConsolePages.QueueRow(
+                    id: Int64(index), severity: "high", subject: "account <b>\(index)</b>", headline: "h\(index)",
+                    rule: "velocity", atRisk: "1.00 USD", quota: index != 1, quotaText: "1 of 2", quotaClass: "warn",
+                    quotaPercent: 50, lastSeen: "2026-12-03 10:00", state: "open", stateBy: stateBy,
+                    assignee: assignee, snooze: nil, isNew: index == 0)
+            }
+            var header = PageHeader(title: "Open alerts", signedIn: true, userName: "rob", csrf: "token")
+            header.openCount = 3
+            let page = ConsolePages.QueuePage(
+                header: header, heading: "Open alerts", entries: rows, hasEntries: true, count: 230, newCount: 1,
+                hasNew: true, tab: "open", rules: [Option(value: "velocity", label: "velocity", selected: true)],
+                severities: [Option(value: "high", label: "high and above")], subject: "", filtered: true,
+                here: "/console?tab=open", csvLink: "/console/alerts.csv?tab=open", mayTriage: mayTriage,
+                csrf: "token", dispositions: ConsolePages.dispositions(), reasons: ConsolePages.reasons(),
+                paging: ConsolePages.Paging(first: 1, last: 100, total: 230, previous: nil, next: "/console?page=2"))
+            let mirrored = try #require(library.render(page, withTemplate: "queue"))
+            #expect(pages.render(page, "queue") == mirrored)
+            #expect(mirrored.contains("rel=\"next\"") && !mirrored.contains("rel=\"prev\""))
         }
     }
 

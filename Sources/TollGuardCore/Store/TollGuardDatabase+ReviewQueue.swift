@@ -110,23 +110,35 @@ struct QueueRank {
         return Double(spent) / Double(quota)
     }
 
-    /// Whether `left` comes before `right`.
-    static func precedes(_ left: QueueRank, _ right: QueueRank) -> Bool {
-        let leftFraction = fraction(spent: left.daySpendMicros, quota: left.quotaMicros) ?? -1
-        let rightFraction = fraction(spent: right.daySpendMicros, quota: right.quotaMicros) ?? -1
-        if leftFraction != rightFraction { return leftFraction > rightFraction }
-        let leftRisk = max(left.daySpendMicros ?? 0, left.costMicros)
-        let rightRisk = max(right.daySpendMicros ?? 0, right.costMicros)
-        if leftRisk != rightRisk { return leftRisk > rightRisk }
-        if left.severity != right.severity { return left.severity > right.severity }
-        if left.lastSeen != right.lastSeen { return left.lastSeen > right.lastSeen }
-        return left.id > right.id
+    /// What the order compares, in a plain value that sorts without reference counting.
+    var orderKey: OrderKey {
+        OrderKey(
+            quotaFraction: Self.fraction(spent: daySpendMicros, quota: quotaMicros) ?? -1,
+            atRiskMicros: max(daySpendMicros ?? 0, costMicros), severity: severity,
+            lastSeen: lastSeen.timeIntervalSince1970, id: id)
+    }
+
+    struct OrderKey {
+        var quotaFraction: Double
+        var atRiskMicros: Int64
+        var severity: Int
+        var lastSeen: Double
+        var id: Int64
+
+        /// Whether `left` comes before `right`.
+        static func precedes(_ left: OrderKey, _ right: OrderKey) -> Bool {
+            if left.quotaFraction != right.quotaFraction { return left.quotaFraction > right.quotaFraction }
+            if left.atRiskMicros != right.atRiskMicros { return left.atRiskMicros > right.atRiskMicros }
+            if left.severity != right.severity { return left.severity > right.severity }
+            if left.lastSeen != right.lastSeen { return left.lastSeen > right.lastSeen }
+            return left.id > right.id
+        }
     }
 }
 
 extension TollGuardDatabase {
     /// The alerts of `tab` that `filter` keeps, as `user` sees them at `now`, in queue order (see
-    /// ``QueueRank/precedes(_:_:)``), with `limit` of them from `offset` in full (all when nil).
+    /// ``QueueRank/OrderKey/precedes(_:_:)``), with `limit` of them from `offset` in full (all when nil).
     ///
     /// An account's quota is the one analysis applies: that day's raise, else the quota table's,
     /// else `analysis`'s (per account, its groups, the default).
@@ -142,7 +154,10 @@ extension TollGuardDatabase {
         return try writer.read { db in
             var ranks = try Self.queueRanks(db, tab, filter: filter, user: user, now: now)
             try Self.addSpendAndQuotas(db, to: &ranks, analysis: analysis, timeZone: timeZone)
-            ranks.sort(by: QueueRank.precedes)
+            let order = ranks.indices.map { ranks[$0].orderKey }.enumerated().sorted {
+                QueueRank.OrderKey.precedes($0.element, $1.element)
+            }
+            ranks = order.map { ranks[$0.offset] }
             let start = min(max(offset, 0), ranks.count)
             let page = ranks[start..<min(ranks.count, start + (limit ?? ranks.count))]
             let alerts = Dictionary(
@@ -182,14 +197,22 @@ extension TollGuardDatabase {
                 """, arguments: arguments)
         var ranks: [QueueRank] = []
         while let row = try rows.next() {
-            let stored = StoredRow(row, table: "alerts")
-            let subject: String = try stored("subject")
+            let subject: String = row[3]
             guard filter.keepsSubject(subject) else { continue }
+            // Read by position: this runs for every alert of the tab.
+            let kindText: String = row[2], lastSeenText: String = row[4]
+            guard let kind = Subject.Kind(rawValue: kindText) else {
+                throw StoredRow(row, table: "alerts").error(
+                    "subject_type", "\(kindText.debugDescription) is no subject type")
+            }
+            guard let lastSeen = StoredTime.date(lastSeenText) else {
+                throw StoredRow(row, table: "alerts").error(
+                    "last_seen_utc", "\(lastSeenText.debugDescription) is not a UTC time (YYYY-MM-DD HH:MM:SS)")
+            }
             ranks.append(
                 QueueRank(
-                    id: try stored("id"), severity: try stored("severity_rank"),
-                    subject: Subject(try stored("subject_type"), subject),
-                    lastSeen: try stored.date("last_seen_utc"), costMicros: try stored("cost_micros")))
+                    id: row[0], severity: row[1], subject: Subject(kind, subject), lastSeen: lastSeen,
+                    costMicros: row[5]))
         }
         return ranks
     }

@@ -48,7 +48,7 @@ struct ConsolePages: Sendable {
     }
 
     func render(_ page: Any, _ template: String) -> String {
-        library.render(page, withTemplate: template) ?? ""
+        library.render(TemplateContext.flatten(page) ?? page, withTemplate: template) ?? ""
     }
 
     // MARK: Login
