@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import Testing
-import TollGuardCore
 import TollGuardTestSupport
+
+@testable import TollGuardCore
 
 /// The store side of the console's case file: daily spend by the site's day, number ranges.
 @Suite struct CaseFileStoreTests {
@@ -65,6 +66,40 @@ import TollGuardTestSupport
         let local = try database.dailySpend(account: "7", days: 1, through: day, timeZone: nepal)
         #expect(local.map(\.day) == ["2026-11-19"])
         #expect(local.map(\.micros) == [15_000_000])
+    }
+
+    /// The queue asks for every account-day at once, a statement for each batch of ranges, and
+    /// adds the calls past the rollup's mark.
+    @Test func theSpendOfManyRangesAtOnceIsEachRangesSpend() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let day = Date(timeIntervalSince1970: 1_795_046_400)  // 2026-11-19 00:00 UTC
+        for (index, account) in ["1", "2", "3", "4"].enumerated() {
+            for hour in 0..<30 {
+                try AlertSeeds.storeCall(
+                    database, key: "\(account)-\(hour)", account: account,
+                    at: day.addingTimeInterval(Double(hour * 3_600 + index * 60)), costMicros: Int64(hour + 1) * 1_000)
+            }
+        }
+        try database.rollUpSpend(limit: 70)  // part rolled up, the rest past the mark
+        let ranges = ["1", "2", "3", "4", "5"].flatMap { account in
+            [(0, 24), (24, 48), (6, 7), (29, 30)].map { from, to in
+                SpendRollup.Range(
+                    account: account,
+                    span: SpendRollup.Span(
+                        from: day.addingTimeInterval(Double(from * 3_600)),
+                        to: day.addingTimeInterval(Double(to * 3_600))))
+            }
+        }
+        let each = try ranges.map {
+            try database.accountSpend(account: $0.account, from: $0.span.from, to: $0.span.to).micros
+        }
+        #expect(each.contains { $0 > 0 } && each.contains(0))
+        for perStatement in [1, 3, 2_000] {
+            let together = try database.writer.read { db in
+                try SpendRollup.spends(db, in: ranges, mark: try SpendRollup.mark(db), perStatement: perStatement)
+            }
+            #expect(together == each, "\(perStatement) ranges a statement")
+        }
     }
 
     /// A rollup in parts (here one call at a time) adds up to the same figures.

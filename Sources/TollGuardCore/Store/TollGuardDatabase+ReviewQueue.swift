@@ -227,7 +227,7 @@ extension TollGuardDatabase {
                 try QuotaEntry.fetchAll(db).map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }),
             raises: try raises(db))
         var clock = LocalClock(timeZone: timeZone)
-        var dayBounds: [Int: (from: Date, to: Date)] = [:]
+        var daySpans: [Int: SpendRollup.Span] = [:]
         var rangeIndex: [AccountDay: Int] = [:]
         var ranges: [SpendRollup.Range] = []
         var rangeOfRank: [Int?] = []
@@ -242,11 +242,16 @@ extension TollGuardDatabase {
             if let known = rangeIndex[key] {
                 rangeOfRank.append(known)
             } else {
-                let bounds = dayBounds[day] ?? LocalClock.day(containing: rank.lastSeen, in: timeZone)
-                dayBounds[day] = bounds
+                let span =
+                    daySpans[day]
+                    ?? {
+                        let bounds = LocalClock.day(containing: rank.lastSeen, in: timeZone)
+                        return SpendRollup.Span(from: bounds.from, to: bounds.to)
+                    }()
+                daySpans[day] = span
                 rangeIndex[key] = ranges.count
                 rangeOfRank.append(ranges.count)
-                ranges.append(SpendRollup.Range(account: key.account, from: bounds.from, to: bounds.to))
+                ranges.append(SpendRollup.Range(account: key.account, span: span))
             }
             ranks[index].quotaMicros = resolver.policy(for: rank.subject).dailyQuotaMicros(onDay: day)
         }

@@ -52,38 +52,57 @@ enum SpendRollup {
         )
     }
 
-    /// An account's spend from one whole quarter hour up to another.
-    struct Range: Sendable, Hashable, Encodable {
-        var account: String
+    /// From one whole quarter hour up to another, with the stored text of each.
+    struct Span: Sendable, Hashable {
         var from: Date
         var to: Date
+        var fromQuarter: String
+        var toQuarter: String
 
-        func encode(to encoder: any Encoder) throws {
-            var fields = encoder.unkeyedContainer()
-            try fields.encode(account)
-            try fields.encode(SpendRollup.quarter(from))
-            try fields.encode(SpendRollup.quarter(to))
+        init(from: Date, to: Date) {
+            self.from = from
+            self.to = to
+            fromQuarter = SpendRollup.quarter(from)
+            toQuarter = SpendRollup.quarter(to)
         }
     }
 
-    /// The spend of each of `ranges`, in their order, in one query (the ranges go in as one JSON
-    /// argument), plus the calls past `mark` in one pass.
-    static func spends(_ db: Database, in ranges: [Range], mark: Int64) throws -> [Int64] {
-        guard !ranges.isEmpty else { return [] }
-        let wanted = String(decoding: try JSONEncoder().encode(ranges), as: UTF8.self)
+    /// An account's spend over a span.
+    struct Range: Sendable, Hashable {
+        var account: String
+        var span: Span
+    }
+
+    /// Ranges asked for in one statement (three arguments each, well under SQLite's limit).
+    static let rangesPerStatement = 2_000
+
+    /// The spend of each of `ranges`, in their order: the rollup's, a statement for up to
+    /// `perStatement` of them, plus the calls past `mark` in one pass.
+    static func spends(
+        _ db: Database, in ranges: [Range], mark: Int64, perStatement: Int = rangesPerStatement
+    ) throws -> [Int64] {
         var spent = [Int64](repeating: 0, count: ranges.count)
-        let rolled = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT CAST(wanted.key AS INTEGER),
-                    (SELECT coalesce(sum(cost_micros), 0) FROM account_spend
-                     WHERE account = wanted.value ->> 0 AND quarter_utc >= wanted.value ->> 1
-                        AND quarter_utc < wanted.value ->> 2)
-                FROM json_each(?) AS wanted
-                """, arguments: [wanted])
-        while let row = try rolled.next() {
-            let index: Int = row[0]
-            if spent.indices.contains(index) { spent[index] = row[1] }
+        for chunkStart in stride(from: 0, to: ranges.count, by: max(perStatement, 1)) {
+            let chunk = ranges[chunkStart..<min(ranges.count, chunkStart + max(perStatement, 1))]
+            var arguments = StatementArguments()
+            for (index, range) in zip(chunk.indices, chunk) {
+                arguments += [index, range.account, range.span.fromQuarter, range.span.toQuarter]
+            }
+            let rolled = try Row.fetchCursor(
+                db,
+                sql: """
+                    WITH wanted(position, account, from_quarter, to_quarter) AS (VALUES \(
+                        Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")))
+                    SELECT position,
+                        (SELECT coalesce(sum(cost_micros), 0) FROM account_spend
+                         WHERE account = wanted.account AND quarter_utc >= wanted.from_quarter
+                            AND quarter_utc < wanted.to_quarter)
+                    FROM wanted
+                    """, arguments: arguments)
+            while let row = try rolled.next() {
+                let index: Int = row[0]
+                spent[index] = row[1]
+            }
         }
         var rangesOfAccount: [String: [Int]] = [:]
         for (index, range) in ranges.enumerated() { rangesOfAccount[range.account, default: []].append(index) }
@@ -92,7 +111,7 @@ enum SpendRollup {
         while let row = try recent.next() {
             let account: String = row[0], startText: String = row[1]
             guard let indices = rangesOfAccount[account], let start = StoredTime.date(startText) else { continue }
-            for index in indices where ranges[index].from <= start && start < ranges[index].to {
+            for index in indices where ranges[index].span.from <= start && start < ranges[index].span.to {
                 spent[index] += row[2]
             }
         }
