@@ -68,6 +68,26 @@ import TollGuardTestSupport
         text.components(separatedBy: needle).count - 1
     }
 
+    /// A day whose quota was raised is over only past the raise; the line stays the standing quota.
+    @Test func theChartMeasuresARaisedDayAgainstItsRaise() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        let ids = try Self.seed(database)
+        var clock = LocalClock(timeZone: .gmt)
+        let twoDaysBefore = LocalClock.dayText(clock.local(Self.alertTime.timeIntervalSince1970 - 2 * Self.day).day)
+        try database.raiseQuota(
+            QuotaRaise(
+                account: "1001", day: twoDaysBefore, dailyMicros: 40_000_000, currency: "USD",
+                reason: "conference", setBy: "ada", setAt: Self.alertTime),
+            analysis: AnalysisSettings())
+        try await Self.app(database, live: nil).test(.router) { client in
+            let cookie = try await ConsoleTests.logIn(client, "vera")
+            let page = try await ConsoleTests.page(client, "/console/alerts/\(ids.alert)", cookie)
+            #expect(Self.occurrences(of: "class=\"day-bar over\"", in: page) == 1, "25 USD is under the raise to 40")
+            #expect(page.contains("25.00 USD in 1 calls, quota raised to 40.00 USD"))
+            #expect(page.contains("quota 20.00 USD"))
+        }
+    }
+
     @Test func theCaseFileChartsThirtyDaysAgainstTheQuotaAndLinksWhatIsRelated() async throws {
         let database = try TollGuardDatabase.inMemory()
         let ids = try Self.seed(database)

@@ -155,6 +155,8 @@ extension ConsoleRoute {
         /// The account's spend on each of the 30 days up to the alert's last call, and its daily quota.
         var spend: [DaySpend] = []
         var quotaMicros: Int64?
+        /// The quotas raised for single days (`YYYY-MM-DD` → micro-units).
+        var raisedQuotas: [String: Int64] = [:]
         /// Where the alert's calls came from (its address, for an address), and the alerts about
         /// those addresses (the SIP attack watcher's among them).
         var addresses: [String] = []
@@ -198,6 +200,9 @@ extension ConsoleRoute {
                 file.spend = try database.dailySpend(
                     account: account, days: Self.chartDays, through: alert.lastSeen, timeZone: timeZone)
                 file.quotaMicros = try database.standingQuota(of: account, analysis: analysis)
+                for (day, micros) in try database.quotaRaises()[account] ?? [:] {
+                    file.raisedQuotas[LocalClock.dayText(day)] = micros
+                }
             }
             return file
         }
@@ -227,7 +232,10 @@ extension ConsoleRoute {
         let liveCalls = file.liveCalls?.map { LiveCallRow($0, currency: currency) }
         let page = ConsolePages.AlertPage(
             header: header,
-            chart: file.spend.isEmpty ? nil : SpendChart(file.spend, quotaMicros: file.quotaMicros, currency: currency),
+            chart: file.spend.isEmpty
+                ? nil
+                : SpendChart(
+                    file.spend, quotaMicros: file.quotaMicros, raised: file.raisedQuotas, currency: currency),
             countries: countries, hasCountries: !countries.isEmpty, addresses: file.addresses,
             hasAddresses: !file.addresses.isEmpty, addressAlerts: addressAlerts,
             hasAddressAlerts: !addressAlerts.isEmpty,

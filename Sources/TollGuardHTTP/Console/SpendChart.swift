@@ -43,7 +43,8 @@ struct SpendChart {
     var plotBottom = Self.height - Self.bottom
     var labelY = Self.height - 4
 
-    init(_ spend: [DaySpend], quotaMicros: Int64?, currency: String) {
+    /// The line is the standing quota; a day whose quota was raised is over only past its raise.
+    init(_ spend: [DaySpend], quotaMicros: Int64?, raised: [String: Int64] = [:], currency: String) {
         let plotHeight = Self.height - Self.bottom - 8
         let top = max(spend.map(\.micros).max() ?? 0, Int64(Double(quotaMicros ?? 0) * 1.15), 1)
         let slot = (Self.width - Self.left) / max(spend.count, 1)
@@ -54,8 +55,10 @@ struct SpendChart {
             let barTop = y(day.micros)
             return Bar(
                 x: Self.left + index * slot + 1, y: barTop, width: max(slot - 2, 1),
-                height: Self.height - Self.bottom - barTop, over: quotaMicros.map { day.micros > $0 } ?? false,
-                title: "\(day.day): \(ConsolePages.money(day.micros, currency)) in \(day.calls) calls")
+                height: Self.height - Self.bottom - barTop,
+                over: (raised[day.day] ?? quotaMicros).map { day.micros > $0 } ?? false,
+                title: "\(day.day): \(ConsolePages.money(day.micros, currency)) in \(day.calls) calls"
+                    + (raised[day.day].map { ", quota raised to \(ConsolePages.money($0, currency))" } ?? ""))
         }
         // The first day, every seventh after it, and the last: dates stay readable.
         days = spend.enumerated().compactMap { index, day in
