@@ -68,6 +68,28 @@ import TollGuardTestSupport
         text.components(separatedBy: needle).count - 1
     }
 
+    /// A long case file lists the latest calls and links to all of them.
+    @Test func theCaseFileListsTheLatestCallsAndLinksToAll() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        let id = try #require(
+            try AlertSeeds.store(
+                database, rule: .velocity, severity: .high, subject: Subject(.account, "1001"), calls: 40))
+        let shown = ConsoleRoute.callsShown
+        try await Self.app(database, live: nil).test(.router) { client in
+            let cookie = try await ConsoleTests.logIn(client, "vera")
+            let page = try await ConsoleTests.page(client, "/console/alerts/\(id)", cookie)
+            let calls = try Self.callsTable(page)
+            #expect(Self.occurrences(of: "<tr><td>", in: calls) == shown)
+            // The latest: the last call (second 39) is listed, the first (second 0) is not.
+            #expect(calls.contains(StoredTime.text(AlertSeeds.start.addingTimeInterval(39))))
+            #expect(!calls.contains(StoredTime.text(AlertSeeds.start)))
+            #expect(page.contains("The latest \(shown) of 40 calls"))
+            let all = try Self.callsTable(
+                try await ConsoleTests.page(client, "/console/alerts/\(id)?calls=all", cookie))
+            #expect(Self.occurrences(of: "<tr><td>", in: all) == 40)
+        }
+    }
+
     /// A day whose quota was raised is over only past the raise; the line stays the standing quota.
     @Test func theChartMeasuresARaisedDayAgainstItsRaise() async throws {
         let database = try TollGuardDatabase.inMemory()
@@ -153,6 +175,13 @@ import TollGuardTestSupport
             #expect(account.contains("spend-chart"))
             #expect(!account.contains("Calls up now"))
         }
+    }
+
+    /// The evidence calls' table.
+    static func callsTable(_ page: String) throws -> String {
+        let start = try #require(page.range(of: "<table class=\"calls\">"))
+        let end = try #require(page.range(of: "</table>", range: start.upperBound..<page.endIndex))
+        return String(page[start.upperBound..<end.lowerBound])
     }
 
     /// The text of the element with `id` up to its end tag.

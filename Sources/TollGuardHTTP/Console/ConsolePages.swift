@@ -261,6 +261,10 @@ struct ConsolePages: Sendable {
         var zone: String
         var calls: [CallRow]
         var hasCalls: Bool
+        /// Evidence calls kept with the alert; more than `calls` holds when only the latest are listed.
+        var callCountKept: Int
+        var callsListed: Int
+        var moreCalls: Bool
         var logLines: [String]
         var hasLogLines: Bool
         var timeline: [TimelineItem]

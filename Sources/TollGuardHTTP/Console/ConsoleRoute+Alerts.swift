@@ -212,11 +212,15 @@ extension ConsoleRoute {
         return file
     }
 
-    func alertPage(_ id: Int64, _ signed: Signed) async throws -> Response {
+    /// Evidence calls the case file lists unless asked for all (`?calls=all`): the latest.
+    package static let callsShown = 25
+
+    func alertPage(_ id: Int64, _ signed: Signed, allCalls: Bool = false) async throws -> Response {
         guard let file = try await caseFile(id) else { return Response.page("no alert \(id)", status: .notFound) }
         let alert = file.alert
         let header = try await header("Alert \(id)", signed)
-        let calls = file.calls.map { ConsolePages.callRow($0, currency: settings.currency) }
+        let shownCalls = allCalls ? file.calls : Array(file.calls.suffix(Self.callsShown))
+        let calls = shownCalls.map { ConsolePages.callRow($0, currency: settings.currency) }
         let kills = file.kills
         let timeline =
             (file.journal.map(ConsolePages.timelineItem) + file.deliveries.map(ConsolePages.timelineItem)
@@ -259,7 +263,9 @@ extension ConsoleRoute {
             assignee: alert.assignee, mine: alert.assignee == signed.user.name,
             snooze: alert.isSnoozed(at: Date()) ? alert.snooze?.description : nil,
             snoozable: alert.state == .open || alert.state == .acknowledged, zone: settings.timeZone.identifier,
-            calls: calls, hasCalls: !calls.isEmpty, logLines: file.lines.map(\.text), hasLogLines: !file.lines.isEmpty,
+            calls: calls, hasCalls: !calls.isEmpty, callCountKept: file.calls.count, callsListed: calls.count,
+            moreCalls: calls.count < file.calls.count, logLines: file.lines.map(\.text),
+            hasLogLines: !file.lines.isEmpty,
             timeline: timeline)
         return Response.page(pages.render(page, "alert"), status: .ok)
     }

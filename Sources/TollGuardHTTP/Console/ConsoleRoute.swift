@@ -129,7 +129,7 @@ package struct ConsoleRoute: Sendable {
         router.get("console/alerts/{id}") { request, context in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
             let id = try context.parameters.require("id", as: Int64.self)
-            return try await alertPage(id, signed)
+            return try await alertPage(id, signed, allCalls: request.uri.queryParameters["calls"] == "all")
         }
         router.post("console/alerts/{id}") { request, context in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }

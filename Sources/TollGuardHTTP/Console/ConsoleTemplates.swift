@@ -176,6 +176,7 @@ enum ConsoleTemplates {
         <tbody>
         {{#calls}}<tr><td>{{time}}</td><td>{{account}}</td><td>{{callerName}}</td><td>{{number}}</td><td>{{region}}</td><td>{{destinationClass}}</td><td>{{risk}}</td><td>{{billsec}}</td><td class="money">{{cost}}</td></tr>{{/calls}}
         </tbody></table>
+        {{#moreCalls}}<p class="note" id="more-calls">The latest {{callsListed}} of {{callCountKept}} calls. <a href="/console/alerts/{{id}}?calls=all#more-calls">Show all {{callCountKept}}</a></p>{{/moreCalls}}
         {{/hasCalls}}
         {{#hasCountries}}
         <h2>Destinations</h2>
