@@ -88,4 +88,29 @@ import TollGuardTestSupport
         let text = try await CLITests.run(["quota", "list", "--date", "2026-11-18"], environment: environment)
         #expect(text.stdout.contains("SPENT 2026-11-18"))
     }
+
+    /// A raise until midnight needs a reason, and the day's list shows it beside the quotas.
+    @Test func quotaRaiseNeedsAReasonAndTheListShowsIt() async throws {
+        let folder = try TemporaryDirectory()
+        let (_, environment) = try Self.store(folder)
+        let unexplained = try await CLITests.run(["quota", "raise", "1001", "80"], environment: environment)
+        #expect(unexplained.status != 0)
+        #expect(unexplained.stderr.contains("--reason"), "\(unexplained.stderr)")
+        let raised = try await CLITests.run(
+            ["quota", "raise", "1001", "80", "--reason", "trade fair in Lagos", "--by", "ada"], environment: environment
+        )
+        #expect(raised.status == 0, "\(raised.stderr)")
+        let text = try await CLITests.run(["quota", "list"], environment: environment)
+        #expect(text.stdout.contains("RAISED FOR"), "\(text.stdout)")
+        #expect(text.stdout.contains("trade fair in Lagos"))
+        #expect(text.stdout.contains("80.00"))
+        let json = try await CLITests.run(["quota", "list", "--json"], environment: environment)
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let raises = try #require(answer["raises"] as? [[String: Any]])
+        #expect(raises.map { $0["account"] as? String } == ["1001"])
+        #expect(raises.first?["set_by"] as? String == "ada")
+        // Another day has no raise.
+        let yesterday = try await CLITests.run(["quota", "list", "--date", "2026-11-18"], environment: environment)
+        #expect(!yesterday.stdout.contains("RAISED FOR"))
+    }
 }

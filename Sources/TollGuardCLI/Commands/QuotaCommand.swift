@@ -123,13 +123,15 @@ struct QuotaCommand: ParsableCommand {
             let database = try global.openStoreToRead(configuration)
             let quotas = try database.quotaStatus(
                 from: day.from, to: day.to, publicContexts: configuration.analysis.publicContexts)
+            let dayText = LocalTimeFormatter(timeZone: zone).day(day.from)
+            let raises = try database.quotaRaises(onDay: dayText).values.sorted { $0.account < $1.account }
             if output.json {
                 try printJSON(
                     QuotaAnswer(
-                        day: LocalTimeFormatter(timeZone: zone).day(day.from),
-                        defaultQuota: configuration.analysis.account.limits[.dailyQuota] ?? 0,
+                        day: dayText, defaultQuota: configuration.analysis.account.limits[.dailyQuota] ?? 0,
                         currency: configuration.rating.currency,
-                        quotas: quotas.map { QuotaAnswer.Entry($0.quota, spentMicros: $0.spentMicros) }))
+                        quotas: quotas.map { QuotaAnswer.Entry($0.quota, spentMicros: $0.spentMicros) },
+                        raises: raises))
                 return
             }
             let fallback = configuration.analysis.account.limits[.dailyQuota] ?? 0
@@ -137,11 +139,23 @@ struct QuotaCommand: ParsableCommand {
             print(
                 "default for everyone ([analysis.account] daily_quota): "
                     + (fallback > 0 ? "\(Money.format(Money.micros(fallback), decimals: 2)) \(currency)" : "none"))
+            let time = LocalTimeFormatter(timeZone: zone)
+            defer {
+                if !raises.isEmpty {
+                    var raised = TextTable("RAISED FOR \(dayText)", "QUOTA", "BY", "SET", "REASON")
+                    for raise in raises {
+                        raised.append([
+                            raise.account, "\(Money.format(raise.dailyMicros, decimals: 2)) \(raise.currency)",
+                            raise.setBy, time.minutes(raise.setAt), raise.reason,
+                        ])
+                    }
+                    print("\n" + raised.render())
+                }
+            }
             guard !quotas.isEmpty else {
                 print("no account quotas set")
                 return
             }
-            let time = LocalTimeFormatter(timeZone: zone)
             var table = TextTable(
                 "ACCOUNT", "QUOTA",
                 date == nil ? "SPENT TODAY" : "SPENT \(LocalTimeFormatter(timeZone: zone).day(day.from))",
@@ -189,6 +203,8 @@ struct QuotaAnswer: Encodable {
     var defaultQuota: Double
     var currency: String
     var quotas: [Entry]
+    /// The quotas raised for the day, until its end.
+    var raises: [QuotaRaise]
 
     struct Entry: Encodable {
         var account: String
@@ -216,7 +232,7 @@ struct QuotaAnswer: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case day, currency, quotas
+        case day, currency, quotas, raises
         case defaultQuota = "default_quota"
     }
 }
