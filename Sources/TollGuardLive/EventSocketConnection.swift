@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import NIOPosix
 import TollGuardCore
 
 /// One inbound connection to FreeSWITCH's event socket, used inside ``run(_:)``: connect,
@@ -64,16 +63,8 @@ package struct EventSocketConnection: Sendable {
         onSkip: @escaping @Sendable (String) -> Void = { _ in },
         _ body: (inout Session) async throws -> Result
     ) async throws -> Result {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(ESLFrameDecoder(onSkip: onSkip)))
-                    return try NIOAsyncChannel<ESLFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let channel = try await FramedConnection.open(
+            host: host, port: port, timeout: connectTimeout, decoder: ESLFrameDecoder(onSkip: onSkip))
         let raw = channel.channel
         return try await channel.executeThenClose { inbound, outbound in
             var session = Session(frames: inbound.makeAsyncIterator(), writer: outbound, channel: raw)

@@ -22,15 +22,7 @@ import TollGuardTestSupport
         guard FileManager.default.isExecutableFile(atPath: browser),
             FileManager.default.isExecutableFile(atPath: driver)
         else { return nil }
-        let python = environment["TOLLGUARD_BROWSER_PYTHON"] ?? "/usr/bin/python3"
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: python)
-        probe.arguments = ["-c", "import selenium"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return nil }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0 ? python : nil
+        return ReferencePython.find(environment: "TOLLGUARD_BROWSER_PYTHON", importing: "selenium")
     }
 
     @Test func theConsoleWorksInHeadlessChromium() async throws {
