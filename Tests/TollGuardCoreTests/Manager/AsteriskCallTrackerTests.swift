@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import TollGuardCore
+
+/// Calls from the Asterisk Manager's channel events.
+///
+/// The scenario is ours, in the order a real
+/// Asterisk sends them for a call dialled out through `Local/` plumbing (as cacofonisk's
+/// captures show it): the caller's channel, the two `Local` halves, the trunk's channel, two
+/// `DialBegin`s and two `DialEnd`s, four `Hangup`s, all of one `Linkedid`.
+@Suite struct AsteriskCallTrackerTests {
+    static let start = Date(timeIntervalSince1970: 1_764_752_400)
+
+    static func snapshot(
+        _ event: String, channel: String, uniqueid: String, linkedid: String = "1764752400.1", exten: String = "s",
+        at offset: Double, extra: [(name: String, value: String)] = []
+    ) -> AMIMessage {
+        AMIMessage(
+            [
+                ("Event", event), ("Privilege", "call,all"),
+                ("Timestamp", String(format: "%.6f", start.timeIntervalSince1970 + offset)), ("Channel", channel),
+                ("ChannelState", "4"), ("ChannelStateDesc", "Ring"), ("CallerIDNum", "1001"),
+                ("CallerIDName", "Reception"), ("ConnectedLineNum", "<unknown>"), ("ConnectedLineName", "<unknown>"),
+                ("Language", "en"), ("AccountCode", ""), ("Context", "from-internal"), ("Exten", exten),
+                ("Priority", "1"), ("Uniqueid", uniqueid), ("Linkedid", linkedid),
+            ] + extra)
+    }
+
+    static func dial(
+        _ event: String, caller: (channel: String, uniqueid: String), callee: (channel: String, uniqueid: String),
+        dialString: String, at offset: Double, status: String? = nil
+    ) -> AMIMessage {
+        var message = snapshot(
+            event, channel: caller.channel, uniqueid: caller.uniqueid, exten: "0088213520123", at: offset)
+        message.headers += [
+            ("DestChannel", callee.channel), ("DestUniqueid", callee.uniqueid), ("DestLinkedid", "1764752400.1"),
+            ("DialString", dialString),
+        ]
+        if let status { message.headers.append(("DialStatus", status)) }
+        return message
+    }
+
+    static let caller = ("PJSIP/1001-00000001", "1764752400.1")
+    static let localOne = ("Local/0088213520123@out-00000001;1", "1764752400.2")
+    static let localTwo = ("Local/0088213520123@out-00000001;2", "1764752400.3")
+    static let trunk = ("PJSIP/carrier-00000002", "1764752400.4")
+
+    static var scenario: [AMIMessage] {
+        [
+            snapshot(
+                "Newchannel", channel: caller.0, uniqueid: caller.1, exten: "0088213520123", at: 0,
+                extra: [("ChanVariable", "TG_SRC=198.51.100.7:5060")]),
+            snapshot("Newstate", channel: caller.0, uniqueid: caller.1, exten: "0088213520123", at: 0.01),
+            snapshot("Newchannel", channel: localOne.0, uniqueid: localOne.1, at: 0.02),
+            snapshot("Newchannel", channel: localTwo.0, uniqueid: localTwo.1, at: 0.02),
+            dial("DialBegin", caller: caller, callee: localOne, dialString: "0088213520123@out", at: 0.03),
+            snapshot("Newchannel", channel: trunk.0, uniqueid: trunk.1, at: 0.04),
+            dial("DialBegin", caller: localTwo, callee: trunk, dialString: "0088213520123@carrier", at: 0.05),
+            dial(
+                "DialEnd", caller: localTwo, callee: trunk, dialString: "0088213520123@carrier", at: 6, status: "ANSWER"
+            ),
+            dial(
+                "DialEnd", caller: caller, callee: localOne, dialString: "0088213520123@out", at: 6.1, status: "ANSWER"),
+            snapshot("Hangup", channel: trunk.0, uniqueid: trunk.1, at: 600, extra: [("Cause", "16")]),
+            snapshot("Hangup", channel: localTwo.0, uniqueid: localTwo.1, at: 600.01, extra: [("Cause", "16")]),
+            snapshot("Hangup", channel: localOne.0, uniqueid: localOne.1, at: 600.02, extra: [("Cause", "16")]),
+            snapshot(
+                "Hangup", channel: caller.0, uniqueid: caller.1, exten: "0088213520123", at: 600.03,
+                extra: [("Cause", "16")]),
+        ]
+    }
+
+    @Test func oneCallStartsAnswersAndEndsAcrossItsLegsAndPlumbing() {
+        var tracker = AsteriskCallTracker()
+        let changes = Self.scenario.flatMap { tracker.handle($0, received: .distantFuture) }
+        #expect(changes.count == 3)
+        guard case .started(let call) = changes.first else {
+            Issue.record("no start: \(changes)")
+            return
+        }
+        #expect(call.uuid == "1764752400.1")
+        #expect(call.account == "1001", "no account code: the endpoint of the channel")
+        #expect(call.destination == "0088213520123" && call.callerName == "Reception")
+        #expect(call.sourceIP == "198.51.100.7")
+        // The events' Timestamps (to the microsecond), not their arrival.
+        #expect(abs(call.startedAt.timeIntervalSince(Self.start) - 0.03) < 0.001)
+        guard case .answered(let answered, let answeredAt) = changes[1],
+            case .ended(let ended, let endedAt, let cause) = changes[2]
+        else {
+            Issue.record("not answered, then ended: \(changes)")
+            return
+        }
+        #expect(answered == call.uuid && abs(answeredAt.timeIntervalSince(Self.start) - 6.1) < 0.001)
+        #expect(ended == call.uuid && abs(endedAt.timeIntervalSince(Self.start) - 600.03) < 0.001 && cause == "16")
+        #expect(tracker.calls.isEmpty)
+        // A repeated hangup (a reconnect's resend) ends nothing again.
+        #expect(tracker.handle(Self.scenario[Self.scenario.count - 1], received: Date()).isEmpty)
+    }
+
+    @Test func withoutTimestampsTheTimeIsWhenTheEventCame() {
+        var tracker = AsteriskCallTracker()
+        let received = Date(timeIntervalSince1970: 1_800_000_000)
+        let begin = AMIMessage(
+            Self.dial("DialBegin", caller: Self.caller, callee: Self.trunk, dialString: "0088213520123@carrier", at: 0)
+                .headers.filter { $0.name != "Timestamp" })
+        guard case .started(let call) = tracker.handle(begin, received: received).first else {
+            Issue.record("no start")
+            return
+        }
+        #expect(call.startedAt == received)
+        #expect(call.trunk == "carrier", "the dial string names the trunk")
+    }
+
+    /// An originated call's dial has no caller; a leg's dial is not a call; a crafted address
+    /// in the channel variable is no address.
+    @Test func onlyAnOriginatingChannelsDialIsACallAndItsAddressMustBeOne() {
+        var tracker = AsteriskCallTracker()
+        let originate = AMIMessage(
+            [
+                ("Event", "DialBegin"), ("DestChannel", Self.trunk.0), ("DestUniqueid", Self.trunk.1),
+                ("DialString", "0088213520123@carrier"),
+            ])
+        #expect(tracker.handle(originate, received: Date()).isEmpty)
+        let leg = Self.dial("DialBegin", caller: Self.localTwo, callee: Self.trunk, dialString: "x@carrier", at: 0)
+        #expect(tracker.handle(leg, received: Date()).isEmpty)
+        var hostile = Self.dial("DialBegin", caller: Self.caller, callee: Self.trunk, dialString: "1@carrier", at: 0)
+        hostile.headers.append(("ChanVariable(PJSIP/1001-00000001)", "TG_SRC=6.6.6.6' OR 1=1"))
+        guard case .started(let call) = tracker.handle(hostile, received: Date()).first else {
+            Issue.record("no start")
+            return
+        }
+        #expect(call.sourceIP == nil)
+    }
+}
