@@ -101,6 +101,55 @@ package struct LiveMonitor: Sendable {
         return step
     }
 
+    // MARK: Switches whose records follow the hangup (the Asterisk Manager)
+
+    /// Starts a call a switch's channel events began (``AsteriskCallTracker``); nothing when it is
+    /// up or ended already.
+    package mutating func begin(_ live: LiveCall) -> [Finding] {
+        guard calls[live.uuid] == nil, !hasEnded(live.uuid) else { return [] }
+        var call = live
+        let answeredAt = call.answeredAt
+        call.answeredAt = nil
+        var findings = start(call)
+        if let answeredAt { findings += answer(call.uuid, at: answeredAt) }
+        return findings
+    }
+
+    /// The call `uuid` was answered at `time`.
+    package mutating func answered(_ uuid: String, at time: Date) -> [Finding] { answer(uuid, at: time) }
+
+    /// Ends call `uuid` at `time`, its cost counted to then; its record comes later
+    /// (``complete(_:liveUUID:)``), to be stored and not counted again.
+    package mutating func hungUp(_ uuid: String, at time: Date, cause: String) -> [Finding] {
+        guard let entry = calls.removeValue(forKey: uuid) else { return [] }
+        let end = max(time, entry.live.startedAt)
+        let billsec = entry.live.answeredAt.map { max(0, Int(end.timeIntervalSince($0))) } ?? 0
+        let record = entry.live.record(endedAt: end, billsec: billsec, hangupCause: cause)
+        _ = endedByResync.insert(uuid)
+        return self.end(entry, as: record, destination: rater.rate(record))
+    }
+
+    /// Ends a call with its completed record, which a switch keys otherwise than its live
+    /// events (`liveUUID`: the Asterisk channel's Uniqueid, the record `uniqueid/sequence`).
+    ///
+    /// A call its hangup ended already is stored, not counted again; one still up ends with
+    /// the record; one never seen plays through the engine at once.
+    package mutating func complete(_ record: CallRecord, liveUUID: String) -> (
+        findings: [Finding], destination: CallDestination
+    ) {
+        if hasEnded(liveUUID) {
+            _ = recentlyEnded.insert(record.dedupKey)
+            return ([], rater.rate(record))
+        }
+        if let entry = calls.removeValue(forKey: liveUUID) {
+            let destination = rater.rate(record)
+            _ = recentlyEnded.insert(record.dedupKey)
+            _ = recentlyEnded.insert(liveUUID)
+            return (end(entry, as: record, destination: destination), destination)
+        }
+        return complete(record)
+    }
+
     /// Ends a call with its completed record and returns what that found, with the call's
     /// classification and price (computed once, for the engine and the store).
     ///

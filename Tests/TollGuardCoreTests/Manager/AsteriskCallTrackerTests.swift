@@ -132,3 +132,87 @@ import TollGuardCore
         #expect(call.sourceIP == nil)
     }
 }
+
+/// Asterisk calls through the one engine: the tracker's steps drive the live monitor as
+/// FreeSWITCH's events do, and the `Cdr` records that follow the hangups are stored once and
+/// never counted again.
+@Suite struct AsteriskLiveMonitorTests {
+    /// Account 1001's calls to Somali mobiles, one a second: each its channel, dial and answer.
+    static func burst(_ count: Int) -> [[AMIMessage]] {
+        (0..<count).map { index in
+            let uniqueid = "1795000000.\(index)"
+            let channel = ("PJSIP/1001-0000000\(index)", uniqueid)
+            let trunk = ("PJSIP/carrier-1000000\(index)", "1795000000.\(index + 100)")
+            let number = "01125261\(String(format: "%07d", index))"
+            func stamped(_ message: AMIMessage) -> AMIMessage {
+                AMIMessage(
+                    message.headers.map {
+                        switch $0.name {
+                        case "Timestamp": ("Timestamp", String(1_795_000_000 + index))
+                        case "Linkedid": ("Linkedid", uniqueid)
+                        case "Exten": ("Exten", number)
+                        default: $0
+                        }
+                    })
+            }
+            return [
+                stamped(
+                    AsteriskCallTrackerTests.snapshot(
+                        "Newchannel", channel: channel.0, uniqueid: uniqueid, at: 0,
+                        extra: [("ChanVariable", "TG_SRC=203.0.113.9:5060")])),
+                stamped(
+                    AsteriskCallTrackerTests.dial(
+                        "DialBegin", caller: channel, callee: trunk, dialString: "\(number)@carrier", at: 0)),
+                stamped(
+                    AsteriskCallTrackerTests.dial(
+                        "DialEnd", caller: channel, callee: trunk, dialString: "\(number)@carrier", at: 0,
+                        status: "ANSWER")),
+            ]
+        }
+    }
+
+    @Test func concurrencyFiresOnTheThirdCallAndTheCdrsAreNotCountedAgain() throws {
+        var monitor = try LiveMonitorTests.monitor()
+        var tracker = AsteriskCallTracker()
+        var startedBeforeAlert: Int?
+        var started = 0
+        func apply(_ change: AsteriskCallTracker.Change) -> [Finding] {
+            switch change {
+            case .started(let call):
+                started += 1
+                return monitor.begin(call)
+            case .answered(let uuid, let time): return monitor.answered(uuid, at: time)
+            case .ended(let uuid, let time, let cause): return monitor.hungUp(uuid, at: time, cause: cause)
+            }
+        }
+        for events in Self.burst(5) {
+            for event in events {
+                for change in tracker.handle(event, received: Date()) {
+                    let findings = apply(change)
+                    if startedBeforeAlert == nil, findings.contains(where: { $0.rule == .concurrentInternational }) {
+                        startedBeforeAlert = started
+                    }
+                }
+            }
+        }
+        #expect(startedBeforeAlert == 3)
+        #expect(monitor.uuids(ofAccount: "1001").count == 5)
+        #expect(monitor.calls["1795000000.0"]?.live.sourceIP == "203.0.113.9")
+        // The hangups end the calls; the Cdr records, keyed uniqueid/sequence, come after.
+        for index in 0..<5 {
+            let hangup = AMIMessage([
+                ("Event", "Hangup"), ("Timestamp", String(1_795_000_600 + index)),
+                ("Uniqueid", "1795000000.\(index)"), ("Cause", "16"),
+            ])
+            for change in tracker.handle(hangup, received: Date()) { _ = apply(change) }
+        }
+        #expect(monitor.calls.isEmpty)
+        for record in LiveMonitorTests.burst(5) {
+            var cdr = record
+            let uniqueid = "1795000000.\(record.dedupKey.split(separator: "-").last ?? "")"
+            cdr.dedupKey = uniqueid + "/1"
+            let (findings, _) = monitor.complete(cdr, liveUUID: uniqueid)
+            #expect(findings.isEmpty, "\(uniqueid) counted again")
+        }
+    }
+}
