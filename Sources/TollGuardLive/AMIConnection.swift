@@ -70,6 +70,9 @@ package struct AMIConnection: Sendable {
             try await writer.write(ByteBuffer(string: message.wireText))
         }
 
+        /// What may send from another task (the keep-alive's `Ping`) while this one reads.
+        package var sender: Sender { Sender(writer: writer) }
+
         /// Sends `action` with a fresh `ActionID` and waits for its answer; the events that arrive
         /// meanwhile go to `onEvent`, in order.
         package mutating func action(
@@ -98,6 +101,15 @@ package struct AMIConnection: Sendable {
                 }
                 if next.event != nil { try await onEvent(next) }
             }
+        }
+    }
+
+    /// Sends messages on a session from another task; answers come to the session's reader.
+    package struct Sender: Sendable {
+        fileprivate let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+        package func send(_ message: AMIMessage) async throws {
+            try await writer.write(ByteBuffer(string: message.wireText))
         }
     }
 

@@ -63,33 +63,11 @@ package struct EventSocketListener: Sendable {
         onEvent: @escaping @Sendable (ESLEvent) async -> Void,
         onChannels: @escaping @Sendable (FreeSWITCHChannelList, Date) async -> Void = { _, _ in }
     ) async {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                try await session(onEvent: onEvent, onChannels: onChannels) { failures = 0 }
-                failures += 1
-            } catch is CancellationError {
-                return
-            } catch let error as EventSocketError {
-                counters.lastError.withLock { $0 = error.description }
-                if error.isConfigurationError {
-                    logger.error("\(error.description)", metadata: address)
-                    failures = 100
-                } else {
-                    logger.warning("\(error.description)", metadata: address)
-                    failures += 1
-                }
-            } catch {
-                counters.lastError.withLock { $0 = "\(error)" }
-                logger.warning(
-                    "event socket connection failed", metadata: address.merging(["error": "\(error)"]) { $1 })
-                failures += 1
-            }
-            if Task.isCancelled { return }
-            counters.reconnects.add(1, ordering: .relaxed)
-            let wait =
-                Self.backoff(attempt: failures - 1, max: reconnectMaxSeconds / backoffUnitSeconds) * backoffUnitSeconds
-            try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+        await Reconnecting.run(
+            reconnectMaxSeconds: reconnectMaxSeconds, backoffUnitSeconds: backoffUnitSeconds, counters: counters,
+            logger: logger, metadata: address, failure: "event socket connection failed"
+        ) { connected in
+            try await session(onEvent: onEvent, onChannels: onChannels, connected: connected)
         }
     }
 

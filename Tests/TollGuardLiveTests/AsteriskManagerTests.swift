@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import Testing
 import TollGuardCore
 import TollGuardDemo
@@ -292,5 +294,71 @@ import TollGuardTestSupport
         let hangup = try #require(answer["hangup"] as? [String: String])
         #expect(hangup["Response"] == "Success" && hangup["Message"] == "Channel Hungup")
         #expect(fake.hangups.map(\.channel) == ["PJSIP/1001-1764669600.11"])
+    }
+}
+
+/// The listener `serve` keeps on an Asterisk: the channels up at each login, events, a new login
+/// after the connection drops, and no busy loop on a wrong secret.
+@Suite struct AMIListenerTests {
+    /// What a listener handed on.
+    final class Heard: Sendable {
+        let events = Mutex<[AMIMessage]>([])
+        let lists = Mutex<[[AMIMessage]]>([])
+    }
+
+    static func listener(_ fake: FakeAsterisk, secret: String? = nil) -> AMIListener {
+        var listener = AMIListener(
+            connection: AMIConnectionTests.connection(fake, secret: secret), reconnectMaxSeconds: 0.2,
+            pingSeconds: 0.05, silenceTimeoutSeconds: 5, logger: Logger(label: "test.ami"))
+        listener.backoffUnitSeconds = 0.05
+        return listener
+    }
+
+    @Test func eachLoginListsTheChannelsUpAndADropLogsInAgain() async throws {
+        let fake = try await FakeAsterisk.start()
+        defer { Task { await fake.stop() } }
+        // Two calls up before TollGuard connects.
+        await fake.emit(AMIConnectionTests.newchannel("1764669600.1", account: "1001"))
+        await fake.emit(AMIConnectionTests.newchannel("1764669600.2", account: "1002"))
+        let heard = Heard()
+        let listener = Self.listener(fake)
+        let running = Task {
+            await listener.run(
+                onEvent: { event, _ in heard.events.withLock { $0.append(event) } },
+                onChannels: { list, _ in heard.lists.withLock { $0.append(list) } })
+        }
+        defer { running.cancel() }
+        #expect(try await poll(upTo: 60) { heard.lists.withLock { $0.count } == 1 })
+        #expect(heard.lists.withLock { $0[0].compactMap { $0["Uniqueid"] } } == ["1764669600.1", "1764669600.2"])
+        // One call ends while the connection is down; the next login's list shows it gone.
+        fake.dropConnections()
+        _ = await fake.emit(
+            AMIMessage([("Event", "Hangup"), ("Uniqueid", "1764669600.1"), ("Cause", "16")]))
+        #expect(try await poll(upTo: 60) { heard.lists.withLock { $0.count } == 2 })
+        #expect(heard.lists.withLock { $0[1].compactMap { $0["Uniqueid"] } } == ["1764669600.2"])
+        #expect(listener.counters.connects.load(ordering: .relaxed) == 2)
+        try await fake.waitForLogins()
+        await fake.emit(AMIConnectionTests.newchannel("1764669600.3", account: "1003"))
+        #expect(try await poll(upTo: 60) { heard.events.withLock { $0.contains { $0["Uniqueid"] == "1764669600.3" } } })
+        // The keep-alive pings.
+        #expect(try await poll(upTo: 60) { fake.actions.contains { $0["Action"] == "Ping" } })
+    }
+
+    @Test func aWrongSecretIsLoggedAndRetriedOnlyAtTheLongestWait() async throws {
+        let fake = try await FakeAsterisk.start(failureDelay: .milliseconds(1))
+        defer { Task { await fake.stop() } }
+        let listener = Self.listener(fake, secret: "guess")
+        let running = Task { await listener.run(onEvent: { _, _ in }) }
+        defer { running.cancel() }
+        #expect(
+            try await poll(upTo: 60) {
+                fake.authFailures >= 1 && listener.counters.lastError.withLock { $0 } != nil
+            })
+        #expect(listener.counters.lastError.withLock { $0 }?.contains("secret") == true)
+        // The longest wait is 0.2 s here: at most 1 + 1.5 / 0.2 more tries in the next 1.5 s.
+        let first = fake.authFailures
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(fake.authFailures - first <= 8)
+        #expect(listener.counters.connects.load(ordering: .relaxed) == 0)
     }
 }

@@ -72,6 +72,26 @@ package struct AsteriskCallTracker: Sendable {
         }
     }
 
+    /// The calls a `CoreShowChannels` list, taken at `now` after a reconnect, shows up.
+    ///
+    /// They are its originating channels, started `Duration` ago, answered when `Up` (the time
+    /// unknown: taken as their start). The calls it thought up that the list lacks are
+    /// forgotten; the live monitor's resync ends them.
+    package mutating func resync(with list: [AMIMessage], at now: Date) -> [LiveCall] {
+        var up: [LiveCall] = []
+        for channel in list {
+            guard let uniqueid = channel["Uniqueid"], var call = call(of: channel, uniqueid: uniqueid, at: now)
+            else { continue }
+            let seconds = (channel["Duration"] ?? "").split(separator: ":").compactMap { Int($0) }
+                .reduce(0) { $0 * 60 + $1 }
+            call.startedAt = now.addingTimeInterval(-Double(seconds))
+            if channel["ChannelState"] == "6" { call.answeredAt = call.startedAt }
+            up.append(calls[uniqueid] ?? call)
+        }
+        calls = Dictionary(up.map { ($0.uuid, $0) }, uniquingKeysWith: { first, _ in first })
+        return up
+    }
+
     /// The call a `DialBegin` starts: its caller is an originating channel, not plumbing.
     private func call(of event: AMIMessage, uniqueid: String, at time: Date) -> LiveCall? {
         let channel = event["Channel"] ?? ""

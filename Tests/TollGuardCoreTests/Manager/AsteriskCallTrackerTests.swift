@@ -97,6 +97,35 @@ import TollGuardCore
         #expect(tracker.handle(Self.scenario[Self.scenario.count - 1], received: Date()).isEmpty)
     }
 
+    /// After a reconnect, the channel list: calls up start from their `Duration`; plumbing is
+    /// no call; a call the tracker thought up that the list lacks is forgotten.
+    @Test func aChannelListAfterAReconnectGivesTheCallsUp() {
+        var tracker = AsteriskCallTracker()
+        _ = Self.scenario.prefix(5).flatMap { tracker.handle($0, received: Date()) }
+        #expect(tracker.calls.keys.sorted() == ["1764752400.1"])
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        func listed(_ channel: (String, String), state: String, duration: String) -> AMIMessage {
+            var item = Self.snapshot(
+                "CoreShowChannel", channel: channel.0, uniqueid: channel.1, linkedid: channel.1,
+                exten: "+37190000021", at: 0)
+            item.headers = item.headers.filter { $0.name != "Timestamp" }.map {
+                $0.name == "ChannelState" ? ("ChannelState", state) : $0
+            }
+            item.headers += [("Application", "Dial"), ("Duration", duration)]
+            return item
+        }
+        let up = tracker.resync(
+            with: [
+                listed(("PJSIP/1002-00000009", "1764752999.9"), state: "6", duration: "00:02:05"),
+                listed(("Local/x@out-00000009;2", "1764752999.10"), state: "6", duration: "00:02:05"),
+            ], at: now)
+        #expect(up.map(\.uuid) == ["1764752999.9"])
+        #expect(up.first?.startedAt == now.addingTimeInterval(-125))
+        #expect(up.first?.answeredAt == up.first?.startedAt)
+        #expect(up.first?.account == "1002" && up.first?.destination == "+37190000021")
+        #expect(tracker.calls.keys.sorted() == ["1764752999.9"], "the call the list lacks is forgotten")
+    }
+
     @Test func withoutTimestampsTheTimeIsWhenTheEventCame() {
         var tracker = AsteriskCallTracker()
         let received = Date(timeIntervalSince1970: 1_800_000_000)
