@@ -126,6 +126,30 @@ import TollGuardCore
         #expect(tracker.calls.keys.sorted() == ["1764752999.9"], "the call the list lacks is forgotten")
     }
 
+    /// The same call as Asterisk 16 writes it, as 20.17+ does (`TechCause` on hangups) and as 22
+    /// does (`Tenantid` in every snapshot): the same steps.
+    @Test func theSameCallFromAsterisk16To22GivesTheSameSteps() {
+        func steps(_ events: [AMIMessage]) -> [AsteriskCallTracker.Change] {
+            var tracker = AsteriskCallTracker()
+            return events.flatMap { tracker.handle($0, received: Date()) }
+        }
+        let asterisk16 = Self.scenario
+        let asterisk20 = asterisk16.map { event in
+            event.event == "Hangup" ? AMIMessage(event.headers + [("TechCause", "200")]) : event
+        }
+        let asterisk22 = asterisk16.map { event in
+            var headers = event.headers
+            if let linked = headers.firstIndex(where: { $0.name == "Linkedid" }) {
+                headers.insert(("Tenantid", "tenant-7"), at: linked + 1)
+            }
+            return AMIMessage(headers)
+        }
+        let expected = steps(asterisk16)
+        #expect(expected.count == 3)
+        #expect(steps(asterisk20) == expected)
+        #expect(steps(asterisk22) == expected)
+    }
+
     @Test func withoutTimestampsTheTimeIsWhenTheEventCame() {
         var tracker = AsteriskCallTracker()
         let received = Date(timeIntervalSince1970: 1_800_000_000)
