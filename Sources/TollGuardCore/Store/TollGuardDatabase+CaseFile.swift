@@ -56,11 +56,11 @@ extension TollGuardDatabase {
         let labels = starts.dropLast().map { LocalClock.dayText(clock.local($0.timeIntervalSince1970).day) }
         while try rollUpSpend() {}
         return try writer.read { db in
-            let mark = try SpendRollup.mark(db)
-            return try zip(labels, zip(starts, starts.dropFirst())).map { day, bounds in
-                let spent = try SpendRollup.spend(db, account: account, from: bounds.0, to: bounds.1, mark: mark)
-                return DaySpend(day: day, calls: spent.calls, micros: spent.micros)
+            let ranges = zip(starts, starts.dropFirst()).map {
+                SpendRollup.Range(account: account, span: SpendRollup.Span(from: $0, to: $1))
             }
+            let spent = try SpendRollup.spends(db, in: ranges, mark: try SpendRollup.mark(db))
+            return zip(labels, spent).map { DaySpend(day: $0, calls: $1.calls, micros: $1.micros) }
         }
     }
 

@@ -258,7 +258,7 @@ extension TollGuardDatabase {
         }
         let spent = try SpendRollup.spends(db, in: ranges, mark: try SpendRollup.mark(db))
         for index in ranks.indices {
-            if let range = rangeOfRank[index] { ranks[index].daySpendMicros = spent[range] }
+            if let range = rangeOfRank[index] { ranks[index].daySpendMicros = spent[range].micros }
         }
     }
 

@@ -27,29 +27,11 @@ enum SpendRollup {
         try Int64.fetchOne(db, sql: "SELECT last_call_id FROM rollup_marks WHERE name = ?", arguments: [mark]) ?? 0
     }
 
-    /// `account`'s calls and spend from `from` up to `to` (both whole quarter hours): the rollup's,
-    /// and the calls past `mark` read one by one.
+    /// `account`'s calls and spend from `from` up to `to` (both whole quarter hours).
     static func spend(_ db: Database, account: String, from: Date, to: Date, mark: Int64) throws -> (
         calls: Int, micros: Int64
     ) {
-        let rolled = try db.cachedStatement(
-            sql: """
-                SELECT coalesce(sum(calls), 0), coalesce(sum(cost_micros), 0) FROM account_spend
-                WHERE account = ? AND quarter_utc >= ? AND quarter_utc < ?
-                """)
-        // `+start_utc`: the calls past the mark are found by id, never by the start-time index.
-        let recent = try db.cachedStatement(
-            sql: """
-                SELECT count(*), coalesce(sum(cost_micros), 0) FROM calls
-                WHERE id > ? AND account = ? AND +start_utc >= ? AND +start_utc < ?
-                """)
-        let summed = try Row.fetchOne(rolled, arguments: [account, quarter(from), quarter(to)])
-        let added = try Row.fetchOne(
-            recent, arguments: [mark, account, StoredTime.text(from), StoredTime.text(to)])
-        return (
-            (summed?[0] ?? 0) + (added?[0] ?? 0),
-            (summed?[1] ?? 0) + (added?[1] ?? 0)
-        )
+        try spends(db, in: [Range(account: account, span: Span(from: from, to: to))], mark: mark)[0]
     }
 
     /// From one whole quarter hour up to another, with the stored text of each.
@@ -73,15 +55,15 @@ enum SpendRollup {
         var span: Span
     }
 
-    /// Ranges asked for in one statement (three arguments each, well under SQLite's limit).
+    /// Ranges asked for in one statement (four arguments each, well under SQLite's limit).
     static let rangesPerStatement = 2_000
 
-    /// The spend of each of `ranges`, in their order: the rollup's, a statement for up to
-    /// `perStatement` of them, plus the calls past `mark` in one pass.
+    /// The calls and spend of each of `ranges`, in their order: the rollup's, a statement for up
+    /// to `perStatement` of them, plus the calls past `mark` in one pass.
     static func spends(
         _ db: Database, in ranges: [Range], mark: Int64, perStatement: Int = rangesPerStatement
-    ) throws -> [Int64] {
-        var spent = [Int64](repeating: 0, count: ranges.count)
+    ) throws -> [(calls: Int, micros: Int64)] {
+        var spent = [(calls: Int, micros: Int64)](repeating: (0, 0), count: ranges.count)
         for chunkStart in stride(from: 0, to: ranges.count, by: max(perStatement, 1)) {
             let chunk = ranges[chunkStart..<min(ranges.count, chunkStart + max(perStatement, 1))]
             var arguments = StatementArguments()
@@ -93,15 +75,15 @@ enum SpendRollup {
                 sql: """
                     WITH wanted(position, account, from_quarter, to_quarter) AS (VALUES \(
                         Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")))
-                    SELECT position,
-                        (SELECT coalesce(sum(cost_micros), 0) FROM account_spend
-                         WHERE account = wanted.account AND quarter_utc >= wanted.from_quarter
-                            AND quarter_utc < wanted.to_quarter)
-                    FROM wanted
+                    SELECT position, coalesce(sum(s.calls), 0), coalesce(sum(s.cost_micros), 0)
+                    FROM wanted LEFT JOIN account_spend AS s
+                        ON s.account = wanted.account AND s.quarter_utc >= wanted.from_quarter
+                            AND s.quarter_utc < wanted.to_quarter
+                    GROUP BY position
                     """, arguments: arguments)
             while let row = try rolled.next() {
                 let index: Int = row[0]
-                spent[index] = row[1]
+                spent[index] = (row[1], row[2])
             }
         }
         var rangesOfAccount: [String: [Int]] = [:]
@@ -112,7 +94,8 @@ enum SpendRollup {
             let account: String = row[0], startText: String = row[1]
             guard let indices = rangesOfAccount[account], let start = StoredTime.date(startText) else { continue }
             for index in indices where ranges[index].span.from <= start && start < ranges[index].span.to {
-                spent[index] += row[2]
+                spent[index].calls += 1
+                spent[index].micros += row[2]
             }
         }
         return spent
