@@ -104,16 +104,19 @@ package struct LiveNightReplay {
         let listener = EventSocketListener(
             connection: connection, reconnectMaxSeconds: 1, heartbeatTimeoutSeconds: 65, logger: logger)
         let commander = EventSocketCommander(connection: connection, logger: logger)
+        let freeswitch = LiveSwitch(
+            name: configuration.eventSocket.name,
+            feed: .eventSocket(listener, commander, killCause: configuration.eventSocket.killCause))
         let actions = ActionLayer(
             database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
-            switchCommand: { try await commander.api($0) })
+            hangUpCall: { try await freeswitch.hangUp($0) })
         let pipeline = LivePipeline(actions: actions, timeZone: Simulation.timeZone, logger: logger)
         let inputs = LiveInputs()
         let consumer = Task { try await pipeline.run(inputs) }
         let sources = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask { await LivePipeline.tick(inputs) }
-                group.addTask { await listener.run(feeding: inputs) }
+                group.addTask { await freeswitch.run(feeding: inputs) }
             }
         }
         try await server.waitForSubscribers()

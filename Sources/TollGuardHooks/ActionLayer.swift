@@ -11,28 +11,29 @@ import TollGuardCore
 /// Decisions are one transaction each with the outbox rows they owe, so a crash between a
 /// decision and its delivery loses nothing: the next delivery pass sends it.
 package struct ActionLayer: Sendable {
-    /// Sends one API command to the switch (`uuid_kill <uuid> <cause>`) and returns its answer.
-    package typealias SwitchCommand = @Sendable (String) async throws -> String
+    /// Asks the switch that carries a live call to hang it up and returns the switch's answer
+    /// (`+OK`, `Success: Channel Hungup`); throws ``HangupRefused`` for a call it will not send.
+    package typealias HangUpCall = @Sendable (LiveCall) async throws -> String
 
     package let database: TollGuardDatabase
     /// The configuration as last (re)loaded: policy, hooks and kill settings are read per step.
     package let configuration: ReloadableConfiguration
     package let logger: Logger
     /// How live calls are hung up; nil where there is no live connection to a switch.
-    package let switchCommand: SwitchCommand?
+    package let hangUpCall: HangUpCall?
     /// Where webhook secrets are read (`secret_env`).
     package let environment: [String: String]
     package let now: @Sendable () -> Date
 
     package init(
         database: TollGuardDatabase, configuration: ReloadableConfiguration, logger: Logger,
-        switchCommand: SwitchCommand? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        hangUpCall: HangUpCall? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.database = database
         self.configuration = configuration
         self.logger = logger
-        self.switchCommand = switchCommand
+        self.hangUpCall = hangUpCall
         self.environment = environment
         self.now = now
     }
@@ -146,44 +147,56 @@ package struct ActionLayer: Sendable {
 
     // MARK: - Live calls
 
-    /// Hangs up `uuids` of `account`'s live calls one by one (`uuid_kill`, never `hupall`) and
-    /// records each kill with the switch's answer; `switchTime` is the switch's clock then.
+    /// Hangs up `calls` one by one, each on the switch that carries it (`uuid_kill`, `Action:
+    /// Hangup` by channel name; never `hupall` or a pattern), and records each kill with the
+    /// switch's answer; `switchTime` gives a switch's clock then.
     ///
-    /// A uuid that is not one (a space, a line break: text the switch would read as more
-    /// command) is refused and never sent.
+    /// A call the switch connection refuses to send (an id that is not one: a space, a line
+    /// break, text the switch would read as more command) is logged and never sent.
     @discardableResult
-    package func hangUp(_ uuids: [String], account: String, reason: String, switchTime: Date?) async -> [CallKill] {
-        guard let switchCommand else { return [] }
+    package func hangUp(
+        _ calls: [LiveCall], reason: String, switchTime: (String?) -> Date? = { _ in nil }
+    ) async -> [CallKill] {
+        guard let hangUpCall else { return [] }
         var kills: [CallKill] = []
-        for uuid in uuids {
-            guard let command = CallKill.command(uuid: uuid, cause: configuration.current.eventSocket.killCause) else {
-                logger.warning("not killing a call: not a uuid", metadata: ["call.uuid": "\(uuid.debugDescription)"])
-                continue
-            }
+        for call in calls {
             let reply: String
             do {
-                reply = try await switchCommand(command).trimmingCharacters(in: .whitespacesAndNewlines)
+                reply = try await hangUpCall(call).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch let refused as HangupRefused {
+                logger.warning(
+                    "not killing a call: \(refused.reason)",
+                    metadata: ["call.uuid": "\(call.uuid.debugDescription)", "switch": "\(call.switchName ?? "")"])
+                continue
             } catch {
                 reply = "error: \(error)"
             }
             let kill = CallKill(
-                uuid: uuid, account: account, reason: reason, at: now(), reply: reply, callTime: switchTime)
+                uuid: call.uuid, account: call.account, reason: reason, at: now(), reply: reply,
+                callTime: switchTime(call.switchName), switchName: call.switchName)
             kills.append(kill)
             logger.notice(
                 "killed call",
                 metadata: [
-                    "call.uuid": "\(uuid)", "account": "\(account)", "kill.reason": "\(reason)",
-                    "kill.reply": "\(reply)",
+                    "call.uuid": "\(call.uuid)", "account": "\(call.account)", "kill.reason": "\(reason)",
+                    "kill.reply": "\(reply)", "switch": "\(call.switchName ?? "")",
                 ])
             do {
                 try await database.record(kill)
             } catch {
                 logger.error(
-                    "could not record a kill", metadata: ["call.uuid": "\(uuid)", "error": "\(error)"])
+                    "could not record a kill", metadata: ["call.uuid": "\(call.uuid)", "error": "\(error)"])
             }
         }
         return kills
     }
+}
+
+/// Why a live call was not sent to its switch to hang up.
+package struct HangupRefused: Error, Sendable {
+    package var reason: String
+
+    package init(_ reason: String) { self.reason = reason }
 }
 
 /// What one round of the action layer did: expiries, decisions, deliveries.

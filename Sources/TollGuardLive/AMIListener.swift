@@ -119,6 +119,22 @@ package struct AMIListener: Sendable {
     }
 
     static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Runs until cancelled, feeding the live pipeline's stream: the events of switch
+    /// `switchName`, and the channels up at each login.
+    ///
+    /// `onEvent` hears each event first (the benchmark counts them).
+    package func run(
+        feeding inputs: LiveInputs, switchName: String, onEvent: @escaping @Sendable () -> Void = {}
+    ) async {
+        await run(
+            onEvent: { event, received in
+                onEvent()
+                await inputs.send(
+                    .managerEvent(event, switchName: switchName, received: received, receivedAt: .now))
+            },
+            onChannels: { await inputs.send(.managerChannels($0, switchName: switchName, listedAt: $1)) })
+    }
 }
 
 /// When a session last heard from Asterisk.

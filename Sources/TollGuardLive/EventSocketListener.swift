@@ -28,6 +28,8 @@ package struct EventSocketListener: Sendable {
         package let events = Atomic<Int>(0)
         package let skippedFrames = Atomic<Int>(0)
         package let lastError = Mutex<String?>(nil)
+        /// Whether a session is logged in now.
+        package let isConnected = Atomic<Bool>(false)
         package init() {}
     }
 
@@ -157,17 +159,19 @@ package struct EventSocketListener: Sendable {
 }
 
 extension EventSocketListener {
-    /// Runs until cancelled, feeding the live pipeline's stream: events, and the channel lists
-    /// taken at each (re)connect.
+    /// Runs until cancelled, feeding the live pipeline's stream: events of switch `switchName`,
+    /// and the channel lists taken at each (re)connect.
     ///
     /// `onEvent` hears each event first (the benchmark counts them).
-    package func run(feeding inputs: LiveInputs, onEvent: @escaping @Sendable () -> Void = {}) async {
+    package func run(
+        feeding inputs: LiveInputs, switchName: String? = nil, onEvent: @escaping @Sendable () -> Void = {}
+    ) async {
         await run(
             onEvent: { event in
                 onEvent()
-                await inputs.send(.event(event, receivedAt: .now))
+                await inputs.send(.event(event, switchName: switchName, receivedAt: .now))
             },
-            onChannels: { await inputs.send(.channels($0, listedAt: $1)) })
+            onChannels: { await inputs.send(.channels($0, switchName: switchName, listedAt: $1)) })
     }
 }
 

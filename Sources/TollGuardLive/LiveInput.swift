@@ -4,10 +4,14 @@ import TollGuardCore
 
 /// What flows into the live pipeline, in one ordered stream.
 package enum LiveInput: Sendable {
-    /// An event from the event socket.
-    case event(ESLEvent, receivedAt: ContinuousClock.Instant)
-    /// The switch's channels as listed right after a (re)connect, at `listedAt`.
-    case channels(FreeSWITCHChannelList, listedAt: Date)
+    /// An event from the FreeSWITCH event socket of switch `switchName`.
+    case event(ESLEvent, switchName: String? = nil, receivedAt: ContinuousClock.Instant)
+    /// A FreeSWITCH switch's channels as listed right after a (re)connect, at `listedAt`.
+    case channels(FreeSWITCHChannelList, switchName: String? = nil, listedAt: Date)
+    /// An event from the Asterisk Manager of switch `switchName`, `received` then.
+    case managerEvent(AMIMessage, switchName: String, received: Date, receivedAt: ContinuousClock.Instant)
+    /// An Asterisk switch's channels (`CoreShowChannels`) as listed at each login, at `listedAt`.
+    case managerChannels([AMIMessage], switchName: String, listedAt: Date)
     /// A completed call from another source (a CDR post, a tailed CSV row); `stored` hears
     /// whether it was written (a CDR post answers 200 only then, so the switch retries otherwise).
     case completed(CallRecord, source: String, stored: (@Sendable (Bool) async -> Void)?)

@@ -105,26 +105,56 @@ package struct LivePipeline: Sendable {
         var monitor = try makeMonitor()
         var state = makeFlushState(configuration)
         var suspended: Set<String> = try await database.suspendedAccounts()
-        var settings = configuration.eventSocket
-        /// The time of the last event seen: the switch's clock, recorded with each kill.
-        var switchTime: Date?
-        /// The switch's clock less ours, from the last event with a time: a channel list (which has
-        /// no time of its own) is dated on the switch's clock, as its calls' events are.
-        var switchClockOffset: TimeInterval = 0
+        var watched = configuration
+        /// Each switch's clock: the time of its last event (recorded with each kill), and its
+        /// clock less ours, so that a channel list (which has no time of its own) is dated on
+        /// the switch's clock, as its calls' events are.
+        var clocks: [String: SwitchClock] = [:]
+        /// The Asterisk switches' calls as their channel events show them, and their CDR readers.
+        var managers: [String: AsteriskSwitch] = [:]
         var taken = 0
+
+        func policy(_ call: LiveCall) -> LiveKillPolicy { watched.killPolicy(ofSwitch: call.switchName) }
+
+        /// Hangs up `account`'s calls on the switches whose policy kills on suspension.
+        func hangUpCalls(ofAccount account: String, reason: String) async {
+            await hangUp(
+                monitor.calls(ofAccount: account).filter { policy($0).killOnSuspend }, reason: reason, clocks: clocks)
+        }
 
         /// Writes what is pending, then hangs up the calls of the accounts it suspended.
         func storePending() async {
             let newlySuspended = await flush(&state)
             for suspension in newlySuspended {
                 suspended.insert(suspension.account)
-                if settings.killOnSuspend {
-                    await hangUp(
-                        monitor.uuids(ofAccount: suspension.account), account: suspension.account,
-                        reason: "suspended (suspension \(suspension.id): \(suspension.reason))",
-                        switchTime: switchTime)
-                }
+                await hangUpCalls(
+                    ofAccount: suspension.account,
+                    reason: "suspended (suspension \(suspension.id): \(suspension.reason))")
             }
+        }
+
+        /// A call just started: hung up at once when its account is suspended.
+        func started(_ call: LiveCall, reason: String = "new call of a suspended account") async {
+            guard suspended.contains(call.account), policy(call).killNewCallsOfSuspended else { return }
+            await hangUp([call], reason: reason, clocks: clocks)
+        }
+
+        /// Brings the calls of switch `name` in line with its list of the channels up.
+        func resync(_ upNow: [LiveCall], switchName: String?, at now: Date) async {
+            let resync = monitor.resync(with: upNow, at: now, switchName: switchName)
+            state.add(resync.findings, receivedAt: ContinuousClock.now)
+            stats.resyncs.add(1, ordering: .relaxed)
+            stats.resyncStarted.add(resync.started.count, ordering: .relaxed)
+            stats.resyncEnded.add(resync.ended.count, ordering: .relaxed)
+            if !resync.started.isEmpty || !resync.ended.isEmpty {
+                logger.notice(
+                    "resync: calls up that no event showed, calls ended unseen",
+                    metadata: [
+                        "switch": "\(switchName ?? "")", "resync.started": "\(resync.started.count)",
+                        "resync.ended": "\(resync.ended.count)",
+                    ])
+            }
+            for call in resync.started { await started(call, reason: "call of a suspended account") }
         }
 
         for await input in inputs.stream {
@@ -134,58 +164,90 @@ package struct LivePipeline: Sendable {
             taken &+= 1
             if taken % 64 == 0 { await Task.yield() }
             switch input {
-            case .event(let event, let receivedAt):
+            case .event(let event, let switchName, let receivedAt):
                 stats.events.add(1, ordering: .relaxed)
-                if let date = event.date {
-                    switchTime = date
-                    switchClockOffset = date.timeIntervalSinceNow
-                }
-                let step = monitor.handle(event)
+                if let date = event.date { clocks[switchName ?? "", default: SwitchClock()].heard(date) }
+                let step = monitor.handle(event, switchName: switchName)
                 state.add(step.findings, receivedAt: receivedAt)
-                state.completed += step.completed.map { ($0.record, $0.destination, "fs-event-socket") }
-                if let started = step.started, settings.killNewCallsOfSuspended, suspended.contains(started.account) {
-                    await hangUp(
-                        [started.uuid], account: started.account, reason: "new call of a suspended account",
-                        switchTime: switchTime)
+                state.completed += step.completed.map {
+                    PendingCall(
+                        record: $0.record, destination: $0.destination, source: "fs-event-socket",
+                        switchName: switchName)
                 }
-            case .channels(let list, let listedAt):
-                let now = listedAt.addingTimeInterval(switchClockOffset)
-                let resync = monitor.resync(with: list.liveCalls(at: now), at: now)
-                state.add(resync.findings, receivedAt: ContinuousClock.now)
-                stats.resyncs.add(1, ordering: .relaxed)
-                stats.resyncStarted.add(resync.started.count, ordering: .relaxed)
-                stats.resyncEnded.add(resync.ended.count, ordering: .relaxed)
-                if !resync.started.isEmpty || !resync.ended.isEmpty {
-                    logger.notice(
-                        "event socket resync: calls up that no event showed, calls ended unseen",
-                        metadata: [
-                            "resync.started": "\(resync.started.count)", "resync.ended": "\(resync.ended.count)",
-                        ])
+                if let call = step.started { await started(call) }
+            case .channels(let list, let switchName, let listedAt):
+                let now = clocks[switchName ?? "", default: SwitchClock()].onSwitch(listedAt)
+                await resync(list.liveCalls(at: now), switchName: switchName, at: now)
+            case .managerEvent(let event, let switchName, let received, let receivedAt):
+                stats.events.add(1, ordering: .relaxed)
+                if event["Timestamp"] != nil {
+                    clocks[switchName, default: SwitchClock()].heard(
+                        AsteriskCallTracker.time(of: event, received: received))
                 }
-                for call in resync.started where settings.killNewCallsOfSuspended && suspended.contains(call.account) {
-                    await hangUp(
-                        [call.uuid], account: call.account, reason: "call of a suspended account",
-                        switchTime: switchTime)
+                var manager = managers[switchName] ?? makeAsteriskSwitch(switchName)
+                defer { managers[switchName] = manager }
+                if event.event == "Cdr" {
+                    switch AsteriskCDREvent.record(event, decoder: &manager.decoder) {
+                    case .success(let record):
+                        let (findings, destination) = monitor.complete(
+                            record, liveUUID: event["UniqueID"] ?? record.dedupKey)
+                        state.add(findings, receivedAt: receivedAt)
+                        state.completed.append(
+                            PendingCall(
+                                record: record, destination: destination, source: AsteriskCDREvent.source,
+                                switchName: switchName))
+                    case .failure(let problem):
+                        logger.warning(
+                            "Asterisk Manager: a Cdr event could not be read; the call is in Master.csv",
+                            metadata: ["switch": "\(switchName)", "problem": "\(problem)"])
+                    }
+                    break
                 }
+                for change in manager.tracker.handle(event, received: received) {
+                    switch change {
+                    case .started(var call):
+                        call.switchName = switchName
+                        state.add(monitor.begin(call), receivedAt: receivedAt)
+                        await started(call)
+                    case .answered(let uuid, let time):
+                        state.add(monitor.answered(uuid, at: time), receivedAt: receivedAt)
+                    case .ended(let uuid, let time, let cause):
+                        state.add(monitor.hungUp(uuid, at: time, cause: cause), receivedAt: receivedAt)
+                    }
+                }
+            case .managerChannels(let list, let switchName, let listedAt):
+                let now = clocks[switchName, default: SwitchClock()].onSwitch(listedAt)
+                var manager = managers[switchName] ?? makeAsteriskSwitch(switchName)
+                let upNow = manager.tracker.resync(with: list, at: now).map { call in
+                    var call = call
+                    call.switchName = switchName
+                    return call
+                }
+                managers[switchName] = manager
+                await resync(upNow, switchName: switchName, at: now)
             case .completed(let record, let source, let stored):
-                let (findings, destination) = monitor.complete(record)
+                // An Asterisk row keys the call `uniqueid/sequence`: its live events knew it by
+                // the uniqueid (the call id), and it must not count twice in the engine.
+                let (findings, destination) =
+                    record.callID.isEmpty || record.callID == record.dedupKey
+                    ? monitor.complete(record) : monitor.complete(record, liveUUID: record.callID)
                 state.add(findings, receivedAt: ContinuousClock.now)
-                state.completed.append((record, destination, source))
+                state.completed.append(
+                    PendingCall(record: record, destination: destination, source: source, switchName: nil))
                 if let stored { state.acknowledgements.append(stored) }
             case .tick:
                 break
             case .refresh:
                 // The calls up for the console's live page, once per refresh (2 s), not per
                 // event or per 100 ms tick: the event path never pays for a page.
-                let snapshot = LiveCallsSnapshot(monitor, at: Date().addingTimeInterval(switchClockOffset))
+                let snapshot = LiveCallsSnapshot(
+                    monitor, at: Date().addingTimeInterval(clocks.values.first?.offset ?? 0))
                 stats.snapshot.withLock { $0 = snapshot }
                 do {
                     monitor.updateQuotas(try await database.quotaTable(), raises: try await database.quotaRaises())
                     let now: Set<String> = try await database.suspendedAccounts()
-                    for account in now.subtracting(suspended).sorted() where settings.killOnSuspend {
-                        await hangUp(
-                            monitor.uuids(ofAccount: account), account: account, reason: "suspended",
-                            switchTime: switchTime)
+                    for account in now.subtracting(suspended).sorted() {
+                        await hangUpCalls(ofAccount: account, reason: "suspended")
                     }
                     suspended = now
                 } catch {
@@ -220,7 +282,7 @@ package struct LivePipeline: Sendable {
                     let (engine, rater) = try makeEngine(configuration, now: Date())
                     monitor.replaceEngine(engine, rater: rater)
                     state.reconfigure(makeFlushState(configuration))
-                    settings = configuration.eventSocket
+                    watched = configuration
                     stats.reloads.add(1, ordering: .relaxed)
                     logger.notice(
                         "reloaded the configuration, lists, quotas and rates; the calls in progress are kept",
@@ -256,7 +318,7 @@ package struct LivePipeline: Sendable {
     private func isTick(_ input: LiveInput) -> Bool {
         switch input {
         case .tick, .refresh, .reload: true
-        case .event, .completed, .channels: false
+        case .event, .completed, .channels, .managerEvent, .managerChannels: false
         }
     }
 
@@ -283,7 +345,7 @@ package struct LivePipeline: Sendable {
         var summarizer: AlertSummarizer
         var evidenceLimit: Int
         var aggregator: AlertAggregator
-        var completed: [(record: CallRecord, destination: CallDestination, source: String)] = []
+        var completed: [PendingCall] = []
         var findingsReceived: [ContinuousClock.Instant] = []
         var acknowledgements: [@Sendable (Bool) async -> Void] = []
         var lastFlush = ContinuousClock.now
@@ -388,13 +450,16 @@ package struct LivePipeline: Sendable {
         }
         state.findingsReceived = []
         if !state.completed.isEmpty {
-            // Source by source, each batch taken off once stored: a retry writes only what is left.
-            for source in Set(state.completed.map(\.source)).sorted() {
-                let batch = state.completed.filter { $0.source == source }
-                let outcome = try await database.store(batch.map { ($0.record, $0.destination) }, source: source)
+            // Source by source and switch by switch, each batch taken off once stored: a retry
+            // writes only what is left.
+            let batches = Set(state.completed.map { BatchKey(source: $0.source, switchName: $0.switchName) })
+            for key in batches.sorted(by: { ($0.source, $0.switchName ?? "") < ($1.source, $1.switchName ?? "") }) {
+                let batch = state.completed.filter { BatchKey(source: $0.source, switchName: $0.switchName) == key }
+                let outcome = try await database.store(
+                    batch.map { ($0.record, $0.destination) }, source: key.source, switchName: key.switchName)
                 stats.callsStored.add(outcome.inserted, ordering: .relaxed)
                 stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
-                state.completed.removeAll { $0.source == source }
+                state.completed.removeAll { BatchKey(source: $0.source, switchName: $0.switchName) == key }
                 // The alerts stored before these calls take them as their evidence now. A
                 // refusal here leaves that evidence waiting (the next `analyze` links it).
                 do {
@@ -414,9 +479,57 @@ package struct LivePipeline: Sendable {
         return suspended
     }
 
-    /// Hangs up `uuids` through the action layer and counts the kills.
-    private func hangUp(_ uuids: [String], account: String, reason: String, switchTime: Date?) async {
-        let kills = await actions.hangUp(uuids, account: account, reason: reason, switchTime: switchTime)
+    /// Hangs up `calls` through the action layer, each on its switch, and counts the kills.
+    private func hangUp(_ calls: [LiveCall], reason: String, clocks: [String: SwitchClock]) async {
+        guard !calls.isEmpty else { return }
+        let kills = await actions.hangUp(calls, reason: reason) { clocks[$0 ?? ""]?.time }
         stats.kills.add(kills.count, ordering: .relaxed)
     }
+
+    /// The state kept for an Asterisk switch named `name`.
+    private func makeAsteriskSwitch(_ name: String) -> AsteriskSwitch {
+        let variable = configuration.managers.first { $0.name == name }?.sourceAddressVariable ?? "TG_SRC"
+        return AsteriskSwitch(
+            tracker: AsteriskCallTracker(sourceAddressVariable: variable),
+            decoder: CDRRowDecoder(format: .asterisk, timeZone: timeZone))
+    }
+}
+
+/// A completed call waiting to be stored, with where it came from.
+private struct PendingCall {
+    var record: CallRecord
+    var destination: CallDestination
+    /// `calls.source_format`: `fs-event-socket`, `asterisk-ami`, a CDR post's or file's format.
+    var source: String
+    /// The live switch that carried it; nil for posts and files.
+    var switchName: String?
+}
+
+/// The calls of one store batch: one source, one switch.
+private struct BatchKey: Hashable {
+    var source: String
+    var switchName: String?
+}
+
+/// A switch's clock as its events show it.
+private struct SwitchClock {
+    /// The time of the switch's last event.
+    var time: Date?
+    /// The switch's clock less ours.
+    var offset: TimeInterval = 0
+
+    mutating func heard(_ date: Date) {
+        time = date
+        offset = date.timeIntervalSinceNow
+    }
+
+    /// `date` of our clock on the switch's.
+    func onSwitch(_ date: Date) -> Date { date.addingTimeInterval(offset) }
+}
+
+/// What the pipeline keeps for an Asterisk switch: its calls as the channel events show them,
+/// and the reader of its `Cdr` events (in the site's time zone, as its `Master.csv`).
+private struct AsteriskSwitch {
+    var tracker: AsteriskCallTracker
+    var decoder: CDRRowDecoder
 }

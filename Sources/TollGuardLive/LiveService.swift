@@ -4,8 +4,8 @@ import ServiceLifecycle
 import Synchronization
 import TollGuardCore
 
-/// The live pipeline as a `Service`: the event-socket listener (when configured) and the ticker
-/// feed one stream that the pipeline consumes.
+/// The live pipeline as a `Service`: every switch's live connection (event sockets, Asterisk
+/// Managers), the other sources and the ticker feed one stream that the pipeline consumes.
 ///
 /// On graceful shutdown (SIGTERM) the sources stop
 /// first, then the pipeline stores everything it received before returning.
@@ -14,21 +14,21 @@ package struct LiveService: Service {
     package typealias Source = @Sendable (LiveInputs) async -> Void
 
     package let pipeline: LivePipeline
-    package let listener: EventSocketListener?
+    package let switches: LiveSwitches
     package let sources: [Source]
     /// What the pipeline consumes; other sources (CDR posts, reloads) yield into it too.
     package let inputs: LiveInputs
 
-    package init(pipeline: LivePipeline, listener: EventSocketListener?, sources: [Source] = []) {
+    package init(pipeline: LivePipeline, switches: LiveSwitches, sources: [Source] = []) {
         self.pipeline = pipeline
-        self.listener = listener
+        self.switches = switches
         self.sources = sources
         inputs = LiveInputs()
     }
 
     package func run() async throws {
         let inputs = inputs
-        let listener = listener
+        let switches = switches
         let sources = sources
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run(inputs) }
@@ -39,10 +39,8 @@ package struct LiveService: Service {
                         for source in sources {
                             running.addTask { await source(inputs) }
                         }
-                        if let listener {
-                            running.addTask {
-                                await listener.run(feeding: inputs)
-                            }
+                        for live in switches.all {
+                            running.addTask { await live.run(feeding: inputs) }
                         }
                     }
                 }
@@ -55,7 +53,7 @@ package struct LiveService: Service {
 
 /// The Prometheus text exposition of the live counters.
 package enum LiveMetrics {
-    package static func render(_ stats: LivePipeline.Stats, listener: EventSocketListener.Counters?) -> String {
+    package static func render(_ stats: LivePipeline.Stats, switches: LiveSwitches) -> String {
         var lines: [String] = []
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int)]) {
             lines.append("# HELP \(name) \(help)")
@@ -63,14 +61,14 @@ package enum LiveMetrics {
             for (labels, value) in samples { lines.append("\(name)\(labels) \(value)") }
         }
         metric(
-            "tollguard_events_total", "counter", "Event-socket events processed.",
+            "tollguard_events_total", "counter", "Switch events processed (event sockets and Asterisk Managers).",
             [("", stats.events.load(ordering: .relaxed))])
         metric(
             "tollguard_calls_ingested_total", "counter", "Completed calls stored.",
             [("", stats.callsStored.load(ordering: .relaxed))])
         metric("tollguard_live_calls", "gauge", "Calls in progress.", [("", stats.liveCalls.load(ordering: .relaxed))])
         metric(
-            "tollguard_calls_killed_total", "counter", "Live calls hung up (uuid_kill).",
+            "tollguard_calls_killed_total", "counter", "Live calls hung up (uuid_kill, AMI Hangup).",
             [("", stats.kills.load(ordering: .relaxed))])
         let byRule = stats.alertsByRule.withLock { $0 }.sorted { $0.key < $1.key }
         metric(
@@ -91,13 +89,30 @@ package enum LiveMetrics {
         metric(
             "tollguard_config_reloads_total", "counter", "Configuration reloads applied (SIGHUP).",
             [("", stats.reloads.load(ordering: .relaxed))])
-        if let listener {
+        if !switches.isEmpty {
+            func perSwitch(_ value: (EventSocketListener.Counters) -> Int) -> [(String, Int)] {
+                switches.all.map { ("{switch=\"\($0.name)\"}", value($0.counters)) }
+            }
             metric(
-                "tollguard_event_socket_reconnects_total", "counter", "Event-socket reconnects.",
-                [("", listener.reconnects.load(ordering: .relaxed))])
+                "tollguard_switch_connected", "gauge",
+                "Whether the switch's live connection is logged in now (1) or not (0).",
+                perSwitch { $0.isConnected.load(ordering: .relaxed) ? 1 : 0 })
             metric(
-                "tollguard_event_socket_damaged_frames_total", "counter", "Damaged frames dropped.",
-                [("", listener.skippedFrames.load(ordering: .relaxed))])
+                "tollguard_switch_events_total", "counter", "Events received from the switch.",
+                perSwitch { $0.events.load(ordering: .relaxed) })
+            metric(
+                "tollguard_switch_reconnects_total", "counter", "Reconnects to the switch.",
+                perSwitch { $0.reconnects.load(ordering: .relaxed) })
+            metric(
+                "tollguard_switch_damaged_frames_total", "counter", "Damaged frames or messages dropped.",
+                perSwitch { $0.skippedFrames.load(ordering: .relaxed) })
+            // The single-switch names of earlier releases, summed over the switches: dashboards keep working.
+            metric(
+                "tollguard_event_socket_reconnects_total", "counter", "Reconnects, all switches.",
+                [("", switches.all.reduce(0) { $0 + $1.counters.reconnects.load(ordering: .relaxed) })])
+            metric(
+                "tollguard_event_socket_damaged_frames_total", "counter", "Damaged frames dropped, all switches.",
+                [("", switches.all.reduce(0) { $0 + $1.counters.skippedFrames.load(ordering: .relaxed) })])
             metric(
                 "tollguard_event_socket_resyncs_total", "counter", "Channel lists taken at a (re)connect.",
                 [("", stats.resyncs.load(ordering: .relaxed))])

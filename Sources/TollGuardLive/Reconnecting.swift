@@ -23,11 +23,17 @@ enum Reconnecting {
         var failures = 0
         while !Task.isCancelled {
             do {
-                try await session { failures = 0 }
+                try await session {
+                    failures = 0
+                    counters.isConnected.store(true, ordering: .relaxed)
+                }
+                counters.isConnected.store(false, ordering: .relaxed)
                 failures += 1
             } catch is CancellationError {
+                counters.isConnected.store(false, ordering: .relaxed)
                 return
             } catch let error as any SwitchConnectionError {
+                counters.isConnected.store(false, ordering: .relaxed)
                 counters.lastError.withLock { $0 = error.description }
                 if error.isConfigurationError {
                     logger.error("\(error.description)", metadata: metadata)
@@ -37,6 +43,7 @@ enum Reconnecting {
                     failures += 1
                 }
             } catch {
+                counters.isConnected.store(false, ordering: .relaxed)
                 counters.lastError.withLock { $0 = "\(error)" }
                 logger.warning("\(failure)", metadata: metadata.merging(["error": "\(error)"]) { $1 })
                 failures += 1

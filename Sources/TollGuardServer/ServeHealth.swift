@@ -8,10 +8,10 @@ import TollGuardLive
 enum ServeHealth {
     /// Unhealthy while a part of `serve` cannot write to the store, while the latest nightly
     /// `analyze` found its period empty (``BlindPeriod``), and until the event socket has
-    /// connected once; healthy otherwise (also when no event socket is configured).
+    /// connected once (every switch, each named in the answer); healthy otherwise (also when no
+    /// live switch is configured).
     static func status(
-        listener: EventSocketListener.Counters?, store: StoreHealth, blindAnalysis: BlindPeriod? = nil,
-        timeZone: TimeZone = .gmt
+        switches: LiveSwitches, store: StoreHealth, blindAnalysis: BlindPeriod? = nil, timeZone: TimeZone = .gmt
     ) -> HealthStatus {
         let outages = store.outages
         if !outages.isEmpty {
@@ -21,11 +21,32 @@ enum ServeHealth {
             return HealthStatus(
                 healthy: false, reason: "the last analyze saw no calls: " + blindAnalysis.warning(in: timeZone))
         }
-        guard let listener else { return HealthStatus(healthy: true, reason: "ok (no event socket configured)") }
-        if listener.connects.load(ordering: .relaxed) == 0 {
-            let error = listener.lastError.withLock { $0 } ?? "connecting"
+        guard !switches.isEmpty else { return HealthStatus(healthy: true, reason: "ok (no live switch configured)") }
+        // Each switch in turn: connected, reconnecting (and why), or never connected yet.
+        var neverConnected: [String] = []
+        let states = switches.all.map { live -> String in
+            let counters = live.counters
+            let error = counters.lastError.withLock { $0 }
+            if counters.connects.load(ordering: .relaxed) == 0 {
+                neverConnected.append(live.name)
+                return "\(live.name) (\(live.kind)) not connected: \(error ?? "connecting")"
+            }
+            if !counters.isConnected.load(ordering: .relaxed) {
+                return "\(live.name) (\(live.kind)) reconnecting: \(error ?? "connection ended")"
+            }
+            return "\(live.name) (\(live.kind)) connected"
+        }
+        // One switch: the words of the single-switch releases.
+        if switches.all.count == 1, let only = switches.all.first, neverConnected.isEmpty {
+            return HealthStatus(
+                healthy: true, reason: only.counters.isConnected.load(ordering: .relaxed) ? "ok" : "ok; " + states[0])
+        }
+        if switches.all.count == 1, !neverConnected.isEmpty, case .eventSocket = switches.all[0].feed {
+            let error = switches.all[0].counters.lastError.withLock { $0 } ?? "connecting"
             return HealthStatus(healthy: false, reason: "event socket not connected: " + error)
         }
-        return HealthStatus(healthy: true, reason: "ok")
+        return HealthStatus(
+            healthy: neverConnected.isEmpty,
+            reason: (neverConnected.isEmpty ? "ok; " : "") + states.joined(separator: "; "))
     }
 }

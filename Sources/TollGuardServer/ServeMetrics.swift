@@ -7,10 +7,10 @@ import TollGuardLive
 /// `/metrics` of a running `serve`: the live counters, the hook outbox and its delivery service.
 enum ServeMetrics {
     static func render(
-        pipeline: LivePipeline.Stats, listener: EventSocketListener.Counters?, inputs: LiveInputs,
+        pipeline: LivePipeline.Stats, switches: LiveSwitches, inputs: LiveInputs,
         hooks: HookDeliveryService, database: TollGuardDatabase, store: StoreHealth
     ) async -> String {
-        var text = LiveMetrics.render(pipeline, listener: listener)
+        var text = LiveMetrics.render(pipeline, switches: switches)
         text += "# HELP tollguard_live_inputs_waiting Events and calls received and not yet taken by the pipeline.\n"
         text += "# TYPE tollguard_live_inputs_waiting gauge\n"
         text += "tollguard_live_inputs_waiting \(inputs.backlog)\n"

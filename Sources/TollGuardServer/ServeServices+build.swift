@@ -57,11 +57,12 @@ package struct Serve: Sendable {
     package let storeHealth: StoreHealth
     /// What the HTTP side answers (`GET /` lists them; the start-up line names them).
     package let endpoints: [IndexPage.Endpoint]
-    private let commander: EventSocketCommander?
+    /// The switches watched live.
+    package let switches: LiveSwitches
 
     fileprivate init(
         group: ServiceGroup, stats: LivePipeline.Stats, inputs: LiveInputs, actions: ActionLayer,
-        storeHealth: StoreHealth, endpoints: [IndexPage.Endpoint], commander: EventSocketCommander?
+        storeHealth: StoreHealth, endpoints: [IndexPage.Endpoint], switches: LiveSwitches
     ) {
         self.endpoints = endpoints
         self.group = group
@@ -69,13 +70,13 @@ package struct Serve: Sendable {
         self.inputs = inputs
         self.actions = actions
         self.storeHealth = storeHealth
-        self.commander = commander
+        self.switches = switches
     }
 
     /// Runs every service until a graceful shutdown (a signal, or the group's own) has drained them.
     package func run() async throws {
         try await group.run()
-        await commander?.shutdown()
+        await switches.shutdown()
     }
 
     /// The last line `serve` prints: events received and calls stored.
@@ -84,7 +85,7 @@ package struct Serve: Sendable {
     }
 }
 
-/// Assembles `serve`: the live pipeline fed by the event socket (`[event_socket]`), the tailed
+/// Assembles `serve`: the live pipeline fed by every switch (`[[event_socket]]`, `[[ami]]`), the tailed
 /// CDR files (`[cdr_tail]`) and CDR posts (`[cdr_post]`); the SIP attack watcher over followed
 /// logs (`[sip_watch] follow`); hook delivery; the SIGHUP reload; and the HTTP application.
 ///
@@ -93,31 +94,22 @@ package func buildServeServices(
     configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone,
     settings: ServeSettings, logger: Logger
 ) throws -> Serve {
-    let socket = configuration.eventSocket
-    var listener: EventSocketListener?
-    var commander: EventSocketCommander?
-    if socket.enabled {
-        guard let password = socket.password() else {
-            throw ServeError(
-                description:
-                    "event_socket.enabled: no password; set \(socket.passwordEnvironment) or event_socket.password_file"
-            )
-        }
-        let connection = EventSocketConnection(host: socket.host, port: socket.port, password: password)
-        listener = EventSocketListener(
-            connection: connection, reconnectMaxSeconds: socket.reconnectMaxSeconds,
-            heartbeatTimeoutSeconds: socket.heartbeatTimeoutSeconds, logger: logger)
-        commander = EventSocketCommander(connection: connection, logger: logger)
-    } else if configuration.cdrTail.files.isEmpty {
-        logger.warning("event_socket.enabled is false and cdr_tail.files is empty: no live calls")
+    let switches: LiveSwitches
+    do {
+        switches = try LiveSwitches(configuration: configuration, logger: logger)
+    } catch {
+        throw ServeError(description: error.description)
     }
-    var switchCommand: ActionLayer.SwitchCommand?
-    if let commander {
-        switchCommand = { command in try await commander.api(command) }
+    if switches.isEmpty, configuration.cdrTail.files.isEmpty {
+        logger.warning("no event socket or Asterisk Manager enabled and cdr_tail.files is empty: no live calls")
+    }
+    var hangUpCall: ActionLayer.HangUpCall?
+    if !switches.isEmpty {
+        hangUpCall = { call in try await switches.hangUp(call) }
     }
     let actions = ActionLayer(
         database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
-        switchCommand: switchCommand)
+        hangUpCall: hangUpCall)
     let storeHealth = StoreHealth()
     var pipeline = LivePipeline(actions: actions, timeZone: timeZone, health: storeHealth, logger: logger)
     pipeline.maxPendingCalls = settings.maxUnstoredCalls
@@ -129,13 +121,13 @@ package func buildServeServices(
             columnMap: configuration.ingest.csv.columns, stats: pipeline.stats, logger: logger)
         sources.append { inputs in await tail.run(inputs) }
     }
-    let live = LiveService(pipeline: pipeline, listener: listener, sources: sources)
+    let live = LiveService(pipeline: pipeline, switches: switches, sources: sources)
     let inputs = live.inputs
     let hooks = HookDeliveryService(actions: actions, health: storeHealth)
     let updates = ConsoleUpdates(database: database, logger: logger)
     let routes = httpRoutes(
         configuration: configuration, database: database, timeZone: timeZone, settings: settings,
-        inputs: inputs, pipeline: pipeline, listener: listener, hooks: hooks, updates: updates, logger: logger)
+        inputs: inputs, pipeline: pipeline, switches: switches, hooks: hooks, updates: updates, logger: logger)
     let http = buildApplication(
         settings.http,
         routes: routes, logger: logger, onServerRunning: settings.onHTTPRunning)
@@ -159,13 +151,13 @@ package func buildServeServices(
             services: services, gracefulShutdownSignals: settings.gracefulShutdownSignals, logger: logger))
     return Serve(
         group: group, stats: pipeline.stats, inputs: inputs, actions: actions, storeHealth: storeHealth,
-        endpoints: routes.endpoints, commander: commander)
+        endpoints: routes.endpoints, switches: switches)
 }
 
 /// The HTTP side's routes over the running services.
 private func httpRoutes(
     configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone, settings: ServeSettings,
-    inputs: LiveInputs, pipeline: LivePipeline, listener: EventSocketListener?, hooks: HookDeliveryService,
+    inputs: LiveInputs, pipeline: LivePipeline, switches: LiveSwitches, hooks: HookDeliveryService,
     updates: ConsoleUpdates, logger: Logger
 ) -> HTTPRoutes {
     let secrets = configuration.cdrPost.secrets()
@@ -207,14 +199,13 @@ private func httpRoutes(
     let page = ReportPage(
         database: database, configuration: pipeline.configurationCell, timeZone: timeZone,
         countryNames: settings.countryNames)
-    let counters = listener?.counters
     var consoleSettings = settings.console
     consoleSettings.currency = configuration.rating.currency
     consoleSettings.timeZone = timeZone
     let configurationCell = pipeline.configurationCell
     consoleSettings.analysis = { configurationCell.current.analysis }
     consoleSettings.banLog = { configurationCell.current.sipWatch.banLog }
-    if listener != nil || !configuration.cdrTail.files.isEmpty {
+    if !switches.isEmpty || !configuration.cdrTail.files.isEmpty {
         let stats = pipeline.stats
         consoleSettings.liveCalls = { stats.snapshot.withLock { $0 } }
     }
@@ -230,12 +221,12 @@ private func httpRoutes(
     return HTTPRoutes(
         health: {
             ServeHealth.status(
-                listener: counters, store: pipeline.health, blindAnalysis: try? database.lastAnalysisBlindPeriod(),
+                switches: switches, store: pipeline.health, blindAnalysis: try? database.lastAnalysisBlindPeriod(),
                 timeZone: timeZone)
         },
         metrics: {
             await ServeMetrics.render(
-                pipeline: pipeline.stats, listener: counters, inputs: inputs, hooks: hooks, database: database,
+                pipeline: pipeline.stats, switches: switches, inputs: inputs, hooks: hooks, database: database,
                 store: pipeline.health)
         },
         cdrPost: cdrPost,

@@ -92,8 +92,26 @@ import TollGuardTestSupport
         return (port, task)
     }
 
-    /// Starts the relay; its port once it listens.
-    static func startRelay(environment: [String: String], arguments: [String] = []) async throws -> (Process, Int) {
+    /// A running chat relay: its process, its port, and where it writes its errors.
+    struct Relay {
+        let process: Process
+        let port: Int
+        let errors: TemporaryDirectory
+
+        /// What the relay wrote to its standard error: why it answered 502, when it did.
+        var errorOutput: String {
+            (try? String(contentsOfFile: errors.path("relay.err"), encoding: .utf8)) ?? ""
+        }
+
+        /// Stops the relay: SIGKILL, as the test process may pass on an ignored SIGTERM.
+        func stop() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Starts the relay; returns once it listens.
+    static func startRelay(environment: [String: String], arguments: [String] = []) async throws -> Relay {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
@@ -102,8 +120,10 @@ import TollGuardTestSupport
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
-        // Not the test runner's: a relay outliving a failed test must not hold its output open.
-        process.standardError = FileHandle.nullDevice
+        // A file, not the test runner's output: a relay outliving a failed test must not hold that open.
+        let errors = try TemporaryDirectory()
+        _ = FileManager.default.createFile(atPath: errors.path("relay.err"), contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors.path("relay.err")))
         try process.run()
         let line = try await onOwnThread { () -> String in
             var bytes: [UInt8] = []
@@ -113,26 +133,20 @@ import TollGuardTestSupport
             return String(decoding: bytes, as: UTF8.self)
         }
         let port = try #require(line.split(separator: ":").last.flatMap { Int($0) }, "\(line)")
-        return (process, port)
-    }
-
-    /// Stops the relay: SIGKILL, as the test process may pass on an ignored SIGTERM.
-    static func stop(_ relay: Process) {
-        kill(relay.processIdentifier, SIGKILL)
-        relay.waitUntilExit()
+        return Relay(process: process, port: port, errors: errors)
     }
 
     @Test func theChatRelayPostsSignedEventsAndDropsTheRest() async throws {
         let inbox = ChatInbox()
         let (chatPort, chat) = try await Self.startChat(inbox)
         defer { chat.cancel() }
-        let (relay, port) = try await Self.startRelay(environment: [
+        let relay = try await Self.startRelay(environment: [
             "TOLLGUARD_RELAY_SECRET": "s3cret", "CHAT_URL": "http://127.0.0.1:\(chatPort)/services/T0/B0",
         ])
-        defer { Self.stop(relay) }
+        defer { relay.stop() }
         let sender = WebhookSender(client: HTTPClient.shared)
         let event = Self.event()
-        let url = "http://127.0.0.1:\(port)/"
+        let url = "http://127.0.0.1:\(relay.port)/"
 
         let forged = await sender.send(
             payload: try event.payload(), event: event, url: url, secret: "guess", timeout: .seconds(10))
@@ -141,7 +155,7 @@ import TollGuardTestSupport
 
         let signed = await sender.send(
             payload: try event.payload(), event: event, url: url, secret: "s3cret", timeout: .seconds(10))
-        #expect(signed.outcome == .delivered, "\(signed.error ?? "")")
+        #expect(signed.outcome == .delivered, "\(signed.error ?? "") \(relay.errorOutput)")
         let received = try #require(inbox.messages.withLock { $0.first })
         #expect(received.path == "/services/T0/B0")
         let text = try #require(
@@ -155,17 +169,17 @@ import TollGuardTestSupport
         let inbox = ChatInbox()
         let (chatPort, chat) = try await Self.startChat(inbox)
         defer { chat.cancel() }
-        let (relay, port) = try await Self.startRelay(
+        let relay = try await Self.startRelay(
             environment: [
                 "TOLLGUARD_RELAY_SECRET": "s3cret", "CHAT_URL": "http://127.0.0.1:\(chatPort)",
                 "MATRIX_ROOM": "!ops:example.net", "MATRIX_TOKEN": "syt_token",
             ], arguments: ["--matrix"])
-        defer { Self.stop(relay) }
+        defer { relay.stop() }
         let event = Self.event(.unsuspend)
         let signed = await WebhookSender(client: HTTPClient.shared).send(
-            payload: try event.payload(), event: event, url: "http://127.0.0.1:\(port)/", secret: "s3cret",
+            payload: try event.payload(), event: event, url: "http://127.0.0.1:\(relay.port)/", secret: "s3cret",
             timeout: .seconds(10))
-        #expect(signed.outcome == .delivered, "\(signed.error ?? "")")
+        #expect(signed.outcome == .delivered, "\(signed.error ?? "") \(relay.errorOutput)")
         let received = try #require(inbox.messages.withLock { $0.first })
         #expect(received.path.hasPrefix("/_matrix/client/v3/rooms/%21ops%3Aexample.net/send/m.room.message/"))
         #expect(received.authorization == "Bearer syt_token")

@@ -54,9 +54,12 @@ import TollGuardTestSupport
         configured.backoffUnitSeconds = 0.01
         let listener = configured
         let commander = EventSocketCommander(connection: connection, logger: logger)
+        let freeswitch = LiveSwitch(
+            name: configuration.eventSocket.name,
+            feed: .eventSocket(listener, commander, killCause: configuration.eventSocket.killCause))
         let actions = ActionLayer(
             database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
-            switchCommand: { try await commander.api($0) })
+            hangUpCall: { try await freeswitch.hangUp($0) })
         let pipeline = LivePipeline(actions: actions, timeZone: .named("UTC"), logger: logger)
         let inputs = LiveInputs()
         try await withThrowingTaskGroup(of: Void.self) { group in

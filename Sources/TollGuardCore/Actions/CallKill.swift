@@ -11,14 +11,20 @@ package struct CallKill: Sendable, Hashable, Codable {
     package var reply: String
     /// The switch's clock then: the time of the last event seen (what a replayed night is measured in).
     package var callTime: Date?
+    /// The switch that carried the call (its source's `name`).
+    package var switchName: String?
 
-    package init(uuid: String, account: String, reason: String, at: Date, reply: String, callTime: Date? = nil) {
+    package init(
+        uuid: String, account: String, reason: String, at: Date, reply: String, callTime: Date? = nil,
+        switchName: String? = nil
+    ) {
         self.uuid = uuid
         self.account = account
         self.reason = reason
         self.at = at
         self.reply = reply
         self.callTime = callTime
+        self.switchName = switchName
     }
 }
 

@@ -125,8 +125,8 @@ package enum ConfigurationLoader {
                 let path = prefix.isEmpty ? key : prefix + "." + key
                 // Free-form maps: any key is allowed (validated separately).
                 if path.hasPrefix("ingest.csv.columns") || path == "suspension.rules" { continue }
-                // Hook tables are checked key by key when decoded.
-                if path == "hooks" { continue }
+                // Hook and live-source tables are checked key by key when decoded.
+                if ["hooks", "event_socket", "ami"].contains(path) { continue }
                 // Analysis tables are checked key by key when decoded (unknown limit names are errors).
                 if ["analysis.account", "analysis.ip", "analysis.trunk", "analysis.groups", "analysis.accounts"]
                     .contains(path)

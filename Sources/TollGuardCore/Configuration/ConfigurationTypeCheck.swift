@@ -19,10 +19,16 @@ enum ConfigurationTypeCheck {
     /// from `table`, so what remains can be decoded and checked for the file's other errors.
     static func problems(in table: TOMLTable) -> [String] {
         guard let reference = try? TOMLTable(TollGuardConfiguration()) else { return [] }
-        if let hook = try? TOMLTable(HookSettings(name: "reference", kind: .program)) {
-            let hooks = TOMLArray()
-            hooks.append(hook)
-            reference["hooks"] = hooks
+        // Lists of tables: a list holding one table of defaults each, walked element by element.
+        let lists: [(String, (any Encodable)?)] = [
+            ("hooks", HookSettings(name: "reference", kind: .program)), ("event_socket", EventSocketSettings()),
+            ("ami", AMISettings()),
+        ]
+        for (key, element) in lists {
+            guard let element, let table = try? TOMLTable(element) else { continue }
+            let list = TOMLArray()
+            list.append(table)
+            reference[key] = list
         }
         var problems: [String] = []
         func walk(_ table: TOMLTable, _ reference: TOMLTable, prefix: String) {
@@ -42,13 +48,15 @@ enum ConfigurationTypeCheck {
                         continue
                     }
                     walk(child, expectedChild, prefix: path)
-                } else if path == "hooks", let hooks = value.array, let expectedHook = expected.array?.first?.table {
-                    for index in 0..<hooks.count {
-                        guard let hook = hooks[index].table else {
-                            problems.append("hooks[\(index)]: expected a table ([[hooks]])")
+                } else if let element = expected.array?.first?.table, let single = value.table, path == "event_socket" {
+                    walk(single, element, prefix: path)
+                } else if let elements = value.array, let element = expected.array?.first?.table {
+                    for index in 0..<elements.count {
+                        guard let entry = elements[index].table else {
+                            problems.append("\(path)[\(index)]: expected a table ([[\(path)]])")
                             continue
                         }
-                        walk(hook, expectedHook, prefix: "hooks[\(index)]")
+                        walk(entry, element, prefix: "\(path)[\(index)]")
                     }
                 } else if let mismatch = mismatch(value, expected: expected) {
                     problems.append("\(path): \(mismatch)")

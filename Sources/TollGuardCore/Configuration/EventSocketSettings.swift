@@ -6,7 +6,12 @@ import Foundation
 /// The password is never in the
 /// file: it comes from the environment variable `password_env` or the file `password_file`.
 package struct EventSocketSettings: Sendable, Codable, Equatable {
-    /// Off by default: `serve` reads the event socket only when this is true.
+    /// The switch's name: kept with each call and kill, and in `/healthz` and `/metrics`.
+    package var name = "freeswitch"
+    /// Whether `serve` reads this event socket.
+    ///
+    /// Off by default in a single `[event_socket]` table: `serve` reads it only when this is
+    /// true. A listed `[[event_socket]]` is read unless it says `enabled = false`.
     package var enabled = false
     package var host = "127.0.0.1"
     package var port = 8021
@@ -27,7 +32,7 @@ package struct EventSocketSettings: Sendable, Codable, Equatable {
     package init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case enabled, host, port
+        case name, enabled, host, port
         case passwordEnvironment = "password_env"
         case passwordFile = "password_file"
         case reconnectMaxSeconds = "reconnect_max_seconds"
@@ -41,6 +46,7 @@ package struct EventSocketSettings: Sendable, Codable, Equatable {
         try decoder.rejectUnknownKeys(CodingKeys.self, table: "event_socket")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = EventSocketSettings()
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? defaults.name
         enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? defaults.enabled
         host = try container.decodeIfPresent(String.self, forKey: .host) ?? defaults.host
         port = try container.decodeIfPresent(Int.self, forKey: .port) ?? defaults.port
@@ -59,28 +65,29 @@ package struct EventSocketSettings: Sendable, Codable, Equatable {
         killCause = try container.decodeIfPresent(String.self, forKey: .killCause) ?? defaults.killCause
     }
 
-    package func validationErrors() -> [String] {
+    /// Problems of the settings, naming them as `setting` (`event_socket`, `event_socket[1]`).
+    package func validationErrors(setting: String = "event_socket") -> [String] {
         var errors: [String] = []
-        if !(1...65535).contains(port) { errors.append("event_socket.port must be 1 to 65535") }
-        if host.isEmpty { errors.append("event_socket.host is empty") }
-        if !(reconnectMaxSeconds >= 1) { errors.append("event_socket.reconnect_max_seconds must be at least 1") }
+        if !(1...65535).contains(port) { errors.append("\(setting).port must be 1 to 65535") }
+        if host.isEmpty { errors.append("\(setting).host is empty") }
+        if !(reconnectMaxSeconds >= 1) { errors.append("\(setting).reconnect_max_seconds must be at least 1") }
         if !(heartbeatTimeoutSeconds >= 1) {
-            errors.append("event_socket.heartbeat_timeout_seconds must be at least 1")
+            errors.append("\(setting).heartbeat_timeout_seconds must be at least 1")
         }
         // The cause goes on the wire after a uuid: one upper-case word, nothing else.
         if killCause.isEmpty || !killCause.utf8.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x5F }) {
-            errors.append("event_socket.kill_cause \"\(killCause)\" is not a hangup cause like CALL_REJECTED")
+            errors.append("\(setting).kill_cause \"\(killCause)\" is not a hangup cause like CALL_REJECTED")
         }
         return errors
     }
 
     /// The password from `password_env`, else `password_file`; `nil` when neither gives one.
     package func password(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        if let value = environment[passwordEnvironment], !value.isEmpty { return value }
-        guard !passwordFile.isEmpty, let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
-            return nil
-        }
-        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        return line.isEmpty ? nil : line
+        LiveSourceSecret.read(environment: environment, variable: passwordEnvironment, file: passwordFile)
+    }
+
+    /// What this source does to the calls of suspended accounts.
+    package var killPolicy: LiveKillPolicy {
+        LiveKillPolicy(killOnSuspend: killOnSuspend, killNewCallsOfSuspended: killNewCallsOfSuspended)
     }
 }

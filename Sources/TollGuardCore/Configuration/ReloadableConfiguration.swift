@@ -26,7 +26,8 @@ package final class ReloadableConfiguration: Sendable {
     /// The sections whose change a reload cannot apply: they are read once, when `serve` starts.
     package static func needsRestart(from old: TollGuardConfiguration, to new: TollGuardConfiguration) -> [String] {
         var sections: [String] = []
-        if old.eventSocket != new.eventSocket { sections.append("event_socket") }
+        if old.eventSockets != new.eventSockets { sections.append("event_socket") }
+        if old.managers != new.managers { sections.append("ami") }
         if old.cdrTail != new.cdrTail || old.ingest.csv != new.ingest.csv { sections.append("cdr_tail") }
         if old.cdrPost != new.cdrPost { sections.append("cdr_post") }
         if old.sipWatch.follow != new.sipWatch.follow || old.sipWatch.pollSeconds != new.sipWatch.pollSeconds {

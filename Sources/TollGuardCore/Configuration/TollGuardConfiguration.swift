@@ -22,7 +22,10 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     package var hooks: [HookSettings] = []
     package var hookDelivery = HookDeliverySettings()
     package var sipWatch = SIPWatchSettings()
-    package var eventSocket = EventSocketSettings()
+    /// `[event_socket]` (one FreeSWITCH) or `[[event_socket]]` (several, each with a `name`).
+    package var eventSockets: [EventSocketSettings] = []
+    /// `[[ami]]`: the Asterisk Managers read live.
+    package var managers: [AMISettings] = []
     package var cdrPost = CDRPostSettings()
     package var cdrTail = CDRTailSettings()
 
@@ -190,7 +193,8 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         case version, site, database, ingest, dialplan, rating, analysis, reports, suspension, hooks
         case hookDelivery = "hook_delivery"
         case sipWatch = "sip_watch"
-        case eventSocket = "event_socket"
+        case eventSockets = "event_socket"
+        case managers = "ami"
         case cdrPost = "cdr_post"
         case cdrTail = "cdr_tail"
     }
@@ -210,10 +214,83 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         hookDelivery =
             try container.decodeIfPresent(HookDeliverySettings.self, forKey: .hookDelivery) ?? HookDeliverySettings()
         sipWatch = try container.decodeIfPresent(SIPWatchSettings.self, forKey: .sipWatch) ?? SIPWatchSettings()
-        eventSocket =
-            try container.decodeIfPresent(EventSocketSettings.self, forKey: .eventSocket) ?? EventSocketSettings()
+        eventSockets = try Self.decodeEventSockets(container)
+        managers = try container.decodeIfPresent([AMISettings].self, forKey: .managers) ?? []
         cdrPost = try container.decodeIfPresent(CDRPostSettings.self, forKey: .cdrPost) ?? CDRPostSettings()
         cdrTail = try container.decodeIfPresent(CDRTailSettings.self, forKey: .cdrTail) ?? CDRTailSettings()
+    }
+
+    /// `[event_socket]` as one table (read only with `enabled = true`, as it always was), or
+    /// `[[event_socket]]` as a list (each read unless `enabled = false`).
+    private static func decodeEventSockets(_ container: KeyedDecodingContainer<CodingKeys>) throws
+        -> [EventSocketSettings]
+    {
+        guard container.contains(.eventSockets) else { return [] }
+        if (try? container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .eventSockets)) != nil {
+            // The defaults (off) as a table say what no table says.
+            let single = try container.decode(EventSocketSettings.self, forKey: .eventSockets)
+            return single == EventSocketSettings() ? [] : [single]
+        }
+        return try container.decode([ListedEventSocket].self, forKey: .eventSockets).map(\.settings)
+    }
+
+    /// One `[[event_socket]]` of a list: enabled unless it says otherwise.
+    private struct ListedEventSocket: Decodable {
+        var settings: EventSocketSettings
+
+        init(from decoder: any Decoder) throws {
+            settings = try EventSocketSettings(from: decoder)
+            let keys = try decoder.container(keyedBy: EventSocketSettings.CodingKeys.self)
+            if !keys.contains(.enabled) { settings.enabled = true }
+        }
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(site, forKey: .site)
+        try container.encode(database, forKey: .database)
+        try container.encode(ingest, forKey: .ingest)
+        try container.encode(dialplan, forKey: .dialplan)
+        try container.encode(rating, forKey: .rating)
+        try container.encode(analysis, forKey: .analysis)
+        try container.encode(reports, forKey: .reports)
+        try container.encode(suspension, forKey: .suspension)
+        try container.encode(hooks, forKey: .hooks)
+        try container.encode(hookDelivery, forKey: .hookDelivery)
+        try container.encode(sipWatch, forKey: .sipWatch)
+        // One switch reads back as the table it was always written as.
+        if eventSockets.count > 1 {
+            try container.encode(eventSockets, forKey: .eventSockets)
+        } else {
+            try container.encode(eventSocket, forKey: .eventSockets)
+        }
+        if !managers.isEmpty { try container.encode(managers, forKey: .managers) }
+        try container.encode(cdrPost, forKey: .cdrPost)
+        try container.encode(cdrTail, forKey: .cdrTail)
+    }
+
+    /// The first (or only) event socket: what a single `[event_socket]` table sets.
+    package var eventSocket: EventSocketSettings {
+        get { eventSockets.first ?? EventSocketSettings() }
+        set {
+            if eventSockets.isEmpty { eventSockets = [newValue] } else { eventSockets[0] = newValue }
+        }
+    }
+
+    /// What the live source of switch `name` does to the calls of suspended accounts (the
+    /// first event socket's, or the defaults, for a call that names no switch).
+    package func killPolicy(ofSwitch name: String?) -> LiveKillPolicy {
+        if let name {
+            if let socket = eventSockets.first(where: { $0.name == name }) { return socket.killPolicy }
+            if let manager = managers.first(where: { $0.name == name }) { return manager.killPolicy }
+        }
+        return eventSocket.killPolicy
+    }
+
+    /// The live sources read: the enabled event sockets and Managers.
+    package var liveSwitchNames: [String] {
+        eventSockets.filter(\.enabled).map(\.name) + managers.filter(\.enabled).map(\.name)
     }
 }
 
@@ -261,7 +338,7 @@ extension TollGuardConfiguration {
         errors += suspension.validationErrors()
         errors += hookDelivery.validationErrors()
         errors += sipWatch.validationErrors()
-        errors += eventSocket.validationErrors()
+        errors += liveSourceErrors()
         errors += cdrPost.validationErrors()
         errors += cdrTail.validationErrors()
         var hookNames: Set<String> = []
@@ -277,6 +354,33 @@ extension TollGuardConfiguration {
             } catch {
                 errors.append(error.description)
             }
+        }
+        return errors
+    }
+
+    /// Problems of the live sources: each source's settings, and names that tell the switches apart.
+    private func liveSourceErrors() -> [String] {
+        var errors: [String] = []
+        var names: Set<String> = []
+        func check(_ name: String, setting: String) {
+            let allowed = name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2D || byte == 0x5F || byte == 0x2E
+            }
+            if name.isEmpty || name.count > 64 || !allowed {
+                errors.append("\(setting).name \"\(name)\" must be 1 to 64 letters, digits, '-', '_' or '.'")
+            } else if !names.insert(name).inserted {
+                errors.append("\(setting).name \"\(name)\" is used by another switch: give each switch its own name")
+            }
+        }
+        for (index, socket) in eventSockets.enumerated() {
+            let setting = eventSockets.count == 1 ? "event_socket" : "event_socket[\(index)]"
+            errors += socket.validationErrors(setting: setting)
+            if socket.enabled { check(socket.name, setting: setting) }
+        }
+        for (index, manager) in managers.enumerated() {
+            errors += manager.validationErrors(index: index)
+            if manager.enabled { check(manager.name, setting: "ami[\(index)]") }
         }
         return errors
     }

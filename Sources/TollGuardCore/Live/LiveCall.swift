@@ -1,7 +1,8 @@
 import Foundation
 
-/// A call in progress, as the event socket shows it before any CDR exists.
+/// A call in progress, as the switch's live events show it before any CDR exists.
 package struct LiveCall: Sendable, Hashable, Codable {
+    /// The call's id on its switch: FreeSWITCH's channel uuid, Asterisk's originating Uniqueid.
     package var uuid: String
     package var account: String
     package var callerNumber: String
@@ -13,11 +14,15 @@ package struct LiveCall: Sendable, Hashable, Codable {
     package var startedAt: Date
     package var answeredAt: Date?
     package var userAgent: String?
+    /// The switch that carries the call (its source's `name`); nil for a site's only switch.
+    package var switchName: String?
+    /// The channel to hang up on the switch (Asterisk's channel name); nil where the uuid is it.
+    package var channel: String?
 
     package init(
         uuid: String, account: String, callerNumber: String, callerName: String = "", destination: String,
         context: String = "", sourceIP: String? = nil, trunk: String? = nil, startedAt: Date, answeredAt: Date? = nil,
-        userAgent: String? = nil
+        userAgent: String? = nil, switchName: String? = nil, channel: String? = nil
     ) {
         self.uuid = uuid
         self.account = account
@@ -30,6 +35,8 @@ package struct LiveCall: Sendable, Hashable, Codable {
         self.startedAt = startedAt
         self.answeredAt = answeredAt
         self.userAgent = userAgent
+        self.switchName = switchName
+        self.channel = channel
     }
 
     /// The completed call record, keyed by the uuid as the CSV path keys it.

@@ -53,16 +53,17 @@ package struct LiveMonitor: Sendable {
 
     /// Handles one event: `CHANNEL_CREATE`, `CHANNEL_ANSWER`, `CHANNEL_HANGUP_COMPLETE` drive
     /// the calls, `HEARTBEAT` projects running costs; others are ignored.
-    package mutating func handle(_ event: ESLEvent) -> Step {
+    package mutating func handle(_ event: ESLEvent, switchName: String? = nil) -> Step {
         var step = Step()
         let headers = event.headers
         switch event.name {
         case "CHANNEL_CREATE":
             if FreeSWITCHChannel.isOriginatedLeg(headers) {
                 noteGateway(headers)
-            } else if let live = FreeSWITCHChannel.liveCall(headers, at: event.date), calls[live.uuid] == nil,
+            } else if var live = FreeSWITCHChannel.liveCall(headers, at: event.date), calls[live.uuid] == nil,
                 !hasEnded(live.uuid)
             {
+                live.switchName = switchName
                 step.findings = start(live)
                 step.started = live
             }
@@ -74,6 +75,7 @@ package struct LiveMonitor: Sendable {
                 if calls[live.uuid] == nil {
                     // Connected mid-call: the call starts here, then answers.
                     live.answeredAt = nil
+                    live.switchName = switchName
                     step.findings = start(live)
                     step.started = live
                 }
@@ -194,17 +196,20 @@ package struct LiveMonitor: Sendable {
         package var ended: [String] = []
     }
 
-    /// Brings the calls in progress in line with the switch's list (`show channels` after a
-    /// reconnect, `now` the time of the list): calls it has that no event showed start (and
-    /// answer), in the order they started; calls it no longer has end now, their cost counted to
-    /// now.
+    /// Brings the calls in progress of switch `switchName` in line with its list of channels.
+    ///
+    /// The list is `show channels` or `CoreShowChannels` after a reconnect, `now` its time:
+    /// calls it has that no event showed start (and answer), in the order they started; calls
+    /// it no longer has end now, their cost counted to now. Only the calls of `switchName` are
+    /// its to end: the other switches of the site keep theirs.
     ///
     /// Their records, from a hangup event or a CDR that comes later, are stored but not
     /// counted again.
-    package mutating func resync(with upNow: [LiveCall], at now: Date) -> Resync {
+    package mutating func resync(with upNow: [LiveCall], at now: Date, switchName: String? = nil) -> Resync {
         var result = Resync()
         let up = Set(upNow.map(\.uuid))
-        for uuid in calls.keys.sorted() where !up.contains(uuid) {
+        for (uuid, call) in calls.sorted(by: { $0.key < $1.key })
+        where !up.contains(uuid) && call.live.switchName == switchName {
             guard let entry = calls.removeValue(forKey: uuid) else { continue }
             let end = max(now, entry.live.startedAt)
             let billsec = entry.live.answeredAt.map { max(0, Int(end.timeIntervalSince($0))) } ?? 0
@@ -213,7 +218,11 @@ package struct LiveMonitor: Sendable {
             _ = endedByResync.insert(uuid)
             result.ended.append(uuid)
         }
-        let new = upNow.filter { calls[$0.uuid] == nil && !hasEnded($0.uuid) }
+        let new = upNow.filter { calls[$0.uuid] == nil && !hasEnded($0.uuid) }.map { call in
+            var call = call
+            call.switchName = switchName
+            return call
+        }
         for var live in new.sorted(by: { ($0.startedAt, $0.uuid) < ($1.startedAt, $1.uuid) }) {
             let answeredAt = live.answeredAt
             live.answeredAt = nil
@@ -228,8 +237,11 @@ package struct LiveMonitor: Sendable {
     package mutating func project(at time: Date) -> [Finding] { engine.project(at: time) }
 
     /// The uuids of `account`'s calls in progress.
-    package func uuids(ofAccount account: String) -> [String] {
-        calls.values.filter { $0.live.account == account }.map(\.live.uuid).sorted()
+    package func uuids(ofAccount account: String) -> [String] { self.calls(ofAccount: account).map(\.uuid) }
+
+    /// `account`'s calls in progress, on every switch, by uuid.
+    package func calls(ofAccount account: String) -> [LiveCall] {
+        calls.values.filter { $0.live.account == account }.map(\.live).sorted { $0.uuid < $1.uuid }
     }
 
     /// Takes the quota table and the day raises as they are now.

@@ -11,6 +11,9 @@ import Foundation
 /// the sequence is mapped, else the uniqueid and a hash of that row — the same either way as
 /// the file's row with `loguniqueid` and `loguserfield` on (the sample `cdr.conf`'s settings).
 package enum AsteriskCDREvent {
+    /// `calls.source_format` of the calls stored from `Cdr` events.
+    package static let source = "asterisk-ami"
+
     /// `Master.csv`'s columns as the event names them: how each is written.
     private static let columns: [(name: String, kind: Kind)] = [
         ("AccountCode", .text), ("Source", .text), ("Destination", .text), ("DestinationContext", .text),

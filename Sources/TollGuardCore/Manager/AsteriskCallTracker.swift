@@ -107,7 +107,8 @@ package struct AsteriskCallTracker: Sendable {
         return LiveCall(
             uuid: uniqueid, account: account, callerNumber: number, callerName: Self.known(event["CallerIDName"]),
             destination: event["Exten"] ?? "", context: event["Context"] ?? "",
-            sourceIP: variables[sourceAddressVariable].flatMap(Self.address), trunk: trunk, startedAt: time)
+            sourceIP: variables[sourceAddressVariable].flatMap(Self.address), trunk: trunk, startedAt: time,
+            channel: channel)
     }
 
     /// Asterisk writes `<unknown>` for an empty caller ID.

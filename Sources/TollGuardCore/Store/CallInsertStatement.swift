@@ -29,8 +29,11 @@ struct CallInsertStatement {
         key_hash, dedup_key, call_id, account, caller_number, caller_name, destination, context, source_ip, trunk,
         start_utc, answer_utc, end_utc, duration, billsec, disposition, hangup_cause, user_agent, source_format,
         file_id, line, dest_scope, dest_e164, dest_region, dest_calling_code, dest_type, dest_risk, dest_hotspot,
-        rate_prefix, cost_micros, rate_per_min_micros
+        rate_prefix, cost_micros, rate_per_min_micros, switch_name
         """
+    /// Parameters of one row: the encoded call's columns, then the batch's switch name.
+    private static let rowWidth = EncodedCalls.columnCount + 1
+    private static let switchColumn = EncodedCalls.columnCount + 1
 
     init(_ db: Database, dayKeys: StoredDayKeys? = nil) throws {
         self.db = db
@@ -41,13 +44,16 @@ struct CallInsertStatement {
     }
 
     private static func insertSQL(rows: Int) -> String {
-        let row = "(" + Array(repeating: "?", count: EncodedCalls.columnCount).joined(separator: ", ") + ")"
+        let row = "(" + Array(repeating: "?", count: rowWidth).joined(separator: ", ") + ")"
         return "INSERT INTO calls (\(columns)) VALUES "
             + Array(repeating: row, count: rows).joined(separator: ", ") + " ON CONFLICT(key_hash) DO NOTHING"
     }
 
-    /// Inserts the calls of `calls` not stored yet, all from `source` (and `fileID`'s file).
-    func insert(_ calls: EncodedCalls, source: String, fileID: Int64?) throws -> BatchOutcome {
+    /// Inserts the calls of `calls` not stored yet, all from `source` (and `fileID`'s file, or
+    /// the switch `switchName`).
+    func insert(_ calls: EncodedCalls, source: String, fileID: Int64?, switchName: String? = nil) throws
+        -> BatchOutcome
+    {
         var outcome = BatchOutcome()
         let group =
             calls.count >= Self.rowsPerStatement
@@ -57,10 +63,11 @@ struct CallInsertStatement {
             let handle = statement.sqliteStatement
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
-            for row in 0..<Int(sqlite3_bind_parameter_count(handle)) / EncodedCalls.columnCount {
-                let offset = Int32(row * EncodedCalls.columnCount)
+            for row in 0..<Int(sqlite3_bind_parameter_count(handle)) / Self.rowWidth {
+                let offset = Int32(row * Self.rowWidth)
                 bind(handle, source, offset + Int32(EncodedCalls.sourceColumn))
                 if let fileID { sqlite3_bind_int64(handle, offset + Int32(EncodedCalls.fileColumn), fileID) }
+                bind(handle, switchName, offset + Int32(Self.switchColumn))
             }
         }
         // No statement keeps pointing into the buffer once it is gone.
@@ -206,7 +213,7 @@ struct CallInsertStatement {
         _ calls: EncodedCalls, _ index: Int, base: UnsafePointer<CChar>, keyHash: Int64?, to handle: OpaquePointer,
         row: Int
     ) {
-        let offset = Int32(row * EncodedCalls.columnCount)
+        let offset = Int32(row * Self.rowWidth)
         calls.forEachColumn(of: index, base: base) { column, field in
             if column == EncodedCalls.sourceColumn || column == EncodedCalls.fileColumn { return }  // the batch's
             switch field {

@@ -159,21 +159,24 @@ extension TollGuardDatabase {
     }
 
     /// Stores calls that come from no file (live events, CDR posts, tests), deduplicated as ingest
-    /// does; `source` goes in `calls.source_format` (`fs-event-socket`, `fs-json-cdr`, a format name).
-    package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], source: String) throws
-        -> BatchOutcome
-    {
+    /// does; `source` goes in `calls.source_format` (`fs-event-socket`, `fs-json-cdr`, a format
+    /// name), `switchName` (the live source's `name`) in `calls.switch_name`.
+    package func store(
+        _ calls: [(record: CallRecord, destination: CallDestination?)], source: String, switchName: String? = nil
+    ) throws -> BatchOutcome {
         let encoded = Self.encode(calls)
-        return try writer.write { db in try CallInsertStatement(db).insert(encoded, source: source, fileID: nil) }
+        return try writer.write { db in
+            try CallInsertStatement(db).insert(encoded, source: source, fileID: nil, switchName: switchName)
+        }
     }
 
-    /// ``store(_:source:)`` without holding a thread of the cooperative pool while the store is busy.
-    package func store(_ calls: [(record: CallRecord, destination: CallDestination?)], source: String) async throws
-        -> BatchOutcome
-    {
+    /// ``store(_:source:switchName:)`` without holding a thread of the cooperative pool while the store is busy.
+    package func store(
+        _ calls: [(record: CallRecord, destination: CallDestination?)], source: String, switchName: String? = nil
+    ) async throws -> BatchOutcome {
         let encoded = Self.encode(calls)
         return try await writer.write { db in
-            try CallInsertStatement(db).insert(encoded, source: source, fileID: nil)
+            try CallInsertStatement(db).insert(encoded, source: source, fileID: nil, switchName: switchName)
         }
     }
 

@@ -14,6 +14,7 @@ extension CallKill: FetchableRecord, PersistableRecord {
         package static let time = Column("at_utc")
         package static let reply = Column("reply")
         package static let callTime = Column("call_time_utc")
+        package static let switchName = Column("switch_name")
     }
 
     package init(row: Row) throws {
@@ -21,7 +22,7 @@ extension CallKill: FetchableRecord, PersistableRecord {
         self.init(
             uuid: try stored("uuid"), account: try stored("account"), reason: try stored("reason"),
             at: try stored.date("at_utc"), reply: try stored("reply"),
-            callTime: try stored.optionalDate("call_time_utc"))
+            callTime: try stored.optionalDate("call_time_utc"), switchName: try stored.optional("switch_name"))
     }
 
     package func encode(to container: inout PersistenceContainer) {
@@ -31,6 +32,7 @@ extension CallKill: FetchableRecord, PersistableRecord {
         container[Columns.time] = StoredTime.text(at)
         container[Columns.reply] = reply
         container[Columns.callTime] = StoredTime.optionalText(callTime)
+        container[Columns.switchName] = switchName
     }
 }
 

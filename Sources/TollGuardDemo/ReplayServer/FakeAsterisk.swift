@@ -25,6 +25,10 @@ package final class FakeAsterisk: Sendable {
     package let timestampEvents: Bool
     /// How long a failed login waits before its answer (Asterisk sleeps a second).
     package let failureDelay: Duration
+    /// The switch's zone: `Cdr` times are local.
+    package let timeZone: TimeZone
+    /// Where `cdr_csv` would write each call's row (`Master.csv`), when given.
+    package let masterCSV: URL?
     private let state = Mutex(State())
     private let serverChannel: any Channel
 
@@ -36,6 +40,10 @@ package final class FakeAsterisk: Sendable {
         var actions: [AMIMessage] = []
         var authFailures = 0
         var logins = 0
+        /// The time of the last event emitted: the switch's clock for what a `Hangup` action causes.
+        var clock: Date?
+        /// Channels ended by a `Hangup` action: their own later events are left out of a replay.
+        var killed: Set<String> = []
     }
 
     private struct Session {
@@ -70,8 +78,10 @@ package final class FakeAsterisk: Sendable {
 
     private init(
         username: String, secret: String, version: String, timestampEvents: Bool, failureDelay: Duration,
-        serverChannel: any Channel
+        timeZone: TimeZone, masterCSV: URL?, serverChannel: any Channel
     ) {
+        self.timeZone = timeZone
+        self.masterCSV = masterCSV
         self.username = username
         self.secret = secret
         self.version = version
@@ -83,7 +93,8 @@ package final class FakeAsterisk: Sendable {
     /// Starts listening on 127.0.0.1 (`port` 0: any free port).
     package static func start(
         username: String = "tollguard", secret: String = "s3cret", version: String = "9.0.0",
-        timestampEvents: Bool = true, failureDelay: Duration = .seconds(1), port: Int = 0
+        timestampEvents: Bool = true, failureDelay: Duration = .seconds(1), port: Int = 0, timeZone: TimeZone = .gmt,
+        masterCSV: URL? = nil
     ) async throws -> FakeAsterisk {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -97,7 +108,7 @@ package final class FakeAsterisk: Sendable {
             }
         let fake = FakeAsterisk(
             username: username, secret: secret, version: version, timestampEvents: timestampEvents,
-            failureDelay: failureDelay, serverChannel: server.channel)
+            failureDelay: failureDelay, timeZone: timeZone, masterCSV: masterCSV, serverChannel: server.channel)
         Task {
             try? await server.executeThenClose { connections in
                 await withDiscardingTaskGroup { group in
@@ -166,7 +177,9 @@ package final class FakeAsterisk: Sendable {
         if timestampEvents { envelope.append(("Timestamp", Self.timestamp(time))) }
         envelope += event.headers.filter { $0.name != "Event" }
         let message = AMIMessage(envelope)
+        if name == "Cdr", let masterCSV { Self.append(AsteriskCDREvent.masterCSVLine(event) + "\n", to: masterCSV) }
         let writers = state.withLock { state in
+            state.clock = time
             track(event, at: time, in: &state)
             return state.sessions.values.filter { $0.loggedIn && ($0.eventMask?.contains(category) ?? true) }
                 .map(\.writer)
@@ -340,6 +353,7 @@ package final class FakeAsterisk: Sendable {
                 })
             else { return nil }
             state.hangups.append((wanted, cause))
+            state.killed.insert(match.key)
             return (match.key, match.value)
         }
         guard let (uniqueid, channel) = found else {
@@ -349,29 +363,64 @@ package final class FakeAsterisk: Sendable {
             return
         }
         try await send(response + [("Message", "Channel Hungup")])
-        let now = Date()
+        let now = max(state.withLock { $0.clock } ?? Date(), channel.created)
         await emit(
             AMIMessage([("Event", "Hangup")] + channel.snapshot + [("Cause", cause), ("Cause-txt", "")]), at: now)
-        await emit(Self.cdr(uniqueid: uniqueid, channel, endedAt: now), at: now)
+        await emit(
+            AsteriskEventWriter.cdr(
+                AMIMessage(channel.snapshot), uniqueid: uniqueid, created: channel.created, answered: channel.answered,
+                ended: now, timeZone: timeZone), at: now)
     }
 
-    /// The `Cdr` event of a channel that ended (`cdr/cdr_manager.c`'s fields, in its order; times
-    /// in UTC, as a switch with `TZ=UTC` writes them).
-    private static func cdr(uniqueid: String, _ channel: UpChannel, endedAt end: Date) -> AMIMessage {
-        let snapshot = AMIMessage(channel.snapshot)
-        func text(_ date: Date?) -> String { date.map { StoredTime.text($0) } ?? "" }
-        let name = snapshot["CallerIDName"] ?? ""
-        let number = snapshot["CallerIDNum"] ?? ""
-        let billable = channel.answered.map { Int(end.timeIntervalSince($0)) } ?? 0
-        return AMIMessage([
-            ("Event", "Cdr"), ("AccountCode", snapshot["AccountCode"] ?? ""), ("Source", number),
-            ("Destination", snapshot["Exten"] ?? ""), ("DestinationContext", snapshot["Context"] ?? ""),
-            ("CallerID", "\"\(name)\" <\(number)>"), ("Channel", snapshot["Channel"] ?? ""),
-            ("DestinationChannel", ""), ("LastApplication", "Dial"), ("LastData", ""),
-            ("StartTime", text(channel.created)), ("AnswerTime", text(channel.answered)), ("EndTime", text(end)),
-            ("Duration", "\(Int(end.timeIntervalSince(channel.created)))"), ("BillableSeconds", "\(billable)"),
-            ("Disposition", channel.answered == nil ? "NO ANSWER" : "ANSWERED"), ("AMAFlags", "DOCUMENTATION"),
-            ("UniqueID", uniqueid), ("UserField", ""),
-        ])
+    private static func append(_ line: String, to file: URL) {
+        guard let handle = try? FileHandle(forWritingTo: file) else {
+            try? line.write(to: file, atomically: false, encoding: .utf8)
+            return
+        }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data(line.utf8))
+    }
+
+    /// Replays `events` in order, `eventsPerSecond` apart (nil: as fast as they go out), each at
+    /// its own time.
+    ///
+    /// Like Asterisk, it goes on whether or not anyone listens: what is emitted while no
+    /// session is logged in is lost to the client.
+    ///
+    /// Before each index in `dropBefore` it closes every connection (a network cut), emits the
+    /// next `lose` events to nobody, then waits for a login. A channel hung up by a `Hangup`
+    /// action meanwhile leaves out its own later events (its `Hangup` and `Cdr` went out at the
+    /// kill). Returns the events emitted.
+    @discardableResult
+    package func replay(
+        _ events: [AsteriskEventWriter.TimedEvent], eventsPerSecond: Double? = nil, dropBefore: Set<Int> = [],
+        lose: Int = 0
+    ) async throws -> Int {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var emitted = 0
+        var losing = 0
+        for (index, timed) in events.enumerated() {
+            try Task.checkCancellation()
+            if dropBefore.contains(index) {
+                dropConnections()
+                losing = lose
+            }
+            if losing == 0, loggedInCount == 0 { try await waitForLogins() }
+            if let uniqueid = timed.event["Uniqueid"] ?? timed.event["UniqueID"],
+                state.withLock({ $0.killed.contains(uniqueid) })
+            {
+                continue
+            }
+            if let rate = eventsPerSecond {
+                let due = started + .milliseconds(Int(Double(emitted) / rate * 1000))
+                if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+            }
+            await emit(timed.event, at: timed.time)
+            emitted += 1
+            if losing > 0 { losing -= 1 }
+        }
+        return emitted
     }
 }

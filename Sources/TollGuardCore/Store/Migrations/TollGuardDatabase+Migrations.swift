@@ -427,6 +427,15 @@ extension TollGuardDatabase {
                             OR snooze_calls IS NOT NULL OR snooze_countries IS NOT NULL;
                     """)
         }
+        // One serve watches several switches: each live call and kill keeps the switch's name
+        // (NULL for calls from files and posts, and for a site's only, unnamed switch).
+        migrator.registerMigration("v18-switch-names") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE calls ADD COLUMN switch_name TEXT;
+                    ALTER TABLE call_kills ADD COLUMN switch_name TEXT;
+                    """)
+        }
         return migrator
     }
 

@@ -1,0 +1,164 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import Testing
+import TollGuardCore
+import TollGuardDemo
+import TollGuardHooks
+import TollGuardLive
+import TollGuardTestSupport
+
+/// Asterisk live through its Manager, and every switch of a site in one pipeline: the switches
+/// built from the configuration as `serve` builds them, against the fake Asterisk and the fake
+/// FreeSWITCH over loopback.
+@Suite(.serialized) struct AsteriskLiveTests {
+    static let logger = Logger(label: "test.asterisk")
+
+    struct Rig {
+        var switches: LiveSwitches
+        var pipeline: LivePipeline
+        var database: TollGuardDatabase
+    }
+
+    /// Runs the switches of `configuration` and the pipeline while `body` runs, then drains.
+    static func withSite(
+        _ configuration: TollGuardConfiguration, environment: [String: String],
+        sources: [LiveService.Source] = [], _ body: (Rig) async throws -> Void
+    ) async throws {
+        let folder = try TemporaryDirectory()
+        let database = try TollGuardDatabase.open(path: folder.path("site.sqlite"))
+        let switches = try LiveSwitches(
+            configuration: configuration, environment: environment, backoffUnitSeconds: 0.01, logger: logger)
+        let actions = ActionLayer(
+            database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
+            hangUpCall: { try await switches.hangUp($0) })
+        let pipeline = LivePipeline(actions: actions, timeZone: .gmt, logger: logger)
+        let inputs = LiveInputs()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await pipeline.run(inputs) }
+            let running = Task {
+                await withDiscardingTaskGroup { inner in
+                    inner.addTask { await LivePipeline.tick(inputs) }
+                    for live in switches.all { inner.addTask { await live.run(feeding: inputs) } }
+                    for source in sources { inner.addTask { await source(inputs) } }
+                }
+            }
+            do {
+                try await body(Rig(switches: switches, pipeline: pipeline, database: database))
+            } catch {
+                running.cancel()
+                inputs.finish()
+                throw error
+            }
+            running.cancel()
+            await running.value
+            inputs.finish()
+            try await group.waitForAll()
+        }
+        await switches.shutdown()
+        _ = folder
+    }
+
+    static func manager(_ name: String, port: Int) -> AMISettings {
+        var manager = AMISettings()
+        manager.name = name
+        manager.port = port
+        return manager
+    }
+
+    static let secret = ["TOLLGUARD_AMI_SECRET": "s3cret"]
+
+    /// The switch names stored with the calls.
+    static func storedSwitches(_ database: TollGuardDatabase) throws -> [String?] {
+        try database.writer.read { db in
+            try String?.fetchAll(db, sql: "SELECT switch_name FROM calls ORDER BY start_utc")
+        }
+    }
+
+    @Test func aBurstThroughAsteriskIsSuspendedAndItsChannelsHungUpWithinThreeCalls() async throws {
+        let fake = try await FakeAsterisk.start()
+        defer { Task { await fake.stop() } }
+        var configuration = TollGuardConfiguration()
+        configuration.suspension.rules = ["concurrent_international": .warning]
+        configuration.managers = [Self.manager("pbx-east", port: fake.port)]
+        // An IRSF burst: five hour-long calls to Somalia a second apart, each answered.
+        let burst = EventSocketLiveTests.irsfBurst(uuidPrefix: "a", secondsApart: 1)
+        var writer = AsteriskEventWriter()
+        let events = writer.stream(burst).filter { !["Hangup", "Cdr"].contains($0.event.event ?? "") }
+        let channels = events.filter { $0.event.event == "DialBegin" }.compactMap { $0.event["Channel"] }
+        try await Self.withSite(configuration, environment: Self.secret) { rig in
+            try await fake.waitForLogins()
+            try await fake.replay(events)
+            try await EventSocketLiveTests.eventually {
+                try fake.hangups.count >= 5 && rig.database.callKills(account: "1001").count >= 5
+            }
+            let suspension = try #require(try rig.database.activeSuspension(account: "1001"))
+            #expect(suspension.reason.contains("concurrent"))
+            #expect(
+                fake.hangups.map(\.channel) == channels, "the three calls up when the third started, then each new one")
+            #expect(fake.hangups.allSatisfy { $0.cause == "21" })
+            let kills = try rig.database.callKills(account: "1001")
+            #expect(kills.count == 5)
+            #expect(kills.allSatisfy { $0.switchName == "pbx-east" })
+            #expect(kills.prefix(3).allSatisfy { $0.reason.hasPrefix("suspended") })
+            #expect(kills.allSatisfy { $0.reply == "Success: Channel Hungup" }, "\(kills.map(\.reply))")
+            #expect(kills.suffix(2).allSatisfy { $0.reason == "new call of a suspended account" })
+            // Each hung-up channel's Cdr is the call, stored once, with its switch.
+            try await EventSocketLiveTests.eventually { try rig.database.callCount() == 5 }
+            #expect(try Self.storedSwitches(rig.database) == Array(repeating: "pbx-east", count: 5))
+            let hangups = fake.actions.filter { $0["Action"] == "Hangup" }
+            #expect(hangups.count == 5 && hangups.allSatisfy { !($0["Channel"] ?? "/").hasPrefix("/") })
+        }
+    }
+
+    /// One account calls Somalia twice through a FreeSWITCH and once through an Asterisk: one
+    /// engine sees three calls at once, raises one alert, and each switch hangs up its own.
+    @Test func anAccountCallingThroughFreeSWITCHAndAsteriskTripsOneConcurrencyLimit() async throws {
+        let freeswitch = try await FakeFreeSWITCH.start()
+        let asterisk = try await FakeAsterisk.start()
+        defer {
+            Task {
+                await freeswitch.stop()
+                await asterisk.stop()
+            }
+        }
+        var configuration = TollGuardConfiguration()
+        configuration.suspension.rules = ["concurrent_international": .warning]
+        var socket = EventSocketSettings()
+        socket.name = "fs-west"
+        socket.enabled = true
+        socket.port = freeswitch.port
+        configuration.eventSockets = [socket]
+        configuration.managers = [Self.manager("ast-east", port: asterisk.port)]
+        #expect(configuration.validationErrors(includingDialPlan: false).isEmpty)
+        let burst = EventSocketLiveTests.irsfBurst(uuidPrefix: "d", secondsApart: 1).prefix(3)
+        var fsWriter = FreeSWITCHEventWriter()
+        let fsEvents = fsWriter.stream(Array(burst.prefix(2))).map(\.event).filter {
+            $0.name != "CHANNEL_HANGUP_COMPLETE"
+        }
+        var astWriter = AsteriskEventWriter()
+        let astEvents = astWriter.stream([burst[2]]).filter { !["Hangup", "Cdr"].contains($0.event.event ?? "") }
+        let environment = Self.secret.merging(["TOLLGUARD_ESL_PASSWORD": "ClueCon"]) { $1 }
+        try await Self.withSite(configuration, environment: environment) { rig in
+            try await freeswitch.waitForSubscribers()
+            try await asterisk.waitForLogins()
+            for event in fsEvents { await freeswitch.publish(event) }
+            try await EventSocketLiveTests.eventually { rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 2 }
+            try await asterisk.replay(astEvents)
+            try await EventSocketLiveTests.eventually {
+                try freeswitch.kills.count == 2 && asterisk.hangups.count == 1
+                    && rig.database.callKills(account: "1001").count == 3
+            }
+            #expect(freeswitch.kills == burst.prefix(2).map { "\($0.callID) CALL_REJECTED" })
+            let kills = try rig.database.callKills(account: "1001")
+            #expect(kills.filter { $0.switchName == "fs-west" }.count == 2)
+            #expect(kills.filter { $0.switchName == "ast-east" }.count == 1)
+            let alerts = try rig.database.alerts().filter {
+                $0.rule == "concurrent_international" && $0.subject.value == "1001"
+            }
+            #expect(alerts.count == 1)
+            #expect(rig.switches.all.allSatisfy { $0.counters.isConnected.load(ordering: .relaxed) })
+        }
+    }
+}
