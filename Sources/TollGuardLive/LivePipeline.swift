@@ -24,6 +24,8 @@ package struct LivePipeline: Sendable {
     package var maxPendingCalls = 100_000
     /// How long a shutdown keeps retrying a refusing store before giving up what it holds.
     package var drainTimeout: Duration = .seconds(10)
+    /// Where the Asterisk Managers' security events go for the SIP watcher; nil: dropped.
+    package var securityEvents: SecurityEventInbox?
 
     /// Counters for `/metrics`, the benchmark and tests.
     package final class Stats: Sendable {
@@ -183,6 +185,12 @@ package struct LivePipeline: Sendable {
                 if event["Timestamp"] != nil {
                     clocks[switchName, default: SwitchClock()].heard(
                         AsteriskCallTracker.time(of: event, received: received))
+                }
+                if AsteriskSecurityEvent.isSecurityEvent(event) {
+                    stats.securityLines.add(1, ordering: .relaxed)
+                    securityEvents?.add(
+                        event, switchName: switchName, at: AsteriskCallTracker.time(of: event, received: received))
+                    break
                 }
                 var manager = managers[switchName] ?? makeAsteriskSwitch(switchName)
                 defer { managers[switchName] = manager }

@@ -6,8 +6,8 @@ import TollGuardCore
 import TollGuardHooks
 
 /// `[sip_watch] follow` as a `Service` of `serve`: the SIP attack watcher over the PBX logs as
-/// they grow (what `tollguard logs follow` does), alerts and hook events after each poll, bans
-/// to the ban log.
+/// they grow (what `tollguard logs follow` does) and over the Asterisk Managers' security
+/// events, alerts and hook events after each poll, bans to the ban log.
 ///
 /// Where each log was read to is saved after each poll, so a restart resumes
 /// there; a first start begins at the logs' ends. A reload (SIGHUP) takes effect after the next poll.
@@ -19,11 +19,14 @@ package struct SecurityLogWatchService: Service {
     /// Where a refused write is recorded while it lasts.
     package let health: StoreHealth
     package let logger: Logger
+    /// The security events of the Asterisk Managers, judged at each poll with the logs' lines.
+    package let liveEvents: SecurityEventInbox?
 
     package init(
         actions: ActionLayer, timeZone: TimeZone, stats: LivePipeline.Stats, health: StoreHealth = StoreHealth(),
-        logger: Logger
+        liveEvents: SecurityEventInbox? = nil, logger: Logger
     ) {
+        self.liveEvents = liveEvents
         self.actions = actions
         self.timeZone = timeZone
         self.stats = stats
@@ -79,6 +82,15 @@ package struct SecurityLogWatchService: Service {
             stats.securityLines.add(summary.recognized, ordering: .relaxed)
         } catch {
             logger.error("sip_watch.follow: a log could not be read", metadata: ["error": "\(error)"])
+        }
+        for (file, entry) in liveEvents?.drain() ?? [] {
+            if case .unparsedAttack(let reason) = entry.reading {
+                logger.warning(
+                    "\(SecurityLogEntry.unparsedAttackNotice(file: file, line: entry.line, reason: reason))",
+                    metadata: ["file": "\(file)", "line": "\(entry.line)", "event": "\(entry.text)"])
+            } else {
+                _ = watch.consume(entry, file: file)
+            }
         }
         // Bans first: the ban log is a file, and fail2ban reads it while the store is down.
         do {

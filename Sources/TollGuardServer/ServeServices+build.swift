@@ -114,6 +114,10 @@ package func buildServeServices(
     var pipeline = LivePipeline(actions: actions, timeZone: timeZone, health: storeHealth, logger: logger)
     pipeline.maxPendingCalls = settings.maxUnstoredCalls
     pipeline.drainTimeout = settings.drainTimeout
+    // The Managers' failed logins go to the SIP watcher, which then runs without a log to follow.
+    let securityEvents =
+        configuration.managers.contains { $0.enabled && $0.securityEvents } ? SecurityEventInbox() : nil
+    pipeline.securityEvents = securityEvents
     var sources: [LiveService.Source] = []
     if !configuration.cdrTail.files.isEmpty {
         let tail = CDRTailSource(
@@ -140,11 +144,12 @@ package func buildServeServices(
         .init(service: hooks), .init(service: live), .init(service: http), .init(service: updates),
         .init(service: reload),
     ]
-    if !configuration.sipWatch.follow.isEmpty {
+    if !configuration.sipWatch.follow.isEmpty || securityEvents != nil {
         services.append(
             .init(
                 service: SecurityLogWatchService(
-                    actions: actions, timeZone: timeZone, stats: pipeline.stats, health: storeHealth, logger: logger)))
+                    actions: actions, timeZone: timeZone, stats: pipeline.stats, health: storeHealth,
+                    liveEvents: securityEvents, logger: logger)))
     }
     let group = ServiceGroup(
         configuration: .init(

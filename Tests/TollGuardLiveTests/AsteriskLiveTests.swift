@@ -21,10 +21,11 @@ import TollGuardTestSupport
         var database: TollGuardDatabase
     }
 
-    /// Runs the switches of `configuration` and the pipeline while `body` runs, then drains.
+    /// Runs the switches of `configuration` and the pipeline (and with `watchSecurity` the SIP
+    /// watcher over the Managers' security events) while `body` runs, then drains.
     static func withSite(
         _ configuration: TollGuardConfiguration, environment: [String: String],
-        sources: [LiveService.Source] = [], _ body: (Rig) async throws -> Void
+        sources: [LiveService.Source] = [], watchSecurity: Bool = false, _ body: (Rig) async throws -> Void
     ) async throws {
         let folder = try TemporaryDirectory()
         let database = try TollGuardDatabase.open(path: folder.path("site.sqlite"))
@@ -33,7 +34,10 @@ import TollGuardTestSupport
         let actions = ActionLayer(
             database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
             hangUpCall: { try await switches.hangUp($0) })
-        let pipeline = LivePipeline(actions: actions, timeZone: .gmt, logger: logger)
+        var assembled = LivePipeline(actions: actions, timeZone: .gmt, logger: logger)
+        let securityEvents = watchSecurity ? SecurityEventInbox() : nil
+        assembled.securityEvents = securityEvents
+        let pipeline = assembled
         let inputs = LiveInputs()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run(inputs) }
@@ -42,6 +46,12 @@ import TollGuardTestSupport
                     inner.addTask { await LivePipeline.tick(inputs) }
                     for live in switches.all { inner.addTask { await live.run(feeding: inputs) } }
                     for source in sources { inner.addTask { await source(inputs) } }
+                    if let securityEvents {
+                        let watcher = SecurityLogWatchService(
+                            actions: actions, timeZone: .gmt, stats: pipeline.stats, liveEvents: securityEvents,
+                            logger: logger)
+                        inner.addTask { try? await watcher.run() }
+                    }
                 }
             }
             do {
@@ -159,6 +169,42 @@ import TollGuardTestSupport
             }
             #expect(alerts.count == 1)
             #expect(rig.switches.all.allSatisfy { $0.counters.isConnected.load(ordering: .relaxed) })
+        }
+    }
+
+    /// Failed logins come as `security` events: the SIP watcher bans the address they come from
+    /// and raises its alert, with no log file to follow.
+    @Test func failedLoginsFromTheManagerAreBannedWithoutALogFile() async throws {
+        let fake = try await FakeAsterisk.start()
+        defer { Task { await fake.stop() } }
+        let folder = try TemporaryDirectory()
+        var configuration = TollGuardConfiguration()
+        configuration.managers = [Self.manager("pbx-east", port: fake.port)]
+        configuration.sipWatch.banLog = folder.path("bans.log")
+        configuration.sipWatch.pollSeconds = 0.05
+        try await Self.withSite(configuration, environment: Self.secret, watchSecurity: true) { rig in
+            try await fake.waitForLogins()
+            let login = try #require(fake.actions.first { $0["Action"] == "Login" })
+            #expect(login["Events"]?.contains("security") == true)
+            for attempt in 0..<12 {
+                await fake.emit(
+                    AMIMessage([
+                        ("Event", "InvalidPassword"), ("EventTV", "2026-11-21T03:12:01.123+0000"),
+                        ("Severity", "Error"), ("Service", "PJSIP"), ("EventVersion", "2"),
+                        // The attacker's text names another address: never the one banned.
+                        ("AccountID", "10\(attempt) RemoteAddress: IPV4/UDP/6.6.6.6/5060"),
+                        ("SessionID", "0x\(attempt)"), ("LocalAddress", "IPV4/UDP/203.0.113.77/5060"),
+                        ("RemoteAddress", "IPV4/UDP/198.51.100.28/5060"), ("Challenge", "5a1f0c3e"),
+                        ("ReceivedChallenge", "5a1f0c3e"), ("ReceivedHash", "0a1b2c3d"),
+                    ]))
+            }
+            try await EventSocketLiveTests.eventually {
+                try BanLog(path: configuration.sipWatch.banLog).banCounts()["198.51.100.28"] != nil
+                    && rig.database.alerts().contains { $0.subject.value == "198.51.100.28" }
+            }
+            #expect(BanLog(path: configuration.sipWatch.banLog).banCounts().keys.sorted() == ["198.51.100.28"])
+            #expect(rig.pipeline.stats.securityLines.load(ordering: .relaxed) == 12)
+            #expect(try rig.database.callCount() == 0)
         }
     }
 }
