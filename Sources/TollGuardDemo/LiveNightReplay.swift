@@ -7,9 +7,17 @@ import TollGuardLive
 
 /// `tollguard demo --live`: the night of the simulation's IRSF burst replayed as FreeSWITCH events
 /// through the replay server into the live pipeline (event-socket client, engine, store, policy,
-/// `uuid_kill` over a second connection), and the money that reached the revenue-share numbers
-/// live, beside what the nightly analysis — which acts the next morning — lets through.
+/// `uuid_kill` over a second connection) — or with `--asterisk` as Asterisk Manager events
+/// through the fake Asterisk (`Action: Hangup` for the kills) — and the money that reached the
+/// revenue-share numbers live, beside what the nightly analysis — which acts the next morning —
+/// lets through.
 package struct LiveNightReplay {
+    /// Which switch the night is replayed as.
+    package enum Switch: Sendable {
+        case freeswitch
+        case asterisk
+    }
+
     /// What the replay showed.
     package struct Outcome: Sendable {
         package var calls = 0
@@ -31,10 +39,13 @@ package struct LiveNightReplay {
     package let configuration: TollGuardConfiguration
     package let eventsPerSecond: Double
     package let logger: Logger
+    package let switchKind: Switch
 
     package init(
-        site: SimulatedSiteRun, configuration: TollGuardConfiguration, eventsPerSecond: Double, logger: Logger
+        site: SimulatedSiteRun, configuration: TollGuardConfiguration, eventsPerSecond: Double,
+        switchKind: Switch = .freeswitch, logger: Logger
     ) {
+        self.switchKind = switchKind
         self.site = site
         self.configuration = configuration
         self.eventsPerSecond = eventsPerSecond
@@ -61,21 +72,33 @@ package struct LiveNightReplay {
         }
         let night = records.filter { $0.startedAt >= first.addingTimeInterval(-2 * 3600) && $0.startedAt <= last }
             .sorted { $0.startedAt < $1.startedAt }
-        var writer = FreeSWITCHEventWriter()
-        let events = writer.stream(night, heartbeatSeconds: 60).map(\.event)
         outcome.calls = night.count
-        outcome.events = events.count
         outcome.burstCalls = burstCalls.count
 
         let path = site.folder.appendingPathComponent("live.sqlite").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let database = try TollGuardDatabase.open(path: path)
         let rater = try site.loadReferenceData(into: database, configuration: configuration)
-        try await replay(events, into: database)
+        /// The call id of each live call's id on the switch.
+        var callIDs: [String: String] = [:]
+        switch switchKind {
+        case .freeswitch:
+            var writer = FreeSWITCHEventWriter()
+            let events = writer.stream(night, heartbeatSeconds: 60).map(\.event)
+            outcome.events = events.count
+            try await replay(events, into: database)
+        case .asterisk:
+            var writer = AsteriskEventWriter(timeZone: Simulation.timeZone)
+            let events = writer.stream(night)
+            outcome.events = events.count
+            callIDs = Dictionary(writer.uniqueids.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            try await replayThroughAsterisk(events, into: database)
+        }
 
         outcome.kills = try database.callKills(account: outcome.burstAccount)
         outcome.alerts = try database.alerts(AlertFilter(states: Set(AlertState.allCases)))
-        let killedAt = Dictionary(outcome.kills.map { ($0.uuid, $0.callTime) }, uniquingKeysWith: { first, _ in first })
+        let killedAt = Dictionary(
+            outcome.kills.map { (callIDs[$0.uuid] ?? $0.uuid, $0.callTime) }, uniquingKeysWith: { first, _ in first })
         if let suspended = outcome.kills.compactMap(\.callTime).min() {
             outcome.suspendedAfterCalls = burstCalls.filter { $0.startedAt <= suspended }.count
         }
@@ -107,23 +130,59 @@ package struct LiveNightReplay {
         let freeswitch = LiveSwitch(
             name: configuration.eventSocket.name,
             feed: .eventSocket(listener, commander, killCause: configuration.eventSocket.killCause))
+        try await run(switch: freeswitch, into: database) {
+            try await server.waitForSubscribers()
+            try await server.replay(events, eventsPerSecond: eventsPerSecond)
+            return events.count
+        }
+        await server.stop()
+    }
+
+    /// The fake Asterisk sends `events`; the live pipeline takes them through its Manager client,
+    /// stores, acts and hangs up with `Action: Hangup`.
+    private func replayThroughAsterisk(
+        _ events: [AsteriskEventWriter.TimedEvent], into database: TollGuardDatabase
+    ) async throws {
+        var logger = logger
+        logger.logLevel = .error
+        let server = try await FakeAsterisk.start(timeZone: Simulation.timeZone)
+        let connection = AMIConnection(
+            host: "127.0.0.1", port: server.port, username: server.username, secret: server.secret,
+            authentication: .md5)
+        let manager = AMISettings()
+        let asterisk = LiveSwitch(
+            name: manager.name,
+            feed: .manager(
+                AMIListener(connection: connection, reconnectMaxSeconds: 1, logger: logger),
+                AMICommander(connection: connection, logger: logger), killCause: manager.killCause))
+        try await run(switch: asterisk, into: database) {
+            try await server.waitForLogins()
+            return try await server.replay(events, eventsPerSecond: eventsPerSecond)
+        }
+        await server.stop()
+    }
+
+    /// Runs the pipeline fed by `live` while `feed` replays the night (returning the events it
+    /// sent), until the pipeline has taken them; then the hooks hear what it did.
+    private func run(
+        switch live: LiveSwitch, into database: TollGuardDatabase, feed: () async throws -> Int
+    ) async throws {
         let actions = ActionLayer(
             database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
-            hangUpCall: { try await freeswitch.hangUp($0) })
+            hangUpCall: { try await live.hangUp($0) })
         let pipeline = LivePipeline(actions: actions, timeZone: Simulation.timeZone, logger: logger)
         let inputs = LiveInputs()
         let consumer = Task { try await pipeline.run(inputs) }
         let sources = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask { await LivePipeline.tick(inputs) }
-                group.addTask { await freeswitch.run(feeding: inputs) }
+                group.addTask { await live.run(feeding: inputs) }
             }
         }
-        try await server.waitForSubscribers()
-        try await server.replay(events, eventsPerSecond: eventsPerSecond)
+        let sent = try await feed()
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(30)
-        while pipeline.stats.events.load(ordering: .relaxed) < events.count, clock.now < deadline {
+        while pipeline.stats.events.load(ordering: .relaxed) < sent, clock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         sources.cancel()
@@ -132,7 +191,6 @@ package struct LiveNightReplay {
         try await consumer.value
         // What `serve`'s hook delivery does as it goes: the hooks hear of the alerts and suspensions.
         _ = try await actions.deliverDue()
-        await commander.shutdown()
-        await server.stop()
+        await live.shutdown()
     }
 }

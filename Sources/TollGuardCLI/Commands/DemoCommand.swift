@@ -39,6 +39,9 @@ struct DemoCommand: AsyncParsableCommand {
     )
     var live = false
 
+    @Flag(help: "Replay the live night as Asterisk Manager events through the fake Asterisk (implies --live).")
+    var asterisk = false
+
     @Option(help: "Events per second of the live replay.")
     var eventsPerSecond = 2000.0
 
@@ -109,7 +112,7 @@ struct DemoCommand: AsyncParsableCommand {
                 + "\(attack.attackers) addresses): \(attack.alerts) alerts about addresses, "
                 + "\(attack.bans.count) bans in \(attack.banLog) for fail2ban's tollguard jail")
         for ban in attack.bans.prefix(3) { print("  ban \(ban.ip) (\(ban.rule.rawValue), \(ban.count) in the window)") }
-        if live { try await replayLive(simulation, site: site) }
+        if live || asterisk { try await replayLive(simulation, site: site) }
         print("Done in \((clock.now - started).secondsText) s. Look around:")
         print("  cd \(directory) && tollguard alerts list && tollguard alerts show 1")
         print("  tollguard suspensions --all && tollguard hooks status --all")
@@ -146,11 +149,14 @@ struct DemoCommand: AsyncParsableCommand {
             + DemoSite.hookConfiguration(hook: hook, log: hookLog.path)
         let configuration = try ConfigurationLoader.decode(text, path: site.configurationPath).configuration
         print(
-            "\nLive: the night of the IRSF burst, replayed as FreeSWITCH events through the event-socket replay server")
+            asterisk
+                ? "\nLive: the night of the IRSF burst, replayed as Asterisk Manager events through the fake Asterisk"
+                : "\nLive: the night of the IRSF burst, replayed as FreeSWITCH events through the event-socket replay server"
+        )
         print("      into the live pipeline (policy: \(DemoSite.livePolicySummary)) ...")
         let outcome = try await LiveNightReplay(
             site: site, configuration: configuration, eventsPerSecond: eventsPerSecond,
-            logger: Logger(label: "tollguard.demo.live")
+            switchKind: asterisk ? .asterisk : .freeswitch, logger: Logger(label: "tollguard.demo.live")
         ).run(simulation)
         let zone = Simulation.timeZone
         let time = LocalTimeFormatter(timeZone: zone)
@@ -163,7 +169,10 @@ struct DemoCommand: AsyncParsableCommand {
         if let after = outcome.suspendedAfterCalls, let first = outcome.kills.compactMap(\.callTime).min() {
             print(
                 "  suspended at \(time.seconds(first)) after \(after) of the burst's calls had started; "
-                    + "\(outcome.kills.count) calls hung up with uuid_kill (\(configuration.eventSocket.killCause)):")
+                    + "\(outcome.kills.count) calls hung up with "
+                    + (asterisk
+                        ? "Action: Hangup (cause \(AMISettings().killCause)):"
+                        : "uuid_kill (\(configuration.eventSocket.killCause)):"))
             for kill in outcome.kills.prefix(5) {
                 let reason = kill.reason.count > 60 ? kill.reason.prefix(59) + "…" : kill.reason
                 print("    \(kill.callTime.map(time.seconds) ?? "-")  \(kill.uuid)  \(reason) -> \(kill.reply)")
