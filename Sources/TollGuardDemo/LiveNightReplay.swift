@@ -79,8 +79,8 @@ package struct LiveNightReplay {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         let database = try TollGuardDatabase.open(path: path)
         let rater = try site.loadReferenceData(into: database, configuration: configuration)
-        /// The call id of each live call's id on the switch.
-        var callIDs: [String: String] = [:]
+        /// Each call's id on the switch, by its call id, where they differ (Asterisk's Uniqueid).
+        var uniqueids: [String: String] = [:]
         switch switchKind {
         case .freeswitch:
             var writer = FreeSWITCHEventWriter()
@@ -91,28 +91,27 @@ package struct LiveNightReplay {
             var writer = AsteriskEventWriter(timeZone: Simulation.timeZone)
             let events = writer.stream(night)
             outcome.events = events.count
-            callIDs = Dictionary(writer.uniqueids.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            uniqueids = writer.uniqueids
             try await replayThroughAsterisk(events, into: database)
         }
 
         outcome.kills = try database.callKills(account: outcome.burstAccount)
         outcome.alerts = try database.alerts(AlertFilter(states: Set(AlertState.allCases)))
-        let killedAt = Dictionary(
-            outcome.kills.map { (callIDs[$0.uuid] ?? $0.uuid, $0.callTime) }, uniquingKeysWith: { first, _ in first })
         if let suspended = outcome.kills.compactMap(\.callTime).min() {
             outcome.suspendedAfterCalls = burstCalls.filter { $0.startedAt <= suspended }.count
+        }
+        // Live: what the switch billed, as its own records of the night say (a killed call ends
+        // at its kill); a burst call it has no record of counts whole.
+        let liveIDs = Dictionary(burstCalls.map { (uniqueids[$0.callID] ?? $0.callID, $0.callID) }) { first, _ in first
+        }
+        var billed: [String: Int64] = [:]
+        for (id, cost) in try database.costsByCallID(account: outcome.burstAccount) {
+            if let callID = liveIDs[id] { billed[callID, default: 0] += cost }
         }
         for call in burstCalls {
             let price = rater.rate(call).price
             outcome.nightlyMicros += price.costMicros
-            guard let killed = killedAt[call.callID] else {
-                outcome.liveMicros += price.costMicros
-                continue
-            }
-            // Cut at the kill: nothing before the answer, the rate per second of talk after it.
-            guard let answered = call.answeredAt, let at = killed, at > answered else { continue }
-            let seconds = Int64(at.timeIntervalSince(answered).rounded(.down))
-            outcome.liveMicros += min(price.costMicros, (price.ratePerMinuteMicros ?? 0) * seconds / 60)
+            outcome.liveMicros += billed[call.callID] ?? price.costMicros
         }
         return outcome
     }
@@ -130,10 +129,9 @@ package struct LiveNightReplay {
         let freeswitch = LiveSwitch(
             name: configuration.eventSocket.name,
             feed: .eventSocket(listener, commander, killCause: configuration.eventSocket.killCause))
-        try await run(switch: freeswitch, into: database) {
+        try await run(switch: freeswitch, into: database) { pace in
             try await server.waitForSubscribers()
-            try await server.replay(events, eventsPerSecond: eventsPerSecond)
-            return events.count
+            return try await server.replay(events, eventsPerSecond: eventsPerSecond, pace: pace)
         }
         await server.stop()
     }
@@ -155,17 +153,29 @@ package struct LiveNightReplay {
             feed: .manager(
                 AMIListener(connection: connection, reconnectMaxSeconds: 1, logger: logger),
                 AMICommander(connection: connection, logger: logger), killCause: manager.killCause))
-        try await run(switch: asterisk, into: database) {
+        try await run(switch: asterisk, into: database) { pace in
             try await server.waitForLogins()
-            return try await server.replay(events, eventsPerSecond: eventsPerSecond)
+            return try await server.replay(events, eventsPerSecond: eventsPerSecond, pace: pace)
         }
         await server.stop()
     }
 
+    /// Events a session sends by itself at its login: Asterisk's `FullyBooted`.
+    private static func loginEvents(of live: LiveSwitch) -> Int {
+        if case .manager = live.feed { return 1 }
+        return 0
+    }
+
     /// Runs the pipeline fed by `live` while `feed` replays the night (returning the events it
     /// sent), until the pipeline has taken them; then the hooks hear what it did.
+    ///
+    /// `feed` gets the pace to replay at: each event waits until the pipeline has taken the one
+    /// before it (and so has acted on the one before that). A night replayed in a second would
+    /// otherwise count TollGuard's milliseconds as minutes of the switch's time; on a switch in
+    /// real time they are milliseconds.
     private func run(
-        switch live: LiveSwitch, into database: TollGuardDatabase, feed: () async throws -> Int
+        switch live: LiveSwitch, into database: TollGuardDatabase,
+        feed: (@escaping @Sendable (Int) async -> Void) async throws -> Int
     ) async throws {
         let actions = ActionLayer(
             database: database, configuration: ReloadableConfiguration(configuration), logger: logger,
@@ -179,7 +189,17 @@ package struct LiveNightReplay {
                 group.addTask { await live.run(feeding: inputs) }
             }
         }
-        let sent = try await feed()
+        // What the login itself sent (Asterisk's FullyBooted) before the replay's first event.
+        let stats = pipeline.stats
+        let baseline = Self.loginEvents(of: live)
+        let pace: @Sendable (Int) async -> Void = { sent in
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(5)
+            while stats.eventsHandled.load(ordering: .relaxed) < sent + baseline, clock.now < deadline {
+                try? await Task.sleep(for: .microseconds(200))
+            }
+        }
+        let sent = try await feed(pace)
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(30)
         while pipeline.stats.events.load(ordering: .relaxed) < sent, clock.now < deadline {

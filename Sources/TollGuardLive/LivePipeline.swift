@@ -30,6 +30,8 @@ package struct LivePipeline: Sendable {
     /// Counters for `/metrics`, the benchmark and tests.
     package final class Stats: Sendable {
         package let events = Atomic<Int>(0)
+        /// Events handled to the end: stored what they completed, acted on what they found.
+        package let eventsHandled = Atomic<Int>(0)
         package let callsStored = Atomic<Int>(0)
         package let duplicates = Atomic<Int>(0)
         package let alertsRaised = Atomic<Int>(0)
@@ -284,6 +286,10 @@ package struct LivePipeline: Sendable {
                 await storePending()
             }
             stats.pendingCalls.store(state.completed.count, ordering: .relaxed)
+            switch input {
+            case .event, .managerEvent: stats.eventsHandled.add(1, ordering: .relaxed)
+            default: break
+            }
             if case .reload = input {
                 let configuration = configuration
                 do {

@@ -199,6 +199,37 @@ import TollGuardTestSupport
         #expect(distinct == rows)
     }
 
+    /// `demo --asterisk`: the same night as Asterisk Manager events through the fake Asterisk;
+    /// suspended within 3 calls, every kill an `Action: Hangup` the switch carried out, and the
+    /// money (what the switch's own records bill) a fraction of the nightly run's.
+    @Test func demoAsteriskStopsTheBurstWithinThreeCalls() async throws {
+        let directory = try TemporaryDirectory()
+        let folder = directory.path("demo")
+        let result = try await Self.run(["demo", "--directory", folder, "--asterisk"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.contains("as Asterisk Manager events") })
+        let suspended = try #require(
+            lines.first { $0.contains("suspended at ") && $0.contains("of the burst's calls") })
+        let after = try #require(Int(suspended.split(separator: " after ")[1].split(separator: " ")[0]))
+        #expect((1...3).contains(after), "\(suspended)")
+        #expect(suspended.contains("Action: Hangup (cause 21)"))
+        let money = try #require(lines.first { $0.contains("Money to the revenue-share numbers") })
+        let amounts = money.split(separator: " ").compactMap { Double($0) }
+        #expect(amounts.count >= 2 && amounts[1] < amounts[0] / 10, "\(money)")
+        let burst = try #require(lines.first { $0.contains("the burst: ") })
+        let account = try #require(burst.split(separator: "from extension ").last.map(String.init))
+        let database = try TollGuardDatabase.open(path: folder + "/live.sqlite")
+        let kills = try database.callKills(account: account)
+        #expect(
+            !kills.isEmpty && kills.allSatisfy { $0.reply == "Success: Channel Hungup" && $0.switchName == "asterisk" })
+        let stored = try await DatabaseQueue(path: folder + "/live.sqlite").read {
+            try Int.fetchOne(
+                $0, sql: "SELECT count(*) FROM calls WHERE switch_name = 'asterisk' AND source_format = 'asterisk-ami'")
+        }
+        #expect(stored == (try database.callCount()))
+    }
+
     /// `demo --live`: the burst's night through the replay server; the account is suspended
     /// within 3 of the burst's calls, its calls are killed, and the money reaching the revenue-share
     /// numbers live is a fraction of what the nightly run lets through.
@@ -229,18 +260,18 @@ import TollGuardTestSupport
         #expect(!result.stdout.contains("(001)") && !result.stdout.contains("and 001,"), "\(result.stdout)")
 
         // The live alerts carry their calls: cost and classification in `alerts show`, the
-        // report and the hook's event JSON; a quota alert's money is the money of its headline.
+        // report and the hook's event JSON. (Stopped live, the burst never reaches its quota.)
         let live = ["--db", folder + "/live.sqlite", "--config", folder + "/tollguard.toml"]
         let alerts = try database.alerts(AlertFilter(states: Set(AlertState.allCases)))
-        let quota = try #require(alerts.first { $0.rule == "daily_quota" && $0.subject.value == account })
-        let shown = try await Self.run(["alerts", "show", String(quota.id), "--json"] + live)
+        #expect(!alerts.contains { $0.rule == "daily_quota" && $0.subject.value == account })
+        let alert = try #require(
+            alerts.first { $0.rule == "concurrent_international" && $0.subject.value == account })
+        let shown = try await Self.run(["alerts", "show", String(alert.id), "--json"] + live)
         let answer = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
         let calls = try #require(answer["calls"] as? [[String: Any]])
         #expect(!calls.isEmpty && calls.allSatisfy { $0["account"] as? String == account && $0["class"] != nil })
         #expect(calls.contains { ($0["cost"] as? Double ?? 0) > 0 })
-        let spent = try #require(quota.headline.split(separator: " spent")[0].split(separator: " ").last)
-        #expect(quota.summary.hasSuffix("$" + spent), "\(quota.summary)")
-        #expect(quota.costMicros > 0)
+        #expect(alert.costMicros > 0)
         let report = try await Self.run(
             ["report", "--date", "2026-11-11", "--directory", directory.path("reports")] + live)
         #expect(report.status == 0, "\(report.stderr)")

@@ -195,6 +195,19 @@ extension TollGuardDatabase {
         }
     }
 
+    /// What `account`'s stored calls cost, by call id (a call id stored twice: summed).
+    package func costsByCallID(account: String) throws -> [String: Int64] {
+        try writer.read { db in
+            var costs: [String: Int64] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT call_id, cost_micros FROM calls WHERE account = ?", arguments: [account])
+            while let row = try rows.next() {
+                costs[row["call_id"], default: 0] += row["cost_micros"] ?? 0
+            }
+            return costs
+        }
+    }
+
     /// Number of stored calls.
     package func callCount() throws -> Int {
         try writer.read { db in try Table("calls").fetchCount(db) }

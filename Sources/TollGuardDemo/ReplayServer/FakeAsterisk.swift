@@ -44,6 +44,8 @@ package final class FakeAsterisk: Sendable {
         var clock: Date?
         /// Channels ended by a `Hangup` action: their own later events are left out of a replay.
         var killed: Set<String> = []
+        /// Events that reached at least one session.
+        var delivered = 0
     }
 
     private struct Session {
@@ -193,6 +195,7 @@ package final class FakeAsterisk: Sendable {
                 continue
             }
         }
+        if sent > 0 { state.withLock { $0.delivered += 1 } }
         return sent
     }
 
@@ -391,11 +394,13 @@ package final class FakeAsterisk: Sendable {
     /// Before each index in `dropBefore` it closes every connection (a network cut), emits the
     /// next `lose` events to nobody, then waits for a login. A channel hung up by a `Hangup`
     /// action meanwhile leaves out its own later events (its `Hangup` and `Cdr` went out at the
-    /// kill). Returns the events emitted.
+    /// kill). `pace`, when given, is awaited before each event with the number of events that
+    /// reached a session so far, a kill's among them (the demo waits there for the client).
+    /// Returns the events of `events` emitted.
     @discardableResult
     package func replay(
         _ events: [AsteriskEventWriter.TimedEvent], eventsPerSecond: Double? = nil, dropBefore: Set<Int> = [],
-        lose: Int = 0
+        lose: Int = 0, pace: (@Sendable (_ delivered: Int) async -> Void)? = nil
     ) async throws -> Int {
         let clock = ContinuousClock()
         let started = clock.now
@@ -408,14 +413,15 @@ package final class FakeAsterisk: Sendable {
                 losing = lose
             }
             if losing == 0, loggedInCount == 0 { try await waitForLogins() }
+            if let rate = eventsPerSecond {
+                let due = started + .milliseconds(Int(Double(emitted) / rate * 1000))
+                if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+            }
+            if let pace { await pace(state.withLock { $0.delivered }) }
             if let uniqueid = timed.event["Uniqueid"] ?? timed.event["UniqueID"],
                 state.withLock({ $0.killed.contains(uniqueid) })
             {
                 continue
-            }
-            if let rate = eventsPerSecond {
-                let due = started + .milliseconds(Int(Double(emitted) / rate * 1000))
-                if due > clock.now { try await Task.sleep(until: due, clock: clock) }
             }
             await emit(timed.event, at: timed.time)
             emitted += 1

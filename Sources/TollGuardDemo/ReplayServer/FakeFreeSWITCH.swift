@@ -137,11 +137,15 @@ package final class FakeFreeSWITCH: Sendable {
     /// closes the connections, waits for a new subscriber and goes on `overlap` events earlier
     /// (the client must not count those twice). A call killed meanwhile (`uuid_kill`) hangs up
     /// as FreeSWITCH would: its hangup is sent at once, at the time of the last event sent, with
-    /// the kill's cause, and its own later events (and its B legs') are left out. Returns the
-    /// events written whole.
+    /// the kill's cause, and its own later events (and its B legs') are left out. `pace`, when
+    /// given, is awaited before each event with the number of events sent so far, kills'
+    /// hangups among them (the demo waits there
+    /// for the client, so that a night replayed in a second keeps the switch's pace). Returns
+    /// the events written whole.
     @discardableResult
     package func replay(
-        _ events: [ESLEvent], eventsPerSecond: Double? = nil, dropBefore: Set<Int> = [], overlap: Int = 0
+        _ events: [ESLEvent], eventsPerSecond: Double? = nil, dropBefore: Set<Int> = [], overlap: Int = 0,
+        pace: (@Sendable (_ sent: Int) async -> Void)? = nil
     ) async throws -> Int {
         let clock = ContinuousClock()
         let started = clock.now
@@ -149,6 +153,8 @@ package final class FakeFreeSWITCH: Sendable {
         var written = 0
         var dropped: Set<Int> = []
         var channels = ReplayedChannels(events)
+        /// Events sent, the hangups of kills among them (what the client has to take).
+        var sentWithKills = 0
         while index < events.count {
             try Task.checkCancellation()
             if subscriberCount == 0 { try await waitForSubscribers() }
@@ -157,7 +163,9 @@ package final class FakeFreeSWITCH: Sendable {
                 return state.pendingKills
             }
             for (uuid, cause) in kills {
-                if let hangup = channels.kill(uuid, cause: cause, after: index) { await publish(hangup) }
+                if let hangup = channels.kill(uuid, cause: cause, after: index), await publish(hangup) > 0 {
+                    sentWithKills += 1
+                }
             }
             if channels.isLeftOut(events[index]) {
                 index += 1
@@ -176,12 +184,18 @@ package final class FakeFreeSWITCH: Sendable {
                 let due = started + .milliseconds(Int(Double(written) / rate * 1000))
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }
             }
+            if let pace {
+                await pace(sentWithKills)
+                // A kill that came meanwhile acts before this event goes out.
+                if state.withLock({ !$0.pendingKills.isEmpty }) { continue }
+            }
             // The switch's channel table changes before its event goes out, as in FreeSWITCH: a
             // channel list answered after a client has read the event always shows its change.
             state.withLock { $0.channels.apply(events[index]) }
             if await broadcast(bytes) == 0 { continue }  // dropped meanwhile: send it again
             channels.sent(index)
             written += 1
+            sentWithKills += 1
             index += 1
         }
         return written
