@@ -7,9 +7,10 @@ import TollGuardDemo
 import TollGuardHooks
 import TollGuardLive
 
-/// `serve`'s live path over loopback: the replay server sends generated call events at a fixed
-/// rate (honest calls, and every second an account starting an IRSF burst), the event-socket
-/// client and the live pipeline (engine, store, alerts) take them.
+/// `serve`'s live path over loopback: the replay server (`--source event-socket`) or the fake
+/// Asterisk (`--source ami`) sends generated call events at a fixed rate (honest calls, and every
+/// second an account starting an IRSF burst), the event-socket or Manager client and the live
+/// pipeline (engine, store, alerts) take them.
 ///
 /// Prints event→alert latency
 /// (received → alert stored and acted on), events/s, and RSS early and at the end of the measured
@@ -44,6 +45,15 @@ struct LiveBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip the client-only baseline (for long memory runs).")
     var skipBaseline = false
 
+    /// The switch the events come from.
+    enum Source: String, ExpressibleByArgument, CaseIterable {
+        case eventSocket = "event-socket"
+        case ami
+    }
+
+    @Option(help: "The switch's interface: event-socket (FreeSWITCH) or ami (the Asterisk Manager).")
+    var source = Source.eventSocket
+
     func run() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         bootstrapQuietLogging()
@@ -62,6 +72,9 @@ struct LiveBenchmark: AsyncParsableCommand {
                 result.rssEnd,
                 latency as NSString)
         }
+        print(
+            "source: \(source == .ami ? "Asterisk Manager (fake Asterisk)" : "FreeSWITCH event socket (replay server)")"
+        )
         if let baseline { print(row("client only (baseline)", baseline)) }
         print(row("client + engine + store + alerts", live))
         print(
@@ -86,8 +99,49 @@ struct LiveBenchmark: AsyncParsableCommand {
 
     private var warmupSeconds: Double { warmup ?? 10_800 / timeScale }
 
+    /// A switch of the benchmark: the client's side, and how an event goes out of the switch.
+    private struct Switch {
+        var live: LiveSwitch
+        var ready: () async throws -> Void
+        var send: (inout LiveTraffic) async -> Void
+        var stop: () async -> Void
+    }
+
+    private func makeSwitch(logger: Logger) async throws -> Switch {
+        switch source {
+        case .eventSocket:
+            let server = try await FakeFreeSWITCH.start()
+            let connection = EventSocketConnection(host: "127.0.0.1", port: server.port, password: server.password)
+            let listener = EventSocketListener(
+                connection: connection, reconnectMaxSeconds: 1, heartbeatTimeoutSeconds: 30, logger: logger)
+            let live = LiveSwitch(
+                name: "freeswitch",
+                feed: .eventSocket(
+                    listener, EventSocketCommander(connection: connection, logger: logger), killCause: "CALL_REJECTED"))
+            return Switch(
+                live: live, ready: { try await server.waitForSubscribers() },
+                send: { traffic in
+                    if case .eventSocket(let event) = traffic.next() { await server.publish(event) }
+                }, stop: { await server.stop() })
+        case .ami:
+            let server = try await FakeAsterisk.start()
+            let connection = AMIConnection(
+                host: "127.0.0.1", port: server.port, username: server.username, secret: server.secret,
+                authentication: .md5)
+            let live = LiveSwitch(
+                name: "asterisk",
+                feed: .manager(
+                    AMIListener(connection: connection, reconnectMaxSeconds: 1, logger: logger),
+                    AMICommander(connection: connection, logger: logger), killCause: 21))
+            return Switch(
+                live: live, ready: { try await server.waitForLogins() },
+                send: { traffic in
+                    if case .manager(let event, let time) = traffic.next() { await server.emit(event, at: time) }
+                }, stop: { await server.stop() })
+        }
+    }
+
     private func drive(analyze: Bool) async throws -> Result {
-        let server = try await FakeFreeSWITCH.start()
         let database = directory + "/live-bench.sqlite"
         for path in [database, database + "-wal", database + "-shm"] {
             try? FileManager.default.removeItem(atPath: path)
@@ -96,9 +150,7 @@ struct LiveBenchmark: AsyncParsableCommand {
         var configuration = TollGuardConfiguration()
         configuration.site.timezone = "UTC"
         let logger = Logger(label: "bench.live")
-        let connection = EventSocketConnection(host: "127.0.0.1", port: server.port, password: server.password)
-        let listener = EventSocketListener(
-            connection: connection, reconnectMaxSeconds: 1, heartbeatTimeoutSeconds: 30, logger: logger)
+        let server = try await makeSwitch(logger: logger)
         let actions = ActionLayer(
             database: store, configuration: ReloadableConfiguration(configuration), logger: logger)
         let pipeline = LivePipeline(actions: actions, timeZone: .gmt, logger: logger)
@@ -111,17 +163,19 @@ struct LiveBenchmark: AsyncParsableCommand {
                 for await _ in inputs.stream { inputs.took() }
             }
         }
+        let live = server.live
         let sources = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask { await LivePipeline.tick(inputs) }
                 group.addTask {
-                    await listener.run(feeding: inputs) { received.count.add(1, ordering: .relaxed) }
+                    await live.run(feeding: inputs) { received.count.add(1, ordering: .relaxed) }
                 }
             }
         }
-        try await server.waitForSubscribers()
+        try await server.ready()
+        received.count.store(0, ordering: .relaxed)
 
-        var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: timeScale)
+        var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: timeScale, manager: source == .ami)
         if analyze {
             _ = try await send(Int(rate * warmupSeconds), of: &traffic, to: server, received: received)
         }
@@ -145,6 +199,7 @@ struct LiveBenchmark: AsyncParsableCommand {
         await sources.value
         inputs.finish()
         try await consumer.value
+        await live.shutdown()
         await server.stop()
         return Result(
             sentPerSecond: Double(total) / sentSeconds,
@@ -159,7 +214,7 @@ struct LiveBenchmark: AsyncParsableCommand {
     /// Returns the
     /// seconds the sending took and the seconds until the last was received.
     private func send(
-        _ count: Int, of traffic: inout LiveTraffic, to server: FakeFreeSWITCH, received: EventCounter,
+        _ count: Int, of traffic: inout LiveTraffic, to server: Switch, received: EventCounter,
         each: (Int) -> Void = { _ in }
     ) async throws -> (sent: Double, taken: Double) {
         let clock = ContinuousClock()
@@ -168,7 +223,7 @@ struct LiveBenchmark: AsyncParsableCommand {
         for index in 0..<count {
             let due = started + .milliseconds(Int(Double(index) / rate * 1000))
             if due > clock.now { try await Task.sleep(until: due, clock: clock) }
-            await server.publish(traffic.next())
+            await server.send(&traffic)
             each(index)
         }
         let sentSeconds = (clock.now - started).seconds
@@ -192,23 +247,39 @@ final class EventCounter: Sendable {
 }
 
 /// Generated call events, `timeScale` seconds of call time per second of the run: honest 20-second national calls
-/// from 20,000 accounts (each behind its own address), and each second one account starting three calls to Somalia at once.
+/// from 20,000 accounts (each behind its own address), and each second one account starting three calls to Somalia at once;
+/// as FreeSWITCH's event socket writes them (3 events a call) or as the Asterisk Manager does (6).
 struct LiveTraffic {
-    private var writer = FreeSWITCHEventWriter()
-    private var pending: [(Date, ESLEvent)] = []
+    /// One event, as its switch writes it.
+    enum Event {
+        case eventSocket(ESLEvent)
+        case manager(AMIMessage, at: Date)
+    }
+
+    private var freeswitch = FreeSWITCHEventWriter()
+    private var asterisk = AsteriskEventWriter()
+    private let manager: Bool
+    private var pending: [(Date, Event)] = []
     private var clock = Date(timeIntervalSince1970: 1_795_000_000)
     private var calls = 0
     /// Calls per second of the run, and seconds of call time per second of the run.
     private let callsPerSecond: Double
     private let timeScale: Double
 
-    init(eventsPerSecond: Double, timeScale: Double) {
-        callsPerSecond = eventsPerSecond / 3
+    init(eventsPerSecond: Double, timeScale: Double, manager: Bool = false) {
+        self.manager = manager
+        callsPerSecond = eventsPerSecond / (manager ? 6 : 3)
         self.timeScale = timeScale
     }
 
+    /// The events of `call`.
+    private mutating func events(for call: CallRecord) -> [(Date, Event)] {
+        if manager { return asterisk.events(for: call).map { ($0.time, .manager($0.event, at: $0.time)) } }
+        return freeswitch.events(for: call).map { ($0.time, .eventSocket($0.event)) }
+    }
+
     /// The next event in time order.
-    mutating func next() -> ESLEvent {
+    mutating func next() -> Event {
         while pending.isEmpty || pending[0].0 > clock {
             clock = clock.addingTimeInterval(timeScale / callsPerSecond)
             calls += 1
@@ -228,14 +299,14 @@ struct LiveTraffic {
                 call.callerNumber = call.account
                 call.destination = "01125261\(String(format: "%06d", calls % 1_000_000))0"
             }
-            for timed in writer.events(for: call) { pending.append((timed.time, timed.event)) }
+            pending += events(for: call)
             if call.account.hasPrefix("9") {
                 for extra in 1...2 {
                     var more = call
                     more.dedupKey += "-\(extra)"
                     more.callID = more.dedupKey
                     more.destination = String(more.destination.dropLast()) + String(extra)
-                    for timed in writer.events(for: more) { pending.append((timed.time, timed.event)) }
+                    pending += events(for: more)
                 }
             }
             pending.sort { $0.0 < $1.0 }

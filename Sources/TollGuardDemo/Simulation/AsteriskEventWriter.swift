@@ -30,9 +30,10 @@ package struct AsteriskEventWriter: Sendable {
         let uniqueid = "\(Int(call.startedAt.timeIntervalSince1970)).\(sequence)"
         uniqueids[call.callID] = uniqueid
         let endpoint = call.account.isEmpty ? call.callerNumber : call.account
-        let trunk = call.trunk ?? "trunk"
         let channel = "PJSIP/\(endpoint)-\(Self.hex(sequence))"
-        let peer = "PJSIP/\(trunk)-\(Self.hex(sequence + 1))"
+        // A call with no trunk dials the number as an endpoint of its own (no trunk to count it to).
+        let peer = "PJSIP/\(call.trunk ?? call.destination)-\(Self.hex(sequence + 1))"
+        let dialString = call.trunk.map { "\(call.destination)@\($0)" } ?? call.destination
         func snapshot(state: Int) -> [(name: String, value: String)] {
             var headers: [(name: String, value: String)] = [
                 ("Channel", channel), ("ChannelState", "\(state)"), ("ChannelStateDesc", state == 6 ? "Up" : "Ring"),
@@ -58,7 +59,7 @@ package struct AsteriskEventWriter: Sendable {
                 time: call.startedAt,
                 event: AMIMessage(
                     [("Event", "DialBegin")] + snapshot(state: 4) + destination + [
-                        ("DialString", "\(call.destination)@\(trunk)")
+                        ("DialString", dialString)
                     ])),
         ]
         if let answeredAt = call.answeredAt {
@@ -83,6 +84,7 @@ package struct AsteriskEventWriter: Sendable {
                 time: call.endedAt,
                 event: Self.cdr(
                     AMIMessage(snapshot(state: state)), uniqueid: uniqueid, destinationChannel: peer,
+                    lastData: "PJSIP/\(dialString),60",
                     created: call.startedAt, answered: call.answeredAt, ended: call.endedAt, timeZone: timeZone)))
         return events
     }
@@ -98,8 +100,8 @@ package struct AsteriskEventWriter: Sendable {
     /// The `Cdr` event of a channel that ended, from its last snapshot (`cdr/cdr_manager.c`'s
     /// fields, in its order; times in `timeZone`, as the switch writes them).
     package static func cdr(
-        _ snapshot: AMIMessage, uniqueid: String, destinationChannel: String = "", created: Date, answered: Date?,
-        ended: Date, timeZone: TimeZone
+        _ snapshot: AMIMessage, uniqueid: String, destinationChannel: String = "", lastData: String = "",
+        created: Date, answered: Date?, ended: Date, timeZone: TimeZone
     ) -> AMIMessage {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -116,7 +118,7 @@ package struct AsteriskEventWriter: Sendable {
             ("Destination", destination), ("DestinationContext", snapshot["Context"] ?? ""),
             ("CallerID", "\"\(name)\" <\(number)>"), ("Channel", snapshot["Channel"] ?? ""),
             ("DestinationChannel", destinationChannel), ("LastApplication", "Dial"),
-            ("LastData", destinationChannel.isEmpty ? "" : "PJSIP/\(destination)@trunk,60"),
+            ("LastData", lastData),
             ("StartTime", text(created)), ("AnswerTime", text(answered)), ("EndTime", text(ended)),
             ("Duration", "\(Int(ended.timeIntervalSince(created)))"), ("BillableSeconds", "\(billable)"),
             ("Disposition", answered == nil ? "NO ANSWER" : "ANSWERED"), ("AMAFlags", "DOCUMENTATION"),
