@@ -268,6 +268,7 @@ struct LiveTraffic {
 
     init(eventsPerSecond: Double, timeScale: Double, manager: Bool = false) {
         self.manager = manager
+        asterisk.keepsUniqueids = false
         callsPerSecond = eventsPerSecond / (manager ? 6 : 3)
         self.timeScale = timeScale
     }

@@ -25,7 +25,8 @@ import TollGuardTestSupport
     /// watcher over the Managers' security events) while `body` runs, then drains.
     static func withSite(
         _ configuration: TollGuardConfiguration, environment: [String: String],
-        sources: [LiveService.Source] = [], watchSecurity: Bool = false, _ body: (Rig) async throws -> Void
+        sources: (LivePipeline) -> [LiveService.Source] = { _ in [] }, watchSecurity: Bool = false,
+        _ body: (Rig) async throws -> Void
     ) async throws {
         let folder = try TemporaryDirectory()
         let database = try TollGuardDatabase.open(path: folder.path("site.sqlite"))
@@ -39,6 +40,7 @@ import TollGuardTestSupport
         assembled.securityEvents = securityEvents
         let pipeline = assembled
         let inputs = LiveInputs()
+        let sources = sources(pipeline)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run(inputs) }
             let running = Task {
@@ -205,6 +207,56 @@ import TollGuardTestSupport
             #expect(BanLog(path: configuration.sipWatch.banLog).banCounts().keys.sorted() == ["198.51.100.28"])
             #expect(rig.pipeline.stats.securityLines.load(ordering: .relaxed) == 12)
             #expect(try rig.database.callCount() == 0)
+        }
+    }
+
+    /// Ten connection drops during a 100,000-event night, each losing the events emitted while
+    /// no session was logged in: every call is stored once, from its Cdr event or, where that
+    /// was lost, from the tailed `Master.csv`; the calls whose hangup was lost end at the
+    /// resync of the next login; nothing is left up.
+    @Test func tenDropsDuringA100kEventReplayStoreEveryCallOnce() async throws {
+        let folder = try TemporaryDirectory()
+        let master = URL(fileURLWithPath: folder.path("Master.csv"))
+        let fake = try await FakeAsterisk.start(masterCSV: master)
+        defer { Task { await fake.stop() } }
+        var configuration = TollGuardConfiguration()
+        configuration.managers = [Self.manager("pbx-east", port: fake.port)]
+        configuration.cdrTail.files = [master.path]
+        configuration.cdrTail.format = .asterisk
+        configuration.cdrTail.pollSeconds = 0.1
+        let calls = EventSocketLiveTests.honestCalls(19_000)
+        var writer = AsteriskEventWriter()
+        let events = writer.stream(calls)
+        #expect(events.count >= 100_000)
+        let drops = Set(stride(from: events.count / 11, to: events.count, by: events.count / 11).prefix(10))
+        let tail: (LivePipeline) -> [LiveService.Source] = { pipeline in
+            let source = CDRTailSource(
+                database: pipeline.database, settings: configuration.cdrTail, timeZone: .gmt,
+                columnMap: configuration.ingest.csv.columns, stats: pipeline.stats, logger: Self.logger)
+            return [{ inputs in await source.run(inputs) }]
+        }
+        try await Self.withSite(configuration, environment: Self.secret, sources: tail) { rig in
+            try await fake.waitForLogins()
+            let emitted = try await fake.replay(events, dropBefore: drops, lose: 40)
+            #expect(emitted == events.count)
+            try await EventSocketLiveTests.eventually(600) {
+                try rig.database.callCount() == calls.count
+                    && rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 0
+                    && rig.pipeline.stats.tailedRows.load(ordering: .relaxed) == calls.count
+            }
+            #expect(rig.pipeline.stats.callsStored.load(ordering: .relaxed) == calls.count)
+            let distinct = try await rig.database.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(DISTINCT call_id) FROM calls")
+            }
+            #expect(distinct == calls.count)
+            let counters = try #require(rig.switches.all.first?.counters)
+            #expect(counters.connects.load(ordering: .relaxed) == 11)
+            // Every call came once from its Cdr event or its Master.csv row (whichever the
+            // pipeline took first), the other was a duplicate.
+            #expect(
+                rig.pipeline.stats.duplicates.load(ordering: .relaxed) >= calls.count - 10 * 40,
+                "\(rig.pipeline.stats.duplicates.load(ordering: .relaxed)) duplicates")
+            #expect(rig.pipeline.stats.resyncs.load(ordering: .relaxed) == 11)
         }
     }
 }

@@ -128,14 +128,18 @@ struct AlertsCommand: AsyncParsableCommand {
                 return
             }
             print("\nevidence calls (\(calls.count) stored of \(alert.callCount)):")
+            // The switch column only where calls came from named live switches.
+            let switches = calls.contains { $0.switchName != nil }
             var table = TextTable(
-                "TIME", "ACCOUNT", "DIALED", "NUMBER", "REGION", "CLASS", "TYPE", "RISK", "BILLSEC", "COST")
+                ["TIME", "ACCOUNT", "DIALED", "NUMBER", "REGION", "CLASS", "TYPE", "RISK", "BILLSEC", "COST"]
+                    + (switches ? ["SWITCH"] : []))
             for call in calls {
-                table.append([
-                    time.minutes(call.time), call.account ?? "", call.dialed ?? "", call.number,
-                    call.region ?? "", call.destinationClass ?? "", call.numberType ?? "", call.risk ?? "",
-                    call.billsec.map(String.init) ?? "", summarizer.money(call.costMicros),
-                ])
+                table.append(
+                    [
+                        time.minutes(call.time), call.account ?? "", call.dialed ?? "", call.number,
+                        call.region ?? "", call.destinationClass ?? "", call.numberType ?? "", call.risk ?? "",
+                        call.billsec.map(String.init) ?? "", summarizer.money(call.costMicros),
+                    ] + (switches ? [call.switchName ?? ""] : []))
             }
             print(table.render())
         }

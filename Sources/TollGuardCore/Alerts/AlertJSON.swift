@@ -52,10 +52,13 @@ package struct AlertJSON: Encodable, Sendable {
         package var billsec: Int?
         package var disposition: String?
         package var cost: MetricValue
+        /// The live switch that carried the call (absent for calls from files and posts).
+        package var switchName: String?
 
         enum CodingKeys: String, CodingKey {
             case key, time, account, dialed, number, region, `class`, risk, billsec, disposition, cost
             case numberType = "number_type"
+            case switchName = "switch"
         }
     }
 
@@ -82,7 +85,8 @@ package struct AlertJSON: Encodable, Sendable {
             CallJSON(
                 key: call.key, time: CivilTime.utcText(call.time) + "Z", account: call.account, dialed: call.dialed,
                 number: call.number, region: call.region, class: call.destinationClass, numberType: call.numberType,
-                risk: call.risk, billsec: call.billsec, disposition: call.disposition, cost: .money(call.costMicros))
+                risk: call.risk, billsec: call.billsec, disposition: call.disposition, cost: .money(call.costMicros),
+                switchName: call.switchName)
         }
         self.logLines = logLines?.map(LogLineJSON.init)
     }

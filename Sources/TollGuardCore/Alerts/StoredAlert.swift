@@ -123,6 +123,8 @@ package struct AlertCall: Sendable, Hashable {
     package var disposition: String?
     /// The caller name the CDR carries: attacker-controlled text.
     package var callerName: String? = nil
+    /// The switch that carried the call, when it came from a live switch.
+    package var switchName: String? = nil
 }
 
 /// A change of state, with who made it and why.

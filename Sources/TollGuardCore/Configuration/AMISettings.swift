@@ -55,7 +55,7 @@ package struct AMISettings: Sendable, Codable, Equatable {
     }
 
     package init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(CodingKeys.self, table: "ami")
+        try decoder.rejectUnknownKeys(CodingKeys.self, table: "[[ami]]")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = AMISettings()
         func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {

@@ -16,11 +16,15 @@ package struct LiveCallsSnapshot: Sendable, Hashable {
         package var ratePerMinuteMicros: Int64
         /// What it has cost so far, at the snapshot's time.
         package var runningCostMicros: Int64
+        /// The switch that carries it.
+        package var switchName: String?
 
         package init(
             uuid: String, account: String, callerNumber: String, number: String, region: String?, sourceIP: String?,
-            startedAt: Date, answeredAt: Date?, ratePerMinuteMicros: Int64, runningCostMicros: Int64
+            startedAt: Date, answeredAt: Date?, ratePerMinuteMicros: Int64, runningCostMicros: Int64,
+            switchName: String? = nil
         ) {
+            self.switchName = switchName
             self.uuid = uuid
             self.account = account
             self.callerNumber = callerNumber
@@ -41,6 +45,7 @@ package struct LiveCallsSnapshot: Sendable, Hashable {
             case answeredAt = "answered_at"
             case ratePerMinuteMicros = "rate_per_minute_micros"
             case runningCostMicros = "running_cost_micros"
+            case switchName = "switch"
         }
     }
 
@@ -62,7 +67,7 @@ package struct LiveCallsSnapshot: Sendable, Hashable {
                 number: entry.observed.number, region: entry.observed.region, sourceIP: entry.live.sourceIP,
                 startedAt: entry.live.startedAt, answeredAt: entry.observed.answeredAt,
                 ratePerMinuteMicros: entry.observed.ratePerMinuteMicros,
-                runningCostMicros: entry.runningCostMicros(at: time))
+                runningCostMicros: entry.runningCostMicros(at: time), switchName: entry.live.switchName)
         }
         self.init(at: time, calls: calls)
     }

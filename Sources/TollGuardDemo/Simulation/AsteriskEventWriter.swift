@@ -11,8 +11,10 @@ package struct AsteriskEventWriter: Sendable {
     /// The channel variable that carries the caller's address.
     package var sourceAddressVariable = "TG_SRC"
     private var sequence = 40
-    /// The Uniqueid given to each call, by its call id.
+    /// The Uniqueid given to each call, by its call id (kept while ``keepsUniqueids``).
     package private(set) var uniqueids: [String: String] = [:]
+    /// Whether ``uniqueids`` keeps every call's (a benchmark's endless stream does not).
+    package var keepsUniqueids = true
 
     package init(timeZone: TimeZone = .gmt) {
         self.timeZone = timeZone
@@ -28,7 +30,7 @@ package struct AsteriskEventWriter: Sendable {
     package mutating func events(for call: CallRecord) -> [TimedEvent] {
         sequence += 2
         let uniqueid = "\(Int(call.startedAt.timeIntervalSince1970)).\(sequence)"
-        uniqueids[call.callID] = uniqueid
+        if keepsUniqueids { uniqueids[call.callID] = uniqueid }
         let endpoint = call.account.isEmpty ? call.callerNumber : call.account
         let channel = "PJSIP/\(endpoint)-\(Self.hex(sequence))"
         // A call with no trunk dials the number as an endpoint of its own (no trunk to count it to).

@@ -166,6 +166,7 @@ struct ConsolePages: Sendable {
         var risk: String
         var billsec: String
         var cost: String
+        var switchName: String
     }
 
     struct TimelineItem {
@@ -283,7 +284,8 @@ struct ConsolePages: Sendable {
             time: time(call.time), account: call.account ?? "", callerName: call.callerName ?? "",
             number: call.dialed ?? call.number, region: call.region ?? "",
             destinationClass: call.destinationClass ?? "",
-            risk: call.risk ?? "", billsec: call.billsec.map(String.init) ?? "", cost: money(call.costMicros, currency))
+            risk: call.risk ?? "", billsec: call.billsec.map(String.init) ?? "", cost: money(call.costMicros, currency),
+            switchName: call.switchName ?? "")
     }
 
     static func timelineItem(_ entry: JournalEntry) -> (Date, TimelineItem) {

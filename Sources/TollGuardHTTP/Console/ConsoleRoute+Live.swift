@@ -14,8 +14,10 @@ extension ConsoleRoute {
         var answered: Bool
         var rate: String
         var cost: String
+        var switchName: String
 
         init(_ call: LiveCallsSnapshot.Call, currency: String) {
+            switchName = call.switchName ?? ""
             uuid = call.uuid
             callerNumber = call.callerNumber
             number = call.number

@@ -172,9 +172,9 @@ enum ConsoleTemplates {
         <h2>Evidence calls</h2>
         {{^calls}}<p class="empty">No calls kept with this alert.</p>{{/calls}}
         {{#hasCalls}}
-        <table class="calls"><thead><tr><th>Time (UTC)</th><th>Account</th><th>Caller name</th><th>Number</th><th>Region</th><th>Class</th><th>Risk</th><th>Billed s</th><th>Cost</th></tr></thead>
+        <table class="calls"><thead><tr><th>Time (UTC)</th><th>Account</th><th>Caller name</th><th>Number</th><th>Region</th><th>Class</th><th>Risk</th><th>Billed s</th><th>Switch</th><th>Cost</th></tr></thead>
         <tbody>
-        {{#calls}}<tr><td>{{time}}</td><td>{{account}}</td><td>{{callerName}}</td><td>{{number}}</td><td>{{region}}</td><td>{{destinationClass}}</td><td>{{risk}}</td><td>{{billsec}}</td><td class="money">{{cost}}</td></tr>{{/calls}}
+        {{#calls}}<tr><td>{{time}}</td><td>{{account}}</td><td>{{callerName}}</td><td>{{number}}</td><td>{{region}}</td><td>{{destinationClass}}</td><td>{{risk}}</td><td>{{billsec}}</td><td>{{switchName}}</td><td class="money">{{cost}}</td></tr>{{/calls}}
         </tbody></table>
         {{#moreCalls}}<p class="note" id="more-calls">The latest {{callsListed}} of {{callCountKept}} calls. <a href="/console/alerts/{{id}}?calls=all#more-calls">Show all {{callCountKept}}</a></p>{{/moreCalls}}
         {{/hasCalls}}
@@ -218,8 +218,8 @@ enum ConsoleTemplates {
         {{/hasRangeAlerts}}
         {{#hasLiveCalls}}
         <h2>Calls up now</h2>
-        <table class="live"><thead><tr><th>Started</th><th>Caller</th><th>Number</th><th>Region</th><th>Source</th><th>Rate</th><th>Cost so far</th></tr></thead>
-        <tbody>{{#liveCalls}}<tr data-call="{{uuid}}"><td>{{started}}{{^answered}} (ringing){{/answered}}</td><td>{{callerNumber}}</td><td>{{number}}</td><td>{{region}}</td><td>{{sourceIP}}</td><td class="money">{{rate}}</td><td class="money">{{cost}}</td></tr>{{/liveCalls}}</tbody></table>
+        <table class="live"><thead><tr><th>Started</th><th>Caller</th><th>Number</th><th>Region</th><th>Source</th><th>Switch</th><th>Rate</th><th>Cost so far</th></tr></thead>
+        <tbody>{{#liveCalls}}<tr data-call="{{uuid}}"><td>{{started}}{{^answered}} (ringing){{/answered}}</td><td>{{callerNumber}}</td><td>{{number}}</td><td>{{region}}</td><td>{{sourceIP}}</td><td>{{switchName}}</td><td class="money">{{rate}}</td><td class="money">{{cost}}</td></tr>{{/liveCalls}}</tbody></table>
         {{/hasLiveCalls}}
         <h2>Timeline</h2>
         <ol class="timeline">

@@ -109,4 +109,65 @@ import TollGuardCore
         let text = try ConfigurationLoader.dump(configuration)
         #expect(try ConfigurationLoader.decode(text).configuration == configuration)
     }
+
+    /// One `[event_socket]` table reads as it always did (off unless `enabled`); `[[event_socket]]`
+    /// and `[[ami]]` list the switches of a site, each read unless disabled, each with its name.
+    @Test func theSwitchesOfASiteAreListedByName() throws {
+        let single = try ConfigurationLoader.decode("[event_socket]\nport = 8022\n").configuration
+        #expect(single.eventSockets.count == 1 && single.eventSocket.port == 8022 && !single.eventSocket.enabled)
+        #expect(single.liveSwitchNames.isEmpty)
+
+        let site = try ConfigurationLoader.decode(
+            """
+            [[event_socket]]
+            name = "fs-west"
+            port = 8021
+            [[event_socket]]
+            name = "fs-old"
+            enabled = false
+            [[ami]]
+            name = "pbx-east"
+            host = "10.0.0.5"
+            kill_cause = 17
+            [[ami]]
+            name = "pbx-lab"
+            enabled = false
+            """)
+        #expect(site.unknownKeys.isEmpty)
+        let configuration = site.configuration
+        #expect(configuration.validationErrors(includingDialPlan: false).isEmpty)
+        #expect(configuration.liveSwitchNames == ["fs-west", "pbx-east"])
+        #expect(configuration.managers[0].host == "10.0.0.5" && configuration.managers[0].killCause == 17)
+        #expect(configuration.managers[0].eventClasses == "call,cdr,system,security")
+        #expect(configuration.killPolicy(ofSwitch: "pbx-east") == configuration.managers[0].killPolicy)
+        // The dump reads back the same.
+        #expect(try ConfigurationLoader.decode(ConfigurationLoader.dump(configuration)).configuration == configuration)
+
+        do {
+            _ = try ConfigurationLoader.decode("[[ami]]\nsecret = \"in the file\"\n", path: "t.toml")
+            Issue.record("an unknown key in [[ami]] must be refused")
+        } catch {
+            #expect(error.description.contains("\"secret\" is not a [[ami]] setting"), "\(error)")
+        }
+    }
+
+    @Test func switchNamesAndManagerSettingsAreChecked() throws {
+        var configuration = TollGuardConfiguration()
+        var socket = EventSocketSettings()
+        socket.name = "pbx"
+        socket.enabled = true
+        var twin = AMISettings()
+        twin.name = "pbx"
+        twin.killCause = 300
+        twin.authentication = "none"
+        var spaced = AMISettings()
+        spaced.name = "bad name"
+        configuration.eventSockets = [socket]
+        configuration.managers = [twin, spaced]
+        let errors = configuration.validationErrors(includingDialPlan: false).joined(separator: "\n")
+        #expect(errors.contains("ami[0].name \"pbx\" is used by another switch"))
+        #expect(errors.contains("ami[0].kill_cause must be a Q.850 cause"))
+        #expect(errors.contains("ami[0].authentication \"none\""))
+        #expect(errors.contains("ami[1].name \"bad name\""))
+    }
 }

@@ -272,7 +272,8 @@ extension AlertCall: FetchableRecord {
             account: try stored.optional("account"), dialed: try stored.optional("destination"),
             destinationClass: try stored.optional("dest_scope"), numberType: try stored.optional("dest_type"),
             risk: try stored.optional("dest_risk"), billsec: try stored.optional("billsec"),
-            disposition: try stored.optional("disposition"), callerName: try stored.optional("caller_name"))
+            disposition: try stored.optional("disposition"), callerName: try stored.optional("caller_name"),
+            switchName: try stored.optional("switch_name"))
     }
 
     /// The evidence calls of alert `id`, oldest first, with their classification where the call is stored.
@@ -280,7 +281,8 @@ extension AlertCall: FetchableRecord {
         SQLRequest(
             sql: """
                 SELECT e.call_key, e.at_utc, e.number, e.region, e.cost_micros, c.account, c.destination,
-                       c.dest_scope, c.dest_type, c.dest_risk, c.billsec, c.disposition, c.caller_name
+                       c.dest_scope, c.dest_type, c.dest_risk, c.billsec, c.disposition, c.caller_name,
+                       c.switch_name
                 FROM alert_calls e LEFT JOIN calls c ON c.id = e.call_row_id
                 WHERE e.alert_id = ? ORDER BY e.at_utc, e.call_key
                 """, arguments: [id])
