@@ -478,8 +478,7 @@ package struct LivePipeline: Sendable {
                 // refusal here leaves that evidence waiting (the next `analyze` links it).
                 do {
                     try await database.linkEvidence(
-                        toCalls: batch.map { .init(key: $0.record.dedupKey, start: $0.record.startedAt) },
-                        summarizer: state.summarizer)
+                        toCalls: batch.flatMap(\.evidenceReferences), summarizer: state.summarizer)
                 } catch {
                     logger.warning(
                         "stored calls could not be linked to the alerts that wait for them",
@@ -517,6 +516,14 @@ private struct PendingCall {
     var source: String
     /// The live switch that carried it; nil for posts and files.
     var switchName: String?
+
+    /// The keys alerts may have kept it under as evidence: its dedup key, and for an Asterisk
+    /// call the Uniqueid its live events named it by.
+    var evidenceReferences: [TollGuardDatabase.CallReference] {
+        let stored = TollGuardDatabase.CallReference(key: record.dedupKey, start: record.startedAt)
+        guard !record.callID.isEmpty, record.callID != record.dedupKey else { return [stored] }
+        return [stored, .init(key: record.dedupKey, start: record.startedAt, evidenceKey: record.callID)]
+    }
 }
 
 /// The calls of one store batch: one source, one switch.

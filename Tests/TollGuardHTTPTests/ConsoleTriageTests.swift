@@ -323,18 +323,20 @@ import TollGuardTestSupport
 
     @Test func theLivePageShowsTheCallsUpPerAccountTheCostliestFirst() async throws {
         let now = AlertSeeds.start
-        func call(_ uuid: String, _ account: String, cost: Int64, caller: String = "1001") -> LiveCallsSnapshot.Call {
+        func call(
+            _ uuid: String, _ account: String, cost: Int64, caller: String = "1001", switchName: String = "fs-west"
+        ) -> LiveCallsSnapshot.Call {
             LiveCallsSnapshot.Call(
                 uuid: uuid, account: account, callerNumber: caller, number: "+252610000000", region: "SO",
                 sourceIP: "203.0.113.9", startedAt: now.addingTimeInterval(-600),
                 answeredAt: now.addingTimeInterval(-590),
-                ratePerMinuteMicros: 1_200_000, runningCostMicros: cost)
+                ratePerMinuteMicros: 1_200_000, runningCostMicros: cost, switchName: switchName)
         }
         let snapshot = LiveCallsSnapshot(
             at: now,
             calls: [
                 call("a1", "1001", cost: 1_000_000), call("b1", "2002", cost: 3_000_000),
-                call("a2", "1001", cost: 2_500_000, caller: "<img src=x onerror=alert(5)>"),
+                call("a2", "1001", cost: 2_500_000, caller: "<img src=x onerror=alert(5)>", switchName: "pbx-east"),
             ])
         let database = try TollGuardDatabase.inMemory()
         try database.addUser(
@@ -356,10 +358,15 @@ import TollGuardTestSupport
             let a1 = try #require(page.range(of: "data-call=\"a1\""))
             #expect(a2.lowerBound < a1.lowerBound)
             #expect(page.contains("&lt;img src=x onerror=alert(5)&gt;") && !page.contains("<img src=x"))
+            // Each call names the switch that carries it.
+            let row = try #require(
+                page.components(separatedBy: "data-call=\"a2\"").last?.components(separatedBy: "</tr>").first)
+            #expect(row.contains("<td>pbx-east</td>"), "\(row)")
             let token = try ConsoleAPITests.token(database, "vera")
             try await client.execute(uri: "/api/v1/live", method: .get, headers: ConsoleAPITests.bearer(token)) {
                 let calls = try #require(try ConsoleAPITests.json($0)["calls"] as? [[String: Any]])
                 #expect(calls.compactMap { $0["uuid"] as? String } == ["b1", "a2", "a1"])
+                #expect(calls.compactMap { $0["switch"] as? String } == ["fs-west", "pbx-east", "fs-west"])
             }
         }
         try await app(nil).test(.router) { client in

@@ -119,6 +119,11 @@ import TollGuardTestSupport
             // Each hung-up channel's Cdr is the call, stored once, with its switch.
             try await EventSocketLiveTests.eventually { try rig.database.callCount() == 5 }
             #expect(try Self.storedSwitches(rig.database) == Array(repeating: "pbx-east", count: 5))
+            // The alert's evidence names the switch of each call (the case file and `alerts show`).
+            let alert = try #require(try rig.database.alerts().first { $0.rule == "concurrent_international" })
+            try await EventSocketLiveTests.eventually {
+                try rig.database.alertCalls(id: alert.id).allSatisfy { $0.switchName == "pbx-east" }
+            }
             let hangups = fake.actions.filter { $0["Action"] == "Hangup" }
             #expect(hangups.count == 5 && hangups.allSatisfy { !($0["Channel"] ?? "/").hasPrefix("/") })
         }

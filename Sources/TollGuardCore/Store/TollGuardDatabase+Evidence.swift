@@ -10,12 +10,17 @@ import GRDB
 extension TollGuardDatabase {
     /// A call as evidence names it: its dedup key and start.
     package struct CallReference: Sendable, Hashable {
+        /// The stored call's dedup key.
         package var key: String
         package var start: Date
+        /// The key its evidence was kept under, when the engine knew the call otherwise: an
+        /// Asterisk call's live Uniqueid, stored as `uniqueid/sequence`.
+        package var evidenceKey: String
 
-        package init(key: String, start: Date) {
+        package init(key: String, start: Date, evidenceKey: String? = nil) {
             self.key = key
             self.start = start
+            self.evidenceKey = evidenceKey ?? key
         }
     }
 
@@ -29,7 +34,7 @@ extension TollGuardDatabase {
             let waiting = try db.cachedStatement(
                 sql: "SELECT alert_id, cost_micros FROM alert_calls WHERE call_key = ? AND call_row_id IS NULL")
             for call in Set(calls) {
-                let rows = try Row.fetchAll(waiting, arguments: [call.key])
+                let rows = try Row.fetchAll(waiting, arguments: [call.evidenceKey])
                 guard !rows.isEmpty, let stored = try Self.storedCall(call, db) else { continue }
                 for row in rows {
                     let alertID: Int64 = row[0]
@@ -38,7 +43,7 @@ extension TollGuardDatabase {
                     try db.execute(
                         sql:
                             "UPDATE alert_calls SET call_row_id = ?, cost_micros = ? WHERE alert_id = ? AND call_key = ?",
-                        arguments: [stored.id, cost, alertID, call.key])
+                        arguments: [stored.id, cost, alertID, call.evidenceKey])
                     costChanges[alertID, default: 0] += cost - old
                 }
             }

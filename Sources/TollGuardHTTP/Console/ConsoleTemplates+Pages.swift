@@ -75,10 +75,10 @@ extension ConsoleTemplates {
         <p class="note">{{#at}}As of {{at}} UTC (switch time); reload for now.{{/at}}{{^at}}No snapshot yet.{{/at}}</p>
         {{^accounts}}<p class="empty">No call is up.</p>{{/accounts}}
         {{#hasCalls}}
-        <table class="live"><thead><tr><th>Account</th><th>Caller</th><th>Number</th><th>Region</th><th>From</th><th>Started (UTC)</th><th>Rate</th><th>So far</th></tr></thead>
+        <table class="live"><thead><tr><th>Account</th><th>Caller</th><th>Number</th><th>Region</th><th>From</th><th>Switch</th><th>Started (UTC)</th><th>Rate</th><th>So far</th></tr></thead>
         {{#accounts}}<tbody data-account="{{account}}">
-        <tr class="account"><th>{{account}}</th><th colspan="6">{{count}} up</th><th class="money">{{cost}}</th></tr>
-        {{#calls}}<tr data-call="{{uuid}}"><td></td><td>{{callerNumber}}</td><td>{{number}}</td><td>{{region}}</td><td>{{sourceIP}}</td><td>{{started}}{{^answered}} (ringing){{/answered}}</td><td class="money">{{rate}}</td><td class="money">{{cost}}</td></tr>{{/calls}}
+        <tr class="account"><th>{{account}}</th><th colspan="7">{{count}} up</th><th class="money">{{cost}}</th></tr>
+        {{#calls}}<tr data-call="{{uuid}}"><td></td><td>{{callerNumber}}</td><td>{{number}}</td><td>{{region}}</td><td>{{sourceIP}}</td><td>{{switchName}}</td><td>{{started}}{{^answered}} (ringing){{/answered}}</td><td class="money">{{rate}}</td><td class="money">{{cost}}</td></tr>{{/calls}}
         </tbody>{{/accounts}}
         </table>
         {{/hasCalls}}
