@@ -76,6 +76,8 @@ import TollGuardTestSupport
         var manager = AMISettings()
         manager.name = name
         manager.port = port
+        // The whole test run shares two cores: a session starved of them for 20 s is not dead.
+        manager.silenceTimeoutSeconds = 300
         return manager
     }
 
@@ -102,7 +104,7 @@ import TollGuardTestSupport
         try await Self.withSite(configuration, environment: Self.secret) { rig in
             try await fake.waitForLogins()
             try await fake.replay(events)
-            try await EventSocketLiveTests.eventually {
+            try await EventSocketLiveTests.eventually(180) {
                 try fake.hangups.count >= 5 && rig.database.callKills(account: "1001").count >= 5
             }
             let suspension = try #require(try rig.database.activeSuspension(account: "1001"))
@@ -117,11 +119,11 @@ import TollGuardTestSupport
             #expect(kills.allSatisfy { $0.reply == "Success: Channel Hungup" }, "\(kills.map(\.reply))")
             #expect(kills.suffix(2).allSatisfy { $0.reason == "new call of a suspended account" })
             // Each hung-up channel's Cdr is the call, stored once, with its switch.
-            try await EventSocketLiveTests.eventually { try rig.database.callCount() == 5 }
+            try await EventSocketLiveTests.eventually(180) { try rig.database.callCount() == 5 }
             #expect(try Self.storedSwitches(rig.database) == Array(repeating: "pbx-east", count: 5))
             // The alert's evidence names the switch of each call (the case file and `alerts show`).
             let alert = try #require(try rig.database.alerts().first { $0.rule == "concurrent_international" })
-            try await EventSocketLiveTests.eventually {
+            try await EventSocketLiveTests.eventually(180) {
                 try rig.database.alertCalls(id: alert.id).allSatisfy { $0.switchName == "pbx-east" }
             }
             let hangups = fake.actions.filter { $0["Action"] == "Hangup" }
@@ -161,9 +163,11 @@ import TollGuardTestSupport
             try await freeswitch.waitForSubscribers()
             try await asterisk.waitForLogins()
             for event in fsEvents { await freeswitch.publish(event) }
-            try await EventSocketLiveTests.eventually { rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 2 }
+            try await EventSocketLiveTests.eventually(180) {
+                rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 2
+            }
             try await asterisk.replay(astEvents)
-            try await EventSocketLiveTests.eventually {
+            try await EventSocketLiveTests.eventually(180) {
                 try freeswitch.kills.count == 2 && asterisk.hangups.count == 1
                     && rig.database.callKills(account: "1001").count == 3
             }
@@ -205,7 +209,7 @@ import TollGuardTestSupport
                         ("ReceivedChallenge", "5a1f0c3e"), ("ReceivedHash", "0a1b2c3d"),
                     ]))
             }
-            try await EventSocketLiveTests.eventually {
+            try await EventSocketLiveTests.eventually(180) {
                 try BanLog(path: configuration.sipWatch.banLog).banCounts()["198.51.100.28"] != nil
                     && rig.database.alerts().contains { $0.subject.value == "198.51.100.28" }
             }
@@ -244,10 +248,13 @@ import TollGuardTestSupport
             try await fake.waitForLogins()
             let emitted = try await fake.replay(events, dropBefore: drops, lose: 40)
             #expect(emitted == events.count)
+            // Every call stored, nothing up, every row read and the rows' batches taken (a row
+            // is counted when read, a duplicate once its batch is stored).
             try await EventSocketLiveTests.eventually(600) {
                 try rig.database.callCount() == calls.count
                     && rig.pipeline.stats.liveCalls.load(ordering: .relaxed) == 0
                     && rig.pipeline.stats.tailedRows.load(ordering: .relaxed) == calls.count
+                    && rig.pipeline.stats.duplicates.load(ordering: .relaxed) >= calls.count - 10 * 40
             }
             #expect(rig.pipeline.stats.callsStored.load(ordering: .relaxed) == calls.count)
             let distinct = try await rig.database.writer.read { db in

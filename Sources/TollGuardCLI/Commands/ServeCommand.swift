@@ -10,12 +10,16 @@ import TollGuardServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Watch calls live: the FreeSWITCH event socket, alerts, suspensions, kills, hooks, /metrics.",
+        abstract:
+            "Watch calls live: FreeSWITCH event sockets, Asterisk Managers, alerts, suspensions, kills, hooks, /metrics.",
         discussion: """
-            Reads the event socket set in [event_socket] (password from password_env or password_file), feeds \
-            every call event to the analyzers as it happens, stores completed calls (the same keys as the CSV \
-            ingest, so the nightly ingest adds nothing), stores alerts and acts on them at once: suspensions, \
-            hooks, and `uuid_kill` of the suspended account's live calls (kill_on_suspend). Quotas set and \
+            Reads every switch of the site: the event sockets of [event_socket] or [[event_socket]] (password \
+            from password_env or password_file) and the Asterisk Managers of [[ami]] (secret from secret_env or \
+            secret_file), each by its name. Feeds every call event to one set of analyzers as it happens, stores \
+            completed calls with their switch (the same keys as the CSV ingest, so the nightly ingest adds \
+            nothing), stores alerts and acts on them at once: suspensions, hooks, and the hangup of the suspended \
+            account's live calls on the switch that carries each (uuid_kill, AMI Hangup; kill_on_suspend); the \
+            Managers' security events go to the SIP watcher. Quotas set and \
             suspensions made by other commands take effect within 2 s. Follows the CDR files of [cdr_tail] \
             (Master.csv, across rotations) and the PBX logs of [sip_watch] follow (the SIP attack watcher), \
             resuming each where the last run stopped. SIGHUP reloads the configuration file (analysis \

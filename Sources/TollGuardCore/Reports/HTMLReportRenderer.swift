@@ -77,6 +77,17 @@ package enum HTMLReportRenderer {
             }, title: "Top destination countries by spend")
         html += "\n</section>\n"
 
+        if let switches = report.switches {
+            html += "<section id=\"switches\"><h2>Switches</h2>\n"
+            html +=
+                "<table><thead><tr><th>switch</th><th>calls</th><th>answered</th><th>spend</th></tr></thead><tbody>\n"
+            for entry in switches {
+                html += "<tr><td>\(h(entry.name))</td><td>\(entry.calls)</td><td>\(entry.answered)</td>"
+                html += "<td>\(h(money(entry.spendMicros)))</td></tr>\n"
+            }
+            html += "</tbody></table>\n</section>\n"
+        }
+
         html += "<section id=\"alerts\"><h2>Alerts (\(report.alerts.count))</h2>\n"
         if report.alerts.isEmpty { html += "<p>No alerts in this period.</p>\n" }
         for alert in report.alerts {

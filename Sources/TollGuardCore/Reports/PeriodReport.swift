@@ -23,6 +23,8 @@ package struct PeriodReport: Sendable, Codable, Equatable {
     package var accounts: [AccountSpend]
     package var countries: [CountryTotal]
     package var alerts: [Alert]
+    /// Calls and spend per live switch, when calls came from named switches (absent otherwise).
+    package var switches: [SwitchTotal]? = nil
     /// What was done in the period: suspensions, report-only decisions, liftings, calls hung up.
     package var actions: [Action] = []
 
@@ -124,6 +126,24 @@ package struct PeriodReport: Sendable, Codable, Equatable {
             case peakDay = "peak_day"
             case peakDaySpendMicros = "peak_day_spend_micros"
             case dailyQuotaMicros = "daily_quota_micros"
+        }
+    }
+
+    /// The calls of one live switch (`(files and posts)` for the calls that came from no switch).
+    package struct SwitchTotal: Sendable, Codable, Equatable {
+        package var name: String
+        package var calls = 0
+        package var answered = 0
+        package var spendMicros: Int64 = 0
+
+        package init(name: String) { self.name = name }
+
+        /// The name the calls that came from no live switch are listed under.
+        package static let noSwitch = "(files and posts)"
+
+        enum CodingKeys: String, CodingKey {
+            case name, calls, answered
+            case spendMicros = "spend_micros"
         }
     }
 

@@ -57,6 +57,8 @@ package struct ReportBuilder: Sendable {
         var accounts: [Subject: Account] = [:]
         let publicContexts = Set(configuration.analysis.publicContexts)
         var countries: [String: PeriodReport.CountryTotal] = [:]
+        var switches: [String: PeriodReport.SwitchTotal] = [:]
+        var namedSwitches = false
         var clock = LocalClock(timeZone: timeZone)
         do {
             let calls = try ReportedCall.started(from: from, to: to).fetchCursor(db)
@@ -70,6 +72,11 @@ package struct ReportBuilder: Sendable {
                 totals.calls += 1
                 totals.spendMicros += cost
                 totals.minutes += billsec
+                let switchName = call.switchName ?? PeriodReport.SwitchTotal.noSwitch
+                if call.switchName != nil { namedSwitches = true }
+                switches[switchName, default: PeriodReport.SwitchTotal(name: switchName)].calls += 1
+                switches[switchName, default: PeriodReport.SwitchTotal(name: switchName)].spendMicros += cost
+                if call.isAnswered { switches[switchName]?.answered += 1 }
                 if call.isAnswered {
                     hours[hour].answered += 1
                     totals.answered += 1
@@ -151,6 +158,9 @@ package struct ReportBuilder: Sendable {
             generated: CivilTime.utcText(now) + "Z", totals: totals, hours: hours, accounts: accountRows,
             countries: Array(countryRows), alerts: alerts)
         report.actions = try Self.actions(from: from, to: to, local: local, db)
+        if namedSwitches {
+            report.switches = switches.values.sorted { ($0.calls, $1.name) > ($1.calls, $0.name) }
+        }
         return report
     }
 

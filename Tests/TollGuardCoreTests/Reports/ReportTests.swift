@@ -188,4 +188,35 @@ import TollGuardTestSupport
         let html = HTMLReportRenderer.render(report)
         #expect(html.contains("<td>call killed</td><td>1019</td>"))
     }
+
+    /// A site with several switches sees its calls and spend per switch; a store without named
+    /// switches shows no such section.
+    @Test func theReportCountsTheCallsOfEachSwitch() throws {
+        let database = try TollGuardDatabase.inMemory()
+        let zone = TimeZone.named("UTC")
+        let day = LocalClock.day(containing: AlertSeeds.start, in: zone)
+        func call(_ index: Int, answered: Bool) -> (CallRecord, CallDestination?) {
+            let start = day.from.addingTimeInterval(Double(3_600 + index * 60))
+            return (
+                CallRecord(
+                    dedupKey: "switch-\(index)", callID: "switch-\(index)", account: "1001", callerNumber: "1001",
+                    destination: "2125550100", context: "default", startedAt: start,
+                    answeredAt: answered ? start.addingTimeInterval(2) : nil, endedAt: start.addingTimeInterval(62),
+                    duration: 62, billsec: answered ? 60 : 0, disposition: answered ? .answered : .noAnswer,
+                    hangupCause: answered ? "NORMAL_CLEARING" : "NO_ANSWER"), nil
+            )
+        }
+        let builder = ReportBuilder(
+            database: database, configuration: TollGuardConfiguration(), timeZone: zone, countryNames: [:])
+        _ = try database.store([call(0, answered: true)], source: "fs-json-cdr")
+        #expect(try builder.build(from: day.from, to: day.to).switches == nil)
+        _ = try database.store(
+            [call(1, answered: true), call(2, answered: false)], source: "asterisk-ami", switchName: "pbx-east")
+        let report = try builder.build(from: day.from, to: day.to)
+        let switches = try #require(report.switches)
+        #expect(switches.map(\.name) == ["pbx-east", PeriodReport.SwitchTotal.noSwitch])
+        #expect(switches.map(\.calls) == [2, 1] && switches.map(\.answered) == [1, 1])
+        let html = HTMLReportRenderer.render(report)
+        #expect(html.contains("<section id=\"switches\">") && html.contains("<td>pbx-east</td><td>2</td><td>1</td>"))
+    }
 }

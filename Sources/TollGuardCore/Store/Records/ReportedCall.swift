@@ -14,11 +14,13 @@ package struct ReportedCall: Sendable, FetchableRecord {
     package var region: String?
     /// Unclassified calls have none.
     package var scope: CallScope?
+    /// The live switch the call came from; nil for files and posts.
+    package var switchName: String?
 
     /// The columns read, in this order (by position: a report reads every call of its day).
     private static let columns = [
         "id", "account", "start_utc", "billsec", "disposition", "cost_micros", "dest_region", "dest_scope",
-        "caller_number", "context",
+        "caller_number", "context", "switch_name",
     ]
 
     package init(row: Row) throws {
@@ -58,6 +60,7 @@ package struct ReportedCall: Sendable, FetchableRecord {
         costMicros = row[5] ?? 0
         region = row[6]
         scope = try known(7, CallScope.self)
+        switchName = row[10]
     }
 
     /// The calls that started in `[from, to)`.
