@@ -20,8 +20,9 @@ and in tollguard.toml:
 Only events signed with the shared secret (X-TollGuard-Signature: sha256=<HMAC of the body>) are
 relayed; anything else is answered 401 and dropped. The message is built from the event's
 fields as plain text (JSON-encoded for the chat service, never interpreted): an account or caller
-name cannot turn into a mention, a link or markup beyond what the chat shows as text. Python's
-standard library only.
+name cannot turn into a mention, a link or markup beyond what the chat shows as text. A chat
+that does not answer within CHAT_TIMEOUT seconds (default 10) is answered 502, and TollGuard
+retries the delivery. Python's standard library only.
 """
 import argparse
 import hashlib
@@ -67,13 +68,14 @@ def post(url, body, method="POST", token=None):
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(request, timeout=10) as answer:
+    with urllib.request.urlopen(request, timeout=Relay.timeout) as answer:
         return answer.status
 
 
 class Relay(BaseHTTPRequestHandler):
     secret = b""
     chat_url = ""
+    timeout = 10.0
     matrix = None  # (room, token)
 
     def do_POST(self):
@@ -122,6 +124,10 @@ def main():
         sys.exit("chat-relay: set TOLLGUARD_RELAY_SECRET and CHAT_URL")
     Relay.secret = secret.encode()
     Relay.chat_url = chat_url
+    try:
+        Relay.timeout = float(os.environ.get("CHAT_TIMEOUT", "10"))
+    except ValueError:
+        sys.exit("chat-relay: CHAT_TIMEOUT must be a number of seconds")
     if options.matrix:
         room, token = os.environ.get("MATRIX_ROOM", ""), os.environ.get("MATRIX_TOKEN", "")
         if not room or not token:

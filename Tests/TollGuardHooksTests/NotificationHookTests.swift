@@ -117,7 +117,10 @@ import TollGuardTestSupport
         process.arguments =
             ["python3", ExampleHookTests.hooks.appendingPathComponent("chat-relay.py").path, "--listen", "127.0.0.1:0"]
             + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // The chat service here runs in the test process, which the whole run shares: a starved
+        // moment is not a chat that refused.
+        process.environment = ProcessInfo.processInfo.environment.merging(["CHAT_TIMEOUT": "120"]) { $1 }
+            .merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
         // A file, not the test runner's output: a relay outliving a failed test must not hold that open.
@@ -149,12 +152,12 @@ import TollGuardTestSupport
         let url = "http://127.0.0.1:\(relay.port)/"
 
         let forged = await sender.send(
-            payload: try event.payload(), event: event, url: url, secret: "guess", timeout: .seconds(10))
+            payload: try event.payload(), event: event, url: url, secret: "guess", timeout: .seconds(60))
         #expect(forged.outcome != .delivered && forged.status == 401)
         #expect(inbox.messages.withLock { $0.isEmpty })
 
         let signed = await sender.send(
-            payload: try event.payload(), event: event, url: url, secret: "s3cret", timeout: .seconds(10))
+            payload: try event.payload(), event: event, url: url, secret: "s3cret", timeout: .seconds(150))
         #expect(signed.outcome == .delivered, "\(signed.error ?? "") \(relay.errorOutput)")
         let received = try #require(inbox.messages.withLock { $0.first })
         #expect(received.path == "/services/T0/B0")
@@ -178,7 +181,7 @@ import TollGuardTestSupport
         let event = Self.event(.unsuspend)
         let signed = await WebhookSender(client: HTTPClient.shared).send(
             payload: try event.payload(), event: event, url: "http://127.0.0.1:\(relay.port)/", secret: "s3cret",
-            timeout: .seconds(10))
+            timeout: .seconds(150))
         #expect(signed.outcome == .delivered, "\(signed.error ?? "") \(relay.errorOutput)")
         let received = try #require(inbox.messages.withLock { $0.first })
         #expect(received.path.hasPrefix("/_matrix/client/v3/rooms/%21ops%3Aexample.net/send/m.room.message/"))
