@@ -268,7 +268,10 @@ import TollGuardTestSupport
             #expect(
                 rig.pipeline.stats.duplicates.load(ordering: .relaxed) >= calls.count / 2,
                 "\(rig.pipeline.stats.duplicates.load(ordering: .relaxed)) duplicates")
-            #expect(rig.pipeline.stats.resyncs.load(ordering: .relaxed) == 11)
+            // Each login whose channel list came before the next drop resynced (a drop can cut a
+            // list short: that login learns nothing, the next one does).
+            let resyncs = rig.pipeline.stats.resyncs.load(ordering: .relaxed)
+            #expect((9...11).contains(resyncs), "\(resyncs) resyncs")
         }
     }
 }
