@@ -114,12 +114,12 @@ package struct LiveSwitches: Sendable {
                         "\(setting): no password; set \(socket.passwordEnvironment) or \(setting).password_file")
             }
             let connection = EventSocketConnection(host: socket.host, port: socket.port, password: password)
+            let switchLogger = Self.logger(logger, switchName: socket.name)
             var listener = EventSocketListener(
                 connection: connection, reconnectMaxSeconds: socket.reconnectMaxSeconds,
-                heartbeatTimeoutSeconds: socket.heartbeatTimeoutSeconds,
-                logger: Self.logger(logger, switchName: socket.name))
+                heartbeatTimeoutSeconds: socket.heartbeatTimeoutSeconds, logger: switchLogger)
             listener.backoffUnitSeconds = backoffUnitSeconds
-            let commander = EventSocketCommander(connection: connection, logger: logger)
+            let commander = EventSocketCommander(connection: connection, logger: switchLogger)
             switches.append(
                 LiveSwitch(
                     name: socket.name, feed: .eventSocket(listener, commander, killCause: socket.killCause),
@@ -135,12 +135,13 @@ package struct LiveSwitches: Sendable {
             let connection = AMIConnection(
                 host: manager.host, port: manager.port, username: manager.username, secret: secret,
                 authentication: manager.authentication == "plain" ? .plain : .md5, events: manager.eventClasses)
+            let switchLogger = Self.logger(logger, switchName: manager.name)
             var listener = AMIListener(
                 connection: connection, reconnectMaxSeconds: manager.reconnectMaxSeconds,
                 pingSeconds: manager.pingSeconds, silenceTimeoutSeconds: manager.silenceTimeoutSeconds,
-                logger: Self.logger(logger, switchName: manager.name))
+                logger: switchLogger)
             listener.backoffUnitSeconds = backoffUnitSeconds
-            let commander = AMICommander(connection: connection, logger: logger)
+            let commander = AMICommander(connection: connection, logger: switchLogger)
             switches.append(
                 LiveSwitch(
                     name: manager.name, feed: .manager(listener, commander, killCause: manager.killCause),
