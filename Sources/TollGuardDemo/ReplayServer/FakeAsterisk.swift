@@ -46,6 +46,8 @@ package final class FakeAsterisk: Sendable {
         var killed: Set<String> = []
         /// Events that reached at least one session.
         var delivered = 0
+        /// `Cdr` events among them.
+        var cdrsDelivered = 0
     }
 
     private struct Session {
@@ -73,6 +75,8 @@ package final class FakeAsterisk: Sendable {
     package var authFailures: Int { state.withLock { $0.authFailures } }
     /// Logins accepted.
     package var logins: Int { state.withLock { $0.logins } }
+    /// `Cdr` events that reached at least one session (each one a call a client could store).
+    package var cdrsDelivered: Int { state.withLock { $0.cdrsDelivered } }
     /// Sessions logged in now.
     package var loggedInCount: Int { state.withLock { $0.sessions.values.filter(\.loggedIn).count } }
     /// The Uniqueids of the channels up.
@@ -195,7 +199,11 @@ package final class FakeAsterisk: Sendable {
                 continue
             }
         }
-        if sent > 0 { state.withLock { $0.delivered += 1 } }
+        if sent > 0 {
+            state.withLock {
+                $0.delivered += 1; if name == "Cdr" { $0.cdrsDelivered += 1 }
+            }
+        }
         return sent
     }
 
@@ -391,8 +399,11 @@ package final class FakeAsterisk: Sendable {
     /// Like Asterisk, it goes on whether or not anyone listens: what is emitted while no
     /// session is logged in is lost to the client.
     ///
-    /// Before each index in `dropBefore` it closes every connection (a network cut), emits the
-    /// next `lose` events to nobody, then waits for a login. A channel hung up by a `Hangup`
+    /// Before each index in `dropBefore` it awaits `beforeDrop` with the events delivered so far
+    /// (a test waits there until its client has read them all), closes every connection (a
+    /// network cut), emits the next `lose` events to nobody, then waits for a login. Without
+    /// `beforeDrop`, what the sessions had not read yet is lost with them too, as when Asterisk
+    /// drops a lagging client. A channel hung up by a `Hangup`
     /// action meanwhile leaves out its own later events (its `Hangup` and `Cdr` went out at the
     /// kill). `pace`, when given, is awaited before each event with the number of events that
     /// reached a session so far, a kill's among them (the demo waits there for the client).
@@ -400,7 +411,8 @@ package final class FakeAsterisk: Sendable {
     @discardableResult
     package func replay(
         _ events: [AsteriskEventWriter.TimedEvent], eventsPerSecond: Double? = nil, dropBefore: Set<Int> = [],
-        lose: Int = 0, pace: (@Sendable (_ delivered: Int) async -> Void)? = nil
+        lose: Int = 0, beforeDrop: (@Sendable (_ delivered: Int) async -> Void)? = nil,
+        pace: (@Sendable (_ delivered: Int) async -> Void)? = nil
     ) async throws -> Int {
         let clock = ContinuousClock()
         let started = clock.now
@@ -409,6 +421,7 @@ package final class FakeAsterisk: Sendable {
         for (index, timed) in events.enumerated() {
             try Task.checkCancellation()
             if dropBefore.contains(index) {
+                if let beforeDrop { await beforeDrop(state.withLock { $0.delivered }) }
                 dropConnections()
                 losing = lose
             }
