@@ -200,7 +200,7 @@ package struct LivePipeline: Sendable {
                     switch AsteriskCDREvent.record(event, decoder: &manager.decoder) {
                     case .success(let record):
                         let (findings, destination) = monitor.complete(
-                            record, liveUUID: event["UniqueID"] ?? record.dedupKey)
+                            record, liveUUID: event["UniqueID"] ?? record.dedupKey, switchName: switchName)
                         state.add(findings, receivedAt: receivedAt)
                         state.completed.append(
                             PendingCall(

@@ -17,7 +17,7 @@ import TollGuardTestSupport
             id: HookEvent.newID(), type: type, time: AlertSeeds.start, subject: .init(type: .account, value: "1001"),
             account: "1001", reason: hostileReason, actor: "policy")
         event.severity = .critical
-        event.figures = HookEvent.Figures(calls: [("k1", "+5372000000", "CU", 2_500_000)], currency: "USD")
+        event.figures = HookEvent.Figures(calls: [("k1", "+5372000000", "CU", 2_500_000, nil)], currency: "USD")
         return event
     }
 

@@ -150,6 +150,11 @@ import TollGuardTestSupport
         socket.port = freeswitch.port
         configuration.eventSockets = [socket]
         configuration.managers = [Self.manager("ast-east", port: asterisk.port)]
+        // A hook hears of the suspension at once: its event names the switches of the calls.
+        var hook = HookSettings(name: "noc", kind: .program)
+        hook.path = "/bin/true"
+        hook.minSeverity = .info
+        configuration.hooks = [hook]
         #expect(configuration.validationErrors(includingDialPlan: false).isEmpty)
         let burst = EventSocketLiveTests.irsfBurst(uuidPrefix: "d", secondsApart: 1).prefix(3)
         var fsWriter = FreeSWITCHEventWriter()
@@ -180,6 +185,14 @@ import TollGuardTestSupport
             }
             #expect(alerts.count == 1)
             #expect(rig.switches.all.allSatisfy { $0.counters.isConnected.load(ordering: .relaxed) })
+            // No call is stored yet (none has ended): the switches come from the engine's evidence.
+            #expect(try rig.database.callCount() == 0)
+            let delivery = try #require(try rig.database.outbox().first { $0.eventType == "suspend" })
+            let event = try HookEvent.decode(try #require(try rig.database.hookEventPayload(id: delivery.eventID)))
+            #expect(event.figures?.switches == ["fs-west", "ast-east"], "\(String(describing: event.figures))")
+            #expect(event.environment["TOLLGUARD_SWITCHES"] == "fs-west,ast-east")
+            #expect(
+                try rig.database.alertCalls(id: alerts[0].id).map(\.switchName) == ["fs-west", "fs-west", "ast-east"])
         }
     }
 

@@ -52,21 +52,27 @@ extension HookEvent.AlertInfo {
 
 extension HookEvent.Figures {
     /// The figures of a set of evidence calls (each call once, however many alerts carry it).
-    package init(calls: [(key: String, number: String, region: String?, costMicros: Int64)], currency: String) {
+    package init(
+        calls: [(key: String, number: String, region: String?, costMicros: Int64, switchName: String?)],
+        currency: String
+    ) {
         var seen: Set<String> = []
         var numbers: [String: Int] = [:]
         var regions: [String: Int] = [:]
+        var switches: [String: Int] = [:]
         var cost: Int64 = 0
         for call in calls where seen.insert(call.key).inserted {
             cost += call.costMicros
             numbers[call.number, default: 0] += 1
             if let region = call.region { regions[region, default: 0] += 1 }
+            if let name = call.switchName { switches[name, default: 0] += 1 }
         }
         func ranked(_ counts: [String: Int]) -> [String] {
             counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
         }
         self.init(
             calls: seen.count, costMicros: cost, cost: Money.format(cost, decimals: 2), currency: currency,
-            destinations: Array(ranked(numbers).prefix(10)), countries: ranked(regions))
+            destinations: Array(ranked(numbers).prefix(10)), countries: ranked(regions),
+            switches: switches.isEmpty ? nil : ranked(switches))
     }
 }

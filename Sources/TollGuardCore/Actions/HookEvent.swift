@@ -109,9 +109,12 @@ package struct HookEvent: Sendable, Codable, Equatable {
         package var destinations: [String]
         /// ISO region codes of those calls, most frequent first.
         package var countries: [String]
+        /// The live switches that carried those calls, most calls first; absent when none did
+        /// (calls from files and posts, a site's only, unnamed switch).
+        package var switches: [String]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case calls, cost, currency, destinations, countries
+            case calls, cost, currency, destinations, countries, switches
             case costMicros = "cost_micros"
         }
     }
@@ -178,6 +181,8 @@ package struct HookEvent: Sendable, Codable, Equatable {
             variables["TOLLGUARD_CALLS"] = String(figures.calls)
             variables["TOLLGUARD_COST"] = figures.cost
             variables["TOLLGUARD_CURRENCY"] = figures.currency
+            // Names of the configured switches (letters, digits, `.`, `_`, `-`), comma-joined.
+            variables["TOLLGUARD_SWITCHES"] = figures.switches?.joined(separator: ",")
         }
         // An environment string ends at NUL; nothing hostile may cut or join variables.
         return variables.mapValues { $0.replacingOccurrences(of: "\0", with: "") }

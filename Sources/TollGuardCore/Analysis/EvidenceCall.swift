@@ -11,13 +11,19 @@ package struct EvidenceCall: Sendable, Hashable {
     package var number: String
     package var region: String?
     package var costMicros: Int64
+    /// The live switch that carried it, when it came from one.
+    package var switchName: String?
 
-    package init(key: String, rowID: Int64?, time: Date, number: String, region: String?, costMicros: Int64) {
+    package init(
+        key: String, rowID: Int64?, time: Date, number: String, region: String?, costMicros: Int64,
+        switchName: String? = nil
+    ) {
         self.key = key
         self.rowID = rowID
         self.time = time
         self.number = number
         self.region = region
         self.costMicros = costMicros
+        self.switchName = switchName
     }
 }

@@ -31,6 +31,8 @@ package struct ObservedCall: Sendable, Hashable {
     package var endedAt: Date?
     package var billsec: Int
     package var disposition: CallDisposition
+    /// The live switch that carries it; nil for calls read from files, posts and the store.
+    package var switchName: String?
     /// Derived from scope, type and risk.
     package private(set) var destinationClass: DestinationClass
     /// The dialled string without the separators people and phones put in: `0 0171 234-56` → `0017123456`.
@@ -95,6 +97,7 @@ package struct ObservedCall: Sendable, Hashable {
     /// What an alert keeps of this call as evidence.
     package var evidence: EvidenceCall {
         EvidenceCall(
-            key: key, rowID: rowID, time: startedAt, number: number, region: region, costMicros: costMicros)
+            key: key, rowID: rowID, time: startedAt, number: number, region: region, costMicros: costMicros,
+            switchName: switchName)
     }
 }

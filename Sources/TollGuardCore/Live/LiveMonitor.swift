@@ -135,8 +135,8 @@ package struct LiveMonitor: Sendable {
     /// events (`liveUUID`: the Asterisk channel's Uniqueid, the record `uniqueid/sequence`).
     ///
     /// A call its hangup ended already is stored, not counted again; one still up ends with
-    /// the record; one never seen plays through the engine at once.
-    package mutating func complete(_ record: CallRecord, liveUUID: String) -> (
+    /// the record; one never seen plays through the engine at once, as carried by `switchName`.
+    package mutating func complete(_ record: CallRecord, liveUUID: String, switchName: String? = nil) -> (
         findings: [Finding], destination: CallDestination
     ) {
         if hasEnded(liveUUID) {
@@ -149,7 +149,7 @@ package struct LiveMonitor: Sendable {
             _ = recentlyEnded.insert(liveUUID)
             return (end(entry, as: record, destination: destination), destination)
         }
-        return complete(record)
+        return complete(record, switchName: switchName)
     }
 
     /// Ends a call with its completed record and returns what that found, with the call's
@@ -157,8 +157,11 @@ package struct LiveMonitor: Sendable {
     ///
     /// A call that came
     /// without live events (a CDR post, a call that ended while the socket was down) is played
-    /// through the engine as start, answer and end at once; one already ended finds nothing.
-    package mutating func complete(_ record: CallRecord) -> (findings: [Finding], destination: CallDestination) {
+    /// through the engine as start, answer and end at once (as carried by `switchName`); one
+    /// already ended finds nothing.
+    package mutating func complete(_ record: CallRecord, switchName: String? = nil) -> (
+        findings: [Finding], destination: CallDestination
+    ) {
         let destination = rater.rate(record)
         guard recentlyEnded.insert(record.dedupKey), !endedByResync.contains(record.dedupKey) else {
             return ([], destination)
@@ -170,7 +173,7 @@ package struct LiveMonitor: Sendable {
                     uuid: record.dedupKey, account: record.account, callerNumber: record.callerNumber,
                     callerName: record.callerName, destination: record.destination, context: record.context,
                     sourceIP: record.sourceIP, trunk: record.trunk, startedAt: record.startedAt,
-                    userAgent: record.userAgent))
+                    userAgent: record.userAgent, switchName: switchName))
             if let answeredAt = record.answeredAt { findings += answer(record.dedupKey, at: answeredAt) }
         }
         guard let entry = calls.removeValue(forKey: record.dedupKey) else { return (findings, destination) }
@@ -184,6 +187,7 @@ package struct LiveMonitor: Sendable {
         final.account = entry.observed.account
         final.sourceIP = entry.observed.sourceIP
         final.trunk = entry.observed.trunk
+        final.switchName = entry.live.switchName
         return engine.observe(.ended, final, subjects: entry.subjects)
     }
 
@@ -282,6 +286,7 @@ package struct LiveMonitor: Sendable {
         observed.endedAt = nil
         observed.answeredAt = nil
         observed.disposition = .noAnswer
+        observed.switchName = live.switchName
         let (subjects, findings) = engine.start(&observed)
         calls[live.uuid] = Entry(live: live, observed: observed, subjects: subjects)
         return findings

@@ -115,8 +115,11 @@ package enum SuspensionStore {
     /// The key figures of the evidence calls of the alerts `ids`.
     package static func figures(alertIDs: [Int64], _ currency: String, _ db: Database) throws -> HookEvent.Figures {
         guard !alertIDs.isEmpty else { return HookEvent.Figures(calls: [], currency: currency) }
-        let calls = try EvidenceCallRow.all().ofAlerts(alertIDs).fetchAll(db).map { row in
-            (key: row.call.key, number: row.call.number, region: row.call.region, costMicros: row.call.costMicros)
+        let calls = try EvidenceCallRow.figures(ofAlerts: alertIDs).fetchAll(db).map { row in
+            (
+                key: row[0] as String, number: row[1] as String, region: row[2] as String?,
+                costMicros: row[3] as Int64, switchName: row[4] as String?
+            )
         }
         return HookEvent.Figures(calls: calls, currency: currency)
     }

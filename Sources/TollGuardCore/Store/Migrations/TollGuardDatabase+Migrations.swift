@@ -436,6 +436,11 @@ extension TollGuardDatabase {
                     ALTER TABLE call_kills ADD COLUMN switch_name TEXT;
                     """)
         }
+        // An alert raised live keeps the switch of each evidence call: its hooks go out before
+        // the call is stored in `calls`.
+        migrator.registerMigration("v19-evidence-switch") { db in
+            try db.execute(sql: "ALTER TABLE alert_calls ADD COLUMN switch_name TEXT")
+        }
         return migrator
     }
 

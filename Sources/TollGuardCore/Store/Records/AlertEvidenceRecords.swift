@@ -14,6 +14,7 @@ package struct EvidenceCallRow: FetchableRecord, PersistableRecord {
         package static let number = Column("number")
         package static let region = Column("region")
         package static let costMicros = Column("cost_micros")
+        package static let switchName = Column("switch_name")
     }
 
     package var alertID: Int64
@@ -30,7 +31,7 @@ package struct EvidenceCallRow: FetchableRecord, PersistableRecord {
         call = EvidenceCall(
             key: try stored("call_key"), rowID: try stored.optional("call_row_id"), time: try stored.date("at_utc"),
             number: try stored("number"), region: try stored.optional("region"),
-            costMicros: try stored("cost_micros"))
+            costMicros: try stored("cost_micros"), switchName: try stored.optional("switch_name"))
     }
 
     package func encode(to container: inout PersistenceContainer) {
@@ -41,6 +42,7 @@ package struct EvidenceCallRow: FetchableRecord, PersistableRecord {
         container[Columns.number] = call.number
         container[Columns.region] = call.region
         container[Columns.costMicros] = call.costMicros
+        container[Columns.switchName] = call.switchName
     }
 }
 
@@ -52,11 +54,13 @@ extension EvidenceCallRow {
     package func insertIgnoringDuplicate(_ db: Database) throws -> Bool {
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO alert_calls (alert_id, call_key, call_row_id, at_utc, number, region, cost_micros)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                INSERT INTO alert_calls
+                    (alert_id, call_key, call_row_id, at_utc, number, region, cost_micros, switch_name)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """)
         try statement.execute(arguments: [
             alertID, call.key, call.rowID, StoredTime.text(call.time), call.number, call.region, call.costMicros,
+            call.switchName,
         ])
         return db.changesCount > 0
     }
@@ -87,6 +91,17 @@ extension EvidenceCallRow {
         SQLRequest(
             sql: "SELECT count(*) AS calls, coalesce(sum(cost_micros), 0) AS cost FROM alert_calls WHERE alert_id = ?",
             arguments: [id], cached: true)
+    }
+
+    /// Key, number, region, cost and switch of the evidence calls of the alerts `ids` (the
+    /// switch as the stored call says, else as the live engine saw it).
+    package static func figures(ofAlerts ids: [Int64]) -> SQLRequest<Row> {
+        SQLRequest(
+            sql: """
+                SELECT e.call_key, e.number, e.region, e.cost_micros, coalesce(c.switch_name, e.switch_name)
+                FROM alert_calls e LEFT JOIN calls c ON c.id = e.call_row_id
+                WHERE e.alert_id IN (SELECT value FROM json_each(?)) ORDER BY e.at_utc, e.call_key
+                """, arguments: ["[" + ids.map(String.init).joined(separator: ",") + "]"])
     }
 
     /// The regions of alert `id`'s evidence calls, most frequent first.
@@ -282,7 +297,7 @@ extension AlertCall: FetchableRecord {
             sql: """
                 SELECT e.call_key, e.at_utc, e.number, e.region, e.cost_micros, c.account, c.destination,
                        c.dest_scope, c.dest_type, c.dest_risk, c.billsec, c.disposition, c.caller_name,
-                       c.switch_name
+                       coalesce(c.switch_name, e.switch_name) AS switch_name
                 FROM alert_calls e LEFT JOIN calls c ON c.id = e.call_row_id
                 WHERE e.alert_id = ? ORDER BY e.at_utc, e.call_key
                 """, arguments: [id])
