@@ -134,14 +134,22 @@ package struct LiveMonitor: Sendable {
     /// Ends a call with its completed record, which a switch keys otherwise than its live
     /// events (`liveUUID`: the Asterisk channel's Uniqueid, the record `uniqueid/sequence`).
     ///
-    /// A call its hangup ended already is stored, not counted again; one still up ends with
-    /// the record; one never seen plays through the engine at once, as carried by `switchName`.
+    /// The first record of a live call stands for it: stored, not counted again (ending it if
+    /// it is still up). A later record of the same channel with a key of its own — the leg a
+    /// transfer or a second dial made, as Asterisk writes a row for each — is a call of its
+    /// own, counted as the CSV path counts each row. One never seen plays through the engine
+    /// at once, as carried by `switchName`.
     package mutating func complete(_ record: CallRecord, liveUUID: String, switchName: String? = nil) -> (
         findings: [Finding], destination: CallDestination
     ) {
         if hasEnded(liveUUID) {
-            _ = recentlyEnded.insert(record.dedupKey)
-            return ([], rater.rate(record))
+            // The live call's first record; a later one is counted unless its key was (the
+            // Master.csv row of a Cdr event).
+            if recentlyEnded.insert(liveUUID) {
+                _ = recentlyEnded.insert(record.dedupKey)
+                return ([], rater.rate(record))
+            }
+            return complete(record, switchName: switchName)
         }
         if let entry = calls.removeValue(forKey: liveUUID) {
             let destination = rater.rate(record)

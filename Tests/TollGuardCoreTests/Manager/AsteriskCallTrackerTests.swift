@@ -268,4 +268,36 @@ import TollGuardCore
             #expect(findings.isEmpty, "\(uniqueid) counted again")
         }
     }
+
+    /// A call to a colleague transferred to Somalia counts its transferred leg.
+    ///
+    /// Asterisk writes a row for each leg under the caller's Uniqueid. The first stands for the
+    /// live call; the transfer's leg is a call of its own and counts towards the quota, as
+    /// `analyze` counts both rows.
+    @Test(arguments: [false, true]) func aTransfersLegCountsAsACallOfItsOwn(hungUpFirst: Bool) throws {
+        var monitor = try LiveMonitorTests.monitor(quotas: ["1001": Money.micros(5)])
+        let uniqueid = "1795000000.7"
+        let start = LiveMonitorTests.start
+        _ = monitor.begin(
+            LiveCall(uuid: uniqueid, account: "1001", callerNumber: "1001", destination: "200", startedAt: start))
+        _ = monitor.answered(uniqueid, at: start.addingTimeInterval(2))
+        func row(_ sequence: Int, to destination: String, seconds: Int) -> CallRecord {
+            CallRecord(
+                dedupKey: "\(uniqueid)/\(sequence)", callID: uniqueid, account: "1001", callerNumber: "1001",
+                destination: destination, context: "default", startedAt: start, answeredAt: start.addingTimeInterval(2),
+                endedAt: start.addingTimeInterval(Double(seconds + 2)), duration: seconds + 2, billsec: seconds,
+                disposition: .answered, hangupCause: "NORMAL_CLEARING")
+        }
+        let colleague = row(1, to: "200", seconds: 60)
+        let transferred = row(2, to: "011252610000000", seconds: 600)
+        if hungUpFirst { _ = monitor.hungUp(uniqueid, at: start.addingTimeInterval(662), cause: "16") }
+        #expect(monitor.complete(colleague, liveUUID: uniqueid).findings.isEmpty)
+        #expect(monitor.calls.isEmpty)
+        // Ten minutes to Somalia at the fallback 1 USD a minute: twice the 5 USD quota.
+        let quota = monitor.complete(transferred, liveUUID: uniqueid).findings.filter { $0.rule == .dailyQuota }
+        #expect(quota.map(\.severity).max() == .critical, "\(quota)")
+        // The Master.csv rows of both legs come after their Cdr events: nothing counted again.
+        #expect(monitor.complete(colleague, liveUUID: uniqueid).findings.isEmpty)
+        #expect(monitor.complete(transferred, liveUUID: uniqueid).findings.isEmpty)
+    }
 }
