@@ -54,6 +54,9 @@ struct LiveBenchmark: AsyncParsableCommand {
     @Option(help: "The switch's interface: event-socket (FreeSWITCH) or ami (the Asterisk Manager).")
     var source = Source.eventSocket
 
+    @Flag(help: "Let the store's writer checkpoint its WAL itself, as serve did before it checkpointed aside.")
+    var checkpointOnCommit = false
+
     func run() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         bootstrapQuietLogging()
@@ -164,6 +167,10 @@ struct LiveBenchmark: AsyncParsableCommand {
             }
         }
         let live = server.live
+        // As serve runs: the WAL copied beside the writer (unless asked otherwise).
+        let checkpoints = Task { [checkpointOnCommit] in
+            if analyze, !checkpointOnCommit { try await StoreCheckpointService(database: store, logger: logger).run() }
+        }
         let sources = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask { await LivePipeline.tick(inputs) }
@@ -199,6 +206,8 @@ struct LiveBenchmark: AsyncParsableCommand {
         await sources.value
         inputs.finish()
         try await consumer.value
+        checkpoints.cancel()
+        try await checkpoints.value
         await live.shutdown()
         await server.stop()
         return Result(

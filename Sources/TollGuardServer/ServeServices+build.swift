@@ -139,6 +139,9 @@ package func buildServeServices(
         configuration: actions.configuration, load: settings.reloadConfiguration,
         notify: { inputs.yield(.reload) }, logger: logger)
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        // Checkpoints beside the writer, first: stopped last, once the pipeline has stored
+        // what it held, it gives the writer its own checkpoints back.
+        .init(service: StoreCheckpointService(database: database, logger: logger)),
         // The console's updates after the HTTP server: stopped first, they end the open event
         // streams, so the server's shutdown waits for no page.
         .init(service: hooks), .init(service: live), .init(service: http), .init(service: updates),

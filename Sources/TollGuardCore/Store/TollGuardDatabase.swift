@@ -138,7 +138,7 @@ package struct TollGuardDatabase: Sendable {
     /// Page size of a database file TollGuard creates.
     package static let preferredPageSize = 16_384
     /// WAL size at which SQLite checkpoints automatically.
-    private static let walCheckpointBytes = 40_960_000
+    static let walCheckpointBytes = 40_960_000
 
     /// The one place connections are configured.
     package static func makeConfiguration(busyTimeout: Duration) -> Configuration {

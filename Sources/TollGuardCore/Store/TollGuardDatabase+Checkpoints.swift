@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+
+extension TollGuardDatabase {
+    /// Whether the store's writer copies its WAL into the database file itself once the WAL
+    /// reaches ~40 MB (SQLite's automatic checkpoint, the default).
+    ///
+    /// That copy and its fsync run inside the commit that crosses the mark: on a live store a
+    /// write, and every event queued behind it, waits ~100 ms for it. `serve` turns it off and
+    /// checkpoints from a connection of its own (``checkpointer()``), which no write waits for.
+    package func checkpointsOnCommit(_ enabled: Bool) async throws {
+        try await writer.writeWithoutTransaction { db in
+            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+            let pages = enabled ? Self.walCheckpointBytes / max(pageSize, 512) : 0
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
+        }
+    }
+
+    /// A connection of its own to this store's file, for checkpoints beside the writer; nil for
+    /// a store that has no WAL (a queue).
+    package func checkpointer() throws -> WALCheckpointer? {
+        guard let pool = writer as? DatabasePool else { return nil }
+        return WALCheckpointer(
+            connection: try DatabaseQueue(
+                path: pool.path, configuration: Self.makeConfiguration(busyTimeout: .seconds(5)))
+        )
+    }
+}
+
+/// A connection of its own to a store's file that copies the WAL into the database file.
+package struct WALCheckpointer: Sendable {
+    fileprivate let connection: DatabaseQueue
+
+    /// Copies what the WAL holds without waiting for readers or the writer (a passive
+    /// checkpoint); the WAL's frames and those copied.
+    @discardableResult
+    package func checkpoint() async throws -> (frames: Int, copied: Int) {
+        try await connection.writeWithoutTransaction { db in
+            let result = try db.checkpoint(.passive)
+            return (result.walFrameCount, result.checkpointedFrameCount)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TollGuardCore
+
+/// Keeps SQLite's checkpoints off the live write path while `serve` runs.
+///
+/// The writer's own checkpoint (every ~40 MB of WAL) stalled the pipeline for ~100 ms each time:
+/// the copy and fsync ran inside a commit that events waited behind. This service turns it off
+/// and copies the WAL every `interval` from a connection of its own, passively, so no write
+/// waits for it; when it stops (or cannot start) the writer's own checkpoints come back.
+package struct StoreCheckpointService: Service {
+    package let database: TollGuardDatabase
+    package let interval: Duration
+    package let logger: Logger
+
+    package init(database: TollGuardDatabase, interval: Duration = .seconds(1), logger: Logger) {
+        self.database = database
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        let checkpointer: WALCheckpointer
+        do {
+            guard let opened = try database.checkpointer() else { return }
+            checkpointer = opened
+            try await database.checkpointsOnCommit(false)
+        } catch {
+            logger.warning(
+                "the store's checkpoints stay with its writer (a connection for them could not be set up)",
+                metadata: ["error": "\(error)"])
+            return
+        }
+        var failing = false
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            do {
+                try await checkpointer.checkpoint()
+                if failing { logger.notice("the store's checkpoints run again") }
+                failing = false
+            } catch {
+                // A busy or failing disk: the WAL grows meanwhile and the next pass tries again.
+                if !failing { logger.warning("a checkpoint of the store failed", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+        }
+        do {
+            // In a task of its own: a cancelled service still hands the checkpoints back.
+            try await Task { [database] in try await database.checkpointsOnCommit(true) }.value
+        } catch {
+            logger.warning("the store's writer could not take its checkpoints back", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+import TollGuardCore
+import TollGuardLive
+import TollGuardTestSupport
+
+/// `serve` copies the WAL into the database file beside the writer, never in a commit.
+@Suite struct StoreCheckpointServiceTests {
+    static func autocheckpointPages(_ database: TollGuardDatabase) async throws -> Int {
+        try await database.writer.writeWithoutTransaction { db in
+            try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? -1
+        }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
+    @Test func theWALIsCopiedAsideWhileItRunsAndTheWriterTakesItsCheckpointsBackAfter() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.path("serve.sqlite")
+        let database = try TollGuardDatabase.open(path: path)
+        let standing = try await Self.autocheckpointPages(database)
+        #expect(standing == 40_960_000 / TollGuardDatabase.preferredPageSize)
+        let service = StoreCheckpointService(
+            database: database, interval: .milliseconds(20), logger: Logger(label: "test.checkpoints"))
+        let running = Task { try await service.run() }
+        #expect(try await poll(upTo: 60) { try await Self.autocheckpointPages(database) == 0 })
+        let before = Self.fileSize(path)
+        // ~4 MB in one commit: with the writer's checkpoints off, only the service can move it
+        // into the database file.
+        try await database.writer.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE filler (bytes BLOB);
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+                    INSERT INTO filler SELECT randomblob(1000) FROM n;
+                    """)
+        }
+        let copied = try await poll(upTo: 60) { Self.fileSize(path) >= before + 4_000_000 }
+        #expect(copied, "database file \(Self.fileSize(path)) bytes, \(before) before")
+        running.cancel()
+        try await running.value
+        #expect(try await Self.autocheckpointPages(database) == standing)
+    }
+}
