@@ -85,6 +85,15 @@ struct LiveBenchmark: AsyncParsableCommand {
                 format:
                     "after %.0f s of warm-up: p99 %.2f ms (target < 5); RSS at 10 %% / 50 %% / 100 %% of the measured run: growth %.1f MB from 10 %% to the end",
                 warmupSeconds, live.percentile(0.99), live.rssEnd - live.rssStart))
+        // Every event waits behind a write: the longest writes are the pipeline's stalls,
+        // whether or not an alert was waiting at the time.
+        let writes = live.writes.map { Double($0) / 1000 }
+        print(
+            String(
+                format:
+                    "store writes in the measured run: %d, p50 / p99 / max %.2f / %.2f / %.2f ms, %d of 50 ms or more",
+                writes.count, quantile(writes, 0.5), quantile(writes, 0.99), quantile(writes, 1),
+                writes.filter { $0 >= 50 }.count))
     }
 
     struct Result {
@@ -94,6 +103,8 @@ struct LiveBenchmark: AsyncParsableCommand {
         var rssMiddle: Double
         var rssEnd: Double
         var latencies: [Int]
+        /// How long each store write held the pipeline, in microseconds.
+        var writes: [Int] = []
 
         func percentile(_ p: Double) -> Double {
             quantile(latencies.map { Double($0) / 1000 }, p)
@@ -188,6 +199,7 @@ struct LiveBenchmark: AsyncParsableCommand {
         }
         received.count.store(0, ordering: .relaxed)
         pipeline.stats.alertLatencies.withLock { $0 = [] }
+        pipeline.stats.writeDurations.withLock { $0 = [] }
         let total = Int(rate * seconds)
         // RSS at each tenth of the run: [1] is the run's 10 %, [5] its middle.
         var series: [Double] = []
@@ -214,7 +226,8 @@ struct LiveBenchmark: AsyncParsableCommand {
             sentPerSecond: Double(total) / sentSeconds,
             takenPerSecond: Double(received.count.load(ordering: .relaxed)) / takenSeconds,
             rssStart: rssStart, rssMiddle: rssMiddle, rssEnd: rssEnd,
-            latencies: pipeline.stats.alertLatencies.withLock { $0 })
+            latencies: pipeline.stats.alertLatencies.withLock { $0 },
+            writes: pipeline.stats.writeDurations.withLock { $0 })
     }
 
     /// Sends `count` events of `traffic` at `rate` a second, calling `each` with each index once

@@ -42,6 +42,9 @@ package struct LivePipeline: Sendable {
         package let alertsByRule = Mutex<[String: Int]>([:])
         /// Event received → its alert stored and acted on, in microseconds (the last 100,000).
         package let alertLatencies = Mutex<[Int]>([])
+        /// How long each write of the store held the pipeline, in microseconds (the last 100,000):
+        /// every event that came meanwhile waited that long.
+        package let writeDurations = Mutex<[Int]>([])
         /// Rows read from tailed CDR files, and those rejected.
         package let tailedRows = Atomic<Int>(0)
         package let tailedRowsRejected = Atomic<Int>(0)
@@ -401,7 +404,15 @@ package struct LivePipeline: Sendable {
     ///
     /// What the store refuses stays in `state` for the next attempt, after a backoff.
     private func flush(_ state: inout FlushState) async -> [Suspension] {
-        defer { state.lastFlush = .now }
+        let started = ContinuousClock.now
+        defer {
+            state.lastFlush = .now
+            let micros = Int(started.duration(to: state.lastFlush).seconds * 1_000_000)
+            stats.writeDurations.withLock { all in
+                all.append(micros)
+                if all.count > 100_000 { all.removeFirst(all.count - 100_000) }
+            }
+        }
         do {
             let suspended = try await write(&state)
             if state.isFailing {
