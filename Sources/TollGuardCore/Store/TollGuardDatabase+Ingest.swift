@@ -64,13 +64,13 @@ extension TollGuardDatabase {
             // ingest) would check nothing. `foreign_keys` cannot change inside a transaction.
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
-            // The multi-row inserts keep a statement journal; past SQLite's 64 KiB default it
-            // went to a temporary file, doubling ingest's writes. With temporary storage in
-            // memory it stays there. A process-wide spill size (SQLITE_CONFIG_STMTJRNL_SPILL,
-            // 4 MiB) did the same ~13 % faster — its journal is one 4 MiB block, this one 1 KiB
-            // blocks — but made SQLite 3.40 fail analyze's large UPDATE of a million-call store
-            // with SQLITE_FULL. The writer keeps the setting: each change of it makes SQLite
-            // reload the schema and prepare every statement again.
+            // A statement that may abort halfway keeps a statement journal; past SQLite's 64 KiB
+            // it went to a temporary file, doubling ingest's writes. The call groups no longer
+            // keep one (`CallInsertStatement`: `INSERT OR IGNORE`); should any statement of a
+            // batch need one again, it stays in memory. (A process-wide spill size,
+            // SQLITE_CONFIG_STMTJRNL_SPILL, made SQLite 3.40 fail analyze's large UPDATE of a
+            // million-call store with SQLITE_FULL.) The writer keeps the setting: each change of
+            // it makes SQLite reload the schema and prepare every statement again.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             var outcome = BatchOutcome()
             try db.inTransaction {
