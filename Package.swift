@@ -29,6 +29,8 @@ let package = Package(
         // NIOHTTPTypes: the HTTP parts a Hummingbird channel handler sees (the request deadlines).
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // The cluster store beyond one box: PostgreSQL (`TollGuardCluster`).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         // `swift package generate-documentation`: the DocC catalogs in Sources/ (CI builds them).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
@@ -140,6 +142,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Cluster: several nodes on one PostgreSQL (edges ship their calls, one analyzer)
+        .target(
+            name: "TollGuardCluster",
+            dependencies: [
+                "TollGuardCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Build-time data embedding
         .executableTarget(name: "ReferenceDataEmbedder"),
         .plugin(
@@ -193,6 +206,17 @@ let package = Package(
             name: "TollGuardCoreTests",
             dependencies: ["CZlib", "TollGuardCore", "TollGuardDemo", "TollGuardTestSupport"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TollGuardClusterTests",
+            dependencies: [
+                "TollGuardCluster",
+                "TollGuardCore",
+                "TollGuardTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,79 @@
+import Logging
+import TollGuardCore
+
+/// An edge's shipper: the calls its own store journals, sent in order to the cluster's store.
+///
+/// The edge's SQLite store is its journal: every call is stored there first, numbered by its row
+/// id. The shipper asks the cluster store what it holds of this edge (`sources.last_sequence`),
+/// then sends what follows, a batch at a time, each batch in one transaction with that number.
+/// A lost answer, a restart of either side or a failover that lost the last commits is mended by
+/// asking again: what the store lacks is sent again, what it has is not stored twice.
+package struct CallShipper: Sendable {
+    /// The edge's name in the cluster (`sources.source_id`): one shipper per name.
+    package var source: String
+    /// The switch the edge watches: the switch of a call stored without one.
+    package var switchName: String
+    /// Calls per transaction.
+    package var batchSize = 5_000
+    /// How long one shipment may take before it counts as failed (see ``withDeadline(_:_:)``).
+    package var deadline = Duration.seconds(30)
+    private let local: TollGuardDatabase
+    private let cluster: ClusterStore
+    private let logger: Logger
+
+    package init(
+        source: String, switchName: String, local: TollGuardDatabase, cluster: ClusterStore, logger: Logger
+    ) {
+        self.source = source
+        self.switchName = switchName
+        self.local = local
+        self.cluster = cluster
+        var logger = logger
+        logger[metadataKey: "source"] = "\(source)"
+        self.logger = logger
+    }
+
+    /// Sends every call the cluster store lacks of this edge; returns what the store made of them.
+    @discardableResult
+    package func shipPending() async throws -> ShipmentOutcome {
+        var held = try await cluster.lastShipped(source: source)
+        let stored = try await local.lastCallSequence()
+        guard held <= stored else {
+            // The edge's numbers start again below what was shipped (a new store under the same
+            // name): sending nothing would lose its calls, sending them would clash.
+            throw CallShipperError.journalBehindCluster(source: source, local: stored, cluster: held)
+        }
+        var total = ShipmentOutcome()
+        while true {
+            let calls = try await local.calls(after: held, limit: batchSize, switchName: switchName)
+            guard let last = calls.last else { return total }
+            let (cluster, source, switchName) = (self.cluster, self.source, self.switchName)
+            let outcome = try await withDeadline(deadline) {
+                try await cluster.ship(calls, source: source, switchName: switchName)
+            }
+            total.inserted += outcome.inserted
+            total.duplicates += outcome.duplicates
+            total.alreadyHeld += outcome.alreadyHeld
+            logger.debug(
+                "shipped calls",
+                metadata: [
+                    "through": "\(last.sequence)", "inserted": "\(outcome.inserted)",
+                    "duplicates": "\(outcome.duplicates)",
+                ])
+            held = last.sequence
+        }
+    }
+}
+
+/// Why an edge cannot ship.
+package enum CallShipperError: Error, CustomStringConvertible, Equatable {
+    case journalBehindCluster(source: String, local: Int64, cluster: Int64)
+
+    package var description: String {
+        switch self {
+        case .journalBehindCluster(let source, let local, let cluster):
+            "the cluster store holds calls of edge \"\(source)\" up to number \(cluster), but this edge's store "
+                + "ends at \(local): is it a new store under an old edge's name? Give the edge a new name."
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Logging
+import PostgresNIO
+
+/// The cluster store's tables on PostgreSQL, created and moved forward when a node starts.
+///
+/// Each migration runs once, in order, in one transaction under an advisory lock, so nodes that
+/// start together do not race; `tollguard_migrations` lists those applied. Never edit one that
+/// has shipped: add the next.
+enum ClusterSchema {
+    /// A migration: its name, then its statements (one each: PostgreSQL runs one per query).
+    struct Migration: Sendable {
+        var name: String
+        var statements: [String]
+    }
+
+    static let migrations: [Migration] = [
+        Migration(
+            name: "v1-shipped-calls",
+            statements: [
+                // One row per edge (a source): the last of its calls this store holds. One edge
+                // writes its row, in the transaction that adds its calls, so `last_sequence = n`
+                // means every call of it numbered n or less is here.
+                """
+                CREATE TABLE sources (
+                    source_id text PRIMARY KEY,
+                    switch_name text NOT NULL,
+                    last_sequence bigint NOT NULL DEFAULT 0,
+                    shipped_utc timestamptz
+                )
+                """,
+                // Dedup across edges: a call is its switch's key, whichever edge shipped it first.
+                // Apart from `calls`, whose unique keys must hold the partition's day (two
+                // sources may disagree on a call's start).
+                """
+                CREATE TABLE call_keys (
+                    switch_name text NOT NULL,
+                    dedup_key text NOT NULL,
+                    source_id text NOT NULL,
+                    source_sequence bigint NOT NULL,
+                    start_utc timestamp NOT NULL,
+                    PRIMARY KEY (switch_name, dedup_key)
+                )
+                """,
+                // The calls: the columns of the SQLite store's `calls` with the same meaning,
+                // after the edge and its number for the call; one partition per day.
+                """
+                CREATE TABLE calls (
+                    source_id text NOT NULL,
+                    source_sequence bigint NOT NULL,
+                    switch_name text NOT NULL,
+                    dedup_key text NOT NULL,
+                    call_id text NOT NULL,
+                    account text NOT NULL,
+                    caller_number text NOT NULL,
+                    caller_name text NOT NULL,
+                    destination text NOT NULL,
+                    context text NOT NULL,
+                    source_ip text,
+                    trunk text,
+                    start_utc timestamp NOT NULL,
+                    answer_utc timestamp,
+                    end_utc timestamp NOT NULL,
+                    duration bigint NOT NULL,
+                    billsec bigint NOT NULL,
+                    disposition text NOT NULL,
+                    hangup_cause text NOT NULL,
+                    user_agent text,
+                    source_format text NOT NULL,
+                    dest_scope text,
+                    dest_e164 text,
+                    dest_region text,
+                    dest_calling_code bigint,
+                    dest_type text,
+                    dest_risk text,
+                    dest_hotspot text,
+                    rate_prefix text,
+                    cost_micros bigint,
+                    rate_per_min_micros bigint,
+                    PRIMARY KEY (source_id, source_sequence, start_utc)
+                ) PARTITION BY RANGE (start_utc)
+                """,
+                "CREATE INDEX calls_by_account ON calls (account, start_utc)",
+            ])
+    ]
+
+    /// Applies the migrations not applied yet; returns their names.
+    @discardableResult
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [String] {
+        try await client.inTransaction(logger: logger) { connection in
+            // Any fixed number: the lock only keeps two nodes from migrating at once.
+            try await connection.query("SELECT pg_advisory_xact_lock(7401925)", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS tollguard_migrations (
+                    name text PRIMARY KEY, applied_utc timestamptz NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied: Set<String> = []
+            for try await name in try await connection.query("SELECT name FROM tollguard_migrations", logger: logger)
+                .decode(String.self)
+            {
+                applied.insert(name)
+            }
+            var names: [String] = []
+            for migration in migrations where !applied.contains(migration.name) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO tollguard_migrations (name) VALUES (\(migration.name))", logger: logger)
+                names.append(migration.name)
+            }
+            return names
+        }
+    }
+}
