@@ -7,12 +7,12 @@ package struct DeadlineExceeded: Error, CustomStringConvertible {
 }
 
 /// Runs `body`, or throws ``DeadlineExceeded`` when it has not finished after `limit`, leaving
-/// it behind.
+/// it running.
 ///
 /// For the one wait postgres-nio 1.33 never ends: a query in flight when the server is stopped
-/// at once (`pg_ctl -m immediate`, a crash, a failover) neither returns nor throws, and a
-/// cancelled task does not end it. The edge then asks the store again what it holds, so a
-/// shipment left behind that did land is not sent twice.
+/// at once (`pg_ctl -m immediate`, a crash, a failover) neither returns nor throws. The edge
+/// then asks the store again what it holds, so a shipment left behind that did land is not
+/// sent twice.
 package func withDeadline<Result: Sendable>(
     _ limit: Duration, _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
@@ -25,13 +25,13 @@ package func withDeadline<Result: Sendable>(
             }
             if first { continuation.resume(with: result) }
         }
-        let work = Task {
-            do { settle(.success(try await body())) } catch { settle(.failure(error)) }
+        let timer = Task {
+            guard (try? await Task.sleep(for: limit)) != nil else { return }  // cancelled: `body` finished
+            settle(.failure(DeadlineExceeded(seconds: limit)))
         }
         Task {
-            try? await Task.sleep(for: limit)
-            work.cancel()
-            settle(.failure(DeadlineExceeded(seconds: limit)))
+            do { settle(.success(try await body())) } catch { settle(.failure(error)) }
+            timer.cancel()
         }
     }
 }
