@@ -122,15 +122,24 @@ package struct ClusterStore: Sendable {
         else {
             throw ClusterStoreError.badDay(day)
         }
-        let name = "calls_" + day.replacingOccurrences(of: "-", with: "")
-        // Two edges creating one day's partition at once would collide in the catalogue.
+        // Built from a date this function parsed and formatted again: no stored text reaches the SQL.
+        let (from, to) = (dayFormat.string(from: date), dayFormat.string(from: next))
+        let name = "calls_" + from.replacingOccurrences(of: "-", with: "")
+        var exists = false
+        for try await found in try await connection.query("SELECT to_regclass(\(name)) IS NOT NULL", logger: logger)
+            .decode(Bool.self)
+        {
+            exists = found
+        }
+        if exists { return }
+        // Two edges creating one day's partition at once would collide in the catalogue; the lock
+        // is taken only when a day is new, so edges do not wait on each other otherwise.
         try await connection.query("SELECT pg_advisory_xact_lock(7401926)", logger: logger)
-        // Built from a date this function parsed and formatted: no caller's text reaches the SQL.
         try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
                     CREATE TABLE IF NOT EXISTS \(name) PARTITION OF calls
-                    FOR VALUES FROM ('\(dayFormat.string(from: date))') TO ('\(dayFormat.string(from: next))')
+                    FOR VALUES FROM ('\(from)') TO ('\(to)')
                     """), logger: logger)
     }
 
