@@ -18,7 +18,7 @@ extension PostgresClient {
                 try await connection.query("COMMIT", logger: logger)
                 return result
             } catch {
-                if !connection.isClosed { try? await connection.query("ROLLBACK", logger: logger) }
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw error
             }
         }
