@@ -47,9 +47,17 @@ package struct CallShipper: Sendable {
         while true {
             let calls = try await local.calls(after: held, limit: batchSize, switchName: switchName)
             guard let last = calls.last else { return total }
-            let (cluster, source, switchName) = (self.cluster, self.source, self.switchName)
+            let (cluster, source, switchName, expected) = (self.cluster, self.source, self.switchName, held)
             let outcome = try await withDeadline(deadline) {
-                try await cluster.ship(calls, source: source, switchName: switchName)
+                try await cluster.ship(calls, after: expected, source: source, switchName: switchName)
+            }
+            if let holds = outcome.storeHolds {
+                // The store lost commits it had acknowledged: send again from what it holds.
+                logger.warning(
+                    "the cluster store holds less of this edge than it acknowledged; sending again",
+                    metadata: ["acknowledged": "\(held)", "holds": "\(holds)"])
+                held = holds
+                continue
             }
             total.inserted += outcome.inserted
             total.duplicates += outcome.duplicates

@@ -41,7 +41,13 @@ package struct ClusterStore: Sendable {
     /// A call numbered at or below what the store holds for `source` is not sent again (a resend
     /// after a lost answer adds nothing); a call its switch already has under its dedup key
     /// (from another edge, or a CSV and a live feed of one switch) is counted a duplicate.
-    package func ship(_ calls: [ShippedCall], source: String, switchName: String) async throws -> ShipmentOutcome {
+    ///
+    /// `after` is what the edge believes the store holds of it. A store that holds less has lost
+    /// commits it acknowledged (asynchronous commit or replication, then a crash or failover):
+    /// nothing is stored and the outcome's `storeHolds` says from where to send again.
+    package func ship(
+        _ calls: [ShippedCall], after expected: Int64, source: String, switchName: String
+    ) async throws -> ShipmentOutcome {
         guard let last = calls.last?.sequence else { return ShipmentOutcome() }
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection in
@@ -56,6 +62,7 @@ package struct ClusterStore: Sendable {
             ).decode(Int64.self) {
                 held = sequence
             }
+            if held < expected { return ShipmentOutcome(storeHolds: held) }
             let fresh = calls.filter { $0.sequence > held }
             guard !fresh.isEmpty else { return ShipmentOutcome(alreadyHeld: calls.count) }
             for day in Set(fresh.map(\.startDay)).sorted() {
@@ -169,11 +176,15 @@ package struct ShipmentOutcome: Sendable, Equatable {
     package var duplicates = 0
     /// Calls at or below the source's last sequence: shipped before.
     package var alreadyHeld = 0
+    /// Set when the store held less of the edge than the edge believed (it lost acknowledged
+    /// commits): what it holds; nothing was stored.
+    package var storeHolds: Int64?
 
-    package init(inserted: Int = 0, duplicates: Int = 0, alreadyHeld: Int = 0) {
+    package init(inserted: Int = 0, duplicates: Int = 0, alreadyHeld: Int = 0, storeHolds: Int64? = nil) {
         self.inserted = inserted
         self.duplicates = duplicates
         self.alreadyHeld = alreadyHeld
+        self.storeHolds = storeHolds
     }
 }
 

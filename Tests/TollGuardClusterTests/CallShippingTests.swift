@@ -52,7 +52,8 @@ struct CallShippingTests {
             // The same calls sent again, as after an answer that never came: held already.
             let again = try await local.calls(after: 0, limit: 1_000, switchName: "pbx1")
             #expect(
-                try await store.ship(again, source: "edge-a", switchName: "pbx1") == ShipmentOutcome(alreadyHeld: 300))
+                try await store.ship(again, after: 300, source: "edge-a", switchName: "pbx1")
+                    == ShipmentOutcome(alreadyHeld: 300))
             #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 300)
 
             // A failover to a standby that missed the last commits: the store holds calls 1–100.
@@ -61,6 +62,12 @@ struct CallShippingTests {
                 "DELETE FROM call_keys WHERE source_sequence > 100", logger: TestPostgres.logger)
             try await store.client.query(
                 "UPDATE sources SET last_sequence = 100", logger: TestPostgres.logger)
+            // An edge that believes 300 are held is told what is, and nothing is stored.
+            let more = try await local.calls(after: 250, limit: 1_000, switchName: "pbx1")
+            #expect(
+                try await store.ship(more, after: 300, source: "edge-a", switchName: "pbx1")
+                    == ShipmentOutcome(storeHolds: 100))
+            #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 100)
             #expect(try await shipper.shipPending() == ShipmentOutcome(inserted: 200))
             #expect(try await TestPostgres.number("SELECT count(DISTINCT dedup_key) FROM calls", store) == 300)
             #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 300)
@@ -139,9 +146,10 @@ struct CallShippingTests {
             }
             let before = try await store.lastShipped(source: "edge-a")
             try await TestPostgres.restartServer()
-            let failures = try await shipping.value
+            _ = try await shipping.value
             #expect(before >= 1_000 && before < 10_000, "the restart came mid-shipment")
-            #expect(failures >= 1, "the shipment saw the restart")
+            // A restart between two batches raises nothing, and with asynchronous commit (as this
+            // server runs) may lose batches it acknowledged: the edge finds that at its next batch.
             #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 10_000)
             #expect(try await TestPostgres.number("SELECT count(DISTINCT dedup_key) FROM calls", store) == 10_000)
             #expect(try await TestPostgres.number("SELECT count(*) FROM call_keys", store) == 10_000)
