@@ -9,11 +9,7 @@ extension TollGuardDatabase {
     /// write, and every event queued behind it, waits ~100 ms for it. `serve` turns it off and
     /// checkpoints from a connection of its own (``checkpointer()``), which no write waits for.
     package func checkpointsOnCommit(_ enabled: Bool) async throws {
-        try await writer.writeWithoutTransaction { db in
-            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-            let pages = enabled ? Self.walCheckpointBytes / max(pageSize, 512) : 0
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
-        }
+        try await writer.writeWithoutTransaction { db in try Self.setAutocheckpoint(db, enabled: enabled) }
     }
 
     /// A connection of its own to this store's file, for checkpoints beside the writer; nil for

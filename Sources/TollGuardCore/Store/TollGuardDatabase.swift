@@ -140,6 +140,13 @@ package struct TollGuardDatabase: Sendable {
     /// WAL size at which SQLite checkpoints automatically.
     static let walCheckpointBytes = 40_960_000
 
+    /// Sets whether `db` checkpoints its WAL itself when a commit takes it past ~40 MB.
+    static func setAutocheckpoint(_ db: Database, enabled: Bool) throws {
+        let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+        let pages = enabled ? walCheckpointBytes / max(pageSize, 512) : 0
+        try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
+    }
+
     /// The one place connections are configured.
     package static func makeConfiguration(busyTimeout: Duration) -> Configuration {
         var configuration = Configuration()
@@ -154,8 +161,7 @@ package struct TollGuardDatabase: Sendable {
             // a 10-million-row import under 100 MB of memory.
             try db.execute(sql: "PRAGMA cache_size = -32768")
             // Checkpoint every ~40 MB of WAL rather than 4 MB: bulk ingest rewrites far fewer pages.
-            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walCheckpointBytes / max(pageSize, 512))")
+            try setAutocheckpoint(db, enabled: true)
         }
         return configuration
     }
