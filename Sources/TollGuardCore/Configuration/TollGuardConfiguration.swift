@@ -28,6 +28,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
     package var managers: [AMISettings] = []
     package var cdrPost = CDRPostSettings()
     package var cdrTail = CDRTailSettings()
+    package var cluster = ClusterSettings()
 
     package init() {}
 
@@ -104,11 +105,15 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         package var path = "tollguard.sqlite"
         /// How long a writer waits for another process's lock, in milliseconds.
         package var busyTimeoutMilliseconds = 5000
+        /// The cluster's PostgreSQL store (``PostgresURL``); empty: this box alone, on SQLite.
+        ///
+        /// With one, `serve` ships the calls its SQLite store journals to it.
+        package var url = ""
 
         package init() {}
 
         enum CodingKeys: String, CodingKey {
-            case path
+            case path, url
             case busyTimeoutMilliseconds = "busy_timeout_ms"
         }
 
@@ -119,6 +124,12 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
             busyTimeoutMilliseconds =
                 try container.decodeIfPresent(Int.self, forKey: .busyTimeoutMilliseconds)
                 ?? defaults.busyTimeoutMilliseconds
+            url = try container.decodeIfPresent(String.self, forKey: .url) ?? defaults.url
+        }
+
+        /// `url` read; nil when none is set (a parse error is a validation error).
+        package var postgresURL: PostgresURL? {
+            url.isEmpty ? nil : try? PostgresURL(parsing: url)
         }
     }
 
@@ -197,6 +208,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         case managers = "ami"
         case cdrPost = "cdr_post"
         case cdrTail = "cdr_tail"
+        case cluster
     }
 
     package init(from decoder: any Decoder) throws {
@@ -218,6 +230,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         managers = try container.decodeIfPresent([AMISettings].self, forKey: .managers) ?? []
         cdrPost = try container.decodeIfPresent(CDRPostSettings.self, forKey: .cdrPost) ?? CDRPostSettings()
         cdrTail = try container.decodeIfPresent(CDRTailSettings.self, forKey: .cdrTail) ?? CDRTailSettings()
+        cluster = try container.decodeIfPresent(ClusterSettings.self, forKey: .cluster) ?? ClusterSettings()
     }
 
     /// `[event_socket]` as one table (read only with `enabled = true`, as it always was), or
@@ -268,6 +281,7 @@ package struct TollGuardConfiguration: Sendable, Codable, Equatable {
         if !managers.isEmpty { try container.encode(managers, forKey: .managers) }
         try container.encode(cdrPost, forKey: .cdrPost)
         try container.encode(cdrTail, forKey: .cdrTail)
+        try container.encode(cluster, forKey: .cluster)
     }
 
     /// The first (or only) event socket: what a single `[event_socket]` table sets.
@@ -328,6 +342,10 @@ extension TollGuardConfiguration {
             errors.append("ingest.max_line_bytes must be at least ingest.max_field_bytes")
         }
         if database.busyTimeoutMilliseconds < 0 { errors.append("database.busy_timeout_ms cannot be negative") }
+        if !database.url.isEmpty {
+            do { _ = try PostgresURL(parsing: database.url) } catch { errors.append("database.url: \(error)") }
+        }
+        errors += cluster.validationErrors()
         for key in ingest.csv.columns.keys where GenericCSVField(rawValue: key) == nil {
             errors.append(
                 "ingest.csv.columns.\(key) is not a call field (known: "
