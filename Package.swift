@@ -135,6 +135,7 @@ let package = Package(
                 "TollGuardHooks",
                 "TollGuardLive",
                 "TollGuardHTTP",
+                "TollGuardCluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -149,6 +150,7 @@ let package = Package(
                 "TollGuardCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -171,6 +173,7 @@ let package = Package(
                 "TollGuardLive",
                 "TollGuardDemo",
                 "TollGuardServer",
+                "TollGuardCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -213,8 +216,13 @@ let package = Package(
             dependencies: [
                 "TollGuardCluster",
                 "TollGuardCore",
+                "TollGuardDemo",
+                "TollGuardHTTP",
+                "TollGuardServer",
                 "TollGuardTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -23,7 +23,7 @@ struct TollGuardCommand: AsyncParsableCommand {
             AlertsCommand.self, SuspendCommand.self, UnsuspendCommand.self, SuspensionsCommand.self, KillsCommand.self,
             HooksCommand.self, LogsCommand.self, QuotaCommand.self, ClassifyCommand.self, RatesCommand.self,
             ListsCommand.self, UsersCommand.self,
-            ServeCommand.self, ConfigCommand.self, DatabaseCommand.self,
+            ServeCommand.self, ClusterCommand.self, ConfigCommand.self, DatabaseCommand.self,
         ]
     )
 

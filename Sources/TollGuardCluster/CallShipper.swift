@@ -17,6 +17,9 @@ package struct CallShipper: Sendable {
     package var batchSize = 5_000
     /// How long one shipment may take before it counts as failed (see ``withDeadline(_:_:)``).
     package var deadline = Duration.seconds(30)
+    /// Hears, after each answer of the store, the last call it holds of this edge and the last
+    /// the edge's store journals.
+    package var onProgress: (@Sendable (_ held: Int64, _ journaled: Int64) -> Void)?
     private let local: TollGuardDatabase
     private let cluster: ClusterStore
     private let logger: Logger
@@ -34,20 +37,32 @@ package struct CallShipper: Sendable {
     }
 
     /// Sends every call the cluster store lacks of this edge; returns what the store made of them.
+    ///
+    /// `acknowledged`: what the store said it held at the end of the last pass. A store that
+    /// holds less now lost commits it had acknowledged (a restart with asynchronous commits, a
+    /// failover to a standby behind): the calls are sent again and counted as `resent`.
     @discardableResult
-    package func shipPending() async throws -> ShipmentOutcome {
-        var held = try await cluster.lastShipped(source: source)
+    package func shipPending(acknowledged: Int64 = 0) async throws -> ShipmentOutcome {
+        let (cluster, source) = (self.cluster, self.source)
+        var held = try await withDeadline(deadline) { try await cluster.lastShipped(source: source) }
         let stored = try await local.lastCallSequence()
+        var total = ShipmentOutcome()
+        if held < acknowledged, acknowledged <= stored {
+            logger.warning(
+                "the cluster store holds less of this edge than it acknowledged; sending again",
+                metadata: ["acknowledged": "\(acknowledged)", "holds": "\(held)"])
+            total.resent += acknowledged - held
+        }
         guard held <= stored else {
             // The edge's numbers start again below what was shipped (a new store under the same
             // name): sending nothing would lose its calls, sending them would clash.
             throw CallShipperError.journalBehindCluster(source: source, local: stored, cluster: held)
         }
-        var total = ShipmentOutcome()
+        onProgress?(held, stored)
         while true {
             let calls = try await local.calls(after: held, limit: batchSize, switchName: switchName)
             guard let last = calls.last else { return total }
-            let (cluster, source, switchName, expected) = (self.cluster, self.source, self.switchName, held)
+            let (switchName, expected) = (self.switchName, held)
             let outcome = try await withDeadline(deadline) {
                 try await cluster.ship(calls, after: expected, source: source, switchName: switchName)
             }
@@ -56,7 +71,9 @@ package struct CallShipper: Sendable {
                 logger.warning(
                     "the cluster store holds less of this edge than it acknowledged; sending again",
                     metadata: ["acknowledged": "\(held)", "holds": "\(holds)"])
+                total.resent += held - holds
                 held = holds
+                onProgress?(held, stored)
                 continue
             }
             total.inserted += outcome.inserted
@@ -69,6 +86,7 @@ package struct CallShipper: Sendable {
                     "duplicates": "\(outcome.duplicates)",
                 ])
             held = last.sequence
+            onProgress?(held, max(stored, held))
         }
     }
 }

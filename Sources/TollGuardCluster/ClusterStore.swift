@@ -9,11 +9,16 @@ import TollGuardCore
 /// it in the task group or `ServiceGroup` that uses the store.
 package struct ClusterStore: Sendable {
     package let client: PostgresClient
-    private let logger: Logger
+    /// The logger given to each query: postgres-nio warns on it when a query comes before the
+    /// pool's `run()` has begun — which a task group that starts both at once cannot order, and
+    /// which the query waits out — so it says only errors.
+    let logger: Logger
 
     package init(configuration: PostgresClient.Configuration, logger: Logger) {
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.logger = logger
+        var queries = logger
+        queries.logLevel = max(logger.logLevel, .error)
+        self.logger = queries
     }
 
     /// Runs the connection pool until the task is cancelled.
@@ -179,6 +184,9 @@ package struct ShipmentOutcome: Sendable, Equatable {
     /// Set when the store held less of the edge than the edge believed (it lost acknowledged
     /// commits): what it holds; nothing was stored.
     package var storeHolds: Int64?
+    /// Calls sent again because the store had lost them after acknowledging them (a shipper's
+    /// total over its shipments).
+    package var resent: Int64 = 0
 
     package init(inserted: Int = 0, duplicates: Int = 0, alreadyHeld: Int = 0, storeHolds: Int64? = nil) {
         self.inserted = inserted

@@ -26,6 +26,8 @@ package struct LivePipeline: Sendable {
     package var drainTimeout: Duration = .seconds(10)
     /// Where the Asterisk Managers' security events go for the SIP watcher; nil: dropped.
     package var securityEvents: SecurityEventInbox?
+    /// Hears that the store took new calls (an edge's shipping rings its doorbell).
+    package var onCallsStored: (@Sendable () -> Void)?
 
     /// Counters for `/metrics`, the benchmark and tests.
     package final class Stats: Sendable {
@@ -484,6 +486,7 @@ package struct LivePipeline: Sendable {
                     batch.map { ($0.record, $0.destination) }, source: key.source, switchName: key.switchName)
                 stats.callsStored.add(outcome.inserted, ordering: .relaxed)
                 stats.duplicates.add(outcome.duplicates, ordering: .relaxed)
+                if outcome.inserted > 0 { onCallsStored?() }
                 state.completed.removeAll { BatchKey(source: $0.source, switchName: $0.switchName) == key }
                 // The alerts stored before these calls take them as their evidence now. A
                 // refusal here leaves that evidence waiting (the next `analyze` links it).

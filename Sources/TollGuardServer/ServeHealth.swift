@@ -1,21 +1,34 @@
 import Foundation
 import Synchronization
+import TollGuardCluster
 import TollGuardCore
 import TollGuardHTTP
 import TollGuardLive
 
 /// What `/healthz` says of a running `serve`.
 enum ServeHealth {
+    /// How long an edge may fail to ship before it says so: a failover of PostgreSQL takes seconds.
+    static let shippingGrace: TimeInterval = 60
+
     /// Unhealthy while a part of `serve` cannot write to the store, while the latest nightly
     /// `analyze` found its period empty (``BlindPeriod``), and until the event socket has
-    /// connected once (every switch, each named in the answer); healthy otherwise (also when no
-    /// live switch is configured).
+    /// connected once (every switch, each named in the answer), and while an edge has not reached
+    /// the cluster store for longer than ``shippingGrace``; healthy otherwise (also when no live
+    /// switch is configured).
     static func status(
-        switches: LiveSwitches, store: StoreHealth, blindAnalysis: BlindPeriod? = nil, timeZone: TimeZone = .gmt
+        switches: LiveSwitches, store: StoreHealth, blindAnalysis: BlindPeriod? = nil,
+        shipping: ShippingStatus.Snapshot? = nil, timeZone: TimeZone = .gmt, now: Date = Date()
     ) -> HealthStatus {
         let outages = store.outages
         if !outages.isEmpty {
             return HealthStatus(healthy: false, reason: outages.map(\.reason).joined(separator: "; "))
+        }
+        if let shipping, let since = shipping.failingSince, now.timeIntervalSince(since) >= shippingGrace {
+            // The calls are safe in the edge's store; the cluster's analysis does not see them.
+            return HealthStatus(
+                healthy: false,
+                reason: "the cluster store has been unreachable for \(Int(now.timeIntervalSince(since))) s, "
+                    + "\(shipping.backlog) calls wait in this edge's store: \(shipping.lastError ?? "no answer")")
         }
         if let blindAnalysis {
             return HealthStatus(

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TollGuardCluster
 import TollGuardCore
 import TollGuardHooks
 import TollGuardLive
@@ -8,7 +9,8 @@ import TollGuardLive
 enum ServeMetrics {
     static func render(
         pipeline: LivePipeline.Stats, switches: LiveSwitches, inputs: LiveInputs,
-        hooks: HookDeliveryService, database: TollGuardDatabase, store: StoreHealth
+        hooks: HookDeliveryService, database: TollGuardDatabase, store: StoreHealth,
+        shipping: ShippingStatus.Snapshot? = nil
     ) async -> String {
         var text = LiveMetrics.render(pipeline, switches: switches)
         text += "# HELP tollguard_live_inputs_waiting Events and calls received and not yet taken by the pipeline.\n"
@@ -55,10 +57,50 @@ enum ServeMetrics {
             text += "# TYPE tollguard_last_analysis_blind gauge\n"
             text += "tollguard_last_analysis_blind \(blind ? 1 : 0)\n"
         }
+        if let shipping { text += shippingMetrics(shipping) }
         let counters = hooks.counters
         text += "# HELP tollguard_hook_delivery_passes_failed_total Passes over the outbox that failed as a whole.\n"
         text += "# TYPE tollguard_hook_delivery_passes_failed_total counter\n"
         text += "tollguard_hook_delivery_passes_failed_total \(counters.failedPasses.load(ordering: .relaxed))\n"
         return text
+    }
+
+    /// An edge's shipping to the cluster store.
+    static func shippingMetrics(_ shipping: ShippingStatus.Snapshot) -> String {
+        let lines: [(name: String, type: String, help: String, value: String)] = [
+            (
+                "tollguard_cluster_connected", "gauge", "Whether the edge reaches the cluster store's primary (1).",
+                shipping.server == nil ? "0" : "1"
+            ),
+            (
+                "tollguard_cluster_journal_backlog", "gauge",
+                "Calls this edge's store holds that the cluster store does not yet.", "\(shipping.backlog)"
+            ),
+            (
+                "tollguard_cluster_calls_shipped_total", "counter", "Calls the cluster store took from this edge.",
+                "\(shipping.inserted)"
+            ),
+            (
+                "tollguard_cluster_calls_duplicate_total", "counter",
+                "Calls the cluster store had already from another edge or feed of their switch.",
+                "\(shipping.duplicates)"
+            ),
+            (
+                "tollguard_cluster_calls_resent_total", "counter",
+                "Calls sent again because the cluster store lost them after acknowledging them (a failover).",
+                "\(shipping.resent)"
+            ),
+            (
+                "tollguard_cluster_shipping_failures_total", "counter",
+                "Shipping passes that failed (store unreachable, no primary, a deadline).", "\(shipping.failures)"
+            ),
+            (
+                "tollguard_cluster_last_shipped_seconds", "gauge",
+                "When a pass last reached the end of this edge's journal (Unix time; 0: never).",
+                "\(Int(shipping.lastShipped?.timeIntervalSince1970 ?? 0))"
+            ),
+        ]
+        return lines.map { "# HELP \($0.name) \($0.help)\n# TYPE \($0.name) \($0.type)\n\($0.name) \($0.value)\n" }
+            .joined()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import TollGuardCluster
 import TollGuardCore
 import TollGuardHTTP
 import TollGuardHooks
@@ -30,6 +31,8 @@ package struct ServeSettings: Sendable {
     package var maxUnstoredCalls = 100_000
     /// The review console's cookies and session length (its currency and quiet time come from the configuration).
     package var console = ConsoleSettings()
+    /// The cluster store's password (`database.url` holds none): `PGPASSWORD`, as for libpq's tools.
+    package var postgresPassword = ProcessInfo.processInfo.environment["PGPASSWORD"]
 
     package init(reloadConfiguration: @escaping @Sendable () throws -> TollGuardConfiguration) {
         self.reloadConfiguration = reloadConfiguration
@@ -59,11 +62,14 @@ package struct Serve: Sendable {
     package let endpoints: [IndexPage.Endpoint]
     /// The switches watched live.
     package let switches: LiveSwitches
+    /// How shipping to the cluster store goes; nil without `database.url`.
+    package let shipping: ShippingStatus?
 
     fileprivate init(
         group: ServiceGroup, stats: LivePipeline.Stats, inputs: LiveInputs, actions: ActionLayer,
-        storeHealth: StoreHealth, endpoints: [IndexPage.Endpoint], switches: LiveSwitches
+        storeHealth: StoreHealth, endpoints: [IndexPage.Endpoint], switches: LiveSwitches, shipping: ShippingStatus?
     ) {
+        self.shipping = shipping
         self.endpoints = endpoints
         self.group = group
         self.stats = stats
@@ -87,7 +93,8 @@ package struct Serve: Sendable {
 
 /// Assembles `serve`: the live pipeline fed by every switch (`[[event_socket]]`, `[[ami]]`), the tailed
 /// CDR files (`[cdr_tail]`) and CDR posts (`[cdr_post]`); the SIP attack watcher over followed
-/// logs (`[sip_watch] follow`); hook delivery; the SIGHUP reload; and the HTTP application.
+/// logs (`[sip_watch] follow`); hook delivery; the SIGHUP reload; the HTTP application; and,
+/// with `database.url`, the shipping of the stored calls to the cluster store.
 ///
 /// Nothing runs until ``Serve/run()``.
 package func buildServeServices(
@@ -118,6 +125,13 @@ package func buildServeServices(
     let securityEvents =
         configuration.managers.contains { $0.enabled && $0.securityEvents } ? SecurityEventInbox() : nil
     pipeline.securityEvents = securityEvents
+    let shipping = configuration.database.postgresURL.map { url in
+        callShipping(to: url, configuration: configuration, database: database, settings: settings, logger: logger)
+    }
+    if let shipping {
+        let doorbell = shipping.doorbell
+        pipeline.onCallsStored = { doorbell.ring() }
+    }
     var sources: [LiveService.Source] = []
     if !configuration.cdrTail.files.isEmpty {
         let tail = CDRTailSource(
@@ -131,7 +145,8 @@ package func buildServeServices(
     let updates = ConsoleUpdates(database: database, logger: logger)
     let routes = httpRoutes(
         configuration: configuration, database: database, timeZone: timeZone, settings: settings,
-        inputs: inputs, pipeline: pipeline, switches: switches, hooks: hooks, updates: updates, logger: logger)
+        inputs: inputs, pipeline: pipeline, switches: switches, hooks: hooks, updates: updates,
+        shipping: shipping?.status, logger: logger)
     let http = buildApplication(
         settings.http,
         routes: routes, logger: logger, onServerRunning: settings.onHTTPRunning)
@@ -147,6 +162,11 @@ package func buildServeServices(
         .init(service: hooks), .init(service: live), .init(service: http), .init(service: updates),
         .init(service: reload),
     ]
+    if let shipping {
+        // Right after the checkpointer: stopped once the pipeline has stored what it held, it
+        // ships that too.
+        services.insert(.init(service: shipping), at: 1)
+    }
     if !configuration.sipWatch.follow.isEmpty || securityEvents != nil {
         services.append(
             .init(
@@ -159,14 +179,29 @@ package func buildServeServices(
             services: services, gracefulShutdownSignals: settings.gracefulShutdownSignals, logger: logger))
     return Serve(
         group: group, stats: pipeline.stats, inputs: inputs, actions: actions, storeHealth: storeHealth,
-        endpoints: routes.endpoints, switches: switches)
+        endpoints: routes.endpoints, switches: switches, shipping: shipping?.status)
+}
+
+/// The edge's shipping of its stored calls to the cluster store at `url`.
+private func callShipping(
+    to url: PostgresURL, configuration: TollGuardConfiguration, database: TollGuardDatabase, settings: ServeSettings,
+    logger: Logger
+) -> CallShippingService {
+    let node = configuration.clusterNodeName
+    let connector = ClusterConnector(
+        url: url, password: settings.postgresPassword, applicationName: "tollguard \(node)", logger: logger)
+    var service = CallShippingService(
+        connector: connector, local: database, source: node, switchName: configuration.clusterSwitchName,
+        logger: logger)
+    service.interval = .milliseconds(configuration.cluster.shipIntervalMilliseconds)
+    return service
 }
 
 /// The HTTP side's routes over the running services.
 private func httpRoutes(
     configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone, settings: ServeSettings,
     inputs: LiveInputs, pipeline: LivePipeline, switches: LiveSwitches, hooks: HookDeliveryService,
-    updates: ConsoleUpdates, logger: Logger
+    updates: ConsoleUpdates, shipping: ShippingStatus?, logger: Logger
 ) -> HTTPRoutes {
     let secrets = configuration.cdrPost.secrets()
     let credentials = HTTPCredentials(basic: secrets.basic, token: secrets.token)
@@ -230,12 +265,12 @@ private func httpRoutes(
         health: {
             ServeHealth.status(
                 switches: switches, store: pipeline.health, blindAnalysis: try? database.lastAnalysisBlindPeriod(),
-                timeZone: timeZone)
+                shipping: shipping?.snapshot, timeZone: timeZone)
         },
         metrics: {
             await ServeMetrics.render(
                 pipeline: pipeline.stats, switches: switches, inputs: inputs, hooks: hooks, database: database,
-                store: pipeline.health)
+                store: pipeline.health, shipping: shipping?.snapshot)
         },
         cdrPost: cdrPost,
         reportPage: ReportPageRoute(

@@ -9,169 +9,173 @@ import TollGuardTestSupport
 /// Edges ship the calls their own store journals to PostgreSQL: each call once, whatever is sent
 /// again, by however many edges of a switch, across a restart of the server.
 ///
-/// Serialized: one test restarts the server the others use.
-@Suite(.serialized, .enabled(if: TestPostgres.enabled, TestPostgres.skipReason))
-struct CallShippingTests {
-    private static let origin = Date(timeIntervalSince1970: 1_764_633_600)  // 2025-12-02 00:00 UTC
+extension PostgresServerTests {
+    @Suite struct CallShippingTests {
+        private static let origin = Date(timeIntervalSince1970: 1_764_633_600)  // 2025-12-02 00:00 UTC
 
-    /// `count` calls over two days, numbered from `first`; the caller name of call 2 holds every
-    /// character COPY's text format gives a meaning to.
-    private static func calls(_ count: Int, first: Int = 1) -> [(record: CallRecord, destination: CallDestination?)] {
-        (first..<(first + count)).map { index in
-            let start = origin.addingTimeInterval(Double(index) * 97)  // 10,000 calls: 11 days
-            let record = CallRecord(
-                dedupKey: "uuid-\(index)", callID: "uuid-\(index)", account: "10\(index % 7)",
-                callerNumber: "10\(index % 7)", callerName: index == 2 ? Self.hostileName : "Caller \(index)",
-                destination: "9011442079460\(index % 1000)", context: "default",
-                sourceIP: index % 3 == 0 ? nil : "192.0.2.\(index % 200)", startedAt: start,
-                answeredAt: start.addingTimeInterval(3), endedAt: start.addingTimeInterval(63), duration: 63,
-                billsec: 60, disposition: .answered, hangupCause: "NORMAL_CLEARING")
-            return (record, nil)
-        }
-    }
-
-    static let hostileName = "Eve\t1\\N\n2\\\\3\r4 'quoted' \"double\" \\."
-
-    private func edge(_ count: Int, switchName: String? = nil) throws -> TollGuardDatabase {
-        let database = try TollGuardDatabase.inMemory()
-        _ = try database.store(Self.calls(count), source: "fs-event-socket", switchName: switchName)
-        return database
-    }
-
-    @Test func everyCallArrivesOnceAndAResendAddsNothing() async throws {
-        let local = try edge(300)
-        try await TestPostgres.withStore { store in
-            let shipper = CallShipper(
-                source: "edge-a", switchName: "pbx1", local: local, cluster: store, logger: TestPostgres.logger)
-            let first = try await shipper.shipPending()
-            #expect(first == ShipmentOutcome(inserted: 300))
-            #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 300)
-            #expect(try await store.lastShipped(source: "edge-a") == 300)
-            // Nothing new: nothing sent.
-            #expect(try await shipper.shipPending() == ShipmentOutcome())
-            // The same calls sent again, as after an answer that never came: held already.
-            let again = try await local.calls(after: 0, limit: 1_000, switchName: "pbx1")
-            #expect(
-                try await store.ship(again, after: 300, source: "edge-a", switchName: "pbx1")
-                    == ShipmentOutcome(alreadyHeld: 300))
-            #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 300)
-
-            // A failover to a standby that missed the last commits: the store holds calls 1–100.
-            try await store.client.query("DELETE FROM calls WHERE source_sequence > 100", logger: TestPostgres.logger)
-            try await store.client.query(
-                "DELETE FROM call_keys WHERE source_sequence > 100", logger: TestPostgres.logger)
-            try await store.client.query(
-                "UPDATE sources SET last_sequence = 100", logger: TestPostgres.logger)
-            // An edge that believes 300 are held is told what is, and nothing is stored.
-            let more = try await local.calls(after: 250, limit: 1_000, switchName: "pbx1")
-            #expect(
-                try await store.ship(more, after: 300, source: "edge-a", switchName: "pbx1")
-                    == ShipmentOutcome(storeHolds: 100))
-            #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 100)
-            #expect(try await shipper.shipPending() == ShipmentOutcome(inserted: 200))
-            #expect(try await TestPostgres.number("SELECT count(DISTINCT dedup_key) FROM calls", store) == 300)
-            #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 300)
-        }
-    }
-
-    @Test func theSameCallsFromTwoEdgesOfOneSwitchAreStoredOnce() async throws {
-        let a = try edge(250)
-        let b = try edge(250)
-        let other = try edge(250)
-        try await TestPostgres.withStore { store async throws -> Void in
-            let shipper = { (source: String, local: TollGuardDatabase, switchName: String) in
-                CallShipper(
-                    source: source, switchName: switchName, local: local, cluster: store, logger: TestPostgres.logger)
+        /// `count` calls over two days, numbered from `first`; the caller name of call 2 holds every
+        /// character COPY's text format gives a meaning to.
+        static func calls(_ count: Int, first: Int = 1) -> [(record: CallRecord, destination: CallDestination?)] {
+            (first..<(first + count)).map { index in
+                let start = origin.addingTimeInterval(Double(index) * 97)  // 10,000 calls: 11 days
+                let record = CallRecord(
+                    dedupKey: "uuid-\(index)", callID: "uuid-\(index)", account: "10\(index % 7)",
+                    callerNumber: "10\(index % 7)", callerName: index == 2 ? Self.hostileName : "Caller \(index)",
+                    destination: "9011442079460\(index % 1000)", context: "default",
+                    sourceIP: index % 3 == 0 ? nil : "192.0.2.\(index % 200)", startedAt: start,
+                    answeredAt: start.addingTimeInterval(3), endedAt: start.addingTimeInterval(63), duration: 63,
+                    billsec: 60, disposition: .answered, hangupCause: "NORMAL_CLEARING")
+                return (record, nil)
             }
-            #expect(try await shipper("edge-a", a, "pbx1").shipPending() == ShipmentOutcome(inserted: 250))
-            #expect(try await shipper("edge-b", b, "pbx1").shipPending() == ShipmentOutcome(duplicates: 250))
-            // Another switch's calls are its own, whatever their keys.
-            #expect(
-                try await shipper("edge-c", other, "pbx2").shipPending() == ShipmentOutcome(inserted: 250))
-            #expect(
-                try await TestPostgres.number("SELECT count(*) FROM calls WHERE switch_name = 'pbx1'", store) == 250)
-            #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 500)
-            #expect(try await store.lastShipped(source: "edge-b") == 250)
         }
-    }
 
-    @Test func callsArriveAsStoredHostileTextIncluded() async throws {
-        let local = try edge(5, switchName: "ast1")
-        try await TestPostgres.withStore { store in
-            let shipper = CallShipper(
-                source: "edge-a", switchName: "pbx1", local: local, cluster: store, logger: TestPostgres.logger)
-            try await shipper.shipPending()
-            let rows = try await store.client.query(
-                """
-                SELECT caller_name, switch_name, to_char(start_utc, 'YYYY-MM-DD HH24:MI:SS'), billsec, source_ip
-                FROM calls WHERE dedup_key = 'uuid-2'
-                """, logger: TestPostgres.logger)
-            var seen: [(String, String, String, Int64, String?)] = []
-            for try await row in rows.decode((String, String, String, Int64, String?).self) { seen.append(row) }
-            #expect(seen.count == 1)
-            #expect(seen.first?.0 == Self.hostileName)
-            #expect(seen.first?.1 == "ast1")  // the call's own switch, not the edge's default
-            #expect(seen.first?.2 == "2025-12-02 00:03:14")
-            #expect(seen.first?.3 == 60)
-            #expect(seen.first?.4 == "192.0.2.2")
-            #expect(try await TestPostgres.number("SELECT count(*) FROM calls WHERE source_ip IS NULL", store) == 1)
+        static let hostileName = "Eve\t1\\N\n2\\\\3\r4 'quoted' \"double\" \\."
+
+        static func edge(_ count: Int, switchName: String? = nil) throws -> TollGuardDatabase {
+            let database = try TollGuardDatabase.inMemory()
+            _ = try database.store(Self.calls(count), source: "fs-event-socket", switchName: switchName)
+            return database
         }
-    }
 
-    @Test func aServerRestartMidShipmentLosesAndDoublesNothing() async throws {
-        let local = try edge(10_000)
-        try await TestPostgres.withStore { store in
-            var shipper = CallShipper(
-                source: "edge-a", switchName: "pbx1", local: local, cluster: store, logger: TestPostgres.logger)
-            shipper.batchSize = 200
-            shipper.deadline = .seconds(3)
-            let shipping = Task { [shipper] in
-                // As the edge's service does: ship, and after a failure ask again what the store holds.
-                var failures = 0
-                while true {
-                    do {
-                        try await shipper.shipPending()
-                        return failures
-                    } catch {
-                        failures += 1
-                        try await Task.sleep(for: .milliseconds(100))
-                        if failures > 300 { throw error }
+        @Test func everyCallArrivesOnceAndAResendAddsNothing() async throws {
+            let local = try Self.edge(300)
+            try await TestPostgres.withStore { store in
+                let shipper = CallShipper(
+                    source: "edge-a", switchName: "pbx1", local: local, cluster: store, logger: TestPostgres.logger)
+                let first = try await shipper.shipPending()
+                #expect(first == ShipmentOutcome(inserted: 300))
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 300)
+                #expect(try await store.lastShipped(source: "edge-a") == 300)
+                // Nothing new: nothing sent.
+                #expect(try await shipper.shipPending() == ShipmentOutcome())
+                // The same calls sent again, as after an answer that never came: held already.
+                let again = try await local.calls(after: 0, limit: 1_000, switchName: "pbx1")
+                #expect(
+                    try await store.ship(again, after: 300, source: "edge-a", switchName: "pbx1")
+                        == ShipmentOutcome(alreadyHeld: 300))
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 300)
+
+                // A failover to a standby that missed the last commits: the store holds calls 1–100.
+                try await store.client.query(
+                    "DELETE FROM calls WHERE source_sequence > 100", logger: TestPostgres.logger)
+                try await store.client.query(
+                    "DELETE FROM call_keys WHERE source_sequence > 100", logger: TestPostgres.logger)
+                try await store.client.query(
+                    "UPDATE sources SET last_sequence = 100", logger: TestPostgres.logger)
+                // An edge that believes 300 are held is told what is, and nothing is stored.
+                let more = try await local.calls(after: 250, limit: 1_000, switchName: "pbx1")
+                #expect(
+                    try await store.ship(more, after: 300, source: "edge-a", switchName: "pbx1")
+                        == ShipmentOutcome(storeHolds: 100))
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 100)
+                #expect(try await shipper.shipPending() == ShipmentOutcome(inserted: 200))
+                #expect(try await TestPostgres.number("SELECT count(DISTINCT dedup_key) FROM calls", store) == 300)
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 300)
+            }
+        }
+
+        @Test func theSameCallsFromTwoEdgesOfOneSwitchAreStoredOnce() async throws {
+            let a = try Self.edge(250)
+            let b = try Self.edge(250)
+            let other = try Self.edge(250)
+            try await TestPostgres.withStore { store async throws -> Void in
+                let shipper = { (source: String, local: TollGuardDatabase, switchName: String) in
+                    CallShipper(
+                        source: source, switchName: switchName, local: local, cluster: store,
+                        logger: TestPostgres.logger)
+                }
+                #expect(try await shipper("edge-a", a, "pbx1").shipPending() == ShipmentOutcome(inserted: 250))
+                #expect(try await shipper("edge-b", b, "pbx1").shipPending() == ShipmentOutcome(duplicates: 250))
+                // Another switch's calls are its own, whatever their keys.
+                #expect(
+                    try await shipper("edge-c", other, "pbx2").shipPending() == ShipmentOutcome(inserted: 250))
+                #expect(
+                    try await TestPostgres.number("SELECT count(*) FROM calls WHERE switch_name = 'pbx1'", store) == 250
+                )
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 500)
+                #expect(try await store.lastShipped(source: "edge-b") == 250)
+            }
+        }
+
+        @Test func callsArriveAsStoredHostileTextIncluded() async throws {
+            let local = try Self.edge(5, switchName: "ast1")
+            try await TestPostgres.withStore { store in
+                let shipper = CallShipper(
+                    source: "edge-a", switchName: "pbx1", local: local, cluster: store, logger: TestPostgres.logger)
+                try await shipper.shipPending()
+                let rows = try await store.client.query(
+                    """
+                    SELECT caller_name, switch_name, to_char(start_utc, 'YYYY-MM-DD HH24:MI:SS'), billsec, source_ip
+                    FROM calls WHERE dedup_key = 'uuid-2'
+                    """, logger: TestPostgres.logger)
+                var seen: [(String, String, String, Int64, String?)] = []
+                for try await row in rows.decode((String, String, String, Int64, String?).self) { seen.append(row) }
+                #expect(seen.count == 1)
+                #expect(seen.first?.0 == Self.hostileName)
+                #expect(seen.first?.1 == "ast1")  // the call's own switch, not the edge's default
+                #expect(seen.first?.2 == "2025-12-02 00:03:14")
+                #expect(seen.first?.3 == 60)
+                #expect(seen.first?.4 == "192.0.2.2")
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls WHERE source_ip IS NULL", store) == 1)
+            }
+        }
+
+        @Test func aServerRestartMidShipmentLosesAndDoublesNothing() async throws {
+            let local = try Self.edge(10_000)
+            try await TestPostgres.withStore { store in
+                var shipper = CallShipper(
+                    source: "edge-a", switchName: "pbx1", local: local, cluster: store, logger: TestPostgres.logger)
+                shipper.batchSize = 200
+                shipper.deadline = .seconds(3)
+                let shipping = Task { [shipper] in
+                    // As the edge's service does: ship, and after a failure ask again what the store holds.
+                    var failures = 0
+                    while true {
+                        do {
+                            try await shipper.shipPending()
+                            return failures
+                        } catch {
+                            failures += 1
+                            try await Task.sleep(for: .milliseconds(100))
+                            if failures > 300 { throw error }
+                        }
                     }
                 }
+                // Restart once some batches are in, none has the rest.
+                let deadline = ContinuousClock.now + .seconds(60)
+                while try await store.lastShipped(source: "edge-a") < 1_000, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                let before = try await store.lastShipped(source: "edge-a")
+                try await TestPostgres.restartServer()
+                _ = try await shipping.value
+                #expect(before >= 1_000 && before < 10_000, "the restart came mid-shipment")
+                // A restart between two batches raises nothing, and with asynchronous commit (as this
+                // server runs) may lose batches it acknowledged: the edge finds that at its next batch.
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 10_000)
+                #expect(try await TestPostgres.number("SELECT count(DISTINCT dedup_key) FROM calls", store) == 10_000)
+                #expect(try await TestPostgres.number("SELECT count(*) FROM call_keys", store) == 10_000)
+                #expect(try await store.lastShipped(source: "edge-a") == 10_000)
+                // A partition a day of the 11.2 days of calls.
+                #expect(
+                    try await TestPostgres.number(
+                        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'calls'::regclass", store) == 12)
             }
-            // Restart once some batches are in, none has the rest.
-            let deadline = ContinuousClock.now + .seconds(60)
-            while try await store.lastShipped(source: "edge-a") < 1_000, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            let before = try await store.lastShipped(source: "edge-a")
-            try await TestPostgres.restartServer()
-            _ = try await shipping.value
-            #expect(before >= 1_000 && before < 10_000, "the restart came mid-shipment")
-            // A restart between two batches raises nothing, and with asynchronous commit (as this
-            // server runs) may lose batches it acknowledged: the edge finds that at its next batch.
-            #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 10_000)
-            #expect(try await TestPostgres.number("SELECT count(DISTINCT dedup_key) FROM calls", store) == 10_000)
-            #expect(try await TestPostgres.number("SELECT count(*) FROM call_keys", store) == 10_000)
-            #expect(try await store.lastShipped(source: "edge-a") == 10_000)
-            // A partition a day of the 11.2 days of calls.
-            #expect(
-                try await TestPostgres.number(
-                    "SELECT count(*) FROM pg_inherits WHERE inhparent = 'calls'::regclass", store) == 12)
         }
-    }
 
-    @Test func anEdgeWhoseStoreStartsOverUnderAnOldNameIsRefused() async throws {
-        try await TestPostgres.withStore { store in
-            let first = try edge(50)
-            try await CallShipper(
-                source: "edge-a", switchName: "pbx1", local: first, cluster: store, logger: TestPostgres.logger
-            ).shipPending()
-            let renewed = try edge(10)
-            await #expect(throws: CallShipperError.journalBehindCluster(source: "edge-a", local: 10, cluster: 50)) {
+        @Test func anEdgeWhoseStoreStartsOverUnderAnOldNameIsRefused() async throws {
+            try await TestPostgres.withStore { store in
+                let first = try Self.edge(50)
                 try await CallShipper(
-                    source: "edge-a", switchName: "pbx1", local: renewed, cluster: store, logger: TestPostgres.logger
+                    source: "edge-a", switchName: "pbx1", local: first, cluster: store, logger: TestPostgres.logger
                 ).shipPending()
+                let renewed = try Self.edge(10)
+                await #expect(throws: CallShipperError.journalBehindCluster(source: "edge-a", local: 10, cluster: 50)) {
+                    try await CallShipper(
+                        source: "edge-a", switchName: "pbx1", local: renewed, cluster: store,
+                        logger: TestPostgres.logger
+                    ).shipPending()
+                }
             }
         }
     }

@@ -5,6 +5,12 @@ import Testing
 import TollGuardCluster
 import TollGuardCore
 
+/// Every test that uses the PostgreSQL server, one at a time: some restart or stop it.
+///
+/// Each suite of them is nested in this one (`extension PostgresServerTests`).
+@Suite(.serialized, .enabled(if: TestPostgres.enabled, TestPostgres.skipReason))
+struct PostgresServerTests {}
+
 /// The PostgreSQL server the cluster tests use; each test gets a database of its own.
 ///
 /// Started by `.ci/postgres start DIR`, named by `TOLLGUARD_TEST_POSTGRES=DIR`.
@@ -23,41 +29,76 @@ enum TestPostgres {
         .deletingLastPathComponent().appendingPathComponent(".ci/postgres").path
     static let logger = Logger(label: "cluster-test")
 
-    static func configuration(database: String) throws -> PostgresClient.Configuration {
-        guard let directory else { throw TestPostgresError.noServer }
-        return PostgresClient.Configuration(
-            unixSocketPath: directory + "/.s.PGSQL.55432", username: "tollguard", password: nil, database: database)
+    /// The server's socket file.
+    static var socket: String {
+        get throws {
+            guard let directory else { throw TestPostgresError.noServer }
+            return directory + "/.s.PGSQL.55432"
+        }
     }
 
-    /// Runs `body` with a cluster store on a new, empty database.
-    static func withStore<T: Sendable>(_ body: @Sendable (ClusterStore) async throws -> T) async throws -> T {
+    static func configuration(database: String) throws -> PostgresClient.Configuration {
+        PostgresClient.Configuration(
+            unixSocketPath: try socket, username: "tollguard", password: nil, database: database)
+    }
+
+    /// A `database.url` naming `database` on the test server (and on a standby's socket, first).
+    static func url(database: String, standby: String? = nil) throws -> PostgresURL {
+        PostgresURL(
+            hosts: (standby.map { [.socket(path: $0)] } ?? []) + [.socket(path: try socket)], user: "tollguard",
+            database: database, tls: .disable)
+    }
+
+    /// Creates a new, empty database; returns its name.
+    static func createDatabase() async throws -> String {
         let name = "tg_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await administer("CREATE DATABASE \(name)")
+        return name
+    }
+
+    static func dropDatabase(_ name: String) async {
+        try? await administer("DROP DATABASE \(name) WITH (FORCE)")
+    }
+
+    /// Runs `body` with a cluster store on `database`, migrated, its pool running meanwhile.
+    static func withStore<T: Sendable>(
+        database name: String, _ body: @Sendable (ClusterStore) async throws -> T
+    ) async throws -> T {
         let store = ClusterStore(configuration: try configuration(database: name), logger: logger)
-        let result = try await withThrowingTaskGroup(of: Void.self) { group in
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }
             try await store.migrate()
             return try await body(store)
         }
-        try? await administer("DROP DATABASE \(name) WITH (FORCE)")
+    }
+
+    /// Runs `body` with a cluster store on a new, empty database.
+    static func withStore<T: Sendable>(_ body: @Sendable (ClusterStore) async throws -> T) async throws -> T {
+        let name = try await createDatabase()
+        let result = try await withStore(database: name, body)
+        await dropDatabase(name)
         return result
     }
 
     /// Stops the server at once, as a crash would, and starts it again.
     static func restartServer() async throws {
         guard let directory else { throw TestPostgresError.noServer }
+        try await runControl(["restart", directory])
+    }
+
+    /// Runs `.ci/postgres` with `arguments`.
+    static func runControl(_ arguments: [String]) async throws {
         // posix_spawn and waitpid: Foundation's Process was seen here never to notice the
         // script's exit (its `isRunning` stayed true) once PostgresNIO's tasks were running.
         var pid: pid_t = 0
-        let arguments = [control, "restart", directory]
-        let argv = arguments.map { strdup($0) } + [nil]
+        let argv = ([control] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let spawned = posix_spawn(&pid, control, nil, nil, argv, environ)
-        guard spawned == 0 else { throw TestPostgresError.restartFailed(spawned) }
+        guard spawned == 0 else { throw TestPostgresError.controlFailed(arguments, spawned) }
         var status: Int32 = 0
         while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(20)) }
-        guard status == 0 else { throw TestPostgresError.restartFailed(status) }
+        guard status == 0 else { throw TestPostgresError.controlFailed(arguments, status) }
     }
 
     /// Runs one statement on the server's `postgres` database (names made by the tests only).
@@ -81,5 +122,5 @@ enum TestPostgres {
 
 enum TestPostgresError: Error {
     case noServer
-    case restartFailed(Int32)
+    case controlFailed([String], Int32)
 }

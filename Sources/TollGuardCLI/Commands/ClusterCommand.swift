@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TollGuardCluster
+import TollGuardCore
+
+/// `tollguard cluster`: the nodes that share one PostgreSQL store (`database.url`).
+struct ClusterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "See the nodes that share the PostgreSQL store named by database.url.",
+        subcommands: [ClusterStatusCommand.self])
+}
+
+/// `tollguard cluster status`: the primary reached, and how far each edge has shipped.
+struct ClusterStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the PostgreSQL primary reached and each edge: its switch, last call shipped, and when.",
+        discussion: """
+            The servers of database.url are asked in turn; the first that is not a standby answers. \
+            The password comes from PGPASSWORD. When this node's own store is found, the calls it \
+            holds that the cluster store does not yet are shown too.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let configuration = try global.loadConfiguration().configuration
+        guard !configuration.database.url.isEmpty else {
+            throw CommandFailure(
+                "database.url is not set: this node runs alone on its SQLite store, in no cluster. "
+                    + "Set [database] url = \"postgres://USER@HOST:PORT/DATABASE\" to join one.")
+        }
+        let url: PostgresURL
+        do {
+            url = try PostgresURL(parsing: configuration.database.url)
+        } catch {
+            throw CommandFailure("database.url: \(error)")
+        }
+        let node = configuration.clusterNodeName
+        let connector = ClusterConnector(
+            url: url, password: ProcessInfo.processInfo.environment["PGPASSWORD"],
+            applicationName: "tollguard cluster status", logger: Logger(label: "tollguard.cluster"))
+        let status: ClusterStatus
+        do {
+            status = try await ClusterStatus.read(connector)
+        } catch {
+            throw CommandFailure("cannot read the cluster store at \(url): \(error)")
+        }
+        // This node's journal, when its store is here: what it holds that the cluster does not.
+        let journaled = try? await global.openExistingDatabase(configuration)?.lastCallSequence()
+        let held = status.edges.first { $0.node == node }?.lastCall ?? 0
+        if output.json {
+            struct Answer: Encodable {
+                var status: ClusterStatus
+                var node: String
+                var unshipped: Int64?
+            }
+            try printJSON(Answer(status: status, node: node, unshipped: journaled.map { max(0, $0 - held) }))
+            return
+        }
+        print("cluster store: primary \(status.primary) (PostgreSQL \(status.serverVersion)) of \(url)")
+        if status.edges.isEmpty {
+            print("no edge has shipped calls to it yet")
+        } else {
+            var table = TextTable("EDGE", "SWITCH", "LAST CALL", "LAST SHIPMENT")
+            for edge in status.edges {
+                let age = edge.secondsSinceShipment.map { Self.age(seconds: $0) } ?? "never"
+                table.append([edge.node, edge.switchName, String(edge.lastCall), age])
+            }
+            print(table.render())
+        }
+        if let journaled {
+            print("this node (\(node)): \(max(0, journaled - held)) calls in its store not yet in the cluster store")
+        }
+    }
+
+    static func age(seconds: Double) -> String {
+        switch seconds {
+        case ..<120: "\(Int(seconds.rounded())) s ago"
+        case ..<7_200: "\(Int((seconds / 60).rounded())) min ago"
+        default: "\(Int((seconds / 3_600).rounded())) h ago"
+        }
+    }
+}
