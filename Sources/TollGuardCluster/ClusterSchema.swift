@@ -80,7 +80,25 @@ enum ClusterSchema {
                 ) PARTITION BY RANGE (start_utc)
                 """,
                 "CREATE INDEX calls_by_account ON calls (account, start_utc)",
-            ])
+            ]),
+        Migration(
+            name: "v2-analyzer-lease",
+            statements: [
+                // Who analyzes (one leader per key range; one range for now): the lease runs on
+                // the database's clock, and every write of the leader names its epoch, so a
+                // leader that lost the lease (paused, cut off) writes nothing after its successor
+                // took over. `offsets`: per edge, the last call the leader has consumed.
+                """
+                CREATE TABLE analyzer_leases (
+                    key_range text PRIMARY KEY,
+                    holder text,
+                    epoch bigint NOT NULL DEFAULT 0,
+                    lease_until timestamptz,
+                    offsets jsonb NOT NULL DEFAULT '{}'::jsonb,
+                    taken_utc timestamptz
+                )
+                """
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

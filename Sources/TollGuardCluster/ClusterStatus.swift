@@ -26,19 +26,25 @@ package struct ClusterStatus: Sendable, Encodable {
     package var primary: String
     package var serverVersion: String
     package var edges: [Edge]
+    /// The node holding the analyzer lease, and its epoch; nil while none does.
+    package var analyzer: String?
+    package var analyzerEpoch: Int64?
 
     enum CodingKeys: String, CodingKey {
         case primary
         case serverVersion = "server_version"
-        case edges
+        case edges, analyzer
+        case analyzerEpoch = "analyzer_epoch"
     }
 
     /// Reads it from the primary `connector` finds.
     package static func read(_ connector: ClusterConnector) async throws -> ClusterStatus {
         try await connector.withPrimary { store, host in
             try await store.migrate()
+            let lease = try await AnalyzerLease(store: store, node: "").holder()
             return ClusterStatus(
-                primary: "\(host)", serverVersion: try await store.serverVersion(), edges: try await store.edges())
+                primary: "\(host)", serverVersion: try await store.serverVersion(), edges: try await store.edges(),
+                analyzer: lease?.node, analyzerEpoch: lease?.epoch)
         }
     }
 }

@@ -9,16 +9,18 @@ import TollGuardCore
 /// it in the task group or `ServiceGroup` that uses the store.
 package struct ClusterStore: Sendable {
     package let client: PostgresClient
-    /// The logger given to each query: postgres-nio warns on it when a query comes before the
-    /// pool's `run()` has begun — which a task group that starts both at once cannot order, and
-    /// which the query waits out — so it says only errors.
+    /// The logger of the pool and of each query.
+    ///
+    /// It says only errors: postgres-nio warns on it when a query comes before the pool's `run()`
+    /// has begun — which a task that starts both at once cannot order, and which the query simply
+    /// waits out.
     let logger: Logger
 
     package init(configuration: PostgresClient.Configuration, logger: Logger) {
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        var queries = logger
-        queries.logLevel = max(logger.logLevel, .error)
-        self.logger = queries
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .error)
+        client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
+        self.logger = quiet
     }
 
     /// Runs the connection pool until the task is cancelled.

@@ -72,6 +72,9 @@ struct ClusterStatusCommand: AsyncParsableCommand {
             }
             print(table.render())
         }
+        print(
+            status.analyzer.map { "analyzer lease: \($0) (epoch \(status.analyzerEpoch ?? 0))" }
+                ?? "analyzer lease: held by no node")
         if let journaled {
             print("this node (\(node)): \(max(0, journaled - held)) calls in its store not yet in the cluster store")
         }

@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The analyzer's lease: one node analyzes a key range at a time, on the database's clock, and
+/// each of its writes is fenced by the epoch it took the lease with.
+///
+/// A node takes the lease only when nobody holds it or the holder let it lapse; taking it moves
+/// the epoch forward. The holder renews it well before it ends. Every write the holder makes
+/// goes in a transaction that first checks, under the row's lock, that the epoch is still its
+/// own and the lease still running (``fenced(_:offsets:_:)``): a holder that was paused or cut
+/// off past its lease finds its write refused, whatever its own clock says, once another node
+/// could have taken over.
+package struct AnalyzerLease: Sendable {
+    /// What a node holds while the lease is its own.
+    package struct Held: Sendable, Equatable {
+        package var epoch: Int64
+        /// Per edge, the last call consumed when the lease was taken.
+        package var offsets: [String: Int64]
+    }
+
+    package let store: ClusterStore
+    /// This node's name (the lease's `holder`).
+    package let node: String
+    /// The key range analyzed: one for now.
+    package var keyRange = "all"
+    /// How long the lease runs after each renewal; a standby takes over at most this long after
+    /// the holder stopped renewing.
+    package var duration = Duration.seconds(10)
+
+    package init(store: ClusterStore, node: String) {
+        self.store = store
+        self.node = node
+    }
+
+    private var seconds: Double {
+        let (whole, fraction) = duration.components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+
+    /// Takes the lease if nobody holds it or its holder let it lapse; nil while another holds it.
+    package func acquire() async throws -> Held? {
+        let logger = store.logger
+        let (range, node, seconds) = (keyRange, node, self.seconds)
+        return try await store.client.inTransaction(logger: logger) { connection in
+            try await connection.query(
+                "INSERT INTO analyzer_leases (key_range) VALUES (\(range)) ON CONFLICT DO NOTHING", logger: logger)
+            let rows = try await connection.query(
+                """
+                UPDATE analyzer_leases
+                SET holder = \(node), epoch = epoch + 1, taken_utc = now(),
+                    lease_until = now() + make_interval(secs => \(seconds))
+                WHERE key_range = \(range) AND (holder IS NULL OR lease_until < now())
+                RETURNING epoch, offsets::text
+                """, logger: logger)
+            for try await (epoch, offsets) in rows.decode((Int64, String).self) {
+                return Held(epoch: epoch, offsets: try Self.offsets(offsets))
+            }
+            return nil
+        }
+    }
+
+    /// Runs the lease on from now; throws ``LeaseLost`` when the epoch is no longer `held`'s
+    /// or the lease ran out first.
+    package func renew(_ held: Held) async throws {
+        let (range, seconds) = (keyRange, self.seconds)
+        let rows = try await store.client.query(
+            """
+            UPDATE analyzer_leases SET lease_until = now() + make_interval(secs => \(seconds))
+            WHERE key_range = \(range) AND epoch = \(held.epoch) AND lease_until >= now()
+            RETURNING epoch
+            """, logger: store.logger)
+        for try await _ in rows { return }
+        throw LeaseLost(epoch: held.epoch)
+    }
+
+    /// Gives the lease up (a graceful shutdown): a standby takes over at once.
+    package func release(_ held: Held) async throws {
+        try await store.client.query(
+            """
+            UPDATE analyzer_leases SET holder = NULL, lease_until = NULL
+            WHERE key_range = \(keyRange) AND epoch = \(held.epoch)
+            """, logger: store.logger)
+    }
+
+    /// Runs `body` in one transaction with the move of the offsets to `offsets`, under `held`.
+    ///
+    /// The transaction first checks the lease is `held`'s and running; both or neither commit.
+    /// Throws ``LeaseLost`` (nothing written) when the lease is no longer `held`'s.
+    package func fenced<Result: Sendable>(
+        _ held: Held, offsets: [String: Int64], _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let logger = store.logger
+        let range = keyRange
+        let json = String(decoding: try JSONEncoder().encode(offsets), as: UTF8.self)
+        return try await store.client.inTransaction(logger: logger) { connection in
+            var fenced = true
+            for try await _ in try await connection.query(
+                """
+                UPDATE analyzer_leases SET offsets = \(json)::jsonb
+                WHERE key_range = \(range) AND epoch = \(held.epoch) AND lease_until >= now()
+                RETURNING epoch
+                """, logger: logger)
+            {
+                fenced = false
+            }
+            if fenced { throw LeaseLost(epoch: held.epoch) }
+            return try await body(connection)
+        }
+    }
+
+    /// Who holds the lease now, by the database's clock (nil: nobody, or it lapsed).
+    package func holder() async throws -> (node: String, epoch: Int64)? {
+        let rows = try await store.client.query(
+            """
+            SELECT holder, epoch FROM analyzer_leases
+            WHERE key_range = \(keyRange) AND holder IS NOT NULL AND lease_until >= now()
+            """, logger: store.logger)
+        for try await (node, epoch) in rows.decode((String, Int64).self) { return (node, epoch) }
+        return nil
+    }
+
+    private static func offsets(_ json: String) throws -> [String: Int64] {
+        try JSONDecoder().decode([String: Int64].self, from: Data(json.utf8))
+    }
+}
+
+/// A write refused because the lease it was made under is over: another node may hold it.
+package struct LeaseLost: Error, CustomStringConvertible, Equatable {
+    package var epoch: Int64
+
+    package init(epoch: Int64) { self.epoch = epoch }
+
+    package var description: String {
+        "the analyzer lease of epoch \(epoch) is over (it ran out, or another node took it): nothing was written"
+    }
+}
