@@ -267,6 +267,7 @@ let package = Package(
             name: "TollGuardServerTests",
             dependencies: [
                 "TollGuardCore", "TollGuardServer", "TollGuardHTTP", "TollGuardLive", "TollGuardDemo",
+                "TollGuardCluster",
                 "TollGuardTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),

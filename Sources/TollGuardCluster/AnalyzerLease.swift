@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TollGuardCore
 
 /// The analyzer's lease: one node analyzes a key range at a time, on the database's clock, and
 /// each of its writes is fenced by the epoch it took the lease with.
@@ -33,15 +34,10 @@ package struct AnalyzerLease: Sendable {
         self.node = node
     }
 
-    private var seconds: Double {
-        let (whole, fraction) = duration.components
-        return Double(whole) + Double(fraction) / 1e18
-    }
-
     /// Takes the lease if nobody holds it or its holder let it lapse; nil while another holds it.
     package func acquire() async throws -> Held? {
         let logger = store.logger
-        let (range, node, seconds) = (keyRange, node, self.seconds)
+        let (range, node, seconds) = (keyRange, node, duration.seconds)
         return try await store.client.inTransaction(logger: logger) { connection in
             try await connection.query(
                 "INSERT INTO analyzer_leases (key_range) VALUES (\(range)) ON CONFLICT DO NOTHING", logger: logger)
@@ -63,7 +59,7 @@ package struct AnalyzerLease: Sendable {
     /// Runs the lease on from now; throws ``LeaseLost`` when the epoch is no longer `held`'s
     /// or the lease ran out first.
     package func renew(_ held: Held) async throws {
-        let (range, seconds) = (keyRange, self.seconds)
+        let (range, seconds) = (keyRange, duration.seconds)
         let rows = try await store.client.query(
             """
             UPDATE analyzer_leases SET lease_until = now() + make_interval(secs => \(seconds))

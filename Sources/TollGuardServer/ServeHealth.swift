@@ -7,17 +7,15 @@ import TollGuardLive
 
 /// What `/healthz` says of a running `serve`.
 enum ServeHealth {
-    /// How long an edge may fail to ship before it says so: a failover of PostgreSQL takes seconds.
-    static let shippingGrace: TimeInterval = 60
-
     /// Unhealthy while a part of `serve` cannot write to the store, while the latest nightly
     /// `analyze` found its period empty (``BlindPeriod``), and until the event socket has
     /// connected once (every switch, each named in the answer), and while an edge has not reached
-    /// the cluster store for longer than ``shippingGrace``; healthy otherwise (also when no live
+    /// the cluster store for `shippingGrace` (``ServeSettings/shippingGrace``); healthy otherwise (also when no live
     /// switch is configured).
     static func status(
         switches: LiveSwitches, store: StoreHealth, blindAnalysis: BlindPeriod? = nil,
-        shipping: ShippingStatus.Snapshot? = nil, timeZone: TimeZone = .gmt, now: Date = Date()
+        shipping: ShippingStatus.Snapshot? = nil, shippingGrace: TimeInterval = 60, timeZone: TimeZone = .gmt,
+        now: Date = Date()
     ) -> HealthStatus {
         let outages = store.outages
         if !outages.isEmpty {

@@ -31,6 +31,9 @@ package struct ServeSettings: Sendable {
     package var maxUnstoredCalls = 100_000
     /// The review console's cookies and session length (its currency and quiet time come from the configuration).
     package var console = ConsoleSettings()
+    /// How long an edge may fail to reach the cluster store before `/healthz` says so: a
+    /// failover of PostgreSQL takes seconds, and the calls wait in the edge's store meanwhile.
+    package var shippingGrace: Duration = .seconds(60)
     /// The cluster store's password (`database.url` holds none): `PGPASSWORD`, as for libpq's tools.
     package var postgresPassword = ProcessInfo.processInfo.environment["PGPASSWORD"]
 
@@ -265,7 +268,7 @@ private func httpRoutes(
         health: {
             ServeHealth.status(
                 switches: switches, store: pipeline.health, blindAnalysis: try? database.lastAnalysisBlindPeriod(),
-                shipping: shipping?.snapshot, timeZone: timeZone)
+                shipping: shipping?.snapshot, shippingGrace: settings.shippingGrace.seconds, timeZone: timeZone)
         },
         metrics: {
             await ServeMetrics.render(
