@@ -79,21 +79,22 @@ package struct AnalyzerLease: Sendable {
             """, logger: store.logger)
     }
 
-    /// Runs `body` in one transaction with the move of the offsets to `offsets`, under `held`.
+    /// Runs `body` in one transaction with the move of the offsets to `offsets` (nil: kept), under `held`.
     ///
     /// The transaction first checks the lease is `held`'s and running; both or neither commit.
     /// Throws ``LeaseLost`` (nothing written) when the lease is no longer `held`'s.
     package func fenced<Result: Sendable>(
-        _ held: Held, offsets: [String: Int64], _ body: (PostgresConnection) async throws -> Result
+        _ held: Held, offsets: [String: Int64]?, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = store.logger
         let range = keyRange
-        let json = String(decoding: try JSONEncoder().encode(offsets), as: UTF8.self)
+        // nil: the offsets stay as they are (the row is still locked and checked).
+        let json = try offsets.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         return try await store.client.inTransaction(logger: logger) { connection in
             var fenced = true
             for try await _ in try await connection.query(
                 """
-                UPDATE analyzer_leases SET offsets = \(json)::jsonb
+                UPDATE analyzer_leases SET offsets = coalesce(\(json)::jsonb, offsets)
                 WHERE key_range = \(range) AND epoch = \(held.epoch) AND lease_until >= now()
                 RETURNING epoch
                 """, logger: logger)

@@ -99,6 +99,31 @@ enum ClusterSchema {
                 )
                 """
             ]),
+        Migration(
+            name: "v3-kill-commands",
+            statements: [
+                // Hang-ups the analyzer orders and the edge of the call's switch carries out. One
+                // per call (the key of a command sent twice); `done_utc` set by the edge that hung
+                // up, with the switch's answer. Written by the analyzer under its lease's epoch.
+                """
+                CREATE TABLE kill_commands (
+                    id bigserial PRIMARY KEY,
+                    switch_name text NOT NULL,
+                    call_uuid text NOT NULL,
+                    channel text,
+                    account text NOT NULL,
+                    reason text NOT NULL,
+                    issued_by text NOT NULL,
+                    epoch bigint NOT NULL,
+                    issued_utc timestamptz NOT NULL DEFAULT now(),
+                    done_utc timestamptz,
+                    done_by text,
+                    answer text,
+                    UNIQUE (switch_name, call_uuid)
+                )
+                """,
+                "CREATE INDEX kill_commands_waiting ON kill_commands (switch_name, id) WHERE done_utc IS NULL",
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

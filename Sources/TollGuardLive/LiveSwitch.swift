@@ -55,14 +55,19 @@ package struct LiveSwitch: Sendable {
     /// Only the call's own id goes on the wire: a FreeSWITCH uuid of uuid characters, an
     /// Asterisk channel name exactly (never `/regex/`, which would hang up every match).
     package func hangUp(_ call: LiveCall) async throws -> String {
+        try await hangUp(uuid: call.uuid, channel: call.channel)
+    }
+
+    /// Hangs up the call `uuid` (on an Asterisk: the exact `channel`).
+    package func hangUp(uuid: String, channel: String?) async throws -> String {
         switch feed {
         case .eventSocket(_, let commander, let cause):
-            guard let command = CallKill.command(uuid: call.uuid, cause: cause) else {
+            guard let command = CallKill.command(uuid: uuid, cause: cause) else {
                 throw HangupRefused("not a uuid")
             }
             return try await commander.api(command)
         case .manager(_, let commander, let cause):
-            guard let channel = call.channel, Self.isExactChannelName(channel) else {
+            guard let channel, Self.isExactChannelName(channel) else {
                 throw HangupRefused("not an exact channel name")
             }
             let answer = try await commander.send(
@@ -166,10 +171,16 @@ package struct LiveSwitches: Sendable {
 
     /// Hangs up `call` on the switch that carries it.
     package func hangUp(_ call: LiveCall) async throws -> String {
-        guard let target = named(call.switchName) else {
-            throw HangupRefused("no switch named \(call.switchName ?? "(none)") is watched")
+        try await hangUp(switchName: call.switchName, uuid: call.uuid, channel: call.channel)
+    }
+
+    /// Hangs up the call `uuid` (on an Asterisk: the exact `channel`) on the switch named
+    /// `switchName` (nil: the only one).
+    package func hangUp(switchName: String?, uuid: String, channel: String?) async throws -> String {
+        guard let target = named(switchName) else {
+            throw HangupRefused("no switch named \(switchName ?? "(none)") is watched")
         }
-        return try await target.hangUp(call)
+        return try await target.hangUp(uuid: uuid, channel: channel)
     }
 
     /// What each switch does to the calls of suspended accounts, by name.

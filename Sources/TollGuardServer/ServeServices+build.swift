@@ -128,9 +128,12 @@ package func buildServeServices(
     let securityEvents =
         configuration.managers.contains { $0.enabled && $0.securityEvents } ? SecurityEventInbox() : nil
     pipeline.securityEvents = securityEvents
-    let shipping = configuration.database.postgresURL.map { url in
-        callShipping(to: url, configuration: configuration, database: database, settings: settings, logger: logger)
+    let edge = configuration.database.postgresURL.map { url in
+        EdgeServices(
+            url: url, configuration: configuration, database: database, switches: switches, settings: settings,
+            logger: logger)
     }
+    let shipping = edge?.shipping
     if let shipping {
         let doorbell = shipping.doorbell
         pipeline.onCallsStored = { doorbell.ring() }
@@ -170,6 +173,7 @@ package func buildServeServices(
         // ships that too.
         services.insert(.init(service: shipping), at: 1)
     }
+    if let kills = edge?.kills { services.append(.init(service: kills)) }
     if !configuration.sipWatch.follow.isEmpty || securityEvents != nil {
         services.append(
             .init(
@@ -185,19 +189,35 @@ package func buildServeServices(
         endpoints: routes.endpoints, switches: switches, shipping: shipping?.status)
 }
 
-/// The edge's shipping of its stored calls to the cluster store at `url`.
-private func callShipping(
-    to url: PostgresURL, configuration: TollGuardConfiguration, database: TollGuardDatabase, settings: ServeSettings,
-    logger: Logger
-) -> CallShippingService {
-    let node = configuration.clusterNodeName
-    let connector = ClusterConnector(
-        url: url, password: settings.postgresPassword, applicationName: "tollguard \(node)", logger: logger)
-    var service = CallShippingService(
-        connector: connector, local: database, source: node, switchName: configuration.clusterSwitchName,
-        logger: logger)
-    service.interval = .milliseconds(configuration.cluster.shipIntervalMilliseconds)
-    return service
+/// An edge's services on the cluster store at `database.url`: the shipping of its stored calls,
+/// and the kill commands for the switches it watches live (none without one).
+private struct EdgeServices {
+    var shipping: CallShippingService
+    var kills: KillCommandService?
+
+    init(
+        url: PostgresURL, configuration: TollGuardConfiguration, database: TollGuardDatabase,
+        switches: LiveSwitches, settings: ServeSettings, logger: Logger
+    ) {
+        let node = configuration.clusterNodeName
+        let connector = ClusterConnector(
+            url: url, password: settings.postgresPassword, applicationName: "tollguard \(node)", logger: logger)
+        shipping = CallShippingService(
+            connector: connector, local: database, source: node, switchName: configuration.clusterSwitchName,
+            logger: logger)
+        shipping.interval = .milliseconds(configuration.cluster.shipIntervalMilliseconds)
+        guard !switches.isEmpty else { return }
+        kills = KillCommandService(
+            connector: connector, node: node, switches: switches.all.map(\.name),
+            hangUp: { command in
+                do {
+                    return try await switches.hangUp(
+                        switchName: command.switchName, uuid: command.callUUID, channel: command.channel)
+                } catch let refused as HangupRefused {
+                    return "refused: " + refused.reason
+                }
+            }, logger: logger)
+    }
 }
 
 /// The HTTP side's routes over the running services.

@@ -65,10 +65,11 @@ extension PostgresServerTests {
             try await TestPostgres.withStore(database: name) { store async throws -> Void in
                 #expect(try await Self.holdings(store) == [1_000, 1_000, 1_000])
             }
+            // (How many the counters say were taken depends on where the restart fell: a shipment
+            // that landed but whose answer was lost is found held by the next pass, not counted.
+            // A restart may also lose acknowledged commits, sent again. The store's holdings are
+            // what must be exact.)
             let status = service.status.snapshot
-            // A restart may lose the last commits it acknowledged (synchronous_commit is off): those
-            // calls are sent again, and counted when the store takes them again.
-            #expect(status.inserted == 1_000 + Int(status.resent))
             #expect(status.backlog == 0)
             #expect(status.failingSince == nil)
             await TestPostgres.dropDatabase(name)
@@ -98,8 +99,9 @@ extension PostgresServerTests {
                     // replication, commits not flushed).
                     try await TestPostgres.runControl(["stop", primary])
                     try Self.journal(2_000, first: 3_001, in: local, ringing: service)
-                    #expect(try await poll(upTo: 60) { service.status.snapshot.failures >= 1 })
-                    #expect(service.status.snapshot.server == nil)
+                    // (A slow shipment may have failed and reconnected before: wait for this one.)
+                    #expect(try await poll(upTo: 60) { service.status.snapshot.server == nil })
+                    #expect(service.status.snapshot.failures >= 1)
                     try await TestPostgres.runControl(["promote", standby])
                     #expect(
                         try await poll(upTo: 120) { service.status.snapshot.held == 5_000 },

@@ -23,8 +23,7 @@ extension PostgresServerTests {
         }
 
         static func edge(_ node: String, database: String, folder: TemporaryDirectory) throws -> Edge {
-            let directory = try #require(TestPostgres.directory)
-            let url = "postgres://tollguard@/\(database)?host=\(directory)&port=55432"
+            let url = try TestPostgres.urlText(database: database)
             let tailed = try folder.write("\(node).csv", text: "")
             let store = folder.path("\(node).sqlite")
             let file = try folder.write(

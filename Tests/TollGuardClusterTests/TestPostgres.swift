@@ -42,6 +42,12 @@ enum TestPostgres {
             unixSocketPath: try socket, username: "tollguard", password: nil, database: database)
     }
 
+    /// `database.url` as a configuration file writes it, for `database` on the test server.
+    static func urlText(database: String) throws -> String {
+        guard let directory else { throw TestPostgresError.noServer }
+        return "postgres://tollguard@/\(database)?host=\(directory)&port=55432"
+    }
+
     /// A `database.url` naming `database` on the test server (and on a standby's socket, first).
     static func url(database: String, standby: String? = nil) throws -> PostgresURL {
         PostgresURL(
