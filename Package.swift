@@ -189,6 +189,8 @@ let package = Package(
                 "TollGuardHTTP",
                 "TollGuardLive",
                 "TollGuardDemo",
+                "TollGuardCluster",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,0 +1,214 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import TollGuardCluster
+import TollGuardCore
+
+/// Two `tollguard serve` edges shipping their stored calls to PostgreSQL, beside `tollguard
+/// ingest` storing the same calls on one box.
+struct ClusterBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Calls two tollguard serve edges ship to PostgreSQL per second, beside one box's tollguard ingest.",
+        discussion: """
+            Needs a running PostgreSQL 15 server (.ci/postgres start DIR starts one); the benchmark makes \
+            a database of its own on it and drops it after. Each edge's store is filled first (not timed); \
+            the timed part is from starting both edges to the store holding every call of both.
+            """)
+
+    @Option(help: "The server, as database.url writes it (its database is only used to make the benchmark's).")
+    var url: String
+
+    @Option(help: "Calls in all (each edge stores and ships half).")
+    var calls = 200_000
+
+    @Option(help: "Scratch folder.")
+    var directory = NSTemporaryDirectory() + "tollguard-bench"
+
+    func run() async throws {
+        bootstrapQuietLogging()
+        let server: PostgresURL
+        do {
+            server = try PostgresURL(parsing: url)
+        } catch {
+            throw ValidationError("--url: \(error)")
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let tollguard = siblingExecutable("tollguard")
+        let halves = [
+            try exampleCDRFile(rows: calls / 2, seed: 7, in: directory),
+            try exampleCDRFile(rows: calls / 2, seed: 8, in: directory),
+        ]
+
+        // One box: both halves into one store, as `tollguard ingest` runs.
+        let single = directory + "/cluster-single.sqlite"
+        removeDatabase(single)
+        var singleSeconds = 0.0
+        for file in halves {
+            let run = try measure([tollguard, "ingest", "--db", single, "--timezone", "UTC", file])
+            guard run.status == 0 else { throw ValidationError("tollguard ingest exited \(run.status)") }
+            singleSeconds += run.seconds
+        }
+        let stored = try TollGuardDatabase.open(path: single).callCount()
+
+        // The edges' stores, filled before the timed part.
+        var edges: [(node: String, store: String, calls: Int64)] = []
+        for (index, file) in halves.enumerated() {
+            let node = "bench-edge-\(index + 1)"
+            let store = directory + "/\(node).sqlite"
+            removeDatabase(store)
+            let run = try measure([tollguard, "ingest", "--db", store, "--timezone", "UTC", file])
+            guard run.status == 0 else { throw ValidationError("tollguard ingest exited \(run.status)") }
+            edges.append((node, store, try await TollGuardDatabase.open(path: store).lastCallSequence()))
+        }
+
+        let name = "tg_bench_\(UInt32.random(in: 0...UInt32.max))"
+        let logger = Logger(label: "tollguard.bench")
+        var administration = server
+        administration.database = server.database.isEmpty ? "postgres" : server.database
+        try await Self.withStore(administration, logger: logger) { store -> Void in
+            try await store.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+        var bench = server
+        bench.database = name
+        let benchURL = Self.text(of: bench)
+        var processes: [pid_t] = []
+        let timing: (all: Double, firstShipment: Double)
+        do {
+            for (index, edge) in edges.enumerated() {
+                let configuration = directory + "/\(edge.node).toml"
+                try """
+                [site]
+                timezone = "UTC"
+                [database]
+                path = "\(edge.store)"
+                url = "\(benchURL)"
+                [cluster]
+                node = "\(edge.node)"
+                switch = "bench-pbx-\(index + 1)"
+                [cdr_post]
+                enabled = false
+                """.write(toFile: configuration, atomically: true, encoding: .utf8)
+            }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let expected = edges
+            for edge in edges {
+                processes.append(
+                    try spawn(
+                        [tollguard, "serve", "--config", directory + "/\(edge.node).toml", "--http-port", "0"],
+                        log: directory + "/\(edge.node).log"))
+            }
+            timing = try await Self.withStore(bench, logger: logger) { store in
+                var first: Double?
+                while true {
+                    let held = try await Self.held(store, logger: logger)
+                    let elapsed = (clock.now - started).seconds
+                    if first == nil, held.values.contains(where: { $0 > 0 }) { first = elapsed }
+                    if expected.allSatisfy({ held[$0.node] == $0.calls }) { return (elapsed, first ?? elapsed) }
+                    guard elapsed < 3_600 else { throw ValidationError("the edges had not shipped after an hour") }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+        } catch {
+            for pid in processes { kill(pid, SIGTERM) }
+            throw error
+        }
+        for pid in processes {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        let shipped = try await Self.withStore(bench, logger: logger) { store in
+            for try await count in try await store.client.query("SELECT count(*) FROM calls", logger: logger)
+                .decode(Int64.self)
+            {
+                return count
+            }
+            return 0
+        }
+        try await Self.withStore(administration, logger: logger) { store -> Void in
+            try await store.client.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
+        }
+
+        let total = Double(edges.reduce(0) { $0 + $1.calls })
+        print("one box: tollguard ingest stored \(stored) calls in \(Self.format(singleSeconds)) s")
+        print(String(format: "  %.0f calls/s (the baseline)", Double(stored) / singleSeconds))
+        print(
+            "cluster: 2 tollguard serve edges shipped \(Int(total)) calls (PostgreSQL holds \(shipped)) in "
+                + "\(Self.format(timing.all)) s from their start, \(Self.format(timing.all - timing.firstShipment)) s "
+                + "from the first shipment")
+        print(
+            String(
+                format: "  %.0f calls/s from start (%.2f× one box's ingest), %.0f calls/s once shipping (%.2f×); "
+                    + "target ≥ 5,000 calls/s", total / timing.all,
+                (total / timing.all) / (Double(stored) / singleSeconds),
+                total / max(0.001, timing.all - timing.firstShipment),
+                (total / max(0.001, timing.all - timing.firstShipment)) / (Double(stored) / singleSeconds)))
+    }
+
+    /// Each edge's last call the store holds.
+    static func held(_ store: ClusterStore, logger: Logger) async throws -> [String: Int64] {
+        var held: [String: Int64] = [:]
+        let rows = try await store.client.query(
+            "SELECT source_id, last_sequence FROM sources", logger: logger)
+        for try await (node, last) in rows.decode((String, Int64).self) { held[node] = last }
+        return held
+    }
+
+    /// Runs `body` with a migrated store on `url`'s first server.
+    static func withStore<T: Sendable>(
+        _ url: PostgresURL, logger: Logger, _ body: @Sendable (ClusterStore) async throws -> T
+    ) async throws -> T {
+        let connector = ClusterConnector(
+            url: url, password: ProcessInfo.processInfo.environment["PGPASSWORD"],
+            applicationName: "tollguard-bench", logger: logger)
+        return try await connector.withPrimary { store, _ in
+            if url.database.hasPrefix("tg_bench_") { try await store.migrate() }
+            return try await body(store)
+        }
+    }
+
+    /// `url` as a configuration file writes it.
+    static func text(of url: PostgresURL) -> String {
+        var folders: [String] = []
+        var ports: [String] = []
+        var hosts: [String] = []
+        for host in url.hosts {
+            switch host {
+            case .socket(let path):
+                let name = (path as NSString).lastPathComponent
+                folders.append((path as NSString).deletingLastPathComponent)
+                ports.append(String(name.split(separator: ".").last ?? "5432"))
+            case .tcp:
+                hosts.append(host.description)
+            }
+        }
+        if !folders.isEmpty {
+            return "postgres://\(url.user)@/\(url.database)?host=\(folders.joined(separator: ","))"
+                + "&port=\(ports.joined(separator: ","))"
+        }
+        return "postgres://\(url.user)@\(hosts.joined(separator: ","))/\(url.database)?sslmode=\(url.tls.rawValue)"
+    }
+
+    static func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
+}
+
+/// Starts `arguments` (no shell), its output and errors written to `log`; returns its process id.
+func spawn(_ arguments: [String], log: String) throws -> pid_t {
+    var pid: pid_t = 0
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+    guard spawned == 0 else {
+        throw ValidationError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
+    }
+    return pid
+}
