@@ -142,6 +142,13 @@ struct AlertsCommand: AsyncParsableCommand {
                     ] + (switches ? [call.switchName ?? ""] : []))
             }
             print(table.render())
+            let bySwitch = calls.totalsBySwitch
+            if !bySwitch.isEmpty {
+                let parts = bySwitch.map {
+                    "\($0.switchName) \(Plural.of($0.calls, "call")), \(summarizer.money($0.costMicros))"
+                }
+                print(TextTable.printable("by switch (of the stored evidence): " + parts.joined(separator: "; ")))
+            }
         }
     }
 

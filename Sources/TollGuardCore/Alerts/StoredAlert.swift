@@ -125,6 +125,48 @@ package struct AlertCall: Sendable, Hashable {
     package var callerName: String? = nil
     /// The switch that carried the call, when it came from a live switch.
     package var switchName: String? = nil
+
+    package init(
+        key: String, time: Date, number: String, region: String?, costMicros: Int64, account: String? = nil,
+        dialed: String? = nil, destinationClass: String? = nil, numberType: String? = nil, risk: String? = nil,
+        billsec: Int? = nil, disposition: String? = nil, callerName: String? = nil, switchName: String? = nil
+    ) {
+        self.key = key
+        self.time = time
+        self.number = number
+        self.region = region
+        self.costMicros = costMicros
+        self.account = account
+        self.dialed = dialed
+        self.destinationClass = destinationClass
+        self.numberType = numberType
+        self.risk = risk
+        self.billsec = billsec
+        self.disposition = disposition
+        self.callerName = callerName
+        self.switchName = switchName
+    }
+}
+
+extension [AlertCall] {
+    /// Calls and cost per switch, in the order the switches first appear.
+    ///
+    /// An account that calls through several switches is one subject; this shows what each
+    /// switch carried. Calls of no named switch are left out; empty unless two switches or more
+    /// appear.
+    package var totalsBySwitch: [(switchName: String, calls: Int, costMicros: Int64)] {
+        var totals: [(switchName: String, calls: Int, costMicros: Int64)] = []
+        for call in self {
+            guard let name = call.switchName else { continue }
+            if let index = totals.firstIndex(where: { $0.switchName == name }) {
+                totals[index].calls += 1
+                totals[index].costMicros += call.costMicros
+            } else {
+                totals.append((name, 1, call.costMicros))
+            }
+        }
+        return totals.count > 1 ? totals : []
+    }
 }
 
 /// A change of state, with who made it and why.
