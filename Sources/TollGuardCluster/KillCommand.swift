@@ -90,7 +90,7 @@ extension ClusterStore {
             for command in waiting {
                 let answer: String
                 do {
-                    answer = try await hangUp(command)
+                    answer = try await hangUp(command).trimmingCharacters(in: .whitespacesAndNewlines)
                 } catch {
                     // The switch could not be asked (its connection is down): the command waits
                     // for the next pass. A refusal the switch or the edge gives is an answer.

@@ -26,7 +26,7 @@ extension PostgresServerTests {
             try await TestPostgres.withStore { store in
                 try await store.client.query(
                     "CREATE TABLE effects (epoch bigint, note text)", logger: TestPostgres.logger)
-                let (a, b) = (Self.lease(store, "analyzer-a"), Self.lease(store, "analyzer-b"))
+                let (a, b) = (Self.lease(store, "analyzer-a", seconds: 600), Self.lease(store, "analyzer-b"))
                 let first = try #require(try await a.acquire())
                 #expect(first.epoch == 1)
                 #expect(first.offsets.isEmpty)
@@ -34,18 +34,11 @@ extension PostgresServerTests {
                 try await a.fenced(first, offsets: ["edge-a": 10], Self.effect("a consumed 10", epoch: first.epoch))
                 #expect(try await a.holder()?.node == "analyzer-a")
 
-                // a stops renewing (paused, cut off): b takes over once the lease lapses, from
-                // the offsets a committed with its last write.
-                let clock = ContinuousClock()
-                let paused = clock.now
-                var taken: AnalyzerLease.Held?
-                #expect(
-                    try await poll(upTo: 30, every: .milliseconds(50)) {
-                        taken = try await b.acquire()
-                        return taken != nil
-                    })
-                let second = try #require(taken)
-                #expect(clock.now - paused < .seconds(15))
+                // a is paused past its lease: the database's clock passes its end (as it would
+                // after 600 s without a renewal). b takes over from the offsets a committed.
+                try await store.client.query(
+                    "UPDATE analyzer_leases SET lease_until = now() - interval '1 second'", logger: TestPostgres.logger)
+                let second = try #require(try await b.acquire())
                 #expect(second.epoch == 2)
                 #expect(second.offsets == ["edge-a": 10])
 
@@ -68,6 +61,25 @@ extension PostgresServerTests {
                 let third = try #require(try await a.acquire())
                 #expect(third.epoch == 3)
                 #expect(third.offsets == ["edge-a": 20])
+            }
+        }
+
+        @Test func aLeaseNobodyRenewsLapsesByTheDatabaseClock() async throws {
+            try await TestPostgres.withStore { store in
+                let (a, b) = (Self.lease(store, "analyzer-a", seconds: 1), Self.lease(store, "analyzer-b"))
+                let clock = ContinuousClock()
+                let started = clock.now
+                let first = try #require(try await a.acquire())
+                var taken: AnalyzerLease.Held?
+                #expect(
+                    try await poll(upTo: 60, every: .milliseconds(50)) {
+                        taken = try await b.acquire()
+                        return taken != nil
+                    })
+                #expect(taken?.epoch == first.epoch + 1)
+                // Not before the lease's second had passed.
+                #expect(clock.now - started >= .milliseconds(900))
+                await #expect(throws: LeaseLost(epoch: first.epoch)) { try await a.renew(first) }
             }
         }
 
