@@ -97,7 +97,8 @@ package struct Serve: Sendable {
 /// Assembles `serve`: the live pipeline fed by every switch (`[[event_socket]]`, `[[ami]]`), the tailed
 /// CDR files (`[cdr_tail]`) and CDR posts (`[cdr_post]`); the SIP attack watcher over followed
 /// logs (`[sip_watch] follow`); hook delivery; the SIGHUP reload; the HTTP application; and,
-/// with `database.url`, the shipping of the stored calls to the cluster store.
+/// with `database.url`, the shipping of the stored calls to the cluster store and the analyzer's
+/// kill commands for the switches watched.
 ///
 /// Nothing runs until ``Serve/run()``.
 package func buildServeServices(
