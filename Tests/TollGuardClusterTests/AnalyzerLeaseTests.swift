@@ -8,7 +8,9 @@ import TollGuardTestSupport
 extension PostgresServerTests {
     /// One analyzer at a time, on the database's clock; a holder that lost the lease writes nothing.
     @Suite struct AnalyzerLeaseTests {
-        static func lease(_ store: ClusterStore, _ node: String, seconds: Int = 1) -> AnalyzerLease {
+        /// A lease of `seconds`: long unless a test waits for one to lapse (CI's machine can take
+        /// seconds between two steps of a test).
+        static func lease(_ store: ClusterStore, _ node: String, seconds: Int = 600) -> AnalyzerLease {
             var lease = AnalyzerLease(store: store, node: node)
             lease.duration = .seconds(seconds)
             return lease
@@ -26,7 +28,7 @@ extension PostgresServerTests {
             try await TestPostgres.withStore { store in
                 try await store.client.query(
                     "CREATE TABLE effects (epoch bigint, note text)", logger: TestPostgres.logger)
-                let (a, b) = (Self.lease(store, "analyzer-a", seconds: 600), Self.lease(store, "analyzer-b"))
+                let (a, b) = (Self.lease(store, "analyzer-a"), Self.lease(store, "analyzer-b"))
                 let first = try #require(try await a.acquire())
                 #expect(first.epoch == 1)
                 #expect(first.offsets.isEmpty)
@@ -85,7 +87,7 @@ extension PostgresServerTests {
 
         @Test func nodesTakingTheLeaseAtOnceGetOneEpochEach() async throws {
             try await TestPostgres.withStore { store in
-                let nodes = (1...8).map { Self.lease(store, "analyzer-\($0)", seconds: 60) }
+                let nodes = (1...8).map { Self.lease(store, "analyzer-\($0)") }
                 let taken = try await withThrowingTaskGroup(of: AnalyzerLease.Held?.self) { group in
                     for node in nodes { group.addTask { try await node.acquire() } }
                     var taken: [AnalyzerLease.Held] = []
