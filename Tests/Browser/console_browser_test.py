@@ -223,8 +223,8 @@ def main() -> int:
         row.find_element(By.CSS_SELECTOR, "form.unsuspend button").click()
         WebDriverWait(driver, 30).until(conditions.text_to_be_present_in_element(
             (By.TAG_NAME, "main"), "No account is suspended."))
-        check("pbx blocked 1002 (unsuspend)" in driver.find_element(By.TAG_NAME, "main").text,
-              "the unsuspend hook ran and its answer is shown")
+        main = driver.find_element(By.TAG_NAME, "main").text
+        check("pbx blocked 1002 (unsuspend)" in main, "the unsuspend hook ran and its answer is shown: %r" % main)
         console_clean(driver, "suspensions")
 
         driver.get(url + "/console/journal")

@@ -47,6 +47,8 @@ import TollGuardTestSupport
                 type = "program"
                 path = "\(hook)"
                 events = ["suspend", "unsuspend"]
+                # CI runs other suites beside this one on two cores: a shell may start slowly.
+                timeout_seconds = 60
 
                 """)
         let handshake = folder.path("handshake")
