@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import Synchronization
 import TollGuardCore
 
 /// An edge's side of the analyzer's kill commands, as a service of `serve`: the commands for
@@ -17,8 +16,6 @@ package struct KillCommandService: Service {
     /// Hangs one call up on its switch; returns the switch's answer or a refusal of the edge's
     /// own, and throws only when the switch cannot be asked now.
     package let hangUp: @Sendable (KillCommand) async throws -> String
-    /// Commands carried out since start.
-    package let counters = Counters()
     package var interval = Duration.seconds(1)
     package var firstPause = Duration.seconds(1)
     package var longestPause = Duration.seconds(30)
@@ -35,12 +32,6 @@ package struct KillCommandService: Service {
         self.logger = logger
     }
 
-    /// What the service has done, for `/metrics` and tests.
-    package final class Counters: Sendable {
-        package let carriedOut = Atomic<Int>(0)
-        package let failures = Atomic<Int>(0)
-    }
-
     package func run() async throws {
         var pause = firstPause
         let clock = ContinuousClock()
@@ -55,7 +46,6 @@ package struct KillCommandService: Service {
                 }
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
-                counters.failures.add(1, ordering: .relaxed)
                 if clock.now - started > longestPause { pause = firstPause }  // it had worked a while
                 logger.warning(
                     "cannot read the analyzer's kill commands", metadata: ["error": "\(error)", "retry_in": "\(pause)"])
@@ -80,7 +70,6 @@ package struct KillCommandService: Service {
                 while !Task.isCancelled {
                     let pass = try await store.carryOutKillCommands(for: switches, by: node, hangUp: hangUp)
                     for (command, answer) in pass.done {
-                        counters.carriedOut.add(1, ordering: .relaxed)
                         logger.notice(
                             "hung up a call the analyzer ordered killed",
                             metadata: [
