@@ -157,6 +157,9 @@ package struct LiveMonitor: Sendable {
             _ = recentlyEnded.insert(liveUUID)
             return (end(entry, as: record, destination: destination), destination)
         }
+        // Never seen live: the channel ended, and a channel list taken before its hangup (the
+        // Manager may send one after the Cdr) must not start it again.
+        _ = recentlyEnded.insert(liveUUID)
         return complete(record, switchName: switchName)
     }
 

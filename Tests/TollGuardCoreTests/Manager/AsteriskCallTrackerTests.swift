@@ -300,4 +300,26 @@ import TollGuardCore
         #expect(monitor.complete(colleague, liveUUID: uniqueid).findings.isEmpty)
         #expect(monitor.complete(transferred, liveUUID: uniqueid).findings.isEmpty)
     }
+    /// A channel list the Manager sent while a call was ending (its `Hangup` and `Cdr` reached
+    /// TollGuard before the list's own entry for it) does not start that call again: it would
+    /// stay up until the next login, holding concurrency and running cost.
+    @Test func aCallCompletedBeforeAStaleChannelListIsNotStartedAgain() throws {
+        var monitor = try LiveMonitorTests.monitor()
+        let uniqueid = "1795000000.9"
+        let start = LiveMonitorTests.start
+        // Its DialBegin was lost in a drop: the first the monitor hears of it is its record.
+        let record = CallRecord(
+            dedupKey: "\(uniqueid)/1", callID: uniqueid, account: "1001", callerNumber: "1001",
+            destination: "011252610000000", context: "default", startedAt: start,
+            answeredAt: start.addingTimeInterval(2), endedAt: start.addingTimeInterval(62), duration: 62, billsec: 60,
+            disposition: .answered, hangupCause: "NORMAL_CLEARING")
+        #expect(monitor.complete(record, liveUUID: uniqueid).findings.isEmpty)
+        #expect(monitor.calls.isEmpty)
+        let listed = LiveCall(
+            uuid: uniqueid, account: "1001", callerNumber: "1001", destination: "011252610000000", startedAt: start,
+            answeredAt: start.addingTimeInterval(2))
+        let resync = monitor.resync(with: [listed], at: start.addingTimeInterval(61))
+        #expect(resync.started.isEmpty)
+        #expect(monitor.calls.isEmpty)
+    }
 }
