@@ -29,16 +29,25 @@ package struct AnalyzerLease: Sendable {
     /// the holder stopped renewing.
     package var duration = Duration.seconds(10)
 
+    /// How long, in milliseconds, a transaction on the lease row may wait for its lock or sit
+    /// idle: a third of the lease.
+    var lockWait: Int { max(100, Int(duration.seconds * 1000 / 3)) }
+
     package init(store: ClusterStore, node: String) {
         self.store = store
         self.node = node
     }
 
-    /// Takes the lease if nobody holds it or its holder let it lapse; nil while another holds it.
+    /// Takes the lease if nobody holds it, its holder let it lapse or the holder is this node (a
+    /// restart, or a leader starting over after a failed write); nil while another holds it.
     package func acquire() async throws -> Held? {
         let logger = store.logger
         let (range, node, seconds) = (keyRange, node, duration.seconds)
+        let wait = lockWait
         return try await store.client.inTransaction(logger: logger) { connection in
+            // A holder paused inside a write keeps the row locked until the server ends its
+            // transaction (see `fenced`): meanwhile asking fails, and is asked again.
+            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(wait)"), logger: logger)
             try await connection.query(
                 "INSERT INTO analyzer_leases (key_range) VALUES (\(range)) ON CONFLICT DO NOTHING", logger: logger)
             let rows = try await connection.query(
@@ -46,7 +55,7 @@ package struct AnalyzerLease: Sendable {
                 UPDATE analyzer_leases
                 SET holder = \(node), epoch = epoch + 1, taken_utc = now(),
                     lease_until = now() + make_interval(secs => \(seconds))
-                WHERE key_range = \(range) AND (holder IS NULL OR lease_until < now())
+                WHERE key_range = \(range) AND (holder IS NULL OR lease_until < now() OR holder = \(node))
                 RETURNING epoch, offsets::text
                 """, logger: logger)
             for try await (epoch, offsets) in rows.decode((Int64, String).self) {
@@ -90,7 +99,13 @@ package struct AnalyzerLease: Sendable {
         let range = keyRange
         // nil: the offsets stay as they are (the row is still locked and checked).
         let json = try offsets.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let idle = lockWait
         return try await store.client.inTransaction(logger: logger) { connection in
+            // A holder paused (SIGSTOP, a long GC-like stall) while it holds the lease row locked
+            // would keep every other node from taking the lease: the server ends a transaction
+            // left idle that long, and its write with it.
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(idle)"), logger: logger)
             var fenced = true
             for try await _ in try await connection.query(
                 """

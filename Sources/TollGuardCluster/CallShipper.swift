@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import TollGuardCore
 
@@ -20,6 +21,11 @@ package struct CallShipper: Sendable {
     /// Hears, after each answer of the store, the last call it holds of this edge and the last
     /// the edge's store journals.
     package var onProgress: (@Sendable (_ held: Int64, _ journaled: Int64) -> Void)?
+    /// The edge's promise at this moment (see ``ClusterStore/mark(source:switchName:watermark:)``).
+    ///
+    /// No call of its switch that started before it is still up or waiting to be stored. Asked
+    /// before the journal is read, so every such call is in what the pass ships. Nil: none.
+    package var watermark: (@Sendable () -> Date?)?
     private let local: TollGuardDatabase
     private let cluster: ClusterStore
     private let logger: Logger
@@ -44,6 +50,9 @@ package struct CallShipper: Sendable {
     @discardableResult
     package func shipPending(acknowledged: Int64 = 0) async throws -> ShipmentOutcome {
         let (cluster, source) = (self.cluster, self.source)
+        // An edge with a live view that has no promise yet (its first tick to come) holds the
+        // analysis back rather than letting it run ahead of calls it may still ship.
+        let promise = watermark.map { $0() ?? Date(timeIntervalSince1970: 0) }
         var held = try await withDeadline(deadline) { try await cluster.lastShipped(source: source) }
         let stored = try await local.lastCallSequence()
         var total = ShipmentOutcome()
@@ -61,7 +70,14 @@ package struct CallShipper: Sendable {
         onProgress?(held, stored)
         while true {
             let calls = try await local.calls(after: held, limit: batchSize, switchName: switchName)
-            guard let last = calls.last else { return total }
+            guard let last = calls.last else {
+                // Everything journaled when the promise was made is shipped: it holds now.
+                let switchName = self.switchName
+                try await withDeadline(deadline) {
+                    try await cluster.mark(source: source, switchName: switchName, watermark: promise)
+                }
+                return total
+            }
             let (switchName, expected) = (self.switchName, held)
             let outcome = try await withDeadline(deadline) {
                 try await cluster.ship(calls, after: expected, source: source, switchName: switchName)

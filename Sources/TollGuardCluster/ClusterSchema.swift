@@ -124,6 +124,51 @@ enum ClusterSchema {
                 """,
                 "CREATE INDEX kill_commands_waiting ON kill_commands (switch_name, id) WHERE done_utc IS NULL",
             ]),
+        Migration(
+            name: "v4-cluster-analysis",
+            statements: [
+                // Each edge's promise, moved with its shipments: every call of its switch that
+                // started before this time is in the store. NULL: no promise (an edge that only
+                // reads files or posts learns of a call when it ends, however long it ran).
+                "ALTER TABLE sources ADD COLUMN watermark_utc timestamp",
+                // The analyzer's alerts: the columns of the SQLite store's `alerts` that the
+                // analysis writes, with the keys of every call counted (so a call is counted
+                // once, whichever leader sees it again) and the epoch of the last write.
+                """
+                CREATE TABLE cluster_alerts (
+                    id bigserial PRIMARY KEY,
+                    rule text NOT NULL,
+                    subject_type text NOT NULL,
+                    subject text NOT NULL,
+                    window_key text,
+                    severity text NOT NULL,
+                    severity_rank integer NOT NULL,
+                    first_seen_utc timestamp NOT NULL,
+                    last_seen_utc timestamp NOT NULL,
+                    headline text NOT NULL,
+                    metrics jsonb NOT NULL,
+                    evidence jsonb NOT NULL,
+                    call_count bigint NOT NULL,
+                    cost_micros bigint NOT NULL,
+                    call_keys jsonb NOT NULL,
+                    state text NOT NULL DEFAULT 'open',
+                    epoch bigint NOT NULL,
+                    created_utc timestamptz NOT NULL DEFAULT now(),
+                    updated_utc timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE INDEX cluster_alerts_by_key ON cluster_alerts (rule, subject_type, subject, id)",
+                // Spend per account and local day, of every call the analyzer released.
+                """
+                CREATE TABLE cluster_spend (
+                    account text NOT NULL,
+                    day date NOT NULL,
+                    calls bigint NOT NULL,
+                    cost_micros bigint NOT NULL,
+                    PRIMARY KEY (account, day)
+                )
+                """,
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

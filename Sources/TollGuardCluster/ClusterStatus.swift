@@ -13,12 +13,16 @@ package struct ClusterStatus: Sendable, Encodable {
         package var lastCall: Int64
         /// Seconds since its last shipment, by the database's clock; nil when it never shipped.
         package var secondsSinceShipment: Double?
+        /// Its promise to the analyzer: every call of its switch that started before is in the
+        /// store (nil: it promises nothing — it reads files or posts).
+        package var watermark: Date?
 
         enum CodingKeys: String, CodingKey {
             case node
             case switchName = "switch"
             case lastCall = "last_call"
             case secondsSinceShipment = "seconds_since_shipment"
+            case watermark
         }
     }
 
@@ -29,12 +33,18 @@ package struct ClusterStatus: Sendable, Encodable {
     /// The node holding the analyzer lease, and its epoch; nil while none does.
     package var analyzer: String?
     package var analyzerEpoch: Int64?
+    /// Every call that started before it has been analyzed (the leader's last commit).
+    package var analyzedThrough: Date?
+    /// The alerts the analyzers wrote.
+    package var alerts: Int64 = 0
 
     enum CodingKeys: String, CodingKey {
         case primary
         case serverVersion = "server_version"
         case edges, analyzer
         case analyzerEpoch = "analyzer_epoch"
+        case analyzedThrough = "analyzed_through"
+        case alerts
     }
 
     /// Reads it from the primary `connector` finds.
@@ -42,9 +52,13 @@ package struct ClusterStatus: Sendable, Encodable {
         try await connector.withPrimary { store, host in
             try await store.migrate()
             let lease = try await AnalyzerLease(store: store, node: "").holder()
-            return ClusterStatus(
+            var status = ClusterStatus(
                 primary: "\(host)", serverVersion: try await store.serverVersion(), edges: try await store.edges(),
                 analyzer: lease?.node, analyzerEpoch: lease?.epoch)
+            let progress = try await store.analysisProgress()
+            status.analyzedThrough = progress.through
+            status.alerts = progress.alerts
+            return status
         }
     }
 }
@@ -55,15 +69,37 @@ extension ClusterStore {
         let rows = try await client.query(
             """
             SELECT source_id, switch_name, last_sequence,
-                   extract(epoch FROM now() - shipped_utc)::float8
+                   extract(epoch FROM now() - shipped_utc)::float8, watermark_utc
             FROM sources ORDER BY source_id
             """, logger: logger)
         var edges: [ClusterStatus.Edge] = []
-        for try await (node, switchName, last, seconds) in rows.decode((String, String, Int64, Double?).self) {
+        for try await (node, switchName, last, seconds, watermark) in rows.decode(
+            (String, String, Int64, Double?, Date?).self)
+        {
             edges.append(
-                ClusterStatus.Edge(node: node, switchName: switchName, lastCall: last, secondsSinceShipment: seconds))
+                ClusterStatus.Edge(
+                    node: node, switchName: switchName, lastCall: last, secondsSinceShipment: seconds,
+                    watermark: watermark))
         }
         return edges
+    }
+
+    /// How far the analysis has gone (the leader's last commit), and the alerts it wrote.
+    package func analysisProgress() async throws -> (through: Date?, alerts: Int64) {
+        var through: Date?
+        for try await value in try await client.query(
+            "SELECT (offsets->>\(ClusterAnalyzer.releasedKey))::bigint FROM analyzer_leases ORDER BY key_range LIMIT 1",
+            logger: logger
+        ).decode(Int64?.self) {
+            through = value.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        }
+        var alerts: Int64 = 0
+        for try await count in try await client.query("SELECT count(*) FROM cluster_alerts", logger: logger)
+            .decode(Int64.self)
+        {
+            alerts = count
+        }
+        return (through, alerts)
     }
 
     /// The server's version (`server_version`).

@@ -110,6 +110,18 @@ package struct ClusterStore: Sendable {
         }
     }
 
+    /// Records `source`'s promise that every call of its switch that started before `watermark`
+    /// is in the store (never moving it back), and that the edge is alive.
+    package func mark(source: String, switchName: String, watermark: Date?) async throws {
+        try await client.query(
+            """
+            INSERT INTO sources (source_id, switch_name, shipped_utc, watermark_utc)
+            VALUES (\(source), \(switchName), now(), (\(watermark)::timestamptz AT TIME ZONE 'UTC'))
+            ON CONFLICT (source_id) DO UPDATE SET shipped_utc = now(),
+                watermark_utc = greatest(sources.watermark_utc, excluded.watermark_utc)
+            """, logger: logger)
+    }
+
     /// `calls` as a JSON array of objects keyed by `calls`' columns (NULL as null).
     ///
     /// PostgreSQL's text holds no NUL: one becomes U+FFFD.

@@ -28,6 +28,9 @@ package struct LivePipeline: Sendable {
     package var securityEvents: SecurityEventInbox?
     /// Hears that the store took new calls (an edge's shipping rings its doorbell).
     package var onCallsStored: (@Sendable () -> Void)?
+    /// How late a switch's event may reach the pipeline after the time it carries: the margin
+    /// of the promise an edge makes the cluster.
+    package var eventLateness: Duration = .seconds(5)
 
     /// Counters for `/metrics`, the benchmark and tests.
     package final class Stats: Sendable {
@@ -61,6 +64,8 @@ package struct LivePipeline: Sendable {
         package let resyncEnded = Atomic<Int>(0)
         /// The calls up, as of the last refresh (the console's live page).
         package let snapshot = Mutex<LiveCallsSnapshot?>(nil)
+        /// What an edge promises the cluster (see ``LivePipeline/promise``), as of the last tick.
+        package let promise = Mutex<Date?>(nil)
         package init() {}
     }
 
@@ -291,6 +296,13 @@ package struct LivePipeline: Sendable {
                 await storePending()
             }
             stats.pendingCalls.store(state.completed.count, ordering: .relaxed)
+            if isTick(input) {
+                let promise = Self.promise(
+                    now: clocks.values.map { $0.onSwitch(Date()) }.min() ?? Date(), lateness: eventLateness,
+                    up: monitor.calls.values.lazy.map(\.live.startedAt).min(),
+                    unstored: state.completed.lazy.map(\.record.startedAt).min())
+                stats.promise.withLock { $0 = promise }
+            }
             switch input {
             case .event, .managerEvent: stats.eventsHandled.add(1, ordering: .relaxed)
             default: break
@@ -547,6 +559,17 @@ private struct BatchKey: Hashable {
 }
 
 /// A switch's clock as its events show it.
+extension LivePipeline {
+    /// The time before which every call of the switches watched has been stored: none of them
+    /// still up, none waiting for the store, and none whose start event may still be on its way
+    /// (`lateness` before `now`, on the switches' clocks).
+    ///
+    /// An edge promises it to the cluster's analyzer, which waits for it before playing calls.
+    package static func promise(now: Date, lateness: Duration, up: Date?, unstored: Date?) -> Date {
+        [now.addingTimeInterval(-lateness.seconds), up, unstored].compactMap { $0 }.min() ?? now
+    }
+}
+
 private struct SwitchClock {
     /// The time of the switch's last event.
     var time: Date?

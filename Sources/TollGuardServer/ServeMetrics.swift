@@ -10,7 +10,7 @@ enum ServeMetrics {
     static func render(
         pipeline: LivePipeline.Stats, switches: LiveSwitches, inputs: LiveInputs,
         hooks: HookDeliveryService, database: TollGuardDatabase, store: StoreHealth,
-        shipping: ShippingStatus.Snapshot? = nil
+        shipping: ShippingStatus.Snapshot? = nil, analyzer: AnalyzerStatus.Snapshot? = nil
     ) async -> String {
         var text = LiveMetrics.render(pipeline, switches: switches)
         text += "# HELP tollguard_live_inputs_waiting Events and calls received and not yet taken by the pipeline.\n"
@@ -58,11 +58,61 @@ enum ServeMetrics {
             text += "tollguard_last_analysis_blind \(blind ? 1 : 0)\n"
         }
         if let shipping { text += shippingMetrics(shipping) }
+        if let analyzer { text += analyzerMetrics(analyzer) }
         let counters = hooks.counters
         text += "# HELP tollguard_hook_delivery_passes_failed_total Passes over the outbox that failed as a whole.\n"
         text += "# TYPE tollguard_hook_delivery_passes_failed_total counter\n"
         text += "tollguard_hook_delivery_passes_failed_total \(counters.failedPasses.load(ordering: .relaxed))\n"
         return text
+    }
+
+    /// An analyzer node: whether it leads, and what its steps did.
+    static func analyzerMetrics(_ analyzer: AnalyzerStatus.Snapshot, now: Date = Date()) -> String {
+        let lag = analyzer.released.map { max(0, now.timeIntervalSince($0)) } ?? 0
+        return lines([
+            (
+                "tollguard_analyzer_leading", "gauge", "Whether this node holds the analyzer lease (1).",
+                analyzer.leading ? "1" : "0"
+            ),
+            (
+                "tollguard_analyzer_epoch", "gauge", "The epoch of the lease this node holds (0: none).",
+                "\(analyzer.epoch ?? 0)"
+            ),
+            (
+                "tollguard_analyzer_lag_seconds", "gauge",
+                "How far behind now the analysis is: calls that started since wait for the edges' watermarks.",
+                String(format: "%.3f", lag)
+            ),
+            (
+                "tollguard_analyzer_calls_waiting", "gauge", "Calls arrived and waiting for the edges' watermarks.",
+                "\(analyzer.waiting)"
+            ),
+            ("tollguard_analyzer_calls_total", "counter", "Calls this node analyzed in order.", "\(analyzer.played)"),
+            (
+                "tollguard_analyzer_calls_late_total", "counter",
+                "Calls that arrived after the analysis had passed their start (analyzed at once).", "\(analyzer.late)"
+            ),
+            (
+                "tollguard_analyzer_alerts_written_total", "counter", "Alert rows this node wrote.",
+                "\(analyzer.alertsWritten)"
+            ),
+            (
+                "tollguard_analyzer_takeovers_total", "counter", "Times this node took the analyzer lease.",
+                "\(analyzer.takeovers)"
+            ),
+            (
+                "tollguard_analyzer_leases_lost_total", "counter", "Times this node lost the lease it held.",
+                "\(analyzer.leasesLost)"
+            ),
+            (
+                "tollguard_analyzer_failures_total", "counter", "Analysis attempts that failed otherwise.",
+                "\(analyzer.failures)"
+            ),
+        ])
+    }
+
+    private static func lines(_ lines: [(name: String, type: String, help: String, value: String)]) -> String {
+        lines.map { "# HELP \($0.name) \($0.help)\n# TYPE \($0.name) \($0.type)\n\($0.name) \($0.value)\n" }.joined()
     }
 
     /// An edge's shipping to the cluster store.
@@ -100,7 +150,6 @@ enum ServeMetrics {
                 "\(Int(shipping.lastShipped?.timeIntervalSince1970 ?? 0))"
             ),
         ]
-        return lines.map { "# HELP \($0.name) \($0.help)\n# TYPE \($0.name) \($0.type)\n\($0.name) \($0.value)\n" }
-            .joined()
+        return Self.lines(lines)
     }
 }

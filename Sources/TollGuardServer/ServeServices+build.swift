@@ -65,14 +65,18 @@ package struct Serve: Sendable {
     package let endpoints: [IndexPage.Endpoint]
     /// The switches watched live.
     package let switches: LiveSwitches
-    /// How shipping to the cluster store goes; nil without `database.url`.
+    /// How shipping to the cluster store goes; nil without `database.url`, or on an analyzer.
     package let shipping: ShippingStatus?
+    /// How this node's part in the cluster's analysis goes; nil without `database.url`, or on an edge.
+    package let analyzer: AnalyzerStatus?
 
     fileprivate init(
         group: ServiceGroup, stats: LivePipeline.Stats, inputs: LiveInputs, actions: ActionLayer,
-        storeHealth: StoreHealth, endpoints: [IndexPage.Endpoint], switches: LiveSwitches, shipping: ShippingStatus?
+        storeHealth: StoreHealth, endpoints: [IndexPage.Endpoint], switches: LiveSwitches, shipping: ShippingStatus?,
+        analyzer: AnalyzerStatus?
     ) {
         self.shipping = shipping
+        self.analyzer = analyzer
         self.endpoints = endpoints
         self.group = group
         self.stats = stats
@@ -129,10 +133,20 @@ package func buildServeServices(
     let securityEvents =
         configuration.managers.contains { $0.enabled && $0.securityEvents } ? SecurityEventInbox() : nil
     pipeline.securityEvents = securityEvents
-    let edge = configuration.database.postgresURL.map { url in
-        EdgeServices(
-            url: url, configuration: configuration, database: database, switches: switches, settings: settings,
-            logger: logger)
+    let role = configuration.cluster.role
+    let edge = configuration.database.postgresURL.flatMap { url in
+        role == .analyzer
+            ? nil
+            : EdgeServices(
+                url: url, configuration: configuration, database: database, switches: switches, stats: pipeline.stats,
+                settings: settings, logger: logger)
+    }
+    let analyzer = configuration.database.postgresURL.flatMap { url in
+        role == .edge
+            ? nil
+            : analyzerService(
+                url: url, configuration: configuration, database: database, timeZone: timeZone, settings: settings,
+                logger: logger)
     }
     let shipping = edge?.shipping
     if let shipping {
@@ -153,7 +167,7 @@ package func buildServeServices(
     let routes = httpRoutes(
         configuration: configuration, database: database, timeZone: timeZone, settings: settings,
         inputs: inputs, pipeline: pipeline, switches: switches, hooks: hooks, updates: updates,
-        shipping: shipping?.status, logger: logger)
+        shipping: shipping?.status, analyzer: analyzer?.status, logger: logger)
     let http = buildApplication(
         settings.http,
         routes: routes, logger: logger, onServerRunning: settings.onHTTPRunning)
@@ -175,6 +189,7 @@ package func buildServeServices(
         services.insert(.init(service: shipping), at: 1)
     }
     if let kills = edge?.kills { services.append(.init(service: kills)) }
+    if let analyzer { services.append(.init(service: analyzer)) }
     if !configuration.sipWatch.follow.isEmpty || securityEvents != nil {
         services.append(
             .init(
@@ -187,7 +202,25 @@ package func buildServeServices(
             services: services, gracefulShutdownSignals: settings.gracefulShutdownSignals, logger: logger))
     return Serve(
         group: group, stats: pipeline.stats, inputs: inputs, actions: actions, storeHealth: storeHealth,
-        endpoints: routes.endpoints, switches: switches, shipping: shipping?.status)
+        endpoints: routes.endpoints, switches: switches, shipping: shipping?.status, analyzer: analyzer?.status)
+}
+
+/// A node's part in the cluster's analysis: standing by for the lease, analyzing while it holds
+/// it, with the engine as this node's configuration and store (lists, quotas) make it.
+private func analyzerService(
+    url: PostgresURL, configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone,
+    settings: ServeSettings, logger: Logger
+) -> ClusterAnalyzerService {
+    let node = configuration.clusterNodeName
+    let connector = ClusterConnector(
+        url: url, password: settings.postgresPassword, applicationName: "tollguard \(node) analyzer", logger: logger)
+    let run = AnalysisRun(
+        database: database, configuration: configuration, timeZone: timeZone, countryNames: settings.countryNames)
+    var service = ClusterAnalyzerService(
+        connector: connector, node: node, timeZone: timeZone, logger: logger, makeEngine: { try run.makeEngine() })
+    service.leaseDuration = .seconds(configuration.cluster.leaseSeconds)
+    service.evidenceLimit = configuration.analysis.maxEvidenceCalls
+    return service
 }
 
 /// An edge's services on the cluster store at `database.url`: the shipping of its stored calls,
@@ -198,7 +231,7 @@ private struct EdgeServices {
 
     init(
         url: PostgresURL, configuration: TollGuardConfiguration, database: TollGuardDatabase,
-        switches: LiveSwitches, settings: ServeSettings, logger: Logger
+        switches: LiveSwitches, stats: LivePipeline.Stats, settings: ServeSettings, logger: Logger
     ) {
         let node = configuration.clusterNodeName
         let connector = ClusterConnector(
@@ -208,6 +241,18 @@ private struct EdgeServices {
             logger: logger)
         shipping.interval = .milliseconds(configuration.cluster.shipIntervalMilliseconds)
         guard !switches.isEmpty else { return }
+        // Only a live view knows the calls still up: an edge that reads files or posts learns of a
+        // call when it ends, and promises nothing.
+        // While a switch is not connected, its calls are unknown: the promise stays where it was.
+        let kept = Mutex<Date?>(nil)
+        shipping.watermark = {
+            let connected = switches.all.allSatisfy { $0.counters.isConnected.load(ordering: .relaxed) }
+            let promise = stats.promise.withLock { $0 }
+            return kept.withLock { last in
+                if connected { last = promise }
+                return last
+            }
+        }
         kills = KillCommandService(
             connector: connector, node: node, switches: switches.all.map(\.name),
             hangUp: { command in
@@ -225,7 +270,7 @@ private struct EdgeServices {
 private func httpRoutes(
     configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone, settings: ServeSettings,
     inputs: LiveInputs, pipeline: LivePipeline, switches: LiveSwitches, hooks: HookDeliveryService,
-    updates: ConsoleUpdates, shipping: ShippingStatus?, logger: Logger
+    updates: ConsoleUpdates, shipping: ShippingStatus?, analyzer: AnalyzerStatus?, logger: Logger
 ) -> HTTPRoutes {
     let secrets = configuration.cdrPost.secrets()
     let credentials = HTTPCredentials(basic: secrets.basic, token: secrets.token)
@@ -294,7 +339,7 @@ private func httpRoutes(
         metrics: {
             await ServeMetrics.render(
                 pipeline: pipeline.stats, switches: switches, inputs: inputs, hooks: hooks, database: database,
-                store: pipeline.health, shipping: shipping?.snapshot)
+                store: pipeline.health, shipping: shipping?.snapshot, analyzer: analyzer?.snapshot)
         },
         cdrPost: cdrPost,
         reportPage: ReportPageRoute(

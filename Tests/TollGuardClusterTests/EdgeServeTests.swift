@@ -126,13 +126,7 @@ extension PostgresServerTests {
 
         /// Runs the built `tollguard` (beside the test bundle) to its end.
         static func tollguard(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-            var folder = Bundle.main.bundleURL
-            while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("tollguard").path),
-                folder.path != "/"
-            {
-                folder.deleteLastPathComponent()
-            }
-            let executable = folder.appendingPathComponent("tollguard").path
+            let executable = try TollguardExecutable.path()
             return try await onOwnThread {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)

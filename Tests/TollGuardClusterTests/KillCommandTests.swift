@@ -29,6 +29,7 @@ extension PostgresServerTests {
                     url = "\(url)"
                     [cluster]
                     node = "\(node)"
+                    role = "edge"
                     [cdr_post]
                     enabled = false
                     [[event_socket]]

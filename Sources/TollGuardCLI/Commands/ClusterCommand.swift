@@ -65,19 +65,32 @@ struct ClusterStatusCommand: AsyncParsableCommand {
         if status.edges.isEmpty {
             print("no edge has shipped calls to it yet")
         } else {
-            var table = TextTable("EDGE", "SWITCH", "LAST CALL", "LAST SHIPMENT")
+            var table = TextTable("EDGE", "SWITCH", "LAST CALL", "LAST SHIPMENT", "CALLS IN UP TO")
             for edge in status.edges {
                 let age = edge.secondsSinceShipment.map { Self.age(seconds: $0) } ?? "never"
-                table.append([edge.node, edge.switchName, String(edge.lastCall), age])
+                let promise = edge.watermark.map { Self.utc($0) } ?? "no promise (files, posts)"
+                table.append([edge.node, edge.switchName, String(edge.lastCall), age, promise])
             }
             print(table.render())
         }
         print(
             status.analyzer.map { "analyzer lease: \($0) (epoch \(status.analyzerEpoch ?? 0))" }
                 ?? "analyzer lease: held by no node")
+        print(
+            "analyzed: every call that started before \(status.analyzedThrough.map { Self.utc($0) } ?? "(nothing yet)"); "
+                + "\(status.alerts) alerts")
         if let journaled {
             print("this node (\(node)): \(max(0, journaled - held)) calls in its store not yet in the cluster store")
         }
+    }
+
+    /// `2026-12-03 10:15:02 UTC`.
+    static func utc(_ date: Date) -> String {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "UTC")
+        format.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+        return format.string(from: date)
     }
 
     static func age(seconds: Double) -> String {

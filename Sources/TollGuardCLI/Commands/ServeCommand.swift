@@ -46,12 +46,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Events per second of --replay.")
     var eventsPerSecond = 200.0
 
+    @Option(
+        help: ArgumentHelp(
+            "With [database] url: edge (watch and ship this node's switches), analyzer (stand by for the "
+                + "analyzer lease and analyze the cluster's calls), or all (both). Default: [cluster] role.",
+            valueName: "role"))
+    var role: ClusterRole?
+
     func run() async throws {
         // SIGHUP's default action ends the process: until the reload service traps it, a
         // `systemctl reload` (during a long migration, or waiting for the database lock) is
         // ignored; the configuration is read below anyway.
         signal(SIGHUP, SIG_IGN)
         var configuration = try global.loadConfiguration().configuration
+        if let role {
+            guard configuration.database.postgresURL != nil else {
+                throw CommandFailure(
+                    "--role \(role.rawValue) needs [database] url: without a cluster store this node runs alone")
+            }
+            configuration.cluster.role = role
+        }
         let replaying = try replay.map { path in
             try CDRFileReplay(
                 path: path, format: configuration.ingest.format, timeZone: global.siteTimeZone(configuration))
@@ -106,3 +120,5 @@ struct ServeCommand: AsyncParsableCommand {
         print("tollguard serve: stopped; \(serve.summary)")
     }
 }
+
+extension ClusterRole: ExpressibleByArgument {}

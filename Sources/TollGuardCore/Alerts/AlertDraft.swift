@@ -34,6 +34,30 @@ package struct AlertDraft: Sendable {
         metrics = finding.metrics
     }
 
+    /// The draft of an alert stored before: `keys` are the keys of every call it counted
+    /// (beyond the evidence cap too), so a later finding's calls are not counted twice.
+    package init(
+        rule: AnalysisRule, subject: Subject, windowKey: String?, severity: Severity, firstSeen: Date, lastSeen: Date,
+        headline: String, metrics: [String: MetricValue], calls: [EvidenceCall], callCount: Int, costMicros: Int64,
+        keys: Set<String>
+    ) {
+        self.rule = rule
+        self.subject = subject
+        self.windowKey = windowKey
+        self.severity = severity
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.headline = headline
+        self.metrics = metrics
+        self.calls = calls
+        self.callCount = callCount
+        self.costMicros = costMicros
+        self.keys = keys
+    }
+
+    /// The keys of every call counted.
+    package var callKeys: Set<String> { keys }
+
     /// Adds a finding of the same rule, subject and window.
     package mutating func merge(_ finding: Finding, evidenceLimit: Int) {
         firstSeen = min(firstSeen, finding.time)

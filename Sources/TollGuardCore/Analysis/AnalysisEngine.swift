@@ -131,6 +131,13 @@ package struct AnalysisEngine: Sendable {
         flush(before: .distantFuture)
     }
 
+    /// Plays the waiting answer and end events before `time` (and the ends at it), when no call
+    /// still to come starts before `time`: a cluster's analyzer, whose sources promise that
+    /// every call started before it has arrived.
+    package mutating func advance(to time: Date) -> [Finding] {
+        flush(before: time)
+    }
+
     /// Plays the waiting events that happened before `time`, and the ends at `time`: a call that
     /// ends exactly when another starts is over before it.
     private mutating func flush(before time: Date) -> [Finding] {

@@ -14,6 +14,11 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
     package var switchName = ""
     /// How often an edge looks for calls to ship besides when its store takes some, in milliseconds.
     package var shipIntervalMilliseconds = 1000
+    /// What the node does in the cluster (`serve --role` overrides it).
+    package var role = ClusterRole.all
+    /// How long the analyzer lease runs after each renewal: a standby takes over at most this
+    /// long after the leader stopped.
+    package var leaseSeconds = 10
 
     package init() {}
 
@@ -21,6 +26,8 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
         case node
         case switchName = "switch"
         case shipIntervalMilliseconds = "ship_interval_ms"
+        case role
+        case leaseSeconds = "lease_seconds"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -32,11 +39,22 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
         shipIntervalMilliseconds =
             try container.decodeIfPresent(Int.self, forKey: .shipIntervalMilliseconds)
             ?? defaults.shipIntervalMilliseconds
+        if let text = try container.decodeIfPresent(String.self, forKey: .role) {
+            guard let role = ClusterRole(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .role, in: container,
+                    debugDescription: "cluster.role \"\(text)\" is none of edge, analyzer, all")
+            }
+            self.role = role
+        }
+        leaseSeconds = try container.decodeIfPresent(Int.self, forKey: .leaseSeconds) ?? defaults.leaseSeconds
     }
 
     package func validationErrors() -> [String] {
         var errors: [String] = []
         if shipIntervalMilliseconds < 10 { errors.append("cluster.ship_interval_ms must be at least 10") }
+        if !(2...3600).contains(leaseSeconds) { errors.append("cluster.lease_seconds must be between 2 and 3600") }
+        if node.hasPrefix("@") { errors.append("cluster.node must not begin with @ (the analyzer's own keys do)") }
         for (key, value) in [("node", node), ("switch", switchName)]
         where value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             errors.append("cluster.\(key) holds a control character")
@@ -58,4 +76,14 @@ extension TollGuardConfiguration {
         let names = liveSwitchNames
         return names.count == 1 ? names[0] : clusterNodeName
     }
+}
+
+/// What a node of a cluster does.
+package enum ClusterRole: String, Sendable, Codable, CaseIterable {
+    /// Watches its switches, stores and ships their calls, carries out kill commands for them.
+    case edge
+    /// Stands by for the analyzer lease and analyzes the cluster's calls while it holds it.
+    case analyzer
+    /// Both (alone, without `database.url`: today's single box).
+    case all
 }

@@ -407,12 +407,13 @@ package final class FakeAsterisk: Sendable {
     /// action meanwhile leaves out its own later events (its `Hangup` and `Cdr` went out at the
     /// kill). `pace`, when given, is awaited before each event with the number of events that
     /// reached a session so far, a kill's among them (the demo waits there for the client).
+    /// A login awaited takes at most `loginTimeout`.
     /// Returns the events of `events` emitted.
     @discardableResult
     package func replay(
         _ events: [AsteriskEventWriter.TimedEvent], eventsPerSecond: Double? = nil, dropBefore: Set<Int> = [],
         lose: Int = 0, beforeDrop: (@Sendable (_ delivered: Int) async -> Void)? = nil,
-        pace: (@Sendable (_ delivered: Int) async -> Void)? = nil
+        pace: (@Sendable (_ delivered: Int) async -> Void)? = nil, loginTimeout: Duration = .seconds(120)
     ) async throws -> Int {
         let clock = ContinuousClock()
         let started = clock.now
@@ -425,7 +426,7 @@ package final class FakeAsterisk: Sendable {
                 dropConnections()
                 losing = lose
             }
-            if losing == 0, loggedInCount == 0 { try await waitForLogins() }
+            if losing == 0, loggedInCount == 0 { try await waitForLogins(timeout: loginTimeout) }
             if let rate = eventsPerSecond {
                 let due = started + .milliseconds(Int(Double(emitted) / rate * 1000))
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }

@@ -75,5 +75,19 @@ import TollGuardCore
         let noURL = try ConfigurationLoader.decode("").configuration
         #expect(noURL.database.postgresURL == nil)
         #expect(noURL.clusterSwitchName == noURL.clusterNodeName)
+        #expect(noURL.cluster.role == .all && noURL.cluster.leaseSeconds == 10)
+    }
+
+    @Test func aNodeHasARoleAndTheAnalyzerLeaseALength() throws {
+        let analyzer = try ConfigurationLoader.decode("[cluster]\nrole = \"analyzer\"\nlease_seconds = 3\n")
+            .configuration
+        #expect(analyzer.cluster.role == .analyzer && analyzer.cluster.leaseSeconds == 3)
+        #expect(try ConfigurationLoader.decode(ConfigurationLoader.dump(analyzer)).configuration == analyzer)
+        #expect(throws: (any Error).self) { try ConfigurationLoader.decode("[cluster]\nrole = \"leader\"\n") }
+        let short = try ConfigurationLoader.decode("[cluster]\nlease_seconds = 1\n").configuration
+        #expect(
+            short.validationErrors(includingDialPlan: false) == ["cluster.lease_seconds must be between 2 and 3600"])
+        let reserved = try ConfigurationLoader.decode("[cluster]\nnode = \"@released\"\n").configuration
+        #expect(reserved.validationErrors(includingDialPlan: false).contains { $0.hasPrefix("cluster.node must not") })
     }
 }

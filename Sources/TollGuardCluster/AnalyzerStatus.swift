@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+
+/// How an analyzer node goes, for `/healthz`, `/metrics`, `cluster status` and tests.
+package final class AnalyzerStatus: Sendable {
+    /// A moment of it.
+    package struct Snapshot: Sendable, Equatable {
+        /// The epoch of the lease this node holds; nil while it stands by.
+        package var epoch: Int64?
+        /// The node holding the lease while this one stands by, when known.
+        package var leader: String?
+        /// Every call that started before it has been analyzed (while leading).
+        package var released: Date?
+        /// Calls consumed and waiting for the sources' watermarks.
+        package var waiting = 0
+        /// Totals of this node's steps.
+        package var steps = 0
+        package var played = 0
+        package var late = 0
+        package var alertsWritten = 0
+        /// Times this node took the lease, and lost it.
+        package var takeovers = 0
+        package var leasesLost = 0
+        package var failures = 0
+        /// When a step last committed.
+        package var lastStep: Date?
+        package var lastError: String?
+
+        /// Whether this node leads the analysis now.
+        package var leading: Bool { epoch != nil }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    package init() {}
+
+    package var snapshot: Snapshot { state.withLock { $0 } }
+
+    func standingBy(leader: String?) {
+        state.withLock { state in
+            state.epoch = nil
+            state.leader = leader
+        }
+    }
+
+    func leading(_ session: ClusterAnalyzer.Session) {
+        state.withLock { state in
+            state.epoch = session.held.epoch
+            state.leader = nil
+            state.takeovers += 1
+            state.released = session.released
+            state.waiting = session.waitingCount
+        }
+    }
+
+    func stepped(_ step: ClusterAnalyzer.Step, _ session: ClusterAnalyzer.Session, at time: Date) {
+        state.withLock { state in
+            state.steps += 1
+            state.played += step.played
+            state.late += step.late
+            state.alertsWritten += step.alertsWritten
+            state.released = session.released
+            state.waiting = session.waitingCount
+            state.lastStep = time
+            state.lastError = nil
+        }
+    }
+
+    func lost(_ error: any Error) {
+        state.withLock { state in
+            state.epoch = nil
+            state.leasesLost += 1
+            state.lastError = "\(error)"
+        }
+    }
+
+    func failed(_ error: any Error) {
+        state.withLock { state in
+            state.epoch = nil
+            state.failures += 1
+            state.lastError = "\(error)"
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TollGuardCore
+
+/// An alert of the cluster store as the analyzer merges findings into it: its draft, and its row
+/// once written.
+package struct ClusterAlert: Sendable {
+    package var id: Int64?
+    package var draft: AlertDraft
+}
+
+/// An evidence call as `cluster_alerts.evidence` holds it.
+struct StoredEvidence: Codable {
+    var key: String
+    var time: Date
+    var number: String
+    var region: String?
+    var cost: Int64
+    var switchName: String?
+
+    init(_ call: EvidenceCall) {
+        key = call.key
+        time = call.time
+        number = call.number
+        region = call.region
+        cost = call.costMicros
+        switchName = call.switchName
+    }
+
+    var call: EvidenceCall {
+        EvidenceCall(
+            key: key, rowID: nil, time: time, number: number, region: region, costMicros: cost, switchName: switchName)
+    }
+}
+
+extension ClusterStore {
+    private static let alertColumns = """
+        id, rule, subject_type, subject, window_key, severity_rank, first_seen_utc, last_seen_utc, headline,
+        metrics::text, evidence::text, call_count, cost_micros, call_keys::text
+        """
+
+    /// The alert a finding of `rule` about `subject` in `windowKey` would continue: the latest one.
+    package func latestAlert(rule: AnalysisRule, subject: Subject, windowKey: String?) async throws -> ClusterAlert? {
+        var binds = PostgresBindings()
+        binds.append(rule.rawValue)
+        binds.append(subject.kind.rawValue)
+        binds.append(subject.value)
+        binds.append(windowKey)
+        return try await alerts(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(Self.alertColumns) FROM cluster_alerts WHERE rule = $1 AND subject_type = $2 "
+                    + "AND subject = $3 AND window_key IS NOT DISTINCT FROM $4 ORDER BY id DESC LIMIT 1",
+                binds: binds)
+        ).first
+    }
+
+    /// Every alert of the cluster store, oldest first.
+    package func alerts() async throws -> [ClusterAlert] {
+        try await alerts(PostgresQuery(unsafeSQL: "SELECT \(Self.alertColumns) FROM cluster_alerts ORDER BY id"))
+    }
+
+    private func alerts(_ query: PostgresQuery) async throws -> [ClusterAlert] {
+        let decoder = JSONDecoder()
+        var found: [ClusterAlert] = []
+        for try await row in try await client.query(query, logger: logger) {
+            let (id, rule, kind, subject, window, rank, first, last, headline, metrics, evidence, calls, cost, keys) =
+                try row.decode(
+                    (
+                        Int64, String, String, String, String?, Int, Date, Date, String, String, String, Int64, Int64,
+                        String
+                    )
+                    .self)
+            guard let rule = AnalysisRule(rawValue: rule), let kind = Subject.Kind(rawValue: kind) else {
+                throw ClusterCallError(column: "cluster_alerts.rule", reason: "alert \(id): \(rule) about a \(kind)")
+            }
+            let draft = AlertDraft(
+                rule: rule, subject: Subject(kind, subject), windowKey: window,
+                severity: Severity(rawValue: rank) ?? .info, firstSeen: first, lastSeen: last, headline: headline,
+                metrics: try decoder.decode([String: MetricValue].self, from: Data(metrics.utf8)),
+                calls: try decoder.decode([StoredEvidence].self, from: Data(evidence.utf8)).map(\.call),
+                callCount: Int(calls), costMicros: cost,
+                keys: Set(try decoder.decode([String].self, from: Data(keys.utf8))))
+            found.append(ClusterAlert(id: id, draft: draft))
+        }
+        return found
+    }
+
+    /// Writes `alert` on `connection` under `epoch`, a new row or its row updated; returns its id.
+    static func write(_ alert: ClusterAlert, epoch: Int64, on connection: PostgresConnection, logger: Logger)
+        async throws -> Int64
+    {
+        let draft = alert.draft
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let metrics = String(decoding: try encoder.encode(draft.metrics), as: UTF8.self)
+        let evidence = String(decoding: try encoder.encode(draft.calls.map(StoredEvidence.init)), as: UTF8.self)
+        let keys = String(decoding: try encoder.encode(draft.callKeys.sorted()), as: UTF8.self)
+        let (rank, severity) = (draft.severity.rawValue, draft.severity.name)
+        let (calls, cost) = (Int64(draft.callCount), draft.costMicros)
+        let rows: PostgresRowSequence
+        if let id = alert.id {
+            rows = try await connection.query(
+                """
+                UPDATE cluster_alerts SET severity = \(severity), severity_rank = \(rank),
+                    first_seen_utc = (\(draft.firstSeen)::timestamptz AT TIME ZONE 'UTC'),
+                    last_seen_utc = (\(draft.lastSeen)::timestamptz AT TIME ZONE 'UTC'), headline = \(draft.headline),
+                    metrics = \(metrics)::jsonb, evidence = \(evidence)::jsonb, call_count = \(calls),
+                    cost_micros = \(cost), call_keys = \(keys)::jsonb, epoch = \(epoch), updated_utc = now()
+                WHERE id = \(id) RETURNING id
+                """, logger: logger)
+        } else {
+            rows = try await connection.query(
+                """
+                INSERT INTO cluster_alerts (rule, subject_type, subject, window_key, severity, severity_rank,
+                    first_seen_utc, last_seen_utc, headline, metrics, evidence, call_count, cost_micros, call_keys, epoch)
+                VALUES (\(draft.rule.rawValue), \(draft.subject.kind.rawValue), \(draft.subject.value),
+                    \(draft.windowKey), \(severity), \(rank), (\(draft.firstSeen)::timestamptz AT TIME ZONE 'UTC'),
+                    (\(draft.lastSeen)::timestamptz AT TIME ZONE 'UTC'), \(draft.headline),
+                    \(metrics)::jsonb, \(evidence)::jsonb, \(calls), \(cost), \(keys)::jsonb, \(epoch))
+                RETURNING id
+                """, logger: logger)
+        }
+        for try await id in rows.decode(Int64.self) { return id }
+        throw ClusterCallError(column: "cluster_alerts.id", reason: "the alert row \(alert.id ?? 0) is gone")
+    }
+}

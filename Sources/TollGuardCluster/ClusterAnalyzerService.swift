@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TollGuardCore
+
+/// The analyzer as a service of `serve --role analyzer` (or `all` in a cluster): it stands by
+/// until the lease is free, then leads — steps every `interval`, renews the lease every third of
+/// its duration — until it loses the lease (then stands by again) or `serve` stops (then it gives
+/// the lease up, so a standby takes over at once).
+///
+/// A node killed outright holds the lease until it lapses: a standby takes over within
+/// `leaseDuration`, from the offsets the last step committed.
+package struct ClusterAnalyzerService: Service {
+    package let connector: ClusterConnector
+    /// This node's name: the lease's holder.
+    package let node: String
+    package let timeZone: TimeZone
+    package let makeEngine: @Sendable () throws -> AnalysisEngine
+    package let status: AnalyzerStatus
+    package var leaseDuration = Duration.seconds(10)
+    /// The pause between two steps that found nothing more to read.
+    package var interval = Duration.milliseconds(200)
+    package var evidenceLimit = 1000
+    /// See ``ClusterAnalyzer/staleAfter``.
+    package var staleAfter = Duration.seconds(60)
+    /// The pause after a failure that was not a lost lease; it doubles up to 30 s.
+    package var firstPause = Duration.seconds(1)
+    private let logger: Logger
+
+    package init(
+        connector: ClusterConnector, node: String, timeZone: TimeZone, status: AnalyzerStatus = AnalyzerStatus(),
+        logger: Logger, makeEngine: @escaping @Sendable () throws -> AnalysisEngine
+    ) {
+        self.connector = connector
+        self.node = node
+        self.timeZone = timeZone
+        self.status = status
+        self.makeEngine = makeEngine
+        var logger = logger
+        logger[metadataKey: "node"] = "\(node)"
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        var pause = firstPause
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await connector.withPrimary { store, _ in
+                    try await store.migrate()
+                    var lease = AnalyzerLease(store: store, node: node)
+                    lease.duration = leaseDuration
+                    var analyzer = ClusterAnalyzer(
+                        store: store, lease: lease, timeZone: timeZone, logger: logger, makeEngine: makeEngine)
+                    analyzer.evidenceLimit = evidenceLimit
+                    analyzer.staleAfter = staleAfter
+                    var refusals = 0
+                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                        let held: AnalyzerLease.Held?
+                        do {
+                            held = try await lease.acquire()
+                            refusals = 0
+                        } catch {
+                            // A leader paused inside a write holds the lease row until the server
+                            // ends its transaction: asked again soon. Repeated, the server itself
+                            // may be gone: found again.
+                            refusals += 1
+                            if refusals >= 3 { throw error }
+                            held = nil
+                        }
+                        if let held {
+                            try await lead(held, analyzer)
+                            pause = firstPause
+                        } else {
+                            status.standingBy(leader: try? await lease.holder()?.node)
+                            let wait = leaseDuration / 4
+                            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                        }
+                    }
+                }
+            } catch let lost as LeaseLost {
+                status.lost(lost)
+                logger.warning("lost the analyzer lease; standing by", metadata: ["error": "\(lost)"])
+            } catch {
+                if Task.isCancelled { return }
+                status.failed(error)
+                logger.warning(
+                    "the analysis stopped; trying again", metadata: ["error": "\(error)", "retry_in": "\(pause)"])
+                let wait = pause
+                guard (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: wait) })) != nil else {
+                    return
+                }
+                // Never longer than the lease: a standby must be ready to take over within it.
+                pause = min(pause * 2, max(firstPause, leaseDuration))
+            }
+        }
+    }
+
+    /// Leads under `held` until the lease is lost (throws) or `serve` stops (gives it up).
+    private func lead(_ held: AnalyzerLease.Held, _ analyzer: ClusterAnalyzer) async throws {
+        var session = try await analyzer.resume(held)
+        let clock = ContinuousClock()
+        try await analyzer.lease.renew(held)
+        var renewed = clock.now
+        status.leading(session)
+        logger.notice("leading the cluster's analysis", metadata: ["epoch": "\(held.epoch)"])
+        while true {
+            if Task.isCancelled || Task.isShuttingDownGracefully {
+                try? await analyzer.lease.release(held)
+                logger.notice("gave the analyzer lease up", metadata: ["epoch": "\(held.epoch)"])
+                return
+            }
+            let step = try await analyzer.step(&session)
+            status.stepped(step, session, at: Date())
+            if clock.now - renewed >= leaseDuration / 3 {
+                try await analyzer.lease.renew(held)
+                renewed = clock.now
+            }
+            if !step.more {
+                let wait = interval
+                _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TollGuardCore
+
+/// A call of the cluster store as the analyzer consumes it: the call, and which edge shipped it
+/// under which of its numbers.
+package struct ArrivedCall: Sendable {
+    package var source: String
+    package var sequence: Int64
+    package var call: ObservedCall
+}
+
+extension ClusterStore {
+    /// The columns read, in this order.
+    private static let arrivedColumns = """
+        source_id, source_sequence, switch_name, dedup_key, account, caller_number, source_ip, trunk, context,
+        destination, dest_scope, dest_e164, dest_region, dest_type, dest_risk, dest_hotspot, rate_per_min_micros,
+        cost_micros, start_utc, answer_utc, end_utc, billsec, disposition
+        """
+
+    /// The calls `source` shipped numbered in `(after, through]`, in its order.
+    package func calls(of source: String, after: Int64, through: Int64) async throws -> [ArrivedCall] {
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(Self.arrivedColumns) FROM calls "
+                    + "WHERE source_id = $1 AND source_sequence > $2 AND source_sequence <= $3 ORDER BY source_sequence",
+                binds: Self.binds(source, after, through)), logger: logger)
+        return try await Self.arrived(rows)
+    }
+
+    /// The calls that started in `[from, to)` among those consumed by `offsets` (per edge, the
+    /// last number consumed), in order of start.
+    package func consumedCalls(from: Date?, to: Date?, offsets: [String: Int64]) async throws -> [ArrivedCall] {
+        let json = String(decoding: try JSONEncoder().encode(offsets), as: UTF8.self)
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(Self.arrivedColumns) FROM calls JOIN jsonb_each_text($1::jsonb) AS consumed "
+                    + "ON consumed.key = calls.source_id AND calls.source_sequence <= consumed.value::bigint "
+                    // Times go as timestamptz; the columns hold UTC without a zone.
+                    + "WHERE ($2::timestamptz IS NULL OR start_utc >= ($2::timestamptz AT TIME ZONE 'UTC')) "
+                    + "AND ($3::timestamptz IS NULL OR start_utc < ($3::timestamptz AT TIME ZONE 'UTC')) "
+                    + "ORDER BY start_utc, switch_name, dedup_key",
+                binds: Self.binds(json, from, to)), logger: logger)
+        return try await Self.arrived(rows)
+    }
+
+    private static func binds(_ values: (any PostgresDynamicTypeEncodable)?...) -> PostgresBindings {
+        var bindings = PostgresBindings()
+        for value in values {
+            if let value { bindings.append(value) } else { bindings.appendNull() }
+        }
+        return bindings
+    }
+
+    private static func arrived(_ rows: PostgresRowSequence) async throws -> [ArrivedCall] {
+        var calls: [ArrivedCall] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            func text(_ index: Int) throws -> String? { try cells[index].decode(String?.self) }
+            func required(_ index: Int) throws -> String {
+                guard let value = try text(index) else {
+                    throw ClusterCallError(column: cells[index].columnName, reason: "NULL where a value is needed")
+                }
+                return value
+            }
+            func known<Value: RawRepresentable>(_ index: Int, _ type: Value.Type) throws -> Value?
+            where Value.RawValue == String {
+                guard let stored = try text(index) else { return nil }
+                guard let value = Value(rawValue: stored) else {
+                    throw ClusterCallError(
+                        column: cells[index].columnName,
+                        reason: "\(stored.debugDescription) is not a known \(Value.self)")
+                }
+                return value
+            }
+            guard let disposition = try known(22, CallDisposition.self) else {
+                throw ClusterCallError(column: "disposition", reason: "NULL where a disposition is needed")
+            }
+            var call = ObservedCall(
+                key: try required(3), account: try required(4), callerNumber: try required(5), sourceIP: try text(6),
+                trunk: try text(7), context: try required(8), dialed: try required(9),
+                scope: try known(10, CallScope.self) ?? .invalid, e164: try text(11), region: try text(12),
+                numberType: try known(13, NumberType.self), risk: RiskFlags(storedText: try text(14) ?? ""),
+                hotspot: try text(15), ratePerMinuteMicros: try cells[16].decode(Int64?.self) ?? 0,
+                costMicros: try cells[17].decode(Int64?.self) ?? 0, startedAt: try cells[18].decode(Date.self),
+                answeredAt: try cells[19].decode(Date?.self), endedAt: try cells[20].decode(Date.self),
+                billsec: Int(try cells[21].decode(Int64.self)), disposition: disposition)
+            call.switchName = try required(2)
+            calls.append(ArrivedCall(source: try required(0), sequence: try cells[1].decode(Int64.self), call: call))
+        }
+        return calls
+    }
+}
+
+/// A call in the cluster store that cannot be read.
+package struct ClusterCallError: Error, CustomStringConvertible {
+    package var column: String
+    package var reason: String
+
+    package var description: String { "a call in the cluster store cannot be read: \(column): \(reason)" }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import GRDB
+import Logging
+import PostgresNIO
+import Testing
+import TollGuardCluster
+import TollGuardCore
+import TollGuardDemo
+import TollGuardTestSupport
+
+/// The cluster's analyzer finds what a nightly replay of the same calls finds, however the edges'
+/// shipments and its own steps interleave, and across a change of leader.
+extension PostgresServerTests {
+    @Suite struct ClusterAnalyzerTests {
+        /// Two simulated days of a 40-account site with its fraud, ingested, classified and priced
+        /// as one box does: the nightly store.
+        struct Site: Sendable {
+            var outcome: SimulatedSiteRun.Outcome
+            /// Each call's start and end, by its key.
+            var times: [String: (start: Date, end: Date)]
+            var folder: TemporaryDirectory
+
+            var evidenceLimit: Int { outcome.configuration.analysis.maxEvidenceCalls }
+        }
+
+        static let site: Result<Site, any Error> = Result {
+            let folder = try TemporaryDirectory()
+            var settings = SimulationSettings()
+            settings.days = 2
+            settings.accounts = 40
+            let outcome = try SimulatedSiteRun(folder: folder.url).run(
+                try Simulation(settings), logger: Logger(label: "cluster-test"))
+            var times: [String: (start: Date, end: Date)] = [:]
+            try outcome.database.forEachObservedCall(from: Self.beginning, to: Self.end) { call in
+                times[call.key] = (call.startedAt, call.endedAt ?? call.startedAt)
+            }
+            return Site(outcome: outcome, times: times, folder: folder)
+        }
+
+        static let beginning = Date(timeIntervalSince1970: 0)
+        static let end = Date(timeIntervalSince1970: 4_000_000_000)
+
+        /// The alerts a nightly replay of `site`'s calls finds: `analyze`'s engine and merging,
+        /// over every call in the order the store gives them.
+        static func nightly(_ site: Site) throws -> [AlertDraft] {
+            var engine = try site.outcome.analysisRun.makeEngine()
+            var aggregator = AlertAggregator(evidenceLimit: site.evidenceLimit)
+            try site.outcome.database.forEachObservedCall(from: beginning, to: end) { call in
+                for finding in engine.replay(call) { aggregator.add(finding) }
+            }
+            for finding in engine.finish() { aggregator.add(finding) }
+            return aggregator.drafts
+        }
+
+        /// What an alert is, for comparing two analyses.
+        struct Seen: Hashable, Comparable, CustomStringConvertible {
+            var rule: String
+            var subject: String
+            var window: String
+            var severity: Int
+            var first: Date
+            var last: Date
+            var calls: Int
+            var cost: Int64
+
+            init(_ draft: AlertDraft) {
+                rule = draft.rule.rawValue
+                subject = "\(draft.subject.kind.rawValue):\(draft.subject.value)"
+                window = draft.windowKey ?? ""
+                severity = draft.severity.rawValue
+                first = draft.firstSeen
+                last = draft.lastSeen
+                calls = draft.callCount
+                cost = draft.costMicros
+            }
+
+            static func < (a: Seen, b: Seen) -> Bool {
+                (a.rule, a.subject, a.window, a.first.timeIntervalSince1970)
+                    < (b.rule, b.subject, b.window, b.first.timeIntervalSince1970)
+            }
+
+            var description: String {
+                "\(rule) \(subject) [\(window)] sev \(severity) \(first)–\(last) \(calls) calls \(cost)"
+            }
+        }
+
+        /// An edge of the test: the calls it journals, in the order they end, numbered from 1.
+        struct Edge {
+            var name: String
+            var switchName: String
+            var journal: [ShippedCall]
+            var shipped = 0
+        }
+
+        @Test(arguments: [UInt64(11), 12, 13])
+        func liveFindingsEqualTheNightlyReplayOverRandomInterleavings(seed: UInt64) async throws {
+            let site = try Self.site.get()
+            let expected = try Self.nightly(site).map(Seen.init).sorted()
+            #expect(expected.contains { $0.severity >= Severity.high.rawValue }, "the simulated fraud is found")
+            try await TestPostgres.withStore { store in
+                var random = SeededGenerator(seed: seed)
+                let all = try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1")
+                #expect(all.count == site.times.count)
+                // Each call through one of two switches at random (an account's calls through both);
+                // switch 1 watched by two edges that journal every one of its calls.
+                var one: [ShippedCall] = []
+                var two: [ShippedCall] = []
+                for var call in all {
+                    if Bool.random(using: &random) {
+                        call.switchName = "pbx1"
+                        one.append(call)
+                    } else {
+                        call.switchName = "pbx2"
+                        two.append(call)
+                    }
+                }
+                func journal(_ calls: [ShippedCall]) -> [ShippedCall] {
+                    calls.sorted {
+                        (site.times[$0.shippedKey]?.end ?? .distantPast)
+                            < (site.times[$1.shippedKey]?.end ?? .distantPast)
+                    }
+                    .enumerated().map { index, call in
+                        var call = call
+                        call.sequence = Int64(index + 1)
+                        return call
+                    }
+                }
+                var edges = [
+                    Edge(name: "edge-1a", switchName: "pbx1", journal: journal(one)),
+                    Edge(name: "edge-1b", switchName: "pbx1", journal: journal(one)),
+                    Edge(name: "edge-2", switchName: "pbx2", journal: journal(two)),
+                ]
+                let first = try #require(site.times.values.map(\.start).min())
+                let last = try #require(site.times.values.map(\.end).max())
+
+                let makeEngine: @Sendable () throws -> AnalysisEngine = { try site.outcome.analysisRun.makeEngine() }
+                // Ten minutes: the steps do not renew it; each change of leader takes it anew.
+                var lease = AnalyzerLease(store: store, node: "analyzer-a")
+                lease.duration = .seconds(600)
+                var analyzer = ClusterAnalyzer(
+                    store: store, lease: lease,
+                    timeZone: Simulation.timeZone, logger: TestPostgres.logger, makeEngine: makeEngine)
+                analyzer.evidenceLimit = site.evidenceLimit
+                analyzer.staleAfter = .seconds(3600)
+                // The edges are known before the traffic starts (one that joins later has the calls
+                // it ships before its first promise played late).
+                for edge in edges {
+                    try await store.mark(source: edge.name, switchName: edge.switchName, watermark: first)
+                }
+                var session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
+                var takeovers = 0
+                var late = 0
+                // Edges ship what ended by `now` (some lag a tick), promising the start of their
+                // oldest call still up; the analyzer steps now and then, and now and then a new
+                // leader takes over from what the last one committed.
+                var now = first
+                while now <= last.addingTimeInterval(60) {
+                    now = now.addingTimeInterval(Double(Int.random(in: 60...1800, using: &random)))
+                    for index in edges.indices.shuffled(using: &random) where Int.random(in: 0..<5, using: &random) > 0
+                    {
+                        try await Self.ship(
+                            &edges[index], through: now, times: site.times, store: store, random: &random)
+                    }
+                    if Int.random(in: 0..<10, using: &random) < 7 { _ = try await analyzer.step(&session) }
+                    if Int.random(in: 0..<25, using: &random) == 0 {
+                        late += session.late
+                        session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
+                        takeovers += 1
+                    }
+                }
+                for index in edges.indices {
+                    try await Self.ship(
+                        &edges[index], through: .distantFuture, times: site.times, store: store, random: &random)
+                }
+                while true {
+                    let step = try await analyzer.step(&session)
+                    if !step.more && step.arrived == 0 { break }
+                }
+                #expect(late + session.late == 0)
+                let found = try await store.alerts().map { Seen($0.draft) }.sorted()
+                #expect(found.count == expected.count)
+                for (mine, theirs) in zip(found, expected) where mine != theirs {
+                    Issue.record("cluster \(mine)\nnightly \(theirs)")
+                }
+                #expect(Set(found).subtracting(expected).isEmpty)
+                // Every call counted once in the spend, whichever edges shipped it.
+                #expect(
+                    try await TestPostgres.number("SELECT sum(calls)::bigint FROM cluster_spend", store)
+                        == Int64(all.count))
+                let cost = try await site.outcome.database.writer.read { db in
+                    try Int64.fetchOne(db, sql: "SELECT coalesce(sum(cost_micros), 0) FROM calls") ?? -1
+                }
+                #expect(
+                    try await TestPostgres.number("SELECT sum(cost_micros)::bigint FROM cluster_spend", store) == cost)
+                print("seed \(seed): \(found.count) alerts, \(takeovers) takeovers")
+            }
+        }
+
+        /// `edge` ships, in batches of random size, the calls of its journal that ended by
+        /// `now`, then promises the start of its oldest call still up (or `now`).
+        static func ship(
+            _ edge: inout Edge, through now: Date, times: [String: (start: Date, end: Date)], store: ClusterStore,
+            random: inout SeededGenerator
+        ) async throws {
+            var ended = edge.shipped
+            while ended < edge.journal.count, let end = times[edge.journal[ended].shippedKey]?.end, end <= now {
+                ended += 1
+            }
+            while edge.shipped < ended {
+                let size = Int.random(in: 1...500, using: &random)
+                let batch = Array(edge.journal[edge.shipped..<min(ended, edge.shipped + size)])
+                let outcome = try await store.ship(
+                    batch, after: Int64(edge.shipped), source: edge.name, switchName: edge.switchName)
+                #expect(outcome.storeHolds == nil)
+                edge.shipped += batch.count
+            }
+            let up = edge.journal[edge.shipped...].compactMap { times[$0.shippedKey]?.start }.min()
+            let promise = now == .distantFuture ? Date(timeIntervalSince1970: 3_999_999_999) : min(now, up ?? now)
+            try await store.mark(source: edge.name, switchName: edge.switchName, watermark: promise)
+        }
+    }
+}

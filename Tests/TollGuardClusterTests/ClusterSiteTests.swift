@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycleTestKit
+import Testing
+import TollGuardCluster
+import TollGuardCore
+import TollGuardDemo
+import TollGuardHTTP
+import TollGuardServer
+import TollGuardTestSupport
+
+extension PostgresServerTests {
+    /// A site of two switches, each watched by an edge of its own, and an analyzer node: an
+    /// account that calls through both is one subject.
+    @Suite struct ClusterSiteTests {
+        /// A `serve` built from `toml` (after `[site]` and `[database]`) as `tollguard serve` builds it.
+        static func serve(
+            _ node: String, database: String, folder: TemporaryDirectory, toml: String,
+            prepare: (TollGuardDatabase) throws -> Void = { _ in }
+        ) throws -> Serve {
+            let store = folder.path("\(node).sqlite")
+            let file = try folder.write(
+                "\(node).toml",
+                text: """
+                    [site]
+                    timezone = "UTC"
+                    [database]
+                    path = "\(store)"
+                    url = "\(try TestPostgres.urlText(database: database))"
+                    [cdr_post]
+                    enabled = false
+
+                    """ + toml)
+            let configuration = try ConfigurationLoader.load(explicitPath: file, environment: [:]).configuration
+            let local = try TollGuardDatabase.open(path: store)
+            try prepare(local)
+            var settings = ServeSettings(reloadConfiguration: { configuration })
+            settings.http.port = 0
+            settings.gracefulShutdownSignals = []
+            return try buildServeServices(
+                configuration: configuration, database: local, timeZone: .gmt, settings: settings,
+                logger: TestPostgres.logger)
+        }
+
+        /// Two hour-long calls of account 1001 to Somalia that ended a moment ago: one through
+        /// each switch. (Recent, so the switches' clocks, which the edges' promises follow, are
+        /// past their ends.)
+        static func calls(endingAt end: Date) -> [CallRecord] {
+            (0..<2).map { index in
+                let started = end.addingTimeInterval(-3600 + Double(index) * 60)
+                let uuid = "e\(index)000000-0000-4000-8000-000000000000"
+                return CallRecord(
+                    dedupKey: uuid, callID: uuid, account: "1001", callerNumber: "1001",
+                    destination: "01125261000000\(index)", context: "default", sourceIP: "203.0.113.9",
+                    startedAt: started, answeredAt: started.addingTimeInterval(2), endedAt: end,
+                    duration: Int(end.timeIntervalSince(started)), billsec: Int(end.timeIntervalSince(started)) - 2,
+                    disposition: .answered, hangupCause: "NORMAL_CLEARING")
+            }
+        }
+
+        /// The alerts of the cluster store on `database`.
+        static func alerts(database: String) async throws -> [ClusterAlert] {
+            try await TestPostgres.withStore(database: database) { store in try await store.alerts() }
+        }
+
+        /// Account 1001 calls Somalia through a FreeSWITCH and through an Asterisk.
+        ///
+        /// Each switch is watched by its own edge; neither call alone reaches its daily quota, both together do. The analyzer
+        /// node raises one quota alert whose calls are both switches', and its spend is the sum.
+        @Test func anAccountSpreadOverTwoSwitchesIsOneSubject() async throws {
+            let name = try await TestPostgres.createDatabase()
+            let folder = try TemporaryDirectory("tollguard-cluster-site")
+            let freeswitch = try await FakeFreeSWITCH.start()
+            let asterisk = try await FakeAsterisk.start()
+            defer {
+                Task {
+                    await freeswitch.stop()
+                    await asterisk.stop()
+                }
+            }
+            let eslPassword = try folder.write("esl.secret", text: "ClueCon")
+            let amiSecret = try folder.write("ami.secret", text: "s3cret")
+            let west = try Self.serve(
+                "edge-west", database: name, folder: folder,
+                toml: """
+                    [cluster]
+                    node = "edge-west"
+                    role = "edge"
+                    ship_interval_ms = 100
+                    [[event_socket]]
+                    name = "fs-west"
+                    enabled = true
+                    port = \(freeswitch.port)
+                    password_file = "\(eslPassword)"
+                    """)
+            let east = try Self.serve(
+                "edge-east", database: name, folder: folder,
+                toml: """
+                    [cluster]
+                    node = "edge-east"
+                    role = "edge"
+                    ship_interval_ms = 100
+                    [[ami]]
+                    name = "ast-east"
+                    port = \(asterisk.port)
+                    secret_file = "\(amiSecret)"
+                    silence_timeout_seconds = 300
+                    """)
+            // The quota as the analyzer node's store holds it: 100 USD a day; each call costs about 60.
+            let analyzer = try Self.serve(
+                "analyzer-1", database: name, folder: folder,
+                toml: """
+                    [cluster]
+                    node = "analyzer-1"
+                    role = "analyzer"
+                    """
+            ) { local in
+                try local.setQuota(account: "1001", dailyMicros: 100_000_000, currency: "USD", setBy: "test")
+            }
+            #expect(west.analyzer == nil && east.analyzer == nil && analyzer.shipping == nil)
+            let calls = Self.calls(endingAt: Date().addingTimeInterval(-60))
+            var fsWriter = FreeSWITCHEventWriter()
+            let fsEvents = fsWriter.stream([calls[0]]).map(\.event)
+            var astWriter = AsteriskEventWriter()
+            let astEvents = astWriter.stream([calls[1]])
+
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for serve in [west, east, analyzer] { group.addTask { try await serve.run() } }
+                    try await freeswitch.waitForSubscribers()
+                    try await asterisk.waitForLogins()
+                    try await freeswitch.replay(fsEvents)
+                    try await asterisk.replay(astEvents)
+                    // The switches' clocks go on (a HEARTBEAT, any Manager event carries its time):
+                    // the edges' promises pass the calls' ends.
+                    let status = try #require(analyzer.analyzer)
+                    let quotaAlert = try await poll(upTo: 120) {
+                        await freeswitch.publish(fsWriter.heartbeat(at: Date(), sessions: 0))
+                        await asterisk.emit(AMIMessage([("Event", "FullyBooted"), ("Status", "Fully Booted")]))
+                        return try await Self.alerts(database: name).contains { $0.draft.rule == .dailyQuota }
+                    }
+                    #expect(quotaAlert, "\(status.snapshot)")
+                    // (A call shipped before the other edge's first promise is played late: the
+                    // analysis cannot wait for an edge it has not heard of.)
+                    #expect(status.snapshot.played + status.snapshot.late == 2)
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
+            try await TestPostgres.withStore(database: name) { store async throws -> Void in
+                let stored = try await TestPostgres.number("SELECT sum(cost_micros)::bigint FROM calls", store)
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 2)
+                #expect(stored > 100_000_000 && stored < 200_000_000, "each call is under the quota, both over it")
+                let alerts = try await store.alerts().filter { $0.draft.subject.value == "1001" }
+                // One alert per rule, whichever switch carried the calls.
+                #expect(Set(alerts.map(\.draft.rule)).count == alerts.count, "\(alerts.map(\.draft.rule))")
+                let quota = try #require(
+                    alerts.first { $0.draft.rule == .dailyQuota },
+                    "\(alerts.map { "\($0.draft.rule) \($0.draft.headline)" })")
+                #expect(quota.draft.callCount == 2)
+                #expect(quota.draft.costMicros == stored)
+                #expect(Set(quota.draft.calls.compactMap(\.switchName)) == ["fs-west", "ast-east"])
+                #expect(
+                    try await TestPostgres.number(
+                        "SELECT cost_micros FROM cluster_spend WHERE account = '1001'", store) == stored)
+                #expect(
+                    try await TestPostgres.number(
+                        "SELECT count(DISTINCT switch_name) FROM calls WHERE account = '1001'", store) == 2)
+            }
+            await TestPostgres.dropDatabase(name)
+        }
+    }
+}
