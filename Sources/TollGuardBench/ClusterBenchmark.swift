@@ -10,11 +10,16 @@ import TollGuardCore
 struct ClusterBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Calls two tollguard serve edges ship to PostgreSQL per second, beside one box's tollguard ingest.",
+        abstract:
+            "Calls two tollguard serve edges ship to PostgreSQL and an analyzer node analyzes per second, beside "
+            + "one box's tollguard ingest and analyze; the analyzer's takeover time.",
         discussion: """
             Needs a running PostgreSQL 15 server (.ci/postgres start DIR starts one); the benchmark makes \
             a database of its own on it and drops it after. Each edge's store is filled first (not timed); \
-            the timed part is from starting both edges to the store holding every call of both.
+            the timed part is from starting both edges to the store holding every call of both. Then \
+            tollguard serve --role analyzer is timed from its start until it consumed every call, beside \
+            tollguard analyze of the one box's store; then a standby starts, the leader is killed with \
+            kill -9, and the time until the standby leads is printed.
             """)
 
     @Option(help: "The server, as database.url writes it (its database is only used to make the benchmark's).")
@@ -86,6 +91,7 @@ struct ClusterBenchmark: AsyncParsableCommand {
                 url = "\(benchURL)"
                 [cluster]
                 node = "\(edge.node)"
+                role = "edge"
                 switch = "bench-pbx-\(index + 1)"
                 [cdr_post]
                 enabled = false
@@ -120,6 +126,9 @@ struct ClusterBenchmark: AsyncParsableCommand {
             var status: Int32 = 0
             waitpid(pid, &status, 0)
         }
+        let analysis = try await analyzerStage(
+            tollguard: tollguard, single: single, url: benchURL, bench: bench, edges: edges.map { ($0.node, $0.calls) },
+            logger: logger)
         let shipped = try await Self.withStore(bench, logger: logger) { store in
             for try await count in try await store.client.query("SELECT count(*) FROM calls", logger: logger)
                 .decode(Int64.self)
@@ -147,6 +156,116 @@ struct ClusterBenchmark: AsyncParsableCommand {
                 (total / timing.all) / (Double(stored) / singleSeconds),
                 total / max(0.001, timing.all - timing.firstShipment),
                 (total / max(0.001, timing.all - timing.firstShipment)) / (Double(stored) / singleSeconds)))
+        print("one box: tollguard analyze of the same calls in \(Self.format(analysis.singleSeconds)) s")
+        print(String(format: "  %.0f calls/s (the baseline)", Double(stored) / analysis.singleSeconds))
+        print(
+            "cluster: tollguard serve --role analyzer analyzed them from PostgreSQL in "
+                + "\(Self.format(analysis.clusterSeconds)) s from its start (\(analysis.alerts) alerts)")
+        print(
+            String(
+                format: "  %.0f calls/s (%.2f× one box's analyze)", total / analysis.clusterSeconds,
+                (total / analysis.clusterSeconds) / (Double(stored) / analysis.singleSeconds)))
+        print(
+            "takeover: leader killed with kill -9, standby leading (lease \(Self.leaseSeconds) s) after "
+                + "\(Self.format(analysis.takeoverSeconds)) s; target < 15 s")
+    }
+
+    static let leaseSeconds = 10
+
+    /// `tollguard analyze` of the one box's store, then `tollguard serve --role analyzer` over the
+    /// calls the edges shipped, timed from its start until it consumed every one; then a standby,
+    /// the leader killed with `kill -9`, timed until the standby leads.
+    func analyzerStage(
+        tollguard: String, single: String, url: String, bench: PostgresURL, edges: [(node: String, calls: Int64)],
+        logger: Logger
+    ) async throws -> (singleSeconds: Double, clusterSeconds: Double, alerts: Int64, takeoverSeconds: Double) {
+        let analyze = try measure(
+            [tollguard, "analyze", "--no-report", "--db", single, "--from", "2000-01-01", "--to", "2100-01-01"])
+        guard analyze.status == 0 else { throw ValidationError("tollguard analyze exited \(analyze.status)") }
+        var analyzers: [pid_t] = []
+        defer { for pid in analyzers { kill(pid, SIGKILL) } }
+        for node in ["bench-analyzer-1", "bench-analyzer-2"] {
+            let store = directory + "/\(node).sqlite"
+            removeDatabase(store)
+            try """
+            [site]
+            timezone = "UTC"
+            [database]
+            path = "\(store)"
+            url = "\(url)"
+            [cluster]
+            node = "\(node)"
+            role = "analyzer"
+            lease_seconds = \(Self.leaseSeconds)
+            [cdr_post]
+            enabled = false
+            """.write(toFile: directory + "/\(node).toml", atomically: true, encoding: .utf8)
+        }
+        func start(_ node: String) throws -> pid_t {
+            try spawn(
+                [tollguard, "serve", "--config", directory + "/\(node).toml", "--http-port", "0"],
+                log: directory + "/\(node).log")
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        analyzers.append(try start("bench-analyzer-1"))
+        let expected = Dictionary(uniqueKeysWithValues: edges.map { ($0.node, $0.calls) })
+        let (clusterSeconds, alerts) = try await Self.withStore(bench, logger: logger) { store in
+            while true {
+                let (offsets, _) = try await Self.lease(store, logger: logger)
+                if expected.allSatisfy({ offsets[$0.key] == $0.value }) {
+                    let elapsed = (clock.now - started).seconds
+                    var alerts: Int64 = 0
+                    for try await count in try await store.client.query(
+                        "SELECT count(*) FROM cluster_alerts", logger: logger
+                    ).decode(Int64.self) {
+                        alerts = count
+                    }
+                    return (elapsed, alerts)
+                }
+                guard (clock.now - started).seconds < 3_600 else {
+                    throw ValidationError("the analyzer had not analyzed the calls after an hour")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let leader = analyzers[0]
+        analyzers.append(try start("bench-analyzer-2"))
+        let takeover = try await Self.withStore(bench, logger: logger) { store in
+            // The standby is up and standing by before the leader is killed.
+            try await Task.sleep(for: .seconds(3))
+            let killedAt = clock.now
+            kill(leader, SIGKILL)
+            while true {
+                let (_, holder) = try await Self.lease(store, logger: logger)
+                if holder == "bench-analyzer-2" { return (clock.now - killedAt).seconds }
+                guard (clock.now - killedAt).seconds < 600 else {
+                    throw ValidationError("the standby had not taken over after ten minutes")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        for pid in analyzers {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        analyzers = []
+        return (analyze.seconds, clusterSeconds, alerts, takeover)
+    }
+
+    /// The analyzer lease's offsets and its holder while it runs.
+    static func lease(_ store: ClusterStore, logger: Logger) async throws -> (offsets: [String: Int64], holder: String?)
+    {
+        let rows = try await store.client.query(
+            """
+            SELECT offsets::text, CASE WHEN lease_until >= now() THEN holder END
+            FROM analyzer_leases WHERE key_range = 'all'
+            """, logger: logger)
+        for try await (offsets, holder) in rows.decode((String, String?).self) {
+            return (try JSONDecoder().decode([String: Int64].self, from: Data(offsets.utf8)), holder)
+        }
+        return ([:], nil)
     }
 
     /// Each edge's last call the store holds.

@@ -33,8 +33,8 @@ package struct ClusterAnalyzer: Sendable {
     package var evidenceLimit = 1000
     /// How long a source may stay silent before it stops holding the analysis back.
     package var staleAfter = Duration.seconds(60)
-    /// The most calls read from one source in one step.
-    package var batchSize = 20_000
+    /// The most calls read from one source in one step (a step's work stays well inside the lease).
+    package var batchSize = 5_000
     let logger: Logger
 
     package init(

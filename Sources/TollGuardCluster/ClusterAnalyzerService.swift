@@ -96,29 +96,36 @@ package struct ClusterAnalyzerService: Service {
     }
 
     /// Leads under `held` until the lease is lost (throws) or `serve` stops (gives it up).
+    ///
+    /// The lease is renewed beside the steps, every third of its duration, so a long step (a
+    /// takeover's first, a backlog) does not outlast it; a node paused or cut off stops renewing
+    /// with everything else, and its next write is refused.
     private func lead(_ held: AnalyzerLease.Held, _ analyzer: ClusterAnalyzer) async throws {
-        var session = try await analyzer.resume(held)
-        let clock = ContinuousClock()
-        try await analyzer.lease.renew(held)
-        var renewed = clock.now
-        status.leading(session)
-        logger.notice("leading the cluster's analysis", metadata: ["epoch": "\(held.epoch)"])
-        while true {
-            if Task.isCancelled || Task.isShuttingDownGracefully {
-                try? await analyzer.lease.release(held)
-                logger.notice("gave the analyzer lease up", metadata: ["epoch": "\(held.epoch)"])
-                return
+        let (status, logger, interval, renewal) = (self.status, self.logger, self.interval, leaseDuration / 3)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: renewal)
+                    try await analyzer.lease.renew(held)
+                }
             }
-            let step = try await analyzer.step(&session)
-            status.stepped(step, session, at: Date())
-            if clock.now - renewed >= leaseDuration / 3 {
-                try await analyzer.lease.renew(held)
-                renewed = clock.now
+            group.addTask {
+                var session = try await analyzer.resume(held)
+                status.leading(session)
+                logger.notice("leading the cluster's analysis", metadata: ["epoch": "\(held.epoch)"])
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    let step = try await analyzer.step(&session)
+                    status.stepped(step, session, at: Date())
+                    if !step.more {
+                        _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                    }
+                }
             }
-            if !step.more {
-                let wait = interval
-                _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
-            }
+            // The steps end only when serve stops; the renewals only when the lease is lost.
+            defer { group.cancelAll() }
+            try await group.next()
         }
+        try? await analyzer.lease.release(held)
+        logger.notice("gave the analyzer lease up", metadata: ["epoch": "\(held.epoch)"])
     }
 }
