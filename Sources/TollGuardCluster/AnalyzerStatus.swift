@@ -25,6 +25,9 @@ package final class AnalyzerStatus: Sendable {
         /// When a step last committed.
         package var lastStep: Date?
         package var lastError: String?
+        /// Since when the analysis has failed (the store unreachable, an error); nil while it
+        /// steps or stands by.
+        package var failingSince: Date?
 
         /// Whether this node leads the analysis now.
         package var leading: Bool { epoch != nil }
@@ -38,6 +41,7 @@ package final class AnalyzerStatus: Sendable {
 
     func standingBy(leader: String?) {
         state.withLock { state in
+            state.failingSince = nil
             state.epoch = nil
             state.leader = leader
         }
@@ -63,6 +67,7 @@ package final class AnalyzerStatus: Sendable {
             state.waiting = session.waitingCount
             state.lastStep = time
             state.lastError = nil
+            state.failingSince = nil
         }
     }
 
@@ -74,8 +79,9 @@ package final class AnalyzerStatus: Sendable {
         }
     }
 
-    func failed(_ error: any Error) {
+    func failed(_ error: any Error, at time: Date = Date()) {
         state.withLock { state in
+            state.failingSince = state.failingSince ?? time
             state.epoch = nil
             state.failures += 1
             state.lastError = "\(error)"

@@ -10,12 +10,13 @@ enum ServeHealth {
     /// Unhealthy while a part of `serve` cannot write to the store, while the latest nightly
     /// `analyze` found its period empty (``BlindPeriod``), and until the event socket has
     /// connected once (every switch, each named in the answer), and while an edge has not reached
-    /// the cluster store for `shippingGrace` (``ServeSettings/shippingGrace``); healthy otherwise (also when no live
+    /// the cluster store for `shippingGrace` (``ServeSettings/shippingGrace``), and while an analyzer node has failed
+    /// as long; healthy otherwise (also when no live
     /// switch is configured).
     static func status(
         switches: LiveSwitches, store: StoreHealth, blindAnalysis: BlindPeriod? = nil,
-        shipping: ShippingStatus.Snapshot? = nil, shippingGrace: TimeInterval = 60, timeZone: TimeZone = .gmt,
-        now: Date = Date()
+        shipping: ShippingStatus.Snapshot? = nil, shippingGrace: TimeInterval = 60,
+        analyzer: AnalyzerStatus.Snapshot? = nil, timeZone: TimeZone = .gmt, now: Date = Date()
     ) -> HealthStatus {
         let outages = store.outages
         if !outages.isEmpty {
@@ -27,6 +28,14 @@ enum ServeHealth {
                 healthy: false,
                 reason: "the cluster store has been unreachable for \(Int(now.timeIntervalSince(since))) s, "
                     + "\(shipping.backlog) calls wait in this edge's store: \(shipping.lastError ?? "no answer")")
+        }
+        if let analyzer, let since = analyzer.failingSince, now.timeIntervalSince(since) >= shippingGrace {
+            // Another analyzer node may lead meanwhile; this one cannot stand by for it.
+            return HealthStatus(
+                healthy: false,
+                reason:
+                    "this analyzer node has not reached the cluster store for \(Int(now.timeIntervalSince(since))) s: "
+                    + (analyzer.lastError ?? "no answer"))
         }
         if let blindAnalysis {
             return HealthStatus(

@@ -334,7 +334,8 @@ private func httpRoutes(
         health: {
             ServeHealth.status(
                 switches: switches, store: pipeline.health, blindAnalysis: try? database.lastAnalysisBlindPeriod(),
-                shipping: shipping?.snapshot, shippingGrace: settings.shippingGrace.seconds, timeZone: timeZone)
+                shipping: shipping?.snapshot, shippingGrace: settings.shippingGrace.seconds,
+                analyzer: analyzer?.snapshot, timeZone: timeZone)
         },
         metrics: {
             await ServeMetrics.render(

@@ -70,6 +70,51 @@ import TollGuardTestSupport
         #expect(serve.shipping?.snapshot.backlog == Int64(rows.calls))
     }
 
+    /// An analyzer node that cannot reach the cluster store: `/healthz` says so after the grace,
+    /// `/metrics` at once (not leading, its failures counted).
+    @Test func anAnalyzerNodeThatCannotReachTheClusterStoreSaysSo() async throws {
+        let folder = try TemporaryDirectory()
+        var configuration = TollGuardConfiguration()
+        configuration.site.timezone = "UTC"
+        configuration.cdrPost.enabled = false
+        configuration.database.url = "postgres://tollguard@/tollguard?host=\(folder.path("no-server"))"
+        configuration.cluster.node = "analyzer-a"
+        configuration.cluster.role = .analyzer
+        let configured = configuration
+        var settings = ServeSettings(reloadConfiguration: { configured })
+        settings.http.port = 0
+        settings.gracefulShutdownSignals = []
+        settings.shippingGrace = .seconds(1)
+        let port = PortCell()
+        settings.onHTTPRunning = { bound in port.value.withLock { $0 = bound } }
+        let serve = try buildServeServices(
+            configuration: configuration, database: try TollGuardDatabase.open(path: folder.path("node.sqlite")),
+            timeZone: .gmt, settings: settings, logger: StoreOutageTests.logger)
+        #expect(serve.shipping == nil && serve.analyzer != nil)
+
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await serve.run() }
+                #expect(try await poll(upTo: 120) { port.value.withLock { $0 } != nil })
+                let url = "http://127.0.0.1:\(port.value.withLock { $0 } ?? 0)"
+                var health = (0, "")
+                #expect(
+                    try await poll(upTo: 120, every: .milliseconds(100)) {
+                        health = try await Self.get(url + "/healthz")
+                        return health.0 == 503
+                    }, "\(health)")
+                #expect(health.1.contains("this analyzer node has not reached the cluster store"))
+                #expect(health.1.contains("no PostgreSQL primary"))
+                let metrics = try await Self.get(url + "/metrics").1
+                #expect(metrics.contains("tollguard_analyzer_leading 0\n"))
+                #expect(!metrics.contains("tollguard_analyzer_failures_total 0\n"))
+                #expect(!metrics.contains("tollguard_cluster_connected"))
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+
     static func get(_ url: String) async throws -> (Int, String) {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(60))
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
