@@ -220,6 +220,7 @@ let package = Package(
                 "TollGuardCore",
                 "TollGuardDemo",
                 "TollGuardHTTP",
+                "TollGuardLive",
                 "TollGuardServer",
                 "TollGuardTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

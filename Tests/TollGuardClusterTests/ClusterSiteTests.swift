@@ -2,11 +2,13 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycleTestKit
+import Synchronization
 import Testing
 import TollGuardCluster
 import TollGuardCore
 import TollGuardDemo
 import TollGuardHTTP
+import TollGuardLive
 import TollGuardServer
 import TollGuardTestSupport
 
@@ -167,6 +169,78 @@ extension PostgresServerTests {
                 #expect(
                     try await TestPostgres.number(
                         "SELECT count(DISTINCT switch_name) FROM calls WHERE account = '1001'", store) == 2)
+            }
+            await TestPostgres.dropDatabase(name)
+        }
+
+        /// One Asterisk call reaches the cluster three ways — the Manager's `Cdr` event and the
+        /// tailed `Master.csv` on one edge, the same file tailed by a second edge — and is stored once.
+        @Test func aCallThroughACDREventATailedCSVAndASecondEdgeIsStoredOnce() async throws {
+            let name = try await TestPostgres.createDatabase()
+            let folder = try TemporaryDirectory("tollguard-cluster-three-ways")
+            let master = URL(fileURLWithPath: folder.path("Master.csv"))
+            let asterisk = try await FakeAsterisk.start(masterCSV: master)
+            defer { Task { await asterisk.stop() } }
+            let amiSecret = try folder.write("ami.secret", text: "s3cret")
+            let tail = """
+                [cdr_tail]
+                files = ["\(master.path)"]
+                format = "asterisk"
+                poll_seconds = 0.1
+                """
+            let live = try Self.serve(
+                "edge-live", database: name, folder: folder,
+                toml: """
+                    [cluster]
+                    node = "edge-live"
+                    role = "edge"
+                    ship_interval_ms = 100
+                    [[ami]]
+                    name = "ast-east"
+                    port = \(asterisk.port)
+                    secret_file = "\(amiSecret)"
+                    silence_timeout_seconds = 300
+
+                    """ + tail)
+            let second = try Self.serve(
+                "edge-csv", database: name, folder: folder,
+                toml: """
+                    [cluster]
+                    node = "edge-csv"
+                    role = "edge"
+                    switch = "ast-east"
+                    ship_interval_ms = 100
+
+                    """ + tail)
+            var writer = AsteriskEventWriter()
+            let events = writer.stream([Self.calls(endingAt: Date().addingTimeInterval(-60))[0]])
+
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for serve in [live, second] { group.addTask { try await serve.run() } }
+                    try await asterisk.waitForLogins()
+                    try await asterisk.replay(events)
+                    #expect(asterisk.cdrsDelivered == 1)
+                    // Each edge's own store holds it once: the live edge took the event and the
+                    // row (one a duplicate), the other the row; each shipped its one call.
+                    #expect(
+                        try await poll(upTo: 120) {
+                            live.stats.duplicates.load(ordering: .relaxed) == 1
+                                && live.shipping?.snapshot.held == 1 && second.shipping?.snapshot.held == 1
+                        },
+                        "\(String(describing: live.shipping?.snapshot)) \(String(describing: second.shipping?.snapshot))"
+                    )
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
+            let (a, b) = (try #require(live.shipping?.snapshot), try #require(second.shipping?.snapshot))
+            #expect(a.inserted + b.inserted == 1 && a.duplicates + b.duplicates == 1)
+            try await TestPostgres.withStore(database: name) { store async throws -> Void in
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 1)
+                #expect(
+                    try await TestPostgres.number("SELECT count(*) FROM calls WHERE switch_name = 'ast-east'", store)
+                        == 1)
             }
             await TestPostgres.dropDatabase(name)
         }
