@@ -148,6 +148,9 @@ package struct ClusterAnalyzer: Sendable {
             if let watermark = source.watermark { target = target.map { min($0, watermark) } }
         }
         if let released = session.released { target = target.map { max($0, released) } ?? released }
+        // Committed in whole milliseconds: what this leader plays is exactly what a successor
+        // resumes after (a call that started within the millisecond is played by one of them).
+        target = target.map { Date(timeIntervalSince1970: ($0.timeIntervalSince1970 * 1000).rounded(.down) / 1000) }
 
         var findings: [Finding] = []
         var spent: [SpendKey: (calls: Int64, cost: Int64)] = [:]
@@ -205,7 +208,7 @@ package struct ClusterAnalyzer: Sendable {
         let current = dirty.compactMap { key in (session.open[key] ?? nil).map { (key, $0) } }
 
         var committed = offsets
-        if let target { committed[Self.releasedKey] = Int64((target.timeIntervalSince1970 * 1000).rounded(.down)) }
+        if let target { committed[Self.releasedKey] = Int64((target.timeIntervalSince1970 * 1000).rounded()) }
         let (epoch, logger) = (session.held.epoch, self.logger)
         let spending = spent.map { ($0.key, $0.value) }
         let ids = try await lease.fenced(session.held, offsets: committed) { connection -> [AlertKey: Int64] in
