@@ -558,7 +558,6 @@ private struct BatchKey: Hashable {
     var switchName: String?
 }
 
-/// A switch's clock as its events show it.
 extension LivePipeline {
     /// The time before which every call of the switches watched has been stored: none of them
     /// still up, none waiting for the store, and none whose start event may still be on its way
@@ -570,6 +569,7 @@ extension LivePipeline {
     }
 }
 
+/// A switch's clock as its events show it.
 private struct SwitchClock {
     /// The time of the switch's last event.
     var time: Date?
