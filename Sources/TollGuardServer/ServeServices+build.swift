@@ -101,8 +101,9 @@ package struct Serve: Sendable {
 /// Assembles `serve`: the live pipeline fed by every switch (`[[event_socket]]`, `[[ami]]`), the tailed
 /// CDR files (`[cdr_tail]`) and CDR posts (`[cdr_post]`); the SIP attack watcher over followed
 /// logs (`[sip_watch] follow`); hook delivery; the SIGHUP reload; the HTTP application; and,
-/// with `database.url`, the shipping of the stored calls to the cluster store and the analyzer's
-/// kill commands for the switches watched.
+/// with `database.url`, by `[cluster] role`: as an edge, the shipping of the stored calls to the
+/// cluster store (with this edge's promise) and the analyzer's kill commands for the switches
+/// watched; as an analyzer, the cluster's analysis while this node holds the lease.
 ///
 /// Nothing runs until ``Serve/run()``.
 package func buildServeServices(
