@@ -92,8 +92,14 @@ package struct AnalyzerLease: Sendable {
     ///
     /// The transaction first checks the lease is `held`'s and running; both or neither commit.
     /// Throws ``LeaseLost`` (nothing written) when the lease is no longer `held`'s.
+    ///
+    /// `expecting`, when given, is what the holder believes the store holds of the offsets: a
+    /// store that holds something else lost the holder's last commits (a failover to a standby
+    /// that had not replayed them) and ``AnalysisDiverged`` is thrown, nothing written — the
+    /// holder starts again from what the store holds.
     package func fenced<Result: Sendable>(
-        _ held: Held, offsets: [String: Int64]?, _ body: (PostgresConnection) async throws -> Result
+        _ held: Held, offsets: [String: Int64]?, expecting: [String: Int64]? = nil,
+        _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = store.logger
         let range = keyRange
@@ -106,17 +112,25 @@ package struct AnalyzerLease: Sendable {
             // left idle that long, and its write with it.
             try await connection.query(
                 PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(idle)"), logger: logger)
-            var fenced = true
-            for try await _ in try await connection.query(
+            var stored: String?
+            for try await before in try await connection.query(
+                """
+                SELECT offsets::text FROM analyzer_leases
+                WHERE key_range = \(range) AND epoch = \(held.epoch) AND lease_until >= now()
+                FOR UPDATE
+                """, logger: logger
+            ).decode(String.self) {
+                stored = before
+            }
+            guard let stored else { throw LeaseLost(epoch: held.epoch) }
+            if let expecting, try Self.offsets(stored) != expecting {
+                throw AnalysisDiverged(expected: expecting, stored: try Self.offsets(stored))
+            }
+            try await connection.query(
                 """
                 UPDATE analyzer_leases SET offsets = coalesce(\(json)::jsonb, offsets)
-                WHERE key_range = \(range) AND epoch = \(held.epoch) AND lease_until >= now()
-                RETURNING epoch
+                WHERE key_range = \(range) AND epoch = \(held.epoch)
                 """, logger: logger)
-            {
-                fenced = false
-            }
-            if fenced { throw LeaseLost(epoch: held.epoch) }
             return try await body(connection)
         }
     }
@@ -145,5 +159,17 @@ package struct LeaseLost: Error, CustomStringConvertible, Equatable {
 
     package var description: String {
         "the analyzer lease of epoch \(epoch) is over (it ran out, or another node took it): nothing was written"
+    }
+}
+
+/// A write refused because the store holds other offsets than the analyzer's last commit: it
+/// lost commits it had acknowledged (a failover to a standby behind).
+package struct AnalysisDiverged: Error, CustomStringConvertible, Equatable {
+    package var expected: [String: Int64]
+    package var stored: [String: Int64]
+
+    package var description: String {
+        "the cluster store holds other analyzer offsets than this node committed (a failover lost its last "
+            + "commits?): nothing was written; starting again from what the store holds"
     }
 }

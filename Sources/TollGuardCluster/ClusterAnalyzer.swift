@@ -211,7 +211,14 @@ package struct ClusterAnalyzer: Sendable {
         if let target { committed[Self.releasedKey] = Int64((target.timeIntervalSince1970 * 1000).rounded()) }
         let (epoch, logger) = (session.held.epoch, self.logger)
         let spending = spent.map { ($0.key, $0.value) }
-        let ids = try await lease.fenced(session.held, offsets: committed) { connection -> [AlertKey: Int64] in
+        // What this leader committed last (or took the lease with): a store that holds other
+        // offsets lost those commits, and this session's state with them.
+        var believed = session.offsets
+        if let released = session.released {
+            believed[Self.releasedKey] = Int64((released.timeIntervalSince1970 * 1000).rounded())
+        }
+        let ids = try await lease.fenced(session.held, offsets: committed, expecting: believed) {
+            connection -> [AlertKey: Int64] in
             for alert in retired {
                 _ = try await ClusterStore.write(alert, epoch: epoch, on: connection, logger: logger)
             }

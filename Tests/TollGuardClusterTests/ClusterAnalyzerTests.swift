@@ -196,6 +196,76 @@ extension PostgresServerTests {
             }
         }
 
+        /// A failover to a standby that had not replayed the analyzer's last commit.
+        ///
+        /// The store holds older offsets, alerts and spend than the leader's memory. Its next write is
+        /// refused, it starts again from what the store holds, and the end is the nightly replay's
+        /// — every call counted once in the spend.
+        @Test func aLeaderWhoseLastCommitAFailoverLostStartsAgainFromTheStore() async throws {
+            let site = try Self.site.get()
+            let expected = try Self.nightly(site).map(Seen.init).sorted()
+            try await TestPostgres.withStore { store in
+                let calls = try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1")
+                    .sorted {
+                        (site.times[$0.shippedKey]?.start ?? .distantPast)
+                            < (site.times[$1.shippedKey]?.start ?? .distantPast)
+                    }
+                    .enumerated().map { index, call in
+                        var call = call
+                        call.sequence = Int64(index + 1)
+                        return call
+                    }
+                func ship(_ range: Range<Int>) async throws {
+                    for start in stride(from: range.lowerBound, to: range.upperBound, by: 2_000) {
+                        let batch = Array(calls[start..<min(range.upperBound, start + 2_000)])
+                        _ = try await store.ship(batch, after: Int64(start), source: "edge-1", switchName: "pbx1")
+                    }
+                    let promise =
+                        range.upperBound < calls.count
+                        ? (site.times[calls[range.upperBound].shippedKey]?.start ?? .distantPast)
+                        : Date(timeIntervalSince1970: 3_999_999_999)
+                    try await store.mark(source: "edge-1", switchName: "pbx1", watermark: promise)
+                }
+                func run(_ sql: String) async throws {
+                    try await store.client.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger)
+                }
+                var lease = AnalyzerLease(store: store, node: "analyzer-a")
+                lease.duration = .seconds(600)
+                var analyzer = ClusterAnalyzer(
+                    store: store, lease: lease, timeZone: Simulation.timeZone, logger: TestPostgres.logger,
+                    makeEngine: { try site.outcome.analysisRun.makeEngine() })
+                analyzer.evidenceLimit = site.evidenceLimit
+                analyzer.staleAfter = .seconds(3600)
+                var session = try await analyzer.resume(try #require(try await lease.acquire()))
+                let half = calls.count / 2
+                try await ship(0..<half)
+                while try await analyzer.step(&session).more {}
+                // What the standby will hold: the store as of this commit.
+                for table in ["analyzer_leases", "cluster_alerts", "cluster_spend"] {
+                    try await run("CREATE TABLE saved_\(table) AS SELECT * FROM \(table)")
+                }
+                try await ship(half..<calls.count)
+                while try await analyzer.step(&session).more {}
+                // The failover: the commit after the snapshot is lost.
+                try await run("UPDATE analyzer_leases SET offsets = (SELECT offsets FROM saved_analyzer_leases)")
+                for table in ["cluster_alerts", "cluster_spend"] {
+                    try await run("DELETE FROM \(table)")
+                    try await run("INSERT INTO \(table) SELECT * FROM saved_\(table)")
+                }
+                await #expect(throws: AnalysisDiverged.self) { _ = try await analyzer.step(&session) }
+                session = try await analyzer.resume(try #require(try await lease.acquire()))
+                while true {
+                    let step = try await analyzer.step(&session)
+                    if !step.more && step.arrived == 0 { break }
+                }
+                let found = try await store.alerts().map { Seen($0.draft) }.sorted()
+                #expect(found == expected)
+                #expect(
+                    try await TestPostgres.number("SELECT sum(calls)::bigint FROM cluster_spend", store)
+                        == Int64(calls.count))
+            }
+        }
+
         /// `edge` ships, in batches of random size, the calls of its journal that ended by
         /// `now`, then promises the start of its oldest call still up (or `now`).
         static func ship(
