@@ -97,7 +97,10 @@ extension PostgresServerTests {
                 #expect(try await poll(upTo: 60) { try await holder() == standby }, "\(Self.tail(nodes))")
                 let takeover = clock.now - killedAt
                 print("takeover after kill -9: \(takeover) (lease \(Self.leaseSeconds) s)")
-                #expect(takeover < .seconds(15))
+                // How fast is the benchmark's to say (tollguard-bench cluster); here: once the lease
+                // lapses (the last renewal was up to a third of it before the kill), and within a
+                // minute even on a loaded CI machine (10.7 s seen there).
+                #expect(takeover < .seconds(Self.leaseSeconds + 60))
                 let second = promise(thirds[1])
                 #expect(try await poll(upTo: 120) { try await released().map { $0 >= second } ?? false })
 
