@@ -84,6 +84,15 @@ extension PostgresServerTests {
             }
         }
 
+        /// `calls` in the order of `time` (unknown first), numbered from 1 as an edge's journal numbers them.
+        static func numbered(_ calls: [ShippedCall], inOrderOf time: (ShippedCall) -> Date?) -> [ShippedCall] {
+            calls.sorted { (time($0) ?? .distantPast) < (time($1) ?? .distantPast) }.enumerated().map { index, call in
+                var call = call
+                call.sequence = Int64(index + 1)
+                return call
+            }
+        }
+
         /// An edge of the test: the calls it journals, in the order they end, numbered from 1.
         struct Edge {
             var name: String
@@ -115,15 +124,7 @@ extension PostgresServerTests {
                     }
                 }
                 func journal(_ calls: [ShippedCall]) -> [ShippedCall] {
-                    calls.sorted {
-                        (site.times[$0.shippedKey]?.end ?? .distantPast)
-                            < (site.times[$1.shippedKey]?.end ?? .distantPast)
-                    }
-                    .enumerated().map { index, call in
-                        var call = call
-                        call.sequence = Int64(index + 1)
-                        return call
-                    }
+                    Self.numbered(calls, inOrderOf: { site.times[$0.shippedKey]?.end })
                 }
                 var edges = [
                     Edge(name: "edge-1a", switchName: "pbx1", journal: journal(one)),
@@ -205,16 +206,9 @@ extension PostgresServerTests {
             let site = try Self.site.get()
             let expected = try Self.nightly(site).map(Seen.init).sorted()
             try await TestPostgres.withStore { store in
-                let calls = try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1")
-                    .sorted {
-                        (site.times[$0.shippedKey]?.start ?? .distantPast)
-                            < (site.times[$1.shippedKey]?.start ?? .distantPast)
-                    }
-                    .enumerated().map { index, call in
-                        var call = call
-                        call.sequence = Int64(index + 1)
-                        return call
-                    }
+                let calls = Self.numbered(
+                    try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1"),
+                    inOrderOf: { site.times[$0.shippedKey]?.start })
                 func ship(_ range: Range<Int>) async throws {
                     for start in stride(from: range.lowerBound, to: range.upperBound, by: 2_000) {
                         let batch = Array(calls[start..<min(range.upperBound, start + 2_000)])
