@@ -18,6 +18,8 @@ package final class AnalyzerStatus: Sendable {
         package var played = 0
         package var late = 0
         package var alertsWritten = 0
+        /// Hook deliveries queued with the alerts written.
+        package var deliveriesQueued = 0
         /// Times this node took the lease, and lost it.
         package var takeovers = 0
         package var leasesLost = 0
@@ -63,6 +65,7 @@ package final class AnalyzerStatus: Sendable {
             state.played += step.played
             state.late += step.late
             state.alertsWritten += step.alertsWritten
+            state.deliveriesQueued += step.deliveriesQueued
             state.released = session.released
             state.waiting = session.waitingCount
             state.lastStep = time

@@ -8,6 +8,26 @@ import TollGuardCore
 package struct ClusterAlert: Sendable {
     package var id: Int64?
     package var draft: AlertDraft
+    /// The severity its hooks were told of, with its last write (nil: not written yet).
+    package var acted: Severity?
+
+    package init(id: Int64?, draft: AlertDraft, acted: Severity?) {
+        self.id = id
+        self.draft = draft
+        self.acted = acted
+    }
+
+    /// The hook events this write owes: `alert` when it raises or escalates the alert,
+    /// `quota_warning` when it brings a daily quota alert to `warning` (as the single box's
+    /// action layer decides them).
+    var owedEvents: [HookEventType] {
+        var owed: [HookEventType] = []
+        if acted.map({ draft.severity > $0 }) ?? true { owed.append(.alert) }
+        if draft.rule == .dailyQuota, draft.severity == .warning, acted.map({ $0 < .warning }) ?? true {
+            owed.append(.quotaWarning)
+        }
+        return owed
+    }
 }
 
 /// An evidence call as `cluster_alerts.evidence` holds it.
@@ -81,7 +101,7 @@ extension ClusterStore {
                 calls: try decoder.decode([StoredEvidence].self, from: Data(evidence.utf8)).map(\.call),
                 callCount: Int(calls), costMicros: cost,
                 keys: Set(try decoder.decode([String].self, from: Data(keys.utf8))))
-            found.append(ClusterAlert(id: id, draft: draft))
+            found.append(ClusterAlert(id: id, draft: draft, acted: draft.severity))
         }
         return found
     }

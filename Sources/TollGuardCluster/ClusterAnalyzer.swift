@@ -35,6 +35,12 @@ package struct ClusterAnalyzer: Sendable {
     package var staleAfter = Duration.seconds(60)
     /// The most calls read from one source in one step (a step's work stays well inside the lease).
     package var batchSize = 5_000
+    /// The policy and hooks as configured now: each alert raised or escalated owes the hooks an
+    /// `alert` event (and a daily quota's warning a `quota_warning`), and the policy may suspend
+    /// its account (``ClusterSuspensions``) — all written with the alert.
+    package var actions: @Sendable () -> ActionSettings = { ActionSettings() }
+    /// How the events' alert summaries are written.
+    package var summarizer: AlertSummarizer
     let logger: Logger
 
     package init(
@@ -45,6 +51,7 @@ package struct ClusterAnalyzer: Sendable {
         self.lease = lease
         self.timeZone = timeZone
         self.makeEngine = makeEngine
+        summarizer = AlertSummarizer(timeZone: timeZone, currency: "USD", countryNames: [:])
         var logger = logger
         logger[metadataKey: "node"] = "\(lease.node)"
         self.logger = logger
@@ -93,6 +100,11 @@ package struct ClusterAnalyzer: Sendable {
         package var findings = 0
         /// Alert rows written (new or updated).
         package var alertsWritten = 0
+        /// Hook deliveries queued with them.
+        package var deliveriesQueued = 0
+        /// Accounts the policy suspended (or would have: report-only), and suspensions expired.
+        package var suspended = 0
+        package var lifted = 0
         /// Whether a source had more to read than one step takes.
         package var more = false
     }
@@ -201,7 +213,7 @@ package struct ClusterAnalyzer: Sendable {
                 if dirty.contains(key), let current = session.open[key] ?? nil { retired.append(current) }
                 var draft = AlertDraft(finding)
                 draft.merge(finding, evidenceLimit: evidenceLimit)
-                session.open[key] = .some(ClusterAlert(id: nil, draft: draft))
+                session.open[key] = .some(ClusterAlert(id: nil, draft: draft, acted: nil))
             }
             dirty.insert(key)
         }
@@ -217,15 +229,31 @@ package struct ClusterAnalyzer: Sendable {
         if let released = session.released {
             believed[Self.releasedKey] = Int64((released.timeIntervalSince1970 * 1000).rounded())
         }
-        let ids = try await lease.fenced(session.held, offsets: committed, expecting: believed) {
-            connection -> [AlertKey: Int64] in
-            for alert in retired {
-                _ = try await ClusterStore.write(alert, epoch: epoch, on: connection, logger: logger)
+        let (settings, summarizer, now) = (actions(), self.summarizer, Date())
+        let (ids, acted) = try await lease.fenced(session.held, offsets: committed, expecting: believed) {
+            connection -> ([AlertKey: Int64], ClusterSuspensions.Outcome) in
+            var queued = 0
+            var escalated: [(id: Int64, draft: AlertDraft)] = []
+            // The alert and the hook events it owes, in one transaction: a takeover neither
+            // loses nor repeats an event.
+            func write(_ alert: ClusterAlert) async throws -> Int64 {
+                let id = try await ClusterStore.write(alert, epoch: epoch, on: connection, logger: logger)
+                let owed = alert.owedEvents
+                if owed.contains(.alert) { escalated.append((id, alert.draft)) }
+                for type in owed where !settings.hooks.isEmpty {
+                    let event = HookEvent.about(alert.draft, id: id, type: type, summarizer: summarizer, now: now)
+                    queued += try await ClusterOutbox.enqueue(
+                        event, hooks: settings.hooks, epoch: epoch, on: connection, logger: logger)
+                }
+                return id
             }
+            for alert in retired { _ = try await write(alert) }
             var ids: [AlertKey: Int64] = [:]
-            for (key, alert) in current {
-                ids[key] = try await ClusterStore.write(alert, epoch: epoch, on: connection, logger: logger)
-            }
+            for (key, alert) in current { ids[key] = try await write(alert) }
+            var acted = try await ClusterSuspensions.act(
+                on: escalated, settings: settings, summarizer: summarizer, epoch: epoch, now: now, on: connection,
+                logger: logger)
+            acted.queued += queued
             for (key, total) in spending {
                 try await connection.query(
                     """
@@ -235,12 +263,24 @@ package struct ClusterAnalyzer: Sendable {
                         cost_micros = cluster_spend.cost_micros + excluded.cost_micros
                     """, logger: logger)
             }
-            return ids
+            return (ids, acted)
         }
         for (key, id) in ids {
-            session.open[key] = .some((session.open[key] ?? nil).map { ClusterAlert(id: id, draft: $0.draft) })
+            session.open[key] = .some(
+                (session.open[key] ?? nil).map { ClusterAlert(id: id, draft: $0.draft, acted: $0.draft.severity) })
         }
         step.alertsWritten = retired.count + current.count
+        step.deliveriesQueued = acted.queued
+        step.suspended = acted.suspended.count
+        step.lifted = acted.lifted.count
+        for suspension in acted.suspended {
+            logger.notice(
+                suspension.enforced ? "suspended by the policy" : "the policy would suspend (report-only)",
+                metadata: [
+                    "account": "\(suspension.account)", "suspension.id": "\(suspension.id)",
+                    "suspension.reason": "\(suspension.reason)",
+                ])
+        }
         session.offsets = offsets
         session.released = target
         session.late += step.late

@@ -25,6 +25,13 @@ package struct ClusterAnalyzerService: Service {
     package var staleAfter = Duration.seconds(60)
     /// The pause after a failure that was not a lost lease; it doubles up to 30 s.
     package var firstPause = Duration.seconds(1)
+    /// See ``ClusterAnalyzer/actions`` and ``ClusterAnalyzer/summarizer``.
+    package var actions: @Sendable () -> ActionSettings = { ActionSettings() }
+    package var summarizer: AlertSummarizer?
+    /// Delivers what the cluster's outbox holds, once; run every `deliveryInterval` while this
+    /// node leads (nil: the events wait for a node that delivers).
+    package var deliverHooks: (@Sendable (ClusterOutbox) async throws -> Void)?
+    package var deliveryInterval = Duration.seconds(1)
     private let logger: Logger
 
     package init(
@@ -53,6 +60,8 @@ package struct ClusterAnalyzerService: Service {
                         store: store, lease: lease, timeZone: timeZone, logger: logger, makeEngine: makeEngine)
                     analyzer.evidenceLimit = evidenceLimit
                     analyzer.staleAfter = staleAfter
+                    analyzer.actions = actions
+                    if let summarizer { analyzer.summarizer = summarizer }
                     var refusals = 0
                     while !Task.isCancelled && !Task.isShuttingDownGracefully {
                         let held: AnalyzerLease.Held?
@@ -109,6 +118,20 @@ package struct ClusterAnalyzerService: Service {
                     try await analyzer.lease.renew(held)
                 }
             }
+            if let deliver = deliverHooks {
+                let (outbox, pause) = (ClusterOutbox(store: analyzer.store), deliveryInterval)
+                group.addTask {
+                    while true {
+                        do {
+                            try await deliver(outbox)
+                        } catch {
+                            logger.warning(
+                                "could not deliver the cluster's hook events", metadata: ["error": "\(error)"])
+                        }
+                        try await Task.sleep(for: pause)
+                    }
+                }
+            }
             group.addTask {
                 var session = try await analyzer.resume(held)
                 status.leading(session)
@@ -121,7 +144,8 @@ package struct ClusterAnalyzerService: Service {
                     }
                 }
             }
-            // The steps end only when serve stops; the renewals only when the lease is lost.
+            // The steps end only when serve stops; the renewals only when the lease is lost; the
+            // deliveries never.
             defer { group.cancelAll() }
             try await group.next()
         }

@@ -169,6 +169,63 @@ enum ClusterSchema {
                 )
                 """,
             ]),
+        Migration(
+            name: "v5-cluster-actions",
+            statements: [
+                // The analyzer's outbox: the hook events it owes, written in the transaction that
+                // writes the alert (so a takeover neither loses nor repeats one), one delivery per
+                // hook that takes the event; delivered by the leader, claimed while one runs. The
+                // SQLite store's `hook_events` and `hook_deliveries`, with the epoch that wrote it.
+                """
+                CREATE TABLE cluster_hook_events (
+                    id text PRIMARY KEY,
+                    type text NOT NULL,
+                    payload bytea NOT NULL,
+                    epoch bigint NOT NULL,
+                    created_utc timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE cluster_hook_deliveries (
+                    id bigserial PRIMARY KEY,
+                    event_id text NOT NULL REFERENCES cluster_hook_events (id),
+                    hook text NOT NULL,
+                    subject_type text NOT NULL,
+                    subject text NOT NULL,
+                    status text NOT NULL DEFAULT 'pending',
+                    attempts integer NOT NULL DEFAULT 0,
+                    next_attempt_utc timestamptz NOT NULL DEFAULT now(),
+                    lease_until_utc timestamptz,
+                    delivered_utc timestamptz,
+                    last_status integer,
+                    last_output text,
+                    last_error text
+                )
+                """,
+                "CREATE INDEX cluster_hook_deliveries_pending ON cluster_hook_deliveries (hook, id) "
+                    + "WHERE status = 'pending'",
+                // The accounts the analyzer's policy suspended (or, report-only, would have): the
+                // SQLite store's `suspensions`, with the epoch that wrote it. One in force per
+                // account; the edges enforce those on their switches.
+                """
+                CREATE TABLE cluster_suspensions (
+                    id bigserial PRIMARY KEY,
+                    account text NOT NULL,
+                    enforced boolean NOT NULL,
+                    reason text NOT NULL,
+                    actor text NOT NULL,
+                    since_utc timestamptz NOT NULL,
+                    until_utc timestamptz,
+                    lifted_utc timestamptz,
+                    lifted_by text,
+                    lift_comment text,
+                    alert_ids jsonb NOT NULL DEFAULT '[]'::jsonb,
+                    epoch bigint NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX cluster_suspensions_in_force ON cluster_suspensions (account) "
+                    + "WHERE enforced AND lifted_utc IS NULL",
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

@@ -37,6 +37,10 @@ package struct ClusterStatus: Sendable, Encodable {
     package var analyzedThrough: Date?
     /// The alerts the analyzers wrote.
     package var alerts: Int64 = 0
+    /// The deliveries of the hook events they owe, by status (`pending`, `delivered`, `failed`).
+    package var hookDeliveries: [String: Int] = [:]
+    /// The accounts the analyzers' policy holds suspended (the edges enforce them).
+    package var suspended: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case primary
@@ -45,6 +49,8 @@ package struct ClusterStatus: Sendable, Encodable {
         case analyzerEpoch = "analyzer_epoch"
         case analyzedThrough = "analyzed_through"
         case alerts
+        case hookDeliveries = "hook_deliveries"
+        case suspended
     }
 
     /// Reads it from the primary `connector` finds.
@@ -58,6 +64,10 @@ package struct ClusterStatus: Sendable, Encodable {
             let progress = try await store.analysisProgress()
             status.analyzedThrough = progress.through
             status.alerts = progress.alerts
+            for (state, count) in try await ClusterOutbox(store: store).counts() {
+                status.hookDeliveries[state.rawValue] = count
+            }
+            status.suspended = try await store.suspensionsInForce().map(\.account)
             return status
         }
     }

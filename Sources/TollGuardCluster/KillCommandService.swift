@@ -17,8 +17,7 @@ package struct KillCommandService: Service {
     /// own, and throws only when the switch cannot be asked now.
     package let hangUp: @Sendable (KillCommand) async throws -> String
     package var interval = Duration.seconds(1)
-    package var firstPause = Duration.seconds(1)
-    package var longestPause = Duration.seconds(30)
+    package var retry = ClusterConnector.Retry()
     private let logger: Logger
 
     package init(
@@ -33,25 +32,8 @@ package struct KillCommandService: Service {
     }
 
     package func run() async throws {
-        var pause = firstPause
-        let clock = ContinuousClock()
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            let started = clock.now
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await connector.withPrimary { store, _ in
-                        try await store.migrate()
-                        try await carryOut(store)
-                    }
-                }
-            } catch {
-                if Task.isCancelled || Task.isShuttingDownGracefully { return }
-                if clock.now - started > longestPause { pause = firstPause }  // it had worked a while
-                logger.warning(
-                    "cannot read the analyzer's kill commands", metadata: ["error": "\(error)", "retry_in": "\(pause)"])
-                try? await Task.sleep(for: pause)
-                pause = min(pause * 2, longestPause)
-            }
+        await connector.keepRunning(retry: retry, logger: logger, failure: "cannot read the analyzer's kill commands") {
+            store in try await carryOut(store)
         }
     }
 

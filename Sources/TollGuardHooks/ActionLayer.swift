@@ -139,8 +139,16 @@ package struct ActionLayer: Sendable {
     /// Delivers every due delivery of the outbox once (a failed one waits for its backoff), each
     /// hook beside the others; with `startingWithin`, none starts after that long.
     package func deliverDue(startingWithin limit: Duration? = nil) async throws -> DeliveryPass {
+        try await deliverDue(from: database, startingWithin: limit)
+    }
+
+    /// ``deliverDue(startingWithin:)`` from another outbox: the cluster store's, on the node that
+    /// leads its analysis.
+    package func deliverDue(from outbox: any OutboxStore, startingWithin limit: Duration? = nil) async throws
+        -> DeliveryPass
+    {
         try await HookDispatcher(
-            database: database, hooks: configuration.current.hooks, settings: configuration.current.hookDelivery,
+            outbox: outbox, hooks: configuration.current.hooks, settings: configuration.current.hookDelivery,
             environment: environment, logger: logger, now: now
         ).deliverDue(startingWithin: limit)
     }

@@ -25,6 +25,14 @@ package struct HookDeliveryService: Service {
         package let lastError = Mutex<String?>(nil)
 
         package init() {}
+
+        /// Counts a pass that ran to its end (of this node's outbox, or the cluster's).
+        package func count(_ pass: DeliveryPass) {
+            passes.add(1, ordering: .relaxed)
+            delivered.add(pass.delivered, ordering: .relaxed)
+            retrying.add(pass.retrying, ordering: .relaxed)
+            failed.add(pass.failed, ordering: .relaxed)
+        }
     }
 
     package let actions: ActionLayer
@@ -57,11 +65,7 @@ package struct HookDeliveryService: Service {
     /// One pass; its failure is logged and counted, never thrown.
     package func deliverOnce() async {
         do {
-            let pass = try await actions.deliverDue()
-            counters.passes.add(1, ordering: .relaxed)
-            counters.delivered.add(pass.delivered, ordering: .relaxed)
-            counters.retrying.add(pass.retrying, ordering: .relaxed)
-            counters.failed.add(pass.failed, ordering: .relaxed)
+            counters.count(try await actions.deliverDue())
             counters.lastError.withLock { $0 = nil }
             health.succeeded(Self.storeComponent, logger: actions.logger)
         } catch {

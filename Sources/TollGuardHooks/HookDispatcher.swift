@@ -42,7 +42,8 @@ package struct DeliveryPass: Sendable, Hashable {
 /// Safe to run from several processes at once (claims are leased);
 /// an interrupted pass leaves its deliveries pending for the next one.
 package struct HookDispatcher: Sendable {
-    package let database: TollGuardDatabase
+    /// Where the deliveries wait: this node's store, or the cluster store.
+    package let outbox: any OutboxStore
     package let hooks: [HookSettings]
     package let settings: HookDeliverySettings
     /// Where webhook secrets are read (`secret_env`).
@@ -51,11 +52,11 @@ package struct HookDispatcher: Sendable {
     package let logger: Logger
 
     package init(
-        database: TollGuardDatabase, hooks: [HookSettings], settings: HookDeliverySettings,
+        outbox: any OutboxStore, hooks: [HookSettings], settings: HookDeliverySettings,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.database = database
+        self.outbox = outbox
         self.hooks = hooks
         self.settings = settings
         self.environment = environment
@@ -64,7 +65,7 @@ package struct HookDispatcher: Sendable {
     }
 
     package init(database: TollGuardDatabase, configuration: TollGuardConfiguration, logger: Logger) {
-        self.init(database: database, hooks: configuration.hooks, settings: configuration.hookDelivery, logger: logger)
+        self.init(outbox: database, hooks: configuration.hooks, settings: configuration.hookDelivery, logger: logger)
     }
 
     /// Delivers every due delivery once (a failed one waits for its backoff, not for this pass).
@@ -123,13 +124,13 @@ package struct HookDispatcher: Sendable {
         while true {
             if let deadline, ContinuousClock.now >= deadline {
                 if case .named(let name) = selection {
-                    let due = try await database.dueDeliveryCount(now: now(), hooks: selection)
+                    let due = try await outbox.dueDeliveryCount(now: now(), hooks: selection)
                     if due > 0 { pass.stillDue.append(.init(hook: name, deliveries: due)) }
                 }
                 break
             }
-            let batch = try await database.claimDueDeliveries(
-                now: now(), lease: longest + 60, after: cursor, hooks: selection)
+            let batch = try await outbox.claimDueDeliveries(
+                now: now(), lease: longest + 60, after: cursor, limit: 1, hooks: selection)
             guard let delivery = batch.first else { break }
             cursor = delivery.id
             let result: DeliveryAttempt
@@ -140,7 +141,7 @@ package struct HookDispatcher: Sendable {
                     outcome: .rejected, status: nil, duration: .zero,
                     error: "no hook named \"\(delivery.hook)\" in the configuration")
             }
-            try await database.record(result, for: delivery, settings: settings, now: now())
+            try await outbox.record(result, for: delivery, settings: settings, now: now())
             pass.attempts.append(.init(delivery: delivery, result: result))
             switch result.outcome {
             case .delivered:

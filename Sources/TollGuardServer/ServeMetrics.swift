@@ -97,6 +97,11 @@ enum ServeMetrics {
                 "\(analyzer.alertsWritten)"
             ),
             (
+                "tollguard_analyzer_hook_deliveries_queued_total", "counter",
+                "Hook deliveries this node queued in the cluster store with the alerts it wrote.",
+                "\(analyzer.deliveriesQueued)"
+            ),
+            (
                 "tollguard_analyzer_takeovers_total", "counter", "Times this node took the analyzer lease.",
                 "\(analyzer.takeovers)"
             ),

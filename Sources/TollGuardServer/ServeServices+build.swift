@@ -102,8 +102,9 @@ package struct Serve: Sendable {
 /// CDR files (`[cdr_tail]`) and CDR posts (`[cdr_post]`); the SIP attack watcher over followed
 /// logs (`[sip_watch] follow`); hook delivery; the SIGHUP reload; the HTTP application; and,
 /// with `database.url`, by `[cluster] role`: as an edge, the shipping of the stored calls to the
-/// cluster store (with this edge's promise) and the analyzer's kill commands for the switches
-/// watched; as an analyzer, the cluster's analysis while this node holds the lease.
+/// cluster store (with this edge's promise), the analyzer's suspensions enforced and its kill
+/// commands carried out on the switches watched; as an analyzer, the cluster's analysis, its
+/// suspensions and hook events while this node holds the lease.
 ///
 /// Nothing runs until ``Serve/run()``.
 package func buildServeServices(
@@ -142,12 +143,13 @@ package func buildServeServices(
                 url: url, configuration: configuration, database: database, switches: switches, stats: pipeline.stats,
                 settings: settings, logger: logger)
     }
+    let hookCounters = HookDeliveryService.Counters()
     let analyzer = configuration.database.postgresURL.flatMap { url in
         role == .edge
             ? nil
             : analyzerService(
-                url: url, configuration: configuration, database: database, timeZone: timeZone, settings: settings,
-                logger: logger)
+                url: url, configuration: configuration, database: database, actions: actions, counters: hookCounters,
+                timeZone: timeZone, settings: settings, logger: logger)
     }
     let shipping = edge?.shipping
     if let shipping {
@@ -163,7 +165,7 @@ package func buildServeServices(
     }
     let live = LiveService(pipeline: pipeline, switches: switches, sources: sources)
     let inputs = live.inputs
-    let hooks = HookDeliveryService(actions: actions, health: storeHealth)
+    let hooks = HookDeliveryService(actions: actions, counters: hookCounters, health: storeHealth)
     let updates = ConsoleUpdates(database: database, logger: logger)
     let routes = httpRoutes(
         configuration: configuration, database: database, timeZone: timeZone, settings: settings,
@@ -189,6 +191,7 @@ package func buildServeServices(
         // ships that too.
         services.insert(.init(service: shipping), at: 1)
     }
+    if let suspensions = edge?.suspensions { services.append(.init(service: suspensions)) }
     if let kills = edge?.kills { services.append(.init(service: kills)) }
     if let analyzer { services.append(.init(service: analyzer)) }
     if !configuration.sipWatch.follow.isEmpty || securityEvents != nil {
@@ -207,10 +210,11 @@ package func buildServeServices(
 }
 
 /// A node's part in the cluster's analysis: standing by for the lease, analyzing while it holds
-/// it, with the engine as this node's configuration and store (lists, quotas) make it.
+/// it, with the engine as this node's configuration and store (lists, quotas) make it; the hook
+/// events its alerts owe queued in the cluster store and delivered while it leads.
 private func analyzerService(
-    url: PostgresURL, configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone,
-    settings: ServeSettings, logger: Logger
+    url: PostgresURL, configuration: TollGuardConfiguration, database: TollGuardDatabase, actions: ActionLayer,
+    counters: HookDeliveryService.Counters, timeZone: TimeZone, settings: ServeSettings, logger: Logger
 ) -> ClusterAnalyzerService {
     let node = configuration.clusterNodeName
     let connector = ClusterConnector(
@@ -221,13 +225,20 @@ private func analyzerService(
         connector: connector, node: node, timeZone: timeZone, logger: logger, makeEngine: { try run.makeEngine() })
     service.leaseDuration = .seconds(configuration.cluster.leaseSeconds)
     service.evidenceLimit = configuration.analysis.maxEvidenceCalls
+    let reloadable = actions.configuration
+    service.actions = { ActionSettings(reloadable.current) }
+    service.summarizer = AlertSummarizer(
+        timeZone: timeZone, currency: configuration.rating.currency, countryNames: settings.countryNames)
+    service.deliverHooks = { outbox in counters.count(try await actions.deliverDue(from: outbox)) }
     return service
 }
 
 /// An edge's services on the cluster store at `database.url`: the shipping of its stored calls,
-/// and the kill commands for the switches it watches live (none without one).
+/// the analyzer's suspensions copied into its store (its live pipeline enforces them), and the
+/// kill commands for the switches it watches live (none without one).
 private struct EdgeServices {
     var shipping: CallShippingService
+    var suspensions: ClusterSuspensionMirror
     var kills: KillCommandService?
 
     init(
@@ -241,6 +252,7 @@ private struct EdgeServices {
             connector: connector, local: database, source: node, switchName: configuration.clusterSwitchName,
             logger: logger)
         shipping.interval = .milliseconds(configuration.cluster.shipIntervalMilliseconds)
+        suspensions = ClusterSuspensionMirror(connector: connector, local: database, logger: logger)
         guard !switches.isEmpty else { return }
         // Only a live view knows the calls still up: an edge that reads files or posts learns of a
         // call when it ends, and promises nothing.

@@ -25,8 +25,8 @@ extension PostgresServerTests {
         static let leaseSeconds = 3
 
         @Test func aKilledOrPausedLeaderIsReplacedAndNoAlertIsLostOrDoubled() async throws {
-            let site = try ClusterAnalyzerTests.site.get()
-            let expected = try ClusterAnalyzerTests.nightly(site).map(ClusterAnalyzerTests.Seen.init).sorted()
+            let site = try await ClusterAnalyzerTests.site()
+            let expected = try await ClusterAnalyzerTests.nightly(site).map(ClusterAnalyzerTests.Seen.init).sorted()
             let name = try await TestPostgres.createDatabase()
             let folder = try TemporaryDirectory("tollguard-takeover")
             let nodes = try ["analyzer-1", "analyzer-2"].map { node in
@@ -83,7 +83,7 @@ extension PostgresServerTests {
                 let killedAt = clock.now
                 let victim = pids.withLock { $0[killedIndex] }
                 kill(victim, SIGKILL)
-                Self.reap(victim)
+                await Self.reap(victim)
                 pids.withLock { $0[killedIndex] = 0 }
                 try await ship(through: thirds[1])
                 let standby = nodes[1 - killedIndex].name
@@ -129,7 +129,7 @@ extension PostgresServerTests {
             }
             for pid in pids.withLock({ $0 }) where pid > 0 {
                 kill(pid, SIGTERM)
-                Self.reap(pid)
+                await Self.reap(pid)
             }
             pids.withLock { $0 = [0, 0] }
             await TestPostgres.dropDatabase(name)
@@ -178,12 +178,13 @@ extension PostgresServerTests {
             return pid
         }
 
-        /// Collects `pid`'s exit (a killed child must not linger as a zombie).
-        static func reap(_ pid: pid_t) {
+        /// Collects `pid`'s exit (a killed child must not linger as a zombie), holding no thread
+        /// of the cooperative pool while it waits.
+        static func reap(_ pid: pid_t) async {
             var status: Int32 = 0
             for _ in 0..<500 {
                 if waitpid(pid, &status, WNOHANG) != 0 { return }
-                usleep(10_000)
+                try? await Task.sleep(for: .milliseconds(10))
             }
         }
 

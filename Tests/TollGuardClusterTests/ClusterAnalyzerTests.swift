@@ -23,7 +23,14 @@ extension PostgresServerTests {
             var evidenceLimit: Int { outcome.configuration.analysis.maxEvidenceCalls }
         }
 
-        static let site: Result<Site, any Error> = Result {
+        /// The site, simulated once, on a thread of its own: hours of synchronous work on the
+        /// tests' cooperative pool (two threads here) would starve the servers other tests run
+        /// in process.
+        static func site() async throws -> Site { try await simulated.value }
+
+        private static let simulated = Task { try await onOwnThread { try simulate() } }
+
+        private static func simulate() throws -> Site {
             let folder = try TemporaryDirectory()
             var settings = SimulationSettings()
             settings.days = 2
@@ -42,14 +49,16 @@ extension PostgresServerTests {
 
         /// The alerts a nightly replay of `site`'s calls finds: `analyze`'s engine and merging,
         /// over every call in the order the store gives them.
-        static func nightly(_ site: Site) throws -> [AlertDraft] {
-            var engine = try site.outcome.analysisRun.makeEngine()
-            var aggregator = AlertAggregator(evidenceLimit: site.evidenceLimit)
-            try site.outcome.database.forEachObservedCall(from: beginning, to: end) { call in
-                for finding in engine.replay(call) { aggregator.add(finding) }
+        static func nightly(_ site: Site) async throws -> [AlertDraft] {
+            try await onOwnThread {
+                var engine = try site.outcome.analysisRun.makeEngine()
+                var aggregator = AlertAggregator(evidenceLimit: site.evidenceLimit)
+                try site.outcome.database.forEachObservedCall(from: beginning, to: end) { call in
+                    for finding in engine.replay(call) { aggregator.add(finding) }
+                }
+                for finding in engine.finish() { aggregator.add(finding) }
+                return aggregator.drafts
             }
-            for finding in engine.finish() { aggregator.add(finding) }
-            return aggregator.drafts
         }
 
         /// What an alert is, for comparing two analyses.
@@ -103,8 +112,9 @@ extension PostgresServerTests {
 
         @Test(arguments: [UInt64(11), 12, 13])
         func liveFindingsEqualTheNightlyReplayOverRandomInterleavings(seed: UInt64) async throws {
-            let site = try Self.site.get()
-            let expected = try Self.nightly(site).map(Seen.init).sorted()
+            let site = try await Self.site()
+            let nightly = try await Self.nightly(site)
+            let expected = nightly.map(Seen.init).sorted()
             #expect(expected.contains { $0.severity >= Severity.high.rawValue }, "the simulated fraud is found")
             try await TestPostgres.withStore { store in
                 var random = SeededGenerator(seed: seed)
@@ -143,6 +153,7 @@ extension PostgresServerTests {
                     timeZone: Simulation.timeZone, logger: TestPostgres.logger, makeEngine: makeEngine)
                 analyzer.evidenceLimit = site.evidenceLimit
                 analyzer.staleAfter = .seconds(3600)
+                analyzer.actions = { ActionSettings(hooks: [Self.noc]) }
                 // The edges are known before the traffic starts (one that joins later has the calls
                 // it ships before its first promise played late).
                 for edge in edges {
@@ -193,8 +204,58 @@ extension PostgresServerTests {
                 }
                 #expect(
                     try await TestPostgres.number("SELECT sum(cost_micros)::bigint FROM cluster_spend", store) == cost)
+                try await Self.expectEachAlertToldOnce(store)
+                try await Self.expectSuspendedOnce(store, as: nightly)
                 print("seed \(seed): \(found.count) alerts, \(takeovers) takeovers")
             }
+        }
+
+        /// A hook that takes every alert and quota warning.
+        static let noc: HookSettings = {
+            var hook = AlertSeeds.programHook("noc", events: [.alert, .quotaWarning])
+            hook.minSeverity = .info
+            return hook
+        }()
+
+        /// The hook events queued in `store` tell of each alert once when it was raised, once more
+        /// each time it escalated — never twice of one severity, whichever leader wrote it —
+        /// and of its severity now last; a daily quota's warning once at most.
+        static func expectEachAlertToldOnce(_ store: ClusterStore) async throws {
+            let outbox = ClusterOutbox(store: store)
+            let events = try await outbox.events()
+            var told: [Int64: [Severity]] = [:]
+            var warned: [Int64: Int] = [:]
+            for event in events {
+                let alert = try #require(event.alerts.first)
+                switch event.type {
+                case .alert: told[alert.id, default: []].append(alert.severity)
+                case .quotaWarning:
+                    warned[alert.id, default: 0] += 1
+                    #expect(alert.severity == .warning && alert.rule == AnalysisRule.dailyQuota.rawValue)
+                default: Issue.record("\(event.type) queued by the analysis")
+                }
+            }
+            let alerts = try await store.alerts()
+            #expect(told.count == alerts.count, "every alert told")
+            for alert in alerts {
+                let severities = told[alert.id ?? 0] ?? []
+                #expect(severities == severities.sorted() && Set(severities).count == severities.count, "\(severities)")
+                #expect(severities.last == alert.draft.severity)
+            }
+            #expect(warned.values.allSatisfy { $0 == 1 })
+            #expect(try await outbox.counts() == [.pending: events.count], "one delivery each, for the one hook")
+        }
+
+        /// The policy suspended once each account the nightly replay's alerts make it suspend, and no other.
+        static func expectSuspendedOnce(_ store: ClusterStore, as nightly: [AlertDraft]) async throws {
+            let policy = ActionSettings().policy
+            let expected = Set(
+                nightly.filter { policy.suspends(rule: $0.rule.rawValue, severity: $0.severity, subject: $0.subject) }
+                    .map(\.subject.value))
+            let suspensions = try await store.suspensions()
+            #expect(!expected.isEmpty, "the simulated fraud breaks a quota")
+            #expect(suspensions.map(\.account).sorted() == expected.sorted())
+            #expect(suspensions.allSatisfy { $0.isActive && $0.actor == "policy" && !$0.alertIDs.isEmpty })
         }
 
         /// A failover to a standby that had not replayed the analyzer's last commit.
@@ -203,8 +264,9 @@ extension PostgresServerTests {
         /// refused, it starts again from what the store holds, and the end is the nightly replay's
         /// — every call counted once in the spend.
         @Test func aLeaderWhoseLastCommitAFailoverLostStartsAgainFromTheStore() async throws {
-            let site = try Self.site.get()
-            let expected = try Self.nightly(site).map(Seen.init).sorted()
+            let site = try await Self.site()
+            let nightly = try await Self.nightly(site)
+            let expected = nightly.map(Seen.init).sorted()
             try await TestPostgres.withStore { store in
                 let calls = Self.numbered(
                     try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1"),
@@ -230,22 +292,25 @@ extension PostgresServerTests {
                     makeEngine: { try site.outcome.analysisRun.makeEngine() })
                 analyzer.evidenceLimit = site.evidenceLimit
                 analyzer.staleAfter = .seconds(3600)
+                analyzer.actions = { ActionSettings(hooks: [Self.noc]) }
                 var session = try await analyzer.resume(try #require(try await lease.acquire()))
                 let half = calls.count / 2
                 try await ship(0..<half)
                 while try await analyzer.step(&session).more {}
                 // What the standby will hold: the store as of this commit.
-                for table in ["analyzer_leases", "cluster_alerts", "cluster_spend"] {
+                let tables = [
+                    "cluster_alerts", "cluster_spend", "cluster_suspensions", "cluster_hook_events",
+                    "cluster_hook_deliveries",
+                ]
+                for table in ["analyzer_leases"] + tables {
                     try await run("CREATE TABLE saved_\(table) AS SELECT * FROM \(table)")
                 }
                 try await ship(half..<calls.count)
                 while try await analyzer.step(&session).more {}
                 // The failover: the commit after the snapshot is lost.
                 try await run("UPDATE analyzer_leases SET offsets = (SELECT offsets FROM saved_analyzer_leases)")
-                for table in ["cluster_alerts", "cluster_spend"] {
-                    try await run("DELETE FROM \(table)")
-                    try await run("INSERT INTO \(table) SELECT * FROM saved_\(table)")
-                }
+                for table in tables.reversed() { try await run("DELETE FROM \(table)") }
+                for table in tables { try await run("INSERT INTO \(table) SELECT * FROM saved_\(table)") }
                 await #expect(throws: AnalysisDiverged.self) { _ = try await analyzer.step(&session) }
                 session = try await analyzer.resume(try #require(try await lease.acquire()))
                 while true {
@@ -257,6 +322,8 @@ extension PostgresServerTests {
                 #expect(
                     try await TestPostgres.number("SELECT sum(calls)::bigint FROM cluster_spend", store)
                         == Int64(calls.count))
+                try await Self.expectEachAlertToldOnce(store)
+                try await Self.expectSuspendedOnce(store, as: nightly)
             }
         }
 

@@ -61,6 +61,27 @@ extension PostgresServerTests {
             }
         }
 
+        /// A call of 1001 to Somalia that starts now (its number `index`).
+        static func newCall(_ index: Int) -> CallRecord {
+            let uuid = UUID().uuidString.lowercased()
+            let now = Date()
+            return CallRecord(
+                dedupKey: uuid, callID: uuid, account: "1001", callerNumber: "1001",
+                destination: "01125261000099\(index)", context: "default", sourceIP: "203.0.113.9", startedAt: now,
+                answeredAt: nil, endedAt: now.addingTimeInterval(600), duration: 600, billsec: 0,
+                disposition: .noAnswer, hangupCause: "NORMAL_CLEARING")
+        }
+
+        /// The events a program hook saved in `folder`, one file each.
+        static func events(in folder: TemporaryDirectory) throws -> [HookEvent] {
+            try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.hasPrefix("event.") }
+                .compactMap { name in
+                    let data = try Data(contentsOf: folder.url.appendingPathComponent(name))
+                    // A file the hook is still writing is read again next time.
+                    return try? HookEvent.decode(data)
+                }
+        }
+
         /// The alerts of the cluster store on `database`.
         static func alerts(database: String) async throws -> [ClusterAlert] {
             try await TestPostgres.withStore(database: database) { store in try await store.alerts() }
@@ -90,6 +111,8 @@ extension PostgresServerTests {
                     node = "edge-west"
                     role = "edge"
                     ship_interval_ms = 100
+                    [suspension]
+                    mode = "off"
                     [[event_socket]]
                     name = "fs-west"
                     enabled = true
@@ -103,11 +126,22 @@ extension PostgresServerTests {
                     node = "edge-east"
                     role = "edge"
                     ship_interval_ms = 100
+                    [suspension]
+                    mode = "off"
                     [[ami]]
                     name = "ast-east"
                     port = \(asterisk.port)
                     secret_file = "\(amiSecret)"
                     silence_timeout_seconds = 300
+                    """)
+            // The NOC's hook: each event it is sent, saved in a file of its own.
+            let told = try TemporaryDirectory("tollguard-cluster-hook")
+            let hook = try told.writeExecutable(
+                "hook.sh",
+                text: """
+                    #!/bin/sh
+                    cat > "$(mktemp \(told.url.path)/event.XXXXXX)"
+
                     """)
             // The quota as the analyzer node's store holds it: 100 USD a day; each call costs about 60.
             let analyzer = try Self.serve(
@@ -116,6 +150,12 @@ extension PostgresServerTests {
                     [cluster]
                     node = "analyzer-1"
                     role = "analyzer"
+                    [[hooks]]
+                    name = "noc"
+                    type = "program"
+                    path = "\(hook)"
+                    events = ["alert"]
+                    min_severity = "high"
                     """
             ) { local in
                 try local.setQuota(account: "1001", dailyMicros: 100_000_000, currency: "USD", setBy: "test")
@@ -146,13 +186,45 @@ extension PostgresServerTests {
                     // (A call shipped before the other edge's first promise is played late: the
                     // analysis cannot wait for an edge it has not heard of.)
                     #expect(status.snapshot.played + status.snapshot.late == 2)
+                    // The leader delivers the alert's event to the NOC's hook.
+                    let delivered = try await poll(upTo: 60) {
+                        try Self.events(in: told).contains { $0.alerts.first?.rule == AnalysisRule.dailyQuota.rawValue }
+                    }
+                    #expect(delivered)
+                    // The analyzer's policy suspends 1001 (its quota breached): each edge enforces it on
+                    // its own switch, and a new call of 1001 is hung up on the FreeSWITCH and on the
+                    // Asterisk. (The edges' own policy is off: only the cluster's suspension can do it.)
+                    let suspended = try await poll(upTo: 60) {
+                        try await TestPostgres.withStore(database: name) { store in
+                            try await store.suspensionsInForce().contains { $0.account == "1001" }
+                        }
+                    }
+                    #expect(suspended)
+                    var started: [CallRecord] = []
+                    let hungUp = try await poll(upTo: 60, every: .milliseconds(500)) {
+                        let call = Self.newCall(started.count)
+                        started.append(call)
+                        for timed in fsWriter.events(for: call) where timed.time == call.startedAt {
+                            await freeswitch.publish(timed.event)
+                        }
+                        for timed in astWriter.events(for: call) where timed.time == call.startedAt {
+                            await asterisk.emit(timed.event)
+                        }
+                        let uuids = Set(started.map(\.dedupKey))
+                        return freeswitch.kills.contains { uuids.contains(String($0.prefix { $0 != " " })) }
+                            && asterisk.hangups.contains { $0.channel.hasPrefix("PJSIP/1001-") }
+                    }
+                    #expect(hungUp, "FreeSWITCH: \(freeswitch.kills); Asterisk: \(asterisk.hangups.map(\.channel))")
                     trigger.triggerGracefulShutdown()
                     try await group.waitForAll()
                 }
             }
             try await TestPostgres.withStore(database: name) { store async throws -> Void in
                 let stored = try await TestPostgres.number("SELECT sum(cost_micros)::bigint FROM calls", store)
-                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 2)
+                // The two calls, and the calls hung up after the suspension (unanswered: no cost).
+                #expect(
+                    try await TestPostgres.number(
+                        "SELECT count(*) FROM calls WHERE billsec > 0", store) == 2)
                 #expect(stored > 100_000_000 && stored < 200_000_000, "each call is under the quota, both over it")
                 let alerts = try await store.alerts().filter { $0.draft.subject.value == "1001" }
                 // One alert per rule, whichever switch carried the calls.
@@ -169,6 +241,19 @@ extension PostgresServerTests {
                 #expect(
                     try await TestPostgres.number(
                         "SELECT count(DISTINCT switch_name) FROM calls WHERE account = '1001'", store) == 2)
+                // The quota alert's events, one per severity it reached, about the account, with both
+                // switches' calls in their figures.
+                let all = try Self.events(in: told)
+                let events = all.filter { $0.alerts.first?.rule == AnalysisRule.dailyQuota.rawValue }
+                    .sorted { $0.time < $1.time }
+                #expect(!events.isEmpty && Set(events.compactMap(\.severity)).count == events.count)
+                if let event = events.last {
+                    #expect(event.type == .alert && event.account == "1001" && event.alerts.first?.id == quota.id)
+                    #expect(event.severity == quota.draft.severity)
+                    #expect(event.figures?.costMicros == stored)
+                    #expect(Set(event.figures?.switches ?? []) == ["fs-west", "ast-east"])
+                }
+                #expect(try await ClusterOutbox(store: store).counts() == [.delivered: all.count])
             }
             await TestPostgres.dropDatabase(name)
         }

@@ -31,7 +31,7 @@ import TollGuardTestSupport
         var settings = HookDeliverySettings()
         settings.outputBytes = 64
         return HookDispatcher(
-            database: database, hooks: hooks, settings: settings, environment: [:], logger: testLogger, now: { now })
+            outbox: database, hooks: hooks, settings: settings, environment: [:], logger: testLogger, now: { now })
     }
 
     @Test func aProgramHookGetsTheExactJSONAndHostileStringsStayInert() async throws {

@@ -21,7 +21,7 @@ import TollGuardTestSupport
 
     static func dispatcher(_ database: TollGuardDatabase, _ hook: HookSettings, at now: Date) -> HookDispatcher {
         HookDispatcher(
-            database: database, hooks: [hook], settings: HookDeliverySettings(),
+            outbox: database, hooks: [hook], settings: HookDeliverySettings(),
             environment: ["TG_TEST_SECRET": secret], logger: testLogger, now: { now })
     }
 
@@ -111,7 +111,7 @@ import TollGuardTestSupport
         _ = try ActionDecider(database: database, settings: ActionSettings(hooks: [hook])).suspend(
             account: "1002", reason: "r", until: nil, actor: "a", now: t0)
         let unsigned = HookDispatcher(
-            database: database, hooks: [hook], settings: HookDeliverySettings(), environment: [:], logger: testLogger,
+            outbox: database, hooks: [hook], settings: HookDeliverySettings(), environment: [:], logger: testLogger,
             now: { t0 })
         #expect(try await unsigned.deliverDue().failed == 1)
         #expect(try database.outbox().last?.lastError == "the webhook secret variable TG_TEST_SECRET is not set")
@@ -168,7 +168,7 @@ import TollGuardTestSupport
                 account: account, reason: "fraud", until: nil, actor: "policy")
         }
         let dispatcher = HookDispatcher(
-            database: database, hooks: hooks, settings: HookDeliverySettings(),
+            outbox: database, hooks: hooks, settings: HookDeliverySettings(),
             environment: ["TG_TEST_SECRET": WebhookHookTests.secret], logger: testLogger)
         let finished = Atomic<Bool>(false)
         let pass = Task {

@@ -79,6 +79,15 @@ struct ClusterStatusCommand: AsyncParsableCommand {
         print(
             "analyzed: every call that started before \(status.analyzedThrough.map { Self.utc($0) } ?? "(nothing yet)"); "
                 + "\(status.alerts) alerts")
+        if !status.hookDeliveries.isEmpty {
+            let counts = status.hookDeliveries.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+            print("hook deliveries of the analyzer's events: " + counts.joined(separator: ", "))
+        }
+        if !status.suspended.isEmpty {
+            print(
+                TextTable.printable(
+                    "suspended by the analyzer (enforced by the edges): " + status.suspended.joined(separator: ", ")))
+        }
         if let journaled {
             print("this node (\(node)): \(max(0, journaled - held)) calls in its store not yet in the cluster store")
         }

@@ -18,11 +18,26 @@ extension HookEvent {
 
     /// An `alert` or `quota_warning` event about one alert.
     package static func about(_ alert: StoredAlert, type: HookEventType, figures: Figures, now: Date) -> HookEvent {
+        about(alert: AlertInfo(alert), subject: alert.subject, type: type, figures: figures, now: now)
+    }
+
+    /// An `alert` or `quota_warning` event about the cluster's alert `id`, as `draft` has it now.
+    package static func about(
+        _ draft: AlertDraft, id: Int64, type: HookEventType, summarizer: AlertSummarizer, now: Date
+    ) -> HookEvent {
+        about(
+            alert: AlertInfo(draft, id: id, summarizer: summarizer), subject: draft.subject, type: type,
+            figures: Figures(drafts: [draft], currency: summarizer.currency), now: now)
+    }
+
+    private static func about(
+        alert info: AlertInfo, subject: Subject, type: HookEventType, figures: Figures, now: Date
+    ) -> HookEvent {
         HookEvent(
             id: newID(), type: type, time: now, mode: nil,
-            subject: EventSubject(type: alert.subject.kind, value: alert.subject.value),
-            account: alert.subject.kind == .account ? alert.subject.value : nil, reason: alert.summary,
-            actor: "analysis", severity: alert.severity, suspension: nil, alerts: [AlertInfo(alert)], figures: figures)
+            subject: EventSubject(type: subject.kind, value: subject.value),
+            account: subject.kind == .account ? subject.value : nil, reason: info.summary, actor: "analysis",
+            severity: info.severity, suspension: nil, alerts: [info], figures: figures)
     }
 }
 
@@ -50,7 +65,23 @@ extension HookEvent.AlertInfo {
     }
 }
 
+extension HookEvent.AlertInfo {
+    /// The cluster's alert `id` as `draft` has it now.
+    package init(_ draft: AlertDraft, id: Int64, summarizer: AlertSummarizer) {
+        self.init(
+            id: id, rule: draft.rule.rawValue, severity: draft.severity, summary: summarizer.summary(of: draft),
+            firstSeen: draft.firstSeen, lastSeen: draft.lastSeen, calls: draft.callCount, costMicros: draft.costMicros)
+    }
+}
+
 extension HookEvent.Figures {
+    /// The figures of the evidence calls of `drafts` (each call once).
+    package init(drafts: [AlertDraft], currency: String) {
+        self.init(
+            calls: drafts.flatMap { $0.calls }.map { ($0.key, $0.number, $0.region, $0.costMicros, $0.switchName) },
+            currency: currency)
+    }
+
     /// The figures of a set of evidence calls (each call once, however many alerts carry it).
     package init(
         calls: [(key: String, number: String, region: String?, costMicros: Int64, switchName: String?)],

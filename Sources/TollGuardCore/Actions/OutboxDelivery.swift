@@ -11,6 +11,19 @@ package struct OutboxDelivery: Sendable, Hashable {
     package var payload: Data
     /// Attempts made before this one.
     package var attempts: Int
+
+    package init(
+        id: Int64, eventID: String, eventType: HookEventType, hook: String, subject: Subject, payload: Data,
+        attempts: Int
+    ) {
+        self.id = id
+        self.eventID = eventID
+        self.eventType = eventType
+        self.hook = hook
+        self.subject = subject
+        self.payload = payload
+        self.attempts = attempts
+    }
 }
 
 /// Where a delivery stands.

@@ -39,6 +39,21 @@ package struct AlertSummarizer: Sendable {
         return text
     }
 
+    /// The summary of a new alert made of `draft`.
+    package func summary(of draft: AlertDraft) -> String {
+        summary(
+            subject: draft.subject, headline: draft.headline, callCount: draft.callCount,
+            regions: Self.regionsByFrequency(draft.calls), costMicros: draft.costMicros, firstSeen: draft.firstSeen,
+            lastSeen: draft.lastSeen)
+    }
+
+    /// The regions of `calls`, most called first.
+    package static func regionsByFrequency(_ calls: [EvidenceCall]) -> [String] {
+        var counts: [String: Int] = [:]
+        for call in calls { if let region = call.region { counts[region, default: 0] += 1 } }
+        return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
+    }
+
     /// An amount with the currency: `$212.40`, `€3.10`, `CHF 4.00`.
     package func money(_ micros: Int64) -> String {
         let amount = Money.format(micros, decimals: 2)

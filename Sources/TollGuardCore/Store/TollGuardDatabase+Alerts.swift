@@ -68,10 +68,8 @@ extension TollGuardDatabase {
         _ draft: AlertDraft, summarizer: AlertSummarizer, evidenceLimit: Int, raisedBy: String, now: Date,
         _ db: Database
     ) throws -> Int64 {
-        let regions = Self.regionsByFrequency(draft.calls)
-        let summary = summarizer.summary(
-            subject: draft.subject, headline: draft.headline, callCount: draft.callCount, regions: regions,
-            costMicros: draft.costMicros, firstSeen: draft.firstSeen, lastSeen: draft.lastSeen)
+        let regions = AlertSummarizer.regionsByFrequency(draft.calls)
+        let summary = summarizer.summary(of: draft)
         var row = NewAlertRow(draft: draft, summary: summary, countryCount: regions.count, now: now)
         try row.insert(db)
         guard let id = row.id else {
@@ -154,12 +152,6 @@ extension TollGuardDatabase {
             try EvidenceLogLineRow(alertID: alertID, line: line).insertIgnoringDuplicate(db)
             added += db.changesCount
         }
-    }
-
-    private static func regionsByFrequency(_ calls: [EvidenceCall]) -> [String] {
-        var counts: [String: Int] = [:]
-        for call in calls { if let region = call.region { counts[region, default: 0] += 1 } }
-        return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
     }
 }
 

@@ -1,0 +1,165 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TollGuardCore
+
+/// The analyzer's suspensions: the policy (`[suspension]`) applied to the alerts it raises or
+/// escalates, as the single box's action layer applies it, written in the transaction that
+/// writes the alerts; and the suspensions whose `until` has passed, lifted.
+///
+/// Each suspension made or lifted queues its `suspend`, `would_suspend` or `unsuspend` event for
+/// the hooks. The edges enforce the suspensions in force on their own switches
+/// (``ClusterSuspensionMirror``).
+enum ClusterSuspensions {
+    /// What the policy did in one write.
+    struct Outcome {
+        var suspended: [Suspension] = []
+        var lifted: [Suspension] = []
+        var queued = 0
+    }
+
+    /// Applies `settings.policy` to `alerts` (raised or escalated by this write, with their ids),
+    /// and lifts the suspensions expired by the database's clock.
+    static func act(
+        on alerts: [(id: Int64, draft: AlertDraft)], settings: ActionSettings, summarizer: AlertSummarizer,
+        epoch: Int64, now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Outcome {
+        var outcome = Outcome()
+        for lifted in try await liftExpired(epoch: epoch, on: connection, logger: logger) {
+            outcome.lifted.append(lifted)
+            let event = HookEvent.about(
+                lifted, type: .unsuspend, mode: nil, actor: "expiry", reason: "expired",
+                alerts: alertInfos(lifted.alertIDs, among: alerts, summarizer: summarizer),
+                figures: HookEvent.Figures(calls: [], currency: settings.currency), now: now)
+            outcome.queued += try await ClusterOutbox.enqueue(
+                event, hooks: settings.hooks, epoch: epoch, on: connection, logger: logger)
+        }
+        let policy = settings.policy
+        var accounts: [String] = []
+        var suspending: [String: [(id: Int64, draft: AlertDraft)]] = [:]
+        for alert in alerts
+        where policy.suspends(
+            rule: alert.draft.rule.rawValue, severity: alert.draft.severity, subject: alert.draft.subject)
+        {
+            let account = alert.draft.subject.value
+            if suspending[account] == nil { accounts.append(account) }
+            suspending[account, default: []].append(alert)
+        }
+        for account in accounts {
+            let behind = (suspending[account] ?? []).sorted {
+                $0.draft.severity != $1.draft.severity ? $0.draft.severity > $1.draft.severity : $0.id < $1.id
+            }
+            let ids = behind.map(\.id)
+            if try await link(ids, toSuspensionOf: account, on: connection, logger: logger) { continue }
+            guard let lead = behind.first else { continue }
+            let enforced = policy.mode == .enforce
+            let reason =
+                "\(lead.draft.rule.rawValue) \(lead.draft.severity.name): \(summarizer.summary(of: lead.draft))"
+            let until = enforced ? policy.expiry(after: now) : nil
+            let rows = try await connection.query(
+                """
+                INSERT INTO cluster_suspensions (account, enforced, reason, actor, since_utc, until_utc, alert_ids, epoch)
+                VALUES (\(account), \(enforced), \(reason), 'policy', \(now), \(until),
+                    \(Self.json(ids))::jsonb, \(epoch))
+                RETURNING id
+                """, logger: logger)
+            var made: Int64?
+            for try await id in rows.decode(Int64.self) { made = id }
+            guard let made else { continue }
+            let suspension = Suspension(
+                id: made, account: account, enforced: enforced, reason: reason, actor: "policy", since: now,
+                until: until, alertIDs: ids)
+            outcome.suspended.append(suspension)
+            let event = HookEvent.about(
+                suspension, type: enforced ? .suspend : .wouldSuspend, mode: policy.mode, actor: "policy",
+                reason: reason, alerts: behind.map { HookEvent.AlertInfo($0.draft, id: $0.id, summarizer: summarizer) },
+                figures: HookEvent.Figures(drafts: behind.map(\.draft), currency: settings.currency), now: now)
+            outcome.queued += try await ClusterOutbox.enqueue(
+                event, hooks: settings.hooks, epoch: epoch, on: connection, logger: logger)
+        }
+        return outcome
+    }
+
+    /// Adds `ids` to the alerts behind `account`'s suspension in force; false when it has none.
+    private static func link(
+        _ ids: [Int64], toSuspensionOf account: String, on connection: PostgresConnection, logger: Logger
+    )
+        async throws -> Bool
+    {
+        let rows = try await connection.query(
+            """
+            UPDATE cluster_suspensions SET alert_ids = (
+                SELECT coalesce(jsonb_agg(DISTINCT value ORDER BY value), '[]'::jsonb)
+                FROM jsonb_array_elements(alert_ids || \(Self.json(ids))::jsonb))
+            WHERE account = \(account) AND enforced AND lifted_utc IS NULL
+            RETURNING id
+            """, logger: logger)
+        for try await _ in rows.decode(Int64.self) { return true }
+        return false
+    }
+
+    /// Lifts the suspensions in force whose `until` has passed; returns them.
+    private static func liftExpired(epoch: Int64, on connection: PostgresConnection, logger: Logger) async throws
+        -> [Suspension]
+    {
+        try await ClusterStore.suspensions(
+            from: try await connection.query(
+                """
+                UPDATE cluster_suspensions
+                SET lifted_utc = now(), lifted_by = 'expiry', lift_comment = 'expired', epoch = \(epoch)
+                WHERE enforced AND lifted_utc IS NULL AND until_utc <= now()
+                RETURNING \(unescaped: ClusterStore.suspensionColumns)
+                """, logger: logger))
+    }
+
+    /// The alerts `ids` among those this write holds (an expired suspension's alerts, by id alone
+    /// when they are not).
+    private static func alertInfos(
+        _ ids: [Int64], among alerts: [(id: Int64, draft: AlertDraft)], summarizer: AlertSummarizer
+    ) -> [HookEvent.AlertInfo] {
+        ids.compactMap { id in
+            alerts.first { $0.id == id }.map { HookEvent.AlertInfo($0.draft, id: id, summarizer: summarizer) }
+        }
+    }
+
+    static func json(_ ids: [Int64]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+}
+
+extension ClusterStore {
+    static let suspensionColumns = """
+        id, account, enforced, reason, actor, since_utc, until_utc, lifted_utc, lifted_by, lift_comment, alert_ids::text
+        """
+
+    /// The suspensions in force: enforced and not lifted.
+    package func suspensionsInForce() async throws -> [Suspension] {
+        try await Self.suspensions(
+            from: try await client.query(
+                """
+                SELECT \(unescaped: Self.suspensionColumns) FROM cluster_suspensions
+                WHERE enforced AND lifted_utc IS NULL ORDER BY id
+                """, logger: logger))
+    }
+
+    /// Every suspension the analyzers made, oldest first (lifted and report-only ones too).
+    package func suspensions() async throws -> [Suspension] {
+        try await Self.suspensions(
+            from: try await client.query(
+                "SELECT \(unescaped: Self.suspensionColumns) FROM cluster_suspensions ORDER BY id", logger: logger))
+    }
+
+    static func suspensions(from rows: PostgresRowSequence) async throws -> [Suspension] {
+        var found: [Suspension] = []
+        for try await (id, account, enforced, reason, actor, since, until, lifted, liftedBy, comment, alerts)
+            in rows.decode((Int64, String, Bool, String, String, Date, Date?, Date?, String?, String?, String).self)
+        {
+            found.append(
+                Suspension(
+                    id: id, account: account, enforced: enforced, reason: reason, actor: actor, since: since,
+                    until: until, liftedAt: lifted, liftedBy: liftedBy, liftComment: comment,
+                    alertIDs: try JSONDecoder().decode([Int64].self, from: Data(alerts.utf8))))
+        }
+        return found.sorted { $0.id < $1.id }
+    }
+}
