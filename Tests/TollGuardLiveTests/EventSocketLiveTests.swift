@@ -299,7 +299,17 @@ import TollGuardTestSupport
         let events = writer.stream(burst, heartbeatSeconds: 3600).map(\.event)
         try await Self.withRig(server: server, configuration: configuration) { rig in
             try await server.waitForSubscribers()
-            try await server.replay(events, eventsPerSecond: 5)
+            // Each event taken (and acted on: the kills sent) before the next goes out, as the
+            // switch's pace allows however loaded the machine: the hangups scripted an hour later
+            // must not overtake a kill.
+            let stats = rig.pipeline.stats
+            let baseline = stats.eventsHandled.load(ordering: .relaxed)
+            try await server.replay(events, eventsPerSecond: 5) { sent in
+                let deadline = ContinuousClock.now + .seconds(60)
+                while stats.eventsHandled.load(ordering: .relaxed) < baseline + sent, ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(1))
+                }
+            }
             try await Self.eventually {
                 try rig.database.writer.read { db in
                     try Int.fetchOne(db, sql: "SELECT count(*) FROM calls WHERE account = '1001'") ?? 0
