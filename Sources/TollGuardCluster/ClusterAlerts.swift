@@ -55,7 +55,7 @@ struct StoredEvidence: Codable {
 }
 
 extension ClusterStore {
-    private static let alertColumns = """
+    static let alertColumns = """
         id, rule, subject_type, subject, window_key, severity_rank, first_seen_utc, last_seen_utc, headline,
         metrics::text, evidence::text, call_count, cost_micros, call_keys::text
         """
@@ -81,9 +81,20 @@ extension ClusterStore {
     }
 
     private func alerts(_ query: PostgresQuery) async throws -> [ClusterAlert] {
+        try await Self.alerts(from: try await client.query(query, logger: logger))
+    }
+
+    /// The alerts `query` selects (``alertColumns``) on `connection`.
+    static func alerts(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws
+        -> [ClusterAlert]
+    {
+        try await alerts(from: try await connection.query(query, logger: logger))
+    }
+
+    private static func alerts(from rows: PostgresRowSequence) async throws -> [ClusterAlert] {
         let decoder = JSONDecoder()
         var found: [ClusterAlert] = []
-        for try await row in try await client.query(query, logger: logger) {
+        for try await row in rows {
             let (id, rule, kind, subject, window, rank, first, last, headline, metrics, evidence, calls, cost, keys) =
                 try row.decode(
                     (

@@ -128,6 +128,47 @@ enum ClusterSuspensions {
 }
 
 extension ClusterStore {
+    /// Lifts `account`'s suspension in force by a person, `actor`, and queues its `unsuspend`
+    /// event for `hooks` (delivered by the leading analyzer); nil when the cluster holds none.
+    ///
+    /// The edges lift their copies at their next look.
+    package func liftSuspension(
+        account: String, by actor: String, comment: String?, hooks: [HookSettings], summarizer: AlertSummarizer,
+        now: Date = Date()
+    ) async throws -> Suspension? {
+        let logger = self.logger
+        return try await client.inTransaction(logger: logger) { connection -> Suspension? in
+            let lifted = try await Self.suspensions(
+                from: try await connection.query(
+                    """
+                    UPDATE cluster_suspensions
+                    SET lifted_utc = now(), lifted_by = \(actor), lift_comment = \(comment)
+                    WHERE account = \(account) AND enforced AND lifted_utc IS NULL
+                    RETURNING \(unescaped: Self.suspensionColumns)
+                    """, logger: logger)
+            ).first
+            guard let lifted else { return nil }
+            let alerts = try await Self.alerts(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT \(Self.alertColumns) FROM cluster_alerts WHERE id = ANY($1::bigint[]) ORDER BY id",
+                    binds: {
+                        var binds = PostgresBindings()
+                        binds.append(lifted.alertIDs)
+                        return binds
+                    }()), on: connection, logger: logger)
+            let event = HookEvent.about(
+                lifted, type: .unsuspend, mode: nil, actor: actor, reason: comment ?? "lifted by \(actor)",
+                alerts: alerts.compactMap { alert in
+                    alert.id.map { HookEvent.AlertInfo(alert.draft, id: $0, summarizer: summarizer) }
+                },
+                figures: HookEvent.Figures(drafts: alerts.map(\.draft), currency: summarizer.currency), now: now)
+            // Epoch 0: a person's, not a leader's.
+            _ = try await ClusterOutbox.enqueue(event, hooks: hooks, epoch: 0, on: connection, logger: logger)
+            return lifted
+        }
+    }
+
     static let suspensionColumns = """
         id, account, enforced, reason, actor, since_utc, until_utc, lifted_utc, lifted_by, lift_comment, alert_ids::text
         """

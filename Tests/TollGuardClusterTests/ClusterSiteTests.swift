@@ -154,7 +154,7 @@ extension PostgresServerTests {
                     name = "noc"
                     type = "program"
                     path = "\(hook)"
-                    events = ["alert"]
+                    events = ["alert", "unsuspend"]
                     min_severity = "high"
                     """
             ) { local in
@@ -215,6 +215,22 @@ extension PostgresServerTests {
                             && asterisk.hangups.contains { $0.channel.hasPrefix("PJSIP/1001-") }
                     }
                     #expect(hungUp, "FreeSWITCH: \(freeswitch.kills); Asterisk: \(asterisk.hangups.map(\.channel))")
+                    // Lifted by a person: `tollguard unsuspend` on the analyzer node lifts the cluster's
+                    // suspension, both edges lift their copies, and the hook hears of it once.
+                    let unsuspend = try await EdgeServeTests.tollguard([
+                        "unsuspend", "1001", "--comment", "customer called", "--by", "noc",
+                        "--config", folder.path("analyzer-1.toml"),
+                    ])
+                    #expect(unsuspend.status == 0, "\(unsuspend.stderr)")
+                    #expect(unsuspend.stdout.contains("lifted the cluster's suspension of 1001"), "\(unsuspend.stdout)")
+                    let edgeStores = try ["edge-west", "edge-east"].map {
+                        try TollGuardDatabase.open(path: folder.path("\($0).sqlite"))
+                    }
+                    let liftedEverywhere = try await poll(upTo: 60) {
+                        try edgeStores.allSatisfy { try $0.activeSuspension(account: "1001") == nil }
+                            && (try Self.events(in: told)).contains { $0.type == .unsuspend }
+                    }
+                    #expect(liftedEverywhere)
                     trigger.triggerGracefulShutdown()
                     try await group.waitForAll()
                 }
@@ -244,8 +260,10 @@ extension PostgresServerTests {
                 // The quota alert's events, one per severity it reached, about the account, with both
                 // switches' calls in their figures.
                 let all = try Self.events(in: told)
-                let events = all.filter { $0.alerts.first?.rule == AnalysisRule.dailyQuota.rawValue }
-                    .sorted { $0.time < $1.time }
+                let events = all.filter {
+                    $0.type == .alert && $0.alerts.first?.rule == AnalysisRule.dailyQuota.rawValue
+                }
+                .sorted { $0.time < $1.time }
                 #expect(!events.isEmpty && Set(events.compactMap(\.severity)).count == events.count)
                 if let event = events.last {
                     #expect(event.type == .alert && event.account == "1001" && event.alerts.first?.id == quota.id)
@@ -254,6 +272,11 @@ extension PostgresServerTests {
                     #expect(Set(event.figures?.switches ?? []) == ["fs-west", "ast-east"])
                 }
                 #expect(try await ClusterOutbox(store: store).counts() == [.delivered: all.count])
+                let lifted = all.filter { $0.type == .unsuspend }
+                #expect(lifted.count == 1)
+                #expect(lifted.first?.actor == "noc" && lifted.first?.reason == "customer called")
+                #expect(lifted.first?.alerts.contains { $0.id == quota.id } == true)
+                #expect(try await store.suspensionsInForce().isEmpty)
             }
             await TestPostgres.dropDatabase(name)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TollGuardCluster
 import TollGuardCore
 import TollGuardHooks
 
@@ -67,7 +68,13 @@ struct SuspendCommand: AsyncParsableCommand {
 
 struct UnsuspendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "unsuspend", abstract: "Lift an account's suspension and run the unsuspend hooks.")
+        commandName: "unsuspend", abstract: "Lift an account's suspension and run the unsuspend hooks.",
+        discussion: """
+            In a cluster (database.url set), the suspension the cluster's analyzer holds is lifted too \
+            (its unsuspend event goes to the hooks through the cluster store; the edges lift their copies \
+            within a second); this node's copy of it is lifted with no hook of its own. The password \
+            comes from PGPASSWORD.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -83,15 +90,59 @@ struct UnsuspendCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
         let database = try global.openStoreToRead(configuration)
+        let actor = GlobalOptions.actor(by)
+        var liftedInCluster = false
+        if !configuration.database.url.isEmpty {
+            liftedInCluster = try await liftInCluster(configuration, database: database, actor: actor)
+        }
         let (lifted, pass) = try await ActionLayer(
             database: database, configuration: configuration, logger: Logger(label: "tollguard.unsuspend")
-        ).unsuspend(account: account, comment: comment, actor: GlobalOptions.actor(by))
+        ).unsuspend(account: account, comment: comment, actor: actor)
         guard let lifted else {
+            if liftedInCluster { return }
             throw CommandFailure(TextTable.printable("\(account) is not suspended"))
         }
         print(TextTable.printable("lifted the suspension of \(lifted.account) (suspension \(lifted.id))"))
         if let line = Output.deliveries(pass) { print(line) }
         try Output.requireDelivered(pass, what: "the lifting of \(account)'s suspension")
+    }
+
+    /// Lifts the cluster's suspension of the account, and this node's copy of it; whether the
+    /// cluster held one.
+    private func liftInCluster(_ configuration: TollGuardConfiguration, database: TollGuardDatabase, actor: String)
+        async throws -> Bool
+    {
+        let url: PostgresURL
+        do {
+            url = try PostgresURL(parsing: configuration.database.url)
+        } catch {
+            throw CommandFailure("database.url: \(error)")
+        }
+        let connector = ClusterConnector(
+            url: url, password: ProcessInfo.processInfo.environment["PGPASSWORD"],
+            applicationName: "tollguard unsuspend", logger: Logger(label: "tollguard.unsuspend"))
+        let summarizer = AlertSummarizer(
+            timeZone: global.siteTimeZone(configuration), currency: configuration.rating.currency, countryNames: [:])
+        let account = self.account
+        let comment = self.comment
+        let lifted: Suspension?
+        do {
+            lifted = try await connector.withPrimary { store, _ in
+                try await store.migrate()
+                return try await store.liftSuspension(
+                    account: account, by: actor, comment: comment, hooks: configuration.hooks, summarizer: summarizer)
+            }
+        } catch {
+            throw CommandFailure("cannot reach the cluster store at \(url) to lift its suspension: \(error)")
+        }
+        guard let lifted else { return false }
+        // This node's copy goes with it, with no hook of its own (the cluster's event is the one).
+        _ = try await database.liftClusterCopy(account: account)
+        print(
+            TextTable.printable(
+                "lifted the cluster's suspension of \(lifted.account) (cluster suspension \(lifted.id)); "
+                    + "its unsuspend event goes to the hooks from the cluster store"))
+        return true
     }
 }
 

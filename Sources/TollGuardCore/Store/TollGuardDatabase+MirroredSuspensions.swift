@@ -32,16 +32,30 @@ extension TollGuardDatabase {
                 try entry.insert(db)
                 started.append(copy)
             }
-            var lifted: [Suspension] = []
-            for copy in local where copy.actor == Self.clusterActor && !suspendedThere.contains(copy.account) {
-                let comment = "lifted in the cluster"
-                lifted.append(try SuspensionStore.lift(copy, by: Self.clusterActor, comment: comment, now: now, db))
-                var entry = JournalEntry(
-                    at: now, actor: Self.clusterActor, action: "suspension.lifted", subjectType: "account",
-                    subject: copy.account, before: "suspended (\(copy.id))", after: "lifted", note: comment)
-                try entry.insert(db)
-            }
+            let lifted = try local.filter { $0.actor == Self.clusterActor && !suspendedThere.contains($0.account) }
+                .map { try Self.liftCopy($0, now: now, db) }
             return (started, lifted)
         }
+    }
+
+    /// Lifts this store's copy of the cluster's suspension of `account` (the cluster lifted it),
+    /// with no hook; nil when there is none.
+    package func liftClusterCopy(account: String, now: Date = Date()) async throws -> Suspension? {
+        try await writer.write { db in
+            guard let copy = try SuspensionStore.active(account: account, db), copy.actor == Self.clusterActor else {
+                return nil
+            }
+            return try Self.liftCopy(copy, now: now, db)
+        }
+    }
+
+    private static func liftCopy(_ copy: Suspension, now: Date, _ db: Database) throws -> Suspension {
+        let comment = "lifted in the cluster"
+        let lifted = try SuspensionStore.lift(copy, by: clusterActor, comment: comment, now: now, db)
+        var entry = JournalEntry(
+            at: now, actor: clusterActor, action: "suspension.lifted", subjectType: "account", subject: copy.account,
+            before: "suspended (\(copy.id))", after: "lifted", note: comment)
+        try entry.insert(db)
+        return lifted
     }
 }
