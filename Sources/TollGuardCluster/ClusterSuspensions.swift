@@ -27,12 +27,9 @@ enum ClusterSuspensions {
         var outcome = Outcome()
         for lifted in try await liftExpired(epoch: epoch, on: connection, logger: logger) {
             outcome.lifted.append(lifted)
-            let event = HookEvent.about(
-                lifted, type: .unsuspend, mode: nil, actor: "expiry", reason: "expired",
-                alerts: alertInfos(lifted.alertIDs, among: alerts, summarizer: summarizer),
-                figures: HookEvent.Figures(calls: [], currency: settings.currency), now: now)
-            outcome.queued += try await ClusterOutbox.enqueue(
-                event, hooks: settings.hooks, epoch: epoch, on: connection, logger: logger)
+            outcome.queued += try await queueUnsuspend(
+                lifted, actor: "expiry", reason: "expired", hooks: settings.hooks, summarizer: summarizer, epoch: epoch,
+                now: now, on: connection, logger: logger)
         }
         let policy = settings.policy
         var accounts: [String] = []
@@ -112,14 +109,26 @@ enum ClusterSuspensions {
                 """, logger: logger))
     }
 
-    /// The alerts `ids` among those this write holds (an expired suspension's alerts, by id alone
-    /// when they are not).
-    private static func alertInfos(
-        _ ids: [Int64], among alerts: [(id: Int64, draft: AlertDraft)], summarizer: AlertSummarizer
-    ) -> [HookEvent.AlertInfo] {
-        ids.compactMap { id in
-            alerts.first { $0.id == id }.map { HookEvent.AlertInfo($0.draft, id: id, summarizer: summarizer) }
-        }
+    /// Queues the `unsuspend` event of `lifted` for `hooks`, with the alerts behind it as the
+    /// store holds them; returns the deliveries queued.
+    static func queueUnsuspend(
+        _ lifted: Suspension, actor: String, reason: String, hooks: [HookSettings], summarizer: AlertSummarizer,
+        epoch: Int64, now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Int {
+        var binds = PostgresBindings()
+        binds.append(lifted.alertIDs)
+        let alerts = try await ClusterStore.alerts(
+            PostgresQuery(
+                unsafeSQL:
+                    "SELECT \(ClusterStore.alertColumns) FROM cluster_alerts WHERE id = ANY($1::bigint[]) ORDER BY id",
+                binds: binds), on: connection, logger: logger)
+        let event = HookEvent.about(
+            lifted, type: .unsuspend, mode: nil, actor: actor, reason: reason,
+            alerts: alerts.compactMap { alert in
+                alert.id.map { HookEvent.AlertInfo(alert.draft, id: $0, summarizer: summarizer) }
+            },
+            figures: HookEvent.Figures(drafts: alerts.map(\.draft), currency: summarizer.currency), now: now)
+        return try await ClusterOutbox.enqueue(event, hooks: hooks, epoch: epoch, on: connection, logger: logger)
     }
 
     static func json(_ ids: [Int64]) -> String {
@@ -148,23 +157,10 @@ extension ClusterStore {
                     """, logger: logger)
             ).first
             guard let lifted else { return nil }
-            let alerts = try await Self.alerts(
-                PostgresQuery(
-                    unsafeSQL:
-                        "SELECT \(Self.alertColumns) FROM cluster_alerts WHERE id = ANY($1::bigint[]) ORDER BY id",
-                    binds: {
-                        var binds = PostgresBindings()
-                        binds.append(lifted.alertIDs)
-                        return binds
-                    }()), on: connection, logger: logger)
-            let event = HookEvent.about(
-                lifted, type: .unsuspend, mode: nil, actor: actor, reason: comment ?? "lifted by \(actor)",
-                alerts: alerts.compactMap { alert in
-                    alert.id.map { HookEvent.AlertInfo(alert.draft, id: $0, summarizer: summarizer) }
-                },
-                figures: HookEvent.Figures(drafts: alerts.map(\.draft), currency: summarizer.currency), now: now)
             // Epoch 0: a person's, not a leader's.
-            _ = try await ClusterOutbox.enqueue(event, hooks: hooks, epoch: 0, on: connection, logger: logger)
+            _ = try await ClusterSuspensions.queueUnsuspend(
+                lifted, actor: actor, reason: comment ?? "lifted by \(actor)", hooks: hooks, summarizer: summarizer,
+                epoch: 0, now: now, on: connection, logger: logger)
             return lifted
         }
     }

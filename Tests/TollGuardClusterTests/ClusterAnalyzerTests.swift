@@ -144,15 +144,8 @@ extension PostgresServerTests {
                 let first = try #require(site.times.values.map(\.start).min())
                 let last = try #require(site.times.values.map(\.end).max())
 
-                let makeEngine: @Sendable () throws -> AnalysisEngine = { try site.outcome.analysisRun.makeEngine() }
-                // Ten minutes: the steps do not renew it; each change of leader takes it anew.
-                var lease = AnalyzerLease(store: store, node: "analyzer-a")
-                lease.duration = .seconds(600)
-                var analyzer = ClusterAnalyzer(
-                    store: store, lease: lease,
-                    timeZone: Simulation.timeZone, logger: TestPostgres.logger, makeEngine: makeEngine)
-                analyzer.evidenceLimit = site.evidenceLimit
-                analyzer.staleAfter = .seconds(3600)
+                // Each change of leader takes the lease anew.
+                var analyzer = Self.analyzer(of: site, on: store)
                 analyzer.actions = { ActionSettings(hooks: [Self.noc]) }
                 // The edges are known before the traffic starts (one that joins later has the calls
                 // it ships before its first promise played late).
@@ -285,14 +278,9 @@ extension PostgresServerTests {
                 func run(_ sql: String) async throws {
                     try await store.client.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger)
                 }
-                var lease = AnalyzerLease(store: store, node: "analyzer-a")
-                lease.duration = .seconds(600)
-                var analyzer = ClusterAnalyzer(
-                    store: store, lease: lease, timeZone: Simulation.timeZone, logger: TestPostgres.logger,
-                    makeEngine: { try site.outcome.analysisRun.makeEngine() })
-                analyzer.evidenceLimit = site.evidenceLimit
-                analyzer.staleAfter = .seconds(3600)
+                var analyzer = Self.analyzer(of: site, on: store)
                 analyzer.actions = { ActionSettings(hooks: [Self.noc]) }
+                let lease = analyzer.lease
                 var session = try await analyzer.resume(try #require(try await lease.acquire()))
                 let half = calls.count / 2
                 try await ship(0..<half)
@@ -324,6 +312,55 @@ extension PostgresServerTests {
                         == Int64(calls.count))
                 try await Self.expectEachAlertToldOnce(store)
                 try await Self.expectSuspendedOnce(store, as: nightly)
+            }
+        }
+
+        /// The site's analyzer on `store`, as the tests' single leader runs it: a lease of ten
+        /// minutes (the steps do not renew it), every source fresh for an hour.
+        static func analyzer(of site: Site, on store: ClusterStore) -> ClusterAnalyzer {
+            var lease = AnalyzerLease(store: store, node: "analyzer-a")
+            lease.duration = .seconds(600)
+            var analyzer = ClusterAnalyzer(
+                store: store, lease: lease, timeZone: Simulation.timeZone, logger: TestPostgres.logger,
+                makeEngine: { try site.outcome.analysisRun.makeEngine() })
+            analyzer.evidenceLimit = site.evidenceLimit
+            analyzer.staleAfter = .seconds(3600)
+            return analyzer
+        }
+
+        /// A suspension the analyzer's policy made lifts itself after `expire_after_hours`, by the
+        /// database's clock, at the leader's next write; its `unsuspend` event names the alerts behind it.
+        @Test func aSuspensionOfTheClusterExpires() async throws {
+            let site = try await Self.site()
+            try await TestPostgres.withStore { store in
+                let calls = Self.numbered(
+                    try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1"),
+                    inOrderOf: { site.times[$0.shippedKey]?.start })
+                _ = try await store.ship(calls, after: 0, source: "edge-1", switchName: "pbx1")
+                try await store.mark(
+                    source: "edge-1", switchName: "pbx1", watermark: Date(timeIntervalSince1970: 3_999_999_999))
+                var analyzer = Self.analyzer(of: site, on: store)
+                var hook = AlertSeeds.programHook("noc", events: [.unsuspend])
+                hook.minSeverity = .info
+                var expiring = ActionSettings(hooks: [hook])
+                expiring.policy.expireAfterHours = 2.0 / 3600
+                let settings = expiring
+                analyzer.actions = { settings }
+                var session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
+                while try await analyzer.step(&session).more {}
+                let made = try await store.suspensionsInForce()
+                #expect(!made.isEmpty, "the simulated fraud breaks a quota")
+                #expect(made.allSatisfy { $0.until != nil })
+                let expired = try await poll(upTo: 60, every: .milliseconds(500)) {
+                    _ = try await analyzer.step(&session)
+                    return try await store.suspensionsInForce().isEmpty
+                }
+                #expect(expired)
+                let lifted = try await store.suspensions()
+                #expect(lifted.count == made.count && lifted.allSatisfy { $0.liftedBy == "expiry" })
+                let events = try await ClusterOutbox(store: store).events()
+                #expect(events.map(\.type) == Array(repeating: .unsuspend, count: made.count))
+                #expect(events.allSatisfy { !$0.alerts.isEmpty && $0.actor == "expiry" })
             }
         }
 

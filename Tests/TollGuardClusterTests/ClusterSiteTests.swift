@@ -226,9 +226,13 @@ extension PostgresServerTests {
                     let edgeStores = try ["edge-west", "edge-east"].map {
                         try TollGuardDatabase.open(path: folder.path("\($0).sqlite"))
                     }
-                    let liftedEverywhere = try await poll(upTo: 60) {
-                        try edgeStores.allSatisfy { try $0.activeSuspension(account: "1001") == nil }
-                            && (try Self.events(in: told)).contains { $0.type == .unsuspend }
+                    // (Delivered: the hook ran, and the leader recorded it so.)
+                    let liftedEverywhere = try await poll(upTo: 60, every: .milliseconds(100)) {
+                        let pending = try await TestPostgres.withStore(database: name) { store in
+                            try await ClusterOutbox(store: store).counts()[.pending] ?? 0
+                        }
+                        return try edgeStores.allSatisfy { try $0.activeSuspension(account: "1001") == nil }
+                            && (try Self.events(in: told)).contains { $0.type == .unsuspend } && pending == 0
                     }
                     #expect(liftedEverywhere)
                     trigger.triggerGracefulShutdown()
