@@ -102,9 +102,6 @@ package struct ClusterAnalyzer: Sendable {
         package var alertsWritten = 0
         /// Hook deliveries queued with them.
         package var deliveriesQueued = 0
-        /// Accounts the policy suspended (or would have: report-only), and suspensions expired.
-        package var suspended = 0
-        package var lifted = 0
         /// Whether a source had more to read than one step takes.
         package var more = false
     }
@@ -271,8 +268,6 @@ package struct ClusterAnalyzer: Sendable {
         }
         step.alertsWritten = retired.count + current.count
         step.deliveriesQueued = acted.queued
-        step.suspended = acted.suspended.count
-        step.lifted = acted.lifted.count
         for suspension in acted.suspended {
             logger.notice(
                 suspension.enforced ? "suspended by the policy" : "the policy would suspend (report-only)",
