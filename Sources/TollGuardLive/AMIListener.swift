@@ -88,7 +88,6 @@ package struct AMIListener: Sendable {
             defer { keepAlive.cancel() }
             var warnedAboutTime = false
             let hear: (AMIMessage) async -> Void = { event in
-                lastMessage.now()
                 if event.event == "FullyBooted", event["Timestamp"] == nil, !warnedAboutTime {
                     warnedAboutTime = true
                     logger.warning(
@@ -98,11 +97,10 @@ package struct AMIListener: Sendable {
                         """, metadata: address)
                 }
                 counters.events.add(1, ordering: .relaxed)
-                await onEvent(event, Date())
+                await lastMessage.handingOn { await onEvent(event, Date()) }
             }
             let listing = try await session.action(.action("CoreShowChannels")) { await hear($0) }
-            lastMessage.now()
-            await onChannels(listing.list, Date())
+            await lastMessage.handingOn { await onChannels(listing.list, Date()) }
             while true {
                 let message: AMIMessage
                 do {
@@ -137,11 +135,26 @@ package struct AMIListener: Sendable {
     }
 }
 
-/// When a session last heard from Asterisk.
+/// When a session last heard from Asterisk, and whether it is handing a message on.
+///
+/// A pipeline pushing back (its store refusing writes for long, a burst it is still taking) is
+/// no silence of Asterisk's: closing the session then would lose what Asterisk sends meanwhile.
 private final class LastMessage: Sendable {
     private let millis = Atomic<Int64>(AMIListener.nowMillis())
+    private let busy = Atomic<Bool>(false)
 
     func now() { millis.store(AMIListener.nowMillis(), ordering: .relaxed) }
 
-    func silentSeconds() -> Double { Double(AMIListener.nowMillis() - millis.load(ordering: .relaxed)) / 1000 }
+    /// Runs `handOn` as busy, not silent; the silence counts again from its end.
+    func handingOn(_ handOn: () async -> Void) async {
+        busy.store(true, ordering: .relaxed)
+        await handOn()
+        now()
+        busy.store(false, ordering: .relaxed)
+    }
+
+    /// Seconds since the last message; 0 while one is handed on.
+    func silentSeconds() -> Double {
+        busy.load(ordering: .relaxed) ? 0 : Double(AMIListener.nowMillis() - millis.load(ordering: .relaxed)) / 1000
+    }
 }

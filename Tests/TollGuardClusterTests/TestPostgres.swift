@@ -8,7 +8,8 @@ import TollGuardCore
 /// Every test that uses the PostgreSQL server, one at a time: some restart or stop it.
 ///
 /// Each suite of them is nested in this one (`extension PostgresServerTests`).
-@Suite(.serialized, .enabled(if: TestPostgres.enabled, TestPostgres.skipReason))
+/// Twenty minutes a test at most: one that hangs is named in the log, not left to run out CI's time.
+@Suite(.serialized, .timeLimit(.minutes(20)), .enabled(if: TestPostgres.enabled, TestPostgres.skipReason))
 struct PostgresServerTests {}
 
 /// The PostgreSQL server the cluster tests use; each test gets a database of its own.

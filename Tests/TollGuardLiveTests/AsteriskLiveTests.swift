@@ -12,7 +12,9 @@ import TollGuardTestSupport
 /// Asterisk live through its Manager, and every switch of a site in one pipeline: the switches
 /// built from the configuration as `serve` builds them, against the fake Asterisk and the fake
 /// FreeSWITCH over loopback.
-@Suite(.serialized) struct AsteriskLiveTests {
+///
+/// Twenty minutes a test at most: one that hangs is named in the log, not left to run out CI's time.
+@Suite(.serialized, .timeLimit(.minutes(20))) struct AsteriskLiveTests {
     static let logger = Logger(label: "test.asterisk")
 
     struct Rig {

@@ -347,6 +347,39 @@ import TollGuardTestSupport
         #expect(try await poll(upTo: 60) { fake.actions.contains { $0["Action"] == "Ping" } })
     }
 
+    /// A pipeline that takes long over one event (its store refusing writes, a burst) is no
+    /// silence of Asterisk's: the session stays, and what Asterisk sent meanwhile is read after.
+    @Test func aPipelinePushingBackIsNoSilence() async throws {
+        let fake = try await FakeAsterisk.start()
+        defer { Task { await fake.stop() } }
+        var listener = Self.listener(fake)
+        listener.silenceTimeoutSeconds = 0.3
+        let heard = Heard()
+        let released = Atomic<Bool>(false)
+        let running = Task {
+            await listener.run(onEvent: { event, _ in
+                heard.events.withLock { $0.append(event) }
+                // The first call's event holds the pipeline for ten silence timeouts.
+                if event["Uniqueid"] == "1764669600.1" {
+                    _ = try? await poll(upTo: 60) { released.load(ordering: .relaxed) }
+                }
+            })
+        }
+        defer { running.cancel() }
+        try await fake.waitForLogins()
+        #expect(await fake.emit(AMIConnectionTests.newchannel("1764669600.1", account: "1001")) == 1)
+        #expect(try await poll(upTo: 60) { heard.events.withLock { $0.contains { $0["Uniqueid"] != nil } } })
+        #expect(await fake.emit(AMIConnectionTests.newchannel("1764669600.2", account: "1002")) == 1)
+        // Held while the keep-alive pings twenty times (a ping each 0.05 s: past three timeouts).
+        let pings = { fake.actions.filter { $0["Action"] == "Ping" }.count }
+        let before = pings()
+        #expect(try await poll(upTo: 60) { pings() >= before + 20 })
+        released.store(true, ordering: .relaxed)
+        #expect(
+            try await poll(upTo: 60) { heard.events.withLock { $0.contains { $0["Uniqueid"] == "1764669600.2" } } })
+        #expect(listener.counters.connects.load(ordering: .relaxed) == 1)
+    }
+
     @Test func aWrongSecretIsLoggedAndRetriedOnlyAtTheLongestWait() async throws {
         let fake = try await FakeAsterisk.start(failureDelay: .milliseconds(1))
         defer { Task { await fake.stop() } }

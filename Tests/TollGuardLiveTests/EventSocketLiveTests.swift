@@ -12,7 +12,9 @@ import TollGuardTestSupport
 /// The event-socket client against the replay server over loopback: reconnects lose and double
 /// nothing, a damaged frame costs only itself, a wrong password or an ACL refusal is a clear
 /// error without a busy loop, and a suspended account's live calls are killed.
-@Suite(.serialized) struct EventSocketLiveTests {
+///
+/// Twenty minutes a test at most: one that hangs is named in the log, not left to run out CI's time.
+@Suite(.serialized, .timeLimit(.minutes(20))) struct EventSocketLiveTests {
     static let logger = Logger(label: "test.live")
 
     /// `count` calls two seconds apart, local numbers; a third unanswered.
