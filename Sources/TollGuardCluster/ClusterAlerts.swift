@@ -92,29 +92,29 @@ extension ClusterStore {
     }
 
     private static func alerts(from rows: PostgresRowSequence) async throws -> [ClusterAlert] {
-        let decoder = JSONDecoder()
         var found: [ClusterAlert] = []
-        for try await row in rows {
-            let (id, rule, kind, subject, window, rank, first, last, headline, metrics, evidence, calls, cost, keys) =
-                try row.decode(
-                    (
-                        Int64, String, String, String, String?, Int, Date, Date, String, String, String, Int64, Int64,
-                        String
-                    )
-                    .self)
-            guard let rule = AnalysisRule(rawValue: rule), let kind = Subject.Kind(rawValue: kind) else {
-                throw ClusterCallError(column: "cluster_alerts.rule", reason: "alert \(id): \(rule) about a \(kind)")
-            }
-            let draft = AlertDraft(
-                rule: rule, subject: Subject(kind, subject), windowKey: window,
-                severity: Severity(rawValue: rank) ?? .info, firstSeen: first, lastSeen: last, headline: headline,
-                metrics: try decoder.decode([String: MetricValue].self, from: Data(metrics.utf8)),
-                calls: try decoder.decode([StoredEvidence].self, from: Data(evidence.utf8)).map(\.call),
-                callCount: Int(calls), costMicros: cost,
-                keys: Set(try decoder.decode([String].self, from: Data(keys.utf8))))
-            found.append(ClusterAlert(id: id, draft: draft, acted: draft.severity))
-        }
+        for try await row in rows { found.append(try alert(from: row)) }
         return found
+    }
+
+    /// The alert of a row that starts with ``alertColumns``.
+    static func alert(from row: PostgresRow) throws -> ClusterAlert {
+        let decoder = JSONDecoder()
+        let (id, rule, kind, subject, window, rank, first, last, headline, metrics, evidence, calls, cost, keys) =
+            try row.decode(
+                (Int64, String, String, String, String?, Int, Date, Date, String, String, String, Int64, Int64, String)
+                    .self)
+        guard let rule = AnalysisRule(rawValue: rule), let kind = Subject.Kind(rawValue: kind) else {
+            throw ClusterCallError(column: "cluster_alerts.rule", reason: "alert \(id): \(rule) about a \(kind)")
+        }
+        let draft = AlertDraft(
+            rule: rule, subject: Subject(kind, subject), windowKey: window,
+            severity: Severity(rawValue: rank) ?? .info, firstSeen: first, lastSeen: last, headline: headline,
+            metrics: try decoder.decode([String: MetricValue].self, from: Data(metrics.utf8)),
+            calls: try decoder.decode([StoredEvidence].self, from: Data(evidence.utf8)).map(\.call),
+            callCount: Int(calls), costMicros: cost,
+            keys: Set(try decoder.decode([String].self, from: Data(keys.utf8))))
+        return ClusterAlert(id: id, draft: draft, acted: draft.severity)
     }
 
     /// Writes `alert` on `connection` under `epoch`, a new row or its row updated; returns its id.

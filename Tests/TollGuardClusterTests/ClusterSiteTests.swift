@@ -282,7 +282,42 @@ extension PostgresServerTests {
                 #expect(lifted.first?.alerts.contains { $0.id == quota.id } == true)
                 #expect(try await store.suspensionsInForce().isEmpty)
             }
+            try await Self.reviewTheClustersAlerts(config: folder.path("analyzer-1.toml"), database: name)
             await TestPostgres.dropDatabase(name)
+        }
+
+        /// `tollguard alerts` on a node of the cluster: the cluster's alerts, the cross-switch quota
+        /// alert with each switch's calls; the node's own with `--local`; no change by a cluster's id.
+        static func reviewTheClustersAlerts(config: String, database name: String) async throws {
+            let quota = try #require(
+                try await TestPostgres.withStore(database: name) { store in
+                    try await store.alerts().first { $0.draft.rule == .dailyQuota && $0.draft.subject.value == "1001" }
+                })
+            let id = try #require(quota.id)
+            let listed = try await EdgeServeTests.tollguard(["alerts", "list", "--json", "--config", config])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let alerts = try #require(
+                try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]], "\(listed.stdout)"
+            )
+            let listedQuota = try #require(
+                alerts.first { ($0["id"] as? Int).map(Int64.init) == id }, "\(listed.stdout)")
+            #expect(listedQuota["rule"] as? String == "daily_quota" && listedQuota["subject"] as? String == "1001")
+            let calls = listedQuota["calls"] as? [[String: Any]] ?? []
+            #expect(Set(calls.compactMap { $0["switch"] as? String }) == ["fs-west", "ast-east"], "\(calls)")
+            let shown = try await EdgeServeTests.tollguard(["alerts", "show", String(id), "--config", config])
+            #expect(shown.status == 0, "\(shown.stderr)")
+            #expect(shown.stdout.contains("the cluster's alert"), "\(shown.stdout)")
+            #expect(shown.stdout.contains("alert \(id): \(quota.draft.severity.name) daily_quota"), "\(shown.stdout)")
+            #expect(
+                shown.stdout.contains("by switch (of the stored evidence): ")
+                    && shown.stdout.contains("fs-west 1 call") && shown.stdout.contains("ast-east 1 call"),
+                "\(shown.stdout)")
+            // The analyzer node's own store has none: it watches no switch of its own.
+            let local = try await EdgeServeTests.tollguard(["alerts", "list", "--local", "--config", config])
+            #expect(local.status == 0 && local.stdout.contains("no alerts"), "\(local.stdout)\(local.stderr)")
+            // A cluster's id is not this node's alert of that id: no change without --local.
+            let acknowledged = try await EdgeServeTests.tollguard(["alerts", "ack", String(id), "--config", config])
+            #expect(acknowledged.status != 0 && acknowledged.stderr.contains("--local"), "\(acknowledged.stderr)")
         }
 
         /// One Asterisk call reaches the cluster three ways — the Manager's `Cdr` event and the

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TollGuardCluster
 import TollGuardCore
 import TollGuardHooks
 
@@ -8,13 +9,20 @@ struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
         abstract: "Review fraud alerts: list, show, acknowledge, resolve, mark false positives, reopen.",
+        discussion: """
+            On a node of a cluster (database.url set), list and show read the cluster's alerts, those its \
+            analyzer raised from every switch's calls; --local reads this node's own store instead.
+            """,
         subcommands: [List.self, Show.self, Acknowledge.self, Resolve.self, FalsePositive.self, Reopen.self]
     )
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List alerts, most severe and most recent first.")
 
         @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "This node's own alerts, not its cluster's (with database.url set).")
+        var local = false
 
         @Option(help: "The alerts in this state, or all (default: open and acknowledged).")
         var state: AlertStateChoice?
@@ -30,7 +38,7 @@ struct AlertsCommand: AsyncParsableCommand {
 
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             var filter = AlertFilter(limit: limit)
             filter.states = state?.states ?? [.open, .acknowledged]
@@ -38,11 +46,32 @@ struct AlertsCommand: AsyncParsableCommand {
             if let since {
                 filter.since = try global.localDate(since, option: "--since", zone: global.siteTimeZone(configuration))
             }
+            if !local, let cluster = try ClusterAccess(configuration, application: "alerts list") {
+                let (summarizer, filter) = (global.summarizer(configuration), filter)
+                let reviewed = try await cluster.onPrimary(to: "list its alerts") { store in
+                    try await store.reviewedAlerts(filter, summarizer: summarizer)
+                }
+                try show(reviewed.map(\.alert), calls: reviewed.map(\.evidence), configuration: configuration) {
+                    "the cluster's alerts (\(cluster.url)); --local: this node's own"
+                }
+                return
+            }
             let database = try global.openStoreToRead(configuration)
             let alerts = try database.alerts(filter)
+            try show(alerts, calls: try alerts.map { try database.alertCalls(id: $0.id) }, configuration: configuration)
+        }
+
+        /// Prints `alerts` (JSON: each with its `calls`), after `heading` in text.
+        private func show(
+            _ alerts: [StoredAlert], calls: [[AlertCall]], configuration: TollGuardConfiguration,
+            heading: () -> String? = { nil }
+        ) throws {
             if output.json {
-                try printJSON(try alerts.map { AlertJSON($0, calls: try database.alertCalls(id: $0.id)) })
-            } else if alerts.isEmpty {
+                try printJSON(zip(alerts, calls).map { AlertJSON($0, calls: $1) })
+                return
+            }
+            if let heading = heading() { print(TextTable.printable(heading)) }
+            if alerts.isEmpty {
                 print("no alerts")
             } else {
                 print(
@@ -52,7 +81,7 @@ struct AlertsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one alert with its metrics, history and evidence calls.")
 
@@ -61,10 +90,17 @@ struct AlertsCommand: AsyncParsableCommand {
         @Argument(help: "Alert id.")
         var id: Int64
 
+        @Flag(help: "This node's own alert of that id, not its cluster's (with database.url set).")
+        var local = false
+
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
+            if !local, let cluster = try ClusterAccess(configuration, application: "alerts show") {
+                try await showClusters(cluster, configuration: configuration)
+                return
+            }
             let database = try global.openStoreToRead(configuration)
             guard let alert = try database.alert(id: id) else {
                 throw CommandFailure("no alert \(id)")
@@ -77,32 +113,15 @@ struct AlertsCommand: AsyncParsableCommand {
             }
             let zone = global.siteTimeZone(configuration)
             let time = LocalTimeFormatter(timeZone: zone)
-            let summarizer = AlertSummarizer(timeZone: zone, currency: configuration.rating.currency, countryNames: [:])
-            print("alert \(alert.id): \(alert.severity.name) \(alert.rule), \(alert.state.rawValue)")
-            print(TextTable.printable(alert.summary))
-            print("subject:    \(alert.subject.kind.rawValue) \(TextTable.printable(alert.subject.value))")
-            print(
-                "seen:       \(time.minutes(alert.firstSeen)) – \(time.minutes(alert.lastSeen)) (\(zone.identifier))"
-            )
-            print("calls:      \(alert.callCount), \(summarizer.money(alert.costMicros))")
-            if let assignee = alert.assignee { print(TextTable.printable("assigned:   \(assignee)")) }
-            if alert.isSnoozed(at: Date()), let snooze = alert.snooze { print("snoozed:    \(snooze)") }
+            printHead(alert, configuration: configuration)
+            if alert.assignee != nil || alert.isSnoozed(at: Date()) {
+                if let assignee = alert.assignee { print(TextTable.printable("assigned:   \(assignee)")) }
+                if alert.isSnoozed(at: Date()), let snooze = alert.snooze { print("snoozed:    \(snooze)") }
+            }
             if alert.subject.kind == .account {
-                if let suspension = try database.activeSuspension(account: alert.subject.value) {
-                    print(
-                        TextTable.printable(
-                            "suspended:  yes, since \(time.minutes(suspension.since)) (suspension \(suspension.id), by "
-                                + "\(suspension.actor))"
-                                + (suspension.until.map { ", until \(time.minutes($0))" } ?? "")))
-                } else {
-                    print("suspended:  no")
-                }
+                printSuspension(try database.activeSuspension(account: alert.subject.value), time: time)
             }
-            for (name, value) in alert.metrics.sorted(by: { $0.key < $1.key }) {
-                print(
-                    "\(name + ":")\(String(repeating: " ", count: max(1, 12 - name.count)))\(TextTable.printable(value.description))"
-                )
-            }
+            printMetrics(alert)
             print("\nhistory:")
             for change in try database.alertHistory(id: id) {
                 print(
@@ -127,6 +146,71 @@ struct AlertsCommand: AsyncParsableCommand {
                 }
                 return
             }
+            printEvidence(calls, of: alert, configuration: configuration)
+        }
+
+        /// The cluster's alert of this id: what its analyzer merged from every switch's calls.
+        private func showClusters(_ cluster: ClusterAccess, configuration: TollGuardConfiguration) async throws {
+            let (id, summarizer) = (self.id, global.summarizer(configuration))
+            let (found, inForce) = try await cluster.onPrimary(to: "show its alert \(id)") { store in
+                (try await store.reviewedAlert(id: id, summarizer: summarizer), try await store.suspensionsInForce())
+            }
+            guard let found else {
+                throw CommandFailure(
+                    "the cluster has no alert \(id) (\(cluster.url)); --local shows this node's own alert \(id)")
+            }
+            let alert = found.alert
+            if output.json {
+                try printJSON(AlertJSON(alert, calls: found.evidence))
+                return
+            }
+            print(TextTable.printable("the cluster's alert (\(cluster.url)); --local: this node's own"))
+            printHead(alert, configuration: configuration)
+            if alert.subject.kind == .account {
+                printSuspension(
+                    inForce.first { $0.account == alert.subject.value },
+                    time: LocalTimeFormatter(timeZone: global.siteTimeZone(configuration)))
+            }
+            printMetrics(alert)
+            printEvidence(found.evidence, of: alert, configuration: configuration)
+        }
+
+        private func printHead(_ alert: StoredAlert, configuration: TollGuardConfiguration) {
+            let zone = global.siteTimeZone(configuration)
+            let time = LocalTimeFormatter(timeZone: zone)
+            print("alert \(alert.id): \(alert.severity.name) \(alert.rule), \(alert.state.rawValue)")
+            print(TextTable.printable(alert.summary))
+            print("subject:    \(alert.subject.kind.rawValue) \(TextTable.printable(alert.subject.value))")
+            print(
+                "seen:       \(time.minutes(alert.firstSeen)) – \(time.minutes(alert.lastSeen)) (\(zone.identifier))"
+            )
+            print("calls:      \(alert.callCount), \(global.summarizer(configuration).money(alert.costMicros))")
+        }
+
+        private func printSuspension(_ suspension: Suspension?, time: LocalTimeFormatter) {
+            guard let suspension else {
+                print("suspended:  no")
+                return
+            }
+            print(
+                TextTable.printable(
+                    "suspended:  yes, since \(time.minutes(suspension.since)) (suspension \(suspension.id), by "
+                        + "\(suspension.actor))"
+                        + (suspension.until.map { ", until \(time.minutes($0))" } ?? "")))
+        }
+
+        private func printMetrics(_ alert: StoredAlert) {
+            for (name, value) in alert.metrics.sorted(by: { $0.key < $1.key }) {
+                print(
+                    "\(name + ":")\(String(repeating: " ", count: max(1, 12 - name.count)))\(TextTable.printable(value.description))"
+                )
+            }
+        }
+
+        /// The evidence calls, with a switch column and totals by switch where named switches carried them.
+        private func printEvidence(_ calls: [AlertCall], of alert: StoredAlert, configuration: TollGuardConfiguration) {
+            let time = LocalTimeFormatter(timeZone: global.siteTimeZone(configuration))
+            let summarizer = global.summarizer(configuration)
             print("\nevidence calls (\(calls.count) stored of \(alert.callCount)):")
             // The switch column only where calls came from named live switches.
             let switches = calls.contains { $0.switchName != nil }
@@ -205,9 +289,21 @@ struct StateChangeOptions: ParsableArguments {
     @Option(help: "Who (default: the login name).")
     var by: String?
 
+    @Flag(help: "This node's own alert of that id (required on a node of a cluster, database.url set).")
+    var local = false
+
     /// Applies `change` through the action layer (journaled; hooks taking `alert_changed` hear of it).
+    ///
+    /// On a node of a cluster, `alerts list` shows the cluster's alerts: an id from it is not this
+    /// node's alert of that id, so the change needs `--local` to say which is meant.
     func apply(_ change: AlertChange) async throws {
         let configuration = try global.loadConfiguration().configuration
+        if !configuration.database.url.isEmpty, !local {
+            throw CommandFailure(
+                "this node is in a cluster (database.url): the ids of `tollguard alerts list` are the cluster's, "
+                    + "whose alerts are not reviewed from here yet; add --local to change this node's own alert \(id) "
+                    + "(`tollguard alerts list --local`)")
+        }
         let database = try global.openStoreToRead(configuration)
         let actions = ActionLayer(
             database: database, configuration: configuration, logger: Logger(label: "tollguard.alerts"))

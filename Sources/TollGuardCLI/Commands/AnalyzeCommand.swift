@@ -66,7 +66,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
             return
         }
         let time = LocalTimeFormatter(timeZone: zone)
-        let summarizer = AlertSummarizer(timeZone: zone, currency: configuration.rating.currency, countryNames: [:])
+        let summarizer = global.summarizer(configuration)
         print(
             "analyzed \(Plural.of(report.callsAnalyzed, "call")) from \(time.minutes(period.from)) to "
                 + "\(time.minutes(period.to)) (\(zone.identifier)), after \(Plural.of(report.callsWarmingUp, "earlier call")) "

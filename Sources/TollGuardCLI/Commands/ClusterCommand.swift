@@ -28,24 +28,15 @@ struct ClusterStatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
-        guard !configuration.database.url.isEmpty else {
+        guard let cluster = try ClusterAccess(configuration, application: "cluster status") else {
             throw CommandFailure(
                 "database.url is not set: this node runs alone on its SQLite store, in no cluster. "
                     + "Set [database] url = \"postgres://USER@HOST:PORT/DATABASE\" to join one.")
         }
-        let url: PostgresURL
-        do {
-            url = try PostgresURL(parsing: configuration.database.url)
-        } catch {
-            throw CommandFailure("database.url: \(error)")
-        }
-        let node = configuration.clusterNodeName
-        let connector = ClusterConnector(
-            url: url, password: ProcessInfo.processInfo.environment["PGPASSWORD"],
-            applicationName: "tollguard cluster status", logger: Logger(label: "tollguard.cluster"))
+        let (url, node) = (cluster.url, configuration.clusterNodeName)
         let status: ClusterStatus
         do {
-            status = try await ClusterStatus.read(connector)
+            status = try await ClusterStatus.read(cluster.connector)
         } catch {
             throw CommandFailure("cannot read the cluster store at \(url): \(error)")
         }

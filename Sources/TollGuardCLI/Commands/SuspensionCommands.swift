@@ -112,28 +112,13 @@ struct UnsuspendCommand: AsyncParsableCommand {
     private func liftInCluster(_ configuration: TollGuardConfiguration, database: TollGuardDatabase, actor: String)
         async throws -> Bool
     {
-        let url: PostgresURL
-        do {
-            url = try PostgresURL(parsing: configuration.database.url)
-        } catch {
-            throw CommandFailure("database.url: \(error)")
-        }
-        let connector = ClusterConnector(
-            url: url, password: ProcessInfo.processInfo.environment["PGPASSWORD"],
-            applicationName: "tollguard unsuspend", logger: Logger(label: "tollguard.unsuspend"))
-        let summarizer = AlertSummarizer(
-            timeZone: global.siteTimeZone(configuration), currency: configuration.rating.currency, countryNames: [:])
-        let account = self.account
-        let comment = self.comment
-        let lifted: Suspension?
-        do {
-            lifted = try await connector.withPrimary { store, _ in
-                try await store.migrate()
-                return try await store.liftSuspension(
-                    account: account, by: actor, comment: comment, hooks: configuration.hooks, summarizer: summarizer)
-            }
-        } catch {
-            throw CommandFailure("cannot reach the cluster store at \(url) to lift its suspension: \(error)")
+        guard let cluster = try ClusterAccess(configuration, application: "unsuspend") else { return false }
+        let summarizer = global.summarizer(configuration)
+        let (account, comment, hooks) = (self.account, self.comment, configuration.hooks)
+        let lifted = try await cluster.onPrimary(to: "lift its suspension") { store in
+            try await store.migrate()
+            return try await store.liftSuspension(
+                account: account, by: actor, comment: comment, hooks: hooks, summarizer: summarizer)
         }
         guard let lifted else { return false }
         // This node's copy goes with it, with no hook of its own (the cluster's event is the one).

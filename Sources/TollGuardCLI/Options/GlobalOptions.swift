@@ -110,6 +110,12 @@ extension GlobalOptions {
         configuration.siteTimeZone ?? .current
     }
 
+    /// How alerts are summed up at this site: its time zone and currency.
+    func summarizer(_ configuration: TollGuardConfiguration) -> AlertSummarizer {
+        AlertSummarizer(
+            timeZone: siteTimeZone(configuration), currency: configuration.rating.currency, countryNames: [:])
+    }
+
     /// A `--from`/`--to`/`--since` value: a local date or date and time in the site's zone.
     func localDate(_ text: String, option: String, zone: TimeZone) throws -> Date {
         var converter = LocalTimeConverter(timeZone: zone)

@@ -43,6 +43,31 @@ package struct StoredAlert: Sendable, Hashable {
     /// Who is working it; nil when no one.
     package var assignee: String? = nil
 
+    package init(
+        id: Int64, rule: String, severity: Severity, subject: Subject, windowKey: String?, firstSeen: Date,
+        lastSeen: Date, summary: String, headline: String, metrics: [String: MetricValue], callCount: Int,
+        costMicros: Int64, countryCount: Int = 0, state: AlertState, stateBy: String? = nil, stateAt: Date? = nil,
+        stateComment: String? = nil
+    ) {
+        self.id = id
+        self.rule = rule
+        self.severity = severity
+        self.subject = subject
+        self.windowKey = windowKey
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.summary = summary
+        self.headline = headline
+        self.metrics = metrics
+        self.callCount = callCount
+        self.costMicros = costMicros
+        self.countryCount = countryCount
+        self.state = state
+        self.stateBy = stateBy
+        self.stateAt = stateAt
+        self.stateComment = stateComment
+    }
+
     /// Whether the alert is out of the queue at `now`: snoozed, and neither the time nor the
     /// worsening it waits for has come.
     package func isSnoozed(at now: Date) -> Bool {

@@ -1,0 +1,72 @@
+import Foundation
+import PostgresNIO
+import TollGuardCore
+
+/// An alert of the cluster store as `tollguard alerts` shows it: the single box's shape, with
+/// the evidence calls it keeps (each with the switch that carried it).
+package struct ReviewedClusterAlert: Sendable {
+    package var alert: StoredAlert
+    package var evidence: [AlertCall]
+}
+
+extension ClusterStore {
+    /// The cluster's alerts matching `filter`, most severe and most recent first, as the single
+    /// box lists its own.
+    package func reviewedAlerts(_ filter: AlertFilter, summarizer: AlertSummarizer) async throws
+        -> [ReviewedClusterAlert]
+    {
+        let states = filter.states.map(\.rawValue).sorted()
+        let minimum = filter.minimumSeverity?.rawValue
+        let query: PostgresQuery = """
+            SELECT \(unescaped: Self.alertColumns), state FROM cluster_alerts
+            WHERE (cardinality(\(states)::text[]) = 0 OR state = ANY(\(states)::text[]))
+                AND (\(minimum)::integer IS NULL OR severity_rank >= \(minimum)::integer)
+                AND (\(filter.since)::timestamptz IS NULL
+                    OR last_seen_utc >= (\(filter.since)::timestamptz AT TIME ZONE 'UTC'))
+                AND (\(filter.before)::timestamptz IS NULL
+                    OR first_seen_utc < (\(filter.before)::timestamptz AT TIME ZONE 'UTC'))
+            ORDER BY severity_rank DESC, last_seen_utc DESC, id
+            LIMIT \(filter.limit.map(Int64.init))::bigint
+            """
+        return try await reviewed(query, summarizer: summarizer)
+    }
+
+    /// One alert of the cluster's, nil when it has none of that id.
+    package func reviewedAlert(id: Int64, summarizer: AlertSummarizer) async throws -> ReviewedClusterAlert? {
+        let query: PostgresQuery = """
+            SELECT \(unescaped: Self.alertColumns), state FROM cluster_alerts WHERE id = \(id)
+            """
+        return try await reviewed(query, summarizer: summarizer).first
+    }
+
+    private func reviewed(_ query: PostgresQuery, summarizer: AlertSummarizer) async throws -> [ReviewedClusterAlert] {
+        let rows = try await client.query(query, logger: logger)
+        var found: [ReviewedClusterAlert] = []
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            let alert = try Self.alert(from: row)
+            let state = try columns[columns.count - 1].decode(String.self)
+            guard let id = alert.id else { continue }
+            found.append(Self.review(alert.draft, id: id, state: state, summarizer: summarizer))
+        }
+        return found
+    }
+
+    /// The single box's shape of a cluster alert in `state`.
+    static func review(_ draft: AlertDraft, id: Int64, state: String, summarizer: AlertSummarizer)
+        -> ReviewedClusterAlert
+    {
+        let alert = StoredAlert(
+            id: id, rule: draft.rule.rawValue, severity: draft.severity, subject: draft.subject,
+            windowKey: draft.windowKey, firstSeen: draft.firstSeen, lastSeen: draft.lastSeen,
+            summary: summarizer.summary(of: draft), headline: draft.headline, metrics: draft.metrics,
+            callCount: draft.callCount, costMicros: draft.costMicros,
+            countryCount: Set(draft.calls.compactMap(\.region)).count, state: AlertState(rawValue: state) ?? .open)
+        let evidence = draft.calls.sorted { $0.time < $1.time }.map { call in
+            AlertCall(
+                key: call.key, time: call.time, number: call.number, region: call.region, costMicros: call.costMicros,
+                switchName: call.switchName)
+        }
+        return ReviewedClusterAlert(alert: alert, evidence: evidence)
+    }
+}
