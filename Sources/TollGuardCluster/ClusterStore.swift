@@ -151,22 +151,37 @@ package struct ClusterStore: Sendable {
         // Built from a date this function parsed and formatted again: no stored text reaches the SQL.
         let (from, to) = (dayFormat.string(from: date), dayFormat.string(from: next))
         let name = "calls_" + from.replacingOccurrences(of: "-", with: "")
-        var exists = false
-        for try await found in try await connection.query("SELECT to_regclass(\(name)) IS NOT NULL", logger: logger)
-            .decode(Bool.self)
-        {
-            exists = found
-        }
-        if exists { return }
+        if try await tableExists(name, connection, logger: logger) { return }
         // Two edges creating one day's partition at once would collide in the catalogue; the lock
         // is taken only when a day is new, so edges do not wait on each other otherwise.
         try await connection.query("SELECT pg_advisory_xact_lock(7401926)", logger: logger)
+        if try await tableExists(name, connection, logger: logger) { return }
+        // A table of its own, then attached: ATTACH PARTITION takes a share-update lock on `calls`,
+        // which readers do not hold off, where CREATE TABLE … PARTITION OF takes an exclusive one
+        // that waits for every reader — and a reader whose client has stopped reading (a paused or
+        // cut-off analyzer in the middle of a read) never finishes, so every edge's shipment, and
+        // every read queued behind the waiting lock, would stop with it. The lock timeout makes any
+        // other wait a failed shipment, sent again, never a silent stall.
+        try await connection.query("SET LOCAL lock_timeout = '10s'", logger: logger)
+        try await connection.query(
+            PostgresQuery(unsafeSQL: "CREATE TABLE \(name) (LIKE calls INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"),
+            logger: logger)
         try await connection.query(
             PostgresQuery(
-                unsafeSQL: """
-                    CREATE TABLE IF NOT EXISTS \(name) PARTITION OF calls
-                    FOR VALUES FROM ('\(from)') TO ('\(to)')
-                    """), logger: logger)
+                unsafeSQL: "ALTER TABLE calls ATTACH PARTITION \(name) FOR VALUES FROM ('\(from)') TO ('\(to)')"),
+            logger: logger)
+        try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)
+    }
+
+    private static func tableExists(_ name: String, _ connection: PostgresConnection, logger: Logger) async throws
+        -> Bool
+    {
+        for try await found in try await connection.query("SELECT to_regclass(\(name)) IS NOT NULL", logger: logger)
+            .decode(Bool.self)
+        {
+            return found
+        }
+        return false
     }
 
     private static var dayFormat: DateFormatter {

@@ -37,6 +37,45 @@ extension PostgresServerTests {
             return database
         }
 
+        /// A reader that stops in the middle of a read (a paused analyzer, a cut link) holds its lock
+        /// on `calls` until it goes on: a new day's partition is made without waiting for it, and the
+        /// other readers go on meanwhile.
+        @Test func aNewDayIsStoredWhileAReaderHoldsCallsOpen() async throws {
+            let local = try Self.edge(10)
+            try await TestPostgres.withStore { store in
+                let shipper = CallShipper(
+                    source: "edge-a", switchName: "pbx1", local: local, cluster: store, logger: TestPostgres.logger)
+                #expect(try await shipper.shipPending().inserted == 10)
+                let (read, reading) = AsyncStream.makeStream(of: Void.self)
+                let (released, release) = AsyncStream.makeStream(of: Void.self)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // The stopped reader: a transaction that read `calls` and goes no further.
+                    group.addTask {
+                        try await store.client.withConnection { connection in
+                            try await connection.query("BEGIN", logger: TestPostgres.logger)
+                            for try await _ in try await connection.query(
+                                "SELECT count(*) FROM calls", logger: TestPostgres.logger)
+                            {}
+                            reading.yield()
+                            for await _ in released { break }
+                            try await connection.query("ROLLBACK", logger: TestPostgres.logger)
+                        }
+                    }
+                    for await _ in read { break }
+                    // Five calls two days later: a day the store has no partition for yet.
+                    _ = try await local.store(Self.calls(5, first: 2_000), source: "fs-event-socket", switchName: nil)
+                    let shipped = try await withDeadline(.seconds(30)) { try await shipper.shipPending() }
+                    #expect(shipped.inserted == 5)
+                    let counted = try await withDeadline(.seconds(30)) {
+                        try await TestPostgres.number("SELECT count(*) FROM calls", store)
+                    }
+                    #expect(counted == 15)
+                    release.yield()
+                    try await group.waitForAll()
+                }
+            }
+        }
+
         @Test func everyCallArrivesOnceAndAResendAddsNothing() async throws {
             let local = try Self.edge(300)
             try await TestPostgres.withStore { store in
