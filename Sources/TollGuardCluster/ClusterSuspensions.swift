@@ -165,6 +165,57 @@ extension ClusterStore {
         }
     }
 
+    /// Suspends `account` in the cluster by a person, `actor`, and queues its `suspend` event for
+    /// `hooks` (delivered by the leading analyzer); an account the cluster holds suspended stays
+    /// as it is and no event is queued again.
+    ///
+    /// The account's open alerts in the cluster are attached as the evidence. Every edge copies the
+    /// suspension at its next look and hangs up the account's calls on its switch.
+    package func suspend(
+        account: String, reason: String, until: Date?, by actor: String, hooks: [HookSettings],
+        summarizer: AlertSummarizer, now: Date = Date()
+    ) async throws -> SuspendOutcome {
+        let logger = self.logger
+        return try await client.inTransaction(logger: logger) { connection -> SuspendOutcome in
+            let behind = try await Self.alerts(
+                """
+                SELECT \(unescaped: Self.alertColumns) FROM cluster_alerts
+                WHERE subject_type = 'account' AND subject = \(account) AND state IN ('open', 'acknowledged')
+                ORDER BY id
+                """, on: connection, logger: logger)
+            let ids = behind.compactMap(\.id)
+            // Epoch 0: a person's, not a leader's. The index of suspensions in force keeps a second out.
+            let made = try await Self.suspensions(
+                from: try await connection.query(
+                    """
+                    INSERT INTO cluster_suspensions (account, enforced, reason, actor, since_utc, until_utc, alert_ids, epoch)
+                    VALUES (\(account), true, \(reason), \(actor), \(now), \(until),
+                        \(ClusterSuspensions.json(ids))::jsonb, 0)
+                    ON CONFLICT (account) WHERE enforced AND lifted_utc IS NULL DO NOTHING
+                    RETURNING \(unescaped: Self.suspensionColumns)
+                    """, logger: logger)
+            ).first
+            guard let made else {
+                let held = try await Self.suspensions(
+                    from: try await connection.query(
+                        """
+                        SELECT \(unescaped: Self.suspensionColumns) FROM cluster_suspensions
+                        WHERE account = \(account) AND enforced AND lifted_utc IS NULL
+                        """, logger: logger))
+                guard let held = held.first else { throw ClusterSuspensionRace(account: account) }
+                return .alreadySuspended(held)
+            }
+            let event = HookEvent.about(
+                made, type: .suspend, mode: nil, actor: actor, reason: reason,
+                alerts: behind.compactMap { alert in
+                    alert.id.map { HookEvent.AlertInfo(alert.draft, id: $0, summarizer: summarizer) }
+                },
+                figures: HookEvent.Figures(drafts: behind.map(\.draft), currency: summarizer.currency), now: now)
+            _ = try await ClusterOutbox.enqueue(event, hooks: hooks, epoch: 0, on: connection, logger: logger)
+            return .suspended(made)
+        }
+    }
+
     static let suspensionColumns = """
         id, account, enforced, reason, actor, since_utc, until_utc, lifted_utc, lifted_by, lift_comment, alert_ids::text
         """
@@ -199,4 +250,11 @@ extension ClusterStore {
         }
         return found.sorted { $0.id < $1.id }
     }
+}
+
+/// A suspension by hand met one in force that was lifted before it could be read: try again.
+struct ClusterSuspensionRace: Error, CustomStringConvertible {
+    var account: String
+
+    var description: String { "\(account)'s suspension in the cluster changed meanwhile; try again" }
 }

@@ -154,7 +154,7 @@ extension PostgresServerTests {
                     name = "noc"
                     type = "program"
                     path = "\(hook)"
-                    events = ["alert", "unsuspend"]
+                    events = ["alert", "suspend", "unsuspend"]
                     min_severity = "high"
                     """
             ) { local in
@@ -235,6 +235,28 @@ extension PostgresServerTests {
                             && (try Self.events(in: told)).contains { $0.type == .unsuspend } && pending == 0
                     }
                     #expect(liftedEverywhere)
+                    // Suspended by a person on the analyzer node: in the cluster, so every edge holds it.
+                    let analyzerConfig = folder.path("analyzer-1.toml")
+                    let byHand = try await EdgeServeTests.tollguard([
+                        "suspend", "1001", "--reason", "fraud desk", "--by", "noc", "--config", analyzerConfig,
+                    ])
+                    #expect(byHand.stdout.contains("suspended 1001 in the cluster"), "\(byHand.stdout)\(byHand.stderr)")
+                    let heldEverywhere = try await poll(upTo: 60, every: .milliseconds(100)) {
+                        try edgeStores.allSatisfy { try $0.activeSuspension(account: "1001")?.actor == "cluster" }
+                            && (try Self.events(in: told)).contains { $0.type == .suspend && $0.actor == "noc" }
+                    }
+                    #expect(heldEverywhere)
+                    let again = try await EdgeServeTests.tollguard([
+                        "suspend", "1001", "--reason", "twice", "--config", analyzerConfig,
+                    ])
+                    #expect(again.stdout.contains("1001 is already suspended in the cluster"), "\(again.stdout)")
+                    let held = try await EdgeServeTests.tollguard(["suspensions", "--config", analyzerConfig])
+                    #expect(
+                        held.stdout.contains("the cluster's suspensions") && held.stdout.contains("fraud desk"),
+                        "\(held.stdout)\(held.stderr)")
+                    // The analyzer node's own store holds none: it watches no switch of its own.
+                    let own = try await EdgeServeTests.tollguard(["suspensions", "--local", "--config", analyzerConfig])
+                    #expect(own.stdout.contains("no account is suspended"), "\(own.stdout)\(own.stderr)")
                     trigger.triggerGracefulShutdown()
                     try await group.waitForAll()
                 }
@@ -280,7 +302,11 @@ extension PostgresServerTests {
                 #expect(lifted.count == 1)
                 #expect(lifted.first?.actor == "noc" && lifted.first?.reason == "customer called")
                 #expect(lifted.first?.alerts.contains { $0.id == quota.id } == true)
-                #expect(try await store.suspensionsInForce().isEmpty)
+                // The person's suspension, told once, with the account's open alerts behind it.
+                let byHand = try await store.suspensionsInForce()
+                #expect(byHand.map(\.actor) == ["noc"] && byHand.first?.reason == "fraud desk")
+                #expect(byHand.first?.alertIDs.contains(quota.id ?? 0) == true)
+                #expect(all.filter { $0.type == .suspend && $0.actor == "noc" }.count == 1)
             }
             try await Self.reviewTheClustersAlerts(config: folder.path("analyzer-1.toml"), database: name)
             await TestPostgres.dropDatabase(name)

@@ -12,6 +12,10 @@ struct SuspendCommand: AsyncParsableCommand {
         discussion: """
             The account's open alerts are attached as the evidence. Suspending an account that is already \
             suspended changes nothing and runs no hook again.
+
+            On a node of a cluster (database.url set), the account is suspended in the cluster: every edge \
+            hangs up its calls on its switch within a second, and the suspend event goes to the hooks \
+            from the cluster store. --local suspends it in this node's own store only.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -28,32 +32,57 @@ struct SuspendCommand: AsyncParsableCommand {
     @Option(help: "Who (default: the login name).")
     var by: String?
 
+    @Flag(help: "In this node's own store only, not its cluster's (with database.url set).")
+    var local = false
+
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
         let zone = global.siteTimeZone(configuration)
         let now = Date()
         let end = try until.map { try Self.parseUntil($0, now: now, zone: zone, global: global) }
         if let end, end <= now { throw ValidationError("--until \(until ?? ""): that is not in the future") }
+        let time = LocalTimeFormatter(timeZone: zone)
+        if !local, let cluster = try ClusterAccess(configuration, application: "suspend") {
+            let (account, reason, actor) = (self.account, self.reason, GlobalOptions.actor(by))
+            let (hooks, summarizer) = (configuration.hooks, global.summarizer(configuration))
+            let outcome = try await cluster.onPrimary(to: "suspend \(account) there") { store in
+                try await store.migrate()
+                return try await store.suspend(
+                    account: account, reason: reason, until: end, by: actor, hooks: hooks, summarizer: summarizer)
+            }
+            print(Self.describe(outcome, time: time, held: "in the cluster", suspension: "cluster suspension"))
+            if case .suspended = outcome {
+                print(
+                    "every edge hangs up its calls within a second; the suspend event goes to the hooks from the cluster store"
+                )
+            }
+            return
+        }
         let database = try global.openDatabase(configuration)
         let (outcome, pass) = try await ActionLayer(
             database: database, configuration: configuration, logger: Logger(label: "tollguard.suspend")
         ).suspend(account: account, reason: reason, until: end, actor: GlobalOptions.actor(by))
-        let time = LocalTimeFormatter(timeZone: zone)
-        switch outcome {
-        case .suspended(let suspension):
-            print(
-                TextTable.printable(
-                    "suspended \(suspension.account) (suspension \(suspension.id))"
-                        + (suspension.until.map { " until \(time.minutes($0))" } ?? "")
-                        + (suspension.alertIDs.isEmpty ? "" : "; alerts \(Output.ids(suspension.alertIDs))")))
-        case .alreadySuspended(let suspension):
-            print(
-                TextTable.printable(
-                    "\(suspension.account) is already suspended since \(time.minutes(suspension.since)) "
-                        + "(suspension \(suspension.id), by \(suspension.actor)); nothing changed, no hook runs"))
-        }
+        print(Self.describe(outcome, time: time))
         if let line = Output.deliveries(pass) { print(line) }
         try Output.requireDelivered(pass, what: "the suspension of \(account)")
+    }
+
+    /// What `outcome` says, `held` where (in the cluster or this node's store).
+    static func describe(
+        _ outcome: SuspendOutcome, time: LocalTimeFormatter, held: String? = nil, suspension noun: String = "suspension"
+    ) -> String {
+        let place = held.map { " \($0)" } ?? ""
+        switch outcome {
+        case .suspended(let suspension):
+            return TextTable.printable(
+                "suspended \(suspension.account)\(place) (\(noun) \(suspension.id))"
+                    + (suspension.until.map { " until \(time.minutes($0))" } ?? "")
+                    + (suspension.alertIDs.isEmpty ? "" : "; alerts \(Output.ids(suspension.alertIDs))"))
+        case .alreadySuspended(let suspension):
+            return TextTable.printable(
+                "\(suspension.account) is already suspended\(place) since \(time.minutes(suspension.since)) "
+                    + "(\(noun) \(suspension.id), by \(suspension.actor)); nothing changed, no hook runs")
+        }
     }
 
     /// `2026-11-21 18:00` (site time), `2026-11-22`, or `90m`, `12h`, `2d` from now.
@@ -135,17 +164,35 @@ struct SuspensionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "suspensions",
         abstract: "List the suspended accounts (--all: the history, report-only decisions included).",
-        discussion: "Suspensions whose --until has passed are lifted first, running the unsuspend hooks.")
+        discussion: """
+            Suspensions whose --until has passed are lifted first, running the unsuspend hooks. On a node of \
+            a cluster (database.url set), the cluster's suspensions are listed (its leading analyzer lifts \
+            the expired ones); --local lists this node's own store.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
     @Flag(help: "Every suspension: lifted, expired and report-only ones too.")
     var all = false
 
+    @Flag(help: "This node's own suspensions, not its cluster's (with database.url set).")
+    var local = false
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
+        if !local, let cluster = try ClusterAccess(configuration, application: "suspensions") {
+            let all = self.all
+            let suspensions = try await cluster.onPrimary(to: "list its suspensions") { store in
+                all ? try await store.suspensions() : try await store.suspensionsInForce()
+            }
+            if !output.json {
+                print(TextTable.printable("the cluster's suspensions (\(cluster.url)); --local: this node's own"))
+            }
+            try show(suspensions, configuration: configuration)
+            return
+        }
         let database = try global.openStoreToRead(configuration)
         let actions = ActionLayer(
             database: database, configuration: configuration, logger: Logger(label: "tollguard.suspensions"))
@@ -153,7 +200,10 @@ struct SuspensionsCommand: AsyncParsableCommand {
             let pass = try await actions.deliverDue()
             if !output.json, let line = Output.deliveries(pass) { print(line) }
         }
-        let suspensions = try database.suspensions(includeHistory: all)
+        try show(try database.suspensions(includeHistory: all), configuration: configuration)
+    }
+
+    private func show(_ suspensions: [Suspension], configuration: TollGuardConfiguration) throws {
         if output.json {
             try printJSON(suspensions)
             return
