@@ -344,6 +344,14 @@ extension PostgresServerTests {
             // A cluster's id is not this node's alert of that id: no change without --local.
             let acknowledged = try await EdgeServeTests.tollguard(["alerts", "ack", String(id), "--config", config])
             #expect(acknowledged.status != 0 && acknowledged.stderr.contains("--local"), "\(acknowledged.stderr)")
+            // The quota's spend is the cluster's, both switches' calls; the node's own store has none.
+            let spent = Money.format(quota.draft.costMicros, decimals: 2)
+            let quotas = try await EdgeServeTests.tollguard(["quota", "list", "--config", config])
+            let line = quotas.stdout.split(separator: "\n").first { $0.hasPrefix("1001 ") }.map(String.init) ?? ""
+            #expect(quotas.stdout.contains("spend: the cluster's") && line.contains(" \(spent) "), "\(quotas.stdout)")
+            let own = try await EdgeServeTests.tollguard(["quota", "list", "--local", "--config", config])
+            let ownLine = own.stdout.split(separator: "\n").first { $0.hasPrefix("1001 ") }.map(String.init) ?? ""
+            #expect(ownLine.contains(" 0.00 "), "\(own.stdout)")
         }
 
         /// One Asterisk call reaches the cluster three ways — the Manager's `Cdr` event and the

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
+import TollGuardCluster
 import TollGuardCore
 
-struct QuotaCommand: ParsableCommand {
+struct QuotaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quota",
         abstract: "Set per-account daily cost quotas.",
@@ -102,17 +103,25 @@ struct QuotaCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the quotas with a day's spend (today's).")
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the quotas with a day's spend (today's).",
+            discussion: """
+                On a node of a cluster (database.url set), the spend is the cluster's: every switch's calls \
+                its analyzer has taken. --local shows this node's own store's.
+                """)
 
         @OptionGroup var global: GlobalOptions
 
         @Option(help: "The day whose spend to show, YYYY-MM-DD in site time (default: today).")
         var date: String?
 
+        @Flag(help: "This node's own spend, not its cluster's (with database.url set).")
+        var local = false
+
         @OptionGroup var output: OutputOptions
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             let zone = global.siteTimeZone(configuration)
             let day =
@@ -121,9 +130,18 @@ struct QuotaCommand: ParsableCommand {
                     return (from: from, to: LocalClock.adding(days: 1, to: from, in: zone))
                 } ?? LocalClock.day(containing: Date(), in: zone)
             let database = try global.openStoreToRead(configuration)
-            let quotas = try database.quotaStatus(
+            var quotas = try database.quotaStatus(
                 from: day.from, to: day.to, publicContexts: configuration.analysis.publicContexts)
             let dayText = LocalTimeFormatter(timeZone: zone).day(day.from)
+            if !local, let cluster = try ClusterAccess(configuration, application: "quota list") {
+                let spent = try await cluster.onPrimary(to: "read its spend") { try await $0.spend(onDay: dayText) }
+                quotas = quotas.map { ($0.quota, spent[$0.quota.account] ?? 0) }
+                if !output.json {
+                    print(
+                        TextTable.printable("spend: the cluster's, every switch (\(cluster.url)); --local: this node's")
+                    )
+                }
+            }
             let raises = try database.quotaRaises(onDay: dayText).values.sorted { $0.account < $1.account }
             if output.json {
                 try printJSON(
