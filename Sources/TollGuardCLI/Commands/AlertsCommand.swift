@@ -114,10 +114,8 @@ struct AlertsCommand: AsyncParsableCommand {
             let zone = global.siteTimeZone(configuration)
             let time = LocalTimeFormatter(timeZone: zone)
             printHead(alert, configuration: configuration)
-            if alert.assignee != nil || alert.isSnoozed(at: Date()) {
-                if let assignee = alert.assignee { print(TextTable.printable("assigned:   \(assignee)")) }
-                if alert.isSnoozed(at: Date()), let snooze = alert.snooze { print("snoozed:    \(snooze)") }
-            }
+            if let assignee = alert.assignee { print(TextTable.printable("assigned:   \(assignee)")) }
+            if alert.isSnoozed(at: Date()), let snooze = alert.snooze { print("snoozed:    \(snooze)") }
             if alert.subject.kind == .account {
                 printSuspension(try database.activeSuspension(account: alert.subject.value), time: time)
             }
