@@ -17,6 +17,12 @@ package final class AnalyzerStatus: Sendable {
         package var steps = 0
         package var played = 0
         package var late = 0
+        /// Calls started from their edges' word while up (late: after the analysis passed their
+        /// start), and ended by their records; those up now.
+        package var begun = 0
+        package var begunLate = 0
+        package var ended = 0
+        package var live = 0
         package var alertsWritten = 0
         /// Hook deliveries queued with the alerts written.
         package var deliveriesQueued = 0
@@ -56,6 +62,7 @@ package final class AnalyzerStatus: Sendable {
             state.takeovers += 1
             state.released = session.released
             state.waiting = session.waitingCount
+            state.live = session.liveCount
         }
     }
 
@@ -64,6 +71,10 @@ package final class AnalyzerStatus: Sendable {
             state.steps += 1
             state.played += step.played
             state.late += step.late
+            state.begun += step.begun
+            state.begunLate += step.begunLate
+            state.ended += step.ended
+            state.live = session.liveCount
             state.alertsWritten += step.alertsWritten
             state.deliveriesQueued += step.deliveriesQueued
             state.released = session.released

@@ -21,11 +21,11 @@ package struct CallShipper: Sendable {
     /// Hears, after each answer of the store, the last call it holds of this edge and the last
     /// the edge's store journals.
     package var onProgress: (@Sendable (_ held: Int64, _ journaled: Int64) -> Void)?
-    /// The edge's promise at this moment (see ``ClusterStore/mark(source:switchName:watermark:)``).
+    /// The edge's promise at this moment (see ``EdgePromise`` and ``ClusterStore/mark(source:switchName:watermark:callsUp:)``).
     ///
-    /// No call of its switch that started before it is still up or waiting to be stored. Asked
-    /// before the journal is read, so every such call is in what the pass ships. Nil: none.
-    package var watermark: (@Sendable () -> Date?)?
+    /// Asked before the journal is read, so every call it no longer tells as up and that is
+    /// stored is in what the pass ships. Nil: an edge without a live view, which promises nothing.
+    package var promise: (@Sendable () -> EdgePromise?)?
     private let local: TollGuardDatabase
     private let cluster: ClusterStore
     private let logger: Logger
@@ -51,8 +51,10 @@ package struct CallShipper: Sendable {
     package func shipPending(acknowledged: Int64 = 0) async throws -> ShipmentOutcome {
         let (cluster, source) = (self.cluster, self.source)
         // An edge with a live view that has no promise yet (its first tick to come) holds the
-        // analysis back rather than letting it run ahead of calls it may still ship.
-        let promise = watermark.map { $0() ?? Date(timeIntervalSince1970: 0) }
+        // analysis back rather than letting it run ahead of calls it may still ship, and leaves
+        // the calls up it told before as they are.
+        let promise = self.promise.map { $0() }
+        let watermark = promise.map { $0?.watermark ?? Date(timeIntervalSince1970: 0) }
         var held = try await withDeadline(deadline) { try await cluster.lastShipped(source: source) }
         let stored = try await local.lastCallSequence()
         var total = ShipmentOutcome()
@@ -74,7 +76,9 @@ package struct CallShipper: Sendable {
                 // Everything journaled when the promise was made is shipped: it holds now.
                 let switchName = self.switchName
                 try await withDeadline(deadline) {
-                    try await cluster.mark(source: source, switchName: switchName, watermark: promise)
+                    try await cluster.mark(
+                        source: source, switchName: switchName, watermark: watermark,
+                        callsUp: promise??.callsUp)
                 }
                 return total
             }

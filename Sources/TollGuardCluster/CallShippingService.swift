@@ -21,8 +21,8 @@ package struct CallShippingService: Service {
     package var interval = Duration.seconds(1)
     /// How long one shipment may take (see ``CallShipper/deadline``).
     package var deadline = Duration.seconds(30)
-    /// The edge's promise to the analyzer (see ``CallShipper/watermark``); nil: none.
-    package var watermark: (@Sendable () -> Date?)?
+    /// The edge's promise to the analyzer (see ``CallShipper/promise``); nil: none.
+    package var promise: (@Sendable () -> EdgePromise?)?
     /// The pause after the first failure; it doubles up to `longestPause`.
     package var firstPause = Duration.seconds(1)
     package var longestPause = Duration.seconds(30)
@@ -54,7 +54,7 @@ package struct CallShippingService: Service {
                     var shipper = CallShipper(
                         source: source, switchName: switchName, local: local, cluster: store, logger: logger)
                     shipper.deadline = deadline
-                    shipper.watermark = watermark
+                    shipper.promise = promise
                     let status = self.status
                     shipper.onProgress = { held, journaled in status.progress(held: held, journaled: journaled) }
                     while true {

@@ -75,6 +75,21 @@ extension ClusterStore {
         ).first
     }
 
+    /// The latest alert of each rule, subject and window whose latest alert counted one of the
+    /// calls of `callKeys`.
+    func latestAlerts(counting callKeys: [String]) async throws -> [ClusterAlert] {
+        guard !callKeys.isEmpty else { return [] }
+        var binds = PostgresBindings()
+        binds.append(callKeys)
+        return try await alerts(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(Self.alertColumns) FROM cluster_alerts AS alert WHERE call_keys ?| $1::text[] "
+                    + "AND id = (SELECT max(id) FROM cluster_alerts AS later WHERE later.rule = alert.rule "
+                    + "AND later.subject_type = alert.subject_type AND later.subject = alert.subject "
+                    + "AND later.window_key IS NOT DISTINCT FROM alert.window_key) ORDER BY id",
+                binds: binds))
+    }
+
     /// Every alert of the cluster store, oldest first.
     package func alerts() async throws -> [ClusterAlert] {
         try await alerts(PostgresQuery(unsafeSQL: "SELECT \(Self.alertColumns) FROM cluster_alerts ORDER BY id"))

@@ -6,18 +6,22 @@ import TollGuardCore
 /// The cluster's analyzer: the one engine, fed the calls every edge shipped in order of start,
 /// its alerts and spend written under the lease with the offsets they came from.
 ///
-/// Each edge promises, with its shipments, a watermark: every call of its switch that started
-/// before it is in the store (an edge with a live view knows the calls still up). The analyzer
-/// plays a call once every live edge's watermark is past its start, so calls from several
-/// switches meet the engine in the order a nightly replay of the same calls gives them — and
-/// find what it finds. A source silent past ``staleAfter`` no longer holds the analysis back;
-/// a call that arrives after the analysis passed its start (from such a source, or from an
-/// edge that reads files or posts and promises nothing) is played at once and counted `late`.
+/// Each edge promises, with its shipments, a watermark: every event of its switch before it is
+/// told — a call that started before it is stored or told as up (`calls_up`, an edge with a live
+/// view), its answer told, its end stored. The analyzer starts a call once every live edge's
+/// watermark is past its start: a call told as up from the edge's word (its answer played at its
+/// time, its end when its record comes), a call whose record came whole from the record — so
+/// calls from several switches meet the engine in the order a nightly replay of the same calls
+/// gives them, and find what it finds, however long a call stays up. A source silent past
+/// ``staleAfter`` no longer holds the analysis back; a call that arrives after the analysis
+/// passed its start (from such a source, or from an edge that reads files or posts and promises
+/// nothing) is played at once and counted `late`.
 ///
-/// A step reads what arrived, plays what the watermarks release, and writes alerts, spend and
-/// the new offsets in one transaction fenced by the lease's epoch. A node that takes the lease
-/// over starts from those offsets: it replays the calls of the engine's reach before the
-/// released time (their findings were written) and goes on — no alert lost or written twice.
+/// A step reads what arrived, plays what the watermarks release, and writes alerts, spend, the
+/// calls it started from their edges' word and the new offsets in one transaction fenced by the
+/// lease's epoch. A node that takes the lease over starts from those: it replays the calls of the
+/// engine's reach before the released time and starts again the calls still up (their findings
+/// were written) and goes on — no alert lost or written twice.
 package struct ClusterAnalyzer: Sendable {
     /// The key of ``AnalyzerLease/Held/offsets`` that holds the released time (epoch ms); the
     /// others are edges' names.
@@ -78,6 +82,17 @@ package struct ClusterAnalyzer: Sendable {
         var open: [AlertKey: ClusterAlert?] = [:]
         /// Calls played after the analysis had passed their start.
         package fileprivate(set) var late = 0
+        /// The calls started from their edges' word (``CallUp``) and not ended yet.
+        var live: [LiveCallID: LiveEntry] = [:]
+        /// The alerts that counted a call while it was up, by the call's key: its record tells
+        /// them its cost.
+        var costToCome: [String: Set<AlertKey>] = [:]
+        /// Calls whose record was consumed lately: an edge's word of them that lingers (its next
+        /// promise drops it) starts nothing.
+        var recentlyRecorded = RecentIDs(capacity: 200_000)
+
+        /// Calls started from their edges' word and not ended yet.
+        package var liveCount: Int { live.count }
 
         /// Calls consumed and waiting for the sources' watermarks.
         package var waitingCount: Int { waiting.count }
@@ -90,13 +105,25 @@ package struct ClusterAnalyzer: Sendable {
         }
     }
 
+    /// A call the analysis started from its edge's word.
+    struct LiveEntry: Sendable {
+        var up: CallUp
+        var subjects: CallSubjects
+        var answerPlayed: Bool
+    }
+
     /// What one step did.
     package struct Step: Sendable, Equatable {
-        /// Calls that arrived, and of them those played late.
+        /// Records of calls that arrived, and of them those played late.
         package var arrived = 0
         package var late = 0
-        /// Calls played in order.
+        /// Records of calls played in order.
         package var played = 0
+        /// Calls started from their edges' word while up (and of them, those started after the
+        /// analysis had passed their start), and such calls ended by their records.
+        package var begun = 0
+        package var begunLate = 0
+        package var ended = 0
         package var findings = 0
         /// Alert rows written (new or updated).
         package var alertsWritten = 0
@@ -113,24 +140,71 @@ package struct ClusterAnalyzer: Sendable {
             Date(timeIntervalSince1970: Double($0) / 1000)
         }
         var engine = try makeEngine()
+        var live: [LiveCallID: LiveEntry] = [:]
+        var recorded = RecentIDs(capacity: 200_000)
         if let released {
-            // Their findings were written by the leader before: only the state is wanted.
-            for arrived in try await store.consumedCalls(
+            // Their findings were written by the leader before: only the state is wanted. The
+            // calls it started from their edges' word start again among them, in order.
+            let consumed = try await store.consumedCalls(
                 from: released.addingTimeInterval(-engine.reach), to: released, offsets: offsets)
-            {
-                _ = engine.replay(arrived.call)
+            let begun = try await store.liveAnalysis()
+            var (next, nextUp) = (consumed.startIndex, begun.startIndex)
+            while next < consumed.endIndex || nextUp < begun.endIndex {
+                if nextUp < begun.endIndex,
+                    next == consumed.endIndex || Self.order(begun[nextUp].call) < Self.order(consumed[next].call)
+                {
+                    let (entry, _) = Self.begin(begun[nextUp], in: &engine)
+                    live[entry.up.id] = entry
+                    nextUp += 1
+                } else {
+                    _ = engine.replay(consumed[next].call)
+                    recorded.insert(
+                        LiveCallID(switchName: consumed[next].call.switchName ?? "", callID: consumed[next].callID))
+                    next += 1
+                }
             }
             _ = engine.advance(to: released)
         }
         var session = Session(held: held, released: released, offsets: offsets, engine: engine)
-        session.waiting = try await store.consumedCalls(from: released, to: nil, offsets: offsets).map(\.call)
+        session.live = live
+        let waiting = try await store.consumedCalls(from: released, to: nil, offsets: offsets)
+        for call in waiting { recorded.insert(LiveCallID(switchName: call.call.switchName ?? "", callID: call.callID)) }
+        session.recentlyRecorded = recorded
+        session.waiting = waiting.map(\.call)
+        // The alerts that counted calls still up: their records tell those alerts their cost.
+        let upKeys = Set(live.values.map(\.up.call.key))
+        for var alert in try await store.latestAlerts(counting: upKeys.sorted()) {
+            let key = AlertKey(rule: alert.draft.rule, subject: alert.draft.subject, windowKey: alert.draft.windowKey)
+            alert.draft.countAsUp(upKeys)
+            for call in alert.draft.callsUpCounted { session.costToCome[call, default: []].insert(key) }
+            session.open[key] = .some(alert)
+        }
         logger.info(
             "analyzing the cluster's calls",
             metadata: [
                 "epoch": "\(held.epoch)", "released": "\(released.map { "\($0)" } ?? "nothing yet")",
-                "waiting": "\(session.waiting.count)",
+                "waiting": "\(session.waiting.count)", "live": "\(session.live.count)",
             ])
         return session
+    }
+
+    /// Where a call goes in the analysis's order of starts.
+    static func order(_ call: ObservedCall) -> (Date, String, String) {
+        (call.startedAt, call.switchName ?? "", call.key)
+    }
+
+    /// Starts `up` in `engine` (and its answer, if told): the entry that ends it later.
+    static func begin(_ up: CallUp, in engine: inout AnalysisEngine) -> (LiveEntry, [Finding]) {
+        var started = up.call
+        started.answeredAt = nil
+        started.disposition = .noAnswer
+        let (subjects, findings) = engine.begin(&started)
+        var entry = LiveEntry(up: up, subjects: subjects, answerPlayed: false)
+        if up.call.answeredAt != nil {
+            engine.schedule(.answered, up.call, subjects: subjects)
+            entry.answerPlayed = true
+        }
+        return (entry, findings)
     }
 
     /// Reads what arrived, plays what the watermarks release, and writes it under the lease.
@@ -141,16 +215,18 @@ package struct ClusterAnalyzer: Sendable {
         var step = Step()
         let sources = try await store.analysisSources(staleAfter: staleAfter)
         var offsets = session.offsets
-        var arrivals: [ObservedCall] = []
+        var arrivals: [ArrivedCall] = []
         for source in sources.list {
             let after = offsets[source.id] ?? 0
             guard source.lastSequence > after else { continue }
             let through = min(source.lastSequence, after + Int64(batchSize))
             if through < source.lastSequence { step.more = true }
-            arrivals += try await store.calls(of: source.id, after: after, through: through).map(\.call)
+            arrivals += try await store.calls(of: source.id, after: after, through: through)
             offsets[source.id] = through
         }
         step.arrived = arrivals.count
+        // Read after the calls: a call whose record came meanwhile is in both, and ends here.
+        let told = try await store.callsUp(of: sources.list.filter { $0.fresh && $0.watermark != nil }.map(\.id))
         // How far the sources' promises reach; not past what this step could read.
         var target = step.more ? session.released : sources.now
         for source in sources.list where source.fresh {
@@ -170,7 +246,31 @@ package struct ClusterAnalyzer: Sendable {
             spent[SpendKey(account: call.account, day: day), default: (0, 0)].calls += 1
             spent[SpendKey(account: call.account, day: day), default: (0, 0)].cost += call.costMicros
         }
-        for call in arrivals {
+        var ended: [LiveCallID] = []
+        var settled: [(key: String, costMicros: Int64)] = []
+        for arrived in arrivals {
+            let call = arrived.call
+            let id = LiveCallID(switchName: call.switchName ?? "", callID: arrived.callID)
+            if !arrived.callID.isEmpty, let entry = session.live.removeValue(forKey: id) {
+                // Started from its edge's word: its record ends it, with its cost.
+                var final = call
+                final.account = entry.up.call.account
+                final.sourceIP = entry.up.call.sourceIP
+                final.trunk = entry.up.call.trunk
+                if !entry.answerPlayed, final.answeredAt != nil {
+                    session.engine.schedule(.answered, final, subjects: entry.subjects)
+                }
+                session.engine.schedule(.ended, final, subjects: entry.subjects)
+                let day = LocalClock.dayText(clock.local(call.startedAt.timeIntervalSince1970).day)
+                spent[SpendKey(account: final.account, day: day), default: (0, 0)].calls += 1
+                spent[SpendKey(account: final.account, day: day), default: (0, 0)].cost += final.costMicros
+                ended.append(id)
+                settled.append((entry.up.call.key, final.costMicros))
+                session.recentlyRecorded.insert(id, cost: (entry.up.call.key, final.costMicros))
+                step.ended += 1
+                continue
+            }
+            if !arrived.callID.isEmpty { session.recentlyRecorded.insert(id) }
             if let released = session.released, call.startedAt < released {
                 play(call)
                 step.late += 1
@@ -178,16 +278,65 @@ package struct ClusterAnalyzer: Sendable {
                 session.waiting.append(call)
             }
         }
+        // The calls up the edges told: an answer told since is played at its time; a call not
+        // started yet starts in order with the others (at once when the analysis is past it).
+        var toBegin: [CallUp] = []
+        var seen: Set<LiveCallID> = []
+        for up in told where seen.insert(up.id).inserted {
+            if var entry = session.live[up.id] {
+                if !entry.answerPlayed, up.call.answeredAt != nil {
+                    var answered = entry.up.call
+                    answered.answeredAt = up.call.answeredAt
+                    answered.disposition = .answered
+                    session.engine.schedule(.answered, answered, subjects: entry.subjects)
+                    entry.answerPlayed = true
+                    entry.up.call = answered
+                    session.live[up.id] = entry
+                }
+            } else if !session.recentlyRecorded.contains(up.id) {
+                toBegin.append(up)
+            }
+        }
+        var begun: [CallUp] = []
+        func begin(_ up: CallUp) {
+            let (entry, found) = Self.begin(up, in: &session.engine)
+            findings += found
+            session.live[up.id] = entry
+            begun.append(up)
+            step.begun += 1
+        }
+        if let released = session.released {
+            for up in toBegin where up.call.startedAt < released {
+                begin(up)
+                step.begunLate += 1
+            }
+        }
         if let target {
             var due: [ObservedCall] = []
             var still: [ObservedCall] = []
             for call in session.waiting { if call.startedAt < target { due.append(call) } else { still.append(call) } }
-            due.sort { ($0.startedAt, $0.switchName ?? "", $0.key) < ($1.startedAt, $1.switchName ?? "", $1.key) }
-            for call in due { play(call) }
+            due.sort { Self.order($0) < Self.order($1) }
+            let dueUp = toBegin.filter { up in
+                up.call.startedAt < target && !(session.released.map { up.call.startedAt < $0 } ?? false)
+            }
+            // The records and the word of calls up, merged in order of start.
+            var (next, nextUp) = (due.startIndex, dueUp.startIndex)
+            while next < due.endIndex || nextUp < dueUp.endIndex {
+                if nextUp < dueUp.endIndex,
+                    next == due.endIndex || Self.order(dueUp[nextUp].call) < Self.order(due[next])
+                {
+                    begin(dueUp[nextUp])
+                    nextUp += 1
+                } else {
+                    play(due[next])
+                    next += 1
+                }
+            }
             step.played = due.count
             session.waiting = still
             findings += session.engine.advance(to: target)
         }
+        let stillBegun = begun.filter { session.live[$0.id] != nil }
         step.findings = findings.count
 
         // Each finding continues the latest alert of its key, as `analyze` merges them.
@@ -196,8 +345,13 @@ package struct ClusterAnalyzer: Sendable {
         for finding in findings {
             let key = AlertKey(rule: finding.rule, subject: finding.subject, windowKey: finding.windowKey)
             if session.open[key] == nil {
-                session.open[key] = .some(
-                    try await store.latestAlert(rule: key.rule, subject: key.subject, windowKey: key.windowKey))
+                var stored = try await store.latestAlert(rule: key.rule, subject: key.subject, windowKey: key.windowKey)
+                if !session.live.isEmpty {
+                    // Its calls still up count their cost when their records come.
+                    stored?.draft.countAsUp(session.live.values.lazy.map(\.up.call.key))
+                    for call in stored?.draft.callsUpCounted ?? [] { session.costToCome[call, default: []].insert(key) }
+                }
+                session.open[key] = .some(stored)
             }
             if let current = session.open[key] ?? nil,
                 finding.windowKey != nil
@@ -213,6 +367,25 @@ package struct ClusterAnalyzer: Sendable {
                 session.open[key] = .some(ClusterAlert(id: nil, draft: draft, acted: nil))
             }
             dirty.insert(key)
+            // A call counted while up (a window's earlier call, say) whose record came already
+            // counts its cost now; one still up when its record comes.
+            for call in finding.calls where !call.costKnown {
+                if let cost = session.recentlyRecorded.cost(of: call.key) {
+                    if var alert = session.open[key] ?? nil, alert.draft.settle(call.key, costMicros: cost) {
+                        session.open[key] = .some(alert)
+                    }
+                } else {
+                    session.costToCome[call.key, default: []].insert(key)
+                }
+            }
+        }
+        // The calls that ended from up: their cost, in the alerts that counted them up.
+        for (call, cost) in settled {
+            for key in session.costToCome.removeValue(forKey: call) ?? [] {
+                guard var alert = session.open[key] ?? nil, alert.draft.settle(call, costMicros: cost) else { continue }
+                session.open[key] = .some(alert)
+                dirty.insert(key)
+            }
         }
         let current = dirty.compactMap { key in (session.open[key] ?? nil).map { (key, $0) } }
 
@@ -247,6 +420,8 @@ package struct ClusterAnalyzer: Sendable {
             for alert in retired { _ = try await write(alert) }
             var ids: [AlertKey: Int64] = [:]
             for (key, alert) in current { ids[key] = try await write(alert) }
+            try await ClusterStore.recordLiveAnalysis(
+                begun: stillBegun, ended: ended, on: connection, logger: logger)
             var acted = try await ClusterSuspensions.act(
                 on: escalated, settings: settings, summarizer: summarizer, epoch: epoch, now: now, on: connection,
                 logger: logger)

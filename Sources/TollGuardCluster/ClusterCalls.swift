@@ -9,6 +9,8 @@ package struct ArrivedCall: Sendable {
     package var source: String
     package var sequence: Int64
     package var call: ObservedCall
+    /// The switch's own id of the call (a live uuid, an Asterisk Uniqueid; may be empty).
+    package var callID: String
 }
 
 extension ClusterStore {
@@ -16,7 +18,7 @@ extension ClusterStore {
     private static let arrivedColumns = """
         source_id, source_sequence, switch_name, dedup_key, account, caller_number, source_ip, trunk, context,
         destination, dest_scope, dest_e164, dest_region, dest_type, dest_risk, dest_hotspot, rate_per_min_micros,
-        cost_micros, start_utc, answer_utc, end_utc, billsec, disposition
+        cost_micros, start_utc, answer_utc, end_utc, billsec, disposition, call_id
         """
 
     /// The calls `source` shipped numbered in `(after, through]`, in its order.
@@ -56,38 +58,27 @@ extension ClusterStore {
     private static func arrived(_ rows: PostgresRowSequence) async throws -> [ArrivedCall] {
         var calls: [ArrivedCall] = []
         for try await row in rows {
-            let cells = row.makeRandomAccess()
-            func text(_ index: Int) throws -> String? { try cells[index].decode(String?.self) }
-            func required(_ index: Int) throws -> String {
-                guard let value = try text(index) else {
-                    throw ClusterCallError(column: cells[index].columnName, reason: "NULL where a value is needed")
-                }
-                return value
-            }
-            func known<Value: RawRepresentable>(_ index: Int, _ type: Value.Type) throws -> Value?
-            where Value.RawValue == String {
-                guard let stored = try text(index) else { return nil }
-                guard let value = Value(rawValue: stored) else {
-                    throw ClusterCallError(
-                        column: cells[index].columnName,
-                        reason: "\(stored.debugDescription) is not a known \(Value.self)")
-                }
-                return value
-            }
-            guard let disposition = try known(22, CallDisposition.self) else {
+            let cells = CallRowCells(row)
+            guard let disposition = try cells.known(22, CallDisposition.self) else {
                 throw ClusterCallError(column: "disposition", reason: "NULL where a disposition is needed")
             }
             var call = ObservedCall(
-                key: try required(3), account: try required(4), callerNumber: try required(5), sourceIP: try text(6),
-                trunk: try text(7), context: try required(8), dialed: try required(9),
-                scope: try known(10, CallScope.self) ?? .invalid, e164: try text(11), region: try text(12),
-                numberType: try known(13, NumberType.self), risk: RiskFlags(storedText: try text(14) ?? ""),
-                hotspot: try text(15), ratePerMinuteMicros: try cells[16].decode(Int64?.self) ?? 0,
-                costMicros: try cells[17].decode(Int64?.self) ?? 0, startedAt: try cells[18].decode(Date.self),
-                answeredAt: try cells[19].decode(Date?.self), endedAt: try cells[20].decode(Date.self),
-                billsec: Int(try cells[21].decode(Int64.self)), disposition: disposition)
-            call.switchName = try required(2)
-            calls.append(ArrivedCall(source: try required(0), sequence: try cells[1].decode(Int64.self), call: call))
+                key: try cells.required(3), account: try cells.required(4), callerNumber: try cells.required(5),
+                sourceIP: try cells.text(6),
+                trunk: try cells.text(7), context: try cells.required(8), dialed: try cells.required(9),
+                scope: try cells.known(10, CallScope.self) ?? .invalid, e164: try cells.text(11),
+                region: try cells.text(12),
+                numberType: try cells.known(13, NumberType.self), risk: RiskFlags(storedText: try cells.text(14) ?? ""),
+                hotspot: try cells.text(15), ratePerMinuteMicros: try cells.cells[16].decode(Int64?.self) ?? 0,
+                costMicros: try cells.cells[17].decode(Int64?.self) ?? 0,
+                startedAt: try cells.cells[18].decode(Date.self),
+                answeredAt: try cells.cells[19].decode(Date?.self), endedAt: try cells.cells[20].decode(Date.self),
+                billsec: Int(try cells.cells[21].decode(Int64.self)), disposition: disposition)
+            call.switchName = try cells.required(2)
+            calls.append(
+                ArrivedCall(
+                    source: try cells.required(0), sequence: try cells.cells[1].decode(Int64.self), call: call,
+                    callID: try cells.required(23)))
         }
         return calls
     }
@@ -99,4 +90,35 @@ package struct ClusterCallError: Error, CustomStringConvertible {
     package var reason: String
 
     package var description: String { "a call in the cluster store cannot be read: \(column): \(reason)" }
+
+    /// `stored` as a `Value`; nil for NULL, an error naming `column` for an unknown one.
+    static func known<Value: RawRepresentable>(_ stored: String?, _ type: Value.Type, column: String) throws -> Value?
+    where Value.RawValue == String {
+        guard let stored else { return nil }
+        guard let value = Value(rawValue: stored) else {
+            throw ClusterCallError(column: column, reason: "\(stored.debugDescription) is not a known \(Value.self)")
+        }
+        return value
+    }
+}
+
+/// A row of calls read by position, each value's reason to be refused naming its column.
+struct CallRowCells {
+    let cells: PostgresRandomAccessRow
+
+    init(_ row: PostgresRow) { cells = row.makeRandomAccess() }
+
+    func text(_ index: Int) throws -> String? { try cells[index].decode(String?.self) }
+
+    func required(_ index: Int) throws -> String {
+        guard let value = try text(index) else {
+            throw ClusterCallError(column: cells[index].columnName, reason: "NULL where a value is needed")
+        }
+        return value
+    }
+
+    func known<Value: RawRepresentable>(_ index: Int, _ type: Value.Type) throws -> Value?
+    where Value.RawValue == String {
+        try ClusterCallError.known(try text(index), Value.self, column: cells[index].columnName)
+    }
 }

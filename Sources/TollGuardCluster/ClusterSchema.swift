@@ -226,6 +226,45 @@ enum ClusterSchema {
                 "CREATE UNIQUE INDEX cluster_suspensions_in_force ON cluster_suspensions (account) "
                     + "WHERE enforced AND lifted_utc IS NULL",
             ]),
+        Migration(
+            name: "v6-calls-up",
+            statements: [
+                // The calls each live edge has up now (and those ended and not shipped yet), as
+                // its last promise told them: the analyzer starts a call from here and goes on
+                // with the calls after it, rather than waiting for it to end. `call_id` is the
+                // switch's own id of the call (its live uuid, the stored call's `call_id`).
+                """
+                CREATE TABLE calls_up (
+                    source_id text NOT NULL,
+                    switch_name text NOT NULL,
+                    call_id text NOT NULL,
+                    account text NOT NULL,
+                    caller_number text NOT NULL,
+                    source_ip text,
+                    trunk text,
+                    context text NOT NULL,
+                    destination text NOT NULL,
+                    dest_scope text,
+                    dest_e164 text,
+                    dest_region text,
+                    dest_type text,
+                    dest_risk text,
+                    dest_hotspot text,
+                    rate_per_min_micros bigint,
+                    start_utc timestamp NOT NULL,
+                    answer_utc timestamp,
+                    PRIMARY KEY (source_id, call_id)
+                )
+                """,
+                // The calls the analysis started from `calls_up` and has not ended yet, written
+                // with its offsets: a node that takes the lease over starts them again.
+                """
+                CREATE TABLE analysis_live (
+                    LIKE calls_up,
+                    PRIMARY KEY (switch_name, call_id)
+                )
+                """,
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

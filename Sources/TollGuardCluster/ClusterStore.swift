@@ -110,16 +110,40 @@ package struct ClusterStore: Sendable {
         }
     }
 
-    /// Records `source`'s promise that every call of its switch that started before `watermark`
-    /// is in the store (never moving it back), and that the edge is alive.
-    package func mark(source: String, switchName: String, watermark: Date?) async throws {
-        try await client.query(
-            """
-            INSERT INTO sources (source_id, switch_name, shipped_utc, watermark_utc)
-            VALUES (\(source), \(switchName), now(), (\(watermark)::timestamptz AT TIME ZONE 'UTC'))
-            ON CONFLICT (source_id) DO UPDATE SET shipped_utc = now(),
-                watermark_utc = greatest(sources.watermark_utc, excluded.watermark_utc)
-            """, logger: logger)
+    /// Records `source`'s promise that every event of its switch before `watermark` is told —
+    /// a call that started before it is stored or among `callsUp` — never moving it back, and
+    /// that the edge is alive; `callsUp` (nil: an edge without a live view, which tells none)
+    /// replaces the calls up the store holds of `source`, in the same transaction.
+    package func mark(
+        source: String, switchName: String, watermark: Date?, callsUp: [ObservedCall]? = nil
+    ) async throws {
+        let logger = self.logger
+        let up = try callsUp.map { try Self.json(callsUp: $0, source: source, switchName: switchName) }
+        try await client.inTransaction(logger: logger) { connection in
+            if let up {
+                // The rows that changed only: a call up for an hour is written once (and again
+                // when it answers).
+                try await connection.query(
+                    """
+                    WITH told AS (
+                        SELECT * FROM jsonb_populate_recordset(NULL::calls_up, \(up)::jsonb)
+                    ), gone AS (
+                        DELETE FROM calls_up WHERE source_id = \(source)
+                        AND NOT EXISTS (SELECT 1 FROM told WHERE told.call_id = calls_up.call_id)
+                    )
+                    INSERT INTO calls_up SELECT * FROM told
+                    ON CONFLICT (source_id, call_id) DO UPDATE SET answer_utc = excluded.answer_utc
+                    WHERE calls_up.answer_utc IS DISTINCT FROM excluded.answer_utc
+                    """, logger: logger)
+            }
+            try await connection.query(
+                """
+                INSERT INTO sources (source_id, switch_name, shipped_utc, watermark_utc)
+                VALUES (\(source), \(switchName), now(), (\(watermark)::timestamptz AT TIME ZONE 'UTC'))
+                ON CONFLICT (source_id) DO UPDATE SET shipped_utc = now(),
+                    watermark_utc = greatest(sources.watermark_utc, excluded.watermark_utc)
+                """, logger: logger)
+        }
     }
 
     /// `calls` as a JSON array of objects keyed by `calls`' columns (NULL as null).

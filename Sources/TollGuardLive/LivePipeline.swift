@@ -31,6 +31,10 @@ package struct LivePipeline: Sendable {
     /// How late a switch's event may reach the pipeline after the time it carries: the margin
     /// of the promise an edge makes the cluster.
     package var eventLateness: Duration = .seconds(5)
+    /// Whether each tick takes the promise an edge makes the cluster (``Stats/promise``): the
+    /// calls up with the time before which every event is told; a tick after events rings
+    /// ``onCallsStored`` too, so the edge ships the change at once.
+    package var promisesCallsUp = false
 
     /// Counters for `/metrics`, the benchmark and tests.
     package final class Stats: Sendable {
@@ -64,8 +68,8 @@ package struct LivePipeline: Sendable {
         package let resyncEnded = Atomic<Int>(0)
         /// The calls up, as of the last refresh (the console's live page).
         package let snapshot = Mutex<LiveCallsSnapshot?>(nil)
-        /// What an edge promises the cluster (see ``LivePipeline/promise``), as of the last tick.
-        package let promise = Mutex<Date?>(nil)
+        /// What an edge promises the cluster, as of the last tick (with ``LivePipeline/promisesCallsUp``).
+        package let promise = Mutex<EdgePromise?>(nil)
         package init() {}
     }
 
@@ -124,6 +128,8 @@ package struct LivePipeline: Sendable {
         /// clock less ours, so that a channel list (which has no time of its own) is dated on
         /// the switch's clock, as its calls' events are.
         var clocks: [String: SwitchClock] = [:]
+        // Events since the last tick: a tick after some rings the edge's shipping.
+        var eventsSinceTick = 0
         /// The Asterisk switches' calls as their channel events show them, and their CDR readers.
         var managers: [String: AsteriskSwitch] = [:]
         var taken = 0
@@ -296,12 +302,15 @@ package struct LivePipeline: Sendable {
                 await storePending()
             }
             stats.pendingCalls.store(state.completed.count, ordering: .relaxed)
-            if isTick(input) {
+            if promisesCallsUp, isTick(input) {
                 let promise = Self.promise(
                     now: clocks.values.map { $0.onSwitch(Date()) }.min() ?? Date(), lateness: eventLateness,
-                    up: monitor.calls.values.lazy.map(\.live.startedAt).min(),
-                    unstored: state.completed.lazy.map(\.record.startedAt).min())
+                    up: monitor.calls, unstored: state.completed.map { ($0.record, $0.destination, $0.switchName) })
                 stats.promise.withLock { $0 = promise }
+                if eventsSinceTick > 0 { onCallsStored?() }
+                eventsSinceTick = 0
+            } else if promisesCallsUp, !isTick(input) {
+                eventsSinceTick += 1
             }
             switch input {
             case .event, .managerEvent: stats.eventsHandled.add(1, ordering: .relaxed)
@@ -559,13 +568,35 @@ private struct BatchKey: Hashable {
 }
 
 extension LivePipeline {
-    /// The time before which every call of the switches watched has been stored: none of them
-    /// still up, none waiting for the store, and none whose start event may still be on its way
-    /// (`lateness` before `now`, on the switches' clocks).
+    /// What an edge promises the cluster's analyzer now: the calls of its switches up (and
+    /// those ended and not stored yet, told as up until they are), and the time before which
+    /// every event is told — none still on its way (`lateness` before `now`, on the switches'
+    /// clocks), no end waiting for the store.
     ///
-    /// An edge promises it to the cluster's analyzer, which waits for it before playing calls.
-    package static func promise(now: Date, lateness: Duration, up: Date?, unstored: Date?) -> Date {
-        [now.addingTimeInterval(-lateness.seconds), up, unstored].compactMap { $0 }.min() ?? now
+    /// A call ended and waiting for the store without an id of the switch (a file's row) cannot
+    /// be told as up: the time stays before its start.
+    package static func promise(
+        now: Date, lateness: Duration, up: [String: LiveMonitor.Entry],
+        unstored: [(record: CallRecord, destination: CallDestination, switchName: String?)]
+    ) -> EdgePromise {
+        var watermark = now.addingTimeInterval(-lateness.seconds)
+        var callsUp = up.map { uuid, entry in
+            var call = entry.observed
+            call.key = uuid
+            return call
+        }
+        for (record, destination, switchName) in unstored {
+            guard !record.callID.isEmpty else {
+                watermark = min(watermark, record.startedAt)
+                continue
+            }
+            var call = ObservedCall(record, destination: destination).asStarted
+            call.key = record.callID
+            call.switchName = switchName
+            callsUp.append(call)
+            watermark = min(watermark, record.endedAt)
+        }
+        return EdgePromise(watermark: watermark, callsUp: callsUp)
     }
 }
 

@@ -93,6 +93,14 @@ enum ServeMetrics {
                 "Calls that arrived after the analysis had passed their start (analyzed at once).", "\(analyzer.late)"
             ),
             (
+                "tollguard_analyzer_calls_begun_total", "counter",
+                "Calls started from their edge's word while up, before their records came.", "\(analyzer.begun)"
+            ),
+            (
+                "tollguard_analyzer_calls_up", "gauge", "Calls started from their edge's word and not ended yet.",
+                "\(analyzer.live)"
+            ),
+            (
                 "tollguard_analyzer_alerts_written_total", "counter", "Alert rows this node wrote.",
                 "\(analyzer.alertsWritten)"
             ),

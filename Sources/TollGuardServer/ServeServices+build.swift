@@ -152,6 +152,8 @@ package func buildServeServices(
                 timeZone: timeZone, settings: settings, logger: logger)
     }
     let shipping = edge?.shipping
+    // An edge with a live view tells the analyzer of its calls up as they start and answer.
+    pipeline.promisesCallsUp = edge != nil && !switches.isEmpty
     if let shipping {
         let doorbell = shipping.doorbell
         pipeline.onCallsStored = { doorbell.ring() }
@@ -257,8 +259,8 @@ private struct EdgeServices {
         // Only a live view knows the calls still up: an edge that reads files or posts learns of a
         // call when it ends, and promises nothing.
         // While a switch is not connected, its calls are unknown: the promise stays where it was.
-        let kept = Mutex<Date?>(nil)
-        shipping.watermark = {
+        let kept = Mutex<EdgePromise?>(nil)
+        shipping.promise = {
             let connected = switches.all.allSatisfy { $0.counters.isConnected.load(ordering: .relaxed) }
             let promise = stats.promise.withLock { $0 }
             return kept.withLock { last in

@@ -18,6 +18,8 @@ extension PostgresServerTests {
             var outcome: SimulatedSiteRun.Outcome
             /// Each call's start and end, by its key.
             var times: [String: (start: Date, end: Date)]
+            /// Each call as classified and priced, by its key.
+            var observed: [String: ObservedCall]
             var folder: TemporaryDirectory
 
             var evidenceLimit: Int { outcome.configuration.analysis.maxEvidenceCalls }
@@ -38,10 +40,12 @@ extension PostgresServerTests {
             let outcome = try SimulatedSiteRun(folder: folder.url).run(
                 try Simulation(settings), logger: Logger(label: "cluster-test"))
             var times: [String: (start: Date, end: Date)] = [:]
+            var observed: [String: ObservedCall] = [:]
             try outcome.database.forEachObservedCall(from: Self.beginning, to: Self.end) { call in
                 times[call.key] = (call.startedAt, call.endedAt ?? call.startedAt)
+                observed[call.key] = call
             }
-            return Site(outcome: outcome, times: times, folder: folder)
+            return Site(outcome: outcome, times: times, observed: observed, folder: folder)
         }
 
         static let beginning = Date(timeIntervalSince1970: 0)
@@ -110,8 +114,11 @@ extension PostgresServerTests {
             var shipped = 0
         }
 
-        @Test(arguments: [UInt64(11), 12, 13])
-        func liveFindingsEqualTheNightlyReplayOverRandomInterleavings(seed: UInt64) async throws {
+        /// With `tellingCallsUp`, the edges tell their calls up with each promise (as an edge with
+        /// a live view does) and promise the time they ship at; without, they promise the start
+        /// of their oldest call up (an edge that tells none).
+        @Test(arguments: [UInt64(11), 12, 13], [false, true])
+        func liveFindingsEqualTheNightlyReplayOverRandomInterleavings(seed: UInt64, tellingCallsUp: Bool) async throws {
             let site = try await Self.site()
             let nightly = try await Self.nightly(site)
             let expected = nightly.map(Seen.init).sorted()
@@ -155,6 +162,7 @@ extension PostgresServerTests {
                 var session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
                 var takeovers = 0
                 var late = 0
+                var begun = 0
                 // Edges ship what ended by `now` (some lag a tick), promising the start of their
                 // oldest call still up; the analyzer steps now and then, and now and then a new
                 // leader takes over from what the last one committed.
@@ -164,9 +172,14 @@ extension PostgresServerTests {
                     for index in edges.indices.shuffled(using: &random) where Int.random(in: 0..<5, using: &random) > 0
                     {
                         try await Self.ship(
-                            &edges[index], through: now, times: site.times, store: store, random: &random)
+                            &edges[index], through: now, site: site, tellingCallsUp: tellingCallsUp, store: store,
+                            random: &random)
                     }
-                    if Int.random(in: 0..<10, using: &random) < 7 { _ = try await analyzer.step(&session) }
+                    if Int.random(in: 0..<10, using: &random) < 7 {
+                        let step = try await analyzer.step(&session)
+                        begun += step.begun
+                        #expect(step.begunLate == 0)
+                    }
                     if Int.random(in: 0..<25, using: &random) == 0 {
                         late += session.late
                         session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
@@ -175,13 +188,16 @@ extension PostgresServerTests {
                 }
                 for index in edges.indices {
                     try await Self.ship(
-                        &edges[index], through: .distantFuture, times: site.times, store: store, random: &random)
+                        &edges[index], through: .distantFuture, site: site, tellingCallsUp: tellingCallsUp,
+                        store: store, random: &random)
                 }
                 while true {
                     let step = try await analyzer.step(&session)
+                    begun += step.begun
                     if !step.more && step.arrived == 0 { break }
                 }
                 #expect(late + session.late == 0)
+                #expect(tellingCallsUp ? begun > 0 && session.liveCount == 0 : begun == 0, "\(begun) begun")
                 let found = try await store.alerts().map { Seen($0.draft) }.sorted()
                 #expect(found.count == expected.count)
                 for (mine, theirs) in zip(found, expected) where mine != theirs {
@@ -199,7 +215,7 @@ extension PostgresServerTests {
                     try await TestPostgres.number("SELECT sum(cost_micros)::bigint FROM cluster_spend", store) == cost)
                 try await Self.expectEachAlertToldOnce(store)
                 try await Self.expectSuspendedOnce(store, as: nightly)
-                print("seed \(seed): \(found.count) alerts, \(takeovers) takeovers")
+                print("seed \(seed), telling calls up \(tellingCallsUp): \(found.count) alerts, \(takeovers) takeovers")
             }
         }
 
@@ -365,11 +381,13 @@ extension PostgresServerTests {
         }
 
         /// `edge` ships, in batches of random size, the calls of its journal that ended by
-        /// `now`, then promises the start of its oldest call still up (or `now`).
+        /// `now`, then promises the start of its oldest call still up (or `now`) — or, telling
+        /// its calls up, promises `now` with the calls of its journal that started by then.
         static func ship(
-            _ edge: inout Edge, through now: Date, times: [String: (start: Date, end: Date)], store: ClusterStore,
+            _ edge: inout Edge, through now: Date, site: Site, tellingCallsUp: Bool = false, store: ClusterStore,
             random: inout SeededGenerator
         ) async throws {
+            let times = site.times
             var ended = edge.shipped
             while ended < edge.journal.count, let end = times[edge.journal[ended].shippedKey]?.end, end <= now {
                 ended += 1
@@ -381,6 +399,23 @@ extension PostgresServerTests {
                     batch, after: Int64(edge.shipped), source: edge.name, switchName: edge.switchName)
                 #expect(outcome.storeHolds == nil)
                 edge.shipped += batch.count
+            }
+            guard !tellingCallsUp else {
+                let callsUp = try edge.journal[edge.shipped...].compactMap { shipped -> ObservedCall? in
+                    guard let call = site.observed[shipped.shippedKey], call.startedAt <= now else { return nil }
+                    var up = call.asStarted
+                    if let answeredAt = call.answeredAt, answeredAt > now {
+                        up.answeredAt = nil
+                        up.disposition = .noAnswer
+                    }
+                    up.key = try #require(shipped.fields[1].flatMap { $0 }, "a call id")
+                    up.switchName = edge.switchName
+                    return up
+                }
+                let promise = now == .distantFuture ? Date(timeIntervalSince1970: 3_999_999_999) : now
+                try await store.mark(
+                    source: edge.name, switchName: edge.switchName, watermark: promise, callsUp: callsUp)
+                return
             }
             let up = edge.journal[edge.shipped...].compactMap { times[$0.shippedKey]?.start }.min()
             let promise = now == .distantFuture ? Date(timeIntervalSince1970: 3_999_999_999) : min(now, up ?? now)

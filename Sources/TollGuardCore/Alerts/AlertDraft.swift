@@ -21,6 +21,8 @@ package struct AlertDraft: Sendable {
     /// Every distinct line seen, counted even beyond the cap.
     package var lineCount = 0
     private var keys: Set<String> = []
+    /// Keys of calls counted while they were up: their cost is counted when their end tells it.
+    private var costUnknown: Set<String> = []
     private var lineKeys: Set<EvidenceLogLine.Key> = []
 
     package init(_ finding: Finding) {
@@ -58,6 +60,30 @@ package struct AlertDraft: Sendable {
     /// The keys of every call counted.
     package var callKeys: Set<String> { keys }
 
+    /// Counts the cost of call `key`, counted while it was up, now that its end tells it;
+    /// false when the alert has no such call.
+    @discardableResult
+    package mutating func settle(_ key: String, costMicros cost: Int64) -> Bool {
+        guard costUnknown.remove(key) != nil else { return false }
+        if let index = calls.firstIndex(where: { $0.key == key }) {
+            costMicros += cost - calls[index].costMicros
+            calls[index].costMicros = cost
+            calls[index].costKnown = true
+        } else {
+            costMicros += cost
+        }
+        return true
+    }
+
+    /// Takes the calls of `keys` this alert counted as still up (an alert read back from a
+    /// store, whose calls are still up): their cost is counted when their end tells it.
+    package mutating func countAsUp(_ keys: some Sequence<String>) {
+        for key in keys where self.keys.contains(key) { costUnknown.insert(key) }
+    }
+
+    /// Keys of the calls counted while up, whose cost is still to come.
+    package var callsUpCounted: Set<String> { costUnknown }
+
     /// Adds a finding of the same rule, subject and window.
     package mutating func merge(_ finding: Finding, evidenceLimit: Int) {
         firstSeen = min(firstSeen, finding.time)
@@ -67,9 +93,14 @@ package struct AlertDraft: Sendable {
             headline = finding.headline
             metrics = finding.metrics
         }
-        for call in finding.calls where keys.insert(call.key).inserted {
+        for call in finding.calls {
+            guard keys.insert(call.key).inserted else {
+                if call.costKnown { settle(call.key, costMicros: call.costMicros) }
+                continue
+            }
             callCount += 1
             costMicros += call.costMicros
+            if !call.costKnown { costUnknown.insert(call.key) }
             firstSeen = min(firstSeen, call.time)
             if calls.count < evidenceLimit { calls.append(call) }
         }

@@ -102,6 +102,35 @@ package struct AnalysisEngine: Sendable {
         return observe(CallEvent(kind: kind, call: call, subjects: subjects))
     }
 
+    // MARK: Live calls among replayed ones (a cluster's analyzer)
+
+    /// Starts a call still up among calls replayed in order of start.
+    ///
+    /// A cluster's analyzer, told of the call by its edge before it ended: the waiting events
+    /// before its start first, as ``replay(_:)`` plays them. Its answer and end follow with
+    /// ``schedule(_:_:subjects:)``.
+    package mutating func begin(_ call: inout ObservedCall) -> (subjects: CallSubjects, findings: [Finding]) {
+        admit(&call)
+        var findings = flush(before: call.startedAt)
+        let subjects = resolver.subjects(of: call)
+        findings += observe(CallEvent(kind: .started, call: call, subjects: subjects))
+        return (subjects, findings)
+    }
+
+    /// Schedules the answer or the end of a call begun with ``begin(_:)`` at its own time, as
+    /// ``replay(_:)`` schedules a replayed call's.
+    package mutating func schedule(_ kind: CallEvent.Kind, _ call: ObservedCall, subjects: CallSubjects) {
+        var call = call
+        admit(&call)
+        let event = CallEvent(kind: kind, call: call, subjects: subjects)
+        switch kind {
+        case .started: pending.push(event, at: call.startedAt)
+        case .answered: pending.push(event, at: call.answeredAt ?? call.startedAt)
+        case .ended:
+            pending.push(event, at: max(call.endedAt ?? call.startedAt, call.answeredAt ?? call.startedAt))
+        }
+    }
+
     /// What the calls still up amount to at `time` (the quota rule's running cost).
     package mutating func project(at time: Date) -> [Finding] {
         var findings: [Finding] = []

@@ -13,11 +13,15 @@ package struct EvidenceCall: Sendable, Hashable {
     package var costMicros: Int64
     /// The live switch that carried it, when it came from one.
     package var switchName: String?
+    /// Whether `costMicros` is the call's cost; false while the call was up (it counts nothing
+    /// until its end tells it, ``AlertDraft/settle(_:costMicros:)``).
+    package var costKnown: Bool
 
     package init(
         key: String, rowID: Int64?, time: Date, number: String, region: String?, costMicros: Int64,
-        switchName: String? = nil
+        switchName: String? = nil, costKnown: Bool = true
     ) {
+        self.costKnown = costKnown
         self.key = key
         self.rowID = rowID
         self.time = time

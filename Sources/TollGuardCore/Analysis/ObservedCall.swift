@@ -98,6 +98,6 @@ package struct ObservedCall: Sendable, Hashable {
     package var evidence: EvidenceCall {
         EvidenceCall(
             key: key, rowID: rowID, time: startedAt, number: number, region: region, costMicros: costMicros,
-            switchName: switchName)
+            switchName: switchName, costKnown: endedAt != nil)
     }
 }

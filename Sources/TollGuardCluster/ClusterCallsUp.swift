@@ -1,0 +1,158 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TollGuardCore
+
+/// A call up as an edge told it: which edge, and the call as it started (and answered), keyed by
+/// its switch's own id (`key`, the stored call's `call_id`).
+package struct CallUp: Sendable {
+    package var source: String
+    package var call: ObservedCall
+
+    /// The call's identity across edges and its stored record.
+    var id: LiveCallID { LiveCallID(switchName: call.switchName ?? "", callID: call.key) }
+}
+
+/// A call of a switch by the switch's own id: its up row and its stored record share it.
+struct LiveCallID: Hashable, Sendable {
+    var switchName: String
+    var callID: String
+}
+
+extension ClusterStore {
+    /// The columns of `calls_up` and `analysis_live`, in this order.
+    static let callUpColumns = [
+        "source_id", "switch_name", "call_id", "account", "caller_number", "source_ip", "trunk", "context",
+        "destination", "dest_scope", "dest_e164", "dest_region", "dest_type", "dest_risk", "dest_hotspot",
+        "rate_per_min_micros", "start_utc", "answer_utc",
+    ]
+
+    /// `callsUp` as a JSON array of `calls_up` rows of `source` (a call without a switch of its
+    /// own is `switchName`'s; one id told twice is told once).
+    static func json(callsUp: [ObservedCall], source: String, switchName: String) throws -> String {
+        var seen: Set<String> = []
+        let rows = callsUp.compactMap { call -> [String: String?]? in
+            guard seen.insert(call.key).inserted else { return nil }
+            return row(of: call, source: source, switchName: switchName)
+        }
+        return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+    }
+
+    /// One call as a row of `calls_up` (PostgreSQL's text holds no NUL: one becomes U+FFFD).
+    static func row(of call: ObservedCall, source: String, switchName: String) -> [String: String?] {
+        let values: [String?] = [
+            source, call.switchName ?? switchName, call.key, call.account, call.callerNumber, call.sourceIP,
+            call.trunk, call.context, call.dialed, call.scope.rawValue, call.e164, call.region,
+            call.numberType?.rawValue, call.risk.storedText, call.hotspot, String(call.ratePerMinuteMicros),
+            StoredTime.text(call.startedAt), call.answeredAt.map(StoredTime.text),
+        ]
+        var row: [String: String?] = [:]
+        for (column, value) in zip(callUpColumns, values) {
+            row[column] = .some(
+                value?.contains("\0") == true ? value?.replacingOccurrences(of: "\0", with: "\u{FFFD}") : value)
+        }
+        return row
+    }
+
+    /// The calls up the sources `sources` told last, in order of start.
+    func callsUp(of sources: [String]) async throws -> [CallUp] {
+        guard !sources.isEmpty else { return [] }
+        let json = String(decoding: try JSONEncoder().encode(sources), as: UTF8.self)
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(Self.callUpColumns.joined(separator: ", ")) FROM calls_up "
+                    + "WHERE source_id IN (SELECT jsonb_array_elements_text($1::jsonb)) "
+                    + "ORDER BY start_utc, switch_name, call_id",
+                binds: {
+                    var binds = PostgresBindings(); binds.append(json); return binds
+                }()), logger: logger)
+        return try await Self.callsUp(rows)
+    }
+
+    /// The calls the analysis started from `calls_up` and has not ended, as it started them.
+    func liveAnalysis() async throws -> [CallUp] {
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(Self.callUpColumns.joined(separator: ", ")) FROM analysis_live "
+                    + "ORDER BY start_utc, switch_name, call_id"), logger: logger)
+        return try await Self.callsUp(rows)
+    }
+
+    /// Records, in the analysis's transaction, the calls it started from `calls_up` and those of
+    /// them it ended.
+    static func recordLiveAnalysis(
+        begun: [CallUp], ended: [LiveCallID], on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        if !ended.isEmpty {
+            let keys = String(
+                decoding: try JSONEncoder().encode(ended.map { [$0.switchName, $0.callID] }), as: UTF8.self)
+            try await connection.query(
+                """
+                DELETE FROM analysis_live USING jsonb_array_elements(\(keys)::jsonb) AS ended
+                WHERE analysis_live.switch_name = ended->>0 AND analysis_live.call_id = ended->>1
+                """, logger: logger)
+        }
+        if !begun.isEmpty {
+            let rows = begun.map { row(of: $0.call, source: $0.source, switchName: $0.call.switchName ?? "") }
+            let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+            try await connection.query(
+                """
+                INSERT INTO analysis_live SELECT * FROM jsonb_populate_recordset(NULL::analysis_live, \(json)::jsonb)
+                ON CONFLICT (switch_name, call_id) DO NOTHING
+                """, logger: logger)
+        }
+    }
+
+    private static func callsUp(_ rows: PostgresRowSequence) async throws -> [CallUp] {
+        var calls: [CallUp] = []
+        for try await row in rows {
+            let cells = CallRowCells(row)
+            let answeredAt = try cells.cells[17].decode(Date?.self)
+            var call = ObservedCall(
+                key: try cells.required(2), account: try cells.required(3), callerNumber: try cells.required(4),
+                sourceIP: try cells.text(5),
+                trunk: try cells.text(6), context: try cells.required(7), dialed: try cells.required(8),
+                scope: try cells.known(9, CallScope.self) ?? .invalid, e164: try cells.text(10),
+                region: try cells.text(11),
+                numberType: try cells.known(12, NumberType.self), risk: RiskFlags(storedText: try cells.text(13) ?? ""),
+                hotspot: try cells.text(14), ratePerMinuteMicros: try cells.cells[15].decode(Int64?.self) ?? 0,
+                startedAt: try cells.cells[16].decode(Date.self), answeredAt: answeredAt,
+                disposition: answeredAt == nil ? .noAnswer : .answered)
+            call.switchName = try cells.required(1)
+            calls.append(CallUp(source: try cells.required(0), call: call))
+        }
+        return calls
+    }
+}
+
+/// The last `capacity` calls whose records the analysis consumed, for "was this call's record
+/// consumed lately?" — and, of those it had started from their edges' word, their cost by the
+/// key they were started under.
+struct RecentIDs: Sendable {
+    private var set: Set<LiveCallID> = []
+    private var costs: [String: Int64] = [:]
+    private var order: [(id: LiveCallID, key: String?)] = []
+    private var next = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func contains(_ id: LiveCallID) -> Bool { set.contains(id) }
+
+    /// The cost of the call started under `key` from its edge's word, when its record came lately.
+    func cost(of key: String) -> Int64? { costs[key] }
+
+    mutating func insert(_ id: LiveCallID, cost: (key: String, micros: Int64)? = nil) {
+        guard set.insert(id).inserted else { return }
+        if let cost { costs[cost.key] = cost.micros }
+        let entry = (id: id, key: cost?.key)
+        if order.count < capacity {
+            order.append(entry)
+        } else {
+            set.remove(order[next].id)
+            if let key = order[next].key { costs[key] = nil }
+            order[next] = entry
+            next = (next + 1) % capacity
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import PostgresNIO
+import Testing
+import TollGuardCluster
+import TollGuardCore
+import TollGuardTestSupport
+
+/// A call still up reaches the analysis from its edge's word, so it holds nothing back.
+extension PostgresServerTests {
+    @Suite struct CallsUpTests {
+        /// At most one call at a time per account: a second call while a three-hour call is up
+        /// crosses it.
+        static let settings: AnalysisSettings = {
+            do {
+                return try ConfigurationLoader.decode(
+                    """
+                    [analysis.account]
+                    concurrent_calls = 1
+                    """
+                ).configuration.analysis
+            } catch {
+                fatalError("\(error)")
+            }
+        }()
+
+        /// A three-hour call holds nothing back, and counts once when it ends.
+        ///
+        /// The edge tells the analyzer of the call while it is up, and promises the time of its
+        /// shipment: the analysis goes on past the call's start (a second call of the
+        /// account, ended and shipped, is analyzed ten minutes in, and the two together cross
+        /// the concurrency limit then — not three hours later). A new leader knows the call is
+        /// up; its record ends it, and the alert and the spend then count its cost once: the
+        /// nightly replay's alert, the same calls and cost.
+        @Test func aCallStillUpIsAnalyzedFromItsEdgesWordAndHoldsNothingBack() async throws {
+            var factory = CallFactory()
+            let long = factory.call("1001", to: .national(1), at: 0, talk: 3 * 3600)
+            let second = factory.call("1001", to: .national(2), at: 600, talk: 60)
+            let origin = factory.origin
+            let settings = Self.settings
+            try await TestPostgres.withStore { store in
+                var lease = AnalyzerLease(store: store, node: "analyzer-a")
+                lease.duration = .seconds(600)
+                let analyzer = ClusterAnalyzer(
+                    store: store, lease: lease, timeZone: .named("UTC"), logger: TestPostgres.logger,
+                    makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin, callsUp: [])
+                var session = try await analyzer.resume(try #require(try await lease.acquire()))
+
+                // Fifteen minutes in: the long call up, the second over and shipped.
+                var up = long.asStarted
+                up.switchName = "pbx1"
+                _ = try await store.ship([Self.shipped(second, 1)], after: 0, source: "edge-1", switchName: "pbx1")
+                let promise = origin.addingTimeInterval(900)
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: promise, callsUp: [up])
+                let first = try await analyzer.step(&session)
+                #expect(first.begun == 1 && first.played == 1 && first.late == 0 && first.begunLate == 0)
+                #expect(session.released == promise && session.liveCount == 1)
+                let raised = try await store.alerts().filter { $0.draft.rule == .concurrentCalls }
+                #expect(raised.count == 1)
+                #expect(raised.first?.draft.lastSeen == second.startedAt)
+                #expect(Set(raised.first?.draft.callKeys ?? []) == [long.key, second.key])
+                // The long call's cost is not known yet.
+                #expect(raised.first?.draft.costMicros == second.costMicros)
+
+                // A new leader takes over while the call is up.
+                try await lease.release(session.held)
+                session = try await analyzer.resume(try #require(try await lease.acquire()))
+                #expect(session.liveCount == 1)
+
+                // The call ends; its record ships and the edge tells nothing up.
+                let over = try #require(long.endedAt).addingTimeInterval(60)
+                _ = try await store.ship([Self.shipped(long, 2)], after: 1, source: "edge-1", switchName: "pbx1")
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: over, callsUp: [])
+                let last = try await analyzer.step(&session)
+                #expect(last.ended == 1 && last.begun == 0 && last.played == 0 && last.late == 0)
+                #expect(session.liveCount == 0)
+                #expect(try await TestPostgres.number("SELECT count(*) FROM analysis_live", store) == 0)
+
+                var nightly = AlertAggregator()
+                for finding in AnalysisEngine.findings([long, second], settings: settings) { nightly.add(finding) }
+                let expected = try #require(nightly.drafts.first { $0.rule == .concurrentCalls })
+                let found = try await store.alerts().filter { $0.draft.rule == .concurrentCalls }
+                #expect(found.count == 1)
+                #expect(found.first?.draft.costMicros == expected.costMicros)
+                #expect(found.first?.draft.costMicros == long.costMicros + second.costMicros)
+                #expect(found.first?.draft.callCount == expected.callCount)
+                #expect(
+                    try await TestPostgres.number(
+                        "SELECT cost_micros FROM cluster_spend WHERE account = '1001'", store)
+                        == long.costMicros + second.costMicros)
+                #expect(
+                    try await TestPostgres.number("SELECT calls FROM cluster_spend WHERE account = '1001'", store) == 2)
+            }
+        }
+
+        /// `call` as an edge's journal ships it, numbered `sequence`; its key is its call id too.
+        static func shipped(_ call: ObservedCall, _ sequence: Int64) -> ShippedCall {
+            let end = call.endedAt ?? call.startedAt
+            let values: [String: String?] = [
+                "dedup_key": call.key, "call_id": call.key, "account": call.account,
+                "caller_number": call.callerNumber, "caller_name": "", "destination": call.dialed,
+                "context": call.context, "source_ip": call.sourceIP, "trunk": call.trunk,
+                "start_utc": StoredTime.text(call.startedAt), "answer_utc": call.answeredAt.map(StoredTime.text),
+                "end_utc": StoredTime.text(end), "duration": String(Int(end.timeIntervalSince(call.startedAt))),
+                "billsec": String(call.billsec), "disposition": call.disposition.rawValue, "hangup_cause": "",
+                "source_format": "test", "dest_scope": call.scope.rawValue, "dest_e164": call.e164,
+                "dest_region": call.region, "dest_type": call.numberType?.rawValue, "dest_risk": call.risk.storedText,
+                "dest_hotspot": call.hotspot, "cost_micros": String(call.costMicros),
+                "rate_per_min_micros": String(call.ratePerMinuteMicros),
+            ]
+            return ShippedCall(
+                sequence: sequence, switchName: "pbx1", startDay: String(StoredTime.text(call.startedAt).prefix(10)),
+                fields: TollGuardDatabase.shippedColumns.map { values[$0] ?? nil })
+        }
+    }
+}
