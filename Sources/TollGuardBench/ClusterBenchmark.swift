@@ -31,6 +31,21 @@ struct ClusterBenchmark: AsyncParsableCommand {
     @Option(help: "Scratch folder.")
     var directory = NSTemporaryDirectory() + "tollguard-bench"
 
+    @Option(help: "Call events a second in the latency stage, over all switches (3 a call).")
+    var latencyRate = 1500.0
+
+    @Option(help: "Seconds of traffic in the latency stage (one IRSF burst a second).")
+    var latencySeconds = 60.0
+
+    @Option(help: "The edges' cluster.event_lateness_ms in the latency stage.")
+    var eventLatenessMs = 100
+
+    @Option(help: "The analyzer's cluster.analyze_interval_ms in the latency stage.")
+    var analyzeIntervalMs = 50
+
+    @Flag(help: "Run only the latency stage.")
+    var latencyOnly = false
+
     func run() async throws {
         bootstrapQuietLogging()
         let server: PostgresURL
@@ -41,6 +56,10 @@ struct ClusterBenchmark: AsyncParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tollguard = siblingExecutable("tollguard")
+        if latencyOnly {
+            try await latency(server: server, tollguard: tollguard)
+            return
+        }
         let halves = [
             try exampleCDRFile(rows: calls / 2, seed: 7, in: directory),
             try exampleCDRFile(rows: calls / 2, seed: 8, in: directory),
@@ -68,15 +87,8 @@ struct ClusterBenchmark: AsyncParsableCommand {
             edges.append((node, store, try await TollGuardDatabase.open(path: store).lastCallSequence()))
         }
 
-        let name = "tg_bench_\(UInt32.random(in: 0...UInt32.max))"
         let logger = Logger(label: "tollguard.bench")
-        var administration = server
-        administration.database = server.database.isEmpty ? "postgres" : server.database
-        try await Self.withStore(administration, logger: logger) { store -> Void in
-            try await store.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        }
-        var bench = server
-        bench.database = name
+        let (name, administration, bench) = try await Self.createDatabase(on: server, logger: logger)
         let benchURL = Self.text(of: bench)
         var processes: [pid_t] = []
         let timing: (all: Double, firstShipment: Double)
@@ -137,10 +149,7 @@ struct ClusterBenchmark: AsyncParsableCommand {
             }
             return 0
         }
-        try await Self.withStore(administration, logger: logger) { store -> Void in
-            try await store.client.query(
-                PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
-        }
+        try await Self.drop(name, on: administration, logger: logger)
 
         let total = Double(edges.reduce(0) { $0 + $1.calls })
         print("one box: tollguard ingest stored \(stored) calls in \(Self.format(singleSeconds)) s")
@@ -168,6 +177,59 @@ struct ClusterBenchmark: AsyncParsableCommand {
         print(
             "takeover: leader killed with kill -9, standby leading (lease \(Self.leaseSeconds) s) after "
                 + "\(Self.format(analysis.takeoverSeconds)) s; target < 15 s")
+        try await latency(server: server, tollguard: tollguard)
+    }
+
+    /// The latency stage (``ClusterLatencyStage``) on a database of its own.
+    func latency(server: PostgresURL, tollguard: String) async throws {
+        let logger = Logger(label: "tollguard.bench")
+        let (name, administration, bench) = try await Self.createDatabase(on: server, logger: logger)
+        let stage = ClusterLatencyStage(
+            tollguard: tollguard, directory: directory, rate: latencyRate, seconds: latencySeconds,
+            eventLatenessMilliseconds: eventLatenessMs, analyzeIntervalMilliseconds: analyzeIntervalMs,
+            logger: logger)
+        let single: ClusterLatencyStage.Result
+        let cluster: ClusterLatencyStage.Result
+        do {
+            single = try await stage.singleBox()
+            cluster = try await stage.cluster(url: Self.text(of: bench), bench: bench)
+        } catch {
+            try? await Self.drop(name, on: administration, logger: logger)
+            throw error
+        }
+        try await Self.drop(name, on: administration, logger: logger)
+        print(
+            String(
+                format: "latency: %.0f call events/s (%.0f calls/s) for %.0f s, one IRSF burst a second; "
+                    + "burst's third call leaving the switch → its alert readable in the store",
+                latencyRate, latencyRate / 3, latencySeconds))
+        print("  one box, tollguard serve: \(single.text) (the baseline)")
+        print(
+            "  cluster, 2 edges → PostgreSQL → analyzer (event_lateness_ms \(eventLatenessMs), "
+                + "analyze_interval_ms \(analyzeIntervalMs)): \(cluster.text); target p99 < 250 ms")
+    }
+
+    /// A new database of the benchmark's own on `server`: its name, the server's administration
+    /// database (where it is dropped from), and the new one.
+    static func createDatabase(on server: PostgresURL, logger: Logger) async throws -> (
+        name: String, administration: PostgresURL, bench: PostgresURL
+    ) {
+        let name = "tg_bench_\(UInt32.random(in: 0...UInt32.max))"
+        var administration = server
+        administration.database = server.database.isEmpty ? "postgres" : server.database
+        try await Self.withStore(administration, logger: logger) { store -> Void in
+            try await store.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+        var bench = server
+        bench.database = name
+        return (name, administration, bench)
+    }
+
+    static func drop(_ name: String, on administration: PostgresURL, logger: Logger) async throws {
+        try await Self.withStore(administration, logger: logger) { store -> Void in
+            try await store.client.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"), logger: logger)
+        }
     }
 
     static let leaseSeconds = 10

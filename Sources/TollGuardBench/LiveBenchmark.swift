@@ -288,8 +288,10 @@ struct LiveTraffic {
     private let callsPerSecond: Double
     private let timeScale: Double
 
-    init(eventsPerSecond: Double, timeScale: Double, manager: Bool = false) {
+    /// `origin`: the switch's clock at the first call (default: a fixed moment).
+    init(eventsPerSecond: Double, timeScale: Double, manager: Bool = false, origin: Date? = nil) {
         self.manager = manager
+        if let origin { clock = origin }
         asterisk.keepsUniqueids = false
         callsPerSecond = eventsPerSecond / (manager ? 6 : 3)
         self.timeScale = timeScale

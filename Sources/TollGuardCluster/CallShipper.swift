@@ -26,6 +26,8 @@ package struct CallShipper: Sendable {
     /// Asked before the journal is read, so every call it no longer tells as up and that is
     /// stored is in what the pass ships. Nil: an edge without a live view, which promises nothing.
     package var promise: (@Sendable () -> EdgePromise?)?
+    /// What this shipper told the store of the calls up (one shipper per connection).
+    private let told = ToldCallsUp()
     private let local: TollGuardDatabase
     private let cluster: ClusterStore
     private let logger: Logger
@@ -75,11 +77,12 @@ package struct CallShipper: Sendable {
             guard let last = calls.last else {
                 // Everything journaled when the promise was made is shipped: it holds now.
                 let switchName = self.switchName
+                let change = (promise ?? nil).map { told.change(to: $0.callsUp) }
                 try await withDeadline(deadline) {
                     try await cluster.mark(
-                        source: source, switchName: switchName, watermark: watermark,
-                        callsUp: promise??.callsUp)
+                        source: source, switchName: switchName, watermark: watermark, callsUp: change?.change)
                 }
+                if let change { told.told(change.now) }
                 return total
             }
             let (switchName, expected) = (self.switchName, held)

@@ -82,6 +82,10 @@ package struct ClusterAnalyzer: Sendable {
         var open: [AlertKey: ClusterAlert?] = [:]
         /// Calls played after the analysis had passed their start.
         package fileprivate(set) var late = 0
+        /// Per edge, the last change of its calls up read (`calls_up.told_seq`).
+        var upSeen: [String: Int64] = [:]
+        /// Calls told as up that the analysis has not reached yet.
+        var upWaiting: [LiveCallID: CallUp] = [:]
         /// The calls started from their edges' word (``CallUp``) and not ended yet.
         var live: [LiveCallID: LiveEntry] = [:]
         /// The alerts that counted a call while it was up, by the call's key: its record tells
@@ -226,7 +230,8 @@ package struct ClusterAnalyzer: Sendable {
         }
         step.arrived = arrivals.count
         // Read after the calls: a call whose record came meanwhile is in both, and ends here.
-        let told = try await store.callsUp(of: sources.list.filter { $0.fresh && $0.watermark != nil }.map(\.id))
+        let told = try await store.callsUp(
+            of: sources.list.filter { $0.fresh && $0.watermark != nil }.map(\.id), seen: &session.upSeen)
         // How far the sources' promises reach; not past what this step could read.
         var target = step.more ? session.released : sources.now
         for source in sources.list where source.fresh {
@@ -270,7 +275,10 @@ package struct ClusterAnalyzer: Sendable {
                 step.ended += 1
                 continue
             }
-            if !arrived.callID.isEmpty { session.recentlyRecorded.insert(id) }
+            if !arrived.callID.isEmpty {
+                session.recentlyRecorded.insert(id)
+                session.upWaiting[id] = nil
+            }
             if let released = session.released, call.startedAt < released {
                 play(call)
                 step.late += 1
@@ -280,7 +288,6 @@ package struct ClusterAnalyzer: Sendable {
         }
         // The calls up the edges told: an answer told since is played at its time; a call not
         // started yet starts in order with the others (at once when the analysis is past it).
-        var toBegin: [CallUp] = []
         var seen: Set<LiveCallID> = []
         for up in told where seen.insert(up.id).inserted {
             if var entry = session.live[up.id] {
@@ -294,11 +301,13 @@ package struct ClusterAnalyzer: Sendable {
                     session.live[up.id] = entry
                 }
             } else if !session.recentlyRecorded.contains(up.id) {
-                toBegin.append(up)
+                session.upWaiting[up.id] = up
             }
         }
+        let toBegin = session.upWaiting.values.sorted { Self.order($0.call) < Self.order($1.call) }
         var begun: [CallUp] = []
         func begin(_ up: CallUp) {
+            session.upWaiting[up.id] = nil
             let (entry, found) = Self.begin(up, in: &session.engine)
             findings += found
             session.live[up.id] = entry

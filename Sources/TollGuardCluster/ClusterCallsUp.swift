@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import TollGuardCore
 
 /// A call up as an edge told it: which edge, and the call as it started (and answered), keyed by
@@ -11,6 +12,55 @@ package struct CallUp: Sendable {
 
     /// The call's identity across edges and its stored record.
     var id: LiveCallID { LiveCallID(switchName: call.switchName ?? "", callID: call.key) }
+}
+
+/// What changed in an edge's calls up since it last told them.
+package struct CallsUpChange: Sendable {
+    /// Whether `told` is every call up (the store's others of the edge are gone).
+    package var all: Bool
+    /// The calls up that are new or answered since.
+    package var told: [ObservedCall]
+    /// The ids of the calls no longer up.
+    package var gone: [String]
+
+    package init(all: Bool, told: [ObservedCall], gone: [String] = []) {
+        self.all = all
+        self.told = told
+        self.gone = gone
+    }
+
+    /// Every call of `callsUp`, replacing what the store holds.
+    package static func every(_ callsUp: [ObservedCall]) -> CallsUpChange { CallsUpChange(all: true, told: callsUp) }
+}
+
+/// What an edge told the store of its calls up, by id (each with its answer), so the next
+/// promise tells only what changed; nil after a failure (the next tells every call again).
+package final class ToldCallsUp: Sendable {
+    private let told = Mutex<[String: Date?]?>(nil)
+
+    package init() {}
+
+    /// The change from what was told to `callsUp`; what was told counts as unknown until
+    /// ``told(_:)`` says the change was stored.
+    package func change(to callsUp: [ObservedCall]) -> (change: CallsUpChange, now: [String: Date?]) {
+        var now: [String: Date?] = [:]
+        var unique: [ObservedCall] = []
+        for call in callsUp where now[call.key] == nil {
+            now[call.key] = .some(call.answeredAt)
+            unique.append(call)
+        }
+        let before = told.withLock { told in
+            defer { told = nil }
+            return told
+        }
+        guard let before else { return (.every(unique), now) }
+        let changed = unique.filter { call in before[call.key].map { $0 != call.answeredAt } ?? true }
+        let gone = before.keys.filter { now[$0] == nil }.sorted()
+        return (CallsUpChange(all: false, told: changed, gone: gone), now)
+    }
+
+    /// The store holds `now`.
+    package func told(_ now: [String: Date?]) { told.withLock { $0 = now } }
 }
 
 /// A call of a switch by the switch's own id: its up row and its stored record share it.
@@ -54,19 +104,25 @@ extension ClusterStore {
         return row
     }
 
-    /// The calls up the sources `sources` told last, in order of start.
-    func callsUp(of sources: [String]) async throws -> [CallUp] {
+    /// The calls up the sources `sources` told or changed since `seen` (per source, the last
+    /// change read), in order of start; `seen` moves past them.
+    func callsUp(of sources: [String], seen: inout [String: Int64]) async throws -> [CallUp] {
         guard !sources.isEmpty else { return [] }
-        let json = String(decoding: try JSONEncoder().encode(sources), as: UTF8.self)
+        let after = Dictionary(uniqueKeysWithValues: sources.map { ($0, seen[$0] ?? 0) })
+        var binds = PostgresBindings()
+        binds.append(String(decoding: try JSONEncoder().encode(after), as: UTF8.self))
         let rows = try await client.query(
             PostgresQuery(
-                unsafeSQL: "SELECT \(Self.callUpColumns.joined(separator: ", ")) FROM calls_up "
-                    + "WHERE source_id IN (SELECT jsonb_array_elements_text($1::jsonb)) "
-                    + "ORDER BY start_utc, switch_name, call_id",
-                binds: {
-                    var binds = PostgresBindings(); binds.append(json); return binds
-                }()), logger: logger)
-        return try await Self.callsUp(rows)
+                unsafeSQL: "SELECT \(Self.callUpColumns.joined(separator: ", ")), told_seq FROM calls_up "
+                    + "JOIN jsonb_each_text($1::jsonb) AS seen ON seen.key = calls_up.source_id "
+                    + "WHERE told_seq > seen.value::bigint ORDER BY start_utc, switch_name, call_id",
+                binds: binds), logger: logger)
+        var sequences: [(String, Int64)] = []
+        let calls = try await Self.callsUp(rows) { source, cells in
+            sequences.append((source, try cells.cells[Self.callUpColumns.count].decode(Int64.self)))
+        }
+        for (source, sequence) in sequences { seen[source] = max(seen[source] ?? 0, sequence) }
+        return calls
     }
 
     /// The calls the analysis started from `calls_up` and has not ended, as it started them.
@@ -103,7 +159,9 @@ extension ClusterStore {
         }
     }
 
-    private static func callsUp(_ rows: PostgresRowSequence) async throws -> [CallUp] {
+    private static func callsUp(
+        _ rows: PostgresRowSequence, each: (String, CallRowCells) throws -> Void = { _, _ in }
+    ) async throws -> [CallUp] {
         var calls: [CallUp] = []
         for try await row in rows {
             let cells = CallRowCells(row)
@@ -120,6 +178,7 @@ extension ClusterStore {
                 disposition: answeredAt == nil ? .noAnswer : .answered)
             call.switchName = try cells.required(1)
             calls.append(CallUp(source: try cells.required(0), call: call))
+            try each(try cells.required(0), cells)
         }
         return calls
     }

@@ -264,6 +264,11 @@ enum ClusterSchema {
                     PRIMARY KEY (switch_name, call_id)
                 )
                 """,
+                // Each row's last change, numbered: the analyzer reads only what changed since it
+                // last looked (one edge writes its rows one transaction at a time, so each edge's
+                // numbers are committed in order).
+                "CREATE SEQUENCE calls_up_told",
+                "ALTER TABLE calls_up ADD COLUMN told_seq bigint NOT NULL DEFAULT nextval('calls_up_told')",
             ]),
     ]
 

@@ -111,30 +111,37 @@ package struct ClusterStore: Sendable {
     }
 
     /// Records `source`'s promise that every event of its switch before `watermark` is told —
-    /// a call that started before it is stored or among `callsUp` — never moving it back, and
+    /// a call that started before it is stored or among its calls up — never moving it back, and
     /// that the edge is alive; `callsUp` (nil: an edge without a live view, which tells none)
-    /// replaces the calls up the store holds of `source`, in the same transaction.
+    /// changes the calls up the store holds of `source`, in the same transaction.
     package func mark(
-        source: String, switchName: String, watermark: Date?, callsUp: [ObservedCall]? = nil
+        source: String, switchName: String, watermark: Date?, callsUp: CallsUpChange? = nil
     ) async throws {
         let logger = self.logger
-        let up = try callsUp.map { try Self.json(callsUp: $0, source: source, switchName: switchName) }
+        let told = try callsUp.map { try Self.json(callsUp: $0.told, source: source, switchName: switchName) }
+        let gone = try callsUp.map { String(decoding: try JSONEncoder().encode($0.gone), as: UTF8.self) }
+        let columns = Self.callUpColumns.joined(separator: ", ")
         try await client.inTransaction(logger: logger) { connection in
-            if let up {
-                // The rows that changed only: a call up for an hour is written once (and again
-                // when it answers).
+            if let callsUp, callsUp.all {
+                try await connection.query("DELETE FROM calls_up WHERE source_id = \(source)", logger: logger)
+            }
+            if let callsUp, !callsUp.gone.isEmpty, let gone {
                 try await connection.query(
                     """
-                    WITH told AS (
-                        SELECT * FROM jsonb_populate_recordset(NULL::calls_up, \(up)::jsonb)
-                    ), gone AS (
-                        DELETE FROM calls_up WHERE source_id = \(source)
-                        AND NOT EXISTS (SELECT 1 FROM told WHERE told.call_id = calls_up.call_id)
-                    )
-                    INSERT INTO calls_up SELECT * FROM told
-                    ON CONFLICT (source_id, call_id) DO UPDATE SET answer_utc = excluded.answer_utc
-                    WHERE calls_up.answer_utc IS DISTINCT FROM excluded.answer_utc
+                    DELETE FROM calls_up WHERE source_id = \(source)
+                    AND call_id IN (SELECT jsonb_array_elements_text(\(gone)::jsonb))
                     """, logger: logger)
+            }
+            if let callsUp, !callsUp.told.isEmpty, let told {
+                var binds = PostgresBindings()
+                binds.append(told)
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: "INSERT INTO calls_up (\(columns)) SELECT \(columns) "
+                            + "FROM jsonb_populate_recordset(NULL::calls_up, $1::jsonb) "
+                            + "ON CONFLICT (source_id, call_id) DO UPDATE SET answer_utc = excluded.answer_utc, "
+                            + "told_seq = nextval('calls_up_told')",
+                        binds: binds), logger: logger)
             }
             try await connection.query(
                 """

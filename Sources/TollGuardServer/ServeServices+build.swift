@@ -154,6 +154,7 @@ package func buildServeServices(
     let shipping = edge?.shipping
     // An edge with a live view tells the analyzer of its calls up as they start and answer.
     pipeline.promisesCallsUp = edge != nil && !switches.isEmpty
+    pipeline.eventLateness = .milliseconds(configuration.cluster.eventLatenessMilliseconds)
     if let shipping {
         let doorbell = shipping.doorbell
         pipeline.onCallsStored = { doorbell.ring() }
@@ -226,6 +227,7 @@ private func analyzerService(
     var service = ClusterAnalyzerService(
         connector: connector, node: node, timeZone: timeZone, logger: logger, makeEngine: { try run.makeEngine() })
     service.leaseDuration = .seconds(configuration.cluster.leaseSeconds)
+    service.interval = .milliseconds(configuration.cluster.analyzeIntervalMilliseconds)
     service.evidenceLimit = configuration.analysis.maxEvidenceCalls
     let reloadable = actions.configuration
     service.actions = { ActionSettings(reloadable.current) }

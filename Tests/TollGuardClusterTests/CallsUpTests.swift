@@ -43,7 +43,7 @@ extension PostgresServerTests {
                 let analyzer = ClusterAnalyzer(
                     store: store, lease: lease, timeZone: .named("UTC"), logger: TestPostgres.logger,
                     makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
-                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin, callsUp: [])
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin, callsUp: .every([]))
                 var session = try await analyzer.resume(try #require(try await lease.acquire()))
 
                 // Fifteen minutes in: the long call up, the second over and shipped.
@@ -51,7 +51,7 @@ extension PostgresServerTests {
                 up.switchName = "pbx1"
                 _ = try await store.ship([Self.shipped(second, 1)], after: 0, source: "edge-1", switchName: "pbx1")
                 let promise = origin.addingTimeInterval(900)
-                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: promise, callsUp: [up])
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: promise, callsUp: .every([up]))
                 let first = try await analyzer.step(&session)
                 #expect(first.begun == 1 && first.played == 1 && first.late == 0 && first.begunLate == 0)
                 #expect(session.released == promise && session.liveCount == 1)
@@ -70,7 +70,7 @@ extension PostgresServerTests {
                 // The call ends; its record ships and the edge tells nothing up.
                 let over = try #require(long.endedAt).addingTimeInterval(60)
                 _ = try await store.ship([Self.shipped(long, 2)], after: 1, source: "edge-1", switchName: "pbx1")
-                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: over, callsUp: [])
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: over, callsUp: .every([]))
                 let last = try await analyzer.step(&session)
                 #expect(last.ended == 1 && last.begun == 0 && last.played == 0 && last.late == 0)
                 #expect(session.liveCount == 0)

@@ -112,6 +112,8 @@ extension PostgresServerTests {
             var switchName: String
             var journal: [ShippedCall]
             var shipped = 0
+            /// What it told the store of its calls up: it tells only what changed since.
+            var told = ToldCallsUp()
         }
 
         /// With `tellingCallsUp`, the edges tell their calls up with each promise (as an edge with
@@ -413,8 +415,10 @@ extension PostgresServerTests {
                     return up
                 }
                 let promise = now == .distantFuture ? Date(timeIntervalSince1970: 3_999_999_999) : now
+                let change = edge.told.change(to: callsUp)
                 try await store.mark(
-                    source: edge.name, switchName: edge.switchName, watermark: promise, callsUp: callsUp)
+                    source: edge.name, switchName: edge.switchName, watermark: promise, callsUp: change.change)
+                edge.told.told(change.now)
                 return
             }
             let up = edge.journal[edge.shipped...].compactMap { times[$0.shippedKey]?.start }.min()

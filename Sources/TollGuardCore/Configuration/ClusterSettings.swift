@@ -14,6 +14,13 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
     package var switchName = ""
     /// How often an edge looks for calls to ship besides when its store takes some, in milliseconds.
     package var shipIntervalMilliseconds = 1000
+    /// How late a switch's event may reach an edge after the time it carries, in milliseconds.
+    ///
+    /// An edge's promise to the analyzer stays this far behind its switch's clock (an event
+    /// later than that is analyzed at once, counted late): the floor of a cross-switch alert's delay.
+    package var eventLatenessMilliseconds = 1000
+    /// How long the analyzer pauses between two steps that found nothing more to read, in milliseconds.
+    package var analyzeIntervalMilliseconds = 200
     /// What the node does in the cluster (`serve --role` overrides it).
     package var role = ClusterRole.all
     /// How long the analyzer lease runs after each renewal: a standby takes over at most this
@@ -26,6 +33,8 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
         case node
         case switchName = "switch"
         case shipIntervalMilliseconds = "ship_interval_ms"
+        case eventLatenessMilliseconds = "event_lateness_ms"
+        case analyzeIntervalMilliseconds = "analyze_interval_ms"
         case role
         case leaseSeconds = "lease_seconds"
     }
@@ -39,6 +48,12 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
         shipIntervalMilliseconds =
             try container.decodeIfPresent(Int.self, forKey: .shipIntervalMilliseconds)
             ?? defaults.shipIntervalMilliseconds
+        eventLatenessMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .eventLatenessMilliseconds)
+            ?? defaults.eventLatenessMilliseconds
+        analyzeIntervalMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .analyzeIntervalMilliseconds)
+            ?? defaults.analyzeIntervalMilliseconds
         if let text = try container.decodeIfPresent(String.self, forKey: .role) {
             guard let role = ClusterRole(rawValue: text) else {
                 throw DecodingError.dataCorruptedError(
@@ -53,6 +68,10 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
     package func validationErrors() -> [String] {
         var errors: [String] = []
         if shipIntervalMilliseconds < 10 { errors.append("cluster.ship_interval_ms must be at least 10") }
+        if !(0...600_000).contains(eventLatenessMilliseconds) {
+            errors.append("cluster.event_lateness_ms must be between 0 and 600000")
+        }
+        if analyzeIntervalMilliseconds < 10 { errors.append("cluster.analyze_interval_ms must be at least 10") }
         if !(2...3600).contains(leaseSeconds) { errors.append("cluster.lease_seconds must be between 2 and 3600") }
         if node.hasPrefix("@") { errors.append("cluster.node must not begin with @ (the analyzer's own keys do)") }
         for (key, value) in [("node", node), ("switch", switchName)]

@@ -1,0 +1,227 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import TollGuardCluster
+import TollGuardCore
+import TollGuardDemo
+
+/// The cluster benchmark's latency stage: call events at their own pace (one second of call time
+/// a second) from fake FreeSWITCHes, to `tollguard serve` processes as users run them — one box
+/// alone, then two edges and an analyzer on PostgreSQL — and, for each IRSF burst (an account's
+/// third simultaneous call to Somalia), the time from its third `CHANNEL_CREATE` leaving the
+/// switch until its `concurrent_international` alert can be read from the store (polled every
+/// 10 ms: in the one box's SQLite, in the cluster's PostgreSQL).
+struct ClusterLatencyStage {
+    var tollguard: String
+    var directory: String
+    /// Events a second, over all switches.
+    var rate: Double
+    var seconds: Double
+    var eventLatenessMilliseconds: Int
+    var analyzeIntervalMilliseconds: Int
+    let logger: Logger
+
+    /// Each burst's latency in milliseconds, and the bursts sent.
+    struct Result {
+        var latencies: [Double]
+        var bursts: Int
+
+        func percentile(_ p: Double) -> Double { quantile(latencies, p) }
+
+        var text: String {
+            String(
+                format: "p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d of %d bursts' alerts seen)", percentile(0.5),
+                percentile(0.99), percentile(1), latencies.count, bursts)
+        }
+    }
+
+    /// One box: `tollguard serve` watching one switch, its alerts read from its SQLite store.
+    func singleBox() async throws -> Result {
+        let store = directory + "/latency-single.sqlite"
+        removeDatabase(store)
+        let server = try await FakeFreeSWITCH.start()
+        defer { Task { await server.stop() } }
+        let password = try secret("latency-single")
+        try write(
+            "latency-single",
+            """
+            [site]
+            timezone = "UTC"
+            [database]
+            path = "\(store)"
+            [cdr_post]
+            enabled = false
+            \(Self.eventSocket("fs-single", port: server.port, password: password))
+            """)
+        let serve = try start("latency-single")
+        defer { stop([serve]) }
+        try await server.waitForSubscribers()
+        let database = try TollGuardDatabase.open(path: store)
+        var last: Int64 = 0
+        return try await drive([server]) {
+            var seen: [(subject: String, at: ContinuousClock.Instant)] = []
+            for alert in try database.alerts(raisedAfter: last, limit: 1000) {
+                last = max(last, alert.id)
+                if alert.rule == AnalysisRule.concurrentInternational.rawValue {
+                    seen.append((alert.subject.value, ContinuousClock.now))
+                }
+            }
+            return seen
+        }
+    }
+
+    /// Two edges (one switch each) and an analyzer on the database `bench`, written as `url`.
+    func cluster(url: String, bench: PostgresURL) async throws -> Result {
+        let servers = [try await FakeFreeSWITCH.start(), try await FakeFreeSWITCH.start()]
+        defer { Task { for server in servers { await server.stop() } } }
+        var processes: [pid_t] = []
+        defer { stop(processes) }
+        for (index, server) in servers.enumerated() {
+            let node = "latency-edge-\(index + 1)"
+            let store = directory + "/\(node).sqlite"
+            removeDatabase(store)
+            try write(
+                node,
+                """
+                [site]
+                timezone = "UTC"
+                [database]
+                path = "\(store)"
+                url = "\(url)"
+                [cluster]
+                node = "\(node)"
+                role = "edge"
+                ship_interval_ms = 100
+                event_lateness_ms = \(eventLatenessMilliseconds)
+                [cdr_post]
+                enabled = false
+                \(Self.eventSocket("fs-\(index + 1)", port: server.port, password: try secret(node)))
+                """)
+            processes.append(try start(node))
+        }
+        let analyzerStore = directory + "/latency-analyzer.sqlite"
+        removeDatabase(analyzerStore)
+        try write(
+            "latency-analyzer",
+            """
+            [site]
+            timezone = "UTC"
+            [database]
+            path = "\(analyzerStore)"
+            url = "\(url)"
+            [cluster]
+            node = "latency-analyzer"
+            role = "analyzer"
+            analyze_interval_ms = \(analyzeIntervalMilliseconds)
+            [cdr_post]
+            enabled = false
+            """)
+        processes.append(try start("latency-analyzer"))
+        for server in servers { try await server.waitForSubscribers() }
+        return try await ClusterBenchmark.withStore(bench, logger: logger) { store in
+            // The analyzer leads before the traffic starts.
+            while try await ClusterBenchmark.lease(store, logger: logger).holder == nil {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            var last: Int64 = 0
+            let logger = self.logger
+            return try await drive(servers) {
+                var seen: [(subject: String, at: ContinuousClock.Instant)] = []
+                let rows = try await store.client.query(
+                    "SELECT id, rule, subject FROM cluster_alerts WHERE id > \(last) ORDER BY id", logger: logger)
+                for try await (id, rule, subject) in rows.decode((Int64, String, String).self) {
+                    last = max(last, id)
+                    if rule == AnalysisRule.concurrentInternational.rawValue {
+                        seen.append((subject, ContinuousClock.now))
+                    }
+                }
+                return seen
+            }
+        }
+    }
+
+    /// Sends the traffic, each call's events to one of `servers`, while `poll` (every 10 ms) reads
+    /// the alerts raised since it last looked; then waits up to ten seconds for the last bursts.
+    private func drive(
+        _ servers: [FakeFreeSWITCH],
+        poll: @escaping () async throws -> [(subject: String, at: ContinuousClock.Instant)]
+    ) async throws -> Result {
+        // The switches' clocks are ours, as NTP keeps a site's.
+        var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: 1, origin: Date())
+        let clock = ContinuousClock()
+        let started = clock.now
+        let total = Int(rate * seconds)
+        var sent: [String: ContinuousClock.Instant] = [:]
+        var latencies: [Double] = []
+        var nextPoll = started
+        func look() async throws {
+            for (subject, at) in try await poll() {
+                if let sentAt = sent.removeValue(forKey: subject) { latencies.append((at - sentAt).seconds * 1000) }
+            }
+            nextPoll = clock.now + .milliseconds(10)
+        }
+        var bursts = 0
+        for index in 0..<total {
+            let due = started + .milliseconds(Int(Double(index) / rate * 1000))
+            while due > clock.now {
+                if nextPoll <= clock.now { try await look() }
+                try await Task.sleep(until: min(due, nextPoll), clock: clock)
+            }
+            guard case .eventSocket(let event) = traffic.next() else { continue }
+            // A call's events go to one switch; a burst's three calls share their number.
+            let uuid = event.headers["Unique-ID"] ?? ""
+            let number = Int(uuid.split(separator: "-")[safe: 4] ?? "") ?? 0
+            _ = await servers[number % servers.count].publish(event)
+            if event.name == "CHANNEL_CREATE", uuid.hasSuffix("-2") {
+                sent["9\(number)"] = clock.now
+                bursts += 1
+            }
+        }
+        let end = clock.now + .seconds(10)
+        while !sent.isEmpty, clock.now < end {
+            try await look()
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return Result(latencies: latencies, bursts: bursts)
+    }
+
+    private static func eventSocket(_ name: String, port: Int, password: String) -> String {
+        """
+        [[event_socket]]
+        name = "\(name)"
+        enabled = true
+        host = "127.0.0.1"
+        port = \(port)
+        password_file = "\(password)"
+        """
+    }
+
+    private func secret(_ node: String) throws -> String {
+        let path = directory + "/\(node).secret"
+        try "ClueCon".write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private func write(_ node: String, _ toml: String) throws {
+        try toml.write(toFile: directory + "/\(node).toml", atomically: true, encoding: .utf8)
+    }
+
+    private func start(_ node: String) throws -> pid_t {
+        try spawn(
+            [tollguard, "serve", "--config", directory + "/\(node).toml", "--http-port", "0"],
+            log: directory + "/\(node).log")
+    }
+
+    private func stop(_ processes: [pid_t]) {
+        for pid in processes {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+    }
+}
+
+extension Array {
+    fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}
