@@ -37,6 +37,9 @@ struct ClusterBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds of traffic in the latency stage (one IRSF burst a second).")
     var latencySeconds = 60.0
 
+    @Option(help: "Seconds of traffic before the latency stage times the bursts.")
+    var latencyWarmup = 10.0
+
     @Option(help: "The edges' cluster.event_lateness_ms in the latency stage.")
     var eventLatenessMs = 100
 
@@ -186,6 +189,7 @@ struct ClusterBenchmark: AsyncParsableCommand {
         let (name, administration, bench) = try await Self.createDatabase(on: server, logger: logger)
         let stage = ClusterLatencyStage(
             tollguard: tollguard, directory: directory, rate: latencyRate, seconds: latencySeconds,
+            warmup: latencyWarmup,
             eventLatenessMilliseconds: eventLatenessMs, analyzeIntervalMilliseconds: analyzeIntervalMs,
             logger: logger)
         let single: ClusterLatencyStage.Result
@@ -200,9 +204,10 @@ struct ClusterBenchmark: AsyncParsableCommand {
         try await Self.drop(name, on: administration, logger: logger)
         print(
             String(
-                format: "latency: %.0f call events/s (%.0f calls/s) for %.0f s, one IRSF burst a second; "
+                format: "latency: %.0f call events/s (%.0f calls/s) for %.0f s after %.0f s of warm-up, "
+                    + "one IRSF burst a second; "
                     + "burst's third call leaving the switch → its alert readable in the store",
-                latencyRate, latencyRate / 3, latencySeconds))
+                latencyRate, latencyRate / 3, latencySeconds, latencyWarmup))
         print("  one box, tollguard serve: \(single.text) (the baseline)")
         print(
             "  cluster, 2 edges → PostgreSQL → analyzer (event_lateness_ms \(eventLatenessMs), "

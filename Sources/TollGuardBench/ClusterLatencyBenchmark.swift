@@ -18,6 +18,8 @@ struct ClusterLatencyStage {
     /// Events a second, over all switches.
     var rate: Double
     var seconds: Double
+    /// Seconds of traffic before the bursts are timed (the processes' first writes, the first day's partition).
+    var warmup: Double
     var eventLatenessMilliseconds: Int
     var analyzeIntervalMilliseconds: Int
     let logger: Logger
@@ -151,7 +153,7 @@ struct ClusterLatencyStage {
         var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: 1, origin: Date())
         let clock = ContinuousClock()
         let started = clock.now
-        let total = Int(rate * seconds)
+        let total = Int(rate * (warmup + seconds))
         var sent: [String: ContinuousClock.Instant] = [:]
         var latencies: [Double] = []
         var nextPoll = started
@@ -173,7 +175,7 @@ struct ClusterLatencyStage {
             let uuid = event.headers["Unique-ID"] ?? ""
             let number = Int(uuid.split(separator: "-")[safe: 4] ?? "") ?? 0
             _ = await servers[number % servers.count].publish(event)
-            if event.name == "CHANNEL_CREATE", uuid.hasSuffix("-2") {
+            if event.name == "CHANNEL_CREATE", uuid.hasSuffix("-2"), (clock.now - started).seconds >= warmup {
                 sent["9\(number)"] = clock.now
                 bursts += 1
             }
