@@ -23,6 +23,22 @@ package struct ReportedCall: Sendable, FetchableRecord {
         "caller_number", "context", "switch_name",
     ]
 
+    package init(
+        account: String, callerNumber: String, context: String, startedAt: Date, billsec: Int, isAnswered: Bool,
+        costMicros: Int64, region: String?, scope: CallScope?, switchName: String?
+    ) {
+        self.account = account
+        self.callerNumber = callerNumber
+        self.context = context
+        self.startedAt = startedAt
+        self.billsec = billsec
+        self.isAnswered = isAnswered
+        self.costMicros = costMicros
+        self.region = region
+        self.scope = scope
+        self.switchName = switchName
+    }
+
     package init(row: Row) throws {
         func failure(_ index: Int, _ reason: String) -> StoredValueError {
             let id: Int64? = row[0]
