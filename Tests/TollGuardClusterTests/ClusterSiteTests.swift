@@ -358,6 +358,18 @@ extension PostgresServerTests {
             let own = try await EdgeServeTests.tollguard(["quota", "list", "--local", "--config", config])
             let ownLine = own.stdout.split(separator: "\n").first { $0.hasPrefix("1001 ") }.map(String.init) ?? ""
             #expect(ownLine.contains(" 0.00 "), "\(own.stdout)")
+            // The report of the quota's day is the cluster's: both switches' calls, the account's spend their sum.
+            let reports = try TemporaryDirectory("tollguard-cluster-report")
+            let day = LocalTimeFormatter(timeZone: .gmt).day(quota.draft.firstSeen)
+            let report = try await EdgeServeTests.tollguard([
+                "report", "--date", day, "--directory", reports.url.path, "--config", config,
+            ])
+            #expect(report.status == 0 && report.stderr.contains("the cluster's calls"), "\(report.stderr)")
+            let json = try JSONDecoder().decode(
+                PeriodReport.self, from: Data(contentsOf: URL(fileURLWithPath: reports.path("\(day).json"))))
+            #expect(Set(json.switches?.map(\.name) ?? []) == ["fs-west", "ast-east"], "\(json.switches ?? [])")
+            #expect(json.accounts.first { $0.account == "1001" }?.spendMicros == quota.draft.costMicros)
+            #expect(json.alerts.contains { $0.id == id && $0.rule == "daily_quota" })
         }
 
         /// One Asterisk call reaches the cluster three ways — the Manager's `Cdr` event and the

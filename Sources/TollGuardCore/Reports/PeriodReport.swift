@@ -271,7 +271,7 @@ package struct PeriodReport: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, site, currency, from, to, generated, totals, hours, accounts, countries, alerts, actions
+        case name, site, currency, from, to, generated, totals, hours, accounts, countries, alerts, actions, switches
         case schemaVersion = "schema_version"
         case timeZone = "time_zone"
     }
