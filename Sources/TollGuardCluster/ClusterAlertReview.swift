@@ -18,7 +18,7 @@ extension ClusterStore {
         let states = filter.states.map(\.rawValue).sorted()
         let minimum = filter.minimumSeverity?.rawValue
         let query: PostgresQuery = """
-            SELECT \(unescaped: Self.alertColumns), state FROM cluster_alerts
+            SELECT \(unescaped: Self.alertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts
             WHERE (cardinality(\(states)::text[]) = 0 OR state = ANY(\(states)::text[]))
                 AND (\(minimum)::integer IS NULL OR severity_rank >= \(minimum)::integer)
                 AND (\(filter.since)::timestamptz IS NULL
@@ -34,22 +34,34 @@ extension ClusterStore {
     /// One alert of the cluster's, nil when it has none of that id.
     package func reviewedAlert(id: Int64, summarizer: AlertSummarizer) async throws -> ReviewedClusterAlert? {
         let query: PostgresQuery = """
-            SELECT \(unescaped: Self.alertColumns), state FROM cluster_alerts WHERE id = \(id)
+            SELECT \(unescaped: Self.alertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts WHERE id = \(id)
             """
         return try await reviewed(query, summarizer: summarizer).first
     }
 
     private func reviewed(_ query: PostgresQuery, summarizer: AlertSummarizer) async throws -> [ReviewedClusterAlert] {
-        let rows = try await client.query(query, logger: logger)
         var found: [ReviewedClusterAlert] = []
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            let alert = try Self.alert(from: row)
-            let state = try columns[columns.count - 1].decode(String.self)
-            guard let id = alert.id else { continue }
-            found.append(Self.review(alert.draft, id: id, state: state, summarizer: summarizer))
+        for try await row in try await client.query(query, logger: logger) {
+            if let reviewed = try Self.reviewed(row, summarizer: summarizer) { found.append(reviewed) }
         }
         return found
+    }
+
+    /// A person's last decision, read after ``alertColumns``.
+    static let stateColumns = "state, state_by, state_at_utc, state_comment"
+
+    /// The alert of a row of ``alertColumns`` and ``stateColumns``, with its state.
+    static func reviewed(_ row: PostgresRow, summarizer: AlertSummarizer) throws -> ReviewedClusterAlert? {
+        let columns = row.makeRandomAccess()
+        let alert = try Self.alert(from: row)
+        let state = columns.count - 4
+        guard let id = alert.id else { return nil }
+        var reviewed = Self.review(
+            alert.draft, id: id, state: try columns[state].decode(String.self), summarizer: summarizer)
+        reviewed.alert.stateBy = try columns[state + 1].decode(String?.self)
+        reviewed.alert.stateAt = try columns[state + 2].decode(Date?.self)
+        reviewed.alert.stateComment = try columns[state + 3].decode(String?.self)
+        return reviewed
     }
 
     /// The single box's shape of a cluster alert in `state`.

@@ -132,9 +132,11 @@ extension ClusterStore {
         return ClusterAlert(id: id, draft: draft, acted: draft.severity)
     }
 
-    /// Writes `alert` on `connection` under `epoch`, a new row or its row updated; returns its id.
+    /// Writes `alert`'s figures on `connection` under `epoch`, a new row or its row updated.
+    ///
+    /// Returns its id and the state a person left it in, which the write never changes.
     static func write(_ alert: ClusterAlert, epoch: Int64, on connection: PostgresConnection, logger: Logger)
-        async throws -> Int64
+        async throws -> (id: Int64, state: AlertState)
     {
         let draft = alert.draft
         let encoder = JSONEncoder()
@@ -153,7 +155,7 @@ extension ClusterStore {
                     last_seen_utc = (\(draft.lastSeen)::timestamptz AT TIME ZONE 'UTC'), headline = \(draft.headline),
                     metrics = \(metrics)::jsonb, evidence = \(evidence)::jsonb, call_count = \(calls),
                     cost_micros = \(cost), call_keys = \(keys)::jsonb, epoch = \(epoch), updated_utc = now()
-                WHERE id = \(id) RETURNING id
+                WHERE id = \(id) RETURNING id, state
                 """, logger: logger)
         } else {
             rows = try await connection.query(
@@ -164,10 +166,16 @@ extension ClusterStore {
                     \(draft.windowKey), \(severity), \(rank), (\(draft.firstSeen)::timestamptz AT TIME ZONE 'UTC'),
                     (\(draft.lastSeen)::timestamptz AT TIME ZONE 'UTC'), \(draft.headline),
                     \(metrics)::jsonb, \(evidence)::jsonb, \(calls), \(cost), \(keys)::jsonb, \(epoch))
-                RETURNING id
+                RETURNING id, state
                 """, logger: logger)
         }
-        for try await id in rows.decode(Int64.self) { return id }
+        for try await (id, state) in rows.decode((Int64, String).self) {
+            guard let known = AlertState(rawValue: state) else {
+                throw ClusterCallError(
+                    column: "cluster_alerts.state", reason: "\(state.debugDescription) is not a state")
+            }
+            return (id, known)
+        }
         throw ClusterCallError(column: "cluster_alerts.id", reason: "the alert row \(alert.id ?? 0) is gone")
     }
 }

@@ -416,8 +416,10 @@ package struct ClusterAnalyzer: Sendable {
             // The alert and the hook events it owes, in one transaction: a takeover neither
             // loses nor repeats an event.
             func write(_ alert: ClusterAlert) async throws -> Int64 {
-                let id = try await ClusterStore.write(alert, epoch: epoch, on: connection, logger: logger)
-                let owed = alert.owedEvents
+                let (id, state) = try await ClusterStore.write(alert, epoch: epoch, on: connection, logger: logger)
+                // As the single box's action layer: an alert a person closed tells no one and
+                // suspends no one, however it escalates.
+                let owed = state == .open || state == .acknowledged ? alert.owedEvents : []
                 if owed.contains(.alert) { escalated.append((id, alert.draft)) }
                 for type in owed where !settings.hooks.isEmpty {
                     let event = HookEvent.about(alert.draft, id: id, type: type, summarizer: summarizer, now: now)

@@ -270,6 +270,32 @@ enum ClusterSchema {
                 "CREATE SEQUENCE calls_up_told",
                 "ALTER TABLE calls_up ADD COLUMN told_seq bigint NOT NULL DEFAULT nextval('calls_up_told')",
             ]),
+        Migration(
+            name: "v7-alert-triage",
+            statements: [
+                // A person's last decision on an alert, as the SQLite store's `alerts` keeps it.
+                // The analyzer never writes these (nor `state`): its writes change the figures.
+                """
+                ALTER TABLE cluster_alerts ADD COLUMN state_by text, ADD COLUMN state_at_utc timestamptz,
+                    ADD COLUMN state_comment text
+                """,
+                // Who did what to which subject: the SQLite store's `journal`, for what people do
+                // to the cluster's records.
+                """
+                CREATE TABLE cluster_journal (
+                    id bigserial PRIMARY KEY,
+                    at_utc timestamptz NOT NULL,
+                    actor text NOT NULL,
+                    action text NOT NULL,
+                    subject_type text,
+                    subject text,
+                    before text,
+                    after text,
+                    note text
+                )
+                """,
+                "CREATE INDEX cluster_journal_by_subject ON cluster_journal (subject_type, subject, id)",
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

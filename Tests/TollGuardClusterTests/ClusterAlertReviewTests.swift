@@ -3,6 +3,7 @@ import PostgresNIO
 import Testing
 import TollGuardCluster
 import TollGuardCore
+import TollGuardTestSupport
 
 extension PostgresServerTests {
     /// The cluster's alerts as `tollguard alerts` lists them: the single box's filters and order.
@@ -65,6 +66,121 @@ extension PostgresServerTests {
                 let shown = try await store.reviewedAlert(id: quota.alert.id, summarizer: Self.summarizer)
                 #expect(shown?.alert == quota.alert)
                 #expect(try await store.reviewedAlert(id: 9_999, summarizer: Self.summarizer) == nil)
+            }
+        }
+
+        /// A person acknowledges, resolves and reopens the cluster's alerts as the single box's:
+        /// only where the state allows, each change journaled and told once to the hooks that
+        /// take `alert_changed`; what the cluster cannot do yet is refused, changing nothing.
+        @Test func aPersonsDecisionOnAClusterAlertIsJournaledAndToldOnce() async throws {
+            try await TestPostgres.withStore { store in
+                try await Self.insert(
+                    store, rule: .dailyQuota, account: "1001", severity: .high, state: "open", hoursAgo: 1,
+                    switches: ["fs-west", "ast-east"])
+                try await Self.insert(
+                    store, rule: .velocity, account: "1002", severity: .critical, state: "resolved", hoursAgo: 2)
+                let ids = try await store.reviewedAlerts(AlertFilter(), summarizer: Self.summarizer).map(\.alert.id)
+                    .sorted()
+                let (quota, velocity) = (ids[0], ids[1])
+                let noc = AlertSeeds.programHook("noc", events: [.alertChanged])
+                let change = { (ids: [Int64], change: AlertChange, comment: String?) in
+                    try await store.changeAlerts(
+                        ids, change, actor: "alice", comment: comment, hooks: [noc], summarizer: Self.summarizer)
+                }
+                let state = { (id: Int64) in
+                    try #require(try await store.reviewedAlert(id: id, summarizer: Self.summarizer)).alert
+                }
+
+                let acknowledged = try await change([quota], .acknowledge, "on it")
+                #expect(acknowledged.refused.isEmpty && acknowledged.changed.count == 1)
+                let shown = try await state(quota)
+                #expect(shown.state == .acknowledged && shown.stateBy == "alice" && shown.stateComment == "on it")
+                #expect(shown.costMicros == 10_000_000, "the figures stay the analyzer's")
+                // Refused where the state does not allow it; an unknown id; the rest of the batch changes.
+                let mixed = try await change([velocity, 9_999, quota], .acknowledge, nil)
+                #expect(mixed.changed.isEmpty)
+                #expect(
+                    mixed.refused.map(\.error) == [
+                        .notAllowed(id: velocity, from: .resolved, to: .acknowledged), .noSuchAlert(9_999),
+                        .notAllowed(id: quota, from: .acknowledged, to: .acknowledged),
+                    ])
+                let resolved = try await change([quota], .resolve(.fraudStopped), "blocked the range")
+                #expect(resolved.changed.first?.entry.after == "resolved (fraud, stopped)")
+                #expect(try await state(quota).state == .resolved)
+                #expect(try await change([velocity], .reopen, "  ").changed.first?.after.state == .open)
+                // Not on the cluster yet: nothing changes, nothing is journaled.
+                let quiet = try await change([velocity], .falsePositive(.other, closingMatching: false), nil)
+                #expect(quiet.changed.isEmpty && quiet.refused.count == 1)
+                #expect(try await state(velocity).state == .open)
+
+                let journal = try await store.journal(subjectType: "alert")
+                #expect(
+                    journal.map { "\($0.subject ?? "") \($0.action) \($0.before ?? "-")→\($0.after ?? "-")" } == [
+                        "\(quota) alert.acknowledged open→acknowledged",
+                        "\(quota) alert.resolved acknowledged→resolved (fraud, stopped)",
+                        "\(velocity) alert.open resolved→open",
+                    ])
+                #expect(journal.allSatisfy { $0.actor == "alice" })
+                #expect(journal.map(\.note) == ["on it", "blocked the range", nil], "a blank comment is none")
+                let events = try await ClusterOutbox(store: store).events()
+                #expect(events.map(\.type) == Array(repeating: .alertChanged, count: 3))
+                #expect(events.compactMap(\.change?.action) == journal.map(\.action))
+                #expect(events.first?.alerts.first?.id == quota && events.first?.actor == "alice")
+                #expect(try await ClusterOutbox(store: store).counts() == [.pending: 3])
+            }
+        }
+
+        /// An alert a person resolved keeps its state as the analyzer escalates it, and — as the
+        /// single box's action layer — its escalation tells no hook and suspends no one.
+        @Test func anAlertAPersonClosedTellsNoOneWhenItEscalates() async throws {
+            var factory = CallFactory()
+            let calls = [0.0, 60, 120, 130, 140].map { factory.call("1001", to: .national(), at: $0, talk: 3600) }
+            let origin = factory.origin
+            // Three calls at once a warning, four (twice the limit) high.
+            let settings = try ConfigurationLoader.decode(
+                """
+                [analysis.account]
+                concurrent_calls = 2
+                """
+            ).configuration.analysis
+            var noc = AlertSeeds.programHook("noc", events: [.alert, .suspend])
+            noc.minSeverity = .info
+            var actions = ActionSettings(hooks: [noc])
+            actions.policy.rules = [AnalysisRule.concurrentCalls.rawValue: .high]
+            let policy = actions
+            try await TestPostgres.withStore { store in
+                var lease = AnalyzerLease(store: store, node: "analyzer-a")
+                lease.duration = .seconds(600)
+                var analyzer = ClusterAnalyzer(
+                    store: store, lease: lease, timeZone: .named("UTC"), logger: TestPostgres.logger,
+                    makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
+                analyzer.actions = { policy }
+                var session = try await analyzer.resume(try #require(try await lease.acquire()))
+                func ship(_ range: Range<Int>, promising seconds: Double) async throws {
+                    let batch = range.map { CallsUpTests.shipped(calls[$0], Int64($0 + 1)) }
+                    _ = try await store.ship(
+                        batch, after: Int64(range.lowerBound), source: "edge-1", switchName: "pbx1")
+                    try await store.mark(
+                        source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(seconds))
+                    while try await analyzer.step(&session).more {}
+                }
+                // Three calls at once: the account's concurrency alert, told.
+                try await ship(0..<3, promising: 125)
+                let raised = try #require(try await store.alerts().first { $0.draft.rule == .concurrentCalls })
+                let id = try #require(raised.id)
+                #expect(raised.draft.severity == .warning)
+                #expect(try await ClusterOutbox(store: store).events().map(\.type) == [.alert])
+                _ = try await store.changeAlerts(
+                    [id], .resolve(.customerConfirmed), actor: "alice", comment: nil, hooks: [],
+                    summarizer: Self.summarizer)
+                // Five at once: the same alert, high now, still resolved; nobody told, nobody suspended.
+                try await ship(3..<5, promising: 200)
+                let escalated = try #require(try await store.reviewedAlert(id: id, summarizer: Self.summarizer))
+                #expect(escalated.alert.severity == .high && escalated.alert.callCount == 5, "\(escalated.alert)")
+                #expect(escalated.alert.state == .resolved && escalated.alert.stateBy == "alice")
+                #expect(try await store.alerts().filter { $0.draft.rule == .concurrentCalls }.count == 1)
+                #expect(try await ClusterOutbox(store: store).events().map(\.type) == [.alert])
+                #expect(try await store.suspensions().isEmpty)
             }
         }
     }

@@ -347,9 +347,26 @@ extension PostgresServerTests {
             // The analyzer node's own store has none: it watches no switch of its own.
             let local = try await EdgeServeTests.tollguard(["alerts", "list", "--local", "--config", config])
             #expect(local.status == 0 && local.stdout.contains("no alerts"), "\(local.stdout)\(local.stderr)")
-            // A cluster's id is not this node's alert of that id: no change without --local.
-            let acknowledged = try await EdgeServeTests.tollguard(["alerts", "ack", String(id), "--config", config])
-            #expect(acknowledged.status != 0 && acknowledged.stderr.contains("--local"), "\(acknowledged.stderr)")
+            // An id of the cluster's list is the cluster's alert: acknowledged there, by whom, journaled.
+            let acknowledged = try await EdgeServeTests.tollguard([
+                "alerts", "ack", String(id), "--by", "noc", "--comment", "calling the customer", "--config", config,
+            ])
+            #expect(
+                acknowledged.status == 0
+                    && acknowledged.stdout.contains("the cluster's alert \(id) is now acknowledged"),
+                "\(acknowledged.stdout)\(acknowledged.stderr)")
+            let summarizer = AlertSummarizer(timeZone: .gmt, currency: "USD", countryNames: [:])
+            let (decided, journal) = try await TestPostgres.withStore(database: name) { store in
+                (
+                    try await store.reviewedAlert(id: id, summarizer: summarizer)?.alert,
+                    try await store.journal(subjectType: "alert", subject: String(id))
+                )
+            }
+            #expect(decided?.state == .acknowledged && decided?.stateBy == "noc")
+            #expect(journal.map(\.action) == ["alert.acknowledged"] && journal.first?.note == "calling the customer")
+            // A false positive would need the analyzer to keep the rule quiet: refused, naming --local.
+            let quiet = try await EdgeServeTests.tollguard(["alerts", "false-positive", String(id), "--config", config])
+            #expect(quiet.status != 0 && quiet.stderr.contains("--local"), "\(quiet.stderr)")
             // The quota's spend is the cluster's, both switches' calls; the node's own store has none.
             let spent = Money.format(quota.draft.costMicros, decimals: 2)
             let quotas = try await EdgeServeTests.tollguard(["quota", "list", "--config", config])

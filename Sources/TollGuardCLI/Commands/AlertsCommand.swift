@@ -11,7 +11,8 @@ struct AlertsCommand: AsyncParsableCommand {
         abstract: "Review fraud alerts: list, show, acknowledge, resolve, mark false positives, reopen.",
         discussion: """
             On a node of a cluster (database.url set), list and show read the cluster's alerts, those its \
-            analyzer raised from every switch's calls; --local reads this node's own store instead.
+            analyzer raised from every switch's calls, and ack, resolve and reopen change them; --local reads \
+            and changes this node's own store instead.
             """,
         subcommands: [List.self, Show.self, Acknowledge.self, Resolve.self, FalsePositive.self, Reopen.self]
     )
@@ -287,20 +288,18 @@ struct StateChangeOptions: ParsableArguments {
     @Option(help: "Who (default: the login name).")
     var by: String?
 
-    @Flag(help: "This node's own alert of that id (required on a node of a cluster, database.url set).")
+    @Flag(help: "This node's own alert of that id, not its cluster's (with database.url set).")
     var local = false
 
     /// Applies `change` through the action layer (journaled; hooks taking `alert_changed` hear of it).
     ///
-    /// On a node of a cluster, `alerts list` shows the cluster's alerts: an id from it is not this
-    /// node's alert of that id, so the change needs `--local` to say which is meant.
+    /// On a node of a cluster, `alerts list` shows the cluster's alerts, so an id is the
+    /// cluster's alert of that id unless `--local` says this node's own.
     func apply(_ change: AlertChange) async throws {
         let configuration = try global.loadConfiguration().configuration
-        if !configuration.database.url.isEmpty, !local {
-            throw CommandFailure(
-                "this node is in a cluster (database.url): the ids of `tollguard alerts list` are the cluster's, "
-                    + "whose alerts are not reviewed from here yet; add --local to change this node's own alert \(id) "
-                    + "(`tollguard alerts list --local`)")
+        if !local, let cluster = try ClusterAccess(configuration, application: "alerts") {
+            try await apply(change, toTheAlertOf: cluster, configuration: configuration)
+            return
         }
         let database = try global.openStoreToRead(configuration)
         let actions = ActionLayer(
@@ -319,5 +318,35 @@ struct StateChangeOptions: ParsableArguments {
         }
         let pass = try await actions.deliverDue(startingWithin: ActionLayer.commandDeliveryWait)
         if let line = Output.deliveries(pass) { print(line) }
+    }
+
+    /// Applies `change` to the cluster's alert `id` (journaled in the cluster; its
+    /// `alert_changed` event delivered by the leading analyzer).
+    private func apply(
+        _ change: AlertChange, toTheAlertOf cluster: ClusterAccess, configuration: TollGuardConfiguration
+    ) async throws {
+        guard ClusterStore.canTriage(change) else {
+            throw CommandFailure(
+                "this node is in a cluster (database.url): \(change.action) is not made to the cluster's alerts yet "
+                    + "(the cluster's analyzer would not keep the rule quiet); add --local to change this node's own "
+                    + "alert \(id) (`tollguard alerts list --local`)")
+        }
+        let (summarizer, hooks, actor, id, comment) = (
+            global.summarizer(configuration), configuration.hooks, GlobalOptions.actor(by), id, comment
+        )
+        let result = try await cluster.onPrimary(to: "change its alert \(id)") { store in
+            try await store.changeAlerts(
+                [id], change, actor: actor, comment: comment, hooks: hooks, summarizer: summarizer)
+        }
+        if let refused = result.refused.first {
+            throw CommandFailure(
+                "\(refused.error) in the cluster (\(cluster.url)); --local changes this node's own alert")
+        }
+        for outcome in result.changed {
+            print(
+                TextTable.printable(
+                    "the cluster's alert \(outcome.after.id) is now \(outcome.entry.after ?? outcome.after.state.rawValue)"
+                ))
+        }
     }
 }

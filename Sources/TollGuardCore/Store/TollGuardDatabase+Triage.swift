@@ -6,6 +6,12 @@ package struct AlertChangeOutcome: Sendable, Hashable {
     package var before: StoredAlert
     package var after: StoredAlert
     package var entry: JournalEntry
+
+    package init(before: StoredAlert, after: StoredAlert, entry: JournalEntry) {
+        self.before = before
+        self.after = after
+        self.entry = entry
+    }
 }
 
 /// What a change asked of several alerts did: the alerts changed (those a false positive closed
