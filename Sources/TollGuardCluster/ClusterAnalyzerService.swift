@@ -32,6 +32,11 @@ package struct ClusterAnalyzerService: Service {
     /// node leads (nil: the events wait for a node that delivers).
     package var deliverHooks: (@Sendable (ClusterOutbox) async throws -> Void)?
     package var deliveryInterval = Duration.seconds(1)
+    /// Days of calls the cluster store keeps (`cluster.keep_days`); 0 keeps them all.
+    ///
+    /// While this node leads, older days are dropped every `retentionInterval`.
+    package var keepDays = 0
+    package var retentionInterval = Duration.seconds(3600)
     private let logger: Logger
 
     package init(
@@ -104,6 +109,12 @@ package struct ClusterAnalyzerService: Service {
         }
     }
 
+    /// The time before which whole UTC days of calls may go: `keepDays` back from `now`, and
+    /// never within the engine's `reach` back (a day more), which a new leader replays.
+    package static func retentionCutoff(now: Date, keepDays: Int, reach: TimeInterval) -> Date {
+        now.addingTimeInterval(-max(Double(keepDays) * 86_400, reach + 86_400))
+    }
+
     /// Leads under `held` until the lease is lost (throws) or `serve` stops (gives it up).
     ///
     /// The lease is renewed beside the steps, every third of its duration, so a long step (a
@@ -132,6 +143,27 @@ package struct ClusterAnalyzerService: Service {
                     }
                 }
             }
+            if keepDays > 0 {
+                let (keepDays, pause, makeEngine) = (self.keepDays, retentionInterval, self.makeEngine)
+                group.addTask {
+                    while true {
+                        do {
+                            let cutoff = Self.retentionCutoff(
+                                now: Date(), keepDays: keepDays, reach: try makeEngine().reach)
+                            let dropped = try await analyzer.store.dropCalls(before: cutoff)
+                            if !dropped.isEmpty {
+                                logger.notice(
+                                    "dropped the cluster's calls of days past cluster.keep_days",
+                                    metadata: ["days": "\(dropped.joined(separator: ", "))"])
+                            }
+                        } catch {
+                            logger.warning(
+                                "could not drop the cluster's calls of older days", metadata: ["error": "\(error)"])
+                        }
+                        try await Task.sleep(for: pause)
+                    }
+                }
+            }
             group.addTask {
                 var session = try await analyzer.resume(held)
                 status.leading(session)
@@ -145,7 +177,7 @@ package struct ClusterAnalyzerService: Service {
                 }
             }
             // The steps end only when serve stops; the renewals only when the lease is lost; the
-            // deliveries never.
+            // deliveries and the retention never.
             defer { group.cancelAll() }
             try await group.next()
         }

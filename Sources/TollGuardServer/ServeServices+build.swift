@@ -228,6 +228,7 @@ private func analyzerService(
         connector: connector, node: node, timeZone: timeZone, logger: logger, makeEngine: { try run.makeEngine() })
     service.leaseDuration = .seconds(configuration.cluster.leaseSeconds)
     service.interval = .milliseconds(configuration.cluster.analyzeIntervalMilliseconds)
+    service.keepDays = configuration.cluster.keepDays
     service.evidenceLimit = configuration.analysis.maxEvidenceCalls
     let reloadable = actions.configuration
     service.actions = { ActionSettings(reloadable.current) }

@@ -26,6 +26,11 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
     /// How long the analyzer lease runs after each renewal: a standby takes over at most this
     /// long after the leader stopped.
     package var leaseSeconds = 10
+    /// How many days of calls the cluster store keeps; 0 keeps them all.
+    ///
+    /// The leading analyzer drops each older day's partition (never one the engine's reach back
+    /// still needs), once an hour.
+    package var keepDays = 0
 
     package init() {}
 
@@ -37,6 +42,7 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
         case analyzeIntervalMilliseconds = "analyze_interval_ms"
         case role
         case leaseSeconds = "lease_seconds"
+        case keepDays = "keep_days"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -63,6 +69,7 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
             self.role = role
         }
         leaseSeconds = try container.decodeIfPresent(Int.self, forKey: .leaseSeconds) ?? defaults.leaseSeconds
+        keepDays = try container.decodeIfPresent(Int.self, forKey: .keepDays) ?? defaults.keepDays
     }
 
     package func validationErrors() -> [String] {
@@ -73,6 +80,7 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
         }
         if analyzeIntervalMilliseconds < 10 { errors.append("cluster.analyze_interval_ms must be at least 10") }
         if !(2...3600).contains(leaseSeconds) { errors.append("cluster.lease_seconds must be between 2 and 3600") }
+        if keepDays < 0 { errors.append("cluster.keep_days must be 0 (keep every day) or more") }
         if node.hasPrefix("@") { errors.append("cluster.node must not begin with @ (the analyzer's own keys do)") }
         for (key, value) in [("node", node), ("switch", switchName)]
         where value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
