@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import TollGuardCluster
 import TollGuardCore
 import TollGuardDemo
@@ -60,13 +61,12 @@ struct ClusterLatencyStage {
         defer { stop([serve]) }
         try await server.waitForSubscribers()
         let database = try TollGuardDatabase.open(path: store)
-        var last: Int64 = 0
-        return try await drive([server]) {
-            var seen: [(subject: String, at: ContinuousClock.Instant)] = []
+        return try await drive([server]) { last in
+            var seen: [Sighting] = []
             for alert in try database.alerts(raisedAfter: last, limit: 1000) {
                 last = max(last, alert.id)
                 if alert.rule == AnalysisRule.concurrentInternational.rawValue {
-                    seen.append((alert.subject.value, ContinuousClock.now))
+                    seen.append(Sighting(subject: alert.subject.value, at: ContinuousClock.now))
                 }
             }
             return seen
@@ -126,16 +126,15 @@ struct ClusterLatencyStage {
             while try await ClusterBenchmark.lease(store, logger: logger).holder == nil {
                 try await Task.sleep(for: .milliseconds(50))
             }
-            var last: Int64 = 0
             let logger = self.logger
-            return try await drive(servers) {
-                var seen: [(subject: String, at: ContinuousClock.Instant)] = []
+            return try await drive(servers) { last in
+                var seen: [Sighting] = []
                 let rows = try await store.client.query(
                     "SELECT id, rule, subject FROM cluster_alerts WHERE id > \(last) ORDER BY id", logger: logger)
                 for try await (id, rule, subject) in rows.decode((Int64, String, String).self) {
                     last = max(last, id)
                     if rule == AnalysisRule.concurrentInternational.rawValue {
-                        seen.append((subject, ContinuousClock.now))
+                        seen.append(Sighting(subject: subject, at: ContinuousClock.now))
                     }
                 }
                 return seen
@@ -143,49 +142,63 @@ struct ClusterLatencyStage {
         }
     }
 
-    /// Sends the traffic, each call's events to one of `servers`, while `poll` (every 10 ms) reads
-    /// the alerts raised since it last looked; then waits up to ten seconds for the last bursts.
+    /// An alert seen in the store: its subject, and when.
+    struct Sighting: Sendable {
+        var subject: String
+        var at: ContinuousClock.Instant
+    }
+
+    /// Sends the traffic, each call's events to one of `servers`, while `poll` (every 10 ms, in a
+    /// task of its own: a sender that falls behind its schedule must not stop the looking) reads
+    /// the alerts raised after the id it is given, moving it on; then waits up to ten seconds for
+    /// the last bursts.
     private func drive(
-        _ servers: [FakeFreeSWITCH],
-        poll: @escaping () async throws -> [(subject: String, at: ContinuousClock.Instant)]
+        _ servers: [FakeFreeSWITCH], poll: @escaping @Sendable (inout Int64) async throws -> [Sighting]
     ) async throws -> Result {
         // The switches' clocks are ours, as NTP keeps a site's.
         var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: 1, origin: Date())
         let clock = ContinuousClock()
         let started = clock.now
         let total = Int(rate * (warmup + seconds))
-        var sent: [String: ContinuousClock.Instant] = [:]
-        var latencies: [Double] = []
-        var nextPoll = started
-        func look() async throws {
-            for (subject, at) in try await poll() {
-                if let sentAt = sent.removeValue(forKey: subject) { latencies.append((at - sentAt).seconds * 1000) }
+        /// Each timed burst's send, until its alert is seen; the latencies seen, in milliseconds.
+        let timing = Mutex<(sent: [String: ContinuousClock.Instant], latencies: [Double])>(([:], []))
+        let poller = Task {
+            var last: Int64 = 0
+            while !Task.isCancelled {
+                for sighting in try await poll(&last) {
+                    timing.withLock { timing in
+                        if let sentAt = timing.sent.removeValue(forKey: sighting.subject) {
+                            timing.latencies.append((sighting.at - sentAt).seconds * 1000)
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(10))
             }
-            nextPoll = clock.now + .milliseconds(10)
         }
+        defer { poller.cancel() }
         var bursts = 0
         for index in 0..<total {
             let due = started + .milliseconds(Int(Double(index) / rate * 1000))
-            while due > clock.now {
-                if nextPoll <= clock.now { try await look() }
-                try await Task.sleep(until: min(due, nextPoll), clock: clock)
-            }
+            if due > clock.now { try await Task.sleep(until: due, clock: clock) }
             guard case .eventSocket(let event) = traffic.next() else { continue }
             // A call's events go to one switch; a burst's three calls share their number.
             let uuid = event.headers["Unique-ID"] ?? ""
             let number = Int(uuid.split(separator: "-")[safe: 4] ?? "") ?? 0
-            _ = await servers[number % servers.count].publish(event)
+            // Timed as it leaves: taken before the write, so that no alert is read before its send is.
             if event.name == "CHANNEL_CREATE", uuid.hasSuffix("-2"), (clock.now - started).seconds >= warmup {
-                sent["9\(number)"] = clock.now
+                let now = clock.now
+                timing.withLock { $0.sent["9\(number)"] = now }
                 bursts += 1
             }
+            _ = await servers[number % servers.count].publish(event)
         }
         let end = clock.now + .seconds(10)
-        while !sent.isEmpty, clock.now < end {
-            try await look()
+        while timing.withLock({ !$0.sent.isEmpty }), clock.now < end {
             try await Task.sleep(for: .milliseconds(10))
         }
-        return Result(latencies: latencies, bursts: bursts)
+        poller.cancel()
+        _ = try? await poller.value
+        return Result(latencies: timing.withLock { $0.latencies }, bursts: bursts)
     }
 
     private static func eventSocket(_ name: String, port: Int, password: String) -> String {
