@@ -71,13 +71,11 @@ extension ClusterStore {
             in suspensions.decode((Int64, String, Bool, String, String, Date, Date?, String?).self)
         {
             if since >= from && since < to {
-                tally.addAction(
-                    at: since, kind: enforced ? "suspended" : "would suspend", account: account,
-                    detail: "suspension \(id) by \(actor): \(reason)")
+                tally.addSuspension(
+                    id: id, account: account, enforced: enforced, actor: actor, reason: reason, at: since)
             }
             if let lifted, lifted >= from && lifted < to {
-                tally.addAction(
-                    at: lifted, kind: "lifted", account: account, detail: "suspension \(id) by \(liftedBy ?? "?")")
+                tally.addLifting(ofSuspension: id, account: account, by: liftedBy, at: lifted)
             }
         }
         let kills = try await client.query(
@@ -88,9 +86,7 @@ extension ClusterStore {
         for try await (switchName, uuid, account, reason, done, answer)
             in kills.decode((String, String, String, String, Date, String).self)
         {
-            tally.addAction(
-                at: done, kind: "call killed", account: account,
-                detail: "\(uuid) on \(switchName): \(reason) → \(answer)")
+            tally.addKill(of: "\(uuid) on \(switchName)", account: account, reason: reason, answer: answer, at: done)
         }
     }
 

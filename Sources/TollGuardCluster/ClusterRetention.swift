@@ -23,7 +23,7 @@ extension ClusterStore {
             guard let day = Self.partitionDay(name) else { continue }
             partitions.append((name, day, pending))
         }
-        let firstKept = Self.utcDay(of: cutoff)
+        let firstKept = Self.dayFormat.string(from: cutoff)
         var dropped: [String] = []
         for partition in partitions where partition.day < firstKept {
             let detach = partition.pending ? "FINALIZE" : "CONCURRENTLY"
@@ -40,7 +40,7 @@ extension ClusterStore {
         return dropped
     }
 
-    /// The day of a partition this store names (`calls_20261104` → `2026-11-04`); nil for any other name.
+    /// The day of a partition this store names (`partitionName(forDay:)`); nil for any other name.
     static func partitionDay(_ name: String) -> String? {
         let digits = Array(name.utf8.dropFirst("calls_".utf8.count))
         guard name.hasPrefix("calls_"), digits.count == 8, digits.allSatisfy({ (48...57).contains($0) }) else {
@@ -48,13 +48,5 @@ extension ClusterStore {
         }
         let text = String(decoding: digits, as: UTF8.self)
         return "\(text.prefix(4))-\(text.dropFirst(4).prefix(2))-\(text.suffix(2))"
-    }
-
-    /// `date`'s UTC day, `YYYY-MM-DD`.
-    static func utcDay(of date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
     }
 }

@@ -181,7 +181,7 @@ package struct ClusterStore: Sendable {
         }
         // Built from a date this function parsed and formatted again: no stored text reaches the SQL.
         let (from, to) = (dayFormat.string(from: date), dayFormat.string(from: next))
-        let name = "calls_" + from.replacingOccurrences(of: "-", with: "")
+        let name = partitionName(forDay: from)
         if try await tableExists(name, connection, logger: logger) { return }
         // Two edges creating one day's partition at once would collide in the catalogue; the lock
         // is taken only when a day is new, so edges do not wait on each other otherwise.
@@ -215,7 +215,14 @@ package struct ClusterStore: Sendable {
         return false
     }
 
-    private static var dayFormat: DateFormatter {
+    /// The partition of `calls` for `day` (`2026-11-04` → `calls_20261104`);
+    /// `partitionDay(_:)` reads it back.
+    static func partitionName(forDay day: String) -> String {
+        "calls_" + day.replacingOccurrences(of: "-", with: "")
+    }
+
+    /// `YYYY-MM-DD` in UTC.
+    static var dayFormat: DateFormatter {
         let format = DateFormatter()
         format.locale = Locale(identifier: "en_US_POSIX")
         format.timeZone = TimeZone(identifier: "UTC")

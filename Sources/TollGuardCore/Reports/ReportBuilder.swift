@@ -67,10 +67,6 @@ package struct ReportBuilder: Sendable {
     /// The suspensions made (and decided report-only), lifted, and the calls hung up in `[from, to)`, oldest first.
     private static func actions(from: Date, to: Date, into tally: inout ReportTally, _ db: Database) throws {
         let range: [any DatabaseValueConvertible] = [StoredTime.text(from), StoredTime.text(to)]
-        func add(_ text: String, _ kind: String, _ account: String, _ detail: String) {
-            guard let time = StoredTime.date(text) else { return }
-            tally.addAction(at: time, kind: kind, account: account, detail: detail)
-        }
         for row in try Row.fetchAll(
             db,
             sql: """
@@ -78,13 +74,10 @@ package struct ReportBuilder: Sendable {
                 WHERE created_utc >= ? AND created_utc < ? ORDER BY id
                 """, arguments: StatementArguments(range))
         {
-            let enforced: Bool = row["enforced"]
-            let id: Int64 = row["id"]
-            let reason: String = row["reason"]
-            let actor: String = row["actor"]
-            add(
-                row["created_utc"], enforced ? "suspended" : "would suspend", row["account"],
-                "suspension \(id) by \(actor): \(reason)")
+            guard let time = StoredTime.date(row["created_utc"]) else { continue }
+            tally.addSuspension(
+                id: row["id"], account: row["account"], enforced: row["enforced"], actor: row["actor"],
+                reason: row["reason"], at: time)
         }
         for row in try Row.fetchAll(
             db,
@@ -93,9 +86,8 @@ package struct ReportBuilder: Sendable {
                 WHERE lifted_utc >= ? AND lifted_utc < ? ORDER BY id
                 """, arguments: StatementArguments(range))
         {
-            let id: Int64 = row["id"]
-            let by: String? = row["lifted_by"]
-            add(row["lifted_utc"], "lifted", row["account"], "suspension \(id) by \(by ?? "?")")
+            guard let time = StoredTime.date(row["lifted_utc"]) else { continue }
+            tally.addLifting(ofSuspension: row["id"], account: row["account"], by: row["lifted_by"], at: time)
         }
         for row in try Row.fetchAll(
             db,
@@ -103,10 +95,9 @@ package struct ReportBuilder: Sendable {
                 "SELECT uuid, account, reason, at_utc, reply FROM call_kills WHERE at_utc >= ? AND at_utc < ? ORDER BY id",
             arguments: StatementArguments(range))
         {
-            let uuid: String = row["uuid"]
-            let reason: String = row["reason"]
-            let reply: String = row["reply"]
-            add(row["at_utc"], "call killed", row["account"], "\(uuid): \(reason) → \(reply)")
+            guard let time = StoredTime.date(row["at_utc"]) else { continue }
+            tally.addKill(
+                of: row["uuid"], account: row["account"], reason: row["reason"], answer: row["reply"], at: time)
         }
     }
 }

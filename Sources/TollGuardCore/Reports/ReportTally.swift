@@ -105,9 +105,26 @@ package struct ReportTally: Sendable {
                 spendMicros: alert.costMicros, evidence: Array(rows)))
     }
 
-    /// Adds something done in the period: `kind` is `suspended`, `would suspend`, `lifted` or
-    /// `call killed`.
-    package mutating func addAction(at time: Date, kind: String, account: String, detail: String) {
+    /// Adds a suspension made in the period (report-only: one the policy would have made).
+    package mutating func addSuspension(
+        id: Int64, account: String, enforced: Bool, actor: String, reason: String, at time: Date
+    ) {
+        addAction(
+            at: time, kind: enforced ? "suspended" : "would suspend", account: account,
+            detail: "suspension \(id) by \(actor): \(reason)")
+    }
+
+    /// Adds a suspension lifted in the period.
+    package mutating func addLifting(ofSuspension id: Int64, account: String, by actor: String?, at time: Date) {
+        addAction(at: time, kind: "lifted", account: account, detail: "suspension \(id) by \(actor ?? "?")")
+    }
+
+    /// Adds a call hung up in the period: `call` names it (its uuid, and where known its switch).
+    package mutating func addKill(of call: String, account: String, reason: String, answer: String, at time: Date) {
+        addAction(at: time, kind: "call killed", account: account, detail: "\(call): \(reason) → \(answer)")
+    }
+
+    private mutating func addAction(at time: Date, kind: String, account: String, detail: String) {
         actions.append(
             (time, PeriodReport.Action(time: local.minutes(time), kind: kind, account: account, detail: detail)))
     }
