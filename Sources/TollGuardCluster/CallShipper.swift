@@ -21,13 +21,12 @@ package struct CallShipper: Sendable {
     /// Hears, after each answer of the store, the last call it holds of this edge and the last
     /// the edge's store journals.
     package var onProgress: (@Sendable (_ held: Int64, _ journaled: Int64) -> Void)?
-    /// The edge's promise at this moment (see ``EdgePromise`` and ``ClusterStore/mark(source:switchName:watermark:callsUp:)``).
+    /// The edge's calls up, whose promise each pass takes (see ``EdgePromise`` and
+    /// ``ClusterStore/mark(source:switchName:watermark:callsUp:)``).
     ///
-    /// Asked before the journal is read, so every call it no longer tells as up and that is
+    /// Taken before the journal is read, so every call it no longer tells as up and that is
     /// stored is in what the pass ships. Nil: an edge without a live view, which promises nothing.
-    package var promise: (@Sendable () -> EdgePromise?)?
-    /// What this shipper told the store of the calls up (one shipper per connection).
-    private let told = ToldCallsUp()
+    package var callsUp: EdgeCallsUp?
     private let local: TollGuardDatabase
     private let cluster: ClusterStore
     private let logger: Logger
@@ -55,7 +54,7 @@ package struct CallShipper: Sendable {
         // An edge with a live view that has no promise yet (its first tick to come) holds the
         // analysis back rather than letting it run ahead of calls it may still ship, and leaves
         // the calls up it told before as they are.
-        let promise = self.promise.map { $0() }
+        let promise = callsUp.map { $0.take() }
         let watermark = promise.map { $0?.watermark ?? Date(timeIntervalSince1970: 0) }
         var held = try await withDeadline(deadline) { try await cluster.lastShipped(source: source) }
         let stored = try await local.lastCallSequence()
@@ -77,12 +76,12 @@ package struct CallShipper: Sendable {
             guard let last = calls.last else {
                 // Everything journaled when the promise was made is shipped: it holds now.
                 let switchName = self.switchName
-                let change = (promise ?? nil).map { told.change(to: $0.callsUp) }
+                let change = (promise ?? nil)?.callsUp
                 try await withDeadline(deadline) {
                     try await cluster.mark(
-                        source: source, switchName: switchName, watermark: watermark, callsUp: change?.change)
+                        source: source, switchName: switchName, watermark: watermark, callsUp: change)
                 }
-                if let change { told.told(change.now) }
+                if change != nil { callsUp?.told() }
                 return total
             }
             let (switchName, expected) = (self.switchName, held)

@@ -21,8 +21,8 @@ package struct CallShippingService: Service {
     package var interval = Duration.seconds(1)
     /// How long one shipment may take (see ``CallShipper/deadline``).
     package var deadline = Duration.seconds(30)
-    /// The edge's promise to the analyzer (see ``CallShipper/promise``); nil: none.
-    package var promise: (@Sendable () -> EdgePromise?)?
+    /// The edge's calls up, told the analyzer with its promise (see ``CallShipper/callsUp``); nil: none.
+    package var callsUp: EdgeCallsUp?
     /// The pause after the first failure; it doubles up to `longestPause`.
     package var firstPause = Duration.seconds(1)
     package var longestPause = Duration.seconds(30)
@@ -54,7 +54,9 @@ package struct CallShippingService: Service {
                     var shipper = CallShipper(
                         source: source, switchName: switchName, local: local, cluster: store, logger: logger)
                     shipper.deadline = deadline
-                    shipper.promise = promise
+                    // Maybe another server (a failover): it hears every call up again.
+                    callsUp?.forget()
+                    shipper.callsUp = callsUp
                     let status = self.status
                     shipper.onProgress = { held, journaled in status.progress(held: held, journaled: journaled) }
                     while true {

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 import TollGuardCore
 
 /// A call up as an edge told it: which edge, and the call as it started (and answered), keyed by
@@ -12,55 +11,6 @@ package struct CallUp: Sendable {
 
     /// The call's identity across edges and its stored record.
     var id: LiveCallID { LiveCallID(switchName: call.switchName ?? "", callID: call.key) }
-}
-
-/// What changed in an edge's calls up since it last told them.
-package struct CallsUpChange: Sendable {
-    /// Whether `told` is every call up (the store's others of the edge are gone).
-    package var all: Bool
-    /// The calls up that are new or answered since.
-    package var told: [ObservedCall]
-    /// The ids of the calls no longer up.
-    package var gone: [String]
-
-    package init(all: Bool, told: [ObservedCall], gone: [String] = []) {
-        self.all = all
-        self.told = told
-        self.gone = gone
-    }
-
-    /// Every call of `callsUp`, replacing what the store holds.
-    package static func every(_ callsUp: [ObservedCall]) -> CallsUpChange { CallsUpChange(all: true, told: callsUp) }
-}
-
-/// What an edge told the store of its calls up, by id (each with its answer), so the next
-/// promise tells only what changed; nil after a failure (the next tells every call again).
-package final class ToldCallsUp: Sendable {
-    private let told = Mutex<[String: Date?]?>(nil)
-
-    package init() {}
-
-    /// The change from what was told to `callsUp`; what was told counts as unknown until
-    /// ``told(_:)`` says the change was stored.
-    package func change(to callsUp: [ObservedCall]) -> (change: CallsUpChange, now: [String: Date?]) {
-        var now: [String: Date?] = [:]
-        var unique: [ObservedCall] = []
-        for call in callsUp where now[call.key] == nil {
-            now[call.key] = .some(call.answeredAt)
-            unique.append(call)
-        }
-        let before = told.withLock { told in
-            defer { told = nil }
-            return told
-        }
-        guard let before else { return (.every(unique), now) }
-        let changed = unique.filter { call in before[call.key].map { $0 != call.answeredAt } ?? true }
-        let gone = before.keys.filter { now[$0] == nil }.sorted()
-        return (CallsUpChange(all: false, told: changed, gone: gone), now)
-    }
-
-    /// The store holds `now`.
-    package func told(_ now: [String: Date?]) { told.withLock { $0 = now } }
 }
 
 /// A call of a switch by the switch's own id: its up row and its stored record share it.

@@ -31,10 +31,10 @@ package struct LivePipeline: Sendable {
     /// How late a switch's event may reach the pipeline after the time it carries: the margin
     /// of the promise an edge makes the cluster.
     package var eventLateness: Duration = .seconds(5)
-    /// Whether each tick takes the promise an edge makes the cluster (``Stats/promise``): the
-    /// calls up with the time before which every event is told; a tick after events rings
-    /// ``onCallsStored`` too, so the edge ships the change at once.
-    package var promisesCallsUp = false
+    /// An edge's calls up as it tells the cluster (nil: it tells none): each tick updates them
+    /// with what changed and the time before which every event is told; a tick after events
+    /// rings ``onCallsStored`` too, so the edge ships the change at once.
+    package var callsUp: EdgeCallsUp?
 
     /// Counters for `/metrics`, the benchmark and tests.
     package final class Stats: Sendable {
@@ -68,8 +68,6 @@ package struct LivePipeline: Sendable {
         package let resyncEnded = Atomic<Int>(0)
         /// The calls up, as of the last refresh (the console's live page).
         package let snapshot = Mutex<LiveCallsSnapshot?>(nil)
-        /// What an edge promises the cluster, as of the last tick (with ``LivePipeline/promisesCallsUp``).
-        package let promise = Mutex<EdgePromise?>(nil)
         package init() {}
     }
 
@@ -121,6 +119,8 @@ package struct LivePipeline: Sendable {
     /// the sources then wait (the event socket's reads stop, the switch buffers).
     package func run(_ inputs: LiveInputs) async throws {
         var monitor = try makeMonitor()
+        monitor.tracksChanges = callsUp != nil
+        var callsUpDiff = CallsUpDiff()
         var state = makeFlushState(configuration)
         var suspended: Set<String> = try await database.suspendedAccounts()
         var watched = configuration
@@ -302,14 +302,15 @@ package struct LivePipeline: Sendable {
                 await storePending()
             }
             stats.pendingCalls.store(state.completed.count, ordering: .relaxed)
-            if promisesCallsUp, isTick(input) {
-                let promise = Self.promise(
+            if let callsUp, isTick(input) {
+                let (watermark, changes) = callsUpDiff.next(
                     now: clocks.values.map { $0.onSwitch(Date()) }.min() ?? Date(), lateness: eventLateness,
-                    up: monitor.calls, unstored: state.completed.map { ($0.record, $0.destination, $0.switchName) })
-                stats.promise.withLock { $0 = promise }
+                    changedUp: monitor.takeChanges(), up: monitor.calls,
+                    unstored: state.completed.map { ($0.record, $0.destination, $0.switchName) })
+                callsUp.update(watermark: watermark, changes: changes)
                 if eventsSinceTick > 0 { onCallsStored?() }
                 eventsSinceTick = 0
-            } else if promisesCallsUp, !isTick(input) {
+            } else if callsUp != nil, !isTick(input) {
                 eventsSinceTick += 1
             }
             switch input {
@@ -565,39 +566,6 @@ private struct PendingCall {
 private struct BatchKey: Hashable {
     var source: String
     var switchName: String?
-}
-
-extension LivePipeline {
-    /// What an edge promises the cluster's analyzer now: the calls of its switches up (and
-    /// those ended and not stored yet, told as up until they are), and the time before which
-    /// every event is told — none still on its way (`lateness` before `now`, on the switches'
-    /// clocks), no end waiting for the store.
-    ///
-    /// A call ended and waiting for the store without an id of the switch (a file's row) cannot
-    /// be told as up: the time stays before its start.
-    package static func promise(
-        now: Date, lateness: Duration, up: [String: LiveMonitor.Entry],
-        unstored: [(record: CallRecord, destination: CallDestination, switchName: String?)]
-    ) -> EdgePromise {
-        var watermark = now.addingTimeInterval(-lateness.seconds)
-        var callsUp = up.map { uuid, entry in
-            var call = entry.observed
-            call.key = uuid
-            return call
-        }
-        for (record, destination, switchName) in unstored {
-            guard !record.callID.isEmpty else {
-                watermark = min(watermark, record.startedAt)
-                continue
-            }
-            var call = ObservedCall(record, destination: destination).asStarted
-            call.key = record.callID
-            call.switchName = switchName
-            callsUp.append(call)
-            watermark = min(watermark, record.endedAt)
-        }
-        return EdgePromise(watermark: watermark, callsUp: callsUp)
-    }
 }
 
 /// A switch's clock as its events show it.

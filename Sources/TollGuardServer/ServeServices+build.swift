@@ -140,8 +140,8 @@ package func buildServeServices(
         role == .analyzer
             ? nil
             : EdgeServices(
-                url: url, configuration: configuration, database: database, switches: switches, stats: pipeline.stats,
-                settings: settings, logger: logger)
+                url: url, configuration: configuration, database: database, switches: switches, settings: settings,
+                logger: logger)
     }
     let hookCounters = HookDeliveryService.Counters()
     let analyzer = configuration.database.postgresURL.flatMap { url in
@@ -153,7 +153,7 @@ package func buildServeServices(
     }
     let shipping = edge?.shipping
     // An edge with a live view tells the analyzer of its calls up as they start and answer.
-    pipeline.promisesCallsUp = edge != nil && !switches.isEmpty
+    pipeline.callsUp = shipping?.callsUp
     pipeline.eventLateness = .milliseconds(configuration.cluster.eventLatenessMilliseconds)
     if let shipping {
         let doorbell = shipping.doorbell
@@ -248,7 +248,7 @@ private struct EdgeServices {
 
     init(
         url: PostgresURL, configuration: TollGuardConfiguration, database: TollGuardDatabase,
-        switches: LiveSwitches, stats: LivePipeline.Stats, settings: ServeSettings, logger: Logger
+        switches: LiveSwitches, settings: ServeSettings, logger: Logger
     ) {
         let node = configuration.clusterNodeName
         let connector = ClusterConnector(
@@ -262,15 +262,9 @@ private struct EdgeServices {
         // Only a live view knows the calls still up: an edge that reads files or posts learns of a
         // call when it ends, and promises nothing.
         // While a switch is not connected, its calls are unknown: the promise stays where it was.
-        let kept = Mutex<EdgePromise?>(nil)
-        shipping.promise = {
-            let connected = switches.all.allSatisfy { $0.counters.isConnected.load(ordering: .relaxed) }
-            let promise = stats.promise.withLock { $0 }
-            return kept.withLock { last in
-                if connected { last = promise }
-                return last
-            }
-        }
+        shipping.callsUp = EdgeCallsUp(seesEverySwitch: {
+            switches.all.allSatisfy { $0.counters.isConnected.load(ordering: .relaxed) }
+        })
         kills = KillCommandService(
             connector: connector, node: node, switches: switches.all.map(\.name),
             hangUp: { command in

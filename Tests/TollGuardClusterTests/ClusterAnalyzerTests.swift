@@ -112,8 +112,10 @@ extension PostgresServerTests {
             var switchName: String
             var journal: [ShippedCall]
             var shipped = 0
-            /// What it told the store of its calls up: it tells only what changed since.
-            var told = ToldCallsUp()
+            /// Its calls up as it tells them: it tells only what changed since.
+            let callsUp = EdgeCallsUp()
+            /// The keys of its calls up at its last promise.
+            var upKeys: Set<String> = []
         }
 
         /// With `tellingCallsUp`, the edges tell their calls up with each promise (as an edge with
@@ -415,10 +417,14 @@ extension PostgresServerTests {
                     return up
                 }
                 let promise = now == .distantFuture ? Date(timeIntervalSince1970: 3_999_999_999) : now
-                let change = edge.told.change(to: callsUp)
+                let upNow = Dictionary(callsUp.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+                let gone = edge.upKeys.subtracting(upNow.keys).map { (key: $0, call: ObservedCall?.none) }
+                edge.callsUp.update(watermark: promise, changes: upNow.map { (key: $0.key, call: $0.value) } + gone)
+                edge.upKeys = Set(upNow.keys)
+                let change = try #require(edge.callsUp.take()).callsUp
                 try await store.mark(
-                    source: edge.name, switchName: edge.switchName, watermark: promise, callsUp: change.change)
-                edge.told.told(change.now)
+                    source: edge.name, switchName: edge.switchName, watermark: promise, callsUp: change)
+                edge.callsUp.told()
                 return
             }
             let up = edge.journal[edge.shipped...].compactMap { times[$0.shippedKey]?.start }.min()

@@ -45,6 +45,12 @@ package struct LiveMonitor: Sendable {
     /// Calls a resync found gone (their hangup was lost): ended in the engine then; their record,
     /// when it comes, is stored but not counted again.
     private var endedByResync = RecentKeys(capacity: 50_000)
+    /// The keys of the calls that started, answered or ended since ``takeChanges()`` (with
+    /// ``tracksChanges``).
+    private var changed: Set<String> = []
+    /// Whether the monitor keeps the keys of the calls that change, for ``takeChanges()``: an
+    /// edge tells the cluster what changed rather than every call up.
+    package var tracksChanges = false
 
     package init(engine: AnalysisEngine, rater: DestinationRater) {
         self.engine = engine
@@ -123,7 +129,7 @@ package struct LiveMonitor: Sendable {
     /// Ends call `uuid` at `time`, its cost counted to then; its record comes later
     /// (``complete(_:liveUUID:)``), to be stored and not counted again.
     package mutating func hungUp(_ uuid: String, at time: Date, cause: String) -> [Finding] {
-        guard let entry = calls.removeValue(forKey: uuid) else { return [] }
+        guard let entry = remove(uuid) else { return [] }
         let end = max(time, entry.live.startedAt)
         let billsec = entry.live.answeredAt.map { max(0, Int(end.timeIntervalSince($0))) } ?? 0
         let record = entry.live.record(endedAt: end, billsec: billsec, hangupCause: cause)
@@ -151,7 +157,7 @@ package struct LiveMonitor: Sendable {
             }
             return complete(record, switchName: switchName)
         }
-        if let entry = calls.removeValue(forKey: liveUUID) {
+        if let entry = remove(liveUUID) {
             let destination = rater.rate(record)
             _ = recentlyEnded.insert(record.dedupKey)
             _ = recentlyEnded.insert(liveUUID)
@@ -187,7 +193,7 @@ package struct LiveMonitor: Sendable {
                     userAgent: record.userAgent, switchName: switchName))
             if let answeredAt = record.answeredAt { findings += answer(record.dedupKey, at: answeredAt) }
         }
-        guard let entry = calls.removeValue(forKey: record.dedupKey) else { return (findings, destination) }
+        guard let entry = remove(record.dedupKey) else { return (findings, destination) }
         return (findings + end(entry, as: record, destination: destination), destination)
     }
 
@@ -225,7 +231,7 @@ package struct LiveMonitor: Sendable {
         let up = Set(upNow.map(\.uuid))
         for (uuid, call) in calls.sorted(by: { $0.key < $1.key })
         where !up.contains(uuid) && call.live.switchName == switchName {
-            guard let entry = calls.removeValue(forKey: uuid) else { continue }
+            guard let entry = remove(uuid) else { continue }
             let end = max(now, entry.live.startedAt)
             let billsec = entry.live.answeredAt.map { max(0, Int(end.timeIntervalSince($0))) } ?? 0
             let record = entry.live.record(endedAt: end, billsec: billsec, hangupCause: "")
@@ -273,6 +279,7 @@ package struct LiveMonitor: Sendable {
         self.engine = engine
         self.rater = rater
         let inProgress = calls.values.map(\.live).sorted { ($0.startedAt, $0.uuid) < ($1.startedAt, $1.uuid) }
+        for key in calls.keys { noteChange(key) }
         calls = [:]
         for var live in inProgress {
             let answeredAt = live.answeredAt
@@ -282,7 +289,26 @@ package struct LiveMonitor: Sendable {
         }
     }
 
+    /// The keys of the calls that started, answered or ended since the last take (with
+    /// ``tracksChanges``); each is up in ``calls`` or no longer.
+    package mutating func takeChanges() -> Set<String> {
+        defer { changed = [] }
+        return changed
+    }
+
     // MARK: -
+
+    /// Notes that the call `key` changed (with ``tracksChanges``).
+    private mutating func noteChange(_ key: String) {
+        if tracksChanges { changed.insert(key) }
+    }
+
+    /// Takes the call `key` out of the calls up.
+    private mutating func remove(_ key: String) -> Entry? {
+        guard let entry = calls.removeValue(forKey: key) else { return nil }
+        noteChange(key)
+        return entry
+    }
 
     /// Whether the call ended already (a late or repeated event must not start it again).
     private func hasEnded(_ uuid: String) -> Bool {
@@ -300,6 +326,7 @@ package struct LiveMonitor: Sendable {
         observed.switchName = live.switchName
         let (subjects, findings) = engine.start(&observed)
         calls[live.uuid] = Entry(live: live, observed: observed, subjects: subjects)
+        noteChange(live.uuid)
         return findings
     }
 
@@ -309,6 +336,7 @@ package struct LiveMonitor: Sendable {
         entry.observed.disposition = .answered
         entry.live.answeredAt = time
         calls[uuid] = entry
+        noteChange(uuid)
         return engine.observe(.answered, entry.observed, subjects: entry.subjects)
     }
 
