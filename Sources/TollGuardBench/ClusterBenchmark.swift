@@ -37,8 +37,11 @@ struct ClusterBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds of traffic in the latency stage (one IRSF burst a second).")
     var latencySeconds = 60.0
 
-    @Option(help: "Seconds of traffic before the latency stage times the bursts.")
-    var latencyWarmup = 10.0
+    @Option(
+        help:
+            "Seconds of traffic before the latency stage times the bursts (a call lasts 20 s: the rate is steady from then)."
+    )
+    var latencyWarmup = 20.0
 
     @Option(help: "The edges' cluster.event_lateness_ms in the latency stage.")
     var eventLatenessMs = 100

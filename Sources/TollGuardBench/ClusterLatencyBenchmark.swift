@@ -155,11 +155,14 @@ struct ClusterLatencyStage {
     private func drive(
         _ servers: [FakeFreeSWITCH], poll: @escaping @Sendable (inout Int64) async throws -> [Sighting]
     ) async throws -> Result {
-        // The switches' clocks are ours, as NTP keeps a site's.
-        var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: 1, origin: Date())
+        // The switches' clocks are ours, as NTP keeps a site's: each event leaves at the time it
+        // carries. (Sent at a fixed rate instead, the events ran ahead of their times while the
+        // first calls' answers and hangups were still to come — 7 s ahead after a call's 20 s —
+        // and the cluster, which releases calls in the time they carry, seemed 7 s late.)
+        let origin = Date()
+        var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: 1, origin: origin)
         let clock = ContinuousClock()
         let started = clock.now
-        let total = Int(rate * (warmup + seconds))
         /// Each timed burst's send, until its alert is seen; the latencies seen, in milliseconds.
         let timing = Mutex<(sent: [String: ContinuousClock.Instant], latencies: [Double])>(([:], []))
         let poller = Task {
@@ -177,15 +180,17 @@ struct ClusterLatencyStage {
         }
         defer { poller.cancel() }
         var bursts = 0
-        for index in 0..<total {
-            let due = started + .milliseconds(Int(Double(index) / rate * 1000))
+        while true {
+            guard case .eventSocket(let event) = traffic.next(), let time = event.date else { continue }
+            let offset = time.timeIntervalSince(origin)
+            if offset >= warmup + seconds { break }
+            let due = started + .milliseconds(Int(offset * 1000))
             if due > clock.now { try await Task.sleep(until: due, clock: clock) }
-            guard case .eventSocket(let event) = traffic.next() else { continue }
             // A call's events go to one switch; a burst's three calls share their number.
             let uuid = event.headers["Unique-ID"] ?? ""
             let number = Int(uuid.split(separator: "-")[safe: 4] ?? "") ?? 0
             // Timed as it leaves: taken before the write, so that no alert is read before its send is.
-            if event.name == "CHANNEL_CREATE", uuid.hasSuffix("-2"), (clock.now - started).seconds >= warmup {
+            if event.name == "CHANNEL_CREATE", uuid.hasSuffix("-2"), offset >= warmup {
                 let now = clock.now
                 timing.withLock { $0.sent["9\(number)"] = now }
                 bursts += 1

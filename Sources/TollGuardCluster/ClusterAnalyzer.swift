@@ -258,7 +258,10 @@ package struct ClusterAnalyzer: Sendable {
             let id = LiveCallID(switchName: call.switchName ?? "", callID: arrived.callID)
             if !arrived.callID.isEmpty, let entry = session.live.removeValue(forKey: id) {
                 // Started from its edge's word: its record ends it, with its cost.
+                // Its subjects, and its start to the fraction of a second (the record keeps
+                // whole seconds), as it began.
                 var final = call
+                final.startedAt = min(entry.up.call.startedAt, final.endedAt ?? entry.up.call.startedAt)
                 final.account = entry.up.call.account
                 final.sourceIP = entry.up.call.sourceIP
                 final.trunk = entry.up.call.trunk

@@ -44,7 +44,7 @@ extension ClusterStore {
             source, call.switchName ?? switchName, call.key, call.account, call.callerNumber, call.sourceIP,
             call.trunk, call.context, call.dialed, call.scope.rawValue, call.e164, call.region,
             call.numberType?.rawValue, call.risk.storedText, call.hotspot, String(call.ratePerMinuteMicros),
-            StoredTime.text(call.startedAt), call.answeredAt.map(StoredTime.text),
+            microsecondText(call.startedAt), call.answeredAt.map(microsecondText),
         ]
         var row: [String: String?] = [:]
         for (column, value) in zip(callUpColumns, values) {
@@ -52,6 +52,16 @@ extension ClusterStore {
                 value?.contains("\0") == true ? value?.replacingOccurrences(of: "\0", with: "\u{FFFD}") : value)
         }
         return row
+    }
+
+    /// `date` as PostgreSQL reads a timestamp, to the microsecond: a call up keeps the fraction
+    /// of its switch's times, which the edges' promises count in (the store's calls keep whole
+    /// seconds, as the CSV path has them).
+    static func microsecondText(_ date: Date) -> String {
+        let seconds = CivilTime.epochSeconds(date)
+        let fraction = (date.timeIntervalSince1970 - Double(seconds)) * 1_000_000
+        let micros = min(999_999, max(0, Int(fraction.rounded())))
+        return CivilTime.utcText(epochSeconds: seconds) + "." + String(format: "%06d", micros)
     }
 
     /// The calls up the sources `sources` told or changed since `seen` (per source, the last

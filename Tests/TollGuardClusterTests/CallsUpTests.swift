@@ -23,6 +23,36 @@ extension PostgresServerTests {
             }
         }()
 
+        /// A call up keeps the fraction of its second: it begins once a promise passes its start
+        /// to the microsecond, not before (its whole second is already past) and not a second
+        /// later — what lets the cluster's alerts follow their calls by less than a second.
+        @Test func aCallUpBeginsWhenAPromisePassesItsStartToTheMicrosecond() async throws {
+            var factory = CallFactory()
+            let call = factory.call("1001", to: .national(1), at: 0, talk: 600)
+            let origin = factory.origin
+            let settings = Self.settings
+            try await TestPostgres.withStore { store in
+                let lease = AnalyzerLease(store: store, node: "analyzer-a")
+                let analyzer = ClusterAnalyzer(
+                    store: store, lease: lease, timeZone: .named("UTC"), logger: TestPostgres.logger,
+                    makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin, callsUp: .every([]))
+                var session = try await analyzer.resume(try #require(try await lease.acquire()))
+                var up = call.asStarted
+                up.switchName = "pbx1"
+                up.startedAt = origin.addingTimeInterval(0.250_125)
+                let before = origin.addingTimeInterval(0.250_124)
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: before, callsUp: .every([up]))
+                #expect(try await analyzer.step(&session).begun == 0, "its start is after the promise")
+                let past = origin.addingTimeInterval(0.251)
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: past, callsUp: .every([up]))
+                #expect(try await analyzer.step(&session).begun == 1)
+                let micros = try await TestPostgres.number(
+                    "SELECT (extract(microseconds FROM start_utc)::bigint % 1000000) FROM analysis_live", store)
+                #expect(micros == 250_125, "begun at its start to the microsecond")
+            }
+        }
+
         /// A three-hour call holds nothing back, and counts once when it ends.
         ///
         /// The edge tells the analyzer of the call while it is up, and promises the time of its

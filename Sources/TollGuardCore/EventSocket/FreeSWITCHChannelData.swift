@@ -19,11 +19,14 @@ package protocol FreeSWITCHChannelData {
 extension FreeSWITCHChannelData {
     package func eventHeader(_ name: String) -> String? { nil }
 
-    /// A microseconds-since-epoch event header (`Event-Date-Timestamp`, `Caller-Channel-*-Time`),
-    /// in whole seconds as the CSV path has them; 0 reads as absent.
+    /// A microseconds-since-epoch event header (`Event-Date-Timestamp`, `Caller-Channel-*-Time`)
+    /// to the microsecond; 0 reads as absent.
+    ///
+    /// The store keeps whole seconds, as the CSV path has them; the live view keeps the
+    /// fraction, so a cluster's edge can promise the analyzer a time within the second.
     package func eventMicrosecondDate(_ name: String) -> Date? {
         guard let text = eventHeader(name), let micros = Int64(text), micros > 0 else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(micros / 1_000_000))
+        return Date(timeIntervalSince1970: TimeInterval(micros) / 1_000_000)
     }
 }
 
@@ -82,11 +85,14 @@ package enum FreeSWITCHChannel {
     /// The call as it is while up: who, from where, to what, since when.
     package static func liveCall(_ data: some FreeSWITCHChannelData, at eventTime: Date?) -> LiveCall? {
         guard let uuid = uuid(data) else { return nil }
+        // To the microsecond where FreeSWITCH says so (`*_uepoch`, the caller profile's times),
+        // else the whole second.
         let started =
-            epoch(data.variable("start_epoch")) ?? data.eventMicrosecondDate("Caller-Channel-Created-Time")
-            ?? eventTime ?? Date()
+            microseconds(data.variable("start_uepoch")) ?? data.eventMicrosecondDate("Caller-Channel-Created-Time")
+            ?? epoch(data.variable("start_epoch")) ?? eventTime ?? Date()
         let answered =
-            epoch(data.variable("answer_epoch")) ?? data.eventMicrosecondDate("Caller-Channel-Answered-Time")
+            microseconds(data.variable("answer_uepoch")) ?? data.eventMicrosecondDate("Caller-Channel-Answered-Time")
+            ?? epoch(data.variable("answer_epoch"))
         return LiveCall(
             uuid: uuid, account: account(data), callerNumber: callerNumber(data),
             callerName: data.profile("caller_id_name") ?? data.variable("caller_id_name") ?? "",
@@ -100,8 +106,8 @@ package enum FreeSWITCHChannel {
     package static func record(_ data: some FreeSWITCHChannelData, at eventTime: Date? = nil) -> CallRecord? {
         guard let call = liveCall(data, at: eventTime) else { return nil }
         let ended =
-            epoch(data.variable("end_epoch")) ?? data.eventMicrosecondDate("Caller-Channel-Hangup-Time")
-            ?? eventTime ?? call.startedAt
+            microseconds(data.variable("end_uepoch")) ?? data.eventMicrosecondDate("Caller-Channel-Hangup-Time")
+            ?? epoch(data.variable("end_epoch")) ?? eventTime ?? call.startedAt
         let end = max(ended, call.startedAt)
         let billsec =
             data.variable("billsec").flatMap { Int($0) } ?? call.answeredAt.map { Int(end.timeIntervalSince($0)) } ?? 0
@@ -114,5 +120,10 @@ package enum FreeSWITCHChannel {
     private static func epoch(_ text: String?) -> Date? {
         guard let text, let seconds = Int64(text), seconds > 0 else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    private static func microseconds(_ text: String?) -> Date? {
+        guard let text, let micros = Int64(text), micros > 0 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(micros) / 1_000_000)
     }
 }

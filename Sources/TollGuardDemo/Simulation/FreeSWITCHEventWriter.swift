@@ -79,7 +79,7 @@ package struct FreeSWITCHEventWriter: Sendable {
 
     private mutating func event(_ name: String, _ call: CallRecord, state: String, at time: Date) -> ESLEvent {
         var headers = common(name, at: time)
-        func micros(_ date: Date?) -> String { date.map { String(Int64($0.timeIntervalSince1970) * 1_000_000) } ?? "0" }
+        func micros(_ date: Date?) -> String { date.map { String(Int64($0.timeIntervalSince1970 * 1_000_000)) } ?? "0" }
         func epoch(_ date: Date?) -> String { date.map { String(Int64($0.timeIntervalSince1970)) } ?? "0" }
         let user = call.account.isEmpty ? call.callerNumber : call.account
         let host = call.sourceIP ?? "198.51.100.20"

@@ -102,7 +102,7 @@ import TollGuardCore
         #expect(event.headers["Caller-Caller-ID-Name"] == "Extension 1001")
         #expect(event.headers["caller-caller-id-name"] == "Extension 1001")
         #expect(event.headers["FreeSWITCH-IPv6"] == "2001:0:5ef5:79fd:1c45:341e:53ef:cd79")
-        #expect(event.date == Date(timeIntervalSince1970: 1_420_557_162))
+        #expect(event.date == Date(timeIntervalSince1970: 1_420_557_162.134_560))
 
         let text =
             "Event-Name: CUSTOM\nvariable_x: _undef_\nvariable_list: ARRAY%3A%3A3%7C%3Asupplier2%7C%3Afoo%20bar\n"

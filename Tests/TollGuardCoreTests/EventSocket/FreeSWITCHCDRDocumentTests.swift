@@ -20,8 +20,8 @@ import TollGuardDemo
             #expect(record.destination == "2622")
             #expect(record.context == "default")
             #expect(record.trunk == "carlos")  // last_arg sofia/gateway/carlos/2622
-            #expect(record.startedAt == Date(timeIntervalSince1970: 1_242_921_226))
-            #expect(record.endedAt == Date(timeIntervalSince1970: 1_242_921_227))
+            #expect(record.startedAt == Date(timeIntervalSince1970: 1_242_921_226.180_441))  // start_uepoch
+            #expect(record.endedAt == Date(timeIntervalSince1970: 1_242_921_227.691_068))
             #expect(record.answeredAt == nil && record.billsec == 0)
             #expect(record.disposition == .cancelled)
         }

@@ -22,9 +22,9 @@ import TollGuardTestSupport
         #expect(record.destination == "4986517174963")
         #expect(record.context == "b2bua")
         #expect(record.sourceIP == "88.198.12.156")
-        #expect(record.startedAt == Date(timeIntervalSince1970: 1_349_437_306))
+        #expect(record.startedAt == Date(timeIntervalSince1970: 1_349_437_306.912_868))  // to the microsecond
         #expect(record.answeredAt == nil)
-        #expect(record.endedAt == Date(timeIntervalSince1970: 1_349_437_362))
+        #expect(record.endedAt == Date(timeIntervalSince1970: 1_349_437_362.372_974))
         #expect(record.duration == 56)
         #expect(record.billsec == 0)
         #expect(record.disposition == .cancelled)
@@ -42,8 +42,8 @@ import TollGuardTestSupport
         #expect(live.callerName == "Dan X-Lite")
         #expect(live.destination == "3")
         #expect(live.sourceIP == "172.16.50.1")
-        #expect(live.startedAt == Date(timeIntervalSince1970: 1_420_557_157))
-        #expect(live.answeredAt == Date(timeIntervalSince1970: 1_420_557_158))
+        #expect(live.startedAt == Date(timeIntervalSince1970: 1_420_557_157.855_728))
+        #expect(live.answeredAt == Date(timeIntervalSince1970: 1_420_557_158.395_366))
 
         for name in ["esl-CHANNEL_CREATE-2.txt", "esl-CHANNEL_ANSWER-1.txt"] {
             #expect(FreeSWITCHChannel.isOriginatedLeg(try Self.event(name).headers), "\(name)")
