@@ -296,6 +296,13 @@ enum ClusterSchema {
                 """,
                 "CREATE INDEX cluster_journal_by_subject ON cluster_journal (subject_type, subject, id)",
             ]),
+        Migration(
+            name: "v8-calls-up-by-change",
+            statements: [
+                // The analyzer reads, several times a second, the calls up each edge told or
+                // changed since it last looked: without this it read every call up each time.
+                "CREATE INDEX calls_up_by_change ON calls_up (source_id, told_seq)"
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.
