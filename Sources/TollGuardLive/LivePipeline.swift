@@ -36,6 +36,14 @@ package struct LivePipeline: Sendable {
     /// rings ``onCallsStored`` too, so the edge ships the change at once.
     package var callsUp: EdgeCallsUp?
 
+    /// How often the pipeline ticks (stores what waits, takes the calls up): every 100 ms, and
+    /// on an edge that tells its calls up at least twice within ``eventLateness``, so that its
+    /// promise follows its switch's clock closely.
+    package var tickInterval: Duration {
+        guard callsUp != nil else { return .milliseconds(100) }
+        return max(.milliseconds(10), min(.milliseconds(100), eventLateness / 2))
+    }
+
     /// Counters for `/metrics`, the benchmark and tests.
     package final class Stats: Sendable {
         package let events = Atomic<Int>(0)

@@ -35,7 +35,7 @@ package struct LiveService: Service {
             group.addTask {
                 await cancelWhenGracefulShutdown {
                     await withDiscardingTaskGroup { running in
-                        running.addTask { await LivePipeline.tick(inputs) }
+                        running.addTask { await LivePipeline.tick(inputs, flush: pipeline.tickInterval) }
                         for source in sources {
                             running.addTask { await source(inputs) }
                         }
