@@ -32,9 +32,6 @@ package final class EdgeCallsUp: Sendable {
         self.seesEverySwitch = seesEverySwitch
     }
 
-    /// The calls up now.
-    package var count: Int { state.withLock { $0.calls.count } }
-
     /// The live view's update: its promise, and each call that changed since the last (its key
     /// with the call as it is now, nil when it is no longer up).
     package func update(watermark: Date, changes: some Sequence<(key: String, call: ObservedCall?)>) {
