@@ -30,12 +30,8 @@ extension PostgresServerTests {
             var factory = CallFactory()
             let call = factory.call("1001", to: .national(1), at: 0, talk: 600)
             let origin = factory.origin
-            let settings = Self.settings
             try await TestPostgres.withStore { store in
-                let lease = AnalyzerLease(store: store, node: "analyzer-a")
-                let analyzer = ClusterAnalyzer(
-                    store: store, lease: lease, timeZone: .named("UTC"), logger: TestPostgres.logger,
-                    makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
+                let (lease, analyzer) = Self.analyzer(on: store)
                 try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin, callsUp: .every([]))
                 var session = try await analyzer.resume(try #require(try await lease.acquire()))
                 var up = call.asStarted
@@ -66,13 +62,8 @@ extension PostgresServerTests {
             let long = factory.call("1001", to: .national(1), at: 0, talk: 3 * 3600)
             let second = factory.call("1001", to: .national(2), at: 600, talk: 60)
             let origin = factory.origin
-            let settings = Self.settings
             try await TestPostgres.withStore { store in
-                var lease = AnalyzerLease(store: store, node: "analyzer-a")
-                lease.duration = .seconds(600)
-                let analyzer = ClusterAnalyzer(
-                    store: store, lease: lease, timeZone: .named("UTC"), logger: TestPostgres.logger,
-                    makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
+                let (lease, analyzer) = Self.analyzer(on: store)
                 try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin, callsUp: .every([]))
                 var session = try await analyzer.resume(try #require(try await lease.acquire()))
 
@@ -107,7 +98,7 @@ extension PostgresServerTests {
                 #expect(try await TestPostgres.number("SELECT count(*) FROM analysis_live", store) == 0)
 
                 var nightly = AlertAggregator()
-                for finding in AnalysisEngine.findings([long, second], settings: settings) { nightly.add(finding) }
+                for finding in AnalysisEngine.findings([long, second], settings: Self.settings) { nightly.add(finding) }
                 let expected = try #require(nightly.drafts.first { $0.rule == .concurrentCalls })
                 let found = try await store.alerts().filter { $0.draft.rule == .concurrentCalls }
                 #expect(found.count == 1)
@@ -121,6 +112,16 @@ extension PostgresServerTests {
                 #expect(
                     try await TestPostgres.number("SELECT calls FROM cluster_spend WHERE account = '1001'", store) == 2)
             }
+        }
+
+        /// An analyzer of ``settings`` on `store`, with its lease (held ten minutes).
+        static func analyzer(on store: ClusterStore) -> (AnalyzerLease, ClusterAnalyzer) {
+            var lease = AnalyzerLease(store: store, node: "analyzer-a")
+            lease.duration = .seconds(600)
+            let analyzer = ClusterAnalyzer(
+                store: store, lease: lease, timeZone: .named("UTC"), logger: TestPostgres.logger,
+                makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
+            return (lease, analyzer)
         }
 
         /// `call` as an edge's journal ships it, numbered `sequence`; its key is its call id too.
