@@ -24,6 +24,8 @@ package final class AnalyzerStatus: Sendable {
         package var ended = 0
         package var live = 0
         package var alertsWritten = 0
+        /// Findings a false positive kept quiet.
+        package var quieted = 0
         /// Hook deliveries queued with the alerts written.
         package var deliveriesQueued = 0
         /// Times this node took the lease, and lost it.
@@ -76,6 +78,7 @@ package final class AnalyzerStatus: Sendable {
             state.ended += step.ended
             state.live = session.liveCount
             state.alertsWritten += step.alertsWritten
+            state.quieted += step.quieted
             state.deliveriesQueued += step.deliveriesQueued
             state.released = session.released
             state.waiting = session.waitingCount

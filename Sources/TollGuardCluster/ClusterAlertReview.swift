@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import TollGuardCore
 
@@ -40,27 +41,50 @@ extension ClusterStore {
     }
 
     private func reviewed(_ query: PostgresQuery, summarizer: AlertSummarizer) async throws -> [ReviewedClusterAlert] {
+        try await Self.reviewed(from: try await client.query(query, logger: logger), summarizer: summarizer)
+    }
+
+    /// The alerts `query` selects (``alertColumns`` and ``stateColumns``) on `connection`.
+    static func reviewedAlerts(
+        _ query: PostgresQuery, summarizer: AlertSummarizer, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [ReviewedClusterAlert] {
+        try await reviewed(from: try await connection.query(query, logger: logger), summarizer: summarizer)
+    }
+
+    private static func reviewed(from rows: PostgresRowSequence, summarizer: AlertSummarizer) async throws
+        -> [ReviewedClusterAlert]
+    {
         var found: [ReviewedClusterAlert] = []
-        for try await row in try await client.query(query, logger: logger) {
+        for try await row in rows {
             if let reviewed = try Self.reviewed(row, summarizer: summarizer) { found.append(reviewed) }
         }
         return found
     }
 
-    /// A person's last decision, read after ``alertColumns``.
-    static let stateColumns = "state, state_by, state_at_utc, state_comment"
+    /// A person's triage, read after ``alertColumns``: the last decision, the snooze, who works it.
+    static let stateColumns = """
+        state, state_by, state_at_utc, state_comment, snoozed_until_utc, snooze_cost_micros, snooze_calls,
+        snooze_countries, assignee
+        """
 
-    /// The alert of a row of ``alertColumns`` and ``stateColumns``, with its state.
+    /// The alert of a row of ``alertColumns`` and ``stateColumns``, with its triage.
     static func reviewed(_ row: PostgresRow, summarizer: AlertSummarizer) throws -> ReviewedClusterAlert? {
         let columns = row.makeRandomAccess()
         let alert = try Self.alert(from: row)
-        let state = columns.count - 4
+        let state = columns.count - 9
         guard let id = alert.id else { return nil }
         var reviewed = Self.review(
             alert.draft, id: id, state: try columns[state].decode(String.self), summarizer: summarizer)
         reviewed.alert.stateBy = try columns[state + 1].decode(String?.self)
         reviewed.alert.stateAt = try columns[state + 2].decode(Date?.self)
         reviewed.alert.stateComment = try columns[state + 3].decode(String?.self)
+        let snooze = AlertSnooze(
+            until: try columns[state + 4].decode(Date?.self),
+            worseThanCostMicros: try columns[state + 5].decode(Int64?.self),
+            worseAtCalls: try columns[state + 6].decode(Int?.self),
+            worseAtCountries: try columns[state + 7].decode(Int?.self))
+        reviewed.alert.snooze = snooze.isEmpty ? nil : snooze
+        reviewed.alert.assignee = try columns[state + 8].decode(String?.self)
         return reviewed
     }
 

@@ -4,77 +4,60 @@ import PostgresNIO
 import TollGuardCore
 
 extension ClusterStore {
-    /// Whether a person's `change` can be made to the cluster's alerts: acknowledging, resolving,
-    /// reopening and comments.
-    ///
-    /// A false positive keeps its rule quiet for its subject, which the cluster's analyzer does
-    /// not read yet; snoozes and assignment have no columns here yet.
-    package static func canTriage(_ change: AlertChange) -> Bool {
-        switch change {
-        case .acknowledge, .resolve, .reopen, .comment: true
-        case .falsePositive, .snooze, .unsnooze, .assign: false
-        }
-    }
-
     /// Applies a person's `change` to each of the cluster's alerts of `ids`, in one transaction,
-    /// as the single box's triage does: the state moved where the alert's state allows it (the
-    /// others refused, with why), each change journaled in `cluster_journal`, and the
-    /// `alert_changed` event queued for the hooks of `hooks` that take it (the leading analyzer
-    /// delivers it).
+    /// as the single box's triage does (``AlertChange/planned(for:actor:comment:suppressFor:now:)``):
+    /// each change made where the alert allows it (the others refused, with why), a false
+    /// positive keeping its rule quiet for its subject for `suppressFor` (`cluster_suppressions`,
+    /// which the analyzer reads) and closing the matching open alerts when asked, each change
+    /// journaled in `cluster_journal`, and the `alert_changed` event queued for the hooks of
+    /// `hooks` that take it (the leading analyzer delivers it).
     ///
     /// The analyzer's writes never touch a person's decision: they change an alert's figures.
     package func changeAlerts(
-        _ ids: [Int64], _ change: AlertChange, actor: String, comment: String?, hooks: [HookSettings],
-        summarizer: AlertSummarizer, now: Date = Date()
+        _ ids: [Int64], _ change: AlertChange, actor: String, comment: String?, suppressFor: TimeInterval,
+        hooks: [HookSettings], summarizer: AlertSummarizer, now: Date = Date()
     ) async throws -> TriageResult {
-        guard Self.canTriage(change) else {
-            var unsupported = TriageResult()
-            unsupported.refused = ids.map { ($0, .store("\(change.action) is not made to the cluster's alerts yet")) }
-            return unsupported
-        }
         let comment = comment.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection -> TriageResult in
             var result = TriageResult()
             var seen: Set<Int64> = []
+            func apply(_ change: AlertChange, to before: StoredAlert, comment: String?) async throws {
+                do {
+                    let plan = try change.planned(
+                        for: before, actor: actor, comment: comment, suppressFor: suppressFor, now: now)
+                    try await Self.write(plan, change: change, of: before, on: connection, logger: logger)
+                    result.changed.append(AlertChangeOutcome(before: before, after: plan.after, entry: plan.entry))
+                } catch let refusal as AlertStateError {
+                    result.refused.append((before.id, refusal))
+                }
+            }
             for id in ids where seen.insert(id).inserted {
-                var found: StoredAlert?
-                for try await row in try await connection.query(
+                let found = try await Self.reviewedAlerts(
                     """
                     SELECT \(unescaped: Self.alertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts
                     WHERE id = \(id) FOR UPDATE
-                    """, logger: logger)
-                {
-                    found = try Self.reviewed(row, summarizer: summarizer)?.alert
-                }
-                guard let before = found else {
+                    """, summarizer: summarizer, on: connection, logger: logger)
+                guard let before = found.first?.alert else {
                     result.refused.append((id, .noSuchAlert(id)))
                     continue
                 }
-                var after = before
-                var entry = JournalEntry(
-                    at: now, actor: actor, action: change.action, subjectType: "alert", subject: String(id),
-                    note: comment)
-                if let state = change.state {
-                    guard before.state.successors.contains(state) else {
-                        result.refused.append((id, .notAllowed(id: id, from: before.state, to: state)))
-                        continue
-                    }
-                    try await connection.query(
-                        """
-                        UPDATE cluster_alerts SET state = \(state.rawValue), state_by = \(actor),
-                            state_at_utc = \(now), state_comment = \(comment), updated_utc = now()
-                        WHERE id = \(id)
-                        """, logger: logger)
-                    (after.state, after.stateBy, after.stateAt, after.stateComment) = (state, actor, now, comment)
-                    entry.before = before.state.rawValue
-                    entry.after = state.rawValue
-                    if case .resolve(let disposition) = change {
-                        entry.after = "\(state.rawValue) (\(disposition.label))"
-                    }
+                let refusals = result.refused.count
+                try await apply(change, to: before, comment: comment)
+                guard result.refused.count == refusals, let closing = change.closingWith(id, comment: comment) else {
+                    continue
                 }
-                try await Self.journal(entry, on: connection, logger: logger)
-                result.changed.append(AlertChangeOutcome(before: before, after: after, entry: entry))
+                let (rule, kind, subject) = (before.rule, before.subject.kind.rawValue, before.subject.value)
+                for other in try await Self.reviewedAlerts(
+                    """
+                    SELECT \(unescaped: Self.alertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts
+                    WHERE rule = \(rule) AND subject_type = \(kind) AND subject = \(subject) AND id <> \(id)
+                        AND state IN ('open', 'acknowledged')
+                    ORDER BY id FOR UPDATE
+                    """, summarizer: summarizer, on: connection, logger: logger)
+                where seen.insert(other.alert.id).inserted {
+                    try await apply(closing.change, to: other.alert, comment: closing.comment)
+                }
             }
             let subscribed = hooks.filter { $0.events.contains(.alertChanged) }
             if !subscribed.isEmpty {
@@ -86,6 +69,39 @@ extension ClusterStore {
             }
             return result
         }
+    }
+
+    /// Writes `plan` of `change` to `alert` on `connection`: the alert's triage, its quiet time, its journal entry.
+    private static func write(
+        _ plan: PlannedAlertChange, change: AlertChange, of alert: StoredAlert, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        let (id, after, snooze) = (alert.id, plan.after, plan.after.snooze)
+        if change != .comment {
+            try await connection.query(
+                """
+                UPDATE cluster_alerts SET state = \(after.state.rawValue), state_by = \(after.stateBy),
+                    state_at_utc = \(after.stateAt), state_comment = \(after.stateComment),
+                    snoozed_until_utc = \(snooze?.until), snooze_cost_micros = \(snooze?.worseThanCostMicros),
+                    snooze_calls = \(snooze?.worseAtCalls), snooze_countries = \(snooze?.worseAtCountries),
+                    assignee = \(after.assignee), updated_utc = now()
+                WHERE id = \(id)
+                """, logger: logger)
+        }
+        switch plan.quiet {
+        case .unchanged:
+            break
+        case .ends:
+            try await connection.query("DELETE FROM cluster_suppressions WHERE alert_id = \(id)", logger: logger)
+        case .starts(let from, let until):
+            try await connection.query(
+                """
+                INSERT INTO cluster_suppressions (rule, subject_type, subject, from_utc, until_utc, alert_id)
+                VALUES (\(alert.rule), \(alert.subject.kind.rawValue), \(alert.subject.value), \(from), \(until), \(id))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        try await journal(plan.entry, on: connection, logger: logger)
     }
 
     /// Writes `entry` into `cluster_journal`.

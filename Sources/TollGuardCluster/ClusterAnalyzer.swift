@@ -129,6 +129,8 @@ package struct ClusterAnalyzer: Sendable {
         package var begunLate = 0
         package var ended = 0
         package var findings = 0
+        /// Findings not written: a false positive keeps their rule quiet for their subject.
+        package var quieted = 0
         /// Alert rows written (new or updated).
         package var alertsWritten = 0
         /// Hook deliveries queued with them.
@@ -350,6 +352,11 @@ package struct ClusterAnalyzer: Sendable {
         }
         let stillBegun = begun.filter { session.live[$0.id] != nil }
         step.findings = findings.count
+        // A false positive keeps its rule quiet for its subject (as the single box drops the
+        // drafts its suppressions cover).
+        let quiet = try await store.quietTimes(for: findings)
+        findings.removeAll { quiet.covers($0) }
+        step.quieted = step.findings - findings.count
 
         // Each finding continues the latest alert of its key, as `analyze` merges them.
         var retired: [ClusterAlert] = []

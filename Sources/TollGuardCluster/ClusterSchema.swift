@@ -303,6 +303,32 @@ enum ClusterSchema {
                 // changed since it last looked: without this it read every call up each time.
                 "CREATE INDEX calls_up_by_change ON calls_up (source_id, told_seq)"
             ]),
+        Migration(
+            name: "v9-cluster-triage",
+            statements: [
+                // The rest of a person's triage of the cluster's alerts, as on the single box:
+                // a snooze (out of the queue until a time or until the alert gets worse) and who
+                // works it.
+                """
+                ALTER TABLE cluster_alerts ADD COLUMN snoozed_until_utc timestamptz,
+                    ADD COLUMN snooze_cost_micros bigint, ADD COLUMN snooze_calls integer,
+                    ADD COLUMN snooze_countries integer, ADD COLUMN assignee text
+                """,
+                // A false positive's quiet time: the analyzer writes no finding of the rule about
+                // the subject within it. The SQLite store's `alert_suppressions`.
+                """
+                CREATE TABLE cluster_suppressions (
+                    rule text NOT NULL,
+                    subject_type text NOT NULL,
+                    subject text NOT NULL,
+                    from_utc timestamptz NOT NULL,
+                    until_utc timestamptz NOT NULL,
+                    alert_id bigint NOT NULL REFERENCES cluster_alerts (id) ON DELETE CASCADE,
+                    PRIMARY KEY (rule, subject_type, subject, alert_id)
+                )
+                """,
+                "CREATE INDEX cluster_suppressions_by_end ON cluster_suppressions (until_utc)",
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

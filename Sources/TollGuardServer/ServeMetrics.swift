@@ -105,6 +105,11 @@ enum ServeMetrics {
                 "\(analyzer.alertsWritten)"
             ),
             (
+                "tollguard_analyzer_findings_quieted_total", "counter",
+                "Findings this node did not write: a false positive keeps their rule quiet for their subject.",
+                "\(analyzer.quieted)"
+            ),
+            (
                 "tollguard_analyzer_hook_deliveries_queued_total", "counter",
                 "Hook deliveries this node queued in the cluster store with the alerts it wrote.",
                 "\(analyzer.deliveriesQueued)"

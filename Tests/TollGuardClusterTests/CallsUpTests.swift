@@ -114,8 +114,10 @@ extension PostgresServerTests {
             }
         }
 
-        /// An analyzer of ``settings`` on `store`, with its lease (held ten minutes).
-        static func analyzer(on store: ClusterStore) -> (AnalyzerLease, ClusterAnalyzer) {
+        /// An analyzer of `settings` (by default ``settings``) on `store`, with its lease (held ten minutes).
+        static func analyzer(on store: ClusterStore, settings: AnalysisSettings = settings)
+            -> (AnalyzerLease, ClusterAnalyzer)
+        {
             var lease = AnalyzerLease(store: store, node: "analyzer-a")
             lease.duration = .seconds(600)
             let analyzer = ClusterAnalyzer(

@@ -364,9 +364,23 @@ extension PostgresServerTests {
             }
             #expect(decided?.state == .acknowledged && decided?.stateBy == "noc")
             #expect(journal.map(\.action) == ["alert.acknowledged"] && journal.first?.note == "calling the customer")
-            // A false positive would need the analyzer to keep the rule quiet: refused, naming --local.
-            let quiet = try await EdgeServeTests.tollguard(["alerts", "false-positive", String(id), "--config", config])
-            #expect(quiet.status != 0 && quiet.stderr.contains("--local"), "\(quiet.stderr)")
+            // A false positive keeps the cluster's analyzer quiet for the rule and the account.
+            let quiet = try await EdgeServeTests.tollguard([
+                "alerts", "false-positive", String(id), "--reason", "test_calls", "--config", config,
+            ])
+            #expect(
+                quiet.status == 0
+                    && quiet.stdout.contains(
+                        "the cluster's alert \(id) is now false_positive (test calls); daily_quota stays quiet for "
+                            + "account 1001"),
+                "\(quiet.stdout)\(quiet.stderr)")
+            let later = Finding(
+                rule: .dailyQuota, severity: .high, subject: quota.draft.subject, time: quota.draft.lastSeen,
+                headline: "", calls: [])
+            #expect(
+                try await TestPostgres.withStore(database: name) { store in
+                    try await store.quietTimes(for: [later]).covers(later)
+                })
             // The quota's spend is the cluster's, both switches' calls; the node's own store has none.
             let spent = Money.format(quota.draft.costMicros, decimals: 2)
             let quotas = try await EdgeServeTests.tollguard(["quota", "list", "--config", config])

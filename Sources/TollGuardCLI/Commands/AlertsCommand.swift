@@ -11,7 +11,8 @@ struct AlertsCommand: AsyncParsableCommand {
         abstract: "Review fraud alerts: list, show, acknowledge, resolve, mark false positives, reopen.",
         discussion: """
             On a node of a cluster (database.url set), list and show read the cluster's alerts, those its \
-            analyzer raised from every switch's calls, and ack, resolve and reopen change them; --local reads \
+            analyzer raised from every switch's calls, and ack, resolve, false-positive and reopen change them (a \
+            false positive keeps the cluster's analyzer quiet for the alert's rule and subject); --local reads \
             and changes this node's own store instead.
             """,
         subcommands: [List.self, Show.self, Acknowledge.self, Resolve.self, FalsePositive.self, Reopen.self]
@@ -307,17 +308,22 @@ struct StateChangeOptions: ParsableArguments {
         let result = try await actions.changeAlerts([id], change, actor: GlobalOptions.actor(by), comment: comment)
         if let refused = result.refused.first { throw CommandFailure(refused.error.description) }
         for outcome in result.changed {
-            let alert = outcome.after
-            var line = "alert \(alert.id) is now \(outcome.entry.after ?? alert.state.rawValue)"
-            if alert.state == .falsePositive {
-                line +=
-                    "; \(alert.rule) stays quiet for \(alert.subject.kind.rawValue) \(alert.subject.value) "
-                    + "for \(Int(configuration.analysis.falsePositiveSuppressHours)) h"
-            }
-            print(TextTable.printable(line))
+            print(TextTable.printable(Self.changed(outcome, configuration: configuration)))
         }
         let pass = try await actions.deliverDue(startingWithin: ActionLayer.commandDeliveryWait)
         if let line = Output.deliveries(pass) { print(line) }
+    }
+
+    /// `alert 12 is now false_positive (test calls); …`: what a change made of an alert.
+    private static func changed(_ outcome: AlertChangeOutcome, configuration: TollGuardConfiguration) -> String {
+        let alert = outcome.after
+        var line = "alert \(alert.id) is now \(outcome.entry.after ?? alert.state.rawValue)"
+        if alert.state == .falsePositive {
+            line +=
+                "; \(alert.rule) stays quiet for \(alert.subject.kind.rawValue) \(alert.subject.value) "
+                + "for \(Int(configuration.analysis.falsePositiveSuppressHours)) h"
+        }
+        return line
     }
 
     /// Applies `change` to the cluster's alert `id` (journaled in the cluster; its
@@ -325,28 +331,20 @@ struct StateChangeOptions: ParsableArguments {
     private func apply(
         _ change: AlertChange, toTheAlertOf cluster: ClusterAccess, configuration: TollGuardConfiguration
     ) async throws {
-        guard ClusterStore.canTriage(change) else {
-            throw CommandFailure(
-                "this node is in a cluster (database.url): \(change.action) is not made to the cluster's alerts yet "
-                    + "(the cluster's analyzer would not keep the rule quiet); add --local to change this node's own "
-                    + "alert \(id) (`tollguard alerts list --local`)")
-        }
         let (summarizer, hooks, actor, id, comment) = (
             global.summarizer(configuration), configuration.hooks, GlobalOptions.actor(by), id, comment
         )
+        let quiet = configuration.analysis.falsePositiveSuppressHours * 3600
         let result = try await cluster.onPrimary(to: "change its alert \(id)") { store in
             try await store.changeAlerts(
-                [id], change, actor: actor, comment: comment, hooks: hooks, summarizer: summarizer)
+                [id], change, actor: actor, comment: comment, suppressFor: quiet, hooks: hooks, summarizer: summarizer)
         }
         if let refused = result.refused.first {
             throw CommandFailure(
                 "\(refused.error) in the cluster (\(cluster.url)); --local changes this node's own alert")
         }
         for outcome in result.changed {
-            print(
-                TextTable.printable(
-                    "the cluster's alert \(outcome.after.id) is now \(outcome.entry.after ?? outcome.after.state.rawValue)"
-                ))
+            print(TextTable.printable("the cluster's " + Self.changed(outcome, configuration: configuration)))
         }
     }
 }

@@ -116,12 +116,11 @@ package enum AlertTriage {
                 result.refused.append((id, error))
                 continue
             }
-            if case .falsePositive(let reason, closingMatching: true) = change {
+            if let closing = change.closingWith(id, comment: comment) {
                 for other in try StoredAlert.matchingOpen(alert).fetchAll(db) where seen.insert(other.id).inserted {
                     result.changed.append(
                         try apply(
-                            .falsePositive(reason, closingMatching: false), to: other, actor: actor,
-                            comment: "closed with alert \(id)" + (comment.map { ": " + $0 } ?? ""),
+                            closing.change, to: other, actor: actor, comment: closing.comment,
                             suppressFor: suppressFor, now: now, db))
                 }
             }
@@ -139,82 +138,39 @@ package enum AlertTriage {
         _ change: AlertChange, to alert: StoredAlert, actor: String, comment: String?, suppressFor: TimeInterval,
         now: Date, _ db: Database
     ) throws -> AlertChangeOutcome {
-        let id = alert.id
-        typealias Columns = StoredAlert.Columns
-        var entry = JournalEntry(
-            at: now, actor: actor, action: change.action, subjectType: "alert", subject: String(id), note: comment)
-        if let state = change.state {
-            guard alert.state.successors.contains(state) else {
-                throw AlertStateError.notAllowed(id: id, from: alert.state, to: state)
-            }
-            try StoredAlert.filter(Columns.id == id).updateAll(
-                db, Columns.state.set(to: state), Columns.stateBy.set(to: actor),
-                Columns.stateAt.set(to: StoredTime.text(now)), Columns.stateComment.set(to: comment),
-                Columns.updated.set(to: StoredTime.text(now)))
-            try AlertHistoryRow(
-                alertID: id, change: AlertStateChange(state: state, actor: actor, at: now, comment: comment)
-            ).insert(db)
-            try clearSnooze(id, db)  // a person's decision ends any snooze
-            entry.before = alert.state.rawValue
-            entry.after = state.rawValue
-            switch change {
-            case .reopen:
-                // A false positive's quiet time ends with it.
-                try AlertSuppressionRow.filter(AlertSuppressionRow.Columns.alertID == id).deleteAll(db)
-            case .falsePositive(let reason, _):
-                entry.after = "\(state.rawValue) (\(reason.label))"
-                try AlertSuppressionRow(
-                    rule: alert.rule, subject: alert.subject, from: alert.firstSeen,
-                    until: max(now, alert.lastSeen).addingTimeInterval(suppressFor), alertID: id
-                ).insert(db, onConflict: .ignore)
-            case .resolve(let disposition):
-                entry.after = "\(state.rawValue) (\(disposition.label))"
-            default:
-                break
-            }
-        } else {
-            switch change {
-            case .snooze(let request):
-                guard alert.state == .open || alert.state == .acknowledged else {
-                    throw AlertStateError.notSnoozable(id: id, state: alert.state)
-                }
-                let snooze = request.snooze(of: alert)
-                guard !snooze.isEmpty else { throw AlertStateError.notSnoozable(id: id, state: alert.state) }
-                try db.execute(
-                    sql: """
-                        UPDATE alerts SET snoozed_until_utc = ?, snooze_cost_micros = ?, snooze_calls = ?,
-                            snooze_countries = ?, updated_utc = ?
-                        WHERE id = ?
-                        """,
-                    arguments: [
-                        StoredTime.optionalText(snooze.until), snooze.worseThanCostMicros, snooze.worseAtCalls,
-                        snooze.worseAtCountries, StoredTime.text(now), id,
-                    ])
-                entry.after = snooze.description
-            case .unsnooze:
-                try clearSnooze(id, db)
-                entry.before = alert.snooze?.description
-            case .assign(let assignee):
-                try db.execute(
-                    sql: "UPDATE alerts SET assignee = ?, updated_utc = ? WHERE id = ?",
-                    arguments: [assignee, StoredTime.text(now), id])
-                entry.before = alert.assignee
-                entry.after = assignee ?? "no one"
-            default:
-                break  // a comment: the journal entry is all
-            }
+        let plan = try change.planned(for: alert, actor: actor, comment: comment, suppressFor: suppressFor, now: now)
+        let (id, after) = (alert.id, plan.after)
+        if change != .comment {
+            let snooze = after.snooze
+            try db.execute(
+                sql: """
+                    UPDATE alerts SET state = ?, state_by = ?, state_utc = ?, state_comment = ?,
+                        snoozed_until_utc = ?, snooze_cost_micros = ?, snooze_calls = ?, snooze_countries = ?,
+                        assignee = ?, updated_utc = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    after.state.rawValue, after.stateBy, StoredTime.optionalText(after.stateAt), after.stateComment,
+                    StoredTime.optionalText(snooze?.until), snooze?.worseThanCostMicros, snooze?.worseAtCalls,
+                    snooze?.worseAtCountries, after.assignee, StoredTime.text(now), id,
+                ])
         }
+        if plan.movesState {
+            try AlertHistoryRow(
+                alertID: id, change: AlertStateChange(state: after.state, actor: actor, at: now, comment: comment)
+            ).insert(db)
+        }
+        switch plan.quiet {
+        case .unchanged:
+            break
+        case .ends:
+            try AlertSuppressionRow.filter(AlertSuppressionRow.Columns.alertID == id).deleteAll(db)
+        case .starts(let from, let until):
+            try AlertSuppressionRow(rule: alert.rule, subject: alert.subject, from: from, until: until, alertID: id)
+                .insert(db, onConflict: .ignore)
+        }
+        var entry = plan.entry
         try entry.insert(db)
-        return AlertChangeOutcome(before: alert, after: try StoredAlert.fetchOne(db, key: id) ?? alert, entry: entry)
-    }
-
-    static func clearSnooze(_ id: Int64, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                UPDATE alerts SET snoozed_until_utc = NULL, snooze_cost_micros = NULL, snooze_calls = NULL,
-                    snooze_countries = NULL
-                WHERE id = ?
-                """,
-            arguments: [id])
+        return AlertChangeOutcome(before: alert, after: try StoredAlert.fetchOne(db, key: id) ?? after, entry: entry)
     }
 }
