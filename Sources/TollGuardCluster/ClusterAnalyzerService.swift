@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 import TollGuardCore
 
@@ -18,7 +19,8 @@ package struct ClusterAnalyzerService: Service {
     package let makeEngine: @Sendable () throws -> AnalysisEngine
     package let status: AnalyzerStatus
     package var leaseDuration = Duration.seconds(10)
-    /// The pause between two steps that found nothing more to read.
+    /// The longest pause between two steps that found nothing more to read: an edge's promise
+    /// (a notification on ``ClusterStore/promiseChannel``) ends it at once.
     package var interval = Duration.milliseconds(200)
     package var evidenceLimit = 1000
     /// See ``ClusterAnalyzer/staleAfter``.
@@ -164,6 +166,24 @@ package struct ClusterAnalyzerService: Service {
                     }
                 }
             }
+            // An edge's promise rings the doorbell: the next step comes at once, not after the
+            // interval, which stays as the poll behind it.
+            let doorbell = Doorbell()
+            group.addTask {
+                while true {
+                    do {
+                        try await analyzer.store.client.withConnection { connection in
+                            try await connection.listen(on: ClusterStore.promiseChannel) { notifications in
+                                for try await _ in notifications { doorbell.ring() }
+                            }
+                        }
+                    } catch {
+                        try Task.checkCancellation()
+                        logger.debug("stopped listening for the edges' promises", metadata: ["error": "\(error)"])
+                    }
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
             group.addTask {
                 var session = try await analyzer.resume(held)
                 status.leading(session)
@@ -172,12 +192,12 @@ package struct ClusterAnalyzerService: Service {
                     let step = try await analyzer.step(&session)
                     status.stepped(step, session, at: Date())
                     if !step.more {
-                        _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                        _ = try? await cancelWhenGracefulShutdown { await doorbell.wait(upTo: interval) }
                     }
                 }
             }
             // The steps end only when serve stops; the renewals only when the lease is lost; the
-            // deliveries and the retention never.
+            // deliveries, the retention and the listening never.
             defer { group.cancelAll() }
             try await group.next()
         }

@@ -150,8 +150,14 @@ package struct ClusterStore: Sendable {
                 ON CONFLICT (source_id) DO UPDATE SET shipped_utc = now(),
                     watermark_utc = greatest(sources.watermark_utc, excluded.watermark_utc)
                 """, logger: logger)
+            // The analyzer's doorbell, rung at commit: it looks at once rather than at its next
+            // interval (a poll stays behind it, for a ring lost while it was not listening).
+            try await connection.query("SELECT pg_notify(\(Self.promiseChannel), \(source))", logger: logger)
         }
     }
+
+    /// The channel an edge notifies when it has shipped and promised (the payload: its name).
+    package static let promiseChannel = "tollguard_promises"
 
     /// `calls` as a JSON array of objects keyed by `calls`' columns (NULL as null).
     ///

@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import TollGuardCluster
+import TollGuardCore
+import TollGuardTestSupport
+
+extension PostgresServerTests {
+    /// The leading analyzer looks as soon as an edge has shipped and promised, not at its next interval.
+    @Suite struct AnalyzerDoorbellTests {
+        /// With two minutes between its looks, the alert an edge's promise releases is written
+        /// within seconds: the promise rang the analyzer's doorbell.
+        @Test func anEdgesPromiseWakesTheLeadingAnalyzer() async throws {
+            let name = try await TestPostgres.createDatabase()
+            var factory = CallFactory()
+            let calls = [0.0, 10, 20].map { factory.call("1001", to: .national(), at: $0, talk: 3600) }
+            let origin = factory.origin
+            let settings = CallsUpTests.settings  // one call at a time
+            var service = ClusterAnalyzerService(
+                connector: ClusterConnector(
+                    url: try TestPostgres.url(database: name), password: nil, applicationName: "doorbell-test",
+                    logger: TestPostgres.logger),
+                node: "analyzer-a", timeZone: .named("UTC"), logger: TestPostgres.logger,
+                makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
+            service.interval = .seconds(120)
+            let status = service.status
+            let running = Task { [service] in try await service.run() }
+            defer { running.cancel() }
+            // Leading and past its first step: its next look is two minutes away unless rung.
+            let leading = try await poll(upTo: 30, every: .milliseconds(20)) {
+                status.snapshot.leading && status.snapshot.steps >= 1
+            }
+            #expect(leading, "\(status.snapshot)")
+            let written = try await TestPostgres.withStore(database: name) { store in
+                let shipped = calls.enumerated().map { CallsUpTests.shipped($1, Int64($0 + 1)) }
+                _ = try await store.ship(shipped, after: 0, source: "edge-1", switchName: "pbx1")
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(30))
+                return try await poll(upTo: 30, every: .milliseconds(50)) {
+                    try await store.alerts().contains { $0.draft.rule == .concurrentCalls }
+                }
+            }
+            #expect(written, "the concurrency alert is written before the analyzer's interval: \(status.snapshot)")
+            running.cancel()
+            _ = try? await running.value
+            await TestPostgres.dropDatabase(name)
+        }
+    }
+}
