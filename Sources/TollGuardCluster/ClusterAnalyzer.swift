@@ -45,6 +45,12 @@ package struct ClusterAnalyzer: Sendable {
     package var actions: @Sendable () -> ActionSettings = { ActionSettings() }
     /// How the events' alert summaries are written.
     package var summarizer: AlertSummarizer
+    /// The daily quotas in force, and their raises for the day (the node's store, where `tollguard
+    /// quota` sets them): the leader's engine takes them again every ``quotaRefresh``, so a quota
+    /// set while it leads counts from then on, as in a single box's live view (nil: the quotas
+    /// the engine was made with stay).
+    package var quotas: (@Sendable () async throws -> (table: [String: Int64], raises: QuotaRaises))?
+    package var quotaRefresh = Duration.seconds(2)
     let logger: Logger
 
     package init(
@@ -94,6 +100,8 @@ package struct ClusterAnalyzer: Sendable {
         /// Calls whose record was consumed lately: an edge's word of them that lingers (its next
         /// promise drops it) starts nothing.
         var recentlyRecorded = RecentIDs(capacity: 200_000)
+        /// When the engine last took the quotas in force (its making counts).
+        var quotasTaken = ContinuousClock.now
 
         /// Calls started from their edges' word and not ended yet.
         package var liveCount: Int { live.count }
@@ -219,6 +227,16 @@ package struct ClusterAnalyzer: Sendable {
     /// is spent (its engine moved on without the write): ``resume(_:)`` again.
     package func step(_ session: inout Session) async throws -> Step {
         var step = Step()
+        if let quotas, ContinuousClock.now - session.quotasTaken >= quotaRefresh {
+            do {
+                let (table, raises) = try await quotas()
+                session.engine.updateQuotas(table, raises: raises)
+            } catch {
+                logger.warning(
+                    "the quotas could not be read; the last ones read stay", metadata: ["error": "\(error)"])
+            }
+            session.quotasTaken = ContinuousClock.now
+        }
         let sources = try await store.analysisSources(staleAfter: staleAfter)
         var offsets = session.offsets
         var arrivals: [ArrivedCall] = []

@@ -30,6 +30,8 @@ package struct ClusterAnalyzerService: Service {
     /// See ``ClusterAnalyzer/actions`` and ``ClusterAnalyzer/summarizer``.
     package var actions: @Sendable () -> ActionSettings = { ActionSettings() }
     package var summarizer: AlertSummarizer?
+    /// See ``ClusterAnalyzer/quotas``.
+    package var quotas: (@Sendable () async throws -> (table: [String: Int64], raises: QuotaRaises))?
     /// Delivers what the cluster's outbox holds, once; run every `deliveryInterval` while this
     /// node leads (nil: the events wait for a node that delivers).
     package var deliverHooks: (@Sendable (ClusterOutbox) async throws -> Void)?
@@ -69,6 +71,7 @@ package struct ClusterAnalyzerService: Service {
                     analyzer.staleAfter = staleAfter
                     analyzer.actions = actions
                     if let summarizer { analyzer.summarizer = summarizer }
+                    analyzer.quotas = quotas
                     var refusals = 0
                     while !Task.isCancelled && !Task.isShuttingDownGracefully {
                         let held: AnalyzerLease.Held?

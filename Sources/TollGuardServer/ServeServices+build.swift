@@ -235,6 +235,7 @@ private func analyzerService(
     service.summarizer = AlertSummarizer(
         timeZone: timeZone, currency: configuration.rating.currency, countryNames: settings.countryNames)
     service.deliverHooks = { outbox in counters.count(try await actions.deliverDue(from: outbox)) }
+    service.quotas = { (try await database.quotaTable(), try await database.quotaRaises()) }
     return service
 }
 

@@ -126,6 +126,21 @@ extension PostgresServerTests {
             return (lease, analyzer)
         }
 
+        /// Ships `calls[range]` as edge `edge-1` of switch `pbx1` does (numbered from 1), promises
+        /// `watermark`, and steps `analyzer` until it has read everything; returns its steps.
+        @discardableResult
+        static func shipAndStep(
+            _ calls: [ObservedCall], _ range: Range<Int>, promising watermark: Date, store: ClusterStore,
+            analyzer: ClusterAnalyzer, session: inout ClusterAnalyzer.Session
+        ) async throws -> [ClusterAnalyzer.Step] {
+            let batch = range.map { shipped(calls[$0], Int64($0 + 1)) }
+            _ = try await store.ship(batch, after: Int64(range.lowerBound), source: "edge-1", switchName: "pbx1")
+            try await store.mark(source: "edge-1", switchName: "pbx1", watermark: watermark)
+            var steps: [ClusterAnalyzer.Step] = []
+            repeat { steps.append(try await analyzer.step(&session)) } while steps.last?.more == true
+            return steps
+        }
+
         /// `call` as an edge's journal ships it, numbered `sequence`; its key is its call id too.
         static func shipped(_ call: ObservedCall, _ sequence: Int64) -> ShippedCall {
             let end = call.endedAt ?? call.startedAt

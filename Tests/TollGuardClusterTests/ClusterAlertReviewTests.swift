@@ -150,12 +150,9 @@ extension PostgresServerTests {
                 analyzer.actions = { policy }
                 var session = try await analyzer.resume(try #require(try await lease.acquire()))
                 func ship(_ range: Range<Int>, promising seconds: Double) async throws {
-                    let batch = range.map { CallsUpTests.shipped(calls[$0], Int64($0 + 1)) }
-                    _ = try await store.ship(
-                        batch, after: Int64(range.lowerBound), source: "edge-1", switchName: "pbx1")
-                    try await store.mark(
-                        source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(seconds))
-                    while try await analyzer.step(&session).more {}
+                    try await CallsUpTests.shipAndStep(
+                        calls, range, promising: origin.addingTimeInterval(seconds), store: store, analyzer: analyzer,
+                        session: &session)
                 }
                 // Three calls at once: the account's concurrency alert, told.
                 try await ship(0..<3, promising: 125)

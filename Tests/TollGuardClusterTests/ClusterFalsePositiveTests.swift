@@ -138,17 +138,10 @@ extension PostgresServerTests {
                 let (lease, analyzer) = CallsUpTests.analyzer(on: store, settings: settings)
                 var session = try await analyzer.resume(try #require(try await lease.acquire()))
                 func ship(_ range: Range<Int>, promising seconds: Double) async throws -> Int {
-                    let batch = range.map { CallsUpTests.shipped(calls[$0], Int64($0 + 1)) }
-                    _ = try await store.ship(
-                        batch, after: Int64(range.lowerBound), source: "edge-1", switchName: "pbx1")
-                    try await store.mark(
-                        source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(seconds))
-                    var quieted = 0
-                    while true {
-                        let step = try await analyzer.step(&session)
-                        quieted += step.quieted
-                        if !step.more { return quieted }
-                    }
+                    try await CallsUpTests.shipAndStep(
+                        calls, range, promising: origin.addingTimeInterval(seconds), store: store, analyzer: analyzer,
+                        session: &session
+                    ).reduce(0) { $0 + $1.quieted }
                 }
                 let concurrency = { (account: String) in
                     try await store.alerts().filter {
