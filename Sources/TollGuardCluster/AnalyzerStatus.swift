@@ -30,6 +30,8 @@ package final class AnalyzerStatus: Sendable {
         package var deliveriesQueued = 0
         /// Times this node took the lease, and lost it.
         package var takeovers = 0
+        /// Times the leader made its engine anew for a changed configuration.
+        package var enginesRemade = 0
         package var leasesLost = 0
         package var failures = 0
         /// When a step last committed.
@@ -55,6 +57,10 @@ package final class AnalyzerStatus: Sendable {
             state.epoch = nil
             state.leader = leader
         }
+    }
+
+    func remadeEngine() {
+        state.withLock { $0.enginesRemade += 1 }
     }
 
     func leading(_ session: ClusterAnalyzer.Session) {

@@ -147,6 +147,20 @@ package struct ClusterAnalyzer: Sendable {
         package var more = false
     }
 
+    /// Starts again from what this leader committed last, with an engine made anew (the
+    /// configuration or the lists changed), as a takeover does — without giving the lease up.
+    ///
+    /// The calls of the engine's reach are replayed into the new engine; what they would raise
+    /// under it is not written (as a single box's reload does not report it again).
+    package func restart(_ session: Session) async throws -> Session {
+        var held = session.held
+        held.offsets = session.offsets
+        if let released = session.released {
+            held.offsets[Self.releasedKey] = Int64((released.timeIntervalSince1970 * 1000).rounded())
+        }
+        return try await resume(held)
+    }
+
     /// Starts leading under `held`: the engine rebuilt from the offsets the last leader committed.
     package func resume(_ held: AnalyzerLease.Held) async throws -> Session {
         var offsets = held.offsets

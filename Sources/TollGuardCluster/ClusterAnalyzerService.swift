@@ -18,6 +18,9 @@ package struct ClusterAnalyzerService: Service {
     package let timeZone: TimeZone
     package let makeEngine: @Sendable () throws -> AnalysisEngine
     package let status: AnalyzerStatus
+    /// Noted when the configuration or the lists change (SIGHUP): the leader starts again from
+    /// its last commit with an engine made anew.
+    package let engineChanges = EngineChanges()
     package var leaseDuration = Duration.seconds(10)
     /// The longest pause between two steps that found nothing more to read: an edge's promise
     /// (a notification on ``ClusterStore/promiseChannel``) ends it at once.
@@ -187,11 +190,21 @@ package struct ClusterAnalyzerService: Service {
                     try await Task.sleep(for: .seconds(1))
                 }
             }
+            let engineChanges = self.engineChanges
             group.addTask {
+                var engine = engineChanges.count
                 var session = try await analyzer.resume(held)
                 status.leading(session)
                 logger.notice("leading the cluster's analysis", metadata: ["epoch": "\(held.epoch)"])
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    if engineChanges.count != engine {
+                        engine = engineChanges.count
+                        session = try await analyzer.restart(session)
+                        status.remadeEngine()
+                        logger.notice(
+                            "the configuration changed: the analysis goes on with an engine made anew",
+                            metadata: ["epoch": "\(held.epoch)"])
+                    }
                     let step = try await analyzer.step(&session)
                     status.stepped(step, session, at: Date())
                     if !step.more {

@@ -119,6 +119,10 @@ enum ServeMetrics {
                 "\(analyzer.takeovers)"
             ),
             (
+                "tollguard_analyzer_engines_remade_total", "counter",
+                "Times the leader made its engine anew for a reloaded configuration.", "\(analyzer.enginesRemade)"
+            ),
+            (
                 "tollguard_analyzer_leases_lost_total", "counter", "Times this node lost the lease it held.",
                 "\(analyzer.leasesLost)"
             ),

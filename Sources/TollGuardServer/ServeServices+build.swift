@@ -179,7 +179,10 @@ package func buildServeServices(
         routes: routes, logger: logger, onServerRunning: settings.onHTTPRunning)
     let reload = ConfigurationReloadService(
         configuration: actions.configuration, load: settings.reloadConfiguration,
-        notify: { inputs.yield(.reload) }, logger: logger)
+        notify: { [engineChanges = analyzer?.engineChanges] in
+            inputs.yield(.reload)
+            engineChanges?.note()
+        }, logger: logger)
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
         // Checkpoints beside the writer, first: stopped last, once the pipeline has stored
         // what it held, it gives the writer its own checkpoints back.
@@ -222,15 +225,20 @@ private func analyzerService(
     let node = configuration.clusterNodeName
     let connector = ClusterConnector(
         url: url, password: settings.postgresPassword, applicationName: "tollguard \(node) analyzer", logger: logger)
-    let run = AnalysisRun(
-        database: database, configuration: configuration, timeZone: timeZone, countryNames: settings.countryNames)
+    // The engine of the configuration in force: SIGHUP reloads it, and the leader makes its engine anew.
+    let reloadable = actions.configuration
+    let countryNames = settings.countryNames
     var service = ClusterAnalyzerService(
-        connector: connector, node: node, timeZone: timeZone, logger: logger, makeEngine: { try run.makeEngine() })
+        connector: connector, node: node, timeZone: timeZone, logger: logger,
+        makeEngine: {
+            try AnalysisRun(
+                database: database, configuration: reloadable.current, timeZone: timeZone, countryNames: countryNames
+            ).makeEngine()
+        })
     service.leaseDuration = .seconds(configuration.cluster.leaseSeconds)
     service.interval = .milliseconds(configuration.cluster.analyzeIntervalMilliseconds)
     service.keepDays = configuration.cluster.keepDays
     service.evidenceLimit = configuration.analysis.maxEvidenceCalls
-    let reloadable = actions.configuration
     service.actions = { ActionSettings(reloadable.current) }
     service.summarizer = AlertSummarizer(
         timeZone: timeZone, currency: configuration.rating.currency, countryNames: settings.countryNames)
