@@ -208,7 +208,7 @@ package struct ClusterAnalyzerService: Service {
                     let step = try await analyzer.step(&session)
                     status.stepped(step, session, at: Date())
                     if !step.more {
-                        _ = try? await cancelWhenGracefulShutdown { await doorbell.wait(upTo: interval) }
+                        _ = await cancelWhenGracefulShutdown { await doorbell.wait(upTo: interval) }
                     }
                 }
             }
