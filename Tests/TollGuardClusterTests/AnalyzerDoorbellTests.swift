@@ -11,9 +11,16 @@ extension PostgresServerTests {
         /// within seconds: the promise rang the analyzer's doorbell.
         @Test func anEdgesPromiseWakesTheLeadingAnalyzer() async throws {
             let name = try await TestPostgres.createDatabase()
-            var factory = CallFactory()
+            // Calls of the last minutes (whole seconds, as the store keeps them), under an edge's
+            // promise from before them: the analysis waits for the edge's next promise.
+            var factory = CallFactory(
+                origin: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 600).rounded(.down)))
             let calls = [0.0, 10, 20].map { factory.call("1001", to: .national(), at: $0, talk: 3600) }
             let origin = factory.origin
+            try await TestPostgres.withStore(database: name) { store in
+                try await store.migrate()
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin)
+            }
             let settings = CallsUpTests.settings  // one call at a time
             var service = ClusterAnalyzerService(
                 connector: ClusterConnector(
@@ -39,6 +46,7 @@ extension PostgresServerTests {
                 }
             }
             #expect(written, "the concurrency alert is written before the analyzer's interval: \(status.snapshot)")
+            #expect(status.snapshot.late == 0, "played in order, under the promise: \(status.snapshot)")
             running.cancel()
             _ = try? await running.value
             await TestPostgres.dropDatabase(name)
