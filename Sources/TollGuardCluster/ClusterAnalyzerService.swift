@@ -178,11 +178,7 @@ package struct ClusterAnalyzerService: Service {
             group.addTask {
                 while true {
                     do {
-                        try await analyzer.store.client.withConnection { connection in
-                            try await connection.listen(on: ClusterStore.promiseChannel) { notifications in
-                                for try await _ in notifications { doorbell.ring() }
-                            }
-                        }
+                        try await analyzer.store.ring(doorbell, atNotificationsOn: ClusterStore.promiseChannel)
                     } catch {
                         try Task.checkCancellation()
                         logger.debug("stopped listening for the edges' promises", metadata: ["error": "\(error)"])

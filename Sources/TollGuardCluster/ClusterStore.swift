@@ -159,6 +159,19 @@ package struct ClusterStore: Sendable {
     /// The channel an edge notifies when it has shipped and promised (the payload: its name).
     package static let promiseChannel = "tollguard_promises"
 
+    /// Rings `doorbell` at each notification on `channel`, over a connection of its own, until
+    /// that connection ends (returns or throws) or the task is cancelled.
+    ///
+    /// A doorbell, never the transport: a notification sent while nobody listened is lost, so
+    /// the listener polls behind it.
+    package func ring(_ doorbell: Doorbell, atNotificationsOn channel: String) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: channel) { notifications in
+                for try await _ in notifications { doorbell.ring() }
+            }
+        }
+    }
+
     /// `calls` as a JSON array of objects keyed by `calls`' columns (NULL as null).
     ///
     /// PostgreSQL's text holds no NUL: one becomes U+FFFD.

@@ -41,13 +41,7 @@ package struct KillCommandService: Service {
     private func carryOut(_ store: ClusterStore) async throws {
         let doorbell = Doorbell()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await store.client.withConnection { connection in
-                    try await connection.listen(on: KillCommand.notificationChannel) { notifications in
-                        for try await _ in notifications { doorbell.ring() }
-                    }
-                }
-            }
+            group.addTask { try await store.ring(doorbell, atNotificationsOn: KillCommand.notificationChannel) }
             group.addTask {
                 while !Task.isCancelled {
                     let pass = try await store.carryOutKillCommands(for: switches, by: node, hangUp: hangUp)

@@ -11,23 +11,15 @@ extension PostgresServerTests {
         /// within seconds: the promise rang the analyzer's doorbell.
         @Test func anEdgesPromiseWakesTheLeadingAnalyzer() async throws {
             let name = try await TestPostgres.createDatabase()
-            // Calls of the last minutes (whole seconds, as the store keeps them), under an edge's
-            // promise from before them: the analysis waits for the edge's next promise.
-            var factory = CallFactory(
-                origin: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 600).rounded(.down)))
+            // Calls of the last minutes, under an edge's promise from before them: the analysis
+            // waits for the edge's next promise.
+            var factory = CallFactory(origin: try await TestPostgres.originPromised(database: name))
             let calls = [0.0, 10, 20].map { factory.call("1001", to: .national(), at: $0, talk: 3600) }
             let origin = factory.origin
-            try await TestPostgres.withStore(database: name) { store in
-                try await store.migrate()
-                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin)
-            }
             let settings = CallsUpTests.settings  // one call at a time
-            var service = ClusterAnalyzerService(
-                connector: ClusterConnector(
-                    url: try TestPostgres.url(database: name), password: nil, applicationName: "doorbell-test",
-                    logger: TestPostgres.logger),
-                node: "analyzer-a", timeZone: .named("UTC"), logger: TestPostgres.logger,
-                makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
+            var service = try TestPostgres.analyzerService(database: name, application: "doorbell-test") {
+                .standard(settings: settings, timeZone: .named("UTC"))
+            }
             service.interval = .seconds(120)
             let status = service.status
             let running = Task { [service] in try await service.run() }

@@ -24,22 +24,13 @@ extension PostgresServerTests {
             let name = try await TestPostgres.createDatabase()
             // Calls of the last minutes, under an edge's promise from before them: the analysis
             // waits for it, and a new engine's replay reaches them.
-            // (Whole seconds: the store keeps calls' times so.)
-            var factory = CallFactory(
-                origin: Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 600).rounded(.down)))
+            var factory = CallFactory(origin: try await TestPostgres.originPromised(database: name))
             let calls = [0.0, 10, 20, 30].map { factory.call("1001", to: .national(), at: $0, talk: 3600) }
             let origin = factory.origin
-            try await TestPostgres.withStore(database: name) { store in
-                try await store.migrate()
-                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin)
-            }
             let settings = Mutex(try Self.settings(concurrentCalls: 5))
-            var service = ClusterAnalyzerService(
-                connector: ClusterConnector(
-                    url: try TestPostgres.url(database: name), password: nil, applicationName: "reload-test",
-                    logger: TestPostgres.logger),
-                node: "analyzer-a", timeZone: .named("UTC"), logger: TestPostgres.logger,
-                makeEngine: { .standard(settings: settings.withLock { $0 }, timeZone: .named("UTC")) })
+            var service = try TestPostgres.analyzerService(database: name, application: "reload-test") {
+                .standard(settings: settings.withLock { $0 }, timeZone: .named("UTC"))
+            }
             service.interval = .milliseconds(20)
             let (status, engineChanges) = (service.status, service.engineChanges)
             let running = Task { [service] in try await service.run() }

@@ -58,12 +58,9 @@ extension PostgresServerTests {
             let settings = AnalysisSettings()
             let engine = AnalysisEngine.standard(settings: settings, timeZone: .named("UTC"))
             #expect(engine.reach < 300 * 86_400, "the old days lie past the engine's reach")
-            var service = ClusterAnalyzerService(
-                connector: ClusterConnector(
-                    url: try TestPostgres.url(database: name), password: nil, applicationName: "retention-test",
-                    logger: TestPostgres.logger),
-                node: "analyzer-a", timeZone: .named("UTC"), logger: TestPostgres.logger,
-                makeEngine: { .standard(settings: settings, timeZone: .named("UTC")) })
+            var service = try TestPostgres.analyzerService(database: name, application: "retention-test") {
+                .standard(settings: settings, timeZone: .named("UTC"))
+            }
             service.keepDays = 1
             let running = Task { [service] in try await service.run() }
             defer { running.cancel() }

@@ -4,6 +4,7 @@ import PostgresNIO
 import Testing
 import TollGuardCluster
 import TollGuardCore
+import TollGuardTestSupport
 
 /// Every test that uses the PostgreSQL server, one at a time: some restart or stop it.
 ///
@@ -65,6 +66,28 @@ enum TestPostgres {
 
     static func dropDatabase(_ name: String) async {
         try? await administer("DROP DATABASE \(name) WITH (FORCE)")
+    }
+
+    /// An analyzer service (node `analyzer-a`, UTC) on database `name`, its engine `makeEngine`'s.
+    static func analyzerService(
+        database name: String, application: String, makeEngine: @escaping @Sendable () -> AnalysisEngine
+    ) throws -> ClusterAnalyzerService {
+        ClusterAnalyzerService(
+            connector: ClusterConnector(
+                url: try url(database: name), password: nil, applicationName: application, logger: logger),
+            node: "analyzer-a", timeZone: .named("UTC"), logger: logger, makeEngine: makeEngine)
+    }
+
+    /// Ten minutes ago to the whole second (the store keeps calls' times so), promised by edge
+    /// `edge-1` of switch `pbx1` in database `name`: the analysis waits for that edge's next
+    /// promise before it plays calls from then on.
+    static func originPromised(database name: String) async throws -> Date {
+        let origin = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 600).rounded(.down))
+        try await withStore(database: name) { store in
+            try await store.migrate()
+            try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin)
+        }
+        return origin
     }
 
     /// Runs `body` with a cluster store on `database`, migrated, its pool running meanwhile.
