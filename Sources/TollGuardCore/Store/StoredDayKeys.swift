@@ -10,11 +10,10 @@ import GRDB
 /// data_version` moves) or other code on this connection (its change count moves) — empties it.
 /// Used on the writer only, inside its transactions.
 package final class StoredDayKeys {
-    private var keysByDay: [Int64: Set<Int64>] = [:]
-    /// Days read, least recently used first.
-    private var recentDays: [Int64] = []
+    /// Days read with their values, least recently used first (a few: a scan beats hashing the day).
+    private var days: [(day: Int64, keys: KeyHashSet)] = []
     /// Days with more calls than `maximumKeysPerDay`: always asked of SQLite.
-    private var crowdedDays: Set<Int64> = []
+    private var crowdedDays: [Int64] = []
     private var validity: (dataVersion: Int64, changes: Int)?
     private let maximumDays: Int
     private let maximumKeysPerDay: Int
@@ -29,8 +28,7 @@ package final class StoredDayKeys {
     func beginTransaction(_ db: Database) throws {
         let current = try Self.storePosition(db)
         if let validity, validity == current { return }
-        keysByDay.removeAll()
-        recentDays.removeAll()
+        days.removeAll()
         crowdedDays.removeAll()
     }
 
@@ -47,41 +45,48 @@ package final class StoredDayKeys {
     /// False only when no call is stored under `keyHash`.
     func mayBeStored(_ keyHash: Int64, _ db: Database) throws -> Bool {
         let day = CallKeyHash.day(of: keyHash)
-        if crowdedDays.contains(day) { return true }
-        if let keys = keysByDay[day] {
-            touch(day)
-            return keys.contains(keyHash)
+        if let position = position(of: day) {
+            return days[touch(position)].keys.contains(keyHash)
         }
+        if crowdedDays.contains(day) { return true }
         let range = CallKeyHash.range(ofDay: day)
-        let stored = try Int64.fetchSet(
+        let stored = try Int64.fetchAll(
             db, sql: "SELECT key_hash FROM calls WHERE key_hash BETWEEN ? AND ? LIMIT ?",
             arguments: [range.lowerBound, range.upperBound, maximumKeysPerDay + 1])
         if stored.count > maximumKeysPerDay {
-            crowdedDays.insert(day)
+            crowdedDays.append(day)
             return true
         }
-        if recentDays.count >= maximumDays {
-            keysByDay[recentDays.removeFirst()] = nil
-        }
-        keysByDay[day] = stored
-        recentDays.append(day)
-        return stored.contains(keyHash)
+        if days.count >= maximumDays { days.removeFirst() }
+        let keys = KeyHashSet(stored)
+        days.append((day, keys))
+        return keys.contains(keyHash)
     }
 
     /// Records a call this run stored under `keyHash`.
     func inserted(_ keyHash: Int64) {
-        let day = CallKeyHash.day(of: keyHash)
-        guard keysByDay[day] != nil else { return }  // read from the store when first needed
-        if keysByDay[day]?.insert(keyHash).inserted == true, keysByDay[day]?.count ?? 0 > maximumKeysPerDay {
-            keysByDay[day] = nil
-            recentDays.removeAll { $0 == day }
-            crowdedDays.insert(day)
+        // Read from the store when first needed.
+        guard let position = position(of: CallKeyHash.day(of: keyHash)) else { return }
+        if days[position].keys.insert(keyHash), days[position].keys.count > maximumKeysPerDay {
+            crowdedDays.append(days.remove(at: position).day)
         }
     }
 
-    private func touch(_ day: Int64) {
-        guard recentDays.last != day, let index = recentDays.firstIndex(of: day) else { return }
-        recentDays.remove(at: index)
-        recentDays.append(day)
+    private func position(of day: Int64) -> Int? {
+        // The day last read or written is the likeliest.
+        var position = days.count - 1
+        while position >= 0 {
+            if days[position].day == day { return position }
+            position -= 1
+        }
+        return nil
+    }
+
+    /// Moves the day at `position` to the most recently used end; returns where it is now.
+    private func touch(_ position: Int) -> Int {
+        let last = days.count - 1
+        guard position != last else { return last }
+        days.append(days.remove(at: position))
+        return last
     }
 }
