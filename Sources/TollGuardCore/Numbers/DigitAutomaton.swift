@@ -57,40 +57,46 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
                 }
             }
         }
+        // Per instruction: the symbols it consumes, and the tags it reports as a match.
+        var symbolsOf = [UInt16](repeating: 0, count: instructions.count)
+        var tagsOf = [UInt32](repeating: 0, count: instructions.count)
+        for (pc, instruction) in instructions.enumerated() {
+            if case .symbol(let symbols) = instruction { symbolsOf[pc] = symbols }
+        }
+        for (pc, tag) in tagOfMatch { tagsOf[pc] = 1 << UInt32(tag) }
 
         var stateOfSet: [[Int32]: Int32] = [:]
         var sets: [[Int32]] = []
         var transitions: [Int32] = []
         var acceptedTags: [UInt32] = []
+        var visits = InstructionVisits(count: instructions.count)
 
         func state(for set: [Int32]) -> Int32 {
             if let known = stateOfSet[set] { return known }
             let id = Int32(sets.count)
             stateOfSet[set] = id
             sets.append(set)
-            var tags: UInt32 = 0
-            for pc in set { if let tag = tagOfMatch[Int(pc)] { tags |= 1 << UInt32(tag) } }
-            acceptedTags.append(tags)
+            acceptedTags.append(set.reduce(0) { $0 | tagsOf[Int($1)] })
             transitions.append(contentsOf: repeatElement(-1, count: 10))
             return id
         }
 
-        _ = state(for: instructions.epsilonClosure(starts))
+        _ = state(for: instructions.epsilonClosure(starts, visits: &visits))
         var next = 0
+        var seedsByDigit = [[Int]](repeating: [], count: 10)
         while next < sets.count {
-            let set = sets[next]
-            for digit in 0..<10 {
-                var seeds: [Int] = []
-                for pc in set {
-                    if case .symbol(let symbols) = instructions[Int(pc)], symbols & (1 << UInt16(digit)) != 0 {
-                        seeds.append(Int(pc) + 1)
-                    }
+            for digit in 0..<10 { seedsByDigit[digit].removeAll(keepingCapacity: true) }
+            for pc in sets[next] {
+                let symbols = symbolsOf[Int(pc)]
+                guard symbols != 0 else { continue }
+                for digit in 0..<10 where symbols & (1 << UInt16(digit)) != 0 {
+                    seedsByDigit[digit].append(Int(pc) + 1)
                 }
-                guard !seeds.isEmpty else { continue }
-                let target = instructions.epsilonClosure(seeds)
+            }
+            for digit in 0..<10 where !seedsByDigit[digit].isEmpty {
+                let target = instructions.epsilonClosure(seedsByDigit[digit], visits: &visits)
                 guard !target.isEmpty else { continue }
-                let targetState = state(for: target)
-                transitions[next * 10 + digit] = targetState
+                transitions[next * 10 + digit] = state(for: target)
             }
             next += 1
         }

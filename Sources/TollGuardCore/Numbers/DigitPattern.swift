@@ -119,11 +119,18 @@ extension Array where Element == DigitInstruction {
     /// `assertEnd` is passed
     /// through (the automata only ever run on whole inputs).
     func epsilonClosure(_ seeds: [Int]) -> [Int32] {
-        var seen = Set<Int>()
+        var visits = InstructionVisits(count: count)
+        return epsilonClosure(seeds, visits: &visits)
+    }
+
+    /// ``epsilonClosure(_:)`` marking what it visits in `visits`, which many closures of one
+    /// program share (a `Set` per closure was most of the time it takes to build the plan).
+    func epsilonClosure(_ seeds: [Int], visits: inout InstructionVisits) -> [Int32] {
+        visits.beginClosure()
         var pending = seeds
         var members: [Int32] = []
         while let pc = pending.popLast() {
-            guard seen.insert(pc).inserted else { continue }
+            guard visits.visitFirst(pc) else { continue }
             switch self[pc] {
             case .symbol, .match:
                 members.append(Int32(pc))
@@ -137,6 +144,33 @@ extension Array where Element == DigitInstruction {
             }
         }
         return members.sorted()
+    }
+}
+
+/// Which instructions of a program one epsilon closure has visited, reused closure after closure.
+struct InstructionVisits {
+    /// The closure that last visited each instruction.
+    private var closureOfInstruction: [UInt32]
+    private var closure: UInt32 = 0
+
+    init(count: Int) {
+        closureOfInstruction = Array(repeating: 0, count: count)
+    }
+
+    /// Starts a closure: nothing is visited.
+    mutating func beginClosure() {
+        closure &+= 1
+        if closure == 0 {  // wrapped: forget every earlier closure's marks
+            for index in closureOfInstruction.indices { closureOfInstruction[index] = 0 }
+            closure = 1
+        }
+    }
+
+    /// Marks `pc` visited; false when this closure had visited it already.
+    mutating func visitFirst(_ pc: Int) -> Bool {
+        if closureOfInstruction[pc] == closure { return false }
+        closureOfInstruction[pc] = closure
+        return true
     }
 }
 
