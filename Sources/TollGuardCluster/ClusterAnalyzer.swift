@@ -45,11 +45,10 @@ package struct ClusterAnalyzer: Sendable {
     package var actions: @Sendable () -> ActionSettings = { ActionSettings() }
     /// How the events' alert summaries are written.
     package var summarizer: AlertSummarizer
-    /// The daily quotas in force, and their raises for the day (the node's store, where `tollguard
-    /// quota` sets them): the leader's engine takes them again every ``quotaRefresh``, so a quota
-    /// set while it leads counts from then on, as in a single box's live view (nil: the quotas
-    /// the engine was made with stay).
-    package var quotas: (@Sendable () async throws -> (table: [String: Int64], raises: QuotaRaises))?
+    /// How often the leader's engine takes the cluster's daily quotas and their raises again
+    /// (``ClusterStore/quotaTable()``, where `tollguard quota` sets them on any node): a quota set
+    /// while it leads counts from then on, as in a single box's live view. It takes them when it
+    /// starts leading, too.
     package var quotaRefresh = Duration.seconds(2)
     let logger: Logger
 
@@ -168,6 +167,8 @@ package struct ClusterAnalyzer: Sendable {
             Date(timeIntervalSince1970: Double($0) / 1000)
         }
         var engine = try makeEngine()
+        // The cluster's quotas, whatever the node's own store holds.
+        engine.updateQuotas(try await store.quotaTable(), raises: try await store.quotaRaises())
         var live: [LiveCallID: LiveEntry] = [:]
         var recorded = RecentIDs(capacity: 200_000)
         if let released {
@@ -241,10 +242,9 @@ package struct ClusterAnalyzer: Sendable {
     /// is spent (its engine moved on without the write): ``resume(_:)`` again.
     package func step(_ session: inout Session) async throws -> Step {
         var step = Step()
-        if let quotas, ContinuousClock.now - session.quotasTaken >= quotaRefresh {
+        if ContinuousClock.now - session.quotasTaken >= quotaRefresh {
             do {
-                let (table, raises) = try await quotas()
-                session.engine.updateQuotas(table, raises: raises)
+                session.engine.updateQuotas(try await store.quotaTable(), raises: try await store.quotaRaises())
             } catch {
                 logger.warning(
                     "the quotas could not be read; the last ones read stay", metadata: ["error": "\(error)"])

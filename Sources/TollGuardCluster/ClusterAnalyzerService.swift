@@ -33,8 +33,6 @@ package struct ClusterAnalyzerService: Service {
     /// See ``ClusterAnalyzer/actions`` and ``ClusterAnalyzer/summarizer``.
     package var actions: @Sendable () -> ActionSettings = { ActionSettings() }
     package var summarizer: AlertSummarizer?
-    /// See ``ClusterAnalyzer/quotas``.
-    package var quotas: (@Sendable () async throws -> (table: [String: Int64], raises: QuotaRaises))?
     /// Delivers what the cluster's outbox holds, once; run every `deliveryInterval` while this
     /// node leads (nil: the events wait for a node that delivers).
     package var deliverHooks: (@Sendable (ClusterOutbox) async throws -> Void)?
@@ -74,7 +72,6 @@ package struct ClusterAnalyzerService: Service {
                     analyzer.staleAfter = staleAfter
                     analyzer.actions = actions
                     if let summarizer { analyzer.summarizer = summarizer }
-                    analyzer.quotas = quotas
                     var refusals = 0
                     while !Task.isCancelled && !Task.isShuttingDownGracefully {
                         let held: AnalyzerLease.Held?

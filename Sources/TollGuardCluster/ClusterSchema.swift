@@ -329,6 +329,44 @@ enum ClusterSchema {
                 """,
                 "CREATE INDEX cluster_suppressions_by_end ON cluster_suppressions (until_utc)",
             ]),
+        Migration(
+            name: "v10-cluster-quotas",
+            statements: [
+                // The cluster's daily quotas per account, as the SQLite store's `quotas`: every
+                // analyzer node takes the same ones, so a takeover keeps what people set.
+                """
+                CREATE TABLE cluster_quotas (
+                    account text PRIMARY KEY,
+                    daily_micros bigint NOT NULL CHECK (daily_micros >= 0),
+                    currency text NOT NULL,
+                    set_by text NOT NULL,
+                    set_utc timestamptz NOT NULL
+                )
+                """,
+                // A quota raised for one site-local day: the SQLite store's `quota_raises`.
+                """
+                CREATE TABLE cluster_quota_raises (
+                    account text NOT NULL,
+                    day date NOT NULL,
+                    daily_micros bigint NOT NULL CHECK (daily_micros >= 0),
+                    currency text NOT NULL,
+                    reason text NOT NULL,
+                    set_by text NOT NULL,
+                    set_utc timestamptz NOT NULL,
+                    PRIMARY KEY (account, day)
+                )
+                """,
+                // The nodes whose own stores' quotas were copied in once, when they first ran as
+                // an analyzer of the cluster (before, each analyzer node kept its own).
+                """
+                CREATE TABLE cluster_quota_imports (
+                    node text PRIMARY KEY,
+                    at_utc timestamptz NOT NULL,
+                    quotas integer NOT NULL,
+                    raises integer NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

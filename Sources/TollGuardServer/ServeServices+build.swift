@@ -151,6 +151,14 @@ package func buildServeServices(
                 url: url, configuration: configuration, database: database, actions: actions, counters: hookCounters,
                 timeZone: timeZone, settings: settings, logger: logger)
     }
+    // Every node of a cluster takes the cluster's quotas into its store (its live view applies them).
+    let quotaMirror = configuration.database.postgresURL.map { url in
+        ClusterQuotaMirror(
+            connector: ClusterConnector(
+                url: url, password: settings.postgresPassword,
+                applicationName: "tollguard \(configuration.clusterNodeName) quotas", logger: logger),
+            local: database, node: configuration.clusterNodeName, logger: logger)
+    }
     let shipping = edge?.shipping
     // An edge with a live view tells the analyzer of its calls up as they start and answer.
     pipeline.callsUp = shipping?.callsUp
@@ -200,6 +208,7 @@ package func buildServeServices(
     if let suspensions = edge?.suspensions { services.append(.init(service: suspensions)) }
     if let kills = edge?.kills { services.append(.init(service: kills)) }
     if let analyzer { services.append(.init(service: analyzer)) }
+    if let quotaMirror { services.append(.init(service: quotaMirror)) }
     if !configuration.sipWatch.follow.isEmpty || securityEvents != nil {
         services.append(
             .init(
@@ -216,7 +225,7 @@ package func buildServeServices(
 }
 
 /// A node's part in the cluster's analysis: standing by for the lease, analyzing while it holds
-/// it, with the engine as this node's configuration and store (lists, quotas) make it; the hook
+/// it, with the engine as this node's configuration and store (lists) make it and the cluster's quotas; the hook
 /// events its alerts owe queued in the cluster store and delivered while it leads.
 private func analyzerService(
     url: PostgresURL, configuration: TollGuardConfiguration, database: TollGuardDatabase, actions: ActionLayer,
@@ -243,7 +252,6 @@ private func analyzerService(
     service.summarizer = AlertSummarizer(
         timeZone: timeZone, currency: configuration.rating.currency, countryNames: settings.countryNames)
     service.deliverHooks = { outbox in counters.count(try await actions.deliverDue(from: outbox)) }
-    service.quotas = { (try await database.quotaTable(), try await database.quotaRaises()) }
     return service
 }
 

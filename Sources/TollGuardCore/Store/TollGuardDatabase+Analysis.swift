@@ -44,12 +44,10 @@ extension TollGuardDatabase {
     ) throws {
         try writer.write { db in
             let before = try QuotaEntry.fetchOne(db, key: account)
-            try QuotaEntry(account: account, dailyMicros: dailyMicros, currency: currency, setBy: setBy, setAt: now)
-                .upsert(db)
-            var entry = JournalEntry(
-                at: now, actor: setBy, action: "quota.set", subjectType: "account", subject: account,
-                before: before.map { "\(Money.format($0.dailyMicros, decimals: 2)) \($0.currency)" },
-                after: "\(Money.format(dailyMicros, decimals: 2)) \(currency)", note: reason)
+            let quota = QuotaEntry(
+                account: account, dailyMicros: dailyMicros, currency: currency, setBy: setBy, setAt: now)
+            try quota.upsert(db)
+            var entry = JournalEntry.quotaSet(quota, before: before, reason: reason)
             try entry.insert(db)
         }
     }
@@ -61,9 +59,7 @@ extension TollGuardDatabase {
         try writer.write { db in
             guard let before = try QuotaEntry.fetchOne(db, key: account) else { return false }
             try before.delete(db)
-            var entry = JournalEntry(
-                at: now, actor: actor, action: "quota.removed", subjectType: "account", subject: account,
-                before: "\(Money.format(before.dailyMicros, decimals: 2)) \(before.currency)", note: reason)
+            var entry = JournalEntry.quotaRemoved(before, by: actor, at: now, reason: reason)
             try entry.insert(db)
             return true
         }

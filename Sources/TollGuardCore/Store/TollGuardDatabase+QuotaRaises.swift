@@ -72,10 +72,9 @@ extension TollGuardDatabase {
         -> Int64?
     {
         let table = try QuotaEntry.filter(QuotaEntry.Columns.account == account).fetchAll(db)
-        var resolver = PolicyResolver(
-            settings: analysis,
+        return PolicyResolver.standingQuota(
+            of: account, analysis: analysis,
             quotas: Dictionary(table.map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 }))
-        return resolver.policy(for: Subject(.account, account)).active(.dailyQuota).map(Money.micros)
     }
 
     /// Raises `raise.account`'s quota to `raise.dailyMicros` for `raise.day` (replacing an earlier
@@ -97,13 +96,7 @@ extension TollGuardDatabase {
                     StoredTime.text(raise.setAt),
                 ])
             let replaced = try before?.dailyMicros ?? Self.standingQuota(of: raise.account, analysis: analysis, db)
-            var entry = JournalEntry(
-                at: raise.setAt, actor: raise.setBy, action: "quota.raised", subjectType: "account",
-                subject: raise.account,
-                before: replaced.map { "\(Money.format($0, decimals: 2)) \(raise.currency)" } ?? "none",
-                after:
-                    "\(Money.format(raise.dailyMicros, decimals: 2)) \(raise.currency) until the end of \(raise.day)",
-                note: raise.reason)
+            var entry = JournalEntry.quotaRaised(raise, replaced: replaced)
             try entry.insert(db)
         }
     }
