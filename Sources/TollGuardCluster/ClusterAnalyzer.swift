@@ -45,8 +45,9 @@ package struct ClusterAnalyzer: Sendable {
     package var actions: @Sendable () -> ActionSettings = { ActionSettings() }
     /// How the events' alert summaries are written.
     package var summarizer: AlertSummarizer
-    /// How often the leader's engine takes the cluster's daily quotas and their raises again
-    /// (``ClusterStore/quotaTable()``, where `tollguard quota` sets them on any node): a quota set
+    /// How often the leader's engine takes the cluster's daily quotas and their raises again.
+    ///
+    /// They are ``ClusterStore/quotaTable()``'s, where `tollguard quota` sets them on any node: a quota set
     /// while it leads counts from then on, as in a single box's live view. It takes them when it
     /// starts leading, too.
     package var quotaRefresh = Duration.seconds(2)

@@ -55,7 +55,8 @@ package struct ClusterQuotaMirror: Service {
         let quotas = try await store.quotas()
         let raises = try await store.raises(onDay: nil)
         if try await local.mirror(clusterQuotas: quotas, raises: raises) {
-            logger.info("the cluster's quotas changed", metadata: ["quotas": "\(quotas.count)", "raises": "\(raises.count)"])
+            logger.info(
+                "the cluster's quotas changed", metadata: ["quotas": "\(quotas.count)", "raises": "\(raises.count)"])
         }
     }
 }

@@ -80,9 +80,11 @@ extension ClusterStore {
             "SELECT account, daily_micros, currency, set_by, set_utc FROM cluster_quotas ORDER BY account",
             logger: logger)
         var quotas: [QuotaEntry] = []
-        for try await (account, micros, currency, setBy, setAt) in rows.decode((String, Int64, String, String, Date).self)
+        for try await (account, micros, currency, setBy, setAt) in rows.decode(
+            (String, Int64, String, String, Date).self)
         {
-            quotas.append(QuotaEntry(account: account, dailyMicros: micros, currency: currency, setBy: setBy, setAt: setAt))
+            quotas.append(
+                QuotaEntry(account: account, dailyMicros: micros, currency: currency, setBy: setBy, setAt: setAt))
         }
         return quotas
     }
@@ -106,8 +108,9 @@ extension ClusterStore {
         return raises
     }
 
-    /// Copies `quotas` and `raises` (a node's own store's) into the cluster's, once per `node`:
-    /// what the cluster has already wins. Nil when the node's were copied before; else how many
+    /// Copies `quotas` and `raises` (a node's own store's) into the cluster's, once per `node`.
+    ///
+    /// What the cluster has already wins. Nil when the node's were copied before; else how many
     /// of each were new.
     package func importQuotas(of node: String, quotas: [QuotaEntry], raises: [QuotaRaise], now: Date = Date())
         async throws -> (quotas: Int, raises: Int)?

@@ -10,4 +10,12 @@ extension ClusterStore {
         for try await (account, cost) in rows.decode((String, Int64).self) { spent[account] = cost }
         return spent
     }
+
+    /// Whether the analyzer has counted any spend of `account` (`quota set` warns about an account never seen).
+    package func hasSpend(ofAccount account: String) async throws -> Bool {
+        let rows = try await client.query(
+            "SELECT 1 FROM cluster_spend WHERE account = \(account) LIMIT 1", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
 }

@@ -346,6 +346,7 @@ private func httpRoutes(
     let configurationCell = pipeline.configurationCell
     consoleSettings.analysis = { configurationCell.current.analysis }
     consoleSettings.banLog = { configurationCell.current.sipWatch.banLog }
+    consoleSettings.quotasOfCluster = configuration.database.postgresURL.map { "\($0)" }
     if !switches.isEmpty || !configuration.cdrTail.files.isEmpty {
         let stats = pipeline.stats
         consoleSettings.liveCalls = { stats.snapshot.withLock { $0 } }

@@ -25,8 +25,9 @@ extension PostgresServerTests {
             #expect(afterThree.first?.draft.costMicros == Money.micros(30), "\(afterThree)")
         }
 
-        /// Three $10 calls of account 1001, 15 minutes apart, analyzed as they arrive: the quota
-        /// alerts after the first two and after the third. The cluster's quota is `quota`, then
+        /// Three $10 calls of account 1001, 15 minutes apart, analyzed as they arrive.
+        ///
+        /// Returns the quota alerts after the first two and after the third. The cluster's quota is `quota`, then
         /// `thenQuota` before the third; the engine is made with `nodesOwn` (a node's own store's).
         static func threeCalls(quota: Double, thenQuota: Double?, refresh: Duration, nodesOwn: Double? = nil)
             async throws -> (afterTwo: [ClusterAlert], afterThree: [ClusterAlert])

@@ -29,9 +29,11 @@ extension PostgresServerTests {
             configured.account.limits[.dailyQuota] = 40
             let analysis = configured
             let single = try TollGuardDatabase.inMemory()
-            try single.setQuota(account: "1001", dailyMicros: Money.micros(50), currency: "USD", setBy: "noc",
+            try single.setQuota(
+                account: "1001", dailyMicros: Money.micros(50), currency: "USD", setBy: "noc",
                 reason: "new hire", now: Self.noon)
-            try single.setQuota(account: "1001", dailyMicros: Money.micros(75.5), currency: "USD", setBy: "noc",
+            try single.setQuota(
+                account: "1001", dailyMicros: Money.micros(75.5), currency: "USD", setBy: "noc",
                 now: Self.noon)
             try single.raiseQuota(Self.raise("1001", 150, day: "2026-09-21"), analysis: analysis)
             try single.raiseQuota(Self.raise("1002", 90, day: "2026-09-21"), analysis: analysis)
@@ -46,7 +48,9 @@ extension PostgresServerTests {
                 try await store.raiseQuota(Self.raise("1002", 90, day: "2026-09-21"), analysis: analysis)
                 let day = try #require(QuotaRaise.dayNumber(of: "2026-09-21"))
                 #expect(
-                    try await store.quotaRaises() == ["1001": [day: Money.micros(150)], "1002": [day: Money.micros(90)]])
+                    try await store.quotaRaises() == [
+                        "1001": [day: Money.micros(150)], "1002": [day: Money.micros(90)],
+                    ])
                 #expect(try await store.quotaRaises(onDay: "2026-09-21")["1001"]?.reason == "trade fair")
                 #expect(try await store.quotaRaises(onDay: "2026-09-22").isEmpty)
                 #expect(try await store.removeQuota(account: "1001", removedBy: "noc", reason: "left", now: Self.noon))

@@ -382,11 +382,17 @@ extension PostgresServerTests {
                     try await store.quietTimes(for: [later]).covers(later)
                 })
             // The quota's spend is the cluster's, both switches' calls; the node's own store has none.
+            // (Of the calls' day: a run just after midnight is a day later.)
             let spent = Money.format(quota.draft.costMicros, decimals: 2)
-            let quotas = try await EdgeServeTests.tollguard(["quota", "list", "--config", config])
+            let callsDay = LocalTimeFormatter(timeZone: .gmt).day(quota.draft.firstSeen)
+            let quotas = try await EdgeServeTests.tollguard(["quota", "list", "--date", callsDay, "--config", config])
             let line = quotas.stdout.split(separator: "\n").first { $0.hasPrefix("1001 ") }.map(String.init) ?? ""
-            #expect(quotas.stdout.contains("spend: the cluster's") && line.contains(" \(spent) "), "\(quotas.stdout)")
-            let own = try await EdgeServeTests.tollguard(["quota", "list", "--local", "--config", config])
+            #expect(
+                quotas.stdout.contains("the cluster's quotas and spend") && line.contains(" \(spent) "),
+                "\(quotas.stdout)")
+            let own = try await EdgeServeTests.tollguard([
+                "quota", "list", "--local", "--date", callsDay, "--config", config,
+            ])
             let ownLine = own.stdout.split(separator: "\n").first { $0.hasPrefix("1001 ") }.map(String.init) ?? ""
             #expect(ownLine.contains(" 0.00 "), "\(own.stdout)")
             // The report of the quota's day is the cluster's: both switches' calls, the account's spend their sum.
@@ -401,6 +407,43 @@ extension PostgresServerTests {
             #expect(Set(json.switches?.map(\.name) ?? []) == ["fs-west", "ast-east"], "\(json.switches ?? [])")
             #expect(json.accounts.first { $0.account == "1001" }?.spendMicros == quota.draft.costMicros)
             #expect(json.alerts.contains { $0.id == id && $0.rule == "daily_quota" })
+            try await changeTheClustersQuotas(config: config, database: name)
+        }
+
+        /// `tollguard quota` on a node of the cluster sets, raises and removes the cluster's quotas
+        /// (the analyzer node's own quota was copied in when it started); `quota list` shows them.
+        static func changeTheClustersQuotas(config: String, database name: String) async throws {
+            let set = try await EdgeServeTests.tollguard([
+                "quota", "set", "1002", "12.50", "--by", "noc", "--reason", "new line", "--config", config,
+            ])
+            #expect(
+                set.status == 0 && set.stdout.contains("the cluster's quota")
+                    && set.stderr.contains("the cluster has counted no spend of account 1002"),
+                "\(set.stdout)\(set.stderr)")
+            let raised = try await EdgeServeTests.tollguard([
+                "quota", "raise", "1001", "300", "--by", "noc", "--reason", "trade fair", "--config", config,
+            ])
+            #expect(raised.status == 0, "\(raised.stdout)\(raised.stderr)")
+            let listed = try await EdgeServeTests.tollguard(["quota", "list", "--json", "--config", config])
+            let answer = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any]
+            let accounts = (answer?["quotas"] as? [[String: Any]])?.compactMap { $0["account"] as? String }
+            #expect(accounts == ["1001", "1002"], "\(listed.stdout)\(listed.stderr)")
+            let raisedAccounts = (answer?["raises"] as? [[String: Any]])?.compactMap { $0["account"] as? String }
+            #expect(raisedAccounts == ["1001"], "\(listed.stdout)")
+            let removed = try await EdgeServeTests.tollguard([
+                "quota", "remove", "1002", "--by", "noc", "--config", config,
+            ])
+            #expect(removed.status == 0, "\(removed.stdout)\(removed.stderr)")
+            let again = try await EdgeServeTests.tollguard(["quota", "remove", "1002", "--config", config])
+            #expect(
+                again.status != 0 && again.stderr.contains("no quota set for 1002 in the cluster"), "\(again.stderr)")
+            let (table, journal) = try await TestPostgres.withStore(database: name) { store in
+                (try await store.quotaTable(), try await store.journal(subjectType: "account"))
+            }
+            #expect(table == ["1001": 100_000_000], "the analyzer node's own quota, copied in")
+            #expect(
+                journal.map(\.action) == ["quota.set", "quota.raised", "quota.removed"]
+                    && journal.first?.note == "new line" && journal[1].before == "100.00 USD", "\(journal)")
         }
 
         /// One Asterisk call reaches the cluster three ways — the Manager's `Cdr` event and the

@@ -290,6 +290,36 @@ import TollGuardTestSupport
         #expect(change.note == "trade fair week")
     }
 
+    /// On a node of a cluster the store holds a copy of the cluster's quotas: the console refuses
+    /// to change it (the next copy would undo the change) and names the command that changes them.
+    @Test func aClusterNodesConsoleSendsQuotaChangesToTheCommand() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        try database.setQuota(account: "1001", dailyMicros: 10_000_000, currency: "USD", setBy: "cluster")
+        for (name, role) in [("ada", ConsoleRole.admin)] {
+            try database.addUser(name: name, role: role, passwordHash: Self.hashing.hash(Self.password), actor: "test")
+        }
+        var settings = ConsoleSettings()
+        settings.quotasOfCluster = "postgres://tollguard@db.example/tollguard"
+        try await Self.app(database, settings: settings).test(.router) { client in
+            let admin = try await Self.logIn(client, "ada")
+            let token = try Self.csrf(in: try await Self.page(client, "/console/accounts", admin))
+            for action in ["set", "raise"] {
+                try await client.execute(
+                    uri: "/console/accounts/quota", method: .post, headers: Self.formHeaders + [.cookie: admin],
+                    body: Self.form([
+                        "csrf": token, "account": "1001", "amount": "40", "reason": "trade fair", "action": action,
+                    ])
+                ) { response in
+                    #expect(response.status == .badRequest, "\(action)")
+                    #expect(String(buffer: response.body).contains("change them with tollguard quota"), "\(action)")
+                }
+            }
+        }
+        #expect(try await database.quotaTable()["1001"] == 10_000_000)
+        #expect(try database.journal(actor: "ada", actionPrefix: "quota.").isEmpty)
+        #expect(try await database.quotaRaises().isEmpty)
+    }
+
     /// A raise until midnight: admins only, with a reason, journaled; the accounts page and the
     /// queue measure the day against it, the API raises the same way.
     @Test func anAdminRaisesAQuotaUntilMidnightWithAReason() async throws {

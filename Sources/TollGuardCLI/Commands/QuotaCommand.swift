@@ -15,9 +15,13 @@ struct QuotaCommand: AsyncParsableCommand {
         subcommands: [Set.self, Raise.self, List.self, Remove.self]
     )
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set an account's daily quota (in the rating currency).")
+            abstract: "Set an account's daily quota (in the rating currency).",
+            discussion: """
+                On a node of a cluster (database.url set), the quota is the cluster's: the leading analyzer and \
+                every node's live view take it within seconds.
+                """)
 
         @OptionGroup var global: GlobalOptions
 
@@ -33,24 +37,38 @@ struct QuotaCommand: AsyncParsableCommand {
         @Option(help: "Why, for the journal.")
         var reason: String?
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             guard let micros = Money.micros(amount), micros >= 0 else {
                 throw ValidationError("amount \(amount): use a number like 25 or 12.50")
             }
-            let database = try global.openDatabase(configuration)
-            try database.setQuota(
-                account: account, dailyMicros: micros, currency: configuration.rating.currency,
-                setBy: GlobalOptions.actor(by), reason: reason)
-            print(
-                TextTable.printable(
-                    "quota for \(account): \(Money.format(micros, decimals: 2)) \(configuration.rating.currency) per day"
-                ))
-            if try !database.hasCalls(ofAccount: account) {
+            let currency = configuration.rating.currency
+            let seen: Bool
+            var unseen = "no call of account \(account) is stored"
+            if let cluster = try ClusterAccess(configuration, application: "quota set") {
+                let quota = QuotaEntry(
+                    account: account, dailyMicros: micros, currency: currency, setBy: GlobalOptions.actor(by),
+                    setAt: Date())
+                let (reason, account) = (reason, account)
+                seen = try await cluster.onPrimary(to: "set the quota") { store in
+                    try await store.setQuota(quota, reason: reason)
+                    return try await store.hasSpend(ofAccount: account)
+                }
+                print(TextTable.printable("the cluster's quota (\(cluster.url)): every node takes it within seconds"))
+                unseen = "the cluster has counted no spend of account \(account)"
+            } else {
+                let database = try global.openDatabase(configuration)
+                try database.setQuota(
+                    account: account, dailyMicros: micros, currency: currency, setBy: GlobalOptions.actor(by),
+                    reason: reason)
+                seen = try database.hasCalls(ofAccount: account)
+            }
+            print(TextTable.printable("quota for \(account): \(Money.format(micros, decimals: 2)) \(currency) per day"))
+            if !seen {
                 FileHandle.standardError.write(
                     Data(
                         TextTable.printable(
-                            "warning: no call of account \(account) is stored; a quota counts the account the switch "
+                            "warning: \(unseen); a quota counts the account the switch "
                                 + "writes (accountcode, else the extension): check the spelling with "
                                 + "'tollguard quota list' after the next ingest\n"
                         ).utf8))
@@ -58,7 +76,7 @@ struct QuotaCommand: AsyncParsableCommand {
         }
     }
 
-    struct Raise: ParsableCommand {
+    struct Raise: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Raise an account's daily quota until the end of today (site time), with a reason.",
             discussion: """
@@ -81,7 +99,7 @@ struct QuotaCommand: AsyncParsableCommand {
         @Option(help: "Who (default: the login name).")
         var by: String?
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             guard let micros = Money.micros(amount), micros >= 0 else {
                 throw ValidationError("amount \(amount): use a number like 150 or 99.50")
@@ -91,11 +109,18 @@ struct QuotaCommand: AsyncParsableCommand {
             let zone = global.siteTimeZone(configuration)
             let today = LocalTimeFormatter(timeZone: zone).day(Date())
             let currency = configuration.rating.currency
-            try global.openDatabase(configuration).raiseQuota(
-                QuotaRaise(
-                    account: account, day: today, dailyMicros: micros, currency: currency, reason: reason,
-                    setBy: GlobalOptions.actor(by), setAt: Date()),
-                analysis: configuration.analysis)
+            let raise = QuotaRaise(
+                account: account, day: today, dailyMicros: micros, currency: currency, reason: reason,
+                setBy: GlobalOptions.actor(by), setAt: Date())
+            let analysis = configuration.analysis
+            if let cluster = try ClusterAccess(configuration, application: "quota raise") {
+                try await cluster.onPrimary(to: "raise the quota") {
+                    try await $0.raiseQuota(raise, analysis: analysis)
+                }
+                print(TextTable.printable("the cluster's quota (\(cluster.url)): every node takes it within seconds"))
+            } else {
+                try global.openDatabase(configuration).raiseQuota(raise, analysis: analysis)
+            }
             print(
                 TextTable.printable(
                     "quota for \(account) raised to \(Money.format(micros, decimals: 2)) \(currency) until the end of \(today)"
@@ -107,8 +132,9 @@ struct QuotaCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the quotas with a day's spend (today's).",
             discussion: """
-                On a node of a cluster (database.url set), the spend is the cluster's: every switch's calls \
-                its analyzer has taken. --local shows this node's own store's.
+                On a node of a cluster (database.url set), the quotas and the spend are the cluster's: every \
+                switch's calls its analyzer has taken. --local shows this node's own store's (its copy of the \
+                cluster's quotas, its own switches' spend).
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -116,7 +142,7 @@ struct QuotaCommand: AsyncParsableCommand {
         @Option(help: "The day whose spend to show, YYYY-MM-DD in site time (default: today).")
         var date: String?
 
-        @Flag(help: "This node's own spend, not its cluster's (with database.url set).")
+        @Flag(help: "This node's own store's quotas and spend, not its cluster's (with database.url set).")
         var local = false
 
         @OptionGroup var output: OutputOptions
@@ -130,19 +156,29 @@ struct QuotaCommand: AsyncParsableCommand {
                     return (from: from, to: LocalClock.adding(days: 1, to: from, in: zone))
                 } ?? LocalClock.day(containing: Date(), in: zone)
             let database = try global.openStoreToRead(configuration)
-            var quotas = try database.quotaStatus(
-                from: day.from, to: day.to, publicContexts: configuration.analysis.publicContexts)
             let dayText = LocalTimeFormatter(timeZone: zone).day(day.from)
+            let quotas: [(quota: QuotaEntry, spentMicros: Int64)]
+            let raises: [QuotaRaise]
             if !local, let cluster = try ClusterAccess(configuration, application: "quota list") {
-                let spent = try await cluster.onPrimary(to: "read its spend") { try await $0.spend(onDay: dayText) }
-                quotas = quotas.map { ($0.quota, spent[$0.quota.account] ?? 0) }
-                if !output.json {
-                    print(
-                        TextTable.printable("spend: the cluster's, every switch (\(cluster.url)); --local: this node's")
+                let (entries, spent, raised) = try await cluster.onPrimary(to: "read its quotas and spend") { store in
+                    (
+                        try await store.quotas(), try await store.spend(onDay: dayText),
+                        try await store.raises(onDay: dayText)
                     )
                 }
+                quotas = entries.map { ($0, spent[$0.account] ?? 0) }
+                raises = raised
+                if !output.json {
+                    print(
+                        TextTable.printable(
+                            "the cluster's quotas and spend, every switch (\(cluster.url)); --local: this node's store's"
+                        ))
+                }
+            } else {
+                quotas = try database.quotaStatus(
+                    from: day.from, to: day.to, publicContexts: configuration.analysis.publicContexts)
+                raises = try database.quotaRaises(onDay: dayText).values.sorted { $0.account < $1.account }
             }
-            let raises = try database.quotaRaises(onDay: dayText).values.sorted { $0.account < $1.account }
             if output.json {
                 try printJSON(
                     QuotaAnswer(
@@ -189,7 +225,7 @@ struct QuotaCommand: AsyncParsableCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove an account's quota; the configured default applies again.")
 
@@ -204,12 +240,23 @@ struct QuotaCommand: AsyncParsableCommand {
         @Option(help: "Why, for the journal.")
         var reason: String?
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
-            guard
-                try global.openStoreToRead(configuration).removeQuota(
-                    account: account, removedBy: GlobalOptions.actor(by), reason: reason)
-            else { throw CommandFailure("no quota set for \(account)") }
+            let (account, actor, reason) = (account, GlobalOptions.actor(by), reason)
+            if let cluster = try ClusterAccess(configuration, application: "quota remove") {
+                guard
+                    try await cluster.onPrimary(
+                        to: "remove the quota",
+                        {
+                            try await $0.removeQuota(account: account, removedBy: actor, reason: reason)
+                        })
+                else { throw CommandFailure("no quota set for \(account) in the cluster (\(cluster.url))") }
+            } else {
+                guard
+                    try global.openStoreToRead(configuration).removeQuota(
+                        account: account, removedBy: actor, reason: reason)
+                else { throw CommandFailure("no quota set for \(account)") }
+            }
             print(TextTable.printable("quota for \(account) removed"))
         }
     }

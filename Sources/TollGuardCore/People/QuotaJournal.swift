@@ -5,7 +5,8 @@ extension JournalEntry {
     package static func quotaSet(_ after: QuotaEntry, before: QuotaEntry?, reason: String?) -> JournalEntry {
         JournalEntry(
             at: after.setAt, actor: after.setBy, action: "quota.set", subjectType: "account", subject: after.account,
-            before: before.map { amount($0.dailyMicros, $0.currency) }, after: amount(after.dailyMicros, after.currency),
+            before: before.map { amount($0.dailyMicros, $0.currency) },
+            after: amount(after.dailyMicros, after.currency),
             note: reason)
     }
 

@@ -128,6 +128,12 @@ extension ConsoleRoute {
         (micros: Int64, reason: String), TriageRefusal
     > {
         guard signed.user.role.mayAdminister else { return .failure(.forbidden(signed.user.role, "change quotas")) }
+        if let cluster = settings.quotasOfCluster {
+            return .failure(
+                TriageRefusal(
+                    message: "This node's quotas are its cluster's (\(cluster)): change them with tollguard quota "
+                        + "on any node; a change here would be undone within seconds."))
+        }
         let reason = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let amount = (amount ?? "").trimmingCharacters(in: .whitespaces)
         guard !account.isEmpty else { return .failure(TriageRefusal(message: "Which account?")) }

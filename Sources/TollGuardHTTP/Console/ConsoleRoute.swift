@@ -24,6 +24,11 @@ package struct ConsoleSettings: Sendable {
     package var banLog: @Sendable () -> String = { "" }
     /// The calls up now, where serve has live sources (nil: none, the live page says so).
     package var liveCalls: (@Sendable () -> LiveCallsSnapshot?)? = nil
+    /// The cluster store whose quotas this node's store copies (a node of a cluster), or nil.
+    ///
+    /// A quota changed in the node's copy would be undone at the next copy, so the console refuses
+    /// it and names `tollguard quota`, which changes the cluster's.
+    package var quotasOfCluster: String? = nil
 
     package init() {}
 }
