@@ -367,6 +367,35 @@ enum ClusterSchema {
                 )
                 """,
             ]),
+        Migration(
+            name: "v11-cluster-lists",
+            statements: [
+                // The cluster's fraud lists, as the SQLite store's `fraud_lists` and
+                // `fraud_list_entries`: imported on any node, every node's engine takes them.
+                """
+                CREATE TABLE cluster_fraud_lists (
+                    name text PRIMARY KEY,
+                    source_path text NOT NULL,
+                    imported_utc timestamptz NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE cluster_fraud_list_entries (
+                    list_name text NOT NULL REFERENCES cluster_fraud_lists (name) ON DELETE CASCADE,
+                    kind text NOT NULL CHECK (kind IN ('number', 'ip')),
+                    value text NOT NULL,
+                    PRIMARY KEY (list_name, kind, value)
+                )
+                """,
+                // The nodes whose own stores' lists were copied in once.
+                """
+                CREATE TABLE cluster_list_imports (
+                    node text PRIMARY KEY,
+                    at_utc timestamptz NOT NULL,
+                    lists integer NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

@@ -151,14 +151,6 @@ package func buildServeServices(
                 url: url, configuration: configuration, database: database, actions: actions, counters: hookCounters,
                 timeZone: timeZone, settings: settings, logger: logger)
     }
-    // Every node of a cluster takes the cluster's quotas into its store (its live view applies them).
-    let quotaMirror = configuration.database.postgresURL.map { url in
-        ClusterQuotaMirror(
-            connector: ClusterConnector(
-                url: url, password: settings.postgresPassword,
-                applicationName: "tollguard \(configuration.clusterNodeName) quotas", logger: logger),
-            local: database, node: configuration.clusterNodeName, logger: logger)
-    }
     let shipping = edge?.shipping
     // An edge with a live view tells the analyzer of its calls up as they start and answer.
     pipeline.callsUp = shipping?.callsUp
@@ -208,7 +200,20 @@ package func buildServeServices(
     if let suspensions = edge?.suspensions { services.append(.init(service: suspensions)) }
     if let kills = edge?.kills { services.append(.init(service: kills)) }
     if let analyzer { services.append(.init(service: analyzer)) }
-    if let quotaMirror { services.append(.init(service: quotaMirror)) }
+    // Every node of a cluster takes the cluster's quotas and lists into its store; a change of
+    // the lists makes its engines anew, as a SIGHUP does.
+    if let url = configuration.database.postgresURL {
+        var mirror = ClusterQuotaAndListMirror(
+            connector: ClusterConnector(
+                url: url, password: settings.postgresPassword,
+                applicationName: "tollguard \(configuration.clusterNodeName) quotas and lists", logger: logger),
+            local: database, node: configuration.clusterNodeName, logger: logger)
+        mirror.listsChanged = { [engineChanges = analyzer?.engineChanges] in
+            inputs.yield(.reload)
+            engineChanges?.note()
+        }
+        services.append(.init(service: mirror))
+    }
     if !configuration.sipWatch.follow.isEmpty || securityEvents != nil {
         services.append(
             .init(

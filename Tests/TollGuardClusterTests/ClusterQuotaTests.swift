@@ -91,7 +91,7 @@ extension PostgresServerTests {
             try local.setQuota(account: "2001", dailyMicros: Money.micros(30), currency: "USD", setBy: "old-noc")
             let name = try await TestPostgres.createDatabase()
             defer { Task { await TestPostgres.dropDatabase(name) } }
-            let mirror = ClusterQuotaMirror(
+            let mirror = ClusterQuotaAndListMirror(
                 connector: ClusterConnector(
                     url: try TestPostgres.url(database: name), password: nil, applicationName: "test",
                     logger: TestPostgres.logger),

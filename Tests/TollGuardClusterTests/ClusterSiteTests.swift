@@ -256,6 +256,24 @@ extension PostgresServerTests {
                         "suspend", "1001", "--reason", "twice", "--config", analyzerConfig,
                     ])
                     #expect(again.stdout.contains("1001 is already suspended in the cluster"), "\(again.stdout)")
+                    // A list imported and a quota set on the analyzer node are the cluster's: each
+                    // edge's store takes them, and the leader makes its engine anew with the list.
+                    let remade = status.snapshot.enginesRemade
+                    let listFile = try folder.write("irsf.txt", text: "+25261\n203.0.113.0/24\n")
+                    let imported = try await EdgeServeTests.tollguard([
+                        "lists", "import", "irsf", listFile, "--config", analyzerConfig,
+                    ])
+                    #expect(imported.stdout.contains("the cluster's list"), "\(imported.stdout)\(imported.stderr)")
+                    let quotaSet = try await EdgeServeTests.tollguard([
+                        "quota", "set", "2002", "7", "--by", "noc", "--config", analyzerConfig,
+                    ])
+                    #expect(quotaSet.status == 0, "\(quotaSet.stdout)\(quotaSet.stderr)")
+                    let everywhere = try await poll(upTo: 60, every: .milliseconds(100)) {
+                        try edgeStores.allSatisfy {
+                            try $0.fraudLists().map(\.name) == ["irsf"] && $0.quotaTable()["2002"] == 7_000_000
+                        } && status.snapshot.enginesRemade > remade
+                    }
+                    #expect(everywhere, "\(status.snapshot)")
                     let held = try await EdgeServeTests.tollguard(["suspensions", "--config", analyzerConfig])
                     #expect(
                         held.stdout.contains("the cluster's suspensions") && held.stdout.contains("fraud desk"),
@@ -411,7 +429,8 @@ extension PostgresServerTests {
         }
 
         /// `tollguard quota` on a node of the cluster sets, raises and removes the cluster's quotas
-        /// (the analyzer node's own quota was copied in when it started); `quota list` shows them.
+        /// (the analyzer node's own quota was copied in when it started, 2002's set while the site
+        /// ran); `quota list` shows them.
         static func changeTheClustersQuotas(config: String, database name: String) async throws {
             let set = try await EdgeServeTests.tollguard([
                 "quota", "set", "1002", "12.50", "--by", "noc", "--reason", "new line", "--config", config,
@@ -427,7 +446,7 @@ extension PostgresServerTests {
             let listed = try await EdgeServeTests.tollguard(["quota", "list", "--json", "--config", config])
             let answer = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any]
             let accounts = (answer?["quotas"] as? [[String: Any]])?.compactMap { $0["account"] as? String }
-            #expect(accounts == ["1001", "1002"], "\(listed.stdout)\(listed.stderr)")
+            #expect(accounts == ["1001", "1002", "2002"], "\(listed.stdout)\(listed.stderr)")
             let raisedAccounts = (answer?["raises"] as? [[String: Any]])?.compactMap { $0["account"] as? String }
             #expect(raisedAccounts == ["1001"], "\(listed.stdout)")
             let removed = try await EdgeServeTests.tollguard([
@@ -438,9 +457,14 @@ extension PostgresServerTests {
             #expect(
                 again.status != 0 && again.stderr.contains("no quota set for 1002 in the cluster"), "\(again.stderr)")
             let (table, journal) = try await TestPostgres.withStore(database: name) { store in
-                (try await store.quotaTable(), try await store.journal(subjectType: "account"))
+                (
+                    try await store.quotaTable(),
+                    try await store.journal(subjectType: "account").filter { $0.subject != "2002" }
+                )
             }
-            #expect(table == ["1001": 100_000_000], "the analyzer node's own quota, copied in")
+            #expect(
+                table == ["1001": 100_000_000, "2002": 7_000_000],
+                "the analyzer node's own quota, copied in, and the one set while the site ran")
             #expect(
                 journal.map(\.action) == ["quota.set", "quota.raised", "quota.removed"]
                     && journal.first?.note == "new line" && journal[1].before == "100.00 USD", "\(journal)")

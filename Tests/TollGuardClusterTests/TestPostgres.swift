@@ -70,7 +70,7 @@ enum TestPostgres {
 
     /// An analyzer service (node `analyzer-a`, UTC) on database `name`, its engine `makeEngine`'s.
     static func analyzerService(
-        database name: String, application: String, makeEngine: @escaping @Sendable () -> AnalysisEngine
+        database name: String, application: String, makeEngine: @escaping @Sendable () throws -> AnalysisEngine
     ) throws -> ClusterAnalyzerService {
         ClusterAnalyzerService(
             connector: ClusterConnector(

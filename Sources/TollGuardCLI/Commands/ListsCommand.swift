@@ -1,15 +1,20 @@
 import ArgumentParser
 import Foundation
+import TollGuardCluster
 import TollGuardCore
 
 struct ListsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lists",
         abstract: "Manage known-fraud lists of numbers, prefixes, IP addresses and ranges.",
+        discussion: """
+            On a node of a cluster (database.url set), the lists are the cluster's: every node's engine takes \
+            an import or a removal within seconds. --local shows this node's copy.
+            """,
         subcommands: [Import.self, Show.self, Remove.self]
     )
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import (or replace) a named list.",
             discussion: """
@@ -33,7 +38,7 @@ struct ListsCommand: ParsableCommand {
             else { throw ValidationError("list name \"\(name)\": use letters, digits, - and _") }
         }
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             let text: String
             do {
@@ -48,15 +53,22 @@ struct ListsCommand: ParsableCommand {
             if skipped.count > 20 {
                 FileHandle.standardError.write(Data("tollguard lists import: … and \(skipped.count - 20) more\n".utf8))
             }
-            let database = try global.openDatabase(configuration)
-            try database.saveFraudList(list, sourcePath: file)
+            if let cluster = try ClusterAccess(configuration, application: "lists import") {
+                let file = file
+                try await cluster.onPrimary(to: "import the list") {
+                    try await $0.saveFraudList(list, sourcePath: file)
+                }
+                print(TextTable.printable("the cluster's list (\(cluster.url)): every node takes it within seconds"))
+            } else {
+                try global.openDatabase(configuration).saveFraudList(list, sourcePath: file)
+            }
             print(
                 "list \(name): \(list.numbers.count) numbers/prefixes, \(list.ipRanges.count) IP addresses/ranges"
                     + (skipped.isEmpty ? "" : ", \(skipped.count) lines skipped"))
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the lists, or one list's entries.")
 
         @OptionGroup var global: GlobalOptions
@@ -64,10 +76,31 @@ struct ListsCommand: ParsableCommand {
         @Argument(help: "List name (all lists when omitted).")
         var name: String?
 
-        func run() throws {
+        @Flag(help: "This node's own copy of the lists, not its cluster's (with database.url set).")
+        var local = false
+
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
-            let database = try global.openStoreToRead(configuration)
-            let lists = try database.fraudLists()
+            let lists: [FraudList]
+            let summaries: [FraudListSummary]
+            if !local, let cluster = try ClusterAccess(configuration, application: "lists show") {
+                (lists, summaries) = try await cluster.onPrimary(to: "read its lists") { store in
+                    let versions = try await store.fraudListVersions()
+                    return (
+                        try await store.fraudLists(),
+                        versions.map {
+                            FraudListSummary(
+                                name: $0.name, source: $0.source, imported: StoredTime.date($0.imported) ?? Date())
+                        }
+                    )
+                }
+                if name == nil {
+                    print(TextTable.printable("the cluster's lists (\(cluster.url)); --local: this node's copy"))
+                }
+            } else {
+                let database = try global.openStoreToRead(configuration)
+                (lists, summaries) = (try database.fraudLists(), try database.fraudListSummaries())
+            }
             if let name {
                 guard let list = lists.first(where: { $0.name == name }) else {
                     throw CommandFailure("no list named \(name) (have: \(lists.map(\.name).joined(separator: ", ")))")
@@ -77,7 +110,6 @@ struct ListsCommand: ParsableCommand {
                 return
             }
             var table = TextTable("list", "numbers", "ip ranges", "source", "imported (UTC)")
-            let summaries = try database.fraudListSummaries()
             for list in lists {
                 let summary = summaries.first { $0.name == list.name }
                 table.append([
@@ -89,7 +121,7 @@ struct ListsCommand: ParsableCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a list.")
 
         @OptionGroup var global: GlobalOptions
@@ -97,10 +129,16 @@ struct ListsCommand: ParsableCommand {
         @Argument(help: "List name.")
         var name: String
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
-            let database = try global.openDatabase(configuration)
-            guard try database.removeFraudList(named: name) else { throw CommandFailure("no list named \(name)") }
+            if let cluster = try ClusterAccess(configuration, application: "lists remove") {
+                let name = name
+                guard try await cluster.onPrimary(to: "remove the list", { try await $0.removeFraudList(named: name) })
+                else { throw CommandFailure("no list named \(name) in the cluster (\(cluster.url))") }
+            } else {
+                let database = try global.openDatabase(configuration)
+                guard try database.removeFraudList(named: name) else { throw CommandFailure("no list named \(name)") }
+            }
             print("removed list \(name)")
         }
     }

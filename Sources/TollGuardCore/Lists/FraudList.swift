@@ -99,3 +99,20 @@ package struct FraudList: Sendable, Hashable {
         return digits
     }
 }
+
+/// A stored list's name, source and import time (to the second, as stored) with its count of
+/// entries: two stores hold the same list when their versions are equal.
+package struct FraudListVersion: Sendable, Hashable {
+    package var name: String
+    package var source: String
+    /// `imported` as the stores keep it: whole seconds, UTC.
+    package var imported: String
+    package var entries: Int
+
+    package init(summary: FraudListSummary, entries: Int) {
+        name = summary.name
+        source = summary.source
+        imported = StoredTime.text(summary.imported)
+        self.entries = entries
+    }
+}

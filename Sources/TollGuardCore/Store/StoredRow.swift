@@ -16,6 +16,13 @@ package struct StoredValueError: Error, CustomStringConvertible, Sendable, Equat
     package var description: String {
         "the store's \(table) table, row \(row), column \(column): \(reason)"
     }
+
+    package init(table: String, column: String, row: String, reason: String) {
+        self.table = table
+        self.column = column
+        self.row = row
+        self.reason = reason
+    }
 }
 
 /// Reads the columns of one stored row strictly: every value that cannot be read as its type is

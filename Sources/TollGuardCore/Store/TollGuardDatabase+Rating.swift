@@ -19,11 +19,11 @@ extension TollGuardDatabase {
     }
 
     /// Stores `list` under its name, replacing a list of that name.
-    package func saveFraudList(_ list: FraudList, sourcePath: String) throws {
-        let now = Date()
+    package func saveFraudList(_ list: FraudList, sourcePath: String, imported: Date = Date()) throws {
         try writer.write { db in
             try FraudListEntryRow.filter(FraudListEntryRow.Columns.listName == list.name).deleteAll(db)
-            try FraudListSummary(name: list.name, source: sourcePath, imported: now).insert(db, onConflict: .replace)
+            try FraudListSummary(name: list.name, source: sourcePath, imported: imported)
+                .insert(db, onConflict: .replace)
             for number in list.numbers {
                 try FraudListEntryRow(listName: list.name, kind: .number, value: number).insert(db, onConflict: .ignore)
             }
@@ -62,6 +62,25 @@ extension TollGuardDatabase {
                     }
                 }
                 return list
+            }
+        }
+    }
+
+    /// Each stored list's summary with its count of entries: what tells a node's copy of its
+    /// cluster's lists from the cluster's.
+    package func fraudListVersions() throws -> [FraudListVersion] {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT l.name, l.source_path, l.imported_utc,
+                        (SELECT count(*) FROM fraud_list_entries e WHERE e.list_name = l.name) AS entries
+                    FROM fraud_lists l ORDER BY l.name
+                    """
+            ).map { row in
+                FraudListVersion(
+                    summary: try FraudListSummary(row: row),
+                    entries: try StoredRow(row, table: "fraud_lists")("entries"))
             }
         }
     }
