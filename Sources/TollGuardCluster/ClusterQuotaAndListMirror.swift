@@ -4,22 +4,22 @@ import ServiceLifecycle
 import TollGuardCore
 
 /// A node's side of what people set for the whole cluster — daily quotas and their raises, fraud
-/// lists — as a service of `serve` on every node of a cluster.
+/// lists, the rate deck — as a service of `serve` on every node of a cluster.
 ///
 /// What the node's own store held before it joined is copied into the cluster once (what the
 /// cluster has wins), then every `interval` the cluster's are copied into the node's store: its
-/// live view applies the quotas to the calls of its switches, and when the lists changed
-/// `listsChanged` makes the node's engines anew from them (as a SIGHUP does). `tollguard quota`
-/// and `tollguard lists` on any node change the cluster's; the leading analyzer reads the quotas
-/// there.
+/// live view applies the quotas to the calls of its switches, and when the lists or the deck
+/// changed `listsOrRatesChanged` makes the node's engines and rater anew from them (as a SIGHUP does).
+/// `tollguard quota`, `tollguard lists` and `tollguard rates import` on any node change the
+/// cluster's; the leading analyzer reads the quotas there.
 package struct ClusterQuotaAndListMirror: Service {
     package let connector: ClusterConnector
     package let local: TollGuardDatabase
     package let node: String
     package var interval = Duration.seconds(2)
     package var retry = ClusterConnector.Retry()
-    /// Called after the node's copy of the lists changed.
-    package var listsChanged: @Sendable () -> Void = {}
+    /// Called after the node's copy of the lists or of the rate deck changed.
+    package var listsOrRatesChanged: @Sendable () -> Void = {}
     private let logger: Logger
 
     package init(connector: ClusterConnector, local: TollGuardDatabase, node: String, logger: Logger) {
@@ -64,6 +64,12 @@ package struct ClusterQuotaAndListMirror: Service {
                 "the node's fraud lists were copied into the cluster's, where tollguard lists imports them from now on",
                 metadata: ["lists": "\(added) of \(lists.count)"])
         }
+        if let version = try local.rateDeckVersion(), try await store.importRateDeck(local.rateDeck(), version: version)
+        {
+            logger.notice(
+                "the node's rate deck became the cluster's, where tollguard rates import replaces it from now on",
+                metadata: ["rates": "\(version.entries)", "source": "\(version.source)"])
+        }
     }
 
     /// One look at the cluster's quotas and lists, copied here.
@@ -74,9 +80,32 @@ package struct ClusterQuotaAndListMirror: Service {
             logger.info(
                 "the cluster's quotas changed", metadata: ["quotas": "\(quotas.count)", "raises": "\(raises.count)"])
         }
+        var changed = try await mirrorRateDeck(store)
         let theirs = try await store.fraudListVersions()
         let ours = try local.fraudListVersions()
-        guard theirs != ours else { return }
+        if theirs != ours {
+            try await mirrorLists(store, theirs: theirs, ours: ours)
+            changed = true
+        }
+        if changed { listsOrRatesChanged() }
+    }
+
+    /// Copies the cluster's deck here when it differs; whether it did.
+    private func mirrorRateDeck(_ store: ClusterStore) async throws -> Bool {
+        guard let version = try await store.rateDeckVersion(), version != (try local.rateDeckVersion()),
+            let (deck, current) = try await store.rateDeck(), let imported = StoredTime.date(current.imported)
+        else { return false }
+        try local.replaceRateDeck(deck, sourcePath: current.source, imported: imported)
+        logger.notice(
+            "the cluster's rate deck changed; new calls are priced with it",
+            metadata: ["rates": "\(current.entries)", "source": "\(current.source)"])
+        return true
+    }
+
+    /// Makes the node's lists `theirs`, the cluster's, from `ours`.
+    private func mirrorLists(_ store: ClusterStore, theirs: [FraudListVersion], ours: [FraudListVersion])
+        async throws
+    {
         for version in theirs where !ours.contains(version) {
             guard let list = try await store.fraudList(named: version.name),
                 let imported = StoredTime.date(version.imported)
@@ -89,6 +118,5 @@ package struct ClusterQuotaAndListMirror: Service {
         logger.notice(
             "the cluster's fraud lists changed; the engines are made anew with them",
             metadata: ["lists": "\(theirs.map(\.name).joined(separator: ", "))"])
-        listsChanged()
     }
 }

@@ -396,6 +396,21 @@ enum ClusterSchema {
                 )
                 """,
             ]),
+        Migration(
+            name: "v12-cluster-rate-deck",
+            statements: [
+                // The cluster's rate deck, one row: its entries as the JSON of `RateDeck.Entry`
+                // (the SQLite store's `rates`). Every node prices its switches' calls with it.
+                """
+                CREATE TABLE cluster_rate_deck (
+                    id smallint PRIMARY KEY CHECK (id = 1),
+                    source_path text NOT NULL,
+                    imported_utc timestamptz NOT NULL,
+                    entry_count integer NOT NULL,
+                    entries jsonb NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

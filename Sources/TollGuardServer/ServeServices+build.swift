@@ -208,7 +208,7 @@ package func buildServeServices(
                 url: url, password: settings.postgresPassword,
                 applicationName: "tollguard \(configuration.clusterNodeName) quotas and lists", logger: logger),
             local: database, node: configuration.clusterNodeName, logger: logger)
-        mirror.listsChanged = { [engineChanges = analyzer?.engineChanges] in
+        mirror.listsOrRatesChanged = { [engineChanges = analyzer?.engineChanges] in
             inputs.yield(.reload)
             engineChanges?.note()
         }

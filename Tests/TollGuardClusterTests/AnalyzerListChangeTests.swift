@@ -32,7 +32,7 @@ extension PostgresServerTests {
                     url: try TestPostgres.url(database: name), password: nil, applicationName: "list-test mirror",
                     logger: TestPostgres.logger),
                 local: local, node: "analyzer-a", logger: TestPostgres.logger)
-            node.listsChanged = { engineChanges.note() }
+            node.listsOrRatesChanged = { engineChanges.note() }
             let mirror = node
             let running = Task { [service] in try await service.run() }
             defer { running.cancel() }

@@ -74,7 +74,7 @@ extension PostgresServerTests {
                     url: try TestPostgres.url(database: name), password: nil, applicationName: "test",
                     logger: TestPostgres.logger),
                 local: local, node: "edge-a", logger: TestPostgres.logger)
-            node.listsChanged = { changes.withLock { $0 += 1 } }
+            node.listsOrRatesChanged = { changes.withLock { $0 += 1 } }
             let mirror = node
             try await TestPostgres.withStore(database: name) { store in
                 try await store.migrate()

@@ -256,8 +256,9 @@ extension PostgresServerTests {
                         "suspend", "1001", "--reason", "twice", "--config", analyzerConfig,
                     ])
                     #expect(again.stdout.contains("1001 is already suspended in the cluster"), "\(again.stdout)")
-                    // A list imported and a quota set on the analyzer node are the cluster's: each
-                    // edge's store takes them, and the leader makes its engine anew with the list.
+                    // A list imported, a quota set and a rate deck imported on the analyzer node are
+                    // the cluster's: each edge's store takes them, and the leader makes its engine
+                    // anew with the list.
                     let remade = status.snapshot.enginesRemade
                     let listFile = try folder.write("irsf.txt", text: "+25261\n203.0.113.0/24\n")
                     let imported = try await EdgeServeTests.tollguard([
@@ -268,9 +269,16 @@ extension PostgresServerTests {
                         "quota", "set", "2002", "7", "--by", "noc", "--config", analyzerConfig,
                     ])
                     #expect(quotaSet.status == 0, "\(quotaSet.stdout)\(quotaSet.stderr)")
+                    let rates = try await EdgeServeTests.tollguard([
+                        "rates", "import", "--example", "--config", analyzerConfig,
+                    ])
+                    #expect(rates.stdout.contains("as the cluster's deck"), "\(rates.stdout)\(rates.stderr)")
+                    let deck = try #require(
+                        try await TestPostgres.withStore(database: name) { try await $0.rateDeckVersion() })
                     let everywhere = try await poll(upTo: 60, every: .milliseconds(100)) {
                         try edgeStores.allSatisfy {
                             try $0.fraudLists().map(\.name) == ["irsf"] && $0.quotaTable()["2002"] == 7_000_000
+                                && $0.rateDeckVersion() == deck
                         } && status.snapshot.enginesRemade > remade
                     }
                     #expect(everywhere, "\(status.snapshot)")

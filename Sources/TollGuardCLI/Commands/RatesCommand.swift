@@ -1,15 +1,20 @@
 import ArgumentParser
 import Foundation
+import TollGuardCluster
 import TollGuardCore
 
 struct RatesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rates",
         abstract: "Manage the rate deck that prices calls.",
+        discussion: """
+            On a node of a cluster (database.url set), the deck is the cluster's: every node prices its switches' \
+            new calls with an import within seconds. rates reprice prices this node's stored calls again.
+            """,
         subcommands: [Import.self, Reprice.self, Show.self]
     )
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace the rate deck with a CSV file.",
             discussion: """
@@ -31,7 +36,7 @@ struct RatesCommand: ParsableCommand {
             if (file == nil) == !example { throw ValidationError("name a rate deck file, or --example") }
         }
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             let table: CSVTable
             let source: String
@@ -54,6 +59,16 @@ struct RatesCommand: ParsableCommand {
             }
             if let problem = deck.currencyProblem(siteCurrency: configuration.rating.currency) {
                 throw CommandFailure("\(source): \(problem)")
+            }
+            if let cluster = try ClusterAccess(configuration, application: "rates import") {
+                try await cluster.onPrimary(to: "replace its rate deck") {
+                    try await $0.replaceRateDeck(deck, sourcePath: source)
+                }
+                print(
+                    TextTable.printable(
+                        "imported \(deck.entries.count) rates from \(source) as the cluster's deck (\(cluster.url)): "
+                            + "every node prices new calls with it within seconds"))
+                return
             }
             let database = try global.openDatabase(configuration)
             try database.replaceRateDeck(deck, sourcePath: source)
@@ -88,7 +103,7 @@ struct RatesCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the rate deck, or the rate that prices a number.")
 
@@ -97,10 +112,20 @@ struct RatesCommand: ParsableCommand {
         @Argument(help: "E.164 number or prefix to look up (all rates when omitted).")
         var number: String?
 
-        func run() throws {
+        @Flag(help: "This node's own copy of the deck, not its cluster's (with database.url set).")
+        var local = false
+
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
-            let database = try global.openStoreToRead(configuration)
-            let deck = try database.rateDeck()
+            let deck: RateDeck
+            if !local, let cluster = try ClusterAccess(configuration, application: "rates show") {
+                deck =
+                    try await cluster.onPrimary(to: "read its rate deck") { try await $0.rateDeck()?.deck }
+                    ?? RateDeck(entries: [])
+                print(TextTable.printable("the cluster's rate deck (\(cluster.url)); --local: this node's copy"))
+            } else {
+                deck = try global.openStoreToRead(configuration).rateDeck()
+            }
             var table = TextTable("prefix", "destination", "per min", "connect", "billing", "currency", "from")
             var entries = deck.entries.sorted { $0.prefix < $1.prefix }
             if let number {

@@ -69,3 +69,18 @@ package struct RateDeck: Sendable {
             + "rating.currency = \"\(siteCurrency)\"; quotas need one currency"
     }
 }
+
+/// A stored deck's source, import time (to the second, as stored) and count of rates: two
+/// stores hold the same deck when their versions are equal.
+package struct RateDeckVersion: Sendable, Hashable {
+    package var source: String
+    /// The import time as the stores keep it: whole seconds, UTC.
+    package var imported: String
+    package var entries: Int
+
+    package init(source: String, imported: Date, entries: Int) {
+        self.source = source
+        self.imported = StoredTime.text(imported)
+        self.entries = entries
+    }
+}

@@ -3,13 +3,30 @@ import GRDB
 
 extension TollGuardDatabase {
     /// Replaces the stored rate deck with `deck` (one transaction: a failed import keeps the old deck).
-    package func replaceRateDeck(_ deck: RateDeck, sourcePath: String) throws {
-        let now = Date()
+    package func replaceRateDeck(_ deck: RateDeck, sourcePath: String, imported: Date = Date()) throws {
         try writer.write { db in
             try RateDeck.Entry.deleteAll(db)
             for entry in deck.entries {
-                try ImportedRateRow(entry: entry, imported: now, sourcePath: sourcePath).insert(db)
+                try ImportedRateRow(entry: entry, imported: imported, sourcePath: sourcePath).insert(db)
             }
+        }
+    }
+
+    /// Where the stored deck came from, when, and how many rates it holds; nil without a deck.
+    package func rateDeckVersion() throws -> RateDeckVersion? {
+        try writer.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT source_path, max(imported_utc) AS imported_utc, count(*) AS entries
+                        FROM \(RateDeck.Entry.databaseTableName) GROUP BY source_path ORDER BY imported_utc DESC
+                        """)
+            else { return nil }
+            let stored = StoredRow(row, table: RateDeck.Entry.databaseTableName)
+            return RateDeckVersion(
+                source: try stored("source_path"), imported: try stored.date("imported_utc"),
+                entries: try stored("entries"))
         }
     }
 
