@@ -99,6 +99,33 @@ import TollGuardTestSupport
         #expect(try await CLITests.run(["quota", "remove", "1023"] + common).stderr.contains("no quota set for 1023"))
     }
 
+    /// On a node of a cluster, `analyze` says that it analyzed the node's own store, not the
+    /// cluster's calls (an analyzer node's store holds none: "0 calls" must not read as a quiet night).
+    @Test func onAClusterNodeAnalyzeSaysItAnalyzedTheNodesOwnStore() async throws {
+        let folder = try TemporaryDirectory()
+        let clusterNode = try folder.write(
+            "node.toml",
+            text: """
+                [site]
+                timezone = "America/New_York"
+                [database]
+                url = "postgres://tollguard@/tollguard?host=\(folder.path("no-server"))"
+                """)
+        let alone = try folder.write("alone.toml", text: "[site]\ntimezone = \"America/New_York\"\n")
+        let csv = try folder.write("Master.csv", text: Self.masterCSV(day: "2019-03-14"))
+        let period = ["--from", "2019-03-14", "--to", "2019-03-15", "--no-report"]
+        for (index, config) in [clusterNode, alone].enumerated() {
+            let common = ["--config", config, "--db", folder.path("store-\(index).sqlite")]
+            #expect(try await CLITests.run(["ingest", csv] + common).status == 0)
+            let analyzed = try await CLITests.run(["analyze"] + period + common)
+            #expect(analyzed.status == 0, "\(analyzed.stderr)")
+            #expect(analyzed.stdout.contains("analyzed 22 calls"), "\(analyzed.stdout)")
+            #expect(
+                analyzed.stderr.contains("note: this node's own store was analyzed") == (config == clusterNode),
+                "\(config): \(analyzed.stderr)")
+        }
+    }
+
     /// A first `analyze` after loading old CDRs looks at yesterday, finds nothing, and says which
     /// period holds the stored calls (in site time) instead of only "0 calls".
     @Test func anEmptyPeriodPointsAtTheStoredCalls() async throws {

@@ -15,6 +15,10 @@ struct AnalyzeCommand: AsyncParsableCommand {
             New and escalated alerts then go through the suspension policy and to the hooks ([suspension], \
             [[hooks]]); the outbox is delivered before the command ends.
 
+            On a node of a cluster (database.url set) it analyzes the node's own store, the calls of the \
+            switches the node watches, and says so: the cluster's calls are analyzed as they arrive by its \
+            leading analyzer (tollguard cluster status, tollguard alerts, tollguard report).
+
             Exit status: 0 on success, 1 on an error, 4 when the period held no call while the store holds \
             earlier ones (the period's CDRs did not arrive: watch for it in the nightly job).
             """)
@@ -40,6 +44,13 @@ struct AnalyzeCommand: AsyncParsableCommand {
         let run = AnalysisRun(
             database: database, configuration: configuration, timeZone: zone, countryNames: countryNames)
         let report = try run.run(from: period.from, to: period.to)
+        if configuration.database.postgresURL != nil {
+            FileHandle.standardError.write(
+                Data(
+                    ("note: this node's own store was analyzed (the calls of the switches it watches); the "
+                        + "cluster's calls are analyzed as they arrive by its leading analyzer: see tollguard cluster "
+                        + "status, tollguard alerts and tollguard report\n").utf8))
+        }
         let round = try await ActionLayer(
             database: database, configuration: configuration, logger: Logger(label: "tollguard.analyze")
         ).act()
