@@ -41,6 +41,11 @@ package struct ClusterStatus: Sendable, Encodable {
     package var hookDeliveries: [String: Int] = [:]
     /// The accounts the analyzers' policy holds suspended (the edges enforce them).
     package var suspended: [String] = []
+    /// What people set for every node: the accounts with a daily quota, the fraud lists by name,
+    /// and the rate deck (nil: none imported).
+    package var quotas = 0
+    package var lists: [String] = []
+    package var rateDeck: RateDeckVersion?
 
     enum CodingKeys: String, CodingKey {
         case primary
@@ -50,7 +55,8 @@ package struct ClusterStatus: Sendable, Encodable {
         case analyzedThrough = "analyzed_through"
         case alerts
         case hookDeliveries = "hook_deliveries"
-        case suspended
+        case suspended, quotas, lists
+        case rateDeck = "rate_deck"
     }
 
     /// Reads it from the primary `connector` finds.
@@ -68,6 +74,9 @@ package struct ClusterStatus: Sendable, Encodable {
                 status.hookDeliveries[state.rawValue] = count
             }
             status.suspended = try await store.suspensionsInForce().map(\.account)
+            status.quotas = try await store.quotas().count
+            status.lists = try await store.fraudListVersions().map(\.name)
+            status.rateDeck = try await store.rateDeckVersion()
             return status
         }
     }

@@ -470,6 +470,12 @@ extension PostgresServerTests {
                     try await store.journal(subjectType: "account").filter { $0.subject != "2002" }
                 )
             }
+            // `cluster status` names what is set for every node.
+            let status = try await EdgeServeTests.tollguard(["cluster", "status", "--config", config])
+            #expect(
+                status.stdout.contains("set for every node: 2 account quotas; fraud lists: irsf; rate deck: ")
+                    && status.stdout.contains(" rates from built-in Data/ratedeck-example.csv (imported "),
+                "\(status.stdout)\(status.stderr)")
             #expect(
                 table == ["1001": 100_000_000, "2002": 7_000_000],
                 "the analyzer node's own quota, copied in, and the one set while the site ran")

@@ -79,6 +79,12 @@ struct ClusterStatusCommand: AsyncParsableCommand {
                 TextTable.printable(
                     "suspended by the analyzer (enforced by the edges): " + status.suspended.joined(separator: ", ")))
         }
+        let deck = status.rateDeck.map { "\($0.entries) rates from \($0.source) (imported \($0.imported) UTC)" }
+        print(
+            TextTable.printable(
+                "set for every node: \(status.quotas) account quotas; fraud lists: "
+                    + (status.lists.isEmpty ? "none" : status.lists.joined(separator: ", ")) + "; rate deck: "
+                    + (deck ?? "none")))
         if let journaled {
             print("this node (\(node)): \(max(0, journaled - held)) calls in its store not yet in the cluster store")
         }

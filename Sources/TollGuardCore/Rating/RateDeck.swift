@@ -72,7 +72,7 @@ package struct RateDeck: Sendable {
 
 /// A stored deck's source, import time (to the second, as stored) and count of rates: two
 /// stores hold the same deck when their versions are equal.
-package struct RateDeckVersion: Sendable, Hashable {
+package struct RateDeckVersion: Sendable, Hashable, Encodable {
     package var source: String
     /// The import time as the stores keep it: whole seconds, UTC.
     package var imported: String
@@ -82,5 +82,11 @@ package struct RateDeckVersion: Sendable, Hashable {
         self.source = source
         self.imported = StoredTime.text(imported)
         self.entries = entries
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source
+        case imported = "imported_utc"
+        case entries = "rates"
     }
 }
