@@ -169,7 +169,7 @@ package struct ClusterAnalyzer: Sendable {
         }
         var engine = try makeEngine()
         // The cluster's quotas, whatever the node's own store holds.
-        engine.updateQuotas(try await store.quotaTable(), raises: try await store.quotaRaises())
+        try await takeQuotas(into: &engine)
         var live: [LiveCallID: LiveEntry] = [:]
         var recorded = RecentIDs(capacity: 200_000)
         if let released {
@@ -237,6 +237,11 @@ package struct ClusterAnalyzer: Sendable {
         return (entry, findings)
     }
 
+    /// Gives `engine` the cluster's daily quotas and their raises.
+    private func takeQuotas(into engine: inout AnalysisEngine) async throws {
+        engine.updateQuotas(try await store.quotaTable(), raises: try await store.quotaRaises())
+    }
+
     /// Reads what arrived, plays what the watermarks release, and writes it under the lease.
     ///
     /// Throws ``LeaseLost`` when the lease is no longer `session`'s; after any error the session
@@ -245,7 +250,7 @@ package struct ClusterAnalyzer: Sendable {
         var step = Step()
         if ContinuousClock.now - session.quotasTaken >= quotaRefresh {
             do {
-                session.engine.updateQuotas(try await store.quotaTable(), raises: try await store.quotaRaises())
+                try await takeQuotas(into: &session.engine)
             } catch {
                 logger.warning(
                     "the quotas could not be read; the last ones read stay", metadata: ["error": "\(error)"])

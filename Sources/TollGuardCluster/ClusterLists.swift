@@ -61,14 +61,13 @@ extension ClusterStore {
     ) async throws -> Int? {
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection in
-            let claimed = try await connection.query(
-                """
-                INSERT INTO cluster_list_imports (node, at_utc, lists) VALUES (\(node), \(now), 0)
-                ON CONFLICT (node) DO NOTHING RETURNING node
-                """, logger: logger)
-            var first = false
-            for try await _ in claimed { first = true }
-            guard first else { return nil }
+            let claimed = try await Self.rowCount(
+                connection.query(
+                    """
+                    INSERT INTO cluster_list_imports (node, at_utc, lists) VALUES (\(node), \(now), 0)
+                    ON CONFLICT (node) DO NOTHING RETURNING node
+                    """, logger: logger))
+            guard claimed > 0 else { return nil }
             var added = 0
             for (list, summary) in lists {
                 if try await Self.save(
@@ -94,15 +93,14 @@ extension ClusterStore {
         if replacing {
             try await connection.query("DELETE FROM cluster_fraud_lists WHERE name = \(list.name)", logger: logger)
         }
-        let written = try await connection.query(
-            """
-            INSERT INTO cluster_fraud_lists (name, source_path, imported_utc)
-            VALUES (\(list.name), \(sourcePath), \(imported))
-            ON CONFLICT (name) DO NOTHING RETURNING name
-            """, logger: logger)
-        var wrote = false
-        for try await _ in written { wrote = true }
-        guard wrote else { return false }
+        let written = try await rowCount(
+            connection.query(
+                """
+                INSERT INTO cluster_fraud_lists (name, source_path, imported_utc)
+                VALUES (\(list.name), \(sourcePath), \(imported))
+                ON CONFLICT (name) DO NOTHING RETURNING name
+                """, logger: logger))
+        guard written > 0 else { return false }
         // One statement per kind, the values as an array: a list of 100,000 numbers is one round trip.
         for (kind, values) in [("number", list.numbers), ("ip", list.ipRanges.map(\.text))] where !values.isEmpty {
             try await connection.query(

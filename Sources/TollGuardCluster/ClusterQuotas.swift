@@ -173,13 +173,6 @@ extension ClusterStore {
         return raises
     }
 
-    /// How many rows `rows` holds.
-    private static func rowCount(_ rows: PostgresRowSequence) async throws -> Int {
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
-    }
-
     /// `account`'s quota, its row locked until the transaction ends; nil when it has none.
     private static func quota(of account: String, lockedOn connection: PostgresConnection, logger: Logger)
         async throws -> QuotaEntry?

@@ -156,6 +156,13 @@ package struct ClusterStore: Sendable {
         }
     }
 
+    /// How many rows `rows` holds (of an `INSERT … RETURNING`: how many were written).
+    static func rowCount(_ rows: PostgresRowSequence) async throws -> Int {
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+
     /// The channel an edge notifies when it has shipped and promised (the payload: its name).
     package static let promiseChannel = "tollguard_promises"
 

@@ -200,8 +200,8 @@ package func buildServeServices(
     if let suspensions = edge?.suspensions { services.append(.init(service: suspensions)) }
     if let kills = edge?.kills { services.append(.init(service: kills)) }
     if let analyzer { services.append(.init(service: analyzer)) }
-    // Every node of a cluster takes the cluster's quotas and lists into its store; a change of
-    // the lists makes its engines anew, as a SIGHUP does.
+    // Every node of a cluster takes the cluster's quotas, lists and rate deck into its store; a
+    // change of the lists or the deck makes its engines and rater anew, as a SIGHUP does.
     if let url = configuration.database.postgresURL {
         var mirror = ClusterQuotaAndListMirror(
             connector: ClusterConnector(

@@ -38,7 +38,9 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
     package init(_ patterns: [(pattern: DigitPattern, tag: Int)]) {
         // One NFA: the programs side by side, addresses offset.
         var instructions: [DigitInstruction] = []
-        var tagOfMatch: [Int: Int] = [:]
+        // Per instruction: the symbols it consumes, and the tags it reports as a match.
+        var symbolsOf: [UInt16] = []
+        var tagsOf: [UInt32] = []
         var starts: [Int] = []
         for (pattern, tag) in patterns {
             let offset = instructions.count
@@ -49,21 +51,13 @@ package struct DigitAutomaton: @unchecked Sendable {  // immutable after init; t
                     instructions.append(.split(preferred: preferred + offset, other: other + offset))
                 case .jump(let target):
                     instructions.append(.jump(target + offset))
-                case .match:
-                    tagOfMatch[instructions.count] = tag
-                    instructions.append(.match)
                 default:
                     instructions.append(instruction)
                 }
+                if case .symbol(let symbols) = instruction { symbolsOf.append(symbols) } else { symbolsOf.append(0) }
+                if case .match = instruction { tagsOf.append(1 << UInt32(tag)) } else { tagsOf.append(0) }
             }
         }
-        // Per instruction: the symbols it consumes, and the tags it reports as a match.
-        var symbolsOf = [UInt16](repeating: 0, count: instructions.count)
-        var tagsOf = [UInt32](repeating: 0, count: instructions.count)
-        for (pc, instruction) in instructions.enumerated() {
-            if case .symbol(let symbols) = instruction { symbolsOf[pc] = symbols }
-        }
-        for (pc, tag) in tagOfMatch { tagsOf[pc] = 1 << UInt32(tag) }
 
         var stateOfSet: [[Int32]: Int32] = [:]
         var sets: [[Int32]] = []

@@ -83,22 +83,27 @@ extension TollGuardDatabase {
     package func raiseQuota(_ raise: QuotaRaise, analysis: AnalysisSettings) throws {
         try writer.write { db in
             let before = try Self.raise(account: raise.account, day: raise.day, db)
-            try db.execute(
-                sql: """
-                    INSERT INTO quota_raises (account, day, daily_micros, currency, reason, set_by, set_utc)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (account, day) DO UPDATE SET daily_micros = excluded.daily_micros,
-                        currency = excluded.currency, reason = excluded.reason, set_by = excluded.set_by,
-                        set_utc = excluded.set_utc
-                    """,
-                arguments: [
-                    raise.account, raise.day, raise.dailyMicros, raise.currency, raise.reason, raise.setBy,
-                    StoredTime.text(raise.setAt),
-                ])
+            try Self.upsert(raise, db)
             let replaced = try before?.dailyMicros ?? Self.standingQuota(of: raise.account, analysis: analysis, db)
             var entry = JournalEntry.quotaRaised(raise, replaced: replaced)
             try entry.insert(db)
         }
+    }
+
+    /// Writes `raise`, replacing a raise of the same account and day.
+    static func upsert(_ raise: QuotaRaise, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO quota_raises (account, day, daily_micros, currency, reason, set_by, set_utc)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (account, day) DO UPDATE SET daily_micros = excluded.daily_micros,
+                    currency = excluded.currency, reason = excluded.reason, set_by = excluded.set_by,
+                    set_utc = excluded.set_utc
+                """,
+            arguments: [
+                raise.account, raise.day, raise.dailyMicros, raise.currency, raise.reason, raise.setBy,
+                StoredTime.text(raise.setAt),
+            ])
     }
 
     /// The raises of local `day` (`YYYY-MM-DD`), by account.
