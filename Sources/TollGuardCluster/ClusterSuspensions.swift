@@ -74,7 +74,19 @@ enum ClusterSuspensions {
             outcome.queued += try await ClusterOutbox.enqueue(
                 event, hooks: settings.hooks, epoch: epoch, on: connection, logger: logger)
         }
+        if outcome.suspended.contains(where: \.enforced) || !outcome.lifted.isEmpty {
+            try await ringEdges(on: connection, logger: logger)
+        }
         return outcome
+    }
+
+    /// The channel a change of the suspensions in force is rung on: the edges copy them at once
+    /// instead of at their next look (``ClusterSuspensionMirror``).
+    static let notificationChannel = "tollguard_suspensions"
+
+    /// Rings the edges at the commit of the transaction on `connection` (none if it rolls back).
+    static func ringEdges(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_notify(\(notificationChannel), '')", logger: logger)
     }
 
     /// Adds `ids` to the alerts behind `account`'s suspension in force; false when it has none.
@@ -140,7 +152,7 @@ extension ClusterStore {
     /// Lifts `account`'s suspension in force by a person, `actor`, and queues its `unsuspend`
     /// event for `hooks` (delivered by the leading analyzer); nil when the cluster holds none.
     ///
-    /// The edges lift their copies at their next look.
+    /// The edges are rung and lift their copies at once.
     package func liftSuspension(
         account: String, by actor: String, comment: String?, hooks: [HookSettings], summarizer: AlertSummarizer,
         now: Date = Date()
@@ -157,6 +169,7 @@ extension ClusterStore {
                     """, logger: logger)
             ).first
             guard let lifted else { return nil }
+            try await ClusterSuspensions.ringEdges(on: connection, logger: logger)
             // Epoch 0: a person's, not a leader's.
             _ = try await ClusterSuspensions.queueUnsuspend(
                 lifted, actor: actor, reason: comment ?? "lifted by \(actor)", hooks: hooks, summarizer: summarizer,
@@ -169,8 +182,8 @@ extension ClusterStore {
     /// `hooks` (delivered by the leading analyzer); an account the cluster holds suspended stays
     /// as it is and no event is queued again.
     ///
-    /// The account's open alerts in the cluster are attached as the evidence. Every edge copies the
-    /// suspension at its next look and hangs up the account's calls on its switch.
+    /// The account's open alerts in the cluster are attached as the evidence. Every edge is rung,
+    /// copies the suspension and hangs up the account's calls on its switch.
     package func suspend(
         account: String, reason: String, until: Date?, by actor: String, hooks: [HookSettings],
         summarizer: AlertSummarizer, now: Date = Date()
@@ -205,6 +218,7 @@ extension ClusterStore {
                 guard let held = held.first else { throw ClusterSuspensionRace(account: account) }
                 return .alreadySuspended(held)
             }
+            try await ClusterSuspensions.ringEdges(on: connection, logger: logger)
             let event = HookEvent.about(
                 made, type: .suspend, mode: nil, actor: actor, reason: reason,
                 alerts: behind.compactMap { alert in

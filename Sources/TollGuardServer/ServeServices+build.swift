@@ -197,7 +197,12 @@ package func buildServeServices(
         // ships that too.
         services.insert(.init(service: shipping), at: 1)
     }
-    if let suspensions = edge?.suspensions { services.append(.init(service: suspensions)) }
+    if var suspensions = edge?.suspensions {
+        // The live pipeline hangs up a newly suspended account's calls at once, not at its next
+        // look at the store's suspensions (every 2 s).
+        suspensions.changed = { inputs.yield(.refresh) }
+        services.append(.init(service: suspensions))
+    }
     if let kills = edge?.kills { services.append(.init(service: kills)) }
     if let analyzer { services.append(.init(service: analyzer)) }
     // Every node of a cluster takes the cluster's quotas, lists and rate deck into its store; a

@@ -366,16 +366,30 @@ extension PostgresServerTests {
                 expiring.policy.expireAfterHours = 2.0 / 3600
                 let settings = expiring
                 analyzer.actions = { settings }
+                // The edges' doorbell: each write that suspends or lifts rings it.
+                let edges = Doorbell()
+                let listening = Task { try await store.ring(edges, atNotificationsOn: "tollguard_suspensions") }
+                defer { listening.cancel() }
+                #expect(
+                    try await poll(upTo: 30, every: .milliseconds(50)) {
+                        try await TestPostgres.number(
+                            """
+                            SELECT count(*) FROM pg_stat_activity
+                            WHERE datname = current_database() AND query LIKE 'LISTEN%tollguard_suspensions%'
+                            """, store) == 1
+                    })
                 var session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
                 while try await analyzer.step(&session).more {}
                 let made = try await store.suspensionsInForce()
                 #expect(!made.isEmpty, "the simulated fraud breaks a quota")
                 #expect(made.allSatisfy { $0.until != nil })
+                #expect(await edges.wait(upTo: .seconds(10)), "the policy's suspensions rang the edges")
                 let expired = try await poll(upTo: 60, every: .milliseconds(500)) {
                     _ = try await analyzer.step(&session)
                     return try await store.suspensionsInForce().isEmpty
                 }
                 #expect(expired)
+                #expect(await edges.wait(upTo: .seconds(10)), "the lifts rang the edges")
                 let lifted = try await store.suspensions()
                 #expect(lifted.count == made.count && lifted.allSatisfy { $0.liftedBy == "expiry" })
                 let events = try await ClusterOutbox(store: store).events()
