@@ -357,6 +357,10 @@ private func httpRoutes(
     consoleSettings.analysis = { configurationCell.current.analysis }
     consoleSettings.banLog = { configurationCell.current.sipWatch.banLog }
     consoleSettings.quotasOfCluster = configuration.database.postgresURL.map { "\($0)" }
+    if configuration.database.postgresURL != nil {
+        consoleSettings.clusterNotice = ConsoleSettings.clusterNotice(
+            node: configuration.clusterNodeName, role: configuration.cluster.role)
+    }
     if !switches.isEmpty || !configuration.cdrTail.files.isEmpty {
         let stats = pipeline.stats
         consoleSettings.liveCalls = { stats.snapshot.withLock { $0 } }

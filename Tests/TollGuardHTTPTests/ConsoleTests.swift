@@ -320,6 +320,34 @@ import TollGuardTestSupport
         #expect(try await database.quotaRaises().isEmpty)
     }
 
+    /// On a node of a cluster every page says the console shows the node's own store, and where
+    /// the cluster's alerts are: an analyzer node's empty queue is not a quiet night.
+    @Test func aClusterNodesConsoleSaysWhatItShows() async throws {
+        let database = try TollGuardDatabase.inMemory()
+        try database.addUser(name: "ada", role: .admin, passwordHash: Self.hashing.hash(Self.password), actor: "test")
+        var settings = ConsoleSettings()
+        settings.clusterNotice = ConsoleSettings.clusterNotice(node: "analyzer-<b>1</b>", role: .analyzer)
+        try await Self.app(database, settings: settings).test(.router) { client in
+            let admin = try await Self.logIn(client, "ada")
+            for uri in ["/console", "/console/accounts", "/console/suspensions", "/console/journal"] {
+                let page = try await Self.page(client, uri, admin)
+                #expect(page.contains("id=\"cluster-notice\""), "\(uri)")
+                #expect(page.contains("node analyzer-&lt;b&gt;1&lt;/b&gt;&#39;s own store"), "\(uri)")
+                #expect(page.contains("an analyzer node stores no call"), "\(uri)")
+                #expect(page.contains("tollguard alerts"), "\(uri)")
+                #expect(!page.contains("<b>1</b>"), "escaped: \(uri)")
+            }
+        }
+        // A single box says nothing of a cluster.
+        try await Self.app(database, settings: ConsoleSettings()).test(.router) { client in
+            let page = try await Self.page(client, "/console", try await Self.logIn(client, "ada"))
+            #expect(!page.contains("cluster-notice"))
+        }
+        #expect(
+            ConsoleSettings.clusterNotice(node: "edge-west", role: .edge).hasPrefix(
+                "This console shows node edge-west's own store: the alerts its own live view raised"))
+    }
+
     /// A raise until midnight: admins only, with a reason, journaled; the accounts page and the
     /// queue measure the day against it, the API raises the same way.
     @Test func anAdminRaisesAQuotaUntilMidnightWithAReason() async throws {

@@ -28,6 +28,8 @@ struct PageHeader {
     var onSuspensions = false
     var onAttackers = false
     var onLive = false
+    /// On a node of a cluster: what this console shows, and where the cluster's alerts are.
+    var clusterNotice: String?
 }
 
 /// One choice of a `<select>`.

@@ -29,6 +29,8 @@ package struct ConsoleSettings: Sendable {
     /// A quota changed in the node's copy would be undone at the next copy, so the console refuses
     /// it and names `tollguard quota`, which changes the cluster's.
     package var quotasOfCluster: String? = nil
+    /// On a node of a cluster, what its console shows (``clusterNotice(node:role:)``), on every page.
+    package var clusterNotice: String? = nil
 
     package init() {}
 }
@@ -302,7 +304,7 @@ package struct ConsoleRoute: Sendable {
             role: signed.user.role.rawValue, csrf: signed.csrf,
             openCount: counts[.open] ?? 0, mineCount: counts[.mine] ?? 0,
             acknowledgedCount: counts[.acknowledged] ?? 0, snoozedCount: counts[.snoozed] ?? 0,
-            closedCount: counts[.closed] ?? 0)
+            closedCount: counts[.closed] ?? 0, clusterNotice: settings.clusterNotice)
     }
 
 }

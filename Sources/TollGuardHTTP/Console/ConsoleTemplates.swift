@@ -44,6 +44,7 @@ enum ConsoleTemplates {
         {{/signedIn}}
         </header>
         <main>
+        {{#clusterNotice}}<p class="cluster-notice" id="cluster-notice" role="note">{{clusterNotice}}</p>{{/clusterNotice}}
         {{/header}}
         """
 
@@ -319,6 +320,7 @@ enum ConsoleTemplates {
         dt { color: #616e7c; } dd { margin: 0; }
         pre.log { background: #fff; padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
         ol.timeline { padding-left: 1.2rem; }
+        .cluster-notice { background: #eef4ff; border: 1px solid #7aa7e8; border-radius: 4px; padding: .4rem .8rem; }
         #live-banner { display: flex; flex-wrap: wrap; gap: .8rem; align-items: center; background: #fff7e0; border: 1px solid #f0b429; border-radius: 4px; padding: .4rem .8rem; margin-bottom: .8rem; }
         .live-alert { color: #3e4c59; }
         .new-mark { background: #2186eb; color: #fff; border-radius: 4px; padding: 0 .35rem; font-size: .8em; }
