@@ -146,7 +146,7 @@ package struct AnalyzerLease: Sendable {
         return nil
     }
 
-    private static func offsets(_ json: String) throws -> [String: Int64] {
+    static func offsets(_ json: String) throws -> [String: Int64] {
         try JSONDecoder().decode([String: Int64].self, from: Data(json.utf8))
     }
 }

@@ -95,6 +95,20 @@ extension ClusterStore {
         try await alerts(PostgresQuery(unsafeSQL: "SELECT \(Self.alertColumns) FROM cluster_alerts ORDER BY id"))
     }
 
+    /// The alerts seen in `[from, to)`: first seen before its end, last seen at or after its start.
+    package func alerts(seenFrom from: Date, to: Date) async throws -> [ClusterAlert] {
+        var binds = PostgresBindings()
+        binds.append(from)
+        binds.append(to)
+        return try await alerts(
+            PostgresQuery(
+                // The columns hold UTC without a zone.
+                unsafeSQL: "SELECT \(Self.alertColumns) FROM cluster_alerts "
+                    + "WHERE first_seen_utc < ($2::timestamptz AT TIME ZONE 'UTC') "
+                    + "AND last_seen_utc >= ($1::timestamptz AT TIME ZONE 'UTC') ORDER BY id",
+                binds: binds))
+    }
+
     private func alerts(_ query: PostgresQuery) async throws -> [ClusterAlert] {
         try await Self.alerts(from: try await client.query(query, logger: logger))
     }

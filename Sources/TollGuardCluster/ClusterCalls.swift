@@ -34,6 +34,16 @@ extension ClusterStore {
     /// The calls that started in `[from, to)` among those consumed by `offsets` (per edge, the
     /// last number consumed), in order of start.
     package func consumedCalls(from: Date?, to: Date?, offsets: [String: Int64]) async throws -> [ArrivedCall] {
+        var calls: [ArrivedCall] = []
+        try await forEachConsumedCall(from: from, to: to, offsets: offsets) { calls.append($0) }
+        return calls
+    }
+
+    /// ``consumedCalls(from:to:offsets:)`` one at a time, as the server sends them: a week of a
+    /// carrier's calls is never held at once.
+    package func forEachConsumedCall(
+        from: Date?, to: Date?, offsets: [String: Int64], _ body: (ArrivedCall) throws -> Void
+    ) async throws {
         let json = String(decoding: try JSONEncoder().encode(offsets), as: UTF8.self)
         let rows = try await client.query(
             PostgresQuery(
@@ -44,7 +54,7 @@ extension ClusterStore {
                     + "AND ($3::timestamptz IS NULL OR start_utc < ($3::timestamptz AT TIME ZONE 'UTC')) "
                     + "ORDER BY start_utc, switch_name, dedup_key",
                 binds: Self.binds(json, from, to)), logger: logger)
-        return try await Self.arrived(rows)
+        for try await row in rows { try body(try Self.arrived(row)) }
     }
 
     private static func binds(_ values: (any PostgresDynamicTypeEncodable)?...) -> PostgresBindings {
@@ -57,30 +67,32 @@ extension ClusterStore {
 
     private static func arrived(_ rows: PostgresRowSequence) async throws -> [ArrivedCall] {
         var calls: [ArrivedCall] = []
-        for try await row in rows {
-            let cells = CallRowCells(row)
-            guard let disposition = try cells.known(22, CallDisposition.self) else {
-                throw ClusterCallError(column: "disposition", reason: "NULL where a disposition is needed")
-            }
-            var call = ObservedCall(
-                key: try cells.required(3), account: try cells.required(4), callerNumber: try cells.required(5),
-                sourceIP: try cells.text(6),
-                trunk: try cells.text(7), context: try cells.required(8), dialed: try cells.required(9),
-                scope: try cells.known(10, CallScope.self) ?? .invalid, e164: try cells.text(11),
-                region: try cells.text(12),
-                numberType: try cells.known(13, NumberType.self), risk: RiskFlags(storedText: try cells.text(14) ?? ""),
-                hotspot: try cells.text(15), ratePerMinuteMicros: try cells.cells[16].decode(Int64?.self) ?? 0,
-                costMicros: try cells.cells[17].decode(Int64?.self) ?? 0,
-                startedAt: try cells.cells[18].decode(Date.self),
-                answeredAt: try cells.cells[19].decode(Date?.self), endedAt: try cells.cells[20].decode(Date.self),
-                billsec: Int(try cells.cells[21].decode(Int64.self)), disposition: disposition)
-            call.switchName = try cells.required(2)
-            calls.append(
-                ArrivedCall(
-                    source: try cells.required(0), sequence: try cells.cells[1].decode(Int64.self), call: call,
-                    callID: try cells.required(23)))
-        }
+        for try await row in rows { calls.append(try arrived(row)) }
         return calls
+    }
+
+    /// The call of a row that starts with ``arrivedColumns``.
+    private static func arrived(_ row: PostgresRow) throws -> ArrivedCall {
+        let cells = CallRowCells(row)
+        guard let disposition = try cells.known(22, CallDisposition.self) else {
+            throw ClusterCallError(column: "disposition", reason: "NULL where a disposition is needed")
+        }
+        var call = ObservedCall(
+            key: try cells.required(3), account: try cells.required(4), callerNumber: try cells.required(5),
+            sourceIP: try cells.text(6),
+            trunk: try cells.text(7), context: try cells.required(8), dialed: try cells.required(9),
+            scope: try cells.known(10, CallScope.self) ?? .invalid, e164: try cells.text(11),
+            region: try cells.text(12),
+            numberType: try cells.known(13, NumberType.self), risk: RiskFlags(storedText: try cells.text(14) ?? ""),
+            hotspot: try cells.text(15), ratePerMinuteMicros: try cells.cells[16].decode(Int64?.self) ?? 0,
+            costMicros: try cells.cells[17].decode(Int64?.self) ?? 0,
+            startedAt: try cells.cells[18].decode(Date.self),
+            answeredAt: try cells.cells[19].decode(Date?.self), endedAt: try cells.cells[20].decode(Date.self),
+            billsec: Int(try cells.cells[21].decode(Int64.self)), disposition: disposition)
+        call.switchName = try cells.required(2)
+        return ArrivedCall(
+            source: try cells.required(0), sequence: try cells.cells[1].decode(Int64.self), call: call,
+            callID: try cells.required(23))
     }
 }
 

@@ -37,9 +37,7 @@ extension PostgresServerTests {
             defer { for pid in pids.withLock({ $0 }) where pid > 0 { kill(pid, SIGKILL) } }
             // The calls in order of start, shipped by one edge in three parts; its promise after
             // each is the start of the next call it has not shipped.
-            let calls = ClusterAnalyzerTests.numbered(
-                try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1"),
-                inOrderOf: { site.times[$0.shippedKey]?.start })
+            let calls = try await ClusterAnalyzerTests.journal(of: site)
             let thirds = [calls.count / 3, 2 * calls.count / 3, calls.count]
             let promise: @Sendable (_ after: Int) -> Date = { shipped in
                 shipped < calls.count

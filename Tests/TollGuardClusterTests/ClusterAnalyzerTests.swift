@@ -97,6 +97,20 @@ extension PostgresServerTests {
             }
         }
 
+        /// `site`'s calls in order of start, numbered from 1 as its one edge's journal numbers them.
+        static func journal(of site: Site) async throws -> [ShippedCall] {
+            numbered(
+                try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1"),
+                inOrderOf: { site.times[$0.shippedKey]?.start })
+        }
+
+        /// Ships every call of `site` to `store` from its one edge, which promises past them all.
+        static func shipWhole(_ site: Site, to store: ClusterStore) async throws {
+            _ = try await store.ship(try await journal(of: site), after: 0, source: "edge-1", switchName: "pbx1")
+            try await store.mark(
+                source: "edge-1", switchName: "pbx1", watermark: Date(timeIntervalSince1970: 3_999_999_999))
+        }
+
         /// `calls` in the order of `time` (unknown first), numbered from 1 as an edge's journal numbers them.
         static func numbered(_ calls: [ShippedCall], inOrderOf time: (ShippedCall) -> Date?) -> [ShippedCall] {
             calls.sorted { (time($0) ?? .distantPast) < (time($1) ?? .distantPast) }.enumerated().map { index, call in
@@ -281,9 +295,7 @@ extension PostgresServerTests {
             let nightly = try await Self.nightly(site)
             let expected = nightly.map(Seen.init).sorted()
             try await TestPostgres.withStore { store in
-                let calls = Self.numbered(
-                    try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1"),
-                    inOrderOf: { site.times[$0.shippedKey]?.start })
+                let calls = try await Self.journal(of: site)
                 func ship(_ range: Range<Int>) async throws {
                     for start in stride(from: range.lowerBound, to: range.upperBound, by: 2_000) {
                         let batch = Array(calls[start..<min(range.upperBound, start + 2_000)])
@@ -353,12 +365,7 @@ extension PostgresServerTests {
         @Test func aSuspensionOfTheClusterExpires() async throws {
             let site = try await Self.site()
             try await TestPostgres.withStore { store in
-                let calls = Self.numbered(
-                    try await site.outcome.database.calls(after: 0, limit: 1_000_000, switchName: "pbx1"),
-                    inOrderOf: { site.times[$0.shippedKey]?.start })
-                _ = try await store.ship(calls, after: 0, source: "edge-1", switchName: "pbx1")
-                try await store.mark(
-                    source: "edge-1", switchName: "pbx1", watermark: Date(timeIntervalSince1970: 3_999_999_999))
+                try await Self.shipWhole(site, to: store)
                 var analyzer = Self.analyzer(of: site, on: store)
                 var hook = AlertSeeds.programHook("noc", events: [.unsuspend])
                 hook.minSeverity = .info

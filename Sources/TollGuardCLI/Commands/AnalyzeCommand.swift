@@ -17,10 +17,15 @@ struct AnalyzeCommand: AsyncParsableCommand {
 
             On a node of a cluster (database.url set) it analyzes the node's own store, the calls of the \
             switches the node watches, and says so: the cluster's calls are analyzed as they arrive by its \
-            leading analyzer (tollguard cluster status, tollguard alerts, tollguard report).
+            leading analyzer (tollguard cluster status, tollguard alerts, tollguard report). With --cluster it \
+            checks that analysis instead: the cluster's calls of the period, as its analyzer took them, are \
+            replayed through a new engine (the configuration's analyzers, the node's copy of the cluster's \
+            lists, the cluster's quotas) and each alert found is looked for among the cluster's: same rule, \
+            subject and window, seen over an overlapping time, as severe or more. Nothing is written.
 
             Exit status: 0 on success, 1 on an error, 4 when the period held no call while the store holds \
-            earlier ones (the period's CDRs did not arrive: watch for it in the nightly job).
+            earlier ones (the period's CDRs did not arrive: watch for it in the nightly job), 5 (--cluster) \
+            when the replay found an alert the cluster lacks or holds at a lower severity.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -35,10 +40,18 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(help: "Folder for the reports (default: reports.directory).")
     var reports: String?
 
+    @Flag(
+        help: "On a node of a cluster: check the cluster's live analysis against a replay of its calls; write nothing.")
+    var cluster = false
+
     func run() async throws {
         let configuration = try global.loadConfiguration().configuration
         let zone = global.siteTimeZone(configuration)
         let period = try self.period.period(in: zone, global: global)
+        if cluster {
+            try await checkCluster(configuration, zone: zone, from: period.from, to: period.to)
+            return
+        }
         let database = try global.openDatabase(configuration)
         let countryNames = try global.numberingPlan().countryNames
         let run = AnalysisRun(
@@ -49,7 +62,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 Data(
                     ("note: this node's own store was analyzed (the calls of the switches it watches); the "
                         + "cluster's calls are analyzed as they arrive by its leading analyzer: see tollguard cluster "
-                        + "status, tollguard alerts and tollguard report\n").utf8))
+                        + "status, tollguard alerts and tollguard report; tollguard analyze --cluster checks that "
+                        + "analysis\n").utf8))
         }
         let round = try await ActionLayer(
             database: database, configuration: configuration, logger: Logger(label: "tollguard.analyze")
