@@ -65,11 +65,15 @@ func siblingExecutable(_ name: String) -> String {
 }
 
 /// The FreeSWITCH example-template file of `rows` rows in `directory`, generated on first use.
-func exampleCDRFile(rows: Int, seed: UInt64, in directory: String) throws -> String {
-    let file = directory + "/Master-\(rows)-\(seed).csv"
+func exampleCDRFile(rows: Int, seed: UInt64, in directory: String, firstStart: Int64? = nil) throws -> String {
+    let file = directory + "/Master-\(rows)-\(seed)\(firstStart.map { "-from-\($0)" } ?? "").csv"
     if !FileManager.default.fileExists(atPath: file) {
         print("generating \(rows) rows into \(file)")
-        try ExampleCDRWriter.writeFile(path: file, rows: rows, seed: seed)
+        if let firstStart {
+            try ExampleCDRWriter.writeFile(path: file, rows: rows, seed: seed, firstStart: firstStart)
+        } else {
+            try ExampleCDRWriter.writeFile(path: file, rows: rows, seed: seed)
+        }
     }
     return file
 }

@@ -175,24 +175,25 @@ package struct ClusterAnalyzer: Sendable {
         if let released {
             // Their findings were written by the leader before: only the state is wanted. The
             // calls it started from their edges' word start again among them, in order.
-            let consumed = try await store.consumedCalls(
-                from: released.addingTimeInterval(-engine.reach), to: released, offsets: offsets)
+            // Streamed as the server sends them: the engine's reach of a busy cluster (a week by
+            // default) is never held at once.
             let begun = try await store.liveAnalysis()
-            var (next, nextUp) = (consumed.startIndex, begun.startIndex)
-            while next < consumed.endIndex || nextUp < begun.endIndex {
-                if nextUp < begun.endIndex,
-                    next == consumed.endIndex || Self.order(begun[nextUp].call) < Self.order(consumed[next].call)
-                {
+            var nextUp = begun.startIndex
+            func beginUpTo(_ order: (Date, String, String)?) {
+                while nextUp < begun.endIndex, order.map({ Self.order(begun[nextUp].call) < $0 }) ?? true {
                     let (entry, _) = Self.begin(begun[nextUp], in: &engine)
                     live[entry.up.id] = entry
                     nextUp += 1
-                } else {
-                    _ = engine.replay(consumed[next].call)
-                    recorded.insert(
-                        LiveCallID(switchName: consumed[next].call.switchName ?? "", callID: consumed[next].callID))
-                    next += 1
                 }
             }
+            try await store.forEachConsumedCall(
+                from: released.addingTimeInterval(-engine.reach), to: released, offsets: offsets
+            ) { consumed in
+                beginUpTo(Self.order(consumed.call))
+                _ = engine.replay(consumed.call)
+                recorded.insert(LiveCallID(switchName: consumed.call.switchName ?? "", callID: consumed.callID))
+            }
+            beginUpTo(nil)
             _ = engine.advance(to: released)
         }
         var session = Session(held: held, released: released, offsets: offsets, engine: engine)

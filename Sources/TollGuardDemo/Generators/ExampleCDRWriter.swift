@@ -111,14 +111,16 @@ package struct ExampleCDRWriter {
     private mutating func uuid() -> String { random.uuid() }
 
     /// Writes `rows` rows to a file at `path`, in chunks.
-    package static func writeFile(path: String, rows: Int, seed: UInt64, accounts: Int = 50) throws {
+    package static func writeFile(
+        path: String, rows: Int, seed: UInt64, accounts: Int = 50, firstStart: Int64 = 1_763_683_200
+    ) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
         else {
             throw FileReadError(path: path, reason: "cannot create file")
         }
         defer { try? handle.close() }
-        var writer = ExampleCDRWriter(seed: seed, accounts: accounts)
+        var writer = ExampleCDRWriter(seed: seed, accounts: accounts, firstStart: firstStart)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         var written = 0
