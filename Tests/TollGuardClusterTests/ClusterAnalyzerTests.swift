@@ -104,6 +104,17 @@ extension PostgresServerTests {
                 inOrderOf: { site.times[$0.shippedKey]?.start })
         }
 
+        /// A configuration file in `folder` for a node of the cluster on `database` whose store is
+        /// `site`'s: the site's settings, store and time zone.
+        static func nodeConfiguration(of site: Site, database: String, in folder: TemporaryDirectory) throws -> String {
+            try folder.write(
+                "tollguard.toml",
+                text: SimulatedSiteRun.configurationText.replacingOccurrences(
+                    of: "path = \"tollguard.sqlite\"",
+                    with: "path = \"\(site.folder.path("tollguard.sqlite"))\"\n"
+                        + "url = \"\(try TestPostgres.urlText(database: database))\""))
+        }
+
         /// Ships every call of `site` to `store` from its one edge, which promises past them all.
         static func shipWhole(_ site: Site, to store: ClusterStore) async throws {
             _ = try await store.ship(try await journal(of: site), after: 0, source: "edge-1", switchName: "pbx1")

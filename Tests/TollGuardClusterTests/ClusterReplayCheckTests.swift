@@ -19,12 +19,7 @@ extension PostgresServerTests {
             let name = try await TestPostgres.createDatabase()
             // The command on a node of the cluster: the site's configuration and store, and the cluster's url.
             let folder = try TemporaryDirectory("tollguard-replay-check")
-            let config = try folder.write(
-                "tollguard.toml",
-                text: SimulatedSiteRun.configurationText.replacingOccurrences(
-                    of: "path = \"tollguard.sqlite\"",
-                    with: "path = \"\(site.folder.path("tollguard.sqlite"))\"\n"
-                        + "url = \"\(try TestPostgres.urlText(database: name))\""))
+            let config = try ClusterAnalyzerTests.nodeConfiguration(of: site, database: name, in: folder)
             try await TestPostgres.withStore(database: name) { store in
                 let check = ClusterReplayCheck(store: store) { try site.outcome.analysisRun.makeEngine() }
                 await #expect(throws: NothingAnalyzedYet.self) {

@@ -9,7 +9,8 @@ struct RatesCommand: ParsableCommand {
         abstract: "Manage the rate deck that prices calls.",
         discussion: """
             On a node of a cluster (database.url set), the deck is the cluster's: every node prices its switches' \
-            new calls with an import within seconds. rates reprice prices this node's stored calls again.
+            new calls with an import within seconds. rates reprice prices the cluster's stored calls again (--local: \
+            this node's).
             """,
         subcommands: [Import.self, Reprice.self, Show.self]
     )
@@ -78,16 +79,25 @@ struct RatesCommand: ParsableCommand {
         }
     }
 
-    struct Reprice: ParsableCommand {
+    struct Reprice: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Classify and price stored calls again with the current dial plan and rate deck.")
+            abstract: "Classify and price stored calls again with the current dial plan and rate deck.",
+            discussion: """
+                On a node of a cluster (database.url set) it prices the cluster's calls again with the cluster's \
+                rate deck, and counts again the spend of each day it touched as the analyzer counted it (the \
+                calls it has played), which the quotas and tollguard quota list read. --local prices this \
+                node's own stored calls with its copy of the deck.
+                """)
 
         @OptionGroup var global: GlobalOptions
 
         @Option(name: .long, help: "Only calls started on or after this day (YYYY-MM-DD, UTC).")
         var from: String?
 
-        func run() throws {
+        @Flag(help: "This node's own stored calls, not its cluster's (with database.url set).")
+        var local = false
+
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             var start: Date?
             if let from {
@@ -96,10 +106,27 @@ struct RatesCommand: ParsableCommand {
                 }
                 start = date
             }
+            let since = from.map { " from \($0)" } ?? ""
+            if !local, let cluster = try ClusterAccess(configuration, application: "rates reprice") {
+                let deck =
+                    try await cluster.onPrimary(to: "read its rate deck") { try await $0.rateDeck()?.deck }
+                    ?? RateDeck(entries: [])
+                let rater = try global.destinationRater(configuration, deck: deck)
+                let (zone, first) = (global.siteTimeZone(configuration), start)
+                let done = try await cluster.onPrimary(to: "price its calls again") { store in
+                    try await store.reprice(with: rater, from: first, timeZone: zone)
+                }
+                print(
+                    TextTable.printable(
+                        "repriced \(Plural.of(done.calls, "call")) of the cluster (\(cluster.url))\(since) with its rate "
+                            + "deck (\(Plural.of(deck.entries.count, "rate"))); the spend of "
+                            + "\(Plural.of(done.days.count, "day")) counted again"))
+                return
+            }
             let database = try global.openDatabase(configuration)
             let rater = try global.destinationRater(configuration, database: database)
             let count = try database.reprice(with: rater, from: start)
-            print("repriced \(Plural.of(count, "call"))" + (from.map { " from \($0)" } ?? ""))
+            print("repriced \(Plural.of(count, "call"))" + since)
         }
     }
 

@@ -50,7 +50,11 @@ struct GlobalOptions: ParsableArguments {
     func destinationRater(_ configuration: TollGuardConfiguration, database: TollGuardDatabase?) throws
         -> DestinationRater
     {
-        let deck = try database?.rateDeck() ?? .empty
+        try destinationRater(configuration, deck: try database?.rateDeck() ?? .empty)
+    }
+
+    /// The rater of `configuration`'s dial plan with `deck`.
+    func destinationRater(_ configuration: TollGuardConfiguration, deck: RateDeck) throws -> DestinationRater {
         do {
             return try configuration.destinationRater(plan: try numberingPlan(), deck: deck)
         } catch let error as DialPlanError {
