@@ -84,12 +84,15 @@ package struct ClusterReplayCheck: Sendable {
         collect(engine.finish())
         outcome.found = aggregator.drafts
         let cluster = try await store.alerts(seenFrom: from, to: outcome.to)
+        let byKey = Dictionary(grouping: cluster) { alert in
+            ClusterAnalyzer.AlertKey(
+                rule: alert.draft.rule, subject: alert.draft.subject, windowKey: alert.draft.windowKey)
+        }
         var used = Set<Int64>()
         for draft in outcome.found {
-            let same = cluster.filter { alert in
-                alert.draft.rule == draft.rule && alert.draft.subject == draft.subject
-                    && alert.draft.windowKey == draft.windowKey && alert.draft.firstSeen <= draft.lastSeen
-                    && alert.draft.lastSeen >= draft.firstSeen
+            let key = ClusterAnalyzer.AlertKey(rule: draft.rule, subject: draft.subject, windowKey: draft.windowKey)
+            let same = (byKey[key] ?? []).filter { alert in
+                alert.draft.firstSeen <= draft.lastSeen && alert.draft.lastSeen >= draft.firstSeen
             }
             for alert in same { if let id = alert.id { used.insert(id) } }
             guard let severity = same.map(\.draft.severity).max() else {
