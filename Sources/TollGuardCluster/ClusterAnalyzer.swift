@@ -27,6 +27,11 @@ package struct ClusterAnalyzer: Sendable {
     /// others are edges' names.
     package static let releasedKey = "@released"
 
+    /// Takes the released time out of committed `offsets`, leaving the edges' offsets.
+    static func takeReleased(from offsets: inout [String: Int64]) -> Date? {
+        offsets.removeValue(forKey: releasedKey).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
+
     package let store: ClusterStore
     package let lease: AnalyzerLease
     /// The engine as configured (settings, lists, quotas).
@@ -164,9 +169,7 @@ package struct ClusterAnalyzer: Sendable {
     /// Starts leading under `held`: the engine rebuilt from the offsets the last leader committed.
     package func resume(_ held: AnalyzerLease.Held) async throws -> Session {
         var offsets = held.offsets
-        let released = offsets.removeValue(forKey: Self.releasedKey).map {
-            Date(timeIntervalSince1970: Double($0) / 1000)
-        }
+        let released = Self.takeReleased(from: &offsets)
         var engine = try makeEngine()
         // The cluster's quotas, whatever the node's own store holds.
         try await takeQuotas(into: &engine)

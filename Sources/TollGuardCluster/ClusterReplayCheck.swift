@@ -56,9 +56,7 @@ package struct ClusterReplayCheck: Sendable {
             throw NothingAnalyzedYet()
         }
         var offsets = committed
-        let released = offsets.removeValue(forKey: ClusterAnalyzer.releasedKey).map {
-            Date(timeIntervalSince1970: Double($0) / 1000)
-        }
+        let released = ClusterAnalyzer.takeReleased(from: &offsets)
         let to = min(requestedEnd, released ?? from)
         var outcome = Outcome(from: from, to: max(from, to), released: released)
         var engine = try makeEngine()

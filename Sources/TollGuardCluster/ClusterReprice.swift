@@ -106,9 +106,7 @@ extension ClusterStore {
             ).decode(String.self) {
                 committed = try AnalyzerLease.offsets(json)
             }
-            let released = committed.removeValue(forKey: ClusterAnalyzer.releasedKey).map {
-                Date(timeIntervalSince1970: Double($0) / 1000)
-            }
+            let released = ClusterAnalyzer.takeReleased(from: &committed)
             try await connection.query(
                 "DELETE FROM cluster_spend WHERE day = ANY(\(days)::date[])", logger: logger)
             guard let released else { return }  // nothing played yet: no spend
