@@ -119,17 +119,18 @@ package struct ClusterStore: Sendable {
     ) async throws {
         let logger = self.logger
         let told = try callsUp.map { try Self.json(callsUp: $0.told, source: source, switchName: switchName) }
-        let gone = try callsUp.map { String(decoding: try JSONEncoder().encode($0.gone), as: UTF8.self) }
         let columns = Self.callUpColumns.joined(separator: ", ")
         try await client.inTransaction(logger: logger) { connection in
             if let callsUp, callsUp.all {
                 try await connection.query("DELETE FROM calls_up WHERE source_id = \(source)", logger: logger)
             }
-            if let callsUp, !callsUp.gone.isEmpty, let gone {
+            if let gone = callsUp?.gone, !gone.isEmpty {
+                // An array, whose length the planner reads: a list from JSON counts as 100 rows
+                // and made it scan every call up (4 ms a shipment under the latency benchmark).
                 try await connection.query(
                     """
-                    DELETE FROM calls_up WHERE source_id = \(source)
-                    AND call_id IN (SELECT jsonb_array_elements_text(\(gone)::jsonb))
+                    DELETE FROM calls_up USING unnest(\(gone)::text[]) AS gone(call_id)
+                    WHERE calls_up.source_id = \(source) AND calls_up.call_id = gone.call_id
                     """, logger: logger)
             }
             if let callsUp, !callsUp.told.isEmpty, let told {
