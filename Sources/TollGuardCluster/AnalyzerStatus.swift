@@ -98,7 +98,7 @@ package final class AnalyzerStatus: Sendable {
         state.withLock { state in
             state.epoch = nil
             state.leasesLost += 1
-            state.lastError = "\(error)"
+            state.lastError = "\(ReadableError(error))"
         }
     }
 
@@ -107,7 +107,7 @@ package final class AnalyzerStatus: Sendable {
             state.failingSince = state.failingSince ?? time
             state.epoch = nil
             state.failures += 1
-            state.lastError = "\(error)"
+            state.lastError = "\(ReadableError(error))"
         }
     }
 }

@@ -78,7 +78,7 @@ package struct CallShippingService: Service {
                 logger.warning(
                     "cannot ship calls to the cluster store; they wait in this edge's store",
                     metadata: [
-                        "error": "\(error)", "waiting": "\(snapshot.backlog)", "retry_in": "\(pause)",
+                        "error": "\(ReadableError(error))", "waiting": "\(snapshot.backlog)", "retry_in": "\(pause)",
                     ])
                 if Task.isShuttingDownGracefully { return }
                 let wait = pause

@@ -257,7 +257,8 @@ package struct ClusterAnalyzer: Sendable {
                 try await takeQuotas(into: &session.engine)
             } catch {
                 logger.warning(
-                    "the quotas could not be read; the last ones read stay", metadata: ["error": "\(error)"])
+                    "the quotas could not be read; the last ones read stay",
+                    metadata: ["error": "\(ReadableError(error))"])
             }
             session.quotasTaken = ContinuousClock.now
         }

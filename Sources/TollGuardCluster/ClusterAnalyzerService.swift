@@ -103,7 +103,8 @@ package struct ClusterAnalyzerService: Service {
                 if Task.isCancelled { return }
                 status.failed(error)
                 logger.warning(
-                    "the analysis stopped; trying again", metadata: ["error": "\(error)", "retry_in": "\(pause)"])
+                    "the analysis stopped; trying again",
+                    metadata: ["error": "\(ReadableError(error))", "retry_in": "\(pause)"])
                 let wait = pause
                 guard (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: wait) })) != nil else {
                     return
@@ -142,7 +143,8 @@ package struct ClusterAnalyzerService: Service {
                             try await deliver(outbox)
                         } catch {
                             logger.warning(
-                                "could not deliver the cluster's hook events", metadata: ["error": "\(error)"])
+                                "could not deliver the cluster's hook events",
+                                metadata: ["error": "\(ReadableError(error))"])
                         }
                         try await Task.sleep(for: pause)
                     }
@@ -163,7 +165,8 @@ package struct ClusterAnalyzerService: Service {
                             }
                         } catch {
                             logger.warning(
-                                "could not drop the cluster's calls of older days", metadata: ["error": "\(error)"])
+                                "could not drop the cluster's calls of older days",
+                                metadata: ["error": "\(ReadableError(error))"])
                         }
                         try await Task.sleep(for: pause)
                     }
@@ -178,7 +181,8 @@ package struct ClusterAnalyzerService: Service {
                         try await analyzer.store.ring(doorbell, atNotificationsOn: ClusterStore.promiseChannel)
                     } catch {
                         try Task.checkCancellation()
-                        logger.debug("stopped listening for the edges' promises", metadata: ["error": "\(error)"])
+                        logger.debug(
+                            "stopped listening for the edges' promises", metadata: ["error": "\(ReadableError(error))"])
                     }
                     try await Task.sleep(for: .seconds(1))
                 }

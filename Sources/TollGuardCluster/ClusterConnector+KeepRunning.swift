@@ -33,7 +33,7 @@ extension ClusterConnector {
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
                 if clock.now - started > retry.longestPause { pause = retry.firstPause }  // it had worked a while
-                logger.warning("\(failure)", metadata: ["error": "\(error)", "retry_in": "\(pause)"])
+                logger.warning("\(failure)", metadata: ["error": "\(ReadableError(error))", "retry_in": "\(pause)"])
                 try? await Task.sleep(for: pause)
                 pause = min(pause * 2, retry.longestPause)
             }

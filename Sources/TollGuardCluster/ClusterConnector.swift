@@ -75,7 +75,7 @@ package struct ClusterConnector: Sendable {
                     continue
                 }
             } catch {
-                answers.append("\(host): \(String(reflecting: error))")
+                answers.append("\(host): \(ReadableError(error))")
                 continue
             }
             let store = ClusterStore(configuration: configuration(for: host), logger: logger)

@@ -94,7 +94,7 @@ extension ClusterStore {
                 } catch {
                     // The switch could not be asked (its connection is down): the command waits
                     // for the next pass. A refusal the switch or the edge gives is an answer.
-                    pass.waiting.append((command, "\(error)"))
+                    pass.waiting.append((command, "\(ReadableError(error))"))
                     continue
                 }
                 try await connection.query(

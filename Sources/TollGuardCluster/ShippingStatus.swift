@@ -59,7 +59,7 @@ package final class ShippingStatus: Sendable {
             state.server = nil
             state.failures += 1
             state.failingSince = state.failingSince ?? time
-            state.lastError = "\(error)"
+            state.lastError = "\(ReadableError(error))"
         }
     }
 }

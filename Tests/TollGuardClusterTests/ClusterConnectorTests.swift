@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import Testing
 import TollGuardCluster
+import TollGuardCore
 
 /// What a node's connections tell the server as they start.
 extension PostgresServerTests {
@@ -24,6 +25,45 @@ extension PostgresServerTests {
             #expect(settings.0 == "off")
             #expect(settings.1 == "tollguard-edge-1")
             #expect(serverDefault == "on", "the server's default, which the node's connections change")
+        }
+
+        /// What the server or the connection said reaches the operator: postgres-nio's own
+        /// description of its errors is one generic sentence.
+        @Test func whatPostgreSQLSaidIsWhatTheOperatorReads() async throws {
+            let refusal = try await TestPostgres.withStore { store in
+                do {
+                    _ = try await Self.setting("no_such_setting", store)
+                    return ""
+                } catch {
+                    return "\(ReadableError(error))"
+                }
+            }
+            #expect(refusal == #"PostgreSQL: unrecognized configuration parameter "no_such_setting" (SQLSTATE 42704)"#)
+
+            let missing = ClusterConnector(
+                url: try TestPostgres.url(database: "tg_no_such_database"), password: nil,
+                applicationName: "tollguard-test", logger: TestPostgres.logger)
+            let noDatabase = await Self.failure { try await missing.withPrimary { _, _ in } }
+            #expect(noDatabase.contains(#"PostgreSQL: database "tg_no_such_database" does not exist (SQLSTATE 3D000)"#))
+
+            let nowhere = ClusterConnector(
+                url: PostgresURL(
+                    hosts: [.socket(path: NSTemporaryDirectory() + "no-server-here/.s.PGSQL.5432")], user: "tollguard",
+                    database: "tollguard", tls: .disable),
+                password: nil, applicationName: "tollguard-test", logger: TestPostgres.logger)
+            let noServer = await Self.failure { try await nowhere.withPrimary { _, _ in } }
+            #expect(noServer.contains("PostgreSQL: cannot connect: "), "\(noServer)")
+            #expect(noServer.contains("No such file or directory"), "the cause: \(noServer)")
+            for text in [refusal, noDatabase, noServer] { #expect(!text.contains("Generic description")) }
+        }
+
+        private static func failure(_ body: () async throws -> Void) async -> String {
+            do {
+                try await body()
+                return ""
+            } catch {
+                return "\(ReadableError(error))"
+            }
         }
 
         private static func setting(_ name: String, _ store: ClusterStore) async throws -> String {

@@ -38,7 +38,7 @@ struct ClusterStatusCommand: AsyncParsableCommand {
         do {
             status = try await ClusterStatus.read(cluster.connector)
         } catch {
-            throw CommandFailure("cannot read the cluster store at \(url): \(error)")
+            throw CommandFailure("cannot read the cluster store at \(url): \(ReadableError(error))")
         }
         // This node's journal, when its store is here: what it holds that the cluster does not.
         let journaled = try? await global.openExistingDatabase(configuration)?.lastCallSequence()

@@ -32,7 +32,7 @@ struct ClusterAccess {
         } catch let failure as CommandFailure {
             throw failure
         } catch {
-            throw CommandFailure("cannot reach the cluster store at \(url) to \(purpose): \(error)")
+            throw CommandFailure("cannot reach the cluster store at \(url) to \(purpose): \(ReadableError(error))")
         }
     }
 }
