@@ -231,12 +231,19 @@ package struct ClusterStore: Sendable {
         try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)
     }
 
+    /// Whether the table `name` exists in the store's schema, as committed when the statement
+    /// starts: read from `pg_class` itself, not with `to_regclass`, whose lookup is cached for
+    /// the transaction — after waiting on the advisory lock it still said "no" to a partition
+    /// another edge had just made, and the shipment failed making it again.
     private static func tableExists(_ name: String, _ connection: PostgresConnection, logger: Logger) async throws
         -> Bool
     {
-        for try await found in try await connection.query("SELECT to_regclass(\(name)) IS NOT NULL", logger: logger)
-            .decode(Bool.self)
-        {
+        for try await found in try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relname = \(name)
+                AND relnamespace = current_schema()::regnamespace)
+            """, logger: logger
+        ).decode(Bool.self) {
             return found
         }
         return false

@@ -76,6 +76,49 @@ extension PostgresServerTests {
             }
         }
 
+        /// Two edges that meet a new day at once (midnight, or their first shipments) both store
+        /// their calls: the second waits while the first makes the day's partition, then finds it
+        /// made. (It looked the partition up before the wait and PostgreSQL kept that answer — an
+        /// advisory lock brings no news of the catalogue — so it made the table again, and its
+        /// shipment failed with "relation already exists" until it was sent again.)
+        @Test func twoEdgesMeetingANewDayAtOnceBothStoreTheirCalls() async throws {
+            let (first, second) = (try Self.edge(10, switchName: "pbx1"), try Self.edge(10, switchName: "pbx2"))
+            try await TestPostgres.withStore { store in
+                let (held, holding) = AsyncStream.makeStream(of: Void.self)
+                let (released, release) = AsyncStream.makeStream(of: Void.self)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // Holds the lock that makes a new day's partition until both edges wait on it.
+                    group.addTask {
+                        try await store.client.withConnection { connection in
+                            try await connection.query("BEGIN", logger: TestPostgres.logger)
+                            try await connection.query(
+                                "SELECT pg_advisory_xact_lock(7401926)", logger: TestPostgres.logger)
+                            holding.yield()
+                            for await _ in released { break }
+                            try await connection.query("ROLLBACK", logger: TestPostgres.logger)
+                        }
+                    }
+                    for await _ in held { break }
+                    for (name, local) in [("edge-a", first), ("edge-b", second)] {
+                        group.addTask {
+                            let shipper = CallShipper(
+                                source: name, switchName: name == "edge-a" ? "pbx1" : "pbx2", local: local,
+                                cluster: store, logger: TestPostgres.logger)
+                            let shipped = try await withDeadline(.seconds(30)) { try await shipper.shipPending() }
+                            #expect(shipped.inserted == 10, "\(name)'s calls")
+                        }
+                    }
+                    let waiting: PostgresQuery = """
+                        SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7401926 AND NOT granted
+                        """
+                    while try await TestPostgres.number(waiting, store) < 2 { await Task.yield() }
+                    release.yield()
+                    try await group.waitForAll()
+                }
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 20)
+            }
+        }
+
         @Test func everyCallArrivesOnceAndAResendAddsNothing() async throws {
             let local = try Self.edge(300)
             try await TestPostgres.withStore { store in
