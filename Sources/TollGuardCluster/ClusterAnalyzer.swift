@@ -168,6 +168,7 @@ package struct ClusterAnalyzer: Sendable {
 
     /// Starts leading under `held`: the engine rebuilt from the offsets the last leader committed.
     package func resume(_ held: AnalyzerLease.Held) async throws -> Session {
+        try await lease.record(timeZone: timeZone, under: held)
         var offsets = held.offsets
         let released = Self.takeReleased(from: &offsets)
         var engine = try makeEngine()

@@ -20,6 +20,9 @@ package struct ClusterReplayCheck: Sendable {
     /// cluster's lists (the cluster's quotas are given to it at the start of the run).
     package let makeEngine: @Sendable () throws -> AnalysisEngine
     package var evidenceLimit = 1000
+    /// The time zone the engine counts days in (the node's `[site] timezone`): the check refuses
+    /// to run when the cluster's analyzer counts them in another.
+    package var nodeTimeZone: TimeZone?
 
     package init(store: ClusterStore, makeEngine: @escaping @Sendable () throws -> AnalysisEngine) {
         self.store = store
@@ -52,8 +55,12 @@ package struct ClusterReplayCheck: Sendable {
     /// Replays the calls that started in `[from, to)` (after the engine's reach of history) and
     /// compares; throws ``NothingAnalyzedYet`` when the cluster's analyzer never committed.
     package func run(from: Date, to requestedEnd: Date) async throws -> Outcome {
-        guard let committed = try await AnalyzerLease(store: store, node: "").committed() else {
+        let lease = AnalyzerLease(store: store, node: "")
+        guard let committed = try await lease.committed() else {
             throw NothingAnalyzedYet()
+        }
+        if let nodeTimeZone, let analyzer = try await lease.timeZone(), analyzer.identifier != nodeTimeZone.identifier {
+            throw TimeZoneDiffers(node: nodeTimeZone.identifier, analyzer: analyzer.identifier)
         }
         var offsets = committed
         let released = ClusterAnalyzer.takeReleased(from: &offsets)
@@ -115,7 +122,35 @@ package struct NothingAnalyzedYet: Error, CustomStringConvertible {
     }
 }
 
+/// The node counts days in another time zone than the cluster's analyzer: a replay here would
+/// differ from the live analysis by that alone (its daily quotas, its days).
+package struct TimeZoneDiffers: Error, CustomStringConvertible {
+    package var node: String
+    package var analyzer: String
+
+    package var description: String {
+        "this node's [site] timezone is \(node), but the cluster's analyzer counts days in \(analyzer): "
+            + "give every node of the cluster the same [site] timezone"
+    }
+}
+
 extension AnalyzerLease {
+    /// Records, while `held` is this node's, that the analysis counts days in `timeZone`.
+    package func record(timeZone: TimeZone, under held: Held) async throws {
+        let (range, zone) = (keyRange, timeZone.identifier)
+        try await store.client.query(
+            "UPDATE analyzer_leases SET time_zone = \(zone) WHERE key_range = \(range) AND epoch = \(held.epoch)",
+            logger: store.logger)
+    }
+
+    /// The time zone the last leader counted days in; nil before any leader recorded one.
+    package func timeZone() async throws -> TimeZone? {
+        let rows = try await store.client.query(
+            "SELECT time_zone FROM analyzer_leases WHERE key_range = \(keyRange)", logger: store.logger)
+        for try await zone in rows.decode(String?.self) { return zone.flatMap(TimeZone.init(identifier:)) }
+        return nil
+    }
+
     /// What the last leader committed: per edge the last call consumed, and the analyzer's own
     /// keys; nil when no leader ever committed.
     package func committed() async throws -> [String: Int64]? {

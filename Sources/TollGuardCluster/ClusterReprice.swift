@@ -8,8 +8,10 @@ extension ClusterStore {
     package struct Repricing: Sendable {
         /// The calls classified and priced again.
         package var calls = 0
-        /// The days (`YYYY-MM-DD` in the site's time zone) whose spend was counted again.
+        /// The days (`YYYY-MM-DD` in `timeZone`) whose spend was counted again.
         package var days: [String] = []
+        /// The time zone the days were counted in: the cluster's analyzer's.
+        package var timeZone = TimeZone.gmt
     }
 
     /// Classifies and prices the cluster's stored calls again with `rater` (after a new rate deck
@@ -21,9 +23,12 @@ extension ClusterStore {
     /// it consumed (its offsets) that started before its release. It is counted again with the
     /// lease row locked, so the leader's next write waits and then adds only what it plays after.
     package func reprice(
-        with rater: DestinationRater, from: Date?, timeZone: TimeZone, batchSize: Int = 5_000
+        with rater: DestinationRater, from: Date?, timeZone siteTimeZone: TimeZone, batchSize: Int = 5_000
     ) async throws -> Repricing {
-        var repricing = Repricing()
+        // The days as the analyzer counts them, in its time zone (the node's only before any
+        // analyzer led — when no spend is counted yet).
+        let timeZone = try await AnalyzerLease(store: self, node: "").timeZone() ?? siteTimeZone
+        var repricing = Repricing(timeZone: timeZone)
         var days = Set<String>()
         var clock = LocalClock(timeZone: timeZone)
         var after = (source: "", sequence: Int64(0))

@@ -411,6 +411,14 @@ enum ClusterSchema {
                 )
                 """
             ]),
+        Migration(
+            name: "v13-analyzer-time-zone",
+            statements: [
+                // The time zone the leading analyzer counts days in (its `[site] timezone`):
+                // `cluster_spend`'s days, the daily quotas. A command on another node that counts
+                // those days again (`rates reprice`) counts them in it, whatever the node's own.
+                "ALTER TABLE analyzer_leases ADD COLUMN time_zone text"
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

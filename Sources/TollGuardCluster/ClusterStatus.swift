@@ -33,6 +33,8 @@ package struct ClusterStatus: Sendable, Encodable {
     /// The node holding the analyzer lease, and its epoch; nil while none does.
     package var analyzer: String?
     package var analyzerEpoch: Int64?
+    /// The time zone the analyzer counts days in (its `[site] timezone`); nil before one led.
+    package var analyzerTimeZone: String?
     /// Every call that started before it has been analyzed (the leader's last commit).
     package var analyzedThrough: Date?
     /// The alerts the analyzers wrote.
@@ -52,6 +54,7 @@ package struct ClusterStatus: Sendable, Encodable {
         case serverVersion = "server_version"
         case edges, analyzer
         case analyzerEpoch = "analyzer_epoch"
+        case analyzerTimeZone = "analyzer_time_zone"
         case analyzedThrough = "analyzed_through"
         case alerts
         case hookDeliveries = "hook_deliveries"
@@ -67,6 +70,7 @@ package struct ClusterStatus: Sendable, Encodable {
             var status = ClusterStatus(
                 primary: "\(host)", serverVersion: try await store.serverVersion(), edges: try await store.edges(),
                 analyzer: lease?.node, analyzerEpoch: lease?.epoch)
+            status.analyzerTimeZone = try await AnalyzerLease(store: store, node: "").timeZone()?.identifier
             let progress = try await store.analysisProgress()
             status.analyzedThrough = progress.through
             status.alerts = progress.alerts

@@ -40,7 +40,15 @@ extension PostgresServerTests {
                     "--from", LocalTimeFormatter(timeZone: zone).minutes(from), "--to",
                     LocalTimeFormatter(timeZone: zone).minutes(to), "--config", config,
                 ]
-                let agreed = try await check.run(from: from, to: to)
+                // A node that counts days in another time zone than the analyzer is refused: its
+                // replay would differ by that alone.
+                let kiritimati = try #require(TimeZone(identifier: "Pacific/Kiritimati"))
+                var elsewhere = check
+                elsewhere.nodeTimeZone = kiritimati
+                await #expect(throws: TimeZoneDiffers.self) { try await elsewhere.run(from: from, to: to) }
+                var here = check
+                here.nodeTimeZone = zone
+                let agreed = try await here.run(from: from, to: to)
                 let inPeriod = site.times.values.filter { $0.start >= from && $0.start < to }.count
                 #expect(agreed.callsReplayed == inPeriod && agreed.callsWarmingUp > 0)
                 #expect(
@@ -86,6 +94,27 @@ extension PostgresServerTests {
                 #expect(missed?.map { $0["subject"] as? String } == [lost.subject.value])
                 #expect(underRated?.map { $0["cluster_severity"] as? String } == ["info"])
                 #expect(answer?["agrees"] as? Bool == false)
+
+                // A node configured in another time zone: `cluster status` says so, the check refuses.
+                let status = try await EdgeServeTests.tollguard(["cluster", "status", "--config", config])
+                #expect(status.stdout.contains("days counted in America/New_York, as on this node"), "\(status.stdout)")
+                let otherZone = try folder.write(
+                    "elsewhere.toml",
+                    text: try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(
+                        of: "timezone = \"America/New_York\"", with: "timezone = \"Pacific/Kiritimati\""))
+                let warned = try await EdgeServeTests.tollguard(["cluster", "status", "--config", otherZone])
+                #expect(
+                    warned.stdout.contains(
+                        "warning: the analyzer counts days in America/New_York, this node in Pacific/Kiritimati"),
+                    "\(warned.stdout)")
+                let refused = try await EdgeServeTests.tollguard(
+                    ["analyze", "--cluster", "--from", "2026-01-01", "--config", otherZone])
+                #expect(
+                    refused.status != 0
+                        && refused.stderr.contains(
+                            "this node's [site] timezone is Pacific/Kiritimati, but the cluster's analyzer counts days "
+                                + "in America/New_York"),
+                    "\(refused.stderr)")
             }
             await TestPostgres.dropDatabase(name)
         }

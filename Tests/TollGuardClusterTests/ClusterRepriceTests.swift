@@ -50,6 +50,13 @@ extension PostgresServerTests {
                 let unchanged = try await store.reprice(with: same, from: nil, timeZone: Simulation.timeZone)
                 #expect(unchanged.calls == site.times.count && unchanged.days.count >= 2)
                 #expect(try await Self.spend(store) == counted)
+                // A node whose [site] timezone is another counts the days again as the analyzer
+                // counts them, in the analyzer's time zone.
+                let kiritimati = try #require(TimeZone(identifier: "Pacific/Kiritimati"))
+                let elsewhere = try await store.reprice(with: same, from: nil, timeZone: kiritimati)
+                #expect(elsewhere.timeZone.identifier == Simulation.timeZone.identifier)
+                #expect(elsewhere.days == unchanged.days)
+                #expect(try await Self.spend(store) == counted)
                 // The leader plays the rest and adds only them.
                 try await store.mark(
                     source: "edge-1", switchName: "pbx1", watermark: Date(timeIntervalSince1970: 3_999_999_999))

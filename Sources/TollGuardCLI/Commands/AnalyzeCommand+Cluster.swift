@@ -17,10 +17,13 @@ extension AnalyzeCommand {
         let outcome = try await access.onPrimary(to: "check its analysis") { store in
             var check = ClusterReplayCheck(store: store) { try run.makeEngine() }
             check.evidenceLimit = evidenceLimit
+            check.nodeTimeZone = zone
             do {
                 return try await check.run(from: from, to: to)
             } catch let nothing as NothingAnalyzedYet {
                 throw CommandFailure(nothing.description)
+            } catch let differs as TimeZoneDiffers {
+                throw CommandFailure(differs.description)
             }
         }
         let summarizer = global.summarizer(configuration)

@@ -67,6 +67,14 @@ struct ClusterStatusCommand: AsyncParsableCommand {
         print(
             status.analyzer.map { "analyzer lease: \($0) (epoch \(status.analyzerEpoch ?? 0))" }
                 ?? "analyzer lease: held by no node")
+        let zone = global.siteTimeZone(configuration).identifier
+        if let analyzerZone = status.analyzerTimeZone {
+            print(
+                analyzerZone == zone
+                    ? "days counted in \(analyzerZone), as on this node"
+                    : "warning: the analyzer counts days in \(analyzerZone), this node in \(zone) ([site] timezone): "
+                        + "its quotas, reports and checks of days differ from the analyzer's; give every node the same")
+        }
         print(
             "analyzed: every call that started before \(status.analyzedThrough.map { Self.utc($0) } ?? "(nothing yet)"); "
                 + "\(status.alerts) alerts")

@@ -120,7 +120,11 @@ struct RatesCommand: ParsableCommand {
                     TextTable.printable(
                         "repriced \(Plural.of(done.calls, "call")) of the cluster (\(cluster.url))\(since) with its rate "
                             + "deck (\(Plural.of(deck.entries.count, "rate"))); the spend of "
-                            + "\(Plural.of(done.days.count, "day")) counted again"))
+                            + "\(Plural.of(done.days.count, "day")) counted again"
+                            + (done.timeZone.identifier == zone.identifier
+                                ? ""
+                                : " in the analyzer's time zone, \(done.timeZone.identifier) (this node's is \(zone.identifier))")
+                    ))
                 return
             }
             let database = try global.openDatabase(configuration)
