@@ -90,7 +90,20 @@ extension ClusterStore {
         _ list: FraudList, sourcePath: String, imported: Date, replacing: Bool, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Bool {
+        // The version it replaces (source, whole second of import, count): nodes copy a list when
+        // its version changes, so a list imported again within the same second from the same file
+        // with as many entries (a corrected number) must not keep it.
+        var replaced: (source: String, imported: Date, entries: Int64)?
         if replacing {
+            for try await version in try await connection.query(
+                """
+                SELECT l.source_path, l.imported_utc, count(e.value)
+                FROM cluster_fraud_lists l LEFT JOIN cluster_fraud_list_entries e ON e.list_name = l.name
+                WHERE l.name = \(list.name) GROUP BY l.source_path, l.imported_utc
+                """, logger: logger
+            ).decode((String, Date, Int64).self) {
+                replaced = version
+            }
             try await connection.query("DELETE FROM cluster_fraud_lists WHERE name = \(list.name)", logger: logger)
         }
         let written = try await rowCount(
@@ -108,6 +121,18 @@ extension ClusterStore {
                 INSERT INTO cluster_fraud_list_entries (list_name, kind, value)
                 SELECT \(list.name), \(kind), value FROM unnest(\(values)::text[]) AS value
                 ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        if let replaced {
+            // The same version as the list it replaced: its import time moves a second past.
+            try await connection.query(
+                """
+                UPDATE cluster_fraud_lists
+                SET imported_utc = date_trunc('second', \(replaced.imported)::timestamptz) + interval '1 second'
+                WHERE name = \(list.name) AND source_path = \(replaced.source)
+                    AND date_trunc('second', imported_utc) = date_trunc('second', \(replaced.imported)::timestamptz)
+                    AND (SELECT count(*) FROM cluster_fraud_list_entries WHERE list_name = \(list.name))
+                        = \(replaced.entries)
                 """, logger: logger)
         }
         return true

@@ -8,13 +8,23 @@ import TollGuardCore
 /// switches' calls with it.
 extension ClusterStore {
     /// Replaces the cluster's deck with `deck`.
+    ///
+    /// Nodes copy the deck when its version (source, whole second of import, count) changes: a
+    /// deck imported again within the same second from the same file with as many rates (a
+    /// corrected price) gets its import time a second past the one it replaces.
     package func replaceRateDeck(_ deck: RateDeck, sourcePath: String, imported: Date = Date()) async throws {
         try await client.query(
             """
             INSERT INTO cluster_rate_deck (id, source_path, imported_utc, entry_count, entries)
             VALUES (1, \(sourcePath), \(imported), \(deck.entries.count), \(try Self.json(deck))::jsonb)
             ON CONFLICT (id) DO UPDATE SET source_path = excluded.source_path,
-                imported_utc = excluded.imported_utc, entry_count = excluded.entry_count, entries = excluded.entries
+                imported_utc = CASE
+                    WHEN (excluded.source_path, date_trunc('second', excluded.imported_utc), excluded.entry_count)
+                        = (cluster_rate_deck.source_path, date_trunc('second', cluster_rate_deck.imported_utc),
+                            cluster_rate_deck.entry_count)
+                    THEN date_trunc('second', cluster_rate_deck.imported_utc) + interval '1 second'
+                    ELSE excluded.imported_utc END,
+                entry_count = excluded.entry_count, entries = excluded.entries
             """, logger: logger)
     }
 

@@ -93,6 +93,19 @@ extension PostgresServerTests {
                 try await mirror.mirrorOnce(store)
                 #expect(changes.withLock { $0 } == 2)
                 #expect(try local.fraudLists() == [Self.list("irsf", numbers: ["2526"])])
+
+                // Imported again within the same second from the same file with as many entries
+                // (one number corrected): the node copies it all the same.
+                let second = Date(timeIntervalSince1970: 1_790_000_000.2)
+                try await store.saveFraudList(
+                    Self.list("irsf", numbers: ["2526"]), sourcePath: "irsf.txt", imported: second)
+                try await mirror.mirrorOnce(store)
+                try await store.saveFraudList(
+                    Self.list("irsf", numbers: ["2527"]), sourcePath: "irsf.txt",
+                    imported: second.addingTimeInterval(0.5))
+                try await mirror.mirrorOnce(store)
+                #expect(try local.fraudLists() == [Self.list("irsf", numbers: ["2527"])])
+                #expect(changes.withLock { $0 } == 4)
             }
             await TestPostgres.dropDatabase(name)
         }

@@ -78,6 +78,17 @@ extension PostgresServerTests {
                 #expect(try local.rateDeck().rate(for: "2526", at: Date())?.ratePerMinuteMicros == Money.micros(2.5))
                 let clusters = try await store.rateDeckVersion()
                 #expect(try local.rateDeckVersion() == clusters)
+
+                // Imported again within the same second from the same file with as many rates
+                // (one price corrected): the node copies it all the same.
+                let at = Date(timeIntervalSince1970: 1_790_000_100.2)
+                try await store.replaceRateDeck(Self.deck(somaliaPerMinute: 4), sourcePath: "new.csv", imported: at)
+                try await first.mirrorOnce(store)
+                try await store.replaceRateDeck(
+                    Self.deck(somaliaPerMinute: 4.5), sourcePath: "new.csv", imported: at.addingTimeInterval(0.5))
+                try await first.mirrorOnce(store)
+                #expect(try local.rateDeck().rate(for: "2526", at: Date())?.ratePerMinuteMicros == Money.micros(4.5))
+                #expect(changes.withLock { $0 } == 4)
             }
             await TestPostgres.dropDatabase(name)
         }
