@@ -66,7 +66,7 @@ extension ClusterStore {
 
     /// The calls up the sources `sources` told or changed since `seen` (per source, the last
     /// change read), in order of start; `seen` moves past them.
-    func callsUp(of sources: [String], seen: inout [String: Int64]) async throws -> [CallUp] {
+    package func callsUp(of sources: [String], seen: inout [String: Int64]) async throws -> [CallUp] {
         guard !sources.isEmpty else { return [] }
         // One index range of `calls_up_by_change` per source, each with its numbers written out:
         // the planner then sees how few rows follow them. Given as a join, it could not, and read

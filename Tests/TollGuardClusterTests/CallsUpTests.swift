@@ -114,6 +114,42 @@ extension PostgresServerTests {
             }
         }
 
+        /// The store holds each edge's calls up as its promises tell them: new ones and answers
+        /// added, those gone removed — of that edge only — and the analyzer reads each change once.
+        @Test func theStoreHoldsTheCallsUpAsEachEdgeTellsThem() async throws {
+            var factory = CallFactory()
+            let calls = (0..<3).map { index in
+                var call = factory.call("100\(index)", to: .national(index), at: Double(index), talk: 600).asStarted
+                call.switchName = "pbx1"
+                return call
+            }
+            let origin = factory.origin
+            try await TestPostgres.withStore { store in
+                try await store.mark(
+                    source: "edge-1", switchName: "pbx1", watermark: origin, callsUp: .every(calls))
+                var other = calls[0]
+                other.switchName = "pbx2"
+                try await store.mark(source: "edge-2", switchName: "pbx2", watermark: origin, callsUp: .every([other]))
+                var seen: [String: Int64] = [:]
+                let first = try await store.callsUp(of: ["edge-1", "edge-2"], seen: &seen)
+                #expect(first.map(\.call.key) == [calls[0].key, calls[0].key, calls[1].key, calls[2].key])
+                #expect(try await store.callsUp(of: ["edge-1", "edge-2"], seen: &seen).isEmpty, "read once")
+
+                var answered = calls[2]
+                answered.answeredAt = answered.startedAt.addingTimeInterval(3)
+                try await store.mark(
+                    source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(5),
+                    callsUp: CallsUpChange(all: false, told: [answered], gone: [calls[0].key, calls[1].key]))
+                let changed = try await store.callsUp(of: ["edge-1", "edge-2"], seen: &seen)
+                #expect(changed.map(\.call.key) == [calls[2].key] && changed.first?.call.answeredAt != nil)
+                let held = try await store.client.query(
+                    "SELECT source_id, call_id FROM calls_up ORDER BY source_id, call_id", logger: TestPostgres.logger)
+                var rows: [String] = []
+                for try await (source, call) in held.decode((String, String).self) { rows.append("\(source) \(call)") }
+                #expect(rows == ["edge-1 \(calls[2].key)", "edge-2 \(calls[0].key)"])
+            }
+        }
+
         /// An analyzer of `settings` (by default ``settings``) on `store`, with its lease (held ten minutes).
         static func analyzer(on store: ClusterStore, settings: AnalysisSettings = settings)
             -> (AnalyzerLease, ClusterAnalyzer)
