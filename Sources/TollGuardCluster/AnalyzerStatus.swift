@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TollGuardCore
 
 /// How an analyzer node goes, for `/healthz`, `/metrics`, `cluster status` and tests.
 package final class AnalyzerStatus: Sendable {
@@ -13,8 +14,10 @@ package final class AnalyzerStatus: Sendable {
         package var released: Date?
         /// Calls consumed and waiting for the sources' watermarks.
         package var waiting = 0
-        /// Totals of this node's steps.
+        /// Totals of this node's steps, and the time they took (reading, playing, writing):
+        /// what the analyzer adds to an alert's way, as an operator can follow it.
         package var steps = 0
+        package var stepSeconds = 0.0
         package var played = 0
         package var late = 0
         /// Calls started from their edges' word while up (late: after the analysis passed their
@@ -74,9 +77,12 @@ package final class AnalyzerStatus: Sendable {
         }
     }
 
-    func stepped(_ step: ClusterAnalyzer.Step, _ session: ClusterAnalyzer.Session, at time: Date) {
+    func stepped(
+        _ step: ClusterAnalyzer.Step, _ session: ClusterAnalyzer.Session, at time: Date, took: Duration = .zero
+    ) {
         state.withLock { state in
             state.steps += 1
+            state.stepSeconds += took.seconds
             state.played += step.played
             state.late += step.late
             state.begun += step.begun

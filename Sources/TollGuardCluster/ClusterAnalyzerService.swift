@@ -202,8 +202,9 @@ package struct ClusterAnalyzerService: Service {
                             "the configuration changed: the analysis goes on with an engine made anew",
                             metadata: ["epoch": "\(held.epoch)"])
                     }
+                    let started = ContinuousClock.now
                     let step = try await analyzer.step(&session)
-                    status.stepped(step, session, at: Date())
+                    status.stepped(step, session, at: Date(), took: ContinuousClock.now - started)
                     if !step.more {
                         _ = await cancelWhenGracefulShutdown { await doorbell.wait(upTo: interval) }
                     }

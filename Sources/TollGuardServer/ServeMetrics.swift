@@ -87,6 +87,12 @@ enum ServeMetrics {
                 "tollguard_analyzer_calls_waiting", "gauge", "Calls arrived and waiting for the edges' watermarks.",
                 "\(analyzer.waiting)"
             ),
+            ("tollguard_analyzer_steps_total", "counter", "Steps this node took while leading.", "\(analyzer.steps)"),
+            (
+                "tollguard_analyzer_step_seconds_total", "counter",
+                "Seconds this node's steps took (read, play, write): over steps_total, a step's average.",
+                String(format: "%.6f", analyzer.stepSeconds)
+            ),
             ("tollguard_analyzer_calls_total", "counter", "Calls this node analyzed in order.", "\(analyzer.played)"),
             (
                 "tollguard_analyzer_calls_late_total", "counter",

@@ -39,6 +39,9 @@ extension PostgresServerTests {
             }
             #expect(written, "the concurrency alert is written before the analyzer's interval: \(status.snapshot)")
             #expect(status.snapshot.late == 0, "played in order, under the promise: \(status.snapshot)")
+            // Each step's time is counted, as `/metrics` shows it.
+            let stepped = status.snapshot
+            #expect(stepped.stepSeconds > 0 && stepped.stepSeconds < Double(stepped.steps) * 10, "\(stepped)")
             running.cancel()
             _ = try? await running.value
             await TestPostgres.dropDatabase(name)

@@ -107,6 +107,8 @@ import TollGuardTestSupport
                 #expect(health.1.contains("no PostgreSQL primary"))
                 let metrics = try await Self.get(url + "/metrics").1
                 #expect(metrics.contains("tollguard_analyzer_leading 0\n"))
+                #expect(metrics.contains("tollguard_analyzer_steps_total 0\n"))
+                #expect(metrics.contains("tollguard_analyzer_step_seconds_total 0.000000\n"), "not leading: no step")
                 #expect(!metrics.contains("tollguard_analyzer_failures_total 0\n"))
                 #expect(!metrics.contains("tollguard_cluster_connected"))
                 trigger.triggerGracefulShutdown()
