@@ -347,14 +347,25 @@ struct ClusterBenchmark: AsyncParsableCommand {
 
     /// Whether the `serve` logging to `log` answers on its /metrics that it leads the analysis.
     static func leads(log: String) async throws -> Bool {
+        try await metrics(log: log)?.contains("\ntollguard_analyzer_leading 1") ?? false
+    }
+
+    /// The `/metrics` of the `tollguard serve` whose log is `log`; nil before it listens.
+    static func metrics(log: String) async throws -> String? {
         guard let text = try? String(contentsOfFile: log, encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tollguard serve: http://") }),
             let address = line.dropFirst("tollguard serve: ".count).split(separator: " ").first
-        else { return false }
+        else { return nil }
         let response = try await HTTPClient.shared.execute(
             HTTPClientRequest(url: address + "/metrics"), timeout: .seconds(10))
-        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        return body.contains("\ntollguard_analyzer_leading 1")
+        return String(buffer: try await response.body.collect(upTo: 1 << 20))
+    }
+
+    /// The value of `name` in a `/metrics` text.
+    static func value(of name: String, in metrics: String) -> Double? {
+        metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap {
+            Double($0.split(separator: " ")[1])
+        }
     }
 
     /// The peak resident memory of process `pid` so far (VmHWM), in MB; 0 where unknown.

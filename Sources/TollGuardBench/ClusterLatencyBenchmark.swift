@@ -29,6 +29,8 @@ struct ClusterLatencyStage {
     struct Result {
         var latencies: [Double]
         var bursts: Int
+        /// The cluster's analyzer: its steps and the seconds they took (its `/metrics`).
+        var analyzerSteps: (count: Double, seconds: Double)?
 
         func percentile(_ p: Double) -> Double { quantile(latencies, p) }
 
@@ -36,6 +38,11 @@ struct ClusterLatencyStage {
             String(
                 format: "p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d of %d bursts' alerts seen)", percentile(0.5),
                 percentile(0.99), percentile(1), latencies.count, bursts)
+                + (analyzerSteps.map {
+                    String(
+                        format: "; the analyzer's %.0f steps took %.1f ms each on average", $0.count,
+                        $0.count > 0 ? $0.seconds / $0.count * 1000 : 0)
+                } ?? "")
         }
     }
 
@@ -127,7 +134,7 @@ struct ClusterLatencyStage {
                 try await Task.sleep(for: .milliseconds(50))
             }
             let logger = self.logger
-            return try await drive(servers) { last in
+            var result = try await drive(servers) { last in
                 var seen: [Sighting] = []
                 let rows = try await store.client.query(
                     "SELECT id, rule, subject FROM cluster_alerts WHERE id > \(last) ORDER BY id", logger: logger)
@@ -139,6 +146,13 @@ struct ClusterLatencyStage {
                 }
                 return seen
             }
+            if let metrics = try await ClusterBenchmark.metrics(log: directory + "/latency-analyzer.log"),
+                let steps = ClusterBenchmark.value(of: "tollguard_analyzer_steps_total", in: metrics),
+                let seconds = ClusterBenchmark.value(of: "tollguard_analyzer_step_seconds_total", in: metrics)
+            {
+                result.analyzerSteps = (steps, seconds)
+            }
+            return result
         }
     }
 
