@@ -146,6 +146,22 @@ package struct AnalyzerLease: Sendable {
         return nil
     }
 
+    /// Records, while `held` is this node's, that the analysis counts days in `timeZone`.
+    package func record(timeZone: TimeZone, under held: Held) async throws {
+        let (range, zone) = (keyRange, timeZone.identifier)
+        try await store.client.query(
+            "UPDATE analyzer_leases SET time_zone = \(zone) WHERE key_range = \(range) AND epoch = \(held.epoch)",
+            logger: store.logger)
+    }
+
+    /// The time zone the last leader counted days in; nil before any leader recorded one.
+    package func timeZone() async throws -> TimeZone? {
+        let rows = try await store.client.query(
+            "SELECT time_zone FROM analyzer_leases WHERE key_range = \(keyRange)", logger: store.logger)
+        for try await zone in rows.decode(String?.self) { return zone.flatMap(TimeZone.init(identifier:)) }
+        return nil
+    }
+
     static func offsets(_ json: String) throws -> [String: Int64] {
         try JSONDecoder().decode([String: Int64].self, from: Data(json.utf8))
     }

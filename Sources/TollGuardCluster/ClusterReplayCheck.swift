@@ -135,22 +135,6 @@ package struct TimeZoneDiffers: Error, CustomStringConvertible {
 }
 
 extension AnalyzerLease {
-    /// Records, while `held` is this node's, that the analysis counts days in `timeZone`.
-    package func record(timeZone: TimeZone, under held: Held) async throws {
-        let (range, zone) = (keyRange, timeZone.identifier)
-        try await store.client.query(
-            "UPDATE analyzer_leases SET time_zone = \(zone) WHERE key_range = \(range) AND epoch = \(held.epoch)",
-            logger: store.logger)
-    }
-
-    /// The time zone the last leader counted days in; nil before any leader recorded one.
-    package func timeZone() async throws -> TimeZone? {
-        let rows = try await store.client.query(
-            "SELECT time_zone FROM analyzer_leases WHERE key_range = \(keyRange)", logger: store.logger)
-        for try await zone in rows.decode(String?.self) { return zone.flatMap(TimeZone.init(identifier:)) }
-        return nil
-    }
-
     /// What the last leader committed: per edge the last call consumed, and the analyzer's own
     /// keys; nil when no leader ever committed.
     package func committed() async throws -> [String: Int64]? {
