@@ -29,6 +29,22 @@ extension PostgresServerTests {
             }
         }
 
+        /// Opens a transaction on a connection of its own, runs `statement` in it (reading its
+        /// rows), says so on `holding`, and holds it — and the locks it took — until `released`
+        /// yields; then rolls it back.
+        static func holdTransaction(
+            on store: ClusterStore, after statement: PostgresQuery, holding: AsyncStream<Void>.Continuation,
+            until released: AsyncStream<Void>
+        ) async throws {
+            try await store.client.withConnection { connection in
+                try await connection.query("BEGIN", logger: TestPostgres.logger)
+                for try await _ in try await connection.query(statement, logger: TestPostgres.logger) {}
+                holding.yield()
+                for await _ in released { break }
+                try await connection.query("ROLLBACK", logger: TestPostgres.logger)
+            }
+        }
+
         static let hostileName = "Eve\t1\\N\n2\\\\3\r4 'quoted' \"double\" \\."
 
         static func edge(_ count: Int, switchName: String? = nil) throws -> TollGuardDatabase {
@@ -51,15 +67,8 @@ extension PostgresServerTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     // The stopped reader: a transaction that read `calls` and goes no further.
                     group.addTask {
-                        try await store.client.withConnection { connection in
-                            try await connection.query("BEGIN", logger: TestPostgres.logger)
-                            for try await _ in try await connection.query(
-                                "SELECT count(*) FROM calls", logger: TestPostgres.logger)
-                            {}
-                            reading.yield()
-                            for await _ in released { break }
-                            try await connection.query("ROLLBACK", logger: TestPostgres.logger)
-                        }
+                        try await Self.holdTransaction(
+                            on: store, after: "SELECT count(*) FROM calls", holding: reading, until: released)
                     }
                     for await _ in read { break }
                     // Five calls two days later: a day the store has no partition for yet.
@@ -89,14 +98,9 @@ extension PostgresServerTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     // Holds the lock that makes a new day's partition until both edges wait on it.
                     group.addTask {
-                        try await store.client.withConnection { connection in
-                            try await connection.query("BEGIN", logger: TestPostgres.logger)
-                            try await connection.query(
-                                "SELECT pg_advisory_xact_lock(7401926)", logger: TestPostgres.logger)
-                            holding.yield()
-                            for await _ in released { break }
-                            try await connection.query("ROLLBACK", logger: TestPostgres.logger)
-                        }
+                        try await Self.holdTransaction(
+                            on: store, after: "SELECT pg_advisory_xact_lock(7401926)", holding: holding,
+                            until: released)
                     }
                     for await _ in held { break }
                     for (name, local) in [("edge-a", first), ("edge-b", second)] {
