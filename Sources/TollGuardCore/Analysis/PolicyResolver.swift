@@ -33,6 +33,9 @@ package struct PolicyResolver: Sendable {
     private let raises: QuotaRaises
     private let groups: [Group]
     private var cache: [Subject: SubjectPolicy] = [:]
+    /// Each subject's place in the analyzers' tables (``SubjectTable``), for as long as the
+    /// engine runs: a quota changed does not move it.
+    private var ordinals: [Subject: Int] = [:]
 
     /// `quotas` are daily quotas in micro-units by account, from the quota table; `raises` the
     /// quotas raised for single days.
@@ -54,19 +57,23 @@ package struct PolicyResolver: Sendable {
     /// The policy in force for `subject`.
     package mutating func policy(for subject: Subject) -> SubjectPolicy {
         if let cached = cache[subject] { return cached }
-        let resolved = resolve(subject, ordinal: cache.count)
+        let ordinal = ordinals[subject] ?? ordinals.count
+        ordinals[subject] = ordinal
+        let resolved = resolve(subject, ordinal: ordinal)
         cache[subject] = resolved
         return resolved
     }
 
-    /// The policies of a call's subjects.
-    ///
-    /// The same settings with the quota table as it is now.
+    /// The same settings with the quota table as it is now; the subjects seen keep their places
+    /// in the analyzers' tables (given places anew, one subject's state would be another's).
     package func replacingQuotas(_ quotas: [String: Int64], raises: QuotaRaises = [:]) -> PolicyResolver {
-        quotas == self.quotas && raises == self.raises
-            ? self : PolicyResolver(settings: settings, quotas: quotas, raises: raises)
+        guard quotas != self.quotas || raises != self.raises else { return self }
+        var replaced = PolicyResolver(settings: settings, quotas: quotas, raises: raises)
+        replaced.ordinals = ordinals
+        return replaced
     }
 
+    /// The policies of a call's subjects.
     package mutating func subjects(of call: ObservedCall) -> CallSubjects {
         CallSubjects(
             account: policy(
