@@ -7,11 +7,15 @@ import Foundation
 /// `analyze`), which turns each call into the same started/answered/ended events at the
 /// call's own times, so batch and stream find the same things.
 package struct AnalysisEngine: Sendable {
-    private var analyzers: [any Analyzer]
-    private var resolver: PolicyResolver
+    var analyzers: [any Analyzer]
+    var resolver: PolicyResolver
     private let disabledRules: Set<AnalysisRule>
     private let strongHotspots: Set<String>?
-    private var pending = EventQueue()
+    var pending = EventQueue()
+    /// What shapes the analyzers' memory (settings, time zone, hotspots), written out.
+    ///
+    /// A snapshot taken under another is not taken back. Nil for an engine assembled by hand.
+    package private(set) var configuration: String?
 
     /// `strongHotspots`: the hotspot prefixes that count as evidence; others are ignored
     /// (nil: every hotspot counts).
@@ -46,10 +50,12 @@ package struct AnalysisEngine: Sendable {
                 clock: clock, historyDays: settings.historyDays, minHistoryDays: settings.minHistoryDays,
                 publicContexts: settings.publicContexts, memoryHours: settings.wangiriMemoryHours),
         ]
-        return AnalysisEngine(
+        var engine = AnalysisEngine(
             analyzers: analyzers, resolver: PolicyResolver(settings: settings, quotas: quotas, raises: raises),
             disabledRules: Set(settings.disabledRules.compactMap(AnalysisRule.init(rawValue:))),
             strongHotspots: strongHotspots)
+        engine.configuration = configuration(settings: settings, timeZone: timeZone, strongHotspots: strongHotspots)
+        return engine
     }
 
     /// How far before a period replay must start for every analyzer's state to be complete.
@@ -229,6 +235,13 @@ struct EventQueue: Sendable {
         }
         freeSlots.append(top.slot)
         return slots[top.slot].take()
+    }
+
+    /// The events waiting, in the order they would be played, with their times.
+    var ordered: [(time: Double, event: CallEvent)] {
+        heap.sorted { ($0.time, $0.sequence) < ($1.time, $1.sequence) }.compactMap { entry in
+            slots[entry.slot].map { (entry.time, $0) }
+        }
     }
 
     private func precedes(_ a: Int, _ b: Int) -> Bool {

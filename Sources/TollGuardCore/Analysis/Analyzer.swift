@@ -14,6 +14,14 @@ package protocol Analyzer: Sendable {
 
     /// What the calls still up would amount to at `time` (live only; the default finds nothing).
     mutating func project(at time: Date) -> [Finding]
+
+    /// Writes what it remembers of the events so far, for a snapshot of the engine
+    /// (``AnalysisEngine/snapshot()``); one that remembers nothing writes nothing.
+    func remember(into memory: inout any UnkeyedEncodingContainer) throws
+
+    /// Takes back, in an analyzer configured the same, what ``remember(into:)`` wrote; `policy`
+    /// resolves a subject as the engine does now.
+    mutating func recall(from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy) throws
 }
 
 extension Analyzer {

@@ -5,7 +5,7 @@ import Foundation
 /// A stored CDR replays as `started`, `answered` (if it was) and `ended` at its own
 /// timestamps; the live event socket produces the same events as they happen.
 package struct CallEvent: Sendable {
-    package enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable, Codable {
         case started
         case answered
         case ended

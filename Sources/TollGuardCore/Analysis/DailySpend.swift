@@ -1,7 +1,7 @@
 /// One account's spend on one local day, the calls behind it, and the highest severity
 /// already reported about it: the day's calls go with the first finding at each level,
 /// later findings carry only their own call.
-package struct DailySpend: Sendable {
+package struct DailySpend: Sendable, Codable {
     /// Evidence kept per account and day.
     package static let evidenceLimit = 200
 

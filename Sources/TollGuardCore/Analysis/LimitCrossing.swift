@@ -2,7 +2,7 @@
 ///
 /// The finding that crosses the limit carries the
 /// calls that took it there as evidence; findings while it stays over carry only their own call.
-package struct LimitCrossing: Sendable {
+package struct LimitCrossing: Sendable, Codable {
     package private(set) var isOver = false
 
     package init() {}

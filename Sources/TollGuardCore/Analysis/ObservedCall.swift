@@ -4,7 +4,7 @@ import Foundation
 /// ingest), and when.
 ///
 /// Replayed from the store or built from live events.
-package struct ObservedCall: Sendable, Hashable {
+package struct ObservedCall: Sendable, Hashable, Codable {
     /// The row id in `calls`, when the call is stored.
     package var rowID: Int64?
     /// The dedup key: the call's identity across CSV, event socket and HTTP inputs.

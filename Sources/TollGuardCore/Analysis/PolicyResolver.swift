@@ -73,6 +73,15 @@ package struct PolicyResolver: Sendable {
         return replaced
     }
 
+    /// The subjects met so far, by their places in the analyzers' tables.
+    var subjectOrdinals: [Subject: Int] { ordinals }
+
+    /// Gives the subjects the places a snapshot recorded (a resolver that met none yet).
+    mutating func restore(subjectOrdinals: [Subject: Int]) {
+        cache = [:]
+        ordinals = subjectOrdinals
+    }
+
     /// The policies of a call's subjects.
     package mutating func subjects(of call: ObservedCall) -> CallSubjects {
         CallSubjects(

@@ -1,6 +1,6 @@
 /// What an alert is about: an account (extension or accountcode), a caller ID standing in for
 /// one, a source IP, or a trunk/gateway.
-package struct Subject: Sendable, Hashable, CustomStringConvertible {
+package struct Subject: Sendable, Hashable, Codable, CustomStringConvertible {
     package enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
         case account
         /// The caller's number of a call that came into a public context without an account of

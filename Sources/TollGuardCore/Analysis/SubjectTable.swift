@@ -29,3 +29,5 @@ package struct SubjectTable<State: Sendable>: Sendable {
         }
     }
 }
+
+extension SubjectTable: Codable where State: Codable {}

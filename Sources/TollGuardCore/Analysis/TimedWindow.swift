@@ -78,3 +78,5 @@ package struct TimedWindow<Element: Sendable>: Sendable {
     /// The newest entry.
     package var last: Element? { count > 0 ? elements.last : nil }
 }
+
+extension TimedWindow: Codable where Element: Codable {}

@@ -11,7 +11,7 @@ import Foundation
 /// lasts becomes normal. New countries and hours are `warning` (a hotspot raises it); a spike
 /// is `warning`, `high` from twice the multiple.
 package struct BehaviourAnalyzer: Analyzer {
-    private struct History: Sendable {
+    private struct History: Sendable, Codable {
         var firstDay: Int
         /// Region → the last local day it was called, before today.
         var countries: [String: Int] = [:]
@@ -52,6 +52,16 @@ package struct BehaviourAnalyzer: Analyzer {
     }
 
     package var reach: Double { Double(historyDays + 1) * 86_400 }
+
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {
+        try memory.encode(histories)
+    }
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {
+        histories = try memory.decode([String: History].self)
+    }
 
     package mutating func observe(_ event: CallEvent) -> [Finding] {
         guard event.kind != .answered else { return [] }

@@ -6,7 +6,7 @@ import Foundation
 /// All calls: `warning`, `high` from twice the
 /// limit; international: `high`, `critical` from twice the limit.
 package struct ConcurrencyAnalyzer: Analyzer {
-    private struct Active: Sendable {
+    private struct Active: Sendable, Codable {
         var calls: [String: EvidenceCall] = [:]
         var highCost: Set<String> = []
         var crossing = LimitCrossing()
@@ -19,6 +19,16 @@ package struct ConcurrencyAnalyzer: Analyzer {
 
     /// Replay starts a day early, so calls already in progress when the period starts are counted.
     package var reach: Double { 86_400 }
+
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {
+        try memory.encode(active)
+    }
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {
+        active = try memory.decode(SubjectTable<Active>.self)
+    }
 
     package mutating func observe(_ event: CallEvent) -> [Finding] {
         var findings: [Finding] = []

@@ -8,6 +8,12 @@ package struct DestinationRuleAnalyzer: Analyzer {
 
     package var reach: Double { 0 }
 
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {}
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {}
+
     package func observe(_ event: CallEvent) -> [Finding] {
         guard event.kind == .started else { return [] }
         let call = event.call

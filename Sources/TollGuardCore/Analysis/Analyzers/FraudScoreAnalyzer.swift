@@ -6,7 +6,7 @@ import Foundation
 /// Expensive
 /// destinations reach it in a few calls; cheap ones never do. `high`, `critical` from three times.
 package struct FraudScoreAnalyzer: Analyzer {
-    private struct Score: Sendable {
+    private struct Score: Sendable, Codable {
         var window = TimedWindow<EvidenceCall>()
         var crossing = LimitCrossing()
     }
@@ -16,6 +16,16 @@ package struct FraudScoreAnalyzer: Analyzer {
     package init() {}
 
     package var reach: Double { 3600 }
+
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {
+        try memory.encode(scores)
+    }
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {
+        scores = try memory.decode(SubjectTable<Score>.self)
+    }
 
     package mutating func observe(_ event: CallEvent) -> [Finding] {
         let call = event.call

@@ -19,6 +19,12 @@ package struct PublicContextAnalyzer: Analyzer {
 
     package var reach: Double { 0 }
 
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {}
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {}
+
     package func observe(_ event: CallEvent) -> [Finding] {
         let call = event.call
         guard event.kind != .ended, publicContexts.contains(call.context), call.destinationClass.isExternal else {

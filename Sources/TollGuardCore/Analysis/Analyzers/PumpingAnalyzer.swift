@@ -6,7 +6,7 @@ import Foundation
 ///
 /// `warning` for domestic numbers, `high` for international and premium ones; a hotspot raises it.
 package struct PumpingAnalyzer: Analyzer {
-    private struct Targets: Sendable {
+    private struct Targets: Sendable, Codable {
         var numbers: [String: TimedWindow<EvidenceCall>] = [:]
         /// Range prefix → number → its latest call.
         var ranges: [String: [String: EvidenceCall]] = [:]
@@ -20,6 +20,18 @@ package struct PumpingAnalyzer: Analyzer {
     package init() {}
 
     package var reach: Double { 3600 }
+
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {
+        try memory.encode(targets)
+        try memory.encode(eventsSinceSweep)
+    }
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {
+        targets = try memory.decode(SubjectTable<Targets>.self)
+        eventsSinceSweep = try memory.decode(Int.self)
+    }
 
     package mutating func observe(_ event: CallEvent) -> [Finding] {
         guard event.kind == .started, event.call.destinationClass.isExternal else { return [] }

@@ -25,6 +25,27 @@ package struct QuotaAnalyzer: Analyzer {
     /// Replay starts a day early so the local day in progress at the period's start is summed whole.
     package var reach: Double { 86_400 + 14 * 3600 }
 
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {
+        try memory.encode(days)
+        try memory.encode(
+            running.mapValues { $0.mapValues { RememberedCall(call: $0.call, subject: $0.policy.subject) } })
+    }
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {
+        days = try memory.decode([String: DailySpend].self)
+        running = try memory.decode([String: [String: RememberedCall]].self).mapValues {
+            $0.mapValues { RunningCall(call: $0.call, policy: policy($0.subject)) }
+        }
+    }
+
+    /// A call up as a snapshot keeps it: its policy is resolved again when it is taken back.
+    private struct RememberedCall: Codable {
+        var call: ObservedCall
+        var subject: Subject
+    }
+
     package mutating func observe(_ event: CallEvent) -> [Finding] {
         let call = event.call
         switch event.kind {

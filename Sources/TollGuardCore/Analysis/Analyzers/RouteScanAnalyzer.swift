@@ -6,12 +6,12 @@ import Foundation
 ///
 /// `high`, `critical` from three times the limit.
 package struct RouteScanAnalyzer: Analyzer {
-    private struct Failure: Sendable {
+    private struct Failure: Sendable, Codable {
         var call: EvidenceCall
         var shape: String
     }
 
-    private struct Probes: Sendable {
+    private struct Probes: Sendable, Codable {
         var failures = TimedWindow<Failure>()
         var crossing = LimitCrossing()
     }
@@ -21,6 +21,16 @@ package struct RouteScanAnalyzer: Analyzer {
     package init() {}
 
     package var reach: Double { 600 }
+
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {
+        try memory.encode(probes)
+    }
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {
+        probes = try memory.decode(SubjectTable<Probes>.self)
+    }
 
     package mutating func observe(_ event: CallEvent) -> [Finding] {
         let call = event.call

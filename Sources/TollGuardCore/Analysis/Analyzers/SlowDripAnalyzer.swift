@@ -16,7 +16,7 @@ import Foundation
 /// below. Quiet on the first day the site has calls (no baseline yet).
 package struct SlowDripAnalyzer: Analyzer {
     /// When a country was last called, before today and today: enough to ask "before today?".
-    private struct LastTwo: Sendable {
+    private struct LastTwo: Sendable, Codable {
         var last: Int
         var previous = Int.min / 2
 
@@ -31,7 +31,7 @@ package struct SlowDripAnalyzer: Analyzer {
         func before(_ day: Int) -> Int { last < day ? last : previous }
     }
 
-    private struct Account: Sendable {
+    private struct Account: Sendable, Codable {
         var firstDay: Int
         var countries: [String: LastTwo] = [:]
         var day: Int
@@ -82,6 +82,25 @@ package struct SlowDripAnalyzer: Analyzer {
     }
 
     package var reach: Double { Double(historyDays + 1) * 86_400 }
+
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {
+        try memory.encode(accounts)
+        try memory.encode(siteCountries)
+        try memory.encode(siteFirstDay)
+        try memory.encode(Dictionary(uniqueKeysWithValues: rangIn.map { (String($0.key), $0.value) }))
+        try memory.encode(lastPrune)
+    }
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {
+        accounts = try memory.decode([String: Account].self)
+        siteCountries = try memory.decode([String: [String: LastTwo]].self)
+        siteFirstDay = try memory.decode(Int?.self)
+        rangIn = Dictionary(
+            uniqueKeysWithValues: try memory.decode([String: Date].self).map { (Substring($0.key), $0.value) })
+        lastPrune = try memory.decode(Date.self)
+    }
 
     /// Whether a call goes to a destination fraud pays from.
     static func isHighRisk(_ call: ObservedCall) -> Bool {

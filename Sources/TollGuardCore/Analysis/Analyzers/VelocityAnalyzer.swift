@@ -38,7 +38,7 @@ package struct VelocityAnalyzer: Analyzer {
         }
     }
 
-    private struct Counter: Sendable {
+    private struct Counter: Sendable, Codable {
         var window = TimedWindow<EvidenceCall>()
         var crossing = LimitCrossing()
     }
@@ -48,6 +48,16 @@ package struct VelocityAnalyzer: Analyzer {
     package init() {}
 
     package var reach: Double { 3600 }
+
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {
+        try memory.encode(counters)
+    }
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {
+        counters = try memory.decode(SubjectTable<[Counter]>.self)
+    }
 
     package mutating func observe(_ event: CallEvent) -> [Finding] {
         var findings: [Finding] = []

@@ -33,6 +33,22 @@ package struct WangiriAnalyzer: Analyzer {
 
     package var reach: Double { memorySeconds }
 
+    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {
+        try memory.encode(Dictionary(uniqueKeysWithValues: oneRings.map { (String($0.key), $0.value) }))
+        try memory.encode(Dictionary(uniqueKeysWithValues: ranges.map { (String($0.key), $0.value) }))
+        try memory.encode(lastPrune)
+    }
+
+    package mutating func recall(
+        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
+    ) throws {
+        oneRings = Dictionary(
+            uniqueKeysWithValues: try memory.decode([String: Date].self).map { (Substring($0.key), $0.value) })
+        ranges = Dictionary(
+            uniqueKeysWithValues: try memory.decode([String: [Date]].self).map { (Substring($0.key), $0.value) })
+        lastPrune = try memory.decode(Date.self)
+    }
+
     /// The digits that identify a number however it was written: the last ten (a NANP number
     /// with or without its 1, `+`, `011`), or all of a shorter one.
     static func key(_ number: String) -> Substring {
