@@ -33,6 +33,14 @@ package final class AnalyzerStatus: Sendable {
         package var deliveriesQueued = 0
         /// Times this node took the lease, and lost it.
         package var takeovers = 0
+        /// Whether this node's engine, when it last took the lease, was restored from a snapshot
+        /// (else it replayed the engine's reach).
+        package var startedFromSnapshot = false
+        /// Snapshots of the engine this node wrote while leading; the last one's size and the
+        /// time it took to encode and write.
+        package var snapshotsWritten = 0
+        package var lastSnapshotBytes = 0
+        package var lastSnapshotSeconds = 0.0
         /// Times the leader made its engine anew for a changed configuration.
         package var enginesRemade = 0
         package var leasesLost = 0
@@ -71,6 +79,7 @@ package final class AnalyzerStatus: Sendable {
             state.epoch = session.held.epoch
             state.leader = nil
             state.takeovers += 1
+            state.startedFromSnapshot = session.startedFromSnapshot
             state.released = session.released
             state.waiting = session.waitingCount
             state.live = session.liveCount
@@ -97,6 +106,14 @@ package final class AnalyzerStatus: Sendable {
             state.lastStep = time
             state.lastError = nil
             state.failingSince = nil
+        }
+    }
+
+    func wroteSnapshot(bytes: Int, took: Duration) {
+        state.withLock { state in
+            state.snapshotsWritten += 1
+            state.lastSnapshotBytes = bytes
+            state.lastSnapshotSeconds = took.seconds
         }
     }
 

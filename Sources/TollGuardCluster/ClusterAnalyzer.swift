@@ -93,6 +93,8 @@ package struct ClusterAnalyzer: Sendable {
         var open: [AlertKey: ClusterAlert?] = [:]
         /// Calls played after the analysis had passed their start.
         package fileprivate(set) var late = 0
+        /// Whether the engine was restored from a snapshot (else it replayed its reach).
+        package fileprivate(set) var startedFromSnapshot = false
         /// Per edge, the last change of its calls up read (`calls_up.told_seq`).
         var upSeen: [String: Int64] = [:]
         /// Calls told as up that the analysis has not reached yet.
@@ -176,7 +178,16 @@ package struct ClusterAnalyzer: Sendable {
         try await takeQuotas(into: &engine)
         var live: [LiveCallID: LiveEntry] = [:]
         var recorded = RecentIDs(capacity: 200_000)
-        if let released {
+        var from = "nothing analyzed yet"
+        var startedFromSnapshot = false
+        if let released, let snapshot = try await usableSnapshot(released: released, offsets: held.offsets, for: engine)
+        {
+            let replayed = try await resume(
+                from: snapshot, to: released, offsets: offsets, engine: &engine, live: &live, recorded: &recorded)
+            from = "the snapshot of \(snapshot.taken.map { "\($0)" } ?? "?") and \(replayed) calls since"
+            startedFromSnapshot = true
+        } else if let released {
+            from = "a replay of the engine's reach"
             // Their findings were written by the leader before: only the state is wanted. The
             // calls it started from their edges' word start again among them, in order.
             // Streamed as the server sends them: the engine's reach of a busy cluster (a week by
@@ -202,6 +213,7 @@ package struct ClusterAnalyzer: Sendable {
         }
         var session = Session(held: held, released: released, offsets: offsets, engine: engine)
         session.live = live
+        session.startedFromSnapshot = startedFromSnapshot
         let waiting = try await store.consumedCalls(from: released, to: nil, offsets: offsets)
         for call in waiting { recorded.insert(LiveCallID(switchName: call.call.switchName ?? "", callID: call.callID)) }
         session.recentlyRecorded = recorded
@@ -218,9 +230,127 @@ package struct ClusterAnalyzer: Sendable {
             "analyzing the cluster's calls",
             metadata: [
                 "epoch": "\(held.epoch)", "released": "\(released.map { "\($0)" } ?? "nothing yet")",
-                "waiting": "\(session.waiting.count)", "live": "\(session.live.count)",
+                "waiting": "\(session.waiting.count)", "live": "\(session.live.count)", "from": "\(from)",
             ])
         return session
+    }
+
+    /// The last snapshot, if this node may start from it: written under this configuration, of
+    /// a step the committed offsets went on from, and readable.
+    private func usableSnapshot(
+        released: Date, offsets: [String: Int64], for engine: AnalysisEngine
+    ) async throws -> AnalyzerSnapshot? {
+        guard let snapshot = try await lease.snapshot() else { return nil }
+        let reason: String
+        if snapshot.configuration != engine.configuration {
+            reason = "it was taken under another configuration"
+        } else if !snapshot.precedes(offsets) {
+            reason = "it is ahead of the offsets the store holds (commits were lost)"
+        } else {
+            return snapshot
+        }
+        logger.notice(
+            "the analysis replays its reach instead of starting from the snapshot", metadata: ["reason": "\(reason)"])
+        return nil
+    }
+
+    /// Restores `engine` from `snapshot` and plays into it what the leaders after it played.
+    ///
+    /// Up to `released`: the calls consumed since (late ones first, then in order of start), the
+    /// calls started from their edges' word since, and the records that ended those it had
+    /// started. Returns how many calls it replayed.
+    private func resume(
+        from snapshot: AnalyzerSnapshot, to released: Date, offsets: [String: Int64], engine: inout AnalysisEngine,
+        live: inout [LiveCallID: LiveEntry], recorded: inout RecentIDs
+    ) async throws -> Int {
+        try engine.restore(snapshot.engine)
+        let since = snapshot.released ?? released
+        for remembered in snapshot.live {
+            let up = CallUp(source: remembered.source, call: remembered.call)
+            live[up.id] = LiveEntry(
+                up: up, subjects: engine.subjects(of: remembered.call), answerPlayed: remembered.answerPlayed)
+        }
+        let begun = try await store.liveAnalysis()
+        let stillBegun = Set(begun.map(\.id))
+        let begunSince = begun.filter { live[$0.id] == nil }
+        var nextUp = begunSince.startIndex
+        var replayed = 0
+        func consume(_ consumed: ArrivedCall) {
+            let id = LiveCallID(switchName: consumed.call.switchName ?? "", callID: consumed.callID)
+            recorded.insert(id)
+            if !consumed.callID.isEmpty, let entry = live.removeValue(forKey: id) {
+                _ = Self.end(entry, record: consumed.call, in: &engine)
+                return
+            }
+            while nextUp < begunSince.endIndex, Self.order(begunSince[nextUp].call) < Self.order(consumed.call) {
+                let (entry, _) = Self.begin(begunSince[nextUp], in: &engine)
+                live[entry.up.id] = entry
+                nextUp += 1
+            }
+            _ = engine.replay(consumed.call)
+            replayed += 1
+        }
+        // Consumed after the snapshot but started before its released time: played late.
+        var late: [ArrivedCall] = []
+        for (source, through) in offsets.sorted(by: { $0.key < $1.key }) {
+            var after = snapshot.offsets[source] ?? 0
+            while after < through {
+                let upTo = min(through, after + Int64(batchSize))
+                late += try await store.calls(of: source, after: after, through: upTo).filter {
+                    $0.call.startedAt < since
+                }
+                after = upTo
+            }
+        }
+        for consumed in late.sorted(by: { Self.order($0.call) < Self.order($1.call) }) { consume(consumed) }
+        try await store.forEachConsumedCall(from: since, to: released, offsets: offsets) { consume($0) }
+        for up in begunSince[nextUp...] {
+            let (entry, _) = Self.begin(up, in: &engine)
+            live[entry.up.id] = entry
+        }
+        live = live.filter { stillBegun.contains($0.key) }
+        _ = engine.advance(to: released)
+        return replayed
+    }
+
+    /// Writes ``snapshot(of:)`` under `session`'s lease.
+    ///
+    /// Returns its engine's size in bytes, or nil when nothing was written. A failure is logged
+    /// and the analysis goes on (a takeover then starts from an older snapshot, or replays).
+    package func writeSnapshot(of session: Session) async -> Int? {
+        let started = ContinuousClock.now
+        do {
+            guard let snapshot = try snapshot(of: session) else { return nil }
+            guard try await lease.write(snapshot, under: session.held) else {
+                logger.info("a snapshot of the engine was not written: the lease is over")
+                return nil
+            }
+            logger.info(
+                "wrote a snapshot of the engine",
+                metadata: [
+                    "bytes": "\(snapshot.engine.count)", "live": "\(snapshot.live.count)",
+                    "seconds": "\((ContinuousClock.now - started).seconds)",
+                ])
+            return snapshot.engine.count
+        } catch {
+            logger.warning(
+                "could not write a snapshot of the engine; a takeover starts from an older one",
+                metadata: ["error": "\(ReadableError(error))"])
+            return nil
+        }
+    }
+
+    /// What a node taking the lease over would start from: `session`'s engine as of its last
+    /// committed step (nil before the first, or for an engine assembled by hand).
+    package func snapshot(of session: Session) throws -> AnalyzerSnapshot? {
+        guard let released = session.released, let configuration = session.engine.configuration else { return nil }
+        var offsets = session.offsets
+        offsets[Self.releasedKey] = Int64((released.timeIntervalSince1970 * 1000).rounded())
+        return AnalyzerSnapshot(
+            offsets: offsets, configuration: configuration, engine: try session.engine.snapshot(),
+            live: session.live.values.sorted { Self.order($0.up.call) < Self.order($1.up.call) }.map {
+                AnalyzerSnapshot.LiveCall(source: $0.up.source, call: $0.up.call, answerPlayed: $0.answerPlayed)
+            }, taken: nil)
     }
 
     /// Where a call goes in the analysis's order of starts.
@@ -240,6 +370,24 @@ package struct ClusterAnalyzer: Sendable {
             entry.answerPlayed = true
         }
         return (entry, findings)
+    }
+
+    /// Ends `entry`, a call started from its edge's word, with its record.
+    ///
+    /// Its answer (when not played yet) and its end, at their times, with the subjects it began
+    /// with and its start to the fraction of a second (the record keeps whole seconds). Returns
+    /// the call as it ended.
+    static func end(_ entry: LiveEntry, record: ObservedCall, in engine: inout AnalysisEngine) -> ObservedCall {
+        var final = record
+        final.startedAt = min(entry.up.call.startedAt, final.endedAt ?? entry.up.call.startedAt)
+        final.account = entry.up.call.account
+        final.sourceIP = entry.up.call.sourceIP
+        final.trunk = entry.up.call.trunk
+        if !entry.answerPlayed, final.answeredAt != nil {
+            engine.schedule(.answered, final, subjects: entry.subjects)
+        }
+        engine.schedule(.ended, final, subjects: entry.subjects)
+        return final
     }
 
     /// Gives `engine` the cluster's daily quotas and their raises.
@@ -304,17 +452,7 @@ package struct ClusterAnalyzer: Sendable {
             let id = LiveCallID(switchName: call.switchName ?? "", callID: arrived.callID)
             if !arrived.callID.isEmpty, let entry = session.live.removeValue(forKey: id) {
                 // Started from its edge's word: its record ends it, with its cost.
-                // Its subjects, and its start to the fraction of a second (the record keeps
-                // whole seconds), as it began.
-                var final = call
-                final.startedAt = min(entry.up.call.startedAt, final.endedAt ?? entry.up.call.startedAt)
-                final.account = entry.up.call.account
-                final.sourceIP = entry.up.call.sourceIP
-                final.trunk = entry.up.call.trunk
-                if !entry.answerPlayed, final.answeredAt != nil {
-                    session.engine.schedule(.answered, final, subjects: entry.subjects)
-                }
-                session.engine.schedule(.ended, final, subjects: entry.subjects)
+                let final = Self.end(entry, record: call, in: &session.engine)
                 let day = LocalClock.dayText(clock.local(call.startedAt.timeIntervalSince1970).day)
                 spent[SpendKey(account: final.account, day: day), default: (0, 0)].calls += 1
                 spent[SpendKey(account: final.account, day: day), default: (0, 0)].cost += final.costMicros

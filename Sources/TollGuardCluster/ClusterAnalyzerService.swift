@@ -42,6 +42,9 @@ package struct ClusterAnalyzerService: Service {
     /// While this node leads, older days are dropped every `retentionInterval`.
     package var keepDays = 0
     package var retentionInterval = Duration.seconds(3600)
+    /// How often the leader writes a snapshot of its engine (`cluster.snapshot_seconds`); nil:
+    /// never (a node taking over then replays the engine's whole reach).
+    package var snapshotInterval: Duration? = .seconds(300)
     private let logger: Logger
 
     package init(
@@ -188,25 +191,41 @@ package struct ClusterAnalyzerService: Service {
                 }
             }
             let engineChanges = self.engineChanges
+            let snapshotInterval = self.snapshotInterval
             group.addTask {
                 var engine = engineChanges.count
                 var session = try await analyzer.resume(held)
                 status.leading(session)
                 logger.notice("leading the cluster's analysis", metadata: ["epoch": "\(held.epoch)"])
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    if engineChanges.count != engine {
-                        engine = engineChanges.count
-                        session = try await analyzer.restart(session)
-                        status.remadeEngine()
-                        logger.notice(
-                            "the configuration changed: the analysis goes on with an engine made anew",
-                            metadata: ["epoch": "\(held.epoch)"])
-                    }
-                    let started = ContinuousClock.now
-                    let step = try await analyzer.step(&session)
-                    status.stepped(step, session, at: Date(), took: ContinuousClock.now - started)
-                    if !step.more {
-                        _ = await cancelWhenGracefulShutdown { await doorbell.wait(upTo: interval) }
+                // Snapshots are written beside the steps: the engine's copy is the step's
+                // value as committed, and the steps go on meanwhile.
+                try await withThrowingDiscardingTaskGroup { snapshots in
+                    var lastSnapshot = ContinuousClock.now
+                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                        if engineChanges.count != engine {
+                            engine = engineChanges.count
+                            session = try await analyzer.restart(session)
+                            status.remadeEngine()
+                            logger.notice(
+                                "the configuration changed: the analysis goes on with an engine made anew",
+                                metadata: ["epoch": "\(held.epoch)"])
+                        }
+                        let started = ContinuousClock.now
+                        let step = try await analyzer.step(&session)
+                        status.stepped(step, session, at: Date(), took: ContinuousClock.now - started)
+                        if let snapshotInterval, ContinuousClock.now - lastSnapshot >= snapshotInterval {
+                            lastSnapshot = ContinuousClock.now
+                            let taken = session
+                            snapshots.addTask {
+                                let started = ContinuousClock.now
+                                if let bytes = await analyzer.writeSnapshot(of: taken) {
+                                    status.wroteSnapshot(bytes: bytes, took: ContinuousClock.now - started)
+                                }
+                            }
+                        }
+                        if !step.more {
+                            _ = await cancelWhenGracefulShutdown { await doorbell.wait(upTo: interval) }
+                        }
                     }
                 }
             }

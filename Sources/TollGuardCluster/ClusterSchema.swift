@@ -419,6 +419,26 @@ enum ClusterSchema {
                 // those days again (`rates reprice`) counts them in it, whatever the node's own.
                 "ALTER TABLE analyzer_leases ADD COLUMN time_zone text"
             ]),
+        Migration(
+            name: "v14-analyzer-snapshots",
+            statements: [
+                // The leading analyzer's engine as of a step it committed, one row per key range:
+                // the offsets and released time of that step (`analyzer_leases.offsets`' form),
+                // what shaped the engine (a node configured otherwise replays instead), the
+                // engine's memory and the calls it had started from their edges' word. A node
+                // taking the lease over starts from it and replays only the calls since.
+                """
+                CREATE TABLE analyzer_snapshots (
+                    key_range text PRIMARY KEY,
+                    epoch bigint NOT NULL,
+                    offsets jsonb NOT NULL,
+                    configuration text NOT NULL,
+                    taken_utc timestamptz NOT NULL DEFAULT now(),
+                    engine bytea NOT NULL,
+                    live jsonb NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

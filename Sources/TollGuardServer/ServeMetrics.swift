@@ -89,6 +89,25 @@ enum ServeMetrics {
             ),
             ("tollguard_analyzer_steps_total", "counter", "Steps this node took while leading.", "\(analyzer.steps)"),
             (
+                "tollguard_analyzer_started_from_snapshot", "gauge",
+                "Whether this node's engine, when it took the lease, was restored from a snapshot (1) "
+                    + "or replayed the engine's reach (0).",
+                analyzer.startedFromSnapshot ? "1" : "0"
+            ),
+            (
+                "tollguard_analyzer_snapshots_total", "counter",
+                "Snapshots of the engine this node wrote while leading.",
+                "\(analyzer.snapshotsWritten)"
+            ),
+            (
+                "tollguard_analyzer_snapshot_bytes", "gauge", "The size of the last snapshot of the engine written.",
+                "\(analyzer.lastSnapshotBytes)"
+            ),
+            (
+                "tollguard_analyzer_snapshot_seconds", "gauge", "How long the last snapshot took to encode and write.",
+                String(format: "%.3f", analyzer.lastSnapshotSeconds)
+            ),
+            (
                 "tollguard_analyzer_step_seconds_total", "counter",
                 "Seconds this node's steps took (read, play, write): over steps_total, a step's average.",
                 String(format: "%.6f", analyzer.stepSeconds)

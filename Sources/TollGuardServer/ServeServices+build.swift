@@ -257,6 +257,8 @@ private func analyzerService(
     service.leaseDuration = .seconds(configuration.cluster.leaseSeconds)
     service.interval = .milliseconds(configuration.cluster.analyzeIntervalMilliseconds)
     service.keepDays = configuration.cluster.keepDays
+    service.snapshotInterval =
+        configuration.cluster.snapshotSeconds > 0 ? .seconds(configuration.cluster.snapshotSeconds) : nil
     service.evidenceLimit = configuration.analysis.maxEvidenceCalls
     service.actions = { ActionSettings(reloadable.current) }
     service.summarizer = AlertSummarizer(

@@ -114,6 +114,89 @@ extension PostgresServerTests {
             }
         }
 
+        /// A call begun from its edge's word before the leader's snapshot, and ended by its record
+        /// after it, ends in the engine a new leader restores from the snapshot, counted once: the
+        /// account's next call is its only one up (one at a time is the limit here) and its second
+        /// attempt of the hour (two are).
+        @Test func aCallBegunBeforeTheSnapshotAndEndedAfterItIsOverForTheNextLeader() async throws {
+            var factory = CallFactory()
+            let first = factory.call("1001", to: .national(1), at: 0, talk: 600)
+            let next = factory.call("1001", to: .national(2), at: 800, talk: 60)
+            let origin = factory.origin
+            var twoAnHour = Self.settings
+            twoAnHour.account.limits[.velocityAttempts1h] = 2
+            let settings = twoAnHour
+            try await TestPostgres.withStore { store in
+                let (lease, analyzer) = Self.analyzer(on: store, settings: settings)
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin, callsUp: .every([]))
+                var session = try await analyzer.resume(try #require(try await lease.acquire()))
+                var up = first.asStarted
+                up.switchName = "pbx1"
+                try await store.mark(
+                    source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(100),
+                    callsUp: .every([up]))
+                #expect(try await analyzer.step(&session).begun == 1)
+                #expect(await analyzer.writeSnapshot(of: session) != nil)
+
+                // After the snapshot the call ends and its record is analyzed.
+                _ = try await store.ship([Self.shipped(first, 1)], after: 0, source: "edge-1", switchName: "pbx1")
+                try await store.mark(
+                    source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(700), callsUp: .every([])
+                )
+                #expect(try await analyzer.step(&session).ended == 1)
+
+                try await lease.release(session.held)
+                session = try await analyzer.resume(try #require(try await lease.acquire()))
+                #expect(session.startedFromSnapshot)
+                #expect(session.liveCount == 0)
+                _ = try await store.ship([Self.shipped(next, 2)], after: 1, source: "edge-1", switchName: "pbx1")
+                try await store.mark(
+                    source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(900), callsUp: .every([])
+                )
+                #expect(try await analyzer.step(&session).played == 1)
+                #expect(try await store.alerts().isEmpty)
+            }
+        }
+
+        /// A snapshot is restored only where it holds: not by a node configured otherwise, not
+        /// ahead of the offsets the store holds, and a deposed leader's late one is not written.
+        @Test func aSnapshotIsRestoredOnlyUnderItsConfigurationAndItsLease() async throws {
+            let origin = CallFactory().origin
+            try await TestPostgres.withStore { store in
+                let (lease, analyzer) = Self.analyzer(on: store)
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin, callsUp: .every([]))
+                var session = try await analyzer.resume(try #require(try await lease.acquire()))
+                try await store.mark(
+                    source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(100), callsUp: .every([])
+                )
+                _ = try await analyzer.step(&session)
+                #expect(await analyzer.writeSnapshot(of: session) != nil)
+                try await lease.release(session.held)
+
+                var otherwise = Self.settings
+                otherwise.historyDays = 7
+                let (_, other) = Self.analyzer(on: store, settings: otherwise)
+                let deposed = session.held
+                session = try await other.resume(try #require(try await lease.acquire()))
+                #expect(!session.startedFromSnapshot, "another configuration replays")
+                #expect(
+                    try await lease.write(try #require(try analyzer.snapshot(of: session)), under: deposed) == false)
+                try await lease.release(session.held)
+                session = try await analyzer.resume(try #require(try await lease.acquire()))
+                #expect(session.startedFromSnapshot)
+
+                let snapshot = try #require(try await lease.snapshot())
+                let released = try #require(snapshot.offsets[ClusterAnalyzer.releasedKey])
+                #expect(snapshot.precedes(snapshot.offsets))
+                #expect(snapshot.precedes(["edge-1": 1, ClusterAnalyzer.releasedKey: released + 1]))
+                #expect(!snapshot.precedes([ClusterAnalyzer.releasedKey: released - 1]))
+                var ahead = snapshot
+                ahead.offsets["edge-1"] = 5
+                #expect(!ahead.precedes(["edge-1": 4, ClusterAnalyzer.releasedKey: released]))
+                #expect(ahead.precedes(["edge-1": 5, ClusterAnalyzer.releasedKey: released]))
+            }
+        }
+
         /// The store holds each edge's calls up as its promises tell them: new ones and answers
         /// added, those gone removed — of that edge only — and the analyzer reads each change once.
         @Test func theStoreHoldsTheCallsUpAsEachEdgeTellsThem() async throws {

@@ -190,6 +190,7 @@ extension PostgresServerTests {
                 }
                 var session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
                 var takeovers = 0
+                var fromSnapshot = 0
                 var late = 0
                 var begun = 0
                 // Edges ship what ended by `now` (some lag a tick), promising the start of their
@@ -208,10 +209,16 @@ extension PostgresServerTests {
                         let step = try await analyzer.step(&session)
                         begun += step.begun
                         #expect(step.begunLate == 0)
+                        // Now and then the leader snapshots its engine: a new one starts from
+                        // the last (and replays only the calls since), or replays the reach.
+                        if Int.random(in: 0..<4, using: &random) == 0 { _ = await analyzer.writeSnapshot(of: session) }
                     }
                     if Int.random(in: 0..<25, using: &random) == 0 {
                         late += session.late
+                        let snapshotWritten = try await analyzer.lease.snapshot() != nil
                         session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
+                        #expect(session.startedFromSnapshot == snapshotWritten)
+                        if session.startedFromSnapshot { fromSnapshot += 1 }
                         takeovers += 1
                     }
                 }
@@ -244,7 +251,10 @@ extension PostgresServerTests {
                     try await TestPostgres.number("SELECT sum(cost_micros)::bigint FROM cluster_spend", store) == cost)
                 try await Self.expectEachAlertToldOnce(store)
                 try await Self.expectSuspendedOnce(store, as: nightly)
-                print("seed \(seed), telling calls up \(tellingCallsUp): \(found.count) alerts, \(takeovers) takeovers")
+                #expect(fromSnapshot > 0, "\(fromSnapshot) of \(takeovers) from a snapshot")
+                print(
+                    "seed \(seed), telling calls up \(tellingCallsUp): \(found.count) alerts, \(takeovers) takeovers, "
+                        + "\(fromSnapshot) from a snapshot")
             }
         }
 

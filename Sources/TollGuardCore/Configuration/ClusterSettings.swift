@@ -31,6 +31,11 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
     /// The leading analyzer drops each older day's partition (never one the engine's reach back
     /// still needs), once an hour.
     package var keepDays = 0
+    /// How often the leading analyzer writes a snapshot of its engine, in seconds; 0: never.
+    ///
+    /// A node taking the lease over starts from the last one and replays only the calls since
+    /// (without one, every call of the engine's reach: four weeks by default).
+    package var snapshotSeconds = 300
 
     package init() {}
 
@@ -43,6 +48,7 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
         case role
         case leaseSeconds = "lease_seconds"
         case keepDays = "keep_days"
+        case snapshotSeconds = "snapshot_seconds"
     }
 
     package init(from decoder: any Decoder) throws {
@@ -70,6 +76,8 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
         }
         leaseSeconds = try container.decodeIfPresent(Int.self, forKey: .leaseSeconds) ?? defaults.leaseSeconds
         keepDays = try container.decodeIfPresent(Int.self, forKey: .keepDays) ?? defaults.keepDays
+        snapshotSeconds =
+            try container.decodeIfPresent(Int.self, forKey: .snapshotSeconds) ?? defaults.snapshotSeconds
     }
 
     package func validationErrors() -> [String] {
@@ -81,6 +89,7 @@ package struct ClusterSettings: Sendable, Codable, Equatable {
         if analyzeIntervalMilliseconds < 10 { errors.append("cluster.analyze_interval_ms must be at least 10") }
         if !(2...3600).contains(leaseSeconds) { errors.append("cluster.lease_seconds must be between 2 and 3600") }
         if keepDays < 0 { errors.append("cluster.keep_days must be 0 (keep every day) or more") }
+        if snapshotSeconds < 0 { errors.append("cluster.snapshot_seconds must be 0 (never) or more") }
         if node.hasPrefix("@") { errors.append("cluster.node must not begin with @ (the analyzer's own keys do)") }
         for (key, value) in [("node", node), ("switch", switchName)]
         where value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
