@@ -189,10 +189,22 @@ struct ClusterBenchmark: AsyncParsableCommand {
                 format: "  %.0f calls/s (%.2f× one box's analyze)", total / analysis.clusterSeconds,
                 (total / analysis.clusterSeconds) / (Double(stored) / analysis.singleSeconds)))
         print(
-            "takeover: leader killed with kill -9, standby holds the lease (lease \(Self.leaseSeconds) s) after "
-                + "\(Self.format(analysis.takeoverSeconds)) s, analyzing (the engine's reach replayed) after "
-                + "\(Self.format(analysis.analyzingSeconds)) s; target < 15 s; the standby's peak RSS "
-                + String(format: "%.0f MB", analysis.standbyPeakMB))
+            "takeover without a snapshot: leader killed with kill -9, standby holds the lease (lease "
+                + "\(Self.leaseSeconds) s) after \(Self.format(analysis.replayed.leaseSeconds)) s, analyzing (the "
+                + "engine's reach replayed) after \(Self.format(analysis.replayed.leadingSeconds)) s (the baseline); "
+                + "target < 15 s; the standby's peak RSS "
+                + String(format: "%.0f MB", analysis.replayed.peakMB))
+        print(
+            "takeover from a snapshot: the new leader's snapshot of its engine took "
+                + String(format: "%.0f KB, %.3f s", analysis.snapshotBytes / 1024, analysis.snapshotSeconds)
+                + "; killed with kill -9, its standby holds the lease after "
+                + "\(Self.format(analysis.restored.leaseSeconds)) s, analyzing (the snapshot restored) after "
+                + "\(Self.format(analysis.restored.leadingSeconds)) s ("
+                + String(
+                    format: "%.0f%% of the baseline's time from the lease to leading",
+                    100 * (analysis.restored.leadingSeconds - analysis.restored.leaseSeconds)
+                        / max(0.001, analysis.replayed.leadingSeconds - analysis.replayed.leaseSeconds))
+                + "); peak RSS " + String(format: "%.0f MB", analysis.restored.peakMB))
         if !noLatency { try await latency(server: server, tollguard: tollguard) }
     }
 
@@ -254,20 +266,18 @@ struct ClusterBenchmark: AsyncParsableCommand {
 
     /// `tollguard analyze` of the one box's store, then `tollguard serve --role analyzer` over the
     /// calls the edges shipped, timed from its start until it consumed every one; then a standby,
-    /// the leader killed with `kill -9`, timed until the standby leads.
+    /// the leader killed with `kill -9`, timed until the standby leads (it replays the engine's
+    /// reach); then again from the snapshot the new leader wrote.
     func analyzerStage(
         tollguard: String, single: String, url: String, bench: PostgresURL, edges: [(node: String, calls: Int64)],
         logger: Logger
-    ) async throws -> (
-        singleSeconds: Double, clusterSeconds: Double, alerts: Int64, takeoverSeconds: Double,
-        analyzingSeconds: Double, standbyPeakMB: Double
-    ) {
+    ) async throws -> AnalyzerStage {
         let analyze = try measure(
             [tollguard, "analyze", "--no-report", "--db", single, "--from", "2000-01-01", "--to", "2100-01-01"])
         guard analyze.status == 0 else { throw ValidationError("tollguard analyze exited \(analyze.status)") }
         var analyzers: [pid_t] = []
         defer { for pid in analyzers { kill(pid, SIGKILL) } }
-        for node in ["bench-analyzer-1", "bench-analyzer-2"] {
+        for node in ["bench-analyzer-1", "bench-analyzer-2", "bench-analyzer-3"] {
             let store = directory + "/\(node).sqlite"
             removeDatabase(store)
             try """
@@ -280,6 +290,7 @@ struct ClusterBenchmark: AsyncParsableCommand {
             node = "\(node)"
             role = "analyzer"
             lease_seconds = \(Self.leaseSeconds)
+            snapshot_seconds = \(node == "bench-analyzer-1" ? 0 : 2)
             [cdr_post]
             enabled = false
             """.write(toFile: directory + "/\(node).toml", atomically: true, encoding: .utf8)
@@ -312,21 +323,87 @@ struct ClusterBenchmark: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
-        let leader = analyzers[0]
-        analyzers.append(try start("bench-analyzer-2"))
-        let standbyLog = directory + "/bench-analyzer-2.log"
-        let takeover = try await Self.withStore(bench, logger: logger) { store in
+        // The first leader writes no snapshot: its standby replays the engine's reach. The
+        // second writes one every 2 s: its standby starts from the last.
+        let replayed = try await takeover(
+            from: analyzers[0], to: "bench-analyzer-2", bench: bench, logger: logger, start: start)
+        analyzers = [replayed.standby]
+        let secondLeader = directory + "/bench-analyzer-2.log"
+        var snapshot = (bytes: 0.0, seconds: 0.0)
+        let deadline = clock.now + .seconds(120)
+        while snapshot.bytes == 0, clock.now < deadline {
+            let metrics = try await Self.metrics(log: secondLeader) ?? ""
+            if Self.value(of: "tollguard_analyzer_snapshots_total", in: metrics) ?? 0 >= 1 {
+                snapshot = (
+                    Self.value(of: "tollguard_analyzer_snapshot_bytes", in: metrics) ?? 0,
+                    Self.value(of: "tollguard_analyzer_snapshot_seconds", in: metrics) ?? 0
+                )
+            } else {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        guard snapshot.bytes > 0 else { throw ValidationError("the second leader wrote no snapshot in two minutes") }
+        let restored = try await takeover(
+            from: replayed.standby, to: "bench-analyzer-3", bench: bench, logger: logger, start: start)
+        analyzers = [restored.standby]
+        let thirdLeader = try await Self.metrics(log: directory + "/bench-analyzer-3.log") ?? ""
+        guard Self.value(of: "tollguard_analyzer_started_from_snapshot", in: thirdLeader) == 1 else {
+            throw ValidationError("the third leader did not start from the snapshot")
+        }
+        for pid in analyzers {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        analyzers = []
+        return AnalyzerStage(
+            singleSeconds: analyze.seconds, clusterSeconds: clusterSeconds, alerts: alerts, replayed: replayed,
+            restored: restored, snapshotBytes: snapshot.bytes, snapshotSeconds: snapshot.seconds)
+    }
+
+    /// What the analyzer stage measured.
+    struct AnalyzerStage {
+        var singleSeconds: Double
+        var clusterSeconds: Double
+        var alerts: Int64
+        /// A takeover without a snapshot, and one from a snapshot.
+        var replayed: Takeover
+        var restored: Takeover
+        /// The size of the snapshot the second takeover started from, and its writing's time.
+        var snapshotBytes: Double
+        var snapshotSeconds: Double
+    }
+
+    /// One takeover: when the standby held the lease and when it led, after the leader's kill.
+    struct Takeover {
+        var standby: pid_t
+        var leaseSeconds: Double
+        var leadingSeconds: Double
+        var peakMB: Double
+    }
+
+    /// Starts `node` as a standby, kills `leader` with `kill -9` once it is up, and times the
+    /// standby until it holds the lease and until it leads.
+    func takeover(
+        from leader: pid_t, to node: String, bench: PostgresURL, logger: Logger, start: (String) throws -> pid_t
+    ) async throws -> Takeover {
+        let clock = ContinuousClock()
+        let standby = try start(node)
+        let log = directory + "/\(node).log"
+        let (leaseSeconds, leadingSeconds) = try await Self.withStore(bench, logger: logger) { store in
             // The standby is up and standing by before the leader is killed.
             try await Task.sleep(for: .seconds(3))
             let killedAt = clock.now
             kill(leader, SIGKILL)
+            var status: Int32 = 0
+            waitpid(leader, &status, 0)
             var leaseTaken: Double?
             while true {
-                if leaseTaken == nil, try await Self.lease(store, logger: logger).holder == "bench-analyzer-2" {
+                if leaseTaken == nil, try await Self.lease(store, logger: logger).holder == node {
                     leaseTaken = (clock.now - killedAt).seconds
                 }
-                // Leading once it has replayed the engine's reach and resumed (its /metrics says so).
-                if let leaseTaken, try await Self.leads(log: standbyLog) {
+                // Leading once it has restored or replayed its engine and resumed (its /metrics says so).
+                if let leaseTaken, try await Self.leads(log: log) {
                     return (leaseTaken, (clock.now - killedAt).seconds)
                 }
                 guard (clock.now - killedAt).seconds < 600 else {
@@ -335,14 +412,9 @@ struct ClusterBenchmark: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
-        let standbyPeakMB = Self.peakResidentMB(of: analyzers[1])
-        for pid in analyzers {
-            kill(pid, SIGTERM)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-        }
-        analyzers = []
-        return (analyze.seconds, clusterSeconds, alerts, takeover.0, takeover.1, standbyPeakMB)
+        return Takeover(
+            standby: standby, leaseSeconds: leaseSeconds, leadingSeconds: leadingSeconds,
+            peakMB: Self.peakResidentMB(of: standby))
     }
 
     /// Whether the `serve` logging to `log` answers on its /metrics that it leads the analysis.
