@@ -11,8 +11,12 @@ extension ClusterStore {
     package func saveFraudList(_ list: FraudList, sourcePath: String, imported: Date = Date()) async throws {
         let logger = self.logger
         try await client.inTransaction(logger: logger) { connection in
-            _ = try await Self.save(
-                list, sourcePath: sourcePath, imported: imported, replacing: true, on: connection, logger: logger)
+            guard
+                try await Self.save(
+                    list, sourcePath: sourcePath, imported: imported, replacing: true, on: connection, logger: logger)
+            else {
+                throw FraudListNotWritten(name: list.name)
+            }
         }
     }
 
@@ -83,6 +87,9 @@ extension ClusterStore {
         }
     }
 
+    /// The first key of the advisory lock a list's writer takes (the second: its name's hash).
+    package static let fraudListLock: Int32 = 7_401_927
+
     /// Writes `list` on `connection`; returns whether it was written.
     ///
     /// Unless `replacing`, a list of that name stays as it is.
@@ -90,6 +97,11 @@ extension ClusterStore {
         _ list: FraudList, sourcePath: String, imported: Date, replacing: Bool, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Bool {
+        // Two imports of one list at once on two nodes: the second's DELETE would not see the
+        // first's new row, and its INSERT would then write nothing — a lost import reported as
+        // done. The lock makes the second wait and replace the first's whole.
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(\(fraudListLock), hashtext(\(list.name)))", logger: logger)
         // The version it replaces (source, whole second of import, count): nodes copy a list when
         // its version changes, so a list imported again within the same second from the same file
         // with as many entries (a corrected number) must not keep it.
@@ -163,5 +175,14 @@ extension ClusterStore {
             }
         }
         return lists
+    }
+}
+
+/// An import of a list that another import of it got in the way of: nothing was written.
+package struct FraudListNotWritten: Error, CustomStringConvertible, Equatable {
+    package var name: String
+
+    package var description: String {
+        "the list \(name) was not written: another import of it got in the way; import it again"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Synchronization
 import Testing
 import TollGuardCluster
@@ -37,6 +38,45 @@ extension PostgresServerTests {
                 #expect(try await store.removeFraudList(named: "big"))
                 #expect(try await !store.removeFraudList(named: "big"))
                 #expect(try await store.fraudLists().map(\.name) == ["irsf"])
+            }
+        }
+
+        /// Two imports of one list at once, on two nodes: the later waits for the earlier and
+        /// replaces it whole (it used to write nothing and report success).
+        @Test func aListImportedTwiceAtOnceIsTheLaterImportWhole() async throws {
+            let later = Self.list("irsf", numbers: ["2526", "37190123"])
+            try await TestPostgres.withStore { store in
+                let (inserted, inserting) = AsyncStream.makeStream(of: Void.self)
+                let (released, release) = AsyncStream.makeStream(of: Void.self)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // The earlier import, on another node: its list row written, not committed.
+                    group.addTask {
+                        try await store.client.withConnection { connection in
+                            try await connection.query("BEGIN", logger: TestPostgres.logger)
+                            try await connection.query(
+                                "SELECT pg_advisory_xact_lock(\(ClusterStore.fraudListLock), hashtext('irsf'))",
+                                logger: TestPostgres.logger)
+                            try await connection.query(
+                                """
+                                INSERT INTO cluster_fraud_lists (name, source_path, imported_utc)
+                                VALUES ('irsf', 'earlier.txt', now())
+                                """, logger: TestPostgres.logger)
+                            inserting.yield()
+                            for await _ in released { break }
+                            try await connection.query("COMMIT", logger: TestPostgres.logger)
+                        }
+                    }
+                    for await _ in inserted { break }
+                    group.addTask { try await store.saveFraudList(later, sourcePath: "later.txt") }
+                    // The later one waits for the earlier before it goes on.
+                    while try await TestPostgres.number("SELECT count(*) FROM pg_locks WHERE NOT granted", store) == 0 {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    release.yield()
+                    try await group.waitForAll()
+                }
+                #expect(try await store.fraudList(named: "irsf") == later)
+                #expect(try await store.fraudListVersions().map(\.source) == ["later.txt"])
             }
         }
 
