@@ -158,6 +158,41 @@ extension PostgresServerTests {
             }
         }
 
+        /// A call that arrives after the snapshot but started before its released time (from an
+        /// edge the analysis stopped waiting for) was played late by the leader; a new leader
+        /// restoring the snapshot plays it too: the account's third attempt of the hour crosses
+        /// a limit of two.
+        @Test func aCallPlayedLateAfterTheSnapshotCountsForTheNextLeader() async throws {
+            var factory = CallFactory()
+            let calls = (0..<3).map { factory.call("1001", to: .national($0), at: Double($0) * 100, talk: 5) }
+            let promise = factory.origin.addingTimeInterval(1000)
+            var twoAnHour = Self.settings
+            twoAnHour.account.limits[.velocityAttempts1h] = 2
+            let settings = twoAnHour
+            try await TestPostgres.withStore { store in
+                var (lease, analyzer) = Self.analyzer(on: store, settings: settings)
+                // Every edge counts as silent: the analysis runs on the database's clock, and
+                // each call arrives after it has passed the call's start.
+                analyzer.staleAfter = .zero
+                lease = analyzer.lease
+                var session = try await analyzer.resume(try #require(try await lease.acquire()))
+                try await Self.shipAndStep(
+                    calls, 0..<1, promising: promise, store: store, analyzer: analyzer, session: &session)
+                #expect(await analyzer.writeSnapshot(of: session) != nil)
+                let late = try await Self.shipAndStep(
+                    calls, 1..<2, promising: promise, store: store, analyzer: analyzer, session: &session)
+                #expect(late.map(\.late).reduce(0, +) == 1)
+
+                try await lease.release(session.held)
+                session = try await analyzer.resume(try #require(try await lease.acquire()))
+                #expect(session.startedFromSnapshot)
+                try await Self.shipAndStep(
+                    calls, 2..<3, promising: promise, store: store, analyzer: analyzer, session: &session)
+                let velocity = try await store.alerts().filter { $0.draft.rule == .velocity }
+                #expect(velocity.map(\.draft.callCount) == [3])
+            }
+        }
+
         /// A snapshot is restored only where it holds: not by a node configured otherwise, not
         /// ahead of the offsets the store holds, and a deposed leader's late one is not written.
         @Test func aSnapshotIsRestoredOnlyUnderItsConfigurationAndItsLease() async throws {
