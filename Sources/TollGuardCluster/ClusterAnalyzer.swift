@@ -180,8 +180,7 @@ package struct ClusterAnalyzer: Sendable {
         var recorded = RecentIDs(capacity: 200_000)
         var from = "nothing analyzed yet"
         var startedFromSnapshot = false
-        if let released, let snapshot = try await usableSnapshot(released: released, offsets: held.offsets, for: engine)
-        {
+        if let released, let snapshot = try await restoreSnapshot(into: &engine, offsets: held.offsets) {
             let replayed = try await resume(
                 from: snapshot, to: released, offsets: offsets, engine: &engine, live: &live, recorded: &recorded)
             from = "the snapshot of \(snapshot.taken.map { "\($0)" } ?? "?") and \(replayed) calls since"
@@ -235,10 +234,11 @@ package struct ClusterAnalyzer: Sendable {
         return session
     }
 
-    /// The last snapshot, if this node may start from it: written under this configuration, of
-    /// a step the committed offsets went on from, and readable.
-    private func usableSnapshot(
-        released: Date, offsets: [String: Int64], for engine: AnalysisEngine
+    /// Restores the last snapshot into `engine` and returns it, if this node may start from it:
+    /// written under this configuration, of a step the committed `offsets` went on from, and
+    /// readable by this build (else `engine` stays as it was made).
+    private func restoreSnapshot(
+        into engine: inout AnalysisEngine, offsets: [String: Int64]
     ) async throws -> AnalyzerSnapshot? {
         guard let snapshot = try await lease.snapshot() else { return nil }
         let reason: String
@@ -247,14 +247,20 @@ package struct ClusterAnalyzer: Sendable {
         } else if !snapshot.precedes(offsets) {
             reason = "it is ahead of the offsets the store holds (commits were lost)"
         } else {
-            return snapshot
+            do {
+                try engine.restore(snapshot.engine)
+                return snapshot
+            } catch {
+                // Written by another version of TollGuard, say: a replay still gets there.
+                reason = "it could not be read: \(error)"
+            }
         }
         logger.notice(
             "the analysis replays its reach instead of starting from the snapshot", metadata: ["reason": "\(reason)"])
         return nil
     }
 
-    /// Restores `engine` from `snapshot` and plays into it what the leaders after it played.
+    /// Plays into `engine`, restored from `snapshot`, what the leaders after it played.
     ///
     /// Up to `released`: the calls consumed since (late ones first, then in order of start), the
     /// calls started from their edges' word since, and the records that ended those it had
@@ -263,7 +269,6 @@ package struct ClusterAnalyzer: Sendable {
         from snapshot: AnalyzerSnapshot, to released: Date, offsets: [String: Int64], engine: inout AnalysisEngine,
         live: inout [LiveCallID: LiveEntry], recorded: inout RecentIDs
     ) async throws -> Int {
-        try engine.restore(snapshot.engine)
         let since = snapshot.released ?? released
         for remembered in snapshot.live {
             let up = CallUp(source: remembered.source, call: remembered.call)

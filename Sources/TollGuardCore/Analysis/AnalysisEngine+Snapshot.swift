@@ -1,6 +1,10 @@
 import Foundation
 
 extension AnalysisEngine {
+    /// The form of ``snapshot()``'s bytes: a snapshot of another is refused (a build whose
+    /// analyzers remember otherwise counts it up).
+    static let memoryFormat = 1
+
     /// What the engine remembers of the events so far — every analyzer's memory, the subjects
     /// met and the events waiting — as bytes ``restore(_:)`` takes back.
     ///
@@ -55,6 +59,7 @@ extension AnalysisEngine {
 
         func encode(to encoder: any Encoder) throws {
             var memory = encoder.unkeyedContainer()
+            try memory.encode(AnalysisEngine.memoryFormat)
             try memory.encode(engine.analyzers.count)
             try memory.encode(
                 engine.resolver.subjectOrdinals.map { SubjectPlace(subject: $0.key, ordinal: $0.value) }
@@ -72,6 +77,11 @@ extension AnalysisEngine {
             }
             var engine = recalled.engine
             var memory = try decoder.unkeyedContainer()
+            guard try memory.decode(Int.self) == AnalysisEngine.memoryFormat else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: [], debugDescription: "a snapshot of another form (another version of TollGuard)")
+                )
+            }
             guard try memory.decode(Int.self) == engine.analyzers.count else {
                 throw DecodingError.dataCorrupted(
                     .init(codingPath: [], debugDescription: "a snapshot of another set of analyzers"))
