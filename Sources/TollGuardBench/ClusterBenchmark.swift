@@ -390,6 +390,9 @@ struct ClusterBenchmark: AsyncParsableCommand {
         let clock = ContinuousClock()
         let standby = try start(node)
         let log = directory + "/\(node).log"
+        // A standby that did not take over goes with the benchmark's failure.
+        var taken = false
+        defer { if !taken { kill(standby, SIGKILL) } }
         let (leaseSeconds, leadingSeconds) = try await Self.withStore(bench, logger: logger) { store in
             // The standby is up and standing by before the leader is killed.
             try await Task.sleep(for: .seconds(3))
@@ -412,6 +415,7 @@ struct ClusterBenchmark: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(20))
             }
         }
+        taken = true
         return Takeover(
             standby: standby, leaseSeconds: leaseSeconds, leadingSeconds: leadingSeconds,
             peakMB: Self.peakResidentMB(of: standby))
