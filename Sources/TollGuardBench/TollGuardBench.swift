@@ -12,7 +12,7 @@ struct TollGuardBench: AsyncParsableCommand {
         abstract: "TollGuard benchmarks: each prints its figures beside a baseline from the same run.",
         subcommands: [
             IngestBenchmark.self, ClassifyBenchmark.self, AnalyzeBenchmark.self, LogScanBenchmark.self,
-            LiveBenchmark.self, ConsoleBenchmark.self, ClusterBenchmark.self,
+            LiveBenchmark.self, ConsoleBenchmark.self, ClusterBenchmark.self, SnapshotBenchmark.self,
             InsertLoopBaseline.self,
         ]
     )

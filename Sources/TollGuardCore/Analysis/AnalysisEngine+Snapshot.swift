@@ -3,26 +3,47 @@ import Foundation
 extension AnalysisEngine {
     /// The form of ``snapshot()``'s bytes: a snapshot of another is refused (a build whose
     /// analyzers remember otherwise counts it up).
-    static let memoryFormat = 1
+    static let memoryFormat = 2
 
     /// What the engine remembers of the events so far — every analyzer's memory, the subjects
     /// met and the events waiting — as bytes ``restore(_:)`` takes back.
     ///
     /// A cluster's leader writes one now and then, so a node taking over starts from it instead
     /// of replaying the calls of the engine's whole reach (four weeks by default).
+    ///
+    /// The bytes: the length of the evidence table's JSON (8 bytes, big-endian), that JSON (each
+    /// evidence call once, ``EvidenceTable``), then the engine's JSON, which names its evidence
+    /// by place in the table.
     package func snapshot() throws -> Data {
+        let table = EvidenceTable()
         let encoder = JSONEncoder()
-        return try encoder.encode(Memory(engine: self))
+        if let key = EvidenceTable.key { encoder.userInfo[key] = table }
+        let memory = try encoder.encode(Memory(engine: self))
+        let evidence = try JSONEncoder().encode(table.stored)
+        var bytes = Data()
+        withUnsafeBytes(of: UInt64(evidence.count).bigEndian) { bytes.append(contentsOf: $0) }
+        return bytes + evidence + memory
     }
 
     /// Takes back a ``snapshot()`` of an engine configured the same (``configuration``) into
     /// this one, made anew.
     package mutating func restore(_ snapshot: Data) throws {
+        let bytes = [UInt8](snapshot.prefix(8))
+        let length = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard bytes.count == 8, length <= UInt64(snapshot.count - 8), let tableKey = EvidenceTable.key,
+            let engineKey = RecalledEngine.key
+        else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not a snapshot of the engine"))
+        }
+        let start = snapshot.startIndex + 8
+        let evidence = snapshot[start..<start + Int(length)]
+        let table = EvidenceTable(
+            calls: try JSONDecoder().decode([EvidenceTable.StoredEvidence].self, from: evidence).map(\.call))
         let decoder = JSONDecoder()
         let recalled = RecalledEngine(self)
-        guard let key = RecalledEngine.key else { throw CocoaError(.coderInvalidValue) }
-        decoder.userInfo[key] = recalled
-        _ = try decoder.decode(Recall.self, from: snapshot)
+        decoder.userInfo[engineKey] = recalled
+        decoder.userInfo[tableKey] = table
+        _ = try decoder.decode(Recall.self, from: snapshot[(start + Int(length))...])
         self = recalled.engine
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What an alert keeps of one call behind it.
-package struct EvidenceCall: Sendable, Hashable, Codable {
+package struct EvidenceCall: Sendable, Hashable {
     /// The call's dedup key.
     package var key: String
     /// Its row in `calls`, when stored.
