@@ -318,10 +318,12 @@ extension PostgresServerTests {
                 // The quota alert's events, one per severity it reached, about the account, with both
                 // switches' calls in their figures.
                 let all = try Self.events(in: told)
+                // In the order the alert escalated: by severity (an event's time is its step's,
+                // in whole seconds, and two steps of one second tie).
                 let events = all.filter {
                     $0.type == .alert && $0.alerts.first?.rule == AnalysisRule.dailyQuota.rawValue
                 }
-                .sorted { $0.time < $1.time }
+                .sorted { ($0.severity?.rawValue ?? -1) < ($1.severity?.rawValue ?? -1) }
                 #expect(!events.isEmpty && Set(events.compactMap(\.severity)).count == events.count)
                 if let event = events.last {
                     #expect(event.type == .alert && event.account == "1001" && event.alerts.first?.id == quota.id)
