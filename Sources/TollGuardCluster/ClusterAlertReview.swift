@@ -40,7 +40,7 @@ extension ClusterStore {
         return try await reviewed(query, summarizer: summarizer).first
     }
 
-    private func reviewed(_ query: PostgresQuery, summarizer: AlertSummarizer) async throws -> [ReviewedClusterAlert] {
+    func reviewed(_ query: PostgresQuery, summarizer: AlertSummarizer) async throws -> [ReviewedClusterAlert] {
         try await Self.reviewed(from: try await client.query(query, logger: logger), summarizer: summarizer)
     }
 

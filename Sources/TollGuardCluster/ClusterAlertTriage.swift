@@ -123,16 +123,6 @@ extension ClusterStore {
                 AND (\(subject)::text IS NULL OR subject = \(subject))
             ORDER BY id
             """, logger: logger)
-        var entries: [JournalEntry] = []
-        for try await (id, at, actor, action, subjectType, subject, before, after, note)
-            in rows.decode((Int64, Date, String, String, String?, String?, String?, String?, String?).self)
-        {
-            var entry = JournalEntry(
-                at: at, actor: actor, action: action, subjectType: subjectType, subject: subject, before: before,
-                after: after, note: note)
-            entry.id = id
-            entries.append(entry)
-        }
-        return entries
+        return try await Self.journalEntries(rows)
     }
 }

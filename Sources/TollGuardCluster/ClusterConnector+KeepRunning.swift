@@ -15,9 +15,10 @@ extension ClusterConnector {
 
     /// Runs `body` on the primary until `serve` stops gracefully or the task is cancelled; each
     /// time it fails (the primary lost, a query refused) the failure is logged as `failure`, and
-    /// the primary found again after the pause of `retry`.
+    /// the primary found again after the pause of `retry`; `failed` hears each failure, readable.
     func keepRunning(
-        retry: Retry, logger: Logger, failure: String, _ body: @escaping @Sendable (ClusterStore) async throws -> Void
+        retry: Retry, logger: Logger, failure: String, failed: @Sendable (String) -> Void = { _ in },
+        _ body: @escaping @Sendable (ClusterStore) async throws -> Void
     ) async {
         var pause = retry.firstPause
         let clock = ContinuousClock()
@@ -33,6 +34,7 @@ extension ClusterConnector {
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
                 if clock.now - started > retry.longestPause { pause = retry.firstPause }  // it had worked a while
+                failed("\(ReadableError(error))")
                 logger.warning("\(failure)", metadata: ["error": "\(ReadableError(error))", "retry_in": "\(pause)"])
                 try? await Task.sleep(for: pause)
                 pause = min(pause * 2, retry.longestPause)

@@ -439,6 +439,34 @@ enum ClusterSchema {
                 )
                 """
             ]),
+        Migration(
+            name: "v15-console-people",
+            statements: [
+                // Who may log in to the console of any node, and their sessions: the SQLite
+                // store's `users` and `sessions`, so one login works on every node of the cluster.
+                // Passwords as bcrypt hashes, tokens as their SHA-256.
+                """
+                CREATE TABLE cluster_users (
+                    name text PRIMARY KEY,
+                    role text NOT NULL,
+                    password_hash text NOT NULL,
+                    created_utc timestamptz NOT NULL,
+                    password_set_utc timestamptz NOT NULL,
+                    queue_seen_alert bigint NOT NULL DEFAULT 0
+                )
+                """,
+                """
+                CREATE TABLE cluster_sessions (
+                    token_hash text PRIMARY KEY,
+                    user_name text NOT NULL REFERENCES cluster_users (name) ON DELETE CASCADE,
+                    csrf_token text NOT NULL,
+                    created_utc timestamptz NOT NULL,
+                    expires_utc timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX cluster_sessions_by_user ON cluster_sessions (user_name)",
+                "CREATE INDEX cluster_journal_by_id ON cluster_journal (actor, id)",
+            ]),
     ]
 
     /// Applies the migrations not applied yet; returns their names.

@@ -65,6 +65,7 @@ package struct HTTPRoutes: Sendable {
 /// The router of `serve`'s HTTP side: `/healthz`, `/metrics`, `POST /cdr`, `GET /report`, `/console`.
 package func buildRouter(_ routes: HTTPRoutes) -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: StoreUnavailableMiddleware())
     routes.cdrPost?.add(to: router)
     routes.reportPage?.add(to: router)
     routes.console?.add(to: router)

@@ -170,10 +170,27 @@ package func buildServeServices(
     let inputs = live.inputs
     let hooks = HookDeliveryService(actions: actions, counters: hookCounters, health: storeHealth)
     let updates = ConsoleUpdates(database: database, logger: logger)
+    // A node of a cluster's console works on the cluster store: the same alerts, people and
+    // quotas on every node.
+    let consolePrimary = configuration.database.postgresURL.map { url in
+        ClusterPrimary(
+            connector: ClusterConnector(
+                url: url, password: settings.postgresPassword,
+                applicationName: "tollguard \(configuration.clusterNodeName) console", logger: logger),
+            logger: logger)
+    }
+    let consoleStore = consolePrimary.map { primary in
+        let reloadable = actions.configuration
+        return ClusterConsoleStore(
+            primary: primary,
+            summarizer: AlertSummarizer(
+                timeZone: timeZone, currency: configuration.rating.currency, countryNames: settings.countryNames),
+            timeZone: timeZone, actions: { ActionSettings(reloadable.current) })
+    }
     let routes = httpRoutes(
         configuration: configuration, database: database, timeZone: timeZone, settings: settings,
         inputs: inputs, pipeline: pipeline, switches: switches, hooks: hooks, updates: updates,
-        shipping: shipping?.status, analyzer: analyzer?.status, logger: logger)
+        consoleStore: consoleStore, shipping: shipping?.status, analyzer: analyzer?.status, logger: logger)
     let http = buildApplication(
         settings.http,
         routes: routes, logger: logger, onServerRunning: settings.onHTTPRunning)
@@ -192,6 +209,7 @@ package func buildServeServices(
         .init(service: hooks), .init(service: live), .init(service: http), .init(service: updates),
         .init(service: reload),
     ]
+    if let consolePrimary { services.append(.init(service: consolePrimary)) }
     if let shipping {
         // Right after the checkpointer: stopped once the pipeline has stored what it held, it
         // ships that too.
@@ -311,7 +329,8 @@ private struct EdgeServices {
 private func httpRoutes(
     configuration: TollGuardConfiguration, database: TollGuardDatabase, timeZone: TimeZone, settings: ServeSettings,
     inputs: LiveInputs, pipeline: LivePipeline, switches: LiveSwitches, hooks: HookDeliveryService,
-    updates: ConsoleUpdates, shipping: ShippingStatus?, analyzer: AnalyzerStatus?, logger: Logger
+    updates: ConsoleUpdates, consoleStore: ClusterConsoleStore?, shipping: ShippingStatus?,
+    analyzer: AnalyzerStatus?, logger: Logger
 ) -> HTTPRoutes {
     let secrets = configuration.cdrPost.secrets()
     let credentials = HTTPCredentials(basic: secrets.basic, token: secrets.token)
@@ -358,10 +377,9 @@ private func httpRoutes(
     let configurationCell = pipeline.configurationCell
     consoleSettings.analysis = { configurationCell.current.analysis }
     consoleSettings.banLog = { configurationCell.current.sipWatch.banLog }
-    consoleSettings.quotasOfCluster = configuration.database.postgresURL.map { "\($0)" }
-    if configuration.database.postgresURL != nil {
+    if let url = configuration.database.postgresURL {
         consoleSettings.clusterNotice = ConsoleSettings.clusterNotice(
-            node: configuration.clusterNodeName, role: configuration.cluster.role)
+            node: configuration.clusterNodeName, store: "\(url)")
     }
     if !switches.isEmpty || !configuration.cdrTail.files.isEmpty {
         let stats = pipeline.stats
@@ -369,8 +387,10 @@ private func httpRoutes(
     }
     let console: ConsoleRoute?
     do {
+        // Live updates follow the node's own store: a cluster's console is reloaded instead.
         console = try ConsoleRoute(
-            actions: hooks.actions, settings: consoleSettings, updates: updates, logger: logger)
+            actions: hooks.actions, store: consoleStore, settings: consoleSettings,
+            updates: consoleStore == nil ? updates : nil, logger: logger)
     } catch {
         logger.error(
             "the review console's templates do not parse; /console is not served", metadata: ["error": "\(error)"])

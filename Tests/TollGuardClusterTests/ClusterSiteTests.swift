@@ -1,5 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 import PostgresNIO
 import ServiceLifecycleTestKit
 import Synchronization
@@ -18,7 +21,7 @@ extension PostgresServerTests {
     @Suite struct ClusterSiteTests {
         /// A `serve` built from `toml` (after `[site]` and `[database]`) as `tollguard serve` builds it.
         static func serve(
-            _ node: String, database: String, folder: TemporaryDirectory, toml: String,
+            _ node: String, database: String, folder: TemporaryDirectory, httpPort: BoundPort? = nil, toml: String,
             prepare: (TollGuardDatabase) throws -> Void = { _ in }
         ) throws -> Serve {
             let store = folder.path("\(node).sqlite")
@@ -39,6 +42,7 @@ extension PostgresServerTests {
             try prepare(local)
             var settings = ServeSettings(reloadConfiguration: { configuration })
             settings.http.port = 0
+            if let httpPort { settings.onHTTPRunning = { port in httpPort.port.withLock { $0 = port } } }
             settings.gracefulShutdownSignals = []
             return try buildServeServices(
                 configuration: configuration, database: local, timeZone: .gmt, settings: settings,
@@ -104,8 +108,9 @@ extension PostgresServerTests {
             }
             let eslPassword = try folder.write("esl.secret", text: "ClueCon")
             let amiSecret = try folder.write("ami.secret", text: "s3cret")
+            let westPort = BoundPort()
             let west = try Self.serve(
-                "edge-west", database: name, folder: folder,
+                "edge-west", database: name, folder: folder, httpPort: westPort,
                 toml: """
                     [cluster]
                     node = "edge-west"
@@ -183,6 +188,8 @@ extension PostgresServerTests {
                         return try await Self.alerts(database: name).contains { $0.draft.rule == .dailyQuota }
                     }
                     #expect(quotaAlert, "\(status.snapshot)")
+                    try await Self.seeTheClustersAlertInAnEdgesConsole(
+                        config: folder.path("analyzer-1.toml"), port: westPort.port.withLock { $0 }, database: name)
                     // Each call is analyzed once: from its edge's word while up (then ended by its
                     // record), or from its record. (A call shipped before the other edge's first
                     // promise is played late: the analysis cannot wait for an edge it has not heard of.)
@@ -344,6 +351,39 @@ extension PostgresServerTests {
             }
             try await Self.reviewTheClustersAlerts(config: folder.path("analyzer-1.toml"), database: name)
             await TestPostgres.dropDatabase(name)
+        }
+
+        /// A user added on the analyzer node with `tollguard users add` is the cluster's: they log in
+        /// to an edge's console, whose queue lists the quota alert the analyzer raised over both
+        /// switches (the edge's own store holds neither the user nor the alert).
+        static func seeTheClustersAlertInAnEdgesConsole(config: String, port: Int, database name: String)
+            async throws
+        {
+            let added = try await EdgeServeTests.tollguard(
+                ["users", "add", "ada", "--role", "admin", "--config", config], input: "correct horse battery\n")
+            #expect(added.stdout.contains("user ada added to the cluster"), "\(added.stdout)\(added.stderr)")
+            let id = try #require(
+                try await Self.alerts(database: name).first { $0.draft.rule == .dailyQuota }?.id)
+            let client = HTTPClient(configuration: .init(redirectConfiguration: .disallow))
+            defer { _ = client.shutdown() }
+            var login = HTTPClientRequest(url: "http://127.0.0.1:\(port)/console/login")
+            login.method = .POST
+            login.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            login.body = .bytes(ByteBuffer(string: "name=ada&password=correct+horse+battery"))
+            let answer = try await client.execute(login, timeout: .seconds(10))
+            #expect(answer.status == .seeOther)
+            let cookie = try #require(answer.headers["Set-Cookie"].first?.split(separator: ";").first)
+            var queue = HTTPClientRequest(url: "http://127.0.0.1:\(port)/console")
+            queue.headers.add(name: "Cookie", value: String(cookie))
+            let page = try await client.execute(queue, timeout: .seconds(10))
+            #expect(page.status == .ok)
+            let text = String(buffer: try await page.body.collect(upTo: 4 << 20))
+            #expect(text.contains("/console/alerts/\(id)\""), "the cluster's quota alert is listed")
+            #expect(text.contains("the cluster&#39;s alerts from every switch"))
+            let edgeStore = try TollGuardDatabase.open(
+                path: URL(fileURLWithPath: config).deletingLastPathComponent()
+                    .appendingPathComponent("edge-west.sqlite").path)
+            #expect(try edgeStore.users().isEmpty)
         }
 
         /// `tollguard alerts` on a node of the cluster: the cluster's alerts, the cross-switch quota
@@ -558,4 +598,9 @@ extension PostgresServerTests {
             await TestPostgres.dropDatabase(name)
         }
     }
+}
+
+/// The port a `serve` bound its HTTP side to (0 until it has).
+final class BoundPort: Sendable {
+    let port = Mutex(0)
 }

@@ -124,8 +124,10 @@ extension PostgresServerTests {
             #expect(status.stdout.isEmpty)
         }
 
-        /// Runs the built `tollguard` (beside the test bundle) to its end.
-        static func tollguard(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        /// Runs the built `tollguard` (beside the test bundle) to its end, `input` on its standard input.
+        static func tollguard(_ arguments: [String], input: String? = nil) async throws -> (
+            status: Int32, stdout: String, stderr: String
+        ) {
             let executable = try TollguardExecutable.path()
             return try await onOwnThread {
                 let process = Process()
@@ -137,7 +139,11 @@ extension PostgresServerTests {
                 let (out, err) = (Pipe(), Pipe())
                 process.standardOutput = out
                 process.standardError = err
+                let stdin = Pipe()
+                process.standardInput = stdin
                 try process.run()
+                if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+                try stdin.fileHandleForWriting.close()
                 let stdout = out.fileHandleForReading.readDataToEndOfFile()
                 let stderr = err.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()

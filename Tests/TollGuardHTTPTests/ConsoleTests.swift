@@ -290,51 +290,22 @@ import TollGuardTestSupport
         #expect(change.note == "trade fair week")
     }
 
-    /// On a node of a cluster the store holds a copy of the cluster's quotas: the console refuses
-    /// to change it (the next copy would undo the change) and names the command that changes them.
-    @Test func aClusterNodesConsoleSendsQuotaChangesToTheCommand() async throws {
-        let database = try TollGuardDatabase.inMemory()
-        try database.setQuota(account: "1001", dailyMicros: 10_000_000, currency: "USD", setBy: "cluster")
-        for (name, role) in [("ada", ConsoleRole.admin)] {
-            try database.addUser(name: name, role: role, passwordHash: Self.hashing.hash(Self.password), actor: "test")
-        }
-        var settings = ConsoleSettings()
-        settings.quotasOfCluster = "postgres://tollguard@db.example/tollguard"
-        try await Self.app(database, settings: settings).test(.router) { client in
-            let admin = try await Self.logIn(client, "ada")
-            let token = try Self.csrf(in: try await Self.page(client, "/console/accounts", admin))
-            for action in ["set", "raise"] {
-                try await client.execute(
-                    uri: "/console/accounts/quota", method: .post, headers: Self.formHeaders + [.cookie: admin],
-                    body: Self.form([
-                        "csrf": token, "account": "1001", "amount": "40", "reason": "trade fair", "action": action,
-                    ])
-                ) { response in
-                    #expect(response.status == .badRequest, "\(action)")
-                    #expect(String(buffer: response.body).contains("change them with tollguard quota"), "\(action)")
-                }
-            }
-        }
-        #expect(try await database.quotaTable()["1001"] == 10_000_000)
-        #expect(try database.journal(actor: "ada", actionPrefix: "quota.").isEmpty)
-        #expect(try await database.quotaRaises().isEmpty)
-    }
-
-    /// On a node of a cluster every page says the console shows the node's own store, and where
-    /// the cluster's alerts are: an analyzer node's empty queue is not a quiet night.
+    /// On a node of a cluster every page says what the console shows: the cluster's records, the
+    /// same on every node, and what stays the node's own.
     @Test func aClusterNodesConsoleSaysWhatItShows() async throws {
         let database = try TollGuardDatabase.inMemory()
         try database.addUser(name: "ada", role: .admin, passwordHash: Self.hashing.hash(Self.password), actor: "test")
         var settings = ConsoleSettings()
-        settings.clusterNotice = ConsoleSettings.clusterNotice(node: "analyzer-<b>1</b>", role: .analyzer)
+        settings.clusterNotice = ConsoleSettings.clusterNotice(
+            node: "analyzer-<b>1</b>", store: "postgres://tollguard@db.example/tollguard")
         try await Self.app(database, settings: settings).test(.router) { client in
             let admin = try await Self.logIn(client, "ada")
             for uri in ["/console", "/console/accounts", "/console/suspensions", "/console/journal"] {
                 let page = try await Self.page(client, uri, admin)
                 #expect(page.contains("id=\"cluster-notice\""), "\(uri)")
-                #expect(page.contains("node analyzer-&lt;b&gt;1&lt;/b&gt;&#39;s own store"), "\(uri)")
-                #expect(page.contains("an analyzer node stores no call"), "\(uri)")
-                #expect(page.contains("tollguard alerts"), "\(uri)")
+                #expect(page.contains("the cluster&#39;s alerts from every switch"), "\(uri)")
+                #expect(page.contains("postgres://tollguard@db.example/tollguard"), "\(uri)")
+                #expect(page.contains("node analyzer-&lt;b&gt;1&lt;/b&gt;&#39;s own"), "\(uri)")
                 #expect(!page.contains("<b>1</b>"), "escaped: \(uri)")
             }
         }
@@ -343,9 +314,6 @@ import TollGuardTestSupport
             let page = try await Self.page(client, "/console", try await Self.logIn(client, "ada"))
             #expect(!page.contains("cluster-notice"))
         }
-        #expect(
-            ConsoleSettings.clusterNotice(node: "edge-west", role: .edge).hasPrefix(
-                "This console shows node edge-west's own store: the alerts its own live view raised"))
     }
 
     /// A raise until midnight: admins only, with a reason, journaled; the accounts page and the

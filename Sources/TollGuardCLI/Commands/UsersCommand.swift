@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
+import TollGuardCluster
 import TollGuardCore
 import TollGuardHTTP
 
-struct UsersCommand: ParsableCommand {
+struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Manage who may log in to the review console.",
@@ -11,10 +12,20 @@ struct UsersCommand: ParsableCommand {
             Roles: viewer (reads every page), reviewer (also works alerts: acknowledge, resolve, false positive, \
             reopen, assign, snooze; suspends accounts), admin (also quotas and users). Passwords are read from \
             standard input (the first line) or, when it is a terminal, asked for without echo; the store keeps only \
-            a bcrypt hash. Every change is journaled.
+            a bcrypt hash. Every change is journaled. On a node of a cluster (database.url set), the users are the \
+            cluster's: one login works on every node's console.
             """,
         subcommands: [Add.self, Password.self, Role.self, List.self, Token.self]
     )
+
+    /// Runs `change`, a refused user change thrown as the command's failure.
+    static func refusing(_ change: () async throws -> Void) async throws {
+        do {
+            try await change()
+        } catch let error as UserChangeError {
+            throw CommandFailure(error.description)
+        }
+    }
 
     /// Reads a new password: the first line of standard input, or typed twice at a terminal.
     static func readNewPassword() throws -> String {
@@ -31,7 +42,7 @@ struct UsersCommand: ParsableCommand {
         return password
     }
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user.")
 
         @OptionGroup var global: GlobalOptions
@@ -45,25 +56,31 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "Who (default: the login name).")
         var by: String?
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
             guard ConsoleUser.isValidName(name) else {
                 throw ValidationError(UserChangeError.invalidName(name).description)
             }
             let password = try UsersCommand.readNewPassword()
+            let (name, role, hash, actor) = (name, role, PasswordHashing().hash(password), GlobalOptions.actor(by))
+            if let cluster = try ClusterAccess(configuration, application: "users add") {
+                try await cluster.onPrimary(to: "add the user") { store in
+                    try await UsersCommand.refusing {
+                        try await store.addUser(name: name, role: role, passwordHash: hash, actor: actor)
+                    }
+                }
+                print(TextTable.printable("user \(name) added to the cluster (\(cluster.url)) (\(role.rawValue))"))
+                return
+            }
             let database = try global.openDatabase(configuration)
-            do {
-                try database.addUser(
-                    name: name, role: role, passwordHash: PasswordHashing().hash(password),
-                    actor: GlobalOptions.actor(by))
-            } catch let error as UserChangeError {
-                throw CommandFailure(error.description)
+            try await UsersCommand.refusing {
+                try database.addUser(name: name, role: role, passwordHash: hash, actor: actor)
             }
             print(TextTable.printable("user \(name) added (\(role.rawValue))"))
         }
     }
 
-    struct Password: ParsableCommand {
+    struct Password: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "password", abstract: "Set a user's password (a reset); their sessions end.")
 
@@ -75,20 +92,33 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "Who (default: the login name).")
         var by: String?
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
+            let (name, actor) = (name, GlobalOptions.actor(by))
+            if let cluster = try ClusterAccess(configuration, application: "users password") {
+                guard try await cluster.onPrimary(to: "find the user", { try await $0.user(named: name) }) != nil else {
+                    throw CommandFailure(UserChangeError.noSuchUser(name).description)
+                }
+                let hash = PasswordHashing().hash(try UsersCommand.readNewPassword())
+                try await cluster.onPrimary(to: "set the password") { store in
+                    try await UsersCommand.refusing {
+                        try await store.setPassword(name: name, passwordHash: hash, actor: actor)
+                    }
+                }
+                print(TextTable.printable("password of \(name) set in the cluster; their sessions ended"))
+                return
+            }
             let database = try global.openStoreToRead(configuration)
             guard try database.user(named: name) != nil else {
                 throw CommandFailure(UserChangeError.noSuchUser(name).description)
             }
             let password = try UsersCommand.readNewPassword()
-            try database.setPassword(
-                name: name, passwordHash: PasswordHashing().hash(password), actor: GlobalOptions.actor(by))
+            try database.setPassword(name: name, passwordHash: PasswordHashing().hash(password), actor: actor)
             print(TextTable.printable("password of \(name) set; their sessions ended"))
         }
     }
 
-    struct Role: ParsableCommand {
+    struct Role: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a user's role.")
 
         @OptionGroup var global: GlobalOptions
@@ -102,19 +132,23 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "Who (default: the login name).")
         var by: String?
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
-            let database = try global.openStoreToRead(configuration)
-            do {
-                try database.setRole(name: name, role: role, actor: GlobalOptions.actor(by))
-            } catch let error as UserChangeError {
-                throw CommandFailure(error.description)
+            let (name, role, actor) = (name, role, GlobalOptions.actor(by))
+            if let cluster = try ClusterAccess(configuration, application: "users role") {
+                try await cluster.onPrimary(to: "change the role") { store in
+                    try await UsersCommand.refusing { try await store.setRole(name: name, role: role, actor: actor) }
+                }
+                print(TextTable.printable("\(name) is now \(role.rawValue) in the cluster"))
+                return
             }
+            let database = try global.openStoreToRead(configuration)
+            try await UsersCommand.refusing { try database.setRole(name: name, role: role, actor: actor) }
             print(TextTable.printable("\(name) is now \(role.rawValue)"))
         }
     }
 
-    struct Token: ParsableCommand {
+    struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make an API token for a user (for /api/v1, as Authorization: Bearer TOKEN).",
             discussion: """
@@ -130,30 +164,48 @@ struct UsersCommand: ParsableCommand {
         @Option(help: "Days until it expires.")
         var days = 90
 
-        func run() throws {
+        func run() async throws {
             guard (1...3650).contains(days) else { throw ValidationError("--days: from 1 to 3650") }
             let configuration = try global.loadConfiguration().configuration
+            let token = SessionToken.make()
+            let (name, hash, csrf) = (name, SessionToken.storedHash(of: token), SessionToken.make())
+            let now = Date()
+            let expires = now.addingTimeInterval(Double(days) * 86_400)
+            if let cluster = try ClusterAccess(configuration, application: "users token") {
+                try await cluster.onPrimary(to: "make the token") { store in
+                    guard try await store.user(named: name) != nil else {
+                        throw CommandFailure(UserChangeError.noSuchUser(name).description)
+                    }
+                    try await store.startSession(
+                        user: name, tokenHash: hash, csrfToken: csrf, expires: expires, now: now,
+                        journaledAs: "token.created")
+                }
+                print(token)
+                return
+            }
             let database = try global.openStoreToRead(configuration)
             guard try database.user(named: name) != nil else {
                 throw CommandFailure(UserChangeError.noSuchUser(name).description)
             }
-            let token = SessionToken.make()
-            let now = Date()
             try database.startSession(
-                user: name, tokenHash: SessionToken.storedHash(of: token), csrfToken: SessionToken.make(),
-                expires: now.addingTimeInterval(Double(days) * 86_400), now: now, journaledAs: "token.created")
+                user: name, tokenHash: hash, csrfToken: csrf, expires: expires, now: now, journaledAs: "token.created")
             print(token)
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the users.")
 
         @OptionGroup var global: GlobalOptions
 
-        func run() throws {
+        func run() async throws {
             let configuration = try global.loadConfiguration().configuration
-            let users = try global.openStoreToRead(configuration).users()
+            let users =
+                if let cluster = try ClusterAccess(configuration, application: "users list") {
+                    try await cluster.onPrimary(to: "list the users") { try await $0.users() }
+                } else {
+                    try global.openStoreToRead(configuration).users()
+                }
             if users.isEmpty {
                 print("no users: add one with 'tollguard users add NAME --role admin'")
                 return

@@ -79,6 +79,27 @@ package struct OutboxEntry: Sendable, Hashable, Codable {
     package var lastStatus: Int?
     package var lastOutput: String?
 
+    package init(
+        id: Int64, eventID: String, eventType: String, hook: String, subjectType: String, subject: String,
+        status: DeliveryStatus, attempts: Int, created: Date, nextAttempt: Date?, delivered: Date?,
+        lastError: String?, lastStatus: Int?, lastOutput: String?
+    ) {
+        self.id = id
+        self.eventID = eventID
+        self.eventType = eventType
+        self.hook = hook
+        self.subjectType = subjectType
+        self.subject = subject
+        self.status = status
+        self.attempts = attempts
+        self.created = created
+        self.nextAttempt = nextAttempt
+        self.delivered = delivered
+        self.lastError = lastError
+        self.lastStatus = lastStatus
+        self.lastOutput = lastOutput
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, hook, subject, status, attempts, created, delivered
         case eventID = "event_id"

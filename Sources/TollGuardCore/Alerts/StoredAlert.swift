@@ -71,12 +71,7 @@ package struct StoredAlert: Sendable, Hashable {
     /// Whether the alert is out of the queue at `now`: snoozed, and neither the time nor the
     /// worsening it waits for has come.
     package func isSnoozed(at now: Date) -> Bool {
-        guard let snooze else { return false }
-        if let until = snooze.until, now >= until { return false }
-        if let cost = snooze.worseThanCostMicros, costMicros > cost { return false }
-        if let calls = snooze.worseAtCalls, callCount >= calls { return false }
-        if let countries = snooze.worseAtCountries, countryCount > countries { return false }
-        return true
+        snooze?.holds(costMicros: costMicros, callCount: callCount, countryCount: countryCount, at: now) ?? false
     }
 }
 
@@ -98,6 +93,16 @@ package struct AlertSnooze: Sendable, Hashable, CustomStringConvertible {
         self.worseThanCostMicros = worseThanCostMicros
         self.worseAtCalls = worseAtCalls
         self.worseAtCountries = worseAtCountries
+    }
+
+    /// Whether it still holds at `now` for an alert of these figures: neither the time nor the
+    /// worsening it waits for has come.
+    package func holds(costMicros: Int64, callCount: Int, countryCount: Int, at now: Date) -> Bool {
+        if let until, now >= until { return false }
+        if let worseThanCostMicros, costMicros > worseThanCostMicros { return false }
+        if let worseAtCalls, callCount >= worseAtCalls { return false }
+        if let worseAtCountries, countryCount > worseAtCountries { return false }
+        return true
     }
 
     /// Whether it waits for anything at all.

@@ -8,6 +8,12 @@ package struct DaySpend: Sendable, Hashable, Codable {
     package var calls: Int
     package var micros: Int64
 
+    package init(day: String, calls: Int, micros: Int64) {
+        self.day = day
+        self.calls = calls
+        self.micros = micros
+    }
+
     enum CodingKeys: String, CodingKey {
         case day, calls
         case micros = "spent_micros"
@@ -34,13 +40,18 @@ package struct NumberRange: Sendable, Hashable, CustomStringConvertible {
     package var description: String { prefix + String(repeating: "x", count: Self.freeDigits) }
 
     /// Stored numbers of the range sort from `prefix` up to, not including, this (`:` follows `9`).
-    fileprivate var upperBound: String { prefix + ":" }
+    package var upperBound: String { prefix + ":" }
 }
 
 /// Another alert whose evidence went to one of the same number ranges.
 package struct RangeNeighbour: Sendable, Hashable {
     package var alert: StoredAlert
     package var range: NumberRange
+
+    package init(alert: StoredAlert, range: NumberRange) {
+        self.alert = alert
+        self.range = range
+    }
 }
 
 extension TollGuardDatabase {

@@ -24,6 +24,18 @@ package enum ReviewTab: String, Sendable, CaseIterable {
         }
     }
 
+    /// Whether an alert in `state`, worked by `assignee` and snoozed or not, is in the tab for
+    /// `user` (the Swift form of ``condition(user:at:)``).
+    package func holds(state: AlertState, assignee: String?, snoozed: Bool, user: String) -> Bool {
+        guard states.contains(state) else { return false }
+        switch self {
+        case .closed: return true
+        case .snoozed: return snoozed
+        case .mine: return assignee == user && !snoozed
+        case .open, .acknowledged: return !snoozed
+        }
+    }
+
     /// The SQL condition on `alerts` under which an alert is in the tab for `user` at `now`.
     func condition(user: String, at now: Date) -> (sql: String, arguments: StatementArguments) {
         let states = "state IN (" + states.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ") + ")"
@@ -55,7 +67,7 @@ package struct ReviewFilter: Sendable, Hashable {
     package var isEmpty: Bool { rule == nil && minimumSeverity == nil && subject == nil }
 
     /// Whether a subject's value passes (the rule and severity are kept in SQL).
-    func keepsSubject(_ value: String) -> Bool {
+    package func keepsSubject(_ value: String) -> Bool {
         guard let subject else { return true }
         return value.localizedCaseInsensitiveContains(subject)
     }
@@ -68,6 +80,12 @@ package struct ReviewQueueEntry: Sendable, Hashable {
     package var daySpendMicros: Int64?
     /// The account's daily quota, when one is set.
     package var quotaMicros: Int64?
+
+    package init(alert: StoredAlert, daySpendMicros: Int64?, quotaMicros: Int64?) {
+        self.alert = alert
+        self.daySpendMicros = daySpendMicros
+        self.quotaMicros = quotaMicros
+    }
 
     /// Spend against quota (1.0 = the quota reached); nil without both.
     package var quotaFraction: Double? { QueueRank.fraction(spent: daySpendMicros, quota: quotaMicros) }
@@ -86,6 +104,25 @@ package struct ReviewQueue: Sendable {
     /// Where the page starts in `ids`.
     package var offset: Int
 
+    package init(ids: [Int64], entries: [ReviewQueueEntry], offset: Int) {
+        self.ids = ids
+        self.entries = entries
+        self.offset = offset
+    }
+
+    /// The queue of `paged`, its page in full from `alerts` (those of its ``QueuePage/pageIDs``).
+    package init(_ paged: QueuePage, alerts: [StoredAlert]) {
+        let byID = Dictionary(alerts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.init(
+            ids: paged.ordered.map(\.id),
+            entries: paged.page.compactMap { rank in
+                byID[rank.id].map {
+                    ReviewQueueEntry(alert: $0, daySpendMicros: rank.daySpendMicros, quotaMicros: rank.quotaMicros)
+                }
+            },
+            offset: paged.start)
+    }
+
     /// How many alerts the queue holds.
     package var total: Int { ids.count }
 
@@ -94,16 +131,51 @@ package struct ReviewQueue: Sendable {
     package static let pageSize = 50
 }
 
+/// A queue's alerts in queue order and the page of them asked for, before the page is read in full.
+package struct QueuePage: Sendable {
+    /// Every alert of the queue, in queue order.
+    package var ordered: [QueueRank]
+    /// Where the page starts.
+    package var start: Int
+    /// The page's alerts.
+    package var page: ArraySlice<QueueRank>
+
+    /// `ranks` in queue order, and `limit` of them from `offset` (all when nil).
+    package init(ordering ranks: [QueueRank], offset: Int, limit: Int?) {
+        ordered = QueueRank.ordered(ranks)
+        start = min(max(offset, 0), ordered.count)
+        page = ordered[start..<min(ordered.count, start + (limit ?? ordered.count))]
+    }
+
+    /// The ids of the page's alerts.
+    package var pageIDs: [Int64] { page.map(\.id) }
+}
+
 /// Where an alert stands in the queue: past or nearest its quota first, then the most money at
 /// risk, then severity, then the latest.
-struct QueueRank {
-    var id: Int64
+package struct QueueRank: Sendable {
+    package var id: Int64
     var severity: Int
-    var subject: Subject
-    var lastSeen: Date
+    package var subject: Subject
+    package var lastSeen: Date
     var costMicros: Int64
-    var daySpendMicros: Int64?
-    var quotaMicros: Int64?
+    package var daySpendMicros: Int64?
+    package var quotaMicros: Int64?
+
+    package init(id: Int64, severity: Int, subject: Subject, lastSeen: Date, costMicros: Int64) {
+        self.id = id
+        self.severity = severity
+        self.subject = subject
+        self.lastSeen = lastSeen
+        self.costMicros = costMicros
+    }
+
+    /// `ranks` in queue order.
+    static func ordered(_ ranks: [QueueRank]) -> [QueueRank] {
+        ranks.indices.map { ranks[$0].orderKey }.enumerated().sorted {
+            OrderKey.precedes($0.element, $1.element)
+        }.map { ranks[$0.offset] }
+    }
 
     /// Spend against quota; nil without both.
     static func fraction(spent: Int64?, quota: Int64?) -> Double? {
@@ -155,25 +227,9 @@ extension TollGuardDatabase {
         return try writer.read { db in
             var ranks = try Self.queueRanks(db, tab, filter: filter, user: user, now: now)
             try Self.addSpendAndQuotas(db, to: &ranks, analysis: analysis, timeZone: timeZone)
-            let order = ranks.indices.map { ranks[$0].orderKey }.enumerated().sorted {
-                QueueRank.OrderKey.precedes($0.element, $1.element)
-            }
-            ranks = order.map { ranks[$0.offset] }
-            let start = min(max(offset, 0), ranks.count)
-            let page = ranks[start..<min(ranks.count, start + (limit ?? ranks.count))]
-            let alerts = Dictionary(
-                try StoredAlert.filter(page.map(\.id).contains(StoredAlert.Columns.id)).fetchAll(db).map {
-                    ($0.id, $0)
-                },
-                uniquingKeysWith: { first, _ in first })
+            let paged = QueuePage(ordering: ranks, offset: offset, limit: limit)
             return ReviewQueue(
-                ids: ranks.map(\.id),
-                entries: page.compactMap { rank in
-                    alerts[rank.id].map {
-                        ReviewQueueEntry(alert: $0, daySpendMicros: rank.daySpendMicros, quotaMicros: rank.quotaMicros)
-                    }
-                },
-                offset: start)
+                paged, alerts: try StoredAlert.filter(paged.pageIDs.contains(StoredAlert.Columns.id)).fetchAll(db))
         }
     }
 

@@ -23,7 +23,7 @@ extension ConsoleRoute {
             try await caller(request) { signed in
                 let query = QueueQuery(request.uri.queryParameters)
                 let queue = try await reviewQueue(query, signed)
-                let counts = try await database.inThreadPool { try $0.reviewCounts(user: signed.user.name) }
+                let counts = try await store.reviewCounts(user: signed.user.name, now: Date())
                 return .json(
                     QueueJSON(
                         tab: query.tab.rawValue, count: queue.entries.count, total: queue.total, page: query.page,
@@ -121,7 +121,8 @@ extension ConsoleRoute {
         api.get("journal") { request, _ in
             try await caller(request) { _ in
                 let limit = request.uri.queryParameters["limit"].flatMap { Int($0) }.map { min(max($0, 1), 5_000) }
-                let entries = try await database.inThreadPool { try $0.journal(limit: limit ?? 500) }
+                let entries = try await store.journal(
+                    subjectType: nil, subject: nil, actor: nil, actionPrefix: nil, limit: limit ?? 500)
                 return .json(["entries": entries])
             }
         }

@@ -50,13 +50,11 @@ extension ConsoleRoute {
     /// Every account that spent on `day` or has a quota, nearest or past its quota first.
     package func accountDays(_ day: (start: Date, end: Date, text: String)) async throws -> [AccountDay] {
         let analysis = settings.analysis()
-        let (spend, quotas, raises) = try await database.inThreadPool { database in
-            (
-                try database.spendByAccount(from: day.start, to: day.end, publicContexts: analysis.publicContexts)
-                    .filter { $0.subject.kind == .account },
-                try database.quotas(), try database.quotaRaises(onDay: day.text)
-            )
-        }
+        let spend = try await store.spendByAccount(
+            from: day.start, to: day.end, publicContexts: analysis.publicContexts
+        ).filter { $0.subject.kind == .account }
+        let quotas = try await store.quotas()
+        let raises = try await store.quotaRaises(onDay: day.text)
         let quotaByAccount = Dictionary(quotas.map { ($0.account, $0.dailyMicros) }, uniquingKeysWith: { $1 })
         var resolver = PolicyResolver(settings: analysis, quotas: quotaByAccount)
         var figures: [String: (calls: Int, spent: Int64)] = [:]
@@ -128,12 +126,6 @@ extension ConsoleRoute {
         (micros: Int64, reason: String), TriageRefusal
     > {
         guard signed.user.role.mayAdminister else { return .failure(.forbidden(signed.user.role, "change quotas")) }
-        if let cluster = settings.quotasOfCluster {
-            return .failure(
-                TriageRefusal(
-                    message: "This node's quotas are its cluster's (\(cluster)): change them with tollguard quota "
-                        + "on any node; a change here would be undone within seconds."))
-        }
         let reason = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let amount = (amount ?? "").trimmingCharacters(in: .whitespaces)
         guard !account.isEmpty else { return .failure(TriageRefusal(message: "Which account?")) }
@@ -154,11 +146,11 @@ extension ConsoleRoute {
         case .success(let checked): change = checked
         }
         let currency = settings.currency
-        try await database.inThreadPool {
-            try $0.setQuota(
+        try await store.setQuota(
+            QuotaEntry(
                 account: account, dailyMicros: change.micros, currency: currency, setBy: signed.user.name,
-                reason: change.reason)
-        }
+                setAt: Date()),
+            reason: change.reason)
         return .success(change.micros)
     }
 
@@ -177,7 +169,7 @@ extension ConsoleRoute {
             account: account, day: today.text, dailyMicros: change.micros, currency: settings.currency,
             reason: change.reason, setBy: signed.user.name, setAt: Date())
         let analysis = settings.analysis()
-        try await database.inThreadPool { try $0.raiseQuota(raise, analysis: analysis) }
+        try await store.raiseQuota(raise, analysis: analysis)
         return .success(raise)
     }
 }

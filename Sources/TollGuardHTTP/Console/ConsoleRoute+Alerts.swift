@@ -76,11 +76,9 @@ extension ConsoleRoute {
         let analysis = settings.analysis()
         let zone = settings.timeZone
         let (offset, limit): (Int, Int?) = whole ? (0, nil) : idsOnly ? (0, 0) : (query.offset, QueueQuery.pageSize)
-        return try await database.inThreadPool {
-            try $0.reviewQueue(
-                query.tab, filter: query.filter, user: user, analysis: analysis, timeZone: zone, offset: offset,
-                limit: limit)
-        }
+        return try await store.reviewQueue(
+            query.tab, filter: query.filter, user: user, now: Date(), analysis: analysis, timeZone: zone,
+            offset: offset, limit: limit)
     }
 
     func queue(_ query: QueueQuery, _ signed: Signed) async throws -> Response {
@@ -94,9 +92,8 @@ extension ConsoleRoute {
         let queue = try await reviewQueue(query, signed)
         let user = signed.user.name
         let newest = header.newestAlert
-        let (rules, seenAtVisit) = try await database.inThreadPool { database in
-            (try database.alertRules(), try database.markQueueSeen(user: user, upTo: newest))
-        }
+        let rules = try await store.alertRules()
+        let seenAtVisit = try await store.markQueueSeen(user: user, upTo: newest)
         let seenBefore = query.seenBefore ?? seenAtVisit
         let rows = queue.entries.map { entry in
             var row = ConsolePages.queueRow(entry, currency: settings.currency)
@@ -175,39 +172,43 @@ extension ConsoleRoute {
     package func caseFile(_ id: Int64) async throws -> CaseFile? {
         let analysis = settings.analysis()
         let timeZone = settings.timeZone
-        var file = try await database.inThreadPool { database -> CaseFile? in
-            guard let alert = try database.alert(id: id) else { return nil }
-            let account = alert.subject.kind == .account ? alert.subject.value : nil
-            var file = CaseFile(
-                alert: alert, calls: try database.alertCalls(id: id), lines: try database.alertLogLines(id: id),
-                journal: try database.journal(subjectType: "alert", subject: String(id)),
-                deliveries: try database.deliveries(ofAlert: id, subject: alert.subject),
-                kills: try account.map { try database.callKills(account: $0) }?
-                    .filter { $0.at >= alert.firstSeen.addingTimeInterval(-3600) } ?? [],
-                suspension: try account.flatMap { try database.activeSuspension(account: $0) },
-                related: Array(
-                    try database.alerts(ofSubject: alert.subject, limit: 21).filter { $0.id != id }.prefix(20)),
-                people: try database.users().filter { $0.role.mayTriage }.map(\.name))
-            file.rangeNeighbours = try database.rangeNeighbours(ofAlert: id, limit: 20)
-            if alert.subject.kind == .ip {
-                file.addresses = [alert.subject.value]
-            } else {
-                file.addresses = try database.sourceAddresses(ofAlert: id)
+        guard let alert = try await store.alert(id: id) else { return nil }
+        let account = alert.subject.kind == .account ? alert.subject.value : nil
+        var kills: [CallKill] = []
+        var suspension: Suspension?
+        if let account {
+            kills = try await store.callKills(account: account).filter {
+                $0.at >= alert.firstSeen.addingTimeInterval(-3600)
             }
-            file.addressAlerts = try database.alerts(ofSubjects: file.addresses.map { Subject(.ip, $0) }, limit: 21)
-                .filter { $0.id != id }
-            if let account {
-                file.spend = try database.dailySpend(
-                    account: account, days: Self.chartDays, through: alert.lastSeen, timeZone: timeZone)
-                file.quotaMicros = try database.standingQuota(of: account, analysis: analysis)
-                for (day, micros) in try database.quotaRaises()[account] ?? [:] {
-                    file.raisedQuotas[LocalClock.dayText(day)] = micros
-                }
-            }
-            return file
+            suspension = try await store.activeSuspension(account: account)
         }
-        if let account = file?.alert.subject, account.kind == .account, let snapshot = settings.liveCalls?() {
-            file?.liveCalls = snapshot.calls.filter { $0.account == account.value }
+        var file = CaseFile(
+            alert: alert, calls: try await store.alertCalls(id: id), lines: try await store.alertLogLines(id: id),
+            journal: try await store.journal(
+                subjectType: "alert", subject: String(id), actor: nil, actionPrefix: nil, limit: 200),
+            deliveries: try await store.deliveries(ofAlert: id, subject: alert.subject),
+            kills: kills, suspension: suspension,
+            related: Array(
+                try await store.alerts(ofSubject: alert.subject, limit: 21).filter { $0.id != id }.prefix(20)),
+            people: try await store.users().filter { $0.role.mayTriage }.map(\.name))
+        file.rangeNeighbours = try await store.rangeNeighbours(ofAlert: id, limit: 20)
+        if alert.subject.kind == .ip {
+            file.addresses = [alert.subject.value]
+        } else {
+            file.addresses = try await store.sourceAddresses(ofAlert: id, limit: 10)
+        }
+        file.addressAlerts = try await store.alerts(ofSubjects: file.addresses.map { Subject(.ip, $0) }, limit: 21)
+            .filter { $0.id != id }
+        if let account {
+            file.spend = try await store.dailySpend(
+                account: account, days: Self.chartDays, through: alert.lastSeen, timeZone: timeZone)
+            file.quotaMicros = try await store.standingQuota(of: account, analysis: analysis)
+            for (day, micros) in try await store.quotaRaises()[account] ?? [:] {
+                file.raisedQuotas[LocalClock.dayText(day)] = micros
+            }
+        }
+        if let account, let snapshot = settings.liveCalls?() {
+            file.liveCalls = snapshot.calls.filter { $0.account == account }
         }
         return file
     }
@@ -330,7 +331,7 @@ extension ConsoleRoute {
         let ids = triage.wholeFilter ? try await reviewQueue(triage.query, signed, idsOnly: true).ids : triage.ids
         guard !ids.isEmpty else { return .failure(TriageRefusal(message: "no alert chosen: tick some first")) }
         return .success(
-            try await actions.changeAlerts(ids, change, actor: signed.user.name, comment: triage.comment))
+            try await store.changeAlerts(ids, change, actor: signed.user.name, comment: triage.comment))
     }
 
     /// The change a triage request asks for.
@@ -368,7 +369,7 @@ extension ConsoleRoute {
         case "unassign": return .success(.assign(nil))
         case "assign":
             let name = triage.assignee ?? ""
-            guard let user = try await database.inThreadPool({ try $0.user(named: name) }), user.role.mayTriage else {
+            guard let user = try await store.user(named: name), user.role.mayTriage else {
                 return .failure(TriageRefusal(message: "no reviewer named \(name)"))
             }
             return .success(.assign(user.name))

@@ -36,9 +36,8 @@ extension ConsoleRoute {
     func journal(_ query: JournalQuery, _ signed: Signed) async throws -> Response {
         var header = try await header("Journal", signed)
         header.onJournal = true
-        let entries = try await database.inThreadPool {
-            try $0.journal(actor: query.actor, actionPrefix: query.action, limit: 500)
-        }
+        let entries = try await store.journal(
+            subjectType: nil, subject: nil, actor: query.actor, actionPrefix: query.action, limit: 500)
         let page = ConsolePages.JournalPage(
             header: header, entries: entries.map(ConsolePages.journalRow), actor: query.actor ?? "",
             action: query.action ?? "", csvLink: "/console/journal.csv?" + query.queryString)
@@ -49,9 +48,8 @@ extension ConsoleRoute {
         router.get("console/journal.csv") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
             let query = JournalQuery(request.uri.queryParameters)
-            let entries = try await database.inThreadPool {
-                try $0.journal(actor: query.actor, actionPrefix: query.action, limit: 100_000)
-            }
+            let entries = try await store.journal(
+                subjectType: nil, subject: nil, actor: query.actor, actionPrefix: query.action, limit: 100_000)
             return try await export(
                 "journal", query: query.queryString, signed,
                 header: ["at_utc", "actor", "action", "subject_type", "subject", "before", "after", "note"],
@@ -82,7 +80,7 @@ extension ConsoleRoute {
         }
         router.get("console/suspensions.csv") { request, _ in
             guard let signed = try await signedIn(request) else { return Response.redirect(to: "/console/login") }
-            let suspensions = try await database.inThreadPool { try $0.suspensions(includeHistory: true) }
+            let suspensions = try await store.suspensions(includeHistory: true)
             return try await export(
                 "suspensions", query: "", signed,
                 header: [
@@ -125,13 +123,10 @@ extension ConsoleRoute {
         counting counted: String = "rows", header: [String], rows: [[String]]
     ) async throws -> Response {
         let actor = signed.user.name
-        try await database.inThreadPool {
-            try $0.record(
-                JournalEntry(
-                    at: Date(), actor: actor, action: "export.\(list)", subjectType: subjectType ?? list,
-                    subject: query,
-                    after: "\(rows.count) \(counted)"))
-        }
+        try await store.record(
+            JournalEntry(
+                at: Date(), actor: actor, action: "export.\(list)", subjectType: subjectType ?? list, subject: query,
+                after: "\(rows.count) \(counted)"))
         var response = Response.page(([header] + rows).map(ConsoleCSV.row).joined(), status: .ok)
         response.headers[.contentType] = "text/csv; charset=utf-8"
         response.headers[.contentDisposition] = "attachment; filename=\"tollguard-\(fileName ?? list).csv\""

@@ -44,11 +44,11 @@ extension ConsoleRoute {
 
     /// The latest 200 suspensions, newest first, each with its hooks' deliveries (the page and the API).
     func suspensionsWithHooks() async throws -> [(suspension: Suspension, hooks: [OutboxEntry])] {
-        try await database.inThreadPool { database in
-            try database.suspensions(includeHistory: true).suffix(200).reversed().map { suspension in
-                (suspension, try database.deliveries(ofSuspension: suspension.id))
-            }
+        var listed: [(suspension: Suspension, hooks: [OutboxEntry])] = []
+        for suspension in try await store.suspensions(includeHistory: true).suffix(200).reversed() {
+            listed.append((suspension, try await store.deliveries(ofSuspension: suspension.id)))
         }
+        return listed
     }
 
     func suspensions(error: String?, account: String = "", _ signed: Signed) async throws -> Response {
@@ -122,9 +122,7 @@ extension ConsoleRoute {
             }
             until = Date().addingTimeInterval(count * 3600)
         }
-        switch try await actions.suspend(account: account, reason: given, until: until, actor: signed.user.name)
-            .outcome
-        {
+        switch try await store.suspend(account: account, reason: given, until: until, actor: signed.user.name) {
         case .suspended(let suspension), .alreadySuspended(let suspension): return .success(suspension)
         }
     }
@@ -139,7 +137,7 @@ extension ConsoleRoute {
         case .failure(let refusal): return .failure(refusal)
         }
         guard
-            let lifted = try await actions.unsuspend(account: account, comment: given, actor: signed.user.name).lifted
+            let lifted = try await store.unsuspend(account: account, comment: given, actor: signed.user.name)
         else { return .failure(TriageRefusal(message: "\(account) is not suspended.", status: .notFound)) }
         return .success(lifted)
     }

@@ -24,12 +24,7 @@ package struct ConsoleSettings: Sendable {
     package var banLog: @Sendable () -> String = { "" }
     /// The calls up now, where serve has live sources (nil: none, the live page says so).
     package var liveCalls: (@Sendable () -> LiveCallsSnapshot?)? = nil
-    /// The cluster store whose quotas this node's store copies (a node of a cluster), or nil.
-    ///
-    /// A quota changed in the node's copy would be undone at the next copy, so the console refuses
-    /// it and names `tollguard quota`, which changes the cluster's.
-    package var quotasOfCluster: String? = nil
-    /// On a node of a cluster, what its console shows (``clusterNotice(node:role:)``), on every page.
+    /// On a node of a cluster, what its console shows (``clusterNotice(node:store:)``), on every page.
     package var clusterNotice: String? = nil
 
     package init() {}
@@ -43,8 +38,10 @@ package struct ConsoleSettings: Sendable {
 /// against the user's role on the server. People's changes go through the action layer, so
 /// hooks hear of them.
 package struct ConsoleRoute: Sendable {
+    /// The node's own store: what its own logs show (the SIP attackers).
     let database: TollGuardDatabase
-    let actions: ActionLayer
+    /// Where the console's records are: the node's store, or the cluster's.
+    let store: any ConsoleStore
     let settings: ConsoleSettings
     private let passwords: PasswordHashing
     private let throttle: LoginThrottle
@@ -58,11 +55,12 @@ package struct ConsoleRoute: Sendable {
     private let decoyHash = DecoyHash()
 
     package init(
-        actions: ActionLayer, settings: ConsoleSettings = ConsoleSettings(), updates: ConsoleUpdates? = nil,
-        passwords: PasswordHashing = PasswordHashing(), throttle: LoginThrottle = LoginThrottle(), logger: Logger
+        actions: ActionLayer, store: (any ConsoleStore)? = nil, settings: ConsoleSettings = ConsoleSettings(),
+        updates: ConsoleUpdates? = nil, passwords: PasswordHashing = PasswordHashing(),
+        throttle: LoginThrottle = LoginThrottle(), logger: Logger
     ) throws {
         self.database = actions.database
-        self.actions = actions
+        self.store = store ?? LocalConsoleStore(actions: actions)
         self.updates = updates
         self.settings = settings
         self.passwords = passwords
@@ -115,7 +113,7 @@ package struct ConsoleRoute: Sendable {
         router.post("console/logout") { request, _ in
             let form = try await Self.form(request)
             if let signed = try await signedIn(request), SessionToken.matches(form["csrf"] ?? "", signed.csrf) {
-                try await database.inThreadPool { try $0.endSession(tokenHash: signed.tokenHash) }
+                try await store.endSession(tokenHash: signed.tokenHash, now: Date())
             }
             var response = Response.redirect(to: "/console/login")
             response.setCookie(expiredCookie)
@@ -186,7 +184,7 @@ package struct ConsoleRoute: Sendable {
     /// The session `token` names, when it is a live one.
     func session(_ token: String) async throws -> Signed? {
         let hash = SessionToken.storedHash(of: token)
-        guard let (user, csrf) = try await database.inThreadPool({ try $0.session(tokenHash: hash) }) else {
+        guard let (user, csrf) = try await store.session(tokenHash: hash, now: Date()) else {
             return nil
         }
         return Signed(user: user, csrf: csrf, tokenHash: hash)
@@ -203,7 +201,7 @@ package struct ConsoleRoute: Sendable {
                 error: "Too many failed logins for this name: try again in \(Int(wait.rounded(.up))) s.", name: name)
             return Response.page(pages.render(page, "login"), status: .tooManyRequests)
         }
-        let user = try await database.inThreadPool { try $0.user(named: name) }
+        let user = try await store.user(named: name)
         let passwords = self.passwords
         let decoy = decoyHash
         let matches = try await NIOThreadPool.singleton.runIfActive {
@@ -211,10 +209,8 @@ package struct ConsoleRoute: Sendable {
         }
         guard let user, matches else {
             await throttle.failed(keys)
-            try await database.inThreadPool {
-                try $0.record(
-                    JournalEntry(at: Date(), actor: name, action: "login.failed", subjectType: "user", subject: name))
-            }
+            try await store.record(
+                JournalEntry(at: Date(), actor: name, action: "login.failed", subjectType: "user", subject: name))
             logger.notice("console login failed", metadata: ["user": "\(name)"])
             let page = ConsolePages.LoginPage(error: "Wrong name or password.", name: name)
             return Response.page(pages.render(page, "login"), status: .unauthorized)
@@ -223,11 +219,9 @@ package struct ConsoleRoute: Sendable {
         let token = SessionToken.make()
         let csrf = SessionToken.make()
         let now = Date()
-        try await database.inThreadPool {
-            try $0.startSession(
-                user: user.name, tokenHash: SessionToken.storedHash(of: token), csrfToken: csrf,
-                expires: now.addingTimeInterval(settings.sessionLifetime), now: now)
-        }
+        try await store.startSession(
+            user: user.name, tokenHash: SessionToken.storedHash(of: token), csrfToken: csrf,
+            expires: now.addingTimeInterval(settings.sessionLifetime), now: now)
         var response = Response.redirect(to: "/console")
         response.setCookie(
             Cookie(
@@ -296,9 +290,8 @@ package struct ConsoleRoute: Sendable {
     /// The page header: who is signed in, the tabs and their counts.
     func header(_ title: String, _ signed: Signed) async throws -> PageHeader {
         let user = signed.user.name
-        let (counts, newest) = try await database.inThreadPool {
-            (try $0.reviewCounts(user: user), try $0.newestAlertID())
-        }
+        let counts = try await store.reviewCounts(user: user, now: Date())
+        let newest = try await store.newestAlertID()
         return PageHeader(
             title: title, signedIn: true, liveUpdates: updates != nil, newestAlert: newest, userName: user,
             role: signed.user.role.rawValue, csrf: signed.csrf,
