@@ -73,6 +73,18 @@ package struct ClusterConsoleStore: ConsoleStore {
 
     package func newestAlertID() async throws -> Int64 { try await store().newestAlertID() }
 
+    package func alertChangeMark() async throws -> AlertChangeMark { try await store().alertChangeMark() }
+
+    package func alertsChanged(since mark: AlertChangeMark?, limit: Int) async throws -> (
+        [AlertChangeSinceMark], AlertChangeMark
+    ) {
+        try await store().alertsChanged(since: mark, limit: limit, summarizer: summarizer)
+    }
+
+    package func alerts(raisedAfter id: Int64, limit: Int) async throws -> [StoredAlert] {
+        try await store().alerts(raisedAfter: id, limit: limit, summarizer: summarizer)
+    }
+
     package func alertRules() async throws -> [String] { try await store().alertRules() }
 
     package func alert(id: Int64) async throws -> StoredAlert? {

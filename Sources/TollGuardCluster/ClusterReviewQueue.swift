@@ -87,11 +87,15 @@ extension ClusterStore {
     }
 
     /// The queue's figures of every alert in one of `states`.
+    ///
+    /// An alert's countries are counted only where a snooze waits for a new one: counting them in
+    /// every alert's evidence took 100 ms of 9,000 alerts' 107 (20 calls each; 2026-12-05).
     private func queueRows(states: Set<AlertState>) async throws -> [QueueRow] {
         let rows = try await client.query(
             """
             SELECT id, rule, severity_rank, subject_type, subject, last_seen_utc, cost_micros, call_count,
-                (SELECT count(DISTINCT e->>'region') FROM jsonb_array_elements(evidence) e),
+                CASE WHEN snooze_countries IS NULL THEN 0
+                    ELSE (SELECT count(DISTINCT e->>'region') FROM jsonb_array_elements(evidence) e) END,
                 state, assignee, snoozed_until_utc, snooze_cost_micros, snooze_calls, snooze_countries
             FROM cluster_alerts WHERE state = ANY(\(states.map(\.rawValue).sorted())::text[])
             """, logger: logger)

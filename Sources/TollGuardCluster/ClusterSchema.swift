@@ -465,7 +465,9 @@ enum ClusterSchema {
                 )
                 """,
                 "CREATE INDEX cluster_sessions_by_user ON cluster_sessions (user_name)",
-                "CREATE INDEX cluster_journal_by_id ON cluster_journal (actor, id)",
+                "CREATE INDEX cluster_journal_by_actor ON cluster_journal (actor, id)",
+                // The consoles' live updates read the alerts changed lately, every second.
+                "CREATE INDEX cluster_alerts_by_change ON cluster_alerts (updated_utc)",
             ]),
     ]
 

@@ -169,7 +169,6 @@ package func buildServeServices(
     let live = LiveService(pipeline: pipeline, switches: switches, sources: sources)
     let inputs = live.inputs
     let hooks = HookDeliveryService(actions: actions, counters: hookCounters, health: storeHealth)
-    let updates = ConsoleUpdates(database: database, logger: logger)
     // A node of a cluster's console works on the cluster store: the same alerts, people and
     // quotas on every node.
     let consolePrimary = configuration.database.postgresURL.map { url in
@@ -187,6 +186,9 @@ package func buildServeServices(
                 timeZone: timeZone, currency: configuration.rating.currency, countryNames: settings.countryNames),
             timeZone: timeZone, actions: { ActionSettings(reloadable.current) })
     }
+    let updates =
+        consoleStore.map { ConsoleUpdates(feed: $0, logger: logger) }
+        ?? ConsoleUpdates(database: database, logger: logger)
     let routes = httpRoutes(
         configuration: configuration, database: database, timeZone: timeZone, settings: settings,
         inputs: inputs, pipeline: pipeline, switches: switches, hooks: hooks, updates: updates,
@@ -387,10 +389,8 @@ private func httpRoutes(
     }
     let console: ConsoleRoute?
     do {
-        // Live updates follow the node's own store: a cluster's console is reloaded instead.
         console = try ConsoleRoute(
-            actions: hooks.actions, store: consoleStore, settings: consoleSettings,
-            updates: consoleStore == nil ? updates : nil, logger: logger)
+            actions: hooks.actions, store: consoleStore, settings: consoleSettings, updates: updates, logger: logger)
     } catch {
         logger.error(
             "the review console's templates do not parse; /console is not served", metadata: ["error": "\(error)"])

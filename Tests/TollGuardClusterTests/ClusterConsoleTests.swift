@@ -175,6 +175,17 @@ extension PostgresServerTests {
                             #expect(Self.position(of: velocity, in: snoozed) != nil)
                             let snoozedCounts = try await store.reviewCounts(user: "ada", now: Date())
                             #expect(snoozedCounts[.snoozed] == 1 && snoozedCounts[.acknowledged] == 1)
+                            // The analyzer's next write: a call to a new country wakes it.
+                            try await store.client.query(
+                                """
+                                UPDATE cluster_alerts SET evidence = evidence || jsonb_build_array(jsonb_build_object(
+                                    'key', 'cu-1', 'time', 0, 'number', '5351234567', 'region', 'Cuba', 'cost', 0,
+                                    'switchName', 'fs-west'))
+                                WHERE id = \(velocity)
+                                """, logger: TestPostgres.logger)
+                            let woken = try await Self.page(eastClient, "/console?tab=acknowledged", ada)
+                            #expect(Self.position(of: velocity, in: woken) != nil, "worse: a new country")
+                            #expect(try await store.reviewCounts(user: "ada", now: Date())[.snoozed] == nil)
 
                             // A raise for today and a suspension, from the east node.
                             #expect(
@@ -218,6 +229,87 @@ extension PostgresServerTests {
                     }
                 }
                 #expect(try await store.user(named: "ada").map(\.role) == .admin)
+            }
+            await TestPostgres.dropDatabase(name)
+        }
+
+        /// The cluster's alerts reach open console pages as they change: each change told once,
+        /// a change committed after a later one was seen too, and a burst larger than one look
+        /// does not hide what follows it.
+        @Test func theClustersAlertChangesReachOpenPagesOnce() async throws {
+            try await TestPostgres.withStore { store in
+                typealias Review = ClusterAlertReviewTests
+                for account in ["1001", "1002"] {
+                    try await Review.insert(
+                        store, rule: .velocity, account: account, severity: .high, state: "open", hoursAgo: 0)
+                }
+                let told = { (mark: AlertChangeMark?, limit: Int) in
+                    try await store.alertsChanged(since: mark, limit: limit, summarizer: Self.summarizer)
+                }
+                var mark = try await store.alertChangeMark()
+                #expect(try await told(mark, 200).0.isEmpty, "what was there before the first look is no change")
+                let ids = try await store.reviewedAlerts(AlertFilter(), summarizer: Self.summarizer)
+                    .map(\.alert.id).sorted()
+                // A person's change, then a new alert: one look tells both, the new one as new.
+                _ = try await store.changeAlerts(
+                    [ids[0]], .acknowledge, actor: "ada", comment: nil, suppressFor: 3600, hooks: [],
+                    summarizer: Self.summarizer)
+                try await Review.insert(
+                    store, rule: .dailyQuota, account: "1003", severity: .critical, state: "open", hoursAgo: 0)
+                var (changes, next) = try await told(mark, 200)
+                #expect(changes.map(\.alert.subject.value).sorted() == ["1001", "1003"])
+                #expect(changes.first { $0.alert.subject.value == "1003" }?.isNew == true)
+                #expect(changes.first { $0.alert.subject.value == "1001" }?.alert.state == .acknowledged)
+                mark = next
+                #expect(try await told(mark, 200).0.isEmpty, "told once")
+                // A change whose transaction began before the last look and committed after it.
+                try await store.client.query(
+                    "UPDATE cluster_alerts SET updated_utc = now() - interval '5 seconds', state = 'acknowledged' WHERE id = \(ids[1])",
+                    logger: TestPostgres.logger)
+                (changes, next) = try await told(mark, 200)
+                #expect(changes.map(\.alert.id) == [ids[1]], "committed late, still told")
+                mark = next
+                // A burst of more changes than one look takes: each told once, over several looks.
+                for account in 2_000..<2_007 {
+                    try await Review.insert(
+                        store, rule: .velocity, account: String(account), severity: .high, state: "open", hoursAgo: 0)
+                }
+                var burst: [String] = []
+                for _ in 0..<5 {
+                    (changes, next) = try await told(mark, 3)
+                    burst += changes.map(\.alert.subject.value)
+                    mark = next
+                }
+                #expect(burst.sorted() == (2_000..<2_007).map(String.init), "\(burst)")
+            }
+        }
+
+        /// A node's watcher of the cluster's alerts tells its open pages of an alert the leader raised.
+        @Test func aNodesOpenPagesHearOfTheClustersNewAlert() async throws {
+            let name = try await TestPostgres.createDatabase()
+            try await TestPostgres.withStore(database: name) { store in
+                let primary = try Self.primary(database: name)
+                let updates = ConsoleUpdates(
+                    feed: ClusterConsoleStore(
+                        primary: primary, summarizer: Self.summarizer, timeZone: .gmt, actions: { ActionSettings() }),
+                    interval: .milliseconds(50), heartbeat: .seconds(60), logger: TestPostgres.logger)
+                let page = updates.subscribe()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await primary.run() }
+                    group.addTask { try await updates.run() }
+                    defer { group.cancelAll() }
+                    #expect(try await poll(upTo: 300) { updates.isWatching })
+                    try await ClusterAlertReviewTests.insert(
+                        store, rule: .dailyQuota, account: "1001", severity: .critical, state: "open", hoursAgo: 0,
+                        switches: ["fs-west", "ast-east"])
+                    var iterator = page.makeAsyncIterator()
+                    guard case .update(let update) = await iterator.next() else {
+                        Issue.record("no update")
+                        return
+                    }
+                    #expect(update.alerts.map(\.subject) == ["account 1001"] && update.alerts.first?.isNew == true)
+                    #expect(update.counts["open"] == 1)
+                }
             }
             await TestPostgres.dropDatabase(name)
         }

@@ -7,7 +7,7 @@ import Foundation
 /// people's changes); a node of a cluster's on the cluster's PostgreSQL store, so every node shows
 /// the same alerts and one login works on each. What a node's own logs show (the SIP attackers)
 /// stays the node's.
-package protocol ConsoleStore: Sendable {
+package protocol ConsoleStore: AlertChangeFeed {
     // MARK: People
 
     /// One user, when there is one of that name.
@@ -37,8 +37,6 @@ package protocol ConsoleStore: Sendable {
         _ tab: ReviewTab, filter: ReviewFilter, user: String, now: Date, analysis: AnalysisSettings,
         timeZone: TimeZone, offset: Int, limit: Int?
     ) async throws -> ReviewQueue
-    /// How many alerts each tab holds for `user` at `now`.
-    func reviewCounts(user: String, now: Date) async throws -> [ReviewTab: Int]
     /// The newest alert's id (0 when there is none).
     func newestAlertID() async throws -> Int64
     /// The rules that raised any alert, by name.

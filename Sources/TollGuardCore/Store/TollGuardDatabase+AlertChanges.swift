@@ -7,6 +7,32 @@ package struct AlertChangeMark: Sendable, Hashable {
     package var maxID: Int64
     package var updated: String
     package var seenAtUpdated: Set<Int64>
+    /// The alerts changed lately and the change of each seen (a store whose changes may commit
+    /// out of their time order looks back over them; the SQLite store writes one at a time).
+    package var recent: [Int64: String] = [:]
+
+    package init(maxID: Int64, updated: String, seenAtUpdated: Set<Int64> = [], recent: [Int64: String] = [:]) {
+        self.maxID = maxID
+        self.updated = updated
+        self.seenAtUpdated = seenAtUpdated
+        self.recent = recent
+    }
+}
+
+/// What the console's live updates read: the alerts raised or changed since a mark, and the
+/// tabs' counts after them.
+package protocol AlertChangeFeed: Sendable {
+    /// The mark of the alerts as they are now.
+    func alertChangeMark() async throws -> AlertChangeMark
+    /// The alerts raised or changed since `mark` (nothing when nil), at most `limit`, and the mark
+    /// to ask with next.
+    func alertsChanged(since mark: AlertChangeMark?, limit: Int) async throws -> (
+        [AlertChangeSinceMark], AlertChangeMark
+    )
+    /// The alerts raised after alert `id`, oldest first, at most `limit`.
+    func alerts(raisedAfter id: Int64, limit: Int) async throws -> [StoredAlert]
+    /// How many alerts each tab holds for `user` at `now`.
+    func reviewCounts(user: String, now: Date) async throws -> [ReviewTab: Int]
 }
 
 /// An alert raised or changed since a mark.

@@ -5,7 +5,6 @@ extension ConsoleSettings {
     /// (from `store`, a URL without secrets), and what stays the node's own.
     package static func clusterNotice(node: String, store: String) -> String {
         "This console shows the cluster's alerts from every switch, its quotas, suspensions and journal "
-            + "(\(store)): the same on every node. The live calls and the SIP attackers are node \(node)'s own. "
-            + "Pages here do not update by themselves: reload them."
+            + "(\(store)): the same on every node. The live calls and the SIP attackers are node \(node)'s own."
     }
 }

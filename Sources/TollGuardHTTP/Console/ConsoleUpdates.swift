@@ -48,7 +48,7 @@ package final class ConsoleUpdates: Service, Sendable {
         case heartbeat
     }
 
-    private let database: TollGuardDatabase
+    private let feed: any AlertChangeFeed
     private let interval: Duration
     private let heartbeat: Duration
     private let logger: Logger
@@ -58,11 +58,20 @@ package final class ConsoleUpdates: Service, Sendable {
     private let updatesSent = Atomic<Int>(0)
     private let newestTold = Atomic<Int64>(0)
 
-    package init(
+    /// Watches one box's store.
+    package convenience init(
         database: TollGuardDatabase, interval: Duration = .seconds(1), heartbeat: Duration = .seconds(15),
         logger: Logger
     ) {
-        self.database = database
+        self.init(feed: LocalAlertFeed(database: database), interval: interval, heartbeat: heartbeat, logger: logger)
+    }
+
+    /// Watches the alerts of `feed` (a cluster's, on a node of one).
+    package init(
+        feed: any AlertChangeFeed, interval: Duration = .seconds(1), heartbeat: Duration = .seconds(15),
+        logger: Logger
+    ) {
+        self.feed = feed
         self.interval = interval
         self.heartbeat = heartbeat
         self.logger = logger
@@ -101,11 +110,9 @@ package final class ConsoleUpdates: Service, Sendable {
     /// The alerts raised after alert `id` (those a page made before them has not shown), as one
     /// update; nil when there are none.
     package func raised(after id: Int64) async throws -> ConsoleUpdate? {
-        let (alerts, counts) = try await database.inThreadPool { database in
-            let alerts = try database.alerts(raisedAfter: id, limit: 200)
-            return (alerts, alerts.isEmpty ? [:] : try database.reviewCounts())
-        }
+        let alerts = try await feed.alerts(raisedAfter: id, limit: 200)
         guard !alerts.isEmpty else { return nil }
+        let counts = try await feed.reviewCounts(user: "", now: Date())
         return Self.update(alerts.map { AlertChangeSinceMark(alert: $0, isNew: true) }, counts: counts)
     }
 
@@ -128,17 +135,14 @@ package final class ConsoleUpdates: Service, Sendable {
 
     package func run() async throws {
         let clock = ContinuousClock()
-        var mark = try? await database.inThreadPool { try $0.alertChangeMark() }
+        var mark = try? await feed.alertChangeMark()
         watching.store(true, ordering: .releasing)
         var lastBeat = clock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: interval)
             do {
-                let since = mark
-                let (changes, newMark, counts) = try await database.inThreadPool { database in
-                    let (changes, newMark) = try database.alertsChanged(since: since)
-                    return (changes, newMark, changes.isEmpty ? [:] : try database.reviewCounts())
-                }
+                let (changes, newMark) = try await feed.alertsChanged(since: mark, limit: 200)
+                let counts = changes.isEmpty ? [:] : try await feed.reviewCounts(user: "", now: Date())
                 mark = newMark
                 if !changes.isEmpty {
                     broadcast(.update(Self.update(changes, counts: counts)))

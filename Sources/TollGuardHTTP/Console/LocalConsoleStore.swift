@@ -64,6 +64,20 @@ package struct LocalConsoleStore: ConsoleStore {
         try await database.inThreadPool { try $0.reviewCounts(user: user, now: now) }
     }
 
+    package func alertChangeMark() async throws -> AlertChangeMark {
+        try await LocalAlertFeed(database: database).alertChangeMark()
+    }
+
+    package func alertsChanged(since mark: AlertChangeMark?, limit: Int) async throws -> (
+        [AlertChangeSinceMark], AlertChangeMark
+    ) {
+        try await LocalAlertFeed(database: database).alertsChanged(since: mark, limit: limit)
+    }
+
+    package func alerts(raisedAfter id: Int64, limit: Int) async throws -> [StoredAlert] {
+        try await LocalAlertFeed(database: database).alerts(raisedAfter: id, limit: limit)
+    }
+
     package func newestAlertID() async throws -> Int64 { try await database.inThreadPool { try $0.newestAlertID() } }
 
     package func alertRules() async throws -> [String] { try await database.inThreadPool { try $0.alertRules() } }
@@ -168,5 +182,30 @@ package struct LocalConsoleStore: ConsoleStore {
         -> TriageResult
     {
         try await actions.changeAlerts(ids, change, actor: actor, comment: comment)
+    }
+}
+
+/// The alerts' changes in one box's SQLite store.
+package struct LocalAlertFeed: AlertChangeFeed {
+    let database: TollGuardDatabase
+
+    package init(database: TollGuardDatabase) { self.database = database }
+
+    package func alertChangeMark() async throws -> AlertChangeMark {
+        try await database.inThreadPool { try $0.alertChangeMark() }
+    }
+
+    package func alertsChanged(since mark: AlertChangeMark?, limit: Int) async throws -> (
+        [AlertChangeSinceMark], AlertChangeMark
+    ) {
+        try await database.inThreadPool { try $0.alertsChanged(since: mark, limit: limit) }
+    }
+
+    package func alerts(raisedAfter id: Int64, limit: Int) async throws -> [StoredAlert] {
+        try await database.inThreadPool { try $0.alerts(raisedAfter: id, limit: limit) }
+    }
+
+    package func reviewCounts(user: String, now: Date) async throws -> [ReviewTab: Int] {
+        try await database.inThreadPool { try $0.reviewCounts(user: user, now: now) }
     }
 }
