@@ -28,6 +28,44 @@ extension ClusterStore {
         }
     }
 
+    /// Copies `users` (a node's own store's) into the cluster's, once per `node`.
+    ///
+    /// A user of a name the cluster has stays the cluster's; each one added is journaled as added
+    /// by the node. Nil when the node's were copied before; else how many were new.
+    package func importUsers(of node: String, users: [ConsoleUser], now: Date = Date()) async throws -> Int? {
+        let logger = self.logger
+        return try await client.inTransaction(logger: logger) { connection in
+            let claimed = try await Self.rowCount(
+                connection.query(
+                    """
+                    INSERT INTO cluster_user_imports (node, at_utc, users) VALUES (\(node), \(now), 0)
+                    ON CONFLICT (node) DO NOTHING RETURNING node
+                    """, logger: logger))
+            guard claimed > 0 else { return nil }
+            var added = 0
+            for user in users where ConsoleUser.isValidName(user.name) {
+                let inserted = try await Self.rowCount(
+                    connection.query(
+                        """
+                        INSERT INTO cluster_users (name, role, password_hash, created_utc, password_set_utc)
+                        VALUES (\(user.name), \(user.role.rawValue), \(user.passwordHash), \(user.created),
+                            \(user.passwordSet))
+                        ON CONFLICT (name) DO NOTHING RETURNING name
+                        """, logger: logger))
+                guard inserted == 1 else { continue }
+                added += 1
+                try await Self.journal(
+                    JournalEntry(
+                        at: now, actor: "node \(node)", action: "user.added", subjectType: "user", subject: user.name,
+                        after: user.role.rawValue, note: "copied from the node's own store"),
+                    on: connection, logger: logger)
+            }
+            try await connection.query(
+                "UPDATE cluster_user_imports SET users = \(added) WHERE node = \(node)", logger: logger)
+            return added
+        }
+    }
+
     /// Replaces a user's password and ends every session they have.
     package func setPassword(name: String, passwordHash: String, actor: String, now: Date = Date()) async throws {
         let logger = self.logger

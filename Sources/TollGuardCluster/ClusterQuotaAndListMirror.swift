@@ -42,7 +42,7 @@ package struct ClusterQuotaAndListMirror: Service {
         }
     }
 
-    /// Copies this node's own quotas and lists into the cluster's, unless they were before.
+    /// Copies this node's own quotas, lists and console users into the cluster's, unless they were before.
     package func importOnce(_ store: ClusterStore) async throws {
         let quotas = try local.quotas()
         let raises = try local.allQuotaRaises()
@@ -54,6 +54,12 @@ package struct ClusterQuotaAndListMirror: Service {
                 metadata: [
                     "quotas": "\(added.quotas) of \(quotas.count)", "raises": "\(added.raises) of \(raises.count)",
                 ])
+        }
+        let users = try local.users()
+        if let added = try await store.importUsers(of: node, users: users), !users.isEmpty {
+            logger.notice(
+                "the node's console users were copied into the cluster's, where tollguard users changes them from now on",
+                metadata: ["users": "\(added) of \(users.count)"])
         }
         let summaries = try local.fraudListSummaries()
         let lists = try local.fraudLists().compactMap { list in

@@ -466,6 +466,15 @@ enum ClusterSchema {
                 """,
                 "CREATE INDEX cluster_sessions_by_user ON cluster_sessions (user_name)",
                 "CREATE INDEX cluster_journal_by_actor ON cluster_journal (actor, id)",
+                // The nodes whose own stores' users were copied in once, when they first ran in
+                // the cluster: the people who logged in to a box before it joined still can.
+                """
+                CREATE TABLE cluster_user_imports (
+                    node text PRIMARY KEY,
+                    at_utc timestamptz NOT NULL,
+                    users integer NOT NULL
+                )
+                """,
                 // The consoles' live updates read the alerts changed lately, every second.
                 "CREATE INDEX cluster_alerts_by_change ON cluster_alerts (updated_utc)",
             ]),

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Testing
 import TollGuardCluster
 import TollGuardCore
@@ -89,6 +90,9 @@ extension PostgresServerTests {
         @Test func theMirrorCopiesTheNodesQuotasInThenTheClustersOut() async throws {
             let local = try TollGuardDatabase.inMemory()
             try local.setQuota(account: "2001", dailyMicros: Money.micros(30), currency: "USD", setBy: "old-noc")
+            // The box's people: one the cluster knows by name already (the cluster's stays).
+            try local.addUser(name: "old-admin", role: .admin, passwordHash: "hash-1", actor: "setup")
+            try local.addUser(name: "rex", role: .admin, passwordHash: "hash-2", actor: "setup")
             let name = try await TestPostgres.createDatabase()
             defer { Task { await TestPostgres.dropDatabase(name) } }
             let mirror = ClusterQuotaAndListMirror(
@@ -99,6 +103,7 @@ extension PostgresServerTests {
             try await TestPostgres.withStore(database: name) { store in
                 try await store.migrate()
                 try await store.setQuota(Self.quota("1001", 10), reason: nil)
+                try await store.addUser(name: "rex", role: .reviewer, passwordHash: "cluster-hash", actor: "noc")
                 try await mirror.importOnce(store)
                 try await mirror.mirrorOnce(store)
                 #expect(try await local.quotaTable() == ["1001": Money.micros(10), "2001": Money.micros(30)])
@@ -112,6 +117,16 @@ extension PostgresServerTests {
                 // The node's next start copies nothing back.
                 try await mirror.importOnce(store)
                 #expect(try await store.quotaTable() == ["1001": Money.micros(10)])
+                #expect(try await store.users().map(\.name) == ["old-admin", "rex"])
+                #expect(try await store.user(named: "rex")?.role == .reviewer, "the cluster's own user stays")
+                #expect(try await store.user(named: "old-admin")?.passwordHash == "hash-1", "logs in as before")
+                let journal = try await store.latestJournal(subjectType: "user", subject: "old-admin")
+                #expect(journal.map(\.actor) == ["node edge-a"] && journal.first?.action == "user.added")
+                // Removed from the cluster, not brought back by the node's next start.
+                try await store.client.query(
+                    "DELETE FROM cluster_users WHERE name = 'old-admin'", logger: TestPostgres.logger)
+                try await mirror.importOnce(store)
+                #expect(try await store.users().map(\.name) == ["rex"])
             }
         }
     }
