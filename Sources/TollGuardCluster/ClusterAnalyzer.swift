@@ -191,23 +191,15 @@ package struct ClusterAnalyzer: Sendable {
             // calls it started from their edges' word start again among them, in order.
             // Streamed as the server sends them: the engine's reach of a busy cluster (a week by
             // default) is never held at once.
-            let begun = try await store.liveAnalysis()
-            var nextUp = begun.startIndex
-            func beginUpTo(_ order: (Date, String, String)?) {
-                while nextUp < begun.endIndex, order.map({ Self.order(begun[nextUp].call) < $0 }) ?? true {
-                    let (entry, _) = Self.begin(begun[nextUp], in: &engine)
-                    live[entry.up.id] = entry
-                    nextUp += 1
-                }
-            }
+            var begun = BegunCalls(try await store.liveAnalysis())
             try await store.forEachConsumedCall(
                 from: released.addingTimeInterval(-engine.reach), to: released, offsets: offsets
             ) { consumed in
-                beginUpTo(Self.order(consumed.call))
+                begun.begin(before: consumed.call, in: &engine, live: &live)
                 _ = engine.replay(consumed.call)
                 recorded.insert(LiveCallID(switchName: consumed.call.switchName ?? "", callID: consumed.callID))
             }
-            beginUpTo(nil)
+            begun.begin(before: nil, in: &engine, live: &live)
             _ = engine.advance(to: released)
         }
         var session = Session(held: held, released: released, offsets: offsets, engine: engine)
@@ -277,8 +269,7 @@ package struct ClusterAnalyzer: Sendable {
         }
         let begun = try await store.liveAnalysis()
         let stillBegun = Set(begun.map(\.id))
-        let begunSince = begun.filter { live[$0.id] == nil }
-        var nextUp = begunSince.startIndex
+        var begunSince = BegunCalls(begun.filter { live[$0.id] == nil })
         var replayed = 0
         func consume(_ consumed: ArrivedCall) {
             let id = LiveCallID(switchName: consumed.call.switchName ?? "", callID: consumed.callID)
@@ -287,11 +278,7 @@ package struct ClusterAnalyzer: Sendable {
                 _ = Self.end(entry, record: consumed.call, in: &engine)
                 return
             }
-            while nextUp < begunSince.endIndex, Self.order(begunSince[nextUp].call) < Self.order(consumed.call) {
-                let (entry, _) = Self.begin(begunSince[nextUp], in: &engine)
-                live[entry.up.id] = entry
-                nextUp += 1
-            }
+            begunSince.begin(before: consumed.call, in: &engine, live: &live)
             _ = engine.replay(consumed.call)
             replayed += 1
         }
@@ -309,13 +296,31 @@ package struct ClusterAnalyzer: Sendable {
         }
         for consumed in late.sorted(by: { Self.order($0.call) < Self.order($1.call) }) { consume(consumed) }
         try await store.forEachConsumedCall(from: since, to: released, offsets: offsets) { consume($0) }
-        for up in begunSince[nextUp...] {
-            let (entry, _) = Self.begin(up, in: &engine)
-            live[entry.up.id] = entry
-        }
+        begunSince.begin(before: nil, in: &engine, live: &live)
         live = live.filter { stillBegun.contains($0.key) }
         _ = engine.advance(to: released)
         return replayed
+    }
+
+    /// The calls a replay starts again from their edges' word, each among the replayed calls in
+    /// order of start (``ClusterAnalyzer/order(_:)``).
+    struct BegunCalls {
+        private let calls: [CallUp]
+        private var next = 0
+
+        init(_ calls: [CallUp]) { self.calls = calls }
+
+        /// Begins, in order, those that start before `call` (all that are left when nil).
+        mutating func begin(
+            before call: ObservedCall?, in engine: inout AnalysisEngine, live: inout [LiveCallID: LiveEntry]
+        ) {
+            let bound = call.map(ClusterAnalyzer.order)
+            while next < calls.endIndex, bound.map({ ClusterAnalyzer.order(calls[next].call) < $0 }) ?? true {
+                let (entry, _) = ClusterAnalyzer.begin(calls[next], in: &engine)
+                live[entry.up.id] = entry
+                next += 1
+            }
+        }
     }
 
     /// Writes ``snapshot(of:)`` under `session`'s lease.
