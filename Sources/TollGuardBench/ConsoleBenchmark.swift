@@ -39,6 +39,12 @@ struct ConsoleBenchmark: AsyncParsableCommand {
     @Flag(help: "Use the store of an earlier run as it is (no ingest or analysis).")
     var reuseStore = false
 
+    @Option(
+        help: ArgumentHelp(
+            "A PostgreSQL server, as database.url writes it: the same pages also from a node of a cluster.",
+            discussion: "The store's alerts, spend and user are copied into a database of the benchmark's own."))
+    var clusterURL: String?
+
     func run() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         bootstrapQuietLogging()
@@ -128,6 +134,22 @@ struct ConsoleBenchmark: AsyncParsableCommand {
                             reads.p50,
                             reads.p95, page.p95 / max(reads.p95, 0.001)))
             }
+            if let clusterURL {
+                let cluster = try await clusterPages(
+                    url: clusterURL, store: store, token: token, alertIDs: alertIDs, busiest: busiest,
+                    tollguard: tollguard, client: client)
+                say("\nthe same pages from a node of a cluster (\(cluster.copied)), beside the one box's")
+                say(
+                    "page                          page p50   page p95   own reads p50   own reads p95   p95 / one box's"
+                )
+                for ((name, page, reads), (_, single, _)) in zip(cluster.rows, rowsOut) {
+                    say(
+                        name.padding(toLength: 28, withPad: " ", startingAt: 0)
+                            + String(
+                                format: "  %7.1f ms %7.1f ms   %10.1f ms   %10.1f ms   %7.2fx", page.p50, page.p95,
+                                reads.p50, reads.p95, page.p95 / max(single.p95, 0.001)))
+                }
+            }
             if pages > 0 { try await fanOut(client, base: base, cookie: cookie, token: token, alertIDs: alertIDs) }
             try await client.shutdown()
         } catch {
@@ -200,7 +222,7 @@ struct ConsoleBenchmark: AsyncParsableCommand {
     }
 
     /// Latencies of `requests` runs of `body` (after 5 warm-up runs), in milliseconds.
-    private func time(_ body: (Int) async throws -> Void) async throws -> Timings {
+    func time(_ body: (Int) async throws -> Void) async throws -> Timings {
         for index in 0..<5 { try await body(index) }
         var samples: [Double] = []
         for index in 0..<requests {
@@ -211,7 +233,7 @@ struct ConsoleBenchmark: AsyncParsableCommand {
         return Timings(samples)
     }
 
-    private func time(_ body: () async throws -> Void) async throws -> Timings {
+    func time(_ body: () async throws -> Void) async throws -> Timings {
         try await time { _ in try await body() }
     }
 

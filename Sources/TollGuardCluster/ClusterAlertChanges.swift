@@ -40,7 +40,7 @@ extension ClusterStore {
         let seen = mark.recent.sorted { $0.key < $1.key }
         let since = Int64(mark.updated) ?? 0
         let query: PostgresQuery = """
-            SELECT \(unescaped: Self.alertColumns), (extract(epoch FROM updated_utc) * 1000000)::bigint,
+            SELECT \(unescaped: Self.shownAlertColumns), (extract(epoch FROM updated_utc) * 1000000)::bigint,
                 (extract(epoch FROM now() - interval '\(unescaped: Self.changeLookBack)') * 1000000)::bigint,
                 \(unescaped: Self.stateColumns)
             FROM cluster_alerts
@@ -79,7 +79,7 @@ extension ClusterStore {
         -> [StoredAlert]
     {
         let query: PostgresQuery = """
-            SELECT \(unescaped: Self.alertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts
+            SELECT \(unescaped: Self.shownAlertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts
             WHERE id > \(id) ORDER BY id LIMIT \(Int64(limit))
             """
         return try await reviewed(query, summarizer: summarizer).map(\.alert)

@@ -19,7 +19,7 @@ extension ClusterStore {
         let states = filter.states.map(\.rawValue).sorted()
         let minimum = filter.minimumSeverity?.rawValue
         let query: PostgresQuery = """
-            SELECT \(unescaped: Self.alertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts
+            SELECT \(unescaped: Self.shownAlertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts
             WHERE (cardinality(\(states)::text[]) = 0 OR state = ANY(\(states)::text[]))
                 AND (\(minimum)::integer IS NULL OR severity_rank >= \(minimum)::integer)
                 AND (\(filter.since)::timestamptz IS NULL
@@ -35,7 +35,7 @@ extension ClusterStore {
     /// One alert of the cluster's, nil when it has none of that id.
     package func reviewedAlert(id: Int64, summarizer: AlertSummarizer) async throws -> ReviewedClusterAlert? {
         let query: PostgresQuery = """
-            SELECT \(unescaped: Self.alertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts WHERE id = \(id)
+            SELECT \(unescaped: Self.shownAlertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts WHERE id = \(id)
             """
         return try await reviewed(query, summarizer: summarizer).first
     }

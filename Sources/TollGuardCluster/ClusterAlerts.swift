@@ -60,6 +60,10 @@ extension ClusterStore {
         metrics::text, evidence::text, call_count, cost_micros, call_keys::text
         """
 
+    /// ``alertColumns`` without the keys of the calls counted (an empty list in their place): what
+    /// is shown of an alert needs none, and a long alert counts thousands.
+    static let shownAlertColumns = alertColumns.replacingOccurrences(of: "call_keys::text", with: "'[]'")
+
     /// The alert a finding of `rule` about `subject` in `windowKey` would continue: the latest one.
     package func latestAlert(rule: AnalysisRule, subject: Subject, windowKey: String?) async throws -> ClusterAlert? {
         var binds = PostgresBindings()

@@ -13,7 +13,7 @@ extension ClusterStore {
     {
         guard !subjects.isEmpty else { return [] }
         let query: PostgresQuery = """
-            SELECT \(unescaped: Self.alertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts
+            SELECT \(unescaped: Self.shownAlertColumns), \(unescaped: Self.stateColumns) FROM cluster_alerts
             WHERE (subject_type, subject) IN (
                 SELECT * FROM unnest(\(subjects.map(\.kind.rawValue))::text[], \(subjects.map(\.value))::text[]))
             ORDER BY last_seen_utc DESC, id DESC LIMIT \(Int64(max(limit, 0)))
@@ -26,18 +26,20 @@ extension ClusterStore {
     package func rangeNeighbours(ofAlert alertID: Int64, limit: Int, summarizer: AlertSummarizer) async throws
         -> [RangeNeighbour]
     {
-        guard let alert = try await reviewedAlert(id: alertID, summarizer: summarizer) else { return [] }
-        let ranges = Array(Set(alert.evidence.map(\.number).prefix(200).compactMap(NumberRange.init)))
-            .sorted { $0.prefix < $1.prefix }.prefix(20)
+        var numbers: [String] = []
+        for try await number in try await client.query(
+            "SELECT number FROM cluster_alert_numbers WHERE alert_id = \(alertID) LIMIT 200", logger: logger
+        ).decode(String.self) {
+            numbers.append(number)
+        }
+        let ranges = Array(Set(numbers.compactMap(NumberRange.init))).sorted { $0.prefix < $1.prefix }.prefix(20)
         var found: [Int64: NumberRange] = [:]
         for range in ranges {
             let rows = try await client.query(
                 """
-                SELECT id FROM cluster_alerts
-                WHERE id != \(alertID) AND EXISTS (
-                    SELECT 1 FROM jsonb_array_elements(evidence) e
-                    WHERE e->>'number' >= \(range.prefix) AND e->>'number' < \(range.upperBound))
-                ORDER BY id DESC LIMIT \(Int64(max(limit, 0) * 4))
+                SELECT DISTINCT alert_id FROM cluster_alert_numbers
+                WHERE number >= \(range.prefix) AND number < \(range.upperBound) AND alert_id != \(alertID)
+                LIMIT \(Int64(max(limit, 0) * 4))
                 """, logger: logger)
             for try await id in rows.decode(Int64.self) where found[id] == nil { found[id] = range }
         }

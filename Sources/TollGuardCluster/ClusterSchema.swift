@@ -475,6 +475,40 @@ enum ClusterSchema {
                     users integer NOT NULL
                 )
                 """,
+                // The numbers each alert's evidence called, for the case file's alerts of the same
+                // number ranges (the SQLite store's `alert_calls` by `number`): kept by a trigger
+                // on every write of an alert's evidence, so the analyzer's steps send nothing
+                // more. Reading the ranges out of every alert's evidence took 216 ms a range for
+                // 12,000 alerts. Numbers compare byte by byte, as SQLite's do (a range is a
+                // prefix up to the prefix and `:`).
+                """
+                CREATE TABLE cluster_alert_numbers (
+                    number text COLLATE "C" NOT NULL,
+                    alert_id bigint NOT NULL REFERENCES cluster_alerts (id) ON DELETE CASCADE,
+                    PRIMARY KEY (number, alert_id)
+                )
+                """,
+                "CREATE INDEX cluster_alert_numbers_by_alert ON cluster_alert_numbers (alert_id)",
+                """
+                CREATE FUNCTION cluster_alert_numbers_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO cluster_alert_numbers (number, alert_id)
+                    SELECT DISTINCT e->>'number', NEW.id FROM jsonb_array_elements(NEW.evidence) e
+                    WHERE e->>'number' IS NOT NULL
+                    ON CONFLICT DO NOTHING;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER cluster_alert_numbers_kept AFTER INSERT OR UPDATE OF evidence ON cluster_alerts
+                FOR EACH ROW EXECUTE FUNCTION cluster_alert_numbers_kept()
+                """,
+                """
+                INSERT INTO cluster_alert_numbers (number, alert_id)
+                SELECT DISTINCT e->>'number', a.id FROM cluster_alerts a, jsonb_array_elements(a.evidence) e
+                WHERE e->>'number' IS NOT NULL
+                """,
                 // The consoles' live updates read the alerts changed lately, every second.
                 "CREATE INDEX cluster_alerts_by_change ON cluster_alerts (updated_utc)",
             ]),

@@ -162,6 +162,11 @@ extension PostgresServerTests {
                             let file = try await Self.page(eastClient, "/console/alerts/\(velocity)", ada)
                             #expect(file.contains("calling the customer"))
                             #expect(file.contains("fs-west"), "the evidence's switch")
+                            // 1001's evidence called the same range: it is the case file's neighbour.
+                            let neighbours = try await store.rangeNeighbours(
+                                ofAlert: velocity, limit: 20, summarizer: Self.summarizer)
+                            #expect(
+                                neighbours.map(\.alert.id) == [quota] && neighbours.first?.range.prefix == "252612345")
                             let acknowledged = try await Self.page(eastClient, "/console?tab=acknowledged", ada)
                             #expect(Self.position(of: velocity, in: acknowledged) != nil)
                             // Snoozed until it gets worse: out of its tab, in the snoozed one.
