@@ -23,10 +23,10 @@ extension ClusterStore {
             FROM cluster_alerts
             """, logger: logger)
         for try await (maxID, updated) in rows.decode((Int64, Int64).self) {
-            let (changes, mark) = try await alertsChanged(
-                since: AlertChangeMark(maxID: maxID, updated: String(updated)), limit: Int.max, summarizer: nil)
-            _ = changes
-            return mark
+            // What changed within the look-back counts as seen: read for the mark, not told.
+            return try await alertsChanged(
+                since: AlertChangeMark(maxID: maxID, updated: String(updated)), limit: Int.max, summarizer: nil
+            ).1
         }
         return AlertChangeMark(maxID: 0, updated: "0")
     }

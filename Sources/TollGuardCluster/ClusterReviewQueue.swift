@@ -59,8 +59,7 @@ extension ClusterStore {
                 AND (snoozed_until_utc IS NULL OR snoozed_until_utc > \(now))
                 AND (snooze_cost_micros IS NULL OR cost_micros <= snooze_cost_micros)
                 AND (snooze_calls IS NULL OR call_count < snooze_calls)
-                AND (snooze_countries IS NULL
-                    OR (SELECT count(DISTINCT e->>'region') FROM jsonb_array_elements(evidence) e) <= snooze_countries),
+                AND (snooze_countries IS NULL OR \(unescaped: Self.evidenceCountries) <= snooze_countries),
                 count(*)
             FROM cluster_alerts GROUP BY 1, 2, 3
             """, logger: logger)
@@ -100,6 +99,10 @@ extension ClusterStore {
         return try await reviewed(query, summarizer: summarizer)
     }
 
+    /// The countries an alert's evidence called (the single box's `country_count`).
+    private static let evidenceCountries =
+        "(SELECT count(DISTINCT e->>'region') FROM jsonb_array_elements(evidence) e)"
+
     /// The queue's figures of every alert in one of `states`.
     ///
     /// An alert's countries are counted only where a snooze waits for a new one: counting them in
@@ -108,8 +111,7 @@ extension ClusterStore {
         let rows = try await client.query(
             """
             SELECT id, rule, severity_rank, subject_type, subject, last_seen_utc, cost_micros, call_count,
-                CASE WHEN snooze_countries IS NULL THEN 0
-                    ELSE (SELECT count(DISTINCT e->>'region') FROM jsonb_array_elements(evidence) e) END,
+                CASE WHEN snooze_countries IS NULL THEN 0 ELSE \(unescaped: Self.evidenceCountries) END,
                 state, assignee, snoozed_until_utc, snooze_cost_micros, snooze_calls, snooze_countries
             FROM cluster_alerts WHERE state = ANY(\(states.map(\.rawValue).sorted())::text[])
             """, logger: logger)
@@ -143,23 +145,20 @@ extension ClusterStore {
         var resolver = PolicyResolver(
             settings: analysis, quotas: try await quotaTable(), raises: try await quotaRaises())
         var clock = LocalClock(timeZone: timeZone)
-        var days: [Int?] = []
-        var wanted: Set<AccountDay> = []
+        var accountDays: [AccountDay?] = []
         for index in ranks.indices {
             guard ranks[index].subject.kind == .account else {
-                days.append(nil)
+                accountDays.append(nil)
                 continue
             }
             let day = clock.local(ranks[index].lastSeen.timeIntervalSince1970).day
-            days.append(day)
-            wanted.insert(AccountDay(account: ranks[index].subject.value, day: LocalClock.dayText(day)))
+            accountDays.append(AccountDay(account: ranks[index].subject.value, day: LocalClock.dayText(day)))
             ranks[index].quotaMicros = resolver.policy(for: ranks[index].subject).dailyQuotaMicros(onDay: day)
         }
-        let spent = try await spend(of: Array(wanted))
+        let spent = try await spend(of: Array(Set(accountDays.compactMap { $0 })))
         for index in ranks.indices {
-            guard let day = days[index] else { continue }
-            ranks[index].daySpendMicros =
-                spent[AccountDay(account: ranks[index].subject.value, day: LocalClock.dayText(day))] ?? 0
+            guard let accountDay = accountDays[index] else { continue }
+            ranks[index].daySpendMicros = spent[accountDay] ?? 0
         }
     }
 
