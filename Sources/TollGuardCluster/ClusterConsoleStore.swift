@@ -87,12 +87,8 @@ package struct ClusterConsoleStore: ConsoleStore {
 
     package func alertRules() async throws -> [String] { try await store().alertRules() }
 
-    package func alert(id: Int64) async throws -> StoredAlert? {
-        try await store().reviewedAlert(id: id, summarizer: summarizer)?.alert
-    }
-
-    package func alertCalls(id: Int64) async throws -> [AlertCall] {
-        try await store().reviewedAlert(id: id, summarizer: summarizer)?.evidence ?? []
+    package func alertWithCalls(id: Int64) async throws -> (alert: StoredAlert, calls: [AlertCall])? {
+        try await store().reviewedAlert(id: id, summarizer: summarizer).map { ($0.alert, $0.evidence) }
     }
 
     /// None: the cluster keeps an alert's calls, not the log lines a node's security log showed.

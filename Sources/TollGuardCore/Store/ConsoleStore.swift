@@ -44,10 +44,8 @@ package protocol ConsoleStore: AlertChangeFeed {
 
     // MARK: An alert's case file
 
-    /// One alert, nil when there is none of that id.
-    func alert(id: Int64) async throws -> StoredAlert?
-    /// An alert's evidence calls, oldest first.
-    func alertCalls(id: Int64) async throws -> [AlertCall]
+    /// One alert with its evidence calls (oldest first), nil when there is none of that id.
+    func alertWithCalls(id: Int64) async throws -> (alert: StoredAlert, calls: [AlertCall])?
     /// The log lines kept with an alert.
     func alertLogLines(id: Int64) async throws -> [EvidenceLogLine]
     /// The latest alerts about `subject`, newest first.

@@ -172,7 +172,7 @@ extension ConsoleRoute {
     package func caseFile(_ id: Int64) async throws -> CaseFile? {
         let analysis = settings.analysis()
         let timeZone = settings.timeZone
-        guard let alert = try await store.alert(id: id) else { return nil }
+        guard let (alert, calls) = try await store.alertWithCalls(id: id) else { return nil }
         let account = alert.subject.kind == .account ? alert.subject.value : nil
         var kills: [CallKill] = []
         var suspension: Suspension?
@@ -183,7 +183,7 @@ extension ConsoleRoute {
             suspension = try await store.activeSuspension(account: account)
         }
         var file = CaseFile(
-            alert: alert, calls: try await store.alertCalls(id: id), lines: try await store.alertLogLines(id: id),
+            alert: alert, calls: calls, lines: try await store.alertLogLines(id: id),
             journal: try await store.journal(
                 subjectType: "alert", subject: String(id), actor: nil, actionPrefix: nil, limit: 200),
             deliveries: try await store.deliveries(ofAlert: id, subject: alert.subject),

@@ -82,12 +82,10 @@ package struct LocalConsoleStore: ConsoleStore {
 
     package func alertRules() async throws -> [String] { try await database.inThreadPool { try $0.alertRules() } }
 
-    package func alert(id: Int64) async throws -> StoredAlert? {
-        try await database.inThreadPool { try $0.alert(id: id) }
-    }
-
-    package func alertCalls(id: Int64) async throws -> [AlertCall] {
-        try await database.inThreadPool { try $0.alertCalls(id: id) }
+    package func alertWithCalls(id: Int64) async throws -> (alert: StoredAlert, calls: [AlertCall])? {
+        try await database.inThreadPool { database in
+            try database.alert(id: id).map { ($0, try database.alertCalls(id: id)) }
+        }
     }
 
     package func alertLogLines(id: Int64) async throws -> [EvidenceLogLine] {
