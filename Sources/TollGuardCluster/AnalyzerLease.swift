@@ -47,10 +47,10 @@ package struct AnalyzerLease: Sendable {
         return try await store.client.inTransaction(logger: logger) { connection in
             // A holder paused inside a write keeps the row locked until the server ends its
             // transaction (see `fenced`): meanwhile asking fails, and is asked again.
-            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(wait)"), logger: logger)
-            try await connection.query(
+            try await connection.answer(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(wait)"), logger: logger)
+            try await connection.answer(
                 "INSERT INTO analyzer_leases (key_range) VALUES (\(range)) ON CONFLICT DO NOTHING", logger: logger)
-            let rows = try await connection.query(
+            let rows = try await connection.answer(
                 """
                 UPDATE analyzer_leases
                 SET holder = \(node), epoch = epoch + 1, taken_utc = now(),
@@ -110,10 +110,10 @@ package struct AnalyzerLease: Sendable {
             // A holder paused (SIGSTOP, a long GC-like stall) while it holds the lease row locked
             // would keep every other node from taking the lease: the server ends a transaction
             // left idle that long, and its write with it.
-            try await connection.query(
+            try await connection.answer(
                 PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(idle)"), logger: logger)
             var stored: String?
-            for try await before in try await connection.query(
+            for try await before in try await connection.answer(
                 """
                 SELECT offsets::text FROM analyzer_leases
                 WHERE key_range = \(range) AND epoch = \(held.epoch) AND lease_until >= now()
@@ -126,7 +126,7 @@ package struct AnalyzerLease: Sendable {
             if let expecting, try Self.offsets(stored) != expecting {
                 throw AnalysisDiverged(expected: expecting, stored: try Self.offsets(stored))
             }
-            try await connection.query(
+            try await connection.answer(
                 """
                 UPDATE analyzer_leases SET offsets = coalesce(\(json)::jsonb, offsets)
                 WHERE key_range = \(range) AND epoch = \(held.epoch)

@@ -48,7 +48,7 @@ extension ClusterStore {
     static func reviewedAlerts(
         _ query: PostgresQuery, summarizer: AlertSummarizer, on connection: PostgresConnection, logger: Logger
     ) async throws -> [ReviewedClusterAlert] {
-        try await reviewed(from: try await connection.query(query, logger: logger), summarizer: summarizer)
+        try await reviewed(from: try await connection.answer(query, logger: logger), summarizer: summarizer)
     }
 
     private static func reviewed(from rows: PostgresRowSequence, summarizer: AlertSummarizer) async throws

@@ -78,7 +78,7 @@ extension ClusterStore {
     ) async throws {
         let (id, after, snooze) = (alert.id, plan.after, plan.after.snooze)
         if change != .comment {
-            try await connection.query(
+            try await connection.answer(
                 """
                 UPDATE cluster_alerts SET state = \(after.state.rawValue), state_by = \(after.stateBy),
                     state_at_utc = \(after.stateAt), state_comment = \(after.stateComment),
@@ -92,9 +92,9 @@ extension ClusterStore {
         case .unchanged:
             break
         case .ends:
-            try await connection.query("DELETE FROM cluster_suppressions WHERE alert_id = \(id)", logger: logger)
+            try await connection.answer("DELETE FROM cluster_suppressions WHERE alert_id = \(id)", logger: logger)
         case .starts(let from, let until):
-            try await connection.query(
+            try await connection.answer(
                 """
                 INSERT INTO cluster_suppressions (rule, subject_type, subject, from_utc, until_utc, alert_id)
                 VALUES (\(alert.rule), \(alert.subject.kind.rawValue), \(alert.subject.value), \(from), \(until), \(id))
@@ -106,7 +106,7 @@ extension ClusterStore {
 
     /// Writes `entry` into `cluster_journal`.
     static func journal(_ entry: JournalEntry, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
+        try await connection.answer(
             """
             INSERT INTO cluster_journal (at_utc, actor, action, subject_type, subject, before, after, note)
             VALUES (\(entry.at), \(entry.actor), \(entry.action), \(entry.subjectType), \(entry.subject),

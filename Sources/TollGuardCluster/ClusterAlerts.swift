@@ -121,7 +121,7 @@ extension ClusterStore {
     static func alerts(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws
         -> [ClusterAlert]
     {
-        try await alerts(from: try await connection.query(query, logger: logger))
+        try await alerts(from: try await connection.answer(query, logger: logger))
     }
 
     private static func alerts(from rows: PostgresRowSequence) async throws -> [ClusterAlert] {
@@ -166,7 +166,7 @@ extension ClusterStore {
         let (calls, cost) = (Int64(draft.callCount), draft.costMicros)
         let rows: PostgresRowSequence
         if let id = alert.id {
-            rows = try await connection.query(
+            rows = try await connection.answer(
                 """
                 UPDATE cluster_alerts SET severity = \(severity), severity_rank = \(rank),
                     first_seen_utc = (\(draft.firstSeen)::timestamptz AT TIME ZONE 'UTC'),
@@ -176,7 +176,7 @@ extension ClusterStore {
                 WHERE id = \(id) RETURNING id, state
                 """, logger: logger)
         } else {
-            rows = try await connection.query(
+            rows = try await connection.answer(
                 """
                 INSERT INTO cluster_alerts (rule, subject_type, subject, window_key, severity, severity_rank,
                     first_seen_utc, last_seen_utc, headline, metrics, evidence, call_count, cost_micros, call_keys, epoch)

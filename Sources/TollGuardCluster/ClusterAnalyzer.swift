@@ -649,7 +649,7 @@ package struct ClusterAnalyzer: Sendable {
                     ]
                 }
                 let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
-                try await connection.query(
+                try await connection.answer(
                     """
                     INSERT INTO cluster_spend (account, day, calls, cost_micros)
                     SELECT row->>0, (row->>1)::date, (row->>2)::bigint, (row->>3)::bigint

@@ -112,7 +112,7 @@ extension ClusterStore {
         if !ended.isEmpty {
             // Arrays, whose length the planner reads (from JSON it counted 100 rows and scanned).
             let (switches, calls) = (ended.map(\.switchName), ended.map(\.callID))
-            try await connection.query(
+            try await connection.answer(
                 """
                 DELETE FROM analysis_live USING unnest(\(switches)::text[], \(calls)::text[]) AS ended(switch_name, call_id)
                 WHERE analysis_live.switch_name = ended.switch_name AND analysis_live.call_id = ended.call_id
@@ -121,7 +121,7 @@ extension ClusterStore {
         if !begun.isEmpty {
             let rows = begun.map { row(of: $0.call, source: $0.source, switchName: $0.call.switchName ?? "") }
             let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
-            try await connection.query(
+            try await connection.answer(
                 """
                 INSERT INTO analysis_live SELECT * FROM jsonb_populate_recordset(NULL::analysis_live, \(json)::jsonb)
                 ON CONFLICT (switch_name, call_id) DO NOTHING

@@ -128,7 +128,7 @@ package struct ClusterConnector: Sendable {
             let connection = try await PostgresConnection.connect(configuration: settings, id: 0, logger: logger)
             do {
                 var standby = false
-                for try await answer in try await connection.query("SELECT pg_is_in_recovery()", logger: logger)
+                for try await answer in try await connection.answer("SELECT pg_is_in_recovery()", logger: logger)
                     .decode(Bool.self)
                 {
                     standby = answer

@@ -66,7 +66,7 @@ extension ClusterStore {
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection in
             let claimed = try await Self.rowCount(
-                connection.query(
+                connection.answer(
                     """
                     INSERT INTO cluster_list_imports (node, at_utc, lists) VALUES (\(node), \(now), 0)
                     ON CONFLICT (node) DO NOTHING RETURNING node
@@ -81,7 +81,7 @@ extension ClusterStore {
                     added += 1
                 }
             }
-            try await connection.query(
+            try await connection.answer(
                 "UPDATE cluster_list_imports SET lists = \(added) WHERE node = \(node)", logger: logger)
             return added
         }
@@ -100,14 +100,14 @@ extension ClusterStore {
         // Two imports of one list at once on two nodes: the second's DELETE would not see the
         // first's new row, and its INSERT would then write nothing — a lost import reported as
         // done. The lock makes the second wait and replace the first's whole.
-        try await connection.query(
+        try await connection.answer(
             "SELECT pg_advisory_xact_lock(\(fraudListLock), hashtext(\(list.name)))", logger: logger)
         // The version it replaces (source, whole second of import, count): nodes copy a list when
         // its version changes, so a list imported again within the same second from the same file
         // with as many entries (a corrected number) must not keep it.
         var replaced: (source: String, imported: Date, entries: Int64)?
         if replacing {
-            for try await version in try await connection.query(
+            for try await version in try await connection.answer(
                 """
                 SELECT l.source_path, l.imported_utc, count(e.value)
                 FROM cluster_fraud_lists l LEFT JOIN cluster_fraud_list_entries e ON e.list_name = l.name
@@ -116,10 +116,10 @@ extension ClusterStore {
             ).decode((String, Date, Int64).self) {
                 replaced = version
             }
-            try await connection.query("DELETE FROM cluster_fraud_lists WHERE name = \(list.name)", logger: logger)
+            try await connection.answer("DELETE FROM cluster_fraud_lists WHERE name = \(list.name)", logger: logger)
         }
         let written = try await rowCount(
-            connection.query(
+            connection.answer(
                 """
                 INSERT INTO cluster_fraud_lists (name, source_path, imported_utc)
                 VALUES (\(list.name), \(sourcePath), \(imported))
@@ -128,7 +128,7 @@ extension ClusterStore {
         guard written > 0 else { return false }
         // One statement per kind, the values as an array: a list of 100,000 numbers is one round trip.
         for (kind, values) in [("number", list.numbers), ("ip", list.ipRanges.map(\.text))] where !values.isEmpty {
-            try await connection.query(
+            try await connection.answer(
                 """
                 INSERT INTO cluster_fraud_list_entries (list_name, kind, value)
                 SELECT \(list.name), \(kind), value FROM unnest(\(values)::text[]) AS value
@@ -137,7 +137,7 @@ extension ClusterStore {
         }
         if let replaced {
             // The same version as the list it replaced: its import time moves a second past.
-            try await connection.query(
+            try await connection.answer(
                 """
                 UPDATE cluster_fraud_lists
                 SET imported_utc = date_trunc('second', \(replaced.imported)::timestamptz) + interval '1 second'

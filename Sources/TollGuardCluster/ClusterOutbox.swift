@@ -26,12 +26,12 @@ package struct ClusterOutbox: OutboxStore {
         let receivers = hooks.filter { $0.receives(event.type, severity: event.severity) }
         guard !receivers.isEmpty else { return 0 }
         let payload = try event.payload()
-        try await connection.query(
+        try await connection.answer(
             """
             INSERT INTO cluster_hook_events (id, type, payload, epoch)
             VALUES (\(event.id), \(event.type.rawValue), \(payload), \(epoch))
             """, logger: logger)
-        try await connection.query(
+        try await connection.answer(
             """
             INSERT INTO cluster_hook_deliveries (event_id, hook, subject_type, subject)
             SELECT \(event.id), hook, \(event.subject.type.rawValue), \(event.subject.value)

@@ -14,7 +14,7 @@ extension ClusterStore {
         let logger = self.logger
         try await client.inTransaction(logger: logger) { connection in
             let added = try await Self.rowCount(
-                try await connection.query(
+                try await connection.answer(
                     """
                     INSERT INTO cluster_users (name, role, password_hash, created_utc, password_set_utc)
                     VALUES (\(name), \(role.rawValue), \(passwordHash), \(now), \(now))
@@ -36,7 +36,7 @@ extension ClusterStore {
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection in
             let claimed = try await Self.rowCount(
-                connection.query(
+                connection.answer(
                     """
                     INSERT INTO cluster_user_imports (node, at_utc, users) VALUES (\(node), \(now), 0)
                     ON CONFLICT (node) DO NOTHING RETURNING node
@@ -45,7 +45,7 @@ extension ClusterStore {
             var added = 0
             for user in users where ConsoleUser.isValidName(user.name) {
                 let inserted = try await Self.rowCount(
-                    connection.query(
+                    connection.answer(
                         """
                         INSERT INTO cluster_users (name, role, password_hash, created_utc, password_set_utc)
                         VALUES (\(user.name), \(user.role.rawValue), \(user.passwordHash), \(user.created),
@@ -60,7 +60,7 @@ extension ClusterStore {
                         after: user.role.rawValue, note: "copied from the node's own store"),
                     on: connection, logger: logger)
             }
-            try await connection.query(
+            try await connection.answer(
                 "UPDATE cluster_user_imports SET users = \(added) WHERE node = \(node)", logger: logger)
             return added
         }
@@ -71,13 +71,13 @@ extension ClusterStore {
         let logger = self.logger
         try await client.inTransaction(logger: logger) { connection in
             let changed = try await Self.rowCount(
-                try await connection.query(
+                try await connection.answer(
                     """
                     UPDATE cluster_users SET password_hash = \(passwordHash), password_set_utc = \(now)
                     WHERE name = \(name) RETURNING name
                     """, logger: logger))
             guard changed == 1 else { throw UserChangeError.noSuchUser(name) }
-            try await connection.query("DELETE FROM cluster_sessions WHERE user_name = \(name)", logger: logger)
+            try await connection.answer("DELETE FROM cluster_sessions WHERE user_name = \(name)", logger: logger)
             try await Self.journal(
                 JournalEntry(at: now, actor: actor, action: "user.password_set", subjectType: "user", subject: name),
                 on: connection, logger: logger)
@@ -91,7 +91,7 @@ extension ClusterStore {
             // Every admin's row locked: two nodes demoting the last two admins at once cannot both pass.
             var admins = 0
             var before: ConsoleRole?
-            for try await (userName, userRole) in try await connection.query(
+            for try await (userName, userRole) in try await connection.answer(
                 """
                 SELECT name, role FROM cluster_users WHERE role = 'admin' OR name = \(name) ORDER BY name FOR UPDATE
                 """, logger: logger
@@ -101,7 +101,7 @@ extension ClusterStore {
             }
             guard let before else { throw UserChangeError.noSuchUser(name) }
             if before == .admin, role != .admin, admins == 1 { throw UserChangeError.lastAdmin(name) }
-            try await connection.query(
+            try await connection.answer(
                 "UPDATE cluster_users SET role = \(role.rawValue) WHERE name = \(name)", logger: logger)
             try await Self.journal(
                 JournalEntry(
@@ -144,12 +144,12 @@ extension ClusterStore {
     ) async throws {
         let logger = self.logger
         try await client.inTransaction(logger: logger) { connection in
-            try await connection.query(
+            try await connection.answer(
                 """
                 INSERT INTO cluster_sessions (token_hash, user_name, csrf_token, created_utc, expires_utc)
                 VALUES (\(tokenHash), \(user), \(csrfToken), \(now), \(expires))
                 """, logger: logger)
-            try await connection.query("DELETE FROM cluster_sessions WHERE expires_utc < \(now)", logger: logger)
+            try await connection.answer("DELETE FROM cluster_sessions WHERE expires_utc < \(now)", logger: logger)
             try await Self.journal(
                 JournalEntry(
                     at: now, actor: user, action: action, subjectType: "user", subject: user,
@@ -183,7 +183,7 @@ extension ClusterStore {
     package func endSession(tokenHash: String, now: Date = Date()) async throws {
         let logger = self.logger
         try await client.inTransaction(logger: logger) { connection in
-            let ended = try await connection.query(
+            let ended = try await connection.answer(
                 "DELETE FROM cluster_sessions WHERE token_hash = \(tokenHash) RETURNING user_name", logger: logger)
             for try await user in ended.decode(String.self) {
                 try await Self.journal(

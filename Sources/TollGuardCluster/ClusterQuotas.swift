@@ -13,7 +13,7 @@ extension ClusterStore {
         let logger = self.logger
         try await client.inTransaction(logger: logger) { connection in
             let before = try await Self.quota(of: quota.account, lockedOn: connection, logger: logger)
-            try await connection.query(
+            try await connection.answer(
                 """
                 INSERT INTO cluster_quotas (account, daily_micros, currency, set_by, set_utc)
                 VALUES (\(quota.account), \(quota.dailyMicros), \(quota.currency), \(quota.setBy), \(quota.setAt))
@@ -33,7 +33,7 @@ extension ClusterStore {
             guard let before = try await Self.quota(of: account, lockedOn: connection, logger: logger) else {
                 return false
             }
-            try await connection.query("DELETE FROM cluster_quotas WHERE account = \(account)", logger: logger)
+            try await connection.answer("DELETE FROM cluster_quotas WHERE account = \(account)", logger: logger)
             try await Self.journal(
                 .quotaRemoved(before, by: actor, at: now, reason: reason), on: connection, logger: logger)
             return true
@@ -48,7 +48,7 @@ extension ClusterStore {
         try await client.inTransaction(logger: logger) { connection in
             let standing = try await Self.quota(of: raise.account, lockedOn: connection, logger: logger)
             var earlier: Int64?
-            for try await micros in try await connection.query(
+            for try await micros in try await connection.answer(
                 """
                 SELECT daily_micros FROM cluster_quota_raises
                 WHERE account = \(raise.account) AND day = \(raise.day)::date FOR UPDATE
@@ -56,7 +56,7 @@ extension ClusterStore {
             ).decode(Int64.self) {
                 earlier = micros
             }
-            try await connection.query(
+            try await connection.answer(
                 """
                 INSERT INTO cluster_quota_raises (account, day, daily_micros, currency, reason, set_by, set_utc)
                 VALUES (\(raise.account), \(raise.day)::date, \(raise.dailyMicros), \(raise.currency), \(raise.reason),
@@ -118,7 +118,7 @@ extension ClusterStore {
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection in
             let claimed = try await Self.rowCount(
-                connection.query(
+                connection.answer(
                     """
                     INSERT INTO cluster_quota_imports (node, at_utc, quotas, raises) VALUES (\(node), \(now), 0, 0)
                     ON CONFLICT (node) DO NOTHING RETURNING node
@@ -127,7 +127,7 @@ extension ClusterStore {
             var added = (quotas: 0, raises: 0)
             for quota in quotas {
                 added.quotas += try await Self.rowCount(
-                    connection.query(
+                    connection.answer(
                         """
                         INSERT INTO cluster_quotas (account, daily_micros, currency, set_by, set_utc)
                         VALUES (\(quota.account), \(quota.dailyMicros), \(quota.currency), \(quota.setBy),
@@ -137,7 +137,7 @@ extension ClusterStore {
             }
             for raise in raises {
                 added.raises += try await Self.rowCount(
-                    connection.query(
+                    connection.answer(
                         """
                         INSERT INTO cluster_quota_raises (account, day, daily_micros, currency, reason, set_by, set_utc)
                         VALUES (\(raise.account), \(raise.day)::date, \(raise.dailyMicros), \(raise.currency),
@@ -145,7 +145,7 @@ extension ClusterStore {
                         ON CONFLICT (account, day) DO NOTHING RETURNING account
                         """, logger: logger))
             }
-            try await connection.query(
+            try await connection.answer(
                 """
                 UPDATE cluster_quota_imports SET quotas = \(added.quotas), raises = \(added.raises)
                 WHERE node = \(node)
@@ -177,7 +177,7 @@ extension ClusterStore {
     private static func quota(of account: String, lockedOn connection: PostgresConnection, logger: Logger)
         async throws -> QuotaEntry?
     {
-        let rows = try await connection.query(
+        let rows = try await connection.answer(
             """
             SELECT daily_micros, currency, set_by, set_utc FROM cluster_quotas WHERE account = \(account) FOR UPDATE
             """, logger: logger)

@@ -106,18 +106,18 @@ extension ClusterStore {
         let logger = self.logger
         try await client.inTransaction(logger: logger) { connection in
             var committed: [String: Int64] = [:]
-            for try await json in try await connection.query(
+            for try await json in try await connection.answer(
                 "SELECT offsets::text FROM analyzer_leases WHERE key_range = 'all' FOR UPDATE", logger: logger
             ).decode(String.self) {
                 committed = try AnalyzerLease.offsets(json)
             }
             let released = ClusterAnalyzer.takeReleased(from: &committed)
-            try await connection.query(
+            try await connection.answer(
                 "DELETE FROM cluster_spend WHERE day = ANY(\(days)::date[])", logger: logger)
             guard let released else { return }  // nothing played yet: no spend
             let offsets = String(decoding: try JSONEncoder().encode(committed), as: UTF8.self)
             let zone = timeZone.identifier
-            try await connection.query(
+            try await connection.answer(
                 """
                 INSERT INTO cluster_spend (account, day, calls, cost_micros)
                 SELECT account, local_day, count(*), coalesce(sum(cost_micros), 0)

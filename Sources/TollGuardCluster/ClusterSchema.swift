@@ -519,14 +519,14 @@ enum ClusterSchema {
     static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [String] {
         try await client.inTransaction(logger: logger) { connection in
             // Any fixed number: the lock only keeps two nodes from migrating at once.
-            try await connection.query("SELECT pg_advisory_xact_lock(7401925)", logger: logger)
-            try await connection.query(
+            try await connection.answer("SELECT pg_advisory_xact_lock(7401925)", logger: logger)
+            try await connection.answer(
                 """
                 CREATE TABLE IF NOT EXISTS tollguard_migrations (
                     name text PRIMARY KEY, applied_utc timestamptz NOT NULL DEFAULT now())
                 """, logger: logger)
             var applied: Set<String> = []
-            for try await name in try await connection.query("SELECT name FROM tollguard_migrations", logger: logger)
+            for try await name in try await connection.answer("SELECT name FROM tollguard_migrations", logger: logger)
                 .decode(String.self)
             {
                 applied.insert(name)
@@ -534,9 +534,9 @@ enum ClusterSchema {
             var names: [String] = []
             for migration in migrations where !applied.contains(migration.name) {
                 for statement in migration.statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.answer(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.answer(
                     "INSERT INTO tollguard_migrations (name) VALUES (\(migration.name))", logger: logger)
                 names.append(migration.name)
             }

@@ -58,13 +58,13 @@ package struct ClusterStore: Sendable {
         guard let last = calls.last?.sequence else { return ShipmentOutcome() }
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection in
-            try await connection.query(
+            try await connection.answer(
                 """
                 INSERT INTO sources (source_id, switch_name) VALUES (\(source), \(switchName))
                 ON CONFLICT (source_id) DO NOTHING
                 """, logger: logger)
             var held: Int64 = 0
-            for try await sequence in try await connection.query(
+            for try await sequence in try await connection.answer(
                 "SELECT last_sequence FROM sources WHERE source_id = \(source) FOR UPDATE", logger: logger
             ).decode(Int64.self) {
                 held = sequence
@@ -81,7 +81,7 @@ package struct ClusterStore: Sendable {
             // `copyFrom` never returns when the server closed the connection before it began.)
             let batch = try Self.json(fresh, source: source)
             var inserted = 0
-            for try await count in try await connection.query(
+            for try await count in try await connection.answer(
                 """
                 WITH shipment AS (
                     SELECT * FROM jsonb_populate_recordset(NULL::calls, \(batch)::jsonb)
@@ -100,7 +100,7 @@ package struct ClusterStore: Sendable {
             ).decode(Int64.self) {
                 inserted = Int(count)
             }
-            try await connection.query(
+            try await connection.answer(
                 """
                 UPDATE sources SET last_sequence = \(last), shipped_utc = now()
                 WHERE source_id = \(source) AND last_sequence < \(last)
@@ -122,12 +122,12 @@ package struct ClusterStore: Sendable {
         let columns = Self.callUpColumns.joined(separator: ", ")
         try await client.inTransaction(logger: logger) { connection in
             if let callsUp, callsUp.all {
-                try await connection.query("DELETE FROM calls_up WHERE source_id = \(source)", logger: logger)
+                try await connection.answer("DELETE FROM calls_up WHERE source_id = \(source)", logger: logger)
             }
             if let gone = callsUp?.gone, !gone.isEmpty {
                 // An array, whose length the planner reads: a list from JSON counts as 100 rows
                 // and made it scan every call up (4 ms a shipment under the latency benchmark).
-                try await connection.query(
+                try await connection.answer(
                     """
                     DELETE FROM calls_up USING unnest(\(gone)::text[]) AS gone(call_id)
                     WHERE calls_up.source_id = \(source) AND calls_up.call_id = gone.call_id
@@ -136,7 +136,7 @@ package struct ClusterStore: Sendable {
             if let callsUp, !callsUp.told.isEmpty, let told {
                 var binds = PostgresBindings()
                 binds.append(told)
-                try await connection.query(
+                try await connection.answer(
                     PostgresQuery(
                         unsafeSQL: "INSERT INTO calls_up (\(columns)) SELECT \(columns) "
                             + "FROM jsonb_populate_recordset(NULL::calls_up, $1::jsonb) "
@@ -144,7 +144,7 @@ package struct ClusterStore: Sendable {
                             + "told_seq = nextval('calls_up_told')",
                         binds: binds), logger: logger)
             }
-            try await connection.query(
+            try await connection.answer(
                 """
                 INSERT INTO sources (source_id, switch_name, shipped_utc, watermark_utc)
                 VALUES (\(source), \(switchName), now(), (\(watermark)::timestamptz AT TIME ZONE 'UTC'))
@@ -153,7 +153,7 @@ package struct ClusterStore: Sendable {
                 """, logger: logger)
             // The analyzer's doorbell, rung at commit: it looks at once rather than at its next
             // interval (a poll stays behind it, for a ring lost while it was not listening).
-            try await connection.query("SELECT pg_notify(\(Self.promiseChannel), \(source))", logger: logger)
+            try await connection.answer("SELECT pg_notify(\(Self.promiseChannel), \(source))", logger: logger)
         }
     }
 
@@ -212,7 +212,7 @@ package struct ClusterStore: Sendable {
         if try await tableExists(name, connection, logger: logger) { return }
         // Two edges creating one day's partition at once would collide in the catalogue; the lock
         // is taken only when a day is new, so edges do not wait on each other otherwise.
-        try await connection.query("SELECT pg_advisory_xact_lock(7401926)", logger: logger)
+        try await connection.answer("SELECT pg_advisory_xact_lock(7401926)", logger: logger)
         if try await tableExists(name, connection, logger: logger) { return }
         // A table of its own, then attached: ATTACH PARTITION takes a share-update lock on `calls`,
         // which readers do not hold off, where CREATE TABLE … PARTITION OF takes an exclusive one
@@ -220,15 +220,15 @@ package struct ClusterStore: Sendable {
         // cut-off analyzer in the middle of a read) never finishes, so every edge's shipment, and
         // every read queued behind the waiting lock, would stop with it. The lock timeout makes any
         // other wait a failed shipment, sent again, never a silent stall.
-        try await connection.query("SET LOCAL lock_timeout = '10s'", logger: logger)
-        try await connection.query(
+        try await connection.answer("SET LOCAL lock_timeout = '10s'", logger: logger)
+        try await connection.answer(
             PostgresQuery(unsafeSQL: "CREATE TABLE \(name) (LIKE calls INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"),
             logger: logger)
-        try await connection.query(
+        try await connection.answer(
             PostgresQuery(
                 unsafeSQL: "ALTER TABLE calls ATTACH PARTITION \(name) FOR VALUES FROM ('\(from)') TO ('\(to)')"),
             logger: logger)
-        try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)
+        try await connection.answer("SET LOCAL lock_timeout = 0", logger: logger)
     }
 
     /// Whether the table `name` exists in the store's schema, as committed when the statement
@@ -238,7 +238,7 @@ package struct ClusterStore: Sendable {
     private static func tableExists(_ name: String, _ connection: PostgresConnection, logger: Logger) async throws
         -> Bool
     {
-        for try await found in try await connection.query(
+        for try await found in try await connection.answer(
             """
             SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE relname = \(name)
                 AND relnamespace = current_schema()::regnamespace)

@@ -53,7 +53,7 @@ enum ClusterSuspensions {
             let reason =
                 "\(lead.draft.rule.rawValue) \(lead.draft.severity.name): \(summarizer.summary(of: lead.draft))"
             let until = enforced ? policy.expiry(after: now) : nil
-            let rows = try await connection.query(
+            let rows = try await connection.answer(
                 """
                 INSERT INTO cluster_suspensions (account, enforced, reason, actor, since_utc, until_utc, alert_ids, epoch)
                 VALUES (\(account), \(enforced), \(reason), 'policy', \(now), \(until),
@@ -86,7 +86,7 @@ enum ClusterSuspensions {
 
     /// Rings the edges at the commit of the transaction on `connection` (none if it rolls back).
     static func ringEdges(on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_notify(\(notificationChannel), '')", logger: logger)
+        try await connection.answer("SELECT pg_notify(\(notificationChannel), '')", logger: logger)
     }
 
     /// Adds `ids` to the alerts behind `account`'s suspension in force; false when it has none.
@@ -95,7 +95,7 @@ enum ClusterSuspensions {
     )
         async throws -> Bool
     {
-        let rows = try await connection.query(
+        let rows = try await connection.answer(
             """
             UPDATE cluster_suspensions SET alert_ids = (
                 SELECT coalesce(jsonb_agg(DISTINCT value ORDER BY value), '[]'::jsonb)
@@ -112,7 +112,7 @@ enum ClusterSuspensions {
         -> [Suspension]
     {
         try await ClusterStore.suspensions(
-            from: try await connection.query(
+            from: try await connection.answer(
                 """
                 UPDATE cluster_suspensions
                 SET lifted_utc = now(), lifted_by = 'expiry', lift_comment = 'expired', epoch = \(epoch)
@@ -160,7 +160,7 @@ extension ClusterStore {
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection -> Suspension? in
             let lifted = try await Self.suspensions(
-                from: try await connection.query(
+                from: try await connection.answer(
                     """
                     UPDATE cluster_suspensions
                     SET lifted_utc = now(), lifted_by = \(actor), lift_comment = \(comment)
@@ -199,7 +199,7 @@ extension ClusterStore {
             let ids = behind.compactMap(\.id)
             // Epoch 0: a person's, not a leader's. The index of suspensions in force keeps a second out.
             let made = try await Self.suspensions(
-                from: try await connection.query(
+                from: try await connection.answer(
                     """
                     INSERT INTO cluster_suspensions (account, enforced, reason, actor, since_utc, until_utc, alert_ids, epoch)
                     VALUES (\(account), true, \(reason), \(actor), \(now), \(until),
@@ -210,7 +210,7 @@ extension ClusterStore {
             ).first
             guard let made else {
                 let held = try await Self.suspensions(
-                    from: try await connection.query(
+                    from: try await connection.answer(
                         """
                         SELECT \(unescaped: Self.suspensionColumns) FROM cluster_suspensions
                         WHERE account = \(account) AND enforced AND lifted_utc IS NULL

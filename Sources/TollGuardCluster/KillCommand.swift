@@ -35,7 +35,7 @@ extension AnalyzerLease {
         let (node, logger) = (self.node, store.logger)
         return try await fenced(held, offsets: nil) { connection in
             var inserted = false
-            for try await _ in try await connection.query(
+            for try await _ in try await connection.answer(
                 """
                 INSERT INTO kill_commands (switch_name, call_uuid, channel, account, reason, issued_by, epoch)
                 VALUES (\(command.switchName), \(command.callUUID), \(command.channel), \(command.account),
@@ -47,7 +47,7 @@ extension AnalyzerLease {
                 inserted = true
             }
             // Delivered at commit; the same payload twice in one transaction folds into one.
-            try await connection.query(
+            try await connection.answer(
                 "SELECT pg_notify(\(KillCommand.notificationChannel), \(command.switchName))", logger: logger)
             return inserted
         }
@@ -72,7 +72,7 @@ extension ClusterStore {
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection in
             var waiting: [KillCommand] = []
-            let rows = try await connection.query(
+            let rows = try await connection.answer(
                 """
                 SELECT id, switch_name, call_uuid, channel, account, reason FROM kill_commands
                 WHERE switch_name = ANY(\(switches)) AND done_utc IS NULL
@@ -97,7 +97,7 @@ extension ClusterStore {
                     pass.waiting.append((command, "\(ReadableError(error))"))
                     continue
                 }
-                try await connection.query(
+                try await connection.answer(
                     """
                     UPDATE kill_commands SET done_utc = now(), done_by = \(node), answer = \(answer)
                     WHERE id = \(command.id)

@@ -170,8 +170,13 @@ extension PostgresServerTests {
             ]
             let argv = arguments.map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
+            // Notices too (leading, giving up, the lease lost): a failure's tail tells what each did.
+            var environment = ProcessInfo.processInfo.environment
+            environment["TOLLGUARD_LOG_LEVEL"] = environment["TOLLGUARD_LOG_LEVEL"] ?? "notice"
+            let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { envp.forEach { free($0) } }
             var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+            let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
             guard spawned == 0 else { throw TestPostgresError.controlFailed(arguments, spawned) }
             return pid
         }
