@@ -11,12 +11,12 @@ extension PostgresServerTests {
         /// Writes an alert row as the analyzer would, `hoursAgo` last seen.
         static func insert(
             _ store: ClusterStore, rule: AnalysisRule, account: String, severity: Severity, state: String,
-            hoursAgo: Double, switches: [String] = []
+            hoursAgo: Double, switches: [String] = [], number: String = "252612345678"
         ) async throws {
             let last = Date().addingTimeInterval(-hoursAgo * 3600)
             let evidence = switches.enumerated().map { index, name in
                 """
-                {"key":"\(account)-\(index)","time":\(last.timeIntervalSinceReferenceDate),"number":"252612345678",\
+                {"key":"\(account)-\(index)","time":\(last.timeIntervalSinceReferenceDate),"number":"\(number)",\
                 "region":"Somalia","cost":5000000,"switchName":"\(name)"}
                 """
             }

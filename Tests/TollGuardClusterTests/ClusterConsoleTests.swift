@@ -238,6 +238,43 @@ extension PostgresServerTests {
             await TestPostgres.dropDatabase(name)
         }
 
+        /// A case file's range neighbours are the newest alerts whose evidence called one of its
+        /// ranges, each with the range it shares, itself and other ranges left out.
+        @Test func aCaseFileShowsTheNewestAlertsOfItsRanges() async throws {
+            try await TestPostgres.withStore { store in
+                typealias Review = ClusterAlertReviewTests
+                // 1000 called two ranges of Somalia; 2001-2005 one of them each, 2004 the other;
+                // 3001 a range of its own. Oldest first by account number within each group.
+                let ranges = ["252612345", "252699999"]
+                for (account, hours, number) in [
+                    ("1000", 0.0, ranges[0] + "000"), ("2001", 5, ranges[0] + "111"), ("2002", 4, ranges[0] + "222"),
+                    ("2003", 3, ranges[0] + "333"), ("2005", 1, ranges[0] + "555"), ("2004", 2, ranges[1] + "444"),
+                    ("3001", 0.5, "252677777777"),
+                ] {
+                    try await Review.insert(
+                        store, rule: .velocity, account: account, severity: .high, state: "open", hoursAgo: hours,
+                        switches: ["fs-west"], number: number)
+                }
+                // 1000's second range, as its evidence's second call.
+                try await store.client.query(
+                    """
+                    UPDATE cluster_alerts SET evidence = evidence || jsonb_build_array(jsonb_set(
+                        evidence->0, '{number}', to_jsonb(\(ranges[1] + "000"))))
+                    WHERE subject = '1000'
+                    """, logger: TestPostgres.logger)
+                let ids = Dictionary(
+                    uniqueKeysWithValues: try await store.reviewedAlerts(AlertFilter(), summarizer: Self.summarizer)
+                        .map { ($0.alert.subject.value, $0.alert.id) })
+                let neighbours = try await store.rangeNeighbours(
+                    ofAlert: try #require(ids["1000"]), limit: 3, summarizer: Self.summarizer)
+                #expect(neighbours.map(\.alert.subject.value) == ["2005", "2004", "2003"])
+                #expect(neighbours.map(\.range.prefix) == [ranges[0], ranges[1], ranges[0]])
+                let all = try await store.rangeNeighbours(
+                    ofAlert: try #require(ids["1000"]), limit: 20, summarizer: Self.summarizer)
+                #expect(all.map(\.alert.subject.value) == ["2005", "2004", "2003", "2002", "2001"])
+            }
+        }
+
         /// The cluster's alerts reach open console pages as they change: each change told once,
         /// a change committed after a later one was seen too, and a burst larger than one look
         /// does not hide what follows it.
