@@ -52,6 +52,7 @@ extension ConsoleBenchmark {
         node = "console-bench"
         role = "edge"
         """.write(toFile: config, atomically: true, encoding: .utf8)
+        try refuseTaken(port: port + 1)
         let serve = Process()
         serve.executableURL = URL(fileURLWithPath: tollguard)
         serve.arguments = ["serve", "--config", config, "--http-port", String(port + 1)]

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import GRDB
+import Glibc
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -65,6 +66,7 @@ struct ConsoleBenchmark: AsyncParsableCommand {
         let busiest = try busiestDay(store)
         say("\(calls) calls, \(alertCount) alerts (\(queue.total) open); busiest day \(busiest)")
 
+        try refuseTaken(port: port)
         let serve = try startServe(tollguard: tollguard, database: database)
         defer {
             serve.terminate()
@@ -197,6 +199,28 @@ struct ConsoleBenchmark: AsyncParsableCommand {
             try String.fetchOne(
                 db, sql: "SELECT substr(start_utc, 1, 10) FROM calls GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
         } ?? "2025-11-22"
+    }
+
+    /// Throws when something already listens on `port` of loopback: a `serve` left by an earlier
+    /// run that was killed would answer in place of this run's, with another store's figures.
+    func refuseTaken(port: Int) throws {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected != 0 else {
+            throw ValidationError(
+                "something already answers on 127.0.0.1:\(port) (a serve left by an earlier run? "
+                    + "`pkill -f 'tollguard serve'`), or choose another --port")
+        }
     }
 
     private func startServe(tollguard: String, database: String) throws -> Process {
