@@ -36,7 +36,7 @@ package struct AnalyzerSnapshot: Sendable {
     /// snapshot: no edge's offset and no released time behind the snapshot's (a store that lost
     /// commits, restored from a backup or failed over to a standby that lagged, may hold less).
     package func precedes(_ committed: [String: Int64]) -> Bool {
-        offsets.allSatisfy { key, value in (committed[key] ?? Int64.min) >= value }
+        ClusterAnalyzer.offsets(offsets, precede: committed)
     }
 }
 

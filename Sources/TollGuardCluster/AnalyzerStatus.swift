@@ -36,6 +36,12 @@ package final class AnalyzerStatus: Sendable {
         /// Whether this node's engine, when it last took the lease, was restored from a snapshot
         /// (else it replayed the engine's reach).
         package var startedFromSnapshot = false
+        /// Whether this node's engine, when it last took the lease, was the one it kept while
+        /// standing by (it replayed only the calls since).
+        package var startedFromStandby = false
+        /// While standing by: how far the engine it keeps at the leader's commits has got (nil:
+        /// it keeps none).
+        package var standbyReleased: Date?
         /// Snapshots of the engine this node wrote while leading; the last one's size and the
         /// time it took to encode and write.
         package var snapshotsWritten = 0
@@ -70,6 +76,10 @@ package final class AnalyzerStatus: Sendable {
         }
     }
 
+    func keptStandby(released: Date?) {
+        state.withLock { $0.standbyReleased = released }
+    }
+
     func remadeEngine() {
         state.withLock { $0.enginesRemade += 1 }
     }
@@ -80,6 +90,8 @@ package final class AnalyzerStatus: Sendable {
             state.leader = nil
             state.takeovers += 1
             state.startedFromSnapshot = session.startedFromSnapshot
+            state.startedFromStandby = session.startedFromStandby
+            state.standbyReleased = nil
             state.released = session.released
             state.waiting = session.waitingCount
             state.live = session.liveCount

@@ -95,6 +95,8 @@ package struct ClusterAnalyzer: Sendable {
         package fileprivate(set) var late = 0
         /// Whether the engine was restored from a snapshot (else it replayed its reach).
         package fileprivate(set) var startedFromSnapshot = false
+        /// Whether the engine was the one this node kept standing by (``follow(_:)``).
+        package fileprivate(set) var startedFromStandby = false
         /// Per edge, the last change of its calls up read (`calls_up.told_seq`).
         var upSeen: [String: Int64] = [:]
         /// Calls told as up that the analysis has not reached yet.
@@ -168,49 +170,25 @@ package struct ClusterAnalyzer: Sendable {
         return try await resume(held)
     }
 
-    /// Starts leading under `held`: the engine rebuilt from the offsets the last leader committed.
-    package func resume(_ held: AnalyzerLease.Held) async throws -> Session {
+    /// Starts leading under `held`: the engine rebuilt from the offsets the last leader committed
+    /// — caught up from `standby` (the engine this node kept while it stood by, ``follow(_:)``)
+    /// when the last leader went on from it.
+    package func resume(_ held: AnalyzerLease.Held, standby: StandbyEngine? = nil) async throws -> Session {
         try await lease.record(timeZone: timeZone, under: held)
         var offsets = held.offsets
         let released = Self.takeReleased(from: &offsets)
-        var engine = try makeEngine()
-        // The cluster's quotas, whatever the node's own store holds.
-        try await takeQuotas(into: &engine)
-        var live: [LiveCallID: LiveEntry] = [:]
-        var recorded = RecentIDs(capacity: 200_000)
-        var from = "nothing analyzed yet"
-        var startedFromSnapshot = false
-        if let released, let snapshot = try await restoreSnapshot(into: &engine, offsets: held.offsets) {
-            let replayed = try await resume(
-                from: snapshot, to: released, offsets: offsets, engine: &engine, live: &live, recorded: &recorded)
-            from = "the snapshot of \(snapshot.taken.map { "\($0)" } ?? "?") and \(replayed) calls since"
-            startedFromSnapshot = true
-        } else if let released {
-            from = "a replay of the engine's reach"
-            // Their findings were written by the leader before: only the state is wanted. The
-            // calls it started from their edges' word start again among them, in order.
-            // Streamed as the server sends them: the engine's reach of a busy cluster (a week by
-            // default) is never held at once.
-            var begun = BegunCalls(try await store.liveAnalysis())
-            try await store.forEachConsumedCall(
-                from: released.addingTimeInterval(-engine.reach), to: released, offsets: offsets
-            ) { consumed in
-                begun.begin(before: consumed.call, in: &engine, live: &live)
-                _ = engine.replay(consumed.call)
-                recorded.insert(LiveCallID(switchName: consumed.call.switchName ?? "", callID: consumed.callID))
-            }
-            begun.begin(before: nil, in: &engine, live: &live)
-            _ = engine.advance(to: released)
-        }
-        var session = Session(held: held, released: released, offsets: offsets, engine: engine)
-        session.live = live
-        session.startedFromSnapshot = startedFromSnapshot
+        let (state, origin) = try await engine(at: held.offsets, standby: standby)
+        var session = Session(held: held, released: released, offsets: offsets, engine: state.engine)
+        session.live = state.live
+        session.startedFromSnapshot = origin == .snapshot
+        session.startedFromStandby = origin == .standby
+        var recorded = state.recorded
         let waiting = try await store.consumedCalls(from: released, to: nil, offsets: offsets)
         for call in waiting { recorded.insert(LiveCallID(switchName: call.call.switchName ?? "", callID: call.callID)) }
         session.recentlyRecorded = recorded
         session.waiting = waiting.map(\.call)
         // The alerts that counted calls still up: their records tell those alerts their cost.
-        let upKeys = Set(live.values.map(\.up.call.key))
+        let upKeys = Set(state.live.values.map(\.up.call.key))
         for var alert in try await store.latestAlerts(counting: upKeys.sorted()) {
             let key = AlertKey(rule: alert.draft.rule, subject: alert.draft.subject, windowKey: alert.draft.windowKey)
             alert.draft.countAsUp(upKeys)
@@ -221,9 +199,71 @@ package struct ClusterAnalyzer: Sendable {
             "analyzing the cluster's calls",
             metadata: [
                 "epoch": "\(held.epoch)", "released": "\(released.map { "\($0)" } ?? "nothing yet")",
-                "waiting": "\(session.waiting.count)", "live": "\(session.live.count)", "from": "\(from)",
+                "waiting": "\(session.waiting.count)", "live": "\(session.live.count)",
+                "from": "\(origin.text(state.replayed))",
             ])
         return session
+    }
+
+    /// The engine as the leader that committed `committed` (the lease's offsets) left it, and
+    /// what it was rebuilt from: `standby` caught up, when the leader went on from it; else the
+    /// last snapshot and the calls since; else a replay of the engine's reach.
+    func engine(at committed: [String: Int64], standby: StandbyEngine?) async throws -> (
+        StandbyEngine, EngineOrigin
+    ) {
+        var offsets = committed
+        guard let released = Self.takeReleased(from: &offsets) else {
+            var engine = try makeEngine()
+            try await takeQuotas(into: &engine)
+            return (StandbyEngine(engine: engine, offsets: committed), .nothing)
+        }
+        if var standby, Self.offsets(standby.offsets, precede: committed) {
+            try await takeQuotas(into: &standby.engine)
+            standby.replayed = try await catchUp(
+                since: standby.offsets, to: released, offsets: offsets, engine: &standby.engine, live: &standby.live,
+                recorded: &standby.recorded)
+            standby.offsets = committed
+            return (standby, .standby)
+        }
+        var state = StandbyEngine(engine: try makeEngine(), offsets: committed)
+        // The cluster's quotas, whatever the node's own store holds.
+        try await takeQuotas(into: &state.engine)
+        if let snapshot = try await restoreSnapshot(into: &state.engine, offsets: committed) {
+            for remembered in snapshot.live {
+                let up = CallUp(source: remembered.source, call: remembered.call)
+                state.live[up.id] = LiveEntry(
+                    up: up, subjects: state.engine.subjects(of: remembered.call),
+                    answerPlayed: remembered.answerPlayed)
+            }
+            state.replayed = try await catchUp(
+                since: snapshot.offsets, to: released, offsets: offsets, engine: &state.engine, live: &state.live,
+                recorded: &state.recorded)
+            state.snapshotTaken = snapshot.taken
+            return (state, .snapshot)
+        }
+        // Their findings were written by the leader before: only the state is wanted. The calls
+        // it started from their edges' word start again among them, in order. Streamed as the
+        // server sends them: the engine's reach of a busy cluster (a week by default) is never
+        // held at once.
+        var begun = BegunCalls(try await store.liveAnalysis())
+        try await store.forEachConsumedCall(
+            from: released.addingTimeInterval(-state.engine.reach), to: released, offsets: offsets
+        ) { consumed in
+            begun.begin(before: consumed.call, in: &state.engine, live: &state.live)
+            _ = state.engine.replay(consumed.call)
+            state.recorded.insert(LiveCallID(switchName: consumed.call.switchName ?? "", callID: consumed.callID))
+            state.replayed += 1
+        }
+        begun.begin(before: nil, in: &state.engine, live: &state.live)
+        _ = state.engine.advance(to: released)
+        return (state, .reach)
+    }
+
+    /// Whether a leader that committed `committed` went on from `offsets` (a snapshot's, a
+    /// standby's): no edge's offset and no released time behind them (a store that lost commits,
+    /// restored from a backup or failed over to a standby that lagged, may hold less).
+    static func offsets(_ offsets: [String: Int64], precede committed: [String: Int64]) -> Bool {
+        offsets.allSatisfy { key, value in (committed[key] ?? Int64.min) >= value }
     }
 
     /// Restores the last snapshot into `engine` and returns it, if this node may start from it:
@@ -252,21 +292,18 @@ package struct ClusterAnalyzer: Sendable {
         return nil
     }
 
-    /// Plays into `engine`, restored from `snapshot`, what the leaders after it played.
+    /// Plays into `engine`, as the leaders left it at `since` (the offsets and released time of a
+    /// snapshot, of a standby's last catch-up), what the leaders after played.
     ///
     /// Up to `released`: the calls consumed since (late ones first, then in order of start), the
     /// calls started from their edges' word since, and the records that ended those it had
-    /// started. Returns how many calls it replayed.
-    private func resume(
-        from snapshot: AnalyzerSnapshot, to released: Date, offsets: [String: Int64], engine: inout AnalysisEngine,
-        live: inout [LiveCallID: LiveEntry], recorded: inout RecentIDs
+    /// started (`live`: those started at `since`). Returns how many calls it replayed.
+    private func catchUp(
+        since committedThen: [String: Int64], to released: Date, offsets: [String: Int64],
+        engine: inout AnalysisEngine, live: inout [LiveCallID: LiveEntry], recorded: inout RecentIDs
     ) async throws -> Int {
-        let since = snapshot.released ?? released
-        for remembered in snapshot.live {
-            let up = CallUp(source: remembered.source, call: remembered.call)
-            live[up.id] = LiveEntry(
-                up: up, subjects: engine.subjects(of: remembered.call), answerPlayed: remembered.answerPlayed)
-        }
+        var then = committedThen
+        let since = Self.takeReleased(from: &then) ?? released
         let begun = try await store.liveAnalysis()
         let stillBegun = Set(begun.map(\.id))
         var begunSince = BegunCalls(begun.filter { live[$0.id] == nil })
@@ -285,7 +322,7 @@ package struct ClusterAnalyzer: Sendable {
         // Consumed after the snapshot but started before its released time: played late.
         var late: [ArrivedCall] = []
         for (source, through) in offsets.sorted(by: { $0.key < $1.key }) {
-            var after = snapshot.offsets[source] ?? 0
+            var after = then[source] ?? 0
             while after < through {
                 let upTo = min(through, after + Int64(batchSize))
                 late += try await store.calls(of: source, after: after, through: upTo).filter {

@@ -63,6 +63,11 @@ package struct ClusterAnalyzerService: Service {
 
     package func run() async throws {
         var pause = firstPause
+        // While it stands by, the node keeps an engine at the leader's last commit: a takeover
+        // then replays only the calls since (made anew when the configuration changes).
+        var standby: ClusterAnalyzer.StandbyEngine?
+        var standbyEngine = engineChanges.count
+        var followed = true
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await connector.withPrimary { store, _ in
@@ -90,10 +95,35 @@ package struct ClusterAnalyzerService: Service {
                             held = nil
                         }
                         if let held {
-                            try await lead(held, analyzer)
+                            let kept = engineChanges.count == standbyEngine ? standby : nil
+                            standby = nil
+                            try await lead(held, analyzer, standby: kept)
                             pause = firstPause
                         } else {
                             status.standingBy(leader: try? await lease.holder()?.node)
+                            if engineChanges.count != standbyEngine {
+                                (standby, standbyEngine) = (nil, engineChanges.count)
+                            }
+                            do {
+                                let kept = standby != nil
+                                standby = try await analyzer.follow(standby)
+                                status.keptStandby(released: standby?.released)
+                                if !kept, let standby {
+                                    logger.info(
+                                        "keeping the leader's engine while standing by",
+                                        metadata: ["released": "\(standby.released.map { "\($0)" } ?? "nothing yet")"])
+                                }
+                                followed = true
+                            } catch {
+                                standby = nil
+                                status.keptStandby(released: nil)
+                                if followed {
+                                    logger.warning(
+                                        "could not keep the leader's engine while standing by; a takeover rebuilds it",
+                                        metadata: ["error": "\(ReadableError(error))"])
+                                }
+                                followed = false
+                            }
                             let wait = leaseDuration / 4
                             _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
                         }
@@ -129,7 +159,9 @@ package struct ClusterAnalyzerService: Service {
     /// The lease is renewed beside the steps, every third of its duration, so a long step (a
     /// takeover's first, a backlog) does not outlast it; a node paused or cut off stops renewing
     /// with everything else, and its next write is refused.
-    private func lead(_ held: AnalyzerLease.Held, _ analyzer: ClusterAnalyzer) async throws {
+    private func lead(
+        _ held: AnalyzerLease.Held, _ analyzer: ClusterAnalyzer, standby: ClusterAnalyzer.StandbyEngine?
+    ) async throws {
         let (status, logger, interval, renewal) = (self.status, self.logger, self.interval, leaseDuration / 3)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -194,7 +226,7 @@ package struct ClusterAnalyzerService: Service {
             let snapshotInterval = self.snapshotInterval
             group.addTask {
                 var engine = engineChanges.count
-                var session = try await analyzer.resume(held)
+                var session = try await analyzer.resume(held, standby: standby)
                 status.leading(session)
                 logger.notice("leading the cluster's analysis", metadata: ["epoch": "\(held.epoch)"])
                 // Snapshots are written beside the steps: the engine's copy is the step's

@@ -95,6 +95,18 @@ enum ServeMetrics {
                 analyzer.startedFromSnapshot ? "1" : "0"
             ),
             (
+                "tollguard_analyzer_started_from_standby", "gauge",
+                "Whether this node's engine, when it took the lease, was the one it kept standing by (1): "
+                    + "it replayed only the calls since its last catch-up.",
+                analyzer.startedFromStandby ? "1" : "0"
+            ),
+            (
+                "tollguard_analyzer_standby_lag_seconds", "gauge",
+                "While standing by: how far behind now the engine it keeps at the leader's commits is "
+                    + "(-1: it keeps none).",
+                analyzer.standbyReleased.map { String(format: "%.3f", max(0, now.timeIntervalSince($0))) } ?? "-1"
+            ),
+            (
                 "tollguard_analyzer_snapshots_total", "counter",
                 "Snapshots of the engine this node wrote while leading.",
                 "\(analyzer.snapshotsWritten)"

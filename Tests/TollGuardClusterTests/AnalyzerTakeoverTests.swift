@@ -74,9 +74,15 @@ extension PostgresServerTests {
                 try await ship(through: thirds[0])
                 let first = promise(thirds[0])
                 #expect(try await poll(upTo: 120) { try await released().map { $0 >= first } ?? false })
-                // Phase 1: the leader killed outright.
+                // Phase 1: the leader killed outright, once the standby keeps its engine.
                 let killed = try #require(try await holder())
                 let killedIndex = try #require(nodes.firstIndex { $0.name == killed })
+                let standbyLog = nodes[1 - killedIndex].log
+                #expect(
+                    try await poll(upTo: 60) {
+                        (try? String(contentsOfFile: standbyLog, encoding: .utf8))?.contains(
+                            "keeping the leader's engine while standing by") == true
+                    }, "\(Self.tail(nodes))")
                 let clock = ContinuousClock()
                 let killedAt = clock.now
                 let victim = pids.withLock { $0[killedIndex] }
@@ -94,6 +100,10 @@ extension PostgresServerTests {
                 #expect(takeover < .seconds(Self.leaseSeconds + 60))
                 let second = promise(thirds[1])
                 #expect(try await poll(upTo: 120) { try await released().map { $0 >= second } ?? false })
+                // The standby had kept the leader's engine: it replayed only the calls since.
+                #expect(
+                    try String(contentsOfFile: standbyLog, encoding: .utf8).contains(
+                        "from=the engine it kept standing by"), "\(Self.tail(nodes))")
 
                 // Phase 2: the killed node back as a standby; the leader paused past its lease.
                 let restarted = try Self.start(nodes[killedIndex])
@@ -170,9 +180,10 @@ extension PostgresServerTests {
             ]
             let argv = arguments.map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
-            // Notices too (leading, giving up, the lease lost): a failure's tail tells what each did.
+            // Notices and information too (leading and from what, giving up, the lease lost): a
+            // failure's tail tells what each node did.
             var environment = ProcessInfo.processInfo.environment
-            environment["TOLLGUARD_LOG_LEVEL"] = environment["TOLLGUARD_LOG_LEVEL"] ?? "notice"
+            environment["TOLLGUARD_LOG_LEVEL"] = environment["TOLLGUARD_LOG_LEVEL"] ?? "info"
             let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
             defer { envp.forEach { free($0) } }
             var pid: pid_t = 0

@@ -191,6 +191,11 @@ extension PostgresServerTests {
                 var session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
                 var takeovers = 0
                 var fromSnapshot = 0
+                // A node standing by keeps the engine at the leader's commits now and then; some
+                // takeovers start from it (drawn apart: the traffic stays each seed's).
+                var standbyRandom = SeededGenerator(seed: seed + 1000)
+                var standby: ClusterAnalyzer.StandbyEngine?
+                var fromStandby = 0
                 var late = 0
                 var begun = 0
                 // Edges ship what ended by `now` (some lag a tick), promising the start of their
@@ -213,12 +218,23 @@ extension PostgresServerTests {
                         // the last (and replays only the calls since), or replays the reach.
                         if Int.random(in: 0..<4, using: &random) == 0 { _ = await analyzer.writeSnapshot(of: session) }
                     }
+                    if Int.random(in: 0..<3, using: &standbyRandom) == 0 {
+                        standby = try await analyzer.follow(standby)
+                    }
                     if Int.random(in: 0..<25, using: &random) == 0 {
                         late += session.late
                         let snapshotWritten = try await analyzer.lease.snapshot() != nil
-                        session = try await analyzer.resume(try #require(try await analyzer.lease.acquire()))
-                        #expect(session.startedFromSnapshot == snapshotWritten)
-                        if session.startedFromSnapshot { fromSnapshot += 1 }
+                        let kept = Bool.random(using: &standbyRandom) ? standby : nil
+                        session = try await analyzer.resume(
+                            try #require(try await analyzer.lease.acquire()), standby: kept)
+                        if kept != nil {
+                            #expect(session.startedFromStandby && !session.startedFromSnapshot)
+                            fromStandby += 1
+                        } else {
+                            #expect(session.startedFromSnapshot == snapshotWritten)
+                            if session.startedFromSnapshot { fromSnapshot += 1 }
+                        }
+                        standby = nil
                         takeovers += 1
                     }
                 }
@@ -252,9 +268,10 @@ extension PostgresServerTests {
                 try await Self.expectEachAlertToldOnce(store)
                 try await Self.expectSuspendedOnce(store, as: nightly)
                 #expect(fromSnapshot > 0, "\(fromSnapshot) of \(takeovers) from a snapshot")
+                #expect(fromStandby > 0, "\(fromStandby) of \(takeovers) from a standby's engine")
                 print(
                     "seed \(seed), telling calls up \(tellingCallsUp): \(found.count) alerts, \(takeovers) takeovers, "
-                        + "\(fromSnapshot) from a snapshot")
+                        + "\(fromSnapshot) from a snapshot, \(fromStandby) from a standby's engine")
             }
         }
 
@@ -308,9 +325,9 @@ extension PostgresServerTests {
 
         /// A failover to a standby that had not replayed the analyzer's last commit.
         ///
-        /// The store holds older offsets, alerts and spend than the leader's memory. Its next write is
-        /// refused, it starts again from what the store holds, and the end is the nightly replay's
-        /// — every call counted once in the spend.
+        /// The store holds older offsets, alerts and spend than the leader's memory (and than the
+        /// engine a node kept standing by). Its next write is refused, it starts again from what the
+        /// store holds, and the end is the nightly replay's — every call counted once in the spend.
         @Test func aLeaderWhoseLastCommitAFailoverLostStartsAgainFromTheStore() async throws {
             let site = try await Self.site()
             let nightly = try await Self.nightly(site)
@@ -348,12 +365,16 @@ extension PostgresServerTests {
                 }
                 try await ship(half..<calls.count)
                 while try await analyzer.step(&session).more {}
+                // A node standing by kept the engine of that commit.
+                let standby = try #require(try await analyzer.follow(nil))
                 // The failover: the commit after the snapshot is lost.
                 try await run("UPDATE analyzer_leases SET offsets = (SELECT offsets FROM saved_analyzer_leases)")
                 for table in tables.reversed() { try await run("DELETE FROM \(table)") }
                 for table in tables { try await run("INSERT INTO \(table) SELECT * FROM saved_\(table)") }
                 await #expect(throws: AnalysisDiverged.self) { _ = try await analyzer.step(&session) }
-                session = try await analyzer.resume(try #require(try await lease.acquire()))
+                // The standby's engine is ahead of what the store holds: rebuilt, not gone on from.
+                session = try await analyzer.resume(try #require(try await lease.acquire()), standby: standby)
+                #expect(!session.startedFromStandby)
                 while true {
                     let step = try await analyzer.step(&session)
                     if !step.more && step.arrived == 0 { break }
