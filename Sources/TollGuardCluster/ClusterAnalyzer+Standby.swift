@@ -32,12 +32,14 @@ extension ClusterAnalyzer {
     enum EngineOrigin: Equatable {
         case nothing, standby, snapshot, reach
 
-        func text(_ replayed: Int) -> String {
+        /// How the analysis log tells it: `state` is the engine rebuilt.
+        func text(_ state: StandbyEngine) -> String {
             switch self {
             case .nothing: "nothing analyzed yet"
-            case .standby: "the engine it kept standing by and \(replayed) calls since"
-            case .snapshot: "the last snapshot and \(replayed) calls since"
-            case .reach: "a replay of the engine's reach (\(replayed) calls)"
+            case .standby: "the engine it kept standing by and \(state.replayed) calls since"
+            case .snapshot:
+                "the snapshot of \(state.snapshotTaken.map { "\($0)" } ?? "?") and \(state.replayed) calls since"
+            case .reach: "a replay of the engine's reach (\(state.replayed) calls)"
             }
         }
     }

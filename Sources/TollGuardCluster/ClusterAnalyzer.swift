@@ -200,7 +200,7 @@ package struct ClusterAnalyzer: Sendable {
             metadata: [
                 "epoch": "\(held.epoch)", "released": "\(released.map { "\($0)" } ?? "nothing yet")",
                 "waiting": "\(session.waiting.count)", "live": "\(session.live.count)",
-                "from": "\(origin.text(state.replayed))",
+                "from": "\(origin.text(state))",
             ])
         return session
     }

@@ -33,26 +33,30 @@ extension ClusterStore {
             numbers.append(number)
         }
         let ranges = Array(Set(numbers.compactMap(NumberRange.init)).sorted { $0.prefix < $1.prefix }.prefix(20))
-        guard !ranges.isEmpty else { return [] }
-        // As the single box: up to four times `limit` alerts of each range, then the newest
-        // `limit` of them read whole (reading every one found took most of a case file's time).
-        let rows = try await client.query(
-            """
-            WITH found AS (
-                SELECT n.alert_id, min(r.place) AS place
-                FROM unnest(\(ranges.map(\.prefix))::text[], \(ranges.map(\.upperBound))::text[])
-                    WITH ORDINALITY AS r(prefix, upper_bound, place)
-                CROSS JOIN LATERAL (
-                    SELECT DISTINCT alert_id FROM cluster_alert_numbers
-                    WHERE number >= r.prefix AND number < r.upper_bound AND alert_id != \(alertID)
-                    LIMIT \(Int64(max(limit, 0) * 4))) n
-                GROUP BY n.alert_id)
-            SELECT f.alert_id, f.place FROM found f JOIN cluster_alerts a ON a.id = f.alert_id
-            ORDER BY a.last_seen_utc DESC, a.id DESC LIMIT \(Int64(max(limit, 0)))
-            """, logger: logger)
+        // As the single box: up to four times `limit` alerts of each range (one statement each:
+        // its bounds known to the planner, an index range scan), then the newest `limit` of them
+        // read whole (reading every one found took most of a case file's time).
         var found: [Int64: NumberRange] = [:]
-        for try await (id, place) in rows.decode((Int64, Int64).self) { found[id] = ranges[Int(place) - 1] }
-        return try await reviewedAlerts(ids: Array(found.keys), summarizer: summarizer).map(\.alert)
+        for range in ranges {
+            let rows = try await client.query(
+                """
+                SELECT DISTINCT alert_id FROM cluster_alert_numbers
+                WHERE number >= \(range.prefix) AND number < \(range.upperBound) AND alert_id != \(alertID)
+                LIMIT \(Int64(max(limit, 0) * 4))
+                """, logger: logger)
+            for try await id in rows.decode(Int64.self) where found[id] == nil { found[id] = range }
+        }
+        guard !found.isEmpty else { return [] }
+        var newest: [Int64] = []
+        for try await id in try await client.query(
+            """
+            SELECT id FROM cluster_alerts WHERE id = ANY(\(Array(found.keys))::bigint[])
+            ORDER BY last_seen_utc DESC, id DESC LIMIT \(Int64(max(limit, 0)))
+            """, logger: logger
+        ).decode(Int64.self) {
+            newest.append(id)
+        }
+        return try await reviewedAlerts(ids: newest, summarizer: summarizer).map(\.alert)
             .sorted { ($0.lastSeen, $0.id) > ($1.lastSeen, $1.id) }
             .compactMap { alert in found[alert.id].map { RangeNeighbour(alert: alert, range: $0) } }
     }
