@@ -89,14 +89,20 @@ extension PostgresServerTests {
                         #expect(fsB.kills.map { $0.split(separator: " ").first.map(String.init) } == [callB, callB2])
                         #expect(fsA.kills.map { $0.split(separator: " ").first.map(String.init) } == [callA])
 
+                        // The switch hangs up before the edge commits the answer: wait for the
+                        // commit, not for the hang-up.
                         #expect(
-                            try await TestPostgres.number(
-                                "SELECT count(*) FROM kill_commands WHERE done_by = 'edge-b' AND answer LIKE '+OK%'",
-                                store) == 2)
+                            try await poll(upTo: 120) {
+                                try await TestPostgres.number(
+                                    "SELECT count(*) FROM kill_commands WHERE done_by = 'edge-b' AND answer LIKE '+OK%'",
+                                    store) == 2
+                            })
                         #expect(
-                            try await TestPostgres.number(
-                                "SELECT count(*) FROM kill_commands WHERE done_by = 'edge-a' AND call_uuid = \(callA)",
-                                store) == 1)
+                            try await poll(upTo: 120) {
+                                try await TestPostgres.number(
+                                    "SELECT count(*) FROM kill_commands WHERE done_by = 'edge-a' AND call_uuid = \(callA)",
+                                    store) == 1
+                            })
                         #expect(
                             try await TestPostgres.number(
                                 "SELECT count(*) FROM kill_commands WHERE switch_name = 'fs-z' AND done_utc IS NULL",
