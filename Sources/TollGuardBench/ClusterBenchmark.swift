@@ -475,6 +475,33 @@ struct ClusterBenchmark: AsyncParsableCommand {
         return kilobytes / 1024
     }
 
+    /// The CPU time process `pid` has used so far (user and system), in seconds; 0 where unknown.
+    static func cpuSeconds(of pid: pid_t) -> Double {
+        // After the command's name in parentheses (which may hold spaces): the state is field 3,
+        // utime field 14 and stime field 15, in clock ticks.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The CPU time, in seconds, the PostgreSQL backends serving `database` have used so far
+    /// (those still connected: the pools keep theirs).
+    static func cpuSeconds(ofBackendsOf database: String) -> Double {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        var total = 0.0
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+                command.hasPrefix("postgres: "), command.split(separator: " ").contains(Substring(database))
+            else { continue }
+            total += cpuSeconds(of: pid)
+        }
+        return total
+    }
+
     /// The analyzer lease's offsets and its holder while it runs.
     static func lease(_ store: ClusterStore, logger: Logger) async throws -> (offsets: [String: Int64], holder: String?)
     {

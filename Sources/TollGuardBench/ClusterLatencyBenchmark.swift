@@ -31,6 +31,9 @@ struct ClusterLatencyStage {
         var bursts: Int
         /// The cluster's analyzer: its steps and the seconds they took (its `/metrics`).
         var analyzerSteps: (count: Double, seconds: Double)?
+        /// CPU seconds each process used over the stage, by name (`serve` processes, and the
+        /// PostgreSQL backends of the cluster's database).
+        var cpu: [(name: String, seconds: Double)] = []
 
         func percentile(_ p: Double) -> Double { quantile(latencies, p) }
 
@@ -43,6 +46,10 @@ struct ClusterLatencyStage {
                         format: "; the analyzer's %.0f steps took %.1f ms each on average", $0.count,
                         $0.count > 0 ? $0.seconds / $0.count * 1000 : 0)
                 } ?? "")
+                + (cpu.isEmpty
+                    ? ""
+                    : "; CPU seconds: "
+                        + cpu.map { String(format: "%@ %.1f", $0.name, $0.seconds) }.joined(separator: ", "))
         }
     }
 
@@ -68,7 +75,8 @@ struct ClusterLatencyStage {
         defer { stop([serve]) }
         try await server.waitForSubscribers()
         let database = try TollGuardDatabase.open(path: store)
-        return try await drive([server]) { last in
+        let before = ClusterBenchmark.cpuSeconds(of: serve)
+        var result = try await drive([server]) { last in
             var seen: [Sighting] = []
             for alert in try database.alerts(raisedAfter: last, limit: 1000) {
                 last = max(last, alert.id)
@@ -78,6 +86,8 @@ struct ClusterLatencyStage {
             }
             return seen
         }
+        result.cpu = [("serve", ClusterBenchmark.cpuSeconds(of: serve) - before)]
+        return result
     }
 
     /// Two edges (one switch each) and an analyzer on the database `bench`, written as `url`.
@@ -128,12 +138,17 @@ struct ClusterLatencyStage {
             """)
         processes.append(try start("latency-analyzer"))
         for server in servers { try await server.waitForSubscribers() }
+        let started = processes
         return try await ClusterBenchmark.withStore(bench, logger: logger) { store in
             // The analyzer leads before the traffic starts.
             while try await ClusterBenchmark.lease(store, logger: logger).holder == nil {
                 try await Task.sleep(for: .milliseconds(50))
             }
             let logger = self.logger
+            let names = ["edge-1", "edge-2", "analyzer"]
+            let database = bench.database
+            let before =
+                started.map(ClusterBenchmark.cpuSeconds(of:)) + [ClusterBenchmark.cpuSeconds(ofBackendsOf: database)]
             var result = try await drive(servers) { last in
                 var seen: [Sighting] = []
                 let rows = try await store.client.query(
@@ -146,6 +161,9 @@ struct ClusterLatencyStage {
                 }
                 return seen
             }
+            let after =
+                started.map(ClusterBenchmark.cpuSeconds(of:)) + [ClusterBenchmark.cpuSeconds(ofBackendsOf: database)]
+            result.cpu = zip(names + ["PostgreSQL"], zip(after, before)).map { ($0, $1.0 - $1.1) }
             if let metrics = try await ClusterBenchmark.metrics(log: directory + "/latency-analyzer.log"),
                 let steps = ClusterBenchmark.value(of: "tollguard_analyzer_steps_total", in: metrics),
                 let seconds = ClusterBenchmark.value(of: "tollguard_analyzer_step_seconds_total", in: metrics)
