@@ -107,30 +107,33 @@ package struct AnalyzerLease: Sendable {
         let json = try offsets.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let idle = lockWait
         return try await store.client.inTransaction(logger: logger) { connection in
-            // A holder paused (SIGSTOP, a long GC-like stall) while it holds the lease row locked
-            // would keep every other node from taking the lease: the server ends a transaction
-            // left idle that long, and its write with it.
-            try await connection.answer(
-                PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(idle)"), logger: logger)
+            // One statement, one round trip (three before: a step waited for the scheduler
+            // thrice more on a loaded machine): the lease row locked and checked, the offsets
+            // moved (the transaction rolls back when they were not what the holder believed),
+            // and the transaction's idle timeout set — a holder paused (SIGSTOP, a long GC-like
+            // stall) while it holds the lease row locked would keep every other node from taking
+            // the lease: the server ends a transaction left idle that long, and its write with it.
             var stored: String?
-            for try await before in try await connection.answer(
+            for try await (before, _) in try await connection.answer(
                 """
-                SELECT offsets::text FROM analyzer_leases
-                WHERE key_range = \(range) AND epoch = \(held.epoch) AND lease_until >= now()
-                FOR UPDATE
+                WITH held AS (
+                    SELECT offsets FROM analyzer_leases
+                    WHERE key_range = \(range) AND epoch = \(held.epoch) AND lease_until >= now()
+                    FOR UPDATE
+                ), moved AS (
+                    UPDATE analyzer_leases SET offsets = coalesce(\(json)::jsonb, analyzer_leases.offsets)
+                    FROM held WHERE key_range = \(range) AND epoch = \(held.epoch)
+                )
+                SELECT held.offsets::text, set_config('idle_in_transaction_session_timeout', \(String(idle)), true)
+                FROM held
                 """, logger: logger
-            ).decode(String.self) {
+            ).decode((String, String).self) {
                 stored = before
             }
             guard let stored else { throw LeaseLost(epoch: held.epoch) }
             if let expecting, try Self.offsets(stored) != expecting {
                 throw AnalysisDiverged(expected: expecting, stored: try Self.offsets(stored))
             }
-            try await connection.answer(
-                """
-                UPDATE analyzer_leases SET offsets = coalesce(\(json)::jsonb, offsets)
-                WHERE key_range = \(range) AND epoch = \(held.epoch)
-                """, logger: logger)
             return try await body(connection)
         }
     }

@@ -22,7 +22,7 @@ package struct CallShipper: Sendable {
     /// the edge's store journals.
     package var onProgress: (@Sendable (_ held: Int64, _ journaled: Int64) -> Void)?
     /// The edge's calls up, whose promise each pass takes (see ``EdgePromise`` and
-    /// ``ClusterStore/mark(source:switchName:watermark:callsUp:)``).
+    /// ``ClusterStore/mark(source:switchName:watermark:callsUp:holding:)``).
     ///
     /// Taken before the journal is read, so every call it no longer tells as up and that is
     /// stored is in what the pass ships. Nil: an edge without a live view, which promises nothing.
@@ -48,15 +48,20 @@ package struct CallShipper: Sendable {
     /// `acknowledged`: what the store said it held at the end of the last pass. A store that
     /// holds less now lost commits it had acknowledged (a restart with asynchronous commits, a
     /// failover to a standby behind): the calls are sent again and counted as `resent`.
+    ///
+    /// `trusting`: the last pass, on this connection, ended with the store holding `acknowledged`
+    /// — the pass does not ask again (a round trip each tick), for its shipment and its promise
+    /// are each refused by a store that holds less, and say what it holds.
     @discardableResult
-    package func shipPending(acknowledged: Int64 = 0) async throws -> ShipmentOutcome {
+    package func shipPending(acknowledged: Int64 = 0, trusting: Bool = false) async throws -> ShipmentOutcome {
         let (cluster, source) = (self.cluster, self.source)
         // An edge with a live view that has no promise yet (its first tick to come) holds the
         // analysis back rather than letting it run ahead of calls it may still ship, and leaves
         // the calls up it told before as they are.
         let promise = callsUp.map { $0.take() }
         let watermark = promise.map { $0?.watermark ?? Date(timeIntervalSince1970: 0) }
-        var held = try await withDeadline(deadline) { try await cluster.lastShipped(source: source) }
+        var held =
+            trusting ? acknowledged : try await withDeadline(deadline) { try await cluster.lastShipped(source: source) }
         let stored = try await local.lastCallSequence()
         var total = ShipmentOutcome()
         if held < acknowledged, acknowledged <= stored {
@@ -75,11 +80,23 @@ package struct CallShipper: Sendable {
             let calls = try await local.calls(after: held, limit: batchSize, switchName: switchName)
             guard let last = calls.last else {
                 // Everything journaled when the promise was made is shipped: it holds now.
-                let switchName = self.switchName
+                let (switchName, holding) = (self.switchName, held)
                 let change = (promise ?? nil)?.callsUp
-                try await withDeadline(deadline) {
+                let holds = try await withDeadline(deadline) {
                     try await cluster.mark(
-                        source: source, switchName: switchName, watermark: watermark, callsUp: change)
+                        source: source, switchName: switchName, watermark: watermark, callsUp: change,
+                        holding: holding)
+                }
+                if let holds {
+                    // The store lost commits it had acknowledged (it refuses only then): no
+                    // promise made; send again from what it holds, then promise.
+                    logger.warning(
+                        "the cluster store holds less of this edge than it acknowledged; sending again",
+                        metadata: ["acknowledged": "\(held)", "holds": "\(holds)"])
+                    total.resent += held - holds
+                    held = holds
+                    onProgress?(held, max(stored, held))
+                    continue
                 }
                 if change != nil { callsUp?.told() }
                 return total

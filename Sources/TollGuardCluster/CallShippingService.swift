@@ -59,9 +59,14 @@ package struct CallShippingService: Service {
                     shipper.callsUp = callsUp
                     let status = self.status
                     shipper.onProgress = { held, journaled in status.progress(held: held, journaled: journaled) }
+                    // The first pass on a connection asks what the store holds; the next ones
+                    // trust their last answer (a store that lost it refuses their writes).
+                    var trusting = false
                     while true {
                         let acknowledged = status.snapshot.held
-                        status.shipped(try await shipper.shipPending(acknowledged: acknowledged), at: Date())
+                        status.shipped(
+                            try await shipper.shipPending(acknowledged: acknowledged, trusting: trusting), at: Date())
+                        trusting = true
                         pause = firstPause
                         if Task.isShuttingDownGracefully || Task.isCancelled { return }
                         _ = await cancelWhenGracefulShutdown { await doorbell.wait(upTo: interval) }

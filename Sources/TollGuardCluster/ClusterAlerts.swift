@@ -66,17 +66,37 @@ extension ClusterStore {
 
     /// The alert a finding of `rule` about `subject` in `windowKey` would continue: the latest one.
     package func latestAlert(rule: AnalysisRule, subject: Subject, windowKey: String?) async throws -> ClusterAlert? {
+        try await latestAlerts(of: [(rule, subject, windowKey)]).first
+    }
+
+    /// The latest alert of each rule, subject and window of `keys` that has one, in one round
+    /// trip (the findings of an analyzer step ask for theirs at once).
+    package func latestAlerts(
+        of keys: [(rule: AnalysisRule, subject: Subject, windowKey: String?)]
+    ) async throws -> [ClusterAlert] {
+        guard !keys.isEmpty else { return [] }
+        // Within the protocol's 65,535 parameters, and a statement the planner plans quickly.
+        guard keys.count <= 500 else {
+            var found: [ClusterAlert] = []
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                found += try await latestAlerts(of: Array(keys[start..<min(start + 500, keys.count)]))
+            }
+            return found
+        }
         var binds = PostgresBindings()
-        binds.append(rule.rawValue)
-        binds.append(subject.kind.rawValue)
-        binds.append(subject.value)
-        binds.append(windowKey)
-        return try await alerts(
-            PostgresQuery(
-                unsafeSQL: "SELECT \(Self.alertColumns) FROM cluster_alerts WHERE rule = $1 AND subject_type = $2 "
-                    + "AND subject = $3 AND window_key IS NOT DISTINCT FROM $4 ORDER BY id DESC LIMIT 1",
-                binds: binds)
-        ).first
+        var branches: [String] = []
+        for key in keys {
+            binds.append(key.rule.rawValue)
+            binds.append(key.subject.kind.rawValue)
+            binds.append(key.subject.value)
+            binds.append(key.windowKey)
+            let last = binds.count
+            branches.append(
+                "(SELECT \(Self.alertColumns) FROM cluster_alerts WHERE rule = $\(last - 3) "
+                    + "AND subject_type = $\(last - 2) AND subject = $\(last - 1) "
+                    + "AND window_key IS NOT DISTINCT FROM $\(last) ORDER BY id DESC LIMIT 1)")
+        }
+        return try await alerts(PostgresQuery(unsafeSQL: branches.joined(separator: " UNION ALL "), binds: binds))
     }
 
     /// The latest alert of each rule, subject and window whose latest alert counted one of the

@@ -56,6 +56,9 @@ package struct ClusterAnalyzer: Sendable {
     /// while it leads counts from then on, as in a single box's live view. It takes them when it
     /// starts leading, too.
     package var quotaRefresh = Duration.seconds(2)
+    /// How often a step lifts the suspensions whose time ran out (a round trip each time: not
+    /// every step of the dozens a second a busy cluster takes).
+    package var expiryCheck = Duration.seconds(1)
     let logger: Logger
 
     package init(
@@ -111,6 +114,8 @@ package struct ClusterAnalyzer: Sendable {
         var recentlyRecorded = RecentIDs(capacity: 200_000)
         /// When the engine last took the quotas in force (its making counts).
         var quotasTaken = ContinuousClock.now
+        /// When a step last lifted the suspensions whose time ran out (nil: not yet).
+        var expiriesLifted: ContinuousClock.Instant?
 
         /// Calls started from their edges' word and not ended yet.
         package var liveCount: Int { live.count }
@@ -154,6 +159,9 @@ package struct ClusterAnalyzer: Sendable {
         package var deliveriesQueued = 0
         /// Whether a source had more to read than one step takes.
         package var more = false
+        /// The fresh sources whose promise was past the time the analysis waits for: a promise
+        /// of theirs alone moves nothing (their rings may wait for the next look).
+        package var ahead: Set<String> = []
     }
 
     /// Starts again from what this leader committed last, with an engine made anew (the
@@ -460,15 +468,16 @@ package struct ClusterAnalyzer: Sendable {
         }
         let sources = try await store.analysisSources(staleAfter: staleAfter)
         var offsets = session.offsets
-        var arrivals: [ArrivedCall] = []
+        var ranges: [(source: String, after: Int64, through: Int64)] = []
         for source in sources.list {
             let after = offsets[source.id] ?? 0
             guard source.lastSequence > after else { continue }
             let through = min(source.lastSequence, after + Int64(batchSize))
             if through < source.lastSequence { step.more = true }
-            arrivals += try await store.calls(of: source.id, after: after, through: through)
+            ranges.append((source.id, after, through))
             offsets[source.id] = through
         }
+        let arrivals = try await store.calls(in: ranges)
         step.arrived = arrivals.count
         // Read after the calls: a call whose record came meanwhile is in both, and ends here.
         let told = try await store.callsUp(
@@ -479,6 +488,9 @@ package struct ClusterAnalyzer: Sendable {
             if let watermark = source.watermark { target = target.map { min($0, watermark) } }
         }
         if let released = session.released { target = target.map { max($0, released) } ?? released }
+        if let bound = sources.list.filter(\.fresh).compactMap(\.watermark).min() {
+            step.ahead = Set(sources.list.filter { $0.fresh && ($0.watermark ?? bound) > bound }.map(\.id))
+        }
         // Committed in whole milliseconds: what this leader plays is exactly what a successor
         // resumes after (a call that started within the millisecond is played by one of them).
         target = target.map { Date(timeIntervalSince1970: ($0.timeIntervalSince1970 * 1000).rounded(.down) / 1000) }
@@ -582,25 +594,43 @@ package struct ClusterAnalyzer: Sendable {
         let stillBegun = begun.filter { session.live[$0.id] != nil }
         step.findings = findings.count
         // A false positive keeps its rule quiet for its subject (as the single box drops the
-        // drafts its suppressions cover).
-        let quiet = try await store.quietTimes(for: findings)
+        // drafts its suppressions cover). Asked beside the latest alerts of the findings' keys
+        // this session has not seen yet: two reads at once, not one after the other.
+        var unseen: [AlertKey] = []
+        var asked: Set<AlertKey> = []
+        for finding in findings {
+            let key = AlertKey(rule: finding.rule, subject: finding.subject, windowKey: finding.windowKey)
+            if session.open[key] == nil, asked.insert(key).inserted { unseen.append(key) }
+        }
+        let found = findings
+        async let quieting = store.quietTimes(for: found)
+        let latest = try await store.latestAlerts(of: unseen.map { ($0.rule, $0.subject, $0.windowKey) })
+        let quiet = try await quieting
         findings.removeAll { quiet.covers($0) }
         step.quieted = step.findings - findings.count
+        // Only the keys of the findings kept are taken (a quieted one is asked again when its
+        // rule speaks after the quiet time).
+        let kept = Set(findings.map { AlertKey(rule: $0.rule, subject: $0.subject, windowKey: $0.windowKey) })
+        let latestByKey = Dictionary(
+            latest.map {
+                (AlertKey(rule: $0.draft.rule, subject: $0.draft.subject, windowKey: $0.draft.windowKey), $0)
+            },
+            uniquingKeysWith: { first, _ in first })
+        for key in unseen where kept.contains(key) {
+            var stored = latestByKey[key]
+            if !session.live.isEmpty {
+                // Its calls still up count their cost when their records come.
+                stored?.draft.countAsUp(session.live.values.lazy.map(\.up.call.key))
+                for call in stored?.draft.callsUpCounted ?? [] { session.costToCome[call, default: []].insert(key) }
+            }
+            session.open[key] = .some(stored)
+        }
 
         // Each finding continues the latest alert of its key, as `analyze` merges them.
         var retired: [ClusterAlert] = []
         var dirty: Set<AlertKey> = []
         for finding in findings {
             let key = AlertKey(rule: finding.rule, subject: finding.subject, windowKey: finding.windowKey)
-            if session.open[key] == nil {
-                var stored = try await store.latestAlert(rule: key.rule, subject: key.subject, windowKey: key.windowKey)
-                if !session.live.isEmpty {
-                    // Its calls still up count their cost when their records come.
-                    stored?.draft.countAsUp(session.live.values.lazy.map(\.up.call.key))
-                    for call in stored?.draft.callsUpCounted ?? [] { session.costToCome[call, default: []].insert(key) }
-                }
-                session.open[key] = .some(stored)
-            }
             if let current = session.open[key] ?? nil,
                 finding.windowKey != nil
                     || finding.time.timeIntervalSince(current.draft.lastSeen) <= finding.rule.mergeGapSeconds
@@ -648,6 +678,7 @@ package struct ClusterAnalyzer: Sendable {
             believed[Self.releasedKey] = Int64((released.timeIntervalSince1970 * 1000).rounded())
         }
         let (settings, summarizer, now) = (actions(), self.summarizer, Date())
+        let liftingExpired = session.expiriesLifted.map { ContinuousClock.now - $0 >= expiryCheck } ?? true
         let (ids, acted) = try await lease.fenced(session.held, offsets: committed, expecting: believed) {
             connection -> ([AlertKey: Int64], ClusterSuspensions.Outcome) in
             var queued = 0
@@ -673,15 +704,15 @@ package struct ClusterAnalyzer: Sendable {
             try await ClusterStore.recordLiveAnalysis(
                 begun: stillBegun, ended: ended, on: connection, logger: logger)
             var acted = try await ClusterSuspensions.act(
-                on: escalated, settings: settings, summarizer: summarizer, epoch: epoch, now: now, on: connection,
-                logger: logger)
+                on: escalated, settings: settings, summarizer: summarizer, epoch: epoch, now: now,
+                liftingExpired: liftingExpired, on: connection, logger: logger)
             acted.queued += queued
             if !spending.isEmpty {
                 // One statement for the step's accounts (one each took a round trip apiece: a
                 // step of a busy site's calls spent most of its write there).
                 let rows = spending.sorted { ($0.0.account, $0.0.day) < ($1.0.account, $1.0.day) }.map { key, total in
                     [
-                        key.account.replacingOccurrences(of: "\0", with: "\u{FFFD}"), key.day, String(total.calls),
+                        ClusterStore.storable(key.account), key.day, String(total.calls),
                         String(total.cost),
                     ]
                 }
@@ -711,6 +742,7 @@ package struct ClusterAnalyzer: Sendable {
                     "suspension.reason": "\(suspension.reason)",
                 ])
         }
+        if liftingExpired { session.expiriesLifted = ContinuousClock.now }
         session.offsets = offsets
         session.released = target
         session.late += step.late

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 import TollGuardCore
 
 /// The analyzer as a service of `serve --role analyzer` (or `all` in a cluster): it stands by
@@ -208,12 +209,17 @@ package struct ClusterAnalyzerService: Service {
                 }
             }
             // An edge's promise rings the doorbell: the next step comes at once, not after the
-            // interval, which stays as the poll behind it.
+            // interval, which stays as the poll behind it. Not an edge's whose promise was past
+            // the others' at the last step (``ClusterAnalyzer/Step/ahead``): its promise alone
+            // moves nothing, and half the steps of two busy edges went for nothing.
             let doorbell = Doorbell()
+            let ahead = AheadSources()
             group.addTask {
                 while true {
                     do {
-                        try await analyzer.store.ring(doorbell, atNotificationsOn: ClusterStore.promiseChannel)
+                        try await analyzer.store.ring(
+                            doorbell, atNotificationsOn: ClusterStore.promiseChannel,
+                            ringsFor: { !ahead.contains($0) })
                     } catch {
                         try Task.checkCancellation()
                         logger.debug(
@@ -244,6 +250,7 @@ package struct ClusterAnalyzerService: Service {
                         }
                         let started = ContinuousClock.now
                         let step = try await analyzer.step(&session)
+                        ahead.set(step.ahead)
                         status.stepped(step, session, at: Date(), took: ContinuousClock.now - started)
                         if let snapshotInterval, ContinuousClock.now - lastSnapshot >= snapshotInterval {
                             lastSnapshot = ContinuousClock.now
@@ -269,4 +276,14 @@ package struct ClusterAnalyzerService: Service {
         try? await analyzer.lease.release(held)
         logger.notice("gave the analyzer lease up", metadata: ["epoch": "\(held.epoch)"])
     }
+}
+
+/// The sources whose promises need not wake the leader (see ``ClusterAnalyzer/Step/ahead``), as
+/// its last step found them: written by the steps, read by the listener.
+private final class AheadSources: Sendable {
+    private let sources = Mutex<Set<String>>([])
+
+    func set(_ ahead: Set<String>) { sources.withLock { $0 = ahead } }
+
+    func contains(_ source: String) -> Bool { sources.withLock { $0.contains(source) } }
 }

@@ -23,11 +23,28 @@ extension ClusterStore {
 
     /// The calls `source` shipped numbered in `(after, through]`, in its order.
     package func calls(of source: String, after: Int64, through: Int64) async throws -> [ArrivedCall] {
+        try await calls(in: [(source, after, through)])
+    }
+
+    /// The calls each source of `ranges` shipped numbered in its `(after, through]`, by source
+    /// and in each source's order — in one round trip (an analyzer step reads every edge's).
+    package func calls(in ranges: [(source: String, after: Int64, through: Int64)]) async throws -> [ArrivedCall] {
+        guard !ranges.isEmpty else { return [] }
+        var binds = PostgresBindings()
+        var branches: [String] = []
+        for range in ranges {
+            binds.append(range.source)
+            binds.append(range.after)
+            binds.append(range.through)
+            let last = binds.count
+            branches.append(
+                "(SELECT \(Self.arrivedColumns) FROM calls WHERE source_id = $\(last - 2) "
+                    + "AND source_sequence > $\(last - 1) AND source_sequence <= $\(last))")
+        }
         let rows = try await client.query(
             PostgresQuery(
-                unsafeSQL: "SELECT \(Self.arrivedColumns) FROM calls "
-                    + "WHERE source_id = $1 AND source_sequence > $2 AND source_sequence <= $3 ORDER BY source_sequence",
-                binds: Self.binds(source, after, through)), logger: logger)
+                unsafeSQL: branches.joined(separator: " UNION ALL ") + " ORDER BY source_id, source_sequence",
+                binds: binds), logger: logger)
         return try await Self.arrived(rows)
     }
 

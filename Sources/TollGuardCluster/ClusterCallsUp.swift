@@ -48,8 +48,7 @@ extension ClusterStore {
         ]
         var row: [String: String?] = [:]
         for (column, value) in zip(callUpColumns, values) {
-            row[column] = .some(
-                value?.contains("\0") == true ? value?.replacingOccurrences(of: "\0", with: "\u{FFFD}") : value)
+            row[column] = .some(value.map(ClusterStore.storable))
         }
         return row
     }
@@ -105,28 +104,26 @@ extension ClusterStore {
     }
 
     /// Records, in the analysis's transaction, the calls it started from `calls_up` and those of
-    /// them it ended.
+    /// them it ended — in one statement (a round trip fewer a step while calls come and go).
     static func recordLiveAnalysis(
         begun: [CallUp], ended: [LiveCallID], on connection: PostgresConnection, logger: Logger
     ) async throws {
-        if !ended.isEmpty {
-            // Arrays, whose length the planner reads (from JSON it counted 100 rows and scanned).
-            let (switches, calls) = (ended.map(\.switchName), ended.map(\.callID))
-            try await connection.answer(
-                """
-                DELETE FROM analysis_live USING unnest(\(switches)::text[], \(calls)::text[]) AS ended(switch_name, call_id)
+        guard !begun.isEmpty || !ended.isEmpty else { return }
+        // Arrays, whose length the planner reads (from JSON it counted 100 rows and scanned).
+        let (switches, calls) = (ended.map(\.switchName), ended.map(\.callID))
+        let rows = begun.map { row(of: $0.call, source: $0.source, switchName: $0.call.switchName ?? "") }
+        let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+        // Never the same call in both: one ended here is no longer among those begun.
+        try await connection.answer(
+            """
+            WITH ended AS (
+                DELETE FROM analysis_live
+                USING unnest(\(switches)::text[], \(calls)::text[]) AS ended(switch_name, call_id)
                 WHERE analysis_live.switch_name = ended.switch_name AND analysis_live.call_id = ended.call_id
-                """, logger: logger)
-        }
-        if !begun.isEmpty {
-            let rows = begun.map { row(of: $0.call, source: $0.source, switchName: $0.call.switchName ?? "") }
-            let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
-            try await connection.answer(
-                """
-                INSERT INTO analysis_live SELECT * FROM jsonb_populate_recordset(NULL::analysis_live, \(json)::jsonb)
-                ON CONFLICT (switch_name, call_id) DO NOTHING
-                """, logger: logger)
-        }
+            )
+            INSERT INTO analysis_live SELECT * FROM jsonb_populate_recordset(NULL::analysis_live, \(json)::jsonb)
+            ON CONFLICT (switch_name, call_id) DO NOTHING
+            """, logger: logger)
     }
 
     private static func callsUp(

@@ -58,14 +58,14 @@ package struct ClusterStore: Sendable {
         guard let last = calls.last?.sequence else { return ShipmentOutcome() }
         let logger = self.logger
         return try await client.inTransaction(logger: logger) { connection in
-            try await connection.answer(
-                """
-                INSERT INTO sources (source_id, switch_name) VALUES (\(source), \(switchName))
-                ON CONFLICT (source_id) DO NOTHING
-                """, logger: logger)
+            // The source's row made if new, and locked (an edge's shipments follow one another).
             var held: Int64 = 0
             for try await sequence in try await connection.answer(
-                "SELECT last_sequence FROM sources WHERE source_id = \(source) FOR UPDATE", logger: logger
+                """
+                INSERT INTO sources (source_id, switch_name) VALUES (\(source), \(switchName))
+                ON CONFLICT (source_id) DO UPDATE SET switch_name = sources.switch_name
+                RETURNING last_sequence
+                """, logger: logger
             ).decode(Int64.self) {
                 held = sequence
             }
@@ -94,17 +94,15 @@ package struct ClusterStore: Sendable {
                 ), stored AS (
                     INSERT INTO calls SELECT shipment.* FROM shipment JOIN claimed USING (source_sequence)
                     RETURNING 1
+                ), moved AS (
+                    UPDATE sources SET last_sequence = \(last), shipped_utc = now()
+                    WHERE source_id = \(source) AND last_sequence < \(last)
                 )
                 SELECT count(*) FROM stored
                 """, logger: logger
             ).decode(Int64.self) {
                 inserted = Int(count)
             }
-            try await connection.answer(
-                """
-                UPDATE sources SET last_sequence = \(last), shipped_utc = now()
-                WHERE source_id = \(source) AND last_sequence < \(last)
-                """, logger: logger)
             return ShipmentOutcome(
                 inserted: inserted, duplicates: fresh.count - inserted, alreadyHeld: calls.count - fresh.count)
         }
@@ -113,48 +111,80 @@ package struct ClusterStore: Sendable {
     /// Records `source`'s promise that every event of its switch before `watermark` is told —
     /// a call that started before it is stored or among its calls up — never moving it back, and
     /// that the edge is alive; `callsUp` (nil: an edge without a live view, which tells none)
-    /// changes the calls up the store holds of `source`, in the same transaction.
+    /// changes the calls up the store holds of `source`, in the same statement.
+    ///
+    /// `holding`, when given, is the last call the edge believes the store holds of it: a store
+    /// that holds less lost commits (a failover), and the promise, which would let the analysis
+    /// pass the calls it lost, is not made. Returns what the store holds then; nil once promised.
+    ///
+    /// One statement, one round trip (five or six before, in a transaction, and a read of what
+    /// the store held before it): an edge promises every tick, and the analysis waits for it.
+    @discardableResult
     package func mark(
-        source: String, switchName: String, watermark: Date?, callsUp: CallsUpChange? = nil
-    ) async throws {
-        let logger = self.logger
-        let told = try callsUp.map { try Self.json(callsUp: $0.told, source: source, switchName: switchName) }
+        source: String, switchName: String, watermark: Date?, callsUp: CallsUpChange? = nil, holding: Int64? = nil
+    ) async throws -> Int64? {
+        let told = try callsUp.map { try Self.json(callsUp: $0.told, source: source, switchName: switchName) } ?? "[]"
         let columns = Self.callUpColumns.joined(separator: ", ")
-        try await client.inTransaction(logger: logger) { connection in
-            if let callsUp, callsUp.all {
-                try await connection.answer("DELETE FROM calls_up WHERE source_id = \(source)", logger: logger)
-            }
-            if let gone = callsUp?.gone, !gone.isEmpty {
-                // An array, whose length the planner reads: a list from JSON counts as 100 rows
-                // and made it scan every call up (4 ms a shipment under the latency benchmark).
-                try await connection.answer(
-                    """
-                    DELETE FROM calls_up USING unnest(\(gone)::text[]) AS gone(call_id)
-                    WHERE calls_up.source_id = \(source) AND calls_up.call_id = gone.call_id
-                    """, logger: logger)
-            }
-            if let callsUp, !callsUp.told.isEmpty, let told {
-                var binds = PostgresBindings()
-                binds.append(told)
-                try await connection.answer(
-                    PostgresQuery(
-                        unsafeSQL: "INSERT INTO calls_up (\(columns)) SELECT \(columns) "
-                            + "FROM jsonb_populate_recordset(NULL::calls_up, $1::jsonb) "
-                            + "ON CONFLICT (source_id, call_id) DO UPDATE SET answer_utc = excluded.answer_utc, "
-                            + "told_seq = nextval('calls_up_told')",
-                        binds: binds), logger: logger)
-            }
-            try await connection.answer(
-                """
-                INSERT INTO sources (source_id, switch_name, shipped_utc, watermark_utc)
-                VALUES (\(source), \(switchName), now(), (\(watermark)::timestamptz AT TIME ZONE 'UTC'))
-                ON CONFLICT (source_id) DO UPDATE SET shipped_utc = now(),
-                    watermark_utc = greatest(sources.watermark_utc, excluded.watermark_utc)
-                """, logger: logger)
-            // The analyzer's doorbell, rung at commit: it looks at once rather than at its next
-            // interval (a poll stays behind it, for a ring lost while it was not listening).
-            try await connection.answer("SELECT pg_notify(\(Self.promiseChannel), \(source))", logger: logger)
+        // A call is told or gone, never both; told whole, the others of the edge are gone.
+        let every = callsUp?.all ?? false
+        let (gone, kept) = (
+            (callsUp?.gone ?? []).map(Self.storable), every ? (callsUp?.told ?? []).map { Self.storable($0.key) } : []
+        )
+        var binds = PostgresBindings()
+        binds.append(source)
+        binds.append(switchName)
+        binds.append(watermark)
+        binds.append(told)
+        binds.append(gone)
+        binds.append(every)
+        binds.append(kept)
+        binds.append(Self.promiseChannel)
+        binds.append(holding ?? 0)
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH gone AS (
+                        -- An array, whose length the planner reads: a list from JSON counts as 100
+                        -- rows and made it scan every call up (4 ms a shipment under the latency
+                        -- benchmark).
+                        DELETE FROM calls_up USING unnest($5::text[]) AS gone(call_id)
+                        WHERE calls_up.source_id = $1 AND calls_up.call_id = gone.call_id
+                    ), replaced AS (
+                        DELETE FROM calls_up WHERE $6 AND source_id = $1 AND call_id <> ALL($7::text[])
+                    ), told AS (
+                        INSERT INTO calls_up (\(columns)) SELECT \(columns)
+                        FROM jsonb_populate_recordset(NULL::calls_up, $4::jsonb)
+                        ON CONFLICT (source_id, call_id) DO UPDATE SET answer_utc = excluded.answer_utc,
+                            told_seq = nextval('calls_up_told')
+                    ), held AS (
+                        SELECT last_sequence FROM sources WHERE source_id = $1
+                    ), promised AS (
+                        UPDATE sources SET shipped_utc = now(),
+                            watermark_utc = greatest(watermark_utc, ($3::timestamptz AT TIME ZONE 'UTC'))
+                        WHERE source_id = $1 AND last_sequence >= $9
+                        RETURNING 1
+                    ), first AS (
+                        INSERT INTO sources (source_id, switch_name, shipped_utc, watermark_utc)
+                        SELECT $1, $2, now(), ($3::timestamptz AT TIME ZONE 'UTC')
+                        WHERE $9 <= 0 AND NOT EXISTS (SELECT 1 FROM held)
+                        ON CONFLICT (source_id) DO NOTHING
+                        RETURNING 1
+                    )
+                    -- The analyzer's doorbell, rung at commit: it looks at once rather than at its
+                    -- next interval (a poll stays behind it, for a ring lost while it was not
+                    -- listening).
+                    SELECT (SELECT count(*) FROM promised) + (SELECT count(*) FROM first),
+                        coalesce((SELECT last_sequence FROM held), 0), pg_notify($8, $1)::text
+                    """, binds: binds), logger: logger)
+        for try await (promised, held, _) in rows.decode((Int64, Int64, String).self) where promised == 0 {
+            return held
         }
+        return nil
+    }
+
+    /// `text` as PostgreSQL's text holds it: no NUL (one becomes U+FFFD), as the JSON rows write it.
+    static func storable(_ text: String) -> String {
+        text.contains("\0") ? text.replacingOccurrences(of: "\0", with: "\u{FFFD}") : text
     }
 
     /// How many rows `rows` holds (of an `INSERT … RETURNING`: how many were written).
@@ -167,15 +197,19 @@ package struct ClusterStore: Sendable {
     /// The channel an edge notifies when it has shipped and promised (the payload: its name).
     package static let promiseChannel = "tollguard_promises"
 
-    /// Rings `doorbell` at each notification on `channel`, over a connection of its own, until
-    /// that connection ends (returns or throws) or the task is cancelled.
+    /// Rings `doorbell` at each notification on `channel` whose payload `ringsFor` accepts (all,
+    /// by default), over a connection of its own, until that connection ends (returns or throws)
+    /// or the task is cancelled.
     ///
     /// A doorbell, never the transport: a notification sent while nobody listened is lost, so
     /// the listener polls behind it.
-    package func ring(_ doorbell: Doorbell, atNotificationsOn channel: String) async throws {
+    package func ring(
+        _ doorbell: Doorbell, atNotificationsOn channel: String,
+        ringsFor: @escaping @Sendable (_ payload: String) -> Bool = { _ in true }
+    ) async throws {
         try await client.withConnection { connection in
             try await connection.listen(on: channel) { notifications in
-                for try await _ in notifications { doorbell.ring() }
+                for try await notification in notifications where ringsFor(notification.payload) { doorbell.ring() }
             }
         }
     }
@@ -190,8 +224,7 @@ package struct ClusterStore: Sendable {
                 "source_id": source, "source_sequence": String(call.sequence), "switch_name": call.switchName,
             ]
             for (column, value) in zip(columns, call.fields) {
-                object[column] = .some(
-                    value?.contains("\0") == true ? value?.replacingOccurrences(of: "\0", with: "\u{FFFD}") : value)
+                object[column] = .some(value.map(storable))
             }
             return object
         }

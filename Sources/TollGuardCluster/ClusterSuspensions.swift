@@ -19,13 +19,14 @@ enum ClusterSuspensions {
     }
 
     /// Applies `settings.policy` to `alerts` (raised or escalated by this write, with their ids),
-    /// and lifts the suspensions expired by the database's clock.
+    /// and, when `liftingExpired`, lifts the suspensions expired by the database's clock.
     static func act(
         on alerts: [(id: Int64, draft: AlertDraft)], settings: ActionSettings, summarizer: AlertSummarizer,
-        epoch: Int64, now: Date, on connection: PostgresConnection, logger: Logger
+        epoch: Int64, now: Date, liftingExpired: Bool = true, on connection: PostgresConnection, logger: Logger
     ) async throws -> Outcome {
         var outcome = Outcome()
-        for lifted in try await liftExpired(epoch: epoch, on: connection, logger: logger) {
+        let expired = liftingExpired ? try await liftExpired(epoch: epoch, on: connection, logger: logger) : []
+        for lifted in expired {
             outcome.lifted.append(lifted)
             outcome.queued += try await queueUnsuspend(
                 lifted, actor: "expiry", reason: "expired", hooks: settings.hooks, summarizer: summarizer, epoch: epoch,

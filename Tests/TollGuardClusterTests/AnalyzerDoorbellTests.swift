@@ -46,5 +46,49 @@ extension PostgresServerTests {
             _ = try? await running.value
             await TestPostgres.dropDatabase(name)
         }
+
+        /// Of two edges, the one whose promise is past the other's does not wake the analyzer
+        /// (its promise alone releases nothing); the one that holds the analysis back does.
+        @Test func onlyTheEdgeThatHoldsTheAnalysisBackWakesIt() async throws {
+            let name = try await TestPostgres.createDatabase()
+            var factory = CallFactory(origin: try await TestPostgres.originPromised(database: name))
+            let calls = [0.0, 10, 20].map { factory.call("1001", to: .national(), at: $0, talk: 3600) }
+            let origin = factory.origin
+            // edge-1 (the calls' edge) promised the origin; edge-2 is a minute ahead of it.
+            try await TestPostgres.withStore(database: name) { store in
+                try await store.mark(source: "edge-2", switchName: "pbx2", watermark: origin.addingTimeInterval(60))
+            }
+            let settings = CallsUpTests.settings  // one call at a time
+            var service = try TestPostgres.analyzerService(database: name, application: "doorbell-test") {
+                .standard(settings: settings, timeZone: .named("UTC"))
+            }
+            service.interval = .seconds(120)
+            let status = service.status
+            let running = Task { [service] in try await service.run() }
+            defer { running.cancel() }
+            let leading = try await poll(upTo: 30, every: .milliseconds(20)) {
+                status.snapshot.leading && status.snapshot.steps >= 1
+            }
+            #expect(leading, "\(status.snapshot)")
+            let before = status.snapshot.steps
+            try await TestPostgres.withStore(database: name) { store in
+                // The edge ahead promises more: nothing moves, and the analyzer sleeps on (its
+                // next look two minutes away; a ring would have woken it within milliseconds).
+                try await store.mark(source: "edge-2", switchName: "pbx2", watermark: origin.addingTimeInterval(90))
+                let woke = try await poll(upTo: 2, every: .milliseconds(20)) { status.snapshot.steps > before }
+                #expect(!woke, "a promise past the others' woke the analyzer: \(status.snapshot)")
+                // The edge that holds it back ships and promises: it wakes it, and the alert is written.
+                let shipped = calls.enumerated().map { CallsUpTests.shipped($1, Int64($0 + 1)) }
+                _ = try await store.ship(shipped, after: 0, source: "edge-1", switchName: "pbx1")
+                try await store.mark(source: "edge-1", switchName: "pbx1", watermark: origin.addingTimeInterval(30))
+                let written = try await poll(upTo: 30, every: .milliseconds(50)) {
+                    try await store.alerts().contains { $0.draft.rule == .concurrentCalls }
+                }
+                #expect(written, "the promise that held the analysis back woke it: \(status.snapshot)")
+            }
+            running.cancel()
+            _ = try? await running.value
+            await TestPostgres.dropDatabase(name)
+        }
     }
 }

@@ -160,6 +160,50 @@ extension PostgresServerTests {
             }
         }
 
+        /// A pass that trusts what the store acknowledged last does not ask again; a store that
+        /// lost commits since refuses its promise (which would let the analysis pass the lost
+        /// calls) and its shipment, and the calls are sent again before anything is promised.
+        @Test func aStoreThatLostCommitsRefusesATrustingEdgesPromise() async throws {
+            let local = try Self.edge(300)
+            try await TestPostgres.withStore { store in
+                let shipper = CallShipper(
+                    source: "edge-a", switchName: "pbx1", local: local, cluster: store, logger: TestPostgres.logger)
+                #expect(try await shipper.shipPending() == ShipmentOutcome(inserted: 300))
+                let before = Date(timeIntervalSince1970: 1_700_000_000)
+                #expect(
+                    try await store.mark(source: "edge-a", switchName: "pbx1", watermark: before, holding: 300) == nil)
+                // A failover to a standby that missed the last commits: the store holds calls 1–100.
+                for statement: PostgresQuery in [
+                    "DELETE FROM calls WHERE source_sequence > 100",
+                    "DELETE FROM call_keys WHERE source_sequence > 100",
+                    "UPDATE sources SET last_sequence = 100",
+                ] {
+                    try await store.client.query(statement, logger: TestPostgres.logger)
+                }
+                let later = before.addingTimeInterval(60)
+                #expect(
+                    try await store.mark(source: "edge-a", switchName: "pbx1", watermark: later, holding: 300) == 100)
+                let promised =
+                    "SELECT extract(epoch FROM watermark_utc)::bigint FROM sources WHERE source_id = 'edge-a'"
+                #expect(try await TestPostgres.number(PostgresQuery(unsafeSQL: promised), store) == 1_700_000_000)
+                // The edge, trusting the 300 acknowledged, has nothing new to ship: its promise is
+                // refused, and it sends the 200 lost again.
+                var resent = ShipmentOutcome(inserted: 200)
+                resent.resent = 200
+                #expect(try await shipper.shipPending(acknowledged: 300, trusting: true) == resent)
+                #expect(try await TestPostgres.number("SELECT count(*) FROM calls", store) == 300)
+                #expect(
+                    try await store.mark(source: "edge-a", switchName: "pbx1", watermark: later, holding: 300) == nil)
+                #expect(try await TestPostgres.number(PostgresQuery(unsafeSQL: promised), store) == 1_700_000_060)
+                // A source the store never heard of is not promised for an edge that believes
+                // calls are held.
+                #expect(try await store.mark(source: "edge-new", switchName: "pbx1", watermark: later, holding: 5) == 0)
+                #expect(
+                    try await TestPostgres.number("SELECT count(*) FROM sources WHERE source_id = 'edge-new'", store)
+                        == 0)
+            }
+        }
+
         @Test func theSameCallsFromTwoEdgesOfOneSwitchAreStoredOnce() async throws {
             let a = try Self.edge(250)
             let b = try Self.edge(250)

@@ -403,7 +403,8 @@ extension PostgresServerTests {
         }
 
         /// A suspension the analyzer's policy made lifts itself after `expire_after_hours`, by the
-        /// database's clock, at the leader's next write; its `unsuspend` event names the alerts behind it.
+        /// database's clock, at a write of the leader's within a second; its `unsuspend` event names the
+        /// alerts behind it.
         @Test func aSuspensionOfTheClusterExpires() async throws {
             let site = try await Self.site()
             try await TestPostgres.withStore { store in
