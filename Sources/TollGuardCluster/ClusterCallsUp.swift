@@ -29,28 +29,23 @@ extension ClusterStore {
 
     /// `callsUp` as a JSON array of `calls_up` rows of `source` (a call without a switch of its
     /// own is `switchName`'s; one id told twice is told once).
-    static func json(callsUp: [ObservedCall], source: String, switchName: String) throws -> String {
+    static func json(callsUp: [ObservedCall], source: String, switchName: String) -> String {
         var seen: Set<String> = []
-        let rows = callsUp.compactMap { call -> [String: String?]? in
-            guard seen.insert(call.key).inserted else { return nil }
-            return row(of: call, source: source, switchName: switchName)
+        var rows = JSONRows(columns: callUpColumns)
+        for call in callsUp where seen.insert(call.key).inserted {
+            rows.append(values(of: call, source: source, switchName: switchName))
         }
-        return String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+        return rows.text
     }
 
-    /// One call as a row of `calls_up` (PostgreSQL's text holds no NUL: one becomes U+FFFD).
-    static func row(of call: ObservedCall, source: String, switchName: String) -> [String: String?] {
-        let values: [String?] = [
+    /// One call's values as a row of `calls_up`, in the order of ``callUpColumns``.
+    static func values(of call: ObservedCall, source: String, switchName: String) -> [String?] {
+        [
             source, call.switchName ?? switchName, call.key, call.account, call.callerNumber, call.sourceIP,
             call.trunk, call.context, call.dialed, call.scope.rawValue, call.e164, call.region,
             call.numberType?.rawValue, call.risk.storedText, call.hotspot, String(call.ratePerMinuteMicros),
             microsecondText(call.startedAt), call.answeredAt.map(microsecondText),
         ]
-        var row: [String: String?] = [:]
-        for (column, value) in zip(callUpColumns, values) {
-            row[column] = .some(value.map(ClusterStore.storable))
-        }
-        return row
     }
 
     /// `date` as PostgreSQL reads a timestamp, to the microsecond: a call up keeps the fraction
@@ -60,7 +55,8 @@ extension ClusterStore {
         let seconds = CivilTime.epochSeconds(date)
         let fraction = (date.timeIntervalSince1970 - Double(seconds)) * 1_000_000
         let micros = min(999_999, max(0, Int(fraction.rounded())))
-        return CivilTime.utcText(epochSeconds: seconds) + "." + String(format: "%06d", micros)
+        let digits = String(micros)
+        return CivilTime.utcText(epochSeconds: seconds) + "." + String(repeating: "0", count: 6 - digits.count) + digits
     }
 
     /// The calls up the sources `sources` told or changed since `seen` (per source, the last
@@ -111,8 +107,9 @@ extension ClusterStore {
         guard !begun.isEmpty || !ended.isEmpty else { return }
         // Arrays, whose length the planner reads (from JSON it counted 100 rows and scanned).
         let (switches, calls) = (ended.map(\.switchName), ended.map(\.callID))
-        let rows = begun.map { row(of: $0.call, source: $0.source, switchName: $0.call.switchName ?? "") }
-        let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+        var rows = JSONRows(columns: callUpColumns)
+        for up in begun { rows.append(values(of: up.call, source: up.source, switchName: up.call.switchName ?? "")) }
+        let json = rows.text
         // Never the same call in both: one ended here is no longer among those begun.
         try await connection.answer(
             """

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 import TollGuardCore
 
 /// The store the nodes of a cluster share, on PostgreSQL.
@@ -15,6 +16,9 @@ package struct ClusterStore: Sendable {
     /// has begun — which a task that starts both at once cannot order, and which the query simply
     /// waits out.
     let logger: Logger
+    /// The days of `calls` this store made or found partitions for: a shipment asks only about a
+    /// new day (a round trip, and a twentieth of a busy edge's CPU, at every shipment before).
+    let partitions = KnownDays()
 
     package init(configuration: PostgresClient.Configuration, logger: Logger) {
         var quiet = logger
@@ -56,7 +60,31 @@ package struct ClusterStore: Sendable {
         _ calls: [ShippedCall], after expected: Int64, source: String, switchName: String
     ) async throws -> ShipmentOutcome {
         guard let last = calls.last?.sequence else { return ShipmentOutcome() }
-        let logger = self.logger
+        let days = Set(calls.map(\.startDay))
+        let believed = days.contains(where: partitions.contains)
+        do {
+            let (outcome, stored) = try await shipInTransaction(
+                calls, last: last, after: expected, source: source, switchName: switchName)
+            // Committed: the days' partitions exist (made in a transaction rolled back, they would not).
+            partitions.insert(stored)
+            return outcome
+        } catch {
+            // A day's partition dropped since (retention) is asked about again, at once.
+            partitions.remove(days)
+            guard believed else { throw error }
+            let (outcome, stored) = try await shipInTransaction(
+                calls, last: last, after: expected, source: source, switchName: switchName)
+            partitions.insert(stored)
+            return outcome
+        }
+    }
+
+    /// ``ship(_:after:source:switchName:)``'s transaction; with the outcome, the days whose
+    /// partitions it stored calls in.
+    private func shipInTransaction(
+        _ calls: [ShippedCall], last: Int64, after expected: Int64, source: String, switchName: String
+    ) async throws -> (ShipmentOutcome, Set<String>) {
+        let (logger, partitions) = (self.logger, self.partitions)
         return try await client.inTransaction(logger: logger) { connection in
             // The source's row made if new, and locked (an edge's shipments follow one another).
             var held: Int64 = 0
@@ -69,17 +97,18 @@ package struct ClusterStore: Sendable {
             ).decode(Int64.self) {
                 held = sequence
             }
-            if held < expected { return ShipmentOutcome(storeHolds: held) }
+            if held < expected { return (ShipmentOutcome(storeHolds: held), []) }
             let fresh = calls.filter { $0.sequence > held }
-            guard !fresh.isEmpty else { return ShipmentOutcome(alreadyHeld: calls.count) }
-            for day in Set(fresh.map(\.startDay)).sorted() {
+            guard !fresh.isEmpty else { return (ShipmentOutcome(alreadyHeld: calls.count), []) }
+            let days = Set(fresh.map(\.startDay))
+            for day in days.sorted() where !partitions.contains(day) {
                 try await Self.createPartition(forDay: day, connection, logger: logger)
             }
             // The batch goes as one JSON parameter, each call an object of `calls`' columns, which
             // PostgreSQL turns into rows typed as `calls`' (text to timestamps and numbers) — and
             // escapes whatever a caller name holds. (COPY was measured first: postgres-nio 1.33's
             // `copyFrom` never returns when the server closed the connection before it began.)
-            let batch = try Self.json(fresh, source: source)
+            let batch = Self.json(fresh, source: source)
             var inserted = 0
             for try await count in try await connection.answer(
                 """
@@ -103,8 +132,11 @@ package struct ClusterStore: Sendable {
             ).decode(Int64.self) {
                 inserted = Int(count)
             }
-            return ShipmentOutcome(
-                inserted: inserted, duplicates: fresh.count - inserted, alreadyHeld: calls.count - fresh.count)
+            return (
+                ShipmentOutcome(
+                    inserted: inserted, duplicates: fresh.count - inserted, alreadyHeld: calls.count - fresh.count),
+                days
+            )
         }
     }
 
@@ -123,7 +155,7 @@ package struct ClusterStore: Sendable {
     package func mark(
         source: String, switchName: String, watermark: Date?, callsUp: CallsUpChange? = nil, holding: Int64? = nil
     ) async throws -> Int64? {
-        let told = try callsUp.map { try Self.json(callsUp: $0.told, source: source, switchName: switchName) } ?? "[]"
+        let told = callsUp.map { Self.json(callsUp: $0.told, source: source, switchName: switchName) } ?? "[]"
         let columns = Self.callUpColumns.joined(separator: ", ")
         // A call is told or gone, never both; told whole, the others of the edge are gone.
         let every = callsUp?.all ?? false
@@ -217,18 +249,11 @@ package struct ClusterStore: Sendable {
     /// `calls` as a JSON array of objects keyed by `calls`' columns (NULL as null).
     ///
     /// PostgreSQL's text holds no NUL: one becomes U+FFFD.
-    package static func json(_ calls: [ShippedCall], source: String) throws -> String {
-        let columns = TollGuardDatabase.shippedColumns
-        let objects = calls.map { call -> [String: String?] in
-            var object: [String: String?] = [
-                "source_id": source, "source_sequence": String(call.sequence), "switch_name": call.switchName,
-            ]
-            for (column, value) in zip(columns, call.fields) {
-                object[column] = .some(value.map(storable))
-            }
-            return object
-        }
-        return String(decoding: try JSONEncoder().encode(objects), as: UTF8.self)
+    package static func json(_ calls: [ShippedCall], source: String) -> String {
+        var rows = JSONRows(
+            columns: ["source_id", "source_sequence", "switch_name"] + TollGuardDatabase.shippedColumns)
+        for call in calls { rows.append([source, String(call.sequence), call.switchName] + call.fields) }
+        return rows.text
     }
 
     /// Creates the partition of `calls` for `day` (`YYYY-MM-DD`) unless it exists.
@@ -339,4 +364,15 @@ package enum ClusterStoreError: Error, CustomStringConvertible {
         case .badDay(let day): "a shipped call's start day \"\(day)\" is not YYYY-MM-DD"
         }
     }
+}
+
+/// Days known to a process, shared by the copies of a value that holds it.
+final class KnownDays: Sendable {
+    private let days = Mutex<Set<String>>([])
+
+    func contains(_ day: String) -> Bool { days.withLock { $0.contains(day) } }
+
+    func insert(_ new: Set<String>) { days.withLock { $0.formUnion(new) } }
+
+    func remove(_ gone: Set<String>) { days.withLock { $0.subtract(gone) } }
 }

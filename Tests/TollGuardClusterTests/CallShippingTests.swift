@@ -317,11 +317,42 @@ extension PostgresServerTests {
         let call = ShippedCall(
             sequence: 7, switchName: "pbx1", startDay: "2025-12-02",
             fields: TollGuardDatabase.shippedColumns.map { $0 == "caller_name" ? "Eve\0\t\"x\"" : nil })
-        let json = try ClusterStore.json([call], source: "edge-a")
+        let json = ClusterStore.json([call], source: "edge-a")
         let objects = try JSONDecoder().decode([[String: String?]].self, from: Data(json.utf8))
         let object = try #require(objects.first)
         #expect(object["caller_name"] == .some("Eve\u{FFFD}\t\"x\""))
         #expect(object["source_sequence"] == .some("7"))
         #expect(object["account"] == .some(nil))
+        #expect(object.count == TollGuardDatabase.shippedColumns.count + 3)
+    }
+
+    /// Whatever a caller controls comes back as it was sent, each row keyed by its columns.
+    @Test func hostileTextSurvivesTheRowsWhole() throws {
+        let hostile = [
+            "\"},{\"account\":\"9999\"", "back\\slash\\", "line\nfeed\r\u{1}\u{1F}\u{7F}", "Zoë ☎️ 🇸🇴",
+            "\u{2028}\u{2029}", "",
+            "null",
+        ]
+        var rows: [[String?]] = []
+        for (index, text) in hostile.enumerated() {
+            var fields: [String?] = TollGuardDatabase.shippedColumns.map { _ in nil }
+            fields[2] = text
+            fields[4] = index.isMultiple(of: 2) ? nil : text
+            rows.append(fields)
+        }
+        let calls = rows.enumerated().map {
+            ShippedCall(
+                sequence: Int64($0.offset + 1), switchName: "pbx\"1", startDay: "2025-12-02", fields: $0.element)
+        }
+        let objects = try JSONDecoder().decode(
+            [[String: String?]].self, from: Data(ClusterStore.json(calls, source: "edge\\a").utf8))
+        #expect(objects.count == hostile.count)
+        for (object, (index, text)) in zip(objects, hostile.enumerated()) {
+            #expect(object["account"] == .some(text))
+            #expect(object["caller_name"] == .some(index.isMultiple(of: 2) ? nil : text))
+            #expect(object["source_id"] == .some("edge\\a") && object["switch_name"] == .some("pbx\"1"))
+            #expect(object["source_sequence"] == .some(String(index + 1)))
+        }
+        #expect(ClusterStore.json([], source: "edge-a") == "[]")
     }
 }

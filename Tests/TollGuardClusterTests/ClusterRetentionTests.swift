@@ -38,6 +38,16 @@ extension PostgresServerTests {
                     #expect(exists == (index < 2 ? 0 : 1), "\(day)")
                 }
                 #expect(try await store.dropCalls(before: cutoff).isEmpty, "nothing more to drop")
+                // A late record of a dropped day, shipped by a store that made its partition
+                // before: the day is made again and the call stored, in one shipment.
+                var factory = CallFactory(origin: origin)
+                let late = CallsUpTests.shipped(factory.call("1002", at: 1800), 9)
+                #expect(
+                    try await store.ship([late], after: 8, source: "edge-1", switchName: "pbx1")
+                        == ShipmentOutcome(inserted: 1))
+                #expect(
+                    try await TestPostgres.number(
+                        "SELECT count(*) FROM pg_class WHERE relname = \(Self.partition(days[0]))", store) == 1)
             }
         }
 
