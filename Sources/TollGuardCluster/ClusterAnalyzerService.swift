@@ -211,7 +211,7 @@ package struct ClusterAnalyzerService: Service {
             // An edge's promise rings the doorbell: the next step comes at once, not after the
             // interval, which stays as the poll behind it. Not an edge's whose promise was past
             // the others' at the last step (``ClusterAnalyzer/Step/ahead``): its promise alone
-            // moves nothing, and half the steps of two busy edges went for nothing.
+            // moves nothing, and its calls wait for the promise that does.
             let doorbell = Doorbell()
             let ahead = AheadSources()
             group.addTask {
