@@ -55,7 +55,7 @@ extension PostgresServerTests {
             let calls = [0.0, 10, 20].map { factory.call("1001", to: .national(), at: $0, talk: 3600) }
             let origin = factory.origin
             // edge-1 (the calls' edge) promised the origin; edge-2 is a minute ahead of it.
-            try await TestPostgres.withStore(database: name) { store in
+            try await TestPostgres.withStore(database: name) { store async throws -> Void in
                 try await store.mark(source: "edge-2", switchName: "pbx2", watermark: origin.addingTimeInterval(60))
             }
             let settings = CallsUpTests.settings  // one call at a time
