@@ -3,16 +3,8 @@
 /// shared-cost numbers (`info`).
 ///
 /// Hotspot evidence raises either by one step; alone it alerts nothing.
-package struct DestinationClassAnalyzer: Analyzer {
+package struct DestinationClassAnalyzer: StatelessAnalyzer {
     package init() {}
-
-    package var reach: Double { 0 }
-
-    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {}
-
-    package mutating func recall(
-        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
-    ) throws {}
 
     package func observe(_ event: CallEvent) -> [Finding] {
         guard event.kind == .started else { return [] }

@@ -3,16 +3,8 @@
 /// external call is denied).
 ///
 /// A broken rule is `high`: the PBX should never have routed it.
-package struct DestinationRuleAnalyzer: Analyzer {
+package struct DestinationRuleAnalyzer: StatelessAnalyzer {
     package init() {}
-
-    package var reach: Double { 0 }
-
-    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {}
-
-    package mutating func recall(
-        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
-    ) throws {}
 
     package func observe(_ event: CallEvent) -> [Finding] {
         guard event.kind == .started else { return [] }

@@ -1,17 +1,9 @@
 /// Known-fraud lists: a destination on a list (`critical`, against the account) and a call
 /// from a listed source IP (`high`, against the IP).
-package struct FraudListAnalyzer: Analyzer {
+package struct FraudListAnalyzer: StatelessAnalyzer {
     private let lists: FraudLists
 
     package init(lists: FraudLists) { self.lists = lists }
-
-    package var reach: Double { 0 }
-
-    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {}
-
-    package mutating func recall(
-        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
-    ) throws {}
 
     package func observe(_ event: CallEvent) -> [Finding] {
         guard event.kind == .started else { return [] }

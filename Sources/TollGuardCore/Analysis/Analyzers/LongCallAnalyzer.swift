@@ -2,16 +2,8 @@
 /// kept up for hours).
 ///
 /// `warning`, `high` from twice the limit.
-package struct LongCallAnalyzer: Analyzer {
+package struct LongCallAnalyzer: StatelessAnalyzer {
     package init() {}
-
-    package var reach: Double { 0 }
-
-    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {}
-
-    package mutating func recall(
-        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
-    ) throws {}
 
     package func observe(_ event: CallEvent) -> [Finding] {
         let call = event.call

@@ -8,7 +8,7 @@
 /// Inbound calls to the site's own numbers look national, so national and mobile
 /// destinations count only when `own_number_prefixes` names the site's numbers; international
 /// and premium destinations always count (no DID is international from its own side).
-package struct PublicContextAnalyzer: Analyzer {
+package struct PublicContextAnalyzer: StatelessAnalyzer {
     private let publicContexts: Set<String>
     private let ownNumberPrefixes: [String]
 
@@ -16,14 +16,6 @@ package struct PublicContextAnalyzer: Analyzer {
         self.publicContexts = Set(publicContexts)
         self.ownNumberPrefixes = ownNumberPrefixes
     }
-
-    package var reach: Double { 0 }
-
-    package func remember(into memory: inout any UnkeyedEncodingContainer) throws {}
-
-    package mutating func recall(
-        from memory: inout any UnkeyedDecodingContainer, policy: (Subject) -> SubjectPolicy
-    ) throws {}
 
     package func observe(_ event: CallEvent) -> [Finding] {
         let call = event.call
