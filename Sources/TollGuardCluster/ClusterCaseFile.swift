@@ -145,14 +145,7 @@ extension ClusterStore {
     package func dailySpend(account: String, days: Int, through: Date, timeZone: TimeZone) async throws
         -> [DaySpend]
     {
-        let last = LocalClock.day(containing: through, in: timeZone).from
-        var clock = LocalClock(timeZone: timeZone)
-        let labels = (0..<max(days, 1)).map {
-            LocalClock.dayText(
-                clock.local(
-                    LocalClock.adding(days: $0 - max(days, 1) + 1, to: last, in: timeZone).timeIntervalSince1970
-                ).day)
-        }
+        let labels = LocalClock.days(days, through: through, in: timeZone).labels
         let rows = try await client.query(
             """
             SELECT day::text, calls, cost_micros FROM cluster_spend

@@ -45,6 +45,19 @@ package struct LocalClock: Sendable {
         return (start, adding(days: 1, to: start, in: timeZone))
     }
 
+    /// The `count` local days (at least one) up to and including the day of `through`, oldest
+    /// first: their bounds (`count + 1` midnights, the last the end of `through`'s day) and their
+    /// `YYYY-MM-DD` labels.
+    package static func days(
+        _ count: Int, through: Date, in timeZone: TimeZone
+    ) -> (bounds: [Date], labels: [String]) {
+        let last = day(containing: through, in: timeZone).from
+        let count = max(count, 1)
+        let bounds = (0...count).map { adding(days: $0 - count + 1, to: last, in: timeZone) }
+        var clock = LocalClock(timeZone: timeZone)
+        return (bounds, bounds.dropLast().map { dayText(clock.local($0.timeIntervalSince1970).day) })
+    }
+
     /// `YYYY-MM-DD` of a local day number.
     package static func dayText(_ day: Int) -> String {
         let (year, month, dayOfMonth) = CivilTime.civilFromDays(day)

@@ -60,14 +60,10 @@ extension TollGuardDatabase {
     ///
     /// From the spend rollup (see `SpendRollup`), brought up to date first.
     package func dailySpend(account: String, days: Int, through: Date, timeZone: TimeZone) throws -> [DaySpend] {
-        let last = LocalClock.day(containing: through, in: timeZone).from
-        let count = max(days, 1)
-        let starts = (0...count).map { LocalClock.adding(days: $0 - count + 1, to: last, in: timeZone) }
-        var clock = LocalClock(timeZone: timeZone)
-        let labels = starts.dropLast().map { LocalClock.dayText(clock.local($0.timeIntervalSince1970).day) }
+        let (bounds, labels) = LocalClock.days(days, through: through, in: timeZone)
         while try rollUpSpend() {}
         return try writer.read { db in
-            let ranges = zip(starts, starts.dropFirst()).map {
+            let ranges = zip(bounds, bounds.dropFirst()).map {
                 SpendRollup.Range(account: account, span: SpendRollup.Span(from: $0, to: $1))
             }
             let spent = try SpendRollup.spends(db, in: ranges, mark: try SpendRollup.mark(db))
