@@ -16,19 +16,8 @@ extension PostgresServerTests {
             var factory = CallFactory(origin: try await TestPostgres.originPromised(database: name))
             let calls = [0.0, 10, 20].map { factory.call("1001", to: .national(), at: $0, talk: 3600) }
             let origin = factory.origin
-            let settings = CallsUpTests.settings  // one call at a time
-            var service = try TestPostgres.analyzerService(database: name, application: "doorbell-test") {
-                .standard(settings: settings, timeZone: .named("UTC"))
-            }
-            service.interval = .seconds(120)
-            let status = service.status
-            let running = Task { [service] in try await service.run() }
+            let (status, running) = try await sleepingLeader(database: name)
             defer { running.cancel() }
-            // Leading and past its first step: its next look is two minutes away unless rung.
-            let leading = try await poll(upTo: 30, every: .milliseconds(20)) {
-                status.snapshot.leading && status.snapshot.steps >= 1
-            }
-            #expect(leading, "\(status.snapshot)")
             let written = try await TestPostgres.withStore(database: name) { store in
                 let shipped = calls.enumerated().map { CallsUpTests.shipped($1, Int64($0 + 1)) }
                 _ = try await store.ship(shipped, after: 0, source: "edge-1", switchName: "pbx1")
@@ -58,18 +47,8 @@ extension PostgresServerTests {
             try await TestPostgres.withStore(database: name) { store async throws -> Void in
                 try await store.mark(source: "edge-2", switchName: "pbx2", watermark: origin.addingTimeInterval(60))
             }
-            let settings = CallsUpTests.settings  // one call at a time
-            var service = try TestPostgres.analyzerService(database: name, application: "doorbell-test") {
-                .standard(settings: settings, timeZone: .named("UTC"))
-            }
-            service.interval = .seconds(120)
-            let status = service.status
-            let running = Task { [service] in try await service.run() }
+            let (status, running) = try await sleepingLeader(database: name)
             defer { running.cancel() }
-            let leading = try await poll(upTo: 30, every: .milliseconds(20)) {
-                status.snapshot.leading && status.snapshot.steps >= 1
-            }
-            #expect(leading, "\(status.snapshot)")
             let before = status.snapshot.steps
             try await TestPostgres.withStore(database: name) { store in
                 // The edge ahead promises more: nothing moves, and the analyzer sleeps on (its
@@ -89,6 +68,24 @@ extension PostgresServerTests {
             running.cancel()
             _ = try? await running.value
             await TestPostgres.dropDatabase(name)
+        }
+
+        /// An analyzer service on `database` that looks every two minutes (one call at a time
+        /// allowed), once it leads and has stepped once: its next look is two minutes away unless
+        /// a promise rings it.
+        private func sleepingLeader(database: String) async throws -> (AnalyzerStatus, Task<Void, any Error>) {
+            let settings = CallsUpTests.settings
+            var service = try TestPostgres.analyzerService(database: database, application: "doorbell-test") {
+                .standard(settings: settings, timeZone: .named("UTC"))
+            }
+            service.interval = .seconds(120)
+            let status = service.status
+            let running = Task { [service] in try await service.run() }
+            let leading = try await poll(upTo: 30, every: .milliseconds(20)) {
+                status.snapshot.leading && status.snapshot.steps >= 1
+            }
+            #expect(leading, "\(status.snapshot)")
+            return (status, running)
         }
     }
 }
