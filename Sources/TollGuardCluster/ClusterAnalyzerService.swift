@@ -107,7 +107,10 @@ package struct ClusterAnalyzerService: Service {
                             }
                             do {
                                 let kept = standby != nil
-                                standby = try await analyzer.follow(standby)
+                                // A first rebuild may replay hours of calls: `serve` stopping
+                                // ends it (the replay stops when cancelled).
+                                let (following, follower) = (standby, analyzer)
+                                standby = try await cancelWhenGracefulShutdown { try await follower.follow(following) }
                                 status.keptStandby(released: standby?.released)
                                 if !kept, let standby {
                                     logger.info(
@@ -118,6 +121,7 @@ package struct ClusterAnalyzerService: Service {
                             } catch {
                                 standby = nil
                                 status.keptStandby(released: nil)
+                                if Task.isShuttingDownGracefully { return }
                                 if followed {
                                     logger.warning(
                                         "could not keep the leader's engine while standing by; a takeover rebuilds it",

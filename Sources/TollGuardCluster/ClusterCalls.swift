@@ -58,6 +58,9 @@ extension ClusterStore {
 
     /// ``consumedCalls(from:to:offsets:)`` one at a time, as the server sends them: a week of a
     /// carrier's calls is never held at once.
+    ///
+    /// Ends with `CancellationError` when its task is cancelled (postgres-nio's rows stop): a
+    /// standby's first rebuild, hours of a carrier's calls, ends when `serve` stops.
     package func forEachConsumedCall(
         from: Date?, to: Date?, offsets: [String: Int64], _ body: (ArrivedCall) throws -> Void
     ) async throws {
