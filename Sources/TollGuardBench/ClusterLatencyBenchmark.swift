@@ -29,6 +29,12 @@ struct ClusterLatencyStage {
     struct Result {
         var latencies: [Double]
         var bursts: Int
+        /// Events a second the sender kept up over the timed seconds (it falls behind the rate
+        /// asked when the machine cannot carry it).
+        var sentRate: Double
+        /// CPU seconds the benchmark itself used while it sent (its fake switches, the sender,
+        /// the poll): the switches' share of this machine, which a site runs elsewhere.
+        var benchmarkCPU: Double
         /// The cluster's analyzer: its steps and the seconds they took (its `/metrics`).
         var analyzerSteps: (count: Double, seconds: Double)?
         /// CPU seconds each process used over the stage, by name (`serve` processes, and the
@@ -39,8 +45,8 @@ struct ClusterLatencyStage {
 
         var text: String {
             String(
-                format: "p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d of %d bursts' alerts seen)", percentile(0.5),
-                percentile(0.99), percentile(1), latencies.count, bursts)
+                format: "p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d of %d bursts' alerts seen; %.0f events/s sent)",
+                percentile(0.5), percentile(0.99), percentile(1), latencies.count, bursts, sentRate)
                 + (analyzerSteps.map {
                     String(
                         format: "; the analyzer's %.0f steps took %.1f ms each on average", $0.count,
@@ -50,6 +56,7 @@ struct ClusterLatencyStage {
                     ? ""
                     : "; CPU seconds: "
                         + cpu.map { String(format: "%@ %.1f", $0.name, $0.seconds) }.joined(separator: ", "))
+                + String(format: " (the benchmark's switches and sender %.1f)", benchmarkCPU)
         }
     }
 
@@ -191,6 +198,7 @@ struct ClusterLatencyStage {
         // carries. (Sent at a fixed rate instead, the events ran ahead of their times while the
         // first calls' answers and hangups were still to come — 7 s ahead after a call's 20 s —
         // and the cluster, which releases calls in the time they carry, seemed 7 s late.)
+        let ownCPU = ClusterBenchmark.cpuSeconds(of: getpid())
         let origin = Date()
         var traffic = LiveTraffic(eventsPerSecond: rate, timeScale: 1, origin: origin)
         let clock = ContinuousClock()
@@ -212,6 +220,7 @@ struct ClusterLatencyStage {
         }
         defer { poller.cancel() }
         var bursts = 0
+        var timed: (events: Int, from: ContinuousClock.Instant?) = (0, nil)
         while true {
             guard case .eventSocket(let event) = traffic.next(), let time = event.date else { continue }
             let offset = time.timeIntervalSince(origin)
@@ -228,14 +237,22 @@ struct ClusterLatencyStage {
                 bursts += 1
             }
             _ = await servers[number % servers.count].publish(event)
+            if offset >= warmup {
+                timed.events += 1
+                if timed.from == nil { timed.from = clock.now }
+            }
         }
+        let sending = timed.from.map { (clock.now - $0).seconds } ?? 0
+        let sentRate = sending > 0 ? Double(timed.events) / sending : 0
         let end = clock.now + .seconds(10)
         while timing.withLock({ !$0.sent.isEmpty }), clock.now < end {
             try await Task.sleep(for: .milliseconds(10))
         }
         poller.cancel()
         _ = try? await poller.value
-        return Result(latencies: timing.withLock { $0.latencies }, bursts: bursts)
+        return Result(
+            latencies: timing.withLock { $0.latencies }, bursts: bursts, sentRate: sentRate,
+            benchmarkCPU: ClusterBenchmark.cpuSeconds(of: getpid()) - ownCPU)
     }
 
     private static func eventSocket(_ name: String, port: Int, password: String) -> String {

@@ -281,7 +281,7 @@ struct LiveTraffic {
     private var freeswitch = FreeSWITCHEventWriter()
     private var asterisk = AsteriskEventWriter()
     private let manager: Bool
-    private var pending: [(Date, Event)] = []
+    private var pending = TimeOrderedQueue<Event>()
     private var clock = Date(timeIntervalSince1970: 1_795_000_000)
     private var calls = 0
     /// Calls per second of the run, and seconds of call time per second of the run.
@@ -305,7 +305,8 @@ struct LiveTraffic {
 
     /// The next event in time order.
     mutating func next() -> Event {
-        while pending.isEmpty || pending[0].0 > clock {
+        while true {
+            if let due = pending.first, due <= clock, let event = pending.removeFirst() { return event }
             clock = clock.addingTimeInterval(timeScale / callsPerSecond)
             calls += 1
             let started = clock
@@ -324,18 +325,19 @@ struct LiveTraffic {
                 call.callerNumber = call.account
                 call.destination = "01125261\(String(format: "%06d", calls % 1_000_000))0"
             }
-            pending += events(for: call)
+            var burst = [call]
             if call.account.hasPrefix("9") {
                 for extra in 1...2 {
                     var more = call
                     more.dedupKey += "-\(extra)"
                     more.callID = more.dedupKey
                     more.destination = String(more.destination.dropLast()) + String(extra)
-                    pending += events(for: more)
+                    burst.append(more)
                 }
             }
-            pending.sort { $0.0 < $1.0 }
+            for call in burst {
+                for (time, event) in events(for: call) { pending.insert(event, at: time) }
+            }
         }
-        return pending.removeFirst().1
     }
 }
