@@ -87,7 +87,8 @@ extension AnalysisEngine {
                     .sorted { $0.ordinal < $1.ordinal })
             for analyzer in engine.analyzers { try analyzer.remember(into: &memory) }
             try memory.encode(
-                engine.pending.ordered.map { WaitingEvent(time: $0.time, kind: $0.event.kind, call: $0.event.call) })
+                engine.pending.ordered.map { WaitingEvent(time: $0.time, kind: $0.element.kind, call: $0.element.call) }
+            )
         }
     }
 
@@ -115,11 +116,11 @@ extension AnalysisEngine {
             for index in engine.analyzers.indices {
                 try engine.analyzers[index].recall(from: &memory) { resolver.policy(for: $0) }
             }
-            var pending = EventQueue()
+            var pending = TimeOrderedQueue<CallEvent>()
             for waiting in try memory.decode([WaitingEvent].self) {
                 let event = CallEvent(
                     kind: waiting.kind, call: waiting.call, subjects: resolver.subjects(of: waiting.call))
-                pending.push(event, at: Date(timeIntervalSince1970: waiting.time))
+                pending.insert(event, at: Date(timeIntervalSince1970: waiting.time))
             }
             engine.resolver = resolver
             engine.pending = pending

@@ -11,7 +11,7 @@ package struct AnalysisEngine: Sendable {
     var resolver: PolicyResolver
     private let disabledRules: Set<AnalysisRule>
     private let strongHotspots: Set<String>?
-    var pending = EventQueue()
+    var pending = TimeOrderedQueue<CallEvent>()
     /// What shapes the analyzers' memory (settings, time zone, hotspots), written out.
     ///
     /// A snapshot taken under another is not taken back. Nil for an engine assembled by hand.
@@ -83,9 +83,9 @@ package struct AnalysisEngine: Sendable {
         let event = CallEvent(kind: .started, call: call, subjects: resolver.subjects(of: call))
         findings += observe(event)
         if let answeredAt = call.answeredAt {
-            pending.push(CallEvent(kind: .answered, call: call, subjects: event.subjects), at: answeredAt)
+            pending.insert(CallEvent(kind: .answered, call: call, subjects: event.subjects), at: answeredAt)
         }
-        pending.push(
+        pending.insert(
             CallEvent(kind: .ended, call: call, subjects: event.subjects),
             at: max(call.endedAt ?? call.startedAt, call.answeredAt ?? call.startedAt))
         return findings
@@ -130,10 +130,10 @@ package struct AnalysisEngine: Sendable {
         admit(&call)
         let event = CallEvent(kind: kind, call: call, subjects: subjects)
         switch kind {
-        case .started: pending.push(event, at: call.startedAt)
-        case .answered: pending.push(event, at: call.answeredAt ?? call.startedAt)
+        case .started: pending.insert(event, at: call.startedAt)
+        case .answered: pending.insert(event, at: call.answeredAt ?? call.startedAt)
         case .ended:
-            pending.push(event, at: max(call.endedAt ?? call.startedAt, call.answeredAt ?? call.startedAt))
+            pending.insert(event, at: max(call.endedAt ?? call.startedAt, call.answeredAt ?? call.startedAt))
         }
     }
 
@@ -177,74 +177,10 @@ package struct AnalysisEngine: Sendable {
     /// ends exactly when another starts is over before it.
     private mutating func flush(before time: Date) -> [Finding] {
         var findings: [Finding] = []
-        while let next = pending.peekTime, next < time || (next == time && pending.peekIsEnd) {
-            guard let event = pending.pop() else { break }
+        while let next = pending.first, next < time || (next == time && pending.firstElement?.kind == .ended) {
+            guard let event = pending.removeFirst() else { break }
             findings += observe(event)
         }
         return findings
-    }
-}
-
-/// A min-heap of scheduled events by time, then by the order they were scheduled.
-///
-/// The heap
-/// orders small (time, sequence, slot) entries; the events stay put in their slots.
-struct EventQueue: Sendable {
-    private var heap: [(time: Double, sequence: Int, slot: Int)] = []
-    private var slots: [CallEvent?] = []
-    private var freeSlots: [Int] = []
-    private var sequence = 0
-
-    var peekTime: Date? { heap.first.map { Date(timeIntervalSince1970: $0.time) } }
-    var peekIsEnd: Bool { heap.first.map { slots[$0.slot]?.kind == .ended } ?? false }
-
-    mutating func push(_ event: CallEvent, at time: Date) {
-        sequence += 1
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            slots[slot] = event
-        } else {
-            slot = slots.count
-            slots.append(event)
-        }
-        heap.append((time.timeIntervalSince1970, sequence, slot))
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard precedes(child, parent) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> CallEvent? {
-        guard !heap.isEmpty else { return nil }
-        heap.swapAt(0, heap.count - 1)
-        let top = heap.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < heap.count, precedes(left, smallest) { smallest = left }
-            if right < heap.count, precedes(right, smallest) { smallest = right }
-            if smallest == parent { break }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
-        freeSlots.append(top.slot)
-        return slots[top.slot].take()
-    }
-
-    /// The events waiting, in the order they would be played, with their times.
-    var ordered: [(time: Double, event: CallEvent)] {
-        heap.sorted { ($0.time, $0.sequence) < ($1.time, $1.sequence) }.compactMap { entry in
-            slots[entry.slot].map { (entry.time, $0) }
-        }
-    }
-
-    private func precedes(_ a: Int, _ b: Int) -> Bool {
-        heap[a].time < heap[b].time || (heap[a].time == heap[b].time && heap[a].sequence < heap[b].sequence)
     }
 }

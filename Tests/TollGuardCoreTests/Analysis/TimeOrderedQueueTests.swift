@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-import TollGuardDemo
+import TollGuardCore
 
-/// The benchmarks' senders take their switches' events from a `TimeOrderedQueue`.
+/// The engine takes its scheduled events from a `TimeOrderedQueue`, and the benchmarks' senders
+/// their switches' events.
 @Suite struct TimeOrderedQueueTests {
     /// Taken out by time, and those of one time in the order they were put in — as a stable
     /// sort of everything put in would order them — whether put in all at once or between takes.
