@@ -36,7 +36,12 @@ package struct StoreCheckpointService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: interval)
             do {
-                try await checkpointer.checkpoint()
+                let pass = try await checkpointer.checkpoint()
+                if pass.truncated {
+                    logger.notice(
+                        "the store's writes outran its checkpoints; its WAL was copied whole and emptied",
+                        metadata: ["frames": "\(pass.frames)"])
+                }
                 if failing { logger.notice("the store's checkpoints run again") }
                 failing = false
             } catch {

@@ -18,6 +18,18 @@ import TollGuardTestSupport
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
     }
 
+    /// ~4 MB in one commit (4,000 rows in table `filler`).
+    static func writeFiller(_ database: TollGuardDatabase) async throws {
+        try await database.writer.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE filler (bytes BLOB);
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+                    INSERT INTO filler SELECT randomblob(1000) FROM n;
+                    """)
+        }
+    }
+
     @Test func theWALIsCopiedAsideWhileItRunsAndTheWriterTakesItsCheckpointsBackAfter() async throws {
         let folder = try TemporaryDirectory()
         let path = folder.path("serve.sqlite")
@@ -31,18 +43,39 @@ import TollGuardTestSupport
         let before = Self.fileSize(path)
         // ~4 MB in one commit: with the writer's checkpoints off, only the service can move it
         // into the database file.
-        try await database.writer.write { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE filler (bytes BLOB);
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
-                    INSERT INTO filler SELECT randomblob(1000) FROM n;
-                    """)
-        }
+        try await Self.writeFiller(database)
         let copied = try await poll(upTo: 60) { Self.fileSize(path) >= before + 4_000_000 }
         #expect(copied, "database file \(Self.fileSize(path)) bytes, \(before) before")
         running.cancel()
         try await running.value
         #expect(try await Self.autocheckpointPages(database) == standing)
+    }
+
+    /// Past its limit, a pass empties the WAL.
+    ///
+    /// A WAL starts again from its beginning only once a checkpoint copied all of it: writes that
+    /// outrun the passive copies grow it without bound.
+    @Test func aWALPastItsLimitIsCopiedWholeAndEmptied() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.path("busy.sqlite")
+        let database = try TollGuardDatabase.open(path: path)
+        try await database.checkpointsOnCommit(false)
+        var checkpointer = try #require(try database.checkpointer())
+        try await Self.writeFiller(database)
+        let wal = path + "-wal"
+        let written = Self.fileSize(wal)
+        #expect(written >= 4_000_000)
+        // Under the limit: copied, the WAL left to be written over from its beginning.
+        let under = try await checkpointer.checkpoint()
+        #expect(!under.truncated && under.copied == under.frames && under.frames > 0, "\(under)")
+        #expect(Self.fileSize(wal) == written)
+        // Past it: emptied.
+        checkpointer.truncateAboveBytes = written / 2
+        let past = try await checkpointer.checkpoint()
+        #expect(past.truncated, "\(past)")
+        #expect(Self.fileSize(wal) == 0)
+        // The store reads whole after it.
+        let rows = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") }
+        #expect(rows == 4000)
     }
 }
