@@ -38,7 +38,9 @@ package struct StoreCheckpointService: Service {
             do {
                 let pass = try await checkpointer.checkpoint()
                 if pass.truncated {
-                    logger.notice(
+                    // Seen by default: the store is written faster than its checkpoints copy,
+                    // and each time writes waited for the WAL to be emptied.
+                    logger.warning(
                         "the store's writes outran its checkpoints; its WAL was copied whole and emptied",
                         metadata: ["frames": "\(pass.frames)"])
                 }
