@@ -21,7 +21,7 @@ package struct StoreCheckpointService: Service {
     }
 
     package func run() async throws {
-        let checkpointer: WALCheckpointer
+        var checkpointer: WALCheckpointer
         do {
             guard let opened = try database.checkpointer() else { return }
             checkpointer = opened
@@ -32,6 +32,7 @@ package struct StoreCheckpointService: Service {
                 metadata: ["error": "\(error)"])
             return
         }
+        let emptyAbove = checkpointer.truncateAboveBytes
         var failing = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: interval)
@@ -39,10 +40,18 @@ package struct StoreCheckpointService: Service {
                 let pass = try await checkpointer.checkpoint()
                 if pass.truncated {
                     // Seen by default: the store is written faster than its checkpoints copy,
-                    // and each time writes waited for the WAL to be emptied.
+                    // and writes waited for the WAL to be emptied.
                     logger.warning(
                         "the store's writes outran its checkpoints; its WAL was copied whole and emptied",
-                        metadata: ["frames": "\(pass.frames)"])
+                        metadata: ["bytes": "\(pass.bytes)"])
+                    checkpointer.truncateAboveBytes = emptyAbove
+                } else if pass.bytes > checkpointer.truncateAboveBytes {
+                    // A long reader (a report, a backup) outlasted the wait, and writes waited
+                    // with it: not again before the WAL has grown as much once more.
+                    logger.warning(
+                        "the store's WAL could not be emptied while a reader held it; it grows meanwhile",
+                        metadata: ["bytes": "\(pass.bytes)"])
+                    checkpointer.truncateAboveBytes = pass.bytes + emptyAbove
                 }
                 if failing { logger.notice("the store's checkpoints run again") }
                 failing = false

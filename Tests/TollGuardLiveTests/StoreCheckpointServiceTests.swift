@@ -30,6 +30,15 @@ import TollGuardTestSupport
         }
     }
 
+    /// A store at `path` with its writer's checkpoints off and ~4 MB in its WAL; the WAL's path
+    /// and size.
+    static func filledStore(at path: String) async throws -> (TollGuardDatabase, wal: String, written: Int) {
+        let database = try TollGuardDatabase.open(path: path)
+        try await database.checkpointsOnCommit(false)
+        try await writeFiller(database)
+        return (database, path + "-wal", fileSize(path + "-wal"))
+    }
+
     @Test func theWALIsCopiedAsideWhileItRunsAndTheWriterTakesItsCheckpointsBackAfter() async throws {
         let folder = try TemporaryDirectory()
         let path = folder.path("serve.sqlite")
@@ -57,13 +66,8 @@ import TollGuardTestSupport
     /// outrun the passive copies grow it without bound.
     @Test func aWALPastItsLimitIsCopiedWholeAndEmptied() async throws {
         let folder = try TemporaryDirectory()
-        let path = folder.path("busy.sqlite")
-        let database = try TollGuardDatabase.open(path: path)
-        try await database.checkpointsOnCommit(false)
+        let (database, wal, written) = try await Self.filledStore(at: folder.path("busy.sqlite"))
         var checkpointer = try #require(try database.checkpointer())
-        try await Self.writeFiller(database)
-        let wal = path + "-wal"
-        let written = Self.fileSize(wal)
         #expect(written >= 4_000_000)
         // Under the limit: copied, the WAL left to be written over from its beginning.
         let under = try await checkpointer.checkpoint()
@@ -72,10 +76,36 @@ import TollGuardTestSupport
         // Past it: emptied.
         checkpointer.truncateAboveBytes = written / 2
         let past = try await checkpointer.checkpoint()
+        #expect(past.bytes >= written - 32_768, "\(past)")
         #expect(past.truncated, "\(past)")
         #expect(Self.fileSize(wal) == 0)
         // The store reads whole after it.
         let rows = try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") }
         #expect(rows == 4000)
+    }
+
+    /// A reader that holds the WAL past the wait keeps it as it is (the pass says so, and writes
+    /// waited meanwhile); once it is done, the next pass empties it.
+    @Test func aWALAReaderHoldsIsLeftAsItIsUntilTheReaderIsDone() async throws {
+        let folder = try TemporaryDirectory()
+        let path = folder.path("read.sqlite")
+        let (database, wal, written) = try await Self.filledStore(at: path)
+        var checkpointer = try #require(try database.checkpointer())
+        checkpointer.truncateAboveBytes = written / 2
+        // A report's long read, on a connection of its own.
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true  // the read stays open between the accesses
+        let reader = try DatabaseQueue(path: path, configuration: holding)
+        try reader.inDatabase { db in
+            try db.execute(sql: "BEGIN")
+            _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM filler")
+        }
+        let held = try await checkpointer.checkpoint()
+        #expect(!held.truncated && held.bytes > written / 2, "\(held)")
+        #expect(Self.fileSize(wal) == written)
+        try reader.inDatabase { db in try db.execute(sql: "COMMIT") }
+        let done = try await checkpointer.checkpoint()
+        #expect(done.truncated, "\(done)")
+        #expect(Self.fileSize(wal) == 0)
     }
 }

@@ -34,24 +34,42 @@ package struct WALCheckpointer: Sendable {
     }
 
     /// Copies what the WAL holds without waiting for readers or the writer (a passive
-    /// checkpoint); the WAL's frames and those copied, and whether it was truncated.
+    /// checkpoint); what the WAL held, and whether it was emptied.
     ///
     /// A WAL starts again from its beginning only once a checkpoint has copied all of it: writes
     /// that outrun the passive copies (thousands of calls a second with alerts rewritten) grow it
     /// without bound — 19 GB in eight minutes in a benchmark. Past `truncateAboveBytes` the
-    /// pass waits for the writer and the readers (up to the connection's busy timeout), copies
-    /// everything and empties the WAL: writes wait once, instead of the disk filling.
+    /// pass waits for the writer and the readers (up to the connection's busy timeout; writes
+    /// wait meanwhile), copies everything and empties the WAL: writes wait once, instead of the
+    /// disk filling. A reader that outlasts the wait keeps the WAL as it is (`truncated` false).
     @discardableResult
-    package func checkpoint() async throws -> (frames: Int, copied: Int, truncated: Bool) {
+    package func checkpoint() async throws -> WALCheckpoint {
         let limit = truncateAboveBytes
         return try await connection.writeWithoutTransaction { db in
             let passive = try db.checkpoint(.passive)
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? TollGuardDatabase.preferredPageSize
-            guard passive.walFrameCount * pageSize > limit else {
-                return (passive.walFrameCount, passive.checkpointedFrameCount, false)
+            var pass = WALCheckpoint(
+                frames: passive.walFrameCount, copied: passive.checkpointedFrameCount,
+                bytes: passive.walFrameCount * pageSize, truncated: false)
+            guard pass.bytes > limit else { return pass }
+            do {
+                pass.copied = try db.checkpoint(.truncate).checkpointedFrameCount
+                pass.truncated = true
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                // A reader or the writer held on past the busy timeout: the WAL stays.
             }
-            let truncated = try db.checkpoint(.truncate)
-            return (passive.walFrameCount, truncated.checkpointedFrameCount, true)
+            return pass
         }
     }
+}
+
+/// What a pass of ``WALCheckpointer/checkpoint()`` found and did.
+package struct WALCheckpoint: Sendable, Equatable {
+    /// The WAL's frames (pages) before the pass, and those copied.
+    package var frames: Int
+    package var copied: Int
+    /// The WAL's size before the pass.
+    package var bytes: Int
+    /// Whether the WAL was copied whole and emptied.
+    package var truncated: Bool
 }
